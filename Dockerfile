@@ -1,0 +1,24 @@
+# Multi-stage build: compile with the full toolchain, ship a small image with the binary only.
+# TLS is rustls throughout, so the runtime image needs no OpenSSL.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+COPY locales ./locales
+RUN cargo build --release --locked --bin handover-bot
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin handover \
+    && mkdir -p /data && chown handover /data
+COPY --from=build /src/target/release/handover-bot /usr/local/bin/handover-bot
+USER handover
+WORKDIR /data
+ENV HANDOVER_DATABASE_URL=sqlite:///data/handover.db \
+    HANDOVER_MEDIA_DIR=/data/media
+VOLUME ["/data"]
+ENTRYPOINT ["handover-bot"]
+CMD ["run"]

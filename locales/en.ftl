@@ -1,0 +1,150 @@
+# handover-bot — English. Telegram HTML: only <b>, <i>, <code>, <a href>; arguments are escaped by the code.
+
+## Start, linking and greetings
+
+start-share-phone = Welcome to the home handover assistant! 🏡
+    To find your home or your staff account, please tap <b>Share my phone number</b> below. We only use it to recognise you.
+button-share-phone = 📱 Share my phone number
+contact-not-own = That seems to be someone else's contact. Please tap <b>Share my phone number</b> to share your own.
+contact-no-match = Thank you! We could not find this phone number in our records yet.
+    If you bought a home in this project, please ask your delivery ambassador or the customer-relations desk to check the phone number we have on file. Staff can ask a supervisor for an invite link.
+greeting-buyer = Hello, { $name }! 🎉 Your account is now linked to your home { $homes }.
+    I will keep you posted on your inspection, repairs and handover right here.
+
+    What you can do:
+    { $help }
+greeting-staff = Hello, { $name }! You are signed in as { $roles }.
+
+    Your commands:
+    { $help }
+welcome-back = Welcome back, { $name }!
+
+    { $help }
+invite-unknown = Sorry, this invite link is not valid. Please ask your supervisor for a new one.
+invite-used = This invite link has already been used. Please ask your supervisor for a new one.
+invite-expired = This invite link has expired. Please ask your supervisor for a new one.
+not-linked = I don't know you yet. Please send /start and share your phone number first.
+group-only = I work in private chats only. Please write to me directly: @{ $bot }
+
+## Help and general answers
+
+help-unlinked = I help buyers and staff through the home handover. Send /start and share your phone number to begin.
+help-intro = Here is what you can do:
+unknown-command = Sorry, I don't know the command { $command }. Here is what you can do:
+    { $help }
+forbidden = Sorry, { $command } is not available for your role. Nothing was changed.
+free-text-hint = I read commands and buttons. Send /help to see what you can do.
+unsupported-message = Sorry, I can't use this kind of message here. Send /help to see what you can do.
+stale-button = This button is no longer active.
+dialogue-reset = Sorry, I lost track of our previous conversation after an update. Let's start again — send /help to see what you can do.
+error-generic = Sorry, something went wrong on our side. Please try again in a moment; nothing you sent is lost.
+error-generic-short = Something went wrong. Please try again.
+cancel-done = OK, cancelled.
+cancel-nothing = There is nothing to cancel.
+me-staff = You are { $name }, signed in as { $roles }.
+
+## Language
+
+language-choose = Please choose your language:
+language-set = Done — I will speak English with you from now on.
+
+## Command menu
+
+cmd-start = Start and link your account
+cmd-help = What I can do for you
+cmd-language = Change the language
+cmd-cancel = Cancel the current step
+cmd-me = Who I am signed in as
+cmd-myhome = My home and mailing address
+cmd-address = Check or correct my mailing address
+cmd-people = Buyers and staff loaded so far
+cmd-staff = The staff list
+cmd-import = How to load buyers or staff from a file
+cmd-invite = Create an invite link for staff
+
+## Roles
+
+role-ambassador = delivery ambassador
+role-backup-ambassador = backup ambassador
+role-engineer = engineer
+role-supervisor = supervisor
+role-admin = administrator
+
+## Buyer: home and mailing address
+
+myhome-title = <b>Your home</b>
+myhome-line = 🏠 { $unit } — { $name }
+    📮 Mailing address: { $address }
+address-none = not on file
+address-ask = We will send important documents to this mailing address:
+    <b>{ $address }</b>
+    Is it still correct?
+button-address-ok = ✅ Yes, correct
+button-address-fix = ✏️ Correct it
+address-confirmed = Thank you! Your mailing address is confirmed.
+address-already-confirmed = Your address is already confirmed.
+address-enter-new = Please type your full mailing address (or send /cancel).
+address-text-expected = Please type your mailing address as text (or send /cancel).
+address-invalid = That does not look like a full address. Please type it in one message, up to { $max } characters.
+address-saved = Thank you! We saved your new mailing address:
+    <b>{ $address }</b>
+
+## Supervisor: import
+
+document-not-expected = Thank you, but I can't use files here. Send /help to see what you can do.
+import-help = To load buyers or staff, send me a <b>CSV</b> or <b>Excel (.xlsx)</b> file (up to { $limit_mb } MB) as a document. I tell buyers and staff lists apart by their headers. Every row is checked first: if any row is wrong, nothing is imported and I tell you the line and column. Importing the same file again changes nothing.
+    Accepted headers:
+import-required = (required)
+import-header-line = • <code>{ $canonical }</code> { $required } — { $spellings }
+import-kind-buyers = buyer list
+import-kind-staff = staff list
+import-done = ✅ Imported the { $kind }: { $total } rows — { $created } new, { $updated } updated, { $unchanged } unchanged.
+import-rejected = ❌ The file was not imported; nothing was changed.
+    { $reason }
+    Please fix the file and send it again.
+import-too-large = Sorry, this file is too large. Files up to { $limit_mb } MB are accepted.
+import-unsupported-format = Sorry, I can only read .csv and .xlsx files. Please save the sheet in one of these formats and send it again.
+import-error-empty = The file has no data rows.
+import-error-unknown-kind = I could not tell whether this is a buyer list or a staff list: a buyer list needs a room column (房号 / room), a staff list a role column (角色 / roles). Send /import to see the accepted headers.
+import-error-missing-columns = The { $kind } lacks required columns: { $columns }.
+import-error-duplicate-column = The column { $column } appears twice.
+import-error-encoding = Line { $line } is not readable text. Please save the file as UTF-8 CSV or as .xlsx.
+import-error-csv = Line { $line }: the row's structure is broken ({ $message }).
+import-error-spreadsheet = The spreadsheet could not be read ({ $message }).
+import-error-too-many-rows = The file has more than { $max } rows; please split it.
+import-error-rows = { $count ->
+        [one] I found 1 problem:
+       *[other] I found { $count } problems:
+    }
+import-error-more = …and { $count } more.
+row-error = • Line { $line }, column “{ $column }”: { $problem }
+row-missing = this value is required
+row-bad-phone = “{ $value }” is not a valid phone number
+row-bad-tier = “{ $value }” is not a tier (A+, A, B or C)
+row-bad-risk-flag = “{ $value }” is not a known risk flag (群诉 group_complaint, 挑头 ringleader, 媒体 media, 政府 government)
+row-bad-role = “{ $value }” is not a known role (ambassador, backup_ambassador, engineer, supervisor, admin)
+row-bad-seniority = “{ $value }” is not a seniority (senior or regular)
+row-bad-number = “{ $value }” is not a whole number
+row-out-of-range = { $value } must be between { $min } and { $max }
+row-bad-language = “{ $value }” is not a supported language (zh-CN or en)
+row-too-long = longer than { $max } characters
+row-duplicate = the same entry is already on line { $first_line }
+row-cell-error = the cell holds the error value { $value }
+
+## Supervisor: invites and lists
+
+invite-usage = Please write the role, and optionally the person's name, for example:
+    <code>/invite ambassador Li Lei</code>
+    Roles: { $roles }
+invite-name-too-long = The name is too long (at most 100 characters).
+invite-created = Invite link for a { $role } ({ $name }):
+    { $link }
+    It works once and expires at { $expires }. Send it only to that person.
+staff-none = No staff have been loaded yet. Send /import to see how.
+staff-title = <b>Staff ({ $count })</b>
+staff-line-linked = ✅ { $name } — { $roles }
+staff-line-unlinked = ⏳ { $name } — { $roles } (not linked yet)
+people-counts = <b>Loaded so far</b>
+    🏠 Homes: { $units }
+    👤 Buyers: { $buyers } (linked to Telegram: { $buyers_linked })
+    🧑‍💼 Staff: { $staff } (linked to Telegram: { $staff_linked })

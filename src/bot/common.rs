@@ -1,0 +1,386 @@
+//! What works for everyone: routing, /start and linking, /help, /language, /cancel, group chats.
+
+use super::callback::Callback;
+use super::commands;
+use super::dialogue::State;
+use super::menu;
+use super::{Ctx, TgBot, Turn, buyer, supervisor};
+use crate::domain::people::{Actor, Lang};
+use crate::services::onboarding::{ContactOutcome, InviteOutcome};
+use crate::services::staff::looks_like_code;
+use crate::tr;
+use teloxide::prelude::*;
+use teloxide::types::{
+    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
+    KeyboardRemove, ReplyMarkup, User,
+};
+
+pub async fn group_chat(bot: &TgBot, ctx: &Ctx, msg: &Message) -> anyhow::Result<()> {
+    // Only commands get an answer, so the bot never chatters in a group's conversation.
+    let is_command = msg
+        .text()
+        .and_then(|t| commands::parse(t, &ctx.bot_username))
+        .is_some();
+    if is_command {
+        let lang = msg
+            .from
+            .as_ref()
+            .and_then(|u| u.language_code.as_deref())
+            .and_then(Lang::from_telegram)
+            .unwrap_or(ctx.services.config.default_language);
+        super::send_html(
+            bot,
+            msg.chat.id,
+            tr!(
+                ctx.i18n,
+                lang,
+                "group-only",
+                bot = ctx.bot_username.to_string()
+            ),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn route_message(
+    turn: &Turn,
+    state: State,
+    msg: &Message,
+    from: &User,
+) -> anyhow::Result<()> {
+    if let Some(contact) = msg.contact() {
+        let contact_user = contact.user_id.and_then(|id| i64::try_from(id.0).ok());
+        return on_contact(turn, contact_user, &contact.phone_number).await;
+    }
+    if let Some(document) = msg.document() {
+        return supervisor::on_document(turn, document).await;
+    }
+    if let Some(text) = msg.text() {
+        if let Some(command) = commands::parse(text, &turn.ctx.bot_username) {
+            return on_command(turn, &command.name, command.args, from).await;
+        }
+        return match state {
+            State::AwaitingAddress => buyer::on_address_text(turn, text).await,
+            State::Idle => on_free_text(turn).await,
+        };
+    }
+    match state {
+        State::AwaitingAddress => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "address-text-expected"))
+                .await
+        }
+        State::Idle => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "unsupported-message"))
+                .await
+        }
+    }
+}
+
+async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow::Result<()> {
+    let actor = &turn.person.actor;
+    if !menu::ALL_COMMANDS.contains(&name) {
+        let help = menu::help_lines(turn.i18n(), turn.lang(), actor);
+        return turn
+            .say(tr!(
+                turn.i18n(),
+                turn.lang(),
+                "unknown-command",
+                command = format!("/{name}"),
+                help = crate::i18n::Arg::Html(help)
+            ))
+            .await;
+    }
+    if !menu::allowed(actor, name) {
+        let key_text = if matches!(actor, Actor::Unknown) {
+            tr!(turn.i18n(), turn.lang(), "not-linked")
+        } else {
+            tr!(
+                turn.i18n(),
+                turn.lang(),
+                "forbidden",
+                command = format!("/{name}")
+            )
+        };
+        return turn.say(key_text).await;
+    }
+    match name {
+        "start" => on_start(turn, args, from).await,
+        "help" => on_help(turn).await,
+        "language" => on_language(turn, args).await,
+        "cancel" => on_cancel(turn).await,
+        "me" => on_me(turn).await,
+        "myhome" => buyer::on_my_home(turn).await,
+        "address" => buyer::on_address(turn).await,
+        "people" => supervisor::on_people(turn).await,
+        "staff" => supervisor::on_staff(turn).await,
+        "import" => supervisor::on_import_help(turn).await,
+        "invite" => supervisor::on_invite(turn, args).await,
+        _ => on_help(turn).await,
+    }
+}
+
+fn share_phone_keyboard(turn: &Turn) -> ReplyMarkup {
+    let button = KeyboardButton::new(tr!(turn.i18n(), turn.lang(), "button-share-phone"))
+        .request(ButtonRequest::Contact);
+    ReplyMarkup::Keyboard(
+        KeyboardMarkup::new(vec![vec![button]])
+            .resize_keyboard()
+            .one_time_keyboard(),
+    )
+}
+
+async fn on_start(turn: &Turn, payload: &str, from: &User) -> anyhow::Result<()> {
+    if !payload.is_empty() {
+        return on_invite_code(turn, payload, from).await;
+    }
+    match &turn.person.actor {
+        Actor::Unknown => {
+            turn.say_with(
+                tr!(turn.i18n(), turn.lang(), "start-share-phone"),
+                Some(share_phone_keyboard(turn)),
+            )
+            .await
+        }
+        actor => welcome(turn, actor, "welcome-back").await,
+    }
+}
+
+async fn on_invite_code(turn: &Turn, payload: &str, from: &User) -> anyhow::Result<()> {
+    if !looks_like_code(payload) {
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "invite-unknown"))
+            .await;
+    }
+    let telegram_id = turn.person.telegram_id;
+    let outcome = turn
+        .ctx
+        .services
+        .redeem_invite(telegram_id, &from.full_name(), payload)
+        .await?;
+    match outcome {
+        InviteOutcome::Unknown => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "invite-unknown"))
+                .await
+        }
+        InviteOutcome::AlreadyUsed => turn.say(tr!(turn.i18n(), turn.lang(), "invite-used")).await,
+        InviteOutcome::Expired => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "invite-expired"))
+                .await
+        }
+        InviteOutcome::Linked(staff) => welcome(turn, &Actor::Staff(staff), "greeting-staff").await,
+    }
+}
+
+async fn on_contact(turn: &Turn, contact_user: Option<i64>, phone: &str) -> anyhow::Result<()> {
+    let outcome = turn
+        .ctx
+        .services
+        .link_by_contact(turn.person.telegram_id, contact_user, phone)
+        .await?;
+    match outcome {
+        ContactOutcome::NotOwnContact => {
+            turn.say_with(
+                tr!(turn.i18n(), turn.lang(), "contact-not-own"),
+                Some(share_phone_keyboard(turn)),
+            )
+            .await
+        }
+        ContactOutcome::NoMatch => {
+            turn.say_with(
+                tr!(turn.i18n(), turn.lang(), "contact-no-match"),
+                Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())),
+            )
+            .await
+        }
+        ContactOutcome::Linked(actor) => {
+            let key = if matches!(actor, Actor::Staff(_)) {
+                "greeting-staff"
+            } else {
+                "greeting-buyer"
+            };
+            welcome(turn, &actor, key).await
+        }
+    }
+}
+
+/// Greets a linked person by name with their role's menu, and publishes that menu to Telegram.
+async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
+    // A freshly linked record may carry the person's language from the import.
+    let lang = turn
+        .ctx
+        .services
+        .identify(turn.person.telegram_id, turn.telegram_language.as_deref())
+        .await?
+        .lang;
+    let i18n = turn.i18n();
+    let name = actor.display_name().unwrap_or_default().to_string();
+    let help = crate::i18n::Arg::Html(menu::help_lines(i18n, lang, actor));
+    let text = match (key, actor) {
+        ("greeting-staff", Actor::Staff(staff)) => {
+            let roles = staff
+                .roles
+                .iter()
+                .map(|r| menu::role_name(i18n, lang, r))
+                .collect::<Vec<_>>()
+                .join("、");
+            tr!(
+                i18n,
+                lang,
+                "greeting-staff",
+                name = name,
+                roles = roles,
+                help = help
+            )
+        }
+        ("greeting-buyer", Actor::Buyer(homes)) => {
+            let homes = homes
+                .iter()
+                .map(|h| h.unit.short())
+                .collect::<Vec<_>>()
+                .join("、");
+            tr!(
+                i18n,
+                lang,
+                "greeting-buyer",
+                name = name,
+                homes = homes,
+                help = help
+            )
+        }
+        _ => tr!(i18n, lang, "welcome-back", name = name, help = help),
+    };
+    menu::publish_chat_commands(&turn.bot, i18n, turn.chat, lang, actor).await?;
+    super::send_html(
+        &turn.bot,
+        turn.chat,
+        text,
+        Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())),
+    )
+    .await?;
+    if let Actor::Buyer(homes) = actor
+        && let Some(home) = homes
+            .iter()
+            .find(|h| h.mailing_address.is_some() && !h.address_confirmed)
+    {
+        let address = home.mailing_address.clone().unwrap_or_default();
+        buyer::ask_address(&turn.bot, i18n, turn.chat, lang, &address).await?;
+    }
+    Ok(())
+}
+
+async fn on_help(turn: &Turn) -> anyhow::Result<()> {
+    let help = menu::help_lines(turn.i18n(), turn.lang(), &turn.person.actor);
+    let intro = match &turn.person.actor {
+        Actor::Unknown => tr!(turn.i18n(), turn.lang(), "help-unlinked"),
+        _ => tr!(turn.i18n(), turn.lang(), "help-intro"),
+    };
+    turn.say(format!("{intro}\n\n{help}")).await
+}
+
+fn language_keyboard() -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        InlineKeyboardButton::callback("简体中文", Callback::Language(Lang::ZhCn).encode()),
+        InlineKeyboardButton::callback("English", Callback::Language(Lang::En).encode()),
+    ]])
+}
+
+async fn on_language(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    if let Ok(lang) = args.parse::<Lang>() {
+        return set_language(turn, lang).await;
+    }
+    turn.say_with(
+        tr!(turn.i18n(), turn.lang(), "language-choose"),
+        Some(ReplyMarkup::InlineKeyboard(language_keyboard())),
+    )
+    .await
+}
+
+async fn set_language(turn: &Turn, lang: Lang) -> anyhow::Result<()> {
+    turn.ctx
+        .services
+        .choose_language(&turn.person, lang)
+        .await?;
+    if !matches!(turn.person.actor, Actor::Unknown) {
+        menu::publish_chat_commands(&turn.bot, turn.i18n(), turn.chat, lang, &turn.person.actor)
+            .await?;
+    }
+    turn.say(tr!(turn.i18n(), lang, "language-set")).await
+}
+
+async fn on_cancel(turn: &Turn) -> anyhow::Result<()> {
+    let was_busy = turn.dialogue.get().await?.is_some_and(|s| s != State::Idle);
+    turn.dialogue.exit().await?;
+    let text = if was_busy {
+        tr!(turn.i18n(), turn.lang(), "cancel-done")
+    } else {
+        tr!(turn.i18n(), turn.lang(), "cancel-nothing")
+    };
+    turn.say(text).await
+}
+
+async fn on_me(turn: &Turn) -> anyhow::Result<()> {
+    let Actor::Staff(staff) = &turn.person.actor else {
+        return on_help(turn).await;
+    };
+    let roles = staff
+        .roles
+        .iter()
+        .map(|r| menu::role_name(turn.i18n(), turn.lang(), r))
+        .collect::<Vec<_>>()
+        .join("、");
+    turn.say(tr!(
+        turn.i18n(),
+        turn.lang(),
+        "me-staff",
+        name = &staff.name,
+        roles = roles
+    ))
+    .await
+}
+
+async fn on_free_text(turn: &Turn) -> anyhow::Result<()> {
+    match &turn.person.actor {
+        Actor::Unknown => {
+            turn.say_with(
+                tr!(turn.i18n(), turn.lang(), "start-share-phone"),
+                Some(share_phone_keyboard(turn)),
+            )
+            .await
+        }
+        _ => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "free-text-hint"))
+                .await
+        }
+    }
+}
+
+pub async fn route_callback(
+    turn: &Turn,
+    state: State,
+    query: &CallbackQuery,
+) -> anyhow::Result<()> {
+    let Some(callback) = query.data.as_deref().and_then(Callback::decode) else {
+        turn.bot
+            .answer_callback_query(query.id.clone())
+            .text(tr!(turn.i18n(), turn.lang(), "stale-button"))
+            .await?;
+        return Ok(());
+    };
+    match callback {
+        Callback::Language(lang) => {
+            turn.bot.answer_callback_query(query.id.clone()).await?;
+            if let Some(message) = query.regular_message() {
+                // The choice is made: the question's buttons go away.
+                turn.bot
+                    .edit_message_reply_markup(message.chat.id, message.id)
+                    .await?;
+            }
+            set_language(turn, lang).await
+        }
+        Callback::AddressOk | Callback::AddressFix => {
+            buyer::on_address_button(turn, state, query, callback).await
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Conversation state kept in our own database (teloxide's `Storage` over our pool), so a
+//! restart in the middle of a conversation keeps every step the person already gave.
+
+use crate::clock::SharedClock;
+use crate::store::{Store, StoreError};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use teloxide::dispatching::dialogue::Storage;
+use teloxide::types::ChatId;
+
+/// Where a person is in a multi-step conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum State {
+    #[default]
+    Idle,
+    /// The buyer pressed "correct my address" and we wait for the new one.
+    AwaitingAddress,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DialogueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Stored state from an older version that this one cannot read; the caller resets it.
+    #[error("undecodable dialogue state")]
+    Undecodable,
+}
+
+pub struct DbStorage {
+    store: Store,
+    clock: SharedClock,
+}
+
+impl DbStorage {
+    pub fn new(store: Store, clock: SharedClock) -> Arc<Self> {
+        Arc::new(DbStorage { store, clock })
+    }
+}
+
+impl Storage<State> for DbStorage {
+    type Error = DialogueError;
+
+    fn remove_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+        Box::pin(async move {
+            let mut tx = self.store.begin().await?;
+            tx.remove_dialogue(chat_id.0).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn update_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+        dialogue: State,
+    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+        Box::pin(async move {
+            let mut tx = self.store.begin().await?;
+            if dialogue == State::Idle {
+                tx.remove_dialogue(chat_id.0).await?;
+            } else {
+                let text =
+                    serde_json::to_string(&dialogue).map_err(|_| DialogueError::Undecodable)?;
+                tx.save_dialogue(chat_id.0, &text, self.clock.now()).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
+        Box::pin(async move {
+            let mut tx = self.store.read().await?;
+            let text = tx.dialogue(chat_id.0).await?;
+            tx.commit().await?;
+            match text {
+                None => Ok(None),
+                Some(text) => serde_json::from_str(&text)
+                    .map(Some)
+                    .map_err(|_| DialogueError::Undecodable),
+            }
+        })
+    }
+}

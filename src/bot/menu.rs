@@ -1,0 +1,116 @@
+//! Which commands each role has: the single source for /help, the Telegram command menu
+//! (setMyCommands per chat) and the role check of every command.
+
+use super::TgBot;
+use crate::domain::people::{Actor, Lang, Role};
+use crate::i18n::I18n;
+use crate::tr;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, Recipient};
+
+/// Every command the bot knows, for any role.
+pub const ALL_COMMANDS: &[&str] = &[
+    "start", "help", "language", "cancel", "me", "myhome", "address", "people", "staff", "import",
+    "invite",
+];
+
+/// The commands this person may use, in menu order.
+pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
+    match actor {
+        Actor::Unknown => vec!["start", "help", "language"],
+        Actor::Buyer(_) => vec!["myhome", "address", "language", "cancel", "help"],
+        Actor::Staff(staff) => {
+            let mut commands = vec!["me"];
+            if staff.roles.can_supervise() {
+                commands.extend(["people", "staff", "import", "invite"]);
+            }
+            commands.extend(["language", "cancel", "help"]);
+            commands
+        }
+    }
+}
+
+pub fn allowed(actor: &Actor, command: &str) -> bool {
+    // /start always works: it is how anyone (re)starts the conversation.
+    command == "start" || commands_for(actor).contains(&command)
+}
+
+/// The one-line description of a command in the person's language.
+pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
+    match command {
+        "start" => tr!(i18n, lang, "cmd-start"),
+        "help" => tr!(i18n, lang, "cmd-help"),
+        "language" => tr!(i18n, lang, "cmd-language"),
+        "cancel" => tr!(i18n, lang, "cmd-cancel"),
+        "me" => tr!(i18n, lang, "cmd-me"),
+        "myhome" => tr!(i18n, lang, "cmd-myhome"),
+        "address" => tr!(i18n, lang, "cmd-address"),
+        "people" => tr!(i18n, lang, "cmd-people"),
+        "staff" => tr!(i18n, lang, "cmd-staff"),
+        "import" => tr!(i18n, lang, "cmd-import"),
+        "invite" => tr!(i18n, lang, "cmd-invite"),
+        other => other.to_string(),
+    }
+}
+
+/// The role's name as people say it.
+pub fn role_name(i18n: &I18n, lang: Lang, role: Role) -> String {
+    match role {
+        Role::Ambassador => tr!(i18n, lang, "role-ambassador"),
+        Role::BackupAmbassador => tr!(i18n, lang, "role-backup-ambassador"),
+        Role::Engineer => tr!(i18n, lang, "role-engineer"),
+        Role::Supervisor => tr!(i18n, lang, "role-supervisor"),
+        Role::Admin => tr!(i18n, lang, "role-admin"),
+    }
+}
+
+/// The "what you can do" block: one line per command of the person's role.
+pub fn help_lines(i18n: &I18n, lang: Lang, actor: &Actor) -> String {
+    commands_for(actor)
+        .into_iter()
+        .map(|c| format!("/{c} — {}", describe(i18n, lang, c)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn bot_commands(i18n: &I18n, lang: Lang, actor: &Actor) -> Vec<BotCommand> {
+    commands_for(actor)
+        .into_iter()
+        .map(|c| BotCommand::new(c, describe(i18n, lang, c)))
+        .collect()
+}
+
+/// Shows this chat exactly its role's commands in Telegram's menu.
+pub async fn publish_chat_commands(
+    bot: &TgBot,
+    i18n: &I18n,
+    chat: ChatId,
+    lang: Lang,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    bot.set_my_commands(bot_commands(i18n, lang, actor))
+        .scope(BotCommandScope::Chat {
+            chat_id: Recipient::Id(chat),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The menu of people the bot does not know yet, in the default language and per app language.
+pub async fn publish_default_commands<B: Requester>(
+    bot: &B,
+    i18n: &I18n,
+    default: Lang,
+) -> anyhow::Result<()>
+where
+    B::Err: std::error::Error + Send + Sync + 'static,
+{
+    bot.set_my_commands(bot_commands(i18n, default, &Actor::Unknown))
+        .await?;
+    for (code, lang) in [("zh", Lang::ZhCn), ("en", Lang::En)] {
+        bot.set_my_commands(bot_commands(i18n, lang, &Actor::Unknown))
+            .language_code(code)
+            .await?;
+    }
+    Ok(())
+}

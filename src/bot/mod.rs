@@ -1,0 +1,167 @@
+//! The Telegram transport: the handler tree, one module per role, keyboards, the callback
+//! codec and dialogue storage. Handlers parse what arrived, call a service and render the
+//! answer through i18n — nothing else.
+
+mod buyer;
+pub mod callback;
+pub mod commands;
+mod common;
+pub mod dialogue;
+mod menu;
+mod supervisor;
+
+use crate::domain::people::Lang;
+use crate::i18n::I18n;
+use crate::services::Services;
+use crate::services::people::Person;
+use crate::tr;
+use dialogue::{DbStorage, DialogueError, State};
+use std::sync::Arc;
+use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::Dialogue;
+use teloxide::prelude::*;
+use teloxide::types::{ParseMode, ReplyMarkup};
+
+pub use menu::publish_default_commands;
+pub use supervisor::render_import_outcome;
+
+/// The bot as handlers use it: throttled to Telegram's limits, `getMe` cached.
+pub type TgBot = CacheMe<Throttle<Bot>>;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct Ctx {
+    pub services: Services,
+    pub i18n: Arc<I18n>,
+    pub bot_username: Arc<str>,
+    pub dialogues: Arc<DbStorage>,
+}
+
+pub type ChatDialogue = Dialogue<State, DbStorage>;
+
+/// The handler tree.
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+}
+
+/// One person's conversation with the bot during one update: who they are and how to answer.
+pub struct Turn {
+    pub bot: TgBot,
+    pub ctx: Ctx,
+    pub chat: ChatId,
+    pub person: Person,
+    pub dialogue: ChatDialogue,
+    /// The language of the person's Telegram app, a hint when they have not chosen one.
+    pub telegram_language: Option<String>,
+}
+
+impl Turn {
+    pub fn lang(&self) -> Lang {
+        self.person.lang
+    }
+
+    pub fn i18n(&self) -> &I18n {
+        &self.ctx.i18n
+    }
+
+    /// Sends HTML text (split at line boundaries when longer than one message allows).
+    pub async fn say(&self, html: String) -> anyhow::Result<()> {
+        self.say_with(html, None).await
+    }
+
+    pub async fn say_with(&self, html: String, markup: Option<ReplyMarkup>) -> anyhow::Result<()> {
+        send_html(&self.bot, self.chat, html, markup).await
+    }
+}
+
+/// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the last.
+pub async fn send_html(
+    bot: &TgBot,
+    chat: ChatId,
+    html: String,
+    markup: Option<ReplyMarkup>,
+) -> anyhow::Result<()> {
+    let parts = crate::domain::text::split_lines(&html, crate::domain::text::MAX_MESSAGE_CHARS);
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut request = bot.send_message(chat, part).parse_mode(ParseMode::Html);
+        if i == last
+            && let Some(markup) = markup.clone()
+        {
+            request = request.reply_markup(markup);
+        }
+        request.await?;
+    }
+    Ok(())
+}
+
+async fn load_turn(
+    bot: TgBot,
+    ctx: Ctx,
+    chat: ChatId,
+    from: &teloxide::types::User,
+) -> anyhow::Result<(Turn, State, bool)> {
+    let telegram_id = i64::try_from(from.id.0)?;
+    let person = ctx
+        .services
+        .identify(telegram_id, from.language_code.as_deref())
+        .await?;
+    let dialogue = ChatDialogue::new(ctx.dialogues.clone(), chat);
+    let (state, was_reset) = match dialogue.get().await {
+        Ok(state) => (state.unwrap_or_default(), false),
+        Err(DialogueError::Undecodable) => {
+            dialogue.exit().await?;
+            (State::Idle, true)
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let turn = Turn {
+        bot,
+        ctx,
+        chat,
+        person,
+        dialogue,
+        telegram_language: from.language_code.clone(),
+    };
+    if was_reset {
+        turn.say(tr!(turn.i18n(), turn.lang(), "dialogue-reset"))
+            .await?;
+    }
+    Ok((turn, state, was_reset))
+}
+
+async fn on_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()> {
+    if !msg.chat.is_private() {
+        return common::group_chat(&bot, &ctx, &msg).await;
+    }
+    let Some(from) = msg.from.clone() else {
+        return Ok(());
+    };
+    let (turn, state, _) = load_turn(bot, ctx, msg.chat.id, &from).await?;
+    if let Err(error) = common::route_message(&turn, state, &msg, &from).await {
+        tracing::error!(error = %error, "handling a message failed");
+        turn.say(tr!(turn.i18n(), turn.lang(), "error-generic"))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn on_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
+    let chat = query
+        .message
+        .as_ref()
+        .map(|m| m.chat().id)
+        .unwrap_or(ChatId(query.from.id.0 as i64));
+    let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
+    if let Err(error) = common::route_callback(&turn, state, &query).await {
+        tracing::error!(error = %error, "handling a button failed");
+        turn.bot
+            .answer_callback_query(query.id.clone())
+            .text(tr!(turn.i18n(), turn.lang(), "error-generic-short"))
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! The supervisor's side: loading buyers and staff from files, invite links, the people lists.
+
+use super::Turn;
+use super::menu;
+use crate::domain::import::{self, ImportError, ImportKind, RowError, RowProblem};
+use crate::domain::people::{Lang, Role};
+use crate::i18n::{Arg, I18n};
+use crate::services::ServiceError;
+use crate::services::import::{ImportOutcome, Importer};
+use crate::services::staff::Issuer;
+use crate::tr;
+use teloxide::net::Download;
+use teloxide::prelude::*;
+use teloxide::types::Document;
+
+pub async fn on_document(turn: &Turn, document: &Document) -> anyhow::Result<()> {
+    if !turn.person.actor.can_supervise() {
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "document-not-expected"))
+            .await;
+    }
+    let file_name = document.file_name.clone().unwrap_or_default();
+    let limit = turn.ctx.services.config.max_import_bytes;
+    if u64::from(document.file.size) > limit {
+        return turn
+            .say(tr!(
+                turn.i18n(),
+                turn.lang(),
+                "import-too-large",
+                limit_mb = format_mb(limit)
+            ))
+            .await;
+    }
+    if import::FileFormat::from_file_name(&file_name).is_none() {
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "import-unsupported-format"))
+            .await;
+    }
+    let file = turn.bot.get_file(document.file.id.clone()).await?;
+    let mut bytes: Vec<u8> = Vec::with_capacity(file.size as usize);
+    turn.bot.download_file(&file.path, &mut bytes).await?;
+    let outcome = turn
+        .ctx
+        .services
+        .import_file(
+            Importer::Person(&turn.person.actor),
+            &file_name,
+            &bytes,
+            None,
+        )
+        .await;
+    let text = match outcome {
+        Err(ServiceError::Forbidden) => {
+            tr!(turn.i18n(), turn.lang(), "forbidden", command = "/import")
+        }
+        Err(other) => return Err(other.into()),
+        Ok(outcome) => render_import_outcome(turn.i18n(), turn.lang(), &outcome),
+    };
+    turn.say(text).await
+}
+
+fn format_mb(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn kind_name(i18n: &I18n, lang: Lang, kind: ImportKind) -> String {
+    match kind {
+        ImportKind::Buyers => tr!(i18n, lang, "import-kind-buyers"),
+        ImportKind::Staff => tr!(i18n, lang, "import-kind-staff"),
+    }
+}
+
+pub fn render_import_outcome(i18n: &I18n, lang: Lang, outcome: &ImportOutcome) -> String {
+    match outcome {
+        ImportOutcome::Done { kind, counts } => tr!(
+            i18n,
+            lang,
+            "import-done",
+            kind = kind_name(i18n, lang, *kind),
+            total = counts.total(),
+            created = counts.created,
+            updated = counts.updated,
+            unchanged = counts.unchanged
+        ),
+        ImportOutcome::TooLarge { limit } => {
+            tr!(i18n, lang, "import-too-large", limit_mb = format_mb(*limit))
+        }
+        ImportOutcome::UnsupportedFormat => tr!(i18n, lang, "import-unsupported-format"),
+        ImportOutcome::Rejected(error) => {
+            let reason = render_import_error(i18n, lang, error);
+            tr!(i18n, lang, "import-rejected", reason = Arg::Html(reason))
+        }
+    }
+}
+
+fn render_import_error(i18n: &I18n, lang: Lang, error: &ImportError) -> String {
+    match error {
+        ImportError::Empty => tr!(i18n, lang, "import-error-empty"),
+        ImportError::UnknownKind => tr!(i18n, lang, "import-error-unknown-kind"),
+        ImportError::MissingColumns { kind, columns } => tr!(
+            i18n,
+            lang,
+            "import-error-missing-columns",
+            kind = kind_name(i18n, lang, *kind),
+            columns = columns.join(", ")
+        ),
+        ImportError::DuplicateColumn { column } => {
+            tr!(i18n, lang, "import-error-duplicate-column", column = column)
+        }
+        ImportError::NotUtf8 { line } => tr!(i18n, lang, "import-error-encoding", line = *line),
+        ImportError::Csv { line, message } => tr!(
+            i18n,
+            lang,
+            "import-error-csv",
+            line = *line,
+            message = message
+        ),
+        ImportError::Spreadsheet { message } => {
+            tr!(i18n, lang, "import-error-spreadsheet", message = message)
+        }
+        ImportError::TooManyRows { max } => {
+            tr!(i18n, lang, "import-error-too-many-rows", max = *max)
+        }
+        ImportError::Rows { errors, total_bad } => {
+            let mut lines = vec![tr!(i18n, lang, "import-error-rows", count = *total_bad)];
+            lines.extend(errors.iter().map(|e| render_row_error(i18n, lang, e)));
+            if *total_bad > errors.len() {
+                lines.push(tr!(
+                    i18n,
+                    lang,
+                    "import-error-more",
+                    count = *total_bad - errors.len()
+                ));
+            }
+            lines.join("\n")
+        }
+    }
+}
+
+fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
+    let problem = match &error.reason {
+        RowProblem::Missing => tr!(i18n, lang, "row-missing"),
+        RowProblem::BadPhone { value } => tr!(i18n, lang, "row-bad-phone", value = value),
+        RowProblem::BadTier { value } => tr!(i18n, lang, "row-bad-tier", value = value),
+        RowProblem::BadRiskFlag { value } => tr!(i18n, lang, "row-bad-risk-flag", value = value),
+        RowProblem::BadRole { value } => tr!(i18n, lang, "row-bad-role", value = value),
+        RowProblem::BadSeniority { value } => tr!(i18n, lang, "row-bad-seniority", value = value),
+        RowProblem::BadNumber { value } => tr!(i18n, lang, "row-bad-number", value = value),
+        RowProblem::OutOfRange { value, min, max } => tr!(
+            i18n,
+            lang,
+            "row-out-of-range",
+            value = value,
+            min = *min,
+            max = *max
+        ),
+        RowProblem::BadLanguage { value } => tr!(i18n, lang, "row-bad-language", value = value),
+        RowProblem::TooLong { max } => tr!(i18n, lang, "row-too-long", max = *max),
+        RowProblem::Duplicate { first_line } => {
+            tr!(i18n, lang, "row-duplicate", first_line = *first_line)
+        }
+        RowProblem::CellError { value } => tr!(i18n, lang, "row-cell-error", value = value),
+    };
+    tr!(
+        i18n,
+        lang,
+        "row-error",
+        line = error.line,
+        column = &error.column,
+        problem = Arg::Html(problem)
+    )
+}
+
+pub async fn on_import_help(turn: &Turn) -> anyhow::Result<()> {
+    let i18n = turn.i18n();
+    let lang = turn.lang();
+    let mut text = vec![tr!(
+        i18n,
+        lang,
+        "import-help",
+        limit_mb = format_mb(turn.ctx.services.config.max_import_bytes)
+    )];
+    for kind in [ImportKind::Buyers, ImportKind::Staff] {
+        text.push(String::new());
+        text.push(format!("<b>{}</b>", kind_name(i18n, lang, kind)));
+        for (canonical, spellings, required) in import::header_aliases(kind) {
+            let marker = if required {
+                tr!(i18n, lang, "import-required")
+            } else {
+                String::new()
+            };
+            let spellings = spellings
+                .iter()
+                .filter(|s| **s != canonical)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" / ");
+            text.push(tr!(
+                i18n,
+                lang,
+                "import-header-line",
+                canonical = canonical,
+                spellings = spellings,
+                required = marker
+            ));
+        }
+    }
+    turn.say(text.join("\n")).await
+}
+
+pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let mut words = args.split_whitespace();
+    let role = words.next().and_then(|w| w.parse::<Role>().ok());
+    let name = words.collect::<Vec<_>>().join(" ");
+    let Some(role) = role else {
+        let roles = Role::ALL
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    r.as_str(),
+                    menu::role_name(turn.i18n(), turn.lang(), *r)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "invite-usage", roles = roles))
+            .await;
+    };
+    if name.chars().count() > 100 {
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "invite-name-too-long"))
+            .await;
+    }
+    let name = Some(name.as_str()).filter(|n| !n.is_empty());
+    let invite = match turn
+        .ctx
+        .services
+        .create_invite(Issuer::Person(&turn.person.actor), role, name)
+        .await
+    {
+        Ok(invite) => invite,
+        Err(ServiceError::Forbidden) => {
+            return turn
+                .say(tr!(
+                    turn.i18n(),
+                    turn.lang(),
+                    "forbidden",
+                    command = "/invite"
+                ))
+                .await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let expires = invite
+        .expires_at
+        .with_timezone(&turn.ctx.services.config.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let who = invite.name.clone().unwrap_or_else(|| "—".to_string());
+    turn.say(tr!(
+        turn.i18n(),
+        turn.lang(),
+        "invite-created",
+        role = menu::role_name(turn.i18n(), turn.lang(), role),
+        name = who,
+        link = invite.link(&turn.ctx.bot_username),
+        expires = expires
+    ))
+    .await
+}
+
+pub async fn on_staff(turn: &Turn) -> anyhow::Result<()> {
+    let staff = turn.ctx.services.staff_list(&turn.person.actor).await?;
+    let i18n = turn.i18n();
+    let lang = turn.lang();
+    if staff.is_empty() {
+        return turn.say(tr!(i18n, lang, "staff-none")).await;
+    }
+    let mut lines = vec![tr!(i18n, lang, "staff-title", count = staff.len())];
+    for member in &staff {
+        let roles = member
+            .roles
+            .iter()
+            .map(|r| menu::role_name(i18n, lang, r))
+            .collect::<Vec<_>>()
+            .join("、");
+        let line = if member.telegram_id.is_some() {
+            tr!(
+                i18n,
+                lang,
+                "staff-line-linked",
+                name = &member.name,
+                roles = roles
+            )
+        } else {
+            tr!(
+                i18n,
+                lang,
+                "staff-line-unlinked",
+                name = &member.name,
+                roles = roles
+            )
+        };
+        lines.push(line);
+    }
+    turn.say(lines.join("\n")).await
+}
+
+pub async fn on_people(turn: &Turn) -> anyhow::Result<()> {
+    let counts = turn.ctx.services.people_counts(&turn.person.actor).await?;
+    turn.say(tr!(
+        turn.i18n(),
+        turn.lang(),
+        "people-counts",
+        units = counts.units,
+        buyers = counts.buyers,
+        buyers_linked = counts.buyers_linked,
+        staff = counts.staff,
+        staff_linked = counts.staff_linked
+    ))
+    .await
+}

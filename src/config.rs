@@ -1,0 +1,359 @@
+//! Settings: command-line flags, environment variables with the `HANDOVER_` prefix, and an
+//! optional TOML file, in that order of precedence, then built-in defaults.
+
+use crate::domain::people::Lang;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Every setting the application reads. All optional here; `Config::resolve` applies defaults
+/// and validates, naming the variable of any bad value.
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Telegram bot token from @BotFather. Required to run; never logged.
+    #[arg(
+        long,
+        env = "HANDOVER_BOT_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub bot_token: Option<String>,
+
+    /// Database URL [default: sqlite://data/handover.db, created if missing].
+    #[arg(long, env = "HANDOVER_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Telegram Bot API base URL [default: https://api.telegram.org].
+    #[arg(long, env = "HANDOVER_TELEGRAM_API_URL", global = true)]
+    pub telegram_api_url: Option<String>,
+
+    /// Bot username for invite links (t.me/<name>); asked from Telegram (getMe) when unset.
+    #[arg(long, env = "HANDOVER_BOT_USERNAME", global = true)]
+    pub bot_username: Option<String>,
+
+    /// The project's IANA time zone [default: Asia/Shanghai].
+    #[arg(long, env = "HANDOVER_TIMEZONE", global = true)]
+    pub timezone: Option<String>,
+
+    /// Language for people who have not chosen one: zh-CN or en [default: zh-CN].
+    #[arg(long, env = "HANDOVER_DEFAULT_LANGUAGE", global = true)]
+    pub default_language: Option<String>,
+
+    /// Directory for photos and documents [default: data/media].
+    #[arg(long, env = "HANDOVER_MEDIA_DIR", global = true)]
+    pub media_dir: Option<String>,
+
+    /// Region for phone numbers written without a country code (ISO 3166) [default: CN].
+    #[arg(long, env = "HANDOVER_PHONE_REGION", global = true)]
+    pub phone_region: Option<String>,
+
+    /// Project code that imports without a project column go to [default: default].
+    #[arg(long, env = "HANDOVER_PROJECT", global = true)]
+    pub project: Option<String>,
+
+    /// Hours an invite code stays valid [default: 72].
+    #[arg(long, env = "HANDOVER_INVITE_TTL_HOURS", global = true)]
+    pub invite_ttl_hours: Option<String>,
+
+    /// Largest import file accepted, in bytes [default: 10485760].
+    #[arg(long, env = "HANDOVER_MAX_IMPORT_BYTES", global = true)]
+    pub max_import_bytes: Option<String>,
+
+    /// Log filter (tracing EnvFilter syntax) [default: info].
+    #[arg(long, env = "HANDOVER_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+/// A bot token. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The resolved, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bot_token: Option<Secret>,
+    pub database_url: String,
+    pub telegram_api_url: url::Url,
+    pub bot_username: Option<String>,
+    pub timezone: Tz,
+    pub default_language: Lang,
+    pub media_dir: PathBuf,
+    pub phone_region: phonenumber::country::Id,
+    pub project: String,
+    pub invite_ttl: chrono::Duration,
+    pub max_import_bytes: u64,
+    pub log: String,
+    /// How long one getUpdates long poll waits on Telegram's side.
+    pub poll_timeout: Duration,
+}
+
+/// A setting that is missing or wrong, named as the person set it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub message: String,
+}
+
+fn bad(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_string(),
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Reads a TOML file of the same settings (snake_case keys).
+    pub fn from_toml_file(path: &std::path::Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            bad(
+                "HANDOVER_CONFIG",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            bad(
+                "HANDOVER_CONFIG",
+                format!("{}: {}", path.display(), e.message()),
+            )
+        })
+    }
+
+    /// Fills every setting still unset from `fallback`.
+    pub fn or(self, fallback: Settings) -> Settings {
+        Settings {
+            bot_token: self.bot_token.or(fallback.bot_token),
+            database_url: self.database_url.or(fallback.database_url),
+            telegram_api_url: self.telegram_api_url.or(fallback.telegram_api_url),
+            bot_username: self.bot_username.or(fallback.bot_username),
+            timezone: self.timezone.or(fallback.timezone),
+            default_language: self.default_language.or(fallback.default_language),
+            media_dir: self.media_dir.or(fallback.media_dir),
+            phone_region: self.phone_region.or(fallback.phone_region),
+            project: self.project.or(fallback.project),
+            invite_ttl_hours: self.invite_ttl_hours.or(fallback.invite_ttl_hours),
+            max_import_bytes: self.max_import_bytes.or(fallback.max_import_bytes),
+            log: self.log.or(fallback.log),
+        }
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// Applies defaults and validates every setting.
+    pub fn resolve(settings: Settings) -> Result<Config, ConfigError> {
+        let bot_token = non_empty(settings.bot_token).map(Secret);
+        if let Some(token) = &bot_token {
+            // BotFather tokens look like 123456789:AA…; anything else is a copy-paste mistake.
+            let valid = token.expose().split_once(':').is_some_and(|(id, rest)| {
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty()
+            });
+            if !valid {
+                return Err(bad(
+                    "HANDOVER_BOT_TOKEN",
+                    "does not look like a bot token (expected <digits>:<secret> from @BotFather)",
+                ));
+            }
+        }
+        let database_url = non_empty(settings.database_url)
+            .unwrap_or_else(|| "sqlite://data/handover.db".to_string());
+        if !database_url.starts_with("sqlite:") {
+            return Err(bad(
+                "HANDOVER_DATABASE_URL",
+                format!("unsupported database URL {database_url:?} (expected sqlite://PATH)"),
+            ));
+        }
+        let api = non_empty(settings.telegram_api_url)
+            .unwrap_or_else(|| "https://api.telegram.org".to_string());
+        let telegram_api_url = url::Url::parse(&api)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                bad(
+                    "HANDOVER_TELEGRAM_API_URL",
+                    format!("not an http(s) URL: {api:?}"),
+                )
+            })?;
+        let tz_name = non_empty(settings.timezone).unwrap_or_else(|| "Asia/Shanghai".to_string());
+        let timezone: Tz = tz_name.parse().map_err(|_| {
+            bad(
+                "HANDOVER_TIMEZONE",
+                format!("unknown time zone {tz_name:?} (e.g. Asia/Shanghai)"),
+            )
+        })?;
+        let lang_name = non_empty(settings.default_language).unwrap_or_else(|| "zh-CN".to_string());
+        let default_language: Lang = lang_name.parse().map_err(|_| {
+            bad(
+                "HANDOVER_DEFAULT_LANGUAGE",
+                format!("unsupported language {lang_name:?} (zh-CN or en)"),
+            )
+        })?;
+        let media_dir = PathBuf::from(
+            non_empty(settings.media_dir).unwrap_or_else(|| "data/media".to_string()),
+        );
+        let region_name = non_empty(settings.phone_region).unwrap_or_else(|| "CN".to_string());
+        let phone_region = crate::domain::phone::region(&region_name).ok_or_else(|| {
+            bad(
+                "HANDOVER_PHONE_REGION",
+                format!("unknown region {region_name:?} (e.g. CN)"),
+            )
+        })?;
+        let project = non_empty(settings.project).unwrap_or_else(|| "default".to_string());
+        let invite_ttl_hours: i64 = parse_number(
+            settings.invite_ttl_hours,
+            72,
+            "HANDOVER_INVITE_TTL_HOURS",
+            1,
+            24 * 365,
+        )?;
+        let max_import_bytes: u64 = parse_number(
+            settings.max_import_bytes,
+            10 * 1024 * 1024,
+            "HANDOVER_MAX_IMPORT_BYTES",
+            1024,
+            20 * 1024 * 1024,
+        )?;
+        let bot_username =
+            non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
+        Ok(Config {
+            bot_token,
+            database_url,
+            telegram_api_url,
+            bot_username,
+            timezone,
+            default_language,
+            media_dir,
+            phone_region,
+            project,
+            invite_ttl: chrono::Duration::hours(invite_ttl_hours),
+            max_import_bytes,
+            log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
+            poll_timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// The token, or the one-line error that names the variable to set.
+    pub fn require_token(&self) -> Result<&Secret, ConfigError> {
+        self.bot_token.as_ref().ok_or_else(|| {
+            bad(
+                "HANDOVER_BOT_TOKEN",
+                "is not set; get a token from @BotFather and export HANDOVER_BOT_TOKEN=<token>",
+            )
+        })
+    }
+
+    /// A configuration for tests and tools: defaults everywhere, this database and API.
+    pub fn for_database(database_url: &str) -> Config {
+        let mut config = Config::resolve(Settings::default()).expect("defaults are valid");
+        config.database_url = database_url.to_string();
+        config
+    }
+}
+
+fn parse_number<T>(
+    value: Option<String>,
+    default: T,
+    variable: &str,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match non_empty(value) {
+        None => Ok(default),
+        Some(text) => match text.parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => Err(bad(
+                variable,
+                format!("{text:?} is not a whole number from {min} to {max}"),
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented_values() {
+        let config = Config::resolve(Settings::default()).unwrap();
+        assert_eq!(config.database_url, "sqlite://data/handover.db");
+        assert_eq!(config.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(config.default_language, Lang::ZhCn);
+        assert!(config.bot_token.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Config::resolve(Settings {
+            timezone: Some("Mars/Base".into()),
+            ..Settings::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.variable, "HANDOVER_TIMEZONE");
+        let err = Config::resolve(Settings {
+            invite_ttl_hours: Some("soon".into()),
+            ..Settings::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.variable, "HANDOVER_INVITE_TTL_HOURS");
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let config = Config::resolve(Settings {
+            bot_token: Some("123456:SECRET-VALUE".into()),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert!(!format!("{config:?}").contains("SECRET-VALUE"));
+        assert!(
+            Config::resolve(Settings::default())
+                .unwrap()
+                .require_token()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn command_line_and_environment_win_over_the_file() {
+        let merged = Settings {
+            timezone: Some("Europe/London".into()),
+            ..Settings::default()
+        }
+        .or(Settings {
+            timezone: Some("Asia/Tokyo".into()),
+            project: Some("harbour".into()),
+            ..Settings::default()
+        });
+        let config = Config::resolve(merged).unwrap();
+        assert_eq!(config.timezone, chrono_tz::Europe::London);
+        assert_eq!(config.project, "harbour");
+    }
+}

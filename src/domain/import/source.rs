@@ -1,0 +1,201 @@
+//! Reading the two file formats into raw rows for the [`Assembler`].
+
+use std::borrow::Cow;
+use std::io::Cursor;
+
+use calamine::{DataRef, Reader, Xlsx};
+
+use super::rows::Assembler;
+use super::{Cell, ImportError};
+
+pub(super) fn read_csv(bytes: &[u8], sink: &mut Assembler) -> Result<(), ImportError> {
+    let text = decode(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        // The field count is checked against the header row (not the first row, which may be a
+        // title) by the assembler.
+        .flexible(true)
+        .delimiter(sniff_delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text.as_bytes());
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
+                sink.push(line, record.iter().map(Cell::text).collect())?;
+            }
+            Err(err) => {
+                return Err(ImportError::Csv {
+                    line: lines.line_at(err.position().map_or(0, |p| p.byte() as usize)),
+                    message: err.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// Line numbers as a text editor shows them. The csv crate's own `Position::line` miscounts
+/// blank lines and CRLF endings, and its `byte` is where reading resumed after the previous
+/// record (before any skipped blank lines), so records are located from that offset.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record that reading resumed at `offset` for (offsets only grow).
+    fn line_at(&mut self, offset: usize) -> usize {
+        let mut start = offset.min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        while self.pos < start {
+            match self.bytes[self.pos] {
+                b'\n' => self.line += 1,
+                // A lone CR (old Mac line ending) is a line break too; CR LF counts once.
+                b'\r' if self.bytes.get(self.pos + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.line
+    }
+}
+
+/// UTF-8 (BOM stripped); UTF-16 with a BOM; otherwise GB18030 (a superset of GBK, what Excel on
+/// Chinese Windows saves as "CSV") when the bytes look like it.
+fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let body = &bytes[bom_len..];
+        if encoding == encoding_rs::UTF_8 {
+            return utf8(body).map(Cow::Borrowed);
+        }
+        let (text, had_errors) = encoding.decode_without_bom_handling(body);
+        if had_errors {
+            let bad = text.find('\u{FFFD}').unwrap_or(0);
+            return Err(ImportError::NotUtf8 {
+                line: line_of(text[..bad].as_bytes()),
+            });
+        }
+        return Ok(text);
+    }
+    match utf8(bytes) {
+        Ok(text) => Ok(Cow::Borrowed(text)),
+        Err(not_utf8) => {
+            // GBK text fails UTF-8 at nearly every Chinese character; UTF-8 text with a damaged
+            // byte fails rarely among many good multi-byte characters.
+            let (mut good, mut bad) = (0usize, 0usize);
+            for chunk in bytes.utf8_chunks() {
+                good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+                bad += usize::from(!chunk.invalid().is_empty());
+            }
+            if bad > good
+                && let Some(text) =
+                    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+            {
+                return Ok(text);
+            }
+            Err(not_utf8)
+        }
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
+    std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        line: line_of(&bytes[..e.valid_up_to()]),
+    })
+}
+
+/// The 1-based line at the end of `before`.
+fn line_of(before: &[u8]) -> usize {
+    before.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Comma, unless the first line with any candidate separator has more tabs or semicolons.
+fn sniff_delimiter(text: &str) -> u8 {
+    for line in text.lines().take(super::MAX_ROWS_BEFORE_HEADER + 1) {
+        let count = |c: char| line.matches(c).count();
+        let (commas, tabs, semicolons) = (count(','), count('\t'), count(';'));
+        if commas + tabs + semicolons == 0 {
+            continue;
+        }
+        return if commas >= tabs && commas >= semicolons {
+            b','
+        } else if tabs >= semicolons {
+            b'\t'
+        } else {
+            b';'
+        };
+    }
+    b','
+}
+
+pub(super) fn read_xlsx(bytes: &[u8], sink: &mut Assembler) -> Result<(), ImportError> {
+    let unreadable = |e: calamine::XlsxError| ImportError::Spreadsheet {
+        message: e.to_string(),
+    };
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let Some(sheet) = workbook.sheet_names().first().cloned() else {
+        return Err(ImportError::Empty);
+    };
+    // Streamed cell by cell: memory follows the cells present, not the sheet's bounding box.
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(unreadable)?;
+    let mut current: Option<(u32, Vec<Cell>)> = None;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, col) = cell.get_position();
+        let value = convert(cell.get_value());
+        if value == Cell::Empty {
+            continue;
+        }
+        if current.as_ref().is_some_and(|(r, _)| *r != row)
+            && let Some((r, row_cells)) = current.take()
+        {
+            sink.push(r as usize + 1, row_cells)?;
+        }
+        let (_, row_cells) = current.get_or_insert_with(|| (row, Vec::new()));
+        let col = col as usize;
+        if row_cells.len() <= col {
+            row_cells.resize(col + 1, Cell::Empty);
+        }
+        row_cells[col] = value;
+    }
+    if let Some((r, row_cells)) = current {
+        sink.push(r as usize + 1, row_cells)?;
+    }
+    Ok(())
+}
+
+fn convert(value: &DataRef<'_>) -> Cell {
+    match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::text(s),
+        DataRef::SharedString(s) => Cell::text(s),
+        DataRef::Int(i) => Cell::Text(i.to_string()),
+        DataRef::Float(f) => Cell::Text(number(*f)),
+        DataRef::DateTime(d) => Cell::Text(number(d.as_f64())),
+        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// Integral numbers without ".0" (a phone 13800138000 or room 1502 stored as a number).
+fn number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure rules of the campaign: no I/O here.
+
+pub mod import;
+pub mod people;
+pub mod phone;
+pub mod text;

@@ -1,0 +1,10 @@
+//! handover-bot: a Telegram bot that runs a property developer's home-handover campaign.
+
+pub mod app;
+pub mod bot;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod services;
+pub mod store;

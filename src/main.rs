@@ -1,0 +1,224 @@
+//! The `handover-bot` command line: run the bot (default) or a one-off task.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use handover_bot::app;
+use handover_bot::clock::SystemClock;
+use handover_bot::config::{Config, ConfigError, Settings};
+use handover_bot::domain::import::ImportKind;
+use handover_bot::domain::people::Role;
+use handover_bot::i18n::{I18n, plain_text};
+use handover_bot::services::Services;
+use handover_bot::services::import::{ImportOutcome, Importer};
+use handover_bot::services::staff::Issuer;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Telegram bot that runs a property developer's home-handover campaign (交付).
+///
+/// Every setting can be given as a flag, as an environment variable (shown in brackets), or in
+/// a TOML file named by --config / HANDOVER_CONFIG (keys as the flag names with underscores).
+#[derive(Parser)]
+#[command(name = "handover-bot", version, about)]
+struct Cli {
+    /// Optional TOML file with settings (flags and environment variables win over it).
+    #[arg(long, env = "HANDOVER_CONFIG", global = true)]
+    config: Option<PathBuf>,
+
+    #[command(flatten)]
+    settings: Settings,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve Telegram by long polling (the default).
+    Run,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import buyers (with their units) or staff from a .csv or .xlsx file.
+    Import {
+        /// What the file holds.
+        kind: KindArg,
+        /// The file to read.
+        file: PathBuf,
+    },
+    /// Print a one-time invite link that links a Telegram account to a staff role.
+    Invite {
+        /// ambassador, backup_ambassador, engineer, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// The person's name (links an existing unlinked staff record of that name and role).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Buyers,
+    Staff,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match load_config(&cli) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli.command.unwrap_or(Command::Run), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            match error.downcast_ref::<ConfigError>() {
+                Some(config_error) => eprintln!("error: {config_error}"),
+                None => eprintln!("error: {error:#}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
+    let file = match &cli.config {
+        Some(path) => Settings::from_toml_file(path)?,
+        None => Settings::default(),
+    };
+    Config::resolve(cli.settings.clone().or(file))
+}
+
+fn init_logging(filter: &str) {
+    // HTTP client internals are kept quiet: their debug output names request URLs.
+    let directives = format!("{filter},reqwest=warn,hyper=warn,hyper_util=warn,sqlx=warn");
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Run => run(config).await,
+        Command::Migrate => {
+            app::open_store(&config).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Import { kind, file } => import(config, kind, file).await,
+        Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    config.require_token()?;
+    let running = tokio::select! {
+        running = app::start(config, Arc::new(SystemClock)) => running?,
+        _ = shutdown_signal() => return Ok(()),
+    };
+    tracing::info!("serving; press Ctrl-C to stop");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn services(config: Config) -> anyhow::Result<Services> {
+    let store = app::open_store(&config).await?;
+    Ok(Services::new(
+        store,
+        Arc::new(SystemClock),
+        Arc::new(config),
+    ))
+}
+
+async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let lang = config.default_language;
+    let services = services(config).await?;
+    let kind = match kind {
+        KindArg::Buyers => ImportKind::Buyers,
+        KindArg::Staff => ImportKind::Staff,
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let outcome = services
+        .import_file(Importer::Cli, &name, &bytes, Some(kind))
+        .await?;
+    let i18n = I18n::load()?;
+    let report = plain_text(&handover_bot::bot::render_import_outcome(
+        &i18n, lang, &outcome,
+    ));
+    println!("{report}");
+    if matches!(outcome, ImportOutcome::Done { .. }) {
+        Ok(())
+    } else {
+        anyhow::bail!("the file was not imported")
+    }
+}
+
+async fn invite(config: Config, role: &str, name: Option<&str>) -> anyhow::Result<()> {
+    let role: Role = role.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown role {role:?} (ambassador, backup_ambassador, engineer, supervisor, admin)"
+        )
+    })?;
+    let username = match &config.bot_username {
+        Some(name) => name.clone(),
+        None => {
+            let bot = app::telegram_client(&config)
+                .context("the invite link needs the bot's username: set HANDOVER_BOT_USERNAME or HANDOVER_BOT_TOKEN")?;
+            use teloxide::prelude::Requester;
+            bot.get_me()
+                .await
+                .context("cannot ask Telegram for the bot's username")?
+                .username()
+                .to_string()
+        }
+    };
+    let services = services(config).await?;
+    let invite = services.create_invite(Issuer::Cli, role, name).await?;
+    println!("{}", invite.link(&username));
+    eprintln!(
+        "valid once, until {} (UTC)",
+        invite.expires_at.format("%Y-%m-%d %H:%M")
+    );
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Loading a campaign's buyers (with their units) and staff from CSV or Excel.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::import::{self, FileFormat, ImportError, ImportKind, Parsed};
+use crate::domain::people::Actor;
+use crate::store::ImportCounts;
+use tracing::instrument;
+
+/// Who runs an import: a supervisor in chat or the CLI.
+#[derive(Debug, Clone, Copy)]
+pub enum Importer<'a> {
+    Person(&'a Actor),
+    Cli,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    Done {
+        kind: ImportKind,
+        counts: ImportCounts,
+    },
+    /// The file was refused as a whole; nothing was written.
+    Rejected(ImportError),
+    TooLarge {
+        limit: u64,
+    },
+    UnsupportedFormat,
+}
+
+impl Services {
+    /// Validates every row first; any bad row rejects the whole file and nothing is written.
+    /// Rows are upserted on their natural keys, so importing the same file twice changes nothing.
+    #[instrument(skip_all, fields(bytes = bytes.len()))]
+    pub async fn import_file(
+        &self,
+        importer: Importer<'_>,
+        file_name: &str,
+        bytes: &[u8],
+        kind: Option<ImportKind>,
+    ) -> ServiceResult<ImportOutcome> {
+        let actor_name = match importer {
+            Importer::Person(actor) if actor.can_supervise() => actor.audit_name(),
+            Importer::Person(_) => return Err(ServiceError::Forbidden),
+            Importer::Cli => "cli".to_string(),
+        };
+        if bytes.len() as u64 > self.config.max_import_bytes {
+            return Ok(ImportOutcome::TooLarge {
+                limit: self.config.max_import_bytes,
+            });
+        }
+        let Some(format) = FileFormat::from_file_name(file_name) else {
+            return Ok(ImportOutcome::UnsupportedFormat);
+        };
+        let parsed = match import::parse(bytes, format, kind, self.config.phone_region) {
+            Ok(parsed) => parsed,
+            Err(error) => return Ok(ImportOutcome::Rejected(error)),
+        };
+        let now = self.clock.now();
+        let mut counts = ImportCounts::default();
+        let mut tx = self.store.begin().await?;
+        let default_project = tx.ensure_project(&self.config.project, now).await?;
+        let kind = match &parsed {
+            Parsed::Buyers(rows) => {
+                for row in rows {
+                    let project = match &row.project {
+                        Some(code) => tx.ensure_project(code, now).await?,
+                        None => default_project,
+                    };
+                    counts.add(tx.upsert_buyer(project, row, now).await?);
+                }
+                ImportKind::Buyers
+            }
+            Parsed::Staff(rows) => {
+                for row in rows {
+                    let project = match &row.project {
+                        Some(code) => Some(tx.ensure_project(code, now).await?),
+                        None => None,
+                    };
+                    counts.add(tx.upsert_staff(project, row, now).await?);
+                }
+                ImportKind::Staff
+            }
+        };
+        tx.audit(
+            now,
+            &actor_name,
+            "import",
+            &format!("file:{file_name}"),
+            serde_json::json!({
+                "kind": format!("{kind:?}"),
+                "created": counts.created,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            ?kind,
+            created = counts.created,
+            updated = counts.updated,
+            unchanged = counts.unchanged,
+            "import done"
+        );
+        Ok(ImportOutcome::Done { kind, counts })
+    }
+}

@@ -1,0 +1,48 @@
+//! Use cases. Each public function is one thing a person (or the CLI) does: it checks who the
+//! actor is and what they may touch, applies the domain rule, and writes in one transaction.
+//! The bot, the scheduler and the CLI all call these; none of them writes SQL.
+
+pub mod import;
+pub mod onboarding;
+pub mod people;
+pub mod staff;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The actor's role does not allow this.
+    #[error("not allowed")]
+    Forbidden,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Store(StoreError::Sql(e))
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// What every use case needs: the database, the clock and the configuration.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub config: Arc<Config>,
+}
+
+impl Services {
+    pub fn new(store: Store, clock: SharedClock, config: Arc<Config>) -> Self {
+        Services {
+            store,
+            clock,
+            config,
+        }
+    }
+}

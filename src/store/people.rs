@@ -1,0 +1,633 @@
+//! Projects, buildings, units, buyers, staff and invite codes.
+
+use super::{StoreError, StoreResult, Tx, with_conn};
+use crate::domain::import::{BuyerRow, StaffRow};
+use crate::domain::people::{Buyer, Lang, Roles, Seniority, StaffMember, Tier, UnitLabel};
+use crate::domain::phone::Phone;
+use chrono::{DateTime, Utc};
+
+/// What an upsert did to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Totals of one import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl ImportCounts {
+    pub fn add(&mut self, outcome: UpsertOutcome) {
+        match outcome {
+            UpsertOutcome::Created => self.created += 1,
+            UpsertOutcome::Updated => self.updated += 1,
+            UpsertOutcome::Unchanged => self.unchanged += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.created + self.updated + self.unchanged
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffRecord {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+    roles: String,
+    seniority: String,
+    capacity: Option<i64>,
+    buildings: String,
+    language: Option<String>,
+    telegram_id: Option<i64>,
+}
+
+impl StaffRecord {
+    fn into_member(self) -> StaffMember {
+        StaffMember {
+            id: self.id,
+            name: self.name,
+            phone: self.phone.map(Phone::from_e164),
+            roles: Roles::from_db(&self.roles),
+            seniority: self.seniority.parse().unwrap_or(Seniority::Regular),
+            capacity: self.capacity.and_then(|c| u32::try_from(c).ok()),
+            language: self.language.and_then(|l| l.parse().ok()),
+            telegram_id: self.telegram_id,
+        }
+    }
+}
+
+const STAFF_COLUMNS: &str =
+    "id, name, phone, roles, seniority, capacity, buildings, language, telegram_id";
+
+/// The imported fields of a stored buyer: id, name, tier, risk flags, address, language.
+type BuyerImportFields = (i64, String, String, String, Option<String>, Option<String>);
+
+#[derive(sqlx::FromRow)]
+struct BuyerRecord {
+    id: i64,
+    name: String,
+    phone: String,
+    tier: String,
+    mailing_address: Option<String>,
+    address_confirmed_at: Option<DateTime<Utc>>,
+    language: Option<String>,
+    telegram_id: Option<i64>,
+    unit_id: i64,
+    project: String,
+    building: String,
+    entrance: String,
+    room: String,
+}
+
+impl BuyerRecord {
+    fn into_buyer(self) -> StoreResult<Buyer> {
+        Ok(Buyer {
+            id: self.id,
+            name: self.name,
+            phone: Phone::from_e164(self.phone),
+            tier: self.tier.parse::<Tier>().map_err(|_| {
+                StoreError::Corrupt(format!("buyer {} has tier {:?}", self.id, self.tier))
+            })?,
+            mailing_address: self.mailing_address,
+            address_confirmed: self.address_confirmed_at.is_some(),
+            language: self.language.and_then(|l| l.parse().ok()),
+            telegram_id: self.telegram_id,
+            unit: UnitLabel {
+                unit_id: self.unit_id,
+                project: self.project,
+                building: self.building,
+                entrance: self.entrance,
+                room: self.room,
+            },
+        })
+    }
+}
+
+const BUYER_SELECT: &str = "SELECT b.id, b.name, b.phone, b.tier, b.mailing_address, b.address_confirmed_at, \
+     b.language, b.telegram_id, u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room \
+     FROM buyers b JOIN units u ON u.id = b.unit_id JOIN buildings bl ON bl.id = u.building_id \
+     JOIN projects p ON p.id = bl.project_id";
+
+/// A one-time code that links a Telegram account to a staff role.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InviteRecord {
+    pub code: String,
+    pub role: String,
+    pub name: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Headline figures of the people loaded so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeopleCounts {
+    pub units: i64,
+    pub buyers: i64,
+    pub buyers_linked: i64,
+    pub staff: i64,
+    pub staff_linked: i64,
+}
+
+fn lang_code(lang: Option<Lang>) -> Option<&'static str> {
+    lang.map(Lang::code)
+}
+
+impl Tx {
+    /// The project's id, creating the project on first use.
+    pub async fn ensure_project(&mut self, code: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+        let existing: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT id FROM projects WHERE code = $1")
+                .bind(code)
+                .fetch_optional(c)
+                .await
+        })?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO projects (code, name, created_at) VALUES ($1, $1, $2) RETURNING id",
+            )
+            .bind(code)
+            .bind(now)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    async fn ensure_unit(
+        &mut self,
+        project_id: i64,
+        building: &str,
+        entrance: &str,
+        room: &str,
+    ) -> StoreResult<i64> {
+        let building_id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO buildings (project_id, name) VALUES ($1, $2) \
+                 ON CONFLICT (project_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+            )
+            .bind(project_id)
+            .bind(building)
+            .fetch_one(c)
+            .await
+        })?;
+        let unit_id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO units (building_id, entrance, room) VALUES ($1, $2, $3) \
+                 ON CONFLICT (building_id, entrance, room) DO UPDATE SET room = excluded.room RETURNING id",
+            )
+            .bind(building_id)
+            .bind(entrance)
+            .bind(room)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(unit_id)
+    }
+
+    /// Inserts or updates one buyer of one unit, keyed on (unit, phone).
+    pub async fn upsert_buyer(
+        &mut self,
+        project_id: i64,
+        row: &BuyerRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<UpsertOutcome> {
+        let unit_id = self
+            .ensure_unit(project_id, &row.building, &row.entrance, &row.room)
+            .await?;
+        let flags = row
+            .risk_flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let existing: Option<BuyerImportFields> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, name, tier, risk_flags, mailing_address, language FROM buyers \
+                     WHERE unit_id = $1 AND phone = $2",
+            )
+            .bind(unit_id)
+            .bind(row.phone.as_str())
+            .fetch_optional(c)
+            .await
+        })?;
+        let language = lang_code(row.language).map(str::to_string);
+        match existing {
+            None => {
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO buyers (unit_id, name, phone, tier, risk_flags, mailing_address, language, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(unit_id)
+                    .bind(&row.name)
+                    .bind(row.phone.as_str())
+                    .bind(row.tier.as_str())
+                    .bind(&flags)
+                    .bind(&row.mailing_address)
+                    .bind(&language)
+                    .bind(now)
+                    .execute(c)
+                    .await
+                })?;
+                Ok(UpsertOutcome::Created)
+            }
+            Some((id, name, tier, old_flags, address, old_language)) => {
+                // An import without a language column keeps a language already on file.
+                let language = language.or(old_language.clone());
+                let unchanged = name == row.name
+                    && tier == row.tier.as_str()
+                    && old_flags == flags
+                    && address == row.mailing_address
+                    && old_language == language;
+                if unchanged {
+                    return Ok(UpsertOutcome::Unchanged);
+                }
+                let address_changed = address != row.mailing_address;
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "UPDATE buyers SET name = $1, tier = $2, risk_flags = $3, mailing_address = $4, language = $5, \
+                         address_confirmed_at = CASE WHEN $6 THEN NULL ELSE address_confirmed_at END, updated_at = $7 \
+                         WHERE id = $8",
+                    )
+                    .bind(&row.name)
+                    .bind(row.tier.as_str())
+                    .bind(&flags)
+                    .bind(&row.mailing_address)
+                    .bind(&language)
+                    .bind(address_changed)
+                    .bind(now)
+                    .bind(id)
+                    .execute(c)
+                    .await
+                })?;
+                Ok(UpsertOutcome::Updated)
+            }
+        }
+    }
+
+    /// Inserts or updates a staff member, keyed on phone (or on name for staff without a phone).
+    pub async fn upsert_staff(
+        &mut self,
+        project_id: Option<i64>,
+        row: &StaffRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<UpsertOutcome> {
+        let existing: Option<StaffRecord> = match &row.phone {
+            Some(phone) => with_conn!(self, |c| {
+                sqlx::query_as(&format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff WHERE phone = $1"
+                ))
+                .bind(phone.as_str())
+                .fetch_optional(c)
+                .await
+            })?,
+            None => with_conn!(self, |c| {
+                sqlx::query_as(&format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff WHERE phone IS NULL AND name = $1"
+                ))
+                .bind(&row.name)
+                .fetch_optional(c)
+                .await
+            })?,
+        };
+        let roles = row.roles.to_db();
+        let capacity = row.capacity.map(i64::from);
+        let buildings = row.buildings.join(",");
+        let language = lang_code(row.language).map(str::to_string);
+        match existing {
+            None => {
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO staff (project_id, name, phone, roles, seniority, capacity, buildings, language, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                    )
+                    .bind(project_id)
+                    .bind(&row.name)
+                    .bind(row.phone.as_ref().map(Phone::as_str))
+                    .bind(&roles)
+                    .bind(row.seniority.as_str())
+                    .bind(capacity)
+                    .bind(&buildings)
+                    .bind(&language)
+                    .bind(now)
+                    .execute(c)
+                    .await
+                })?;
+                Ok(UpsertOutcome::Created)
+            }
+            Some(old) => {
+                let language = language.or(old.language.clone());
+                let unchanged = old.name == row.name
+                    && old.roles == roles
+                    && old.seniority == row.seniority.as_str()
+                    && old.capacity == capacity
+                    && old.buildings == buildings
+                    && old.language == language;
+                if unchanged {
+                    return Ok(UpsertOutcome::Unchanged);
+                }
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "UPDATE staff SET name = $1, roles = $2, seniority = $3, capacity = $4, buildings = $5, \
+                         language = $6, project_id = COALESCE($7, project_id), updated_at = $8 WHERE id = $9",
+                    )
+                    .bind(&row.name)
+                    .bind(&roles)
+                    .bind(row.seniority.as_str())
+                    .bind(capacity)
+                    .bind(&buildings)
+                    .bind(&language)
+                    .bind(project_id)
+                    .bind(now)
+                    .bind(old.id)
+                    .execute(c)
+                    .await
+                })?;
+                Ok(UpsertOutcome::Updated)
+            }
+        }
+    }
+
+    pub async fn staff_by_phone(&mut self, phone: &Phone) -> StoreResult<Option<StaffMember>> {
+        let record: Option<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE phone = $1"
+            ))
+            .bind(phone.as_str())
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(record.map(StaffRecord::into_member))
+    }
+
+    pub async fn staff_by_telegram(
+        &mut self,
+        telegram_id: i64,
+    ) -> StoreResult<Option<StaffMember>> {
+        let record: Option<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE telegram_id = $1"
+            ))
+            .bind(telegram_id)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(record.map(StaffRecord::into_member))
+    }
+
+    pub async fn staff_by_id(&mut self, id: i64) -> StoreResult<Option<StaffMember>> {
+        let record: Option<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(record.map(StaffRecord::into_member))
+    }
+
+    /// An unlinked staff member with exactly this name and role, for invite codes issued by name.
+    pub async fn unlinked_staff_named(
+        &mut self,
+        name: &str,
+        role: crate::domain::people::Role,
+    ) -> StoreResult<Option<StaffMember>> {
+        let records: Vec<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE name = $1 AND telegram_id IS NULL ORDER BY id"
+            ))
+            .bind(name)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(records
+            .into_iter()
+            .map(StaffRecord::into_member)
+            .find(|s| s.roles.has(role)))
+    }
+
+    pub async fn all_staff(&mut self) -> StoreResult<Vec<StaffMember>> {
+        let records: Vec<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff ORDER BY name, id"
+            ))
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(records.into_iter().map(StaffRecord::into_member).collect())
+    }
+
+    pub async fn create_staff(
+        &mut self,
+        name: &str,
+        roles: &Roles,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO staff (name, roles, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+            )
+            .bind(name)
+            .bind(roles.to_db())
+            .bind(now)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    pub async fn add_staff_roles(
+        &mut self,
+        id: i64,
+        roles: &Roles,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE staff SET roles = $1, updated_at = $2 WHERE id = $3")
+                .bind(roles.to_db())
+                .bind(now)
+                .bind(id)
+                .execute(c)
+                .await
+        })?;
+        Ok(())
+    }
+
+    /// Links a Telegram account to a staff member. The account is first released from any
+    /// other staff record: a verified phone or a fresh invite proves who holds it now.
+    pub async fn link_staff(
+        &mut self,
+        staff_id: i64,
+        telegram_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE staff SET telegram_id = NULL, updated_at = $1 WHERE telegram_id = $2 AND id <> $3")
+                .bind(now)
+                .bind(telegram_id)
+                .bind(staff_id)
+                .execute(c)
+                .await
+        })?;
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE staff SET telegram_id = $1, linked_at = $2, updated_at = $2 WHERE id = $3",
+            )
+            .bind(telegram_id)
+            .bind(now)
+            .bind(staff_id)
+            .execute(c)
+            .await
+        })?;
+        Ok(())
+    }
+
+    pub async fn buyers_by_phone(&mut self, phone: &Phone) -> StoreResult<Vec<Buyer>> {
+        let records: Vec<BuyerRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!("{BUYER_SELECT} WHERE b.phone = $1 ORDER BY b.id"))
+                .bind(phone.as_str())
+                .fetch_all(c)
+                .await
+        })?;
+        records.into_iter().map(BuyerRecord::into_buyer).collect()
+    }
+
+    pub async fn buyers_by_telegram(&mut self, telegram_id: i64) -> StoreResult<Vec<Buyer>> {
+        let records: Vec<BuyerRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "{BUYER_SELECT} WHERE b.telegram_id = $1 ORDER BY b.id"
+            ))
+            .bind(telegram_id)
+            .fetch_all(c)
+            .await
+        })?;
+        records.into_iter().map(BuyerRecord::into_buyer).collect()
+    }
+
+    /// Links every buyer record with this phone to the Telegram account (one person, several homes).
+    pub async fn link_buyers(
+        &mut self,
+        phone: &Phone,
+        telegram_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = with_conn!(self, |c| {
+            sqlx::query("UPDATE buyers SET telegram_id = $1, linked_at = $2, updated_at = $2 WHERE phone = $3")
+                .bind(telegram_id)
+                .bind(now)
+                .bind(phone.as_str())
+                .execute(c)
+                .await
+        })?;
+        Ok(done.rows_affected())
+    }
+
+    /// Marks the mailing address of every home of this Telegram account as confirmed,
+    /// optionally replacing it first.
+    pub async fn confirm_buyer_address(
+        &mut self,
+        telegram_id: i64,
+        new_address: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE buyers SET mailing_address = COALESCE($1, mailing_address), address_confirmed_at = $2, \
+                 updated_at = $2 WHERE telegram_id = $3",
+            )
+            .bind(new_address)
+            .bind(now)
+            .bind(telegram_id)
+            .execute(c)
+            .await
+        })?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn people_counts(&mut self) -> StoreResult<PeopleCounts> {
+        let (units, buyers, buyers_linked): (i64, i64, i64) = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM units), COUNT(*), COUNT(telegram_id) FROM buyers",
+            )
+            .fetch_one(c)
+            .await
+        })?;
+        let (staff, staff_linked): (i64, i64) = with_conn!(self, |c| {
+            sqlx::query_as("SELECT COUNT(*), COUNT(telegram_id) FROM staff")
+                .fetch_one(c)
+                .await
+        })?;
+        Ok(PeopleCounts {
+            units,
+            buyers,
+            buyers_linked,
+            staff,
+            staff_linked,
+        })
+    }
+
+    pub async fn insert_invite(
+        &mut self,
+        code: &str,
+        role: &str,
+        name: Option<&str>,
+        created_by: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO invite_codes (code, role, name, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(code)
+            .bind(role)
+            .bind(name)
+            .bind(created_by)
+            .bind(now)
+            .bind(expires_at)
+            .execute(c)
+            .await
+        })?;
+        Ok(())
+    }
+
+    pub async fn invite(&mut self, code: &str) -> StoreResult<Option<InviteRecord>> {
+        let record = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT code, role, name, expires_at, used_at FROM invite_codes WHERE code = $1",
+            )
+            .bind(code)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(record)
+    }
+
+    /// Marks a code used; false when someone else used it first.
+    pub async fn use_invite(
+        &mut self,
+        code: &str,
+        staff_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = with_conn!(self, |c| {
+            sqlx::query("UPDATE invite_codes SET used_at = $1, used_by_staff = $2 WHERE code = $3 AND used_at IS NULL")
+                .bind(now)
+                .bind(staff_id)
+                .bind(code)
+                .execute(c)
+                .await
+        })?;
+        Ok(done.rows_affected() == 1)
+    }
+}

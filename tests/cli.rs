@@ -1,0 +1,105 @@
+//! The binary as an operator runs it.
+
+use crate::support::fake_telegram::{FakeTelegram, TOKEN};
+use std::process::{Command, Stdio};
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_handover-bot"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HANDOVER_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[test]
+fn run_without_a_token_prints_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary()
+        .arg("run")
+        .current_dir(dir.path())
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("HANDOVER_BOT_TOKEN"), "{stderr}");
+}
+
+#[test]
+fn a_bad_setting_names_its_variable() {
+    let output = binary()
+        .args(["migrate"])
+        .env("HANDOVER_TIMEZONE", "Mars/Olympus")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("HANDOVER_TIMEZONE") && stderr.lines().count() == 1, "{stderr}");
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let output = binary().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for variable in [
+        "HANDOVER_BOT_TOKEN",
+        "HANDOVER_DATABASE_URL",
+        "HANDOVER_TELEGRAM_API_URL",
+        "HANDOVER_TIMEZONE",
+        "HANDOVER_DEFAULT_LANGUAGE",
+        "HANDOVER_MEDIA_DIR",
+        "HANDOVER_CONFIG",
+    ] {
+        assert!(help.contains(variable), "--help lacks {variable}:\n{help}");
+    }
+}
+
+#[test]
+fn cli_import_and_invite_work_on_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, "name,phone,roles\n王芳,13800000001,supervisor\n").unwrap();
+    let import = binary()
+        .args(["import", "staff"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(String::from_utf8_lossy(&import.stdout).contains("新增 1"));
+    assert!(dir.path().join("data/handover.db").exists(), "the default SQLite file is created");
+
+    let invite = binary()
+        .args(["invite", "--role", "supervisor", "--name", "王芳"])
+        .env("HANDOVER_BOT_USERNAME", "handover_test_bot")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(invite.status.success(), "{}", String::from_utf8_lossy(&invite.stderr));
+    let link = String::from_utf8_lossy(&invite.stdout);
+    assert!(link.trim().starts_with("https://t.me/handover_test_bot?start=inv_"), "{link}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pointed_at_the_fake_server_the_binary_serves() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
+        .arg("run")
+        .env("HANDOVER_BOT_TOKEN", TOKEN)
+        .env("HANDOVER_TELEGRAM_API_URL", fake.api_url().to_string())
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let person = fake.user(4242, "Ann");
+    fake.send_text(&person, "/start");
+    let answer = fake.wait_for_message(person.id, |_| true).await;
+    assert!(answer.plain_text.contains("分享我的手机号"), "{}", answer.plain_text);
+    child.kill().await.unwrap();
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real application against a strict fake Telegram Bot API server.
+
+mod support;
+
+mod cli;
+mod fake_server;
+mod import;
+mod onboarding;
+mod roles;

@@ -1,0 +1,82 @@
+//! The application under test: the real start-up function against the fake Telegram server,
+//! with its own temporary database, media directory and a manual clock.
+
+use super::fake_telegram::{FakeTelegram, TOKEN};
+use chrono::{TimeZone, Utc};
+use handover_bot::app::{self, Running};
+use handover_bot::clock::ManualClock;
+use handover_bot::config::{Config, Secret};
+use handover_bot::services::Services;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub fake: FakeTelegram,
+    pub clock: ManualClock,
+    pub dir: TempDir,
+    pub config: Config,
+    running: Option<Running>,
+}
+
+impl TestApp {
+    /// A fresh application on a fresh database, polling a fresh fake server.
+    pub async fn start() -> TestApp {
+        let fake = FakeTelegram::start().await;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
+        let config = test_config(&fake, &dir);
+        let mut app = TestApp {
+            fake,
+            clock,
+            dir,
+            config,
+            running: None,
+        };
+        app.boot().await;
+        app
+    }
+
+    async fn boot(&mut self) {
+        let running = app::start(self.config.clone(), Arc::new(self.clock.clone()))
+            .await
+            .expect("the application starts");
+        self.running = Some(running);
+    }
+
+    /// Stops the application gracefully and starts it again on the same database.
+    pub async fn restart(&mut self) {
+        self.stop_running().await;
+        self.boot().await;
+    }
+
+    async fn stop_running(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the application stops cleanly");
+        }
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.running.as_ref().expect("the application is running").services
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
+    }
+
+    pub async fn stop(mut self) {
+        self.stop_running().await;
+    }
+}
+
+/// The configuration a test application runs with: everything local and temporary.
+pub fn test_config(fake: &FakeTelegram, dir: &TempDir) -> Config {
+    let db = dir.path().join("handover.db");
+    let mut config = Config::for_database(&format!("sqlite://{}", db.display()));
+    config.bot_token = Some(Secret::new(TOKEN));
+    config.telegram_api_url = url::Url::parse(&fake.api_url().to_string()).expect("fake URL");
+    config.media_dir = dir.path().join("media");
+    // A short long-poll keeps shutdowns quick.
+    config.poll_timeout = Duration::from_secs(1);
+    config
+}

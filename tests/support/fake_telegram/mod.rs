@@ -1,0 +1,632 @@
+//! A strict fake of the Telegram Bot API for integration tests (DESIGN §5 and §6).
+//!
+//! The bot must work against the real Bot API, whose rules are only discovered in production when
+//! broken: a 65-byte `callback_data`, an unescaped `<` in a buyer's name, a second message within a
+//! second. The fake enforces those rules with Telegram's own error wording, so teloxide turns them
+//! into the same `RequestError`s the bot will see for real, and it records every request so tests
+//! can assert on what a person actually received.
+//!
+//! # Choices (where Telegram is vague or the fake is deliberately stricter)
+//!
+//! - **Concurrent `getUpdates`**: a newer request terminates the one in flight, which answers
+//!   409 `Conflict: terminated by other getUpdates request; …` (that is what the wording says, and
+//!   it keeps a vanished poller from blocking a restarted bot). Two live pollers therefore keep
+//!   knocking each other out, as on Telegram.
+//! - **HTML**: only Telegram's tags, quoted attributes, and the entities `&lt; &gt; &amp; &quot;`
+//!   plus numeric ones. Any other `&`, and any raw `>` outside a tag, is refused (Telegram keeps
+//!   them as text, but its documentation requires escaping and DESIGN §5 holds the bot to it).
+//!   `Markdown`/`MarkdownV2` are refused with a 400 saying the fake does not support them: the bot
+//!   uses HTML only.
+//! - **Rate limits** count `sendMessage`, `sendPhoto`, `sendDocument`, `sendMediaGroup` on real
+//!   (tokio) time. An album enters a chat like one message but each item counts towards the
+//!   overall limit. Windows are shortened by `Config::rate_tolerance` to absorb network jitter
+//!   between a throttling client and the server. Refused sends do not count.
+//! - **`sendMediaGroup`** must have 2–10 items (Telegram would send a single item as a plain
+//!   message; DESIGN §5 holds the bot to 2–10), photos and documents only, never mixed.
+//! - **Outage** (`go_down`): connections are closed at once, including ones already open and
+//!   long polls in flight. Clients get a network error immediately, like an unreachable Telegram
+//!   (a 5xx would make teloxide sleep 10 s per request). The port stays bound.
+//! - **Injected 5xx** (`fail_next`): JSON body `{"ok":false,"error_code":5xx,"description":…}`.
+//!   teloxide sleeps 10 s after any 5xx before returning the error: keep such tests to one or two
+//!   failures, or drive them with a plain HTTP client.
+//! - **`delay_next`** delays the *answer*; the request has already taken effect, which is how a
+//!   client timeout produces a duplicate send in real life.
+//! - **Callback query answers**: Telegram's wording ends with "query ID is invalid", which
+//!   teloxide 0.17 does not recognise (it expects "query id"), so it arrives as
+//!   `ApiError::Unknown(…)`, exactly as it would from the real server.
+//! - Writing to the bot (any person action in a private chat) creates the private chat and
+//!   unblocks the bot, since a Telegram client only lets a person write to a bot they have not
+//!   blocked. `send_group_text` makes the group known, not the person's private chat.
+
+mod html;
+mod limits;
+mod person;
+mod server;
+mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+pub use html::{HtmlEntity, ParsedHtml, escape_html, parse_html, utf16_len};
+pub use limits::{
+    MAX_CALLBACK_ANSWER_LEN, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LEN, MAX_DOWNLOAD_BYTES,
+    MAX_START_PAYLOAD_LEN, MAX_TEXT_LEN, MAX_UPLOAD_BYTES, MEDIA_GROUP_ITEMS, is_valid_button_url,
+    is_valid_command_name, is_valid_start_payload,
+};
+pub use person::{MessageRef, User, start_command};
+
+use state::{Shared, State};
+
+/// The only token the fake accepts; anything else is 401 like a revoked token.
+pub const TOKEN: &str = "123456:TEST-token-for-the-fake-server";
+/// The bot's user id, which Telegram encodes as the token's prefix.
+pub const BOT_ID: i64 = 123456;
+pub const BOT_USERNAME: &str = "handover_test_bot";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Sends per chat per second; 0 disables the limit.
+    pub per_chat_per_sec: u32,
+    /// Sends per second over all chats; 0 disables the limit.
+    pub overall_per_sec: u32,
+    /// How much shorter than one second the rate windows are (see `RateLimiter`).
+    pub rate_tolerance: Duration,
+    /// How long `wait_for_*` wait before panicking with a dump. Generous, because CI is slow and
+    /// a waiter returns as soon as its condition holds.
+    pub wait_timeout: Duration,
+    /// After this long an unanswered callback query can no longer be answered.
+    pub callback_query_ttl: Duration,
+    pub bot_id: i64,
+    pub bot_username: String,
+    pub bot_first_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            per_chat_per_sec: 1,
+            overall_per_sec: 30,
+            rate_tolerance: Duration::from_millis(250),
+            wait_timeout: Duration::from_secs(20),
+            callback_query_ttl: Duration::from_secs(60),
+            bot_id: BOT_ID,
+            bot_username: BOT_USERNAME.to_owned(),
+            bot_first_name: "Handover Test Bot".to_owned(),
+        }
+    }
+}
+
+/// What kind of message the bot sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SentKind {
+    Text,
+    Photo,
+    Document,
+    /// One item of a `sendMediaGroup`; `media_type` is `photo` or `document`.
+    MediaGroupItem { media_type: String },
+}
+
+/// A file the bot sent, with the bytes it uploaded (or the bytes behind a reused `file_id`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentFile {
+    pub file_id: String,
+    pub file_unique_id: String,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A message the bot sent successfully, as it is now (edits update it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentMessage {
+    pub message_id: i64,
+    pub chat_id: i64,
+    pub kind: SentKind,
+    /// The text exactly as the bot sent it (with HTML markup), for text messages.
+    pub text: Option<String>,
+    /// The caption exactly as the bot sent it, for media.
+    pub caption: Option<String>,
+    /// What a person sees: the text or caption after entity parsing.
+    pub plain_text: String,
+    /// Bot API `MessageEntity` objects of `plain_text`.
+    pub entities: Vec<Value>,
+    pub parse_mode: Option<String>,
+    /// The markup as sent (inline or reply keyboard, or removal).
+    pub reply_markup: Option<Value>,
+    pub file: Option<SentFile>,
+    pub media_group_id: Option<String>,
+    pub edit_count: u32,
+    pub deleted: bool,
+    pub date: i64,
+}
+
+/// One inline button as a person sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineButton {
+    pub text: String,
+    pub callback_data: Option<String>,
+    pub url: Option<String>,
+}
+
+impl SentMessage {
+    /// Inline buttons row by row, flattened.
+    pub fn inline_buttons(&self) -> Vec<InlineButton> {
+        let rows = self
+            .reply_markup
+            .as_ref()
+            .and_then(|m| m.get("inline_keyboard"))
+            .and_then(Value::as_array);
+        rows.into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+            .map(|b| InlineButton {
+                text: b["text"].as_str().unwrap_or_default().to_owned(),
+                callback_data: b.get("callback_data").and_then(Value::as_str).map(str::to_owned),
+                url: b.get("url").and_then(Value::as_str).map(str::to_owned),
+            })
+            .collect()
+    }
+
+    pub fn button_labels(&self) -> Vec<String> {
+        self.inline_buttons().into_iter().map(|b| b.text).collect()
+    }
+
+    pub fn callback_data_for(&self, label: &str) -> Option<String> {
+        self.inline_buttons()
+            .into_iter()
+            .find(|b| b.text == label)
+            .and_then(|b| b.callback_data)
+    }
+
+    pub fn has_inline_keyboard(&self) -> bool {
+        !self.inline_buttons().is_empty()
+    }
+
+    /// Labels of a reply keyboard (the buttons under the input field), if one was sent.
+    pub fn reply_keyboard_labels(&self) -> Vec<String> {
+        let rows = self
+            .reply_markup
+            .as_ref()
+            .and_then(|m| m.get("keyboard"))
+            .and_then(Value::as_array);
+        rows.into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(|b| b.as_str().or_else(|| b.get("text").and_then(Value::as_str)))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// One HTTP request the fake answered.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    pub seq: u64,
+    /// Canonical method name (`sendMessage`), the path segment for unknown methods, or
+    /// `downloadFile` for file downloads.
+    pub method: String,
+    /// Parameters, whatever the encoding: integers and booleans typed, JSON-in-string fields
+    /// parsed, uploads as `{"attach","file_name","size"}`.
+    pub params: Value,
+    pub status: u16,
+    pub response: Value,
+    pub at: Instant,
+    pub since_start: Duration,
+}
+
+impl RecordedRequest {
+    pub fn is_ok(&self) -> bool {
+        self.status == 200
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.response.get("description").and_then(Value::as_str)
+    }
+
+    pub fn chat_id(&self) -> Option<i64> {
+        self.params.get("chat_id").and_then(Value::as_i64)
+    }
+}
+
+/// An `answerCallbackQuery` the fake accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackAnswer {
+    pub callback_query_id: String,
+    pub text: Option<String>,
+    pub show_alert: bool,
+    pub url: Option<String>,
+    pub from_user_id: i64,
+    /// The pressed button's `callback_data`.
+    pub data: String,
+    pub chat_id: i64,
+    pub message_id: i64,
+}
+
+/// Stops the server when the last handle goes away, so a test cannot leak a listening port.
+struct ServerTask {
+    task: AbortHandle,
+    shared: Arc<Shared>,
+}
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.shared.down.store(true, Ordering::SeqCst);
+        self.shared.epoch.send_modify(|e| *e += 1);
+        self.task.abort();
+    }
+}
+
+/// Handle to a running fake. Clones share the same server; it stops when the last is dropped.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    _task: Arc<ServerTask>,
+}
+
+impl FakeTelegram {
+    pub async fn start() -> Self {
+        Self::start_with(Config::default()).await
+    }
+
+    pub async fn start_with(config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Telegram server");
+        let addr = listener.local_addr().expect("local address");
+        let shared = Arc::new(Shared::new(config, addr));
+        let task = server::spawn_server(shared.clone(), listener);
+        Self {
+            _task: Arc::new(ServerTask {
+                task: task.abort_handle(),
+                shared: shared.clone(),
+            }),
+            shared,
+        }
+    }
+
+    /// For `Bot::new(TOKEN).set_api_url(fake.api_url())`.
+    pub fn api_url(&self) -> reqwest::Url {
+        reqwest::Url::parse(&self.base_url()).expect("valid URL")
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// A plain teloxide bot talking to this fake.
+    pub fn bot(&self) -> teloxide::Bot {
+        teloxide::Bot::new(TOKEN).set_api_url(self.api_url())
+    }
+
+    pub fn bot_username(&self) -> &str {
+        &self.shared.config.bot_username
+    }
+
+    pub fn bot_id(&self) -> i64 {
+        self.shared.config.bot_id
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        f(&self.shared.lock())
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let result = f(&mut self.shared.lock());
+        self.shared.changed.notify_waiters();
+        result
+    }
+
+    // ----- what happened ------------------------------------------------------------------------
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.read(|st| st.requests.clone())
+    }
+
+    /// Requests to `method` (case-insensitive, like Telegram).
+    pub fn requests_for(&self, method: &str) -> Vec<RecordedRequest> {
+        self.read(|st| {
+            st.requests
+                .iter()
+                .filter(|r| r.method.eq_ignore_ascii_case(method))
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Every message the bot sent to the chat, oldest first, including deleted ones.
+    pub fn sent_messages(&self, chat_id: i64) -> Vec<SentMessage> {
+        self.read(|st| st.sent_messages(chat_id))
+    }
+
+    /// The bot's messages still on the person's screen.
+    pub fn visible_messages(&self, chat_id: i64) -> Vec<SentMessage> {
+        let mut all = self.sent_messages(chat_id);
+        all.retain(|m| !m.deleted);
+        all
+    }
+
+    /// A bot message as it is now, after edits.
+    pub fn message(&self, chat_id: i64, message_id: i64) -> Option<SentMessage> {
+        self.read(|st| st.message(chat_id, message_id).and_then(|m| m.sent.clone()))
+    }
+
+    pub fn last_message(&self, chat_id: i64) -> Option<SentMessage> {
+        self.sent_messages(chat_id).pop()
+    }
+
+    /// What a person read in the chat, message by message (current texts, after edits).
+    pub fn plain_texts(&self, chat_id: i64) -> Vec<String> {
+        self.sent_messages(chat_id)
+            .into_iter()
+            .map(|m| m.plain_text)
+            .collect()
+    }
+
+    /// Commands set with `scope: {type: chat, chat_id}` and no language code.
+    pub fn commands_for_chat(&self, chat_id: i64) -> Option<Vec<(String, String)>> {
+        self.commands(&format!("chat:{chat_id}"), "")
+    }
+
+    /// Commands set for the default scope and no language code.
+    pub fn default_commands(&self) -> Option<Vec<(String, String)>> {
+        self.commands("default", "")
+    }
+
+    /// Commands stored for a scope key (`default`, `all_private_chats`, `all_group_chats`,
+    /// `all_chat_administrators`, `chat:ID`, `chat_administrators:ID`, `chat_member:ID:USER`).
+    pub fn commands(&self, scope_key: &str, language_code: &str) -> Option<Vec<(String, String)>> {
+        self.read(|st| {
+            st.commands
+                .get(&(scope_key.to_owned(), language_code.to_owned()))
+                .cloned()
+        })
+    }
+
+    /// The menu a person in `chat_id` would see, resolved in Telegram's documented order
+    /// (chat, then all private/group chats, then default; each with the language first).
+    pub fn visible_commands(&self, chat_id: i64, language_code: &str) -> Vec<(String, String)> {
+        let lang = language_code.split('-').next().unwrap_or_default();
+        let broad = if chat_id > 0 {
+            "all_private_chats"
+        } else {
+            "all_group_chats"
+        };
+        let chat = format!("chat:{chat_id}");
+        for scope in [chat.as_str(), broad, "default"] {
+            for l in [lang, ""] {
+                if let Some(c) = self.commands(scope, l) {
+                    return c;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn callback_answers(&self) -> Vec<CallbackAnswer> {
+        self.read(|st| st.answers.clone())
+    }
+
+    /// How many 429 answers the fake has given (rate limits and `burst_429`).
+    pub fn count_429(&self) -> u64 {
+        self.read(|st| st.count_429)
+    }
+
+    /// Updates queued and not yet confirmed by the bot.
+    pub fn pending_updates(&self) -> usize {
+        self.read(|st| st.updates.len())
+    }
+
+    /// Whether a `getUpdates` long poll is being held open right now.
+    pub fn is_polling(&self) -> bool {
+        self.read(|st| st.poll_active.is_some())
+    }
+
+    /// Bytes behind any `file_id` the fake issued.
+    pub fn file_bytes(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.read(|st| st.files.get(file_id).map(|f| f.bytes.to_vec()))
+    }
+
+    /// Connections closed because the fake was down.
+    pub fn refused_connections(&self) -> u64 {
+        self.read(|st| st.refused_connections)
+    }
+
+    /// A readable account of a chat, for assertion messages.
+    pub fn chat_dump(&self, chat_id: i64) -> String {
+        self.read(|st| st.dump_chat(chat_id))
+    }
+
+    // ----- faults --------------------------------------------------------------------------------
+
+    /// Every send, edit and chat action to this user's chat answers 403 until they write again.
+    pub fn block_user(&self, user_id: i64) {
+        self.write(|st| st.blocked.insert(user_id));
+    }
+
+    pub fn unblock_user(&self, user_id: i64) {
+        self.write(|st| st.blocked.remove(&user_id));
+    }
+
+    /// The next `n` calls of `method` (case-insensitive; `*` for any) answer `status` with a
+    /// Telegram-like JSON body and take no effect.
+    pub fn fail_next(&self, method: &str, n: usize, status: u16) {
+        if n == 0 {
+            return;
+        }
+        self.write(|st| {
+            st.faults.fail.push(state::FaultRule {
+                method: method.to_owned(),
+                remaining: n,
+                what: status,
+            })
+        });
+    }
+
+    /// The next `n` calls of `method` (`*` for any) take effect at once but answer after `delay`.
+    pub fn delay_next(&self, method: &str, n: usize, delay: Duration) {
+        if n == 0 {
+            return;
+        }
+        self.write(|st| {
+            st.faults.delay.push(state::FaultRule {
+                method: method.to_owned(),
+                remaining: n,
+                what: delay,
+            })
+        });
+    }
+
+    /// The next `n` send requests answer 429 with `retry_after_secs`, whatever the rate.
+    pub fn burst_429(&self, n: usize, retry_after_secs: u32) {
+        self.write(|st| st.faults.burst_429 = (n > 0).then_some((n, retry_after_secs.max(1))));
+    }
+
+    /// Changes the rate limits (0 disables one); past sends still count.
+    pub fn set_limits(&self, per_chat_per_sec: u32, overall_per_sec: u32) {
+        self.write(|st| {
+            st.limiter.per_chat = per_chat_per_sec;
+            st.limiter.overall = overall_per_sec;
+        });
+    }
+
+    /// Telegram becomes unreachable: open connections and long polls are cut, new ones closed.
+    pub fn go_down(&self) {
+        self.shared.down.store(true, Ordering::SeqCst);
+        self.shared.epoch.send_modify(|e| *e += 1);
+        self.shared.changed.notify_waiters();
+    }
+
+    pub fn come_up(&self) {
+        self.shared.down.store(false, Ordering::SeqCst);
+        self.shared.changed.notify_waiters();
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.shared.down.load(Ordering::SeqCst)
+    }
+
+    // ----- waiting ------------------------------------------------------------------------------
+
+    /// Waits (on change notifications, never by polling) until `check` yields a value; panics
+    /// after `Config::wait_timeout` with `what` and a dump.
+    async fn wait_until<T>(
+        &self,
+        what: impl Fn() -> String,
+        mut check: impl FnMut(&State) -> Option<T>,
+        dump: impl Fn(&State) -> String,
+    ) -> T {
+        let deadline = Instant::now() + self.shared.config.wait_timeout;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(value) = check(&self.shared.lock()) {
+                return value;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let report = {
+                    let st = self.shared.lock();
+                    format!("{}\nlast requests:\n{}", dump(&st), st.dump_requests(20))
+                };
+                panic!(
+                    "fake Telegram: timed out after {:?} waiting for {}\n{report}",
+                    self.shared.config.wait_timeout,
+                    what()
+                );
+            }
+        }
+    }
+
+    /// The first message the bot sent to the chat (oldest first, deleted ones included) that
+    /// satisfies `pred`.
+    pub async fn wait_for_message(
+        &self,
+        chat_id: i64,
+        pred: impl Fn(&SentMessage) -> bool,
+    ) -> SentMessage {
+        self.wait_until(
+            || format!("a matching message in chat {chat_id}"),
+            |st| st.sent_messages(chat_id).into_iter().find(|m| pred(m)),
+            |st| st.dump_chat(chat_id),
+        )
+        .await
+    }
+
+    /// Waits until the bot has sent at least `n` messages to the chat; returns all of them.
+    pub async fn wait_for_messages(&self, chat_id: i64, n: usize) -> Vec<SentMessage> {
+        self.wait_until(
+            || format!("{n} messages in chat {chat_id}"),
+            |st| Some(st.sent_messages(chat_id)).filter(|m| m.len() >= n),
+            |st| st.dump_chat(chat_id),
+        )
+        .await
+    }
+
+    /// The first recorded request to `method` (case-insensitive) satisfying `pred`.
+    pub async fn wait_for_request(
+        &self,
+        method: &str,
+        pred: impl Fn(&RecordedRequest) -> bool,
+    ) -> RecordedRequest {
+        self.wait_until(
+            || format!("a matching {method} request"),
+            |st| {
+                st.requests
+                    .iter()
+                    .find(|r| r.method.eq_ignore_ascii_case(method) && pred(r))
+                    .cloned()
+            },
+            |_| String::new(),
+        )
+        .await
+    }
+
+    /// Waits until the bot has confirmed every queued update (polled again with a higher offset).
+    ///
+    /// This means teloxide has taken the updates, not that its handlers have finished; wait for
+    /// the resulting message or request to know that.
+    pub async fn wait_until_consumed(&self) {
+        self.wait_until(
+            || "the bot to confirm all queued updates".to_owned(),
+            |st| st.updates.is_empty().then_some(()),
+            |st| {
+                let ids: Vec<i64> = st.updates.iter().map(|u| u.id).collect();
+                format!("pending update ids: {ids:?}; polling now: {}", st.poll_active.is_some())
+            },
+        )
+        .await
+    }
+
+    /// Waits until a `getUpdates` long poll is being held open.
+    pub async fn wait_for_poller(&self) {
+        self.wait_until(
+            || "a getUpdates long poll".to_owned(),
+            |st| st.poll_active.map(|_| ()),
+            |_| String::new(),
+        )
+        .await
+    }
+
+    /// Runs `fut` and returns its output, panicking with `what` if it takes longer than the wait
+    /// timeout; for awaiting the bot's own futures in tests without an unbounded hang.
+    pub async fn within<T>(&self, what: &str, fut: impl Future<Output = T>) -> T {
+        match tokio::time::timeout(self.shared.config.wait_timeout, fut).await {
+            Ok(v) => v,
+            Err(_) => panic!("fake Telegram: timed out waiting for {what}"),
+        }
+    }
+}

@@ -1,0 +1,1378 @@
+//! HTTP side of the fake: URL scheme, request decoding, fault injection and the Bot API methods.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State as AxState};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::html::{parse_html, utf16_len};
+use super::limits::{
+    MAX_CALLBACK_ANSWER_LEN, MAX_CAPTION_LEN, MAX_DOWNLOAD_BYTES, MAX_TEXT_LEN, MAX_UPLOAD_BYTES,
+    MEDIA_GROUP_ITEMS, is_valid_command_name, validate_reply_markup,
+};
+use super::state::{Shared, State, StoredFile, unix_now};
+use super::{CallbackAnswer, SentFile, SentKind, SentMessage, TOKEN};
+
+/// A Bot API error answer.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiErr {
+    pub status: u16,
+    pub description: String,
+    pub retry_after: Option<u32>,
+}
+
+impl ApiErr {
+    pub fn new(status: u16, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with Telegram's `Bad Request: ` prefix.
+    pub fn bad(description: impl Into<String>) -> Self {
+        Self::new(400, format!("Bad Request: {}", description.into()))
+    }
+
+    pub fn retry(secs: u32) -> Self {
+        Self {
+            status: 429,
+            description: format!("Too Many Requests: retry after {secs}"),
+            retry_after: Some(secs),
+        }
+    }
+
+    fn body(&self) -> Value {
+        let mut body = json!({
+            "ok": false,
+            "error_code": self.status,
+            "description": self.description,
+        });
+        if let Some(secs) = self.retry_after {
+            body["parameters"] = json!({ "retry_after": secs });
+        }
+        body
+    }
+}
+
+type ApiResult = Result<Value, ApiErr>;
+
+pub(crate) const NOT_MODIFIED: &str = "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
+pub(crate) const QUERY_TOO_OLD: &str =
+    "query is too old and response timeout expired or query ID is invalid";
+pub(crate) const TERMINATED: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+
+/// Methods the fake implements, spelled as Telegram documents them (lookup is case-insensitive).
+pub(crate) const METHODS: &[&str] = &[
+    "getMe",
+    "getUpdates",
+    "getWebhookInfo",
+    "deleteWebhook",
+    "setMyCommands",
+    "getMyCommands",
+    "deleteMyCommands",
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "editMessageCaption",
+    "answerCallbackQuery",
+    "sendPhoto",
+    "sendMediaGroup",
+    "sendDocument",
+    "getFile",
+    "sendChatAction",
+    "deleteMessage",
+];
+
+/// Methods that deliver a message and so count towards rate limits and `burst_429`.
+const SEND_METHODS: &[&str] = &["sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"];
+
+const CHAT_ACTIONS: &[&str] = &[
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+];
+
+/// Fields that arrive as strings in form encodings but are integers in the Bot API.
+const INT_FIELDS: &[&str] = &[
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "user_id",
+    "cache_time",
+    "message_thread_id",
+    "reply_to_message_id",
+];
+const BOOL_FIELDS: &[&str] = &[
+    "show_alert",
+    "disable_notification",
+    "protect_content",
+    "drop_pending_updates",
+    "disable_content_type_detection",
+    "has_spoiler",
+    "allow_sending_without_reply",
+    "disable_web_page_preview",
+    "show_caption_above_media",
+];
+/// Fields that carry JSON-serialised objects in form encodings (teloxide does this for multipart).
+const JSON_FIELDS: &[&str] = &[
+    "reply_markup",
+    "media",
+    "entities",
+    "caption_entities",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "link_preview_options",
+    "reply_parameters",
+];
+
+pub(crate) struct Upload {
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Bytes,
+}
+
+/// Request parameters, normalised so one call looks the same whichever encoding the client used.
+pub(crate) struct Params {
+    pub fields: Map<String, Value>,
+    pub files: HashMap<String, Upload>,
+}
+
+impl Params {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key).filter(|v| !v.is_null())
+    }
+
+    fn str(&self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn i64(&self, key: &str) -> Result<Option<i64>, ApiErr> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| ApiErr::bad(format!("field \"{key}\" must be of type Integer"))),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiErr::bad(format!("field \"{key}\" must be of type Integer"))),
+            Some(_) => Err(ApiErr::bad(format!("field \"{key}\" must be of type Integer"))),
+        }
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        match self.get(key) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s == "true" || s == "1",
+            Some(Value::Number(n)) => n.as_i64() == Some(1),
+            _ => false,
+        }
+    }
+
+    /// A field that must hold JSON; strings that are not valid JSON are refused as Telegram does.
+    fn json(&self, key: &str) -> Result<Option<Value>, ApiErr> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| {
+                if key == "reply_markup" {
+                    ApiErr::bad("can't parse reply keyboard markup JSON object")
+                } else {
+                    ApiErr::bad(format!("can't parse {key} JSON object"))
+                }
+            }),
+            Some(v) => Ok(Some(v.clone())),
+        }
+    }
+
+    /// What the request log shows: fields, and uploaded files as name and size.
+    fn to_record(&self) -> Value {
+        let mut fields = self.fields.clone();
+        for (name, upload) in &self.files {
+            fields.insert(name.clone(), upload_summary(upload, name));
+        }
+        for value in fields.values_mut() {
+            if let Some(name) = value.as_str().and_then(|s| s.strip_prefix("attach://"))
+                && let Some(upload) = self.files.get(name)
+            {
+                *value = upload_summary(upload, name);
+            }
+        }
+        Value::Object(fields)
+    }
+}
+
+fn upload_summary(upload: &Upload, part: &str) -> Value {
+    json!({ "attach": part, "file_name": upload.file_name, "size": upload.bytes.len() })
+}
+
+fn normalise(fields: &mut Map<String, Value>) {
+    for (key, value) in fields.iter_mut() {
+        let Value::String(s) = value else { continue };
+        if INT_FIELDS.contains(&key.as_str()) {
+            if let Ok(n) = s.trim().parse::<i64>() {
+                *value = json!(n);
+            }
+        } else if BOOL_FIELDS.contains(&key.as_str()) {
+            match s.as_str() {
+                "true" => *value = json!(true),
+                "false" => *value = json!(false),
+                _ => {}
+            }
+        } else if JSON_FIELDS.contains(&key.as_str())
+            && let Ok(parsed) = serde_json::from_str::<Value>(s)
+            && (parsed.is_object() || parsed.is_array())
+        {
+            *value = parsed;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listener: lets `go_down` cut every connection while keeping the port.
+// ---------------------------------------------------------------------------------------------
+
+/// Accepts connections; while the fake is "down" it closes them at once, and a connection accepted
+/// before an outage dies when the outage starts. Clients see a network error, as when Telegram is
+/// unreachable, without the fake giving up its port (so `come_up` cannot lose it to another test).
+struct FakeListener {
+    inner: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl axum::serve::Listener for FakeListener {
+    type Io = KillableIo;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.inner.accept().await {
+                Ok((stream, addr)) => {
+                    let rx = self.shared.epoch.subscribe();
+                    let start = *rx.borrow();
+                    if self.shared.down.load(Ordering::SeqCst) {
+                        self.shared.lock().refused_connections += 1;
+                        drop(stream);
+                        continue;
+                    }
+                    let kill = Box::pin(epoch_changed(rx, start));
+                    return (
+                        KillableIo {
+                            stream,
+                            kill,
+                            killed: false,
+                        },
+                        addr,
+                    );
+                }
+                // Accept errors (e.g. too many open files) are transient; try again shortly.
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+async fn epoch_changed(mut rx: watch::Receiver<u64>, start: u64) {
+    loop {
+        if *rx.borrow_and_update() != start {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+struct KillableIo {
+    stream: TcpStream,
+    kill: Pin<Box<dyn Future<Output = ()> + Send>>,
+    killed: bool,
+}
+
+impl KillableIo {
+    fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if !self.killed && self.kill.as_mut().poll(cx).is_ready() {
+            self.killed = true;
+        }
+        if self.killed {
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "the fake Telegram server is down",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl AsyncRead for KillableIo {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(e) = this.check(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut this.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableIo {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if let Err(e) = this.check(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(e) = this.check(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Pin::new(&mut this.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+pub(crate) fn spawn_server(shared: Arc<Shared>, listener: TcpListener) -> JoinHandle<()> {
+    let app = Router::new()
+        .fallback(handle)
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024))
+        .with_state(shared.clone());
+    let listener = FakeListener {
+        inner: listener,
+        shared,
+    };
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request handling
+// ---------------------------------------------------------------------------------------------
+
+async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) -> Response {
+    let rx = shared.epoch.subscribe();
+    let start = *rx.borrow();
+    // Hyper does not read from a connection while a handler runs, so a long poll would outlive an
+    // outage; racing the epoch ends it, and writing the answer then fails on the killed connection.
+    tokio::select! {
+        response = serve(shared.clone(), req) => response,
+        () = epoch_changed(rx, start) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = raw.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body.clone())).into_response()
+}
+
+fn token_ok(segment: &str) -> bool {
+    segment.strip_prefix("bot") == Some(TOKEN)
+}
+
+async fn serve(shared: Arc<Shared>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let not_found = ApiErr::new(404, "Not Found");
+    let unauthorized = ApiErr::new(401, "Unauthorized");
+
+    if segments.len() >= 3 && segments[0] == "file" {
+        let file_path = segments[2..].join("/");
+        let record_params = json!({ "file_path": file_path });
+        let mut st = shared.lock();
+        if !token_ok(&segments[1]) {
+            let body = unauthorized.body();
+            st.record("downloadFile", record_params, 401, body.clone());
+            drop(st);
+            shared.changed.notify_waiters();
+            return json_response(401, &body);
+        }
+        let file = st
+            .file_paths
+            .get(&file_path)
+            .and_then(|id| st.files.get(id))
+            .map(|f| f.bytes.clone());
+        let response = match file {
+            Some(bytes) => {
+                st.record("downloadFile", record_params, 200, json!({ "size": bytes.len() }));
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/octet-stream")],
+                    bytes,
+                )
+                    .into_response()
+            }
+            None => {
+                let body = not_found.body();
+                st.record("downloadFile", record_params, 404, body.clone());
+                json_response(404, &body)
+            }
+        };
+        drop(st);
+        shared.changed.notify_waiters();
+        return response;
+    }
+
+    if segments.len() != 2 || !segments[0].starts_with("bot") {
+        return json_response(404, &not_found.body());
+    }
+    let method_raw = segments[1].clone();
+    let canonical = METHODS
+        .iter()
+        .copied()
+        .find(|m| m.eq_ignore_ascii_case(&method_raw));
+    let method = canonical.unwrap_or(&method_raw).to_owned();
+
+    let query = req.uri().query().map(str::to_owned);
+    let params = match read_params(req, query.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => return finish(&shared, &method, json!({}), Err(e), None).await,
+    };
+    let record = params.to_record();
+
+    if !token_ok(&segments[0]) {
+        return finish(&shared, &method, record, Err(unauthorized), None).await;
+    }
+    if canonical.is_none() {
+        return finish(&shared, &method, record, Err(not_found), None).await;
+    }
+
+    let (fail, delay) = {
+        let mut st = shared.lock();
+        (st.faults.take_fail(&method), st.faults.take_delay(&method))
+    };
+    if let Some(status) = fail {
+        let err = ApiErr::new(status, fault_description(status));
+        return finish(&shared, &method, record, Err(err), delay).await;
+    }
+    if method == "getUpdates" {
+        let result = get_updates(&shared, &params).await;
+        return finish(&shared, &method, record, result, delay).await;
+    }
+    // Everything else runs under the lock together with its record, so a test never sees a sent
+    // message without the request that sent it.
+    let (status, body) = {
+        let mut st = shared.lock();
+        let result = dispatch(&mut st, &method, &params);
+        let (status, body) = answer(&result);
+        st.record(&method, record, status, body.clone());
+        (status, body)
+    };
+    shared.changed.notify_waiters();
+    respond_after(status, body, delay).await
+}
+
+fn fault_description(status: u16) -> String {
+    match status {
+        500 => "Internal Server Error".into(),
+        502 => "Bad Gateway".into(),
+        503 => "Service Unavailable".into(),
+        504 => "Gateway Timeout".into(),
+        _ => StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error")
+            .into(),
+    }
+}
+
+fn answer(result: &ApiResult) -> (u16, Value) {
+    match result {
+        Ok(v) => (200, json!({ "ok": true, "result": v })),
+        Err(e) => (e.status, e.body()),
+    }
+}
+
+async fn finish(
+    shared: &Shared,
+    method: &str,
+    record: Value,
+    result: ApiResult,
+    delay: Option<Duration>,
+) -> Response {
+    let (status, body) = answer(&result);
+    shared.lock().record(method, record, status, body.clone());
+    shared.changed.notify_waiters();
+    respond_after(status, body, delay).await
+}
+
+/// `delay_next` slows the *answer*: the request has already taken effect, which is exactly how a
+/// client timeout produces a duplicate send in real life.
+async fn respond_after(status: u16, body: Value, delay: Option<Duration>) -> Response {
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
+    json_response(status, &body)
+}
+
+async fn read_params(req: Request, query: Option<&str>) -> Result<Params, ApiErr> {
+    let mut fields = Map::new();
+    let mut files = HashMap::new();
+    if let Some(q) = query {
+        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            fields.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let too_large = || ApiErr::new(413, "Request Entity Too Large");
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| ApiErr::bad(format!("can't parse multipart/form-data: {e}")))?;
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(ApiErr::bad(format!("can't parse multipart/form-data: {e}"))),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(str::to_owned);
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(ApiErr::bad(format!("can't parse multipart/form-data: {e}"))),
+            };
+            if file_name.is_some() {
+                files.insert(
+                    name,
+                    Upload {
+                        file_name: file_name.filter(|n| !n.is_empty()),
+                        content_type,
+                        bytes,
+                    },
+                );
+            } else {
+                fields.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    } else {
+        let body = axum::body::to_bytes(req.into_body(), MAX_UPLOAD_BYTES)
+            .await
+            .map_err(|_| too_large())?;
+        if !body.is_empty() {
+            if content_type.starts_with("application/json") {
+                let value: Value = serde_json::from_slice(&body)
+                    .map_err(|_| ApiErr::bad("can't parse JSON encoded request parameters"))?;
+                match value {
+                    Value::Object(map) => fields.extend(map),
+                    _ => return Err(ApiErr::bad("can't parse JSON encoded request parameters")),
+                }
+            } else if content_type.starts_with("application/x-www-form-urlencoded") {
+                for (k, v) in url::form_urlencoded::parse(&body) {
+                    fields.insert(k.into_owned(), Value::String(v.into_owned()));
+                }
+            }
+        }
+    }
+    normalise(&mut fields);
+    Ok(Params { fields, files })
+}
+
+// ---------------------------------------------------------------------------------------------
+// getUpdates
+// ---------------------------------------------------------------------------------------------
+
+/// Ends a poll's claim on "the poller" however the poll ends, including the client going away.
+struct PollGuard<'a> {
+    shared: &'a Shared,
+    id: u64,
+}
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        if st.poll_active == Some(self.id) {
+            st.poll_active = None;
+        }
+        st.poll_terminated.remove(&self.id);
+        drop(st);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+/// Long poll. A newer `getUpdates` terminates the one in flight, which answers 409 — the wording
+/// "terminated by other getUpdates request" says exactly that, and it means a poll whose client
+/// vanished (a restarted bot) never blocks the next one.
+async fn get_updates(shared: &Shared, p: &Params) -> ApiResult {
+    let offset = p.i64("offset")?;
+    let limit = p.i64("limit")?.unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = p.i64("timeout")?.unwrap_or(0).max(0) as u64;
+    let allowed = p.json("allowed_updates")?;
+    let id = {
+        let mut st = shared.lock();
+        if let Some(allowed) = allowed {
+            let list: Vec<String> = allowed
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            st.allowed_updates = if list.is_empty() { None } else { Some(list) };
+        }
+        st.confirm(offset);
+        if let Some(previous) = st.poll_active.take() {
+            st.poll_terminated.insert(previous);
+        }
+        st.poll_counter += 1;
+        let id = st.poll_counter;
+        st.poll_active = Some(id);
+        id
+    };
+    shared.changed.notify_waiters();
+    let _guard = PollGuard { shared, id };
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let notified = shared.changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut st = shared.lock();
+            if st.poll_terminated.remove(&id) {
+                return Err(ApiErr::new(409, TERMINATED));
+            }
+            let batch = st.deliverable(limit);
+            if !batch.is_empty() || Instant::now() >= deadline {
+                return Ok(Value::Array(batch));
+            }
+        }
+        let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The other methods (synchronous, under the lock)
+// ---------------------------------------------------------------------------------------------
+
+fn dispatch(st: &mut State, method: &str, p: &Params) -> ApiResult {
+    if SEND_METHODS.contains(&method)
+        && let Some(secs) = st.faults.take_burst()
+    {
+        return Err(ApiErr::retry(secs));
+    }
+    match method {
+        "getMe" => Ok(st.me_json()),
+        "getWebhookInfo" => Ok(json!({
+            "url": "",
+            "has_custom_certificate": false,
+            "pending_update_count": st.updates.len(),
+        })),
+        "deleteWebhook" => {
+            if p.bool("drop_pending_updates") {
+                st.updates.clear();
+            }
+            Ok(json!(true))
+        }
+        "setMyCommands" => set_my_commands(st, p),
+        "getMyCommands" => {
+            let key = scope_key(st, p)?;
+            let commands = st.commands.get(&key).cloned().unwrap_or_default();
+            Ok(Value::Array(
+                commands
+                    .into_iter()
+                    .map(|(c, d)| json!({ "command": c, "description": d }))
+                    .collect(),
+            ))
+        }
+        "deleteMyCommands" => {
+            let key = scope_key(st, p)?;
+            st.commands.remove(&key);
+            Ok(json!(true))
+        }
+        "sendMessage" => send_message(st, p),
+        "sendPhoto" => send_media(st, p, "photo"),
+        "sendDocument" => send_media(st, p, "document"),
+        "sendMediaGroup" => send_media_group(st, p),
+        "editMessageText" => edit_message_text(st, p),
+        "editMessageReplyMarkup" => edit_message_reply_markup(st, p),
+        "editMessageCaption" => edit_message_caption(st, p),
+        "deleteMessage" => delete_message(st, p),
+        "answerCallbackQuery" => answer_callback_query(st, p),
+        "getFile" => get_file(st, p),
+        "sendChatAction" => {
+            let _chat = resolve_chat(st, p)?;
+            let action = p.str("action").unwrap_or_default();
+            if !CHAT_ACTIONS.contains(&action.as_str()) {
+                return Err(ApiErr::bad("wrong parameter action in request"));
+            }
+            Ok(json!(true))
+        }
+        other => unreachable!("method {other} is listed but not dispatched"),
+    }
+}
+
+/// "chat not found" for a chat that never talked to the bot; 403 for a user who blocked it.
+fn resolve_chat(st: &State, p: &Params) -> Result<i64, ApiErr> {
+    let chat_id = match p.get("chat_id") {
+        None => return Err(ApiErr::bad("chat_id is empty")),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    };
+    // `@username` chat ids and anything unknown: the fake knows no public chats.
+    let Some(chat_id) = chat_id.filter(|id| st.is_known_chat(*id)) else {
+        return Err(ApiErr::bad("chat not found"));
+    };
+    if st.blocked.contains(&chat_id) {
+        return Err(ApiErr::new(403, "Forbidden: bot was blocked by the user"));
+    }
+    Ok(chat_id)
+}
+
+/// Text or caption after `parse_mode`; `Err` for refused markup.
+fn parse_text(raw: &str, parse_mode: Option<&str>) -> Result<(String, Vec<Value>), ApiErr> {
+    match parse_mode.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => Ok((raw.to_owned(), Vec::new())),
+        Some("html") => parse_html(raw)
+            .map(|parsed| {
+                let entities = parsed.entities.iter().map(|e| e.to_json()).collect();
+                (parsed.text, entities)
+            })
+            .map_err(|e| ApiErr::bad(format!("can't parse entities: {e}"))),
+        // The bot uses HTML only (DESIGN §5); refusing Markdown keeps one strict parser honest.
+        Some("markdown") | Some("markdownv2") => Err(ApiErr::bad(format!(
+            "can't parse entities: parse_mode {:?} is not supported by the fake Telegram server, use HTML",
+            parse_mode.unwrap_or_default()
+        ))),
+        Some(_) => Err(ApiErr::bad("unsupported parse_mode")),
+    }
+}
+
+/// An empty inline keyboard is the same as none, as Telegram shows it.
+fn effective_markup(markup: &Option<Value>) -> Option<&Value> {
+    markup.as_ref().filter(|m| {
+        !m.get("inline_keyboard")
+            .and_then(Value::as_array)
+            .is_some_and(|rows| rows.iter().all(|r| r.as_array().is_none_or(Vec::is_empty)))
+    })
+}
+
+fn checked_markup(p: &Params, chat_id: i64, edit: bool) -> Result<Option<Value>, ApiErr> {
+    let markup = p.json("reply_markup")?;
+    if let Some(m) = &markup {
+        validate_reply_markup(m, chat_id > 0, edit)?;
+    }
+    Ok(markup)
+}
+
+fn admit(st: &mut State, chat_id: i64, items: usize) -> Result<(), ApiErr> {
+    st.limiter
+        .admit(chat_id, items, Instant::now())
+        .map_err(ApiErr::retry)
+}
+
+/// Only inline keyboards appear in a `Message`; reply keyboards live on the person's screen.
+fn set_markup_json(json: &mut Value, markup: &Option<Value>) {
+    let obj = json.as_object_mut().expect("message is an object");
+    match effective_markup(markup).filter(|m| m.get("inline_keyboard").is_some()) {
+        Some(m) => {
+            obj.insert("reply_markup".into(), m.clone());
+        }
+        None => {
+            obj.remove("reply_markup");
+        }
+    }
+}
+
+fn set_text_json(json: &mut Value, text_key: &str, entities_key: &str, text: &str, entities: &[Value]) {
+    let obj = json.as_object_mut().expect("message is an object");
+    obj.insert(text_key.into(), json!(text));
+    if entities.is_empty() {
+        obj.remove(entities_key);
+    } else {
+        obj.insert(entities_key.into(), json!(entities));
+    }
+}
+
+fn send_message(st: &mut State, p: &Params) -> ApiResult {
+    let chat_id = resolve_chat(st, p)?;
+    let raw = p.str("text").unwrap_or_default();
+    let parse_mode = p.str("parse_mode");
+    let (plain, mut entities) = parse_text(&raw, parse_mode.as_deref())?;
+    if plain.trim().is_empty() {
+        return Err(ApiErr::bad("message text is empty"));
+    }
+    if utf16_len(&plain) > MAX_TEXT_LEN {
+        return Err(ApiErr::bad("message is too long"));
+    }
+    if parse_mode.is_none()
+        && let Some(Value::Array(given)) = p.json("entities")?
+    {
+        entities = given;
+    }
+    let markup = checked_markup(p, chat_id, false)?;
+    admit(st, chat_id, 1)?;
+    let message_id = st.next_message_id(chat_id);
+    let mut json = st.bot_message_base(chat_id, message_id);
+    set_text_json(&mut json, "text", "entities", &plain, &entities);
+    set_markup_json(&mut json, &markup);
+    let sent = SentMessage {
+        message_id,
+        chat_id,
+        kind: SentKind::Text,
+        text: Some(raw),
+        caption: None,
+        plain_text: plain,
+        entities,
+        parse_mode,
+        reply_markup: markup,
+        file: None,
+        media_group_id: None,
+        edit_count: 0,
+        deleted: false,
+        date: json["date"].as_i64().unwrap_or_default(),
+    };
+    st.store_message(chat_id, message_id, json.clone(), Some(sent));
+    Ok(json)
+}
+
+struct Caption {
+    raw: Option<String>,
+    plain: String,
+    entities: Vec<Value>,
+    parse_mode: Option<String>,
+}
+
+fn parse_caption(raw: Option<String>, parse_mode: Option<String>) -> Result<Caption, ApiErr> {
+    let (plain, entities) = match &raw {
+        Some(raw) => parse_text(raw, parse_mode.as_deref())?,
+        None => (String::new(), Vec::new()),
+    };
+    if utf16_len(&plain) > MAX_CAPTION_LEN {
+        return Err(ApiErr::bad("message caption is too long"));
+    }
+    Ok(Caption {
+        raw,
+        plain,
+        entities,
+        parse_mode,
+    })
+}
+
+/// A file named in a request: an upload (`attach://…` or a part named like the field), a known
+/// `file_id`, or a URL (which the fake cannot fetch).
+enum InputFile {
+    Upload {
+        bytes: Bytes,
+        file_name: Option<String>,
+        content_type: Option<String>,
+    },
+    Known(StoredFile),
+}
+
+fn resolve_input_file(st: &State, p: &Params, field: &str, reference: Option<&str>) -> Result<InputFile, ApiErr> {
+    let upload = |u: &Upload| {
+        if u.bytes.is_empty() {
+            return Err(ApiErr::bad("file must be non-empty"));
+        }
+        if u.bytes.len() > MAX_UPLOAD_BYTES {
+            return Err(ApiErr::new(413, "Request Entity Too Large"));
+        }
+        Ok(InputFile::Upload {
+            bytes: u.bytes.clone(),
+            file_name: u.file_name.clone(),
+            content_type: u.content_type.clone(),
+        })
+    };
+    let reference = match reference {
+        Some(r) => r.to_owned(),
+        None => match p.str(field) {
+            Some(r) => r,
+            None => match p.files.get(field) {
+                Some(u) => return upload(u),
+                None => return Err(ApiErr::bad(format!("there is no {field} in the request"))),
+            },
+        },
+    };
+    if let Some(part) = reference.strip_prefix("attach://") {
+        return match p.files.get(part) {
+            Some(u) => upload(u),
+            None => Err(ApiErr::bad("can't parse InputMedia: media not found")),
+        };
+    }
+    if reference.starts_with("http://") || reference.starts_with("https://") {
+        return Err(ApiErr::bad(
+            "failed to get HTTP URL content (the fake server cannot download URLs)",
+        ));
+    }
+    match st.files.get(&reference) {
+        Some(f) => Ok(InputFile::Known(f.clone())),
+        None => Err(ApiErr::bad("wrong file identifier/HTTP URL specified")),
+    }
+}
+
+fn guess_mime(file_name: Option<&str>) -> Option<String> {
+    let ext = file_name?.rsplit_once('.')?.1.to_ascii_lowercase();
+    let mime = match ext.as_str() {
+        "pdf" => "application/pdf",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xls" => "application/vnd.ms-excel",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "csv" => "text/csv",
+        "txt" => "text/plain",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        _ => "application/octet-stream",
+    };
+    Some(mime.to_owned())
+}
+
+fn extension_of(file_name: Option<&str>) -> String {
+    file_name
+        .and_then(|n| n.rsplit_once('.'))
+        .map(|(_, ext)| format!(".{}", ext.to_ascii_lowercase()))
+        .unwrap_or_default()
+}
+
+/// Stores a photo or document for a message; returns the message field's JSON and the file.
+fn materialise(st: &mut State, kind: &str, input: InputFile) -> (Value, SentFile) {
+    let stored = match (kind, input) {
+        ("photo", InputFile::Known(f)) => {
+            let size = json!([{
+                "file_id": f.file_id, "file_unique_id": f.file_unique_id,
+                "file_size": f.bytes.len(), "width": 1280, "height": 960
+            }]);
+            return (size, sent_file(&f));
+        }
+        ("photo", InputFile::Upload { bytes, file_name, .. }) => {
+            let (sizes, largest) = st.store_photo(bytes, file_name);
+            return (sizes, sent_file(&largest));
+        }
+        (_, InputFile::Known(f)) => f,
+        (_, InputFile::Upload { bytes, file_name, content_type }) => {
+            let mime = content_type
+                .filter(|c| c != "application/octet-stream")
+                .or_else(|| guess_mime(file_name.as_deref()));
+            let extension = extension_of(file_name.as_deref());
+            st.store_file("documents", "BQAC", &extension, bytes, file_name, mime)
+        }
+    };
+    (State::document_json(&stored), sent_file(&stored))
+}
+
+fn sent_file(f: &StoredFile) -> SentFile {
+    SentFile {
+        file_id: f.file_id.clone(),
+        file_unique_id: f.file_unique_id.clone(),
+        file_name: f.file_name.clone(),
+        mime_type: f.mime_type.clone(),
+        bytes: f.bytes.to_vec(),
+    }
+}
+
+fn send_media(st: &mut State, p: &Params, kind: &'static str) -> ApiResult {
+    let chat_id = resolve_chat(st, p)?;
+    let caption = parse_caption(p.str("caption"), p.str("parse_mode"))?;
+    let markup = checked_markup(p, chat_id, false)?;
+    let input = resolve_input_file(st, p, kind, None)?;
+    admit(st, chat_id, 1)?;
+    let (media_json, file) = materialise(st, kind, input);
+    let message_id = st.next_message_id(chat_id);
+    let mut json = st.bot_message_base(chat_id, message_id);
+    json[kind] = media_json;
+    if caption.raw.is_some() {
+        set_text_json(&mut json, "caption", "caption_entities", &caption.plain, &caption.entities);
+    }
+    set_markup_json(&mut json, &markup);
+    let sent = SentMessage {
+        message_id,
+        chat_id,
+        kind: if kind == "photo" {
+            SentKind::Photo
+        } else {
+            SentKind::Document
+        },
+        text: None,
+        caption: caption.raw,
+        plain_text: caption.plain,
+        entities: caption.entities,
+        parse_mode: caption.parse_mode,
+        reply_markup: markup,
+        file: Some(file),
+        media_group_id: None,
+        edit_count: 0,
+        deleted: false,
+        date: json["date"].as_i64().unwrap_or_default(),
+    };
+    st.store_message(chat_id, message_id, json.clone(), Some(sent));
+    Ok(json)
+}
+
+fn send_media_group(st: &mut State, p: &Params) -> ApiResult {
+    let chat_id = resolve_chat(st, p)?;
+    let media = p.json("media")?.unwrap_or(Value::Null);
+    let items = match media {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        _ => return Err(ApiErr::bad("can't parse media JSON object")),
+    };
+    if items.is_empty() {
+        return Err(ApiErr::bad("there are no messages to send"));
+    }
+    if items.len() > *MEDIA_GROUP_ITEMS.end() {
+        return Err(ApiErr::bad("too many messages to send as an album"));
+    }
+    if items.len() < *MEDIA_GROUP_ITEMS.start() {
+        // Telegram would send a lone item as an ordinary message; DESIGN §5 holds the bot to 2–10.
+        return Err(ApiErr::bad(
+            "media group must include 2-10 items (the fake server refuses a one-item album)",
+        ));
+    }
+    let mut prepared = Vec::new();
+    for item in &items {
+        let media_type = item.get("type").and_then(Value::as_str).unwrap_or_default();
+        if media_type != "photo" && media_type != "document" {
+            return Err(ApiErr::bad(format!(
+                "can't parse InputMedia: type \"{media_type}\" is not supported by the fake server"
+            )));
+        }
+        let reference = item.get("media").and_then(Value::as_str).unwrap_or_default();
+        let input = resolve_input_file(st, p, media_type, Some(reference))?;
+        let caption = parse_caption(
+            item.get("caption").and_then(Value::as_str).map(str::to_owned),
+            item.get("parse_mode").and_then(Value::as_str).map(str::to_owned),
+        )?;
+        prepared.push((media_type.to_owned(), input, caption));
+    }
+    let documents = prepared.iter().filter(|(t, ..)| t == "document").count();
+    if documents != 0 && documents != prepared.len() {
+        return Err(ApiErr::bad("document can't be mixed with other media types"));
+    }
+    admit(st, chat_id, prepared.len())?;
+    st.media_group_counter += 1;
+    let group_id = format!("1337{:010}", st.media_group_counter);
+    let mut out = Vec::new();
+    for (media_type, input, caption) in prepared {
+        let kind: &'static str = if media_type == "photo" { "photo" } else { "document" };
+        let (media_json, file) = materialise(st, kind, input);
+        let message_id = st.next_message_id(chat_id);
+        let mut json = st.bot_message_base(chat_id, message_id);
+        json["media_group_id"] = json!(group_id);
+        json[kind] = media_json;
+        if caption.raw.is_some() {
+            set_text_json(&mut json, "caption", "caption_entities", &caption.plain, &caption.entities);
+        }
+        let sent = SentMessage {
+            message_id,
+            chat_id,
+            kind: SentKind::MediaGroupItem { media_type },
+            text: None,
+            caption: caption.raw,
+            plain_text: caption.plain,
+            entities: caption.entities,
+            parse_mode: caption.parse_mode,
+            reply_markup: None,
+            file: Some(file),
+            media_group_id: Some(group_id.clone()),
+            edit_count: 0,
+            deleted: false,
+            date: json["date"].as_i64().unwrap_or_default(),
+        };
+        st.store_message(chat_id, message_id, json.clone(), Some(sent));
+        out.push(json);
+    }
+    Ok(Value::Array(out))
+}
+
+/// Finds a live message of the bot for an edit; Telegram's wording for each way it can fail.
+fn editable(st: &State, p: &Params) -> Result<(i64, i64, SentMessage), ApiErr> {
+    if p.get("inline_message_id").is_some() {
+        return Err(ApiErr::bad("inline messages are not supported by the fake server"));
+    }
+    let chat_id = resolve_chat(st, p)?;
+    let Some(message_id) = p.i64("message_id")? else {
+        return Err(ApiErr::bad("message identifier is not specified"));
+    };
+    let stored = st
+        .message(chat_id, message_id)
+        .filter(|m| !m.deleted)
+        .ok_or_else(|| ApiErr::bad("message to edit not found"))?;
+    let sent = stored
+        .sent
+        .clone()
+        .ok_or_else(|| ApiErr::bad("message can't be edited"))?;
+    Ok((chat_id, message_id, sent))
+}
+
+fn save_edit(st: &mut State, chat_id: i64, message_id: i64, sent: SentMessage, json_update: impl FnOnce(&mut Value)) -> ApiResult {
+    let stored = st
+        .message_mut(chat_id, message_id)
+        .expect("message checked by editable()");
+    json_update(&mut stored.json);
+    stored.json["edit_date"] = json!(unix_now());
+    stored.sent = Some(SentMessage {
+        edit_count: sent.edit_count + 1,
+        ..sent
+    });
+    Ok(stored.json.clone())
+}
+
+fn edit_message_text(st: &mut State, p: &Params) -> ApiResult {
+    let (chat_id, message_id, sent) = editable(st, p)?;
+    if sent.kind != SentKind::Text {
+        return Err(ApiErr::bad("there is no text in the message to edit"));
+    }
+    let raw = p.str("text").unwrap_or_default();
+    let parse_mode = p.str("parse_mode");
+    let (plain, entities) = parse_text(&raw, parse_mode.as_deref())?;
+    if plain.trim().is_empty() {
+        return Err(ApiErr::bad("message text is empty"));
+    }
+    if utf16_len(&plain) > MAX_TEXT_LEN {
+        return Err(ApiErr::bad("MESSAGE_TOO_LONG"));
+    }
+    // Editing without reply_markup removes the inline keyboard, as on Telegram.
+    let markup = checked_markup(p, chat_id, true)?;
+    if plain == sent.plain_text
+        && entities == sent.entities
+        && effective_markup(&markup) == effective_markup(&sent.reply_markup)
+    {
+        return Err(ApiErr::bad(NOT_MODIFIED));
+    }
+    let new = SentMessage {
+        text: Some(raw),
+        plain_text: plain.clone(),
+        entities: entities.clone(),
+        parse_mode,
+        reply_markup: markup.clone(),
+        ..sent
+    };
+    save_edit(st, chat_id, message_id, new, |json| {
+        set_text_json(json, "text", "entities", &plain, &entities);
+        set_markup_json(json, &markup);
+    })
+}
+
+fn edit_message_reply_markup(st: &mut State, p: &Params) -> ApiResult {
+    let (chat_id, message_id, sent) = editable(st, p)?;
+    let markup = checked_markup(p, chat_id, true)?;
+    if effective_markup(&markup) == effective_markup(&sent.reply_markup) {
+        return Err(ApiErr::bad(NOT_MODIFIED));
+    }
+    let new = SentMessage {
+        reply_markup: markup.clone(),
+        ..sent
+    };
+    save_edit(st, chat_id, message_id, new, |json| set_markup_json(json, &markup))
+}
+
+fn edit_message_caption(st: &mut State, p: &Params) -> ApiResult {
+    let (chat_id, message_id, sent) = editable(st, p)?;
+    if sent.kind == SentKind::Text {
+        return Err(ApiErr::bad("there is no caption in the message to edit"));
+    }
+    let caption = parse_caption(p.str("caption"), p.str("parse_mode"))?;
+    let markup = checked_markup(p, chat_id, true)?;
+    if caption.plain == sent.plain_text
+        && caption.entities == sent.entities
+        && effective_markup(&markup) == effective_markup(&sent.reply_markup)
+    {
+        return Err(ApiErr::bad(NOT_MODIFIED));
+    }
+    let (plain, entities) = (caption.plain.clone(), caption.entities.clone());
+    let new = SentMessage {
+        caption: caption.raw,
+        plain_text: caption.plain,
+        entities: caption.entities,
+        parse_mode: caption.parse_mode,
+        reply_markup: markup.clone(),
+        ..sent
+    };
+    save_edit(st, chat_id, message_id, new, |json| {
+        set_text_json(json, "caption", "caption_entities", &plain, &entities);
+        set_markup_json(json, &markup);
+    })
+}
+
+fn delete_message(st: &mut State, p: &Params) -> ApiResult {
+    let chat_id = resolve_chat(st, p)?;
+    let Some(message_id) = p.i64("message_id")? else {
+        return Err(ApiErr::bad("message identifier is not specified"));
+    };
+    let stored = st
+        .message_mut(chat_id, message_id)
+        .filter(|m| !m.deleted)
+        .ok_or_else(|| ApiErr::bad("message to delete not found"))?;
+    stored.deleted = true;
+    if let Some(sent) = stored.sent.as_mut() {
+        sent.deleted = true;
+    }
+    Ok(json!(true))
+}
+
+fn answer_callback_query(st: &mut State, p: &Params) -> ApiResult {
+    let id = p.str("callback_query_id").unwrap_or_default();
+    let ttl = st.callback_query_ttl;
+    let query = st
+        .queries
+        .get_mut(&id)
+        .filter(|q| !q.answered && q.created.elapsed() <= ttl)
+        .ok_or_else(|| ApiErr::bad(QUERY_TOO_OLD))?;
+    let text = p.str("text");
+    if text.as_deref().is_some_and(|t| utf16_len(t) > MAX_CALLBACK_ANSWER_LEN) {
+        return Err(ApiErr::bad("MESSAGE_TOO_LONG"));
+    }
+    query.answered = true;
+    let answer = CallbackAnswer {
+        callback_query_id: id,
+        text,
+        show_alert: p.bool("show_alert"),
+        url: p.str("url"),
+        from_user_id: query.from,
+        data: query.data.clone(),
+        chat_id: query.chat_id,
+        message_id: query.message_id,
+    };
+    st.answers.push(answer);
+    Ok(json!(true))
+}
+
+fn get_file(st: &mut State, p: &Params) -> ApiResult {
+    let Some(file_id) = p.str("file_id").filter(|f| !f.is_empty()) else {
+        return Err(ApiErr::bad("file_id not specified"));
+    };
+    let file = st
+        .files
+        .get(&file_id)
+        .ok_or_else(|| ApiErr::bad("invalid file_id"))?;
+    if file.bytes.len() > MAX_DOWNLOAD_BYTES {
+        return Err(ApiErr::bad("file is too big"));
+    }
+    Ok(file.file_json())
+}
+
+/// Telegram's scope resolution key; a chat scope needs a chat the bot knows.
+fn scope_key(st: &State, p: &Params) -> Result<(String, String), ApiErr> {
+    let language = p.str("language_code").unwrap_or_default();
+    let scope = p.json("scope")?.unwrap_or_else(|| json!({ "type": "default" }));
+    let kind = scope.get("type").and_then(Value::as_str).unwrap_or_default();
+    let chat = || -> Result<i64, ApiErr> {
+        let id = match scope.get("chat_id") {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        };
+        id.filter(|id| st.is_known_chat(*id))
+            .ok_or_else(|| ApiErr::bad("chat not found"))
+    };
+    let key = match kind {
+        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => kind.to_owned(),
+        "chat" => format!("chat:{}", chat()?),
+        "chat_administrators" => format!("chat_administrators:{}", chat()?),
+        "chat_member" => {
+            let user = scope
+                .get("user_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| ApiErr::bad("user not found"))?;
+            format!("chat_member:{}:{user}", chat()?)
+        }
+        _ => return Err(ApiErr::bad("can't parse BotCommandScope JSON object")),
+    };
+    Ok((key, language))
+}
+
+fn set_my_commands(st: &mut State, p: &Params) -> ApiResult {
+    let commands = match p.json("commands")? {
+        Some(Value::Array(c)) => c,
+        Some(_) => return Err(ApiErr::bad("can't parse commands JSON object")),
+        None => return Err(ApiErr::bad("parameter \"commands\" is required")),
+    };
+    if commands.len() > 100 {
+        return Err(ApiErr::bad("too many commands"));
+    }
+    let mut list = Vec::new();
+    for c in &commands {
+        let name = c.get("command").and_then(Value::as_str).unwrap_or_default();
+        let description = c.get("description").and_then(Value::as_str).unwrap_or_default();
+        // Telegram tolerates a leading slash; the name itself must be valid.
+        let name = name.strip_prefix('/').unwrap_or(name);
+        if !is_valid_command_name(name) {
+            return Err(ApiErr::bad("BOT_COMMAND_INVALID"));
+        }
+        if description.trim().is_empty() || utf16_len(description) > 256 {
+            return Err(ApiErr::bad("BOT_COMMAND_DESCRIPTION_INVALID"));
+        }
+        list.push((name.to_owned(), description.to_owned()));
+    }
+    let key = scope_key(st, p)?;
+    if list.is_empty() {
+        st.commands.remove(&key);
+    } else {
+        st.commands.insert(key, list);
+    }
+    Ok(json!(true))
+}

@@ -1,0 +1,6 @@
+//! Shared test harness: the strict fake Bot API server, the application under test, people.
+#![allow(dead_code)]
+
+pub mod app;
+pub mod fake_telegram;
+pub mod people;
