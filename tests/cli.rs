@@ -37,7 +37,10 @@ fn a_bad_setting_names_its_variable() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("HANDOVER_TIMEZONE") && stderr.lines().count() == 1, "{stderr}");
+    assert!(
+        stderr.contains("HANDOVER_TIMEZONE") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -68,9 +71,16 @@ fn cli_import_and_invite_work_on_a_fresh_database() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
     assert!(String::from_utf8_lossy(&import.stdout).contains("新增 1"));
-    assert!(dir.path().join("data/handover.db").exists(), "the default SQLite file is created");
+    assert!(
+        dir.path().join("data/handover.db").exists(),
+        "the default SQLite file is created"
+    );
 
     let invite = binary()
         .args(["invite", "--role", "supervisor", "--name", "王芳"])
@@ -78,9 +88,17 @@ fn cli_import_and_invite_work_on_a_fresh_database() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(invite.status.success(), "{}", String::from_utf8_lossy(&invite.stderr));
+    assert!(
+        invite.status.success(),
+        "{}",
+        String::from_utf8_lossy(&invite.stderr)
+    );
     let link = String::from_utf8_lossy(&invite.stdout);
-    assert!(link.trim().starts_with("https://t.me/handover_test_bot?start=inv_"), "{link}");
+    assert!(
+        link.trim()
+            .starts_with("https://t.me/handover_test_bot?start=inv_"),
+        "{link}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,6 +118,10 @@ async fn pointed_at_the_fake_server_the_binary_serves() {
     let person = fake.user(4242, "Ann");
     fake.send_text(&person, "/start");
     let answer = fake.wait_for_message(person.id, |_| true).await;
-    assert!(answer.plain_text.contains("分享我的手机号"), "{}", answer.plain_text);
+    assert!(
+        answer.plain_text.contains("分享我的手机号"),
+        "{}",
+        answer.plain_text
+    );
     child.kill().await.unwrap();
 }

@@ -16,7 +16,18 @@ async fn counts(app: &TestApp) -> PeopleCounts {
 fn buyers_xlsx_chinese(count: usize) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, header) in ["楼栋", "单元", "房号", "姓名", "手机号", "客户等级", "邮寄地址"].iter().enumerate() {
+    for (col, header) in [
+        "楼栋",
+        "单元",
+        "房号",
+        "姓名",
+        "手机号",
+        "客户等级",
+        "邮寄地址",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(0, col as u16, *header).unwrap();
     }
     for i in 0..count {
@@ -25,9 +36,13 @@ fn buyers_xlsx_chinese(count: usize) -> Vec<u8> {
         sheet.write_number(row, 1, 1.0).unwrap();
         sheet.write_number(row, 2, (101 + i) as f64).unwrap();
         sheet.write_string(row, 3, format!("Buyer {i}")).unwrap();
-        sheet.write_number(row, 4, format!("1390000{i:04}").parse::<f64>().unwrap()).unwrap();
+        sheet
+            .write_number(row, 4, format!("1390000{i:04}").parse::<f64>().unwrap())
+            .unwrap();
         sheet.write_string(row, 5, "B").unwrap();
-        sheet.write_string(row, 6, format!("No. {i} Harbour Road, Shanghai")).unwrap();
+        sheet
+            .write_string(row, 6, format!("No. {i} Harbour Road, Shanghai"))
+            .unwrap();
     }
     workbook.save_to_buffer().unwrap()
 }
@@ -41,26 +56,73 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
     let bad: String = good
         .lines()
         .enumerate()
-        .map(|(i, line)| if i == 57 { line.replace("13900000056", "12345") } else { line.to_string() })
+        .map(|(i, line)| {
+            if i == 57 {
+                line.replace("13900000056", "12345")
+            } else {
+                line.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     assert_ne!(bad, good.trim_end());
 
-    app.fake.send_document(&supervisor, "buyers.csv", "text/csv", bad.into_bytes(), None);
-    let report = app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("未导入")).await;
-    assert!(report.plain_text.contains("第 58 行"), "{}", report.plain_text);
-    assert!(report.plain_text.contains("「phone」列"), "{}", report.plain_text);
+    app.fake.send_document(
+        &supervisor,
+        "buyers.csv",
+        "text/csv",
+        bad.into_bytes(),
+        None,
+    );
+    let report = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("未导入"))
+        .await;
+    assert!(
+        report.plain_text.contains("第 58 行"),
+        "{}",
+        report.plain_text
+    );
+    assert!(
+        report.plain_text.contains("「phone」列"),
+        "{}",
+        report.plain_text
+    );
     assert_eq!(counts(&app).await.buyers, 0, "nothing imported");
 
-    app.fake.send_document(&supervisor, "buyers.csv", "text/csv", good.clone().into_bytes(), None);
-    let done = app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成")).await;
+    app.fake.send_document(
+        &supervisor,
+        "buyers.csv",
+        "text/csv",
+        good.clone().into_bytes(),
+        None,
+    );
+    let done = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .await;
     assert!(done.plain_text.contains("新增 200"), "{}", done.plain_text);
     assert_eq!(counts(&app).await.buyers, 200);
 
     let before = app.fake.sent_messages(supervisor.id).len();
-    app.fake.send_document(&supervisor, "buyers.csv", "text/csv", good.into_bytes(), None);
-    let again = app.fake.wait_for_messages(supervisor.id, before + 1).await.pop().unwrap();
-    assert!(again.plain_text.contains("新增 0，更新 0，未变 200"), "{}", again.plain_text);
+    app.fake.send_document(
+        &supervisor,
+        "buyers.csv",
+        "text/csv",
+        good.into_bytes(),
+        None,
+    );
+    let again = app
+        .fake
+        .wait_for_messages(supervisor.id, before + 1)
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        again.plain_text.contains("新增 0，更新 0，未变 200"),
+        "{}",
+        again.plain_text
+    );
     assert_eq!(counts(&app).await.buyers, 200);
 
     // The same data as an Excel workbook with Chinese headers changes nothing either.
@@ -71,8 +133,17 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
         buyers_xlsx_chinese(200),
         None,
     );
-    let xlsx = app.fake.wait_for_messages(supervisor.id, before + 2).await.pop().unwrap();
-    assert!(xlsx.plain_text.contains("新增 0，更新 0，未变 200"), "{}", xlsx.plain_text);
+    let xlsx = app
+        .fake
+        .wait_for_messages(supervisor.id, before + 2)
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        xlsx.plain_text.contains("新增 0，更新 0，未变 200"),
+        "{}",
+        xlsx.plain_text
+    );
     app.stop().await;
 }
 
@@ -87,7 +158,10 @@ async fn an_xlsx_with_chinese_headers_imports_into_an_empty_campaign() {
         buyers_xlsx_chinese(20),
         None,
     );
-    let done = app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成")).await;
+    let done = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .await;
     assert!(done.plain_text.contains("新增 20"), "{}", done.plain_text);
     let c = counts(&app).await;
     assert_eq!((c.buyers, c.units), (20, 20));
@@ -98,11 +172,22 @@ async fn an_xlsx_with_chinese_headers_imports_into_an_empty_campaign() {
 async fn unsupported_and_oversized_files_are_refused_politely() {
     let app = TestApp::start().await;
     let supervisor = linked_supervisor(&app, 9003).await;
-    app.fake.send_document(&supervisor, "buyers.pdf", "application/pdf", b"%PDF-1.4".to_vec(), None);
-    app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains(".csv 和 .xlsx")).await;
+    app.fake.send_document(
+        &supervisor,
+        "buyers.pdf",
+        "application/pdf",
+        b"%PDF-1.4".to_vec(),
+        None,
+    );
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(".csv 和 .xlsx"))
+        .await;
     let big = vec![b'a'; 11 * 1024 * 1024];
-    app.fake.send_document(&supervisor, "big.csv", "text/csv", big, None);
-    app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("文件太大")).await;
+    app.fake
+        .send_document(&supervisor, "big.csv", "text/csv", big, None);
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("文件太大"))
+        .await;
     assert_eq!(counts(&app).await.buyers, 0);
     app.stop().await;
 }

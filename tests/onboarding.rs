@@ -1,11 +1,17 @@
 //! Linking Telegram accounts: contacts, invite codes, greetings, menus, restarts.
 
 use crate::support::app::TestApp;
-use crate::support::people::{buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
+};
 use handover_bot::domain::people::Actor;
 
 async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
-    app.services().identify(telegram_id, None).await.expect("identify").actor
+    app.services()
+        .identify(telegram_id, None)
+        .await
+        .expect("identify")
+        .actor
 }
 
 async fn audit_rows(app: &TestApp) -> i64 {
@@ -18,28 +24,73 @@ async fn audit_rows(app: &TestApp) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_who_shares_their_own_contact_is_linked_greeted_by_name_and_given_the_buyer_menu() {
     let app = TestApp::start().await;
-    load_buyers(&app, "楼栋,单元,房号,姓名,手机号\n3,2,1502,张伟,138 0013 8000\n").await;
+    load_buyers(
+        &app,
+        "楼栋,单元,房号,姓名,手机号\n3,2,1502,张伟,138 0013 8000\n",
+    )
+    .await;
     let buyer = app.fake.user(5001, "伟");
 
     app.fake.send_text(&buyer, "/start");
-    let ask = app.fake.wait_for_message(buyer.id, |m| m.reply_markup.is_some()).await;
-    assert!(ask.plain_text.contains("分享我的手机号"), "{}", ask.plain_text);
+    let ask = app
+        .fake
+        .wait_for_message(buyer.id, |m| m.reply_markup.is_some())
+        .await;
+    assert!(
+        ask.plain_text.contains("分享我的手机号"),
+        "{}",
+        ask.plain_text
+    );
     let keyboard = ask.reply_markup.clone().unwrap();
-    assert_eq!(keyboard["keyboard"][0][0]["request_contact"], true, "{keyboard}");
+    assert_eq!(
+        keyboard["keyboard"][0][0]["request_contact"], true,
+        "{keyboard}"
+    );
 
-    app.fake.share_contact(&buyer, "+8613800138000", Some(buyer.id), "伟");
-    let greeting = app.fake.wait_for_message(buyer.id, |m| m.plain_text.contains("张伟")).await;
-    assert!(greeting.plain_text.contains("您好"), "greeted in zh-CN: {}", greeting.plain_text);
-    assert!(greeting.plain_text.contains("3-2-1502"), "names the home: {}", greeting.plain_text);
-    assert!(greeting.plain_text.contains("/myhome"), "shows the buyer menu: {}", greeting.plain_text);
-    assert!(!greeting.plain_text.contains("/import"), "no supervisor commands: {}", greeting.plain_text);
+    app.fake
+        .share_contact(&buyer, "+8613800138000", Some(buyer.id), "伟");
+    let greeting = app
+        .fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("张伟"))
+        .await;
+    assert!(
+        greeting.plain_text.contains("您好"),
+        "greeted in zh-CN: {}",
+        greeting.plain_text
+    );
+    assert!(
+        greeting.plain_text.contains("3-2-1502"),
+        "names the home: {}",
+        greeting.plain_text
+    );
+    assert!(
+        greeting.plain_text.contains("/myhome"),
+        "shows the buyer menu: {}",
+        greeting.plain_text
+    );
+    assert!(
+        !greeting.plain_text.contains("/import"),
+        "no supervisor commands: {}",
+        greeting.plain_text
+    );
 
-    let menu = app.fake.commands_for_chat(buyer.id).expect("a per-chat command menu");
+    let menu = app
+        .fake
+        .commands_for_chat(buyer.id)
+        .expect("a per-chat command menu");
     let names: Vec<&str> = menu.iter().map(|(c, _)| c.as_str()).collect();
-    assert!(names.contains(&"myhome") && names.contains(&"language"), "{names:?}");
-    assert!(!names.contains(&"import") && !names.contains(&"invite"), "{names:?}");
+    assert!(
+        names.contains(&"myhome") && names.contains(&"language"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"import") && !names.contains(&"invite"),
+        "{names:?}"
+    );
 
-    assert!(matches!(actor_of(&app, buyer.id).await, Actor::Buyer(homes) if homes[0].name == "张伟"));
+    assert!(
+        matches!(actor_of(&app, buyer.id).await, Actor::Buyer(homes) if homes[0].name == "张伟")
+    );
     let _ = buyer_phone;
     app.stop().await;
 }
@@ -52,15 +103,30 @@ async fn someone_elses_contact_is_refused_and_an_unknown_phone_changes_nothing()
     let person = app.fake.user(5002, "Li");
 
     // A buyer's contact forwarded by someone else.
-    app.fake.share_contact(&person, &buyer_phone(1), Some(999_999), "Buyer 1");
+    app.fake
+        .share_contact(&person, &buyer_phone(1), Some(999_999), "Buyer 1");
     let refusal = app.fake.wait_for_message(person.id, |_| true).await;
-    assert!(refusal.plain_text.contains("别人"), "{}", refusal.plain_text);
+    assert!(
+        refusal.plain_text.contains("别人"),
+        "{}",
+        refusal.plain_text
+    );
     assert_eq!(actor_of(&app, person.id).await, Actor::Unknown);
 
     // Their own contact, but a phone nobody has on file.
-    app.fake.share_contact(&person, "+8613700000000", Some(person.id), "Li");
-    let no_match = app.fake.wait_for_messages(person.id, 2).await.pop().unwrap();
-    assert!(no_match.plain_text.contains("没有找到"), "{}", no_match.plain_text);
+    app.fake
+        .share_contact(&person, "+8613700000000", Some(person.id), "Li");
+    let no_match = app
+        .fake
+        .wait_for_messages(person.id, 2)
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        no_match.plain_text.contains("没有找到"),
+        "{}",
+        no_match.plain_text
+    );
     assert_eq!(actor_of(&app, person.id).await, Actor::Unknown);
     assert_eq!(audit_rows(&app).await, audit_before, "nothing was written");
     app.stop().await;
@@ -72,21 +138,36 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
     let supervisor = linked_supervisor(&app, 6001).await;
 
     app.fake.send_text(&supervisor, "/invite ambassador 李雷");
-    let created = app.fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("?start=")).await;
+    let created = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("?start="))
+        .await;
     let link = created
         .plain_text
         .split_whitespace()
         .find(|w| w.contains("?start="))
         .expect("a link")
         .to_string();
-    assert!(link.starts_with(&format!("https://t.me/{}?start=", app.fake.bot_username())), "{link}");
+    assert!(
+        link.starts_with(&format!("https://t.me/{}?start=", app.fake.bot_username())),
+        "{link}"
+    );
     let code = link.split("?start=").nth(1).unwrap().to_string();
-    assert!(code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+    assert!(
+        code.len() <= 64
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    );
 
     let ambassador = app.fake.user(6002, "Lei");
     app.fake.send_text(&ambassador, &format!("/start {code}"));
     let greeting = app.fake.wait_for_message(ambassador.id, |_| true).await;
-    assert!(greeting.plain_text.contains("李雷") && greeting.plain_text.contains("交付大使"), "{}", greeting.plain_text);
+    assert!(
+        greeting.plain_text.contains("李雷") && greeting.plain_text.contains("交付大使"),
+        "{}",
+        greeting.plain_text
+    );
     match actor_of(&app, ambassador.id).await {
         Actor::Staff(staff) => assert_eq!(staff.name, "李雷"),
         other => panic!("not linked as staff: {other:?}"),
@@ -96,7 +177,11 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
     let intruder = app.fake.user(6003, "Eve");
     app.fake.send_text(&intruder, &format!("/start {code}"));
     let refused = app.fake.wait_for_message(intruder.id, |_| true).await;
-    assert!(refused.plain_text.contains("已经被使用"), "{}", refused.plain_text);
+    assert!(
+        refused.plain_text.contains("已经被使用"),
+        "{}",
+        refused.plain_text
+    );
     assert_eq!(actor_of(&app, intruder.id).await, Actor::Unknown);
 
     // A fresh code used after it expired.
@@ -104,14 +189,33 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
     let before = app.fake.sent_messages(supervisor.id).len();
     let second = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("?start=") && !m.plain_text.contains(&code))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("?start=") && !m.plain_text.contains(&code)
+        })
         .await;
     assert!(app.fake.sent_messages(supervisor.id).len() >= before);
-    let code2 = second.plain_text.split("?start=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let code2 = second
+        .plain_text
+        .split("?start=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
     app.clock.advance(chrono::Duration::hours(73));
     app.fake.send_text(&intruder, &format!("/start {code2}"));
-    let expired = app.fake.wait_for_messages(intruder.id, 2).await.pop().unwrap();
-    assert!(expired.plain_text.contains("已过期"), "{}", expired.plain_text);
+    let expired = app
+        .fake
+        .wait_for_messages(intruder.id, 2)
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        expired.plain_text.contains("已过期"),
+        "{}",
+        expired.plain_text
+    );
     assert_eq!(actor_of(&app, intruder.id).await, Actor::Unknown);
     app.stop().await;
 }
@@ -130,9 +234,20 @@ async fn a_name_with_html_is_shown_literally_and_telegram_accepts_the_message() 
         .fake
         .wait_for_message(tom.id, |m| m.plain_text.contains("Hello"))
         .await;
-    assert!(greeting.plain_text.contains("<b>Tom & \"Jerry\"</b>"), "{}", greeting.plain_text);
+    assert!(
+        greeting.plain_text.contains("<b>Tom & \"Jerry\"</b>"),
+        "{}",
+        greeting.plain_text
+    );
     assert_eq!(greeting.parse_mode.as_deref(), Some("HTML"));
-    assert!(greeting.text.as_deref().unwrap().contains("&lt;b&gt;Tom &amp;"), "escaped on the wire");
+    assert!(
+        greeting
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("&lt;b&gt;Tom &amp;"),
+        "escaped on the wire"
+    );
     app.stop().await;
 }
 
@@ -147,8 +262,17 @@ async fn linked_people_stay_linked_after_a_restart() {
 
     let before = app.fake.sent_messages(buyer.id).len();
     app.fake.send_text(&buyer, "/start");
-    let welcome = app.fake.wait_for_messages(buyer.id, before + 1).await.pop().unwrap();
-    assert!(welcome.plain_text.contains("欢迎回来") && welcome.plain_text.contains("Buyer 0"), "{}", welcome.plain_text);
+    let welcome = app
+        .fake
+        .wait_for_messages(buyer.id, before + 1)
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        welcome.plain_text.contains("欢迎回来") && welcome.plain_text.contains("Buyer 0"),
+        "{}",
+        welcome.plain_text
+    );
     assert!(matches!(actor_of(&app, buyer.id).await, Actor::Buyer(_)));
     app.stop().await;
 }
@@ -164,17 +288,29 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
 
-    app.fake.press_button_with_text(&buyer, &question, "✏️ 修改地址");
-    app.fake.wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址")).await;
+    app.fake
+        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .await;
     // A photo where text is expected keeps the flow and says what is needed.
-    app.fake.send_photo(&buyer, vec![0xFF, 0xD8, 0xFF, 0xE0], None);
-    app.fake.wait_for_message(buyer.id, |m| m.plain_text.contains("以文字形式")).await;
-    app.fake.send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
-    app.fake.wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存")).await;
+    app.fake
+        .send_photo(&buyer, vec![0xFF, 0xD8, 0xFF, 0xE0], None);
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("以文字形式"))
+        .await;
+    app.fake
+        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .await;
 
     match actor_of(&app, buyer.id).await {
         Actor::Buyer(homes) => {
-            assert_eq!(homes[0].mailing_address.as_deref(), Some("上海市浦东新区海港路 8 号 1502 室"));
+            assert_eq!(
+                homes[0].mailing_address.as_deref(),
+                Some("上海市浦东新区海港路 8 号 1502 室")
+            );
             assert!(homes[0].address_confirmed);
         }
         other => panic!("{other:?}"),
@@ -184,7 +320,9 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
     app.fake.send_text(&buyer, "/start");
     let messages = app.fake.wait_for_messages(buyer.id, before + 1).await;
     assert!(
-        messages[before..].iter().all(|m| !m.plain_text.contains("是否仍然正确")),
+        messages[before..]
+            .iter()
+            .all(|m| !m.plain_text.contains("是否仍然正确")),
         "asked only once"
     );
     app.stop().await;
@@ -193,11 +331,22 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_with_a_phone_on_file_link_by_contact_and_see_their_role_menu() {
     let app = TestApp::start().await;
-    load_staff(&app, "姓名,手机号,角色,资历\n赵敏,13800000009,交付大使,资深\n").await;
+    load_staff(
+        &app,
+        "姓名,手机号,角色,资历\n赵敏,13800000009,交付大使,资深\n",
+    )
+    .await;
     let zhao = app.fake.user(8201, "敏");
     link_by_contact(&app, &zhao, "+86 138 0000 0009").await;
-    let greeting = app.fake.wait_for_message(zhao.id, |m| m.plain_text.contains("赵敏")).await;
-    assert!(greeting.plain_text.contains("交付大使"), "{}", greeting.plain_text);
+    let greeting = app
+        .fake
+        .wait_for_message(zhao.id, |m| m.plain_text.contains("赵敏"))
+        .await;
+    assert!(
+        greeting.plain_text.contains("交付大使"),
+        "{}",
+        greeting.plain_text
+    );
     let menu = app.fake.commands_for_chat(zhao.id).expect("menu");
     assert!(menu.iter().any(|(c, _)| c == "me"));
     assert!(!menu.iter().any(|(c, _)| c == "import" || c == "myhome"));

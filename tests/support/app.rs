@@ -57,7 +57,11 @@ impl TestApp {
     }
 
     pub fn services(&self) -> &Services {
-        &self.running.as_ref().expect("the application is running").services
+        &self
+            .running
+            .as_ref()
+            .expect("the application is running")
+            .services
     }
 
     pub fn database_url(&self) -> &str {
@@ -74,7 +78,7 @@ pub fn test_config(fake: &FakeTelegram, dir: &TempDir) -> Config {
     let db = dir.path().join("handover.db");
     let mut config = Config::for_database(&format!("sqlite://{}", db.display()));
     config.bot_token = Some(Secret::new(TOKEN));
-    config.telegram_api_url = url::Url::parse(&fake.api_url().to_string()).expect("fake URL");
+    config.telegram_api_url = fake.api_url();
     config.media_dir = dir.path().join("media");
     // A short long-poll keeps shutdowns quick.
     config.poll_timeout = Duration::from_secs(1);

@@ -45,11 +45,7 @@ pub async fn load_buyers(app: &TestApp, csv: &str) {
 
 /// A supervisor loaded from a staff file and linked through their own contact.
 pub async fn linked_supervisor(app: &TestApp, id: i64) -> User {
-    load_staff(
-        app,
-        "name,phone,roles\nWang Fang,13800000001,supervisor\n",
-    )
-    .await;
+    load_staff(app, "name,phone,roles\nWang Fang,13800000001,supervisor\n").await;
     let person = app.fake.user(id, "Fang");
     link_by_contact(app, &person, "+8613800000001").await;
     person
@@ -58,8 +54,11 @@ pub async fn linked_supervisor(app: &TestApp, id: i64) -> User {
 /// Shares the person's own contact and waits for the greeting.
 pub async fn link_by_contact(app: &TestApp, person: &User, phone: &str) {
     app.fake.send_text(person, "/start");
-    app.fake.wait_for_message(person.id, |m| m.reply_markup.is_some()).await;
+    app.fake
+        .wait_for_message(person.id, |m| m.reply_markup.is_some())
+        .await;
     let before = app.fake.sent_messages(person.id).len();
-    app.fake.share_contact(person, phone, Some(person.id), &person.first_name);
+    app.fake
+        .share_contact(person, phone, Some(person.id), &person.first_name);
     app.fake.wait_for_messages(person.id, before + 1).await;
 }

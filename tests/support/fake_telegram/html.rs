@@ -242,12 +242,7 @@ fn parse_start_tag(src: &str, i: &mut usize, pos16: usize) -> Result<OpenTag, St
         }
         attrs.push((attr, value));
     }
-    let attr = |key: &str| {
-        attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
+    let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let mut open = OpenTag {
         name: name.clone(),
         byte: begin,
@@ -313,18 +308,15 @@ fn close_tag(open: OpenTag, end: usize, stack: &mut [OpenTag], entities: &mut Ve
         "tg-emoji" => "custom_emoji",
         "a" => {
             // Telegram silently drops links it cannot use; teloxide would refuse to parse them.
-            match open.url.filter(|u| url::Url::parse(u).is_ok()) {
-                Some(url) => {
-                    entities.push(HtmlEntity {
-                        kind: "text_link",
-                        offset: open.start,
-                        length,
-                        url: Some(url),
-                        language: None,
-                        custom_emoji_id: None,
-                    });
-                }
-                None => {}
+            if let Some(url) = open.url.filter(|u| url::Url::parse(u).is_ok()) {
+                entities.push(HtmlEntity {
+                    kind: "text_link",
+                    offset: open.start,
+                    length,
+                    url: Some(url),
+                    language: None,
+                    custom_emoji_id: None,
+                });
             }
             return;
         }
@@ -335,7 +327,11 @@ fn close_tag(open: OpenTag, end: usize, stack: &mut [OpenTag], entities: &mut Ve
         offset: open.start,
         length,
         url: None,
-        language: if kind == "pre" { open.pre_language } else { None },
+        language: if kind == "pre" {
+            open.pre_language
+        } else {
+            None
+        },
         custom_emoji_id: open.custom_emoji_id,
     });
 }

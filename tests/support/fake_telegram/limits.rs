@@ -72,7 +72,9 @@ impl RateLimiter {
         let per_chat = self.per_chat as usize;
         if per_chat > 0 && chat_q.len() >= per_chat {
             let oldest_relevant = chat_q[chat_q.len() - per_chat];
-            return Err(retry_secs(window.saturating_sub(now.duration_since(oldest_relevant))));
+            return Err(retry_secs(
+                window.saturating_sub(now.duration_since(oldest_relevant)),
+            ));
         }
         let overall = self.overall as usize;
         if overall > 0 && !self.all.is_empty() && self.all.len() + items > overall {
@@ -108,7 +110,11 @@ const INLINE_ACTIONS: &[&str] = &[
 /// Checks `reply_markup` as Telegram would for a chat of the given kind.
 ///
 /// `edit` is true for edit methods, which accept only inline keyboards.
-pub(crate) fn validate_reply_markup(markup: &Value, private: bool, edit: bool) -> Result<(), ApiErr> {
+pub(crate) fn validate_reply_markup(
+    markup: &Value,
+    private: bool,
+    edit: bool,
+) -> Result<(), ApiErr> {
     let bad_markup = || ApiErr::bad("can't parse reply keyboard markup JSON object");
     let obj = markup.as_object().ok_or_else(bad_markup)?;
     if let Some(rows) = obj.get("inline_keyboard") {
@@ -134,21 +140,29 @@ pub(crate) fn validate_reply_markup(markup: &Value, private: bool, edit: bool) -
         })?;
         for row in rows {
             let row = row.as_array().ok_or_else(|| {
-                ApiErr::bad("field \"keyboard\" of the ReplyKeyboardMarkup must be an Array of Arrays")
+                ApiErr::bad(
+                    "field \"keyboard\" of the ReplyKeyboardMarkup must be an Array of Arrays",
+                )
             })?;
             for button in row {
                 if button.is_string() {
                     continue;
                 }
                 if !button.get("text").is_some_and(Value::is_string) {
-                    return Err(ApiErr::bad("can't parse keyboard button: Text is not specified"));
+                    return Err(ApiErr::bad(
+                        "can't parse keyboard button: Text is not specified",
+                    ));
                 }
                 let flag = |k: &str| button.get(k).and_then(Value::as_bool).unwrap_or(false);
                 if !private && flag("request_contact") {
-                    return Err(ApiErr::bad("phone number can be requested in private chats only"));
+                    return Err(ApiErr::bad(
+                        "phone number can be requested in private chats only",
+                    ));
                 }
                 if !private && flag("request_location") {
-                    return Err(ApiErr::bad("location can be requested in private chats only"));
+                    return Err(ApiErr::bad(
+                        "location can be requested in private chats only",
+                    ));
                 }
             }
         }
@@ -163,9 +177,9 @@ pub(crate) fn validate_reply_markup(markup: &Value, private: bool, edit: bool) -
 }
 
 fn validate_inline_button(button: &Value) -> Result<(), ApiErr> {
-    let obj = button
-        .as_object()
-        .ok_or_else(|| ApiErr::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object"))?;
+    let obj = button.as_object().ok_or_else(|| {
+        ApiErr::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+    })?;
     if !obj.get("text").is_some_and(Value::is_string) {
         return Err(ApiErr::bad(
             "can't parse inline keyboard button: Field \"text\" must be of type String",
@@ -199,10 +213,10 @@ fn validate_inline_button(button: &Value) -> Result<(), ApiErr> {
             return Err(ApiErr::bad("BUTTON_DATA_INVALID"));
         }
     }
-    if let Some(url) = obj.get("url") {
-        if !url.as_str().is_some_and(is_valid_button_url) {
-            return Err(ApiErr::bad("BUTTON_URL_INVALID"));
-        }
+    if let Some(url) = obj.get("url")
+        && !url.as_str().is_some_and(is_valid_button_url)
+    {
+        return Err(ApiErr::bad("BUTTON_URL_INVALID"));
     }
     Ok(())
 }

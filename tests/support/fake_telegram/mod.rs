@@ -34,6 +34,9 @@
 //! - **Callback query answers**: Telegram's wording ends with "query ID is invalid", which
 //!   teloxide 0.17 does not recognise (it expects "query id"), so it arrives as
 //!   `ApiError::Unknown(…)`, exactly as it would from the real server.
+//! - **Request log**: every request is recorded with its answer; a `getUpdates` long poll is
+//!   recorded when it arrives (status 0) and completed when answered, so a test can wait for the
+//!   poll that confirms an offset without waiting for that poll to end.
 //! - Writing to the bot (any person action in a private chat) creates the private chat and
 //!   unblocks the bot, since a Telegram client only lets a person write to a bot they have not
 //!   blocked. `send_group_text` makes the group known, not the person's private chat.
@@ -54,7 +57,10 @@ use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+// The harness's public surface; not every test uses every item.
+#[allow(unused_imports)]
 pub use html::{HtmlEntity, ParsedHtml, escape_html, parse_html, utf16_len};
+#[allow(unused_imports)]
 pub use limits::{
     MAX_CALLBACK_ANSWER_LEN, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LEN, MAX_DOWNLOAD_BYTES,
     MAX_START_PAYLOAD_LEN, MAX_TEXT_LEN, MAX_UPLOAD_BYTES, MEDIA_GROUP_ITEMS, is_valid_button_url,
@@ -62,6 +68,7 @@ pub use limits::{
 };
 pub use person::{MessageRef, User, start_command};
 
+pub(crate) use limits::RateLimiter;
 use state::{Shared, State};
 
 /// The only token the fake accepts; anything else is 401 like a revoked token.
@@ -110,7 +117,9 @@ pub enum SentKind {
     Photo,
     Document,
     /// One item of a `sendMediaGroup`; `media_type` is `photo` or `document`.
-    MediaGroupItem { media_type: String },
+    MediaGroupItem {
+        media_type: String,
+    },
 }
 
 /// A file the bot sent, with the bytes it uploaded (or the bytes behind a reused `file_id`).
@@ -142,6 +151,8 @@ pub struct SentMessage {
     pub reply_markup: Option<Value>,
     pub file: Option<SentFile>,
     pub media_group_id: Option<String>,
+    /// The message this one replies to, if any.
+    pub reply_to_message_id: Option<i64>,
     pub edit_count: u32,
     pub deleted: bool,
     pub date: i64,
@@ -169,7 +180,10 @@ impl SentMessage {
             .flatten()
             .map(|b| InlineButton {
                 text: b["text"].as_str().unwrap_or_default().to_owned(),
-                callback_data: b.get("callback_data").and_then(Value::as_str).map(str::to_owned),
+                callback_data: b
+                    .get("callback_data")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 url: b.get("url").and_then(Value::as_str).map(str::to_owned),
             })
             .collect()
@@ -217,7 +231,9 @@ pub struct RecordedRequest {
     /// Parameters, whatever the encoding: integers and booleans typed, JSON-in-string fields
     /// parsed, uploads as `{"attach","file_name","size"}`.
     pub params: Value,
+    /// HTTP status; 0 while a `getUpdates` long poll is still held open.
     pub status: u16,
+    /// The JSON answer (`null` while a long poll is held open).
     pub response: Value,
     pub at: Instant,
     pub since_start: Duration,
@@ -605,7 +621,10 @@ impl FakeTelegram {
             |st| st.updates.is_empty().then_some(()),
             |st| {
                 let ids: Vec<i64> = st.updates.iter().map(|u| u.id).collect();
-                format!("pending update ids: {ids:?}; polling now: {}", st.poll_active.is_some())
+                format!(
+                    "pending update ids: {ids:?}; polling now: {}",
+                    st.poll_active.is_some()
+                )
             },
         )
         .await

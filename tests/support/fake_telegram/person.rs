@@ -7,9 +7,9 @@
 use axum::body::Bytes;
 use serde_json::{Value, json};
 
-use super::{FakeTelegram, SentMessage};
 use super::limits::is_valid_start_payload;
 use super::state::{PendingQuery, State, unix_now};
+use super::{FakeTelegram, SentMessage};
 
 /// A Telegram user as the test describes them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +24,10 @@ pub struct User {
 
 impl User {
     pub fn new(id: i64, first_name: &str) -> Self {
-        assert!(id > 0, "user ids are positive; group chats have negative ids");
+        assert!(
+            id > 0,
+            "user ids are positive; group chats have negative ids"
+        );
         Self {
             id,
             first_name: first_name.to_owned(),
@@ -92,7 +95,9 @@ fn command_entity(text: &str) -> Option<Value> {
             end += 1 + user_len;
         }
     }
-    Some(json!({ "type": "bot_command", "offset": 0, "length": text[..end].encode_utf16().count() }))
+    Some(
+        json!({ "type": "bot_command", "offset": 0, "length": text[..end].encode_utf16().count() }),
+    )
 }
 
 impl FakeTelegram {
@@ -139,7 +144,10 @@ impl FakeTelegram {
 
     /// The person sends text in their private chat; returns the update id.
     pub fn send_text(&self, user: &User, text: &str) -> i64 {
-        assert!(!text.is_empty(), "Telegram clients do not send empty messages");
+        assert!(
+            !text.is_empty(),
+            "Telegram clients do not send empty messages"
+        );
         self.act(|st| {
             Self::register(st, user);
             Self::incoming(st, user.id, user, Self::text_fill(text))
@@ -160,7 +168,10 @@ impl FakeTelegram {
             is_valid_start_payload(payload),
             "invalid /start payload {payload:?}: at most 64 characters of A-Z a-z 0-9 _ -"
         );
-        format!("https://t.me/{}?start={payload}", self.shared.config.bot_username)
+        format!(
+            "https://t.me/{}?start={payload}",
+            self.shared.config.bot_username
+        )
     }
 
     /// The person opens a `t.me/<bot>?start=<payload>` link the bot produced. Panics if the link
@@ -319,7 +330,12 @@ impl FakeTelegram {
     /// `callback_data`: a person can only press buttons that exist.
     ///
     /// `message` is a message id in the person's private chat, or a [`SentMessage`].
-    pub fn press_button(&self, user: &User, message: impl MessageRef, callback_data: &str) -> String {
+    pub fn press_button(
+        &self,
+        user: &User,
+        message: impl MessageRef,
+        callback_data: &str,
+    ) -> String {
         let chat_id = message.chat_id().unwrap_or(user.id);
         self.press_button_in(chat_id, user, message.message_id(), callback_data)
     }
@@ -334,11 +350,18 @@ impl FakeTelegram {
     ) -> String {
         let mut st = self.shared.lock();
         let refusal = match st.message(chat_id, message_id) {
-            None => Some(format!("message #{message_id} does not exist in chat {chat_id}")),
+            None => Some(format!(
+                "message #{message_id} does not exist in chat {chat_id}"
+            )),
             Some(m) if m.deleted => Some(format!("message #{message_id} was deleted")),
             Some(m) => match &m.sent {
                 None => Some(format!("message #{message_id} was not sent by the bot")),
-                Some(sent) if !sent.inline_buttons().iter().any(|b| b.callback_data.as_deref() == Some(callback_data)) => {
+                Some(sent)
+                    if !sent
+                        .inline_buttons()
+                        .iter()
+                        .any(|b| b.callback_data.as_deref() == Some(callback_data)) =>
+                {
                     Some(format!(
                         "message #{message_id} has no inline button with callback_data {callback_data:?}; it shows {:?}",
                         sent.inline_buttons()
@@ -360,7 +383,11 @@ impl FakeTelegram {
             Self::register(&mut st, user);
         }
         st.query_counter += 1;
-        let id = format!("{}{:06}", 4_391_827_000_000_000u64 + st.query_counter, chat_id.unsigned_abs() % 1_000_000);
+        let id = format!(
+            "{}{:06}",
+            4_391_827_000_000_000u64 + st.query_counter,
+            chat_id.unsigned_abs() % 1_000_000
+        );
         st.queries.insert(
             id.clone(),
             PendingQuery {
@@ -388,7 +415,12 @@ impl FakeTelegram {
     /// Presses the inline button whose visible label is `label`, as a person would find it.
     /// `message` is a message id in the person's private chat, or a [`SentMessage`] (whose own
     /// chat is used, so group messages work too).
-    pub fn press_button_with_text(&self, user: &User, message: impl MessageRef, label: &str) -> String {
+    pub fn press_button_with_text(
+        &self,
+        user: &User,
+        message: impl MessageRef,
+        label: &str,
+    ) -> String {
         let message_id = message.message_id();
         let chat_id = message.chat_id().unwrap_or(user.id);
         let found: Result<String, String> = {
@@ -404,8 +436,12 @@ impl FakeTelegram {
                 [b] => b.callback_data.clone().ok_or_else(|| {
                     format!("button {label:?} is a URL/other button, not a callback button: {b:?}")
                 }),
-                [] => Err(format!("no button labelled {label:?}; buttons: {buttons:?}")),
-                _ => Err(format!("several buttons are labelled {label:?}: {matching:?}")),
+                [] => Err(format!(
+                    "no button labelled {label:?}; buttons: {buttons:?}"
+                )),
+                _ => Err(format!(
+                    "several buttons are labelled {label:?}: {matching:?}"
+                )),
             }
             .map_err(|why| {
                 format!(
@@ -436,23 +472,14 @@ impl MessageRef for i64 {
     }
 }
 
-impl MessageRef for SentMessage {
+/// Implemented for references only, so callers write `&message` and keep their message.
+impl MessageRef for &SentMessage {
     fn message_id(&self) -> i64 {
         self.message_id
     }
 
     fn chat_id(&self) -> Option<i64> {
         Some(self.chat_id)
-    }
-}
-
-impl<T: MessageRef + ?Sized> MessageRef for &T {
-    fn message_id(&self) -> i64 {
-        (**self).message_id()
-    }
-
-    fn chat_id(&self) -> Option<i64> {
-        (**self).chat_id()
     }
 }
 

@@ -193,7 +193,9 @@ impl Params {
                 .parse()
                 .map(Some)
                 .map_err(|_| ApiErr::bad(format!("field \"{key}\" must be of type Integer"))),
-            Some(_) => Err(ApiErr::bad(format!("field \"{key}\" must be of type Integer"))),
+            Some(_) => Err(ApiErr::bad(format!(
+                "field \"{key}\" must be of type Integer"
+            ))),
         }
     }
 
@@ -346,7 +348,11 @@ impl KillableIo {
 }
 
 impl AsyncRead for KillableIo {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if let Err(e) = this.check(cx) {
             return Poll::Ready(Err(e));
@@ -356,7 +362,11 @@ impl AsyncRead for KillableIo {
 }
 
 impl AsyncWrite for KillableIo {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if let Err(e) = this.check(cx) {
             return Poll::Ready(Err(e));
@@ -462,7 +472,12 @@ async fn serve(shared: Arc<Shared>, req: Request) -> Response {
             .map(|f| f.bytes.clone());
         let response = match file {
             Some(bytes) => {
-                st.record("downloadFile", record_params, 200, json!({ "size": bytes.len() }));
+                st.record(
+                    "downloadFile",
+                    record_params,
+                    200,
+                    json!({ "size": bytes.len() }),
+                );
                 (
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "application/octet-stream")],
@@ -514,8 +529,19 @@ async fn serve(shared: Arc<Shared>, req: Request) -> Response {
         return finish(&shared, &method, record, Err(err), delay).await;
     }
     if method == "getUpdates" {
+        // Recorded on arrival (status 0 while held open) so a test can wait for the poll that
+        // confirms an offset without waiting for the poll to end.
+        let seq = {
+            let mut st = shared.lock();
+            st.record(&method, record, 0, Value::Null);
+            st.seq
+        };
+        shared.changed.notify_waiters();
         let result = get_updates(&shared, &params).await;
-        return finish(&shared, &method, record, result, delay).await;
+        let (status, body) = answer(&result);
+        shared.lock().complete(seq, status, body.clone());
+        shared.changed.notify_waiters();
+        return respond_after(status, body, delay).await;
     }
     // Everything else runs under the lock together with its record, so a test never sees a sent
     // message without the request that sent it.
@@ -617,7 +643,10 @@ async fn read_params(req: Request, query: Option<&str>) -> Result<Params, ApiErr
                     },
                 );
             } else {
-                fields.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+                fields.insert(
+                    name,
+                    Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+                );
             }
         }
     } else {
@@ -678,7 +707,11 @@ async fn get_updates(shared: &Shared, p: &Params) -> ApiResult {
         if let Some(allowed) = allowed {
             let list: Vec<String> = allowed
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             st.allowed_updates = if list.is_empty() { None } else { Some(list) };
         }
@@ -846,13 +879,57 @@ fn set_markup_json(json: &mut Value, markup: &Option<Value>) {
     }
 }
 
-fn set_text_json(json: &mut Value, text_key: &str, entities_key: &str, text: &str, entities: &[Value]) {
+fn set_text_json(
+    json: &mut Value,
+    text_key: &str,
+    entities_key: &str,
+    text: &str,
+    entities: &[Value],
+) {
     let obj = json.as_object_mut().expect("message is an object");
     obj.insert(text_key.into(), json!(text));
     if entities.is_empty() {
         obj.remove(entities_key);
     } else {
         obj.insert(entities_key.into(), json!(entities));
+    }
+}
+
+/// The message a send replies to (`reply_parameters`, or the older `reply_to_message_id`).
+/// Telegram refuses a reply to a message that is not there unless told to send anyway.
+fn reply_target(st: &State, p: &Params, chat_id: i64) -> Result<Option<(i64, Value)>, ApiErr> {
+    let (message_id, allow_missing) = match p.json("reply_parameters")? {
+        Some(rp) => (
+            rp.get("message_id").and_then(Value::as_i64),
+            rp.get("allow_sending_without_reply")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        ),
+        None => (
+            p.i64("reply_to_message_id")?,
+            p.bool("allow_sending_without_reply"),
+        ),
+    };
+    let Some(message_id) = message_id else {
+        return Ok(None);
+    };
+    match st.message(chat_id, message_id).filter(|m| !m.deleted) {
+        Some(m) => {
+            // Telegram does not nest replies inside `reply_to_message`.
+            let mut json = m.json.clone();
+            if let Some(obj) = json.as_object_mut() {
+                obj.remove("reply_to_message");
+            }
+            Ok(Some((message_id, json)))
+        }
+        None if allow_missing => Ok(None),
+        None => Err(ApiErr::bad("message to be replied not found")),
+    }
+}
+
+fn set_reply_json(json: &mut Value, reply: &Option<(i64, Value)>) {
+    if let Some((_, replied)) = reply {
+        json["reply_to_message"] = replied.clone();
     }
 }
 
@@ -873,11 +950,13 @@ fn send_message(st: &mut State, p: &Params) -> ApiResult {
         entities = given;
     }
     let markup = checked_markup(p, chat_id, false)?;
+    let reply = reply_target(st, p, chat_id)?;
     admit(st, chat_id, 1)?;
     let message_id = st.next_message_id(chat_id);
     let mut json = st.bot_message_base(chat_id, message_id);
     set_text_json(&mut json, "text", "entities", &plain, &entities);
     set_markup_json(&mut json, &markup);
+    set_reply_json(&mut json, &reply);
     let sent = SentMessage {
         message_id,
         chat_id,
@@ -890,6 +969,7 @@ fn send_message(st: &mut State, p: &Params) -> ApiResult {
         reply_markup: markup,
         file: None,
         media_group_id: None,
+        reply_to_message_id: reply.as_ref().map(|(id, _)| *id),
         edit_count: 0,
         deleted: false,
         date: json["date"].as_i64().unwrap_or_default(),
@@ -932,7 +1012,12 @@ enum InputFile {
     Known(StoredFile),
 }
 
-fn resolve_input_file(st: &State, p: &Params, field: &str, reference: Option<&str>) -> Result<InputFile, ApiErr> {
+fn resolve_input_file(
+    st: &State,
+    p: &Params,
+    field: &str,
+    reference: Option<&str>,
+) -> Result<InputFile, ApiErr> {
     let upload = |u: &Upload| {
         if u.bytes.is_empty() {
             return Err(ApiErr::bad("file must be non-empty"));
@@ -1008,12 +1093,24 @@ fn materialise(st: &mut State, kind: &str, input: InputFile) -> (Value, SentFile
             }]);
             return (size, sent_file(&f));
         }
-        ("photo", InputFile::Upload { bytes, file_name, .. }) => {
+        (
+            "photo",
+            InputFile::Upload {
+                bytes, file_name, ..
+            },
+        ) => {
             let (sizes, largest) = st.store_photo(bytes, file_name);
             return (sizes, sent_file(&largest));
         }
         (_, InputFile::Known(f)) => f,
-        (_, InputFile::Upload { bytes, file_name, content_type }) => {
+        (
+            _,
+            InputFile::Upload {
+                bytes,
+                file_name,
+                content_type,
+            },
+        ) => {
             let mime = content_type
                 .filter(|c| c != "application/octet-stream")
                 .or_else(|| guess_mime(file_name.as_deref()));
@@ -1039,15 +1136,23 @@ fn send_media(st: &mut State, p: &Params, kind: &'static str) -> ApiResult {
     let caption = parse_caption(p.str("caption"), p.str("parse_mode"))?;
     let markup = checked_markup(p, chat_id, false)?;
     let input = resolve_input_file(st, p, kind, None)?;
+    let reply = reply_target(st, p, chat_id)?;
     admit(st, chat_id, 1)?;
     let (media_json, file) = materialise(st, kind, input);
     let message_id = st.next_message_id(chat_id);
     let mut json = st.bot_message_base(chat_id, message_id);
     json[kind] = media_json;
     if caption.raw.is_some() {
-        set_text_json(&mut json, "caption", "caption_entities", &caption.plain, &caption.entities);
+        set_text_json(
+            &mut json,
+            "caption",
+            "caption_entities",
+            &caption.plain,
+            &caption.entities,
+        );
     }
     set_markup_json(&mut json, &markup);
+    set_reply_json(&mut json, &reply);
     let sent = SentMessage {
         message_id,
         chat_id,
@@ -1064,6 +1169,7 @@ fn send_media(st: &mut State, p: &Params, kind: &'static str) -> ApiResult {
         reply_markup: markup,
         file: Some(file),
         media_group_id: None,
+        reply_to_message_id: reply.as_ref().map(|(id, _)| *id),
         edit_count: 0,
         deleted: false,
         date: json["date"].as_i64().unwrap_or_default(),
@@ -1100,31 +1206,52 @@ fn send_media_group(st: &mut State, p: &Params) -> ApiResult {
                 "can't parse InputMedia: type \"{media_type}\" is not supported by the fake server"
             )));
         }
-        let reference = item.get("media").and_then(Value::as_str).unwrap_or_default();
+        let reference = item
+            .get("media")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let input = resolve_input_file(st, p, media_type, Some(reference))?;
         let caption = parse_caption(
-            item.get("caption").and_then(Value::as_str).map(str::to_owned),
-            item.get("parse_mode").and_then(Value::as_str).map(str::to_owned),
+            item.get("caption")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            item.get("parse_mode")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         )?;
         prepared.push((media_type.to_owned(), input, caption));
     }
     let documents = prepared.iter().filter(|(t, ..)| t == "document").count();
     if documents != 0 && documents != prepared.len() {
-        return Err(ApiErr::bad("document can't be mixed with other media types"));
+        return Err(ApiErr::bad(
+            "document can't be mixed with other media types",
+        ));
     }
+    let reply = reply_target(st, p, chat_id)?;
     admit(st, chat_id, prepared.len())?;
     st.media_group_counter += 1;
     let group_id = format!("1337{:010}", st.media_group_counter);
     let mut out = Vec::new();
     for (media_type, input, caption) in prepared {
-        let kind: &'static str = if media_type == "photo" { "photo" } else { "document" };
+        let kind: &'static str = if media_type == "photo" {
+            "photo"
+        } else {
+            "document"
+        };
         let (media_json, file) = materialise(st, kind, input);
         let message_id = st.next_message_id(chat_id);
         let mut json = st.bot_message_base(chat_id, message_id);
         json["media_group_id"] = json!(group_id);
+        set_reply_json(&mut json, &reply);
         json[kind] = media_json;
         if caption.raw.is_some() {
-            set_text_json(&mut json, "caption", "caption_entities", &caption.plain, &caption.entities);
+            set_text_json(
+                &mut json,
+                "caption",
+                "caption_entities",
+                &caption.plain,
+                &caption.entities,
+            );
         }
         let sent = SentMessage {
             message_id,
@@ -1138,6 +1265,7 @@ fn send_media_group(st: &mut State, p: &Params) -> ApiResult {
             reply_markup: None,
             file: Some(file),
             media_group_id: Some(group_id.clone()),
+            reply_to_message_id: reply.as_ref().map(|(id, _)| *id),
             edit_count: 0,
             deleted: false,
             date: json["date"].as_i64().unwrap_or_default(),
@@ -1151,7 +1279,9 @@ fn send_media_group(st: &mut State, p: &Params) -> ApiResult {
 /// Finds a live message of the bot for an edit; Telegram's wording for each way it can fail.
 fn editable(st: &State, p: &Params) -> Result<(i64, i64, SentMessage), ApiErr> {
     if p.get("inline_message_id").is_some() {
-        return Err(ApiErr::bad("inline messages are not supported by the fake server"));
+        return Err(ApiErr::bad(
+            "inline messages are not supported by the fake server",
+        ));
     }
     let chat_id = resolve_chat(st, p)?;
     let Some(message_id) = p.i64("message_id")? else {
@@ -1168,7 +1298,13 @@ fn editable(st: &State, p: &Params) -> Result<(i64, i64, SentMessage), ApiErr> {
     Ok((chat_id, message_id, sent))
 }
 
-fn save_edit(st: &mut State, chat_id: i64, message_id: i64, sent: SentMessage, json_update: impl FnOnce(&mut Value)) -> ApiResult {
+fn save_edit(
+    st: &mut State,
+    chat_id: i64,
+    message_id: i64,
+    sent: SentMessage,
+    json_update: impl FnOnce(&mut Value),
+) -> ApiResult {
     let stored = st
         .message_mut(chat_id, message_id)
         .expect("message checked by editable()");
@@ -1227,7 +1363,9 @@ fn edit_message_reply_markup(st: &mut State, p: &Params) -> ApiResult {
         reply_markup: markup.clone(),
         ..sent
     };
-    save_edit(st, chat_id, message_id, new, |json| set_markup_json(json, &markup))
+    save_edit(st, chat_id, message_id, new, |json| {
+        set_markup_json(json, &markup)
+    })
 }
 
 fn edit_message_caption(st: &mut State, p: &Params) -> ApiResult {
@@ -1283,7 +1421,10 @@ fn answer_callback_query(st: &mut State, p: &Params) -> ApiResult {
         .filter(|q| !q.answered && q.created.elapsed() <= ttl)
         .ok_or_else(|| ApiErr::bad(QUERY_TOO_OLD))?;
     let text = p.str("text");
-    if text.as_deref().is_some_and(|t| utf16_len(t) > MAX_CALLBACK_ANSWER_LEN) {
+    if text
+        .as_deref()
+        .is_some_and(|t| utf16_len(t) > MAX_CALLBACK_ANSWER_LEN)
+    {
         return Err(ApiErr::bad("MESSAGE_TOO_LONG"));
     }
     query.answered = true;
@@ -1318,8 +1459,13 @@ fn get_file(st: &mut State, p: &Params) -> ApiResult {
 /// Telegram's scope resolution key; a chat scope needs a chat the bot knows.
 fn scope_key(st: &State, p: &Params) -> Result<(String, String), ApiErr> {
     let language = p.str("language_code").unwrap_or_default();
-    let scope = p.json("scope")?.unwrap_or_else(|| json!({ "type": "default" }));
-    let kind = scope.get("type").and_then(Value::as_str).unwrap_or_default();
+    let scope = p
+        .json("scope")?
+        .unwrap_or_else(|| json!({ "type": "default" }));
+    let kind = scope
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let chat = || -> Result<i64, ApiErr> {
         let id = match scope.get("chat_id") {
             Some(Value::Number(n)) => n.as_i64(),
@@ -1330,7 +1476,9 @@ fn scope_key(st: &State, p: &Params) -> Result<(String, String), ApiErr> {
             .ok_or_else(|| ApiErr::bad("chat not found"))
     };
     let key = match kind {
-        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => kind.to_owned(),
+        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => {
+            kind.to_owned()
+        }
         "chat" => format!("chat:{}", chat()?),
         "chat_administrators" => format!("chat_administrators:{}", chat()?),
         "chat_member" => {
@@ -1357,7 +1505,10 @@ fn set_my_commands(st: &mut State, p: &Params) -> ApiResult {
     let mut list = Vec::new();
     for c in &commands {
         let name = c.get("command").and_then(Value::as_str).unwrap_or_default();
-        let description = c.get("description").and_then(Value::as_str).unwrap_or_default();
+        let description = c
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         // Telegram tolerates a leading slash; the name itself must be valid.
         let name = name.strip_prefix('/').unwrap_or(name);
         if !is_valid_command_name(name) {

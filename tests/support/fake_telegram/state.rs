@@ -262,7 +262,8 @@ impl State {
     /// The `Chat` object for a known chat.
     pub fn chat_json(&self, chat_id: i64) -> Value {
         if let Some(user) = self.users.get(&chat_id) {
-            let mut chat = json!({ "id": chat_id, "type": "private", "first_name": user.first_name });
+            let mut chat =
+                json!({ "id": chat_id, "type": "private", "first_name": user.first_name });
             if let Some(last) = &user.last_name {
                 chat["last_name"] = json!(last);
             }
@@ -291,8 +292,17 @@ impl State {
         id
     }
 
-    pub fn store_message(&mut self, chat_id: i64, message_id: i64, json: Value, sent: Option<SentMessage>) {
-        let log = self.chats.get_mut(&chat_id).expect("message id was allocated");
+    pub fn store_message(
+        &mut self,
+        chat_id: i64,
+        message_id: i64,
+        json: Value,
+        sent: Option<SentMessage>,
+    ) {
+        let log = self
+            .chats
+            .get_mut(&chat_id)
+            .expect("message id was allocated");
         log.messages.insert(
             message_id,
             StoredMessage {
@@ -365,8 +375,7 @@ impl State {
     pub fn deliverable(&mut self, limit: usize) -> Vec<Value> {
         if let Some(allowed) = &self.allowed_updates {
             let before = self.updates.len();
-            self.updates
-                .retain(|u| allowed.iter().any(|a| a == u.kind));
+            self.updates.retain(|u| allowed.iter().any(|a| a == u.kind));
             self.dropped_updates += (before - self.updates.len()) as u64;
         }
         self.updates
@@ -404,8 +413,22 @@ impl State {
     /// Stores a photo the way Telegram does: several sizes, smallest first; returns the
     /// `PhotoSize` array and the largest size's file.
     pub fn store_photo(&mut self, bytes: Bytes, file_name: Option<String>) -> (Value, StoredFile) {
-        let small = self.store_file("photos", "AgAC", ".jpg", bytes.clone(), None, Some("image/jpeg".into()));
-        let large = self.store_file("photos", "AgAC", ".jpg", bytes, file_name, Some("image/jpeg".into()));
+        let small = self.store_file(
+            "photos",
+            "AgAC",
+            ".jpg",
+            bytes.clone(),
+            None,
+            Some("image/jpeg".into()),
+        );
+        let large = self.store_file(
+            "photos",
+            "AgAC",
+            ".jpg",
+            bytes,
+            file_name,
+            Some("image/jpeg".into()),
+        );
         let sizes = json!([
             {
                 "file_id": small.file_id, "file_unique_id": small.file_unique_id,
@@ -451,6 +474,17 @@ impl State {
         });
     }
 
+    /// Fills in the answer of a request recorded on arrival.
+    pub fn complete(&mut self, seq: u64, status: u16, response: Value) {
+        if status == 429 {
+            self.count_429 += 1;
+        }
+        if let Some(r) = self.requests.iter_mut().rev().find(|r| r.seq == seq) {
+            r.status = status;
+            r.response = response;
+        }
+    }
+
     /// A readable account of a chat, for panic messages of failed waits.
     pub fn dump_chat(&self, chat_id: i64) -> String {
         let Some(log) = self.chats.get(&chat_id) else {
@@ -464,7 +498,13 @@ impl State {
                     let buttons: Vec<String> = s
                         .inline_buttons()
                         .into_iter()
-                        .map(|b| format!("[{}|{}]", b.text, b.callback_data.or(b.url).unwrap_or_default()))
+                        .map(|b| {
+                            format!(
+                                "[{}|{}]",
+                                b.text,
+                                b.callback_data.or(b.url).unwrap_or_default()
+                            )
+                        })
                         .collect();
                     out.push_str(&format!(
                         "  #{id} bot {:?}{deleted}: {:?} {}\n",
@@ -493,11 +533,7 @@ impl State {
             .map(|r| {
                 format!(
                     "  #{} {} {} {} -> {}\n",
-                    r.seq,
-                    r.method,
-                    r.params,
-                    r.status,
-                    r.response
+                    r.seq, r.method, r.params, r.status, r.response
                 )
             })
             .collect()
