@@ -60,6 +60,7 @@ cmd-address = Check or correct my mailing address
 cmd-people = Buyers and staff loaded so far
 cmd-staff = The staff list
 cmd-import = How to load buyers or staff from a file
+cmd-queue = Messages and scheduled work waiting or failed
 cmd-invite = Create an invite link for staff
 
 ## Roles
@@ -148,3 +149,11 @@ people-counts = <b>Loaded so far</b>
     🏠 Homes: { $units }
     👤 Buyers: { $buyers } (linked to Telegram: { $buyers_linked })
     🧑‍💼 Staff: { $staff } (linked to Telegram: { $staff_linked })
+    🚫 Unreachable on Telegram (blocked the bot): { $unreachable }
+
+## Supervisor: delivery queue
+
+queue-none = —
+queue-report = <b>Delivery queue</b>
+    ✉️ Messages: { $outbox_pending } waiting, { $outbox_failed } failed, { $outbox_sent } sent; oldest due: { $outbox_oldest }
+    ⏰ Scheduled work: { $jobs_pending } waiting ({ $jobs_due } due now), { $jobs_running } running, { $jobs_failed } failed; oldest due: { $jobs_oldest }

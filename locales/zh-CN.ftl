@@ -60,6 +60,7 @@ cmd-address = 核对或修改邮寄地址
 cmd-people = 已导入的业主和员工
 cmd-staff = 员工名单
 cmd-import = 如何从文件导入业主或员工
+cmd-queue = 待发送或失败的消息与定时任务
 cmd-invite = 生成员工邀请链接
 
 ## 角色
@@ -145,3 +146,11 @@ people-counts = <b>已导入</b>
     🏠 房屋：{ $units } 套
     👤 业主：{ $buyers } 位（已关联 Telegram：{ $buyers_linked }）
     🧑‍💼 员工：{ $staff } 位（已关联 Telegram：{ $staff_linked }）
+    🚫 无法送达：{ $unreachable }（已屏蔽机器人）
+
+## Supervisor: delivery queue
+
+queue-none = —
+queue-report = <b>发送队列</b>
+    ✉️ 消息：待发送 { $outbox_pending }，失败 { $outbox_failed }，已发送 { $outbox_sent }；最早待发：{ $outbox_oldest }
+    ⏰ 定时任务：等待 { $jobs_pending }（已到期 { $jobs_due }），执行中 { $jobs_running }，失败 { $jobs_failed }；最早到期：{ $jobs_oldest }

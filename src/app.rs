@@ -5,6 +5,10 @@ use crate::bot::{self, Ctx, TgBot};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::i18n::I18n;
+use crate::notify::{Notifier, NotifierOptions};
+use crate::scheduler::{
+    JobHandlers, JobOutcome, RecurringSchedule, Scheduler, SchedulerOptions, handler_fn,
+};
 use crate::services::Services;
 use crate::store::Store;
 use anyhow::Context as _;
@@ -16,6 +20,7 @@ use teloxide::dispatching::ShutdownToken;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Opens the database named in the configuration and applies pending migrations.
@@ -33,7 +38,15 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// The raw Bot API client for this configuration.
 pub fn telegram_client(config: &Config) -> anyhow::Result<Bot> {
     let token = config.require_token()?;
-    Ok(Bot::new(token.expose()).set_api_url(config.telegram_api_url.clone()))
+    // A long poll must finish well inside the request timeout.
+    let timeout = config
+        .request_timeout
+        .max(config.poll_timeout + Duration::from_secs(1));
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(timeout)
+        .build()
+        .context("cannot build the HTTP client")?;
+    Ok(Bot::with_client(token.expose(), client).set_api_url(config.telegram_api_url.clone()))
 }
 
 /// Asks Telegram who we are, retrying with backoff while it cannot be reached, so a brief
@@ -62,6 +75,26 @@ pub struct Running {
     pub bot_username: String,
     shutdown: ShutdownToken,
     dispatch: JoinHandle<()>,
+    stop_workers: watch::Sender<bool>,
+    notifier: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
+}
+
+const HOUSEKEEPING: &str = "housekeeping";
+
+/// Every kind of scheduled work and the use case that does it.
+fn job_handlers(services: &Services) -> JobHandlers {
+    let housekeeping = services.clone();
+    JobHandlers::new().with(
+        HOUSEKEEPING,
+        handler_fn(move |_job| {
+            let services = housekeeping.clone();
+            async move {
+                services.housekeeping().await?;
+                Ok(JobOutcome::Done)
+            }
+        }),
+    )
 }
 
 /// Starts everything and returns once the bot is polling Telegram.
@@ -77,10 +110,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     })?;
 
     let limits = Limits {
-        messages_per_sec_chat: 1,
+        messages_per_sec_chat: config.messages_per_sec_chat,
         messages_per_min_chat: 20,
         messages_per_min_channel_or_supergroup: 10,
-        messages_per_sec_overall: 30,
+        messages_per_sec_overall: config.messages_per_sec_overall,
     };
     let bot: TgBot = CacheMe::new(Throttle::new_spawn(raw_bot, limits));
     let me = fetch_me(&bot).await;
@@ -92,6 +125,35 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let config = Arc::new(config);
     let services = Services::new(store.clone(), clock.clone(), config.clone());
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let notifier = Notifier::new(
+        store.clone(),
+        clock.clone(),
+        bot.clone(),
+        services.outbox_waker.clone(),
+        NotifierOptions {
+            media_dir: config.media_dir.clone(),
+            ..NotifierOptions::default()
+        },
+    );
+    let notifier = tokio::spawn(notifier.run(workers_stopped.clone()));
+    let scheduler = Scheduler::new(
+        store.clone(),
+        clock.clone(),
+        job_handlers(&services),
+        vec![RecurringSchedule::new(
+            "housekeeping",
+            config.housekeeping_cron.clone(),
+            HOUSEKEEPING,
+            serde_json::json!({}),
+        )],
+        SchedulerOptions::from_config(&config),
+    )?
+    .with_waker(services.scheduler_waker.clone());
+    let mut scheduler_stopped = workers_stopped;
+    let scheduler = tokio::spawn(scheduler.run(async move {
+        let _ = scheduler_stopped.wait_for(|stop| *stop).await;
+    }));
     let ctx = Ctx {
         services: services.clone(),
         i18n,
@@ -121,6 +183,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         bot_username,
         shutdown,
         dispatch,
+        stop_workers,
+        notifier,
+        scheduler,
     })
 }
 
@@ -139,6 +204,10 @@ impl Running {
             }
         }
         self.dispatch.await.context("the dispatcher task failed")?;
+        // Updates stopped first, so nothing new is queued while the workers flush.
+        let _ = self.stop_workers.send(true);
+        self.notifier.await.context("the notifier task failed")?;
+        self.scheduler.await.context("the scheduler task failed")?;
         self.services.store.close().await;
         Ok(())
     }

@@ -62,6 +62,18 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_MAX_IMPORT_BYTES", global = true)]
     pub max_import_bytes: Option<String>,
 
+    /// Messages per second to one chat (Telegram allows about 1) [default: 1].
+    #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
+    pub messages_per_sec_chat: Option<String>,
+
+    /// Messages per second in all (Telegram allows about 30) [default: 30].
+    #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_OVERALL", global = true)]
+    pub messages_per_sec_overall: Option<String>,
+
+    /// When housekeeping runs (cron with seconds, project time zone) [default: 0 30 3 * * *].
+    #[arg(long, env = "HANDOVER_HOUSEKEEPING_CRON", global = true)]
+    pub housekeeping_cron: Option<String>,
+
     /// Log filter (tracing EnvFilter syntax) [default: info].
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
@@ -101,9 +113,16 @@ pub struct Config {
     pub project: String,
     pub invite_ttl: chrono::Duration,
     pub max_import_bytes: u64,
+    /// Sending pace the bot keeps to (Telegram's limits).
+    pub messages_per_sec_chat: u32,
+    pub messages_per_sec_overall: u32,
+    /// Cron expression of the daily clean-up of old bookkeeping rows.
+    pub housekeeping_cron: String,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
+    /// How long any other Bot API request may take before it counts as failed.
+    pub request_timeout: Duration,
 }
 
 /// A setting that is missing or wrong, named as the person set it.
@@ -152,6 +171,13 @@ impl Settings {
             project: self.project.or(fallback.project),
             invite_ttl_hours: self.invite_ttl_hours.or(fallback.invite_ttl_hours),
             max_import_bytes: self.max_import_bytes.or(fallback.max_import_bytes),
+            messages_per_sec_chat: self
+                .messages_per_sec_chat
+                .or(fallback.messages_per_sec_chat),
+            messages_per_sec_overall: self
+                .messages_per_sec_overall
+                .or(fallback.messages_per_sec_overall),
+            housekeeping_cron: self.housekeeping_cron.or(fallback.housekeeping_cron),
             log: self.log.or(fallback.log),
         }
     }
@@ -251,8 +277,28 @@ impl Config {
             project,
             invite_ttl: chrono::Duration::hours(invite_ttl_hours),
             max_import_bytes,
+            messages_per_sec_chat: parse_number(
+                settings.messages_per_sec_chat,
+                1,
+                "HANDOVER_MESSAGES_PER_SEC_CHAT",
+                1,
+                100,
+            )?,
+            messages_per_sec_overall: parse_number(
+                settings.messages_per_sec_overall,
+                30,
+                "HANDOVER_MESSAGES_PER_SEC_OVERALL",
+                1,
+                1000,
+            )?,
+            housekeeping_cron: validate_cron(
+                settings.housekeeping_cron,
+                "0 30 3 * * *",
+                "HANDOVER_HOUSEKEEPING_CRON",
+            )?,
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
         })
     }
 
@@ -272,6 +318,21 @@ impl Config {
         config.database_url = database_url.to_string();
         config
     }
+}
+
+fn validate_cron(
+    value: Option<String>,
+    default: &str,
+    variable: &str,
+) -> Result<String, ConfigError> {
+    let expression = non_empty(value).unwrap_or_else(|| default.to_string());
+    expression.parse::<cron::Schedule>().map_err(|e| {
+        bad(
+            variable,
+            format!("{expression:?} is not a cron expression with seconds ({e})"),
+        )
+    })?;
+    Ok(expression)
 }
 
 fn parse_number<T>(

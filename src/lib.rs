@@ -6,5 +6,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod notify;
+pub mod scheduler;
 pub mod services;
 pub mod store;
+pub mod wake;

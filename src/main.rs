@@ -46,6 +46,11 @@ enum Command {
         /// The file to read.
         file: PathBuf,
     },
+    /// Work on the outbox of notifications.
+    Outbox {
+        #[command(subcommand)]
+        action: OutboxAction,
+    },
     /// Print a one-time invite link that links a Telegram account to a staff role.
     Invite {
         /// ambassador, backup_ambassador, engineer, supervisor or admin.
@@ -55,6 +60,12 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum OutboxAction {
+    /// Requeue messages that failed for good (after fixing the cause, e.g. a buyer unblocked the bot).
+    RetryFailed,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +132,13 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Import { kind, file } => import(config, kind, file).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
+        Command::Outbox {
+            action: OutboxAction::RetryFailed,
+        } => {
+            let requeued = services(config).await?.retry_failed_notifications().await?;
+            println!("requeued {requeued} failed message(s); a running bot sends them shortly");
+            Ok(())
+        }
     }
 }
 

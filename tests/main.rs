@@ -7,4 +7,5 @@ mod docs;
 mod fake_server;
 mod import;
 mod onboarding;
+mod outbox;
 mod roles;

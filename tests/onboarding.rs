@@ -2,7 +2,7 @@
 
 use crate::support::app::TestApp;
 use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
 use handover_bot::domain::people::Actor;
 
@@ -260,14 +260,7 @@ async fn linked_people_stay_linked_after_a_restart() {
 
     app.restart().await;
 
-    let before = app.fake.sent_messages(buyer.id).len();
-    app.fake.send_text(&buyer, "/start");
-    let welcome = app
-        .fake
-        .wait_for_messages(buyer.id, before + 1)
-        .await
-        .pop()
-        .unwrap();
+    let welcome = reply_to(&app, &buyer, "/start").await;
     assert!(
         welcome.plain_text.contains("欢迎回来") && welcome.plain_text.contains("Buyer 0"),
         "{}",

@@ -1,7 +1,7 @@
 //! Every command checks the actor's role; unknown commands get help; languages switch.
 
 use crate::support::app::TestApp;
-use crate::support::people::{buyer_phone, buyers_csv, link_by_contact, load_buyers};
+use crate::support::people::{buyer_phone, buyers_csv, link_by_contact, load_buyers, reply_to};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_nothing_changes() {
@@ -13,14 +13,7 @@ async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_not
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
 
-    let before = app.fake.sent_messages(buyer.id).len();
-    app.fake.send_text(&buyer, "/invite supervisor");
-    let refusal = app
-        .fake
-        .wait_for_messages(buyer.id, before + 1)
-        .await
-        .pop()
-        .unwrap();
+    let refusal = reply_to(&app, &buyer, "/invite supervisor").await;
     assert!(
         refusal.plain_text.contains("不对您的角色开放"),
         "{}",
@@ -41,14 +34,7 @@ async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_not
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("speak English"))
         .await;
-    let before = app.fake.sent_messages(buyer.id).len();
-    app.fake.send_text(&buyer, "/import");
-    let refusal = app
-        .fake
-        .wait_for_messages(buyer.id, before + 1)
-        .await
-        .pop()
-        .unwrap();
+    let refusal = reply_to(&app, &buyer, "/import").await;
     assert!(
         refusal.plain_text.contains("not available for your role"),
         "{}",

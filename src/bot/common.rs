@@ -117,6 +117,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "staff" => supervisor::on_staff(turn).await,
         "import" => supervisor::on_import_help(turn).await,
         "invite" => supervisor::on_invite(turn, args).await,
+        "queue" => supervisor::on_queue(turn).await,
         _ => on_help(turn).await,
     }
 }

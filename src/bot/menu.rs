@@ -11,7 +11,7 @@ use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 /// Every command the bot knows, for any role.
 pub const ALL_COMMANDS: &[&str] = &[
     "start", "help", "language", "cancel", "me", "myhome", "address", "people", "staff", "import",
-    "invite",
+    "invite", "queue",
 ];
 
 /// The commands this person may use, in menu order.
@@ -22,7 +22,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
         Actor::Staff(staff) => {
             let mut commands = vec!["me"];
             if staff.roles.can_supervise() {
-                commands.extend(["people", "staff", "import", "invite"]);
+                commands.extend(["people", "staff", "import", "invite", "queue"]);
             }
             commands.extend(["language", "cancel", "help"]);
             commands
@@ -49,6 +49,7 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "staff" => tr!(i18n, lang, "cmd-staff"),
         "import" => tr!(i18n, lang, "cmd-import"),
         "invite" => tr!(i18n, lang, "cmd-invite"),
+        "queue" => tr!(i18n, lang, "cmd-queue"),
         other => other.to_string(),
     }
 }
@@ -113,4 +114,40 @@ where
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::people::{Roles, StaffMember};
+
+    #[test]
+    fn every_role_command_is_known_and_described_in_every_language() {
+        let i18n = I18n::load().unwrap();
+        let admin = Actor::Staff(StaffMember {
+            id: 1,
+            name: "A".into(),
+            phone: None,
+            roles: Roles::new(Role::ALL.to_vec()),
+            seniority: Default::default(),
+            capacity: None,
+            language: None,
+            telegram_id: None,
+        });
+        for actor in [Actor::Unknown, Actor::Buyer(vec![]), admin] {
+            for command in commands_for(&actor) {
+                assert!(
+                    ALL_COMMANDS.contains(&command),
+                    "{command} is not in ALL_COMMANDS"
+                );
+                for lang in Lang::ALL {
+                    assert_ne!(
+                        describe(&i18n, lang, command),
+                        command,
+                        "{command} lacks a description"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -43,6 +43,7 @@ pub type ChatDialogue = Dialogue<State, DbStorage>;
 /// The handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
+        .filter_async(not_handled_before)
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
 }
@@ -133,7 +134,35 @@ async fn load_turn(
     Ok((turn, state, was_reset))
 }
 
-async fn on_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()> {
+/// Skips updates handled before a restart; Telegram re-delivers what was not confirmed.
+async fn not_handled_before(update: Update, ctx: Ctx) -> bool {
+    match ctx.services.update_seen(i64::from(update.id.0)).await {
+        Ok(seen) => !seen,
+        Err(error) => {
+            tracing::error!(%error, "cannot check whether an update was handled");
+            true
+        }
+    }
+}
+
+async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {
+    if let Err(error) = ctx
+        .services
+        .update_done(i64::from(update.id.0), chat.map(|c| c.0))
+        .await
+    {
+        tracing::error!(%error, "cannot record a handled update");
+    }
+}
+
+async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyhow::Result<()> {
+    let chat = msg.chat.is_private().then_some(msg.chat.id);
+    let result = handle_message(bot, msg, ctx.clone()).await;
+    mark_handled(&ctx, &update, chat).await;
+    result
+}
+
+async fn handle_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()> {
     if !msg.chat.is_private() {
         return common::group_chat(&bot, &ctx, &msg).await;
     }
@@ -149,7 +178,18 @@ async fn on_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn on_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
+async fn on_callback(
+    bot: TgBot,
+    query: CallbackQuery,
+    update: Update,
+    ctx: Ctx,
+) -> anyhow::Result<()> {
+    let result = handle_callback(bot, query, ctx.clone()).await;
+    mark_handled(&ctx, &update, None).await;
+    result
+}
+
+async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
     let chat = query
         .message
         .as_ref()

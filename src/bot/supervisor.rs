@@ -318,7 +318,34 @@ pub async fn on_people(turn: &Turn) -> anyhow::Result<()> {
         buyers = counts.buyers,
         buyers_linked = counts.buyers_linked,
         staff = counts.staff,
-        staff_linked = counts.staff_linked
+        staff_linked = counts.staff_linked,
+        unreachable = counts.unreachable
+    ))
+    .await
+}
+
+pub async fn on_queue(turn: &Turn) -> anyhow::Result<()> {
+    let report = turn.ctx.services.queue_report(&turn.person.actor).await?;
+    let tz = turn.ctx.services.config.timezone;
+    let i18n = turn.i18n();
+    let lang = turn.lang();
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| match at {
+        Some(at) => at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        None => tr!(i18n, lang, "queue-none"),
+    };
+    turn.say(tr!(
+        i18n,
+        lang,
+        "queue-report",
+        outbox_pending = report.outbox.pending,
+        outbox_failed = report.outbox.failed,
+        outbox_sent = report.outbox.sent,
+        outbox_oldest = when(report.outbox.oldest_due),
+        jobs_pending = report.jobs.pending,
+        jobs_due = report.jobs.due,
+        jobs_running = report.jobs.running,
+        jobs_failed = report.jobs.failed,
+        jobs_oldest = when(report.jobs.oldest_due)
     ))
     .await
 }

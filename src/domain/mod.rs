@@ -1,6 +1,7 @@
 //! Pure rules of the campaign: no I/O here.
 
 pub mod import;
+pub mod message;
 pub mod people;
 pub mod phone;
 pub mod text;

@@ -3,6 +3,8 @@
 //! The bot, the scheduler and the CLI all call these; none of them writes SQL.
 
 pub mod import;
+pub mod maintenance;
+pub mod notices;
 pub mod onboarding;
 pub mod people;
 pub mod staff;
@@ -35,6 +37,10 @@ pub struct Services {
     pub store: Store,
     pub clock: SharedClock,
     pub config: Arc<Config>,
+    /// Wakes the notifier after a transaction queued messages.
+    pub outbox_waker: crate::notify::Waker,
+    /// Wakes the scheduler after a transaction scheduled jobs.
+    pub scheduler_waker: crate::wake::Waker,
 }
 
 impl Services {
@@ -43,6 +49,8 @@ impl Services {
             store,
             clock,
             config,
+            outbox_waker: crate::notify::Waker::default(),
+            scheduler_waker: crate::wake::Waker::default(),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! placeholders; `with_conn!` runs it on whichever database the URL chose (SQLite now, PostgreSQL
 //! beside it later) without sqlx's `Any` driver.
 
+pub mod jobs;
+pub mod outbox;
 pub mod people;
 mod sessions;
 

@@ -134,6 +134,8 @@ pub struct PeopleCounts {
     pub buyers_linked: i64,
     pub staff: i64,
     pub staff_linked: i64,
+    /// People Telegram refuses to deliver to (blocked the bot, never started it).
+    pub unreachable: i64,
 }
 
 fn lang_code(lang: Option<Lang>) -> Option<&'static str> {
@@ -567,12 +569,21 @@ impl Tx {
                 .fetch_one(c)
                 .await
         })?;
+        let unreachable: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(DISTINCT telegram_id) FROM buyers WHERE unreachable = 1) \
+                      + (SELECT COUNT(*) FROM staff WHERE unreachable = 1)",
+            )
+            .fetch_one(c)
+            .await
+        })?;
         Ok(PeopleCounts {
             units,
             buyers,
             buyers_linked,
             staff,
             staff_linked,
+            unreachable,
         })
     }
 

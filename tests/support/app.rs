@@ -56,6 +56,12 @@ impl TestApp {
         }
     }
 
+    /// Moves the clock and wakes the workers so they look at what became due.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        self.services().outbox_waker.wake();
+    }
+
     pub fn services(&self) -> &Services {
         &self
             .running
@@ -82,5 +88,7 @@ pub fn test_config(fake: &FakeTelegram, dir: &TempDir) -> Config {
     config.media_dir = dir.path().join("media");
     // A short long-poll keeps shutdowns quick.
     config.poll_timeout = Duration::from_secs(1);
+    // Slow answers from the fake count as timeouts quickly.
+    config.request_timeout = Duration::from_secs(2);
     config
 }

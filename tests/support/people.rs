@@ -62,3 +62,17 @@ pub async fn link_by_contact(app: &TestApp, person: &User, phone: &str) {
         .share_contact(person, phone, Some(person.id), &person.first_name);
     app.fake.wait_for_messages(person.id, before + 1).await;
 }
+
+/// Sends `text` as `person` and returns the bot's next message to them.
+pub async fn reply_to(
+    app: &TestApp,
+    person: &User,
+    text: &str,
+) -> super::fake_telegram::SentMessage {
+    let before = app.fake.sent_messages(person.id).len();
+    app.fake.send_text(person, text);
+    app.fake
+        .wait_for_messages(person.id, before + 1)
+        .await
+        .swap_remove(before)
+}

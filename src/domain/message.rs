@@ -1,0 +1,108 @@
+//! What the bot sends on its own (not as the immediate reply): rendered content, stored in the
+//! outbox until Telegram has it.
+
+use serde::{Deserialize, Serialize};
+
+/// One inline button that calls back into the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    /// Encoded with the callback codec; at most 64 bytes.
+    pub data: String,
+}
+
+/// A message ready to send: text is Telegram HTML with user text already escaped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Content {
+    Text {
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// A photo from the media store, by its path relative to the media directory.
+    Photo {
+        path: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption_html: Option<String>,
+    },
+    /// A file from the media store.
+    Document {
+        path: String,
+        file_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption_html: Option<String>,
+    },
+}
+
+impl Content {
+    pub fn text(html: impl Into<String>) -> Content {
+        Content::Text {
+            html: html.into(),
+            buttons: Vec::new(),
+        }
+    }
+
+    /// Splits a long text into messages Telegram accepts (line boundaries, at most 4096
+    /// characters each); buttons stay on the last part. Other content is one message.
+    pub fn into_parts(self) -> Vec<Content> {
+        match self {
+            Content::Text { html, buttons } => {
+                let parts = super::text::split_lines(&html, super::text::MAX_MESSAGE_CHARS);
+                let last = parts.len().saturating_sub(1);
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, html)| Content::Text {
+                        html,
+                        buttons: if i == last {
+                            buttons.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                    .collect()
+            }
+            other => vec![other],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_become_several_messages_with_the_buttons_on_the_last() {
+        let html = (0..400)
+            .map(|i| format!("line number {i:04} of a long digest"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let content = Content::Text {
+            html: html.clone(),
+            buttons: vec![vec![Button {
+                label: "OK".into(),
+                data: "1:x".into(),
+            }]],
+        };
+        let parts = content.into_parts();
+        assert!(parts.len() >= 3);
+        for (i, part) in parts.iter().enumerate() {
+            let Content::Text { html, buttons } = part else {
+                panic!()
+            };
+            assert!(html.chars().count() <= 4096);
+            assert_eq!(buttons.is_empty(), i + 1 != parts.len());
+        }
+    }
+
+    #[test]
+    fn content_round_trips_through_json() {
+        let content = Content::Photo {
+            path: "ab/cdef.jpg".into(),
+            caption_html: Some("<b>x</b>".into()),
+        };
+        let json = serde_json::to_string(&content).unwrap();
+        assert_eq!(serde_json::from_str::<Content>(&json).unwrap(), content);
+    }
+}

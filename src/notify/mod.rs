@@ -1,0 +1,324 @@
+//! The notifier: sends outbox rows through the throttled bot. At-least-once delivery: a row is
+//! marked sent together with Telegram's message id right after Telegram answers; transient
+//! failures are retried with exponential backoff and jitter; people Telegram will never deliver
+//! to (blocked the bot, never started it) fail for good after one attempt and are flagged.
+
+use crate::bot::TgBot;
+use crate::clock::SharedClock;
+use crate::domain::message::{Button, Content};
+use crate::store::outbox::OutboxRow;
+use crate::store::{Store, StoreResult};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::ApiError;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
+use tokio::sync::watch;
+
+pub use crate::wake::Waker;
+use tokio::task::JoinSet;
+
+/// How the notifier paces itself and gives up.
+#[derive(Debug, Clone)]
+pub struct NotifierOptions {
+    /// Rows claimed per round (at most one per chat).
+    pub batch: i64,
+    /// How long a claimed row stays ours before another sender may take it over.
+    pub lease: chrono::Duration,
+    /// Transient failures tolerated before a row is marked failed.
+    pub max_attempts: i64,
+    /// First retry delay; doubles with every attempt, up to `max_backoff`.
+    pub base_backoff: chrono::Duration,
+    pub max_backoff: chrono::Duration,
+    /// Longest real-time nap when nothing is due, so a moved clock is noticed eventually.
+    pub idle: Duration,
+    pub media_dir: std::path::PathBuf,
+}
+
+impl Default for NotifierOptions {
+    fn default() -> Self {
+        NotifierOptions {
+            batch: 64,
+            lease: chrono::Duration::minutes(5),
+            max_attempts: 12,
+            base_backoff: chrono::Duration::seconds(2),
+            max_backoff: chrono::Duration::minutes(10),
+            idle: Duration::from_secs(30),
+            media_dir: "data/media".into(),
+        }
+    }
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent(i64),
+    /// Telegram will never deliver to this chat: fail for good, flag the person.
+    Unreachable(String),
+    /// The message itself is wrong (a bug): retrying cannot help.
+    Rejected(String),
+    /// Try again later.
+    Transient(String),
+    /// Telegram asked us to wait this long.
+    RetryAfter(Duration, String),
+}
+
+/// Sorts a Telegram error into what to do about it.
+pub fn classify(error: &RequestError) -> Attempt {
+    match error {
+        RequestError::Api(api) => match api {
+            ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots => Attempt::Unreachable(api.to_string()),
+            // Unrecognised answers include 5xx bodies: worth another try.
+            ApiError::Unknown(text) => Attempt::Transient(text.clone()),
+            other => Attempt::Rejected(other.to_string()),
+        },
+        RequestError::RetryAfter(seconds) => {
+            Attempt::RetryAfter(seconds.duration(), error.to_string())
+        }
+        RequestError::MigrateToChatId(_) => Attempt::Rejected(error.to_string()),
+        _ => Attempt::Transient(error.to_string()),
+    }
+}
+
+/// The backoff before attempt `attempts + 1`: base·2^(attempts-1), capped, with ±25 % jitter
+/// so many rows failing together do not retry together.
+pub fn backoff(options: &NotifierOptions, attempts: i64) -> chrono::Duration {
+    let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    let base = options
+        .base_backoff
+        .num_milliseconds()
+        .saturating_mul(1_i64 << exponent);
+    let capped = base.min(options.max_backoff.num_milliseconds()).max(1);
+    let jitter = rand::thread_rng().gen_range(0.75..1.25);
+    chrono::Duration::milliseconds((capped as f64 * jitter) as i64)
+}
+
+pub struct Notifier {
+    store: Store,
+    clock: SharedClock,
+    bot: TgBot,
+    waker: Waker,
+    options: NotifierOptions,
+}
+
+fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+    if buttons.is_empty() {
+        return None;
+    }
+    Some(InlineKeyboardMarkup::new(buttons.iter().map(|row| {
+        row.iter()
+            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+            .collect::<Vec<_>>()
+    })))
+}
+
+impl Notifier {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        bot: TgBot,
+        waker: Waker,
+        options: NotifierOptions,
+    ) -> Self {
+        Notifier {
+            store,
+            clock,
+            bot,
+            waker,
+            options,
+        }
+    }
+
+    /// Sends until `shutdown` flips to true; then lets sends in flight finish.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match this.clone().send_due().await {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(error) => tracing::error!(%error, "the notifier could not read the outbox"),
+            }
+            let wait = match this.next_due().await {
+                Ok(Some(at)) => (at - this.clock.now()).to_std().unwrap_or(Duration::ZERO),
+                Ok(None) => this.options.idle,
+                Err(_) => Duration::from_secs(1),
+            }
+            .min(this.options.idle);
+            this.waker.went_idle();
+            tokio::select! {
+                _ = this.waker.woken() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        // Flush what is already due, but never hold up a shutdown for long.
+        let flush = tokio::time::timeout(Duration::from_secs(5), this.clone().send_due()).await;
+        if flush.is_err() {
+            tracing::warn!("stopped before every due message went out; they stay queued");
+        }
+    }
+
+    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let mut tx = self.store.read().await?;
+        let next = tx.next_outbox_due().await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Sends everything due, concurrently across chats, and returns how many rows it tried
+    /// once nothing more is due. Claiming continues while sends are in flight, so the
+    /// throttle is never left waiting for the slowest send of a batch.
+    pub async fn send_due(self: Arc<Self>) -> StoreResult<usize> {
+        let mut sends = JoinSet::new();
+        let mut tried = 0;
+        loop {
+            let room = self.options.batch - sends.len() as i64;
+            if room * 2 >= self.options.batch {
+                let now = self.clock.now();
+                let rows = {
+                    let mut tx = self.store.begin().await?;
+                    let rows = tx.claim_outbox(now, now + self.options.lease, room).await?;
+                    tx.commit().await?;
+                    rows
+                };
+                tried += rows.len();
+                for row in rows {
+                    let this = self.clone();
+                    sends.spawn(async move {
+                        let attempt = this.attempt(&row).await;
+                        if let Err(error) = this.record(&row, attempt).await {
+                            tracing::error!(%error, row = row.id, "could not record a send; the lease will retry it");
+                        }
+                    });
+                }
+            }
+            if sends.join_next().await.is_none() {
+                return Ok(tried);
+            }
+        }
+    }
+
+    async fn attempt(&self, row: &OutboxRow) -> Attempt {
+        let chat = ChatId(row.chat_id);
+        let result = match &row.content {
+            Content::Text { html, buttons } => {
+                let mut request = self
+                    .bot
+                    .send_message(chat, html.clone())
+                    .parse_mode(ParseMode::Html);
+                if let Some(markup) = keyboard(buttons) {
+                    request = request.reply_markup(markup);
+                }
+                request.await
+            }
+            Content::Photo { path, caption_html } => {
+                let mut request = self
+                    .bot
+                    .send_photo(chat, InputFile::file(self.options.media_dir.join(path)));
+                if let Some(caption) = caption_html {
+                    request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
+                }
+                request.await
+            }
+            Content::Document {
+                path,
+                file_name,
+                caption_html,
+            } => {
+                let file =
+                    InputFile::file(self.options.media_dir.join(path)).file_name(file_name.clone());
+                let mut request = self.bot.send_document(chat, file);
+                if let Some(caption) = caption_html {
+                    request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
+                }
+                request.await
+            }
+        };
+        match result {
+            Ok(message) => Attempt::Sent(i64::from(message.id.0)),
+            Err(error) => classify(&error),
+        }
+    }
+
+    async fn record(&self, row: &OutboxRow, attempt: Attempt) -> StoreResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        match &attempt {
+            Attempt::Sent(message_id) => tx.outbox_sent(row.id, *message_id, now).await?,
+            Attempt::Unreachable(error) => {
+                tracing::warn!(row = row.id, %error, "recipient unreachable; not retrying");
+                tx.outbox_failed(row.id, error).await?;
+                tx.set_reachable(row.chat_id, false, now).await?;
+            }
+            Attempt::Rejected(error) => {
+                tracing::error!(row = row.id, key = %row.dedupe_key, %error, "Telegram refused a message");
+                tx.outbox_failed(row.id, error).await?;
+            }
+            Attempt::RetryAfter(wait, error) => {
+                let at =
+                    now + chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::seconds(1));
+                tx.outbox_retry(row.id, at, error).await?;
+            }
+            Attempt::Transient(error) if row.attempts >= self.options.max_attempts => {
+                tracing::error!(row = row.id, %error, attempts = row.attempts, "giving up on a message");
+                tx.outbox_failed(row.id, error).await?;
+            }
+            Attempt::Transient(error) => {
+                tracing::warn!(row = row.id, %error, attempts = row.attempts, "send failed; will retry");
+                tx.outbox_retry(row.id, now + backoff(&self.options, row.attempts), error)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let options = NotifierOptions::default();
+        let first = backoff(&options, 1).num_milliseconds();
+        let fifth = backoff(&options, 5).num_milliseconds();
+        assert!((1500..=2500).contains(&first), "{first}");
+        assert!((24_000..=40_000).contains(&fifth), "{fifth}");
+        assert!(backoff(&options, 60).num_milliseconds() <= 750_000);
+    }
+
+    #[test]
+    fn blocked_and_unknown_chats_are_unreachable_and_5xx_is_transient() {
+        assert!(matches!(
+            classify(&RequestError::Api(ApiError::BotBlocked)),
+            Attempt::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&RequestError::Api(ApiError::ChatNotFound)),
+            Attempt::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&RequestError::Api(ApiError::Unknown(
+                "Internal Server Error".into()
+            ))),
+            Attempt::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&RequestError::Api(ApiError::MessageTextIsEmpty)),
+            Attempt::Rejected(_)
+        ));
+    }
+}

@@ -1,0 +1,50 @@
+//! Housekeeping: bookkeeping rows that have served their purpose are removed.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::people::Actor;
+use crate::store::jobs::JobCounts;
+use crate::store::outbox::OutboxCounts;
+use tracing::instrument;
+
+/// Telegram re-delivers unconfirmed updates for at most a day; a week is ample.
+const KEEP_HANDLED_UPDATES_DAYS: i64 = 7;
+const KEEP_FINISHED_JOBS_DAYS: i64 = 30;
+
+/// What /queue shows: the outbox and the job table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueReport {
+    pub outbox: OutboxCounts,
+    pub jobs: JobCounts,
+}
+
+impl Services {
+    /// The daily clean-up job.
+    #[instrument(skip_all)]
+    pub async fn housekeeping(&self) -> ServiceResult<(u64, u64)> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let updates = tx
+            .purge_handled_updates(now - chrono::Duration::days(KEEP_HANDLED_UPDATES_DAYS))
+            .await?;
+        let jobs = tx
+            .purge_finished_jobs(now - chrono::Duration::days(KEEP_FINISHED_JOBS_DAYS))
+            .await?;
+        tx.commit().await?;
+        tracing::info!(updates, jobs, "housekeeping done");
+        Ok((updates, jobs))
+    }
+
+    /// /queue: pending and failed messages and jobs, and the oldest due.
+    #[instrument(skip_all)]
+    pub async fn queue_report(&self, actor: &Actor) -> ServiceResult<QueueReport> {
+        if !actor.can_supervise() {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let outbox = tx.outbox_counts().await?;
+        let jobs = tx.job_counts(now).await?;
+        tx.commit().await?;
+        Ok(QueueReport { outbox, jobs })
+    }
+}

@@ -1,0 +1,286 @@
+//! The outbox table, and the record of updates already handled.
+
+use super::{StoreError, StoreResult, Tx, with_conn};
+use crate::domain::message::Content;
+use chrono::{DateTime, Utc};
+
+/// One outbox row claimed for sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub chat_id: i64,
+    pub dedupe_key: String,
+    pub content: Content,
+    pub attempts: i64,
+}
+
+/// Pending and failed messages, for /queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub failed: i64,
+    pub sent: i64,
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRecord {
+    id: i64,
+    chat_id: i64,
+    dedupe_key: String,
+    content: String,
+    attempts: i64,
+}
+
+impl Tx {
+    /// Queues one message. A dedupe key already present means it was queued before: nothing
+    /// happens and `false` is returned.
+    pub async fn enqueue_message(
+        &mut self,
+        chat_id: i64,
+        dedupe_key: &str,
+        content: &Content,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let json =
+            serde_json::to_string(content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let done = with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(chat_id)
+            .bind(dedupe_key)
+            .bind(&json)
+            .bind(now)
+            .execute(c)
+            .await
+        })?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Claims due messages for sending: at most one per chat (the oldest still open, so each
+    /// chat receives its messages in the order they were queued), including messages whose
+    /// sender crashed and whose lease ran out.
+    pub async fn claim_outbox(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let records: Vec<ClaimedRecord> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1 \
+                 WHERE id IN ( \
+                   SELECT o.id FROM outbox o \
+                   WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) \
+                          OR (o.status = 'sending' AND o.locked_until <= $1)) \
+                     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.id < o.id \
+                                     AND e.status IN ('pending', 'sending')) \
+                   ORDER BY o.next_attempt_at, o.id LIMIT $3) \
+                 RETURNING id, chat_id, dedupe_key, content, attempts",
+            )
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+        })?;
+        records
+            .into_iter()
+            .map(|r| {
+                let content = serde_json::from_str(&r.content)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", r.id)))?;
+                Ok(OutboxRow {
+                    id: r.id,
+                    chat_id: r.chat_id,
+                    dedupe_key: r.dedupe_key,
+                    content,
+                    attempts: r.attempts,
+                })
+            })
+            .collect()
+    }
+
+    /// Records Telegram's message id in the same statement that marks the row sent, so the
+    /// window in which a crash could cause a duplicate stays as small as it can be.
+    pub async fn outbox_sent(
+        &mut self,
+        id: i64,
+        message_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', message_id = $1, sent_at = $2, locked_until = NULL, \
+                 last_error = NULL WHERE id = $3",
+            )
+            .bind(message_id)
+            .bind(now)
+            .bind(id)
+            .execute(c)
+            .await
+        })?;
+        Ok(())
+    }
+
+    /// Puts a row back in the queue for another attempt at `at`.
+    pub async fn outbox_retry(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $1, locked_until = NULL, last_error = $2 \
+                 WHERE id = $3",
+            )
+            .bind(at)
+            .bind(error)
+            .bind(id)
+            .execute(c)
+            .await
+        })?;
+        Ok(())
+    }
+
+    /// Gives up on a row for good.
+    pub async fn outbox_failed(&mut self, id: i64, error: &str) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1 WHERE id = $2")
+                .bind(error)
+                .bind(id)
+                .execute(c)
+                .await
+        })?;
+        Ok(())
+    }
+
+    /// Flags everyone behind this chat as unreachable (Telegram refuses to deliver to them),
+    /// or as reachable again once they write to the bot. Visible to ambassadors and supervisors.
+    pub async fn set_reachable(
+        &mut self,
+        chat_id: i64,
+        reachable: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let flag = i64::from(!reachable);
+        for table in ["buyers", "staff"] {
+            let sql = format!(
+                "UPDATE {table} SET unreachable = $1, updated_at = $2 WHERE telegram_id = $3 AND unreachable <> $1"
+            );
+            with_conn!(self, |c| {
+                sqlx::query(&sql)
+                    .bind(flag)
+                    .bind(now)
+                    .bind(chat_id)
+                    .execute(c)
+                    .await
+            })?;
+        }
+        Ok(())
+    }
+
+    /// When the notifier next has something to do: the earliest pending attempt or lease expiry.
+    pub async fn next_outbox_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
+        let pending: Option<DateTime<Utc>> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+                .fetch_one(c)
+                .await
+        })?;
+        let lease: Option<DateTime<Utc>> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT MIN(locked_until) FROM outbox WHERE status = 'sending'")
+                .fetch_one(c)
+                .await
+        })?;
+        Ok(match (pending, lease) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    pub async fn outbox_counts(&mut self) -> StoreResult<OutboxCounts> {
+        let (pending, failed, sent): (i64, i64, i64) = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0), \
+                        COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), \
+                        COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) FROM outbox",
+            )
+            .fetch_one(c)
+            .await
+        })?;
+        let oldest_due = self.next_outbox_due().await?;
+        Ok(OutboxCounts {
+            pending,
+            failed,
+            sent,
+            oldest_due,
+        })
+    }
+
+    /// Requeues every failed row (after the cause was fixed); returns how many.
+    pub async fn requeue_failed_outbox(&mut self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL \
+                 WHERE status = 'failed'",
+            )
+            .bind(now)
+            .execute(c)
+            .await
+        })?;
+        Ok(done.rows_affected())
+    }
+
+    /// Status and Telegram message id of the row with this dedupe key.
+    pub async fn outbox_status(
+        &mut self,
+        dedupe_key: &str,
+    ) -> StoreResult<Option<(String, Option<i64>, i64)>> {
+        let row = with_conn!(self, |c| {
+            sqlx::query_as("SELECT status, message_id, attempts FROM outbox WHERE dedupe_key = $1")
+                .bind(dedupe_key)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(row)
+    }
+
+    /// Records an update as handled; false when it was handled before.
+    pub async fn mark_update_handled(
+        &mut self,
+        update_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = with_conn!(self, |c| {
+            sqlx::query("INSERT INTO processed_updates (update_id, at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING")
+                .bind(update_id)
+                .bind(now)
+                .execute(c)
+                .await
+        })?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn update_handled(&mut self, update_id: i64) -> StoreResult<bool> {
+        let found: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT update_id FROM processed_updates WHERE update_id = $1")
+                .bind(update_id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// Forgets handled updates older than `before`; returns how many.
+    pub async fn purge_handled_updates(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = with_conn!(self, |c| {
+            sqlx::query("DELETE FROM processed_updates WHERE at < $1")
+                .bind(before)
+                .execute(c)
+                .await
+        })?;
+        Ok(done.rows_affected())
+    }
+}

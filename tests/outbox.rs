@@ -1,0 +1,337 @@
+//! The outbox and notifier: nothing lost, duplicates only where a timeout hid a success,
+//! per-chat order kept, Telegram's limits respected, blocked people not hammered.
+
+use crate::support::app::{TestApp, test_config};
+use crate::support::fake_telegram::FakeTelegram;
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers,
+};
+use handover_bot::clock::ManualClock;
+use handover_bot::domain::message::Content;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Moves the clock a minute at a time until the outbox has nothing pending.
+async fn drain(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let counts = app.services().outbox_counts(None).await.unwrap();
+        if counts.pending == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "outbox never drained: {counts:?}"
+        );
+        app.clock.advance(chrono::Duration::minutes(1));
+        app.services()
+            .outbox_waker
+            .settle(Duration::from_secs(10))
+            .await;
+    }
+}
+
+/// (chat, notice number) of every notice text the fake accepted, in arrival order.
+fn delivered(app: &TestApp, chats: &[i64]) -> Vec<(i64, usize)> {
+    let mut out = Vec::new();
+    for chat in chats {
+        for message in app.fake.sent_messages(*chat) {
+            if let Some(rest) = message.plain_text.strip_prefix("Notice ") {
+                let n: usize = rest.split_whitespace().next().unwrap().parse().unwrap();
+                out.push((*chat, n));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_survive_429_bursts_5xx_and_timeouts_in_order_and_within_limits() {
+    let app = TestApp::start().await;
+    let chats: Vec<i64> = (0..100).map(|i| 20_000 + i).collect();
+    for chat in &chats {
+        // Each buyer has started the bot, as Telegram requires before a bot may write.
+        let person = app.fake.user(*chat, "Buyer");
+        app.fake.send_text(&person, "hi");
+    }
+    app.fake.wait_until_consumed().await;
+    for chat in &chats {
+        app.fake.wait_for_messages(*chat, 1).await;
+    }
+
+    app.fake.burst_429(20, 1);
+    app.fake.fail_next("sendMessage", 50, 500);
+    let timeouts = 25;
+    app.fake
+        .delay_next("sendMessage", timeouts, Duration::from_secs(3));
+    for n in 0..5 {
+        for chat in &chats {
+            let key = format!("notice:{chat}:{n}");
+            let content = Content::text(format!("Notice {n} for you"));
+            assert!(
+                app.services()
+                    .queue_notification(*chat, &key, content)
+                    .await
+                    .unwrap()
+            );
+        }
+    }
+    drain(&app).await;
+
+    let got = delivered(&app, &chats);
+    let mut per_chat: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (chat, n) in &got {
+        per_chat.entry(*chat).or_default().push(*n);
+    }
+    for chat in &chats {
+        let seen = &per_chat[chat];
+        let mut firsts: Vec<usize> = Vec::new();
+        for n in seen {
+            if !firsts.contains(n) {
+                firsts.push(*n);
+            }
+        }
+        assert_eq!(firsts, vec![0, 1, 2, 3, 4], "chat {chat} got {seen:?}");
+    }
+    let duplicates = got.len() - 500;
+    assert!(
+        duplicates <= timeouts,
+        "{duplicates} duplicates for {timeouts} injected timeouts"
+    );
+    let counts = app.services().outbox_counts(None).await.unwrap();
+    assert_eq!((counts.pending, counts.failed, counts.sent), (0, 0, 500));
+    assert!(
+        app.fake.count_429() <= 20,
+        "only the injected 429s: the notifier itself never broke a limit ({} seen)",
+        app.fake.count_429()
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_who_blocked_the_bot_gets_one_attempt_and_is_flagged_unreachable() {
+    let app = TestApp::start().await;
+    load_buyers(&app, &buyers_csv(2)).await;
+    let buyer = app.fake.user(31_001, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
+        .await;
+    app.fake.block_user(buyer.id);
+
+    app.services()
+        .queue_notification(
+            buyer.id,
+            "repair:1",
+            Content::text("Your repair is scheduled"),
+        )
+        .await
+        .unwrap();
+    drain(&app).await;
+    for _ in 0..5 {
+        app.advance(chrono::Duration::hours(1));
+    }
+    let attempts = app
+        .fake
+        .requests_for("sendMessage")
+        .into_iter()
+        .filter(|r| r.params["chat_id"] == buyer.id && r.status == 403)
+        .count();
+    assert_eq!(attempts, 1, "one attempt, no retry storm");
+    let mut tx = app.services().store.read().await.unwrap();
+    let (status, _, _) = tx.outbox_status("repair:1").await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(status, "failed");
+
+    let supervisor = linked_supervisor(&app, 31_002).await;
+    app.fake.send_text(&supervisor, "/people");
+    let people = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("无法送达"))
+        .await;
+    assert!(
+        people.plain_text.contains("无法送达：1"),
+        "{}",
+        people.plain_text
+    );
+    app.fake.send_text(&supervisor, "/queue");
+    let queue = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("发送队列"))
+        .await;
+    assert!(queue.plain_text.contains("失败 1"), "{}", queue.plain_text);
+
+    // The buyer unblocks the bot and writes again; the operator requeues failed messages.
+    app.fake.unblock_user(buyer.id);
+    app.fake.send_text(&buyer, "/myhome");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("您的房屋"))
+        .await;
+    let retry = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
+        .args(["outbox", "retry-failed"])
+        .env("HANDOVER_DATABASE_URL", app.database_url())
+        .output()
+        .unwrap();
+    assert!(
+        retry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retry.stderr)
+    );
+    assert!(String::from_utf8_lossy(&retry.stdout).contains("requeued 1"));
+    // The CLI stamped the row with the real time; the app runs on the test's clock.
+    app.clock
+        .set(chrono::Utc::now() + chrono::Duration::minutes(1));
+    app.services()
+        .outbox_waker
+        .settle(Duration::from_secs(10))
+        .await;
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text == "Your repair is scheduled")
+        .await;
+    let mut tx = app.services().store.read().await.unwrap();
+    assert_eq!(
+        tx.people_counts().await.unwrap().unreachable,
+        0,
+        "writing again made them reachable"
+    );
+    tx.commit().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_runs_daily_at_its_local_time_and_forgets_old_updates() {
+    let app = TestApp::start().await;
+    let now = handover_bot::clock::Clock::now(&app.clock);
+    {
+        let mut tx = app.services().store.begin().await.unwrap();
+        tx.mark_update_handled(1, now - chrono::Duration::days(30))
+            .await
+            .unwrap();
+        tx.mark_update_handled(2, now).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // 01:00 UTC is 09:00 in Shanghai; housekeeping runs at 03:30 local, i.e. 19:30 UTC.
+    app.clock.advance(chrono::Duration::hours(18));
+    app.services()
+        .scheduler_waker
+        .settle(Duration::from_secs(10))
+        .await;
+    assert!(
+        app.services().update_seen(1).await.unwrap(),
+        "not yet: it is 03:00 local"
+    );
+    app.clock.advance(chrono::Duration::hours(1));
+    app.services()
+        .scheduler_waker
+        .settle(Duration::from_secs(10))
+        .await;
+    assert!(
+        !app.services().update_seen(1).await.unwrap(),
+        "the old update was forgotten"
+    );
+    assert!(
+        app.services().update_seen(2).await.unwrap(),
+        "a recent one is kept"
+    );
+    let mut tx = app.services().store.read().await.unwrap();
+    let jobs = tx
+        .jobs_with_key_prefix("recurring:housekeeping:")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        jobs.iter()
+            .filter(|j| format!("{:?}", j.status).to_lowercase().contains("done"))
+            .count(),
+        1,
+        "{jobs:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_send_and_restarted_every_message_still_goes_out() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&fake, &dir);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let chats: Vec<i64> = (0..20).map(|i| 40_000 + i).collect();
+    for chat in &chats {
+        fake.send_text(&fake.user(*chat, "B"), "hi");
+    }
+
+    // First life: its own runtime, killed (dropped) while sending.
+    let first = tokio::runtime::Runtime::new().unwrap();
+    let running = first
+        .spawn({
+            let config = config.clone();
+            let clock = clock.clone();
+            async move {
+                handover_bot::app::start(config, Arc::new(clock))
+                    .await
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+    for chat in &chats {
+        fake.wait_for_messages(*chat, 1).await;
+    }
+    for n in 0..3 {
+        for chat in &chats {
+            running
+                .services
+                .queue_notification(
+                    *chat,
+                    &format!("k:{chat}:{n}"),
+                    Content::text(format!("Notice {n}")),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    fake.wait_for_request("sendMessage", |r| {
+        r.params["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Notice"))
+    })
+    .await;
+    std::mem::forget(running);
+    first.shutdown_background();
+
+    // Second life on the same database: leases of rows caught mid-send run out, all go out.
+    let app_clock = clock.clone();
+    let second = handover_bot::app::start(config, Arc::new(app_clock))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let counts = second.services.outbox_counts(None).await.unwrap();
+        if counts.pending == 0 {
+            assert_eq!(counts.sent, 60);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{counts:?}");
+        clock.advance(chrono::Duration::minutes(6));
+        second
+            .services
+            .outbox_waker
+            .settle(Duration::from_secs(10))
+            .await;
+    }
+    for chat in &chats {
+        let texts: Vec<String> = fake
+            .plain_texts(*chat)
+            .into_iter()
+            .filter(|t| t.starts_with("Notice"))
+            .collect();
+        for n in 0..3 {
+            assert!(
+                texts.contains(&format!("Notice {n}")),
+                "chat {chat} lacks notice {n}: {texts:?}"
+            );
+        }
+    }
+    second.stop().await.unwrap();
+}
