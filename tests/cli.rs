@@ -125,3 +125,35 @@ async fn pointed_at_the_fake_server_the_binary_serves() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_waits_for_telegram_instead_of_dying() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::app::test_config(&fake, &dir);
+    fake.go_down();
+    let starting = tokio::spawn(handover_bot::app::start(
+        config,
+        std::sync::Arc::new(handover_bot::clock::SystemClock),
+    ));
+    fake.within("a refused getMe", async {
+        while fake.refused_connections() == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(
+        !starting.is_finished(),
+        "start-up keeps trying while Telegram is down"
+    );
+    fake.come_up();
+    let running = fake
+        .within("start-up", starting)
+        .await
+        .unwrap()
+        .expect("starts once Telegram answers");
+    let person = fake.user(4343, "Ann");
+    fake.send_text(&person, "/start");
+    fake.wait_for_message(person.id, |_| true).await;
+    running.stop().await.unwrap();
+}

@@ -345,3 +345,26 @@ async fn staff_with_a_phone_on_file_link_by_contact_and_see_their_role_menu() {
     assert!(!menu.iter().any(|(c, _)| c == "import" || c == "myhome"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_delivered_again_after_a_restart_is_not_handled_twice() {
+    let mut app = TestApp::start().await;
+    let person = app.fake.user(8301, "Ann");
+    let update = app.fake.send_text(&person, "/help");
+    app.fake.wait_for_messages(person.id, 1).await;
+    app.restart().await;
+    // Telegram delivers the same update once more, then a new one.
+    app.fake.redeliver(update);
+    app.fake.send_text(&person, "/language");
+    app.fake
+        .wait_for_message(person.id, |m| m.plain_text.contains("请选择"))
+        .await;
+    let answers = app.fake.sent_messages(person.id);
+    assert_eq!(
+        answers.len(),
+        2,
+        "one answer to /help, one to /language: {:?}",
+        answers.iter().map(|m| &m.plain_text).collect::<Vec<_>>()
+    );
+    app.stop().await;
+}

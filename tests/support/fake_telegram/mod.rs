@@ -477,6 +477,21 @@ impl FakeTelegram {
         self.write(|st| st.blocked.remove(&user_id));
     }
 
+    /// Queues an update that was already delivered again, with its original id — what Telegram
+    /// does when a bot stopped before confirming it. A poller that confirmed a higher offset
+    /// drops it, as Telegram would; a fresh poller (after a restart) receives it.
+    pub fn redeliver(&self, update_id: i64) {
+        self.write(|st| {
+            let update = st
+                .update_history
+                .iter()
+                .find(|u| u.id == update_id)
+                .cloned()
+                .unwrap_or_else(|| panic!("fake Telegram: no update {update_id} to deliver again"));
+            st.updates.push_front(update);
+        });
+    }
+
     /// The next `n` calls of `method` (case-insensitive; `*` for any) answer `status` with a
     /// Telegram-like JSON body and take no effect.
     pub fn fail_next(&self, method: &str, n: usize, status: u16) {

@@ -61,6 +61,7 @@ pub(crate) struct StoredMessage {
     pub deleted: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct QueuedUpdate {
     pub id: i64,
     /// The update type, as named in `allowed_updates`.
@@ -160,6 +161,8 @@ pub(crate) struct State {
     pub blocked: HashSet<i64>,
     pub chats: HashMap<i64, ChatLog>,
     pub updates: VecDeque<QueuedUpdate>,
+    /// Every update ever queued, so a test can make Telegram deliver one again.
+    pub update_history: Vec<QueuedUpdate>,
     pub next_update_id: i64,
     /// Remembered between `getUpdates` calls, as Telegram does.
     pub allowed_updates: Option<Vec<String>>,
@@ -207,6 +210,7 @@ impl State {
             blocked: HashSet::new(),
             chats: HashMap::new(),
             updates: VecDeque::new(),
+            update_history: Vec::new(),
             next_update_id: 700_000_001,
             allowed_updates: None,
             dropped_updates: 0,
@@ -348,11 +352,13 @@ impl State {
         self.next_update_id += 1;
         let mut update = json!({ "update_id": id });
         update[kind] = payload;
-        self.updates.push_back(QueuedUpdate {
+        let queued = QueuedUpdate {
             id,
             kind,
             json: update,
-        });
+        };
+        self.update_history.push(queued.clone());
+        self.updates.push_back(queued);
         id
     }
 
