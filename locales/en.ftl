@@ -45,6 +45,7 @@ me-staff = You are { $name }, signed in as { $roles }.
 
 ## Language
 
+language-name = English
 language-choose = Please choose your language:
 language-set = Done — I will speak English with you from now on.
 

@@ -45,6 +45,7 @@ me-staff = 您是{ $name }，当前身份：{ $roles }。
 
 ## 语言
 
+language-name = 简体中文
 language-choose = 请选择您的语言：
 language-set = 好的——接下来我将使用简体中文与您交流。
 

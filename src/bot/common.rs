@@ -280,11 +280,15 @@ async fn on_help(turn: &Turn) -> anyhow::Result<()> {
     turn.say(format!("{intro}\n\n{help}")).await
 }
 
-fn language_keyboard() -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![
-        InlineKeyboardButton::callback("简体中文", Callback::Language(Lang::ZhCn).encode()),
-        InlineKeyboardButton::callback("English", Callback::Language(Lang::En).encode()),
-    ]])
+/// Each language is offered under its own name, whatever the current one is.
+fn language_keyboard(i18n: &crate::i18n::I18n) -> InlineKeyboardMarkup {
+    let button = |lang: Lang| {
+        InlineKeyboardButton::callback(
+            tr!(i18n, lang, "language-name"),
+            Callback::Language(lang).encode(),
+        )
+    };
+    InlineKeyboardMarkup::new(vec![vec![button(Lang::ZhCn), button(Lang::En)]])
 }
 
 async fn on_language(turn: &Turn, args: &str) -> anyhow::Result<()> {
@@ -293,7 +297,7 @@ async fn on_language(turn: &Turn, args: &str) -> anyhow::Result<()> {
     }
     turn.say_with(
         tr!(turn.i18n(), turn.lang(), "language-choose"),
-        Some(ReplyMarkup::InlineKeyboard(language_keyboard())),
+        Some(ReplyMarkup::InlineKeyboard(language_keyboard(turn.i18n()))),
     )
     .await
 }
