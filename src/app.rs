@@ -4,7 +4,9 @@
 use crate::bot::{self, Ctx, TgBot};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::http;
 use crate::i18n::I18n;
+use crate::metrics::Metrics;
 use crate::notify::{Notifier, NotifierOptions};
 use crate::scheduler::{
     JobHandlers, JobOutcome, RecurringSchedule, Scheduler, SchedulerOptions, handler_fn,
@@ -12,14 +14,19 @@ use crate::scheduler::{
 use crate::services::Services;
 use crate::store::Store;
 use anyhow::Context as _;
+use futures::future::BoxFuture;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::adaptors::throttle::Limits;
+use teloxide::adaptors::throttle::{Limits, Settings as ThrottleSettings};
 use teloxide::adaptors::{CacheMe, Throttle};
 use teloxide::dispatching::ShutdownToken;
+use teloxide::error_handlers::ErrorHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
+use teloxide::update_listeners::webhooks;
+use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -73,11 +80,16 @@ where
 pub struct Running {
     pub services: Services,
     pub bot_username: String,
+    pub metrics: Arc<Metrics>,
+    /// Where the HTTP server (webhook, /healthz, /metrics) listens, if it runs.
+    pub http_addr: Option<SocketAddr>,
     shutdown: ShutdownToken,
     dispatch: JoinHandle<()>,
     stop_workers: watch::Sender<bool>,
     notifier: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    http_server: Option<JoinHandle<()>>,
+    fatal: watch::Receiver<Option<String>>,
 }
 
 const HOUSEKEEPING: &str = "housekeeping";
@@ -115,7 +127,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         messages_per_min_channel_or_supergroup: 10,
         messages_per_sec_overall: config.messages_per_sec_overall,
     };
-    let bot: TgBot = CacheMe::new(Throttle::new_spawn(raw_bot, limits));
+    // 429s come back to us instead of being retried inside the throttle, so they are counted:
+    // replies retry them in `bot::send_html`, the notifier reschedules the row.
+    let throttle = ThrottleSettings::default().limits(limits).no_retry();
+    let bot: TgBot = CacheMe::new(Throttle::spawn_with_settings(raw_bot, throttle));
     let me = fetch_me(&bot).await;
     let bot_username = me.username().to_string();
     tracing::info!(bot = %bot_username, "connected to Telegram");
@@ -126,6 +141,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let config = Arc::new(config);
     let services = Services::new(store.clone(), clock.clone(), config.clone());
     let (stop_workers, workers_stopped) = watch::channel(false);
+    let metrics = Arc::new(Metrics::new().context("cannot set up metrics")?);
     let notifier = Notifier::new(
         store.clone(),
         clock.clone(),
@@ -135,7 +151,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             media_dir: config.media_dir.clone(),
             ..NotifierOptions::default()
         },
-    );
+    )
+    .with_metrics(metrics.clone());
     let notifier = tokio::spawn(notifier.run(workers_stopped.clone()));
     let scheduler = Scheduler::new(
         store.clone(),
@@ -150,7 +167,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         SchedulerOptions::from_config(&config),
     )?
     .with_waker(services.scheduler_waker.clone());
-    let mut scheduler_stopped = workers_stopped;
+    let mut scheduler_stopped = workers_stopped.clone();
     let scheduler = tokio::spawn(scheduler.run(async move {
         let _ = scheduler_stopped.wait_for(|stop| *stop).await;
     }));
@@ -159,37 +176,131 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         i18n,
         bot_username: Arc::from(bot_username.as_str()),
         dialogues: bot::dialogue::DbStorage::new(store, clock),
+        metrics: metrics.clone(),
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![ctx])
         .default_handler(|_| async {})
         .build();
-    let listener = Polling::builder(bot)
-        .timeout(config.poll_timeout)
-        .delete_webhook()
-        .await
-        .build();
     let shutdown = dispatcher.shutdown_token();
-    let dispatch = tokio::spawn(async move {
-        dispatcher
-            .dispatch_with_listener(
-                listener,
-                LoggingErrorHandler::with_custom_text("receiving updates failed"),
-            )
-            .await;
-    });
+    let (fatal_tx, fatal) = watch::channel(None);
+    let monitoring = http::monitoring_routes(services.clone(), metrics.clone());
+    let (dispatch, http_server) = match config.webhook_url.clone() {
+        Some(url) => {
+            let addr = config
+                .listen_addr
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080)));
+            let secret = match &config.webhook_secret {
+                Some(secret) => secret.expose().to_string(),
+                None => {
+                    tracing::warn!(
+                        "HANDOVER_WEBHOOK_SECRET is not set: using a random secret, so run only one instance"
+                    );
+                    random_secret()
+                }
+            };
+            // Several instances share one webhook: each sets the same URL and secret, and none
+            // deletes it when it stops (teloxide's axum_to_router would).
+            bot.set_webhook(url.clone())
+                .secret_token(secret.clone())
+                .await
+                .context("Telegram refused the webhook (HANDOVER_WEBHOOK_URL)")?;
+            let options = webhooks::Options::new(addr, url).secret_token(secret);
+            // The listener's updates end only when its router is dropped, so the server stops when
+            // the dispatcher stops the listener.
+            let (listener, listener_stopped, webhook_routes) = webhooks::axum_no_setup(options);
+            let server =
+                http::serve(addr, webhook_routes.merge(monitoring), listener_stopped).await?;
+            let dispatch = tokio::spawn(async move {
+                dispatcher
+                    .dispatch_with_listener(
+                        listener,
+                        LoggingErrorHandler::with_custom_text("webhook failed"),
+                    )
+                    .await;
+            });
+            (dispatch, Some(server))
+        }
+        None => {
+            let server = match config.listen_addr {
+                Some(addr) => Some(
+                    http::serve(addr, monitoring, http::stopped(workers_stopped.clone())).await?,
+                ),
+                None => None,
+            };
+            let listener = Polling::builder(bot)
+                .timeout(config.poll_timeout)
+                .delete_webhook()
+                .await
+                .build();
+            let errors = Arc::new(PollingErrors { fatal: fatal_tx });
+            let dispatch = tokio::spawn(async move {
+                dispatcher.dispatch_with_listener(listener, errors).await;
+            });
+            (dispatch, server)
+        }
+    };
     Ok(Running {
         services,
         bot_username,
+        metrics,
+        http_addr: http_server.as_ref().map(|(addr, _)| *addr),
         shutdown,
         dispatch,
         stop_workers,
         notifier,
         scheduler,
+        http_server: http_server.map(|(_, task)| task),
+        fatal,
     })
 }
 
+/// A webhook secret for a single instance that was given none.
+fn random_secret() -> String {
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
+}
+
+/// Errors of the long-polling listener. A second poller with the same token is fatal:
+/// Telegram allows one, and two would take turns stealing each other's updates.
+struct PollingErrors {
+    fatal: watch::Sender<Option<String>>,
+}
+
+impl ErrorHandler<RequestError> for PollingErrors {
+    fn handle_error(self: Arc<Self>, error: RequestError) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            if matches!(
+                error,
+                RequestError::Api(ApiError::TerminatedByOtherGetUpdates)
+            ) {
+                tracing::error!(
+                    "another process is long-polling Telegram with this bot token (409 Conflict); only one poller is allowed, so this one stops. Run several instances with a webhook (HANDOVER_WEBHOOK_URL) instead"
+                );
+                let _ = self.fatal.send(Some(
+                    "another instance is polling with this bot token".into(),
+                ));
+            } else {
+                tracing::warn!(%error, "receiving updates failed; retrying");
+            }
+        })
+    }
+}
+
 impl Running {
+    /// Resolves with a reason when the application cannot go on (another poller took over).
+    pub async fn failed(&self) -> String {
+        let mut fatal = self.fatal.clone();
+        match fatal.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            Err(_) => std::future::pending().await,
+        }
+    }
+
     /// Stops taking updates, lets handlers in flight finish, and closes the database.
     pub async fn stop(self) -> anyhow::Result<()> {
         loop {
@@ -208,6 +319,9 @@ impl Running {
         let _ = self.stop_workers.send(true);
         self.notifier.await.context("the notifier task failed")?;
         self.scheduler.await.context("the scheduler task failed")?;
+        if let Some(server) = self.http_server {
+            server.await.context("the HTTP server task failed")?;
+        }
         self.services.store.close().await;
         Ok(())
     }

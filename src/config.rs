@@ -62,6 +62,25 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_MAX_IMPORT_BYTES", global = true)]
     pub max_import_bytes: Option<String>,
 
+    /// Receive updates by webhook at this public https URL instead of long polling.
+    #[arg(long, env = "HANDOVER_WEBHOOK_URL", global = true)]
+    pub webhook_url: Option<String>,
+
+    /// Secret Telegram sends with every webhook request; every instance must share it
+    /// [default: random per start, fine for one instance].
+    #[arg(
+        long,
+        env = "HANDOVER_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// Address of the HTTP server (webhook, /healthz, /metrics) [default: 0.0.0.0:8080 with a
+    /// webhook; none when long polling].
+    #[arg(long, env = "HANDOVER_LISTEN_ADDR", global = true)]
+    pub listen_addr: Option<String>,
+
     /// Messages per second to one chat (Telegram allows about 1) [default: 1].
     #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
     pub messages_per_sec_chat: Option<String>,
@@ -113,6 +132,11 @@ pub struct Config {
     pub project: String,
     pub invite_ttl: chrono::Duration,
     pub max_import_bytes: u64,
+    /// Webhook mode when set; long polling otherwise.
+    pub webhook_url: Option<url::Url>,
+    pub webhook_secret: Option<Secret>,
+    /// Where the HTTP server listens (always with a webhook; optional with long polling).
+    pub listen_addr: Option<std::net::SocketAddr>,
     /// Sending pace the bot keeps to (Telegram's limits).
     pub messages_per_sec_chat: u32,
     pub messages_per_sec_overall: u32,
@@ -171,6 +195,9 @@ impl Settings {
             project: self.project.or(fallback.project),
             invite_ttl_hours: self.invite_ttl_hours.or(fallback.invite_ttl_hours),
             max_import_bytes: self.max_import_bytes.or(fallback.max_import_bytes),
+            webhook_url: self.webhook_url.or(fallback.webhook_url),
+            webhook_secret: self.webhook_secret.or(fallback.webhook_secret),
+            listen_addr: self.listen_addr.or(fallback.listen_addr),
             messages_per_sec_chat: self
                 .messages_per_sec_chat
                 .or(fallback.messages_per_sec_chat),
@@ -263,6 +290,46 @@ impl Config {
             1024,
             20 * 1024 * 1024,
         )?;
+        let webhook_url = match non_empty(settings.webhook_url) {
+            None => None,
+            Some(text) => Some(
+                url::Url::parse(&text)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        bad(
+                            "HANDOVER_WEBHOOK_URL",
+                            format!("not an http(s) URL: {text:?}"),
+                        )
+                    })?,
+            ),
+        };
+        let webhook_secret = match non_empty(settings.webhook_secret) {
+            None => None,
+            Some(secret) => {
+                let valid = secret.len() <= 256
+                    && secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if !valid {
+                    return Err(bad(
+                        "HANDOVER_WEBHOOK_SECRET",
+                        "must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+                    ));
+                }
+                Some(Secret(secret))
+            }
+        };
+        let listen_addr = match non_empty(settings.listen_addr) {
+            Some(text) => Some(text.parse().map_err(|_| {
+                bad(
+                    "HANDOVER_LISTEN_ADDR",
+                    format!("not an address like 0.0.0.0:8080: {text:?}"),
+                )
+            })?),
+            None if webhook_url.is_some() => Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8080))),
+            None => None,
+        };
         let bot_username =
             non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
         Ok(Config {
@@ -270,6 +337,9 @@ impl Config {
             database_url,
             telegram_api_url,
             bot_username,
+            webhook_url,
+            webhook_secret,
+            listen_addr,
             timezone,
             default_language,
             media_dir,

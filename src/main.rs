@@ -149,9 +149,16 @@ async fn run(config: Config) -> anyhow::Result<()> {
         _ = shutdown_signal() => return Ok(()),
     };
     tracing::info!("serving; press Ctrl-C to stop");
-    shutdown_signal().await;
+    let failure = tokio::select! {
+        _ = shutdown_signal() => None,
+        reason = running.failed() => Some(reason),
+    };
     tracing::info!("shutting down");
-    running.stop().await
+    running.stop().await?;
+    match failure {
+        None => Ok(()),
+        Some(reason) => anyhow::bail!("stopped: {reason}"),
+    }
 }
 
 async fn shutdown_signal() {

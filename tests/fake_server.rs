@@ -2,23 +2,24 @@
 //! and a real teloxide `Bot` understands that answer as the matching `RequestError`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, BotCommandScope, CallbackQueryId, ChatAction, FileId, InlineKeyboardButton,
-    InlineKeyboardMarkup, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto,
-    KeyboardButton, KeyboardMarkup, MessageEntityKind, MessageId, ParseMode, Recipient,
-    ReplyParameters, UpdateKind,
+    AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatAction, FileId,
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaDocument,
+    InputMediaPhoto, KeyboardButton, KeyboardMarkup, MessageEntityKind, MessageId, ParseMode,
+    Recipient, ReplyParameters, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 use tokio::time::Instant;
 
 use crate::support::fake_telegram::{
-    BOT_ID, Config, FakeTelegram, MAX_DOWNLOAD_BYTES, RateLimiter, SentKind, TOKEN, User,
-    escape_html, parse_html, start_command, utf16_len,
+    BOT_ID, Config, FakeTelegram, MAX_DOWNLOAD_BYTES, RateLimiter, SECRET_HEADER, SentKind, TOKEN,
+    User, escape_html, parse_html, start_command, utf16_len,
 };
 
 // ----- helpers -----------------------------------------------------------------------------------
@@ -1284,6 +1285,527 @@ fn deep_link_payloads_follow_telegram_rules() {
     assert!(catch_unwind(|| start_command(&"a".repeat(65))).is_err());
     assert!(catch_unwind(|| start_command("bad payload")).is_err());
     assert!(catch_unwind(|| start_command("")).is_err());
+}
+
+// ----- webhook mode ------------------------------------------------------------------------------
+
+/// One request the test's webhook server received.
+#[derive(Clone, Debug)]
+struct HookRequest {
+    secret: Option<String>,
+    content_type: Option<String>,
+    body: Value,
+}
+
+/// How the test's webhook server answers one request.
+struct HookAnswer {
+    status: u16,
+    delay: Duration,
+}
+
+impl From<u16> for HookAnswer {
+    fn from(status: u16) -> Self {
+        Self {
+            status,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A tiny webhook server on 127.0.0.1 that records what it receives and answers as `answer`
+/// says (given the request and how many times the same body arrived before).
+struct HookServer {
+    url: reqwest::Url,
+    received: Arc<Mutex<Vec<HookRequest>>>,
+    task: tokio::task::AbortHandle,
+}
+
+impl HookServer {
+    async fn start(
+        answer: impl Fn(&HookRequest, usize) -> HookAnswer + Send + Sync + 'static,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the webhook server");
+        let url = format!(
+            "http://{}/telegram/hook",
+            listener.local_addr().expect("address")
+        );
+        let received: Arc<Mutex<Vec<HookRequest>>> = Arc::default();
+        let answer = Arc::new(answer);
+        let handler = {
+            let received = received.clone();
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let received = received.clone();
+                let answer = answer.clone();
+                async move {
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    };
+                    let request = HookRequest {
+                        secret: header(SECRET_HEADER),
+                        content_type: header("content-type"),
+                        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                    };
+                    let seen = {
+                        let mut all = received.lock().unwrap();
+                        let seen = all.iter().filter(|r| r.body == request.body).count();
+                        all.push(request.clone());
+                        seen
+                    };
+                    let answer = answer(&request, seen);
+                    tokio::time::sleep(answer.delay).await;
+                    axum::http::StatusCode::from_u16(answer.status).unwrap()
+                }
+            }
+        };
+        let app = axum::Router::new().route("/telegram/hook", axum::routing::post(handler));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            url: reqwest::Url::parse(&url).unwrap(),
+            received,
+            task: task.abort_handle(),
+        }
+    }
+
+    fn received(&self) -> Vec<HookRequest> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn update_ids(&self) -> Vec<i64> {
+        self.received()
+            .iter()
+            .map(|r| r.body["update_id"].as_i64().unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for HookServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A URL on 127.0.0.1 where nothing listens.
+async fn dead_url() -> reqwest::Url {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    reqwest::Url::parse(&format!("http://{addr}/hook")).unwrap()
+}
+
+fn last_description(fake: &FakeTelegram, method: &str) -> String {
+    let requests = fake.requests_for(method);
+    let last = requests.last().expect("a request");
+    assert!(last.is_ok(), "{method}: {} {}", last.status, last.response);
+    last.description().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn set_get_and_delete_webhook_round_trip_through_teloxide() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let info = bot.get_webhook_info().await.expect("getWebhookInfo");
+    assert_eq!(info.url, None);
+    assert_eq!(info.pending_update_count, 0);
+    assert_eq!(fake.webhook(), None);
+
+    let url = reqwest::Url::parse("http://127.0.0.1:9/telegram/hook").unwrap();
+    bot.set_webhook(url.clone())
+        .secret_token("s3cr3t_-X")
+        .max_connections(5)
+        .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .await
+        .expect("setWebhook");
+    assert_eq!(last_description(&fake, "setWebhook"), "Webhook was set");
+    let info = bot.get_webhook_info().await.expect("getWebhookInfo");
+    assert_eq!(info.url, Some(url.clone()));
+    assert!(!info.has_custom_certificate);
+    assert_eq!(info.pending_update_count, 0);
+    assert_eq!(info.max_connections, Some(5));
+    assert_eq!(info.ip_address, Some("127.0.0.1".parse().unwrap()));
+    assert_eq!(
+        info.allowed_updates,
+        Some(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+    );
+    assert_eq!(info.last_error_date, None);
+    assert_eq!(info.last_error_message, None);
+    let state = fake.webhook().expect("a webhook");
+    assert_eq!(state.url, url.as_str());
+    assert_eq!(state.secret_token.as_deref(), Some("s3cr3t_-X"));
+    assert_eq!(state.max_connections, 5);
+    assert_eq!(
+        state.allowed_updates,
+        Some(vec!["message".to_owned(), "callback_query".to_owned()])
+    );
+
+    bot.set_webhook(url.clone())
+        .secret_token("s3cr3t_-X")
+        .max_connections(5)
+        .await
+        .expect("the same webhook again");
+    assert_eq!(
+        last_description(&fake, "setWebhook"),
+        "Webhook is already set"
+    );
+
+    // Out-of-range max_connections is clamped; a certificate upload goes multipart.
+    bot.set_webhook(url.clone())
+        .max_connections(200)
+        .certificate(InputFile::memory(&b"-----BEGIN CERTIFICATE-----\n"[..]).file_name("cert.pem"))
+        .await
+        .expect("setWebhook with a certificate");
+    let info = bot.get_webhook_info().await.unwrap();
+    assert!(info.has_custom_certificate);
+    assert_eq!(info.max_connections, Some(100));
+    assert_eq!(
+        fake.webhook().unwrap().secret_token,
+        None,
+        "set anew, without a secret"
+    );
+
+    bot.delete_webhook().await.expect("deleteWebhook");
+    assert_eq!(
+        last_description(&fake, "deleteWebhook"),
+        "Webhook was deleted"
+    );
+    assert_eq!(bot.get_webhook_info().await.unwrap().url, None);
+    assert_eq!(fake.webhook(), None);
+    bot.delete_webhook().await.expect("deleteWebhook again");
+    assert_eq!(
+        last_description(&fake, "deleteWebhook"),
+        "Webhook is already deleted"
+    );
+
+    let ann = fake.user(42, "Ann");
+    fake.send_text(&ann, "queued");
+    assert_eq!(
+        bot.get_webhook_info().await.unwrap().pending_update_count,
+        1
+    );
+    bot.delete_webhook()
+        .drop_pending_updates(true)
+        .await
+        .expect("deleteWebhook dropping updates");
+    assert_eq!(fake.pending_updates(), 0);
+
+    // An empty URL removes the webhook too.
+    bot.set_webhook(url.clone()).await.unwrap();
+    let (status, body) = raw(&fake, "setWebhook", json!({ "url": "" })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["description"], "Webhook was deleted");
+    assert_eq!(fake.webhook(), None);
+}
+
+#[tokio::test]
+async fn set_webhook_refuses_urls_telegram_cannot_deliver_to() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let url = |s: &str| reqwest::Url::parse(s).unwrap();
+    assert_eq!(
+        api_error(bot.set_webhook(url("http://bot.example.com/hook")).await),
+        ApiError::WebhookRequireHttps
+    );
+    assert_eq!(
+        api_error(
+            bot.set_webhook(url("https://bot.example.com:3000/hook"))
+                .await
+        ),
+        ApiError::BadWebhookPort
+    );
+    let (status, body) = raw(
+        &fake,
+        "setWebhook",
+        json!({ "url": "ftp://127.0.0.1/hook" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["description"],
+        "Bad Request: invalid webhook URL specified"
+    );
+    // Telegram's public rules hold away from loopback; 8443 is one of its ports.
+    bot.set_webhook(url("https://bot.example.com:8443/hook"))
+        .await
+        .expect("an HTTPS URL on an allowed port");
+    assert_eq!(
+        fake.webhook().unwrap().url,
+        "https://bot.example.com:8443/hook"
+    );
+}
+
+#[tokio::test]
+async fn secret_token_is_1_to_256_characters_of_a_z_0_9_underscore_and_dash() {
+    let fake = FakeTelegram::start().await;
+    let url = "http://127.0.0.1:9/hook";
+    for bad in ["a b", "abc+def/ghi=", "секрет", "semi;colon"] {
+        let (status, body) = raw(
+            &fake,
+            "setWebhook",
+            json!({ "url": url, "secret_token": bad }),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad:?}");
+        assert_eq!(
+            body["description"], "Bad Request: secret token contains unallowed characters",
+            "{bad:?}"
+        );
+    }
+    let (status, body) = raw(
+        &fake,
+        "setWebhook",
+        json!({ "url": url, "secret_token": "a".repeat(257) }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (400, Some("Bad Request: secret token is too long"))
+    );
+    assert_eq!(fake.webhook(), None, "refused requests set nothing");
+
+    let longest = format!("{}_-Z9", "a".repeat(252));
+    let (status, _) = raw(
+        &fake,
+        "setWebhook",
+        json!({ "url": url, "secret_token": longest }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(fake.webhook().unwrap().secret_token, Some(longest));
+    // An empty secret means none, as on Telegram.
+    let (status, _) = raw(
+        &fake,
+        "setWebhook",
+        json!({ "url": url, "secret_token": "" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(fake.webhook().unwrap().secret_token, None);
+
+    let refused = fake
+        .bot()
+        .set_webhook(reqwest::Url::parse(url).unwrap())
+        .secret_token("not=base64url")
+        .await;
+    assert_eq!(
+        unknown(refused),
+        "Bad Request: secret token contains unallowed characters"
+    );
+}
+
+#[tokio::test]
+async fn get_updates_answers_409_while_a_webhook_is_set() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let poll = tokio::spawn({
+        let bot = bot.clone();
+        async move { bot.get_updates().timeout(15).await }
+    });
+    fake.wait_for_poller().await;
+    bot.set_webhook(dead_url().await).await.expect("setWebhook");
+    assert_eq!(
+        unknown(fake.within("the long poll", poll).await.unwrap()),
+        "Conflict: terminated by setWebhook request"
+    );
+    let conflict = unknown(bot.get_updates().await);
+    assert_eq!(
+        conflict,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+    );
+    assert_eq!(fake.requests_for("getUpdates").last().unwrap().status, 409);
+
+    let ann = fake.user(42, "Ann");
+    let id = fake.send_text(&ann, "kept for the poller");
+    bot.delete_webhook().await.expect("deleteWebhook");
+    let update = only_update(&bot).await;
+    assert_eq!(update.id.0 as i64, id, "the update the webhook never took");
+}
+
+#[tokio::test]
+async fn updates_are_posted_in_order_with_the_secret_and_a_500_is_retried() {
+    let fake = FakeTelegram::start().await;
+    let ann = fake.user(42, "Ann");
+    let first = fake.send_text(&ann, "before the webhook");
+    let refuse_once = fake.send_text(&ann, "refused once");
+    let hook = HookServer::start(move |request, seen| {
+        let id = request.body["update_id"].as_i64();
+        if id == Some(refuse_once) && seen == 0 {
+            500.into()
+        } else {
+            200.into()
+        }
+    })
+    .await;
+    let bot = fake.bot();
+    bot.set_webhook(hook.url.clone())
+        .secret_token("hook-secret_42")
+        .await
+        .expect("setWebhook");
+    let message = fake.send_text(&ann, "after the webhook");
+    let sent = fake
+        .within("a button to press", async {
+            bot.send_message(ChatId(42), "pick")
+                .reply_markup(keyboard(&[("Yes", "yes")]))
+                .await
+        })
+        .await
+        .expect("sendMessage");
+    let query_id = fake.press_button(&ann, sent.id.0 as i64, "yes");
+    let press = message + 1;
+    fake.wait_until_consumed().await;
+
+    assert_eq!(
+        hook.update_ids(),
+        [first, refuse_once, refuse_once, message, press],
+        "one update per request, in order, the refused one again before the next"
+    );
+    for request in hook.received() {
+        assert_eq!(request.secret.as_deref(), Some("hook-secret_42"));
+        assert_eq!(request.content_type.as_deref(), Some("application/json"));
+        serde_json::from_value::<teloxide::types::Update>(request.body.clone())
+            .unwrap_or_else(|e| panic!("teloxide parses {}: {e}", request.body));
+    }
+    assert_eq!(
+        hook.received()[4].body["callback_query"]["id"],
+        json!(query_id)
+    );
+
+    let deliveries = fake.webhook_deliveries();
+    let outcome: Vec<(i64, Option<u16>)> =
+        deliveries.iter().map(|d| (d.update_id, d.status)).collect();
+    assert_eq!(
+        outcome,
+        [
+            (first, Some(200)),
+            (refuse_once, Some(500)),
+            (refuse_once, Some(200)),
+            (message, Some(200)),
+            (press, Some(200)),
+        ]
+    );
+    let refused = &deliveries[1];
+    assert_eq!(
+        refused.error.as_deref(),
+        Some("Wrong response from the webhook: 500 Internal Server Error")
+    );
+    assert!(
+        deliveries[2].at - refused.at >= Duration::from_millis(150),
+        "retried after a backoff, not at once"
+    );
+
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.pending_update_count, 0);
+    assert_eq!(
+        info.last_error_message.as_deref(),
+        Some("Wrong response from the webhook: 500 Internal Server Error")
+    );
+    assert!(info.last_error_date.is_some());
+    assert_eq!(
+        fake.webhook().unwrap().last_error_message,
+        info.last_error_message
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_or_slow_webhook_keeps_the_update_queued() {
+    let fake = FakeTelegram::start_with(Config {
+        webhook_timeout: Duration::from_millis(300),
+        ..Config::default()
+    })
+    .await;
+    let bot = fake.bot();
+    let ann = fake.user(42, "Ann");
+    bot.set_webhook(dead_url().await).await.unwrap();
+    let id = fake.send_text(&ann, "nobody listens");
+    let failed = fake.wait_for_delivery(|d| d.update_id == id).await;
+    assert_eq!(failed.status, None);
+    assert_eq!(failed.error.as_deref(), Some("Connection refused"));
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(
+        info.last_error_message.as_deref(),
+        Some("Connection refused")
+    );
+    assert_eq!(info.pending_update_count, 1);
+
+    // A webhook that answers too late fails the same way, then gets the update again.
+    let slow = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let hook = HookServer::start({
+        let slow = slow.clone();
+        move |_, _| {
+            let delay = if slow.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                Duration::from_millis(600)
+            } else {
+                Duration::ZERO
+            };
+            HookAnswer { status: 200, delay }
+        }
+    })
+    .await;
+    bot.set_webhook(hook.url.clone()).await.unwrap();
+    assert_eq!(
+        bot.get_webhook_info().await.unwrap().last_error_message,
+        None,
+        "a new webhook starts without an error"
+    );
+    fake.wait_until_consumed().await;
+    let to_hook: Vec<_> = fake
+        .webhook_deliveries()
+        .into_iter()
+        .filter(|d| d.url == hook.url.as_str())
+        .map(|d| (d.update_id, d.status, d.error))
+        .collect();
+    assert_eq!(
+        to_hook,
+        [
+            (id, None, Some("Read timeout expired".to_owned())),
+            (id, Some(200), None)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn post_to_webhook_raw_sends_any_body_with_any_secret() {
+    let fake = FakeTelegram::start().await;
+    let hook = HookServer::start(|request, _| {
+        if request.secret.as_deref() == Some("right") {
+            200.into()
+        } else {
+            401.into()
+        }
+    })
+    .await;
+    fake.bot()
+        .set_webhook(hook.url.clone())
+        .secret_token("right")
+        .await
+        .unwrap();
+    let forged = json!({ "update_id": 1, "message": { "text": "forged" } });
+    assert_eq!(
+        fake.post_to_webhook_raw(forged.clone(), Some("wrong"))
+            .await,
+        401
+    );
+    assert_eq!(fake.post_to_webhook_raw(forged.clone(), None).await, 401);
+    assert_eq!(
+        fake.post_to_webhook_raw(forged.clone(), Some("right"))
+            .await,
+        200
+    );
+    let secrets: Vec<Option<String>> = hook.received().into_iter().map(|r| r.secret).collect();
+    assert_eq!(
+        secrets,
+        [Some("wrong".to_owned()), None, Some("right".to_owned())]
+    );
+    assert!(hook.received().iter().all(|r| r.body == forged));
+    assert!(
+        fake.webhook_deliveries().is_empty(),
+        "raw posts bypass the queue"
+    );
 }
 
 // ----- waiting ------------------------------------------------------------------------------

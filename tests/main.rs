@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod deployment;
 mod docs;
 mod fake_server;
 mod import;

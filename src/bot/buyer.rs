@@ -2,9 +2,8 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
-use super::{TgBot, Turn, send_html};
+use super::{Turn, send_html};
 use crate::domain::people::{Actor, Lang};
-use crate::i18n::I18n;
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
@@ -12,13 +11,8 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
 /// Longest mailing address we keep; a longer text is almost certainly a paste mistake.
 const MAX_ADDRESS_CHARS: usize = 500;
 
-pub async fn ask_address(
-    bot: &TgBot,
-    i18n: &I18n,
-    chat: ChatId,
-    lang: Lang,
-    address: &str,
-) -> anyhow::Result<()> {
+pub async fn ask_address(turn: &Turn, lang: Lang, address: &str) -> anyhow::Result<()> {
+    let i18n = turn.i18n();
     let keyboard = InlineKeyboardMarkup::new(vec![vec![
         InlineKeyboardButton::callback(
             tr!(i18n, lang, "button-address-ok"),
@@ -30,8 +24,9 @@ pub async fn ask_address(
         ),
     ]]);
     send_html(
-        bot,
-        chat,
+        &turn.ctx,
+        &turn.bot,
+        turn.chat,
         tr!(i18n, lang, "address-ask", address = address),
         Some(ReplyMarkup::InlineKeyboard(keyboard)),
     )
@@ -71,9 +66,7 @@ pub async fn on_address(turn: &Turn) -> anyhow::Result<()> {
         return Ok(());
     };
     match homes.iter().find_map(|h| h.mailing_address.clone()) {
-        Some(address) => {
-            ask_address(&turn.bot, turn.i18n(), turn.chat, turn.lang(), &address).await
-        }
+        Some(address) => ask_address(turn, turn.lang(), &address).await,
         None => {
             turn.dialogue.update(State::AwaitingAddress).await?;
             turn.say(tr!(turn.i18n(), turn.lang(), "address-enter-new"))

@@ -29,6 +29,7 @@ pub async fn group_chat(bot: &TgBot, ctx: &Ctx, msg: &Message) -> anyhow::Result
             .and_then(Lang::from_telegram)
             .unwrap_or(ctx.services.config.default_language);
         super::send_html(
+            ctx,
             bot,
             msg.chat.id,
             tr!(
@@ -254,6 +255,7 @@ async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
     };
     menu::publish_chat_commands(&turn.bot, i18n, turn.chat, lang, actor).await?;
     super::send_html(
+        &turn.ctx,
         &turn.bot,
         turn.chat,
         text,
@@ -266,7 +268,7 @@ async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
             .find(|h| h.mailing_address.is_some() && !h.address_confirmed)
     {
         let address = home.mailing_address.clone().unwrap_or_default();
-        buyer::ask_address(&turn.bot, i18n, turn.chat, lang, &address).await?;
+        buyer::ask_address(turn, lang, &address).await?;
     }
     Ok(())
 }

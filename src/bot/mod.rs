@@ -36,6 +36,7 @@ pub struct Ctx {
     pub i18n: Arc<I18n>,
     pub bot_username: Arc<str>,
     pub dialogues: Arc<DbStorage>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub type ChatDialogue = Dialogue<State, DbStorage>;
@@ -74,12 +75,14 @@ impl Turn {
     }
 
     pub async fn say_with(&self, html: String, markup: Option<ReplyMarkup>) -> anyhow::Result<()> {
-        send_html(&self.bot, self.chat, html, markup).await
+        send_html(&self.ctx, &self.bot, self.chat, html, markup).await
     }
 }
 
-/// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the last.
+/// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the
+/// last. A 429 is waited out (the person is waiting for this answer) and counted.
 pub async fn send_html(
+    ctx: &Ctx,
     bot: &TgBot,
     chat: ChatId,
     html: String,
@@ -88,13 +91,26 @@ pub async fn send_html(
     let parts = crate::domain::text::split_lines(&html, crate::domain::text::MAX_MESSAGE_CHARS);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
-        let mut request = bot.send_message(chat, part).parse_mode(ParseMode::Html);
-        if i == last
-            && let Some(markup) = markup.clone()
-        {
-            request = request.reply_markup(markup);
+        let mut tries = 0;
+        loop {
+            let mut request = bot
+                .send_message(chat, part.clone())
+                .parse_mode(ParseMode::Html);
+            if i == last
+                && let Some(markup) = markup.clone()
+            {
+                request = request.reply_markup(markup);
+            }
+            match request.await {
+                Ok(_) => break,
+                Err(teloxide::RequestError::RetryAfter(wait)) if tries < 3 => {
+                    tries += 1;
+                    ctx.metrics.rate_limited();
+                    tokio::time::sleep(wait.duration()).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        request.await?;
     }
     Ok(())
 }
@@ -156,9 +172,11 @@ async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {
 }
 
 async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let chat = msg.chat.is_private().then_some(msg.chat.id);
     let result = handle_message(bot, msg, ctx.clone()).await;
     mark_handled(&ctx, &update, chat).await;
+    ctx.metrics.update_handled("message", started.elapsed());
     result
 }
 
@@ -184,8 +202,11 @@ async fn on_callback(
     update: Update,
     ctx: Ctx,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let result = handle_callback(bot, query, ctx.clone()).await;
     mark_handled(&ctx, &update, None).await;
+    ctx.metrics
+        .update_handled("callback_query", started.elapsed());
     result
 }
 

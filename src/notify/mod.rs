@@ -108,6 +108,7 @@ pub struct Notifier {
     bot: TgBot,
     waker: Waker,
     options: NotifierOptions,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
@@ -135,7 +136,14 @@ impl Notifier {
             bot,
             waker,
             options,
+            metrics: None,
         }
+    }
+
+    /// Counts the 429s Telegram answers.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Sends until `shutdown` flips to true; then lets sends in flight finish.
@@ -267,6 +275,9 @@ impl Notifier {
                 tx.outbox_failed(row.id, error).await?;
             }
             Attempt::RetryAfter(wait, error) => {
+                if let Some(metrics) = &self.metrics {
+                    metrics.rate_limited();
+                }
                 let at =
                     now + chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::seconds(1));
                 tx.outbox_retry(row.id, at, error).await?;

@@ -40,11 +40,22 @@ impl Services {
         if !actor.can_supervise() {
             return Err(ServiceError::Forbidden);
         }
+        Ok(self.queue_snapshot().await?.0)
+    }
+
+    /// The queue figures for monitoring, with the number of jobs late by more than a minute.
+    pub async fn queue_snapshot(&self) -> ServiceResult<(QueueReport, i64)> {
         let now = self.clock.now();
         let mut tx = self.store.read().await?;
         let outbox = tx.outbox_counts().await?;
         let jobs = tx.job_counts(now).await?;
+        let late = tx.job_counts(now - chrono::Duration::minutes(1)).await?.due;
         tx.commit().await?;
-        Ok(QueueReport { outbox, jobs })
+        Ok((QueueReport { outbox, jobs }, late))
+    }
+
+    /// Whether the database answers (for /healthz).
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await
     }
 }

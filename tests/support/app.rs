@@ -22,10 +22,16 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh application on a fresh database, polling a fresh fake server.
     pub async fn start() -> TestApp {
+        TestApp::start_with(|_| {}).await
+    }
+
+    /// The same, with the configuration adjusted first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let fake = FakeTelegram::start().await;
         let dir = tempfile::tempdir().expect("temporary directory");
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
-        let config = test_config(&fake, &dir);
+        let mut config = test_config(&fake, &dir);
+        adjust(&mut config);
         let mut app = TestApp {
             fake,
             clock,
@@ -60,6 +66,10 @@ impl TestApp {
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
         self.services().outbox_waker.wake();
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("the application is running")
     }
 
     pub fn services(&self) -> &Services {

@@ -40,12 +40,29 @@
 //! - Writing to the bot (any person action in a private chat) creates the private chat and
 //!   unblocks the bot, since a Telegram client only lets a person write to a bot they have not
 //!   blocked. `send_group_text` makes the group known, not the person's private chat.
+//! - **Webhook** (`setWebhook`): while one is set, `getUpdates` answers 409 and a background task
+//!   POSTs each queued update to the URL, one per request, in order, the next only after the
+//!   previous was answered 2xx (Telegram with `max_connections = 1`; a larger value is stored and
+//!   reported, not used). Failures (other statuses, refused connections, no answer within
+//!   `Config::webhook_timeout`) keep the update queued, set `last_error_*`, and retry after
+//!   `webhook_retry_min`, doubling up to `webhook_retry_max`. Redirects are not followed and the
+//!   answer body is ignored. Plain `http://` is accepted for loopback hosts on any port (tests
+//!   run the bot on 127.0.0.1); elsewhere Telegram's HTTPS and port rules apply. Setting a webhook
+//!   ends a held long poll with 409 `Conflict: terminated by setWebhook request`. Successes carry
+//!   Telegram's descriptions ("Webhook was set", "Webhook is already deleted", …). Not modelled:
+//!   Telegram's 1-second limit between `setWebhook` calls, DNS resolution (`WebhookInfo.ip_address`
+//!   is the fixed `ip_address`, or the host when it is an IP literal or `localhost`), and
+//!   concurrent deliveries. Deliveries pause while the fake is down (`go_down`).
+//!   `secret_token` follows the Bot API server: other characters than `A-Za-z0-9_-` answer
+//!   `Bad Request: secret token contains unallowed characters`, more than 256 answer
+//!   `Bad Request: secret token is too long`, and an empty one means no secret.
 
 mod html;
 mod limits;
 mod person;
 mod server;
 mod state;
+mod webhook;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -67,6 +84,8 @@ pub use limits::{
     is_valid_command_name, is_valid_start_payload,
 };
 pub use person::{MessageRef, User, start_command};
+#[allow(unused_imports)]
+pub use webhook::{SECRET_HEADER, WebhookState};
 
 pub(crate) use limits::RateLimiter;
 use state::{Shared, State};
@@ -93,6 +112,12 @@ pub struct Config {
     pub bot_id: i64,
     pub bot_username: String,
     pub bot_first_name: String,
+    /// How long a webhook delivery may take before it counts as failed (Telegram: about 10 s).
+    pub webhook_timeout: Duration,
+    /// Wait after the first failed webhook delivery; doubles with each further failure.
+    pub webhook_retry_min: Duration,
+    /// The longest wait between webhook delivery attempts.
+    pub webhook_retry_max: Duration,
 }
 
 impl Default for Config {
@@ -106,6 +131,9 @@ impl Default for Config {
             bot_id: BOT_ID,
             bot_username: BOT_USERNAME.to_owned(),
             bot_first_name: "Handover Test Bot".to_owned(),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_min: Duration::from_millis(200),
+            webhook_retry_max: Duration::from_secs(2),
         }
     }
 }
@@ -267,9 +295,30 @@ pub struct CallbackAnswer {
     pub message_id: i64,
 }
 
+/// One attempt to deliver an update to the webhook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub update_id: i64,
+    /// The webhook URL the update was POSTed to.
+    pub url: String,
+    /// The HTTP status the webhook answered; `None` if there was no answer.
+    pub status: Option<u16>,
+    /// Why the attempt failed, worded as in `WebhookInfo.last_error_message`; `None` for a 2xx.
+    pub error: Option<String>,
+    pub at: Instant,
+}
+
+impl Delivery {
+    /// Whether the webhook accepted the update (2xx), which confirms it.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
 /// Stops the server when the last handle goes away, so a test cannot leak a listening port.
 struct ServerTask {
     task: AbortHandle,
+    delivery: AbortHandle,
     shared: Arc<Shared>,
 }
 
@@ -278,6 +327,7 @@ impl Drop for ServerTask {
         self.shared.down.store(true, Ordering::SeqCst);
         self.shared.epoch.send_modify(|e| *e += 1);
         self.task.abort();
+        self.delivery.abort();
     }
 }
 
@@ -300,9 +350,11 @@ impl FakeTelegram {
         let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared::new(config, addr));
         let task = server::spawn_server(shared.clone(), listener);
+        let delivery = webhook::spawn_delivery(shared.clone());
         Self {
             _task: Arc::new(ServerTask {
                 task: task.abort_handle(),
+                delivery: delivery.abort_handle(),
                 shared: shared.clone(),
             }),
             shared,
@@ -449,6 +501,34 @@ impl FakeTelegram {
     /// Whether a `getUpdates` long poll is being held open right now.
     pub fn is_polling(&self) -> bool {
         self.read(|st| st.poll_active.is_some())
+    }
+
+    /// The webhook set with `setWebhook`, if any.
+    pub fn webhook(&self) -> Option<WebhookState> {
+        self.read(|st| st.webhook.as_ref().map(|w| w.state(&st.allowed_updates)))
+    }
+
+    /// Every attempt to deliver an update to a webhook, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.read(|st| st.deliveries.clone())
+    }
+
+    /// POSTs an arbitrary JSON `body` to the registered webhook URL, with `secret` in the
+    /// `X-Telegram-Bot-Api-Secret-Token` header (no header for `None`), and returns the HTTP
+    /// status — to prove that a forged or unsigned request is refused. It bypasses the update
+    /// queue and the delivery log. Panics if no webhook is set or nothing answers.
+    pub async fn post_to_webhook_raw(&self, body: Value, secret: Option<&str>) -> u16 {
+        let target = self
+            .read(|st| st.webhook.as_ref().map(webhook::Target::from))
+            .expect("fake Telegram: post_to_webhook_raw needs a webhook; none is set");
+        let client = webhook::client(&target, self.shared.config.webhook_timeout);
+        match webhook::post(&client, &target.url, &body, secret).await {
+            Ok(status) => status,
+            Err(e) => panic!(
+                "fake Telegram: POST to the webhook {} failed: {e}",
+                target.url
+            ),
+        }
     }
 
     /// Bytes behind any `file_id` the fake issued.
@@ -626,7 +706,8 @@ impl FakeTelegram {
         .await
     }
 
-    /// Waits until the bot has confirmed every queued update (polled again with a higher offset).
+    /// Waits until the bot has confirmed every queued update: polled again with a higher offset,
+    /// or, in webhook mode, answered each delivery with a 2xx.
     ///
     /// This means teloxide has taken the updates, not that its handlers have finished; wait for
     /// the resulting message or request to know that.
@@ -636,9 +717,38 @@ impl FakeTelegram {
             |st| st.updates.is_empty().then_some(()),
             |st| {
                 let ids: Vec<i64> = st.updates.iter().map(|u| u.id).collect();
+                let mode = match &st.webhook {
+                    Some(w) => {
+                        let recent: Vec<String> = st
+                            .deliveries
+                            .iter()
+                            .rev()
+                            .take(5)
+                            .map(|d| format!("{}: {:?} {:?}", d.update_id, d.status, d.error))
+                            .collect();
+                        format!(
+                            "webhook {} (last error: {:?}); latest deliveries: {recent:?}",
+                            w.url, w.last_error_message
+                        )
+                    }
+                    None => format!("polling now: {}", st.poll_active.is_some()),
+                };
+                format!("pending update ids: {ids:?}; {mode}")
+            },
+        )
+        .await
+    }
+
+    /// The first webhook delivery attempt (oldest first) satisfying `pred`.
+    pub async fn wait_for_delivery(&self, pred: impl Fn(&Delivery) -> bool) -> Delivery {
+        self.wait_until(
+            || "a matching webhook delivery".to_owned(),
+            |st| st.deliveries.iter().find(|d| pred(d)).cloned(),
+            |st| {
                 format!(
-                    "pending update ids: {ids:?}; polling now: {}",
-                    st.poll_active.is_some()
+                    "webhook: {:?}\ndeliveries: {:?}",
+                    st.webhook.as_ref().map(|w| &w.url),
+                    st.deliveries
                 )
             },
         )

@@ -28,6 +28,7 @@ use super::limits::{
     MEDIA_GROUP_ITEMS, is_valid_command_name, validate_reply_markup,
 };
 use super::state::{Shared, State, StoredFile, unix_now};
+use super::webhook;
 use super::{CallbackAnswer, SentFile, SentKind, SentMessage, TOKEN};
 
 /// A Bot API error answer.
@@ -79,12 +80,15 @@ pub(crate) const NOT_MODIFIED: &str = "message is not modified: specified new me
 pub(crate) const QUERY_TOO_OLD: &str =
     "query is too old and response timeout expired or query ID is invalid";
 pub(crate) const TERMINATED: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+pub(crate) const TERMINATED_BY_SET_WEBHOOK: &str = "Conflict: terminated by setWebhook request";
+pub(crate) const WEBHOOK_ACTIVE: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 
 /// Methods the fake implements, spelled as Telegram documents them (lookup is case-insensitive).
 pub(crate) const METHODS: &[&str] = &[
     "getMe",
     "getUpdates",
     "getWebhookInfo",
+    "setWebhook",
     "deleteWebhook",
     "setMyCommands",
     "getMyCommands",
@@ -130,6 +134,7 @@ const INT_FIELDS: &[&str] = &[
     "cache_time",
     "message_thread_id",
     "reply_to_message_id",
+    "max_connections",
 ];
 const BOOL_FIELDS: &[&str] = &[
     "show_alert",
@@ -168,11 +173,11 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    fn get(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         self.fields.get(key).filter(|v| !v.is_null())
     }
 
-    fn str(&self, key: &str) -> Option<String> {
+    pub(crate) fn str(&self, key: &str) -> Option<String> {
         match self.get(key)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -181,7 +186,7 @@ impl Params {
         }
     }
 
-    fn i64(&self, key: &str) -> Result<Option<i64>, ApiErr> {
+    pub(crate) fn i64(&self, key: &str) -> Result<Option<i64>, ApiErr> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Number(n)) => n
@@ -199,7 +204,7 @@ impl Params {
         }
     }
 
-    fn bool(&self, key: &str) -> bool {
+    pub(crate) fn bool(&self, key: &str) -> bool {
         match self.get(key) {
             Some(Value::Bool(b)) => *b,
             Some(Value::String(s)) => s == "true" || s == "1",
@@ -209,7 +214,7 @@ impl Params {
     }
 
     /// A field that must hold JSON; strings that are not valid JSON are refused as Telegram does.
-    fn json(&self, key: &str) -> Result<Option<Value>, ApiErr> {
+    pub(crate) fn json(&self, key: &str) -> Result<Option<Value>, ApiErr> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| {
@@ -547,8 +552,18 @@ async fn serve(shared: Arc<Shared>, req: Request) -> Response {
     // message without the request that sent it.
     let (status, body) = {
         let mut st = shared.lock();
-        let result = dispatch(&mut st, &method, &params);
-        let (status, body) = answer(&result);
+        let (status, body) = if method == "setWebhook" || method == "deleteWebhook" {
+            // Telegram adds a description to these successes ("Webhook was set", …).
+            let result = webhook::set_webhook(&mut st, &params, method == "deleteWebhook");
+            let description = result.as_ref().ok().map(|(_, d)| *d);
+            let (status, mut body) = answer(&result.map(|(v, _)| v));
+            if let Some(d) = description {
+                body["description"] = json!(d);
+            }
+            (status, body)
+        } else {
+            answer(&dispatch(&mut st, &method, &params))
+        };
         st.record(&method, record, status, body.clone());
         (status, body)
     };
@@ -698,26 +713,24 @@ impl Drop for PollGuard<'_> {
 /// "terminated by other getUpdates request" says exactly that, and it means a poll whose client
 /// vanished (a restarted bot) never blocks the next one.
 async fn get_updates(shared: &Shared, p: &Params) -> ApiResult {
+    if shared.lock().webhook.is_some() {
+        return Err(ApiErr::new(409, WEBHOOK_ACTIVE));
+    }
     let offset = p.i64("offset")?;
     let limit = p.i64("limit")?.unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.i64("timeout")?.unwrap_or(0).max(0) as u64;
-    let allowed = p.json("allowed_updates")?;
+    let allowed = allowed_updates_param(p)?;
     let id = {
         let mut st = shared.lock();
+        if st.webhook.is_some() {
+            return Err(ApiErr::new(409, WEBHOOK_ACTIVE));
+        }
         if let Some(allowed) = allowed {
-            let list: Vec<String> = allowed
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            st.allowed_updates = if list.is_empty() { None } else { Some(list) };
+            st.allowed_updates = allowed;
         }
         st.confirm(offset);
         if let Some(previous) = st.poll_active.take() {
-            st.poll_terminated.insert(previous);
+            st.poll_terminated.insert(previous, TERMINATED);
         }
         st.poll_counter += 1;
         let id = st.poll_counter;
@@ -733,8 +746,8 @@ async fn get_updates(shared: &Shared, p: &Params) -> ApiResult {
         notified.as_mut().enable();
         {
             let mut st = shared.lock();
-            if st.poll_terminated.remove(&id) {
-                return Err(ApiErr::new(409, TERMINATED));
+            if let Some(description) = st.poll_terminated.remove(&id) {
+                return Err(ApiErr::new(409, description));
             }
             let batch = st.deliverable(limit);
             if !batch.is_empty() || Instant::now() >= deadline {
@@ -743,6 +756,23 @@ async fn get_updates(shared: &Shared, p: &Params) -> ApiResult {
         }
         let _ = tokio::time::timeout_at(deadline, notified).await;
     }
+}
+
+/// `allowed_updates` as given: `None` to keep the previous setting, `Some(None)` for the default
+/// (an empty list), `Some(Some(list))` otherwise.
+pub(crate) fn allowed_updates_param(p: &Params) -> Result<Option<Option<Vec<String>>>, ApiErr> {
+    let Some(allowed) = p.json("allowed_updates")? else {
+        return Ok(None);
+    };
+    let list: Vec<String> = allowed
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(if list.is_empty() { None } else { Some(list) }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -757,17 +787,7 @@ fn dispatch(st: &mut State, method: &str, p: &Params) -> ApiResult {
     }
     match method {
         "getMe" => Ok(st.me_json()),
-        "getWebhookInfo" => Ok(json!({
-            "url": "",
-            "has_custom_certificate": false,
-            "pending_update_count": st.updates.len(),
-        })),
-        "deleteWebhook" => {
-            if p.bool("drop_pending_updates") {
-                st.updates.clear();
-            }
-            Ok(json!(true))
-        }
+        "getWebhookInfo" => Ok(webhook::webhook_info(st)),
         "setMyCommands" => set_my_commands(st, p),
         "getMyCommands" => {
             let key = scope_key(st, p)?;

@@ -16,7 +16,8 @@ use tokio::time::Instant;
 
 use super::limits::RateLimiter;
 use super::person::User;
-use super::{CallbackAnswer, Config, RecordedRequest, SentMessage};
+use super::webhook::Webhook;
+use super::{CallbackAnswer, Config, Delivery, RecordedRequest, SentMessage};
 
 /// State shared by the HTTP server and the test's handle.
 pub(crate) struct Shared {
@@ -170,8 +171,16 @@ pub(crate) struct State {
     /// The long poll currently held open, if any.
     pub poll_active: Option<u64>,
     pub poll_counter: u64,
-    /// Long polls that a newer `getUpdates` has terminated (they answer 409).
-    pub poll_terminated: HashSet<u64>,
+    /// Long polls that a newer `getUpdates` or a `setWebhook` has terminated, with the 409
+    /// description they answer.
+    pub poll_terminated: HashMap<u64, &'static str>,
+    /// The webhook set with `setWebhook`; `None` while the bot uses `getUpdates`.
+    pub webhook: Option<Webhook>,
+    /// Bumped whenever the webhook is set anew or deleted, so a delivery to an old webhook does
+    /// not count as an error of the new one.
+    pub webhook_generation: u64,
+    /// Every webhook delivery attempt, oldest first.
+    pub deliveries: Vec<Delivery>,
     pub files: HashMap<String, StoredFile>,
     /// Download path → file id.
     pub file_paths: HashMap<String, String>,
@@ -216,7 +225,10 @@ impl State {
             dropped_updates: 0,
             poll_active: None,
             poll_counter: 0,
-            poll_terminated: HashSet::new(),
+            poll_terminated: HashMap::new(),
+            webhook: None,
+            webhook_generation: 0,
+            deliveries: Vec::new(),
             files: HashMap::new(),
             file_paths: HashMap::new(),
             file_counter: 0,
@@ -376,8 +388,22 @@ impl State {
         }
     }
 
-    /// The updates a poll would return now; updates of types not allowed are dropped, as Telegram
-    /// never delivers them.
+    /// Whether Telegram would deliver an update of this type under the current `allowed_updates`.
+    pub fn is_allowed(&self, kind: &str) -> bool {
+        self.allowed_updates
+            .as_ref()
+            .is_none_or(|allowed| allowed.iter().any(|a| a == kind))
+    }
+
+    /// Confirms one update a webhook accepted (the first queued copy with that id).
+    pub fn confirm_one(&mut self, update_id: i64) {
+        if let Some(i) = self.updates.iter().position(|u| u.id == update_id) {
+            self.updates.remove(i);
+        }
+    }
+
+    /// The updates a poll (or the webhook) would get now; updates of types not allowed are
+    /// dropped, as Telegram never delivers them.
     pub fn deliverable(&mut self, limit: usize) -> Vec<Value> {
         if let Some(allowed) = &self.allowed_updates {
             let before = self.updates.len();

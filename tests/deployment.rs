@@ -1,0 +1,108 @@
+//! Running past one machine: webhook mode with a secret, health and metrics, one poller only.
+
+use crate::support::app::{TestApp, test_config};
+use crate::support::fake_telegram::SECRET_HEADER;
+use std::net::SocketAddr;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
+    let port = free_port();
+    let app = TestApp::start_with(|config| {
+        config.webhook_url =
+            Some(url::Url::parse(&format!("http://127.0.0.1:{port}/telegram")).unwrap());
+        config.webhook_secret = Some(handover_bot::config::Secret::new("s3cret_for-tests"));
+        config.listen_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+    })
+    .await;
+    let webhook = app.fake.webhook().expect("the app registered its webhook");
+    assert_eq!(webhook.secret_token.as_deref(), Some("s3cret_for-tests"));
+    let person = app.fake.user(50_001, "Ann");
+    app.fake.send_text(&person, "/start");
+    let answer = app.fake.wait_for_message(person.id, |_| true).await;
+    assert!(
+        answer.plain_text.contains("分享我的手机号"),
+        "{}",
+        answer.plain_text
+    );
+
+    // A forged update without the secret, or with a wrong one, is refused and not handled.
+    let forged = serde_json::json!({
+        "update_id": 999_999,
+        "message": {"message_id": 1, "date": 0, "chat": {"id": 50_002, "type": "private", "first_name": "Eve"},
+                    "from": {"id": 50_002, "is_bot": false, "first_name": "Eve"}, "text": "/start"}
+    });
+    assert_eq!(
+        app.fake.post_to_webhook_raw(forged.clone(), None).await,
+        401
+    );
+    assert_eq!(
+        app.fake.post_to_webhook_raw(forged, Some("wrong")).await,
+        401
+    );
+    assert!(app.fake.sent_messages(50_002).is_empty(), "nothing handled");
+    let _ = SECRET_HEADER;
+
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("handover_updates_handled_total{kind=\"message\"} 1"),
+        "{metrics}"
+    );
+    for name in [
+        "handover_handler_seconds_bucket",
+        "handover_outbox_backlog",
+        "handover_outbox_failed",
+        "handover_jobs_due",
+        "handover_jobs_late",
+        "handover_telegram_429_total",
+    ] {
+        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_poller_makes_the_conflict_loud_and_stops_the_instance_that_got_it() {
+    let first = TestApp::start().await;
+    first.fake.wait_for_poller().await;
+    let dir = tempfile::tempdir().unwrap();
+    let second = handover_bot::app::start(
+        test_config(&first.fake, &dir),
+        std::sync::Arc::new(first.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let reason = first
+        .fake
+        .within("the first instance to notice the conflict", async {
+            tokio::select! {
+                reason = first.running().failed() => reason,
+                reason = second.failed() => reason,
+            }
+        })
+        .await;
+    assert!(reason.contains("another instance"), "{reason}");
+    second.stop().await.unwrap();
+    first.stop().await;
+}
