@@ -1,5 +1,6 @@
-//! Scheduler tests: each on its own temporary SQLite database, with a manual clock that the test
-//! moves; no test sleeps.
+//! Scheduler tests: each on its own temporary SQLite database (or its own fresh PostgreSQL
+//! database when `TEST_DATABASE_URL` is set), with a manual clock that the test moves; no test
+//! sleeps.
 
 use super::*;
 use crate::clock::{Clock, ManualClock};
@@ -9,6 +10,8 @@ use serde_json::json;
 use std::sync::Mutex;
 
 struct Fixture {
+    // Declared before the directory: dropped (the database with it) first.
+    _postgres: Option<crate::store::testdb::TestDatabase>,
     _dir: tempfile::TempDir,
     url: String,
     store: Store,
@@ -22,9 +25,14 @@ fn t0() -> DateTime<Utc> {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    let postgres = crate::store::testdb::TestDatabase::from_env();
+    let url = match &postgres {
+        Some(db) => db.url().to_string(),
+        None => format!("sqlite://{}", dir.path().join("jobs.db").display()),
+    };
     let store = connect(&url).await;
     Fixture {
+        _postgres: postgres,
         _dir: dir,
         url,
         store,
