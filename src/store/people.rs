@@ -154,14 +154,26 @@ impl Tx {
         if let Some(id) = existing {
             return Ok(id);
         }
-        let id: i64 = with_conn!(self, |c| {
+        // Another transaction may create it at the same moment (PostgreSQL does not serialise
+        // writers as SQLite does): then ours inserts nothing and reads theirs.
+        let inserted: Option<i64> = with_conn!(self, |c| {
             sqlx::query_scalar(
-                "INSERT INTO projects (code, name, created_at) VALUES ($1, $1, $2) RETURNING id",
+                "INSERT INTO projects (code, name, created_at) VALUES ($1, $1, $2) \
+                 ON CONFLICT (code) DO NOTHING RETURNING id",
             )
             .bind(code)
             .bind(now)
-            .fetch_one(c)
+            .fetch_optional(c)
             .await
+        })?;
+        if let Some(id) = inserted {
+            return Ok(id);
+        }
+        let id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT id FROM projects WHERE code = $1")
+                .bind(code)
+                .fetch_one(c)
+                .await
         })?;
         Ok(id)
     }
