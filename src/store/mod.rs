@@ -12,6 +12,8 @@ pub mod people;
 mod sessions;
 #[doc(hidden)]
 pub mod testdb;
+#[cfg(test)]
+mod tests;
 
 pub use people::{ImportCounts, UpsertOutcome};
 
