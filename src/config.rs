@@ -22,8 +22,14 @@ pub struct Settings {
     )]
     pub bot_token: Option<String>,
 
-    /// Database URL [default: sqlite://data/handover.db, created if missing].
-    #[arg(long, env = "HANDOVER_DATABASE_URL", global = true)]
+    /// Database URL: sqlite://PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
+    /// [default: sqlite://data/handover.db, created if missing].
+    #[arg(
+        long,
+        env = "HANDOVER_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: Option<String>,
 
     /// Telegram Bot API base URL [default: https://api.telegram.org].
@@ -118,8 +124,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The resolved, validated configuration.
-#[derive(Debug, Clone)]
+/// The resolved, validated configuration. Its `Debug` output hides the token and any password
+/// in the database URL.
+#[derive(Clone)]
 pub struct Config {
     pub bot_token: Option<Secret>,
     pub database_url: String,
@@ -147,6 +154,33 @@ pub struct Config {
     pub poll_timeout: Duration,
     /// How long any other Bot API request may take before it counts as failed.
     pub request_timeout: Duration,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bot_token", &self.bot_token)
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
+            .field("telegram_api_url", &self.telegram_api_url)
+            .field("bot_username", &self.bot_username)
+            .field("timezone", &self.timezone)
+            .field("default_language", &self.default_language)
+            .field("media_dir", &self.media_dir)
+            .field("phone_region", &self.phone_region)
+            .field("project", &self.project)
+            .field("invite_ttl", &self.invite_ttl)
+            .field("max_import_bytes", &self.max_import_bytes)
+            .field("messages_per_sec_chat", &self.messages_per_sec_chat)
+            .field("messages_per_sec_overall", &self.messages_per_sec_overall)
+            .field("housekeeping_cron", &self.housekeeping_cron)
+            .field("log", &self.log)
+            .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
 }
 
 /// A setting that is missing or wrong, named as the person set it.
@@ -234,10 +268,13 @@ impl Config {
         }
         let database_url = non_empty(settings.database_url)
             .unwrap_or_else(|| "sqlite://data/handover.db".to_string());
-        if !database_url.starts_with("sqlite:") {
+        if crate::store::DatabaseKind::of_url(&database_url).is_none() {
             return Err(bad(
                 "HANDOVER_DATABASE_URL",
-                format!("unsupported database URL {database_url:?} (expected sqlite://PATH)"),
+                format!(
+                    "unsupported database URL {:?} (expected sqlite://PATH or postgres://USER@HOST/DATABASE)",
+                    crate::store::redact_url(&database_url)
+                ),
             ));
         }
         let api = non_empty(settings.telegram_api_url)
@@ -441,6 +478,29 @@ mod tests {
     }
 
     #[test]
+    fn the_database_is_chosen_by_the_url_scheme() {
+        for url in [
+            "sqlite://data/handover.db",
+            "postgres://postgres@127.0.0.1:5432/handover",
+            "postgresql://bot@db/handover",
+        ] {
+            let config = Config::resolve(Settings {
+                database_url: Some(url.into()),
+                ..Settings::default()
+            })
+            .unwrap();
+            assert_eq!(config.database_url, url);
+        }
+        let err = Config::resolve(Settings {
+            database_url: Some("mysql://root:hunter2@db/handover".into()),
+            ..Settings::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.variable, "HANDOVER_DATABASE_URL");
+        assert!(!err.message.contains("hunter2"), "{}", err.message);
+    }
+
+    #[test]
     fn a_bad_value_names_its_variable() {
         let err = Config::resolve(Settings {
             timezone: Some("Mars/Base".into()),
@@ -464,6 +524,12 @@ mod tests {
         })
         .unwrap();
         assert!(!format!("{config:?}").contains("SECRET-VALUE"));
+        let config = Config::resolve(Settings {
+            database_url: Some("postgres://bot:DB-PASSWORD@db.example/handover".into()),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert!(!format!("{config:?}").contains("DB-PASSWORD"));
         assert!(
             Config::resolve(Settings::default())
                 .unwrap()

@@ -129,7 +129,7 @@ async fn pointed_at_the_fake_server_the_binary_serves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_up_waits_for_telegram_instead_of_dying() {
     let fake = FakeTelegram::start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::app::test_dir();
     let config = crate::support::app::test_config(&fake, &dir);
     fake.go_down();
     let starting = tokio::spawn(handover_bot::app::start(

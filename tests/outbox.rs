@@ -1,7 +1,7 @@
 //! The outbox and notifier: nothing lost, duplicates only where a timeout hid a success,
 //! per-chat order kept, Telegram's limits respected, blocked people not hammered.
 
-use crate::support::app::{TestApp, test_config};
+use crate::support::app::{TestApp, test_config, test_dir};
 use crate::support::fake_telegram::FakeTelegram;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers,
@@ -253,7 +253,7 @@ async fn housekeeping_runs_daily_at_its_local_time_and_forgets_old_updates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_send_and_restarted_every_message_still_goes_out() {
     let fake = FakeTelegram::start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir();
     let config = test_config(&fake, &dir);
     let clock = ManualClock::new(chrono::Utc::now());
     let chats: Vec<i64> = (0..20).map(|i| 40_000 + i).collect();

@@ -257,7 +257,7 @@ impl Tx {
         key: KeyMatch<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let done = match key {
+        let affected = match key {
             KeyMatch::Exact(key) => with_conn!(self, |c| {
                 sqlx::query(
                     "UPDATE jobs SET status = 'cancelled', updated_at = $3, finished_at = $3 \
@@ -268,6 +268,7 @@ impl Tx {
                 .bind(now)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
             })?,
             KeyMatch::Prefix(prefix) => {
                 let end = prefix_end(prefix);
@@ -282,10 +283,11 @@ impl Tx {
                     .bind(now)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
                 })?
             }
         };
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// Moves the pending job with this key to a new time; false when there is no such pending
@@ -296,7 +298,7 @@ impl Tx {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE jobs SET run_at = $2, updated_at = $3 WHERE unique_key = $1 AND status = 'pending'",
             )
@@ -305,8 +307,9 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() > 0)
+        Ok(affected > 0)
     }
 
     /// Atomically claims up to `limit` due jobs, earliest first: pending jobs whose `run_at` has
@@ -319,15 +322,22 @@ impl Tx {
         limit: u32,
     ) -> StoreResult<Vec<Job>> {
         // Each branch is a short range scan of its own partial index; an OR over both would
-        // make SQLite sort every due row before applying the limit.
+        // make SQLite sort every due row before applying the limit. On PostgreSQL each branch
+        // also locks the rows it picks and skips rows another instance is claiming right now,
+        // so several instances claim side by side without waiting on (or double-claiming) a row.
+        let lock = if self.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
         let sql = format!(
             "UPDATE jobs SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1 \
              WHERE id IN (SELECT id FROM ( \
                  SELECT id, due FROM (SELECT id, run_at AS due FROM jobs \
-                     WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $3) AS p \
+                     WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $3{lock}) AS p \
                  UNION ALL \
                  SELECT id, due FROM (SELECT id, locked_until AS due FROM jobs \
-                     WHERE status = 'running' AND locked_until <= $1 ORDER BY locked_until LIMIT $3) AS r \
+                     WHERE status = 'running' AND locked_until <= $1 ORDER BY locked_until LIMIT $3{lock}) AS r \
              ) AS d ORDER BY due LIMIT $3) \
              RETURNING {JOB_COLUMNS}"
         );
@@ -389,7 +399,7 @@ impl Tx {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE jobs SET status = $3, last_error = COALESCE($4, last_error), locked_until = NULL, \
                  updated_at = $5, finished_at = $5 \
@@ -402,8 +412,9 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() > 0)
+        Ok(affected > 0)
     }
 
     /// After a failed run of a claimed job: back to pending at `at`, or failed for good when
@@ -450,7 +461,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let end = prefix_end(prefix);
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE jobs SET status = 'dropped', last_error = $3, locked_until = NULL, \
                  updated_at = $4, finished_at = $4 \
@@ -463,8 +474,9 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// When the next job becomes claimable: the earliest pending `run_at` or running lease end.
@@ -573,7 +585,7 @@ impl Tx {
     /// Puts every failed job back to pending, due now, with a fresh set of attempts (after the
     /// cause was fixed); returns how many.
     pub async fn retry_failed_jobs(&mut self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE jobs SET status = 'pending', run_at = $1, attempts = 0, locked_until = NULL, \
                  updated_at = $1, finished_at = NULL WHERE status = 'failed'",
@@ -581,22 +593,24 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// Deletes jobs that finished (done, cancelled, dropped) before `before`; returns how many.
     /// Their keys become free again, so keep them longer than any key could be re-scheduled.
     pub async fn purge_finished_jobs(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "DELETE FROM jobs WHERE status IN ('done', 'cancelled', 'dropped') AND finished_at < $1",
             )
             .bind(before)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// The stored state of every recurring schedule, by name.
@@ -642,17 +656,19 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
 
     pub async fn remove_recurring_state(&mut self, name: &str) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("DELETE FROM recurring_schedules WHERE name = $1")
                 .bind(name)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() > 0)
+        Ok(affected > 0)
     }
 }

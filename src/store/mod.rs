@@ -2,25 +2,31 @@
 //!
 //! `Store` owns the pool; `Tx` is one transaction, and every read or write a service makes goes
 //! through a `Tx` method, so one use case is one transaction. SQL is written once with `$N`
-//! placeholders; `with_conn!` runs it on whichever database the URL chose (SQLite now, PostgreSQL
-//! beside it later) without sqlx's `Any` driver.
+//! placeholders; `with_conn!` runs it on whichever database the URL chose (SQLite for
+//! `sqlite://…`, PostgreSQL for `postgres://…` / `postgresql://…`) without sqlx's `Any` driver.
+//! Where one statement cannot serve both, the store method branches on [`Tx::is_postgres`].
 
 pub mod jobs;
 pub mod outbox;
 pub mod people;
 mod sessions;
+#[doc(hidden)]
+pub mod testdb;
+#[cfg(test)]
+mod tests;
 
 pub use people::{ImportCounts, UpsertOutcome};
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL (expected sqlite://…): {0}")]
+    #[error("unsupported database URL (expected sqlite://… or postgres://…): {0}")]
     UnsupportedUrl(String),
     #[error("cannot create the database directory {path}: {source}")]
     CreateDir {
@@ -38,10 +44,35 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a URL names, by its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    /// The kind of database `url` names, or `None` for a scheme we do not support.
+    pub fn of_url(url: &str) -> Option<DatabaseKind> {
+        if url.starts_with("sqlite:") {
+            Some(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(DatabaseKind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// How many connections a PostgreSQL pool opens at most (per application instance).
+const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 
 #[derive(Clone)]
 enum Pool {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// The application's database.
@@ -54,6 +85,7 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.pool {
             Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         };
         f.debug_struct("Store").field("kind", &kind).finish()
     }
@@ -61,6 +93,7 @@ impl std::fmt::Debug for Store {
 
 enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 /// One database transaction. Dropping it without `commit` rolls everything back.
@@ -68,11 +101,16 @@ pub struct Tx {
     inner: TxInner,
 }
 
-/// Runs the same statement code against whichever connection the transaction holds.
+/// Runs the same statement code against whichever connection the transaction holds. Both arms
+/// must produce the same type: map an `execute` result to `rows_affected()` inside the body.
 macro_rules! with_conn {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match &mut $tx.inner {
             $crate::store::TxInner::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::store::TxInner::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -83,8 +121,22 @@ pub(crate) use with_conn;
 
 impl Store {
     /// Opens the database named by `url`, creating a SQLite file (and its directory) if missing.
+    /// A PostgreSQL database must exist already.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        if url.starts_with("sqlite:") {
+        let kind =
+            DatabaseKind::of_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
+        if kind == DatabaseKind::Postgres {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError::UnsupportedUrl(redact_url(url)))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(POSTGRES_MAX_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::UnsupportedUrl(url.to_string()))?
                 .create_if_missing(true)
@@ -108,8 +160,14 @@ impl Store {
             Ok(Store {
                 pool: Pool::Sqlite(pool),
             })
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    /// Which database this store runs on.
+    pub fn kind(&self) -> DatabaseKind {
+        match self.pool {
+            Pool::Sqlite(_) => DatabaseKind::Sqlite,
+            Pool::Postgres(_) => DatabaseKind::Postgres,
         }
     }
 
@@ -117,15 +175,18 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails on a lock upgrade.
+    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails on a lock upgrade. On PostgreSQL it
+    /// is a READ COMMITTED transaction; rows are locked as statements touch them.
     pub async fn begin(&self) -> StoreResult<Tx> {
         let inner = match &self.pool {
             Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
     }
@@ -134,6 +195,10 @@ impl Store {
     pub async fn read(&self) -> StoreResult<Tx> {
         let inner = match &self.pool {
             Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
         };
         Ok(Tx { inner })
     }
@@ -142,13 +207,26 @@ impl Store {
     pub async fn ping(&self) -> bool {
         match &self.pool {
             Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
         }
     }
 
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -156,8 +234,14 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+
+    /// True on PostgreSQL: for the few statements that must be written differently there.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner, TxInner::Postgres(_))
     }
 
     /// Records who did what to which object. Written in the same transaction as the change.
@@ -181,6 +265,7 @@ impl Tx {
             .bind(&details)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }

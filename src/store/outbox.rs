@@ -44,7 +44,7 @@ impl Tx {
     ) -> StoreResult<bool> {
         let json =
             serde_json::to_string(content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at) \
                  VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
@@ -55,8 +55,9 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(affected == 1)
     }
 
     /// Claims due messages for sending: at most one per chat (the oldest still open, so each
@@ -68,23 +69,32 @@ impl Tx {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<OutboxRow>> {
+        // On PostgreSQL the rows picked are locked, and rows another instance is claiming right
+        // now are skipped, so several instances claim side by side. The per-chat order still
+        // holds there: a row whose predecessor is being claimed sees it still open and waits.
+        let lock = if self.is_postgres() {
+            " FOR UPDATE OF o SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1 \
+             WHERE id IN ( \
+               SELECT o.id FROM outbox o \
+               WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) \
+                      OR (o.status = 'sending' AND o.locked_until <= $1)) \
+                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.id < o.id \
+                                 AND e.status IN ('pending', 'sending')) \
+               ORDER BY o.next_attempt_at, o.id LIMIT $3{lock}) \
+             RETURNING id, chat_id, dedupe_key, content, attempts"
+        );
         let records: Vec<ClaimedRecord> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1 \
-                 WHERE id IN ( \
-                   SELECT o.id FROM outbox o \
-                   WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) \
-                          OR (o.status = 'sending' AND o.locked_until <= $1)) \
-                     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.id < o.id \
-                                     AND e.status IN ('pending', 'sending')) \
-                   ORDER BY o.next_attempt_at, o.id LIMIT $3) \
-                 RETURNING id, chat_id, dedupe_key, content, attempts",
-            )
-            .bind(now)
-            .bind(lease_until)
-            .bind(limit)
-            .fetch_all(c)
-            .await
+            sqlx::query_as(&sql)
+                .bind(now)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(c)
+                .await
         })?;
         records
             .into_iter()
@@ -120,6 +130,7 @@ impl Tx {
             .bind(id)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -141,6 +152,7 @@ impl Tx {
             .bind(id)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -153,6 +165,7 @@ impl Tx {
                 .bind(id)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -177,6 +190,7 @@ impl Tx {
                     .bind(chat_id)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
             })?;
         }
         Ok(())
@@ -221,7 +235,7 @@ impl Tx {
 
     /// Requeues every failed row (after the cause was fixed); returns how many.
     pub async fn requeue_failed_outbox(&mut self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL \
                  WHERE status = 'failed'",
@@ -229,8 +243,9 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// Status and Telegram message id of the row with this dedupe key.
@@ -253,14 +268,15 @@ impl Tx {
         update_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("INSERT INTO processed_updates (update_id, at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING")
                 .bind(update_id)
                 .bind(now)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(affected == 1)
     }
 
     pub async fn update_handled(&mut self, update_id: i64) -> StoreResult<bool> {
@@ -275,12 +291,13 @@ impl Tx {
 
     /// Forgets handled updates older than `before`; returns how many.
     pub async fn purge_handled_updates(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("DELETE FROM processed_updates WHERE at < $1")
                 .bind(before)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 }

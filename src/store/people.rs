@@ -154,14 +154,26 @@ impl Tx {
         if let Some(id) = existing {
             return Ok(id);
         }
-        let id: i64 = with_conn!(self, |c| {
+        // Another transaction may create it at the same moment (PostgreSQL does not serialise
+        // writers as SQLite does): then ours inserts nothing and reads theirs.
+        let inserted: Option<i64> = with_conn!(self, |c| {
             sqlx::query_scalar(
-                "INSERT INTO projects (code, name, created_at) VALUES ($1, $1, $2) RETURNING id",
+                "INSERT INTO projects (code, name, created_at) VALUES ($1, $1, $2) \
+                 ON CONFLICT (code) DO NOTHING RETURNING id",
             )
             .bind(code)
             .bind(now)
-            .fetch_one(c)
+            .fetch_optional(c)
             .await
+        })?;
+        if let Some(id) = inserted {
+            return Ok(id);
+        }
+        let id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT id FROM projects WHERE code = $1")
+                .bind(code)
+                .fetch_one(c)
+                .await
         })?;
         Ok(id)
     }
@@ -241,6 +253,7 @@ impl Tx {
                     .bind(now)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
                 })?;
                 Ok(UpsertOutcome::Created)
             }
@@ -272,6 +285,7 @@ impl Tx {
                     .bind(id)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
                 })?;
                 Ok(UpsertOutcome::Updated)
             }
@@ -325,6 +339,7 @@ impl Tx {
                     .bind(now)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
                 })?;
                 Ok(UpsertOutcome::Created)
             }
@@ -355,6 +370,7 @@ impl Tx {
                     .bind(old.id)
                     .execute(c)
                     .await
+                    .map(|done| done.rows_affected())
                 })?;
                 Ok(UpsertOutcome::Updated)
             }
@@ -461,6 +477,7 @@ impl Tx {
                 .bind(id)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -480,6 +497,7 @@ impl Tx {
                 .bind(staff_id)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
         with_conn!(self, |c| {
             sqlx::query(
@@ -490,6 +508,7 @@ impl Tx {
             .bind(staff_id)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -523,15 +542,16 @@ impl Tx {
         telegram_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("UPDATE buyers SET telegram_id = $1, linked_at = $2, updated_at = $2 WHERE phone = $3")
                 .bind(telegram_id)
                 .bind(now)
                 .bind(phone.as_str())
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     /// Marks the mailing address of every home of this Telegram account as confirmed,
@@ -542,7 +562,7 @@ impl Tx {
         new_address: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE buyers SET mailing_address = COALESCE($1, mailing_address), address_confirmed_at = $2, \
                  updated_at = $2 WHERE telegram_id = $3",
@@ -552,8 +572,9 @@ impl Tx {
             .bind(telegram_id)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(affected)
     }
 
     pub async fn people_counts(&mut self) -> StoreResult<PeopleCounts> {
@@ -608,6 +629,7 @@ impl Tx {
             .bind(expires_at)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -631,14 +653,15 @@ impl Tx {
         staff_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("UPDATE invite_codes SET used_at = $1, used_by_staff = $2 WHERE code = $3 AND used_at IS NULL")
                 .bind(now)
                 .bind(staff_id)
                 .bind(code)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(affected == 1)
     }
 }

@@ -31,19 +31,21 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
 
     /// Removes a chat's dialogue state; false when there was none.
     pub async fn remove_dialogue(&mut self, chat_id: i64) -> StoreResult<bool> {
-        let done = with_conn!(self, |c| {
+        let affected = with_conn!(self, |c| {
             sqlx::query("DELETE FROM dialogues WHERE chat_id = $1")
                 .bind(chat_id)
                 .execute(c)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() > 0)
+        Ok(affected > 0)
     }
 
     /// The language a person chose with /language, if they did.
@@ -73,6 +75,7 @@ impl Tx {
             .bind(now)
             .execute(c)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }

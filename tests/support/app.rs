@@ -1,5 +1,9 @@
 //! The application under test: the real start-up function against the fake Telegram server,
 //! with its own temporary database, media directory and a manual clock.
+//!
+//! The database is a SQLite file in the test's temporary directory, or, when `TEST_DATABASE_URL`
+//! names a PostgreSQL server, a fresh PostgreSQL database of the test's own (created here,
+//! dropped when the test's [`TestDir`] goes), so the whole suite runs on either database.
 
 use super::fake_telegram::{FakeTelegram, TOKEN};
 use chrono::{TimeZone, Utc};
@@ -7,16 +11,48 @@ use handover_bot::app::{self, Running};
 use handover_bot::clock::ManualClock;
 use handover_bot::config::{Config, Secret};
 use handover_bot::services::Services;
+use handover_bot::store::testdb::TestDatabase;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
+/// A test's own temporary directory (media, SQLite file) and, on PostgreSQL, its own database.
+/// Dropping it removes both.
+pub struct TestDir {
+    // Declared first so the database goes before the directory.
+    postgres: Option<TestDatabase>,
+    dir: TempDir,
+}
+
+impl TestDir {
+    /// The URL of this test's database.
+    pub fn database_url(&self) -> String {
+        match &self.postgres {
+            Some(db) => db.url().to_string(),
+            None => format!("sqlite://{}", self.dir.path().join("handover.db").display()),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// A fresh directory and database for one test.
+pub fn test_dir() -> TestDir {
+    TestDir {
+        postgres: TestDatabase::from_env(),
+        dir: tempfile::tempdir().expect("temporary directory"),
+    }
+}
+
 pub struct TestApp {
+    // Declared first so that an application a test did not stop is dropped before its database.
+    running: Option<Running>,
     pub fake: FakeTelegram,
     pub clock: ManualClock,
-    pub dir: TempDir,
+    pub dir: TestDir,
     pub config: Config,
-    running: Option<Running>,
 }
 
 impl TestApp {
@@ -28,7 +64,7 @@ impl TestApp {
     /// The same, with the configuration adjusted first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let fake = FakeTelegram::start().await;
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = test_dir();
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
         let mut config = test_config(&fake, &dir);
         adjust(&mut config);
@@ -90,9 +126,8 @@ impl TestApp {
 }
 
 /// The configuration a test application runs with: everything local and temporary.
-pub fn test_config(fake: &FakeTelegram, dir: &TempDir) -> Config {
-    let db = dir.path().join("handover.db");
-    let mut config = Config::for_database(&format!("sqlite://{}", db.display()));
+pub fn test_config(fake: &FakeTelegram, dir: &TestDir) -> Config {
+    let mut config = Config::for_database(&dir.database_url());
     config.bot_token = Some(Secret::new(TOKEN));
     config.telegram_api_url = fake.api_url();
     config.media_dir = dir.path().join("media");
