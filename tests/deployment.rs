@@ -1,6 +1,6 @@
 //! Running past one machine: webhook mode with a secret, health and metrics, one poller only.
 
-use crate::support::app::{TestApp, test_config};
+use crate::support::app::{TestApp, test_config, test_dir};
 use crate::support::fake_telegram::SECRET_HEADER;
 use std::net::SocketAddr;
 
@@ -86,7 +86,7 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
 async fn a_second_poller_makes_the_conflict_loud_and_stops_the_instance_that_got_it() {
     let first = TestApp::start().await;
     first.fake.wait_for_poller().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = test_dir();
     let second = handover_bot::app::start(
         test_config(&first.fake, &dir),
         std::sync::Arc::new(first.clock.clone()),
