@@ -255,6 +255,21 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     })
 }
 
+/// How long each part may take to stop before it is abandoned.
+const STOP_STEP: Duration = Duration::from_secs(15);
+
+/// Waits for a task to end, abandoning it (with a log line) if it takes longer than `STOP_STEP`.
+async fn finish(what: &str, task: &mut JoinHandle<()>) -> anyhow::Result<()> {
+    match tokio::time::timeout(STOP_STEP, &mut *task).await {
+        Ok(result) => result.with_context(|| format!("{what} failed")),
+        Err(_) => {
+            tracing::error!(what, "did not stop in time; abandoning it");
+            task.abort();
+            Ok(())
+        }
+    }
+}
+
 /// A webhook secret for a single instance that was given none.
 fn random_secret() -> String {
     use rand::Rng;
@@ -301,28 +316,40 @@ impl Running {
         }
     }
 
-    /// Stops taking updates, lets handlers in flight finish, and closes the database.
-    pub async fn stop(self) -> anyhow::Result<()> {
-        loop {
-            match self.shutdown.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
+    /// Stops taking updates, lets handlers in flight finish, and closes the database. Each
+    /// step is bounded, so a stuck component cannot keep the process from exiting.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let shutdown = async {
+            loop {
+                match self.shutdown.shutdown() {
+                    Ok(done) => {
+                        done.await;
+                        break;
+                    }
+                    // The dispatcher has not started yet (or has already stopped).
+                    Err(_) if self.dispatch.is_finished() => break,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 }
-                // The dispatcher has not started yet (or has already stopped).
-                Err(_) if self.dispatch.is_finished() => break,
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             }
+        };
+        if tokio::time::timeout(STOP_STEP, shutdown).await.is_err() {
+            tracing::error!("the dispatcher did not stop in time");
         }
-        self.dispatch.await.context("the dispatcher task failed")?;
+        finish("the dispatcher", &mut self.dispatch).await?;
         // Updates stopped first, so nothing new is queued while the workers flush.
         let _ = self.stop_workers.send(true);
-        self.notifier.await.context("the notifier task failed")?;
-        self.scheduler.await.context("the scheduler task failed")?;
-        if let Some(server) = self.http_server {
-            server.await.context("the HTTP server task failed")?;
+        finish("the notifier", &mut self.notifier).await?;
+        finish("the scheduler", &mut self.scheduler).await?;
+        if let Some(server) = self.http_server.as_mut() {
+            finish("the HTTP server", server).await?;
         }
-        self.services.store.close().await;
+        // Closing waits for connections in use to come back.
+        if tokio::time::timeout(STOP_STEP, self.services.store.close())
+            .await
+            .is_err()
+        {
+            tracing::error!("the database did not close in time");
+        }
         Ok(())
     }
 }
