@@ -97,16 +97,30 @@ const HOUSEKEEPING: &str = "housekeeping";
 /// Every kind of scheduled work and the use case that does it.
 fn job_handlers(services: &Services) -> JobHandlers {
     let housekeeping = services.clone();
-    JobHandlers::new().with(
-        HOUSEKEEPING,
-        handler_fn(move |_job| {
-            let services = housekeeping.clone();
-            async move {
-                services.housekeeping().await?;
-                Ok(JobOutcome::Done)
-            }
-        }),
-    )
+    let notices = services.clone();
+    JobHandlers::new()
+        .with(
+            HOUSEKEEPING,
+            handler_fn(move |_job| {
+                let services = housekeeping.clone();
+                async move {
+                    services.housekeeping().await?;
+                    Ok(JobOutcome::Done)
+                }
+            }),
+        )
+        .with(
+            crate::services::notices::SCHEDULED_NOTICE,
+            handler_fn(move |job| {
+                let services = notices.clone();
+                async move {
+                    services
+                        .deliver_scheduled_notification(&job.payload)
+                        .await?;
+                    Ok(JobOutcome::Done)
+                }
+            }),
+        )
 }
 
 /// Starts everything and returns once the bot is polling Telegram.
@@ -149,6 +163,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         services.outbox_waker.clone(),
         NotifierOptions {
             media_dir: config.media_dir.clone(),
+            lease: config.claim_lease,
             ..NotifierOptions::default()
         },
     )

@@ -99,6 +99,11 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_HOUSEKEEPING_CRON", global = true)]
     pub housekeeping_cron: Option<String>,
 
+    /// Seconds an instance holds a message or job it claimed before another instance may take
+    /// it over (after a crash) [default: 120].
+    #[arg(long, env = "HANDOVER_CLAIM_LEASE_SECS", global = true)]
+    pub claim_lease_secs: Option<String>,
+
     /// Log filter (tracing EnvFilter syntax) [default: info].
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
@@ -149,6 +154,8 @@ pub struct Config {
     pub messages_per_sec_overall: u32,
     /// Cron expression of the daily clean-up of old bookkeeping rows.
     pub housekeeping_cron: String,
+    /// How long a claimed outbox row or job stays with the instance that claimed it.
+    pub claim_lease: chrono::Duration,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
@@ -176,6 +183,7 @@ impl fmt::Debug for Config {
             .field("messages_per_sec_chat", &self.messages_per_sec_chat)
             .field("messages_per_sec_overall", &self.messages_per_sec_overall)
             .field("housekeeping_cron", &self.housekeeping_cron)
+            .field("claim_lease", &self.claim_lease)
             .field("log", &self.log)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -239,6 +247,7 @@ impl Settings {
                 .messages_per_sec_overall
                 .or(fallback.messages_per_sec_overall),
             housekeeping_cron: self.housekeeping_cron.or(fallback.housekeeping_cron),
+            claim_lease_secs: self.claim_lease_secs.or(fallback.claim_lease_secs),
             log: self.log.or(fallback.log),
         }
     }
@@ -403,6 +412,13 @@ impl Config {
                 "0 30 3 * * *",
                 "HANDOVER_HOUSEKEEPING_CRON",
             )?,
+            claim_lease: chrono::Duration::seconds(i64::from(parse_number(
+                settings.claim_lease_secs,
+                120,
+                "HANDOVER_CLAIM_LEASE_SECS",
+                2,
+                3600,
+            )?)),
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

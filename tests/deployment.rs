@@ -57,18 +57,28 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("handover_updates_handled_total{kind=\"message\"} 1"),
-        "{metrics}"
-    );
+    // The handler counts the update after its reply went out, so the figure can lag the reply
+    // by a moment: read /metrics until it shows (bounded).
+    let fetch_metrics = || async {
+        client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let counted = "handover_updates_handled_total{kind=\"message\"} 1";
+    let mut metrics = fetch_metrics().await;
+    for _ in 0..100 {
+        if metrics.contains(counted) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        metrics = fetch_metrics().await;
+    }
+    assert!(metrics.contains(counted), "{metrics}");
     for name in [
         "handover_handler_seconds_bucket",
         "handover_outbox_backlog",
@@ -105,4 +115,44 @@ async fn a_second_poller_makes_the_conflict_loud_and_stops_the_instance_that_got
     assert!(reason.contains("another instance"), "{reason}");
     second.stop().await.unwrap();
     first.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_turns_unhealthy_while_the_database_is_stopped_and_recovers() {
+    let port = free_port();
+    let app = TestApp::start_with(|config| {
+        config.listen_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+    })
+    .await;
+    let Some(database) = app.dir.postgres() else {
+        // A SQLite file cannot be stopped under a running process; PostgreSQL runs in CI.
+        eprintln!("skipped: needs TEST_DATABASE_URL (a PostgreSQL server)");
+        app.stop().await;
+        return;
+    };
+    let health = || async {
+        let response = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(health().await.0, 200);
+
+    database.stop();
+    let (status, body) = app.fake.within("an unhealthy /healthz", health()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database"), "{body}");
+
+    database.start();
+    assert_eq!(app.fake.within("a healthy /healthz", health()).await.0, 200);
+    // And the bot works again.
+    let person = app.fake.user(50_101, "Ann");
+    app.fake.send_text(&person, "/start");
+    let answer = app.fake.wait_for_message(person.id, |_| true).await;
+    assert!(
+        answer.plain_text.contains("分享我的手机号"),
+        "{}",
+        answer.plain_text
+    );
+    app.stop().await;
 }

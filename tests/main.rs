@@ -7,6 +7,7 @@ mod deployment;
 mod docs;
 mod fake_server;
 mod import;
+mod instances;
 mod onboarding;
 mod outbox;
 mod roles;

@@ -33,7 +33,8 @@ pub struct NotifierOptions {
     /// First retry delay; doubles with every attempt, up to `max_backoff`.
     pub base_backoff: chrono::Duration,
     pub max_backoff: chrono::Duration,
-    /// Longest real-time nap when nothing is due, so a moved clock is noticed eventually.
+    /// Longest real-time nap when nothing is due, so a moved clock, or messages queued by another
+    /// process (the CLI, another instance), are noticed soon.
     pub idle: Duration,
     pub media_dir: std::path::PathBuf,
 }
@@ -46,7 +47,7 @@ impl Default for NotifierOptions {
             max_attempts: 12,
             base_backoff: chrono::Duration::seconds(2),
             max_backoff: chrono::Duration::minutes(10),
-            idle: Duration::from_secs(30),
+            idle: Duration::from_secs(5),
             media_dir: "data/media".into(),
         }
     }

@@ -197,12 +197,15 @@ impl SchedulerOptions {
             retry_base: Duration::seconds(30),
             retry_max: Duration::hours(1),
             recurring_max_attempts: 3,
-            max_idle: std::time::Duration::from_secs(60),
+            max_idle: std::time::Duration::from_secs(5),
         }
     }
 
     pub fn from_config(config: &crate::config::Config) -> Self {
-        SchedulerOptions::new(config.timezone)
+        SchedulerOptions {
+            lease: config.claim_lease,
+            ..SchedulerOptions::new(config.timezone)
+        }
     }
 
     /// The wait before retry number `attempt` (1 = after the first failed run): exponential,

@@ -4,9 +4,20 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::domain::message::Content;
 use crate::domain::people::Actor;
 use crate::store::Tx;
+use crate::store::jobs::NewJob;
 use crate::store::outbox::OutboxCounts;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
+
+/// The job kind of [`Services::schedule_notification`].
+pub const SCHEDULED_NOTICE: &str = "notice";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ScheduledNotice {
+    chat_id: i64,
+    key: String,
+    content: Content,
+}
 
 /// Queues `content` for `chat_id` inside the caller's transaction. A long text becomes several
 /// rows (`key`, `key#2`, …) that go out in order. Returns false when `key` was queued before.
@@ -45,6 +56,46 @@ impl Services {
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(fresh)
+    }
+
+    /// Queues `content` for `chat_id` to go out at `at` (a durable job, so it survives restarts
+    /// and is sent by whichever instance claims it). One key is scheduled and sent at most once;
+    /// returns false when `key` was scheduled before.
+    #[instrument(skip_all)]
+    pub async fn schedule_notification(
+        &self,
+        chat_id: i64,
+        key: &str,
+        content: Content,
+        at: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        let payload = ScheduledNotice {
+            chat_id,
+            key: key.to_string(),
+            content,
+        };
+        let payload = serde_json::to_value(&payload)
+            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+        let job = NewJob::new(SCHEDULED_NOTICE, payload, at).unique_key(format!("notice:{key}"));
+        let mut tx = self.store.begin().await?;
+        let id = tx.schedule_job(&job, self.clock.now()).await?;
+        tx.commit().await?;
+        self.scheduler_waker.wake();
+        Ok(id.is_some())
+    }
+
+    /// The scheduled-notification job: puts the message in the outbox under its key, so a job
+    /// that runs twice still sends once.
+    #[instrument(skip_all)]
+    pub async fn deliver_scheduled_notification(
+        &self,
+        payload: &serde_json::Value,
+    ) -> Result<(), crate::scheduler::JobError> {
+        let notice: ScheduledNotice = serde_json::from_value(payload.clone())
+            .map_err(|e| crate::scheduler::JobError::fail(format!("bad payload: {e}")))?;
+        self.queue_notification(notice.chat_id, &notice.key, notice.content)
+            .await?;
+        Ok(())
     }
 
     /// Outbox figures for /queue.

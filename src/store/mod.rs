@@ -119,6 +119,8 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Store {
     /// Opens the database named by `url`, creating a SQLite file (and its directory) if missing.
     /// A PostgreSQL database must exist already.
@@ -203,12 +205,18 @@ impl Store {
         Ok(Tx { inner })
     }
 
-    /// True when the database answers a trivial query.
+    /// True when the database answers a trivial query within `PING_TIMEOUT` (a health check
+    /// must answer before the load balancer gives up, not wait for the pool's acquire timeout).
     pub async fn ping(&self) -> bool {
-        match &self.pool {
-            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
-            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
-        }
+        let query = async {
+            match &self.pool {
+                Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+                Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+            }
+        };
+        tokio::time::timeout(PING_TIMEOUT, query)
+            .await
+            .unwrap_or(false)
     }
 
     pub async fn close(&self) {

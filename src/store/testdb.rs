@@ -80,6 +80,31 @@ impl TestDatabase {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Makes the database unreachable, as if its server had stopped: every open connection is
+    /// cut and new ones are refused, until [`TestDatabase::start`].
+    pub fn stop(&self) {
+        let name = &self.name;
+        admin(
+            &self.admin_url,
+            vec![
+                format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+                format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ),
+            ],
+        )
+        .expect("the test database can be stopped");
+    }
+
+    /// Accepts connections again after [`TestDatabase::stop`].
+    pub fn start(&self) {
+        let sql = format!(
+            "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true",
+            self.name
+        );
+        admin(&self.admin_url, vec![sql]).expect("the test database can be started");
+    }
 }
 
 impl Drop for TestDatabase {

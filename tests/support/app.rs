@@ -36,6 +36,11 @@ impl TestDir {
     pub fn path(&self) -> &std::path::Path {
         self.dir.path()
     }
+
+    /// The test's PostgreSQL database, when the suite runs on PostgreSQL.
+    pub fn postgres(&self) -> Option<&TestDatabase> {
+        self.postgres.as_ref()
+    }
 }
 
 /// A fresh directory and database for one test.

@@ -420,6 +420,20 @@ impl FakeTelegram {
         self.read(|st| st.sent_messages(chat_id))
     }
 
+    /// How many messages the bot sent to each chat that got any.
+    pub fn sent_counts(&self) -> std::collections::HashMap<i64, usize> {
+        self.read(|st| {
+            st.chats
+                .iter()
+                .map(|(chat, log)| {
+                    let sent = log.messages.values().filter(|m| m.sent.is_some()).count();
+                    (*chat, sent)
+                })
+                .filter(|(_, sent)| *sent > 0)
+                .collect()
+        })
+    }
+
     /// The bot's messages still on the person's screen.
     pub fn visible_messages(&self, chat_id: i64) -> Vec<SentMessage> {
         let mut all = self.sent_messages(chat_id);
@@ -683,6 +697,41 @@ impl FakeTelegram {
             || format!("{n} messages in chat {chat_id}"),
             |st| Some(st.sent_messages(chat_id)).filter(|m| m.len() >= n),
             |st| st.dump_chat(chat_id),
+        )
+        .await
+    }
+
+    /// Waits until the bot has sent at least `n` messages over all chats; returns how many.
+    pub async fn wait_for_sent_total(&self, n: usize) -> usize {
+        self.wait_until(
+            || format!("{n} messages in all"),
+            |st| {
+                let total: usize = st
+                    .chats
+                    .values()
+                    .map(|log| log.messages.values().filter(|m| m.sent.is_some()).count())
+                    .sum();
+                (total >= n).then_some(total)
+            },
+            |_| String::new(),
+        )
+        .await
+    }
+
+    /// Waits until at least `n` requests to `method` (case-insensitive) were recorded.
+    pub async fn wait_for_requests(&self, method: &str, n: usize) -> Vec<RecordedRequest> {
+        self.wait_until(
+            || format!("{n} {method} requests"),
+            |st| {
+                let found: Vec<RecordedRequest> = st
+                    .requests
+                    .iter()
+                    .filter(|r| r.method.eq_ignore_ascii_case(method))
+                    .cloned()
+                    .collect();
+                (found.len() >= n).then_some(found)
+            },
+            |_| String::new(),
         )
         .await
     }

@@ -106,6 +106,16 @@ impl FakeTelegram {
         User::new(id, first_name)
     }
 
+    /// People who started the bot before the test began: they can receive messages, and
+    /// nothing is sent on their behalf.
+    pub fn known_users(&self, users: impl IntoIterator<Item = User>) {
+        self.act(|st| {
+            for user in users {
+                Self::register(st, &user);
+            }
+        });
+    }
+
     /// Runs a person's action under the lock and wakes the long poll.
     fn act<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let result = f(&mut self.shared.lock());

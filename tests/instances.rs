@@ -1,0 +1,223 @@
+//! Several instances of the real binary on one database (DESIGN §7): every notification and
+//! every job goes out once, and an instance killed midway loses nothing.
+
+use crate::support::app::{TestDir, test_dir};
+use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, TOKEN};
+use handover_bot::clock::SystemClock;
+use handover_bot::config::Config;
+use handover_bot::domain::message::Content;
+use handover_bot::services::Services;
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+const NOTICES: i64 = 2_000;
+const JOBS: i64 = 2_000;
+/// Chats `FIRST_CHAT ..` get one notification each, the next `JOBS` chats one scheduled message.
+const FIRST_CHAT: i64 = 7_000_001;
+/// Each instance's sending pace; the three together stay under the fake's overall limit, so
+/// the test measures delivery, not 429 handling (the outbox tests cover that).
+const PACE_PER_INSTANCE: u32 = 150;
+const LEASE_SECS: u32 = 4;
+
+/// One `handover-bot run` process in webhook mode.
+struct Instance {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Instance {
+    fn spawn(n: usize, fake: &FakeTelegram, dir: &TestDir) -> Instance {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join(format!("instance-{n}.log"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_handover-bot"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HANDOVER_") {
+                command.env_remove(key);
+            }
+        }
+        let child = command
+            .arg("run")
+            .env("HANDOVER_BOT_TOKEN", TOKEN)
+            .env("HANDOVER_DATABASE_URL", dir.database_url())
+            .env("HANDOVER_TELEGRAM_API_URL", fake.api_url().as_str())
+            .env(
+                "HANDOVER_WEBHOOK_URL",
+                format!("http://127.0.0.1:{port}/telegram"),
+            )
+            .env("HANDOVER_WEBHOOK_SECRET", "shared-secret-of-all-instances")
+            .env("HANDOVER_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            // One media directory for all instances, as a deployment shares one volume.
+            .env("HANDOVER_MEDIA_DIR", dir.path().join("media"))
+            .env(
+                "HANDOVER_MESSAGES_PER_SEC_OVERALL",
+                PACE_PER_INSTANCE.to_string(),
+            )
+            .env("HANDOVER_CLAIM_LEASE_SECS", LEASE_SECS.to_string())
+            .env("HANDOVER_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("the binary starts");
+        Instance { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, as a process manager stops it; returns whether it exited cleanly.
+    fn terminate(mut self) -> (bool, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("the instance exits");
+        (status.success(), self.log())
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_send_each_notification_and_job_once_and_a_killed_one_loses_nothing() {
+    let fake = FakeTelegram::start_with(FakeConfig {
+        overall_per_sec: 600,
+        wait_timeout: Duration::from_secs(120),
+        ..FakeConfig::default()
+    })
+    .await;
+    let dir = test_dir();
+    let url = dir.database_url();
+    // Migrations run once before the instances start, as `handover-bot migrate` in a deployment.
+    let config = Config::for_database(&url);
+    let store = handover_bot::app::open_store(&config).await.unwrap();
+    let services = Services::new(store.clone(), Arc::new(SystemClock), Arc::new(config));
+    let people = (0..NOTICES + JOBS).map(|i| fake.user(FIRST_CHAT + i, "Owner"));
+    fake.known_users(people);
+
+    let mut instances: Vec<Instance> = (0..3).map(|n| Instance::spawn(n, &fake, &dir)).collect();
+    fake.wait_for_requests("setWebhook", 3).await;
+
+    let now = chrono::Utc::now();
+    for i in 0..NOTICES {
+        let fresh = services
+            .queue_notification(
+                FIRST_CHAT + i,
+                &format!("load:notice:{i}"),
+                Content::text(format!("notice {i}")),
+            )
+            .await
+            .unwrap();
+        assert!(fresh);
+    }
+    for i in 0..JOBS {
+        let fresh = services
+            .schedule_notification(
+                FIRST_CHAT + NOTICES + i,
+                &format!("load:job:{i}"),
+                Content::text(format!("job {i}")),
+                now,
+            )
+            .await
+            .unwrap();
+        assert!(fresh);
+    }
+
+    // Kill one instance outright (SIGKILL: no shutdown, leases left behind) a third of the way.
+    fake.wait_for_sent_total(((NOTICES + JOBS) / 3) as usize)
+        .await;
+    let mut killed = instances.remove(1);
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+
+    let total = (NOTICES + JOBS) as usize;
+    fake.wait_for_sent_total(total).await;
+    wait_until_settled(&store).await;
+
+    for instance in instances {
+        let (clean, log) = instance.terminate();
+        assert!(clean, "an instance did not stop cleanly:\n{log}");
+    }
+
+    let counts: HashMap<i64, usize> = fake.sent_counts();
+    let missing: Vec<i64> = (0..NOTICES + JOBS)
+        .map(|i| FIRST_CHAT + i)
+        .filter(|chat| !counts.contains_key(chat))
+        .collect();
+    assert!(missing.is_empty(), "never delivered: {missing:?}");
+
+    // A message goes out twice only if the killed instance had it in flight: Telegram's sends
+    // are not idempotent (DESIGN §5). Such a row was claimed again after its lease ran out, so
+    // its attempt count shows it; every row claimed once went out exactly once.
+    let mut twice = Vec::new();
+    for (chat, n) in &counts {
+        if *n == 1 {
+            continue;
+        }
+        assert_eq!(*n, 2, "chat {chat} got {n} messages");
+        let i = chat - FIRST_CHAT;
+        let key = if i < NOTICES {
+            format!("load:notice:{i}")
+        } else {
+            format!("load:job:{}", i - NOTICES)
+        };
+        let mut tx = store.read().await.unwrap();
+        let (status, _, attempts) = tx.outbox_status(&key).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(status, "sent");
+        assert!(
+            attempts > 1,
+            "chat {chat} got a duplicate although its row was claimed once"
+        );
+        twice.push(*chat);
+    }
+    assert!(
+        twice.len() <= 64,
+        "more duplicates ({}) than one instance can have in flight",
+        twice.len()
+    );
+    assert_eq!(counts.values().sum::<usize>(), total + twice.len());
+    println!(
+        "{total} messages from 3 instances, one killed midway: {} went out twice (in flight at the kill)",
+        twice.len()
+    );
+}
+
+/// Waits until every load job has finished and the outbox holds nothing unsent, leases of the
+/// killed instance included. The instances are real processes on real time, so this polls the
+/// database (bounded) instead of moving a clock.
+async fn wait_until_settled(store: &handover_bot::store::Store) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let mut tx = store.read().await.unwrap();
+        let outbox = tx.outbox_counts().await.unwrap();
+        let jobs = tx.jobs_with_key_prefix("notice:load:").await.unwrap();
+        tx.commit().await.unwrap();
+        let unfinished = jobs
+            .iter()
+            .filter(|job| job.status.as_str() != "done")
+            .count();
+        assert_eq!(jobs.len() as i64, JOBS);
+        assert_eq!(outbox.failed, 0, "{outbox:?}");
+        if outbox.pending == 0 && unfinished == 0 {
+            assert_eq!(outbox.sent, NOTICES + JOBS);
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not settled: {outbox:?}, {unfinished} jobs unfinished"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
