@@ -13,7 +13,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin handover \
-    && mkdir -p /data && chown handover /data
+    && mkdir -p /data /media && chown handover /data /media
 COPY --from=build /src/target/release/handover-bot /usr/local/bin/handover-bot
 USER handover
 WORKDIR /data

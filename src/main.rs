@@ -46,6 +46,22 @@ enum Command {
         /// The file to read.
         file: PathBuf,
     },
+    /// Copy every table of a SQLite deployment into a new, empty PostgreSQL database (migrated
+    /// here), compare the row counts, and move the id sequences past the copied rows.
+    MigrateData {
+        /// The SQLite database to read, e.g. sqlite://data/handover.db (left unchanged).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database to fill, e.g. postgres://bot@db/handover; must be empty.
+        #[arg(long)]
+        to: String,
+    },
+    /// Ask a running bot's /healthz (for container health checks); exit 0 when healthy.
+    Health {
+        /// The health endpoint to ask.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
     /// Work on the outbox of notifications.
     Outbox {
         #[command(subcommand)]
@@ -131,6 +147,8 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { kind, file } => import(config, kind, file).await,
+        Command::MigrateData { from, to } => migrate_data(&from, &to).await,
+        Command::Health { url } => health(&url).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
         Command::Outbox {
             action: OutboxAction::RetryFailed,
@@ -181,6 +199,67 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+async fn health(url: &str) -> anyhow::Result<()> {
+    let response = reqwest::Client::new()
+        .get(url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .with_context(|| format!("no answer from {url}"))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if status.is_success() {
+        println!("{}", body.trim());
+        Ok(())
+    } else {
+        anyhow::bail!("{url} answered {status}: {}", body.trim())
+    }
+}
+
+async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
+    use handover_bot::store::{DatabaseKind, Store, redact_url, transfer};
+    if DatabaseKind::of_url(from) != Some(DatabaseKind::Sqlite)
+        || DatabaseKind::of_url(to) != Some(DatabaseKind::Postgres)
+    {
+        anyhow::bail!("--from must be a sqlite:// URL and --to a postgres:// URL");
+    }
+    let path = from
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if !std::path::Path::new(path).exists() {
+        anyhow::bail!("the source database {path} does not exist");
+    }
+    let source = Store::connect(from)
+        .await
+        .with_context(|| format!("cannot open {}", redact_url(from)))?;
+    // The source is brought up to this version's schema, as `run` would do, so both sides match.
+    source
+        .migrate()
+        .await
+        .context("cannot migrate the source")?;
+    let target = Store::connect(to)
+        .await
+        .with_context(|| format!("cannot connect to {}", redact_url(to)))?;
+    target
+        .migrate()
+        .await
+        .context("cannot migrate the target")?;
+    let copied = transfer::copy_sqlite_to_postgres(&source, &target).await?;
+    let width = copied.iter().map(|t| t.table.len()).max().unwrap_or(5);
+    for table in &copied {
+        println!("{:<width$}  {:>8} rows", table.table, table.rows);
+    }
+    let total: i64 = copied.iter().map(|t| t.rows).sum();
+    println!(
+        "copied {total} rows in {} tables; counts match. Point HANDOVER_DATABASE_URL at the new database.",
+        copied.len()
+    );
+    source.close().await;
+    target.close().await;
+    Ok(())
 }
 
 async fn services(config: Config) -> anyhow::Result<Services> {

@@ -1,17 +1,8 @@
 //! The binary as an operator runs it.
 
+use crate::support::app::binary;
 use crate::support::fake_telegram::{FakeTelegram, TOKEN};
-use std::process::{Command, Stdio};
-
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_handover-bot"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HANDOVER_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
+use std::process::Stdio;
 
 #[test]
 fn run_without_a_token_prints_one_line_naming_the_variable() {

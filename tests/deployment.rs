@@ -1,6 +1,6 @@
 //! Running past one machine: webhook mode with a secret, health and metrics, one poller only.
 
-use crate::support::app::{TestApp, test_config, test_dir};
+use crate::support::app::{TestApp, binary, test_config, test_dir};
 use crate::support::fake_telegram::SECRET_HEADER;
 use std::net::SocketAddr;
 
@@ -57,6 +57,16 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+    // The container health check asks the same endpoint through the binary.
+    let probe = |url: String| binary().args(["health", "--url", &url]).output().unwrap();
+    assert!(
+        probe(format!("http://127.0.0.1:{port}/healthz"))
+            .status
+            .success()
+    );
+    let nobody = probe(format!("http://127.0.0.1:{}/healthz", free_port()));
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no answer"));
     // The handler counts the update after its reply went out, so the figure can lag the reply
     // by a moment: read /metrics until it shows (bounded).
     let fetch_metrics = || async {

@@ -30,3 +30,34 @@ fn the_ci_script_runs_the_readme_test_command() {
     assert!(readme.contains("\ncargo test\n"));
     assert!(ci.lines().any(|l| l.trim_start().starts_with("cargo test")));
 }
+
+#[test]
+fn the_compose_file_uses_only_real_settings_and_the_readme_shows_it() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let compose = std::fs::read_to_string(format!("{root}/docker-compose.yml")).unwrap();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let names: std::collections::BTreeSet<&str> = compose
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("HANDOVER_"))
+        .collect();
+    for name in [
+        "HANDOVER_WEBHOOK_URL",
+        "HANDOVER_WEBHOOK_SECRET",
+        "HANDOVER_DATABASE_URL",
+    ] {
+        assert!(names.contains(name), "docker-compose.yml lacks {name}");
+    }
+    for name in names {
+        assert!(
+            help.contains(name),
+            "{name} in docker-compose.yml is no setting"
+        );
+        assert!(readme.contains(name), "README does not document {name}");
+    }
+    assert!(readme.contains("docker compose up"));
+}

@@ -1,7 +1,7 @@
 //! Several instances of the real binary on one database (DESIGN §7): every notification and
 //! every job goes out once, and an instance killed midway loses nothing.
 
-use crate::support::app::{TestDir, test_dir};
+use crate::support::app::{TestDir, binary, test_dir};
 use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, TOKEN};
 use handover_bot::clock::SystemClock;
 use handover_bot::config::Config;
@@ -35,13 +35,7 @@ impl Instance {
             .unwrap()
             .port();
         let log = dir.path().join(format!("instance-{n}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handover-bot"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("HANDOVER_") {
-                command.env_remove(key);
-            }
-        }
-        let child = command
+        let child = binary()
             .arg("run")
             .env("HANDOVER_BOT_TOKEN", TOKEN)
             .env("HANDOVER_DATABASE_URL", dir.database_url())

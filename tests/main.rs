@@ -8,6 +8,7 @@ mod docs;
 mod fake_server;
 mod import;
 mod instances;
+mod migrate_data;
 mod onboarding;
 mod outbox;
 mod roles;

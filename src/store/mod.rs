@@ -14,6 +14,7 @@ mod sessions;
 pub mod testdb;
 #[cfg(test)]
 mod tests;
+pub mod transfer;
 
 pub use people::{ImportCounts, UpsertOutcome};
 

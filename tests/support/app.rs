@@ -97,6 +97,16 @@ impl TestApp {
         self.boot().await;
     }
 
+    /// Stops the application (the fake server and clock stay) until [`TestApp::resume`].
+    pub async fn pause(&mut self) {
+        self.stop_running().await;
+    }
+
+    /// Starts the application again with `self.config`, which the test may have changed.
+    pub async fn resume(&mut self) {
+        self.boot().await;
+    }
+
     async fn stop_running(&mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the application stops cleanly");
@@ -141,4 +151,15 @@ pub fn test_config(fake: &FakeTelegram, dir: &TestDir) -> Config {
     // Slow answers from the fake count as timeouts quickly.
     config.request_timeout = Duration::from_secs(2);
     config
+}
+
+/// The `handover-bot` binary, with none of the caller's `HANDOVER_*` settings leaking in.
+pub fn binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HANDOVER_") {
+            command.env_remove(key);
+        }
+    }
+    command
 }

@@ -1,0 +1,154 @@
+//! Moving an embedded deployment to PostgreSQL: `handover-bot migrate-data`.
+
+use crate::support::app::{TestApp, binary};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, reply_to,
+};
+use handover_bot::clock::Clock as _;
+use handover_bot::domain::message::Content;
+use handover_bot::domain::people::Role;
+use handover_bot::services::staff::Issuer;
+use handover_bot::store::Store;
+use handover_bot::store::testdb::{TestDatabase, admin_url};
+use handover_bot::store::transfer::{CopiedTable, row_counts};
+use std::process::Output;
+
+fn migrate_data(from: &str, to: &str) -> Output {
+    binary()
+        .args(["migrate-data", "--from", from, "--to", to])
+        .output()
+        .expect("the binary runs")
+}
+
+async fn counts(url: &str) -> Vec<CopiedTable> {
+    let store = Store::connect(url).await.unwrap();
+    let counts = row_counts(&store).await.unwrap();
+    store.close().await;
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_answers() {
+    let Some(admin) = admin_url() else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (a PostgreSQL server)");
+        return;
+    };
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!(
+        "sqlite://{}",
+        sqlite_dir.path().join("handover.db").display()
+    );
+    let target = TestDatabase::create(&admin);
+
+    // A SQLite deployment in use: people, a buyer halfway through a conversation, an invite,
+    // sent and scheduled messages, handled updates, the audit trail.
+    let url = sqlite_url.clone();
+    let mut app = TestApp::start_with(move |config| config.database_url = url).await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_buyers(&app, &buyers_csv(3)).await;
+    let buyer = app.fake.user(9_101, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    let question = app
+        .fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
+        .await;
+    app.fake
+        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .await;
+    let visitor = app.fake.user(9_201, "Sam");
+    app.fake.send_text(&visitor, "/language");
+    let choose = app
+        .fake
+        .wait_for_message(visitor.id, |m| m.reply_markup.is_some())
+        .await;
+    app.fake
+        .press_button_with_text(&visitor, &choose, "English");
+    app.fake
+        .wait_for_message(visitor.id, |m| m.plain_text.contains("speak English"))
+        .await;
+    let visitor_start = reply_to(&app, &visitor, "/start").await.plain_text;
+    app.services()
+        .create_invite(Issuer::Cli, Role::Ambassador, None)
+        .await
+        .unwrap();
+    app.services()
+        .queue_notification(buyer.id, "before-move", Content::text("hello"))
+        .await
+        .unwrap();
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text == "hello")
+        .await;
+    let later = app.clock.now() + chrono::Duration::days(3);
+    app.services()
+        .schedule_notification(
+            buyer.id,
+            "after-move",
+            Content::text("three days on"),
+            later,
+        )
+        .await
+        .unwrap();
+    let people_before = reply_to(&app, &supervisor, "/people").await.plain_text;
+    app.pause().await;
+
+    let before = counts(&sqlite_url).await;
+    let empty: Vec<&str> = before
+        .iter()
+        .filter(|t| t.rows == 0)
+        .map(|t| t.table.as_str())
+        .collect();
+    assert!(empty.is_empty(), "the deployment has no rows in {empty:?}");
+
+    let output = migrate_data(&sqlite_url, target.url());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("counts match"), "{stdout}");
+    for table in &before {
+        assert!(
+            stdout.contains(&table.table),
+            "{} not reported:\n{stdout}",
+            table.table
+        );
+    }
+    assert_eq!(counts(target.url()).await, before);
+
+    // The bot on PostgreSQL answers as before, carries the conversation on, and adds rows.
+    app.config.database_url = target.url().to_string();
+    app.resume().await;
+    assert_eq!(
+        reply_to(&app, &supervisor, "/people").await.plain_text,
+        people_before
+    );
+    assert_eq!(
+        reply_to(&app, &visitor, "/start").await.plain_text,
+        visitor_start
+    );
+    app.fake
+        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .await;
+    load_buyers(&app, &buyers_csv(5)).await;
+    let people_after = reply_to(&app, &supervisor, "/people").await.plain_text;
+    assert_ne!(people_after, people_before);
+    assert!(people_after.contains('5'), "{people_after}");
+    app.advance(chrono::Duration::days(3));
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text == "three days on")
+        .await;
+    app.stop().await;
+
+    // A second run finds the target in use and writes nothing.
+    let rows = counts(target.url()).await;
+    let again = migrate_data(&sqlite_url, target.url());
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(counts(target.url()).await, rows);
+}
