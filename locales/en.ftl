@@ -158,3 +158,124 @@ queue-none = —
 queue-report = <b>Delivery queue</b>
     ✉️ Messages: { $outbox_pending } waiting, { $outbox_failed } failed, { $outbox_sent } sent; oldest due: { $outbox_oldest }
     ⏰ Scheduled work: { $jobs_pending } waiting ({ $jobs_due } due now), { $jobs_running } running, { $jobs_failed } failed; oldest due: { $jobs_oldest }
+
+## Ambassadors: commands
+
+cmd-ambassador = Who my delivery ambassador is
+cmd-customers = My buyers, by stage
+cmd-customer = One buyer's card: /customer 3-1502 or a name
+cmd-away = I am away: backups take my buyers (/away [YYYY-MM-DD])
+cmd-back = I am back (a supervisor returns my buyers)
+cmd-sharephone = Let my buyers see my phone: /sharephone on|off
+cmd-assign = Assign every unassigned buyer (preview first)
+cmd-reassign = Move a home to another ambassador: /reassign 3-1502 Name
+cmd-ambassadors = Every ambassador's load and status
+
+## Ambassadors: stages and flags
+
+stage-all = All
+stage-not-invited = Not invited
+stage-invited = Invited
+stage-confirmed = Confirmed
+stage-visited = Visited
+stage-handed-over = Handed over
+flag-group-complaint = group-complaint risk
+flag-ringleader = possible ringleader
+flag-media = media ties
+flag-government = government ties
+
+## Ambassadors: auto-assignment
+
+assign-preview-title = <b>Assignment plan: { $count } homes to place</b>
+assign-senior-mark = ⭐
+assign-preview-line = { $name }{ $senior }: +{ $count } (A+/flagged { $sensitive }), buildings { $buildings } → { $load }/{ $capacity }
+assign-unplaced = ⚠️ <b>Cannot be placed ({ $count })</b> — not enough capacity (A+ and flagged buyers only go to senior ambassadors):
+    { $list }
+assign-preview-footer = Nothing is saved until you confirm. Buyers and ambassadors are told after confirmation.
+assign-nothing = Every buyer already has an ambassador. Nothing to assign.
+button-assign-confirm = ✅ Confirm
+button-cancel = ✖️ Cancel
+assign-cancelled = Cancelled. Nothing was changed.
+assign-done = ✅ { $count } homes assigned. Not placed: { $unplaced }. Buyers and ambassadors are being told.
+assign-stale = The buyers or ambassadors changed since that preview, so nothing was saved. Here is the plan as it stands now:
+
+## Ambassadors: reassignment, away and back
+
+reassign-usage = Please write it as: /reassign 3-1502 Ambassador Name
+reassign-done = ✅ Home { $unit } is now looked after by { $name }. Everyone concerned is being told.
+household-not-found = I could not find a home or buyer "{ $query }". Use the home as building-room (3-1502) or building-entrance-room (3-2-1502), or the buyer's full name.
+household-ambiguous = Several homes match: { $list }. Please name the home exactly.
+ambassador-not-found = I could not find an ambassador named "{ $name }". /ambassadors lists them.
+away-date-past = That date is in the past. Please give today or a later day, e.g. /away 2026-12-01.
+away-until-back = until they are back
+away-done = ✅ { $name } is away ({ $until }). { $count } homes moved to backup ambassadors; everyone concerned is being told. /back ends the absence.
+away-unplaced = ⚠️ No backup could take these { $count } homes; they stay with their ambassador — please /reassign them:
+    { $list }
+back-done = ✅ Welcome back, { $name }. { $count } of the homes are with backups for now; a supervisor will return them.
+back-ask-return = { $name } is back at work. { $count } of their homes are still with backup ambassadors. Return them?
+button-return = ↩️ Return { $count } homes
+return-done = ✅ { $count } homes are back with { $name }. Everyone concerned is being told.
+
+## Ambassadors: notifications
+
+reason-assigned = assignment
+reason-reassigned = reassignment
+reason-away = cover while someone is away
+reason-returned = return after an absence
+staff-gained = 📋 <b>{ $count } homes are now yours</b> ({ $reason }):
+    { $list }
+    /customers shows all your buyers.
+staff-lost = 📋 <b>{ $count } homes were handed on</b> ({ $reason }):
+    { $list }
+supervisor-moves = 📋 { $count } homes moved ({ $reason }):
+    { $list }
+ambassador-phone-line = Phone: { $phone }
+buyer-intro = Dear { $buyer }, welcome! { $ambassador } is your delivery ambassador for home { $home } and will accompany you from the inspection to the keys.
+    { $phone }
+    Whenever you have a question, write to me here and { $ambassador } will get back to you. /ambassador shows who looks after you.
+buyer-covered = Dear { $buyer }, while your ambassador is away, { $ambassador } looks after home { $home } for you.
+    { $phone }
+    Write to me here as before; nothing you started is lost.
+buyer-returned = Dear { $buyer }, your delivery ambassador { $ambassador } is back and looks after home { $home } again.
+    { $phone }
+buyer-new-ambassador = Dear { $buyer }, your delivery ambassador for home { $home } is now { $ambassador }.
+    { $phone }
+    Write to me here whenever you need anything.
+
+## Ambassadors: lists and cards
+
+customers-title = <b>My buyers — { $filter }: { $count } of { $total }</b> (page { $page }/{ $pages })
+customers-none = No buyers here.
+button-previous = ◀️ Previous
+button-next = Next ▶️
+customer-usage = Please write the home or the buyer's name, e.g. /customer 3-1502.
+household-not-yours = No buyer of yours matches "{ $query }".
+household-not-yours-short = This buyer is not assigned to you.
+household-choose = Several of your buyers match. Which one?
+card-title = 🏠 <b>{ $unit }</b>
+card-buyer = 👤 { $name } · { $phone }
+card-details = Mailing address: { $address }
+    Tier: { $tier } · Flags: { $flags }
+    Stage: { $stage }
+    Ambassador: { $ambassador }
+card-no-flags = none
+card-no-ambassador = not assigned yet
+card-no-notes = No notes yet.
+card-notes = <b>Notes</b>
+card-note = • { $at } { $author }: { $text }
+button-add-note = 📝 Add a note
+note-enter = Please type the note (text). /cancel stops.
+note-text-expected = Please send the note as text, or /cancel.
+note-invalid = A note needs some text and at most { $max } characters.
+note-saved = ✅ Note saved.
+ambassadors-none = No ambassadors have been loaded yet.
+ambassadors-title = <b>Ambassadors ({ $count })</b>
+ambassadors-line = { $name }{ $senior } ({ $role }): { $count }/{ $capacity } homes, A+/flagged { $sensitive }, buildings { $buildings }, covered by backups { $covered } — { $status }
+ambassador-at-work = at work
+ambassador-away = away
+ambassador-away-until = away until { $until }
+sharephone-usage = Please write /sharephone on or /sharephone off.
+sharephone-on = ✅ Your buyers now see your phone number with your name.
+sharephone-off = ✅ Your phone number is no longer shown to buyers.
+my-ambassador-line = 🏠 { $home }: your delivery ambassador is { $name }. { $phone }
+my-ambassador-none = 🏠 { $home }: an ambassador will be assigned to you soon.

@@ -155,3 +155,124 @@ queue-none = —
 queue-report = <b>发送队列</b>
     ✉️ 消息：待发送 { $outbox_pending }，失败 { $outbox_failed }，已发送 { $outbox_sent }；最早待发：{ $outbox_oldest }
     ⏰ 定时任务：等待 { $jobs_pending }（已到期 { $jobs_due }），执行中 { $jobs_running }，失败 { $jobs_failed }；最早到期：{ $jobs_oldest }
+
+## Ambassadors: commands
+
+cmd-ambassador = 我的交付大使是谁
+cmd-customers = 我的业主（按阶段）
+cmd-customer = 查看业主卡片：/customer 3-1502 或姓名
+cmd-away = 我要请假：由应急大使接手（/away [年-月-日]）
+cmd-back = 我已回岗（由主管确认交还业主）
+cmd-sharephone = 是否向业主公开我的电话：/sharephone on|off
+cmd-assign = 自动分配未分配的业主（先预览）
+cmd-reassign = 把某户转给另一位大使：/reassign 3-1502 姓名
+cmd-ambassadors = 各位大使的负荷与状态
+
+## Ambassadors: stages and flags
+
+stage-all = 全部
+stage-not-invited = 未邀约
+stage-invited = 已邀约
+stage-confirmed = 已确认
+stage-visited = 已到访
+stage-handed-over = 已交付
+flag-group-complaint = 群诉风险
+flag-ringleader = 可能挑头
+flag-media = 媒体关系
+flag-government = 政府关系
+
+## Ambassadors: auto-assignment
+
+assign-preview-title = <b>分配方案：待分配 { $count } 户</b>
+assign-senior-mark = ⭐
+assign-preview-line = { $name }{ $senior }：+{ $count } 户（A+/重点 { $sensitive }），楼栋 { $buildings } → { $load }/{ $capacity }
+assign-unplaced = ⚠️ <b>无法分配（{ $count } 户）</b>——容量不足（A+ 与重点业主只分给资深大使）：
+    { $list }
+assign-preview-footer = 确认前不会保存任何内容。确认后将通知业主和大使。
+assign-nothing = 所有业主都已有交付大使，无需分配。
+button-assign-confirm = ✅ 确认分配
+button-cancel = ✖️ 取消
+assign-cancelled = 已取消，未做任何更改。
+assign-done = ✅ 已分配 { $count } 户，未能分配 { $unplaced } 户。正在通知业主和大使。
+assign-stale = 自预览以来业主或大使数据已有变化，因此没有保存。以下是按当前数据重新生成的方案：
+
+## Ambassadors: reassignment, away and back
+
+reassign-usage = 请这样输入：/reassign 3-1502 大使姓名
+reassign-done = ✅ { $unit } 现由 { $name } 负责，已通知相关人员。
+household-not-found = 没有找到“{ $query }”。请用“楼栋-房号”（3-1502）或“楼栋-单元-房号”（3-2-1502），或业主全名。
+household-ambiguous = 有多户符合：{ $list }。请写出准确的房号。
+ambassador-not-found = 没有找到名为“{ $name }”的大使。/ambassadors 可查看名单。
+away-date-past = 这个日期已经过去了。请填写今天或以后的日期，例如 /away 2026-12-01。
+away-until-back = 直到回岗
+away-done = ✅ { $name } 已请假（{ $until }）。{ $count } 户已转交应急大使，并已通知相关人员。回岗请发送 /back。
+away-unplaced = ⚠️ 以下 { $count } 户没有应急大使可以接手，仍由原大使负责，请用 /reassign 处理：
+    { $list }
+back-done = ✅ 欢迎回来，{ $name }！目前仍有 { $count } 户由应急大使代管，主管确认后交还给您。
+back-ask-return = { $name } 已回岗，还有 { $count } 户由应急大使代管。是否交还？
+button-return = ↩️ 交还 { $count } 户
+return-done = ✅ { $count } 户已交还给 { $name }，并已通知相关人员。
+
+## Ambassadors: notifications
+
+reason-assigned = 分配
+reason-reassigned = 调整
+reason-away = 请假代管
+reason-returned = 回岗交还
+staff-gained = 📋 <b>新增 { $count } 户由您负责</b>（{ $reason }）：
+    { $list }
+    发送 /customers 查看您的全部业主。
+staff-lost = 📋 <b>{ $count } 户已转交他人</b>（{ $reason }）：
+    { $list }
+supervisor-moves = 📋 { $count } 户已调整（{ $reason }）：
+    { $list }
+ambassador-phone-line = 联系电话：{ $phone }
+buyer-intro = 尊敬的{ $buyer }，您好！{ $ambassador } 是您 { $home } 的专属交付大使，将陪您完成从验房到收房的每一步。
+    { $phone }
+    有任何问题，随时在这里给我们留言，{ $ambassador } 会尽快回复您。发送 /ambassador 可随时查看您的交付大使。
+buyer-covered = 尊敬的{ $buyer }，您好！您的交付大使请假期间，由 { $ambassador } 为您 { $home } 提供服务。
+    { $phone }
+    您可以照常在这里留言，之前的事项都会继续跟进。
+buyer-returned = 尊敬的{ $buyer }，您好！您的交付大使 { $ambassador } 已回岗，继续为您 { $home } 服务。
+    { $phone }
+buyer-new-ambassador = 尊敬的{ $buyer }，您好！您 { $home } 的交付大使现由 { $ambassador } 担任。
+    { $phone }
+    有任何需要，随时在这里留言。
+
+## Ambassadors: lists and cards
+
+customers-title = <b>我的业主——{ $filter }：{ $count }/{ $total } 户</b>（第 { $page }/{ $pages } 页）
+customers-none = 这里没有业主。
+button-previous = ◀️ 上一页
+button-next = 下一页 ▶️
+customer-usage = 请写出房号或业主姓名，例如 /customer 3-1502。
+household-not-yours = 您负责的业主中没有与“{ $query }”相符的。
+household-not-yours-short = 这位业主不由您负责。
+household-choose = 有多位您的业主符合，请选择：
+card-title = 🏠 <b>{ $unit }</b>
+card-buyer = 👤 { $name } · { $phone }
+card-details = 邮寄地址：{ $address }
+    分级：{ $tier } · 标记：{ $flags }
+    阶段：{ $stage }
+    交付大使：{ $ambassador }
+card-no-flags = 无
+card-no-ambassador = 尚未分配
+card-no-notes = 暂无备注。
+card-notes = <b>备注</b>
+card-note = • { $at } { $author }：{ $text }
+button-add-note = 📝 添加备注
+note-enter = 请输入备注内容（文字）。发送 /cancel 可取消。
+note-text-expected = 请以文字形式发送备注，或发送 /cancel 取消。
+note-invalid = 备注需要有内容，且不超过 { $max } 个字。
+note-saved = ✅ 备注已保存。
+ambassadors-none = 还没有导入交付大使。
+ambassadors-title = <b>交付大使（{ $count } 位）</b>
+ambassadors-line = { $name }{ $senior }（{ $role }）：{ $count }/{ $capacity } 户，A+/重点 { $sensitive }，楼栋 { $buildings }，应急代管 { $covered } 户 —— { $status }
+ambassador-at-work = 在岗
+ambassador-away = 请假中
+ambassador-away-until = 请假至 { $until }
+sharephone-usage = 请发送 /sharephone on 或 /sharephone off。
+sharephone-on = ✅ 业主现在可以看到您的电话号码。
+sharephone-off = ✅ 已不再向业主显示您的电话号码。
+my-ambassador-line = 🏠 { $home }：您的交付大使是 { $name }。{ $phone }
+my-ambassador-none = 🏠 { $home }：我们会尽快为您安排交付大使。

@@ -98,6 +98,7 @@ const HOUSEKEEPING: &str = "housekeeping";
 fn job_handlers(services: &Services) -> JobHandlers {
     let housekeeping = services.clone();
     let notices = services.clone();
+    let away = services.clone();
     JobHandlers::new()
         .with(
             HOUSEKEEPING,
@@ -117,6 +118,21 @@ fn job_handlers(services: &Services) -> JobHandlers {
                     services
                         .deliver_scheduled_notification(&job.payload)
                         .await?;
+                    Ok(JobOutcome::Done)
+                }
+            }),
+        )
+        .with(
+            crate::services::assignment::AWAY_ENDS,
+            handler_fn(move |job| {
+                let services = away.clone();
+                async move {
+                    let staff_id = job
+                        .payload
+                        .get("staff_id")
+                        .and_then(serde_json::Value::as_i64)
+                        .ok_or_else(|| crate::scheduler::JobError::fail("no staff_id"))?;
+                    services.away_ended(staff_id).await?;
                     Ok(JobOutcome::Done)
                 }
             }),

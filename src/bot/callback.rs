@@ -2,7 +2,7 @@
 //! strictly. Anything that does not parse (an old keyboard from before an upgrade, a forged
 //! payload) is a stale button, answered politely and acted on never.
 
-use crate::domain::people::Lang;
+use crate::domain::people::{Lang, Stage};
 
 /// Bumped whenever the meaning of an existing payload changes.
 const VERSION: &str = "1";
@@ -15,6 +15,30 @@ pub enum Callback {
     AddressOk,
     /// The buyer wants to type a corrected address.
     AddressFix,
+    /// Confirm the assignment preview computed from data with this fingerprint.
+    AssignConfirm(u64),
+    AssignCancel,
+    /// A page of the ambassador's households, optionally only one stage.
+    Customers {
+        stage: Option<Stage>,
+        page: u32,
+    },
+    /// Open a household's card.
+    Card(i64),
+    /// Add a note to a household.
+    Note(i64),
+    /// Give a returned ambassador their households back.
+    Return(i64),
+}
+
+/// A decimal number in canonical form (no sign, no leading zeros), so every payload has exactly
+/// one spelling.
+fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
+    let canonical = !s.is_empty()
+        && s.len() <= 20
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s == "0" || !s.starts_with('0'));
+    if canonical { s.parse().ok() } else { None }
 }
 
 impl Callback {
@@ -23,6 +47,15 @@ impl Callback {
             Callback::Language(lang) => format!("lang:{}", lang.code()),
             Callback::AddressOk => "addr:ok".to_string(),
             Callback::AddressFix => "addr:fix".to_string(),
+            Callback::AssignConfirm(fingerprint) => format!("asg:ok:{fingerprint:016x}"),
+            Callback::AssignCancel => "asg:no".to_string(),
+            Callback::Customers { stage, page } => {
+                let stage = stage.map_or('a', Stage::code);
+                format!("cus:{stage}:{page}")
+            }
+            Callback::Card(unit) => format!("card:{unit}"),
+            Callback::Note(unit) => format!("note:{unit}"),
+            Callback::Return(staff) => format!("ret:{staff}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -40,6 +73,36 @@ impl Callback {
             ("lang", "en") => Callback::Language(Lang::En),
             ("addr", "ok") => Callback::AddressOk,
             ("addr", "fix") => Callback::AddressFix,
+            ("asg", "no") => Callback::AssignCancel,
+            ("asg", "ok") => {
+                let hex = parts.next()?;
+                let lower_hex = hex.len() == 16
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !lower_hex {
+                    return None;
+                }
+                Callback::AssignConfirm(u64::from_str_radix(hex, 16).ok()?)
+            }
+            ("cus", stage) => {
+                let mut chars = stage.chars();
+                let code = chars.next()?;
+                if chars.next().is_some() {
+                    return None;
+                }
+                let stage = match code {
+                    'a' => None,
+                    other => Some(Stage::from_code(other)?),
+                };
+                Callback::Customers {
+                    stage,
+                    page: number(parts.next()?)?,
+                }
+            }
+            ("card", id) => Callback::Card(number(id)?),
+            ("note", id) => Callback::Note(number(id)?),
+            ("ret", id) => Callback::Return(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -57,6 +120,20 @@ mod tests {
             Callback::Language(Lang::En),
             Callback::AddressOk,
             Callback::AddressFix,
+            Callback::AssignConfirm(u64::MAX),
+            Callback::AssignConfirm(0),
+            Callback::AssignCancel,
+            Callback::Customers {
+                stage: None,
+                page: 0,
+            },
+            Callback::Customers {
+                stage: Some(Stage::HandedOver),
+                page: u32::MAX,
+            },
+            Callback::Card(i64::MAX),
+            Callback::Note(1),
+            Callback::Return(42),
         ]
     }
 
@@ -74,6 +151,10 @@ mod tests {
         assert_eq!(Callback::decode("0:addr:ok"), None);
         assert_eq!(Callback::decode("1:addr:ok:extra"), None);
         assert_eq!(Callback::decode("1:lang:fr"), None);
+        assert_eq!(Callback::decode("1:card:012"), None);
+        assert_eq!(Callback::decode("1:card:-1"), None);
+        assert_eq!(Callback::decode("1:cus:x:0"), None);
+        assert_eq!(Callback::decode("1:asg:ok:ABCDEF0123456789"), None);
         assert_eq!(Callback::decode(""), None);
     }
 

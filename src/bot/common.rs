@@ -4,7 +4,7 @@ use super::callback::Callback;
 use super::commands;
 use super::dialogue::State;
 use super::menu;
-use super::{Ctx, TgBot, Turn, buyer, supervisor};
+use super::{Ctx, TgBot, Turn, ambassador, buyer, supervisor};
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::staff::looks_like_code;
@@ -64,12 +64,17 @@ pub async fn route_message(
         }
         return match state {
             State::AwaitingAddress => buyer::on_address_text(turn, text).await,
+            State::AwaitingNote { unit_id } => ambassador::on_note_text(turn, unit_id, text).await,
             State::Idle => on_free_text(turn).await,
         };
     }
     match state {
         State::AwaitingAddress => {
             turn.say(tr!(turn.i18n(), turn.lang(), "address-text-expected"))
+                .await
+        }
+        State::AwaitingNote { .. } => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
         State::Idle => {
@@ -119,6 +124,15 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "import" => supervisor::on_import_help(turn).await,
         "invite" => supervisor::on_invite(turn, args).await,
         "queue" => supervisor::on_queue(turn).await,
+        "assign" => ambassador::on_assign(turn).await,
+        "reassign" => ambassador::on_reassign(turn, args).await,
+        "ambassadors" => ambassador::on_ambassadors(turn).await,
+        "away" => ambassador::on_away(turn, args).await,
+        "back" => ambassador::on_back(turn, args).await,
+        "customers" => ambassador::on_customers(turn, args).await,
+        "customer" => ambassador::on_customer(turn, args).await,
+        "sharephone" => ambassador::on_share_phone(turn, args).await,
+        "ambassador" => ambassador::on_my_ambassador(turn).await,
         _ => on_help(turn).await,
     }
 }
@@ -389,5 +403,14 @@ pub async fn route_callback(
         Callback::AddressOk | Callback::AddressFix => {
             buyer::on_address_button(turn, state, query, callback).await
         }
+        Callback::AssignConfirm(_) | Callback::AssignCancel => {
+            ambassador::on_assign_button(turn, query, callback).await
+        }
+        Callback::Customers { stage, page } => {
+            ambassador::on_customers_button(turn, query, stage, page).await
+        }
+        Callback::Card(unit) => ambassador::on_card_button(turn, query, unit).await,
+        Callback::Note(unit) => ambassador::on_note_button(turn, query, unit).await,
+        Callback::Return(staff) => ambassador::on_return_button(turn, query, staff).await,
     }
 }

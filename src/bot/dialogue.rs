@@ -17,6 +17,8 @@ pub enum State {
     Idle,
     /// The buyer pressed "correct my address" and we wait for the new one.
     AwaitingAddress,
+    /// An ambassador pressed "add a note" on a household's card.
+    AwaitingNote { unit_id: i64 },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -10,19 +10,67 @@ use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
 /// Every command the bot knows, for any role.
 pub const ALL_COMMANDS: &[&str] = &[
-    "start", "help", "language", "cancel", "me", "myhome", "address", "people", "staff", "import",
-    "invite", "queue",
+    "start",
+    "help",
+    "language",
+    "cancel",
+    "me",
+    "myhome",
+    "address",
+    "ambassador",
+    "customers",
+    "customer",
+    "away",
+    "back",
+    "sharephone",
+    "people",
+    "staff",
+    "import",
+    "invite",
+    "assign",
+    "reassign",
+    "ambassadors",
+    "queue",
 ];
 
 /// The commands this person may use, in menu order.
 pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
     match actor {
         Actor::Unknown => vec!["start", "help", "language"],
-        Actor::Buyer(_) => vec!["myhome", "address", "language", "cancel", "help"],
+        Actor::Buyer(_) => vec![
+            "myhome",
+            "ambassador",
+            "address",
+            "language",
+            "cancel",
+            "help",
+        ],
         Actor::Staff(staff) => {
             let mut commands = vec!["me"];
+            let ambassador =
+                staff.roles.has(Role::Ambassador) || staff.roles.has(Role::BackupAmbassador);
+            if ambassador {
+                commands.extend(["customers", "customer", "sharephone"]);
+            }
             if staff.roles.can_supervise() {
-                commands.extend(["people", "staff", "import", "invite", "queue"]);
+                commands.extend([
+                    "people",
+                    "staff",
+                    "import",
+                    "invite",
+                    "assign",
+                    "reassign",
+                    "ambassadors",
+                ]);
+                if !ambassador {
+                    commands.push("customer");
+                }
+            }
+            if ambassador || staff.roles.can_supervise() {
+                commands.extend(["away", "back"]);
+            }
+            if staff.roles.can_supervise() {
+                commands.push("queue");
             }
             commands.extend(["language", "cancel", "help"]);
             commands
@@ -50,6 +98,15 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "import" => tr!(i18n, lang, "cmd-import"),
         "invite" => tr!(i18n, lang, "cmd-invite"),
         "queue" => tr!(i18n, lang, "cmd-queue"),
+        "ambassador" => tr!(i18n, lang, "cmd-ambassador"),
+        "customers" => tr!(i18n, lang, "cmd-customers"),
+        "customer" => tr!(i18n, lang, "cmd-customer"),
+        "away" => tr!(i18n, lang, "cmd-away"),
+        "back" => tr!(i18n, lang, "cmd-back"),
+        "sharephone" => tr!(i18n, lang, "cmd-sharephone"),
+        "assign" => tr!(i18n, lang, "cmd-assign"),
+        "reassign" => tr!(i18n, lang, "cmd-reassign"),
+        "ambassadors" => tr!(i18n, lang, "cmd-ambassadors"),
         other => other.to_string(),
     }
 }
@@ -133,6 +190,9 @@ mod tests {
             capacity: None,
             language: None,
             telegram_id: None,
+            away_since: None,
+            away_until: None,
+            share_phone: false,
         });
         for actor in [Actor::Unknown, Actor::Buyer(vec![]), admin] {
             for command in commands_for(&actor) {

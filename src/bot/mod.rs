@@ -2,6 +2,7 @@
 //! codec and dialogue storage. Handlers parse what arrived, call a service and render the
 //! answer through i18n — nothing else.
 
+mod ambassador;
 mod buyer;
 pub mod callback;
 pub mod commands;

@@ -342,6 +342,66 @@ pub struct StaffMember {
     pub capacity: Option<u32>,
     pub language: Option<Lang>,
     pub telegram_id: Option<i64>,
+    /// Away (backups cover their buyers) since then, until `away_until` when known.
+    pub away_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub away_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The ambassador lets their buyers see their phone number.
+    pub share_phone: bool,
+}
+
+impl StaffMember {
+    pub fn is_away(&self) -> bool {
+        self.away_since.is_some()
+    }
+
+    pub fn is_senior(&self) -> bool {
+        self.seniority == Seniority::Senior
+    }
+}
+
+/// Where a household is in the campaign, from first invitation to the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    NotInvited,
+    Invited,
+    Confirmed,
+    Visited,
+    HandedOver,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::NotInvited,
+        Stage::Invited,
+        Stage::Confirmed,
+        Stage::Visited,
+        Stage::HandedOver,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::NotInvited => "not_invited",
+            Stage::Invited => "invited",
+            Stage::Confirmed => "confirmed",
+            Stage::Visited => "visited",
+            Stage::HandedOver => "handed_over",
+        }
+    }
+
+    /// A short code for button payloads.
+    pub fn code(self) -> char {
+        match self {
+            Stage::NotInvited => 'n',
+            Stage::Invited => 'i',
+            Stage::Confirmed => 'c',
+            Stage::Visited => 'v',
+            Stage::HandedOver => 'h',
+        }
+    }
+
+    pub fn from_code(code: char) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.code() == code)
+    }
 }
 
 /// A buyer of one unit, as stored. One person who bought two homes has two rows with the same phone.

@@ -78,3 +78,74 @@ mod tests {
         }
     }
 }
+
+/// Splits "Li Lei 2026-12-01" into the words before a trailing calendar day and the day.
+/// The day is `YYYY-MM-DD`, `YYYY/MM/DD`, `MM-DD` or `MM/DD` (the next such date from `today`).
+pub fn split_trailing_day(
+    text: &str,
+    today: chrono::NaiveDate,
+) -> (String, Option<chrono::NaiveDate>) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let Some((last, rest)) = words.split_last() else {
+        return (String::new(), None);
+    };
+    match parse_day(last, today) {
+        Some(day) => (rest.join(" "), Some(day)),
+        None => (words.join(" "), None),
+    }
+}
+
+fn parse_day(word: &str, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    use chrono::{Datelike, NaiveDate};
+    let parts: Vec<&str> = word.split(['-', '/']).collect();
+    let number = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => {
+            NaiveDate::from_ymd_opt(i32::try_from(number(y)?).ok()?, number(m)?, number(d)?)
+        }
+        [m, d] => {
+            let (m, d) = (number(m)?, number(d)?);
+            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d)?;
+            if this_year >= today {
+                Some(this_year)
+            } else {
+                NaiveDate::from_ymd_opt(today.year() + 1, m, d)
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_trailing_day_is_split_off_in_the_usual_spellings() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(
+            split_trailing_day("Li Lei 2026-12-01", today),
+            ("Li Lei".into(), day(2026, 12, 1))
+        );
+        assert_eq!(
+            split_trailing_day("12/03", today),
+            (String::new(), day(2026, 12, 3))
+        );
+        assert_eq!(
+            split_trailing_day("01-05", today),
+            (String::new(), day(2027, 1, 5))
+        );
+        assert_eq!(split_trailing_day("王芳", today), ("王芳".into(), None));
+        assert_eq!(
+            split_trailing_day("2026-02-30", today),
+            ("2026-02-30".into(), None)
+        );
+        assert_eq!(split_trailing_day("", today), (String::new(), None));
+    }
+}

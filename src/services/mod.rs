@@ -2,6 +2,7 @@
 //! actor is and what they may touch, applies the domain rule, and writes in one transaction.
 //! The bot, the scheduler and the CLI all call these; none of them writes SQL.
 
+pub mod assignment;
 pub mod import;
 pub mod maintenance;
 pub mod notices;
@@ -41,6 +42,8 @@ pub struct Services {
     pub outbox_waker: crate::notify::Waker,
     /// Wakes the scheduler after a transaction scheduled jobs.
     pub scheduler_waker: crate::wake::Waker,
+    /// Renders notifications in each recipient's language.
+    pub i18n: Arc<crate::i18n::I18n>,
 }
 
 impl Services {
@@ -51,6 +54,8 @@ impl Services {
             config,
             outbox_waker: crate::notify::Waker::default(),
             scheduler_waker: crate::wake::Waker::default(),
+            // The locales are compiled in and checked by unit tests; they cannot fail here.
+            i18n: Arc::new(crate::i18n::I18n::load().expect("the embedded locales parse")),
         }
     }
 }

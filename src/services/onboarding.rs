@@ -64,7 +64,11 @@ impl Services {
             return Ok(ContactOutcome::NoMatch);
         }
         let homes = tx.buyers_by_telegram(from_id).await?;
+        // The introduction follows the greeting (the immediate reply), not the other way round.
+        let intro_at = now + chrono::Duration::seconds(2);
         for home in &homes {
+            self.introduce_after_linking(&mut tx, home.unit.unit_id, intro_at)
+                .await?;
             tx.audit(
                 now,
                 &format!("telegram:{from_id}"),

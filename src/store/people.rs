@@ -37,7 +37,7 @@ impl ImportCounts {
 }
 
 #[derive(sqlx::FromRow)]
-struct StaffRecord {
+pub(super) struct StaffRecord {
     id: i64,
     name: String,
     phone: Option<String>,
@@ -47,10 +47,13 @@ struct StaffRecord {
     buildings: String,
     language: Option<String>,
     telegram_id: Option<i64>,
+    away_since: Option<DateTime<Utc>>,
+    away_until: Option<DateTime<Utc>>,
+    share_phone: i64,
 }
 
 impl StaffRecord {
-    fn into_member(self) -> StaffMember {
+    pub(super) fn into_member(self) -> StaffMember {
         StaffMember {
             id: self.id,
             name: self.name,
@@ -60,18 +63,21 @@ impl StaffRecord {
             capacity: self.capacity.and_then(|c| u32::try_from(c).ok()),
             language: self.language.and_then(|l| l.parse().ok()),
             telegram_id: self.telegram_id,
+            away_since: self.away_since,
+            away_until: self.away_until,
+            share_phone: self.share_phone != 0,
         }
     }
 }
 
-const STAFF_COLUMNS: &str =
-    "id, name, phone, roles, seniority, capacity, buildings, language, telegram_id";
+pub(super) const STAFF_COLUMNS: &str = "id, name, phone, roles, seniority, capacity, buildings, language, telegram_id, \
+     away_since, away_until, share_phone";
 
 /// The imported fields of a stored buyer: id, name, tier, risk flags, address, language.
 type BuyerImportFields = (i64, String, String, String, Option<String>, Option<String>);
 
 #[derive(sqlx::FromRow)]
-struct BuyerRecord {
+pub(super) struct BuyerRecord {
     id: i64,
     name: String,
     phone: String,
@@ -88,7 +94,7 @@ struct BuyerRecord {
 }
 
 impl BuyerRecord {
-    fn into_buyer(self) -> StoreResult<Buyer> {
+    pub(super) fn into_buyer(self) -> StoreResult<Buyer> {
         Ok(Buyer {
             id: self.id,
             name: self.name,
@@ -111,7 +117,7 @@ impl BuyerRecord {
     }
 }
 
-const BUYER_SELECT: &str = "SELECT b.id, b.name, b.phone, b.tier, b.mailing_address, b.address_confirmed_at, \
+pub(super) const BUYER_SELECT: &str = "SELECT b.id, b.name, b.phone, b.tier, b.mailing_address, b.address_confirmed_at, \
      b.language, b.telegram_id, u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room \
      FROM buyers b JOIN units u ON u.id = b.unit_id JOIN buildings bl ON bl.id = u.building_id \
      JOIN projects p ON p.id = bl.project_id";

@@ -358,6 +358,29 @@ impl FakeTelegram {
         message_id: i64,
         callback_data: &str,
     ) -> String {
+        self.callback_query(chat_id, user, message_id, callback_data, true)
+    }
+
+    /// A modified client sending `callback_data` that no button on the bot's message carries
+    /// (the message itself must exist): what a bot must refuse without acting.
+    pub fn press_crafted_button(
+        &self,
+        user: &User,
+        message: impl MessageRef,
+        callback_data: &str,
+    ) -> String {
+        let chat_id = message.chat_id().unwrap_or(user.id);
+        self.callback_query(chat_id, user, message.message_id(), callback_data, false)
+    }
+
+    fn callback_query(
+        &self,
+        chat_id: i64,
+        user: &User,
+        message_id: i64,
+        callback_data: &str,
+        only_existing_buttons: bool,
+    ) -> String {
         let mut st = self.shared.lock();
         let refusal = match st.message(chat_id, message_id) {
             None => Some(format!(
@@ -367,10 +390,11 @@ impl FakeTelegram {
             Some(m) => match &m.sent {
                 None => Some(format!("message #{message_id} was not sent by the bot")),
                 Some(sent)
-                    if !sent
-                        .inline_buttons()
-                        .iter()
-                        .any(|b| b.callback_data.as_deref() == Some(callback_data)) =>
+                    if only_existing_buttons
+                        && !sent
+                            .inline_buttons()
+                            .iter()
+                            .any(|b| b.callback_data.as_deref() == Some(callback_data)) =>
                 {
                     Some(format!(
                         "message #{message_id} has no inline button with callback_data {callback_data:?}; it shows {:?}",

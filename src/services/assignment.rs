@@ -1,0 +1,1030 @@
+//! The delivery-ambassador system (交付大使): auto-assignment with a preview, reassignment,
+//! cover while an ambassador is away (梯次补位), and the ambassadors' own views.
+//!
+//! Households (units) are what gets assigned: co-owners of one home share one ambassador, and
+//! capacity counts households.
+
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::assignment::{self, Plan, PlanAmbassador, PlanBuyer, SeniorityRule};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::i18n::{Arg, escape_html};
+use crate::store::Tx;
+use crate::store::assignment::{Household, Note, StaffLoad};
+use crate::store::jobs::NewJob;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use tracing::instrument;
+
+/// One ambassador's part of a plan, for the preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanLine {
+    pub staff_id: i64,
+    pub name: String,
+    pub senior: bool,
+    pub households: usize,
+    pub sensitive: usize,
+    pub buildings: Vec<String>,
+    pub load_after: u32,
+    pub capacity: u32,
+}
+
+/// What `/assign` would do, and a fingerprint of the data it was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentPreview {
+    pub lines: Vec<PlanLine>,
+    /// Households that cannot be placed: unit label and buyer names.
+    pub unplaced: Vec<String>,
+    pub placed: usize,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Applied(AssignmentPreview),
+    /// The data changed since the preview; here is the plan as it stands now.
+    Stale(AssignmentPreview),
+}
+
+/// Who was moved where by an away, a return or a reassignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub staff: StaffMember,
+    /// (household, the staff member it went to)
+    pub moves: Vec<(Household, String)>,
+    /// Households no backup could take (they stay where they were).
+    pub unplaced: Vec<Household>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReassignOutcome {
+    Done {
+        household: Box<Household>,
+        to: Box<StaffMember>,
+    },
+    NoSuchHousehold,
+    NoSuchAmbassador,
+    Ambiguous(Vec<Household>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardOutcome {
+    Card(Box<HouseholdCard>),
+    NotFound,
+    Choose(Vec<Household>),
+}
+
+/// Everything the ambassador's card of a household shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdCard {
+    pub household: Household,
+    pub buyers: Vec<crate::domain::people::Buyer>,
+    pub ambassador: Option<String>,
+    pub notes: Vec<Note>,
+}
+
+/// The scheduled end of an absence.
+pub const AWAY_ENDS: &str = "away_ends";
+
+const NOTES_ON_CARD: i64 = 5;
+
+fn capacity_of(staff: &StaffMember) -> u32 {
+    staff.capacity.unwrap_or(assignment::DEFAULT_CAPACITY)
+}
+
+fn is_ambassador(staff: &StaffMember) -> bool {
+    staff.roles.has(Role::Ambassador)
+}
+
+fn is_backup(staff: &StaffMember) -> bool {
+    staff.roles.has(Role::BackupAmbassador)
+}
+
+fn plan_input(households: &[Household]) -> Vec<PlanBuyer> {
+    households
+        .iter()
+        .map(|h| PlanBuyer {
+            id: h.unit.unit_id,
+            name: h.names.join("、"),
+            building: h.unit.building.clone(),
+            unit_sort: format!("{:>8}|{:>8}", h.unit.entrance, h.unit.room),
+            tier: h.tier,
+            flagged: !h.flags.is_empty(),
+        })
+        .collect()
+}
+
+fn plan_staff(loads: &[StaffLoad], pick: impl Fn(&StaffMember) -> bool) -> Vec<PlanAmbassador> {
+    loads
+        .iter()
+        .filter(|l| pick(&l.staff) && !l.staff.is_away())
+        .map(|l| PlanAmbassador {
+            id: l.staff.id,
+            name: l.staff.name.clone(),
+            senior: l.staff.is_senior(),
+            capacity: capacity_of(&l.staff),
+            load: u32::try_from(l.load).unwrap_or(u32::MAX),
+        })
+        .collect()
+}
+
+fn fingerprint(households: &[Household], ambassadors: &[PlanAmbassador]) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    for h in households {
+        (h.unit.unit_id, &h.unit.building, h.tier, &h.flags, &h.names).hash(&mut hasher);
+    }
+    for a in ambassadors {
+        (a.id, a.senior, a.capacity, a.load).hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+fn preview_of(
+    households: &[Household],
+    ambassadors: &[PlanAmbassador],
+    plan: &Plan,
+) -> AssignmentPreview {
+    let by_unit: BTreeMap<i64, &Household> =
+        households.iter().map(|h| (h.unit.unit_id, h)).collect();
+    let lines = ambassadors
+        .iter()
+        .map(|a| {
+            let mine: Vec<&Household> = plan
+                .buyers_of(a.id)
+                .into_iter()
+                .filter_map(|unit| by_unit.get(&unit).copied())
+                .collect();
+            let mut buildings: Vec<String> = mine.iter().map(|h| h.unit.building.clone()).collect();
+            buildings.dedup();
+            buildings.sort();
+            buildings.dedup();
+            PlanLine {
+                staff_id: a.id,
+                name: a.name.clone(),
+                senior: a.senior,
+                households: mine.len(),
+                sensitive: mine.iter().filter(|h| h.sensitive()).count(),
+                buildings,
+                load_after: a.load + mine.len() as u32,
+                capacity: a.capacity,
+            }
+        })
+        .collect();
+    let unplaced = plan
+        .unplaced
+        .iter()
+        .filter_map(|unit| by_unit.get(unit))
+        .map(|h| format!("{} {}", h.unit.short(), h.names.join("、")))
+        .collect();
+    AssignmentPreview {
+        lines,
+        unplaced,
+        placed: plan.placements.len(),
+        fingerprint: fingerprint(households, ambassadors),
+    }
+}
+
+impl Services {
+    fn require_supervisor(actor: &Actor) -> ServiceResult<&StaffMember> {
+        match actor {
+            Actor::Staff(staff) if staff.roles.can_supervise() => Ok(staff),
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    fn require_staff(actor: &Actor) -> ServiceResult<&StaffMember> {
+        match actor {
+            Actor::Staff(staff) => Ok(staff),
+            _ => Err(ServiceError::Forbidden),
+        }
+    }
+
+    async fn current_plan(
+        &self,
+        tx: &mut Tx,
+    ) -> ServiceResult<(Vec<Household>, Vec<PlanAmbassador>, Plan)> {
+        let households = tx.unassigned_households(&self.config.project).await?;
+        let loads = tx.staff_loads().await?;
+        let ambassadors = plan_staff(&loads, is_ambassador);
+        let plan = assignment::plan(
+            &plan_input(&households),
+            &ambassadors,
+            SeniorityRule::Strict,
+        );
+        Ok((households, ambassadors, plan))
+    }
+
+    /// `/assign`: the plan for every household of the project without an ambassador.
+    #[instrument(skip_all)]
+    pub async fn assignment_preview(&self, actor: &Actor) -> ServiceResult<AssignmentPreview> {
+        Self::require_supervisor(actor)?;
+        let mut tx = self.store.read().await?;
+        let (households, ambassadors, plan) = self.current_plan(&mut tx).await?;
+        tx.commit().await?;
+        Ok(preview_of(&households, &ambassadors, &plan))
+    }
+
+    /// Confirm on a preview: writes the plan if the data is still what the preview showed.
+    #[instrument(skip_all)]
+    pub async fn confirm_assignment(
+        &self,
+        actor: &Actor,
+        fingerprint: &str,
+    ) -> ServiceResult<ConfirmOutcome> {
+        let supervisor = Self::require_supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let (households, ambassadors, plan) = self.current_plan(&mut tx).await?;
+        let preview = preview_of(&households, &ambassadors, &plan);
+        if preview.fingerprint != fingerprint || preview.placed == 0 {
+            tx.commit().await?;
+            return Ok(ConfirmOutcome::Stale(preview));
+        }
+        let by_unit: BTreeMap<i64, &Household> =
+            households.iter().map(|h| (h.unit.unit_id, h)).collect();
+        let staff = staff_by_id(&mut tx).await?;
+        let mut changes = Vec::new();
+        for (unit, staff_id) in &plan.placements {
+            tx.assign_household(*unit, *staff_id, None, now).await?;
+            if let (Some(h), Some(to)) = (by_unit.get(unit), staff.get(staff_id)) {
+                changes.push(Change {
+                    household: (*h).clone(),
+                    from: None,
+                    to: to.clone(),
+                });
+            }
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "assign",
+            &format!("project:{}", self.config.project),
+            serde_json::json!({"placed": preview.placed, "unplaced": preview.unplaced.len()}),
+        )
+        .await?;
+        self.announce(
+            &mut tx,
+            &changes,
+            Reason::Assigned,
+            Some(supervisor.id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(ConfirmOutcome::Applied(preview))
+    }
+
+    /// `/reassign <unit> <ambassador>`.
+    #[instrument(skip_all)]
+    pub async fn reassign(
+        &self,
+        actor: &Actor,
+        unit_query: &str,
+        ambassador_name: &str,
+    ) -> ServiceResult<ReassignOutcome> {
+        let supervisor = Self::require_supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let found = tx.find_households(unit_query).await?;
+        let household = match found.len() {
+            0 => return Ok(ReassignOutcome::NoSuchHousehold),
+            1 => found.into_iter().next().ok_or(ServiceError::Forbidden)?,
+            _ => return Ok(ReassignOutcome::Ambiguous(found)),
+        };
+        let loads = tx.staff_loads().await?;
+        let Some(to) = loads
+            .iter()
+            .map(|l| &l.staff)
+            .find(|s| s.name == ambassador_name && (is_ambassador(s) || is_backup(s)))
+            .cloned()
+        else {
+            return Ok(ReassignOutcome::NoSuchAmbassador);
+        };
+        let staff = staff_by_id(&mut tx).await?;
+        let from = household.staff_id.and_then(|id| staff.get(&id)).cloned();
+        tx.assign_household(household.unit.unit_id, to.id, None, now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "reassign",
+            &format!("unit:{}", household.unit.unit_id),
+            serde_json::json!({"from": from.as_ref().map(|s| s.id), "to": to.id}),
+        )
+        .await?;
+        if from.as_ref().map(|s| s.id) != Some(to.id) {
+            let change = Change {
+                household: household.clone(),
+                from,
+                to: to.clone(),
+            };
+            self.announce(
+                &mut tx,
+                &[change],
+                Reason::Reassigned,
+                Some(supervisor.id),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(ReassignOutcome::Done {
+            household: Box::new(household),
+            to: Box::new(to),
+        })
+    }
+
+    /// `/away [until]` by an ambassador, or `/away <name> [until]` by a supervisor: the
+    /// person's households move to backup ambassadors until they are back.
+    #[instrument(skip_all)]
+    pub async fn go_away(
+        &self,
+        actor: &Actor,
+        who: Option<&str>,
+        until: Option<NaiveDate>,
+    ) -> ServiceResult<Option<Moved>> {
+        let me = Self::require_staff(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let loads = tx.staff_loads().await?;
+        let Some(staff) = self.target_staff(actor, me, who, &loads)? else {
+            return Ok(None);
+        };
+        let until = until.map(|day| self.end_of_day(day));
+        tx.set_away(staff.id, Some(now), until, now).await?;
+        if let Some(until) = until {
+            let job = NewJob::new(AWAY_ENDS, serde_json::json!({"staff_id": staff.id}), until)
+                .unique_key(format!("away-ends:{}:{}", staff.id, now.timestamp_millis()));
+            tx.schedule_job(&job, now).await?;
+        }
+        let households = tx.households_of(staff.id).await?;
+        let backups: Vec<PlanAmbassador> = plan_staff(&loads, |s| is_backup(s) && s.id != staff.id);
+        let plan = assignment::plan(&plan_input(&households), &backups, SeniorityRule::Prefer);
+        let all_staff = staff_by_id(&mut tx).await?;
+        let mut changes = Vec::new();
+        let mut moves = Vec::new();
+        for (unit, backup_id) in &plan.placements {
+            let (Some(h), Some(to)) = (
+                households.iter().find(|h| h.unit.unit_id == *unit),
+                all_staff.get(backup_id),
+            ) else {
+                continue;
+            };
+            let home = h.home_staff_id.unwrap_or(staff.id);
+            tx.assign_household(*unit, to.id, Some(home), now).await?;
+            moves.push((h.clone(), to.name.clone()));
+            changes.push(Change {
+                household: h.clone(),
+                from: Some(staff.clone()),
+                to: to.clone(),
+            });
+        }
+        let unplaced: Vec<Household> = households
+            .iter()
+            .filter(|h| plan.unplaced.contains(&h.unit.unit_id))
+            .cloned()
+            .collect();
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "away",
+            &format!("staff:{}", staff.id),
+            serde_json::json!({"moved": moves.len(), "unplaced": unplaced.len()}),
+        )
+        .await?;
+        self.announce(&mut tx, &changes, Reason::Away, Some(me.id), now)
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(Some(Moved {
+            staff,
+            moves,
+            unplaced,
+        }))
+    }
+
+    /// `/back` (or the end date passing): the person is at work again. Their households return
+    /// only when a supervisor confirms, so the supervisors are asked.
+    #[instrument(skip_all)]
+    pub async fn come_back(
+        &self,
+        actor: &Actor,
+        who: Option<&str>,
+    ) -> ServiceResult<Option<(StaffMember, usize)>> {
+        let me = Self::require_staff(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let loads = tx.staff_loads().await?;
+        let Some(staff) = self.target_staff(actor, me, who, &loads)? else {
+            return Ok(None);
+        };
+        let covered = self.mark_back(&mut tx, &staff, Some(me.id), now).await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some((staff, covered)))
+    }
+
+    /// The `away_ends` job: the absence's end date has come.
+    #[instrument(skip_all)]
+    pub async fn away_ended(&self, staff_id: i64) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(staff) = tx.staff_by_id(staff_id).await? else {
+            return Ok(());
+        };
+        // Only the absence this job was scheduled for: a later one has its own end.
+        if staff.away_until.is_some_and(|until| until <= now) {
+            self.mark_back(&mut tx, &staff, None, now).await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(())
+    }
+
+    async fn mark_back(
+        &self,
+        tx: &mut Tx,
+        staff: &StaffMember,
+        by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<usize> {
+        tx.set_away(staff.id, None, None, now).await?;
+        let covered = tx.households_covered_for(staff.id).await?.len();
+        tx.audit(
+            now,
+            &by.map(|id| format!("staff:{id}"))
+                .unwrap_or_else(|| "scheduler".into()),
+            "back",
+            &format!("staff:{}", staff.id),
+            serde_json::json!({"covered": covered}),
+        )
+        .await?;
+        if covered > 0 {
+            for supervisor in supervisors(tx).await? {
+                let Some(chat) = supervisor.telegram_id else {
+                    continue;
+                };
+                let lang = self.lang_of(tx, &supervisor).await?;
+                let html = crate::tr!(
+                    self.i18n,
+                    lang,
+                    "back-ask-return",
+                    name = &staff.name,
+                    count = covered
+                );
+                let button = Button {
+                    label: crate::tr!(self.i18n, lang, "button-return", count = covered),
+                    data: format!("1:ret:{}", staff.id),
+                };
+                let content = Content::Text {
+                    html,
+                    buttons: vec![vec![button]],
+                };
+                let key = format!(
+                    "back:{}:{}:{chat}:{:08x}",
+                    staff.id,
+                    now.timestamp_millis(),
+                    rand::random::<u32>()
+                );
+                enqueue(tx, chat, &key, content, now).await?;
+            }
+        }
+        Ok(covered)
+    }
+
+    /// A supervisor confirms that a returned ambassador takes their households back.
+    #[instrument(skip_all)]
+    pub async fn return_households(
+        &self,
+        actor: &Actor,
+        staff_id: i64,
+    ) -> ServiceResult<Option<Moved>> {
+        let supervisor = Self::require_supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(staff) = tx.staff_by_id(staff_id).await? else {
+            return Ok(None);
+        };
+        if staff.is_away() {
+            return Ok(None);
+        }
+        let households = tx.households_covered_for(staff.id).await?;
+        let all_staff = staff_by_id(&mut tx).await?;
+        let mut changes = Vec::new();
+        let mut moves = Vec::new();
+        for h in &households {
+            tx.assign_household(h.unit.unit_id, staff.id, None, now)
+                .await?;
+            moves.push((h.clone(), staff.name.clone()));
+            changes.push(Change {
+                household: h.clone(),
+                from: h.staff_id.and_then(|id| all_staff.get(&id)).cloned(),
+                to: staff.clone(),
+            });
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "return",
+            &format!("staff:{}", staff.id),
+            serde_json::json!({"returned": moves.len()}),
+        )
+        .await?;
+        self.announce(
+            &mut tx,
+            &changes,
+            Reason::Returned,
+            Some(supervisor.id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(Moved {
+            staff,
+            moves,
+            unplaced: Vec::new(),
+        }))
+    }
+
+    /// `/customers`: the households the ambassador looks after now.
+    #[instrument(skip_all)]
+    pub async fn my_households(&self, actor: &Actor) -> ServiceResult<Vec<Household>> {
+        let me = Self::require_staff(actor)?;
+        let mut tx = self.store.read().await?;
+        let households = tx.households_of(me.id).await?;
+        tx.commit().await?;
+        Ok(households)
+    }
+
+    /// `/customer <unit or name>` and the card buttons: only the ambassador's own households,
+    /// unless the actor supervises.
+    #[instrument(skip_all)]
+    pub async fn household_card(
+        &self,
+        actor: &Actor,
+        query: CardQuery<'_>,
+    ) -> ServiceResult<CardOutcome> {
+        let me = Self::require_staff(actor)?;
+        let mut tx = self.store.read().await?;
+        let found = match query {
+            CardQuery::Text(text) => tx.find_households(text.trim()).await?,
+            CardQuery::Unit(unit) => tx.household(unit).await?.into_iter().collect(),
+        };
+        let mine: Vec<Household> = found
+            .into_iter()
+            .filter(|h| me.roles.can_supervise() || h.staff_id == Some(me.id))
+            .collect();
+        let outcome = match mine.len() {
+            0 => CardOutcome::NotFound,
+            1 => {
+                let household = mine.into_iter().next().ok_or(ServiceError::Forbidden)?;
+                let buyers = tx.buyers_of_unit(household.unit.unit_id).await?;
+                let ambassador = match household.staff_id {
+                    Some(id) => tx.staff_by_id(id).await?.map(|s| s.name),
+                    None => None,
+                };
+                let notes = tx.notes_of(household.unit.unit_id, NOTES_ON_CARD).await?;
+                CardOutcome::Card(Box::new(HouseholdCard {
+                    household,
+                    buyers,
+                    ambassador,
+                    notes,
+                }))
+            }
+            _ => CardOutcome::Choose(mine),
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Adds a note to a household the actor may open; false when they may not.
+    #[instrument(skip_all)]
+    pub async fn add_note(&self, actor: &Actor, unit_id: i64, text: &str) -> ServiceResult<bool> {
+        let me = Self::require_staff(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(false);
+        };
+        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+            return Ok(false);
+        }
+        tx.add_note(unit_id, me.id, text, now).await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "note",
+            &format!("unit:{unit_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// `/ambassadors`: every ambassador and backup with their load.
+    #[instrument(skip_all)]
+    pub async fn ambassador_overview(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(StaffLoad, Vec<Household>)>> {
+        Self::require_supervisor(actor)?;
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for load in tx.staff_loads().await? {
+            if is_ambassador(&load.staff) || is_backup(&load.staff) {
+                let households = tx.households_of(load.staff.id).await?;
+                out.push((load, households));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// `/sharephone on|off`: whether buyers see the ambassador's phone number.
+    #[instrument(skip_all)]
+    pub async fn set_share_phone(&self, actor: &Actor, share: bool) -> ServiceResult<()> {
+        let me = Self::require_staff(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_share_phone(me.id, share, now).await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "share_phone",
+            &format!("staff:{}", me.id),
+            serde_json::json!({"share": share}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The buyer's ambassador now (for the buyer's own /ambassador).
+    #[instrument(skip_all)]
+    pub async fn ambassador_of_buyer(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(String, Option<StaffMember>)>> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for home in homes {
+            let household = tx.household(home.unit.unit_id).await?;
+            let staff = match household.and_then(|h| h.staff_id) {
+                Some(id) => tx.staff_by_id(id).await?,
+                None => None,
+            };
+            out.push((home.unit.short(), staff));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Introduces the current ambassador to a buyer who just linked their account, if they
+    /// have not been introduced to them yet. Called inside the linking transaction.
+    pub(crate) async fn introduce_after_linking(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(());
+        };
+        let Some(staff_id) = household.staff_id else {
+            return Ok(());
+        };
+        let Some(to) = tx.staff_by_id(staff_id).await? else {
+            return Ok(());
+        };
+        self.tell_buyers(tx, &household, &to, Reason::Assigned, now)
+            .await
+    }
+
+    /// Who `/away` or `/back` is about: oneself, or (for a supervisor) the named person.
+    fn target_staff(
+        &self,
+        actor: &Actor,
+        me: &StaffMember,
+        who: Option<&str>,
+        loads: &[StaffLoad],
+    ) -> ServiceResult<Option<StaffMember>> {
+        match who.map(str::trim).filter(|w| !w.is_empty()) {
+            None => {
+                if is_ambassador(me) || is_backup(me) {
+                    Ok(Some(me.clone()))
+                } else {
+                    Err(ServiceError::Forbidden)
+                }
+            }
+            Some(name) => {
+                if !actor.can_supervise() && name != me.name {
+                    return Err(ServiceError::Forbidden);
+                }
+                Ok(loads
+                    .iter()
+                    .map(|l| &l.staff)
+                    .find(|s| s.name == name && (is_ambassador(s) || is_backup(s)))
+                    .cloned())
+            }
+        }
+    }
+
+    /// The end of a local calendar day, as an instant.
+    fn end_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
+        let tz = self.config.timezone;
+        let next = day.succ_opt().unwrap_or(day);
+        next.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| self.clock.now())
+    }
+
+    async fn lang_of(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
+        let chosen = match staff.telegram_id {
+            Some(id) => tx.chosen_language(id).await?.and_then(|l| l.parse().ok()),
+            None => None,
+        };
+        Ok(chosen
+            .or(staff.language)
+            .unwrap_or(self.config.default_language))
+    }
+
+    /// Tells everyone a set of moves concerns, through the outbox: each buyer (their
+    /// ambassador now), each new and old ambassador (the households gained or handed on), and
+    /// the other supervisors (a summary).
+    async fn announce(
+        &self,
+        tx: &mut Tx,
+        changes: &[Change],
+        reason: Reason,
+        actor_staff: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        // One event, one key per recipient: the clock alone cannot tell two moves in the same
+        // instant apart.
+        let stamp = format!("{}-{:08x}", now.timestamp_millis(), rand::random::<u32>());
+        for change in changes {
+            self.tell_buyers(tx, &change.household, &change.to, reason, now)
+                .await?;
+        }
+        let mut gained: BTreeMap<i64, (StaffMember, Vec<&Household>)> = BTreeMap::new();
+        let mut lost: BTreeMap<i64, (StaffMember, Vec<&Household>)> = BTreeMap::new();
+        for change in changes {
+            gained
+                .entry(change.to.id)
+                .or_insert_with(|| (change.to.clone(), Vec::new()))
+                .1
+                .push(&change.household);
+            if let Some(from) = &change.from {
+                lost.entry(from.id)
+                    .or_insert_with(|| (from.clone(), Vec::new()))
+                    .1
+                    .push(&change.household);
+            }
+        }
+        for (gain, map) in [(true, &gained), (false, &lost)] {
+            for (staff, households) in map.values() {
+                let Some(chat) = staff.telegram_id else {
+                    continue;
+                };
+                let lang = self.lang_of(tx, staff).await?;
+                let list = Arg::Html(household_lines(&self.i18n, lang, households));
+                let reason = reason_text(&self.i18n, lang, reason);
+                let count = households.len();
+                let html = if gain {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "staff-gained",
+                        count = count,
+                        reason = reason,
+                        list = list
+                    )
+                } else {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "staff-lost",
+                        count = count,
+                        reason = reason,
+                        list = list
+                    )
+                };
+                let dedupe = format!("staff-{gain}:{}:{stamp}", staff.id);
+                enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
+            }
+        }
+        let summary_lines: Vec<String> = gained
+            .values()
+            .map(|(staff, households)| {
+                format!("{} +{}", escape_html(&staff.name), households.len())
+            })
+            .collect();
+        for supervisor in supervisors(tx).await? {
+            if Some(supervisor.id) == actor_staff {
+                continue;
+            }
+            let Some(chat) = supervisor.telegram_id else {
+                continue;
+            };
+            let lang = self.lang_of(tx, &supervisor).await?;
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "supervisor-moves",
+                reason = reason_text(&self.i18n, lang, reason),
+                count = changes.len(),
+                list = Arg::Html(summary_lines.join("\n"))
+            );
+            let dedupe = format!("moves:{}:{stamp}", supervisor.id);
+            enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the household's linked buyers who their ambassador is now, once per ambassador.
+    async fn tell_buyers(
+        &self,
+        tx: &mut Tx,
+        household: &Household,
+        to: &StaffMember,
+        reason: Reason,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let introduced = tx.introduced_staff(buyer.id).await?;
+            if introduced == Some(to.id) {
+                continue;
+            }
+            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+            let lang = chosen
+                .or(buyer.language)
+                .unwrap_or(self.config.default_language);
+            let phone = match (&to.phone, to.share_phone) {
+                (Some(phone), true) => crate::tr!(
+                    self.i18n,
+                    lang,
+                    "ambassador-phone-line",
+                    phone = phone.as_str()
+                ),
+                _ => String::new(),
+            };
+            let (buyer_name, ambassador, home, phone) = (
+                buyer.name.as_str(),
+                to.name.as_str(),
+                buyer.unit.short(),
+                Arg::Html(phone),
+            );
+            let i18n = &self.i18n;
+            let html = match (introduced, reason) {
+                (None, _) => crate::tr!(
+                    i18n,
+                    lang,
+                    "buyer-intro",
+                    buyer = buyer_name,
+                    ambassador = ambassador,
+                    home = home,
+                    phone = phone
+                ),
+                (Some(_), Reason::Away) => crate::tr!(
+                    i18n,
+                    lang,
+                    "buyer-covered",
+                    buyer = buyer_name,
+                    ambassador = ambassador,
+                    home = home,
+                    phone = phone
+                ),
+                (Some(_), Reason::Returned) => crate::tr!(
+                    i18n,
+                    lang,
+                    "buyer-returned",
+                    buyer = buyer_name,
+                    ambassador = ambassador,
+                    home = home,
+                    phone = phone
+                ),
+                (Some(_), _) => crate::tr!(
+                    i18n,
+                    lang,
+                    "buyer-new-ambassador",
+                    buyer = buyer_name,
+                    ambassador = ambassador,
+                    home = home,
+                    phone = phone
+                ),
+            };
+            let dedupe = format!(
+                "ambassador:{}:{}:{}:{:08x}",
+                buyer.id,
+                to.id,
+                now.timestamp_millis(),
+                rand::random::<u32>()
+            );
+            enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
+            tx.set_introduced_staff(buyer.id, to.id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How `household_card` finds the household.
+#[derive(Debug, Clone, Copy)]
+pub enum CardQuery<'a> {
+    Text(&'a str),
+    Unit(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Assigned,
+    Reassigned,
+    Away,
+    Returned,
+}
+
+struct Change {
+    household: Household,
+    from: Option<StaffMember>,
+    to: StaffMember,
+}
+
+fn reason_text(i18n: &crate::i18n::I18n, lang: Lang, reason: Reason) -> String {
+    match reason {
+        Reason::Assigned => crate::tr!(i18n, lang, "reason-assigned"),
+        Reason::Reassigned => crate::tr!(i18n, lang, "reason-reassigned"),
+        Reason::Away => crate::tr!(i18n, lang, "reason-away"),
+        Reason::Returned => crate::tr!(i18n, lang, "reason-returned"),
+    }
+}
+
+/// One line per household: unit, buyers, tier and flags (HTML, names escaped).
+pub fn household_lines(i18n: &crate::i18n::I18n, lang: Lang, households: &[&Household]) -> String {
+    households
+        .iter()
+        .map(|h| household_line(i18n, lang, h))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn household_line(i18n: &crate::i18n::I18n, lang: Lang, h: &Household) -> String {
+    let mut line = format!(
+        "{} {} · {}",
+        escape_html(&h.unit.short()),
+        escape_html(&h.names.join("、")),
+        h.tier
+    );
+    for flag in &h.flags {
+        line.push_str(" · ");
+        line.push_str(&flag_name(i18n, lang, *flag));
+    }
+    line
+}
+
+pub fn flag_name(
+    i18n: &crate::i18n::I18n,
+    lang: Lang,
+    flag: crate::domain::people::RiskFlag,
+) -> String {
+    use crate::domain::people::RiskFlag;
+    match flag {
+        RiskFlag::GroupComplaint => crate::tr!(i18n, lang, "flag-group-complaint"),
+        RiskFlag::Ringleader => crate::tr!(i18n, lang, "flag-ringleader"),
+        RiskFlag::Media => crate::tr!(i18n, lang, "flag-media"),
+        RiskFlag::Government => crate::tr!(i18n, lang, "flag-government"),
+    }
+}
+
+async fn staff_by_id(tx: &mut Tx) -> ServiceResult<BTreeMap<i64, StaffMember>> {
+    Ok(tx
+        .all_staff()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+async fn supervisors(tx: &mut Tx) -> ServiceResult<Vec<StaffMember>> {
+    Ok(tx
+        .all_staff()
+        .await?
+        .into_iter()
+        .filter(|s| s.roles.can_supervise())
+        .collect())
+}
