@@ -2,7 +2,7 @@
 
 use crate::support::app::{TestApp, binary};
 use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, reply_to,
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
 use handover_bot::clock::Clock as _;
 use handover_bot::domain::message::Content;
@@ -46,6 +46,37 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     let mut app = TestApp::start_with(move |config| config.database_url = url).await;
     let supervisor = linked_supervisor(&app, 9_001).await;
     load_buyers(&app, &buyers_csv(3)).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
+    )
+    .await;
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 3 户"))
+        .await;
+    let supervisor_actor = app
+        .services()
+        .identify(supervisor.id, None)
+        .await
+        .unwrap()
+        .actor;
+    let unit = app
+        .services()
+        .ambassador_overview(&supervisor_actor)
+        .await
+        .unwrap()[0]
+        .1[0]
+        .unit
+        .unit_id;
+    assert!(
+        app.services()
+            .add_note(&supervisor_actor, unit, "prefers calls after 6 pm")
+            .await
+            .unwrap()
+    );
     let buyer = app.fake.user(9_101, "B0");
     link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     let question = app
@@ -73,6 +104,11 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .create_invite(Issuer::Cli, Role::Ambassador, None)
         .await
         .unwrap();
+    // The introduction to their ambassador follows the greeting by a moment.
+    app.advance(chrono::Duration::seconds(3));
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
+        .await;
     app.services()
         .queue_notification(buyer.id, "before-move", Content::text("hello"))
         .await

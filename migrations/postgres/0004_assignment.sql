@@ -24,6 +24,6 @@ CREATE INDEX buyer_notes_unit ON buyer_notes (unit_id);
 
 -- Away from away_since (until away_until, when known); NULL: at work.
 ALTER TABLE staff ADD COLUMN away_since TIMESTAMPTZ;
-ALTER TABLE staff ADD COLUMN share_phone INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN share_phone BIGINT NOT NULL DEFAULT 0;
 -- The ambassador this buyer was last introduced to, so each change is announced once.
 ALTER TABLE buyers ADD COLUMN introduced_staff_id BIGINT REFERENCES staff(id);

@@ -68,6 +68,13 @@ impl TestApp {
 
     /// The same, with the configuration adjusted first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        // HB_TEST_LOG=debug (any EnvFilter) shows the application's logs while debugging a test.
+        if let Ok(filter) = std::env::var("HB_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let fake = FakeTelegram::start().await;
         let dir = test_dir();
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
