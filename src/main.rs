@@ -62,6 +62,13 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
     },
+    /// Plan the assignment of every household without an ambassador and print it; with
+    /// --confirm (the plan's code, printed with it) write that plan and notify everyone.
+    Assign {
+        /// The code printed with the plan; refused if the data changed since.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
     /// Work on the outbox of notifications.
     Outbox {
         #[command(subcommand)]
@@ -149,6 +156,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Import { kind, file } => import(config, kind, file).await,
         Command::MigrateData { from, to } => migrate_data(&from, &to).await,
         Command::Health { url } => health(&url).await,
+        Command::Assign { confirm } => assign(config, confirm.as_deref()).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
         Command::Outbox {
             action: OutboxAction::RetryFailed,
@@ -198,6 +206,60 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn assign(config: Config, confirm: Option<&str>) -> anyhow::Result<()> {
+    use handover_bot::services::assignment::{ConfirmOutcome, Planner};
+    let lang = config.default_language;
+    let services = services(config).await?;
+    let i18n = I18n::load()?;
+    let show = |preview: &handover_bot::services::assignment::AssignmentPreview| {
+        println!(
+            "{}",
+            plain_text(&handover_bot::bot::render_preview(&i18n, lang, preview))
+        );
+        println!(
+            "\nto write this plan: handover-bot assign --confirm {}",
+            preview.fingerprint
+        );
+    };
+    match confirm {
+        None => {
+            let preview = services.assignment_preview(Planner::Cli).await?;
+            if preview.placed == 0 {
+                println!(
+                    "{}",
+                    plain_text(&handover_bot::tr!(i18n, lang, "assign-nothing"))
+                );
+            } else {
+                show(&preview);
+            }
+            Ok(())
+        }
+        Some(code) => match services.confirm_assignment(Planner::Cli, code).await? {
+            ConfirmOutcome::Applied(preview) => {
+                println!(
+                    "{}",
+                    plain_text(&handover_bot::tr!(
+                        i18n,
+                        lang,
+                        "assign-done",
+                        count = preview.placed,
+                        unplaced = preview.unplaced.len()
+                    ))
+                );
+                Ok(())
+            }
+            ConfirmOutcome::Stale(preview) => {
+                eprintln!(
+                    "{}",
+                    plain_text(&handover_bot::tr!(i18n, lang, "assign-stale"))
+                );
+                show(&preview);
+                anyhow::bail!("nothing was written")
+            }
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
 use handover_bot::domain::people::Actor;
-use handover_bot::services::assignment::AssignmentPreview;
+use handover_bot::services::assignment::{AssignmentPreview, Planner};
 use std::collections::{BTreeMap, BTreeSet};
 
 async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
@@ -75,7 +75,11 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
 
     // The preview, then the data changes under it: Confirm refuses and shows a fresh plan.
     let first = reply_to(&app, &supervisor, "/assign").await;
-    let stale_preview = app.services().assignment_preview(&sup_actor).await.unwrap();
+    let stale_preview = app
+        .services()
+        .assignment_preview(Planner::Supervisor(&sup_actor))
+        .await
+        .unwrap();
     assert_eq!(stale_preview.placed, 300);
     preview_lists_every_line(&first.plain_text, &stale_preview);
     load_buyers(
@@ -93,7 +97,11 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
         replies[before].plain_text
     );
     let fresh = &replies[before + 1];
-    let preview = app.services().assignment_preview(&sup_actor).await.unwrap();
+    let preview = app
+        .services()
+        .assignment_preview(Planner::Supervisor(&sup_actor))
+        .await
+        .unwrap();
     assert_eq!(preview.placed, 301);
     assert!(preview.unplaced.is_empty());
     preview_lists_every_line(&fresh.plain_text, &preview);

@@ -148,3 +148,49 @@ async fn start_up_waits_for_telegram_instead_of_dying() {
     fake.wait_for_message(person.id, |_| true).await;
     running.stop().await.unwrap();
 }
+
+#[test]
+fn cli_assign_prints_the_plan_and_writes_it_only_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        binary()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    std::fs::write(
+        dir.path().join("staff.csv"),
+        "name,phone,roles,seniority,capacity\n李雷,13700000001,ambassador,senior,5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("buyers.csv"),
+        "building,room,name,phone,tier\n1,101,张三,13900000001,A+\n1,102,李四,13900000002,B\n",
+    )
+    .unwrap();
+    assert!(run(&["import", "staff", "staff.csv"]).status.success());
+    assert!(run(&["import", "buyers", "buyers.csv"]).status.success());
+
+    let plan = run(&["assign"]);
+    let stdout = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.status.success(), "{stdout}");
+    assert!(stdout.contains("李雷⭐：+2 户"), "{stdout}");
+    let code = stdout
+        .split("--confirm ")
+        .nth(1)
+        .map(str::trim)
+        .expect("the plan prints its code")
+        .to_string();
+
+    let wrong = run(&["assign", "--confirm", "0000000000000000"]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("数据已有变化"));
+
+    let written = run(&["assign", "--confirm", &code]);
+    let stdout = String::from_utf8_lossy(&written.stdout);
+    assert!(written.status.success(), "{stdout}");
+    assert!(stdout.contains("已分配 2 户"), "{stdout}");
+    let again = run(&["assign"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("所有业主都已有交付大使"));
+}

@@ -8,8 +8,8 @@ use crate::domain::people::{Actor, Lang, Stage};
 use crate::i18n::{Arg, I18n, escape_html};
 use crate::services::ServiceError;
 use crate::services::assignment::{
-    AssignmentPreview, CardOutcome, CardQuery, ConfirmOutcome, HouseholdCard, ReassignOutcome,
-    flag_name, household_line,
+    AssignmentPreview, CardOutcome, CardQuery, ConfirmOutcome, HouseholdCard, Planner,
+    ReassignOutcome, flag_name, household_line,
 };
 use crate::store::assignment::Household;
 use crate::tr;
@@ -37,7 +37,7 @@ fn forbidden(turn: &Turn, command: &str) -> String {
 
 // ----- /assign ---------------------------------------------------------------------------------
 
-fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> String {
+pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> String {
     let mut out = tr!(i18n, lang, "assign-preview-title", count = preview.placed);
     for line in preview.lines.iter().filter(|l| l.households > 0) {
         let senior = if line.senior {
@@ -115,7 +115,7 @@ pub async fn on_assign(turn: &Turn) -> anyhow::Result<()> {
     let preview = turn
         .ctx
         .services
-        .assignment_preview(&turn.person.actor)
+        .assignment_preview(Planner::Supervisor(&turn.person.actor))
         .await?;
     say_preview(turn, &preview).await
 }
@@ -139,7 +139,10 @@ pub async fn on_assign_button(
     let outcome = turn
         .ctx
         .services
-        .confirm_assignment(&turn.person.actor, &format!("{fingerprint:016x}"))
+        .confirm_assignment(
+            Planner::Supervisor(&turn.person.actor),
+            &format!("{fingerprint:016x}"),
+        )
         .await?;
     match outcome {
         ConfirmOutcome::Applied(preview) => {

@@ -24,6 +24,7 @@ use teloxide::dispatching::dialogue::Dialogue;
 use teloxide::prelude::*;
 use teloxide::types::{ParseMode, ReplyMarkup};
 
+pub use ambassador::render_preview;
 pub use menu::publish_default_commands;
 pub use supervisor::render_import_outcome;
 

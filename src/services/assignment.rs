@@ -218,8 +218,8 @@ impl Services {
 
     /// `/assign`: the plan for every household of the project without an ambassador.
     #[instrument(skip_all)]
-    pub async fn assignment_preview(&self, actor: &Actor) -> ServiceResult<AssignmentPreview> {
-        Self::require_supervisor(actor)?;
+    pub async fn assignment_preview(&self, by: Planner<'_>) -> ServiceResult<AssignmentPreview> {
+        by.check()?;
         let mut tx = self.store.read().await?;
         let (households, ambassadors, plan) = self.current_plan(&mut tx).await?;
         tx.commit().await?;
@@ -230,10 +230,10 @@ impl Services {
     #[instrument(skip_all)]
     pub async fn confirm_assignment(
         &self,
-        actor: &Actor,
+        by: Planner<'_>,
         fingerprint: &str,
     ) -> ServiceResult<ConfirmOutcome> {
-        let supervisor = Self::require_supervisor(actor)?;
+        let supervisor = by.check()?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let (households, ambassadors, plan) = self.current_plan(&mut tx).await?;
@@ -258,20 +258,14 @@ impl Services {
         }
         tx.audit(
             now,
-            &actor.audit_name(),
+            &by.audit_name(),
             "assign",
             &format!("project:{}", self.config.project),
             serde_json::json!({"placed": preview.placed, "unplaced": preview.unplaced.len()}),
         )
         .await?;
-        self.announce(
-            &mut tx,
-            &changes,
-            Reason::Assigned,
-            Some(supervisor.id),
-            now,
-        )
-        .await?;
+        self.announce(&mut tx, &changes, Reason::Assigned, supervisor, now)
+            .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(ConfirmOutcome::Applied(preview))
@@ -941,6 +935,30 @@ impl Services {
             tx.set_introduced_staff(buyer.id, to.id).await?;
         }
         Ok(())
+    }
+}
+
+/// Who runs `/assign`: a supervisor in chat, or an operator at the server's command line.
+#[derive(Debug, Clone, Copy)]
+pub enum Planner<'a> {
+    Supervisor(&'a Actor),
+    Cli,
+}
+
+impl Planner<'_> {
+    /// Refuses anyone but a supervisor; returns the supervisor's staff id (none for the CLI).
+    fn check(&self) -> ServiceResult<Option<i64>> {
+        match self {
+            Planner::Supervisor(actor) => Services::require_supervisor(actor).map(|s| Some(s.id)),
+            Planner::Cli => Ok(None),
+        }
+    }
+
+    fn audit_name(&self) -> String {
+        match self {
+            Planner::Supervisor(actor) => actor.audit_name(),
+            Planner::Cli => "cli".to_string(),
+        }
     }
 }
 
