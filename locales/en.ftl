@@ -279,3 +279,18 @@ sharephone-on = ✅ Your buyers now see your phone number with your name.
 sharephone-off = ✅ Your phone number is no longer shown to buyers.
 my-ambassador-line = 🏠 { $home }: your delivery ambassador is { $name }. { $phone }
 my-ambassador-none = 🏠 { $home }: an ambassador will be assigned to you soon.
+
+## Buyers and their ambassador talking through the bot
+
+relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> wrote:
+    { $text }
+button-reply = ↩️ Reply
+relay-from-staff = 💬 Your delivery ambassador { $name }:
+    { $text }
+relay-sent-ambassador = ✅ Passed on to your delivery ambassador { $name }, who will reply here.
+relay-sent-team = ✅ Passed on to our customer-relations team; your ambassador will be assigned soon and will reply here.
+relay-kept = ✅ Your message is recorded; our team will reply here as soon as possible.
+relay-too-long = That message is too long to pass on in one piece (at most { $max } characters). Please send it in parts.
+reply-enter = Please type your reply to the buyer (text). /cancel stops.
+reply-sent = ✅ Sent to { $count } buyer(s) of this home.
+reply-nobody-linked = No buyer of this home has linked their Telegram account yet, so nothing was sent. Please call them.

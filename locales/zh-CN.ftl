@@ -276,3 +276,18 @@ sharephone-on = ✅ 业主现在可以看到您的电话号码。
 sharephone-off = ✅ 已不再向业主显示您的电话号码。
 my-ambassador-line = 🏠 { $home }：您的交付大使是 { $name }。{ $phone }
 my-ambassador-none = 🏠 { $home }：我们会尽快为您安排交付大使。
+
+## Buyers and their ambassador talking through the bot
+
+relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> 留言：
+    { $text }
+button-reply = ↩️ 回复
+relay-from-staff = 💬 您的交付大使 { $name }：
+    { $text }
+relay-sent-ambassador = ✅ 已转达给您的交付大使 { $name }，TA 会在这里回复您。
+relay-sent-team = ✅ 已转达给客户关系团队；我们会尽快为您安排交付大使，并在这里回复您。
+relay-kept = ✅ 您的留言已记录，我们的团队会尽快在这里回复您。
+relay-too-long = 这条消息太长，无法一次转达（最多 { $max } 个字），请分几条发送。
+reply-enter = 请输入给业主的回复（文字）。发送 /cancel 可取消。
+reply-sent = ✅ 已发送给这户的 { $count } 位业主。
+reply-nobody-linked = 这户业主还没有在机器人上关联账号，消息未发送，请电话联系。

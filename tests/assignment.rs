@@ -336,6 +336,31 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
     app.advance(chrono::Duration::days(10));
     let mine = customers(&app, &ambassador).await;
     assert!(mine.contains("4/4 户"), "{}", mine);
+
+    // An absence with an end date ends by itself, and the supervisors are asked again.
+    let away = reply_to(&app, &ambassador, "/away 2026-12-08").await;
+    assert!(
+        away.plain_text.contains("已请假（2026-12-08）"),
+        "{}",
+        away.plain_text
+    );
+    app.advance(chrono::Duration::days(3));
+    app.fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("Li Lei 已回岗") && m.message_id > ask.message_id
+        })
+        .await;
+    let overview = reply_to(&app, &supervisor, "/ambassadors").await;
+    assert!(
+        overview.plain_text.contains("Li Lei（交付大使）：0/10 户"),
+        "{}",
+        overview.plain_text
+    );
+    assert!(
+        overview.plain_text.contains("应急代管 4 户 —— 在岗"),
+        "{}",
+        overview.plain_text
+    );
     app.stop().await;
 }
 
@@ -468,6 +493,87 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
             !m.plain_text.contains(&secret_phone) && !m.plain_text.contains(&secret_card)
         }),
         "A saw B's buyer"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
+    let AwayCase {
+        app,
+        supervisor,
+        ambassador,
+        backups,
+        buyers,
+    } = away_case().await;
+    let buyer = &buyers[0];
+    // Before anyone is assigned, the supervisors read it.
+    let answer = reply_to(&app, buyer, "When can I see the flat? <soon> & thanks").await;
+    assert!(
+        answer.plain_text.contains("客户关系团队"),
+        "{}",
+        answer.plain_text
+    );
+    app.fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text
+                .contains("When can I see the flat? <soon> & thanks")
+        })
+        .await;
+
+    let preview = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
+        .await;
+    let answer = reply_to(&app, buyer, "门锁有问题").await;
+    assert!(
+        answer.plain_text.contains("已转达给您的交付大使 Li Lei"),
+        "{}",
+        answer.plain_text
+    );
+    let relayed = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("门锁有问题"))
+        .await;
+    assert!(
+        relayed.plain_text.contains("1-1-101 Buyer 0"),
+        "{}",
+        relayed.plain_text
+    );
+    app.fake
+        .press_button_with_text(&ambassador, &relayed, "↩️ 回复");
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains("请输入给业主的回复")
+        })
+        .await;
+    let sent = reply_to(&app, &ambassador, "明天上午十点我带师傅上门").await;
+    assert!(
+        sent.plain_text.contains("已发送给这户的 1 位业主"),
+        "{}",
+        sent.plain_text
+    );
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains("您的交付大使 Li Lei：") && m.plain_text.contains("明天上午十点")
+        })
+        .await;
+    // Someone else's household is not theirs to answer: a backup's crafted reply is refused.
+    let own = app.fake.last_message(backups[0].id).unwrap();
+    let unit = relayed.callback_data_for("↩️ 回复").unwrap();
+    let query = app.fake.press_crafted_button(&backups[0], &own, &unit);
+    let refused = app
+        .fake
+        .wait_for_request("answerCallbackQuery", |r| {
+            r.params["callback_query_id"] == query.as_str()
+        })
+        .await;
+    assert!(
+        refused.params["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("不由您负责"))
     );
     app.stop().await;
 }

@@ -11,6 +11,7 @@ use crate::services::assignment::{
     AssignmentPreview, CardOutcome, CardQuery, ConfirmOutcome, HouseholdCard, Planner,
     ReassignOutcome, flag_name, household_line,
 };
+use crate::services::relay::Relayed;
 use crate::store::assignment::Household;
 use crate::tr;
 use teloxide::prelude::*;
@@ -686,6 +687,99 @@ pub async fn on_note_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result<
         turn.say(tr!(turn.i18n(), turn.lang(), "household-not-yours-short"))
             .await
     }
+}
+
+// ----- messages between buyers and their ambassador ---------------------------------------------
+
+/// Longest message relayed in one piece (a Telegram message holds 4096 characters, and the
+/// relay adds a header).
+const MAX_RELAY_CHARS: usize = 3500;
+
+pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
+    let text = text.trim();
+    if text.chars().count() > MAX_RELAY_CHARS {
+        return turn
+            .say(tr!(
+                turn.i18n(),
+                turn.lang(),
+                "relay-too-long",
+                max = MAX_RELAY_CHARS
+            ))
+            .await;
+    }
+    let relayed = turn
+        .ctx
+        .services
+        .message_from_buyer(&turn.person.actor, text)
+        .await?;
+    let answer = match relayed {
+        Relayed::Ambassadors(names) => tr!(
+            turn.i18n(),
+            turn.lang(),
+            "relay-sent-ambassador",
+            name = names.join("、")
+        ),
+        Relayed::Supervisors => tr!(turn.i18n(), turn.lang(), "relay-sent-team"),
+        Relayed::Kept => tr!(turn.i18n(), turn.lang(), "relay-kept"),
+    };
+    turn.say(answer).await
+}
+
+pub async fn on_reply_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let allowed = match turn
+        .ctx
+        .services
+        .household_card(&turn.person.actor, CardQuery::Unit(unit))
+        .await
+    {
+        Ok(CardOutcome::Card(_)) => true,
+        Ok(_) | Err(ServiceError::Forbidden) => false,
+        Err(other) => return Err(other.into()),
+    };
+    if !allowed {
+        return answer(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "household-not-yours-short")),
+        )
+        .await;
+    }
+    answer(turn, query, None).await?;
+    turn.dialogue
+        .update(State::AwaitingReply { unit_id: unit })
+        .await?;
+    turn.say(tr!(turn.i18n(), turn.lang(), "reply-enter")).await
+}
+
+pub async fn on_reply_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result<()> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_RELAY_CHARS {
+        return turn
+            .say(tr!(
+                turn.i18n(),
+                turn.lang(),
+                "relay-too-long",
+                max = MAX_RELAY_CHARS
+            ))
+            .await;
+    }
+    let sent = match turn
+        .ctx
+        .services
+        .reply_to_household(&turn.person.actor, unit, text)
+        .await
+    {
+        Ok(sent) => sent,
+        Err(ServiceError::Forbidden) => None,
+        Err(other) => return Err(other.into()),
+    };
+    turn.dialogue.exit().await?;
+    let answer = match sent {
+        None => tr!(turn.i18n(), turn.lang(), "household-not-yours-short"),
+        Some(0) => tr!(turn.i18n(), turn.lang(), "reply-nobody-linked"),
+        Some(count) => tr!(turn.i18n(), turn.lang(), "reply-sent", count = count),
+    };
+    turn.say(answer).await
 }
 
 // ----- /ambassadors, /sharephone, the buyer's /ambassador --------------------------------------

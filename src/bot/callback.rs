@@ -29,6 +29,8 @@ pub enum Callback {
     Note(i64),
     /// Give a returned ambassador their households back.
     Return(i64),
+    /// Answer a buyer's message about this household.
+    Reply(i64),
 }
 
 /// A decimal number in canonical form (no sign, no leading zeros), so every payload has exactly
@@ -56,6 +58,7 @@ impl Callback {
             Callback::Card(unit) => format!("card:{unit}"),
             Callback::Note(unit) => format!("note:{unit}"),
             Callback::Return(staff) => format!("ret:{staff}"),
+            Callback::Reply(unit) => format!("rep:{unit}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -103,6 +106,7 @@ impl Callback {
             ("card", id) => Callback::Card(number(id)?),
             ("note", id) => Callback::Note(number(id)?),
             ("ret", id) => Callback::Return(number(id)?),
+            ("rep", id) => Callback::Reply(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -134,6 +138,7 @@ mod tests {
             Callback::Card(i64::MAX),
             Callback::Note(1),
             Callback::Return(42),
+            Callback::Reply(7),
         ]
     }
 

@@ -65,7 +65,10 @@ pub async fn route_message(
         return match state {
             State::AwaitingAddress => buyer::on_address_text(turn, text).await,
             State::AwaitingNote { unit_id } => ambassador::on_note_text(turn, unit_id, text).await,
-            State::Idle => on_free_text(turn).await,
+            State::AwaitingReply { unit_id } => {
+                ambassador::on_reply_text(turn, unit_id, text).await
+            }
+            State::Idle => on_free_text(turn, text).await,
         };
     }
     match state {
@@ -73,7 +76,7 @@ pub async fn route_message(
             turn.say(tr!(turn.i18n(), turn.lang(), "address-text-expected"))
                 .await
         }
-        State::AwaitingNote { .. } => {
+        State::AwaitingNote { .. } | State::AwaitingReply { .. } => {
             turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
@@ -361,8 +364,9 @@ async fn on_me(turn: &Turn) -> anyhow::Result<()> {
     .await
 }
 
-async fn on_free_text(turn: &Turn) -> anyhow::Result<()> {
+async fn on_free_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
     match &turn.person.actor {
+        Actor::Buyer(_) => ambassador::on_buyer_text(turn, text).await,
         Actor::Unknown => {
             turn.say_with(
                 tr!(turn.i18n(), turn.lang(), "start-share-phone"),
@@ -412,5 +416,6 @@ pub async fn route_callback(
         Callback::Card(unit) => ambassador::on_card_button(turn, query, unit).await,
         Callback::Note(unit) => ambassador::on_note_button(turn, query, unit).await,
         Callback::Return(staff) => ambassador::on_return_button(turn, query, staff).await,
+        Callback::Reply(unit) => ambassador::on_reply_button(turn, query, unit).await,
     }
 }

@@ -19,6 +19,8 @@ pub enum State {
     AwaitingAddress,
     /// An ambassador pressed "add a note" on a household's card.
     AwaitingNote { unit_id: i64 },
+    /// A staff member pressed "reply" on a buyer's message.
+    AwaitingReply { unit_id: i64 },
 }
 
 #[derive(Debug, thiserror::Error)]

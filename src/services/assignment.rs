@@ -463,7 +463,7 @@ impl Services {
                 let Some(chat) = supervisor.telegram_id else {
                     continue;
                 };
-                let lang = self.lang_of(tx, &supervisor).await?;
+                let lang = self.staff_lang(tx, &supervisor).await?;
                 let html = crate::tr!(
                     self.i18n,
                     lang,
@@ -743,16 +743,6 @@ impl Services {
             .unwrap_or_else(|| self.clock.now())
     }
 
-    async fn lang_of(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
-        let chosen = match staff.telegram_id {
-            Some(id) => tx.chosen_language(id).await?.and_then(|l| l.parse().ok()),
-            None => None,
-        };
-        Ok(chosen
-            .or(staff.language)
-            .unwrap_or(self.config.default_language))
-    }
-
     /// Tells everyone a set of moves concerns, through the outbox: each buyer (their
     /// ambassador now), each new and old ambassador (the households gained or handed on), and
     /// the other supervisors (a summary).
@@ -794,7 +784,7 @@ impl Services {
                 let Some(chat) = staff.telegram_id else {
                     continue;
                 };
-                let lang = self.lang_of(tx, staff).await?;
+                let lang = self.staff_lang(tx, staff).await?;
                 let list = Arg::Html(household_lines(&self.i18n, lang, households));
                 let reason = reason_text(&self.i18n, lang, reason);
                 let count = households.len();
@@ -834,7 +824,7 @@ impl Services {
             let Some(chat) = supervisor.telegram_id else {
                 continue;
             };
-            let lang = self.lang_of(tx, &supervisor).await?;
+            let lang = self.staff_lang(tx, &supervisor).await?;
             let html = crate::tr!(
                 self.i18n,
                 lang,

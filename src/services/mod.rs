@@ -8,6 +8,7 @@ pub mod maintenance;
 pub mod notices;
 pub mod onboarding;
 pub mod people;
+pub mod relay;
 pub mod staff;
 
 use crate::clock::SharedClock;

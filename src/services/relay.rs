@@ -1,0 +1,168 @@
+//! Buyers and their ambassador talking through the bot: a buyer's message goes to their
+//! ambassador (before one is assigned, to the supervisors) with a Reply button; the reply goes
+//! to the household's buyers. Both directions go through the outbox, and the audit log keeps
+//! every message, so nothing a person wrote is lost.
+
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, StaffMember};
+use crate::store::Tx;
+use std::collections::BTreeMap;
+use tracing::instrument;
+
+/// Who a buyer's message went to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relayed {
+    /// Their ambassador(s), by name.
+    Ambassadors(Vec<String>),
+    /// No ambassador yet: the supervisors got it.
+    Supervisors,
+    /// Nobody can read it on Telegram yet; it is kept in the audit log.
+    Kept,
+}
+
+fn key() -> String {
+    format!("relay:{:016x}", rand::random::<u64>())
+}
+
+impl Services {
+    /// A buyer wrote free text: it goes to whoever looks after their home(s).
+    #[instrument(skip_all)]
+    pub async fn message_from_buyer(&self, actor: &Actor, text: &str) -> ServiceResult<Relayed> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let Some(first) = homes.first() else {
+            return Err(ServiceError::Forbidden);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "buyer.message",
+            &format!("unit:{}", first.unit.unit_id),
+            serde_json::json!({ "text": text }),
+        )
+        .await?;
+        // Each recipient once, with the unit the message is about.
+        let mut recipients: BTreeMap<i64, (StaffMember, i64)> = BTreeMap::new();
+        for home in homes {
+            if let Some(household) = tx.household(home.unit.unit_id).await?
+                && let Some(staff_id) = household.staff_id
+                && let Some(staff) = tx.staff_by_id(staff_id).await?
+            {
+                recipients
+                    .entry(staff.id)
+                    .or_insert((staff, home.unit.unit_id));
+            }
+        }
+        let relayed = if recipients.is_empty() {
+            for supervisor in tx.all_staff().await? {
+                if supervisor.roles.can_supervise() {
+                    recipients
+                        .entry(supervisor.id)
+                        .or_insert((supervisor, first.unit.unit_id));
+                }
+            }
+            Relayed::Supervisors
+        } else {
+            Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
+        };
+        let mut delivered = false;
+        for (staff, unit_id) in recipients.values() {
+            let Some(chat) = staff.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, staff).await?;
+            let unit = homes
+                .iter()
+                .find(|h| h.unit.unit_id == *unit_id)
+                .map(|h| h.unit.short())
+                .unwrap_or_default();
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "relay-from-buyer",
+                unit = unit,
+                buyer = first.name.as_str(),
+                text = text
+            );
+            let content = Content::Text {
+                html,
+                buttons: vec![vec![Button {
+                    label: crate::tr!(self.i18n, lang, "button-reply"),
+                    data: format!("1:rep:{unit_id}"),
+                }]],
+            };
+            enqueue(&mut tx, chat, &key(), content, now).await?;
+            delivered = true;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(if delivered { relayed } else { Relayed::Kept })
+    }
+
+    /// An ambassador (or supervisor) answers a household: the text goes to its linked buyers.
+    /// Returns how many buyers it went to; `None` when the actor may not write to them.
+    #[instrument(skip_all)]
+    pub async fn reply_to_household(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        text: &str,
+    ) -> ServiceResult<Option<usize>> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(None);
+        };
+        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+            return Ok(None);
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "staff.reply",
+            &format!("unit:{unit_id}"),
+            serde_json::json!({ "text": text }),
+        )
+        .await?;
+        let mut sent = 0;
+        for buyer in tx.buyers_of_unit(unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+            let lang = chosen
+                .or(buyer.language)
+                .unwrap_or(self.config.default_language);
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "relay-from-staff",
+                name = me.name.as_str(),
+                text = text
+            );
+            enqueue(&mut tx, chat, &key(), Content::text(html), now).await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(sent))
+    }
+
+    pub(crate) async fn staff_lang(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
+        let chosen = match staff.telegram_id {
+            Some(id) => tx.chosen_language(id).await?.and_then(|l| l.parse().ok()),
+            None => None,
+        };
+        Ok(chosen
+            .or(staff.language)
+            .unwrap_or(self.config.default_language))
+    }
+}
