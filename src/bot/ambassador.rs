@@ -633,6 +633,26 @@ pub async fn on_card_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> an
 }
 
 pub async fn on_note_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let prompt = tr!(turn.i18n(), turn.lang(), "note-enter");
+    ask_about_household(
+        turn,
+        query,
+        unit,
+        State::AwaitingNote { unit_id: unit },
+        prompt,
+    )
+    .await
+}
+
+/// A button that starts a text step about a household (a note, a reply): only for someone
+/// who may open the household.
+async fn ask_about_household(
+    turn: &Turn,
+    query: &CallbackQuery,
+    unit: i64,
+    next: State,
+    prompt: String,
+) -> anyhow::Result<()> {
     let allowed = match turn
         .ctx
         .services
@@ -652,10 +672,8 @@ pub async fn on_note_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> an
         .await;
     }
     answer(turn, query, None).await?;
-    turn.dialogue
-        .update(State::AwaitingNote { unit_id: unit })
-        .await?;
-    turn.say(tr!(turn.i18n(), turn.lang(), "note-enter")).await
+    turn.dialogue.update(next).await?;
+    turn.say(prompt).await
 }
 
 pub async fn on_note_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result<()> {
@@ -726,29 +744,15 @@ pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
 }
 
 pub async fn on_reply_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
-    let allowed = match turn
-        .ctx
-        .services
-        .household_card(&turn.person.actor, CardQuery::Unit(unit))
-        .await
-    {
-        Ok(CardOutcome::Card(_)) => true,
-        Ok(_) | Err(ServiceError::Forbidden) => false,
-        Err(other) => return Err(other.into()),
-    };
-    if !allowed {
-        return answer(
-            turn,
-            query,
-            Some(tr!(turn.i18n(), turn.lang(), "household-not-yours-short")),
-        )
-        .await;
-    }
-    answer(turn, query, None).await?;
-    turn.dialogue
-        .update(State::AwaitingReply { unit_id: unit })
-        .await?;
-    turn.say(tr!(turn.i18n(), turn.lang(), "reply-enter")).await
+    let prompt = tr!(turn.i18n(), turn.lang(), "reply-enter");
+    ask_about_household(
+        turn,
+        query,
+        unit,
+        State::AwaitingReply { unit_id: unit },
+        prompt,
+    )
+    .await
 }
 
 pub async fn on_reply_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result<()> {

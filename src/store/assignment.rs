@@ -122,22 +122,24 @@ impl Tx {
 
     /// The households an ambassador looks after now, by building and room.
     pub async fn households_of(&mut self, staff_id: i64) -> StoreResult<Vec<Household>> {
-        let records: Vec<HouseholdRecord> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
-                "{HOUSEHOLD_SELECT} WHERE a.staff_id = $1 ORDER BY bl.name, u.entrance, u.room, u.id, b.id"
-            ))
-            .bind(staff_id)
-            .fetch_all(c)
-            .await
-        })?;
-        households(records)
+        self.households_by_staff_column("staff_id", staff_id).await
     }
 
     /// The households a backup covers for `staff_id` while they are away.
     pub async fn households_covered_for(&mut self, staff_id: i64) -> StoreResult<Vec<Household>> {
+        self.households_by_staff_column("home_staff_id", staff_id)
+            .await
+    }
+
+    /// `column` is one of the assignment's staff columns, never user input.
+    async fn households_by_staff_column(
+        &mut self,
+        column: &'static str,
+        staff_id: i64,
+    ) -> StoreResult<Vec<Household>> {
         let records: Vec<HouseholdRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
-                "{HOUSEHOLD_SELECT} WHERE a.home_staff_id = $1 ORDER BY bl.name, u.entrance, u.room, u.id, b.id"
+                "{HOUSEHOLD_SELECT} WHERE a.{column} = $1 ORDER BY bl.name, u.entrance, u.room, u.id, b.id"
             ))
             .bind(staff_id)
             .fetch_all(c)
