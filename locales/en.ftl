@@ -294,3 +294,5 @@ relay-too-long = That message is too long to pass on in one piece (at most { $ma
 reply-enter = Please type your reply to the buyer (text). /cancel stops.
 reply-sent = ✅ Sent to { $count } buyer(s) of this home.
 reply-nobody-linked = No buyer of this home has linked their Telegram account yet, so nothing was sent. Please call them.
+away-usage = Please name the ambassador: /away Name [YYYY-MM-DD]
+back-usage = Please name the ambassador: /back Name

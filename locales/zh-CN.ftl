@@ -291,3 +291,5 @@ relay-too-long = 这条消息太长，无法一次转达（最多 { $max } 个�
 reply-enter = 请输入给业主的回复（文字）。发送 /cancel 可取消。
 reply-sent = ✅ 已发送给这户的 { $count } 位业主。
 reply-nobody-linked = 这户业主还没有在机器人上关联账号，消息未发送，请电话联系。
+away-usage = 请写出大使姓名：/away 姓名 [年-月-日]
+back-usage = 请写出大使姓名：/back 姓名

@@ -32,6 +32,12 @@ fn stage_name(i18n: &I18n, lang: Lang, stage: Stage) -> String {
     }
 }
 
+/// Ambassadors and backups mark themselves away; a supervisor who is neither names someone.
+fn is_ambassador_like(actor: &Actor) -> bool {
+    use crate::domain::people::Role;
+    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador))
+}
+
 fn forbidden(turn: &Turn, command: &str) -> String {
     tr!(turn.i18n(), turn.lang(), "forbidden", command = command)
 }
@@ -241,6 +247,9 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .await;
     }
     let who = (!name.is_empty()).then_some(name.as_str());
+    if who.is_none() && !is_ambassador_like(&turn.person.actor) {
+        return turn.say(tr!(turn.i18n(), turn.lang(), "away-usage")).await;
+    }
     let moved = match turn
         .ctx
         .services
@@ -293,6 +302,9 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
 
 pub async fn on_back(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let who = (!args.trim().is_empty()).then_some(args.trim());
+    if who.is_none() && !is_ambassador_like(&turn.person.actor) {
+        return turn.say(tr!(turn.i18n(), turn.lang(), "back-usage")).await;
+    }
     let result = match turn.ctx.services.come_back(&turn.person.actor, who).await {
         Ok(result) => result,
         Err(ServiceError::Forbidden) => return turn.say(forbidden(turn, "/back")).await,
@@ -478,12 +490,17 @@ pub async fn on_customers_button(
     let (text, keyboard) = customers_page(turn.i18n(), turn.lang(), &all, stage, page as usize);
     match query.regular_message() {
         Some(message) => {
-            turn.bot
+            let edited = turn
+                .bot
                 .edit_message_text(message.chat.id, message.id, text)
                 .parse_mode(ParseMode::Html)
                 .reply_markup(keyboard)
-                .await?;
-            Ok(())
+                .await;
+            match edited {
+                // The same page pressed again: nothing to change.
+                Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
         }
         None => {
             turn.say_with(text, Some(ReplyMarkup::InlineKeyboard(keyboard)))
