@@ -135,9 +135,10 @@ row-cell-error = the cell holds the error value { $value }
 
 ## Supervisor: invites and lists
 
-invite-usage = Please write the role, and optionally the person's name, for example:
+invite-usage = Staff invite link: please write the role, and optionally the person's name, for example:
     <code>/invite ambassador Li Lei</code>
     Roles: { $roles }
+    Inviting buyers to choose an inspection time: <code>/invite all</code>, <code>/invite building 3</code>, <code>/invite tier A+</code> (add <code>handover</code> for handover slots)
 invite-name-too-long = The name is too long (at most 100 characters).
 invite-created = Invite link for a { $role } ({ $name }):
     { $link }
@@ -296,3 +297,91 @@ reply-sent = ✅ Sent to { $count } buyer(s) of this home.
 reply-nobody-linked = No buyer of this home has linked their Telegram account yet, so nothing was sent. Please call them.
 away-usage = Please name the ambassador: /away Name [YYYY-MM-DD]
 back-usage = Please name the ambassador: /back Name
+
+## Appointments
+
+cmd-slots = Inspection/handover slots: /slots; add: /slots add 2026-12-01 09:00-10:00 10
+cmd-appointment = My appointment (reschedule or cancel)
+cmd-today = Today's appointments and arrivals
+kind-inspection = inspection
+kind-handover = handover
+weekday-mon = Mon
+weekday-tue = Tue
+weekday-wed = Wed
+weekday-thu = Thu
+weekday-fri = Fri
+weekday-sat = Sat
+weekday-sun = Sun
+meeting-point-default = the project's handover centre
+your-ambassador = your delivery ambassador
+slot-invalid = That slot is not right: { $why }
+    Please write it as <code>/slots add 2026-12-01 09:00-10:00 10</code> (add handover at the end for a handover slot).
+slot-error-format = it needs DATE START-END CAPACITY [KIND]
+slot-error-date = the date is not a calendar date
+slot-error-times = times are HH:MM-HH:MM with the end after the start
+slot-error-capacity = the capacity is a whole number from 1 to 1000
+slot-error-kind = the kind is inspection or handover
+slot-in-past = That time has passed; please give a future time.
+slot-added = ✅ New { $kind } slot: { $when }, { $capacity } homes.
+slot-exists = That slot exists already; nothing was changed.
+slots-none = No upcoming slots yet. Add one: <code>/slots add 2026-12-01 09:00-10:00 10</code>
+slots-title = <b>Upcoming slots ({ $count })</b>
+slots-line = { $kind } { $when }: { $booked }/{ $capacity } booked
+invite-buyers-usage = Invite buyers with <code>/invite all</code>, <code>/invite building 3</code> or <code>/invite tier A+</code>; add <code>handover</code> at the end for handover slots. An ambassador's <code>/invite</code> invites their own buyers.
+invite-no-slots = There is no { $kind } slot with seats left. Add slots with /slots add first.
+invite-buyers-done = ✅ { $invited } homes invited ({ $already } already had an appointment and were not invited again). { $offline } of them have not linked Telegram yet; please call them.
+invite-buyer = Dear { $buyer }, you are warmly invited to the { $kind } of { $home }. Please choose a time that suits you; each button shows the seats left:
+invite-nudge = Dear { $buyer }, the { $kind } of { $home } has no time yet. Please choose one that suits you:
+book-full-options = That time has just filled up. Please choose another { $kind } time:
+slot-button = { $when } · { $seats } left
+button-other-time = 📞 None suit me, please call
+book-confirmed = ✅ Dear { $buyer }, your { $kind } of { $home } is booked:
+    🕘 { $when }
+    📍 { $place }
+    { $ambassador } will welcome you there. The calendar file below adds it to your calendar. To change it, send /appointment.
+ics-summary = { $kind } { $home }
+ics-description = Delivery ambassador: { $ambassador }
+ics-caption = 📅 Calendar file: open it to add the visit to your calendar
+staff-booking = 📅 { $home } { $names } booked { $when }.
+staff-booking-moved = 📅 { $home } { $names } moved their visit to { $when }.
+staff-call-me = 📞 { $home } { $names } would like another time; please call: { $phones }
+staff-cancelled = 📅 { $home } { $names } cancelled their visit.
+staff-nudged = ⏰ { $home } { $names } has not chosen a time since the invitation; they were reminded. Please follow up: { $phones }
+staff-no-show = ⚠️ { $home } { $names } did not come ({ $when }). Please call: { $phones }
+staff-arrived = 👋 { $home } { $names } has arrived.
+reminder-before = ⏰ Dear { $buyer }, a reminder: the { $kind } of { $home } is at { $when }, at { $place }. To change it, send /appointment.
+reminder-day-of = 🌟 Dear { $buyer }, today is your { $kind } day for { $home }!
+    🕘 { $when }
+    📍 { $place }
+    { $ambassador } is getting ready for you. When you arrive, tap "I'm here".
+button-im-here = 📍 I'm here
+appointment-none = You have no appointment at the moment. You can choose a time once you are invited.
+appointment-booked = 🏠 { $home }, { $kind }: { $when }
+appointment-invited = 🏠 { $home }, { $kind }: no time chosen yet.
+button-reschedule = 🔁 Reschedule
+button-cancel-booking = ✖️ Cancel
+button-choose-time = 🕘 Choose a time
+book-done-short = ✅ Booked { $when }
+book-full = That time has just filled up; other times are on their way.
+book-not-available = That time can no longer be booked.
+book-too-late = It is too close to your visit to change it here; please contact your delivery ambassador.
+book-closed = This appointment is over or cancelled.
+book-not-yours = This is not your appointment.
+book-options-sent = Times to choose from are on their way.
+book-cancelled-short = Cancelled
+book-cancelled = Your appointment is cancelled. Your delivery ambassador will contact you for another time.
+other-time-short = Your ambassador has been told
+other-time = All right — your delivery ambassador will call you soon to find another time.
+checked-in-short = ✅ Checked in
+checked-in-welcome = Welcome! You are checked in; your delivery ambassador is on the way.
+today-none = No appointments today.
+today-title = <b>Today's appointments ({ $count })</b>
+today-line = { $time } { $home } { $names } · { $kind } · { $status }
+status-confirmed = expected
+status-checked-in = checked in
+status-no-show = no-show
+status-completed = completed
+button-check-in = ✅ Check in { $home }
+site-title = <b>The site today (by hour)</b>
+site-hour = { $hour }: booked { $booked }, arrived { $arrived }, no-shows { $no_shows }
+site-visit-rate = Visit rate: { $rate } ({ $visited } visited / { $invited } homes invited)

@@ -132,9 +132,10 @@ row-cell-error = 单元格包含错误值 { $value }
 
 ## 主管：邀请与名单
 
-invite-usage = 请写明角色，可附上姓名，例如：
+invite-usage = 员工邀请链接：请写明角色，可附上姓名，例如：
     <code>/invite 交付大使 李雷</code>
     可用角色：{ $roles }
+    邀约业主选择验房时间：<code>/invite all</code>、<code>/invite building 3</code>、<code>/invite tier A+</code>（末尾加 <code>handover</code> 则为交付时段）
 invite-name-too-long = 姓名太长了（最多 100 个字）。
 invite-created = { $role }（{ $name }）的邀请链接：
     { $link }
@@ -293,3 +294,91 @@ reply-sent = ✅ 已发送给这户的 { $count } 位业主。
 reply-nobody-linked = 这户业主还没有在机器人上关联账号，消息未发送，请电话联系。
 away-usage = 请写出大使姓名：/away 姓名 [年-月-日]
 back-usage = 请写出大使姓名：/back 姓名
+
+## Appointments
+
+cmd-slots = 验房/交付时段：/slots，新增：/slots add 2026-12-01 09:00-10:00 10
+cmd-appointment = 我的预约（改期或取消）
+cmd-today = 今天的预约与到访
+kind-inspection = 验房
+kind-handover = 交付
+weekday-mon = 周一
+weekday-tue = 周二
+weekday-wed = 周三
+weekday-thu = 周四
+weekday-fri = 周五
+weekday-sat = 周六
+weekday-sun = 周日
+meeting-point-default = 项目交付中心
+your-ambassador = 您的交付大使
+slot-invalid = 时段格式有误：{ $why }
+    请这样输入：<code>/slots add 2026-12-01 09:00-10:00 10</code>（末尾可加 handover 表示交付时段）
+slot-error-format = 需要“日期 开始-结束 人数 [类型]”
+slot-error-date = 日期不是有效的日历日期
+slot-error-times = 时间应为 HH:MM-HH:MM，且结束晚于开始
+slot-error-capacity = 人数应为 1 到 1000 的整数
+slot-error-kind = 类型应为 inspection（验房）或 handover（交付）
+slot-in-past = 这个时段已经过去了，请填写将来的时间。
+slot-added = ✅ 已新增{ $kind }时段：{ $when }，可约 { $capacity } 户。
+slot-exists = 这个时段已经存在，未做更改。
+slots-none = 还没有将来的时段。新增：<code>/slots add 2026-12-01 09:00-10:00 10</code>
+slots-title = <b>将来的时段（{ $count } 个）</b>
+slots-line = { $kind } { $when }：已约 { $booked }/{ $capacity }
+invite-buyers-usage = 请这样邀约业主：<code>/invite all</code>、<code>/invite building 3</code> 或 <code>/invite tier A+</code>，末尾加 <code>handover</code> 则为交付时段。交付大使发送 <code>/invite</code> 即邀约自己负责的业主。
+invite-no-slots = 目前没有可预约的{ $kind }时段，请先用 /slots add 新增时段。
+invite-buyers-done = ✅ 已邀约 { $invited } 户（已有预约的 { $already } 户未重复邀约）。其中 { $offline } 户尚未在机器人上关联账号，请电话联系。
+invite-buyer = 尊敬的{ $buyer }，您好！诚邀您前来{ $kind }（{ $home }）。请选择方便的时段，按钮上显示剩余名额：
+invite-nudge = 尊敬的{ $buyer }，您好！您的{ $kind }（{ $home }）还没有选定时间，请选择方便的时段：
+book-full-options = 这个时段刚刚约满了，请从以下{ $kind }时段中另选：
+slot-button = { $when } · 余 { $seats }
+button-other-time = 📞 都不方便，请大使联系我
+book-confirmed = ✅ 尊敬的{ $buyer }，已为您预约{ $kind }（{ $home }）：
+    🕘 { $when }
+    📍 { $place }
+    届时 { $ambassador } 会在现场迎接您。附上日历文件，可一键加入日程。需要改期请发送 /appointment。
+ics-summary = { $kind } { $home }
+ics-description = 交付大使：{ $ambassador }
+ics-caption = 📅 日历文件：点开即可加入日程
+staff-booking = 📅 { $home } { $names } 预约了 { $when }。
+staff-booking-moved = 📅 { $home } { $names } 改约到 { $when }。
+staff-call-me = 📞 { $home } { $names } 希望另约时间，请致电：{ $phones }
+staff-cancelled = 📅 { $home } { $names } 取消了预约。
+staff-nudged = ⏰ { $home } { $names } 收到邀约后尚未选择时间，已再次提醒，请跟进：{ $phones }
+staff-no-show = ⚠️ { $home } { $names } 未按约到访（{ $when }），请致电：{ $phones }
+staff-arrived = 👋 { $home } { $names } 已到达现场。
+reminder-before = ⏰ 尊敬的{ $buyer }，提醒您：{ $kind }（{ $home }）时间为 { $when }，地点：{ $place }。需要改期请发送 /appointment。
+reminder-day-of = 🌟 尊敬的{ $buyer }，今天就是您的{ $kind }日（{ $home }）！
+    🕘 { $when }
+    📍 { $place }
+    { $ambassador } 已经在为您准备。到达后请点“我到了”。
+button-im-here = 📍 我到了
+appointment-none = 您目前没有预约。收到邀约后即可选择时间。
+appointment-booked = 🏠 { $home } 的{ $kind }：{ $when }
+appointment-invited = 🏠 { $home } 的{ $kind }：尚未选择时间。
+button-reschedule = 🔁 改期
+button-cancel-booking = ✖️ 取消预约
+button-choose-time = 🕘 选择时间
+book-done-short = ✅ 已预约 { $when }
+book-full = 这个时段刚刚约满了，已为您发送其他可选时段。
+book-not-available = 这个时段已不可预约。
+book-too-late = 距离预约时间太近，无法在线更改，请联系您的交付大使。
+book-closed = 这个预约已结束或已取消。
+book-not-yours = 这不是您的预约。
+book-options-sent = 已为您发送可选时段。
+book-cancelled-short = 已取消
+book-cancelled = 您的预约已取消，交付大使会与您联系另约时间。
+other-time-short = 已通知您的交付大使
+other-time = 好的，已请您的交付大使尽快致电，与您另约时间。
+checked-in-short = ✅ 已签到
+checked-in-welcome = 欢迎您！已为您签到，交付大使马上到。
+today-none = 今天没有预约。
+today-title = <b>今天的预约（{ $count }）</b>
+today-line = { $time } { $home } { $names } · { $kind } · { $status }
+status-confirmed = 待到访
+status-checked-in = 已签到
+status-no-show = 未到访
+status-completed = 已完成
+button-check-in = ✅ 签到 { $home }
+site-title = <b>今天的现场（按小时）</b>
+site-hour = { $hour }：预约 { $booked }，已到 { $arrived }，未到 { $no_shows }
+site-visit-rate = 到访率：{ $rate }（到访 { $visited } / 邀约 { $invited } 户）

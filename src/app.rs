@@ -94,12 +94,67 @@ pub struct Running {
 
 const HOUSEKEEPING: &str = "housekeeping";
 
+/// A job that found nothing left to do is recorded as dropped, with the reason.
+fn outcome(done: bool, otherwise: &str) -> JobOutcome {
+    if done {
+        JobOutcome::Done
+    } else {
+        JobOutcome::Dropped(otherwise.to_string())
+    }
+}
+
 /// Every kind of scheduled work and the use case that does it.
 fn job_handlers(services: &Services) -> JobHandlers {
     let housekeeping = services.clone();
     let notices = services.clone();
     let away = services.clone();
+    let (reminders, no_shows, nudges) = (services.clone(), services.clone(), services.clone());
+    let number = |job: &crate::store::jobs::Job, field: &str| {
+        job.payload
+            .get(field)
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| crate::scheduler::JobError::fail(format!("no {field}")))
+    };
+    use crate::services::appointments::{NO_SHOW, NUDGE, REMINDER};
     JobHandlers::new()
+        .with(
+            REMINDER,
+            handler_fn(move |job| {
+                let services = reminders.clone();
+                async move {
+                    let sent = services
+                        .send_reminder(
+                            number(&job, "appointment_id")?,
+                            number(&job, "slot_id")?,
+                            number(&job, "minutes")?,
+                        )
+                        .await?;
+                    Ok(outcome(sent, "the booking changed"))
+                }
+            }),
+        )
+        .with(
+            NO_SHOW,
+            handler_fn(move |job| {
+                let services = no_shows.clone();
+                async move {
+                    let marked = services
+                        .mark_no_show(number(&job, "appointment_id")?, number(&job, "slot_id")?)
+                        .await?;
+                    Ok(outcome(marked, "checked in, moved or cancelled"))
+                }
+            }),
+        )
+        .with(
+            NUDGE,
+            handler_fn(move |job| {
+                let services = nudges.clone();
+                async move {
+                    let nudged = services.nudge(number(&job, "appointment_id")?).await?;
+                    Ok(outcome(nudged, "already answered"))
+                }
+            }),
+        )
         .with(
             HOUSEKEEPING,
             handler_fn(move |_job| {

@@ -104,9 +104,65 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_CLAIM_LEASE_SECS", global = true)]
     pub claim_lease_secs: Option<String>,
 
+    /// Reminders before each visit, e.g. "24h,2h" (units m, h, d) [default: 24h,2h].
+    #[arg(long, env = "HANDOVER_REMINDERS", global = true)]
+    pub reminders: Option<String>,
+
+    /// Hours after an invitation that a buyer who has not chosen a time is nudged once
+    /// [default: 48].
+    #[arg(long, env = "HANDOVER_NUDGE_AFTER_HOURS", global = true)]
+    pub nudge_after_hours: Option<String>,
+
+    /// Buyers may move or cancel a booking until this many hours before it [default: 12].
+    #[arg(long, env = "HANDOVER_CHANGE_CUTOFF_HOURS", global = true)]
+    pub change_cutoff_hours: Option<String>,
+
+    /// Minutes after a visit's start that a buyer who has not checked in is a no-show
+    /// [default: 30].
+    #[arg(long, env = "HANDOVER_NO_SHOW_GRACE_MINUTES", global = true)]
+    pub no_show_grace_minutes: Option<String>,
+
+    /// Offer A+ and flagged buyers only the later half of each day's slots (true/false)
+    /// [default: true].
+    #[arg(long, env = "HANDOVER_KEY_BUYERS_LATE", global = true)]
+    pub key_buyers_late: Option<String>,
+
+    /// Where buyers go on the day, shown in confirmations and the calendar file
+    /// [default: the site's delivery centre].
+    #[arg(long, env = "HANDOVER_MEETING_POINT", global = true)]
+    pub meeting_point: Option<String>,
+
     /// Log filter (tracing EnvFilter syntax) [default: info].
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
+}
+
+/// "24h,2h" → [24 h, 2 h]; units m, h, d.
+fn parse_offsets(
+    value: Option<String>,
+    variable: &str,
+) -> Result<Vec<chrono::Duration>, ConfigError> {
+    let text = non_empty(value).unwrap_or_else(|| "24h,2h".to_string());
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let (number, unit) = part.split_at(part.len().saturating_sub(1));
+            let n: i64 = number
+                .parse()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| bad(variable, format!("{part:?} is not like 24h, 90m or 2d")))?;
+            match unit {
+                "m" => Ok(chrono::Duration::minutes(n)),
+                "h" => Ok(chrono::Duration::hours(n)),
+                "d" => Ok(chrono::Duration::days(n)),
+                _ => Err(bad(
+                    variable,
+                    format!("{part:?} is not like 24h, 90m or 2d"),
+                )),
+            }
+        })
+        .collect()
 }
 
 /// A bot token. `Debug` and `Display` never show it.
@@ -156,6 +212,14 @@ pub struct Config {
     pub housekeeping_cron: String,
     /// How long a claimed outbox row or job stays with the instance that claimed it.
     pub claim_lease: chrono::Duration,
+    /// Appointments: reminders before a visit, the nudge delay, the change cutoff, the no-show
+    /// grace, whether key buyers get late slots, and where buyers go.
+    pub reminders: Vec<chrono::Duration>,
+    pub nudge_after: chrono::Duration,
+    pub change_cutoff: chrono::Duration,
+    pub no_show_grace: chrono::Duration,
+    pub key_buyers_late: bool,
+    pub meeting_point: Option<String>,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
@@ -184,6 +248,12 @@ impl fmt::Debug for Config {
             .field("messages_per_sec_overall", &self.messages_per_sec_overall)
             .field("housekeeping_cron", &self.housekeeping_cron)
             .field("claim_lease", &self.claim_lease)
+            .field("reminders", &self.reminders)
+            .field("nudge_after", &self.nudge_after)
+            .field("change_cutoff", &self.change_cutoff)
+            .field("no_show_grace", &self.no_show_grace)
+            .field("key_buyers_late", &self.key_buyers_late)
+            .field("meeting_point", &self.meeting_point)
             .field("log", &self.log)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -248,6 +318,14 @@ impl Settings {
                 .or(fallback.messages_per_sec_overall),
             housekeeping_cron: self.housekeeping_cron.or(fallback.housekeeping_cron),
             claim_lease_secs: self.claim_lease_secs.or(fallback.claim_lease_secs),
+            reminders: self.reminders.or(fallback.reminders),
+            nudge_after_hours: self.nudge_after_hours.or(fallback.nudge_after_hours),
+            change_cutoff_hours: self.change_cutoff_hours.or(fallback.change_cutoff_hours),
+            no_show_grace_minutes: self
+                .no_show_grace_minutes
+                .or(fallback.no_show_grace_minutes),
+            key_buyers_late: self.key_buyers_late.or(fallback.key_buyers_late),
+            meeting_point: self.meeting_point.or(fallback.meeting_point),
             log: self.log.or(fallback.log),
         }
     }
@@ -419,6 +497,39 @@ impl Config {
                 2,
                 3600,
             )?)),
+            reminders: parse_offsets(settings.reminders, "HANDOVER_REMINDERS")?,
+            nudge_after: chrono::Duration::hours(i64::from(parse_number(
+                settings.nudge_after_hours,
+                48u32,
+                "HANDOVER_NUDGE_AFTER_HOURS",
+                1,
+                720,
+            )?)),
+            change_cutoff: chrono::Duration::hours(i64::from(parse_number(
+                settings.change_cutoff_hours,
+                12u32,
+                "HANDOVER_CHANGE_CUTOFF_HOURS",
+                0,
+                720,
+            )?)),
+            no_show_grace: chrono::Duration::minutes(i64::from(parse_number(
+                settings.no_show_grace_minutes,
+                30u32,
+                "HANDOVER_NO_SHOW_GRACE_MINUTES",
+                1,
+                1440,
+            )?)),
+            key_buyers_late: match non_empty(settings.key_buyers_late).as_deref() {
+                None | Some("true" | "yes" | "1" | "on") => true,
+                Some("false" | "no" | "0" | "off") => false,
+                Some(other) => {
+                    return Err(bad(
+                        "HANDOVER_KEY_BUYERS_LATE",
+                        format!("{other:?} is not true or false"),
+                    ));
+                }
+            },
+            meeting_point: non_empty(settings.meeting_point),
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

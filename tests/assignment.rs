@@ -396,15 +396,27 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
 
     // The list pages and filters in place; the filter already shown changes nothing.
     let list = reply_to(&app, &a, "/customers").await;
-    assert!(list.plain_text.contains("全部：1/1 户"), "{}", list.plain_text);
+    assert!(
+        list.plain_text.contains("全部：1/1 户"),
+        "{}",
+        list.plain_text
+    );
     app.fake.press_button_with_text(&a, &list, "• 全部");
     app.fake.press_button_with_text(&a, &list, "已邀约");
     app.fake
         .wait_for_request("editMessageText", |r| r.is_ok())
         .await;
     let edited = app.fake.message(a.id, list.message_id).unwrap();
-    assert!(edited.plain_text.contains("已邀约：0/1 户"), "{}", edited.plain_text);
-    assert!(edited.plain_text.contains("这里没有业主"), "{}", edited.plain_text);
+    assert!(
+        edited.plain_text.contains("已邀约：0/1 户"),
+        "{}",
+        edited.plain_text
+    );
+    assert!(
+        edited.plain_text.contains("这里没有业主"),
+        "{}",
+        edited.plain_text
+    );
 
     // By command, by unit or by name.
     for query in [theirs.unit.short(), secret_name.clone()] {

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod appointments;
 mod assignment;
 mod cli;
 mod deployment;

@@ -77,6 +77,14 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .await
             .unwrap()
     );
+    let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
+    assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
+    let invited = reply_to(&app, &supervisor, "/invite all").await;
+    assert!(
+        invited.plain_text.contains("已邀约 3 户"),
+        "{}",
+        invited.plain_text
+    );
     let buyer = app.fake.user(9_101, "B0");
     link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     let question = app

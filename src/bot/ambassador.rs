@@ -1,9 +1,9 @@
 //! Ambassadors and their households: auto-assignment (supervisors), reassignment, away and
 //! back, the ambassador's list and cards, notes, and the buyer's view of their ambassador.
 
-use super::Turn;
 use super::callback::Callback;
 use super::dialogue::State;
+use super::{Turn, remove_buttons};
 use crate::domain::people::{Actor, Lang, Stage};
 use crate::i18n::{Arg, I18n, escape_html};
 use crate::services::ServiceError;
@@ -937,19 +937,5 @@ pub async fn on_my_ambassador(turn: &Turn) -> anyhow::Result<()> {
 // ----- helpers ---------------------------------------------------------------------------------
 
 async fn answer(turn: &Turn, query: &CallbackQuery, text: Option<String>) -> anyhow::Result<()> {
-    let mut request = turn.bot.answer_callback_query(query.id.clone());
-    if let Some(text) = text {
-        request = request.text(crate::i18n::plain_text(&text));
-    }
-    request.await?;
-    Ok(())
-}
-
-async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
-    if let Some(message) = query.regular_message() {
-        turn.bot
-            .edit_message_reply_markup(message.chat.id, message.id)
-            .await?;
-    }
-    Ok(())
+    super::answer_query(turn, query, text).await
 }

@@ -31,6 +31,19 @@ pub enum Callback {
     Return(i64),
     /// Answer a buyer's message about this household.
     Reply(i64),
+    /// Book (or move) appointment to slot.
+    Book {
+        appointment: i64,
+        slot: i64,
+    },
+    /// None of the offered times suit: ask the ambassador to call.
+    OtherTime(i64),
+    /// Show fresh times to move a booking.
+    Reschedule(i64),
+    /// Cancel a booking (or decline the invitation).
+    CancelAppointment(i64),
+    /// "I'm here" / the ambassador checks the buyer in.
+    CheckIn(i64),
 }
 
 /// A decimal number in canonical form (no sign, no leading zeros), so every payload has exactly
@@ -59,6 +72,11 @@ impl Callback {
             Callback::Note(unit) => format!("note:{unit}"),
             Callback::Return(staff) => format!("ret:{staff}"),
             Callback::Reply(unit) => format!("rep:{unit}"),
+            Callback::Book { appointment, slot } => format!("bk:{appointment}:{slot}"),
+            Callback::OtherTime(id) => format!("lt:{id}"),
+            Callback::Reschedule(id) => format!("rs:{id}"),
+            Callback::CancelAppointment(id) => format!("ac:{id}"),
+            Callback::CheckIn(id) => format!("ci:{id}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -107,6 +125,14 @@ impl Callback {
             ("note", id) => Callback::Note(number(id)?),
             ("ret", id) => Callback::Return(number(id)?),
             ("rep", id) => Callback::Reply(number(id)?),
+            ("bk", id) => Callback::Book {
+                appointment: number(id)?,
+                slot: number(parts.next()?)?,
+            },
+            ("lt", id) => Callback::OtherTime(number(id)?),
+            ("rs", id) => Callback::Reschedule(number(id)?),
+            ("ac", id) => Callback::CancelAppointment(number(id)?),
+            ("ci", id) => Callback::CheckIn(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -139,6 +165,14 @@ mod tests {
             Callback::Note(1),
             Callback::Return(42),
             Callback::Reply(7),
+            Callback::Book {
+                appointment: i64::MAX,
+                slot: i64::MAX,
+            },
+            Callback::OtherTime(3),
+            Callback::Reschedule(4),
+            Callback::CancelAppointment(5),
+            Callback::CheckIn(6),
         ]
     }
 

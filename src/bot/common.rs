@@ -4,7 +4,7 @@ use super::callback::Callback;
 use super::commands;
 use super::dialogue::State;
 use super::menu;
-use super::{Ctx, TgBot, Turn, ambassador, buyer, supervisor};
+use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, supervisor};
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::staff::looks_like_code;
@@ -125,7 +125,19 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "people" => supervisor::on_people(turn).await,
         "staff" => supervisor::on_staff(turn).await,
         "import" => supervisor::on_import_help(turn).await,
-        "invite" => supervisor::on_invite(turn, args).await,
+        "invite" => {
+            let first = args.split_whitespace().next();
+            let staff_link =
+                first.is_some_and(|w| w.parse::<crate::domain::people::Role>().is_ok());
+            if staff_link || (args.trim().is_empty() && !is_ambassador(actor)) {
+                supervisor::on_invite(turn, args).await
+            } else {
+                appointments::on_invite_buyers(turn, args).await
+            }
+        }
+        "slots" => appointments::on_slots(turn, args).await,
+        "appointment" => appointments::on_appointment(turn).await,
+        "today" => appointments::on_today(turn).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
@@ -138,6 +150,11 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "ambassador" => ambassador::on_my_ambassador(turn).await,
         _ => on_help(turn).await,
     }
+}
+
+fn is_ambassador(actor: &Actor) -> bool {
+    use crate::domain::people::Role;
+    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador))
 }
 
 fn share_phone_keyboard(turn: &Turn) -> ReplyMarkup {
@@ -417,5 +434,14 @@ pub async fn route_callback(
         Callback::Note(unit) => ambassador::on_note_button(turn, query, unit).await,
         Callback::Return(staff) => ambassador::on_return_button(turn, query, staff).await,
         Callback::Reply(unit) => ambassador::on_reply_button(turn, query, unit).await,
+        Callback::Book { appointment, slot } => {
+            appointments::on_book(turn, query, appointment, slot).await
+        }
+        Callback::OtherTime(id) => appointments::on_other_time(turn, query, id).await,
+        Callback::Reschedule(id) => appointments::on_reschedule(turn, query, id).await,
+        Callback::CancelAppointment(id) => {
+            appointments::on_cancel_appointment(turn, query, id).await
+        }
+        Callback::CheckIn(id) => appointments::on_check_in(turn, query, id).await,
     }
 }

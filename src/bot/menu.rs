@@ -18,6 +18,8 @@ pub const ALL_COMMANDS: &[&str] = &[
     "myhome",
     "address",
     "ambassador",
+    "appointment",
+    "today",
     "customers",
     "customer",
     "away",
@@ -30,6 +32,7 @@ pub const ALL_COMMANDS: &[&str] = &[
     "assign",
     "reassign",
     "ambassadors",
+    "slots",
     "queue",
 ];
 
@@ -39,6 +42,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
         Actor::Unknown => vec!["start", "help", "language"],
         Actor::Buyer(_) => vec![
             "myhome",
+            "appointment",
             "ambassador",
             "address",
             "language",
@@ -49,19 +53,25 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             let mut commands = vec!["me"];
             let ambassador =
                 staff.roles.has(Role::Ambassador) || staff.roles.has(Role::BackupAmbassador);
+            if ambassador || staff.roles.can_supervise() {
+                commands.push("today");
+            }
             if ambassador {
-                commands.extend(["customers", "customer", "sharephone"]);
+                commands.extend(["customers", "customer", "invite", "sharephone"]);
             }
             if staff.roles.can_supervise() {
                 commands.extend([
                     "people",
                     "staff",
                     "import",
-                    "invite",
+                    "slots",
                     "assign",
                     "reassign",
                     "ambassadors",
                 ]);
+                if !ambassador {
+                    commands.push("invite");
+                }
                 if !ambassador {
                     commands.push("customer");
                 }
@@ -107,6 +117,9 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "assign" => tr!(i18n, lang, "cmd-assign"),
         "reassign" => tr!(i18n, lang, "cmd-reassign"),
         "ambassadors" => tr!(i18n, lang, "cmd-ambassadors"),
+        "slots" => tr!(i18n, lang, "cmd-slots"),
+        "appointment" => tr!(i18n, lang, "cmd-appointment"),
+        "today" => tr!(i18n, lang, "cmd-today"),
         other => other.to_string(),
     }
 }

@@ -3,6 +3,7 @@
 //! answer through i18n — nothing else.
 
 mod ambassador;
+mod appointments;
 mod buyer;
 pub mod callback;
 pub mod commands;
@@ -79,6 +80,30 @@ impl Turn {
     pub async fn say_with(&self, html: String, markup: Option<ReplyMarkup>) -> anyhow::Result<()> {
         send_html(&self.ctx, &self.bot, self.chat, html, markup).await
     }
+}
+
+/// Answers a button press, with a short notice if given (plain text, as Telegram shows it).
+pub(crate) async fn answer_query(
+    turn: &Turn,
+    query: &CallbackQuery,
+    text: Option<String>,
+) -> anyhow::Result<()> {
+    let mut request = turn.bot.answer_callback_query(query.id.clone());
+    if let Some(text) = text {
+        request = request.text(crate::i18n::plain_text(&text));
+    }
+    request.await?;
+    Ok(())
+}
+
+/// Takes the buttons off the message a button was pressed on, so it cannot be pressed again.
+pub(crate) async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
+    if let Some(message) = query.regular_message() {
+        turn.bot
+            .edit_message_reply_markup(message.chat.id, message.id)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the

@@ -2,6 +2,7 @@
 //! actor is and what they may touch, applies the domain rule, and writes in one transaction.
 //! The bot, the scheduler and the CLI all call these; none of them writes SQL.
 
+pub mod appointments;
 pub mod assignment;
 pub mod import;
 pub mod maintenance;

@@ -55,10 +55,24 @@ struct HouseholdRecord {
     risk_flags: String,
     staff_id: Option<i64>,
     home_staff_id: Option<i64>,
+    inspection_status: Option<String>,
+}
+
+/// Where the household is, from its latest inspection appointment.
+fn stage_of(inspection_status: Option<&str>) -> Stage {
+    match inspection_status {
+        Some("invited") => Stage::Invited,
+        Some("confirmed") => Stage::Confirmed,
+        Some("checked_in" | "completed") => Stage::Visited,
+        // Declined, no-show or cancelled: back to be invited again.
+        _ => Stage::NotInvited,
+    }
 }
 
 const HOUSEHOLD_SELECT: &str = "SELECT u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room, \
-     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id \
+     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, \
+     (SELECT ap.status FROM appointments ap WHERE ap.unit_id = u.id AND ap.kind = 'inspection' \
+      ORDER BY ap.id DESC LIMIT 1) AS inspection_status \
      FROM units u JOIN buildings bl ON bl.id = u.building_id JOIN projects p ON p.id = bl.project_id \
      JOIN buyers b ON b.unit_id = u.id LEFT JOIN assignments a ON a.unit_id = u.id";
 
@@ -95,9 +109,7 @@ fn households(records: Vec<HouseholdRecord>) -> StoreResult<Vec<Household>> {
                 names: vec![r.name],
                 tier,
                 flags,
-                // Appointments and handovers come with their own records; until a household
-                // has one it has not been invited.
-                stage: Stage::NotInvited,
+                stage: stage_of(r.inspection_status.as_deref()),
                 staff_id: r.staff_id,
                 home_staff_id: r.home_staff_id,
             }),
@@ -112,6 +124,19 @@ impl Tx {
         let records: Vec<HouseholdRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
                 "{HOUSEHOLD_SELECT} WHERE a.unit_id IS NULL AND p.code = $1 ORDER BY u.id, b.id"
+            ))
+            .bind(project)
+            .fetch_all(c)
+            .await
+        })?;
+        households(records)
+    }
+
+    /// Every household of the project, by building and room.
+    pub async fn project_households(&mut self, project: &str) -> StoreResult<Vec<Household>> {
+        let records: Vec<HouseholdRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "{HOUSEHOLD_SELECT} WHERE p.code = $1 ORDER BY bl.name, u.entrance, u.room, u.id, b.id"
             ))
             .bind(project)
             .fetch_all(c)

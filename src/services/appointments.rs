@@ -1,0 +1,1145 @@
+//! Appointments (seed steps 4 and 6): slots with capacity, invitations with a button per open
+//! slot, atomic bookings, reminders, nudges, check-in, no-shows and the day's view.
+
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::appointment::{
+    self, AppointmentStatus, CalendarEntry, SlotKind, SlotSpec, SlotTime,
+};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, Role, StaffMember, Tier};
+use crate::i18n::I18n;
+use crate::store::Tx;
+use crate::store::appointments::{Appointment, Slot, VisitCounts};
+use crate::store::assignment::Household;
+use crate::store::jobs::{KeyMatch, NewJob};
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono_tz::Tz;
+use tracing::instrument;
+
+/// Job kinds.
+pub const REMINDER: &str = "appointment_reminder";
+pub const NO_SHOW: &str = "appointment_no_show";
+pub const NUDGE: &str = "appointment_nudge";
+
+/// Most slots offered in one invitation (one button each).
+const MAX_OPTIONS: usize = 8;
+/// A reminder this close to the visit is the day-of welcome, with the "I'm here" button.
+const DAY_OF: i64 = 6;
+
+/// Whom a supervisor's `/invite` reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteScope {
+    All,
+    Building(String),
+    Tier(Tier),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InviteReport {
+    /// Households newly invited.
+    pub invited: usize,
+    /// Households that already had an open appointment.
+    pub already: usize,
+    /// Newly invited households none of whose buyers use the bot yet (call them).
+    pub not_on_telegram: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteOutcome {
+    Sent(InviteReport),
+    NoSlots,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookOutcome {
+    Booked(Slot),
+    /// The slot filled up first.
+    Full,
+    /// Not a slot this appointment can take (past, another project or kind, unknown).
+    NotAvailable,
+    NotYours,
+    /// Too close to the booked visit to change it.
+    TooLate,
+    /// The appointment is over or cancelled.
+    Closed,
+}
+
+/// One appointment of the day, for `/today`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayEntry {
+    pub appointment: Appointment,
+    pub household: Household,
+}
+
+/// The site's day for a supervisor: per local hour (booked, arrived, no-shows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteDay {
+    pub hours: Vec<(u32, usize, usize, usize)>,
+    pub visits: VisitCounts,
+}
+
+fn job_prefix(appointment: i64) -> String {
+    format!("appt:{appointment}:")
+}
+
+fn nudge_key(appointment: i64) -> String {
+    format!("appt-nudge:{appointment}")
+}
+
+fn unique() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+pub fn kind_name(i18n: &I18n, lang: Lang, kind: SlotKind) -> String {
+    match kind {
+        SlotKind::Inspection => crate::tr!(i18n, lang, "kind-inspection"),
+        SlotKind::Handover => crate::tr!(i18n, lang, "kind-handover"),
+    }
+}
+
+/// "12-01 (Tue) 09:00–10:00" in the project's time zone.
+pub fn slot_label(i18n: &I18n, lang: Lang, slot: &Slot, tz: Tz) -> String {
+    let start = slot.starts_at.with_timezone(&tz);
+    let end = slot.ends_at.with_timezone(&tz);
+    let weekday = match start.weekday() {
+        Weekday::Mon => crate::tr!(i18n, lang, "weekday-mon"),
+        Weekday::Tue => crate::tr!(i18n, lang, "weekday-tue"),
+        Weekday::Wed => crate::tr!(i18n, lang, "weekday-wed"),
+        Weekday::Thu => crate::tr!(i18n, lang, "weekday-thu"),
+        Weekday::Fri => crate::tr!(i18n, lang, "weekday-fri"),
+        Weekday::Sat => crate::tr!(i18n, lang, "weekday-sat"),
+        Weekday::Sun => crate::tr!(i18n, lang, "weekday-sun"),
+    };
+    format!(
+        "{} ({weekday}) {}–{}",
+        start.format("%m-%d"),
+        start.format("%H:%M"),
+        end.format("%H:%M")
+    )
+}
+
+impl Services {
+    fn meeting_point(&self, lang: Lang) -> String {
+        self.config
+            .meeting_point
+            .clone()
+            .unwrap_or_else(|| crate::tr!(self.i18n, lang, "meeting-point-default"))
+    }
+
+    async fn buyer_lang(
+        &self,
+        tx: &mut Tx,
+        chat: i64,
+        record: Option<Lang>,
+    ) -> ServiceResult<Lang> {
+        let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+        Ok(chosen.or(record).unwrap_or(self.config.default_language))
+    }
+
+    /// `/slots add DATE START-END CAPACITY [KIND]`.
+    #[instrument(skip_all)]
+    pub async fn add_slot(&self, actor: &Actor, spec: &SlotSpec) -> ServiceResult<Option<i64>> {
+        if !actor.can_supervise() {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let project = tx.ensure_project(&self.config.project, now).await?;
+        let id = tx
+            .insert_slot(
+                project,
+                spec.kind,
+                spec.starts_at,
+                spec.ends_at,
+                spec.capacity,
+                now,
+            )
+            .await?;
+        if let Some(id) = id {
+            tx.audit(
+                now,
+                &actor.audit_name(),
+                "slot.add",
+                &format!("slot:{id}"),
+                serde_json::json!({"capacity": spec.capacity}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// `/slots`: the project's upcoming slots of both kinds.
+    #[instrument(skip_all)]
+    pub async fn upcoming_slots(&self, actor: &Actor) -> ServiceResult<Vec<Slot>> {
+        if !actor.can_supervise() {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let mut slots = tx
+            .upcoming_slots(&self.config.project, SlotKind::Inspection, now)
+            .await?;
+        slots.extend(
+            tx.upcoming_slots(&self.config.project, SlotKind::Handover, now)
+                .await?,
+        );
+        tx.commit().await?;
+        slots.sort_by_key(|s| (s.starts_at, s.id));
+        Ok(slots)
+    }
+
+    /// The open slots a household is offered: seats left, in the future, and for key buyers
+    /// the later half of each day (unless switched off).
+    async fn options_for(
+        &self,
+        tx: &mut Tx,
+        kind: SlotKind,
+        sensitive: bool,
+    ) -> ServiceResult<Vec<Slot>> {
+        let now = self.clock.now();
+        let all = tx.upcoming_slots(&self.config.project, kind, now).await?;
+        let late = if sensitive && self.config.key_buyers_late {
+            let times: Vec<SlotTime> = all
+                .iter()
+                .map(|s| SlotTime {
+                    id: s.id,
+                    starts_at: s.starts_at,
+                })
+                .collect();
+            Some(appointment::late_slots(&times, self.config.timezone))
+        } else {
+            None
+        };
+        Ok(all
+            .into_iter()
+            .filter(|s| s.seats_left() > 0)
+            .filter(|s| late.as_ref().is_none_or(|late| late.contains(&s.id)))
+            .take(MAX_OPTIONS)
+            .collect())
+    }
+
+    /// The invitation message with one button per open slot and "another time".
+    fn invitation_content(
+        &self,
+        lang: Lang,
+        buyer: &str,
+        home: &str,
+        appointment: &Appointment,
+        options: &[Slot],
+        key: &'static str,
+    ) -> Content {
+        let i18n = &self.i18n;
+        let tz = self.config.timezone;
+        let kind = kind_name(i18n, lang, appointment.kind);
+        let html = match key {
+            "nudge" => crate::tr!(
+                i18n,
+                lang,
+                "invite-nudge",
+                buyer = buyer,
+                home = home,
+                kind = kind
+            ),
+            "full" => crate::tr!(i18n, lang, "book-full-options", kind = kind),
+            _ => crate::tr!(
+                i18n,
+                lang,
+                "invite-buyer",
+                buyer = buyer,
+                home = home,
+                kind = kind
+            ),
+        };
+        let mut buttons: Vec<Vec<Button>> = options
+            .iter()
+            .map(|slot| {
+                vec![Button {
+                    label: crate::tr!(
+                        i18n,
+                        lang,
+                        "slot-button",
+                        when = slot_label(i18n, lang, slot, tz),
+                        seats = slot.seats_left()
+                    ),
+                    data: format!("1:bk:{}:{}", appointment.id, slot.id),
+                }]
+            })
+            .collect();
+        buttons.push(vec![Button {
+            label: crate::tr!(i18n, lang, "button-other-time"),
+            data: format!("1:lt:{}", appointment.id),
+        }]);
+        Content::Text { html, buttons }
+    }
+
+    /// Sends the household's linked buyers their invitation (or a nudge, or fresh options).
+    /// Returns how many buyers it went to.
+    async fn send_options(
+        &self,
+        tx: &mut Tx,
+        appointment: &Appointment,
+        household: &Household,
+        key: &'static str,
+    ) -> ServiceResult<usize> {
+        let now = self.clock.now();
+        let options = self
+            .options_for(tx, appointment.kind, household.sensitive())
+            .await?;
+        let mut sent = 0;
+        for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let lang = self.buyer_lang(tx, chat, buyer.language).await?;
+            let content = self.invitation_content(
+                lang,
+                &buyer.name,
+                &household.unit.short(),
+                appointment,
+                &options,
+                key,
+            );
+            enqueue(
+                tx,
+                chat,
+                &format!("invite:{}:{}", appointment.id, unique()),
+                content,
+                now,
+            )
+            .await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
+    /// `/invite all | building B | tier T` (supervisor) or `/invite` (an ambassador's own).
+    #[instrument(skip_all)]
+    pub async fn invite_households(
+        &self,
+        actor: &Actor,
+        scope: Option<InviteScope>,
+        kind: SlotKind,
+    ) -> ServiceResult<InviteOutcome> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let ambassador = me.roles.has(Role::Ambassador) || me.roles.has(Role::BackupAmbassador);
+        if !(me.roles.can_supervise() || ambassador)
+            || (scope.is_some() && !me.roles.can_supervise())
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if tx
+            .upcoming_slots(&self.config.project, kind, now)
+            .await?
+            .iter()
+            .all(|s| s.seats_left() == 0)
+        {
+            return Ok(InviteOutcome::NoSlots);
+        }
+        let households: Vec<Household> = match &scope {
+            None => tx.households_of(me.id).await?,
+            Some(scope) => tx
+                .project_households(&self.config.project)
+                .await?
+                .into_iter()
+                .filter(|h| match scope {
+                    InviteScope::All => true,
+                    InviteScope::Building(b) => &h.unit.building == b,
+                    InviteScope::Tier(t) => h.tier == *t,
+                })
+                .collect(),
+        };
+        let mut report = InviteReport::default();
+        for household in &households {
+            let Some(id) = tx
+                .invite_household(household.unit.unit_id, kind, now)
+                .await?
+            else {
+                report.already += 1;
+                continue;
+            };
+            report.invited += 1;
+            let Some(appointment) = tx.appointment(id).await? else {
+                continue;
+            };
+            if self
+                .send_options(&mut tx, &appointment, household, "invite")
+                .await?
+                == 0
+            {
+                report.not_on_telegram += 1;
+            }
+            let nudge = NewJob::new(
+                NUDGE,
+                serde_json::json!({"appointment_id": id}),
+                now + self.config.nudge_after,
+            )
+            .unique_key(nudge_key(id));
+            tx.schedule_job(&nudge, now).await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "invite",
+            &format!("project:{}", self.config.project),
+            serde_json::json!({"invited": report.invited, "already": report.already}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(InviteOutcome::Sent(report))
+    }
+
+    /// The household behind an appointment, if `actor` is one of its buyers.
+    fn owns(actor: &Actor, appointment: &Appointment) -> bool {
+        matches!(actor, Actor::Buyer(homes) if homes.iter().any(|h| h.unit.unit_id == appointment.unit_id))
+    }
+
+    /// The buyer's own appointment, still invited or booked; otherwise why not.
+    async fn buyers_open_appointment(
+        tx: &mut Tx,
+        actor: &Actor,
+        appointment_id: i64,
+    ) -> ServiceResult<Result<Appointment, BookOutcome>> {
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(Err(BookOutcome::NotYours));
+        };
+        if !Self::owns(actor, &appointment) {
+            return Ok(Err(BookOutcome::NotYours));
+        }
+        if !matches!(
+            appointment.status,
+            AppointmentStatus::Invited | AppointmentStatus::Confirmed
+        ) {
+            return Ok(Err(BookOutcome::Closed));
+        }
+        Ok(Ok(appointment))
+    }
+
+    /// A buyer pressed a slot: one seat, taken atomically.
+    #[instrument(skip_all)]
+    pub async fn book(
+        &self,
+        actor: &Actor,
+        appointment_id: i64,
+        slot_id: i64,
+    ) -> ServiceResult<BookOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let appointment =
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+                Ok(appointment) => appointment,
+                Err(refusal) => return Ok(refusal),
+            };
+        let Some(slot) = tx.slot(slot_id).await? else {
+            return Ok(BookOutcome::NotAvailable);
+        };
+        if slot.project != self.config.project
+            || slot.kind != appointment.kind.as_str()
+            || slot.starts_at <= now
+        {
+            return Ok(BookOutcome::NotAvailable);
+        }
+        if appointment.slot.as_ref().is_some_and(|s| s.id == slot.id) {
+            return Ok(BookOutcome::Booked(slot));
+        }
+        if let Some(old) = &appointment.slot
+            && !appointment::can_change(old.starts_at, self.config.change_cutoff, now)
+        {
+            return Ok(BookOutcome::TooLate);
+        }
+        if !tx.take_seat(slot.id).await? {
+            return Ok(BookOutcome::Full);
+        }
+        if let Some(old) = &appointment.slot {
+            tx.release_seat(old.id).await?;
+        }
+        tx.update_appointment(
+            appointment.id,
+            Some(slot.id),
+            AppointmentStatus::Confirmed,
+            now,
+        )
+        .await?;
+        self.cancel_appointment_jobs(&mut tx, appointment.id, now)
+            .await?;
+        for (offset, at) in appointment::reminder_times(slot.starts_at, &self.config.reminders, now)
+        {
+            let minutes = offset.num_minutes();
+            let job = NewJob::new(
+                REMINDER,
+                serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id, "minutes": minutes}),
+                at,
+            )
+            .unique_key(format!("{}{}:remind:{minutes}", job_prefix(appointment.id), slot.id))
+            .expires_at(slot.starts_at);
+            tx.schedule_job(&job, now).await?;
+        }
+        let no_show = NewJob::new(
+            NO_SHOW,
+            serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id}),
+            slot.starts_at + self.config.no_show_grace,
+        )
+        .unique_key(format!("{}{}:noshow", job_prefix(appointment.id), slot.id));
+        tx.schedule_job(&no_show, now).await?;
+        let rescheduled = appointment.slot.is_some();
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            if rescheduled {
+                "appointment.reschedule"
+            } else {
+                "appointment.book"
+            },
+            &format!("appointment:{}", appointment.id),
+            serde_json::json!({"slot": slot.id}),
+        )
+        .await?;
+        self.confirm_to_household(&mut tx, &appointment, &slot, rescheduled)
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(BookOutcome::Booked(slot))
+    }
+
+    async fn cancel_appointment_jobs(
+        &self,
+        tx: &mut Tx,
+        appointment: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let prefix = job_prefix(appointment);
+        tx.cancel_jobs(REMINDER, KeyMatch::Prefix(&prefix), now)
+            .await?;
+        tx.cancel_jobs(NO_SHOW, KeyMatch::Prefix(&prefix), now)
+            .await?;
+        tx.cancel_jobs(NUDGE, KeyMatch::Exact(&nudge_key(appointment)), now)
+            .await?;
+        Ok(())
+    }
+
+    /// The confirmation with its calendar file to each linked buyer, and a line to the
+    /// ambassador.
+    async fn confirm_to_household(
+        &self,
+        tx: &mut Tx,
+        appointment: &Appointment,
+        slot: &Slot,
+        rescheduled: bool,
+    ) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let tz = self.config.timezone;
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(());
+        };
+        let ambassador = match household.staff_id {
+            Some(id) => tx.staff_by_id(id).await?,
+            None => None,
+        };
+        let home = household.unit.short();
+        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let lang = self.buyer_lang(tx, chat, buyer.language).await?;
+            let i18n = &self.i18n;
+            let kind = kind_name(i18n, lang, appointment.kind);
+            let when = slot_label(i18n, lang, slot, tz);
+            let place = self.meeting_point(lang);
+            let with = ambassador
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"));
+            let html = crate::tr!(
+                i18n,
+                lang,
+                "book-confirmed",
+                buyer = buyer.name.as_str(),
+                kind = kind.as_str(),
+                home = home.as_str(),
+                when = when,
+                place = place.as_str(),
+                ambassador = with.as_str()
+            );
+            enqueue(
+                tx,
+                chat,
+                &format!("booked:{}:{}", appointment.id, unique()),
+                Content::text(html),
+                now,
+            )
+            .await?;
+            let summary = crate::tr!(
+                i18n,
+                lang,
+                "ics-summary",
+                kind = kind.as_str(),
+                home = home.as_str()
+            );
+            let description = crate::tr!(i18n, lang, "ics-description", ambassador = with.as_str());
+            let file = appointment::calendar_file(
+                &CalendarEntry {
+                    uid: format!("appointment-{}-{}@handover-bot", appointment.id, slot.id),
+                    summary: &crate::i18n::plain_text(&summary),
+                    description: &crate::i18n::plain_text(&description),
+                    location: &place,
+                    starts_at: slot.starts_at,
+                    ends_at: slot.ends_at,
+                    stamp: now,
+                },
+                tz,
+            );
+            let path = format!(
+                "calendar/appointment-{}-{}-{}.ics",
+                appointment.id, slot.id, chat
+            );
+            let full = self.config.media_dir.join(&path);
+            if let Some(dir) = full.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
+            }
+            std::fs::write(&full, file)
+                .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
+            let document = Content::Document {
+                path,
+                file_name: format!(
+                    "handover-{}.ics",
+                    slot.starts_at.with_timezone(&tz).format("%Y%m%d-%H%M")
+                ),
+                caption_html: Some(crate::tr!(i18n, lang, "ics-caption")),
+            };
+            enqueue(
+                tx,
+                chat,
+                &format!("booked-ics:{}:{}", appointment.id, unique()),
+                document,
+                now,
+            )
+            .await?;
+        }
+        if let Some(staff) = &ambassador
+            && let Some(chat) = staff.telegram_id
+        {
+            let lang = self.staff_lang(tx, staff).await?;
+            let when = slot_label(&self.i18n, lang, slot, tz);
+            let names = household.names.join("、");
+            let html = if rescheduled {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "staff-booking-moved",
+                    home = home.as_str(),
+                    names = names,
+                    when = when
+                )
+            } else {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "staff-booking",
+                    home = home.as_str(),
+                    names = names,
+                    when = when
+                )
+            };
+            enqueue(
+                tx,
+                chat,
+                &format!("booked-staff:{}:{}", appointment.id, unique()),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The buyer's `/appointment`: their open appointments.
+    #[instrument(skip_all)]
+    pub async fn my_appointments(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(String, Appointment)>> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for home in homes {
+            for kind in [SlotKind::Inspection, SlotKind::Handover] {
+                if let Some(appointment) = tx.open_appointment(home.unit.unit_id, kind).await? {
+                    out.push((home.unit.short(), appointment));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Fresh options for a buyer (after "full", or to reschedule); `None` if not theirs or
+    /// too late to change.
+    #[instrument(skip_all)]
+    pub async fn fresh_options(
+        &self,
+        actor: &Actor,
+        appointment_id: i64,
+    ) -> ServiceResult<Option<BookOutcome>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let appointment =
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+                Ok(appointment) => appointment,
+                Err(refusal) => return Ok(Some(refusal)),
+            };
+        if let Some(slot) = &appointment.slot
+            && !appointment::can_change(slot.starts_at, self.config.change_cutoff, now)
+        {
+            return Ok(Some(BookOutcome::TooLate));
+        }
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(Some(BookOutcome::NotYours));
+        };
+        self.send_options(&mut tx, &appointment, &household, "full")
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(None)
+    }
+
+    /// The buyer cancels a booking (until the cutoff) or declines an invitation.
+    #[instrument(skip_all)]
+    pub async fn cancel_appointment(
+        &self,
+        actor: &Actor,
+        appointment_id: i64,
+    ) -> ServiceResult<BookOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let appointment =
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+                Ok(appointment) => appointment,
+                Err(refusal) => return Ok(refusal),
+            };
+        if let Some(slot) = &appointment.slot {
+            if !appointment::can_change(slot.starts_at, self.config.change_cutoff, now) {
+                return Ok(BookOutcome::TooLate);
+            }
+            tx.release_seat(slot.id).await?;
+        }
+        let status = if appointment.slot.is_some() {
+            AppointmentStatus::Cancelled
+        } else {
+            AppointmentStatus::Declined
+        };
+        tx.update_appointment(
+            appointment.id,
+            appointment.slot.as_ref().map(|s| s.id),
+            status,
+            now,
+        )
+        .await?;
+        self.cancel_appointment_jobs(&mut tx, appointment.id, now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "appointment.cancel",
+            &format!("appointment:{}", appointment.id),
+            serde_json::json!({}),
+        )
+        .await?;
+        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Cancelled)
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(BookOutcome::Closed)
+    }
+
+    /// "Another time": the ambassador is asked to call.
+    #[instrument(skip_all)]
+    pub async fn ask_for_call(&self, actor: &Actor, appointment_id: i64) -> ServiceResult<bool> {
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(false);
+        };
+        if !Self::owns(actor, &appointment) {
+            return Ok(false);
+        }
+        tx.audit(
+            self.clock.now(),
+            &actor.audit_name(),
+            "appointment.call_me",
+            &format!("appointment:{appointment_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::CallMe)
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// Tells the household's ambassador (or, without one, the supervisors) what happened.
+    async fn tell_ambassador(&self, tx: &mut Tx, unit_id: i64, what: Tell) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(());
+        };
+        let mut recipients: Vec<StaffMember> = match household.staff_id {
+            Some(id) => tx.staff_by_id(id).await?.into_iter().collect(),
+            None => Vec::new(),
+        };
+        if recipients.is_empty() || matches!(what, Tell::NoShow(_)) {
+            recipients.extend(
+                tx.all_staff()
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.roles.can_supervise()),
+            );
+        }
+        let buyers = tx.buyers_of_unit(unit_id).await?;
+        let phones = buyers
+            .iter()
+            .map(|b| b.phone.as_str().to_string())
+            .collect::<Vec<_>>()
+            .join("、");
+        let home = household.unit.short();
+        let names = household.names.join("、");
+        let mut seen = std::collections::BTreeSet::new();
+        for staff in recipients {
+            if !seen.insert(staff.id) {
+                continue;
+            }
+            let Some(chat) = staff.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(tx, &staff).await?;
+            let i18n = &self.i18n;
+            let (home, names) = (home.as_str(), names.as_str());
+            let html = match &what {
+                Tell::CallMe => crate::tr!(
+                    i18n,
+                    lang,
+                    "staff-call-me",
+                    home = home,
+                    names = names,
+                    phones = phones.as_str()
+                ),
+                Tell::Cancelled => {
+                    crate::tr!(i18n, lang, "staff-cancelled", home = home, names = names)
+                }
+                Tell::Nudged => crate::tr!(
+                    i18n,
+                    lang,
+                    "staff-nudged",
+                    home = home,
+                    names = names,
+                    phones = phones.as_str()
+                ),
+                Tell::NoShow(slot) => crate::tr!(
+                    i18n,
+                    lang,
+                    "staff-no-show",
+                    home = home,
+                    names = names,
+                    when = slot_label(i18n, lang, slot, self.config.timezone),
+                    phones = phones.as_str()
+                ),
+                Tell::Arrived => {
+                    crate::tr!(i18n, lang, "staff-arrived", home = home, names = names)
+                }
+            };
+            enqueue(
+                tx,
+                chat,
+                &format!("appt-staff:{unit_id}:{}", unique()),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The reminder job: only for the booking it was made for.
+    #[instrument(skip_all)]
+    pub async fn send_reminder(
+        &self,
+        appointment_id: i64,
+        slot_id: i64,
+        minutes: i64,
+    ) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(false);
+        };
+        let Some(slot) = appointment.slot.clone().filter(|s| s.id == slot_id) else {
+            return Ok(false);
+        };
+        if appointment.status != AppointmentStatus::Confirmed {
+            return Ok(false);
+        }
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(false);
+        };
+        let ambassador = match household.staff_id {
+            Some(id) => tx.staff_by_id(id).await?,
+            None => None,
+        };
+        let day_of = minutes <= DAY_OF * 60;
+        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let lang = self.buyer_lang(&mut tx, chat, buyer.language).await?;
+            let i18n = &self.i18n;
+            let kind = kind_name(i18n, lang, appointment.kind);
+            let when = slot_label(i18n, lang, &slot, self.config.timezone);
+            let place = self.meeting_point(lang);
+            let with = ambassador
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"));
+            let home = household.unit.short();
+            let content = if day_of {
+                Content::Text {
+                    html: crate::tr!(
+                        i18n,
+                        lang,
+                        "reminder-day-of",
+                        buyer = buyer.name.as_str(),
+                        kind = kind.as_str(),
+                        home = home.as_str(),
+                        when = when,
+                        place = place.as_str(),
+                        ambassador = with.as_str()
+                    ),
+                    buttons: vec![vec![Button {
+                        label: crate::tr!(i18n, lang, "button-im-here"),
+                        data: format!("1:ci:{}", appointment.id),
+                    }]],
+                }
+            } else {
+                Content::text(crate::tr!(
+                    i18n,
+                    lang,
+                    "reminder-before",
+                    buyer = buyer.name.as_str(),
+                    kind = kind.as_str(),
+                    home = home.as_str(),
+                    when = when,
+                    place = place.as_str()
+                ))
+            };
+            let key = format!("reminder:{appointment_id}:{slot_id}:{minutes}:{chat}");
+            enqueue(&mut tx, chat, &key, content, now).await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// The nudge job: a buyer who has not chosen a time hears once more; the ambassador too.
+    #[instrument(skip_all)]
+    pub async fn nudge(&self, appointment_id: i64) -> ServiceResult<bool> {
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(false);
+        };
+        if appointment.status != AppointmentStatus::Invited {
+            return Ok(false);
+        }
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(false);
+        };
+        self.send_options(&mut tx, &appointment, &household, "nudge")
+            .await?;
+        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Nudged)
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// The no-show job: still not checked in after the grace period.
+    #[instrument(skip_all)]
+    pub async fn mark_no_show(&self, appointment_id: i64, slot_id: i64) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(false);
+        };
+        let Some(slot) = appointment.slot.clone().filter(|s| s.id == slot_id) else {
+            return Ok(false);
+        };
+        if appointment.status != AppointmentStatus::Confirmed {
+            return Ok(false);
+        }
+        tx.update_appointment(
+            appointment.id,
+            Some(slot.id),
+            AppointmentStatus::NoShow,
+            now,
+        )
+        .await?;
+        tx.audit(
+            now,
+            "scheduler",
+            "appointment.no_show",
+            &format!("appointment:{appointment_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::NoShow(slot))
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// Check-in by the buyer ("I'm here") or by their ambassador (or a supervisor).
+    #[instrument(skip_all)]
+    pub async fn check_in(&self, actor: &Actor, appointment_id: i64) -> ServiceResult<BookOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(BookOutcome::NotYours);
+        };
+        let by_buyer = Self::owns(actor, &appointment);
+        let by_staff = match actor {
+            Actor::Staff(me) => {
+                me.roles.can_supervise()
+                    || tx
+                        .household(appointment.unit_id)
+                        .await?
+                        .is_some_and(|h| h.staff_id == Some(me.id))
+            }
+            _ => false,
+        };
+        if !(by_buyer || by_staff) {
+            return Ok(BookOutcome::NotYours);
+        }
+        let Some(slot) = appointment.slot.clone() else {
+            return Ok(BookOutcome::Closed);
+        };
+        if appointment.status == AppointmentStatus::CheckedIn {
+            return Ok(BookOutcome::Booked(slot));
+        }
+        let tz = self.config.timezone;
+        let same_day =
+            slot.starts_at.with_timezone(&tz).date_naive() == now.with_timezone(&tz).date_naive();
+        if appointment.status != AppointmentStatus::Confirmed || !same_day {
+            return Ok(BookOutcome::Closed);
+        }
+        tx.update_appointment(
+            appointment.id,
+            Some(slot.id),
+            AppointmentStatus::CheckedIn,
+            now,
+        )
+        .await?;
+        tx.cancel_jobs(NO_SHOW, KeyMatch::Prefix(&job_prefix(appointment.id)), now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "appointment.check_in",
+            &format!("appointment:{appointment_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        if by_buyer {
+            self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Arrived)
+                .await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(BookOutcome::Booked(slot))
+    }
+
+    /// An ambassador's `/today`: their appointments of the local day, in time order.
+    #[instrument(skip_all)]
+    pub async fn today_for_ambassador(&self, actor: &Actor) -> ServiceResult<Vec<DayEntry>> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let (from, to) = self.today_bounds();
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for appointment in tx.appointments_between(from, to, Some(me.id)).await? {
+            if let Some(household) = tx.household(appointment.unit_id).await? {
+                out.push(DayEntry {
+                    appointment,
+                    household,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A supervisor's `/today`: the site by hour, and the visit rate so far.
+    #[instrument(skip_all)]
+    pub async fn today_for_site(&self, actor: &Actor) -> ServiceResult<SiteDay> {
+        if !actor.can_supervise() {
+            return Err(ServiceError::Forbidden);
+        }
+        let (from, to) = self.today_bounds();
+        let tz = self.config.timezone;
+        let mut tx = self.store.read().await?;
+        let appointments = tx.appointments_between(from, to, None).await?;
+        let visits = tx.visit_counts().await?;
+        tx.commit().await?;
+        let mut hours: std::collections::BTreeMap<u32, (usize, usize, usize)> = Default::default();
+        for a in &appointments {
+            let Some(slot) = &a.slot else { continue };
+            let hour = chrono::Timelike::hour(&slot.starts_at.with_timezone(&tz));
+            let entry = hours.entry(hour).or_default();
+            entry.0 += 1;
+            match a.status {
+                AppointmentStatus::CheckedIn | AppointmentStatus::Completed => entry.1 += 1,
+                AppointmentStatus::NoShow => entry.2 += 1,
+                _ => {}
+            }
+        }
+        Ok(SiteDay {
+            hours: hours
+                .into_iter()
+                .map(|(h, (b, a, n))| (h, b, a, n))
+                .collect(),
+            visits,
+        })
+    }
+
+    fn today_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        use chrono::TimeZone;
+        let tz = self.config.timezone;
+        let day = self.clock.now().with_timezone(&tz).date_naive();
+        let start = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| tz.from_local_datetime(&t).earliest())
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| self.clock.now())
+        };
+        let next = day.succ_opt().unwrap_or(day);
+        (start(day), start(next).max(start(day) + Duration::hours(1)))
+    }
+}
+
+/// What the ambassador is told about a household's appointment.
+enum Tell {
+    CallMe,
+    Cancelled,
+    Nudged,
+    NoShow(Slot),
+    Arrived,
+}

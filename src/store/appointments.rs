@@ -1,0 +1,286 @@
+//! Slots and appointments.
+
+use super::{StoreError, StoreResult, Tx, with_conn};
+use crate::domain::appointment::{AppointmentStatus, SlotKind};
+use chrono::{DateTime, Utc};
+
+/// A slot with its seats.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Slot {
+    pub id: i64,
+    pub project: String,
+    pub kind: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i64,
+    pub booked: i64,
+}
+
+impl Slot {
+    pub fn seats_left(&self) -> i64 {
+        (self.capacity - self.booked).max(0)
+    }
+}
+
+/// An appointment with where and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub kind: SlotKind,
+    pub status: AppointmentStatus,
+    pub slot: Option<Slot>,
+    pub invited_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AppointmentRecord {
+    id: i64,
+    unit_id: i64,
+    kind: String,
+    status: String,
+    slot_id: Option<i64>,
+    invited_at: DateTime<Utc>,
+}
+
+const SLOT_SELECT: &str = "SELECT s.id, p.code AS project, s.kind, s.starts_at, s.ends_at, s.capacity, s.booked \
+     FROM slots s JOIN projects p ON p.id = s.project_id";
+
+/// Counts behind the visit rate and the site's day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisitCounts {
+    /// Households invited to an inspection (ever).
+    pub invited: i64,
+    /// Households that checked in for one.
+    pub visited: i64,
+}
+
+impl Tx {
+    pub async fn insert_slot(
+        &mut self,
+        project_id: i64,
+        kind: SlotKind,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        capacity: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let id: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO slots (project_id, kind, starts_at, ends_at, capacity, booked, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(project_id)
+            .bind(kind.as_str())
+            .bind(starts_at)
+            .bind(ends_at)
+            .bind(i64::from(capacity))
+            .bind(now)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    pub async fn slot(&mut self, id: i64) -> StoreResult<Option<Slot>> {
+        let slot = with_conn!(self, |c| {
+            sqlx::query_as(&format!("{SLOT_SELECT} WHERE s.id = $1"))
+                .bind(id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(slot)
+    }
+
+    /// The project's slots of `kind` that start after `after`, in time order.
+    pub async fn upcoming_slots(
+        &mut self,
+        project: &str,
+        kind: SlotKind,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Vec<Slot>> {
+        let slots = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "{SLOT_SELECT} WHERE p.code = $1 AND s.kind = $2 AND s.starts_at > $3 ORDER BY s.starts_at, s.id"
+            ))
+            .bind(project)
+            .bind(kind.as_str())
+            .bind(after)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(slots)
+    }
+
+    /// Takes one seat if one is left: a single conditional statement, so concurrent bookings
+    /// can never overfill a slot.
+    pub async fn take_seat(&mut self, slot_id: i64) -> StoreResult<bool> {
+        let affected = with_conn!(self, |c| {
+            sqlx::query("UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity")
+                .bind(slot_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(affected == 1)
+    }
+
+    pub async fn release_seat(&mut self, slot_id: i64) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE slots SET booked = booked - 1 WHERE id = $1 AND booked > 0")
+                .bind(slot_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Invites the household unless it has an open appointment of this kind; returns the new
+    /// appointment's id, or `None` when one was open already.
+    pub async fn invite_household(
+        &mut self,
+        unit_id: i64,
+        kind: SlotKind,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let id: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO appointments (unit_id, kind, status, invited_at, updated_at) \
+                 VALUES ($1, $2, 'invited', $3, $3) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(unit_id)
+            .bind(kind.as_str())
+            .bind(now)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    async fn appointment_from(&mut self, r: AppointmentRecord) -> StoreResult<Appointment> {
+        let slot = match r.slot_id {
+            Some(id) => self.slot(id).await?,
+            None => None,
+        };
+        Ok(Appointment {
+            id: r.id,
+            unit_id: r.unit_id,
+            kind: r.kind.parse().map_err(|_| {
+                StoreError::Corrupt(format!("appointment {} kind {:?}", r.id, r.kind))
+            })?,
+            status: r.status.parse().map_err(|_| {
+                StoreError::Corrupt(format!("appointment {} status {:?}", r.id, r.status))
+            })?,
+            slot,
+            invited_at: r.invited_at,
+        })
+    }
+
+    pub async fn appointment(&mut self, id: i64) -> StoreResult<Option<Appointment>> {
+        let record: Option<AppointmentRecord> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?;
+        match record {
+            Some(r) => Ok(Some(self.appointment_from(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The household's open appointment of this kind.
+    pub async fn open_appointment(
+        &mut self,
+        unit_id: i64,
+        kind: SlotKind,
+    ) -> StoreResult<Option<Appointment>> {
+        let record: Option<AppointmentRecord> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments \
+                 WHERE unit_id = $1 AND kind = $2 AND status IN ('invited', 'confirmed', 'checked_in')",
+            )
+            .bind(unit_id)
+            .bind(kind.as_str())
+            .fetch_optional(c)
+            .await
+        })?;
+        match record {
+            Some(r) => Ok(Some(self.appointment_from(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the slot and status; `confirmed_at` / `checked_in_at` follow the status.
+    pub async fn update_appointment(
+        &mut self,
+        id: i64,
+        slot_id: Option<i64>,
+        status: AppointmentStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE appointments SET slot_id = $2, status = $3, updated_at = $4, \
+                 confirmed_at = CASE WHEN $3 = 'confirmed' THEN $4 ELSE confirmed_at END, \
+                 checked_in_at = CASE WHEN $3 = 'checked_in' THEN $4 ELSE checked_in_at END \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(slot_id)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Appointments with a slot starting in [from, to), in time order; for one household's
+    /// ambassador when `staff_id` is given.
+    pub async fn appointments_between(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        staff_id: Option<i64>,
+    ) -> StoreResult<Vec<Appointment>> {
+        let records: Vec<AppointmentRecord> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT a.id, a.unit_id, a.kind, a.status, a.slot_id, a.invited_at FROM appointments a \
+                 JOIN slots s ON s.id = a.slot_id LEFT JOIN assignments x ON x.unit_id = a.unit_id \
+                 WHERE s.starts_at >= $1 AND s.starts_at < $2 \
+                   AND a.status IN ('confirmed', 'checked_in', 'completed', 'no_show') \
+                   AND ($3 IS NULL OR x.staff_id = $3) \
+                 ORDER BY s.starts_at, a.id",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(staff_id)
+            .fetch_all(c)
+            .await
+        })?;
+        let mut out = Vec::with_capacity(records.len());
+        for r in records {
+            out.push(self.appointment_from(r).await?);
+        }
+        Ok(out)
+    }
+
+    /// Households invited to an inspection, and those that checked in.
+    pub async fn visit_counts(&mut self) -> StoreResult<VisitCounts> {
+        let (invited, visited): (i64, i64) = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT COUNT(DISTINCT unit_id), \
+                        COUNT(DISTINCT CASE WHEN checked_in_at IS NOT NULL THEN unit_id END) \
+                 FROM appointments WHERE kind = 'inspection'",
+            )
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(VisitCounts { invited, visited })
+    }
+}
