@@ -100,6 +100,7 @@ import-required = (required)
 import-header-line = • <code>{ $canonical }</code> { $required } — { $spellings }
 import-kind-buyers = buyer list
 import-kind-staff = staff list
+import-kind-slots = slot list
 import-done = ✅ Imported the { $kind }: { $total } rows — { $created } new, { $updated } updated, { $unchanged } unchanged.
 import-rejected = ❌ The file was not imported; nothing was changed.
     { $reason }
@@ -107,7 +108,7 @@ import-rejected = ❌ The file was not imported; nothing was changed.
 import-too-large = Sorry, this file is too large. Files up to { $limit_mb } MB are accepted.
 import-unsupported-format = Sorry, I can only read .csv and .xlsx files. Please save the sheet in one of these formats and send it again.
 import-error-empty = The file has no data rows.
-import-error-unknown-kind = I could not tell whether this is a buyer list or a staff list: a buyer list needs a room column (房号 / room), a staff list a role column (角色 / roles). Send /import to see the accepted headers.
+import-error-unknown-kind = I could not tell whether this is a buyer list, a staff list or a slot list: a buyer list needs a room column (房号 / room), a staff list a role column (角色 / roles), a slot list a start column (开始时间 / start). Send /import to see the accepted headers.
 import-error-missing-columns = The { $kind } lacks required columns: { $columns }.
 import-error-duplicate-column = The column { $column } appears twice.
 import-error-encoding = Line { $line } is not readable text. Please save the file as UTF-8 CSV or as .xlsx.
@@ -132,6 +133,10 @@ row-bad-language = “{ $value }” is not a supported language (zh-CN or en)
 row-too-long = longer than { $max } characters
 row-duplicate = the same entry is already on line { $first_line }
 row-cell-error = the cell holds the error value { $value }
+row-bad-date = not a date: { $value } (write it like 2026-12-01)
+row-bad-time = not a time: { $value } (write it like 09:00)
+row-end-not-after-start = the end must be after the start
+row-bad-slot-kind = unknown slot kind: { $value } (inspection or handover)
 
 ## Supervisor: invites and lists
 

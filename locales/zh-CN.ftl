@@ -100,6 +100,7 @@ import-required = （必填）
 import-header-line = • <code>{ $canonical }</code> { $required } — { $spellings }
 import-kind-buyers = 业主名单
 import-kind-staff = 员工名单
+import-kind-slots = 时段表
 import-done = ✅ { $kind }导入完成：共 { $total } 行——新增 { $created }，更新 { $updated }，未变 { $unchanged }。
 import-rejected = ❌ 文件未导入，没有做任何更改。
     { $reason }
@@ -107,7 +108,7 @@ import-rejected = ❌ 文件未导入，没有做任何更改。
 import-too-large = 抱歉，文件太大了。最大可接受 { $limit_mb } MB。
 import-unsupported-format = 抱歉，我只能读取 .csv 和 .xlsx 文件。请将表格另存为其中一种格式后再发送。
 import-error-empty = 文件中没有数据行。
-import-error-unknown-kind = 无法判断这是业主名单还是员工名单：业主名单需要「房号」列，员工名单需要「角色」列。发送 /import 查看可识别的表头。
+import-error-unknown-kind = 无法判断这是业主名单、员工名单还是时段表：业主名单需要「房号」列，员工名单需要「角色」列，时段表需要「开始时间」列。发送 /import 查看可识别的表头。
 import-error-missing-columns = { $kind }缺少必填列：{ $columns }。
 import-error-duplicate-column = 「{ $column }」列出现了两次。
 import-error-encoding = 第 { $line } 行无法识别为文字。请将文件另存为 UTF-8 编码的 CSV 或 .xlsx。
@@ -129,6 +130,10 @@ row-bad-language = 「{ $value }」不是支持的语言（zh-CN 或 en）
 row-too-long = 超过 { $max } 个字
 row-duplicate = 与第 { $first_line } 行重复
 row-cell-error = 单元格包含错误值 { $value }
+row-bad-date = 不是有效的日期：{ $value }（应为 2026-12-01 这样的日期）
+row-bad-time = 不是有效的时间：{ $value }（应为 09:00 这样的时间）
+row-end-not-after-start = 结束时间必须晚于开始时间
+row-bad-slot-kind = 未知的时段类型：{ $value }（应为 验房/inspection 或 交付/handover）
 
 ## 主管：邀请与名单
 

@@ -39,7 +39,7 @@ enum Command {
     Run,
     /// Apply database migrations and exit.
     Migrate,
-    /// Import buyers (with their units) or staff from a .csv or .xlsx file.
+    /// Import buyers (with their units), staff or time slots from a .csv or .xlsx file.
     Import {
         /// What the file holds.
         kind: KindArg,
@@ -95,6 +95,7 @@ enum OutboxAction {
 enum KindArg {
     Buyers,
     Staff,
+    Slots,
 }
 
 fn main() -> ExitCode {
@@ -340,6 +341,7 @@ async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<
     let kind = match kind {
         KindArg::Buyers => ImportKind::Buyers,
         KindArg::Staff => ImportKind::Staff,
+        KindArg::Slots => ImportKind::Slots,
     };
     let name = file
         .file_name()

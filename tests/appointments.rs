@@ -459,3 +459,66 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_column() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    let before = app.fake.sent_messages(supervisor.id).len();
+    app.fake.send_document(
+        &supervisor,
+        "slots.csv",
+        "text/csv",
+        "日期,开始时间,结束时间,人数,类型\n2026-12-01,09:00,10:00,10,验房\n2026-12-01,10:00,09:30,8,验房\n"
+            .as_bytes()
+            .to_vec(),
+        None,
+    );
+    let refused = app.fake.wait_for_messages(supervisor.id, before + 1).await;
+    let text = &refused[before].plain_text;
+    assert!(
+        text.contains("第 3 行")
+            && text.contains("结束时间")
+            && text.contains("结束时间必须晚于开始时间"),
+        "{text}"
+    );
+    let none = reply_to(&app, &supervisor, "/slots").await;
+    assert!(
+        none.plain_text.contains("还没有将来的时段"),
+        "{}",
+        none.plain_text
+    );
+
+    let before = app.fake.sent_messages(supervisor.id).len();
+    app.fake.send_document(
+        &supervisor,
+        "slots.csv",
+        "text/csv",
+        "日期,开始时间,结束时间,人数,类型\n2026-12-01,09:00,10:00,10,验房\n2026-12-02,14:00,15:30,8,交付\n"
+            .as_bytes()
+            .to_vec(),
+        None,
+    );
+    let done = app.fake.wait_for_messages(supervisor.id, before + 1).await;
+    assert!(
+        done[before]
+            .plain_text
+            .contains("时段表导入完成：共 2 行——新增 2"),
+        "{}",
+        done[before].plain_text
+    );
+    let list = reply_to(&app, &supervisor, "/slots").await;
+    assert!(
+        list.plain_text
+            .contains("验房 12-01 (周二) 09:00–10:00：已约 0/10"),
+        "{}",
+        list.plain_text
+    );
+    assert!(
+        list.plain_text
+            .contains("交付 12-02 (周三) 14:00–15:30：已约 0/8"),
+        "{}",
+        list.plain_text
+    );
+    app.stop().await;
+}

@@ -67,6 +67,7 @@ fn kind_name(i18n: &I18n, lang: Lang, kind: ImportKind) -> String {
     match kind {
         ImportKind::Buyers => tr!(i18n, lang, "import-kind-buyers"),
         ImportKind::Staff => tr!(i18n, lang, "import-kind-staff"),
+        ImportKind::Slots => tr!(i18n, lang, "import-kind-slots"),
     }
 }
 
@@ -160,6 +161,10 @@ fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
             tr!(i18n, lang, "row-duplicate", first_line = *first_line)
         }
         RowProblem::CellError { value } => tr!(i18n, lang, "row-cell-error", value = value),
+        RowProblem::BadDate { value } => tr!(i18n, lang, "row-bad-date", value = value),
+        RowProblem::BadTime { value } => tr!(i18n, lang, "row-bad-time", value = value),
+        RowProblem::EndNotAfterStart => tr!(i18n, lang, "row-end-not-after-start"),
+        RowProblem::BadSlotKind { value } => tr!(i18n, lang, "row-bad-slot-kind", value = value),
     };
     tr!(
         i18n,
@@ -180,7 +185,7 @@ pub async fn on_import_help(turn: &Turn) -> anyhow::Result<()> {
         "import-help",
         limit_mb = format_mb(turn.ctx.services.config.max_import_bytes)
     )];
-    for kind in [ImportKind::Buyers, ImportKind::Staff] {
+    for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
         text.push(String::new());
         text.push(format!("<b>{}</b>", kind_name(i18n, lang, kind)));
         for (canonical, spellings, required) in import::header_aliases(kind) {

@@ -44,6 +44,8 @@ pub const MAX_CAPACITY: u32 = 10_000;
 pub enum ImportKind {
     Buyers,
     Staff,
+    /// Inspection and handover time slots.
+    Slots,
 }
 
 impl ImportKind {
@@ -51,6 +53,7 @@ impl ImportKind {
         match self {
             ImportKind::Buyers => "buyers",
             ImportKind::Staff => "staff",
+            ImportKind::Slots => "slots",
         }
     }
 }
@@ -118,10 +121,23 @@ pub struct StaffRow {
     pub language: Option<Lang>,
 }
 
+/// One time slot, in the project's local time (the service places it in the time zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotRow {
+    pub line: usize,
+    pub project: Option<String>,
+    pub date: chrono::NaiveDate,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+    pub capacity: u32,
+    pub kind: crate::domain::appointment::SlotKind,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     Buyers(Vec<BuyerRow>),
     Staff(Vec<StaffRow>),
+    Slots(Vec<SlotRow>),
 }
 
 impl Parsed {
@@ -129,6 +145,7 @@ impl Parsed {
         match self {
             Parsed::Buyers(_) => ImportKind::Buyers,
             Parsed::Staff(_) => ImportKind::Staff,
+            Parsed::Slots(_) => ImportKind::Slots,
         }
     }
 
@@ -136,6 +153,7 @@ impl Parsed {
         match self {
             Parsed::Buyers(rows) => rows.len(),
             Parsed::Staff(rows) => rows.len(),
+            Parsed::Slots(rows) => rows.len(),
         }
     }
 
@@ -213,6 +231,20 @@ pub enum RowProblem {
     CellError {
         value: String,
     },
+    /// Not a date (YYYY-MM-DD, YYYY/MM/DD, or a spreadsheet date).
+    BadDate {
+        value: String,
+    },
+    /// Not a time of day (HH:MM, or a spreadsheet time).
+    BadTime {
+        value: String,
+    },
+    /// The slot ends at or before its start (reported on the end column).
+    EndNotAfterStart,
+    /// Not inspection or handover.
+    BadSlotKind {
+        value: String,
+    },
 }
 
 impl fmt::Display for RowProblem {
@@ -232,6 +264,10 @@ impl fmt::Display for RowProblem {
             RowProblem::TooLong { max } => write!(f, "longer than {max} characters"),
             RowProblem::Duplicate { first_line } => write!(f, "same as line {first_line}"),
             RowProblem::CellError { value } => write!(f, "spreadsheet error value {value}"),
+            RowProblem::BadDate { value } => write!(f, "not a date: {value}"),
+            RowProblem::BadTime { value } => write!(f, "not a time: {value}"),
+            RowProblem::EndNotAfterStart => f.write_str("ends at or before its start"),
+            RowProblem::BadSlotKind { value } => write!(f, "unknown slot kind: {value}"),
         }
     }
 }
@@ -242,8 +278,8 @@ pub enum ImportError {
     /// No header row, or no data rows under it.
     #[error("the file has no data rows")]
     Empty,
-    /// The headers fit neither buyers nor staff (no room column, no role column).
-    #[error("the headers fit neither a buyer list nor a staff list")]
+    /// The headers fit no list (no room column, no role column, no start column).
+    #[error("the headers fit neither a buyer list, a staff list nor a slot list")]
     UnknownKind,
     /// Canonical English names (as in [`header_aliases`]) of required columns that are absent.
     #[error("{kind} file lacks required columns: {}", columns.join(", "))]

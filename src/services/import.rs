@@ -80,6 +80,36 @@ impl Services {
                 }
                 ImportKind::Staff
             }
+            Parsed::Slots(rows) => {
+                for row in rows {
+                    let project = match &row.project {
+                        Some(code) => tx.ensure_project(code, now).await?,
+                        None => default_project,
+                    };
+                    let local = |time| {
+                        use chrono::TimeZone;
+                        self.config
+                            .timezone
+                            .from_local_datetime(&row.date.and_time(time))
+                            .earliest()
+                            .map(|t| t.with_timezone(&chrono::Utc))
+                    };
+                    let (Some(starts_at), Some(ends_at)) = (local(row.start), local(row.end))
+                    else {
+                        // A local time skipped by a daylight-saving jump: nothing to book.
+                        continue;
+                    };
+                    let created = tx
+                        .insert_slot(project, row.kind, starts_at, ends_at, row.capacity, now)
+                        .await?;
+                    counts.add(if created.is_some() {
+                        crate::store::UpsertOutcome::Created
+                    } else {
+                        crate::store::UpsertOutcome::Unchanged
+                    });
+                }
+                ImportKind::Slots
+            }
         };
         tx.audit(
             now,

@@ -19,10 +19,14 @@ pub(super) enum Col {
     Seniority,
     Capacity,
     Buildings,
+    Date,
+    Start,
+    End,
+    SlotKind,
 }
 
 impl Col {
-    pub(super) const COUNT: usize = 14;
+    pub(super) const COUNT: usize = 18;
 }
 
 pub(super) struct ColumnSpec {
@@ -186,10 +190,40 @@ pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[
     spec(Col::Language, "language", LANGUAGE, false),
 ];
 
+pub(super) const SLOT_COLUMNS: &[ColumnSpec] = &[
+    spec(Col::Project, "project", PROJECT, false),
+    spec(Col::Date, "date", &["day", "日期", "预约日期"], true),
+    spec(
+        Col::Start,
+        "start",
+        &["start time", "from", "开始", "开始时间", "起始时间"],
+        true,
+    ),
+    spec(
+        Col::End,
+        "end",
+        &["end time", "to", "结束", "结束时间"],
+        true,
+    ),
+    spec(
+        Col::Capacity,
+        "capacity",
+        &["seats", "人数", "名额", "可约户数", "容量"],
+        true,
+    ),
+    spec(
+        Col::SlotKind,
+        "kind",
+        &["type", "类型", "时段类型", "用途"],
+        false,
+    ),
+];
+
 pub(super) fn columns(kind: ImportKind) -> &'static [ColumnSpec] {
     match kind {
         ImportKind::Buyers => BUYER_COLUMNS,
         ImportKind::Staff => STAFF_COLUMNS,
+        ImportKind::Slots => SLOT_COLUMNS,
     }
 }
 
@@ -198,6 +232,7 @@ fn detecting_column(kind: ImportKind) -> Col {
     match kind {
         ImportKind::Buyers => Col::Room,
         ImportKind::Staff => Col::Roles,
+        ImportKind::Slots => Col::Start,
     }
 }
 
@@ -285,7 +320,9 @@ pub(super) fn recognised(kind: Option<ImportKind>, cells: &[Cell]) -> usize {
     };
     match kind {
         Some(k) => count(k),
-        None => count(ImportKind::Buyers).max(count(ImportKind::Staff)),
+        None => count(ImportKind::Buyers)
+            .max(count(ImportKind::Staff))
+            .max(count(ImportKind::Slots)),
     }
 }
 
@@ -320,7 +357,7 @@ impl HeaderMap {
         };
         let kind = match kind {
             Some(k) => k,
-            None => [ImportKind::Buyers, ImportKind::Staff]
+            None => [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots]
                 .into_iter()
                 .find(|&k| has(k, detecting_column(k)))
                 .ok_or(ImportError::UnknownKind)?,

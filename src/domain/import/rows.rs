@@ -7,10 +7,12 @@ use super::headers::{Col, HeaderMap, recognised};
 use super::{
     BuyerRow, Cell, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_CAPACITY, MAX_NAME_LEN,
     MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER, MIN_CAPACITY,
-    Parsed, RowError, RowProblem, StaffRow,
+    Parsed, RowError, RowProblem, SlotRow, StaffRow,
 };
+use crate::domain::appointment::SlotKind;
 use crate::domain::people::{Lang, RiskFlag, Role, Roles, Seniority, Tier};
 use crate::domain::phone::Phone;
+use chrono::{NaiveDate, NaiveTime};
 
 /// Receives rows in file order (`push`), then gives the result (`finish`).
 pub(super) struct Assembler {
@@ -39,6 +41,7 @@ struct Body {
     known_columns: Vec<usize>,
     buyers: Vec<BuyerRow>,
     staff: Vec<StaffRow>,
+    slots: Vec<SlotRow>,
     data_rows: usize,
     errors: Vec<RowError>,
     total_bad: usize,
@@ -56,6 +59,12 @@ enum Key {
     },
     StaffPhone(Phone),
     StaffName(String),
+    Slot {
+        project: Option<String>,
+        kind: SlotKind,
+        date: NaiveDate,
+        start: NaiveTime,
+    },
 }
 
 impl Assembler {
@@ -94,6 +103,7 @@ impl Assembler {
                         known_columns,
                         buyers: Vec::new(),
                         staff: Vec::new(),
+                        slots: Vec::new(),
                         data_rows: 0,
                         errors: Vec::new(),
                         total_bad: 0,
@@ -171,6 +181,10 @@ impl Assembler {
                 body.staff.sort_by_key(|r| r.line);
                 Parsed::Staff(body.staff)
             }
+            ImportKind::Slots => {
+                body.slots.sort_by_key(|r| r.line);
+                Parsed::Slots(body.slots)
+            }
         })
     }
 }
@@ -203,6 +217,10 @@ impl Body {
                 let (key, row) = reader.staff();
                 (key, row.map(RowValue::Staff))
             }
+            ImportKind::Slots => {
+                let (key, row) = reader.slot();
+                (key, row.map(RowValue::Slot))
+            }
         };
         let mut problems = reader.problems;
         // Duplicates are found even among rows with other problems, as long as the key is known.
@@ -228,6 +246,7 @@ impl Body {
             match row {
                 RowValue::Buyer(b) => self.buyers.push(b),
                 RowValue::Staff(s) => self.staff.push(s),
+                RowValue::Slot(s) => self.slots.push(s),
             }
         }
         problems.sort_by_key(|(index, _)| *index);
@@ -241,6 +260,7 @@ impl Body {
 enum RowValue {
     Buyer(BuyerRow),
     Staff(StaffRow),
+    Slot(SlotRow),
 }
 
 /// Marks a cell whose problem has already been recorded.
@@ -527,6 +547,116 @@ impl<'a> CellReader<'a> {
         };
         (key, Some(row))
     }
+}
+
+impl CellReader<'_> {
+    fn slot(&mut self) -> (Option<(Key, Col)>, Option<SlotRow>) {
+        let project = self.optional(Col::Project, MAX_PROJECT_LEN);
+        let date = self.parsed(Col::Date, parse_date, |value| RowProblem::BadDate { value });
+        let start = self.parsed(Col::Start, parse_time, |value| RowProblem::BadTime {
+            value,
+        });
+        let end = self.parsed(Col::End, parse_time, |value| RowProblem::BadTime { value });
+        let capacity = match self.text(Col::Capacity) {
+            Ok(Some(text)) => match parse_number_in(text, 1, 1000) {
+                Ok(n) => Ok(Some(n)),
+                Err(reason) => {
+                    self.problem(Col::Capacity, reason);
+                    Err(Reported)
+                }
+            },
+            Ok(None) => {
+                self.problem(Col::Capacity, RowProblem::Missing);
+                Err(Reported)
+            }
+            Err(reported) => Err(reported),
+        };
+        let kind = self.parsed(
+            Col::SlotKind,
+            |t| t.parse::<SlotKind>().ok(),
+            |value| RowProblem::BadSlotKind { value },
+        );
+        let (
+            Ok(project),
+            Ok(Some(date)),
+            Ok(Some(start)),
+            Ok(Some(end)),
+            Ok(Some(capacity)),
+            Ok(kind),
+        ) = (project, date, start, end, capacity, kind)
+        else {
+            for col in [Col::Date, Col::Start, Col::End] {
+                if self.text(col).is_ok_and(|t| t.is_none()) {
+                    self.problem(col, RowProblem::Missing);
+                }
+            }
+            return (None, None);
+        };
+        if end <= start {
+            self.problem(Col::End, RowProblem::EndNotAfterStart);
+            return (None, None);
+        }
+        let kind = kind.unwrap_or(SlotKind::Inspection);
+        let key = Key::Slot {
+            project: project.clone(),
+            kind,
+            date,
+            start,
+        };
+        let row = SlotRow {
+            line: self.line,
+            project,
+            date,
+            start,
+            end,
+            capacity,
+            kind,
+        };
+        (Some((key, Col::Start)), Some(row))
+    }
+}
+
+/// A date as people and spreadsheets write it: 2026-12-01, 2026/12/01, 2026.12.01, or an
+/// Excel serial day number.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let normal = text.replace(['/', '.'], "-");
+    if let Ok(date) = NaiveDate::parse_from_str(&normal, "%Y-%m-%d") {
+        return Some(date);
+    }
+    let serial: f64 = text.parse().ok()?;
+    if !(1.0..=100_000.0).contains(&serial) || serial.fract() != 0.0 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(serial as u64))
+}
+
+/// A time of day: 09:00, 9:00, 09:00:00, or a spreadsheet fraction of a day (0.375).
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    for format in ["%H:%M", "%H:%M:%S"] {
+        if let Ok(time) = NaiveTime::parse_from_str(&text.replace('：', ":"), format) {
+            return Some(time);
+        }
+    }
+    let fraction: f64 = text.parse().ok()?;
+    if !(0.0..1.0).contains(&fraction) {
+        return None;
+    }
+    let seconds = (fraction * 86_400.0).round() as u32;
+    NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0)
+}
+
+fn parse_number_in(text: &str, min: u32, max: u32) -> Result<u32, RowProblem> {
+    let n: u64 = text.parse().map_err(|_| RowProblem::BadNumber {
+        value: text.to_string(),
+    })?;
+    if n < u64::from(min) || n > u64::from(max) {
+        return Err(RowProblem::OutOfRange {
+            value: text.to_string(),
+            min: u64::from(min),
+            max: u64::from(max),
+        });
+    }
+    Ok(n as u32)
 }
 
 /// Separators of list cells (risk flags, roles, buildings): commas, semicolons, 、, bars, line

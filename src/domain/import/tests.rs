@@ -593,7 +593,7 @@ fn file_formats_come_from_the_extension() {
 
 #[test]
 fn header_aliases_are_unambiguous_and_complete() {
-    for kind in [ImportKind::Buyers, ImportKind::Staff] {
+    for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
         let aliases = header_aliases(kind);
         let mut seen = std::collections::HashMap::new();
         for (canonical, spellings, _) in &aliases {
@@ -613,6 +613,7 @@ fn header_aliases_are_unambiguous_and_complete() {
         match kind {
             ImportKind::Buyers => assert_eq!(required, ["building", "room", "name", "phone"]),
             ImportKind::Staff => assert_eq!(required, ["name", "roles"]),
+            ImportKind::Slots => assert_eq!(required, ["date", "start", "end", "capacity"]),
         }
     }
 }
@@ -1174,4 +1175,100 @@ proptest! {
         prop_assert_eq!(&from_xlsx, &expected);
         prop_assert_eq!(buyers(parse(&csv_bytes, FileFormat::Csv, None, CN)), expected);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slots
+
+#[test]
+fn slot_lists_read_dates_and_times_as_typed_or_as_spreadsheet_numbers() {
+    let csv = "日期,开始时间,结束时间,人数,类型\n2026-12-01,09:00,10:00,10,验房\n2026/12/02,14:00,15:30,8,handover\n";
+    let Parsed::Slots(rows) = parse(csv.as_bytes(), FileFormat::Csv, None, CN).unwrap() else {
+        panic!("not a slot list")
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1].date,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+    );
+    assert_eq!(
+        rows[1].end,
+        chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap()
+    );
+    assert_eq!(rows[1].kind, crate::domain::appointment::SlotKind::Handover);
+    assert_eq!(rows[0].capacity, 10);
+
+    // Excel stores 2026-12-01 as day 46357 and 09:00 as 0.375 of a day.
+    let book = xlsx(&[
+        vec![
+            XCell::S("date".into()),
+            XCell::S("start".into()),
+            XCell::S("end".into()),
+            XCell::S("capacity".into()),
+        ],
+        vec![
+            XCell::N(46357.0),
+            XCell::N(0.375),
+            XCell::N(0.4375),
+            XCell::N(6.0),
+        ],
+    ]);
+    let Parsed::Slots(rows) = parse(&book, FileFormat::Xlsx, None, CN).unwrap() else {
+        panic!("not a slot list")
+    };
+    assert_eq!(
+        rows[0].date,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    );
+    assert_eq!(
+        rows[0].start,
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+    );
+    assert_eq!(
+        rows[0].end,
+        chrono::NaiveTime::from_hms_opt(10, 30, 0).unwrap()
+    );
+}
+
+#[test]
+fn bad_slot_rows_name_their_line_and_column() {
+    let csv = "date,start,end,capacity\n2026-12-01,10:00,09:00,5\n2026-13-01,9点,10:00,0\n2026-12-03,09:00,10:00,5\n2026-12-03,09:00,11:00,5\n";
+    let Err(ImportError::Rows { errors, .. }) = parse(csv.as_bytes(), FileFormat::Csv, None, CN)
+    else {
+        panic!("should be rejected")
+    };
+    let found: Vec<(usize, &str, &RowProblem)> = errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str(), &e.reason))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (2, "end", &RowProblem::EndNotAfterStart),
+            (
+                3,
+                "date",
+                &RowProblem::BadDate {
+                    value: "2026-13-01".into()
+                }
+            ),
+            (
+                3,
+                "start",
+                &RowProblem::BadTime {
+                    value: "9点".into()
+                }
+            ),
+            (
+                3,
+                "capacity",
+                &RowProblem::OutOfRange {
+                    value: "0".into(),
+                    min: 1,
+                    max: 1000
+                }
+            ),
+            (5, "start", &RowProblem::Duplicate { first_line: 4 }),
+        ]
+    );
 }
