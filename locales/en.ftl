@@ -62,7 +62,7 @@ cmd-people = Buyers and staff loaded so far
 cmd-staff = The staff list
 cmd-import = How to load buyers or staff from a file
 cmd-queue = Messages and scheduled work waiting or failed
-cmd-invite = Create an invite link for staff
+cmd-invite = Invite buyers to book a visit (staff invite links: /invite ROLE NAME)
 
 ## Roles
 

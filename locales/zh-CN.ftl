@@ -62,7 +62,7 @@ cmd-people = 已导入的业主和员工
 cmd-staff = 员工名单
 cmd-import = 如何从文件导入业主或员工
 cmd-queue = 待发送或失败的消息与定时任务
-cmd-invite = 生成员工邀请链接
+cmd-invite = 邀约业主预约时间（员工邀请链接：/invite 角色 姓名）
 
 ## 角色
 
