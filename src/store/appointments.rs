@@ -177,14 +177,20 @@ impl Tx {
         })
     }
 
+    /// One appointment, locked until the transaction ends on PostgreSQL (so two presses of
+    /// the same button cannot both book; SQLite's write transactions are serial already).
+    /// Only for write transactions.
     pub async fn appointment(&mut self, id: i64) -> StoreResult<Option<Appointment>> {
+        let lock = if self.is_postgres() {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments WHERE id = $1{lock}"
+        );
         let record: Option<AppointmentRecord> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(c)
-            .await
+            sqlx::query_as(&sql).bind(id).fetch_optional(c).await
         })?;
         match record {
             Some(r) => Ok(Some(self.appointment_from(r).await?)),
