@@ -103,16 +103,7 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
     let mut booked = 0;
     let mut full = 0;
     for query in &queries {
-        let answer = app
-            .fake
-            .wait_for_request("answerCallbackQuery", |r| {
-                r.params["callback_query_id"] == query.as_str()
-            })
-            .await;
-        let text = answer.params["text"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let text = app.fake.callback_answer(query).await;
         if text.contains("已预约") {
             booked += 1;
         } else {
@@ -341,13 +332,8 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
     ];
     for (data, expected) in attempts {
         let query = app.fake.press_crafted_button(&buyers[0], &i0, &data);
-        let answer = app
-            .fake
-            .wait_for_request("answerCallbackQuery", |r| {
-                r.params["callback_query_id"] == query.as_str()
-            })
-            .await;
-        let text = answer.params["text"].as_str().unwrap_or_default();
+        let answer = app.fake.callback_answer(&query).await;
+        let text = answer.as_str();
         assert!(text.contains(expected), "{data}: {text}");
     }
     assert_eq!(count(&app, buyers[0].id, "已为您预约"), 0);
@@ -366,17 +352,8 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
     let query = app
         .fake
         .press_button(&buyers[0], &mine, &button(&mine, "🔁"));
-    let answer = app
-        .fake
-        .wait_for_request("answerCallbackQuery", |r| {
-            r.params["callback_query_id"] == query.as_str()
-        })
-        .await;
-    assert!(
-        answer.params["text"]
-            .as_str()
-            .is_some_and(|t| t.contains("距离预约时间太近"))
-    );
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains("距离预约时间太近"));
     let supervisor_actor = app
         .services()
         .identify(supervisor.id, None)
@@ -467,15 +444,10 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
         "{}",
         today.plain_text
     );
-    app.fake
+    let query = app
+        .fake
         .press_button_with_text(&ambassador, &today, "✅ 签到 1-102");
-    app.fake
-        .wait_for_request("answerCallbackQuery", |r| {
-            r.params["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("已签到"))
-        })
-        .await;
+    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
     assert!(
         today

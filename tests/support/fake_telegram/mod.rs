@@ -736,6 +736,20 @@ impl FakeTelegram {
         .await
     }
 
+    /// The bot's answer to a button press (`press_button` returns the query id): the notice
+    /// text it showed, empty when it showed none.
+    pub async fn callback_answer(&self, query_id: &str) -> String {
+        let answer = self
+            .wait_for_request("answerCallbackQuery", |r| {
+                r.params["callback_query_id"] == query_id
+            })
+            .await;
+        answer.params["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The first recorded request to `method` (case-insensitive) satisfying `pred`.
     pub async fn wait_for_request(
         &self,
