@@ -390,3 +390,83 @@ button-check-in = ✅ Check in { $home }
 site-title = <b>The site today (by hour)</b>
 site-hour = { $hour }: booked { $booked }, arrived { $arrived }, no-shows { $no_shows }
 site-visit-rate = Visit rate: { $rate } ({ $visited } visited / { $invited } homes invited)
+
+## Defects: the walk-through
+
+cmd-inspect = Record an inspection: /inspect 3-1502
+cmd-defects = A home's defects: /defects 3-1502
+cmd-mydefects = My home's defects and their repair
+room-living = Living room
+room-bedroom = Bedroom
+room-kitchen = Kitchen
+room-bathroom = Bathroom
+room-balcony = Balcony
+room-exterior = Exterior
+room-other = Other
+category-leakage = Leakage
+category-hollow-crack = Hollow/cracks
+category-paint = Paint & walls
+category-tiles = Tiles & floors
+category-doors = Doors & windows
+category-plumbing = Plumbing
+category-electrical = Electrical
+category-fixtures = Fixtures
+category-exterior = Exterior
+category-other = Other
+severity-urgent = Urgent
+severity-high = High
+severity-normal = Normal
+severity-low = Low
+defect-status-recording = being recorded
+defect-status-open = to be fixed
+defect-status-assigned = assigned
+defect-status-in-progress = being fixed
+defect-status-fixed = fixed
+defect-status-verified = checked
+defect-status-closed = closed
+defect-status-reopened = to be fixed again
+defect-status-rejected = not a defect
+inspect-usage = Please write the home or the buyer's name, e.g. /inspect 3-1502.
+inspect-room = 🔍 <b>Inspection of { $unit }</b>: which room?
+inspect-category = { $room }: what kind of problem?
+inspect-severity = How urgent?
+inspect-photos = 📷 Send photos (one, several or an album), then type a note. No photo? Just type the note. A voice message works too.
+inspect-photo-received = 📷 { $count } photo(s) received. Send more, or type the note.
+inspect-photos-hint = Please send photos or type the note (/cancel leaves the inspection).
+inspect-voice-kept = 🎙 The voice message is kept as an attachment. Type a note too, or save.
+inspect-no-note = (no note)
+inspect-confirm = <b>Please check</b>
+    Room: { $room }
+    Kind: { $category }
+    Urgency: { $severity }
+    Photos: { $photos } { $voice }
+    Note: { $note }
+button-save = 💾 Save
+button-edit = ✏️ Edit
+button-discard = ✖️ Drop this one
+inspect-confirm-hint = Please tap Save, Edit or Drop; a text replaces the note.
+inspect-buttons-hint = Please tap one of the buttons above (/cancel leaves the inspection).
+inspect-editing = Choose the kind and urgency again; the photos and note are kept.
+inspect-discarded = Dropped.
+inspect-saved = ✅ Item { $number } saved ({ $room }).
+button-next-defect = ➕ Next item, same room
+button-other-room = 🚪 Another room
+button-inspection-finish = ✅ Finish the inspection
+inspect-finished = ✅ Inspection of { $unit } finished: { $count } items, sent to { $buyers } buyer(s) and passed to engineering.
+button-start-inspection = 🔍 Inspection
+photo-too-large = That file is too large (over { $limit_mb } MB); please send a compressed photo.
+photo-wrong-type = A photo (an image file) is needed here. Please send a photo, or type the note.
+inspection-list-title = 🏠 Dear { $buyer }, the inspection of { $home } recorded { $count } item(s):
+inspection-list-empty = 🏠 Dear { $buyer }, the inspection of { $home } found no problems.
+inspection-list-footer = We will arrange the repairs soon and tell you here at every step. /mydefects shows them any time.
+engineer-new-defects = 🛠 { $home }: { $count } new item(s) to fix. /defects { $home } shows them.
+defects-usage = Please write the home, e.g. /defects 3-1502.
+defects-title = <b>Defects of { $unit } ({ $count })</b>
+mydefects-none = 🏠 { $unit }: nothing recorded.
+defect-not-yours = You cannot open this record.
+defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity }
+    Status: { $status }
+    Note: { $note }
+    Fix by: { $due }
+    <b>History</b>
+defect-history-line = • { $at } { $status }

@@ -387,3 +387,83 @@ button-check-in = ✅ 签到 { $home }
 site-title = <b>今天的现场（按小时）</b>
 site-hour = { $hour }：预约 { $booked }，已到 { $arrived }，未到 { $no_shows }
 site-visit-rate = 到访率：{ $rate }（到访 { $visited } / 邀约 { $invited } 户）
+
+## Defects: the walk-through
+
+cmd-inspect = 开始验房记录：/inspect 3-1502
+cmd-defects = 某户的缺陷：/defects 3-1502
+cmd-mydefects = 我家的缺陷与整改进度
+room-living = 客厅
+room-bedroom = 卧室
+room-kitchen = 厨房
+room-bathroom = 卫生间
+room-balcony = 阳台
+room-exterior = 外立面
+room-other = 其他
+category-leakage = 渗漏
+category-hollow-crack = 空鼓/开裂
+category-paint = 墙面/涂料
+category-tiles = 地面/瓷砖
+category-doors = 门窗
+category-plumbing = 给排水
+category-electrical = 电气
+category-fixtures = 五金/设备
+category-exterior = 外立面
+category-other = 其他
+severity-urgent = 紧急
+severity-high = 高
+severity-normal = 一般
+severity-low = 低
+defect-status-recording = 记录中
+defect-status-open = 待整改
+defect-status-assigned = 已派单
+defect-status-in-progress = 整改中
+defect-status-fixed = 已整改
+defect-status-verified = 已复验
+defect-status-closed = 已关闭
+defect-status-reopened = 重新整改
+defect-status-rejected = 不予处理
+inspect-usage = 请写出房号或业主姓名，例如 /inspect 3-1502。
+inspect-room = 🔍 <b>{ $unit } 验房</b>：请选择房间
+inspect-category = { $room }：问题类型？
+inspect-severity = 紧急程度？
+inspect-photos = 📷 请拍照发送（可一张、多张或一次发相册），然后输入文字说明。没有照片可直接输入说明；也可以发语音。
+inspect-photo-received = 📷 已收到 { $count } 张照片。可继续发照片，或输入文字说明。
+inspect-photos-hint = 请发送照片，或输入文字说明（发送 /cancel 退出验房）。
+inspect-voice-kept = 🎙 语音已作为附件保存。可再输入文字说明，或直接保存。
+inspect-no-note = （无文字说明）
+inspect-confirm = <b>请确认</b>
+    房间：{ $room }
+    类型：{ $category }
+    紧急程度：{ $severity }
+    照片：{ $photos } 张 { $voice }
+    说明：{ $note }
+button-save = 💾 保存
+button-edit = ✏️ 修改
+button-discard = ✖️ 取消此条
+inspect-confirm-hint = 请点“保存”、“修改”或“取消此条”；输入文字可替换说明。
+inspect-buttons-hint = 请点击上面的按钮继续（发送 /cancel 退出验房）。
+inspect-editing = 重新选择类型和紧急程度，照片和说明会保留。
+inspect-discarded = 已取消这一条。
+inspect-saved = ✅ 第 { $number } 条已保存（{ $room }）。
+button-next-defect = ➕ 同一房间下一条
+button-other-room = 🚪 换个房间
+button-inspection-finish = ✅ 完成验房
+inspect-finished = ✅ { $unit } 验房完成：共 { $count } 条，已发送给 { $buyers } 位业主，并转交工程整改。
+button-start-inspection = 🔍 验房记录
+photo-too-large = 这个文件太大了（超过 { $limit_mb } MB），请发送压缩后的照片。
+photo-wrong-type = 这里需要照片（图片文件）。请发送照片，或输入文字说明。
+inspection-list-title = 🏠 尊敬的{ $buyer }，{ $home } 验房共记录 { $count } 个问题：
+inspection-list-empty = 🏠 尊敬的{ $buyer }，{ $home } 验房没有发现问题。
+inspection-list-footer = 我们会尽快安排整改，每一步进展都会在这里告诉您。发送 /mydefects 可随时查看。
+engineer-new-defects = 🛠 { $home } 新增 { $count } 个待整改问题。发送 /defects { $home } 查看。
+defects-usage = 请写出房号，例如 /defects 3-1502。
+defects-title = <b>{ $unit } 的问题（{ $count } 条）</b>
+mydefects-none = 🏠 { $unit }：暂无记录的问题。
+defect-not-yours = 无法查看这条记录。
+defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity }
+    状态：{ $status }
+    说明：{ $note }
+    整改期限：{ $due }
+    <b>记录</b>
+defect-history-line = • { $at } { $status }

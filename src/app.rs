@@ -208,7 +208,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let limits = Limits {
         messages_per_sec_chat: config.messages_per_sec_chat,
-        messages_per_min_chat: 20,
+        // Telegram's 20-a-minute rule is for groups; a private chat only has the 1-a-second
+        // pace. teloxide applies this figure to private chats, so it must not be lower than
+        // 60, or a busy walk-through stalls for most of a minute.
+        messages_per_min_chat: 60,
         messages_per_min_channel_or_supergroup: 10,
         messages_per_sec_overall: config.messages_per_sec_overall,
     };

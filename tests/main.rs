@@ -5,6 +5,7 @@ mod support;
 mod appointments;
 mod assignment;
 mod cli;
+mod defects;
 mod deployment;
 mod docs;
 mod fake_server;

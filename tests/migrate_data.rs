@@ -77,6 +77,40 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .await
             .unwrap()
     );
+    // A finished walk-through with a photo (inspections, defects, media and their links).
+    use handover_bot::domain::defect::{Category, Room, Severity};
+    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+    let Found::One((inspection, _)) = app
+        .services()
+        .start_inspection(&supervisor_actor, InspectTarget::Unit(unit))
+        .await
+        .unwrap()
+    else {
+        panic!("the supervisor may inspect")
+    };
+    let photo = app
+        .services()
+        .store_media(Some("unique-1"), b"\xFF\xD8 a photo", "image/jpeg", "jpg")
+        .await
+        .unwrap();
+    let draft = DefectDraft {
+        room: Room::Kitchen,
+        category: Category::Leakage,
+        severity: Severity::High,
+        note: "sink".into(),
+        photos: vec![photo],
+        voice: None,
+    };
+    app.services()
+        .save_defect(&supervisor_actor, inspection, &draft)
+        .await
+        .unwrap()
+        .unwrap();
+    app.services()
+        .finish_inspection(&supervisor_actor, inspection)
+        .await
+        .unwrap()
+        .unwrap();
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
     let invited = reply_to(&app, &supervisor, "/invite all").await;

@@ -600,10 +600,18 @@ async fn show_card(turn: &Turn, outcome: CardOutcome, query_text: &str) -> anyho
         CardOutcome::Card(card) => {
             let tz = turn.ctx.services.config.timezone;
             let text = render_card(turn.i18n(), turn.lang(), &card, tz);
-            let keyboard = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+            let unit = card.household.unit.unit_id;
+            let mut row = vec![InlineKeyboardButton::callback(
                 tr!(turn.i18n(), turn.lang(), "button-add-note"),
-                Callback::Note(card.household.unit.unit_id).encode(),
-            )]]);
+                Callback::Note(unit).encode(),
+            )];
+            if super::inspect::can_inspect(&turn.person.actor) {
+                row.push(InlineKeyboardButton::callback(
+                    tr!(turn.i18n(), turn.lang(), "button-start-inspection"),
+                    Callback::StartInspection(unit).encode(),
+                ));
+            }
+            let keyboard = InlineKeyboardMarkup::new(vec![row]);
             turn.say_with(text, Some(ReplyMarkup::InlineKeyboard(keyboard)))
                 .await
         }

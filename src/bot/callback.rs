@@ -2,6 +2,7 @@
 //! strictly. Anything that does not parse (an old keyboard from before an upgrade, a forged
 //! payload) is a stale button, answered politely and acted on never.
 
+use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::{Lang, Stage};
 
 /// Bumped whenever the meaning of an existing payload changes.
@@ -44,6 +45,57 @@ pub enum Callback {
     CancelAppointment(i64),
     /// "I'm here" / the ambassador checks the buyer in.
     CheckIn(i64),
+    /// Walk-through steps; they act on the person's current walk-through only.
+    InspectRoom(Room),
+    InspectCategory(Category),
+    InspectSeverity(Severity),
+    Inspect(InspectAction),
+    /// Start a walk-through of this household (from its card).
+    StartInspection(i64),
+    /// Open a defect's card.
+    DefectCard(i64),
+}
+
+/// The walk-through's other buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspectAction {
+    Save,
+    Edit,
+    Discard,
+    /// The next defect in the same room.
+    Next,
+    /// Another room.
+    OtherRoom,
+    Finish,
+}
+
+impl InspectAction {
+    const ALL: [InspectAction; 6] = [
+        InspectAction::Save,
+        InspectAction::Edit,
+        InspectAction::Discard,
+        InspectAction::Next,
+        InspectAction::OtherRoom,
+        InspectAction::Finish,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            InspectAction::Save => "save",
+            InspectAction::Edit => "edit",
+            InspectAction::Discard => "drop",
+            InspectAction::Next => "next",
+            InspectAction::OtherRoom => "room",
+            InspectAction::Finish => "done",
+        }
+    }
+}
+
+/// A single-character code.
+fn code(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
 }
 
 /// A decimal number in canonical form (no sign, no leading zeros), so every payload has exactly
@@ -77,6 +129,12 @@ impl Callback {
             Callback::Reschedule(id) => format!("rs:{id}"),
             Callback::CancelAppointment(id) => format!("ac:{id}"),
             Callback::CheckIn(id) => format!("ci:{id}"),
+            Callback::InspectRoom(room) => format!("ir:{}", room.code()),
+            Callback::InspectCategory(category) => format!("ic:{}", category.code()),
+            Callback::InspectSeverity(severity) => format!("is:{}", severity.code()),
+            Callback::Inspect(action) => format!("i:{}", action.as_str()),
+            Callback::StartInspection(unit) => format!("insp:{unit}"),
+            Callback::DefectCard(id) => format!("dc:{id}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -133,6 +191,16 @@ impl Callback {
             ("rs", id) => Callback::Reschedule(number(id)?),
             ("ac", id) => Callback::CancelAppointment(number(id)?),
             ("ci", id) => Callback::CheckIn(number(id)?),
+            ("ir", c) => Callback::InspectRoom(Room::from_code(code(c)?)?),
+            ("ic", c) => Callback::InspectCategory(Category::from_code(code(c)?)?),
+            ("is", c) => Callback::InspectSeverity(Severity::from_code(code(c)?)?),
+            ("i", action) => Callback::Inspect(
+                InspectAction::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == action)?,
+            ),
+            ("insp", id) => Callback::StartInspection(number(id)?),
+            ("dc", id) => Callback::DefectCard(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -145,7 +213,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn all() -> Vec<Callback> {
-        vec![
+        let mut all = vec![
             Callback::Language(Lang::ZhCn),
             Callback::Language(Lang::En),
             Callback::AddressOk,
@@ -173,7 +241,14 @@ mod tests {
             Callback::Reschedule(4),
             Callback::CancelAppointment(5),
             Callback::CheckIn(6),
-        ]
+            Callback::StartInspection(8),
+            Callback::DefectCard(9),
+        ];
+        all.extend(Room::ALL.map(Callback::InspectRoom));
+        all.extend(Category::ALL.map(Callback::InspectCategory));
+        all.extend(Severity::ALL.map(Callback::InspectSeverity));
+        all.extend(InspectAction::ALL.map(Callback::Inspect));
+        all
     }
 
     #[test]

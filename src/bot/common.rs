@@ -4,7 +4,7 @@ use super::callback::Callback;
 use super::commands;
 use super::dialogue::State;
 use super::menu;
-use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, supervisor};
+use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, supervisor};
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::staff::looks_like_code;
@@ -55,6 +55,18 @@ pub async fn route_message(
         let contact_user = contact.user_id.and_then(|id| i64::try_from(id.0).ok());
         return on_contact(turn, contact_user, &contact.phone_number).await;
     }
+    let command = msg
+        .text()
+        .and_then(|t| commands::parse(t, &turn.ctx.bot_username));
+    if command.is_none()
+        && let State::Inspecting {
+            inspection,
+            unit,
+            phase,
+        } = state.clone()
+    {
+        return inspect::on_message(turn, msg, inspection, unit, phase).await;
+    }
     if let Some(document) = msg.document() {
         return supervisor::on_document(turn, document).await;
     }
@@ -68,7 +80,7 @@ pub async fn route_message(
             State::AwaitingReply { unit_id } => {
                 ambassador::on_reply_text(turn, unit_id, text).await
             }
-            State::Idle => on_free_text(turn, text).await,
+            State::Inspecting { .. } | State::Idle => on_free_text(turn, text).await,
         };
     }
     match state {
@@ -80,7 +92,7 @@ pub async fn route_message(
             turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
-        State::Idle => {
+        State::Inspecting { .. } | State::Idle => {
             turn.say(tr!(turn.i18n(), turn.lang(), "unsupported-message"))
                 .await
         }
@@ -138,6 +150,9 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "slots" => appointments::on_slots(turn, args).await,
         "appointment" => appointments::on_appointment(turn).await,
         "today" => appointments::on_today(turn).await,
+        "inspect" => inspect::on_inspect(turn, args).await,
+        "defects" => inspect::on_defects(turn, args).await,
+        "mydefects" => inspect::on_my_defects(turn).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
@@ -443,5 +458,11 @@ pub async fn route_callback(
             appointments::on_cancel_appointment(turn, query, id).await
         }
         Callback::CheckIn(id) => appointments::on_check_in(turn, query, id).await,
+        Callback::InspectRoom(_)
+        | Callback::InspectCategory(_)
+        | Callback::InspectSeverity(_)
+        | Callback::Inspect(_) => inspect::on_button(turn, query, state, callback).await,
+        Callback::StartInspection(unit) => inspect::on_start_button(turn, query, unit).await,
+        Callback::DefectCard(id) => inspect::on_defect_card(turn, query, id).await,
     }
 }

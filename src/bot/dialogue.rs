@@ -2,6 +2,8 @@
 //! restart in the middle of a conversation keeps every step the person already gave.
 
 use crate::clock::SharedClock;
+use crate::domain::defect::{Category, Room};
+use crate::services::defects::DefectDraft;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,44 @@ pub enum State {
     AwaitingNote { unit_id: i64 },
     /// A staff member pressed "reply" on a buyer's message.
     AwaitingReply { unit_id: i64 },
+    /// An ambassador's walk-through of a home: the step and the defect being recorded.
+    Inspecting {
+        inspection: i64,
+        unit: String,
+        phase: InspectStep,
+    },
+}
+
+/// Where a walk-through is. A defect's draft travels with the steps, so a restart keeps every
+/// step already given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum InspectStep {
+    Room,
+    Category {
+        room: Room,
+        /// Editing a draft: its photos and note are kept.
+        #[serde(default)]
+        keep: Option<DefectDraft>,
+    },
+    Severity {
+        room: Room,
+        category: Category,
+        #[serde(default)]
+        keep: Option<DefectDraft>,
+    },
+    Photos {
+        draft: DefectDraft,
+        /// The album the last photo belonged to, so an album is acknowledged once.
+        #[serde(default)]
+        album: Option<String>,
+    },
+    Confirm {
+        draft: DefectDraft,
+    },
+    Saved {
+        room: Room,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,10 @@ pub const ALL_COMMANDS: &[&str] = &[
     "address",
     "ambassador",
     "appointment",
+    "mydefects",
     "today",
+    "inspect",
+    "defects",
     "customers",
     "customer",
     "away",
@@ -43,6 +46,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
         Actor::Buyer(_) => vec![
             "myhome",
             "appointment",
+            "mydefects",
             "ambassador",
             "address",
             "language",
@@ -57,7 +61,10 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
                 commands.push("today");
             }
             if ambassador {
-                commands.extend(["customers", "customer", "invite", "sharephone"]);
+                commands.extend(["customers", "customer", "inspect", "invite", "sharephone"]);
+            }
+            if ambassador || staff.roles.can_supervise() || staff.roles.has(Role::Engineer) {
+                commands.push("defects");
             }
             if staff.roles.can_supervise() {
                 commands.extend([
@@ -120,6 +127,9 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "slots" => tr!(i18n, lang, "cmd-slots"),
         "appointment" => tr!(i18n, lang, "cmd-appointment"),
         "today" => tr!(i18n, lang, "cmd-today"),
+        "inspect" => tr!(i18n, lang, "cmd-inspect"),
+        "defects" => tr!(i18n, lang, "cmd-defects"),
+        "mydefects" => tr!(i18n, lang, "cmd-mydefects"),
         other => other.to_string(),
     }
 }
@@ -206,6 +216,7 @@ mod tests {
             away_since: None,
             away_until: None,
             share_phone: false,
+            buildings: Vec::new(),
         });
         for actor in [Actor::Unknown, Actor::Buyer(vec![]), admin] {
             for command in commands_for(&actor) {

@@ -9,6 +9,7 @@ pub mod callback;
 pub mod commands;
 mod common;
 pub mod dialogue;
+mod inspect;
 mod menu;
 mod supervisor;
 

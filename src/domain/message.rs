@@ -26,6 +26,12 @@ pub enum Content {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption_html: Option<String>,
     },
+    /// 2–10 photos from the media store sent as one album; the caption goes on the first.
+    Album {
+        paths: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption_html: Option<String>,
+    },
     /// A file from the media store.
     Document {
         path: String,
@@ -44,7 +50,8 @@ impl Content {
     }
 
     /// Splits a long text into messages Telegram accepts (line boundaries, at most 4096
-    /// characters each); buttons stay on the last part. Other content is one message.
+    /// characters each); buttons stay on the last part. An album becomes albums of at most 10
+    /// (Telegram's limit), a single photo being sent as a photo. Other content is one message.
     pub fn into_parts(self) -> Vec<Content> {
         match self {
             Content::Text { html, buttons } => {
@@ -63,10 +70,33 @@ impl Content {
                     })
                     .collect()
             }
+            Content::Album {
+                paths,
+                caption_html,
+            } => paths
+                .chunks(MAX_ALBUM)
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let caption_html = if i == 0 { caption_html.clone() } else { None };
+                    match chunk {
+                        [one] => Content::Photo {
+                            path: one.clone(),
+                            caption_html,
+                        },
+                        many => Content::Album {
+                            paths: many.to_vec(),
+                            caption_html,
+                        },
+                    }
+                })
+                .collect(),
             other => vec![other],
         }
     }
 }
+
+/// Photos per album (sendMediaGroup takes 2–10 items).
+pub const MAX_ALBUM: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -94,6 +124,30 @@ mod tests {
             assert!(html.chars().count() <= 4096);
             assert_eq!(buttons.is_empty(), i + 1 != parts.len());
         }
+    }
+
+    #[test]
+    fn albums_are_cut_into_telegram_sized_pieces() {
+        let paths: Vec<String> = (0..21).map(|i| format!("p{i}.jpg")).collect();
+        let parts = Content::Album {
+            paths,
+            caption_html: Some("c".into()),
+        }
+        .into_parts();
+        assert_eq!(parts.len(), 3);
+        assert!(
+            matches!(&parts[0], Content::Album { paths, caption_html: Some(_) } if paths.len() == 10)
+        );
+        assert!(
+            matches!(&parts[1], Content::Album { paths, caption_html: None } if paths.len() == 10)
+        );
+        assert!(matches!(
+            &parts[2],
+            Content::Photo {
+                caption_html: None,
+                ..
+            }
+        ));
     }
 
     #[test]

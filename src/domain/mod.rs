@@ -2,6 +2,7 @@
 
 pub mod appointment;
 pub mod assignment;
+pub mod defect;
 pub mod import;
 pub mod message;
 pub mod people;

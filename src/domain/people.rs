@@ -347,6 +347,8 @@ pub struct StaffMember {
     pub away_until: Option<chrono::DateTime<chrono::Utc>>,
     /// The ambassador lets their buyers see their phone number.
     pub share_phone: bool,
+    /// Buildings an engineer leads.
+    pub buildings: Vec<String>,
 }
 
 impl StaffMember {

@@ -15,7 +15,9 @@ use std::time::Duration;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ParseMode};
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, ParseMode,
+};
 use tokio::sync::watch;
 
 pub use crate::wake::Waker;
@@ -240,6 +242,37 @@ impl Notifier {
                     request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
                 }
                 request.await
+            }
+            Content::Album {
+                paths,
+                caption_html,
+            } => {
+                let media: Vec<InputMedia> = paths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, path)| {
+                        let mut photo = InputMediaPhoto::new(InputFile::file(
+                            self.options.media_dir.join(path),
+                        ));
+                        if i == 0
+                            && let Some(caption) = caption_html
+                        {
+                            photo = photo.caption(caption.clone()).parse_mode(ParseMode::Html);
+                        }
+                        InputMedia::Photo(photo)
+                    })
+                    .collect();
+                // An album is several messages; the first one's id stands for the row.
+                self.bot
+                    .send_media_group(chat, media)
+                    .await
+                    .and_then(|messages| {
+                        messages.into_iter().next().ok_or_else(|| {
+                            teloxide::RequestError::Io(std::sync::Arc::new(std::io::Error::other(
+                                "empty album",
+                            )))
+                        })
+                    })
             }
             Content::Document {
                 path,

@@ -4,6 +4,7 @@
 
 pub mod appointments;
 pub mod assignment;
+pub mod defects;
 pub mod import;
 pub mod maintenance;
 pub mod notices;

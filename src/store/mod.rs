@@ -8,6 +8,7 @@
 
 pub mod appointments;
 pub mod assignment;
+pub mod defects;
 pub mod jobs;
 pub mod outbox;
 pub mod people;

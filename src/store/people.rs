@@ -66,6 +66,13 @@ impl StaffRecord {
             away_since: self.away_since,
             away_until: self.away_until,
             share_phone: self.share_phone != 0,
+            buildings: self
+                .buildings
+                .split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_string)
+                .collect(),
         }
     }
 }

@@ -1,0 +1,825 @@
+//! The walk-through in chat (one hand on the phone: buttons first, photos, then a note), and the
+//! defect lists and cards.
+
+use super::callback::{Callback, InspectAction};
+use super::dialogue::{InspectStep, State};
+use super::{Turn, remove_buttons};
+use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::people::Actor;
+use crate::media::MAX_DOWNLOAD_BYTES;
+use crate::services::ServiceError;
+use crate::services::defects::{
+    DefectDraft, Found, InspectTarget, category_name, defect_line, room_name, severity_name,
+    status_name,
+};
+use crate::tr;
+use teloxide::net::Download;
+use teloxide::prelude::*;
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, ReplyMarkup,
+};
+
+/// Longest note kept with a defect.
+const MAX_NOTE_CHARS: usize = 1000;
+
+fn keyboard(rows: Vec<Vec<(String, Callback)>>) -> Option<ReplyMarkup> {
+    Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
+        rows.into_iter().map(|row| {
+            row.into_iter()
+                .map(|(label, cb)| InlineKeyboardButton::callback(label, cb.encode()))
+                .collect::<Vec<_>>()
+        }),
+    )))
+}
+
+async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let mut rows: Vec<Vec<(String, Callback)>> = Room::ALL
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|r| (room_name(i18n, lang, *r), Callback::InspectRoom(*r)))
+                .collect()
+        })
+        .collect();
+    rows.push(vec![(
+        tr!(i18n, lang, "button-inspection-finish"),
+        Callback::Inspect(InspectAction::Finish),
+    )]);
+    turn.say_with(tr!(i18n, lang, "inspect-room", unit = unit), keyboard(rows))
+        .await
+}
+
+async fn ask_category(turn: &Turn, room: Room) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let rows = Category::ALL
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|c| (category_name(i18n, lang, *c), Callback::InspectCategory(*c)))
+                .collect()
+        })
+        .collect();
+    turn.say_with(
+        tr!(
+            i18n,
+            lang,
+            "inspect-category",
+            room = room_name(i18n, lang, room)
+        ),
+        keyboard(rows),
+    )
+    .await
+}
+
+async fn ask_severity(turn: &Turn) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let rows = vec![
+        Severity::ALL
+            .iter()
+            .map(|s| (severity_name(i18n, lang, *s), Callback::InspectSeverity(*s)))
+            .collect(),
+    ];
+    turn.say_with(tr!(i18n, lang, "inspect-severity"), keyboard(rows))
+        .await
+}
+
+fn draft_summary(turn: &Turn, draft: &DefectDraft) -> String {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let note = if draft.note.is_empty() {
+        tr!(i18n, lang, "inspect-no-note")
+    } else {
+        draft.note.clone()
+    };
+    tr!(
+        i18n,
+        lang,
+        "inspect-confirm",
+        room = room_name(i18n, lang, draft.room),
+        category = category_name(i18n, lang, draft.category),
+        severity = severity_name(i18n, lang, draft.severity),
+        photos = draft.photos.len(),
+        voice = if draft.voice.is_some() { "🎙" } else { "" },
+        note = note
+    )
+}
+
+async fn ask_confirm(turn: &Turn, draft: &DefectDraft) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let rows = vec![vec![
+        (
+            tr!(i18n, lang, "button-save"),
+            Callback::Inspect(InspectAction::Save),
+        ),
+        (
+            tr!(i18n, lang, "button-edit"),
+            Callback::Inspect(InspectAction::Edit),
+        ),
+        (
+            tr!(i18n, lang, "button-discard"),
+            Callback::Inspect(InspectAction::Discard),
+        ),
+    ]];
+    turn.say_with(draft_summary(turn, draft), keyboard(rows))
+        .await
+}
+
+async fn set(turn: &Turn, inspection: i64, unit: &str, phase: InspectStep) -> anyhow::Result<()> {
+    turn.dialogue
+        .update(State::Inspecting {
+            inspection,
+            unit: unit.to_string(),
+            phase,
+        })
+        .await?;
+    Ok(())
+}
+
+async fn begin(
+    turn: &Turn,
+    found: Found<(i64, crate::store::assignment::Household)>,
+    query: &str,
+) -> anyhow::Result<()> {
+    match found {
+        Found::One((inspection, household)) => {
+            let unit = household.unit.short();
+            set(turn, inspection, &unit, InspectStep::Room).await?;
+            ask_room(turn, &unit).await
+        }
+        Found::Choose(list) => {
+            let rows = list
+                .iter()
+                .map(|h| {
+                    vec![(
+                        format!("{} {}", h.unit.short(), h.names.join("、")),
+                        Callback::StartInspection(h.unit.unit_id),
+                    )]
+                })
+                .collect();
+            turn.say_with(
+                tr!(turn.i18n(), turn.lang(), "household-choose"),
+                keyboard(rows),
+            )
+            .await
+        }
+        Found::NotFound => {
+            turn.say(tr!(
+                turn.i18n(),
+                turn.lang(),
+                "household-not-yours",
+                query = query
+            ))
+            .await
+        }
+    }
+}
+
+/// `/inspect <unit or buyer name>`.
+pub async fn on_inspect(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    if args.trim().is_empty() {
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "inspect-usage"))
+            .await;
+    }
+    let found = match turn
+        .ctx
+        .services
+        .start_inspection(&turn.person.actor, InspectTarget::Text(args))
+        .await
+    {
+        Ok(found) => found,
+        Err(ServiceError::Forbidden) => {
+            return turn
+                .say(tr!(
+                    turn.i18n(),
+                    turn.lang(),
+                    "forbidden",
+                    command = "/inspect"
+                ))
+                .await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    begin(turn, found, args.trim()).await
+}
+
+pub async fn on_start_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let found = match turn
+        .ctx
+        .services
+        .start_inspection(&turn.person.actor, InspectTarget::Unit(unit))
+        .await
+    {
+        Ok(found) => found,
+        Err(ServiceError::Forbidden) => Found::NotFound,
+        Err(other) => return Err(other.into()),
+    };
+    if matches!(found, Found::NotFound) {
+        return super::answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "household-not-yours-short")),
+        )
+        .await;
+    }
+    super::answer_query(turn, query, None).await?;
+    begin(turn, found, "").await
+}
+
+/// A walk-through button. It acts on the walk-through in progress only; anything else is a
+/// stale button.
+pub async fn on_button(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    callback: Callback,
+) -> anyhow::Result<()> {
+    let State::Inspecting {
+        inspection,
+        unit,
+        phase,
+    } = state
+    else {
+        return super::answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await;
+    };
+    let stale = || async {
+        super::answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await
+    };
+    match (callback, phase) {
+        (Callback::InspectRoom(room), InspectStep::Room) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Category { room, keep: None },
+            )
+            .await?;
+            ask_category(turn, room).await
+        }
+        (Callback::InspectCategory(category), InspectStep::Category { room, keep }) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Severity {
+                    room,
+                    category,
+                    keep,
+                },
+            )
+            .await?;
+            ask_severity(turn).await
+        }
+        (
+            Callback::InspectSeverity(severity),
+            InspectStep::Severity {
+                room,
+                category,
+                keep,
+            },
+        ) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            match keep {
+                Some(kept) => {
+                    let draft = DefectDraft {
+                        room,
+                        category,
+                        severity,
+                        ..kept
+                    };
+                    set(
+                        turn,
+                        inspection,
+                        &unit,
+                        InspectStep::Confirm {
+                            draft: draft.clone(),
+                        },
+                    )
+                    .await?;
+                    ask_confirm(turn, &draft).await
+                }
+                None => {
+                    let draft = DefectDraft {
+                        room,
+                        category,
+                        severity,
+                        note: String::new(),
+                        photos: Vec::new(),
+                        voice: None,
+                    };
+                    set(
+                        turn,
+                        inspection,
+                        &unit,
+                        InspectStep::Photos { draft, album: None },
+                    )
+                    .await?;
+                    turn.say(tr!(turn.i18n(), turn.lang(), "inspect-photos"))
+                        .await
+                }
+            }
+        }
+        (Callback::Inspect(InspectAction::Save), InspectStep::Confirm { draft }) => {
+            let saved = turn
+                .ctx
+                .services
+                .save_defect(&turn.person.actor, inspection, &draft)
+                .await?;
+            let Some(number) = saved else {
+                turn.dialogue.exit().await?;
+                return super::answer_query(
+                    turn,
+                    query,
+                    Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+                )
+                .await;
+            };
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Saved { room: draft.room },
+            )
+            .await?;
+            let (i18n, lang) = (turn.i18n(), turn.lang());
+            let rows = vec![
+                vec![(
+                    tr!(i18n, lang, "button-next-defect"),
+                    Callback::Inspect(InspectAction::Next),
+                )],
+                vec![(
+                    tr!(i18n, lang, "button-other-room"),
+                    Callback::Inspect(InspectAction::OtherRoom),
+                )],
+                vec![(
+                    tr!(i18n, lang, "button-inspection-finish"),
+                    Callback::Inspect(InspectAction::Finish),
+                )],
+            ];
+            turn.say_with(
+                tr!(
+                    i18n,
+                    lang,
+                    "inspect-saved",
+                    number = number,
+                    room = room_name(i18n, lang, draft.room)
+                ),
+                keyboard(rows),
+            )
+            .await
+        }
+        (Callback::Inspect(InspectAction::Edit), InspectStep::Confirm { draft }) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            let room = draft.room;
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Category {
+                    room,
+                    keep: Some(draft),
+                },
+            )
+            .await?;
+            turn.say(tr!(turn.i18n(), turn.lang(), "inspect-editing"))
+                .await?;
+            ask_category(turn, room).await
+        }
+        (Callback::Inspect(InspectAction::Discard), InspectStep::Confirm { .. }) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(turn, inspection, &unit, InspectStep::Room).await?;
+            turn.say(tr!(turn.i18n(), turn.lang(), "inspect-discarded"))
+                .await?;
+            ask_room(turn, &unit).await
+        }
+        (Callback::Inspect(InspectAction::Next), InspectStep::Saved { room }) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Category { room, keep: None },
+            )
+            .await?;
+            ask_category(turn, room).await
+        }
+        (Callback::Inspect(InspectAction::OtherRoom), InspectStep::Saved { .. }) => {
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            set(turn, inspection, &unit, InspectStep::Room).await?;
+            ask_room(turn, &unit).await
+        }
+        (
+            Callback::Inspect(InspectAction::Finish),
+            InspectStep::Saved { .. } | InspectStep::Room,
+        ) => {
+            let finished = turn
+                .ctx
+                .services
+                .finish_inspection(&turn.person.actor, inspection)
+                .await?;
+            turn.dialogue.exit().await?;
+            super::answer_query(turn, query, None).await?;
+            remove_buttons(turn, query).await?;
+            match finished {
+                Some(f) => {
+                    turn.say(tr!(
+                        turn.i18n(),
+                        turn.lang(),
+                        "inspect-finished",
+                        unit = f.unit,
+                        count = f.defects,
+                        buyers = f.buyers_told
+                    ))
+                    .await
+                }
+                None => {
+                    turn.say(tr!(turn.i18n(), turn.lang(), "stale-button"))
+                        .await
+                }
+            }
+        }
+        _ => stale().await,
+    }
+}
+
+/// A downloaded attachment: Telegram's ids, size and what it is.
+struct Attachment<'a> {
+    file_id: &'a teloxide::types::FileId,
+    unique_id: &'a str,
+    size: u32,
+    mime: &'a str,
+    extension: &'a str,
+}
+
+/// Downloads (unless already stored) and keeps the file; `None` after a polite refusal.
+async fn keep(turn: &Turn, attachment: Attachment<'_>) -> anyhow::Result<Option<String>> {
+    if let Some(sha) = turn.ctx.services.known_media(attachment.unique_id).await? {
+        return Ok(Some(sha));
+    }
+    if u64::from(attachment.size) > MAX_DOWNLOAD_BYTES {
+        turn.say(tr!(
+            turn.i18n(),
+            turn.lang(),
+            "photo-too-large",
+            limit_mb = 20
+        ))
+        .await?;
+        return Ok(None);
+    }
+    let file = turn.bot.get_file(attachment.file_id.clone()).await?;
+    let mut bytes: Vec<u8> = Vec::with_capacity(file.size as usize);
+    turn.bot.download_file(&file.path, &mut bytes).await?;
+    let sha = turn
+        .ctx
+        .services
+        .store_media(
+            Some(attachment.unique_id),
+            &bytes,
+            attachment.mime,
+            attachment.extension,
+        )
+        .await?;
+    Ok(Some(sha))
+}
+
+/// Any message during a walk-through (commands are handled before).
+pub async fn on_message(
+    turn: &Turn,
+    msg: &Message,
+    inspection: i64,
+    unit: String,
+    phase: InspectStep,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match phase {
+        InspectStep::Photos { mut draft, album } => {
+            if let Some(sizes) = msg.photo() {
+                let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
+                    return Ok(());
+                };
+                let attachment = Attachment {
+                    file_id: &largest.file.id,
+                    unique_id: &largest.file.unique_id.0,
+                    size: largest.file.size,
+                    mime: "image/jpeg",
+                    extension: "jpg",
+                };
+                return add_photo(turn, msg, inspection, &unit, draft, album, attachment).await;
+            }
+            if let Some(document) = msg.document() {
+                let mime = document
+                    .mime_type
+                    .as_ref()
+                    .map(|m| m.essence_str().to_string())
+                    .unwrap_or_default();
+                if !mime.starts_with("image/") {
+                    return turn.say(tr!(i18n, lang, "photo-wrong-type")).await;
+                }
+                let extension = mime.trim_start_matches("image/").to_string();
+                let attachment = Attachment {
+                    file_id: &document.file.id,
+                    unique_id: &document.file.unique_id.0,
+                    size: document.file.size,
+                    mime: &mime,
+                    extension: &extension,
+                };
+                return add_photo(turn, msg, inspection, &unit, draft, album, attachment).await;
+            }
+            if let Some(voice) = msg.voice() {
+                let attachment = Attachment {
+                    file_id: &voice.file.id,
+                    unique_id: &voice.file.unique_id.0,
+                    size: voice.file.size,
+                    mime: "audio/ogg",
+                    extension: "ogg",
+                };
+                if let Some(sha) = keep(turn, attachment).await? {
+                    draft.voice = Some(sha);
+                    set(
+                        turn,
+                        inspection,
+                        &unit,
+                        InspectStep::Confirm {
+                            draft: draft.clone(),
+                        },
+                    )
+                    .await?;
+                    turn.say(tr!(i18n, lang, "inspect-voice-kept")).await?;
+                    return ask_confirm(turn, &draft).await;
+                }
+                return Ok(());
+            }
+            if let Some(text) = msg.text() {
+                let note = text.trim();
+                if note.chars().count() > MAX_NOTE_CHARS {
+                    return turn
+                        .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
+                        .await;
+                }
+                draft.note = note.to_string();
+                set(
+                    turn,
+                    inspection,
+                    &unit,
+                    InspectStep::Confirm {
+                        draft: draft.clone(),
+                    },
+                )
+                .await?;
+                return ask_confirm(turn, &draft).await;
+            }
+            turn.say(tr!(i18n, lang, "inspect-photos-hint")).await
+        }
+        InspectStep::Confirm { mut draft } => match msg.text() {
+            // A new text replaces the note.
+            Some(text) if text.trim().chars().count() <= MAX_NOTE_CHARS => {
+                draft.note = text.trim().to_string();
+                set(
+                    turn,
+                    inspection,
+                    &unit,
+                    InspectStep::Confirm {
+                        draft: draft.clone(),
+                    },
+                )
+                .await?;
+                ask_confirm(turn, &draft).await
+            }
+            _ => turn.say(tr!(i18n, lang, "inspect-confirm-hint")).await,
+        },
+        _ => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
+    }
+}
+
+async fn add_photo(
+    turn: &Turn,
+    msg: &Message,
+    inspection: i64,
+    unit: &str,
+    mut draft: DefectDraft,
+    album: Option<String>,
+    attachment: Attachment<'_>,
+) -> anyhow::Result<()> {
+    let Some(sha) = keep(turn, attachment).await? else {
+        return Ok(());
+    };
+    if !draft.photos.contains(&sha) {
+        draft.photos.push(sha);
+    }
+    let group = msg.media_group_id().map(|g| g.to_string());
+    let acknowledge = group.is_none() || group != album;
+    let count = draft.photos.len();
+    set(
+        turn,
+        inspection,
+        unit,
+        InspectStep::Photos {
+            draft,
+            album: group,
+        },
+    )
+    .await?;
+    if acknowledge {
+        turn.say(tr!(
+            turn.i18n(),
+            turn.lang(),
+            "inspect-photo-received",
+            count = count
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+// ----- lists and cards -------------------------------------------------------------------------
+
+fn defect_buttons(defects: &[crate::store::defects::Defect]) -> Option<ReplyMarkup> {
+    let rows: Vec<Vec<(String, Callback)>> = defects
+        .iter()
+        .enumerate()
+        .take(30)
+        .map(|(i, d)| vec![(format!("#{} ({})", i + 1, d.id), Callback::DefectCard(d.id))])
+        .collect();
+    if rows.is_empty() {
+        None
+    } else {
+        keyboard(rows)
+    }
+}
+
+/// `/defects <unit>`.
+pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    if args.trim().is_empty() {
+        return turn.say(tr!(i18n, lang, "defects-usage")).await;
+    }
+    match turn
+        .ctx
+        .services
+        .household_defects(&turn.person.actor, args)
+        .await?
+    {
+        Found::One((household, defects)) => {
+            let mut text = tr!(
+                i18n,
+                lang,
+                "defects-title",
+                unit = household.unit.short(),
+                count = defects.len()
+            );
+            for (i, d) in defects.iter().enumerate() {
+                text.push('\n');
+                text.push_str(&defect_line(i18n, lang, i + 1, d));
+                text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
+            }
+            turn.say_with(text, defect_buttons(&defects)).await
+        }
+        Found::Choose(list) => {
+            let names = list
+                .iter()
+                .map(|h| h.unit.short())
+                .collect::<Vec<_>>()
+                .join("、");
+            turn.say(tr!(i18n, lang, "household-ambiguous", list = names))
+                .await
+        }
+        Found::NotFound => {
+            turn.say(tr!(i18n, lang, "household-not-yours", query = args.trim()))
+                .await
+        }
+    }
+}
+
+/// `/mydefects`.
+pub async fn on_my_defects(turn: &Turn) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    for (household, defects) in turn.ctx.services.my_defects(&turn.person.actor).await? {
+        if defects.is_empty() {
+            turn.say(tr!(
+                i18n,
+                lang,
+                "mydefects-none",
+                unit = household.unit.short()
+            ))
+            .await?;
+            continue;
+        }
+        let mut text = tr!(
+            i18n,
+            lang,
+            "defects-title",
+            unit = household.unit.short(),
+            count = defects.len()
+        );
+        for (i, d) in defects.iter().enumerate() {
+            text.push('\n');
+            text.push_str(&defect_line(i18n, lang, i + 1, d));
+            text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
+        }
+        turn.say_with(text, defect_buttons(&defects)).await?;
+    }
+    Ok(())
+}
+
+pub async fn on_defect_card(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some((defect, events, household)) = turn
+        .ctx
+        .services
+        .defect_card(&turn.person.actor, id)
+        .await?
+    else {
+        return super::answer_query(turn, query, Some(tr!(i18n, lang, "defect-not-yours"))).await;
+    };
+    super::answer_query(turn, query, None).await?;
+    let tz = turn.ctx.services.config.timezone;
+    let mut text = tr!(
+        i18n,
+        lang,
+        "defect-card",
+        unit = household.unit.short(),
+        room = room_name(i18n, lang, defect.room),
+        category = category_name(i18n, lang, defect.category),
+        severity = severity_name(i18n, lang, defect.severity),
+        status = status_name(i18n, lang, &defect.status),
+        note = if defect.note.is_empty() {
+            "—".to_string()
+        } else {
+            defect.note.clone()
+        },
+        due = defect
+            .due_at
+            .map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "—".into())
+    );
+    for event in &events {
+        text.push('\n');
+        text.push_str(&tr!(
+            i18n,
+            lang,
+            "defect-history-line",
+            at = event
+                .at
+                .with_timezone(&tz)
+                .format("%m-%d %H:%M")
+                .to_string(),
+            status = status_name(i18n, lang, &event.to_status)
+        ));
+    }
+    turn.say(text).await?;
+    let dir = turn.ctx.services.config.media_dir.clone();
+    match defect.photos.as_slice() {
+        [] => Ok(()),
+        [one] => {
+            turn.bot
+                .send_photo(turn.chat, InputFile::file(dir.join(one)))
+                .await?;
+            Ok(())
+        }
+        many => {
+            for chunk in many.chunks(crate::domain::message::MAX_ALBUM) {
+                if let [one] = chunk {
+                    turn.bot
+                        .send_photo(turn.chat, InputFile::file(dir.join(one)))
+                        .await?;
+                } else {
+                    let media = chunk
+                        .iter()
+                        .map(|p| {
+                            InputMedia::Photo(InputMediaPhoto::new(InputFile::file(dir.join(p))))
+                        })
+                        .collect::<Vec<_>>();
+                    turn.bot.send_media_group(turn.chat, media).await?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Whether this person may start walk-throughs (for the card's button).
+pub fn can_inspect(actor: &Actor) -> bool {
+    use crate::domain::people::Role;
+    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador) || s.roles.can_supervise())
+}

@@ -1,0 +1,94 @@
+//! The media store: files kept on our own disk under the SHA-256 of their bytes, so records keep
+//! their photos when Telegram's file ids stop working, and the same bytes are stored once. The
+//! directory may be shared by several instances (a mounted volume).
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The largest file the Bot API lets a bot download (getFile).
+pub const MAX_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
+
+/// A stored file: its hash and where it lies, relative to the media directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaStore {
+    dir: PathBuf,
+}
+
+impl MediaStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        MediaStore { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` under their hash (`files/ab/abcd….ext`); writing the same bytes again is a
+    /// no-op. The file is written to a temporary name first and renamed, so a reader never sees
+    /// half a file.
+    pub fn put(&self, bytes: &[u8], extension: &str) -> std::io::Result<StoredFile> {
+        let sha256 = hex(&Sha256::digest(bytes));
+        let extension: String = extension
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(8)
+            .collect();
+        let name = if extension.is_empty() {
+            sha256.clone()
+        } else {
+            format!("{sha256}.{extension}")
+        };
+        let path = format!("files/{}/{name}", &sha256[..2]);
+        let full = self.dir.join(&path);
+        if !full.exists() {
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let temporary = full.with_extension(format!("tmp{}", std::process::id()));
+            std::fs::write(&temporary, bytes)?;
+            std::fs::rename(&temporary, &full)?;
+        }
+        Ok(StoredFile { sha256, path })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_bytes_are_stored_once_under_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path());
+        let first = store.put(b"photo", "jpg").unwrap();
+        let again = store.put(b"photo", "jpg").unwrap();
+        assert_eq!(first, again);
+        // sha256("photo"), as `sha256sum` prints it.
+        assert_eq!(
+            first.sha256,
+            "55c64d0fcd6f9d5f7c828093857e3fdfda68478bb4e9bd24d481ef391c7804e8"
+        );
+        assert!(
+            first
+                .path
+                .starts_with(&format!("files/{}/", &first.sha256[..2]))
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join(&first.path)).unwrap(),
+            b"photo"
+        );
+        let other = store.put(b"other photo", "../../etc").unwrap();
+        assert_ne!(other.sha256, first.sha256);
+        assert!(other.path.ends_with(".etc"), "{}", other.path);
+    }
+}

@@ -1,0 +1,519 @@
+//! Defect capture (seed step 2): the ambassador's walk-through records defects room by room
+//! with photos; finishing it sends the buyer one consolidated list and engineering the new
+//! items. Photos live in our own media store.
+
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::message::Content;
+use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::i18n::{I18n, escape_html};
+use crate::media::MediaStore;
+use crate::store::Tx;
+use crate::store::assignment::Household;
+use crate::store::defects::{Defect, DefectEvent};
+use tracing::instrument;
+
+/// A defect as the walk-through collects it, before it is saved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DefectDraft {
+    pub room: Room,
+    pub category: Category,
+    pub severity: Severity,
+    #[serde(default)]
+    pub note: String,
+    /// SHA-256 of each photo, in the order sent.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    #[serde(default)]
+    pub voice: Option<String>,
+}
+
+/// Which household a command means.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found<T> {
+    One(T),
+    /// Several households match (or none of the actor's).
+    Choose(Vec<Household>),
+    NotFound,
+}
+
+/// What finishing an inspection did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub unit: String,
+    pub defects: usize,
+    /// Buyers who got the list on Telegram.
+    pub buyers_told: usize,
+}
+
+pub fn room_name(i18n: &I18n, lang: Lang, room: Room) -> String {
+    match room {
+        Room::LivingRoom => crate::tr!(i18n, lang, "room-living"),
+        Room::Bedroom => crate::tr!(i18n, lang, "room-bedroom"),
+        Room::Kitchen => crate::tr!(i18n, lang, "room-kitchen"),
+        Room::Bathroom => crate::tr!(i18n, lang, "room-bathroom"),
+        Room::Balcony => crate::tr!(i18n, lang, "room-balcony"),
+        Room::Exterior => crate::tr!(i18n, lang, "room-exterior"),
+        Room::Other => crate::tr!(i18n, lang, "room-other"),
+    }
+}
+
+pub fn category_name(i18n: &I18n, lang: Lang, category: Category) -> String {
+    match category {
+        Category::Leakage => crate::tr!(i18n, lang, "category-leakage"),
+        Category::HollowOrCrack => crate::tr!(i18n, lang, "category-hollow-crack"),
+        Category::PaintAndWalls => crate::tr!(i18n, lang, "category-paint"),
+        Category::TilesAndFloors => crate::tr!(i18n, lang, "category-tiles"),
+        Category::DoorsAndWindows => crate::tr!(i18n, lang, "category-doors"),
+        Category::Plumbing => crate::tr!(i18n, lang, "category-plumbing"),
+        Category::Electrical => crate::tr!(i18n, lang, "category-electrical"),
+        Category::Fixtures => crate::tr!(i18n, lang, "category-fixtures"),
+        Category::Exterior => crate::tr!(i18n, lang, "category-exterior"),
+        Category::Other => crate::tr!(i18n, lang, "category-other"),
+    }
+}
+
+pub fn severity_name(i18n: &I18n, lang: Lang, severity: Severity) -> String {
+    match severity {
+        Severity::Urgent => crate::tr!(i18n, lang, "severity-urgent"),
+        Severity::High => crate::tr!(i18n, lang, "severity-high"),
+        Severity::Normal => crate::tr!(i18n, lang, "severity-normal"),
+        Severity::Low => crate::tr!(i18n, lang, "severity-low"),
+    }
+}
+
+pub fn status_name(i18n: &I18n, lang: Lang, status: &str) -> String {
+    match status {
+        "open" => crate::tr!(i18n, lang, "defect-status-open"),
+        "assigned" => crate::tr!(i18n, lang, "defect-status-assigned"),
+        "in_progress" => crate::tr!(i18n, lang, "defect-status-in-progress"),
+        "fixed" => crate::tr!(i18n, lang, "defect-status-fixed"),
+        "verified" => crate::tr!(i18n, lang, "defect-status-verified"),
+        "closed" => crate::tr!(i18n, lang, "defect-status-closed"),
+        "reopened" => crate::tr!(i18n, lang, "defect-status-reopened"),
+        "rejected" => crate::tr!(i18n, lang, "defect-status-rejected"),
+        _ => crate::tr!(i18n, lang, "defect-status-recording"),
+    }
+}
+
+/// "3. Kitchen · leakage · urgent — the note (📷 2)"
+pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> String {
+    let mut line = format!(
+        "{number}. {} · {} · {}",
+        room_name(i18n, lang, defect.room),
+        category_name(i18n, lang, defect.category),
+        severity_name(i18n, lang, defect.severity)
+    );
+    if !defect.note.is_empty() {
+        line.push_str(" — ");
+        line.push_str(&escape_html(&defect.note));
+    }
+    if !defect.photos.is_empty() {
+        line.push_str(&format!(" (📷 {})", defect.photos.len()));
+    }
+    line
+}
+
+impl Services {
+    /// May `actor` see and record defects of this household? Its ambassador, the engineers
+    /// leading its building, supervisors; for buyers, their own homes.
+    pub(crate) fn may_open(actor: &Actor, household: &Household) -> bool {
+        match actor {
+            Actor::Staff(s) if s.roles.can_supervise() => true,
+            Actor::Staff(s) => {
+                household.staff_id == Some(s.id)
+                    || (s.roles.has(Role::Engineer)
+                        && s.buildings.contains(&household.unit.building))
+            }
+            Actor::Buyer(homes) => homes
+                .iter()
+                .any(|h| h.unit.unit_id == household.unit.unit_id),
+            Actor::Unknown => false,
+        }
+    }
+
+    async fn find_household(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        query: &str,
+    ) -> ServiceResult<Found<Household>> {
+        let visible: Vec<Household> = tx
+            .find_households(query.trim())
+            .await?
+            .into_iter()
+            .filter(|h| Self::may_open(actor, h))
+            .collect();
+        Ok(match visible.len() {
+            0 => Found::NotFound,
+            1 => visible
+                .into_iter()
+                .next()
+                .map_or(Found::NotFound, Found::One),
+            _ => Found::Choose(visible),
+        })
+    }
+
+    /// `/inspect <unit>`: starts a walk-through of a household the ambassador looks after.
+    #[instrument(skip_all)]
+    pub async fn start_inspection(
+        &self,
+        actor: &Actor,
+        query: InspectTarget<'_>,
+    ) -> ServiceResult<Found<(i64, Household)>> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        if !(me.roles.has(Role::Ambassador)
+            || me.roles.has(Role::BackupAmbassador)
+            || me.roles.can_supervise())
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let found = match query {
+            InspectTarget::Text(text) => self.find_household(&mut tx, actor, text).await?,
+            InspectTarget::Unit(unit) => match tx.household(unit).await? {
+                Some(h) if Self::may_open(actor, &h) => Found::One(h),
+                _ => Found::NotFound,
+            },
+        };
+        let Found::One(household) = found else {
+            return Ok(match found {
+                Found::Choose(list) => Found::Choose(list),
+                _ => Found::NotFound,
+            });
+        };
+        let id = tx
+            .start_inspection(household.unit.unit_id, me.id, now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "inspection.start",
+            &format!("unit:{}", household.unit.unit_id),
+            serde_json::json!({"inspection": id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Found::One((id, household)))
+    }
+
+    /// The stored file for a Telegram `file_unique_id`, if we have it already.
+    pub async fn known_media(&self, file_unique_id: &str) -> ServiceResult<Option<String>> {
+        let mut tx = self.store.read().await?;
+        let sha = tx.media_by_unique_id(file_unique_id).await?;
+        tx.commit().await?;
+        Ok(sha)
+    }
+
+    /// Keeps a downloaded file in the media store and indexes it; returns its SHA-256.
+    #[instrument(skip_all, fields(bytes = bytes.len()))]
+    pub async fn store_media(
+        &self,
+        file_unique_id: Option<&str>,
+        bytes: &[u8],
+        mime: &str,
+        extension: &str,
+    ) -> ServiceResult<String> {
+        let stored = MediaStore::new(&self.config.media_dir)
+            .put(bytes, extension)
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.record_media(
+            &stored.sha256,
+            file_unique_id,
+            &stored.path,
+            mime,
+            bytes.len() as i64,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored.sha256)
+    }
+
+    async fn open_inspection(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        inspection: i64,
+    ) -> ServiceResult<Option<crate::store::defects::Inspection>> {
+        let Actor::Staff(me) = actor else {
+            return Ok(None);
+        };
+        Ok(tx.inspection(inspection).await?.filter(|i| {
+            i.finished_at.is_none() && (i.staff_id == me.id || me.roles.can_supervise())
+        }))
+    }
+
+    /// Saves one defect of an open walk-through; returns its number in this inspection.
+    #[instrument(skip_all)]
+    pub async fn save_defect(
+        &self,
+        actor: &Actor,
+        inspection: i64,
+        draft: &DefectDraft,
+    ) -> ServiceResult<Option<usize>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(open) = self.open_inspection(&mut tx, actor, inspection).await? else {
+            return Ok(None);
+        };
+        tx.insert_defect(
+            open.unit_id,
+            Some(inspection),
+            draft.room,
+            draft.category,
+            draft.severity,
+            &draft.note,
+            "recorded",
+            &draft.photos,
+            draft.voice.as_deref(),
+            &actor.audit_name(),
+            now,
+        )
+        .await?;
+        let count = tx
+            .defects_of_unit(open.unit_id, Some(inspection))
+            .await?
+            .len();
+        tx.commit().await?;
+        Ok(Some(count))
+    }
+
+    /// "Finish": the inspection's defects go to the buyers as one numbered list (photos as
+    /// albums) and into engineering's queue.
+    #[instrument(skip_all)]
+    pub async fn finish_inspection(
+        &self,
+        actor: &Actor,
+        inspection: i64,
+    ) -> ServiceResult<Option<Finished>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(open) = self.open_inspection(&mut tx, actor, inspection).await? else {
+            return Ok(None);
+        };
+        tx.finish_inspection(inspection, now).await?;
+        let defects = tx.defects_of_unit(open.unit_id, Some(inspection)).await?;
+        let Some(household) = tx.household(open.unit_id).await? else {
+            return Ok(None);
+        };
+        let unit = household.unit.short();
+        // Into engineering's queue.
+        for defect in &defects {
+            tx.set_defect_status(defect.id, "recorded", "open", &actor.audit_name(), now)
+                .await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "inspection.finish",
+            &format!("unit:{}", open.unit_id),
+            serde_json::json!({"defects": defects.len()}),
+        )
+        .await?;
+        let mut buyers_told = 0;
+        for buyer in tx.buyers_of_unit(open.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+            let lang = chosen
+                .or(buyer.language)
+                .unwrap_or(self.config.default_language);
+            let i18n = &self.i18n;
+            let mut text = if defects.is_empty() {
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "inspection-list-empty",
+                    buyer = buyer.name.as_str(),
+                    home = unit.as_str()
+                )
+            } else {
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "inspection-list-title",
+                    buyer = buyer.name.as_str(),
+                    home = unit.as_str(),
+                    count = defects.len()
+                )
+            };
+            for (i, defect) in defects.iter().enumerate() {
+                text.push('\n');
+                text.push_str(&defect_line(i18n, lang, i + 1, defect));
+            }
+            if !defects.is_empty() {
+                text.push_str("\n\n");
+                text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
+            }
+            let stamp = format!("{inspection}:{chat}");
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("inspection-list:{stamp}"),
+                Content::text(text),
+                now,
+            )
+            .await?;
+            for (i, defect) in defects
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| !d.photos.is_empty())
+            {
+                let caption =
+                    Some(format!("{}.", i + 1) + " " + &room_name(i18n, lang, defect.room));
+                let content = match defect.photos.as_slice() {
+                    [one] => Content::Photo {
+                        path: one.clone(),
+                        caption_html: caption,
+                    },
+                    many => Content::Album {
+                        paths: many.to_vec(),
+                        caption_html: caption,
+                    },
+                };
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("inspection-photos:{stamp}:{}", defect.id),
+                    content,
+                    now,
+                )
+                .await?;
+            }
+            buyers_told += 1;
+        }
+        if !defects.is_empty() {
+            for engineer in engineers_for(&mut tx, &household).await? {
+                let Some(chat) = engineer.telegram_id else {
+                    continue;
+                };
+                let lang = self.staff_lang(&mut tx, &engineer).await?;
+                let html = crate::tr!(
+                    self.i18n,
+                    lang,
+                    "engineer-new-defects",
+                    home = unit.as_str(),
+                    count = defects.len()
+                );
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("engineer-queue:{inspection}:{}", engineer.id),
+                    Content::text(html),
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(Finished {
+            unit,
+            defects: defects.len(),
+            buyers_told,
+        }))
+    }
+
+    /// `/defects <unit>`: a household's defects, for those who may open it.
+    #[instrument(skip_all)]
+    pub async fn household_defects(
+        &self,
+        actor: &Actor,
+        query: &str,
+    ) -> ServiceResult<Found<(Household, Vec<Defect>)>> {
+        let mut tx = self.store.read().await?;
+        let found = self.find_household(&mut tx, actor, query).await?;
+        let out = match found {
+            Found::One(household) => {
+                let defects = tx.defects_of_unit(household.unit.unit_id, None).await?;
+                Found::One((household, defects))
+            }
+            Found::Choose(list) => Found::Choose(list),
+            Found::NotFound => Found::NotFound,
+        };
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// `/mydefects`: the buyer's homes and their recorded defects.
+    #[instrument(skip_all)]
+    pub async fn my_defects(&self, actor: &Actor) -> ServiceResult<Vec<(Household, Vec<Defect>)>> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for home in homes {
+            if let Some(household) = tx.household(home.unit.unit_id).await? {
+                let defects = tx
+                    .defects_of_unit(home.unit.unit_id, None)
+                    .await?
+                    .into_iter()
+                    .filter(|d| d.status != "recorded")
+                    .collect();
+                out.push((household, defects));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// One defect with its history, for those who may open its household.
+    #[instrument(skip_all)]
+    pub async fn defect_card(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Option<(Defect, Vec<DefectEvent>, Household)>> {
+        let mut tx = self.store.read().await?;
+        let Some(defect) = tx.defect(id).await? else {
+            return Ok(None);
+        };
+        let Some(household) = tx.household(defect.unit_id).await? else {
+            return Ok(None);
+        };
+        if !Self::may_open(actor, &household)
+            || (matches!(actor, Actor::Buyer(_)) && defect.status == "recorded")
+        {
+            return Ok(None);
+        }
+        let events = tx.defect_events(id).await?;
+        tx.commit().await?;
+        Ok(Some((defect, events, household)))
+    }
+}
+
+/// How `/inspect` names the household.
+#[derive(Debug, Clone, Copy)]
+pub enum InspectTarget<'a> {
+    Text(&'a str),
+    Unit(i64),
+}
+
+/// The engineers who lead the household's building; every engineer when nobody does.
+async fn engineers_for(tx: &mut Tx, household: &Household) -> ServiceResult<Vec<StaffMember>> {
+    let engineers: Vec<StaffMember> = tx
+        .all_staff()
+        .await?
+        .into_iter()
+        .filter(|s| s.roles.has(Role::Engineer))
+        .collect();
+    let leading: Vec<StaffMember> = engineers
+        .iter()
+        .filter(|s| s.buildings.contains(&household.unit.building))
+        .cloned()
+        .collect();
+    Ok(if leading.is_empty() {
+        engineers
+    } else {
+        leading
+    })
+}

@@ -1,0 +1,354 @@
+//! Defect capture: the ambassador's walk-through with photos, albums and notes; the buyer's
+//! consolidated list; restarts mid-flow; who may see what; oversized files.
+
+use crate::support::app::TestApp;
+use crate::support::fake_telegram::{SentKind, SentMessage, User};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+};
+
+struct Site {
+    app: TestApp,
+    ambassador: User,
+    buyers: Vec<User>,
+}
+
+/// Two households, each with a linked buyer, both looked after by one ambassador.
+async fn site() -> Site {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
+    )
+    .await;
+    load_buyers(&app, &buyers_csv(2)).await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let mut buyers = Vec::new();
+    for i in 0..2 {
+        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
+        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
+        buyers.push(buyer);
+    }
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
+        .await;
+    Site {
+        app,
+        ambassador,
+        buyers,
+    }
+}
+
+/// The bot's newest message to `person` that carries a button labelled `label`.
+async fn with_button(app: &TestApp, person: &User, label: &str) -> SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| m.button_labels().iter().any(|l| l == label))
+        .await;
+    app.fake
+        .sent_messages(person.id)
+        .into_iter()
+        .rev()
+        .find(|m| m.button_labels().iter().any(|l| l == label))
+        .unwrap()
+}
+
+async fn press(app: &TestApp, person: &User, label: &str) {
+    let message = with_button(app, person, label).await;
+    app.fake.press_button_with_text(person, &message, label);
+}
+
+fn photo(seed: u8, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, seed];
+    bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(seed)));
+    bytes
+}
+
+/// The number of files the media store holds.
+fn stored_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let path = e.path();
+                        if path.is_dir() { walk(&path) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.config.media_dir.join("files"))
+}
+
+async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| m.plain_text.contains(needle))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let buyer = &buyers[0];
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    // A long note on each makes the list longer than one Telegram message.
+    let note = |i: usize| format!("问题{i}：{}", "墙角有明显水渍，需要检查防水层。".repeat(60));
+    let items: [(&str, &str, &str, Vec<Vec<u8>>); 5] = [
+        (
+            "厨房",
+            "渗漏",
+            "紧急",
+            (1..=4).map(|s| photo(s, 300)).collect(),
+        ),
+        ("厨房", "给排水", "高", vec![photo(5, 300)]),
+        (
+            "卫生间",
+            "空鼓/开裂",
+            "一般",
+            vec![photo(6, 300), photo(7, 300)],
+        ),
+        ("卧室", "门窗", "低", vec![photo(8, 300)]),
+        ("卧室", "墙面/涂料", "一般", vec![]),
+    ];
+    let mut last_room = "";
+    for (i, (room, category, severity, photos)) in items.iter().enumerate() {
+        if i > 0 {
+            if *room == last_room {
+                press(&app, &ambassador, "➕ 同一房间下一条").await;
+            } else {
+                press(&app, &ambassador, "🚪 换个房间").await;
+            }
+        }
+        if *room != last_room {
+            press(&app, &ambassador, room).await;
+        }
+        press(&app, &ambassador, category).await;
+        press(&app, &ambassador, severity).await;
+        wait_text(&app, &ambassador, "请拍照发送").await;
+        if i == 0 {
+            app.fake.send_album(&ambassador, photos.clone());
+            wait_text(&app, &ambassador, "已收到 1 张照片").await;
+        } else {
+            for (n, bytes) in photos.iter().enumerate() {
+                app.fake.send_photo(&ambassador, bytes.clone(), None);
+                wait_text(&app, &ambassador, &format!("已收到 {} 张照片", n + 1)).await;
+            }
+        }
+        let before = app.fake.sent_messages(ambassador.id).len();
+        app.fake.send_text(&ambassador, &note(i + 1));
+        app.fake.wait_for_messages(ambassador.id, before + 1).await;
+        let confirm = with_button(&app, &ambassador, "💾 保存").await;
+        assert!(
+            confirm
+                .plain_text
+                .contains(&format!("照片：{} 张", photos.len())),
+            "{}",
+            confirm.plain_text
+        );
+        press(&app, &ambassador, "💾 保存").await;
+        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
+        last_room = room;
+    }
+    press(&app, &ambassador, "✅ 完成验房").await;
+    wait_text(&app, &ambassador, "验房完成：共 5 条").await;
+
+    // The album's four photos arrived as four messages and were acknowledged once.
+    assert_eq!(
+        app.fake
+            .sent_messages(ambassador.id)
+            .iter()
+            .filter(|m| m.plain_text.contains("已收到 1 张照片"))
+            .count(),
+        4,
+        "one acknowledgement for the album, one per single photo"
+    );
+    // 8 photos, each stored once under its hash.
+    assert_eq!(stored_files(&app), 8);
+
+    // The buyer gets one numbered list (in two messages, as it is long) and the photos.
+    let title = wait_text(&app, buyer, "验房共记录 5 个问题").await;
+    wait_text(&app, buyer, "发送 /mydefects 可随时查看").await;
+    let list: Vec<SentMessage> = app
+        .fake
+        .sent_messages(buyer.id)
+        .into_iter()
+        .filter(|m| m.message_id >= title.message_id && m.plain_text.contains("问题"))
+        .collect();
+    let all = list
+        .iter()
+        .map(|m| m.plain_text.as_str())
+        .collect::<String>();
+    for n in 1..=5 {
+        assert!(all.contains(&format!("{n}. ")), "item {n} missing");
+    }
+    assert!(list.len() >= 2, "a list over 4096 characters is split");
+    assert!(list.iter().all(|m| m.plain_text.chars().count() <= 4096));
+    // Then each defect's photos: albums for several, a photo for one, captioned with the number.
+    let is_photo = |m: &SentMessage| m.kind != SentKind::Text && m.kind != SentKind::Document;
+    app.fake
+        .wait_for_message(buyer.id, |m| is_photo(m) && m.plain_text == "4. 卧室")
+        .await;
+    let photos = app
+        .fake
+        .sent_messages(buyer.id)
+        .into_iter()
+        .filter(|m| is_photo(m))
+        .count();
+    assert_eq!(photos, 8);
+    let albums: std::collections::BTreeSet<String> = app
+        .fake
+        .sent_messages(buyer.id)
+        .into_iter()
+        .filter_map(|m| m.media_group_id)
+        .collect();
+    assert_eq!(
+        albums.len(),
+        2,
+        "the 4-photo and the 2-photo defects are albums"
+    );
+    let my = reply_to(&app, buyer, "/mydefects").await;
+    assert!(
+        my.plain_text.contains("1-1-101 的问题（5 条）"),
+        "{}",
+        my.plain_text
+    );
+    assert!(my.plain_text.contains("待整改"), "{}", my.plain_text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
+    let Site {
+        mut app,
+        ambassador,
+        buyers: _,
+    } = site().await;
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    press(&app, &ambassador, "客厅").await;
+    press(&app, &ambassador, "渗漏").await;
+    press(&app, &ambassador, "高").await;
+    wait_text(&app, &ambassador, "请拍照发送").await;
+    app.fake.send_photo(&ambassador, photo(1, 100), None);
+    wait_text(&app, &ambassador, "已收到 1 张照片").await;
+    app.fake.send_photo(&ambassador, photo(2, 100), None);
+    wait_text(&app, &ambassador, "已收到 2 张照片").await;
+
+    app.restart().await;
+
+    app.fake.send_text(&ambassador, "窗台下渗水");
+    let confirm = with_button(&app, &ambassador, "💾 保存").await;
+    assert!(
+        confirm.plain_text.contains("客厅"),
+        "{}",
+        confirm.plain_text
+    );
+    assert!(
+        confirm.plain_text.contains("照片：2 张"),
+        "{}",
+        confirm.plain_text
+    );
+    assert!(
+        confirm.plain_text.contains("窗台下渗水"),
+        "{}",
+        confirm.plain_text
+    );
+    press(&app, &ambassador, "💾 保存").await;
+    wait_text(&app, &ambassador, "第 1 条已保存").await;
+    let list = reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    assert!(
+        list.plain_text.contains("渗漏") && list.plain_text.contains("(📷 2)"),
+        "{}",
+        list.plain_text
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refused() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    press(&app, &ambassador, "厨房").await;
+    press(&app, &ambassador, "渗漏").await;
+    press(&app, &ambassador, "紧急").await;
+    wait_text(&app, &ambassador, "请拍照发送").await;
+    // A 25 MB file and a PDF where a photo belongs: refused politely, the flow goes on.
+    app.fake.send_document(
+        &ambassador,
+        "huge.jpg",
+        "image/jpeg",
+        vec![0u8; 25 * 1024 * 1024],
+        None,
+    );
+    wait_text(&app, &ambassador, "文件太大了").await;
+    app.fake.send_document(
+        &ambassador,
+        "plan.pdf",
+        "application/pdf",
+        b"%PDF-1.4".to_vec(),
+        None,
+    );
+    wait_text(&app, &ambassador, "这里需要照片").await;
+    app.fake.send_photo(&ambassador, photo(9, 50), None);
+    wait_text(&app, &ambassador, "已收到 1 张照片").await;
+    app.fake.send_text(&ambassador, "水槽下漏水");
+    press(&app, &ambassador, "💾 保存").await;
+    press(&app, &ambassador, "✅ 完成验房").await;
+    wait_text(&app, &ambassador, "验房完成：共 1 条").await;
+    assert_eq!(stored_files(&app), 1);
+
+    // The owner sees it; the other buyer sees nothing of it, by command or by button.
+    let owner = &buyers[0];
+    let other = &buyers[1];
+    wait_text(&app, owner, "验房共记录 1 个问题").await;
+    let before = app.fake.sent_messages(owner.id).len();
+    app.fake.send_text(owner, "/mydefects");
+    app.fake.wait_for_messages(owner.id, before + 1).await;
+    let mine = wait_text(&app, owner, "的问题（1 条）").await;
+    let card_data = mine.callback_data_for("#1 (1)").expect("a card button");
+    let theirs = reply_to(&app, other, "/mydefects").await;
+    assert!(
+        theirs.plain_text.contains("暂无记录的问题"),
+        "{}",
+        theirs.plain_text
+    );
+    let refused = reply_to(&app, other, "/defects 1-1-101").await;
+    assert!(
+        refused.plain_text.contains("/defects 不对您的角色开放"),
+        "{}",
+        refused.plain_text
+    );
+    let query = app.fake.press_crafted_button(other, &theirs, &card_data);
+    assert!(app.fake.callback_answer(&query).await.contains("无法查看"));
+    assert!(
+        app.fake
+            .sent_messages(other.id)
+            .iter()
+            .all(|m| !m.plain_text.contains("水槽下漏水")),
+        "nothing of the other home reached them"
+    );
+    // The owner opens the card: details, history, the photo.
+    let before = app.fake.sent_messages(owner.id).len();
+    app.fake.press_button(owner, &mine, &card_data);
+    let card = wait_text(&app, owner, "整改期限").await;
+    assert!(
+        card.plain_text.contains("水槽下漏水"),
+        "{}",
+        card.plain_text
+    );
+    app.fake.wait_for_messages(owner.id, before + 2).await;
+    app.stop().await;
+}
