@@ -425,6 +425,7 @@ defect-status-fixed = fixed
 defect-status-verified = checked
 defect-status-closed = closed
 defect-status-reopened = to be fixed again
+defect-status-reported = awaiting review
 defect-status-rejected = not a defect
 inspect-usage = Please write the home or the buyer's name, e.g. /inspect 3-1502.
 inspect-room = 🔍 <b>Inspection of { $unit }</b>: which room?
@@ -470,3 +471,31 @@ defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity
     Fix by: { $due }
     <b>History</b>
 defect-history-line = • { $at } { $status }
+
+## Defects: the buyer's own reports and their review
+
+cmd-report = Report a problem in my home (photos and a note)
+report-which-home = Which home is it?
+report-room = Which room is the problem in?
+report-describe = { $room }: please describe the problem in words.
+report-text-expected = Please describe the problem in words first (/cancel stops).
+report-photos = You can send photos (several, or an album), then tap Submit; without photos, just submit.
+report-photo-received = 📷 { $count } photo(s) received. Send more, or tap Submit.
+button-report-submit = 📨 Submit
+report-sent = ✅ Submitted. Your delivery ambassador will look at it and reply soon.
+report-to-review = 📝 <b>{ $home } { $buyer }</b> reported a problem ({ $room }):
+    { $text }
+    Photos: { $photos }. Please review:
+button-review-accept = ✅ Accept
+button-review-merge = 🔗 Same as a recorded item
+button-review-reject = ✖️ Reject
+review-kind = What kind of problem?
+review-merge-into = Which recorded item is it the same as?
+review-nothing-to-merge = This home has no recorded item to merge it into.
+review-reason = Please type the reason for rejecting it (the buyer will see it).
+review-done = ✅ Done; the buyer has been told.
+review-not-yours = This report is not yours to review, or it was reviewed already.
+report-accepted = ✅ The problem you reported in { $home } ({ $room }) is accepted: { $category }, { $severity }. We will arrange the repair soon.
+report-merged = ✅ The problem you reported in { $home } ({ $room }) is the same as the recorded "{ $target }" and will be fixed with it.
+report-rejected = After checking, the problem you reported in { $home } ({ $room }) is not taken up. Reason: { $reason }
+    If you have questions, just write to me here.

@@ -422,6 +422,7 @@ defect-status-fixed = 已整改
 defect-status-verified = 已复验
 defect-status-closed = 已关闭
 defect-status-reopened = 重新整改
+defect-status-reported = 待审核
 defect-status-rejected = 不予处理
 inspect-usage = 请写出房号或业主姓名，例如 /inspect 3-1502。
 inspect-room = 🔍 <b>{ $unit } 验房</b>：请选择房间
@@ -467,3 +468,31 @@ defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity
     整改期限：{ $due }
     <b>记录</b>
 defect-history-line = • { $at } { $status }
+
+## Defects: the buyer's own reports and their review
+
+cmd-report = 报告房屋问题（拍照说明）
+report-which-home = 是哪一套房屋？
+report-room = 问题在哪个房间？
+report-describe = { $room }：请用文字描述问题。
+report-text-expected = 请先用文字描述问题（发送 /cancel 可取消）。
+report-photos = 可以拍照发送（可多张或相册），然后点“提交”；没有照片可直接提交。
+report-photo-received = 📷 已收到 { $count } 张照片。可继续发送，或点“提交”。
+button-report-submit = 📨 提交
+report-sent = ✅ 已提交，您的交付大使会尽快查看并回复您。
+report-to-review = 📝 <b>{ $home } { $buyer }</b> 报告了一个问题（{ $room }）：
+    { $text }
+    照片：{ $photos } 张。请审核：
+button-review-accept = ✅ 受理
+button-review-merge = 🔗 合并到已有问题
+button-review-reject = ✖️ 不予受理
+review-kind = 问题类型？
+review-merge-into = 与哪一条是同一个问题？
+review-nothing-to-merge = 这户还没有可合并的已记录问题。
+review-reason = 请输入不予受理的原因（业主会看到）。
+review-done = ✅ 已处理，并已通知业主。
+review-not-yours = 这条报告不由您审核，或已经审核过了。
+report-accepted = ✅ 您报告的 { $home } { $room } 问题已受理：{ $category }，{ $severity }。我们会尽快安排整改。
+report-merged = ✅ 您报告的 { $home } { $room } 问题与已记录的“{ $target }”是同一个问题，会一并整改。
+report-rejected = 您报告的 { $home } { $room } 问题经核实暂不予受理。原因：{ $reason }
+    如有疑问，请直接在这里留言。

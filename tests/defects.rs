@@ -352,3 +352,153 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
     app.fake.wait_for_messages(owner.id, before + 2).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_they_are_told() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let buyer = &buyers[0];
+    let report = |room: &'static str, text: &'static str, photo_seed: Option<u8>| {
+        let app = &app;
+        async move {
+            app.fake.send_text(buyer, "/report");
+            press(app, buyer, room).await;
+            wait_text(app, buyer, "请用文字描述问题").await;
+            app.fake.send_text(buyer, text);
+            with_button(app, buyer, "📨 提交").await;
+            if let Some(seed) = photo_seed {
+                app.fake.send_photo(buyer, photo(seed, 80), None);
+                wait_text(app, buyer, "已收到 1 张照片").await;
+            }
+            press(app, buyer, "📨 提交").await;
+            wait_text(app, buyer, "已提交").await;
+            app.fake
+                .wait_for_message(ambassador.id, |m| {
+                    m.plain_text.contains(text) && m.has_inline_keyboard()
+                })
+                .await
+        }
+    };
+
+    // Accepted, with its kind and urgency.
+    let review = report("卫生间", "马桶漏水 <严重> & 急", Some(3)).await;
+    assert!(
+        review.plain_text.contains("1-1-101 Buyer 0"),
+        "{}",
+        review.plain_text
+    );
+    app.fake
+        .press_button_with_text(&ambassador, &review, "✅ 受理");
+    press(&app, &ambassador, "渗漏").await;
+    press(&app, &ambassador, "紧急").await;
+    wait_text(&app, &ambassador, "已处理").await;
+    wait_text(&app, buyer, "已受理：渗漏，紧急").await;
+
+    // The same problem again: merged into the accepted one.
+    let review = report("卫生间", "还是马桶漏水", None).await;
+    app.fake
+        .press_button_with_text(&ambassador, &review, "🔗 合并到已有问题");
+    let choose = wait_text(&app, &ambassador, "与哪一条是同一个问题").await;
+    app.fake.press_button(
+        &ambassador,
+        &choose,
+        &choose.inline_buttons()[0].callback_data.clone().unwrap(),
+    );
+    wait_text(&app, buyer, "“卫生间 · 渗漏”是同一个问题").await;
+
+    // Not a defect: rejected with a reason the buyer reads.
+    let review = report("阳台", "邻居太吵", None).await;
+    app.fake
+        .press_button_with_text(&ambassador, &review, "✖️ 不予受理");
+    wait_text(&app, &ambassador, "请输入不予受理的原因").await;
+    app.fake.send_text(&ambassador, "噪音不属于房屋质量问题");
+    wait_text(&app, &ambassador, "已处理").await;
+    wait_text(&app, buyer, "原因：噪音不属于房屋质量问题").await;
+
+    // A review button pressed twice does nothing more.
+    let query = app.fake.press_crafted_button(
+        &ambassador,
+        &review,
+        &review.callback_data_for("✅ 受理").unwrap(),
+    );
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains("已经审核过了")
+    );
+
+    let mine = reply_to(&app, buyer, "/mydefects").await;
+    assert!(mine.plain_text.contains("（3 条）"), "{}", mine.plain_text);
+    assert!(
+        mine.plain_text.contains("马桶漏水 &lt;严重&gt; &amp; 急")
+            || mine.plain_text.contains("马桶漏水 <严重> & 急"),
+        "{}",
+        mine.plain_text
+    );
+    assert!(mine.plain_text.contains("不予处理"), "{}", mine.plain_text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_defect_lists_page_in_place() {
+    use handover_bot::domain::defect::{Category, Room, Severity};
+    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let actor = app
+        .services()
+        .identify(ambassador.id, None)
+        .await
+        .unwrap()
+        .actor;
+    let Found::One((inspection, _)) = app
+        .services()
+        .start_inspection(&actor, InspectTarget::Text("1-1-101"))
+        .await
+        .unwrap()
+    else {
+        panic!("their own household")
+    };
+    for i in 0..12 {
+        let draft = DefectDraft {
+            room: Room::Bedroom,
+            category: Category::PaintAndWalls,
+            severity: Severity::Low,
+            note: format!("墙面问题 {i:02}"),
+            photos: Vec::new(),
+            voice: None,
+        };
+        app.services()
+            .save_defect(&actor, inspection, &draft)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    app.services()
+        .finish_inspection(&actor, inspection)
+        .await
+        .unwrap()
+        .unwrap();
+    let buyer = &buyers[0];
+    wait_text(&app, buyer, "验房共记录 12 个问题").await;
+    let before = app.fake.sent_messages(buyer.id).len();
+    app.fake.send_text(buyer, "/mydefects");
+    app.fake.wait_for_messages(buyer.id, before + 1).await;
+    let list = wait_text(&app, buyer, "（12 条） (1/2)").await;
+    assert!(list.plain_text.contains("墙面问题 09") && !list.plain_text.contains("墙面问题 10"));
+    app.fake.press_button_with_text(buyer, &list, "下一页 ▶️");
+    app.fake
+        .wait_for_request("editMessageText", |r| r.is_ok())
+        .await;
+    let page = app.fake.message(buyer.id, list.message_id).unwrap();
+    assert!(page.plain_text.contains("(2/2)"), "{}", page.plain_text);
+    assert!(page.plain_text.contains("12. ") && page.plain_text.contains("墙面问题 11"));
+    app.stop().await;
+}

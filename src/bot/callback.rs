@@ -54,6 +54,17 @@ pub enum Callback {
     StartInspection(i64),
     /// Open a defect's card.
     DefectCard(i64),
+    /// A page of a household's defect list.
+    DefectPage(i64, u32),
+    /// A buyer's report of a defect in this home (when they have several).
+    ReportHome(i64),
+    /// Reviewing buyer report `id`: accept (then kind, then urgency), merge, reject.
+    ReviewAccept(i64),
+    ReviewKind(i64, Category),
+    ReviewUrgency(i64, Category, Severity),
+    ReviewMerge(i64),
+    ReviewMergeInto(i64, i64),
+    ReviewReject(i64),
 }
 
 /// The walk-through's other buttons.
@@ -135,6 +146,14 @@ impl Callback {
             Callback::Inspect(action) => format!("i:{}", action.as_str()),
             Callback::StartInspection(unit) => format!("insp:{unit}"),
             Callback::DefectCard(id) => format!("dc:{id}"),
+            Callback::ReportHome(unit) => format!("rp:{unit}"),
+            Callback::DefectPage(unit, page) => format!("dl:{unit}:{page}"),
+            Callback::ReviewAccept(id) => format!("ra:{id}"),
+            Callback::ReviewKind(id, c) => format!("rc:{id}:{}", c.code()),
+            Callback::ReviewUrgency(id, c, s) => format!("rv:{id}:{}:{}", c.code(), s.code()),
+            Callback::ReviewMerge(id) => format!("rm:{id}"),
+            Callback::ReviewMergeInto(id, into) => format!("ri:{id}:{into}"),
+            Callback::ReviewReject(id) => format!("rr:{id}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -201,6 +220,20 @@ impl Callback {
             ),
             ("insp", id) => Callback::StartInspection(number(id)?),
             ("dc", id) => Callback::DefectCard(number(id)?),
+            ("rp", id) => Callback::ReportHome(number(id)?),
+            ("dl", id) => Callback::DefectPage(number(id)?, number(parts.next()?)?),
+            ("ra", id) => Callback::ReviewAccept(number(id)?),
+            ("rc", id) => {
+                Callback::ReviewKind(number(id)?, Category::from_code(code(parts.next()?)?)?)
+            }
+            ("rv", id) => Callback::ReviewUrgency(
+                number(id)?,
+                Category::from_code(code(parts.next()?)?)?,
+                Severity::from_code(code(parts.next()?)?)?,
+            ),
+            ("rm", id) => Callback::ReviewMerge(number(id)?),
+            ("ri", id) => Callback::ReviewMergeInto(number(id)?, number(parts.next()?)?),
+            ("rr", id) => Callback::ReviewReject(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -243,6 +276,14 @@ mod tests {
             Callback::CheckIn(6),
             Callback::StartInspection(8),
             Callback::DefectCard(9),
+            Callback::ReportHome(10),
+            Callback::DefectPage(17, 3),
+            Callback::ReviewAccept(11),
+            Callback::ReviewKind(12, Category::Leakage),
+            Callback::ReviewUrgency(13, Category::Other, Severity::Low),
+            Callback::ReviewMerge(14),
+            Callback::ReviewMergeInto(15, i64::MAX),
+            Callback::ReviewReject(16),
         ];
         all.extend(Room::ALL.map(Callback::InspectRoom));
         all.extend(Category::ALL.map(Callback::InspectCategory));

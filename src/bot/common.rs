@@ -4,7 +4,7 @@ use super::callback::Callback;
 use super::commands;
 use super::dialogue::State;
 use super::menu;
-use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, supervisor};
+use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, report, supervisor};
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::staff::looks_like_code;
@@ -58,6 +58,9 @@ pub async fn route_message(
     let command = msg
         .text()
         .and_then(|t| commands::parse(t, &turn.ctx.bot_username));
+    if command.is_none() && matches!(state, State::Reporting { .. }) {
+        return report::on_message(turn, msg, state).await;
+    }
     if command.is_none()
         && let State::Inspecting {
             inspection,
@@ -80,7 +83,12 @@ pub async fn route_message(
             State::AwaitingReply { unit_id } => {
                 ambassador::on_reply_text(turn, unit_id, text).await
             }
-            State::Inspecting { .. } | State::Idle => on_free_text(turn, text).await,
+            State::AwaitingRejectReason { defect } => {
+                report::on_reject_reason(turn, defect, text).await
+            }
+            State::Inspecting { .. } | State::Reporting { .. } | State::Idle => {
+                on_free_text(turn, text).await
+            }
         };
     }
     match state {
@@ -88,11 +96,13 @@ pub async fn route_message(
             turn.say(tr!(turn.i18n(), turn.lang(), "address-text-expected"))
                 .await
         }
-        State::AwaitingNote { .. } | State::AwaitingReply { .. } => {
+        State::AwaitingNote { .. }
+        | State::AwaitingReply { .. }
+        | State::AwaitingRejectReason { .. } => {
             turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
-        State::Inspecting { .. } | State::Idle => {
+        State::Inspecting { .. } | State::Reporting { .. } | State::Idle => {
             turn.say(tr!(turn.i18n(), turn.lang(), "unsupported-message"))
                 .await
         }
@@ -153,6 +163,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "inspect" => inspect::on_inspect(turn, args).await,
         "defects" => inspect::on_defects(turn, args).await,
         "mydefects" => inspect::on_my_defects(turn).await,
+        "report" => report::on_report(turn).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
@@ -458,10 +469,23 @@ pub async fn route_callback(
             appointments::on_cancel_appointment(turn, query, id).await
         }
         Callback::CheckIn(id) => appointments::on_check_in(turn, query, id).await,
+        Callback::InspectRoom(_) | Callback::Inspect(_)
+            if matches!(state, State::Reporting { .. }) =>
+        {
+            report::on_button(turn, query, state, callback).await
+        }
         Callback::InspectRoom(_)
         | Callback::InspectCategory(_)
         | Callback::InspectSeverity(_)
         | Callback::Inspect(_) => inspect::on_button(turn, query, state, callback).await,
+        Callback::ReportHome(unit) => report::on_home_button(turn, query, unit).await,
+        Callback::DefectPage(unit, page) => inspect::on_defect_page(turn, query, unit, page).await,
+        Callback::ReviewAccept(_)
+        | Callback::ReviewKind(..)
+        | Callback::ReviewUrgency(..)
+        | Callback::ReviewMerge(_)
+        | Callback::ReviewMergeInto(..)
+        | Callback::ReviewReject(_) => report::on_review_button(turn, query, callback).await,
         Callback::StartInspection(unit) => inspect::on_start_button(turn, query, unit).await,
         Callback::DefectCard(id) => inspect::on_defect_card(turn, query, id).await,
     }

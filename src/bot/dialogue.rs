@@ -23,6 +23,20 @@ pub enum State {
     AwaitingNote { unit_id: i64 },
     /// A staff member pressed "reply" on a buyer's message.
     AwaitingReply { unit_id: i64 },
+    /// A buyer reporting a problem: the home, and what they have given so far.
+    Reporting {
+        unit_id: i64,
+        #[serde(default)]
+        room: Option<Room>,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        photos: Vec<String>,
+        #[serde(default)]
+        album: Option<String>,
+    },
+    /// A reviewer rejecting buyer report `defect` types the reason the buyer will see.
+    AwaitingRejectReason { defect: i64 },
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting {
         inspection: i64,

@@ -514,38 +514,6 @@ pub async fn on_message(
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match phase {
         InspectStep::Photos { mut draft, album } => {
-            if let Some(sizes) = msg.photo() {
-                let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
-                    return Ok(());
-                };
-                let attachment = Attachment {
-                    file_id: &largest.file.id,
-                    unique_id: &largest.file.unique_id.0,
-                    size: largest.file.size,
-                    mime: "image/jpeg",
-                    extension: "jpg",
-                };
-                return add_photo(turn, msg, inspection, &unit, draft, album, attachment).await;
-            }
-            if let Some(document) = msg.document() {
-                let mime = document
-                    .mime_type
-                    .as_ref()
-                    .map(|m| m.essence_str().to_string())
-                    .unwrap_or_default();
-                if !mime.starts_with("image/") {
-                    return turn.say(tr!(i18n, lang, "photo-wrong-type")).await;
-                }
-                let extension = mime.trim_start_matches("image/").to_string();
-                let attachment = Attachment {
-                    file_id: &document.file.id,
-                    unique_id: &document.file.unique_id.0,
-                    size: document.file.size,
-                    mime: &mime,
-                    extension: &extension,
-                };
-                return add_photo(turn, msg, inspection, &unit, draft, album, attachment).await;
-            }
             if let Some(voice) = msg.voice() {
                 let attachment = Attachment {
                     file_id: &voice.file.id,
@@ -589,7 +557,33 @@ pub async fn on_message(
                 .await?;
                 return ask_confirm(turn, &draft).await;
             }
-            turn.say(tr!(i18n, lang, "inspect-photos-hint")).await
+            if msg.photo().is_none() && msg.document().is_none() {
+                return turn.say(tr!(i18n, lang, "inspect-photos-hint")).await;
+            }
+            let Some(sha) = keep_photo(turn, msg).await? else {
+                return Ok(());
+            };
+            if !draft.photos.contains(&sha) {
+                draft.photos.push(sha);
+            }
+            let group = msg.media_group_id().map(|g| g.to_string());
+            let acknowledge = group.is_none() || group != album;
+            let count = draft.photos.len();
+            set(
+                turn,
+                inspection,
+                &unit,
+                InspectStep::Photos {
+                    draft,
+                    album: group,
+                },
+            )
+            .await?;
+            if acknowledge {
+                turn.say(tr!(i18n, lang, "inspect-photo-received", count = count))
+                    .await?;
+            }
+            Ok(())
         }
         InspectStep::Confirm { mut draft } => match msg.text() {
             // A new text replaces the note.
@@ -612,60 +606,105 @@ pub async fn on_message(
     }
 }
 
-async fn add_photo(
-    turn: &Turn,
-    msg: &Message,
-    inspection: i64,
-    unit: &str,
-    mut draft: DefectDraft,
-    album: Option<String>,
-    attachment: Attachment<'_>,
-) -> anyhow::Result<()> {
-    let Some(sha) = keep(turn, attachment).await? else {
-        return Ok(());
-    };
-    if !draft.photos.contains(&sha) {
-        draft.photos.push(sha);
+/// The photo (or image file) a message carries, kept in the media store. `None` when the
+/// message has none, or after a polite refusal (too large, not an image).
+pub async fn keep_photo(turn: &Turn, msg: &Message) -> anyhow::Result<Option<String>> {
+    if let Some(sizes) = msg.photo() {
+        let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
+            return Ok(None);
+        };
+        let attachment = Attachment {
+            file_id: &largest.file.id,
+            unique_id: &largest.file.unique_id.0,
+            size: largest.file.size,
+            mime: "image/jpeg",
+            extension: "jpg",
+        };
+        return keep(turn, attachment).await;
     }
-    let group = msg.media_group_id().map(|g| g.to_string());
-    let acknowledge = group.is_none() || group != album;
-    let count = draft.photos.len();
-    set(
-        turn,
-        inspection,
-        unit,
-        InspectStep::Photos {
-            draft,
-            album: group,
-        },
-    )
-    .await?;
-    if acknowledge {
-        turn.say(tr!(
-            turn.i18n(),
-            turn.lang(),
-            "inspect-photo-received",
-            count = count
-        ))
-        .await?;
+    if let Some(document) = msg.document() {
+        let mime = document
+            .mime_type
+            .as_ref()
+            .map(|m| m.essence_str().to_string())
+            .unwrap_or_default();
+        if !mime.starts_with("image/") {
+            turn.say(tr!(turn.i18n(), turn.lang(), "photo-wrong-type"))
+                .await?;
+            return Ok(None);
+        }
+        let extension = mime.trim_start_matches("image/").to_string();
+        let attachment = Attachment {
+            file_id: &document.file.id,
+            unique_id: &document.file.unique_id.0,
+            size: document.file.size,
+            mime: &mime,
+            extension: &extension,
+        };
+        return keep(turn, attachment).await;
     }
-    Ok(())
+    Ok(None)
 }
 
 // ----- lists and cards -------------------------------------------------------------------------
 
-fn defect_buttons(defects: &[crate::store::defects::Defect]) -> Option<ReplyMarkup> {
-    let rows: Vec<Vec<(String, Callback)>> = defects
-        .iter()
-        .enumerate()
-        .take(30)
-        .map(|(i, d)| vec![(format!("#{} ({})", i + 1, d.id), Callback::DefectCard(d.id))])
-        .collect();
-    if rows.is_empty() {
+/// Defects per page of a list.
+const PAGE: usize = 10;
+
+/// One page of a household's defects: numbered lines with status, a card button each, and
+/// previous/next.
+fn defect_page(
+    turn: &Turn,
+    household: &crate::store::assignment::Household,
+    defects: &[crate::store::defects::Defect],
+    page: usize,
+) -> (String, Option<ReplyMarkup>) {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let pages = defects.len().div_ceil(PAGE).max(1);
+    let page = page.min(pages - 1);
+    let mut text = tr!(
+        i18n,
+        lang,
+        "defects-title",
+        unit = household.unit.short(),
+        count = defects.len()
+    );
+    if pages > 1 {
+        text.push_str(&format!(" ({}/{pages})", page + 1));
+    }
+    let mut rows: Vec<Vec<(String, Callback)>> = Vec::new();
+    for (i, d) in defects.iter().enumerate().skip(page * PAGE).take(PAGE) {
+        text.push('\n');
+        text.push_str(&defect_line(i18n, lang, i + 1, d));
+        text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
+        rows.push(vec![(
+            format!("#{} ({})", i + 1, d.id),
+            Callback::DefectCard(d.id),
+        )]);
+    }
+    let unit = household.unit.unit_id;
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push((
+            tr!(i18n, lang, "button-previous"),
+            Callback::DefectPage(unit, (page - 1) as u32),
+        ));
+    }
+    if page + 1 < pages {
+        nav.push((
+            tr!(i18n, lang, "button-next"),
+            Callback::DefectPage(unit, (page + 1) as u32),
+        ));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    let markup = if rows.is_empty() {
         None
     } else {
         keyboard(rows)
-    }
+    };
+    (text, markup)
 }
 
 /// `/defects <unit>`.
@@ -681,19 +720,8 @@ pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
         .await?
     {
         Found::One((household, defects)) => {
-            let mut text = tr!(
-                i18n,
-                lang,
-                "defects-title",
-                unit = household.unit.short(),
-                count = defects.len()
-            );
-            for (i, d) in defects.iter().enumerate() {
-                text.push('\n');
-                text.push_str(&defect_line(i18n, lang, i + 1, d));
-                text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
-            }
-            turn.say_with(text, defect_buttons(&defects)).await
+            let (text, markup) = defect_page(turn, &household, &defects, 0);
+            turn.say_with(text, markup).await
         }
         Found::Choose(list) => {
             let names = list
@@ -725,21 +753,47 @@ pub async fn on_my_defects(turn: &Turn) -> anyhow::Result<()> {
             .await?;
             continue;
         }
-        let mut text = tr!(
-            i18n,
-            lang,
-            "defects-title",
-            unit = household.unit.short(),
-            count = defects.len()
-        );
-        for (i, d) in defects.iter().enumerate() {
-            text.push('\n');
-            text.push_str(&defect_line(i18n, lang, i + 1, d));
-            text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
-        }
-        turn.say_with(text, defect_buttons(&defects)).await?;
+        let (text, markup) = defect_page(turn, &household, &defects, 0);
+        turn.say_with(text, markup).await?;
     }
     Ok(())
+}
+
+pub async fn on_defect_page(
+    turn: &Turn,
+    query: &CallbackQuery,
+    unit: i64,
+    page: u32,
+) -> anyhow::Result<()> {
+    let Some((household, defects)) = turn
+        .ctx
+        .services
+        .unit_defects(&turn.person.actor, unit)
+        .await?
+    else {
+        return super::answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "defect-not-yours")),
+        )
+        .await;
+    };
+    super::answer_query(turn, query, None).await?;
+    let (text, markup) = defect_page(turn, &household, &defects, page as usize);
+    let Some(message) = query.regular_message() else {
+        return turn.say_with(text, markup).await;
+    };
+    let mut edit = turn
+        .bot
+        .edit_message_text(message.chat.id, message.id, text)
+        .parse_mode(teloxide::types::ParseMode::Html);
+    if let Some(ReplyMarkup::InlineKeyboard(keyboard)) = markup {
+        edit = edit.reply_markup(keyboard);
+    }
+    match edit.await {
+        Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) | Ok(_) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub async fn on_defect_card(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {

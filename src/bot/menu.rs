@@ -20,6 +20,7 @@ pub const ALL_COMMANDS: &[&str] = &[
     "ambassador",
     "appointment",
     "mydefects",
+    "report",
     "today",
     "inspect",
     "defects",
@@ -47,6 +48,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             "myhome",
             "appointment",
             "mydefects",
+            "report",
             "ambassador",
             "address",
             "language",
@@ -130,6 +132,7 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "inspect" => tr!(i18n, lang, "cmd-inspect"),
         "defects" => tr!(i18n, lang, "cmd-defects"),
         "mydefects" => tr!(i18n, lang, "cmd-mydefects"),
+        "report" => tr!(i18n, lang, "cmd-report"),
         other => other.to_string(),
     }
 }

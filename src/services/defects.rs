@@ -93,6 +93,7 @@ pub fn status_name(i18n: &I18n, lang: Lang, status: &str) -> String {
         "closed" => crate::tr!(i18n, lang, "defect-status-closed"),
         "reopened" => crate::tr!(i18n, lang, "defect-status-reopened"),
         "rejected" => crate::tr!(i18n, lang, "defect-status-rejected"),
+        "reported" => crate::tr!(i18n, lang, "defect-status-reported"),
         _ => crate::tr!(i18n, lang, "defect-status-recording"),
     }
 }
@@ -306,7 +307,7 @@ impl Services {
         let unit = household.unit.short();
         // Into engineering's queue.
         for defect in &defects {
-            tx.set_defect_status(defect.id, "recorded", "open", &actor.audit_name(), now)
+            tx.set_defect_status(defect.id, "recorded", "open", &actor.audit_name(), "", now)
                 .await?;
         }
         tx.audit(
@@ -466,6 +467,32 @@ impl Services {
         Ok(out)
     }
 
+    /// A household's defects by unit (list pages), for those who may open it; buyers do not
+    /// see items still being recorded.
+    #[instrument(skip_all)]
+    pub async fn unit_defects(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+    ) -> ServiceResult<Option<(Household, Vec<Defect>)>> {
+        let mut tx = self.store.read().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(None);
+        };
+        if !Self::may_open(actor, &household) {
+            return Ok(None);
+        }
+        let buyer = matches!(actor, Actor::Buyer(_));
+        let defects = tx
+            .defects_of_unit(unit_id, None)
+            .await?
+            .into_iter()
+            .filter(|d| !(buyer && d.status == "recorded"))
+            .collect();
+        tx.commit().await?;
+        Ok(Some((household, defects)))
+    }
+
     /// One defect with its history, for those who may open its household.
     #[instrument(skip_all)]
     pub async fn defect_card(
@@ -488,6 +515,333 @@ impl Services {
         let events = tx.defect_events(id).await?;
         tx.commit().await?;
         Ok(Some((defect, events, household)))
+    }
+}
+
+/// What an ambassador decides about a buyer's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Accept {
+        category: Category,
+        severity: Severity,
+    },
+    /// It is the same as defect `into`, already recorded.
+    Merge {
+        into: i64,
+    },
+    Reject {
+        reason: String,
+    },
+}
+
+impl Services {
+    /// A buyer's `/report`: a defect in one of their homes, waiting for their ambassador's
+    /// review (the supervisors', before one is assigned).
+    #[instrument(skip_all)]
+    pub async fn report_defect(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        room: Room,
+        description: &str,
+        photos: &[String],
+    ) -> ServiceResult<Option<i64>> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let Some(home) = homes.iter().find(|h| h.unit.unit_id == unit_id) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_defect(
+                unit_id,
+                None,
+                room,
+                Category::Other,
+                Severity::Normal,
+                description,
+                "reported",
+                photos,
+                None,
+                &actor.audit_name(),
+                now,
+            )
+            .await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(None);
+        };
+        let mut reviewers: Vec<StaffMember> = match household.staff_id {
+            Some(staff) => tx.staff_by_id(staff).await?.into_iter().collect(),
+            None => Vec::new(),
+        };
+        if reviewers.is_empty() {
+            reviewers = tx
+                .all_staff()
+                .await?
+                .into_iter()
+                .filter(|s| s.roles.can_supervise())
+                .collect();
+        }
+        for reviewer in reviewers {
+            let Some(chat) = reviewer.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, &reviewer).await?;
+            let i18n = &self.i18n;
+            let html = crate::tr!(
+                i18n,
+                lang,
+                "report-to-review",
+                home = household.unit.short(),
+                buyer = home.name.as_str(),
+                room = room_name(i18n, lang, room),
+                text = description,
+                photos = photos.len()
+            );
+            let button =
+                |label: String, data: String| crate::domain::message::Button { label, data };
+            let content = Content::Text {
+                html,
+                buttons: vec![vec![
+                    button(
+                        crate::tr!(i18n, lang, "button-review-accept"),
+                        format!("1:ra:{id}"),
+                    ),
+                    button(
+                        crate::tr!(i18n, lang, "button-review-merge"),
+                        format!("1:rm:{id}"),
+                    ),
+                    button(
+                        crate::tr!(i18n, lang, "button-review-reject"),
+                        format!("1:rr:{id}"),
+                    ),
+                ]],
+            };
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("report:{id}:{}", reviewer.id),
+                content,
+                now,
+            )
+            .await?;
+            if !photos.is_empty() {
+                let paths = tx.defect(id).await?.map(|d| d.photos).unwrap_or_default();
+                let content = match paths.as_slice() {
+                    [one] => Content::Photo {
+                        path: one.clone(),
+                        caption_html: None,
+                    },
+                    many => Content::Album {
+                        paths: many.to_vec(),
+                        caption_html: None,
+                    },
+                };
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("report-photos:{id}:{}", reviewer.id),
+                    content,
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "defect.report",
+            &format!("defect:{id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(id))
+    }
+
+    /// A reported defect the actor may review: its household's ambassador or a supervisor.
+    async fn reviewable(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Option<(Defect, Household)>> {
+        let Actor::Staff(me) = actor else {
+            return Ok(None);
+        };
+        let Some(defect) = tx.defect(id).await? else {
+            return Ok(None);
+        };
+        let Some(household) = tx.household(defect.unit_id).await? else {
+            return Ok(None);
+        };
+        let allowed = me.roles.can_supervise() || household.staff_id == Some(me.id);
+        Ok((allowed && defect.status == "reported").then_some((defect, household)))
+    }
+
+    /// The other defects of the reported one's household, to merge it into.
+    pub async fn merge_candidates(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Option<Vec<Defect>>> {
+        let mut tx = self.store.begin().await?;
+        let Some((defect, _)) = self.reviewable(&mut tx, actor, id).await? else {
+            return Ok(None);
+        };
+        let others = tx
+            .defects_of_unit(defect.unit_id, None)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                d.id != id && !matches!(d.status.as_str(), "reported" | "recorded" | "rejected")
+            })
+            .collect();
+        tx.commit().await?;
+        Ok(Some(others))
+    }
+
+    /// Accepts, merges or rejects a buyer's report; the buyer is told. `None` when the actor
+    /// may not, or it was reviewed already.
+    #[instrument(skip_all)]
+    pub async fn review_report(
+        &self,
+        actor: &Actor,
+        id: i64,
+        review: Review,
+    ) -> ServiceResult<Option<Review>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some((defect, household)) = self.reviewable(&mut tx, actor, id).await? else {
+            return Ok(None);
+        };
+        let who = actor.audit_name();
+        let mut merged_into: Option<Defect> = None;
+        match &review {
+            Review::Accept { category, severity } => {
+                tx.classify_defect(id, *category, *severity, now).await?;
+                tx.set_defect_status(id, "reported", "open", &who, "", now)
+                    .await?;
+            }
+            Review::Merge { into } => {
+                let target = tx.defect(*into).await?;
+                if target
+                    .as_ref()
+                    .is_none_or(|t| t.unit_id != defect.unit_id || t.id == id)
+                {
+                    return Ok(None);
+                }
+                merged_into = target;
+                tx.set_defect_status(
+                    id,
+                    "reported",
+                    "closed",
+                    &who,
+                    &format!("merged into #{into}"),
+                    now,
+                )
+                .await?;
+            }
+            Review::Reject { reason } => {
+                tx.set_defect_status(id, "reported", "rejected", &who, reason, now)
+                    .await?;
+            }
+        }
+        for buyer in tx.buyers_of_unit(defect.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+            let lang = chosen
+                .or(buyer.language)
+                .unwrap_or(self.config.default_language);
+            let i18n = &self.i18n;
+            let room = room_name(i18n, lang, defect.room);
+            let html = match &review {
+                Review::Accept { category, severity } => crate::tr!(
+                    i18n,
+                    lang,
+                    "report-accepted",
+                    home = household.unit.short(),
+                    room = room,
+                    category = category_name(i18n, lang, *category),
+                    severity = severity_name(i18n, lang, *severity)
+                ),
+                Review::Merge { .. } => {
+                    let target = merged_into
+                        .as_ref()
+                        .map(|t| {
+                            format!(
+                                "{} · {}",
+                                room_name(i18n, lang, t.room),
+                                category_name(i18n, lang, t.category)
+                            )
+                        })
+                        .unwrap_or_default();
+                    crate::tr!(
+                        i18n,
+                        lang,
+                        "report-merged",
+                        home = household.unit.short(),
+                        room = room,
+                        target = target
+                    )
+                }
+                Review::Reject { reason } => crate::tr!(
+                    i18n,
+                    lang,
+                    "report-rejected",
+                    home = household.unit.short(),
+                    room = room,
+                    reason = reason.as_str()
+                ),
+            };
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("review:{id}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        if matches!(review, Review::Accept { .. }) {
+            for engineer in engineers_for(&mut tx, &household).await? {
+                let Some(chat) = engineer.telegram_id else {
+                    continue;
+                };
+                let lang = self.staff_lang(&mut tx, &engineer).await?;
+                let html = crate::tr!(
+                    self.i18n,
+                    lang,
+                    "engineer-new-defects",
+                    home = household.unit.short(),
+                    count = 1
+                );
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("engineer-report:{id}:{}", engineer.id),
+                    Content::text(html),
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.audit(
+            now,
+            &who,
+            "defect.review",
+            &format!("defect:{id}"),
+            serde_json::json!({"review": format!("{review:?}")}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(review))
     }
 }
 

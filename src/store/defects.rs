@@ -288,13 +288,16 @@ impl Tx {
         Ok(out)
     }
 
-    /// Moves a defect from `from` to `to` (only if it is in `from`) and records the event.
+    /// Moves a defect from `from` to `to` (only if it is in `from`) and records the event
+    /// with its note (a reason, a merge target).
+    #[allow(clippy::too_many_arguments)]
     pub async fn set_defect_status(
         &mut self,
         id: i64,
         from: &str,
         to: &str,
         actor: &str,
+        note: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let affected = with_conn!(self, |c| {
@@ -314,18 +317,44 @@ impl Tx {
         }
         with_conn!(self, |c| {
             sqlx::query(
-                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note)                  VALUES ($1, $2, $3, $4, $5, '')",
+                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id)
             .bind(now)
             .bind(actor)
             .bind(from)
             .bind(to)
+            .bind(note)
             .execute(c)
             .await
             .map(|done| done.rows_affected())
         })?;
         Ok(true)
+    }
+
+    /// Sets what a reviewed report is: its kind, urgency and the deadline that follows.
+    pub async fn classify_defect(
+        &mut self,
+        id: i64,
+        category: Category,
+        severity: Severity,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE defects SET category = $2, severity = $3, due_at = $4, updated_at = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(category.as_str())
+            .bind(severity.as_str())
+            .bind(severity.due(now))
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
     }
 
     pub async fn defect_events(&mut self, defect_id: i64) -> StoreResult<Vec<DefectEvent>> {
