@@ -499,3 +499,4 @@ report-accepted = ✅ The problem you reported in { $home } ({ $room }) is accep
 report-merged = ✅ The problem you reported in { $home } ({ $room }) is the same as the recorded "{ $target }" and will be fixed with it.
 report-rejected = After checking, the problem you reported in { $home } ({ $room }) is not taken up. Reason: { $reason }
     If you have questions, just write to me here.
+button-inspect-home = 🔍 Inspect { $home }

@@ -496,3 +496,4 @@ report-accepted = ✅ 您报告的 { $home } { $room } 问题已受理：{ $cate
 report-merged = ✅ 您报告的 { $home } { $room } 问题与已记录的“{ $target }”是同一个问题，会一并整改。
 report-rejected = 您报告的 { $home } { $room } 问题经核实暂不予受理。原因：{ $reason }
     如有疑问，请直接在这里留言。
+button-inspect-home = 🔍 验房 { $home }

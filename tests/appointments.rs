@@ -449,6 +449,14 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
         .press_button_with_text(&ambassador, &today, "✅ 签到 1-102");
     assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
+    // From the day's list straight into the walk-through.
+    app.fake
+        .press_button_with_text(&ambassador, &today, "🔍 验房 1-102");
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains("1-102 验房：请选择房间")
+        })
+        .await;
     assert!(
         today
             .plain_text

@@ -263,18 +263,31 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                     kind = kind_name(i18n, lang, entry.appointment.kind),
                     status = status
                 ));
+                let home = entry.household.unit.short();
+                let mut row = Vec::new();
                 if entry.appointment.status
                     == crate::domain::appointment::AppointmentStatus::Confirmed
                 {
-                    rows.push(vec![InlineKeyboardButton::callback(
-                        tr!(
-                            i18n,
-                            lang,
-                            "button-check-in",
-                            home = entry.household.unit.short()
-                        ),
+                    row.push(InlineKeyboardButton::callback(
+                        tr!(i18n, lang, "button-check-in", home = home.as_str()),
                         Callback::CheckIn(entry.appointment.id).encode(),
-                    )]);
+                    ));
+                }
+                // The walk-through starts from the day's list too (seed step 2).
+                if entry.appointment.kind == SlotKind::Inspection
+                    && matches!(
+                        entry.appointment.status,
+                        crate::domain::appointment::AppointmentStatus::Confirmed
+                            | crate::domain::appointment::AppointmentStatus::CheckedIn
+                    )
+                {
+                    row.push(InlineKeyboardButton::callback(
+                        tr!(i18n, lang, "button-inspect-home", home = home.as_str()),
+                        Callback::StartInspection(entry.household.unit.unit_id).encode(),
+                    ));
+                }
+                if !row.is_empty() {
+                    rows.push(row);
                 }
             }
             let markup = (!rows.is_empty())
