@@ -3,7 +3,7 @@
 
 use super::callback::{Callback, InspectAction};
 use super::dialogue::{InspectStep, State};
-use super::{Turn, remove_buttons};
+use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
@@ -15,22 +15,10 @@ use crate::services::defects::{
 use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, ReplyMarkup,
-};
+use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ReplyMarkup};
 
 /// Longest note kept with a defect.
 const MAX_NOTE_CHARS: usize = 1000;
-
-fn keyboard(rows: Vec<Vec<(String, Callback)>>) -> Option<ReplyMarkup> {
-    Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
-        rows.into_iter().map(|row| {
-            row.into_iter()
-                .map(|(label, cb)| InlineKeyboardButton::callback(label, cb.encode()))
-                .collect::<Vec<_>>()
-        }),
-    )))
-}
 
 async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
@@ -257,8 +245,7 @@ pub async fn on_button(
     };
     match (callback, phase) {
         (Callback::InspectRoom(room), InspectStep::Room) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(
                 turn,
                 inspection,
@@ -269,8 +256,7 @@ pub async fn on_button(
             ask_category(turn, room).await
         }
         (Callback::InspectCategory(category), InspectStep::Category { room, keep }) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(
                 turn,
                 inspection,
@@ -292,8 +278,7 @@ pub async fn on_button(
                 keep,
             },
         ) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             match keep {
                 Some(kept) => {
                     let draft = DefectDraft {
@@ -349,8 +334,7 @@ pub async fn on_button(
                 )
                 .await;
             };
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(
                 turn,
                 inspection,
@@ -386,8 +370,7 @@ pub async fn on_button(
             .await
         }
         (Callback::Inspect(InspectAction::Edit), InspectStep::Confirm { draft }) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             let room = draft.room;
             set(
                 turn,
@@ -404,16 +387,14 @@ pub async fn on_button(
             ask_category(turn, room).await
         }
         (Callback::Inspect(InspectAction::Discard), InspectStep::Confirm { .. }) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(turn, inspection, &unit, InspectStep::Room).await?;
             turn.say(tr!(turn.i18n(), turn.lang(), "inspect-discarded"))
                 .await?;
             ask_room(turn, &unit).await
         }
         (Callback::Inspect(InspectAction::Next), InspectStep::Saved { room }) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(
                 turn,
                 inspection,
@@ -424,8 +405,7 @@ pub async fn on_button(
             ask_category(turn, room).await
         }
         (Callback::Inspect(InspectAction::OtherRoom), InspectStep::Saved { .. }) => {
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             set(turn, inspection, &unit, InspectStep::Room).await?;
             ask_room(turn, &unit).await
         }
@@ -439,8 +419,7 @@ pub async fn on_button(
                 .finish_inspection(&turn.person.actor, inspection)
                 .await?;
             turn.dialogue.exit().await?;
-            super::answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             match finished {
                 Some(f) => {
                     turn.say(tr!(

@@ -108,6 +108,25 @@ pub(crate) async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow
     Ok(())
 }
 
+/// Answers a button press silently and takes the buttons off its message: the step is taken.
+pub(crate) async fn take_press(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
+    answer_query(turn, query, None).await?;
+    remove_buttons(turn, query).await
+}
+
+/// An inline keyboard from rows of (label, button).
+pub(crate) fn inline_keyboard(rows: Vec<Vec<(String, callback::Callback)>>) -> Option<ReplyMarkup> {
+    Some(ReplyMarkup::InlineKeyboard(
+        teloxide::types::InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
+            row.into_iter()
+                .map(|(label, cb)| {
+                    teloxide::types::InlineKeyboardButton::callback(label, cb.encode())
+                })
+                .collect::<Vec<_>>()
+        })),
+    ))
+}
+
 /// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the
 /// last. A 429 is waited out (the person is waiting for this answer) and counted.
 pub async fn send_html(

@@ -3,26 +3,16 @@
 
 use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
-use super::{Turn, answer_query, remove_buttons};
+use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::Actor;
 use crate::services::defects::{Review, category_name, defect_line, room_name, severity_name};
 use crate::tr;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
+use teloxide::types::ReplyMarkup;
 
 /// Longest description or reason kept.
 const MAX_TEXT_CHARS: usize = 1000;
-
-fn keyboard(rows: Vec<Vec<(String, Callback)>>) -> Option<ReplyMarkup> {
-    Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
-        rows.into_iter().map(|row| {
-            row.into_iter()
-                .map(|(label, cb)| InlineKeyboardButton::callback(label, cb.encode()))
-                .collect::<Vec<_>>()
-        }),
-    )))
-}
 
 async fn ask_room(turn: &Turn) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
@@ -82,8 +72,7 @@ pub async fn on_home_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> an
         )
         .await;
     }
-    answer_query(turn, query, None).await?;
-    remove_buttons(turn, query).await?;
+    super::take_press(turn, query).await?;
     start(turn, unit).await
 }
 
@@ -104,8 +93,7 @@ pub async fn on_button(
                 ..
             },
         ) => {
-            answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             turn.dialogue
                 .update(State::Reporting {
                     unit_id,
@@ -139,8 +127,7 @@ pub async fn on_button(
                 .report_defect(&turn.person.actor, unit_id, room, &text, &photos)
                 .await?;
             turn.dialogue.exit().await?;
-            answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             match id {
                 Some(_) => turn.say(tr!(i18n, lang, "report-sent")).await,
                 None => turn.say(tr!(i18n, lang, "stale-button")).await,
@@ -229,8 +216,7 @@ async fn done(turn: &Turn, query: &CallbackQuery, outcome: Option<Review>) -> an
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match outcome {
         Some(_) => {
-            answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             turn.say(tr!(i18n, lang, "review-done")).await
         }
         None => answer_query(turn, query, Some(tr!(i18n, lang, "review-not-yours"))).await,
@@ -263,8 +249,7 @@ pub async fn on_review_button(
                 .await
         }
         Callback::ReviewKind(id, category) => {
-            answer_query(turn, query, None).await?;
-            remove_buttons(turn, query).await?;
+            super::take_press(turn, query).await?;
             let rows = vec![
                 Severity::ALL
                     .iter()
