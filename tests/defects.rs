@@ -304,11 +304,25 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
     wait_text(&app, &ambassador, "这里需要照片").await;
     app.fake.send_photo(&ambassador, photo(9, 50), None);
     wait_text(&app, &ambassador, "已收到 1 张照片").await;
+    // A voice message is kept as an attachment; a text then gives the note.
+    app.fake.send_voice(&ambassador, b"OggS voice".to_vec());
+    wait_text(&app, &ambassador, "语音已作为附件保存").await;
     app.fake.send_text(&ambassador, "水槽下漏水");
+    let confirm = app
+        .fake
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains("说明：水槽下漏水") && m.has_inline_keyboard()
+        })
+        .await;
+    assert!(
+        confirm.plain_text.contains("照片：1 张 🎙") && confirm.plain_text.contains("水槽下漏水"),
+        "{}",
+        confirm.plain_text
+    );
     press(&app, &ambassador, "💾 保存").await;
     press(&app, &ambassador, "✅ 完成验房").await;
     wait_text(&app, &ambassador, "验房完成：共 1 条").await;
-    assert_eq!(stored_files(&app), 1);
+    assert_eq!(stored_files(&app), 2, "the photo and the voice message");
 
     // The owner sees it; the other buyer sees nothing of it, by command or by button.
     let owner = &buyers[0];

@@ -112,6 +112,25 @@ async fn ask_confirm(turn: &Turn, draft: &DefectDraft) -> anyhow::Result<()> {
         .await
 }
 
+/// Shows the draft with Save / Edit / Drop, and remembers it.
+async fn to_confirm(
+    turn: &Turn,
+    inspection: i64,
+    unit: &str,
+    draft: DefectDraft,
+) -> anyhow::Result<()> {
+    set(
+        turn,
+        inspection,
+        unit,
+        InspectStep::Confirm {
+            draft: draft.clone(),
+        },
+    )
+    .await?;
+    ask_confirm(turn, &draft).await
+}
+
 async fn set(turn: &Turn, inspection: i64, unit: &str, phase: InspectStep) -> anyhow::Result<()> {
     turn.dialogue
         .update(State::Inspecting {
@@ -287,16 +306,7 @@ pub async fn on_button(
                         severity,
                         ..kept
                     };
-                    set(
-                        turn,
-                        inspection,
-                        &unit,
-                        InspectStep::Confirm {
-                            draft: draft.clone(),
-                        },
-                    )
-                    .await?;
-                    ask_confirm(turn, &draft).await
+                    to_confirm(turn, inspection, &unit, draft).await
                 }
                 None => {
                     let draft = DefectDraft {
@@ -503,17 +513,8 @@ pub async fn on_message(
                 };
                 if let Some(sha) = keep(turn, attachment).await? {
                     draft.voice = Some(sha);
-                    set(
-                        turn,
-                        inspection,
-                        &unit,
-                        InspectStep::Confirm {
-                            draft: draft.clone(),
-                        },
-                    )
-                    .await?;
                     turn.say(tr!(i18n, lang, "inspect-voice-kept")).await?;
-                    return ask_confirm(turn, &draft).await;
+                    return to_confirm(turn, inspection, &unit, draft).await;
                 }
                 return Ok(());
             }
@@ -525,16 +526,7 @@ pub async fn on_message(
                         .await;
                 }
                 draft.note = note.to_string();
-                set(
-                    turn,
-                    inspection,
-                    &unit,
-                    InspectStep::Confirm {
-                        draft: draft.clone(),
-                    },
-                )
-                .await?;
-                return ask_confirm(turn, &draft).await;
+                return to_confirm(turn, inspection, &unit, draft).await;
             }
             if msg.photo().is_none() && msg.document().is_none() {
                 return turn.say(tr!(i18n, lang, "inspect-photos-hint")).await;
@@ -568,16 +560,7 @@ pub async fn on_message(
             // A new text replaces the note.
             Some(text) if text.trim().chars().count() <= MAX_NOTE_CHARS => {
                 draft.note = text.trim().to_string();
-                set(
-                    turn,
-                    inspection,
-                    &unit,
-                    InspectStep::Confirm {
-                        draft: draft.clone(),
-                    },
-                )
-                .await?;
-                ask_confirm(turn, &draft).await
+                to_confirm(turn, inspection, &unit, draft).await
             }
             _ => turn.say(tr!(i18n, lang, "inspect-confirm-hint")).await,
         },
