@@ -32,12 +32,6 @@ fn stage_name(i18n: &I18n, lang: Lang, stage: Stage) -> String {
     }
 }
 
-/// Ambassadors and backups mark themselves away; a supervisor who is neither names someone.
-fn is_ambassador_like(actor: &Actor) -> bool {
-    use crate::domain::people::Role;
-    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador))
-}
-
 fn forbidden(turn: &Turn, command: &str) -> String {
     tr!(turn.i18n(), turn.lang(), "forbidden", command = command)
 }
@@ -247,7 +241,7 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .await;
     }
     let who = (!name.is_empty()).then_some(name.as_str());
-    if who.is_none() && !is_ambassador_like(&turn.person.actor) {
+    if who.is_none() && !turn.person.actor.is_ambassador() {
         return turn.say(tr!(turn.i18n(), turn.lang(), "away-usage")).await;
     }
     let moved = match turn
@@ -302,7 +296,7 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
 
 pub async fn on_back(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let who = (!args.trim().is_empty()).then_some(args.trim());
-    if who.is_none() && !is_ambassador_like(&turn.person.actor) {
+    if who.is_none() && !turn.person.actor.is_ambassador() {
         return turn.say(tr!(turn.i18n(), turn.lang(), "back-usage")).await;
     }
     let result = match turn.ctx.services.come_back(&turn.person.actor, who).await {

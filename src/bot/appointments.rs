@@ -120,7 +120,7 @@ pub async fn on_invite_buyers(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let Some((scope, kind)) = parse_scope(args) else {
         return turn.say(tr!(i18n, lang, "invite-buyers-usage")).await;
     };
-    if scope.is_none() && turn.person.actor.can_supervise() && !is_ambassador(&turn.person.actor) {
+    if scope.is_none() && turn.person.actor.can_supervise() && !turn.person.actor.is_ambassador() {
         return turn.say(tr!(i18n, lang, "invite-buyers-usage")).await;
     }
     let outcome = match turn
@@ -159,11 +159,6 @@ pub async fn on_invite_buyers(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .await
         }
     }
-}
-
-fn is_ambassador(actor: &Actor) -> bool {
-    use crate::domain::people::Role;
-    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador))
 }
 
 pub async fn on_appointment(turn: &Turn) -> anyhow::Result<()> {
@@ -225,7 +220,7 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
     let lang = turn.lang();
     let tz = turn.ctx.services.config.timezone;
     let services = &turn.ctx.services;
-    if is_ambassador(&turn.person.actor) {
+    if turn.person.actor.is_ambassador() {
         let entries = services.today_for_ambassador(&turn.person.actor).await?;
         if entries.is_empty() {
             turn.say(tr!(i18n, lang, "today-none")).await?;

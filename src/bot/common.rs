@@ -151,7 +151,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
             let first = args.split_whitespace().next();
             let staff_link =
                 first.is_some_and(|w| w.parse::<crate::domain::people::Role>().is_ok());
-            if staff_link || (args.trim().is_empty() && !is_ambassador(actor)) {
+            if staff_link || (args.trim().is_empty() && !actor.is_ambassador()) {
                 supervisor::on_invite(turn, args).await
             } else {
                 appointments::on_invite_buyers(turn, args).await
@@ -176,11 +176,6 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "ambassador" => ambassador::on_my_ambassador(turn).await,
         _ => on_help(turn).await,
     }
-}
-
-fn is_ambassador(actor: &Actor) -> bool {
-    use crate::domain::people::Role;
-    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador))
 }
 
 fn share_phone_keyboard(turn: &Turn) -> ReplyMarkup {

@@ -836,6 +836,5 @@ pub async fn on_defect_card(turn: &Turn, query: &CallbackQuery, id: i64) -> anyh
 
 /// Whether this person may start walk-throughs (for the card's button).
 pub fn can_inspect(actor: &Actor) -> bool {
-    use crate::domain::people::Role;
-    matches!(actor, Actor::Staff(s) if s.roles.has(Role::Ambassador) || s.roles.has(Role::BackupAmbassador) || s.roles.can_supervise())
+    actor.is_ambassador() || actor.can_supervise()
 }

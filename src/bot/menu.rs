@@ -57,8 +57,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
         ],
         Actor::Staff(staff) => {
             let mut commands = vec!["me"];
-            let ambassador =
-                staff.roles.has(Role::Ambassador) || staff.roles.has(Role::BackupAmbassador);
+            let ambassador = staff.roles.is_ambassador();
             if ambassador || staff.roles.can_supervise() {
                 commands.push("today");
             }

@@ -180,6 +180,11 @@ impl Roles {
         self.0.contains(&role)
     }
 
+    /// A delivery ambassador, regular or backup (应急大使).
+    pub fn is_ambassador(&self) -> bool {
+        self.has(Role::Ambassador) || self.has(Role::BackupAmbassador)
+    }
+
     /// Admins can do everything a supervisor can.
     pub fn can_supervise(&self) -> bool {
         self.has(Role::Supervisor) || self.has(Role::Admin)
@@ -462,6 +467,10 @@ impl Actor {
 
     pub fn can_supervise(&self) -> bool {
         matches!(self, Actor::Staff(s) if s.roles.can_supervise())
+    }
+
+    pub fn is_ambassador(&self) -> bool {
+        matches!(self, Actor::Staff(s) if s.roles.is_ambassador())
     }
 
     /// The language stored with the person's record (from an import), if any.

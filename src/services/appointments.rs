@@ -7,7 +7,7 @@ use crate::domain::appointment::{
     self, AppointmentStatus, CalendarEntry, SlotKind, SlotSpec, SlotTime,
 };
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Lang, Role, StaffMember, Tier};
+use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, Slot, VisitCounts};
@@ -125,16 +125,6 @@ impl Services {
             .meeting_point
             .clone()
             .unwrap_or_else(|| crate::tr!(self.i18n, lang, "meeting-point-default"))
-    }
-
-    async fn buyer_lang(
-        &self,
-        tx: &mut Tx,
-        chat: i64,
-        record: Option<Lang>,
-    ) -> ServiceResult<Lang> {
-        let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
-        Ok(chosen.or(record).unwrap_or(self.config.default_language))
     }
 
     /// `/slots add DATE START-END CAPACITY [KIND]`.
@@ -292,7 +282,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let lang = self.buyer_lang(tx, chat, buyer.language).await?;
+            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
             let content = self.invitation_content(
                 lang,
                 &buyer.name,
@@ -325,7 +315,7 @@ impl Services {
         let Actor::Staff(me) = actor else {
             return Err(ServiceError::Forbidden);
         };
-        let ambassador = me.roles.has(Role::Ambassador) || me.roles.has(Role::BackupAmbassador);
+        let ambassador = me.roles.is_ambassador();
         if !(me.roles.can_supervise() || ambassador)
             || (scope.is_some() && !me.roles.can_supervise())
         {
@@ -548,7 +538,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let lang = self.buyer_lang(tx, chat, buyer.language).await?;
+            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
             let kind = kind_name(i18n, lang, appointment.kind);
             let when = slot_label(i18n, lang, slot, tz);
@@ -900,7 +890,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let lang = self.buyer_lang(&mut tx, chat, buyer.language).await?;
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
             let kind = kind_name(i18n, lang, appointment.kind);
             let when = slot_label(i18n, lang, &slot, self.config.timezone);

@@ -292,7 +292,7 @@ impl Services {
         let Some(to) = loads
             .iter()
             .map(|l| &l.staff)
-            .find(|s| s.name == ambassador_name && (is_ambassador(s) || is_backup(s)))
+            .find(|s| s.name == ambassador_name && s.roles.is_ambassador())
             .cloned()
         else {
             return Ok(ReassignOutcome::NoSuchAmbassador);
@@ -632,7 +632,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();
         for load in tx.staff_loads().await? {
-            if is_ambassador(&load.staff) || is_backup(&load.staff) {
+            if load.staff.roles.is_ambassador() {
                 let households = tx.households_of(load.staff.id).await?;
                 out.push((load, households));
             }
@@ -714,7 +714,7 @@ impl Services {
     ) -> ServiceResult<Option<StaffMember>> {
         match who.map(str::trim).filter(|w| !w.is_empty()) {
             None => {
-                if is_ambassador(me) || is_backup(me) {
+                if me.roles.is_ambassador() {
                     Ok(Some(me.clone()))
                 } else {
                     Err(ServiceError::Forbidden)
@@ -727,7 +727,7 @@ impl Services {
                 Ok(loads
                     .iter()
                     .map(|l| &l.staff)
-                    .find(|s| s.name == name && (is_ambassador(s) || is_backup(s)))
+                    .find(|s| s.name == name && s.roles.is_ambassador())
                     .cloned())
             }
         }
@@ -856,10 +856,7 @@ impl Services {
             if introduced == Some(to.id) {
                 continue;
             }
-            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
-            let lang = chosen
-                .or(buyer.language)
-                .unwrap_or(self.config.default_language);
+            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
             let phone = match (&to.phone, to.share_phone) {
                 (Some(phone), true) => crate::tr!(
                     self.i18n,

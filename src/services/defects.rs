@@ -166,10 +166,7 @@ impl Services {
         let Actor::Staff(me) = actor else {
             return Err(ServiceError::Forbidden);
         };
-        if !(me.roles.has(Role::Ambassador)
-            || me.roles.has(Role::BackupAmbassador)
-            || me.roles.can_supervise())
-        {
+        if !(me.roles.is_ambassador() || me.roles.can_supervise()) {
             return Err(ServiceError::Forbidden);
         }
         let now = self.clock.now();
@@ -323,10 +320,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
-            let lang = chosen
-                .or(buyer.language)
-                .unwrap_or(self.config.default_language);
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
             let mut text = if defects.is_empty() {
                 crate::tr!(
@@ -754,10 +748,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
-            let lang = chosen
-                .or(buyer.language)
-                .unwrap_or(self.config.default_language);
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
             let room = room_name(i18n, lang, defect.room);
             let html = match &review {

@@ -137,10 +137,7 @@ impl Services {
             let Some(chat) = buyer.telegram_id else {
                 continue;
             };
-            let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
-            let lang = chosen
-                .or(buyer.language)
-                .unwrap_or(self.config.default_language);
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let html = crate::tr!(
                 self.i18n,
                 lang,
@@ -157,12 +154,21 @@ impl Services {
     }
 
     pub(crate) async fn staff_lang(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
-        let chosen = match staff.telegram_id {
-            Some(id) => tx.chosen_language(id).await?.and_then(|l| l.parse().ok()),
-            None => None,
-        };
-        Ok(chosen
-            .or(staff.language)
-            .unwrap_or(self.config.default_language))
+        match staff.telegram_id {
+            Some(chat) => self.recipient_lang(tx, chat, staff.language).await,
+            None => Ok(staff.language.unwrap_or(self.config.default_language)),
+        }
+    }
+
+    /// The language to write to a chat in: the person's own choice (/language), else the one
+    /// on their record, else the project default.
+    pub(crate) async fn recipient_lang(
+        &self,
+        tx: &mut Tx,
+        chat: i64,
+        record: Option<Lang>,
+    ) -> ServiceResult<Lang> {
+        let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
+        Ok(chosen.or(record).unwrap_or(self.config.default_language))
     }
 }
