@@ -465,12 +465,11 @@ defects-usage = Please write the home, e.g. /defects 3-1502.
 defects-title = <b>Defects of { $unit } ({ $count })</b>
 mydefects-none = 🏠 { $unit }: nothing recorded.
 defect-not-yours = You cannot open this record.
-defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity }
+defect-card = 🏠 <b>{ $unit }</b> #{ $id } · { $room } · { $category } · { $severity }
     Status: { $status }
     Note: { $note }
     Fix by: { $due }
-    <b>History</b>
-defect-history-line = • { $at } { $status }
+defect-history-line = • { $at } { $status } · { $who }
 
 ## Defects: the buyer's own reports and their review
 
@@ -500,3 +499,69 @@ report-merged = ✅ The problem you reported in { $home } ({ $room }) is the sam
 report-rejected = After checking, the problem you reported in { $home } ({ $room }) is not taken up. Reason: { $reason }
     If you have questions, just write to me here.
 button-inspect-home = 🔍 Inspect { $home }
+
+## Remediation: routing, steps, the buyer's check, deadlines
+defect-status-on-hold = On hold
+defect-history-title = <b>History</b>
+actor-system = system
+defect-after-photos = 📷 Photos after the latest fix:
+defect-update = 🔧 { $home } · { $room } · { $category } (#{ $id })
+    Status now: <b>{ $status }</b>
+defect-detail-engineer = In charge: { $name }
+defect-detail-due = Fix by: { $due }
+defect-detail-note = Note: { $note }
+fixed-please-check = ✅ { $home }: { $count } item(s) have been fixed. Please check them (before and after photos follow):
+fixed-please-check-footer = Please press "fixed" or "still a problem" for each item. If we hear nothing within { $days } days, your delivery ambassador will check on your behalf.
+button-fix-ok = ✅ Item { $n } is fixed
+button-fix-bad = ❌ Item { $n } still a problem
+fix-photos-caption = { $n }. { $room }: { $before } photo(s) before, { $after } after the fix
+fix-verified-for-buyer = ✅ { $home } · { $room } · { $category }: we did not hear from you within { $days } days, so your delivery ambassador { $ambassador } checked the fix on your behalf. If something is still wrong, please tell us with /report.
+fix-verified-by-ambassador = ✅ { $home } · { $room } · { $category }: the buyer did not answer within { $days } days, so the fix is verified on their behalf by you. If the buyer says it is still wrong, press "still a problem" on the item's card.
+engineer-assigned = 🛠 New task #{ $id }: { $home } · { $room } · { $category } · { $severity }, fix by { $due }. /tasks lists all your tasks.
+engineer-reopened = ↩️ #{ $id } { $home } · { $room } was sent back: { $reason }
+supervisor-reopened-often = ⚠️ #{ $id } { $home } · { $room } · { $category } has been sent back { $count } times. Latest reason: { $reason }
+engineer-due-today = ⏰ Due today ({ $count }):
+supervisor-overdue = ⚠️ { $count } item(s) are past their fix deadline:
+ageing-bands = Unresolved items by age (days): { $bands }
+defects-need-engineer = 🛠 { $home }: { $count } new item(s), but the building has no lead engineer. Open them with /defects { $home } and press "Assign" on each card.
+tasks-none = 👍 No repair tasks waiting for you.
+tasks-title = <b>🛠 My repair tasks ({ $count }, soonest due first)</b>
+tasks-overdue = ⚠️overdue
+tasks-more = …and { $count } more.
+button-fix-several = ✅ Mark several fixed: { $home } ({ $count })
+button-step-assign = 👷 Assign
+button-step-start = 🔨 Start work
+button-step-hold = ⏸ Put on hold
+button-step-resume = ▶️ Resume
+button-step-fix = ✅ Fixed
+button-step-verify = 👍 Fixed, confirmed
+button-step-reopen = ❌ Still a problem
+button-step-close = 🔒 Close
+button-step-reject = 🚫 Not a defect
+button-step-confirm = ✔ Confirm
+step-done = 👌 #{ $id } is now: { $status }.
+step-not-yours = Sorry, this step is not yours to take.
+step-not-now = This item has moved on, so that step no longer applies. Please open its card again.
+assign-no-engineers = There are no engineers yet. Please import the staff list first (role: engineer).
+assign-choose = Who should fix #{ $id }?
+assign-done-ask-contractor = 👷 #{ $id } assigned. If a contractor does the work, send its name; otherwise press "Skip".
+button-skip = Skip
+contractor-saved = Contractor for #{ $id } recorded: { $name }.
+fix-thanks = 🙏 Thank you for confirming!
+fix-reopened-thanks = 🙏 Thank you. We will fix it again soon and keep you posted here.
+step-ask-reason = "{ $step }" #{ $id }: please type the reason (the buyer will see it). /cancel to stop.
+step-ask-note = "{ $step }" #{ $id }: send a note if you like, or press "Confirm". /cancel to stop.
+button-fix-next = ➡️ Next item
+button-fix-done = ✅ Done, tell the buyer
+fix-ask-photos = 📷 Please send photos of #{ $id } after the fix (item { $position } of { $total }); a text note is welcome too.
+fix-choose = Choose the items that are fixed, then press the button below:
+button-fix-go = ➡️ Next ({ $count })
+fix-choose-some = Please choose at least one.
+fix-photo-needed = Please send at least one photo after the fix first.
+fix-done = ✅ { $count } item(s) marked fixed; the buyer has been asked to check.
+fix-refused = #{ $id } cannot be marked fixed, so nothing was changed.
+fix-note-kept = 📝 Note kept.
+fix-photos-hint = Photos after the fix are needed here (or a text note).
+fix-photo-received = 📷 { $count } photo(s) received. Send more, or press the button below.
+cmd-tasks = My repair tasks
+fix-ask-problem = Please tell us briefly what is still wrong (for example: still leaking); we will pass it on to the engineer:

@@ -462,12 +462,11 @@ defects-usage = 请写出房号，例如 /defects 3-1502。
 defects-title = <b>{ $unit } 的问题（{ $count } 条）</b>
 mydefects-none = 🏠 { $unit }：暂无记录的问题。
 defect-not-yours = 无法查看这条记录。
-defect-card = 🏠 <b>{ $unit }</b> · { $room } · { $category } · { $severity }
+defect-card = 🏠 <b>{ $unit }</b> #{ $id } · { $room } · { $category } · { $severity }
     状态：{ $status }
     说明：{ $note }
     整改期限：{ $due }
-    <b>记录</b>
-defect-history-line = • { $at } { $status }
+defect-history-line = • { $at } { $status } · { $who }
 
 ## Defects: the buyer's own reports and their review
 
@@ -497,3 +496,69 @@ report-merged = ✅ 您报告的 { $home } { $room } 问题与已记录的“{ $
 report-rejected = 您报告的 { $home } { $room } 问题经核实暂不予受理。原因：{ $reason }
     如有疑问，请直接在这里留言。
 button-inspect-home = 🔍 验房 { $home }
+
+## Remediation: routing, steps, the buyer's check, deadlines
+defect-status-on-hold = 暂停整改
+defect-history-title = <b>处理记录</b>
+actor-system = 系统
+defect-after-photos = 📷 最近一次整改后的照片：
+defect-update = 🔧 { $home } · { $room } · { $category }（#{ $id }）
+    当前状态：<b>{ $status }</b>
+defect-detail-engineer = 负责人：{ $name }
+defect-detail-due = 整改期限：{ $due }
+defect-detail-note = 说明：{ $note }
+fixed-please-check = ✅ { $home }：以下 { $count } 个问题已整改完成，请您查验（整改前后的照片随后发送）：
+fixed-please-check-footer = 请对每一项点击「已修好」或「仍有问题」。如 { $days } 天内未回复，您的交付大使将代为验收。
+button-fix-ok = ✅ 第 { $n } 项已修好
+button-fix-bad = ❌ 第 { $n } 项仍有问题
+fix-photos-caption = { $n }. { $room }：整改前 { $before } 张，整改后 { $after } 张
+fix-verified-for-buyer = ✅ { $home } · { $room } · { $category }：{ $days } 天内未收到您的回复，交付大使 { $ambassador } 已代为验收。如仍有问题，请发送 /report 告诉我们。
+fix-verified-by-ambassador = ✅ { $home } · { $room } · { $category }：业主 { $days } 天内未回复，已由您代为验收。如业主反映仍有问题，请在问题卡片上点击「仍有问题」。
+engineer-assigned = 🛠 新任务 #{ $id }：{ $home } · { $room } · { $category } · { $severity }，整改期限 { $due }。发送 /tasks 查看全部任务。
+engineer-reopened = ↩️ #{ $id } { $home } · { $room } 被退回重新整改：{ $reason }
+supervisor-reopened-often = ⚠️ #{ $id } { $home } · { $room } · { $category } 已被退回 { $count } 次，请关注。最近一次原因：{ $reason }
+engineer-due-today = ⏰ 今天到期的整改任务（{ $count } 项）：
+supervisor-overdue = ⚠️ 以下 { $count } 个问题已超过整改期限：
+ageing-bands = 未完成问题账龄（天）：{ $bands }
+defects-need-engineer = 🛠 { $home } 新增 { $count } 个问题，但该楼栋没有楼栋长。请打开 /defects { $home } 中的问题卡片，点击「派单」指定工程师。
+tasks-none = 👍 目前没有待您处理的整改任务。
+tasks-title = <b>🛠 我的整改任务（{ $count } 项，按期限排序）</b>
+tasks-overdue = ⚠️超期
+tasks-more = ……另有 { $count } 项未列出。
+button-fix-several = ✅ { $home } 批量完工（{ $count } 项）
+button-step-assign = 👷 派单
+button-step-start = 🔨 开始整改
+button-step-hold = ⏸ 暂停
+button-step-resume = ▶️ 恢复整改
+button-step-fix = ✅ 整改完成
+button-step-verify = 👍 已修好
+button-step-reopen = ❌ 仍有问题
+button-step-close = 🔒 关闭
+button-step-reject = 🚫 不属于问题
+button-step-confirm = ✔ 确认
+step-done = 👌 #{ $id } 现在的状态：{ $status }。
+step-not-yours = 抱歉，这一步不由您来操作。
+step-not-now = 这个问题的状态已经变化，这一步现在不能操作。请重新打开问题卡片查看。
+assign-no-engineers = 还没有工程师。请先导入人员名单（角色：工程师）。
+assign-choose = 请选择负责 #{ $id } 的工程师：
+assign-done-ask-contractor = 👷 #{ $id } 已派单。如由施工单位负责，请发送其名称；否则点击「跳过」。
+button-skip = 跳过
+contractor-saved = 已记录 #{ $id } 的施工单位：{ $name }。
+fix-thanks = 🙏 感谢您的确认！
+fix-reopened-thanks = 🙏 已收到，我们会尽快重新整改，并在这里告诉您进展。
+step-ask-reason = 「{ $step }」#{ $id }：请输入原因（业主会看到）。发送 /cancel 取消。
+step-ask-note = 「{ $step }」#{ $id }：可以发送一条说明，或直接点击「确认」。发送 /cancel 取消。
+button-fix-next = ➡️ 下一项
+button-fix-done = ✅ 完成，通知业主
+fix-ask-photos = 📷 请发送 #{ $id } 整改后的照片（第 { $position }/{ $total } 项），可另发文字说明。
+fix-choose = 请选择已整改完成的问题，然后点击下方按钮：
+button-fix-go = ➡️ 下一步（{ $count } 项）
+fix-choose-some = 请至少选择一项。
+fix-photo-needed = 请先发送至少一张整改后的照片。
+fix-done = ✅ 已标记 { $count } 项整改完成，已请业主查验。
+fix-refused = #{ $id } 不能标记为整改完成，本次没有任何更改。
+fix-note-kept = 📝 说明已记录。
+fix-photos-hint = 这里需要整改后的照片（或一条文字说明）。
+fix-photo-received = 📷 已收到 { $count } 张照片。可以继续发送，或点击下方按钮。
+cmd-tasks = 我的整改任务
+fix-ask-problem = 请简单描述还有什么问题（例如：还在漏水），我们会转告工程师：

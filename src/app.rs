@@ -87,6 +87,7 @@ pub struct Running {
     dispatch: JoinHandle<()>,
     stop_workers: watch::Sender<bool>,
     notifier: JoinHandle<()>,
+    feed: Option<JoinHandle<()>>,
     scheduler: JoinHandle<()>,
     http_server: Option<JoinHandle<()>>,
     fatal: watch::Receiver<Option<String>>,
@@ -109,6 +110,7 @@ fn job_handlers(services: &Services) -> JobHandlers {
     let notices = services.clone();
     let away = services.clone();
     let (reminders, no_shows, nudges) = (services.clone(), services.clone(), services.clone());
+    let (fix_checks, sweeps) = (services.clone(), services.clone());
     let number = |job: &crate::store::jobs::Job, field: &str| {
         job.payload
             .get(field)
@@ -116,7 +118,33 @@ fn job_handlers(services: &Services) -> JobHandlers {
             .ok_or_else(|| crate::scheduler::JobError::fail(format!("no {field}")))
     };
     use crate::services::appointments::{NO_SHOW, NUDGE, REMINDER};
+    use crate::services::remediation::{DEFECT_SWEEP, FIX_CHECK};
     JobHandlers::new()
+        .with(
+            FIX_CHECK,
+            handler_fn(move |job| {
+                let services = fix_checks.clone();
+                async move {
+                    let verified = services
+                        .verify_unanswered_fix(
+                            number(&job, "defect_id")?,
+                            number(&job, "event_id")?,
+                        )
+                        .await?;
+                    Ok(outcome(verified, "the buyer already answered"))
+                }
+            }),
+        )
+        .with(
+            DEFECT_SWEEP,
+            handler_fn(move |_job| {
+                let services = sweeps.clone();
+                async move {
+                    services.sweep_deadlines().await?;
+                    Ok(JobOutcome::Done)
+                }
+            }),
+        )
         .with(
             REMINDER,
             handler_fn(move |job| {
@@ -243,16 +271,43 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     )
     .with_metrics(metrics.clone());
     let notifier = tokio::spawn(notifier.run(workers_stopped.clone()));
+    let feed = match config.defect_feed() {
+        Some((url, secret)) => {
+            let feed = crate::notify::feed::DefectFeed::new(
+                store.clone(),
+                clock.clone(),
+                url,
+                secret,
+                services.feed_waker.clone(),
+                NotifierOptions {
+                    lease: config.claim_lease,
+                    max_attempts: 20,
+                    ..NotifierOptions::default()
+                },
+                config.timezone,
+            )?;
+            Some(tokio::spawn(feed.run(workers_stopped.clone())))
+        }
+        None => None,
+    };
     let scheduler = Scheduler::new(
         store.clone(),
         clock.clone(),
         job_handlers(&services),
-        vec![RecurringSchedule::new(
-            "housekeeping",
-            config.housekeeping_cron.clone(),
-            HOUSEKEEPING,
-            serde_json::json!({}),
-        )],
+        vec![
+            RecurringSchedule::new(
+                "housekeeping",
+                config.housekeeping_cron.clone(),
+                HOUSEKEEPING,
+                serde_json::json!({}),
+            ),
+            RecurringSchedule::new(
+                "defect-sweep",
+                config.defect_sweep_cron.clone(),
+                crate::services::remediation::DEFECT_SWEEP,
+                serde_json::json!({}),
+            ),
+        ],
         SchedulerOptions::from_config(&config),
     )?
     .with_waker(services.scheduler_waker.clone());
@@ -338,6 +393,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         dispatch,
         stop_workers,
         notifier,
+        feed,
         scheduler,
         http_server: http_server.map(|(_, task)| task),
         fatal,
@@ -428,6 +484,9 @@ impl Running {
         // Updates stopped first, so nothing new is queued while the workers flush.
         let _ = self.stop_workers.send(true);
         finish("the notifier", &mut self.notifier).await?;
+        if let Some(feed) = self.feed.as_mut() {
+            finish("the defect feed", feed).await?;
+        }
         finish("the scheduler", &mut self.scheduler).await?;
         if let Some(server) = self.http_server.as_mut() {
             finish("the HTTP server", server).await?;

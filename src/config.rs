@@ -132,6 +132,34 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_MEETING_POINT", global = true)]
     pub meeting_point: Option<String>,
 
+    /// Fix deadline per severity in days [default: urgent=1,high=3,normal=7,low=28].
+    #[arg(long, env = "HANDOVER_FIX_DAYS", global = true)]
+    pub fix_days: Option<String>,
+
+    /// Days a buyer has to check a fix before their ambassador verifies it on their behalf
+    /// [default: 3].
+    #[arg(long, env = "HANDOVER_CONFIRM_FIX_DAYS", global = true)]
+    pub confirm_fix_days: Option<String>,
+
+    /// When the deadline sweep runs: due-day reminders to engineers, escalation of overdue
+    /// defects to supervisors (cron with seconds, project time zone) [default: 0 0 8-20 * * *].
+    #[arg(long, env = "HANDOVER_DEFECT_SWEEP_CRON", global = true)]
+    pub defect_sweep_cron: Option<String>,
+
+    /// Where every defect change is POSTed as signed JSON (the developer's ERP or after-sales
+    /// system) [default: none].
+    #[arg(long, env = "HANDOVER_DEFECT_WEBHOOK_URL", global = true)]
+    pub defect_webhook_url: Option<String>,
+
+    /// The HMAC-SHA256 key that signs those requests (X-Handover-Signature).
+    #[arg(
+        long,
+        env = "HANDOVER_DEFECT_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub defect_webhook_secret: Option<String>,
+
     /// Log filter (tracing EnvFilter syntax) [default: info].
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
@@ -220,6 +248,13 @@ pub struct Config {
     pub no_show_grace: chrono::Duration,
     pub key_buyers_late: bool,
     pub meeting_point: Option<String>,
+    /// Remediation: fix deadlines, the buyer's time to check a fix, the deadline sweep, and the
+    /// outbound webhook of defect changes.
+    pub fix_deadlines: crate::domain::remediation::FixDeadlines,
+    pub confirm_fix_within: chrono::Duration,
+    pub defect_sweep_cron: String,
+    pub defect_webhook_url: Option<url::Url>,
+    pub defect_webhook_secret: Option<Secret>,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
@@ -254,6 +289,11 @@ impl fmt::Debug for Config {
             .field("no_show_grace", &self.no_show_grace)
             .field("key_buyers_late", &self.key_buyers_late)
             .field("meeting_point", &self.meeting_point)
+            .field("fix_deadlines", &self.fix_deadlines)
+            .field("confirm_fix_within", &self.confirm_fix_within)
+            .field("defect_sweep_cron", &self.defect_sweep_cron)
+            .field("defect_webhook_url", &self.defect_webhook_url)
+            .field("defect_webhook_secret", &self.defect_webhook_secret)
             .field("log", &self.log)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -326,6 +366,13 @@ impl Settings {
                 .or(fallback.no_show_grace_minutes),
             key_buyers_late: self.key_buyers_late.or(fallback.key_buyers_late),
             meeting_point: self.meeting_point.or(fallback.meeting_point),
+            fix_days: self.fix_days.or(fallback.fix_days),
+            confirm_fix_days: self.confirm_fix_days.or(fallback.confirm_fix_days),
+            defect_sweep_cron: self.defect_sweep_cron.or(fallback.defect_sweep_cron),
+            defect_webhook_url: self.defect_webhook_url.or(fallback.defect_webhook_url),
+            defect_webhook_secret: self
+                .defect_webhook_secret
+                .or(fallback.defect_webhook_secret),
             log: self.log.or(fallback.log),
         }
     }
@@ -456,6 +503,14 @@ impl Config {
         };
         let bot_username =
             non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
+        if non_empty(settings.defect_webhook_url.clone()).is_some()
+            && non_empty(settings.defect_webhook_secret.clone()).is_none()
+        {
+            return Err(bad(
+                "HANDOVER_DEFECT_WEBHOOK_SECRET",
+                "is needed with HANDOVER_DEFECT_WEBHOOK_URL: the receiver checks each request's signature with it",
+            ));
+        }
         Ok(Config {
             bot_token,
             database_url,
@@ -530,10 +585,50 @@ impl Config {
                 }
             },
             meeting_point: non_empty(settings.meeting_point),
+            fix_deadlines: match non_empty(settings.fix_days) {
+                None => crate::domain::remediation::FixDeadlines::default(),
+                Some(text) => crate::domain::remediation::FixDeadlines::parse(&text)
+                    .map_err(|e| bad("HANDOVER_FIX_DAYS", e))?,
+            },
+            confirm_fix_within: chrono::Duration::days(i64::from(parse_number(
+                settings.confirm_fix_days,
+                3u32,
+                "HANDOVER_CONFIRM_FIX_DAYS",
+                1,
+                60,
+            )?)),
+            defect_sweep_cron: validate_cron(
+                settings.defect_sweep_cron,
+                "0 0 8-20 * * *",
+                "HANDOVER_DEFECT_SWEEP_CRON",
+            )?,
+            defect_webhook_url: match non_empty(settings.defect_webhook_url) {
+                None => None,
+                Some(text) => Some(
+                    url::Url::parse(&text)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .ok_or_else(|| {
+                            bad(
+                                "HANDOVER_DEFECT_WEBHOOK_URL",
+                                format!("{text:?} is not an http(s) URL"),
+                            )
+                        })?,
+                ),
+            },
+            defect_webhook_secret: non_empty(settings.defect_webhook_secret).map(Secret),
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
         })
+    }
+
+    /// The outbound defect feed's address and signing key, when one is configured.
+    pub fn defect_feed(&self) -> Option<(url::Url, Secret)> {
+        Some((
+            self.defect_webhook_url.clone()?,
+            self.defect_webhook_secret.clone()?,
+        ))
     }
 
     /// The token, or the one-line error that names the variable to set.

@@ -14,4 +14,5 @@ mod instances;
 mod migrate_data;
 mod onboarding;
 mod outbox;
+mod remediation;
 mod roles;

@@ -48,7 +48,8 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     load_buyers(&app, &buyers_csv(3)).await;
     load_staff(
         &app,
-        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
+        "name,phone,roles,capacity,buildings\nLi Lei,13700000001,ambassador,10,\n\
+         Zhang Gong,13700000002,engineer,,\"1，2\"\n",
     )
     .await;
     let plan = reply_to(&app, &supervisor, "/assign").await;
@@ -111,6 +112,47 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .await
         .unwrap()
         .unwrap();
+    // Routed to the building's engineer, who fixes it with an after-fix photo (fix_photos).
+    {
+        use handover_bot::domain::people::{Actor, Role};
+        use handover_bot::domain::remediation::Action;
+        use handover_bot::services::remediation::{FixReport, Step};
+        let mut tx = app.services().store.read().await.unwrap();
+        let engineer = tx
+            .all_staff()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.roles.has(Role::Engineer))
+            .unwrap();
+        let defect = tx.defects_of_unit(unit, None).await.unwrap()[0].id;
+        tx.commit().await.unwrap();
+        let engineer = Actor::Staff(engineer);
+        let started = app
+            .services()
+            .move_defect(&engineer, defect, Action::Start, "")
+            .await
+            .unwrap();
+        assert!(matches!(started, Step::Done(_)), "{started:?}");
+        let after = app
+            .services()
+            .store_media(Some("unique-2"), b"\xFF\xD8 after", "image/jpeg", "jpg")
+            .await
+            .unwrap();
+        let fixed = app
+            .services()
+            .mark_fixed(
+                &engineer,
+                &[FixReport {
+                    defect,
+                    photos: vec![after],
+                    note: "resealed".into(),
+                }],
+            )
+            .await
+            .unwrap();
+        assert!(fixed.is_ok(), "{fixed:?}");
+    }
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
     let invited = reply_to(&app, &supervisor, "/invite all").await;

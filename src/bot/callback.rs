@@ -4,6 +4,7 @@
 
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::{Lang, Stage};
+use crate::domain::remediation::Action;
 
 /// Bumped whenever the meaning of an existing payload changes.
 const VERSION: &str = "1";
@@ -65,6 +66,42 @@ pub enum Callback {
     ReviewMerge(i64),
     ReviewMergeInto(i64, i64),
     ReviewReject(i64),
+    /// Take a remediation step on defect `id` (from its card, a task, a buyer's check).
+    DefectAction(i64, Action),
+    /// Take the step prepared for defect `id` without a note.
+    StepConfirm(i64),
+    /// Give defect `id` to engineer `staff`.
+    AssignTo(i64, i64),
+    /// No contractor name for defect `id`.
+    ContractorSkip(i64),
+    /// Choose several defects of a home to mark fixed together.
+    FixUnit(i64),
+    FixToggle(i64),
+    /// The fix flow's own buttons; they act on the person's current fix flow only.
+    Fix(FixStep),
+}
+
+/// Steps of marking defects fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixStep {
+    /// The chosen defects are complete: on to their photos.
+    Go,
+    /// This defect's photos are complete: on to the next.
+    Next,
+    /// Mark them all fixed.
+    Done,
+}
+
+impl FixStep {
+    const ALL: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            FixStep::Go => "go",
+            FixStep::Next => "next",
+            FixStep::Done => "done",
+        }
+    }
 }
 
 /// The walk-through's other buttons.
@@ -154,6 +191,13 @@ impl Callback {
             Callback::ReviewMerge(id) => format!("rm:{id}"),
             Callback::ReviewMergeInto(id, into) => format!("ri:{id}:{into}"),
             Callback::ReviewReject(id) => format!("rr:{id}"),
+            Callback::DefectAction(id, action) => format!("da:{id}:{}", action.code()),
+            Callback::StepConfirm(id) => format!("dg:{id}"),
+            Callback::AssignTo(id, staff) => format!("de:{id}:{staff}"),
+            Callback::ContractorSkip(id) => format!("cs:{id}"),
+            Callback::FixUnit(unit) => format!("fu:{unit}"),
+            Callback::FixToggle(id) => format!("ft:{id}"),
+            Callback::Fix(step) => format!("fx:{}", step.as_str()),
         };
         format!("{VERSION}:{body}")
     }
@@ -234,6 +278,15 @@ impl Callback {
             ("rm", id) => Callback::ReviewMerge(number(id)?),
             ("ri", id) => Callback::ReviewMergeInto(number(id)?, number(parts.next()?)?),
             ("rr", id) => Callback::ReviewReject(number(id)?),
+            ("da", id) => {
+                Callback::DefectAction(number(id)?, Action::from_code(code(parts.next()?)?)?)
+            }
+            ("dg", id) => Callback::StepConfirm(number(id)?),
+            ("de", id) => Callback::AssignTo(number(id)?, number(parts.next()?)?),
+            ("cs", id) => Callback::ContractorSkip(number(id)?),
+            ("fu", id) => Callback::FixUnit(number(id)?),
+            ("ft", id) => Callback::FixToggle(number(id)?),
+            ("fx", step) => Callback::Fix(FixStep::ALL.into_iter().find(|s| s.as_str() == step)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -284,7 +337,14 @@ mod tests {
             Callback::ReviewMerge(14),
             Callback::ReviewMergeInto(15, i64::MAX),
             Callback::ReviewReject(16),
+            Callback::StepConfirm(i64::MAX),
+            Callback::AssignTo(i64::MAX, i64::MAX),
+            Callback::ContractorSkip(18),
+            Callback::FixUnit(19),
+            Callback::FixToggle(20),
         ];
+        all.extend(Action::ALL.map(|a| Callback::DefectAction(i64::MAX, a)));
+        all.extend(FixStep::ALL.map(Callback::Fix));
         all.extend(Room::ALL.map(Callback::InspectRoom));
         all.extend(Category::ALL.map(Callback::InspectCategory));
         all.extend(Severity::ALL.map(Callback::InspectSeverity));

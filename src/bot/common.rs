@@ -4,7 +4,9 @@ use super::callback::Callback;
 use super::commands;
 use super::dialogue::State;
 use super::menu;
-use super::{Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, report, supervisor};
+use super::{
+    Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, remediation, report, supervisor,
+};
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::staff::looks_like_code;
@@ -61,6 +63,9 @@ pub async fn route_message(
     if command.is_none() && matches!(state, State::Reporting { .. }) {
         return report::on_message(turn, msg, state).await;
     }
+    if command.is_none() && matches!(state, State::Fixing { .. }) {
+        return remediation::on_fix_message(turn, msg, state).await;
+    }
     if command.is_none()
         && let State::Inspecting {
             inspection,
@@ -86,9 +91,20 @@ pub async fn route_message(
             State::AwaitingRejectReason { defect } => {
                 report::on_reject_reason(turn, defect, text).await
             }
-            State::Inspecting { .. } | State::Reporting { .. } | State::Idle => {
-                on_free_text(turn, text).await
+            State::Stepping { defect, action } => {
+                remediation::on_step_text(turn, defect, action, text).await
             }
+            State::AwaitingContractor { defect } => {
+                remediation::on_contractor_text(turn, defect, text).await
+            }
+            State::ChoosingFixes { .. } => {
+                turn.say(tr!(turn.i18n(), turn.lang(), "inspect-buttons-hint"))
+                    .await
+            }
+            State::Inspecting { .. }
+            | State::Reporting { .. }
+            | State::Fixing { .. }
+            | State::Idle => on_free_text(turn, text).await,
         };
     }
     match state {
@@ -98,11 +114,17 @@ pub async fn route_message(
         }
         State::AwaitingNote { .. }
         | State::AwaitingReply { .. }
-        | State::AwaitingRejectReason { .. } => {
+        | State::AwaitingRejectReason { .. }
+        | State::Stepping { .. }
+        | State::AwaitingContractor { .. } => {
             turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
-        State::Inspecting { .. } | State::Reporting { .. } | State::Idle => {
+        State::ChoosingFixes { .. } => {
+            turn.say(tr!(turn.i18n(), turn.lang(), "inspect-buttons-hint"))
+                .await
+        }
+        State::Inspecting { .. } | State::Reporting { .. } | State::Fixing { .. } | State::Idle => {
             turn.say(tr!(turn.i18n(), turn.lang(), "unsupported-message"))
                 .await
         }
@@ -164,6 +186,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "defects" => inspect::on_defects(turn, args).await,
         "mydefects" => inspect::on_my_defects(turn).await,
         "report" => report::on_report(turn).await,
+        "tasks" => remediation::on_tasks(turn).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
@@ -482,6 +505,19 @@ pub async fn route_callback(
         | Callback::ReviewMergeInto(..)
         | Callback::ReviewReject(_) => report::on_review_button(turn, query, callback).await,
         Callback::StartInspection(unit) => inspect::on_start_button(turn, query, unit).await,
-        Callback::DefectCard(id) => inspect::on_defect_card(turn, query, id).await,
+        Callback::DefectCard(id) => remediation::on_defect_card(turn, query, id).await,
+        Callback::DefectAction(id, action) => {
+            remediation::on_action_button(turn, query, id, action).await
+        }
+        Callback::StepConfirm(id) => remediation::on_step_confirm(turn, query, state, id).await,
+        Callback::AssignTo(id, engineer) => {
+            remediation::on_assign_to(turn, query, id, engineer).await
+        }
+        Callback::ContractorSkip(id) => {
+            remediation::on_contractor_skip(turn, query, state, id).await
+        }
+        Callback::FixUnit(unit) => remediation::on_fix_unit(turn, query, unit).await,
+        Callback::FixToggle(id) => remediation::on_fix_toggle(turn, query, state, id).await,
+        Callback::Fix(step) => remediation::on_fix_step(turn, query, state, step).await,
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::clock::SharedClock;
 use crate::domain::defect::{Category, Room};
+use crate::domain::remediation::Action;
 use crate::services::defects::DefectDraft;
+use crate::services::remediation::FixReport;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,25 @@ pub enum State {
     },
     /// A reviewer rejecting buyer report `defect` types the reason the buyer will see.
     AwaitingRejectReason { defect: i64 },
+    /// Someone pressed a remediation step on defect `defect`: a text is its note (the reason,
+    /// for steps that need one) and takes it.
+    Stepping { defect: i64, action: Action },
+    /// A router gave `defect` to an engineer and may name the contractor next.
+    AwaitingContractor { defect: i64 },
+    /// An engineer choosing several defects of `unit` to mark fixed together.
+    ChoosingFixes {
+        unit: i64,
+        #[serde(default)]
+        chosen: Vec<i64>,
+    },
+    /// An engineer giving after-fix photos (and a note) for each defect, `current` at a time.
+    Fixing {
+        items: Vec<FixReport>,
+        #[serde(default)]
+        current: usize,
+        #[serde(default)]
+        album: Option<String>,
+    },
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting {
         inspection: i64,

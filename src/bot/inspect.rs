@@ -15,7 +15,7 @@ use crate::services::defects::{
 use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ReplyMarkup};
+use teloxide::types::ReplyMarkup;
 
 /// Longest note kept with a defect.
 const MAX_NOTE_CHARS: usize = 1000;
@@ -638,7 +638,7 @@ fn defect_page(
     for (i, d) in defects.iter().enumerate().skip(page * PAGE).take(PAGE) {
         text.push('\n');
         text.push_str(&defect_line(i18n, lang, i + 1, d));
-        text.push_str(&format!(" · {}", status_name(i18n, lang, &d.status)));
+        text.push_str(&format!(" · {}", status_name(i18n, lang, d.status)));
         rows.push(vec![(
             format!("#{} ({})", i + 1, d.id),
             Callback::DefectCard(d.id),
@@ -755,82 +755,6 @@ pub async fn on_defect_page(
     match edit.await {
         Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) | Ok(_) => Ok(()),
         Err(other) => Err(other.into()),
-    }
-}
-
-pub async fn on_defect_card(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    let Some((defect, events, household)) = turn
-        .ctx
-        .services
-        .defect_card(&turn.person.actor, id)
-        .await?
-    else {
-        return super::answer_query(turn, query, Some(tr!(i18n, lang, "defect-not-yours"))).await;
-    };
-    super::answer_query(turn, query, None).await?;
-    let tz = turn.ctx.services.config.timezone;
-    let mut text = tr!(
-        i18n,
-        lang,
-        "defect-card",
-        unit = household.unit.short(),
-        room = room_name(i18n, lang, defect.room),
-        category = category_name(i18n, lang, defect.category),
-        severity = severity_name(i18n, lang, defect.severity),
-        status = status_name(i18n, lang, &defect.status),
-        note = if defect.note.is_empty() {
-            "—".to_string()
-        } else {
-            defect.note.clone()
-        },
-        due = defect
-            .due_at
-            .map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "—".into())
-    );
-    for event in &events {
-        text.push('\n');
-        text.push_str(&tr!(
-            i18n,
-            lang,
-            "defect-history-line",
-            at = event
-                .at
-                .with_timezone(&tz)
-                .format("%m-%d %H:%M")
-                .to_string(),
-            status = status_name(i18n, lang, &event.to_status)
-        ));
-    }
-    turn.say(text).await?;
-    let dir = turn.ctx.services.config.media_dir.clone();
-    match defect.photos.as_slice() {
-        [] => Ok(()),
-        [one] => {
-            turn.bot
-                .send_photo(turn.chat, InputFile::file(dir.join(one)))
-                .await?;
-            Ok(())
-        }
-        many => {
-            for chunk in many.chunks(crate::domain::message::MAX_ALBUM) {
-                if let [one] = chunk {
-                    turn.bot
-                        .send_photo(turn.chat, InputFile::file(dir.join(one)))
-                        .await?;
-                } else {
-                    let media = chunk
-                        .iter()
-                        .map(|p| {
-                            InputMedia::Photo(InputMediaPhoto::new(InputFile::file(dir.join(p))))
-                        })
-                        .collect::<Vec<_>>();
-                    turn.bot.send_media_group(turn.chat, media).await?;
-                }
-            }
-            Ok(())
-        }
     }
 }
 

@@ -21,6 +21,7 @@ pub const ALL_COMMANDS: &[&str] = &[
     "appointment",
     "mydefects",
     "report",
+    "tasks",
     "today",
     "inspect",
     "defects",
@@ -63,6 +64,9 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             }
             if ambassador {
                 commands.extend(["customers", "customer", "inspect", "invite", "sharephone"]);
+            }
+            if staff.roles.has(Role::Engineer) {
+                commands.push("tasks");
             }
             if ambassador || staff.roles.can_supervise() || staff.roles.has(Role::Engineer) {
                 commands.push("defects");
@@ -117,6 +121,7 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "invite" => tr!(i18n, lang, "cmd-invite"),
         "queue" => tr!(i18n, lang, "cmd-queue"),
         "ambassador" => tr!(i18n, lang, "cmd-ambassador"),
+        "tasks" => tr!(i18n, lang, "cmd-tasks"),
         "customers" => tr!(i18n, lang, "cmd-customers"),
         "customer" => tr!(i18n, lang, "cmd-customer"),
         "away" => tr!(i18n, lang, "cmd-away"),

@@ -11,6 +11,7 @@ mod common;
 pub mod dialogue;
 mod inspect;
 mod menu;
+mod remediation;
 mod report;
 mod supervisor;
 

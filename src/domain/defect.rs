@@ -1,6 +1,6 @@
-//! Defects (DESIGN §3): where in the home, what kind, how urgent, and the fix deadline.
+//! Defects (DESIGN §3): where in the home, what kind, how urgent (fix deadlines per urgency
+//! live in `remediation`).
 
-use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -181,20 +181,6 @@ impl Severity {
     pub fn from_code(code: char) -> Option<Severity> {
         Severity::ALL.into_iter().find(|s| s.code() == code)
     }
-
-    /// The default fix deadline (DESIGN §3: 1 / 3 / 7 / 28 days).
-    pub fn fix_within(self) -> Duration {
-        match self {
-            Severity::Urgent => Duration::days(1),
-            Severity::High => Duration::days(3),
-            Severity::Normal => Duration::days(7),
-            Severity::Low => Duration::days(28),
-        }
-    }
-
-    pub fn due(self, recorded: DateTime<Utc>) -> DateTime<Utc> {
-        recorded + self.fix_within()
-    }
 }
 
 impl FromStr for Severity {
@@ -226,12 +212,5 @@ mod tests {
             assert_eq!(Severity::from_code(severity.code()), Some(severity));
             assert_eq!(severity.as_str().parse(), Ok(severity));
         }
-    }
-
-    #[test]
-    fn deadlines_follow_severity() {
-        let at = Utc::now();
-        assert_eq!(Severity::Urgent.due(at) - at, Duration::days(1));
-        assert_eq!(Severity::Low.due(at) - at, Duration::days(28));
     }
 }

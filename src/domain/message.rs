@@ -42,6 +42,21 @@ pub enum Content {
 }
 
 impl Content {
+    /// Stored photos as one message: a photo for one, an album for several, nothing for none.
+    pub fn photos(paths: &[String], caption_html: Option<String>) -> Option<Content> {
+        match paths {
+            [] => None,
+            [one] => Some(Content::Photo {
+                path: one.clone(),
+                caption_html,
+            }),
+            many => Some(Content::Album {
+                paths: many.to_vec(),
+                caption_html,
+            }),
+        }
+    }
+
     pub fn text(html: impl Into<String>) -> Content {
         Content::Text {
             html: html.into(),

@@ -7,4 +7,5 @@ pub mod import;
 pub mod message;
 pub mod people;
 pub mod phone;
+pub mod remediation;
 pub mod text;

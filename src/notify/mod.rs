@@ -20,6 +20,8 @@ use teloxide::types::{
 };
 use tokio::sync::watch;
 
+pub mod feed;
+
 pub use crate::wake::Waker;
 use tokio::task::JoinSet;
 

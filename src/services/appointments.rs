@@ -788,12 +788,7 @@ impl Services {
             None => Vec::new(),
         };
         if recipients.is_empty() || matches!(what, Tell::NoShow(_)) {
-            recipients.extend(
-                tx.all_staff()
-                    .await?
-                    .into_iter()
-                    .filter(|s| s.roles.can_supervise()),
-            );
+            recipients.extend(super::supervisors(tx).await?);
         }
         let buyers = tx.buyers_of_unit(unit_id).await?;
         let phones = buyers

@@ -5,7 +5,7 @@
 //! capacity counts households.
 
 use super::notices::enqueue;
-use super::{ServiceError, ServiceResult, Services};
+use super::{ServiceError, ServiceResult, Services, supervisors};
 use crate::domain::assignment::{self, Plan, PlanAmbassador, PlanBuyer, SeniorityRule};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
@@ -1022,14 +1022,5 @@ async fn staff_by_id(tx: &mut Tx) -> ServiceResult<BTreeMap<i64, StaffMember>> {
         .await?
         .into_iter()
         .map(|s| (s.id, s))
-        .collect())
-}
-
-async fn supervisors(tx: &mut Tx) -> ServiceResult<Vec<StaffMember>> {
-    Ok(tx
-        .all_staff()
-        .await?
-        .into_iter()
-        .filter(|s| s.roles.can_supervise())
         .collect())
 }

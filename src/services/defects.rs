@@ -7,6 +7,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::message::Content;
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
 use crate::media::MediaStore;
 use crate::store::Tx;
@@ -83,18 +84,19 @@ pub fn severity_name(i18n: &I18n, lang: Lang, severity: Severity) -> String {
     }
 }
 
-pub fn status_name(i18n: &I18n, lang: Lang, status: &str) -> String {
+pub fn status_name(i18n: &I18n, lang: Lang, status: DefectStatus) -> String {
     match status {
-        "open" => crate::tr!(i18n, lang, "defect-status-open"),
-        "assigned" => crate::tr!(i18n, lang, "defect-status-assigned"),
-        "in_progress" => crate::tr!(i18n, lang, "defect-status-in-progress"),
-        "fixed" => crate::tr!(i18n, lang, "defect-status-fixed"),
-        "verified" => crate::tr!(i18n, lang, "defect-status-verified"),
-        "closed" => crate::tr!(i18n, lang, "defect-status-closed"),
-        "reopened" => crate::tr!(i18n, lang, "defect-status-reopened"),
-        "rejected" => crate::tr!(i18n, lang, "defect-status-rejected"),
-        "reported" => crate::tr!(i18n, lang, "defect-status-reported"),
-        _ => crate::tr!(i18n, lang, "defect-status-recording"),
+        DefectStatus::Open => crate::tr!(i18n, lang, "defect-status-open"),
+        DefectStatus::Assigned => crate::tr!(i18n, lang, "defect-status-assigned"),
+        DefectStatus::InProgress => crate::tr!(i18n, lang, "defect-status-in-progress"),
+        DefectStatus::OnHold => crate::tr!(i18n, lang, "defect-status-on-hold"),
+        DefectStatus::Fixed => crate::tr!(i18n, lang, "defect-status-fixed"),
+        DefectStatus::Verified => crate::tr!(i18n, lang, "defect-status-verified"),
+        DefectStatus::Closed => crate::tr!(i18n, lang, "defect-status-closed"),
+        DefectStatus::Reopened => crate::tr!(i18n, lang, "defect-status-reopened"),
+        DefectStatus::Rejected => crate::tr!(i18n, lang, "defect-status-rejected"),
+        DefectStatus::Reported => crate::tr!(i18n, lang, "defect-status-reported"),
+        DefectStatus::Recorded => crate::tr!(i18n, lang, "defect-status-recording"),
     }
 }
 
@@ -268,7 +270,8 @@ impl Services {
             draft.category,
             draft.severity,
             &draft.note,
-            "recorded",
+            DefectStatus::Recorded,
+            self.config.fix_deadlines.due(draft.severity, now),
             &draft.photos,
             draft.voice.as_deref(),
             &actor.audit_name(),
@@ -280,6 +283,7 @@ impl Services {
             .await?
             .len();
         tx.commit().await?;
+        self.feed_waker.wake();
         Ok(Some(count))
     }
 
@@ -302,9 +306,20 @@ impl Services {
             return Ok(None);
         };
         let unit = household.unit.short();
-        // Into engineering's queue.
+        // Into engineering's queue: open, then to the building's lead.
+        let mut routed_to = None;
         for defect in &defects {
-            tx.set_defect_status(defect.id, "recorded", "open", &actor.audit_name(), "", now)
+            tx.set_defect_status(
+                defect.id,
+                DefectStatus::Recorded,
+                DefectStatus::Open,
+                &actor.audit_name(),
+                "",
+                now,
+            )
+            .await?;
+            routed_to = self
+                .route_new_defect(&mut tx, defect, &household, now)
                 .await?;
         }
         tx.audit(
@@ -364,15 +379,8 @@ impl Services {
             {
                 let caption =
                     Some(format!("{}.", i + 1) + " " + &room_name(i18n, lang, defect.room));
-                let content = match defect.photos.as_slice() {
-                    [one] => Content::Photo {
-                        path: one.clone(),
-                        caption_html: caption,
-                    },
-                    many => Content::Album {
-                        paths: many.to_vec(),
-                        caption_html: caption,
-                    },
+                let Some(content) = Content::photos(&defect.photos, caption) else {
+                    continue;
                 };
                 enqueue(
                     &mut tx,
@@ -386,30 +394,18 @@ impl Services {
             buyers_told += 1;
         }
         if !defects.is_empty() {
-            for engineer in engineers_for(&mut tx, &household).await? {
-                let Some(chat) = engineer.telegram_id else {
-                    continue;
-                };
-                let lang = self.staff_lang(&mut tx, &engineer).await?;
-                let html = crate::tr!(
-                    self.i18n,
-                    lang,
-                    "engineer-new-defects",
-                    home = unit.as_str(),
-                    count = defects.len()
-                );
-                enqueue(
-                    &mut tx,
-                    chat,
-                    &format!("engineer-queue:{inspection}:{}", engineer.id),
-                    Content::text(html),
-                    now,
-                )
-                .await?;
-            }
+            self.tell_engineering(
+                &mut tx,
+                routed_to.as_ref(),
+                &unit,
+                defects.len(),
+                &format!("engineer-queue:{inspection}"),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
-        self.outbox_waker.wake();
+        self.defects_changed();
         Ok(Some(Finished {
             unit,
             defects: defects.len(),
@@ -452,7 +448,7 @@ impl Services {
                     .defects_of_unit(home.unit.unit_id, None)
                     .await?
                     .into_iter()
-                    .filter(|d| d.status != "recorded")
+                    .filter(|d| d.status != DefectStatus::Recorded)
                     .collect();
                 out.push((household, defects));
             }
@@ -481,19 +477,16 @@ impl Services {
             .defects_of_unit(unit_id, None)
             .await?
             .into_iter()
-            .filter(|d| !(buyer && d.status == "recorded"))
+            .filter(|d| !(buyer && d.status == DefectStatus::Recorded))
             .collect();
         tx.commit().await?;
         Ok(Some((household, defects)))
     }
 
-    /// One defect with its history, for those who may open its household.
+    /// One defect with its history (who did what, when, and why), its engineer, the photos
+    /// of its latest fix and the steps the actor may take — for those who may see it.
     #[instrument(skip_all)]
-    pub async fn defect_card(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> ServiceResult<Option<(Defect, Vec<DefectEvent>, Household)>> {
+    pub async fn defect_card(&self, actor: &Actor, id: i64) -> ServiceResult<Option<DefectCard>> {
         let mut tx = self.store.read().await?;
         let Some(defect) = tx.defect(id).await? else {
             return Ok(None);
@@ -501,15 +494,55 @@ impl Services {
         let Some(household) = tx.household(defect.unit_id).await? else {
             return Ok(None);
         };
-        if !Self::may_open(actor, &household)
-            || (matches!(actor, Actor::Buyer(_)) && defect.status == "recorded")
+        let standing = Self::standing(actor, &defect, &household);
+        if !(Self::may_open(actor, &household) || standing.assigned_engineer)
+            || (matches!(actor, Actor::Buyer(_)) && defect.status == DefectStatus::Recorded)
         {
             return Ok(None);
         }
-        let events = tx.defect_events(id).await?;
+        let buyers = tx.buyers_of_unit(defect.unit_id).await?;
+        let mut history = Vec::new();
+        for event in tx.defect_events(id).await? {
+            let who = match event.actor.split_once(':') {
+                Some(("staff", n)) => match n.parse::<i64>() {
+                    Ok(n) => tx.staff_by_id(n).await?.map(|s| s.name),
+                    Err(_) => None,
+                },
+                Some(("buyer", n)) => buyers
+                    .iter()
+                    .find(|b| b.id.to_string() == n)
+                    .map(|b| b.name.clone()),
+                _ => None,
+            };
+            history.push((event, who));
+        }
+        let engineer = match defect.engineer_id {
+            Some(e) => tx.staff_by_id(e).await?.map(|s| s.name),
+            None => None,
+        };
+        let after_photos = tx.latest_fix_photos(id).await?;
         tx.commit().await?;
-        Ok(Some((defect, events, household)))
+        Ok(Some(DefectCard {
+            actions: crate::domain::remediation::available(defect.status, standing),
+            defect,
+            history,
+            household,
+            engineer,
+            after_photos,
+        }))
     }
+}
+
+/// A defect as its card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefectCard {
+    pub defect: Defect,
+    /// Each event with the name of who took it (`None`: the application itself).
+    pub history: Vec<(DefectEvent, Option<String>)>,
+    pub household: Household,
+    pub engineer: Option<String>,
+    pub after_photos: Vec<String>,
+    pub actions: Vec<crate::domain::remediation::Action>,
 }
 
 /// What an ambassador decides about a buyer's report.
@@ -556,7 +589,8 @@ impl Services {
                 Category::Other,
                 Severity::Normal,
                 description,
-                "reported",
+                DefectStatus::Reported,
+                self.config.fix_deadlines.due(Severity::Normal, now),
                 photos,
                 None,
                 &actor.audit_name(),
@@ -571,12 +605,7 @@ impl Services {
             None => Vec::new(),
         };
         if reviewers.is_empty() {
-            reviewers = tx
-                .all_staff()
-                .await?
-                .into_iter()
-                .filter(|s| s.roles.can_supervise())
-                .collect();
+            reviewers = super::supervisors(&mut tx).await?;
         }
         for reviewer in reviewers {
             let Some(chat) = reviewer.telegram_id else {
@@ -623,15 +652,8 @@ impl Services {
             .await?;
             if !photos.is_empty() {
                 let paths = tx.defect(id).await?.map(|d| d.photos).unwrap_or_default();
-                let content = match paths.as_slice() {
-                    [one] => Content::Photo {
-                        path: one.clone(),
-                        caption_html: None,
-                    },
-                    many => Content::Album {
-                        paths: many.to_vec(),
-                        caption_html: None,
-                    },
+                let Some(content) = Content::photos(&paths, None) else {
+                    continue;
                 };
                 enqueue(
                     &mut tx,
@@ -652,7 +674,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.outbox_waker.wake();
+        self.defects_changed();
         Ok(Some(id))
     }
 
@@ -673,7 +695,7 @@ impl Services {
             return Ok(None);
         };
         let allowed = me.roles.can_supervise() || household.staff_id == Some(me.id);
-        Ok((allowed && defect.status == "reported").then_some((defect, household)))
+        Ok((allowed && defect.status == DefectStatus::Reported).then_some((defect, household)))
     }
 
     /// The other defects of the reported one's household, to merge it into.
@@ -691,7 +713,11 @@ impl Services {
             .await?
             .into_iter()
             .filter(|d| {
-                d.id != id && !matches!(d.status.as_str(), "reported" | "recorded" | "rejected")
+                d.id != id
+                    && !matches!(
+                        d.status,
+                        DefectStatus::Reported | DefectStatus::Recorded | DefectStatus::Rejected
+                    )
             })
             .collect();
         tx.commit().await?;
@@ -714,11 +740,26 @@ impl Services {
         };
         let who = actor.audit_name();
         let mut merged_into: Option<Defect> = None;
+        let mut routed_to = None;
         match &review {
             Review::Accept { category, severity } => {
-                tx.classify_defect(id, *category, *severity, now).await?;
-                tx.set_defect_status(id, "reported", "open", &who, "", now)
+                let due = self.config.fix_deadlines.due(*severity, now);
+                tx.classify_defect(id, *category, *severity, due, now)
                     .await?;
+                tx.set_defect_status(
+                    id,
+                    DefectStatus::Reported,
+                    DefectStatus::Open,
+                    &who,
+                    "",
+                    now,
+                )
+                .await?;
+                if let Some(open) = tx.defect(id).await? {
+                    routed_to = self
+                        .route_new_defect(&mut tx, &open, &household, now)
+                        .await?;
+                }
             }
             Review::Merge { into } => {
                 let target = tx.defect(*into).await?;
@@ -731,8 +772,8 @@ impl Services {
                 merged_into = target;
                 tx.set_defect_status(
                     id,
-                    "reported",
-                    "closed",
+                    DefectStatus::Reported,
+                    DefectStatus::Closed,
                     &who,
                     &format!("merged into #{into}"),
                     now,
@@ -740,8 +781,15 @@ impl Services {
                 .await?;
             }
             Review::Reject { reason } => {
-                tx.set_defect_status(id, "reported", "rejected", &who, reason, now)
-                    .await?;
+                tx.set_defect_status(
+                    id,
+                    DefectStatus::Reported,
+                    DefectStatus::Rejected,
+                    &who,
+                    reason,
+                    now,
+                )
+                .await?;
             }
         }
         for buyer in tx.buyers_of_unit(defect.unit_id).await? {
@@ -800,27 +848,15 @@ impl Services {
             .await?;
         }
         if matches!(review, Review::Accept { .. }) {
-            for engineer in engineers_for(&mut tx, &household).await? {
-                let Some(chat) = engineer.telegram_id else {
-                    continue;
-                };
-                let lang = self.staff_lang(&mut tx, &engineer).await?;
-                let html = crate::tr!(
-                    self.i18n,
-                    lang,
-                    "engineer-new-defects",
-                    home = household.unit.short(),
-                    count = 1
-                );
-                enqueue(
-                    &mut tx,
-                    chat,
-                    &format!("engineer-report:{id}:{}", engineer.id),
-                    Content::text(html),
-                    now,
-                )
-                .await?;
-            }
+            self.tell_engineering(
+                &mut tx,
+                routed_to.as_ref(),
+                &household.unit.short(),
+                1,
+                &format!("engineer-report:{id}"),
+                now,
+            )
+            .await?;
         }
         tx.audit(
             now,
@@ -831,7 +867,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.outbox_waker.wake();
+        self.defects_changed();
         Ok(Some(review))
     }
 }
@@ -843,22 +879,44 @@ pub enum InspectTarget<'a> {
     Unit(i64),
 }
 
-/// The engineers who lead the household's building; every engineer when nobody does.
-async fn engineers_for(tx: &mut Tx, household: &Household) -> ServiceResult<Vec<StaffMember>> {
-    let engineers: Vec<StaffMember> = tx
-        .all_staff()
-        .await?
-        .into_iter()
-        .filter(|s| s.roles.has(Role::Engineer))
-        .collect();
-    let leading: Vec<StaffMember> = engineers
-        .iter()
-        .filter(|s| s.buildings.contains(&household.unit.building))
-        .cloned()
-        .collect();
-    Ok(if leading.is_empty() {
-        engineers
-    } else {
-        leading
-    })
+impl Services {
+    /// New defects of a home: the engineer they were routed to hears of them; when the
+    /// building has no lead, the supervisors are asked to route them.
+    async fn tell_engineering(
+        &self,
+        tx: &mut Tx,
+        routed_to: Option<&StaffMember>,
+        home: &str,
+        count: usize,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<()> {
+        let (recipients, text_key): (Vec<StaffMember>, &str) = match routed_to {
+            Some(engineer) => (vec![engineer.clone()], "engineer-new-defects"),
+            None => (super::supervisors(tx).await?, "defects-need-engineer"),
+        };
+        for person in recipients {
+            let Some(chat) = person.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(tx, &person).await?;
+            let html = self.i18n.text(
+                lang,
+                text_key,
+                &[
+                    ("home", crate::i18n::Arg::from(home)),
+                    ("count", crate::i18n::Arg::Number(count as i64)),
+                ],
+            );
+            enqueue(
+                tx,
+                chat,
+                &format!("{key}:{}", person.id),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }

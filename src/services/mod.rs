@@ -11,6 +11,7 @@ pub mod notices;
 pub mod onboarding;
 pub mod people;
 pub mod relay;
+pub mod remediation;
 pub mod staff;
 
 use crate::clock::SharedClock;
@@ -35,6 +36,18 @@ impl From<sqlx::Error> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// Everyone who supervises the campaign (escalations, digests, routing without a lead).
+pub(crate) async fn supervisors(
+    tx: &mut crate::store::Tx,
+) -> ServiceResult<Vec<crate::domain::people::StaffMember>> {
+    Ok(tx
+        .all_staff()
+        .await?
+        .into_iter()
+        .filter(|s| s.roles.can_supervise())
+        .collect())
+}
+
 /// What every use case needs: the database, the clock and the configuration.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -45,6 +58,8 @@ pub struct Services {
     pub outbox_waker: crate::notify::Waker,
     /// Wakes the scheduler after a transaction scheduled jobs.
     pub scheduler_waker: crate::wake::Waker,
+    /// Wakes the outbound defect feed after defects changed.
+    pub feed_waker: crate::wake::Waker,
     /// Renders notifications in each recipient's language.
     pub i18n: Arc<crate::i18n::I18n>,
 }
@@ -57,8 +72,16 @@ impl Services {
             config,
             outbox_waker: crate::notify::Waker::default(),
             scheduler_waker: crate::wake::Waker::default(),
+            feed_waker: crate::wake::Waker::default(),
             // The locales are compiled in and checked by unit tests; they cannot fail here.
             i18n: Arc::new(crate::i18n::I18n::load().expect("the embedded locales parse")),
         }
+    }
+
+    /// After a transaction that changed defects committed: their notifications and their
+    /// outbound feed go out.
+    pub(crate) fn defects_changed(&self) {
+        self.outbox_waker.wake();
+        self.feed_waker.wake();
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{StoreError, StoreResult, Tx, with_conn};
 use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::remediation::DefectStatus;
 use chrono::{DateTime, Utc};
 
 /// A stored defect.
@@ -14,9 +15,18 @@ pub struct Defect {
     pub category: Category,
     pub severity: Severity,
     pub note: String,
-    pub status: String,
+    pub status: DefectStatus,
     pub due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The engineer it is assigned to, and the contractor doing the work, if named.
+    pub engineer_id: Option<i64>,
+    pub contractor: Option<String>,
+    /// Since when it is on hold.
+    pub held_at: Option<DateTime<Utc>>,
+    /// How often a fix was sent back.
+    pub reopen_count: i64,
+    /// The due date supervisors were last told it was past.
+    pub escalated_due: Option<DateTime<Utc>>,
     /// Photo paths (relative to the media directory), in the order they were sent.
     pub photos: Vec<String>,
     /// A voice message kept with the note, if any.
@@ -26,10 +36,20 @@ pub struct Defect {
 /// One change in a defect's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefectEvent {
+    pub id: i64,
+    pub defect_id: i64,
     pub at: DateTime<Utc>,
     pub actor: String,
+    pub from_status: Option<String>,
     pub to_status: String,
     pub note: String,
+}
+
+/// A defect event claimed for delivery to the outbound webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedItem {
+    pub event: DefectEvent,
+    pub attempts: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,10 +64,42 @@ struct DefectRecord {
     status: String,
     due_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    engineer_id: Option<i64>,
+    contractor: Option<String>,
+    held_at: Option<DateTime<Utc>>,
+    reopen_count: i64,
+    escalated_due: Option<DateTime<Utc>>,
 }
 
-const DEFECT_COLUMNS: &str =
-    "id, unit_id, inspection_id, room, category, severity, note, status, due_at, created_at";
+const DEFECT_COLUMNS: &str = "id, unit_id, inspection_id, room, category, severity, note, status, due_at, \
+     created_at, engineer_id, contractor, held_at, reopen_count, escalated_due";
+
+#[derive(sqlx::FromRow)]
+struct EventRecord {
+    id: i64,
+    defect_id: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    from_status: Option<String>,
+    to_status: String,
+    note: String,
+}
+
+impl From<EventRecord> for DefectEvent {
+    fn from(r: EventRecord) -> Self {
+        DefectEvent {
+            id: r.id,
+            defect_id: r.defect_id,
+            at: r.at,
+            actor: r.actor,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            note: r.note,
+        }
+    }
+}
+
+const EVENT_COLUMNS: &str = "id, defect_id, at, actor, from_status, to_status, note";
 
 /// An inspection in progress or done.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -156,13 +208,13 @@ impl Tx {
         category: Category,
         severity: Severity,
         note: &str,
-        status: &str,
+        status: DefectStatus,
+        due: DateTime<Utc>,
         photos: &[String],
         voice: Option<&str>,
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        let due = severity.due(now);
         let id: i64 = with_conn!(self, |c| {
             sqlx::query_scalar(
                 "INSERT INTO defects (unit_id, inspection_id, room, category, severity, note, status, due_at, \
@@ -174,7 +226,7 @@ impl Tx {
             .bind(category.as_str())
             .bind(severity.as_str())
             .bind(note)
-            .bind(status)
+            .bind(status.as_str())
             .bind(due)
             .bind(actor)
             .bind(now)
@@ -208,7 +260,7 @@ impl Tx {
             .bind(id)
             .bind(now)
             .bind(actor)
-            .bind(status)
+            .bind(status.as_str())
             .execute(c)
             .await
             .map(|done| done.rows_affected())
@@ -235,9 +287,14 @@ impl Tx {
             category: r.category.parse().map_err(|_| corrupt("category"))?,
             severity: r.severity.parse().map_err(|_| corrupt("severity"))?,
             note: r.note,
-            status: r.status,
+            status: r.status.parse().map_err(|_| corrupt("status"))?,
             due_at: r.due_at,
             created_at: r.created_at,
+            engineer_id: r.engineer_id,
+            contractor: r.contractor,
+            held_at: r.held_at,
+            reopen_count: r.reopen_count,
+            escalated_due: r.escalated_due,
             photos: attachments
                 .iter()
                 .filter(|(_, kind)| kind == "photo")
@@ -248,6 +305,14 @@ impl Tx {
                 .find(|(_, kind)| kind == "voice")
                 .map(|(path, _)| path),
         })
+    }
+
+    async fn defects_from(&mut self, records: Vec<DefectRecord>) -> StoreResult<Vec<Defect>> {
+        let mut out = Vec::with_capacity(records.len());
+        for r in records {
+            out.push(self.defect_from(r).await?);
+        }
+        Ok(out)
     }
 
     pub async fn defect(&mut self, id: i64) -> StoreResult<Option<Defect>> {
@@ -281,56 +346,291 @@ impl Tx {
             .fetch_all(c)
             .await
         })?;
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            out.push(self.defect_from(r).await?);
-        }
-        Ok(out)
+        self.defects_from(records).await
     }
 
     /// Moves a defect from `from` to `to` (only if it is in `from`) and records the event
-    /// with its note (a reason, a merge target).
-    #[allow(clippy::too_many_arguments)]
+    /// with its note (a reason, a merge target); returns the event's id, or `None` when the
+    /// defect was no longer in `from` (someone else moved it first).
     pub async fn set_defect_status(
         &mut self,
         id: i64,
-        from: &str,
-        to: &str,
+        from: DefectStatus,
+        to: DefectStatus,
         actor: &str,
         note: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<i64>> {
         let affected = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE defects SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
             )
             .bind(id)
-            .bind(from)
-            .bind(to)
+            .bind(from.as_str())
+            .bind(to.as_str())
             .bind(now)
             .execute(c)
             .await
             .map(|done| done.rows_affected())
         })?;
         if affected == 0 {
-            return Ok(false);
+            return Ok(None);
         }
-        with_conn!(self, |c| {
-            sqlx::query(
+        let event: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
                 "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(id)
             .bind(now)
             .bind(actor)
-            .bind(from)
-            .bind(to)
+            .bind(from.as_str())
+            .bind(to.as_str())
             .bind(note)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(Some(event))
+    }
+
+    /// Gives a defect to an engineer (and names the contractor, if any).
+    pub async fn set_defect_engineer(
+        &mut self,
+        id: i64,
+        engineer_id: i64,
+        contractor: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE defects SET engineer_id = $2, contractor = $3, updated_at = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(engineer_id)
+            .bind(contractor)
+            .bind(now)
             .execute(c)
             .await
             .map(|done| done.rows_affected())
         })?;
-        Ok(true)
+        Ok(())
+    }
+
+    /// Starts (`Some`) or ends (`None`) a hold; ending it sets the deadline moved by the pause.
+    pub async fn set_defect_hold(
+        &mut self,
+        id: i64,
+        held_at: Option<DateTime<Utc>>,
+        due: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE defects SET held_at = $2, due_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(held_at)
+                .bind(due)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Counts one more reopening; returns the new count.
+    pub async fn count_reopen(&mut self, id: i64) -> StoreResult<i64> {
+        let count: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "UPDATE defects SET reopen_count = reopen_count + 1 WHERE id = $1 RETURNING reopen_count",
+            )
+            .bind(id)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(count)
+    }
+
+    /// Records that supervisors were told the defect is past `due`.
+    pub async fn set_defect_escalated(&mut self, id: i64, due: DateTime<Utc>) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE defects SET escalated_due = $2 WHERE id = $1")
+                .bind(id)
+                .bind(due)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Attaches after-fix photos (by hash) to a "fixed" event.
+    pub async fn add_fix_photos(&mut self, event_id: i64, photos: &[String]) -> StoreResult<()> {
+        for (position, sha) in photos.iter().enumerate() {
+            with_conn!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO fix_photos (event_id, sha256, position) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(event_id)
+                .bind(sha)
+                .bind(position as i64)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The photo paths of the latest fix of a defect, in the order sent.
+    pub async fn latest_fix_photos(&mut self, defect_id: i64) -> StoreResult<Vec<String>> {
+        let paths = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT m.path FROM fix_photos f JOIN media m ON m.sha256 = f.sha256 \
+                 WHERE f.event_id = (SELECT MAX(id) FROM defect_events WHERE defect_id = $1 AND to_status = 'fixed') \
+                 ORDER BY f.position",
+            )
+            .bind(defect_id)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(paths)
+    }
+
+    /// The id of a defect's latest event.
+    pub async fn latest_defect_event(&mut self, defect_id: i64) -> StoreResult<Option<i64>> {
+        let id = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT MAX(id) FROM defect_events WHERE defect_id = $1")
+                .bind(defect_id)
+                .fetch_one(c)
+                .await
+        })?;
+        Ok(id)
+    }
+
+    /// An engineer's unresolved defects, soonest due first.
+    pub async fn engineer_tasks(&mut self, engineer_id: i64) -> StoreResult<Vec<Defect>> {
+        let sql = format!(
+            "SELECT {DEFECT_COLUMNS} FROM defects WHERE engineer_id = $1 \
+             AND status IN ('assigned', 'in_progress', 'on_hold', 'reopened') ORDER BY due_at, id"
+        );
+        let records: Vec<DefectRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&sql).bind(engineer_id).fetch_all(c).await
+        })?;
+        self.defects_from(records).await
+    }
+
+    /// Defects engineering still owes work on, due before the end of `until`, soonest first.
+    pub async fn defects_due_by(&mut self, until: DateTime<Utc>) -> StoreResult<Vec<Defect>> {
+        let sql = format!(
+            "SELECT {DEFECT_COLUMNS} FROM defects WHERE status IN ('open', 'assigned', 'in_progress', 'reopened') \
+             AND due_at <= $1 ORDER BY due_at, id"
+        );
+        let records: Vec<DefectRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&sql).bind(until).fetch_all(c).await
+        })?;
+        self.defects_from(records).await
+    }
+
+    /// When each unresolved defect was recorded (for the ageing bands).
+    pub async fn unresolved_defect_ages(&mut self) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT created_at FROM defects \
+                 WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold', 'reopened', 'fixed')",
+            )
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Claims defect events for the outbound webhook: per defect only the oldest undelivered
+    /// one (so each defect's changes arrive in order), including ones whose sender's lease ran
+    /// out.
+    pub async fn claim_feed(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<FeedItem>> {
+        let lock = if self.is_postgres() {
+            " FOR UPDATE OF e SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE defect_events SET feed_status = 'sending', feed_locked_until = $2, feed_attempts = feed_attempts + 1 \
+             WHERE id IN ( \
+               SELECT e.id FROM defect_events e \
+               WHERE ((e.feed_status = 'pending' AND COALESCE(e.feed_next_at, e.at) <= $1) \
+                      OR (e.feed_status = 'sending' AND e.feed_locked_until <= $1)) \
+                 AND NOT EXISTS (SELECT 1 FROM defect_events p WHERE p.defect_id = e.defect_id AND p.id < e.id \
+                                 AND p.feed_status IN ('pending', 'sending')) \
+               ORDER BY e.id LIMIT $3{lock}) \
+             RETURNING {EVENT_COLUMNS}, feed_attempts"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Claimed {
+            #[sqlx(flatten)]
+            event: EventRecord,
+            feed_attempts: i64,
+        }
+        let rows: Vec<Claimed> = with_conn!(self, |c| {
+            sqlx::query_as(&sql)
+                .bind(now)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(c)
+                .await
+        })?;
+        let mut items: Vec<FeedItem> = rows
+            .into_iter()
+            .map(|r| FeedItem {
+                event: r.event.into(),
+                attempts: r.feed_attempts,
+            })
+            .collect();
+        items.sort_by_key(|i| i.event.id);
+        Ok(items)
+    }
+
+    /// Marks a webhook delivery done, put back for later, or failed for good.
+    pub async fn feed_delivered(
+        &mut self,
+        event_id: i64,
+        outcome: FeedOutcome<'_>,
+    ) -> StoreResult<()> {
+        let (status, next, error) = match outcome {
+            FeedOutcome::Sent => ("sent", None, None),
+            FeedOutcome::Retry { at, error } => ("pending", Some(at), Some(error)),
+            FeedOutcome::Failed { error } => ("failed", None, Some(error)),
+        };
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE defect_events SET feed_status = $2, feed_next_at = COALESCE($3, feed_next_at), \
+                 feed_locked_until = NULL, feed_error = $4 WHERE id = $1",
+            )
+            .bind(event_id)
+            .bind(status)
+            .bind(next)
+            .bind(error)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// When the webhook sender next has something to do.
+    pub async fn next_feed_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
+        let due = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT MIN(CASE WHEN feed_status = 'pending' THEN COALESCE(feed_next_at, at) ELSE feed_locked_until END) \
+                 FROM defect_events WHERE feed_status IN ('pending', 'sending')",
+            )
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(due)
     }
 
     /// Sets what a reviewed report is: its kind, urgency and the deadline that follows.
@@ -339,6 +639,7 @@ impl Tx {
         id: i64,
         category: Category,
         severity: Severity,
+        due: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         with_conn!(self, |c| {
@@ -348,7 +649,7 @@ impl Tx {
             .bind(id)
             .bind(category.as_str())
             .bind(severity.as_str())
-            .bind(severity.due(now))
+            .bind(due)
             .bind(now)
             .execute(c)
             .await
@@ -358,22 +659,22 @@ impl Tx {
     }
 
     pub async fn defect_events(&mut self, defect_id: i64) -> StoreResult<Vec<DefectEvent>> {
-        let rows: Vec<(DateTime<Utc>, String, String, String)> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT at, actor, to_status, note FROM defect_events WHERE defect_id = $1 ORDER BY id",
-            )
+        let rows: Vec<EventRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {EVENT_COLUMNS} FROM defect_events WHERE defect_id = $1 ORDER BY id"
+            ))
             .bind(defect_id)
             .fetch_all(c)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(at, actor, to_status, note)| DefectEvent {
-                at,
-                actor,
-                to_status,
-                note,
-            })
-            .collect())
+        Ok(rows.into_iter().map(DefectEvent::from).collect())
     }
+}
+
+/// What became of one webhook delivery.
+#[derive(Debug, Clone, Copy)]
+pub enum FeedOutcome<'a> {
+    Sent,
+    Retry { at: DateTime<Utc>, error: &'a str },
+    Failed { error: &'a str },
 }

@@ -123,7 +123,10 @@ impl TestApp {
     /// Moves the clock and wakes the workers so they look at what became due.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
-        self.services().outbox_waker.wake();
+        let services = self.services();
+        services.outbox_waker.wake();
+        services.scheduler_waker.wake();
+        services.feed_waker.wake();
     }
 
     pub fn running(&self) -> &Running {

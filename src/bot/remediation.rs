@@ -1,0 +1,710 @@
+//! Remediation in chat: the engineer's `/tasks`, each defect's card with the steps the person
+//! may take, the step prompts (a note, or the reason where one is needed), routing to an
+//! engineer, marking one or several defects fixed with after-fix photos, and the buyer's check.
+
+use super::callback::{Callback, FixStep};
+use super::dialogue::State;
+use super::{Turn, answer_query, inline_keyboard as keyboard, take_press};
+use crate::domain::people::Actor;
+use crate::domain::remediation::{Action, DefectStatus, Refusal};
+use crate::services::defects::{DefectCard, category_name, room_name, severity_name, status_name};
+use crate::services::remediation::{FixReport, Step};
+use crate::tr;
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ReplyMarkup};
+
+/// Longest note or reason kept.
+const MAX_NOTE_CHARS: usize = 1000;
+/// Tasks listed with a button each.
+const MAX_TASK_BUTTONS: usize = 20;
+/// Tasks listed at all in one answer.
+const MAX_TASKS: usize = 40;
+
+fn action_label(turn: &Turn, action: Action) -> String {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match action {
+        Action::Assign => tr!(i18n, lang, "button-step-assign"),
+        Action::Start => tr!(i18n, lang, "button-step-start"),
+        Action::Hold => tr!(i18n, lang, "button-step-hold"),
+        Action::Resume => tr!(i18n, lang, "button-step-resume"),
+        Action::Fix => tr!(i18n, lang, "button-step-fix"),
+        Action::Verify => tr!(i18n, lang, "button-step-verify"),
+        Action::Reopen => tr!(i18n, lang, "button-step-reopen"),
+        Action::Close => tr!(i18n, lang, "button-step-close"),
+        Action::Reject => tr!(i18n, lang, "button-step-reject"),
+    }
+}
+
+fn day(turn: &Turn, at: chrono::DateTime<chrono::Utc>, format: &str) -> String {
+    at.with_timezone(&turn.ctx.services.config.timezone)
+        .format(format)
+        .to_string()
+}
+
+/// `/tasks`: the engineer's open defects by due date, a card button each, and a "mark several
+/// fixed" button per home with more than one ready.
+pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let tasks = turn.ctx.services.tasks(&turn.person.actor).await?;
+    if tasks.is_empty() {
+        return turn.say(tr!(i18n, lang, "tasks-none")).await;
+    }
+    let now = turn.ctx.services.clock.now();
+    let mut text = tr!(i18n, lang, "tasks-title", count = tasks.len());
+    let mut rows = Vec::new();
+    let mut ready: Vec<(i64, String, usize)> = Vec::new();
+    for (i, task) in tasks.iter().take(MAX_TASKS).enumerate() {
+        let d = &task.defect;
+        let home = task.household.unit.short();
+        text.push_str(&format!(
+            "\n{}. #{} {} · {} · {} · {} · {}",
+            i + 1,
+            d.id,
+            home,
+            room_name(i18n, lang, d.room),
+            category_name(i18n, lang, d.category),
+            severity_name(i18n, lang, d.severity),
+            status_name(i18n, lang, d.status)
+        ));
+        if let Some(due) = d.due_at {
+            text.push_str(&format!(" · {}", day(turn, due, "%m-%d")));
+            if due <= now && d.status.awaits_engineering() {
+                text.push_str(&format!(" {}", tr!(i18n, lang, "tasks-overdue")));
+            }
+        }
+        if i < MAX_TASK_BUTTONS {
+            rows.push(vec![(
+                format!("#{} {home}", d.id),
+                Callback::DefectCard(d.id),
+            )]);
+        }
+        if matches!(d.status, DefectStatus::InProgress | DefectStatus::Reopened) {
+            match ready.iter_mut().find(|(unit, ..)| *unit == d.unit_id) {
+                Some(entry) => entry.2 += 1,
+                None => ready.push((d.unit_id, home, 1)),
+            }
+        }
+    }
+    if tasks.len() > MAX_TASKS {
+        text.push_str(&format!(
+            "\n{}",
+            tr!(i18n, lang, "tasks-more", count = tasks.len() - MAX_TASKS)
+        ));
+    }
+    for (unit, home, count) in ready.into_iter().filter(|(_, _, n)| *n > 1) {
+        rows.push(vec![(
+            tr!(i18n, lang, "button-fix-several", home = home, count = count),
+            Callback::FixUnit(unit),
+        )]);
+    }
+    turn.say_with(text, keyboard(rows)).await
+}
+
+/// A defect's card: what, where, who fixes it by when, its history, its photos, and a button
+/// per step the person may take.
+pub async fn on_defect_card(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some(card) = turn
+        .ctx
+        .services
+        .defect_card(&turn.person.actor, id)
+        .await?
+    else {
+        return answer_query(turn, query, Some(tr!(i18n, lang, "defect-not-yours"))).await;
+    };
+    answer_query(turn, query, None).await?;
+    show_card(turn, &card).await
+}
+
+async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let defect = &card.defect;
+    let mut text = tr!(
+        i18n,
+        lang,
+        "defect-card",
+        id = defect.id,
+        unit = card.household.unit.short(),
+        room = room_name(i18n, lang, defect.room),
+        category = category_name(i18n, lang, defect.category),
+        severity = severity_name(i18n, lang, defect.severity),
+        status = status_name(i18n, lang, defect.status),
+        note = if defect.note.is_empty() {
+            "—".to_string()
+        } else {
+            defect.note.clone()
+        },
+        due = defect
+            .due_at
+            .map(|d| day(turn, d, "%Y-%m-%d"))
+            .unwrap_or_else(|| "—".into())
+    );
+    if let Some(engineer) = &card.engineer {
+        text.push('\n');
+        let name = match &defect.contractor {
+            Some(c) => format!("{engineer} / {c}"),
+            None => engineer.clone(),
+        };
+        text.push_str(&tr!(i18n, lang, "defect-detail-engineer", name = name));
+    }
+    text.push('\n');
+    text.push_str(&tr!(i18n, lang, "defect-history-title"));
+    for (event, who) in &card.history {
+        let status = event
+            .to_status
+            .parse::<DefectStatus>()
+            .map(|s| status_name(i18n, lang, s))
+            .unwrap_or_else(|_| event.to_status.clone());
+        let who = who
+            .clone()
+            .unwrap_or_else(|| tr!(i18n, lang, "actor-system"));
+        text.push('\n');
+        text.push_str(&tr!(
+            i18n,
+            lang,
+            "defect-history-line",
+            at = day(turn, event.at, "%m-%d %H:%M"),
+            status = status,
+            who = who
+        ));
+        if !event.note.is_empty() {
+            text.push_str(" — ");
+            text.push_str(&crate::i18n::escape_html(&event.note));
+        }
+    }
+    let rows = card
+        .actions
+        .iter()
+        .map(|a| {
+            (
+                action_label(turn, *a),
+                Callback::DefectAction(defect.id, *a),
+            )
+        })
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(<[_]>::to_vec)
+        .collect::<Vec<_>>();
+    let markup = if rows.is_empty() {
+        None
+    } else {
+        keyboard(rows)
+    };
+    turn.say_with(text, markup).await?;
+    send_photos(turn, &defect.photos).await?;
+    if !card.after_photos.is_empty() {
+        turn.say(tr!(i18n, lang, "defect-after-photos")).await?;
+        send_photos(turn, &card.after_photos).await?;
+    }
+    Ok(())
+}
+
+/// Sends stored photos as albums of up to ten (a lone one as a photo).
+async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result<()> {
+    let dir = turn.ctx.services.config.media_dir.clone();
+    for chunk in paths.chunks(crate::domain::message::MAX_ALBUM) {
+        if let [one] = chunk {
+            turn.bot
+                .send_photo(turn.chat, InputFile::file(dir.join(one)))
+                .await?;
+        } else {
+            let media = chunk
+                .iter()
+                .map(|p| InputMedia::Photo(InputMediaPhoto::new(InputFile::file(dir.join(p)))))
+                .collect::<Vec<_>>();
+            turn.bot.send_media_group(turn.chat, media).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What to tell the person after a step was asked for.
+async fn report(turn: &Turn, step: Step) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match step {
+        Step::Done(defect) => {
+            turn.say(tr!(
+                i18n,
+                lang,
+                "step-done",
+                id = defect.id,
+                status = status_name(i18n, lang, defect.status)
+            ))
+            .await
+        }
+        Step::Refused(Refusal::NotYours) => turn.say(tr!(i18n, lang, "step-not-yours")).await,
+        Step::Refused(Refusal::NotFromHere) => turn.say(tr!(i18n, lang, "step-not-now")).await,
+        Step::NotFound => turn.say(tr!(i18n, lang, "defect-not-yours")).await,
+    }
+}
+
+/// A step button on a card, a task or a buyer's "please check" message.
+pub async fn on_action_button(
+    turn: &Turn,
+    query: &CallbackQuery,
+    id: i64,
+    action: Action,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let services = &turn.ctx.services;
+    let actor = &turn.person.actor;
+    if !services.defect_actions(actor, id).await?.contains(&action) {
+        return answer_query(turn, query, Some(tr!(i18n, lang, "step-not-now"))).await;
+    }
+    match action {
+        Action::Assign => {
+            let engineers = services
+                .engineers_for_defect(actor, id)
+                .await?
+                .unwrap_or_default();
+            answer_query(turn, query, None).await?;
+            if engineers.is_empty() {
+                return turn.say(tr!(i18n, lang, "assign-no-engineers")).await;
+            }
+            let rows = engineers
+                .iter()
+                .map(|e| vec![(e.name.clone(), Callback::AssignTo(id, e.id))])
+                .collect();
+            turn.say_with(tr!(i18n, lang, "assign-choose", id = id), keyboard(rows))
+                .await
+        }
+        Action::Fix => {
+            answer_query(turn, query, None).await?;
+            let items = vec![FixReport {
+                defect: id,
+                photos: Vec::new(),
+                note: String::new(),
+            }];
+            ask_fix_photos(turn, items, 0).await
+        }
+        // A buyer's confirmation is one tap.
+        Action::Verify if matches!(actor, Actor::Buyer(_)) => {
+            take_press(turn, query).await?;
+            let step = services.move_defect(actor, id, action, "").await?;
+            match step {
+                Step::Done(_) => turn.say(tr!(i18n, lang, "fix-thanks")).await,
+                other => report(turn, other).await,
+            }
+        }
+        _ => {
+            if matches!(actor, Actor::Buyer(_)) {
+                take_press(turn, query).await?;
+            } else {
+                answer_query(turn, query, None).await?;
+            }
+            turn.dialogue
+                .update(State::Stepping { defect: id, action })
+                .await?;
+            if action == Action::Reopen && matches!(actor, Actor::Buyer(_)) {
+                turn.say(tr!(i18n, lang, "fix-ask-problem")).await
+            } else if action.needs_reason() {
+                turn.say(tr!(
+                    i18n,
+                    lang,
+                    "step-ask-reason",
+                    id = id,
+                    step = action_label(turn, action)
+                ))
+                .await
+            } else {
+                turn.say_with(
+                    tr!(
+                        i18n,
+                        lang,
+                        "step-ask-note",
+                        id = id,
+                        step = action_label(turn, action)
+                    ),
+                    keyboard(vec![vec![(
+                        tr!(i18n, lang, "button-step-confirm"),
+                        Callback::StepConfirm(id),
+                    )]]),
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// "Confirm" on a step prompt: the step without a note.
+pub async fn on_step_confirm(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    id: i64,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match state {
+        State::Stepping { defect, action } if defect == id && !action.needs_reason() => {
+            take_press(turn, query).await?;
+            turn.dialogue.exit().await?;
+            let step = turn
+                .ctx
+                .services
+                .move_defect(&turn.person.actor, id, action, "")
+                .await?;
+            report(turn, step).await
+        }
+        _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
+    }
+}
+
+/// The note (or reason) of a prepared step: takes it.
+pub async fn on_step_text(
+    turn: &Turn,
+    defect: i64,
+    action: Action,
+    text: &str,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let note = text.trim();
+    if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+        return turn
+            .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
+            .await;
+    }
+    turn.dialogue.exit().await?;
+    let step = turn
+        .ctx
+        .services
+        .move_defect(&turn.person.actor, defect, action, note)
+        .await?;
+    match (&step, action, &turn.person.actor) {
+        (Step::Done(_), Action::Reopen, Actor::Buyer(_)) => {
+            turn.say(tr!(i18n, lang, "fix-reopened-thanks")).await
+        }
+        _ => report(turn, step).await,
+    }
+}
+
+/// An engineer picked to fix a defect; the contractor's name may follow.
+pub async fn on_assign_to(
+    turn: &Turn,
+    query: &CallbackQuery,
+    id: i64,
+    engineer: i64,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let step = turn
+        .ctx
+        .services
+        .assign_defect(&turn.person.actor, id, engineer, None)
+        .await?;
+    let Step::Done(defect) = step else {
+        return answer_query(turn, query, Some(tr!(i18n, lang, "step-not-now"))).await;
+    };
+    take_press(turn, query).await?;
+    turn.dialogue
+        .update(State::AwaitingContractor { defect: defect.id })
+        .await?;
+    turn.say_with(
+        tr!(i18n, lang, "assign-done-ask-contractor", id = defect.id),
+        keyboard(vec![vec![(
+            tr!(i18n, lang, "button-skip"),
+            Callback::ContractorSkip(defect.id),
+        )]]),
+    )
+    .await
+}
+
+pub async fn on_contractor_text(turn: &Turn, defect: i64, text: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return turn.say(tr!(i18n, lang, "note-invalid", max = 100)).await;
+    }
+    turn.dialogue.exit().await?;
+    match turn
+        .ctx
+        .services
+        .name_contractor(&turn.person.actor, defect, name)
+        .await?
+    {
+        Step::Done(_) => {
+            turn.say(tr!(
+                i18n,
+                lang,
+                "contractor-saved",
+                id = defect,
+                name = name
+            ))
+            .await
+        }
+        other => report(turn, other).await,
+    }
+}
+
+pub async fn on_contractor_skip(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    id: i64,
+) -> anyhow::Result<()> {
+    if state == (State::AwaitingContractor { defect: id }) {
+        turn.dialogue.exit().await?;
+    }
+    take_press(turn, query).await
+}
+
+// ----- marking fixed ---------------------------------------------------------------------------
+
+fn fix_keyboard(turn: &Turn, items: &[FixReport], current: usize) -> Option<ReplyMarkup> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let (label, step) = if current + 1 < items.len() {
+        (tr!(i18n, lang, "button-fix-next"), FixStep::Next)
+    } else {
+        (tr!(i18n, lang, "button-fix-done"), FixStep::Done)
+    };
+    keyboard(vec![vec![(label, Callback::Fix(step))]])
+}
+
+async fn ask_fix_photos(turn: &Turn, items: Vec<FixReport>, current: usize) -> anyhow::Result<()> {
+    let Some(item) = items.get(current) else {
+        return Ok(());
+    };
+    let id = item.defect;
+    let (position, total) = (current + 1, items.len());
+    turn.dialogue
+        .update(State::Fixing {
+            items,
+            current,
+            album: None,
+        })
+        .await?;
+    turn.say(tr!(
+        turn.i18n(),
+        turn.lang(),
+        "fix-ask-photos",
+        id = id,
+        position = position,
+        total = total
+    ))
+    .await
+}
+
+/// "Mark several fixed" for one home: a checklist of the defects ready to be marked.
+pub async fn on_fix_unit(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let fixable = turn
+        .ctx
+        .services
+        .fixable_in_unit(&turn.person.actor, unit)
+        .await?;
+    if fixable.is_empty() {
+        return answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "step-not-now")),
+        )
+        .await;
+    }
+    answer_query(turn, query, None).await?;
+    let chosen: Vec<i64> = fixable.iter().map(|d| d.id).collect();
+    turn.dialogue
+        .update(State::ChoosingFixes {
+            unit,
+            chosen: chosen.clone(),
+        })
+        .await?;
+    let markup = choose_keyboard(turn, &fixable, &chosen);
+    turn.say_with(tr!(turn.i18n(), turn.lang(), "fix-choose"), markup)
+        .await
+}
+
+fn choose_keyboard(
+    turn: &Turn,
+    fixable: &[crate::store::defects::Defect],
+    chosen: &[i64],
+) -> Option<ReplyMarkup> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let mut rows: Vec<Vec<(String, Callback)>> = fixable
+        .iter()
+        .map(|d| {
+            let mark = if chosen.contains(&d.id) { "☑" } else { "☐" };
+            vec![(
+                format!(
+                    "{mark} #{} {} · {}",
+                    d.id,
+                    room_name(i18n, lang, d.room),
+                    category_name(i18n, lang, d.category)
+                ),
+                Callback::FixToggle(d.id),
+            )]
+        })
+        .collect();
+    rows.push(vec![(
+        tr!(i18n, lang, "button-fix-go", count = chosen.len()),
+        Callback::Fix(FixStep::Go),
+    )]);
+    keyboard(rows)
+}
+
+pub async fn on_fix_toggle(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    id: i64,
+) -> anyhow::Result<()> {
+    let State::ChoosingFixes { unit, mut chosen } = state else {
+        return answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await;
+    };
+    let fixable = turn
+        .ctx
+        .services
+        .fixable_in_unit(&turn.person.actor, unit)
+        .await?;
+    if !fixable.iter().any(|d| d.id == id) {
+        return answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "step-not-now")),
+        )
+        .await;
+    }
+    match chosen.iter().position(|c| *c == id) {
+        Some(i) => {
+            chosen.remove(i);
+        }
+        None => chosen.push(id),
+    }
+    turn.dialogue
+        .update(State::ChoosingFixes {
+            unit,
+            chosen: chosen.clone(),
+        })
+        .await?;
+    answer_query(turn, query, None).await?;
+    if let Some(message) = query.regular_message()
+        && let Some(ReplyMarkup::InlineKeyboard(markup)) = choose_keyboard(turn, &fixable, &chosen)
+    {
+        turn.bot
+            .edit_message_reply_markup(message.chat.id, message.id)
+            .reply_markup(markup)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn on_fix_step(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    step: FixStep,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match (step, state) {
+        (FixStep::Go, State::ChoosingFixes { chosen, .. }) => {
+            if chosen.is_empty() {
+                return answer_query(turn, query, Some(tr!(i18n, lang, "fix-choose-some"))).await;
+            }
+            take_press(turn, query).await?;
+            let items = chosen
+                .into_iter()
+                .map(|defect| FixReport {
+                    defect,
+                    photos: Vec::new(),
+                    note: String::new(),
+                })
+                .collect();
+            ask_fix_photos(turn, items, 0).await
+        }
+        (FixStep::Next | FixStep::Done, State::Fixing { items, current, .. }) => {
+            if items.get(current).is_none_or(|i| i.photos.is_empty()) {
+                return answer_query(turn, query, Some(tr!(i18n, lang, "fix-photo-needed"))).await;
+            }
+            let last = current + 1 >= items.len();
+            if step == FixStep::Next && !last {
+                take_press(turn, query).await?;
+                return ask_fix_photos(turn, items, current + 1).await;
+            }
+            if step == FixStep::Next {
+                return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
+            }
+            take_press(turn, query).await?;
+            turn.dialogue.exit().await?;
+            match turn
+                .ctx
+                .services
+                .mark_fixed(&turn.person.actor, &items)
+                .await?
+            {
+                Ok(fixed) => {
+                    turn.say(tr!(i18n, lang, "fix-done", count = fixed.len()))
+                        .await
+                }
+                Err((id, step)) => {
+                    turn.say(tr!(i18n, lang, "fix-refused", id = id)).await?;
+                    report(turn, step).await
+                }
+            }
+        }
+        _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
+    }
+}
+
+/// Photos (and a note) while marking fixed.
+pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let State::Fixing {
+        mut items,
+        current,
+        album,
+    } = state
+    else {
+        return Ok(());
+    };
+    let Some(item) = items.get_mut(current) else {
+        return Ok(());
+    };
+    if let Some(text) = msg.text() {
+        let note = text.trim();
+        if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+            return turn
+                .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
+                .await;
+        }
+        item.note = note.to_string();
+        let markup = (!item.photos.is_empty())
+            .then(|| fix_keyboard(turn, &items, current))
+            .flatten();
+        turn.dialogue
+            .update(State::Fixing {
+                items: items.clone(),
+                current,
+                album,
+            })
+            .await?;
+        return turn
+            .say_with(tr!(i18n, lang, "fix-note-kept"), markup)
+            .await;
+    }
+    if msg.photo().is_none() && msg.document().is_none() {
+        return turn.say(tr!(i18n, lang, "fix-photos-hint")).await;
+    }
+    let Some(sha) = super::inspect::keep_photo(turn, msg).await? else {
+        return Ok(());
+    };
+    if !item.photos.contains(&sha) {
+        item.photos.push(sha);
+    }
+    let count = item.photos.len();
+    let group = msg.media_group_id().map(|g| g.to_string());
+    let acknowledge = group.is_none() || group != album;
+    let markup = fix_keyboard(turn, &items, current);
+    turn.dialogue
+        .update(State::Fixing {
+            items,
+            current,
+            album: group,
+        })
+        .await?;
+    if acknowledge {
+        turn.say_with(tr!(i18n, lang, "fix-photo-received", count = count), markup)
+            .await?;
+    }
+    Ok(())
+}

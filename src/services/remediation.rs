@@ -1,0 +1,1003 @@
+//! Remediation (seed step 8, 快速消项): routing each defect to an engineer with a deadline,
+//! moving it along DESIGN §3's state machine, pushing every change to the buyer and their
+//! ambassador, asking the buyer to check each fix, and the deadline sweep.
+
+use super::defects::{category_name, room_name, severity_name, status_name};
+use super::notices::enqueue;
+use super::{ServiceResult, Services, supervisors};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::domain::remediation::{
+    Action, AgeBand, DefectStatus, REOPENS_BEFORE_ESCALATION, Refusal, Standing, ageing,
+    due_after_hold, transition,
+};
+use crate::i18n::Arg;
+use crate::scheduler::NewJob;
+use crate::store::Tx;
+use crate::store::assignment::Household;
+use crate::store::defects::Defect;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+/// The job that verifies a fix on the buyer's behalf when they have not answered in time.
+pub const FIX_CHECK: &str = "fix_check";
+/// The recurring deadline sweep.
+pub const DEFECT_SWEEP: &str = "defect_sweep";
+
+/// Who did it, when the application did it itself.
+const SYSTEM: &str = "system";
+
+/// What became of a requested step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Done(Box<Defect>),
+    Refused(Refusal),
+    /// No such defect, or not one this person may see.
+    NotFound,
+}
+
+/// One defect an engineer marks fixed, with its after-fix photos (hashes) and a note.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FixReport {
+    pub defect: i64,
+    #[serde(default)]
+    pub photos: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// What the deadline sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub reminded: usize,
+    pub escalated: usize,
+    /// Unresolved defects per ageing band (0–7, 8–14, 15–30, >30 days).
+    pub ageing: [usize; 4],
+}
+
+/// A defect on an engineer's list, with its home.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub defect: Defect,
+    pub household: Household,
+}
+
+fn day(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d").to_string()
+}
+
+impl Services {
+    /// How `actor` stands to a defect of `household`.
+    pub(crate) fn standing(actor: &Actor, defect: &Defect, household: &Household) -> Standing {
+        match actor {
+            Actor::Staff(me) => Standing {
+                assigned_engineer: defect.engineer_id == Some(me.id),
+                building_lead: me.roles.has(Role::Engineer)
+                    && me.buildings.contains(&household.unit.building),
+                ambassador: household.staff_id == Some(me.id),
+                supervisor: me.roles.can_supervise(),
+                ..Standing::default()
+            },
+            Actor::Buyer(homes) => Standing {
+                buyer: homes
+                    .iter()
+                    .any(|h| h.unit.unit_id == household.unit.unit_id),
+                ..Standing::default()
+            },
+            Actor::Unknown => Standing::default(),
+        }
+    }
+
+    /// The defect and its household, when `actor` may see it at all.
+    async fn visible_defect(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Option<(Defect, Household)>> {
+        let Some(defect) = tx.defect(id).await? else {
+            return Ok(None);
+        };
+        let Some(household) = tx.household(defect.unit_id).await? else {
+            return Ok(None);
+        };
+        let standing = Self::standing(actor, &defect, &household);
+        let sees = Self::may_open(actor, &household) || standing.assigned_engineer;
+        let hidden = matches!(actor, Actor::Buyer(_)) && defect.status == DefectStatus::Recorded;
+        Ok((sees && !hidden).then_some((defect, household)))
+    }
+
+    /// The steps `actor` may take on a defect now (for its card's buttons).
+    pub async fn defect_actions(&self, actor: &Actor, id: i64) -> ServiceResult<Vec<Action>> {
+        let mut tx = self.store.read().await?;
+        let actions = match self.visible_defect(&mut tx, actor, id).await? {
+            Some((defect, household)) => crate::domain::remediation::available(
+                defect.status,
+                Self::standing(actor, &defect, &household),
+            ),
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok(actions)
+    }
+
+    /// Routes a defect that just became open to the engineer who leads its building (the
+    /// first of them), if there is one; otherwise it waits for a supervisor to route it.
+    pub(crate) async fn route_new_defect(
+        &self,
+        tx: &mut Tx,
+        defect: &Defect,
+        household: &Household,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<StaffMember>> {
+        let lead = tx.all_staff().await?.into_iter().find(|s| {
+            s.roles.has(Role::Engineer) && s.buildings.contains(&household.unit.building)
+        });
+        let Some(lead) = lead else {
+            return Ok(None);
+        };
+        tx.set_defect_engineer(defect.id, lead.id, None, now)
+            .await?;
+        tx.set_defect_status(
+            defect.id,
+            DefectStatus::Open,
+            DefectStatus::Assigned,
+            SYSTEM,
+            "",
+            now,
+        )
+        .await?;
+        Ok(Some(lead))
+    }
+
+    /// Gives a defect to an engineer (a building lead delegating, a supervisor overriding), with
+    /// an optional contractor name; the engineer, the buyers and the ambassador are told.
+    #[instrument(skip_all)]
+    pub async fn assign_defect(
+        &self,
+        actor: &Actor,
+        id: i64,
+        engineer_id: i64,
+        contractor: Option<&str>,
+    ) -> ServiceResult<Step> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
+            return Ok(Step::NotFound);
+        };
+        let to = match transition(
+            defect.status,
+            Action::Assign,
+            Self::standing(actor, &defect, &household),
+        ) {
+            Ok(to) => to,
+            Err(refusal) => return Ok(Step::Refused(refusal)),
+        };
+        let Some(engineer) = tx
+            .staff_by_id(engineer_id)
+            .await?
+            .filter(|s| s.roles.has(Role::Engineer))
+        else {
+            return Ok(Step::NotFound);
+        };
+        let contractor = contractor.map(str::trim).filter(|c| !c.is_empty());
+        tx.set_defect_engineer(id, engineer.id, contractor, now)
+            .await?;
+        let note = match contractor {
+            Some(c) => format!("{} / {c}", engineer.name),
+            None => engineer.name.clone(),
+        };
+        let from = defect.status;
+        let Some(event) = tx
+            .set_defect_status(id, from, to, &actor.audit_name(), &note, now)
+            .await?
+        else {
+            return Ok(Step::Refused(Refusal::NotFromHere));
+        };
+        let Some(defect) = tx.defect(id).await? else {
+            return Ok(Step::NotFound);
+        };
+        self.tell_engineer_assigned(&mut tx, &engineer, &defect, &household, now)
+            .await?;
+        self.announce_step(&mut tx, actor, &defect, &household, event, &note, now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "defect.assign",
+            &format!("defect:{id}"),
+            serde_json::json!({"engineer": engineer.id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.defects_changed();
+        Ok(Step::Done(Box::new(defect)))
+    }
+
+    /// The engineers a defect can be given to, when `actor` may route it.
+    pub async fn engineers_for_defect(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<Option<Vec<StaffMember>>> {
+        let mut tx = self.store.read().await?;
+        let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
+            return Ok(None);
+        };
+        if transition(
+            defect.status,
+            Action::Assign,
+            Self::standing(actor, &defect, &household),
+        )
+        .is_err()
+        {
+            return Ok(None);
+        }
+        let engineers = tx
+            .all_staff()
+            .await?
+            .into_iter()
+            .filter(|s| s.roles.has(Role::Engineer))
+            .collect();
+        tx.commit().await?;
+        Ok(Some(engineers))
+    }
+
+    /// Names the contractor doing the work on a defect its router just assigned.
+    #[instrument(skip_all)]
+    pub async fn name_contractor(
+        &self,
+        actor: &Actor,
+        id: i64,
+        contractor: &str,
+    ) -> ServiceResult<Step> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
+            return Ok(Step::NotFound);
+        };
+        let standing = Self::standing(actor, &defect, &household);
+        let (Some(engineer), true) = (
+            defect.engineer_id,
+            standing.building_lead || standing.supervisor,
+        ) else {
+            return Ok(Step::Refused(Refusal::NotYours));
+        };
+        tx.set_defect_engineer(id, engineer, Some(contractor.trim()), now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "defect.contractor",
+            &format!("defect:{id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        let defect = tx.defect(id).await?.unwrap_or(defect);
+        tx.commit().await?;
+        Ok(Step::Done(Box::new(defect)))
+    }
+
+    /// One step other than assigning and fixing: start, hold (reason), resume, verify, reopen
+    /// (reason), close, reject (reason). Refused steps change nothing.
+    #[instrument(skip_all, fields(action = ?action))]
+    pub async fn move_defect(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: Action,
+        note: &str,
+    ) -> ServiceResult<Step> {
+        let now = self.clock.now();
+        let note = note.trim();
+        let mut tx = self.store.begin().await?;
+        let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
+            return Ok(Step::NotFound);
+        };
+        if matches!(action, Action::Assign | Action::Fix)
+            || (action.needs_reason() && note.is_empty())
+        {
+            return Ok(Step::Refused(Refusal::NotFromHere));
+        }
+        let standing = Self::standing(actor, &defect, &household);
+        let to = match transition(defect.status, action, standing) {
+            Ok(to) => to,
+            Err(refusal) => return Ok(Step::Refused(refusal)),
+        };
+        let who = if standing.system {
+            SYSTEM.to_string()
+        } else {
+            actor.audit_name()
+        };
+        let Some(event) = tx
+            .set_defect_status(id, defect.status, to, &who, note, now)
+            .await?
+        else {
+            return Ok(Step::Refused(Refusal::NotFromHere));
+        };
+        self.after_step(&mut tx, &defect, &household, action, note, now)
+            .await?;
+        let Some(moved) = tx.defect(id).await? else {
+            return Ok(Step::NotFound);
+        };
+        self.announce_step(&mut tx, actor, &moved, &household, event, note, now)
+            .await?;
+        tx.audit(
+            now,
+            &who,
+            "defect.move",
+            &format!("defect:{id}"),
+            serde_json::json!({"to": to.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.defects_changed();
+        Ok(Step::Done(Box::new(moved)))
+    }
+
+    /// What a step changes beyond the status: the deadline clock, the reopen count and its
+    /// escalation, the engineer told of a reopening.
+    async fn after_step(
+        &self,
+        tx: &mut Tx,
+        defect: &Defect,
+        household: &Household,
+        action: Action,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        match action {
+            Action::Hold => {
+                tx.set_defect_hold(defect.id, Some(now), defect.due_at)
+                    .await?
+            }
+            Action::Resume => {
+                let due = match (defect.due_at, defect.held_at) {
+                    (Some(due), Some(held)) => Some(due_after_hold(due, held, now)),
+                    (due, _) => due,
+                };
+                tx.set_defect_hold(defect.id, None, due).await?;
+            }
+            Action::Reopen => {
+                let count = tx.count_reopen(defect.id).await?;
+                if let Some(engineer) = match defect.engineer_id {
+                    Some(id) => tx.staff_by_id(id).await?,
+                    None => None,
+                } && let Some(chat) = engineer.telegram_id
+                {
+                    let lang = self.staff_lang(tx, &engineer).await?;
+                    let html = crate::tr!(
+                        self.i18n,
+                        lang,
+                        "engineer-reopened",
+                        id = defect.id,
+                        home = household.unit.short(),
+                        room = room_name(&self.i18n, lang, defect.room),
+                        reason = note
+                    );
+                    enqueue(
+                        tx,
+                        chat,
+                        &format!("reopened:{}:{count}:{chat}", defect.id),
+                        Content::text(html),
+                        now,
+                    )
+                    .await?;
+                }
+                if count >= REOPENS_BEFORE_ESCALATION {
+                    for supervisor in supervisors(tx).await? {
+                        let Some(chat) = supervisor.telegram_id else {
+                            continue;
+                        };
+                        let lang = self.staff_lang(tx, &supervisor).await?;
+                        let html = crate::tr!(
+                            self.i18n,
+                            lang,
+                            "supervisor-reopened-often",
+                            id = defect.id,
+                            home = household.unit.short(),
+                            room = room_name(&self.i18n, lang, defect.room),
+                            category = category_name(&self.i18n, lang, defect.category),
+                            count = count,
+                            reason = note
+                        );
+                        enqueue(
+                            tx,
+                            chat,
+                            &format!("reopened-often:{}:{count}:{chat}", defect.id),
+                            Content::text(html),
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Marks one or more defects of one home fixed with their after-fix photos. The buyers get
+    /// one combined message asking them to check each item (before and after photos follow),
+    /// and a job verifies on their behalf if they do not answer in time. All or nothing: if
+    /// any item may not be marked fixed, nothing changes and that item is named.
+    #[instrument(skip_all, fields(items = items.len()))]
+    pub async fn mark_fixed(
+        &self,
+        actor: &Actor,
+        items: &[FixReport],
+    ) -> ServiceResult<Result<Vec<Defect>, (i64, Step)>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut fixed: Vec<(Defect, i64)> = Vec::new();
+        let mut home: Option<Household> = None;
+        for item in items {
+            let Some((defect, household)) =
+                self.visible_defect(&mut tx, actor, item.defect).await?
+            else {
+                return Ok(Err((item.defect, Step::NotFound)));
+            };
+            if home
+                .as_ref()
+                .is_some_and(|h| h.unit.unit_id != household.unit.unit_id)
+                || item.photos.is_empty()
+            {
+                return Ok(Err((item.defect, Step::Refused(Refusal::NotFromHere))));
+            }
+            let to = match transition(
+                defect.status,
+                Action::Fix,
+                Self::standing(actor, &defect, &household),
+            ) {
+                Ok(to) => to,
+                Err(refusal) => return Ok(Err((item.defect, Step::Refused(refusal)))),
+            };
+            let Some(event) = tx
+                .set_defect_status(
+                    defect.id,
+                    defect.status,
+                    to,
+                    &actor.audit_name(),
+                    item.note.trim(),
+                    now,
+                )
+                .await?
+            else {
+                return Ok(Err((item.defect, Step::Refused(Refusal::NotFromHere))));
+            };
+            tx.add_fix_photos(event, &item.photos).await?;
+            let check = NewJob::new(
+                FIX_CHECK,
+                serde_json::json!({"defect_id": defect.id, "event_id": event}),
+                now + self.config.confirm_fix_within,
+            )
+            .unique_key(format!("fix-check:{event}"));
+            tx.schedule_job(&check, now).await?;
+            let Some(defect) = tx.defect(defect.id).await? else {
+                return Ok(Err((item.defect, Step::NotFound)));
+            };
+            fixed.push((defect, event));
+            home = Some(household);
+        }
+        let Some(household) = home else {
+            return Ok(Ok(Vec::new()));
+        };
+        self.announce_fixes(&mut tx, actor, &fixed, &household, now)
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "defect.fixed",
+            &format!("unit:{}", household.unit.unit_id),
+            serde_json::json!({"defects": fixed.iter().map(|(d, _)| d.id).collect::<Vec<_>>()}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.defects_changed();
+        self.scheduler_waker.wake();
+        Ok(Ok(fixed.into_iter().map(|(d, _)| d).collect()))
+    }
+
+    /// The buyer has not answered about fix `event` in time: their ambassador verifies it on
+    /// their behalf, and both are told. False when the buyer (or anyone) already answered.
+    #[instrument(skip_all)]
+    pub async fn verify_unanswered_fix(&self, defect_id: i64, event: i64) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(defect) = tx.defect(defect_id).await? else {
+            return Ok(false);
+        };
+        if defect.status != DefectStatus::Fixed
+            || tx.latest_defect_event(defect_id).await? != Some(event)
+        {
+            return Ok(false);
+        }
+        let Some(household) = tx.household(defect.unit_id).await? else {
+            return Ok(false);
+        };
+        let ambassador = match household.staff_id {
+            Some(id) => tx.staff_by_id(id).await?,
+            None => None,
+        };
+        let who = ambassador
+            .as_ref()
+            .map_or_else(|| SYSTEM.to_string(), |a| format!("staff:{}", a.id));
+        let days = self.config.confirm_fix_within.num_days();
+        let Some(verified) = tx
+            .set_defect_status(
+                defect_id,
+                DefectStatus::Fixed,
+                DefectStatus::Verified,
+                &who,
+                &format!("no answer from the buyer in {days} days"),
+                now,
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let ambassador_name = ambassador
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
+        for (chat, lang, key) in self.household_chats(&mut tx, &household).await? {
+            let i18n = &self.i18n;
+            let text_key = if key == Recipient::Buyer {
+                "fix-verified-for-buyer"
+            } else {
+                "fix-verified-by-ambassador"
+            };
+            let html = i18n.text(
+                lang,
+                text_key,
+                &[
+                    ("home", Arg::from(household.unit.short())),
+                    ("room", Arg::from(room_name(i18n, lang, defect.room))),
+                    (
+                        "category",
+                        Arg::from(category_name(i18n, lang, defect.category)),
+                    ),
+                    ("days", Arg::Number(days)),
+                    ("ambassador", Arg::from(ambassador_name.as_str())),
+                ],
+            );
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("defect-event:{verified}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.defects_changed();
+        Ok(true)
+    }
+
+    /// An engineer's open work, soonest due first.
+    #[instrument(skip_all)]
+    pub async fn tasks(&self, actor: &Actor) -> ServiceResult<Vec<Task>> {
+        let Actor::Staff(me) = actor else {
+            return Err(super::ServiceError::Forbidden);
+        };
+        let mut tx = self.store.read().await?;
+        let mut tasks = Vec::new();
+        for defect in tx.engineer_tasks(me.id).await? {
+            if let Some(household) = tx.household(defect.unit_id).await? {
+                tasks.push(Task { defect, household });
+            }
+        }
+        tx.commit().await?;
+        Ok(tasks)
+    }
+
+    /// The defects of one home that `actor` may mark fixed now.
+    pub async fn fixable_in_unit(&self, actor: &Actor, unit_id: i64) -> ServiceResult<Vec<Defect>> {
+        let mut tx = self.store.read().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(Vec::new());
+        };
+        let fixable = tx
+            .defects_of_unit(unit_id, None)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                transition(d.status, Action::Fix, Self::standing(actor, d, &household)).is_ok()
+            })
+            .collect();
+        tx.commit().await?;
+        Ok(fixable)
+    }
+
+    /// The deadline sweep: engineers hear on the due day (once per defect and due date), and
+    /// supervisors once a deadline has passed, with the ageing bands of all unresolved defects.
+    #[instrument(skip_all)]
+    pub async fn sweep_deadlines(&self) -> ServiceResult<Sweep> {
+        let now = self.clock.now();
+        let tz = self.config.timezone;
+        let today = now.with_timezone(&tz).date_naive();
+        let end_of_today = today
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|d| d.and_local_timezone(tz).earliest())
+            .map_or(now, |d| d.with_timezone(&Utc));
+        let mut tx = self.store.begin().await?;
+        let due = tx.defects_due_by(end_of_today).await?;
+        let mut sweep = Sweep {
+            ageing: ageing(&tx.unresolved_defect_ages().await?, now),
+            ..Sweep::default()
+        };
+        // Due today, per engineer.
+        let mut per_engineer: std::collections::BTreeMap<i64, Vec<&Defect>> = Default::default();
+        for defect in due.iter().filter(|d| d.due_at.is_some_and(|at| at > now)) {
+            if let Some(engineer) = defect.engineer_id {
+                per_engineer.entry(engineer).or_default().push(defect);
+            }
+        }
+        for (engineer_id, defects) in per_engineer {
+            let Some(engineer) = tx.staff_by_id(engineer_id).await? else {
+                continue;
+            };
+            let Some(chat) = engineer.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, &engineer).await?;
+            let mut html = crate::tr!(self.i18n, lang, "engineer-due-today", count = defects.len());
+            for defect in &defects {
+                html.push('\n');
+                html.push_str(&self.task_line(&mut tx, lang, defect).await?);
+            }
+            let key = format!(
+                "due-today:{engineer_id}:{today}:{}",
+                defects
+                    .iter()
+                    .map(|d| d.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            if enqueue(&mut tx, chat, &key, Content::text(html), now).await? {
+                sweep.reminded += defects.len();
+            }
+        }
+        // Past due and not yet escalated for this due date.
+        let overdue: Vec<&Defect> = due
+            .iter()
+            .filter(|d| d.due_at.is_some_and(|at| at <= now) && d.escalated_due != d.due_at)
+            .collect();
+        if !overdue.is_empty() {
+            let supervisors = supervisors(&mut tx).await?;
+            for supervisor in &supervisors {
+                let Some(chat) = supervisor.telegram_id else {
+                    continue;
+                };
+                let lang = self.staff_lang(&mut tx, supervisor).await?;
+                let mut html =
+                    crate::tr!(self.i18n, lang, "supervisor-overdue", count = overdue.len());
+                for defect in &overdue {
+                    html.push('\n');
+                    html.push_str(&self.task_line(&mut tx, lang, defect).await?);
+                }
+                html.push_str("\n\n");
+                html.push_str(&self.ageing_line(lang, sweep.ageing));
+                let key = format!("overdue:{}:{}:{chat}", now.timestamp(), overdue[0].id);
+                enqueue(&mut tx, chat, &key, Content::text(html), now).await?;
+            }
+            for defect in &overdue {
+                if let Some(due) = defect.due_at {
+                    tx.set_defect_escalated(defect.id, due).await?;
+                }
+            }
+            sweep.escalated = overdue.len();
+        }
+        tx.commit().await?;
+        self.defects_changed();
+        Ok(sweep)
+    }
+
+    /// "0–7 天 3 · 8–14 天 1 · …"
+    pub fn ageing_line(&self, lang: Lang, counts: [usize; 4]) -> String {
+        let bands = AgeBand::ALL
+            .iter()
+            .zip(counts)
+            .map(|(band, n)| format!("{} {n}", band.label()))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        crate::tr!(self.i18n, lang, "ageing-bands", bands = bands)
+    }
+
+    /// "#12 1-2-301 · Kitchen · Leakage · Urgent · due 2026-11-28 · Wang"
+    async fn task_line(&self, tx: &mut Tx, lang: Lang, defect: &Defect) -> ServiceResult<String> {
+        let i18n = &self.i18n;
+        let home = tx
+            .household(defect.unit_id)
+            .await?
+            .map(|h| h.unit.short())
+            .unwrap_or_default();
+        let engineer = match defect.engineer_id {
+            Some(id) => tx.staff_by_id(id).await?.map(|s| s.name),
+            None => None,
+        };
+        Ok(format!(
+            "#{} {} · {} · {} · {} · {}{}",
+            defect.id,
+            home,
+            room_name(i18n, lang, defect.room),
+            category_name(i18n, lang, defect.category),
+            severity_name(i18n, lang, defect.severity),
+            defect
+                .due_at
+                .map(|d| day(d, self.config.timezone))
+                .unwrap_or_default(),
+            engineer
+                .map(|e| format!(" · {}", crate::i18n::escape_html(&e)))
+                .unwrap_or_default()
+        ))
+    }
+
+    /// The chats to tell about a household's defects: each linked buyer and the ambassador,
+    /// with their language.
+    async fn household_chats(
+        &self,
+        tx: &mut Tx,
+        household: &Household,
+    ) -> ServiceResult<Vec<(i64, Lang, Recipient)>> {
+        let mut chats = Vec::new();
+        for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
+            if let Some(chat) = buyer.telegram_id {
+                let lang = self.recipient_lang(tx, chat, buyer.language).await?;
+                chats.push((chat, lang, Recipient::Buyer));
+            }
+        }
+        if let Some(staff) = household.staff_id
+            && let Some(ambassador) = tx.staff_by_id(staff).await?
+            && let Some(chat) = ambassador.telegram_id
+        {
+            let lang = self.staff_lang(tx, &ambassador).await?;
+            chats.push((chat, lang, Recipient::Ambassador));
+        }
+        chats.dedup_by_key(|(chat, ..)| *chat);
+        Ok(chats)
+    }
+
+    /// Tells the buyers and the ambassador of one status change (not the person who made it).
+    #[allow(clippy::too_many_arguments)]
+    async fn announce_step(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        defect: &Defect,
+        household: &Household,
+        event: i64,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let engineer = match defect.engineer_id {
+            Some(id) => tx.staff_by_id(id).await?,
+            None => None,
+        };
+        let own_chat = own_chat(actor);
+        for (chat, lang, _) in self.household_chats(tx, household).await? {
+            if Some(chat) == own_chat {
+                continue;
+            }
+            let html = self.update_text(lang, defect, household, engineer.as_ref(), note);
+            enqueue(
+                tx,
+                chat,
+                &format!("defect-event:{event}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// "🔧 1-2-301 · Kitchen · Leakage — now In progress" with what matters for that status.
+    fn update_text(
+        &self,
+        lang: Lang,
+        defect: &Defect,
+        household: &Household,
+        engineer: Option<&StaffMember>,
+        note: &str,
+    ) -> String {
+        let i18n = &self.i18n;
+        let tz = self.config.timezone;
+        let mut html = crate::tr!(
+            i18n,
+            lang,
+            "defect-update",
+            id = defect.id,
+            home = household.unit.short(),
+            room = room_name(i18n, lang, defect.room),
+            category = category_name(i18n, lang, defect.category),
+            status = status_name(i18n, lang, defect.status)
+        );
+        if matches!(
+            defect.status,
+            DefectStatus::Assigned | DefectStatus::InProgress
+        ) && let Some(engineer) = engineer
+        {
+            html.push('\n');
+            html.push_str(&crate::tr!(
+                i18n,
+                lang,
+                "defect-detail-engineer",
+                name = match &defect.contractor {
+                    Some(c) => format!("{} / {c}", engineer.name),
+                    None => engineer.name.clone(),
+                }
+            ));
+        }
+        if defect.status.awaits_engineering()
+            && let Some(due) = defect.due_at
+        {
+            html.push('\n');
+            html.push_str(&crate::tr!(
+                i18n,
+                lang,
+                "defect-detail-due",
+                due = day(due, tz)
+            ));
+        }
+        if !note.is_empty() && defect.status != DefectStatus::Assigned {
+            html.push('\n');
+            html.push_str(&crate::tr!(i18n, lang, "defect-detail-note", note = note));
+        }
+        html
+    }
+
+    /// The combined "fixed, please check" message, the before/after photos of each item, and
+    /// the ambassador's copy.
+    async fn announce_fixes(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        fixed: &[(Defect, i64)],
+        household: &Household,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let own_chat = own_chat(actor);
+        let first_event = fixed.first().map_or(0, |(_, e)| *e);
+        let days = self.config.confirm_fix_within.num_days();
+        for (chat, lang, _) in self.household_chats(tx, household).await? {
+            if Some(chat) == own_chat {
+                continue;
+            }
+            let i18n = &self.i18n;
+            let mut html = crate::tr!(
+                i18n,
+                lang,
+                "fixed-please-check",
+                home = household.unit.short(),
+                count = fixed.len()
+            );
+            let mut buttons = Vec::new();
+            for (i, (defect, _)) in fixed.iter().enumerate() {
+                let n = i + 1;
+                html.push('\n');
+                html.push_str(&format!(
+                    "{n}. {} · {}",
+                    room_name(i18n, lang, defect.room),
+                    category_name(i18n, lang, defect.category)
+                ));
+                if !defect.note.is_empty() {
+                    html.push_str(" — ");
+                    html.push_str(&crate::i18n::escape_html(&defect.note));
+                }
+                buttons.push(vec![
+                    Button {
+                        label: crate::tr!(i18n, lang, "button-fix-ok", n = n),
+                        data: format!("1:da:{}:{}", defect.id, Action::Verify.code()),
+                    },
+                    Button {
+                        label: crate::tr!(i18n, lang, "button-fix-bad", n = n),
+                        data: format!("1:da:{}:{}", defect.id, Action::Reopen.code()),
+                    },
+                ]);
+            }
+            html.push_str("\n\n");
+            html.push_str(&crate::tr!(
+                i18n,
+                lang,
+                "fixed-please-check-footer",
+                days = days
+            ));
+            enqueue(
+                tx,
+                chat,
+                &format!("fixed:{first_event}:{chat}"),
+                Content::Text { html, buttons },
+                now,
+            )
+            .await?;
+            for (i, (defect, event)) in fixed.iter().enumerate() {
+                let after = tx.latest_fix_photos(defect.id).await?;
+                let paths: Vec<String> = defect
+                    .photos
+                    .iter()
+                    .chain(after.iter())
+                    .take(crate::domain::message::MAX_ALBUM)
+                    .cloned()
+                    .collect();
+                let caption = Some(crate::tr!(
+                    i18n,
+                    lang,
+                    "fix-photos-caption",
+                    n = i + 1,
+                    room = room_name(i18n, lang, defect.room),
+                    before = defect.photos.len(),
+                    after = after.len()
+                ));
+                let Some(content) = Content::photos(&paths, caption) else {
+                    continue;
+                };
+                enqueue(
+                    tx,
+                    chat,
+                    &format!("fixed-photos:{event}:{chat}"),
+                    content,
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn tell_engineer_assigned(
+        &self,
+        tx: &mut Tx,
+        engineer: &StaffMember,
+        defect: &Defect,
+        household: &Household,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let Some(chat) = engineer.telegram_id else {
+            return Ok(());
+        };
+        let lang = self.staff_lang(tx, engineer).await?;
+        let i18n = &self.i18n;
+        let html = crate::tr!(
+            i18n,
+            lang,
+            "engineer-assigned",
+            id = defect.id,
+            home = household.unit.short(),
+            room = room_name(i18n, lang, defect.room),
+            category = category_name(i18n, lang, defect.category),
+            severity = severity_name(i18n, lang, defect.severity),
+            due = defect
+                .due_at
+                .map(|d| day(d, self.config.timezone))
+                .unwrap_or_default()
+        );
+        let latest = tx.latest_defect_event(defect.id).await?.unwrap_or_default();
+        enqueue(
+            tx,
+            chat,
+            &format!("engineer-assigned:{latest}:{chat}"),
+            Content::text(html),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recipient {
+    Buyer,
+    Ambassador,
+}
+
+/// The chat of the person acting, so they are not told of their own step.
+fn own_chat(actor: &Actor) -> Option<i64> {
+    match actor {
+        Actor::Staff(s) => s.telegram_id,
+        Actor::Buyer(homes) => homes.iter().find_map(|b| b.telegram_id),
+        Actor::Unknown => None,
+    }
+}

@@ -1,0 +1,773 @@
+//! Remediation: routing to the building's engineer, the steps of DESIGN §3 through buttons,
+//! before/after photos and the buyer's check, refusals that change nothing, the deadline
+//! sweep with its escalations, and the signed outbound feed.
+
+use crate::support::app::TestApp;
+use crate::support::fake_telegram::{SentKind, SentMessage, User};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+};
+use chrono::Duration;
+use handover_bot::config::Config;
+use handover_bot::domain::remediation::DefectStatus;
+use handover_bot::store::defects::Defect;
+
+struct Site {
+    app: TestApp,
+    supervisor: User,
+    ambassador: User,
+    engineer: User,
+    /// Leads building 2, so building 1's defects are not theirs.
+    other_engineer: User,
+    buyer: User,
+}
+
+/// Building 1 has a lead engineer; one linked buyer in 1-1-101 looked after by one ambassador.
+async fn site_with(adjust: impl FnOnce(&mut Config)) -> Site {
+    let app = TestApp::start_with(adjust).await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity,buildings\n\
+         Li Lei,13700000001,ambassador,10,\n\
+         Zhang Gong,13700000002,engineer,,1\n\
+         Zhao Gong,13700000003,engineer,,2\n",
+    )
+    .await;
+    load_buyers(&app, &buyers_csv(1)).await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let engineer = app.fake.user(8_401, "Zhang");
+    link_by_contact(&app, &engineer, "+8613700000002").await;
+    let other_engineer = app.fake.user(8_402, "Zhao");
+    link_by_contact(&app, &other_engineer, "+8613700000003").await;
+    let buyer = app.fake.user(30_000, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 1 户"))
+        .await;
+    Site {
+        app,
+        supervisor,
+        ambassador,
+        engineer,
+        other_engineer,
+        buyer,
+    }
+}
+
+async fn site() -> Site {
+    site_with(|_| {}).await
+}
+
+fn photo(seed: u8) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, seed];
+    bytes.extend((0..200).map(|i| (i as u8).wrapping_mul(seed)));
+    bytes
+}
+
+async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| m.plain_text.contains(needle))
+        .await
+}
+
+fn count(app: &TestApp, person: &User, needle: &str) -> usize {
+    app.fake
+        .sent_messages(person.id)
+        .iter()
+        .filter(|m| m.plain_text.contains(needle))
+        .count()
+}
+
+/// The bot's newest message to `person` with a button labelled `label`, and a press on it.
+async fn press(app: &TestApp, person: &User, label: &str) {
+    app.fake
+        .wait_for_message(person.id, |m| m.button_labels().iter().any(|l| l == label))
+        .await;
+    let message = app
+        .fake
+        .sent_messages(person.id)
+        .into_iter()
+        .rev()
+        .find(|m| m.button_labels().iter().any(|l| l == label))
+        .unwrap();
+    app.fake.press_button_with_text(person, &message, label);
+}
+
+/// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
+async fn record_leak(app: &TestApp, ambassador: &User) {
+    reply_to(app, ambassador, "/inspect 1-1-101").await;
+    press(app, ambassador, "厨房").await;
+    press(app, ambassador, "渗漏").await;
+    press(app, ambassador, "紧急").await;
+    wait_text(app, ambassador, "请拍照发送").await;
+    app.fake.send_photo(ambassador, photo(1), None);
+    wait_text(app, ambassador, "已收到 1 张照片").await;
+    app.fake.send_text(ambassador, "水槽下漏水");
+    press(app, ambassador, "💾 保存").await;
+    press(app, ambassador, "✅ 完成验房").await;
+    wait_text(app, ambassador, "验房完成").await;
+}
+
+async fn defects(app: &TestApp) -> Vec<Defect> {
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let defects = tx.defects_of_unit(unit, None).await.unwrap();
+    tx.commit().await.unwrap();
+    defects
+}
+
+async fn history(app: &TestApp, id: i64) -> Vec<String> {
+    let mut tx = app.services().store.read().await.unwrap();
+    let events = tx.defect_events(id).await.unwrap();
+    tx.commit().await.unwrap();
+    events.into_iter().map(|e| e.to_status).collect()
+}
+
+/// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.
+async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
+    let card = app
+        .fake
+        .sent_messages(person.id)
+        .into_iter()
+        .rev()
+        .find(|m| {
+            m.inline_buttons()
+                .iter()
+                .any(|b| b.callback_data.as_deref() == Some(&format!("1:dc:{id}")))
+        })
+        .expect("a message with the defect's card button");
+    let before = app.fake.sent_messages(person.id).len();
+    app.fake.press_button(person, &card, &format!("1:dc:{id}"));
+    app.fake.wait_for_messages(person.id, before + 1).await;
+    press(app, person, step).await;
+}
+
+async fn send_fix_photo_and_finish(app: &TestApp, engineer: &User, seed: u8) {
+    wait_text(app, engineer, "整改后的照片").await;
+    let before = count(app, engineer, "已收到 1 张照片");
+    app.fake.send_photo(engineer, photo(seed), None);
+    app.fake
+        .wait_for_message(engineer.id, |m| {
+            m.plain_text.contains("已收到 1 张照片") && m.has_inline_keyboard()
+        })
+        .await;
+    assert_eq!(count(app, engineer, "已收到 1 张照片"), before + 1);
+    press(app, engineer, "✅ 完成，通知业主").await;
+    wait_text(app, engineer, "整改完成，已请业主查验").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english() {
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    reply_to(&app, &buyer, "/language en").await;
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    // Routed to the building's lead, who hears of it.
+    wait_text(&app, &engineer, "新增 1 个待整改问题").await;
+    assert_eq!(defects(&app).await[0].status, DefectStatus::Assigned);
+    wait_text(&app, &buyer, "recorded 1 item").await;
+
+    // The engineer's list, by due date, with the card and its legal steps.
+    let tasks = reply_to(&app, &engineer, "/tasks").await;
+    assert!(
+        tasks.plain_text.contains(&format!("#{id} 1-1-101")),
+        "{}",
+        tasks.plain_text
+    );
+    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    // A note with the step, typed instead of pressing Confirm.
+    wait_text(&app, &engineer, "可以发送一条说明").await;
+    app.fake.send_text(&engineer, "明天上午带材料上门");
+    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    let update = wait_text(&app, &buyer, "Status now: being fixed").await;
+    assert!(
+        update.plain_text.contains("Note: 明天上午带材料上门"),
+        "{}",
+        update.plain_text
+    );
+    wait_text(&app, &ambassador, "当前状态：整改中").await;
+
+    // Fixed, with a photo: the buyer gets one message with both answers, then before/after.
+    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 21).await;
+    let check = wait_text(&app, &buyer, "have been fixed").await;
+    assert_eq!(
+        check.button_labels(),
+        vec!["✅ Item 1 is fixed", "❌ Item 1 still a problem"]
+    );
+    let album = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            matches!(m.kind, SentKind::MediaGroupItem { .. })
+                && m.plain_text.contains("1 photo(s) before, 1 after")
+        })
+        .await;
+    assert!(
+        album.media_group_id.is_some(),
+        "before and after as one album"
+    );
+
+    // Still a problem, with the reason: reopened, and the engineer hears why.
+    app.fake
+        .press_button_with_text(&buyer, &check, "❌ Item 1 still a problem");
+    wait_text(&app, &buyer, "what is still wrong").await;
+    app.fake
+        .send_text(&buyer, "Still dripping <under> the sink");
+    wait_text(&app, &buyer, "We will fix it again soon").await;
+    wait_text(
+        &app,
+        &engineer,
+        "被退回重新整改：Still dripping <under> the sink",
+    )
+    .await;
+    wait_text(&app, &ambassador, "当前状态：重新整改").await;
+
+    // Fixed again, confirmed by the buyer, closed by the ambassador.
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 22).await;
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains("have been fixed") && m.message_id > check.message_id
+        })
+        .await;
+    press(&app, &buyer, "✅ Item 1 is fixed").await;
+    wait_text(&app, &buyer, "Thank you for confirming").await;
+    wait_text(&app, &ambassador, "当前状态：已复验").await;
+    reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    step_on_card(&app, &ambassador, id, "🔒 关闭").await;
+    press(&app, &ambassador, "✔ 确认").await;
+    wait_text(&app, &ambassador, "现在的状态：已关闭").await;
+    wait_text(&app, &buyer, "Status now: closed").await;
+
+    assert_eq!(
+        history(&app, id).await,
+        [
+            "recorded",
+            "open",
+            "assigned",
+            "in_progress",
+            "fixed",
+            "reopened",
+            "fixed",
+            "verified",
+            "closed"
+        ]
+    );
+    // The card's timeline names who did each step, with the notes.
+    reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    let card = {
+        let list = app.fake.last_message(ambassador.id).unwrap();
+        let before = app.fake.sent_messages(ambassador.id).len();
+        app.fake
+            .press_button(&ambassador, &list, &format!("1:dc:{id}"));
+        app.fake.wait_for_messages(ambassador.id, before + 1).await;
+        app.fake
+            .wait_for_message(ambassador.id, |m| {
+                m.plain_text.contains("处理记录") && m.plain_text.contains("状态：已关闭")
+            })
+            .await
+    };
+    for expected in [
+        "整改中 · Zhang Gong — 明天上午带材料上门",
+        "重新整改 · Buyer 0 — Still dripping <under> the sink",
+        "已复验 · Buyer 0",
+        "已关闭 · Li Lei",
+        "已派单 · 系统",
+    ] {
+        assert!(
+            card.plain_text.contains(expected),
+            "{expected}: {}",
+            card.plain_text
+        );
+    }
+    assert!(
+        card.button_labels().is_empty(),
+        "nothing left to do on a closed defect"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        other_engineer,
+        buyer,
+        ..
+    } = site().await;
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    let list = wait_text(&app, &buyer, "验房共记录 1 个问题").await;
+    let tasks = reply_to(&app, &engineer, "/tasks").await;
+    let other = reply_to(&app, &other_engineer, "/tasks").await;
+    assert!(
+        other.plain_text.contains("没有待您处理"),
+        "{}",
+        other.plain_text
+    );
+    let events = history(&app, id).await.len();
+
+    // (person, message to press on, crafted step)
+    let attempts = [
+        (&buyer, list.clone(), format!("1:da:{id}:c")), // a buyer closing
+        (&buyer, list.clone(), format!("1:da:{id}:v")), // a buyer verifying what is not fixed
+        (&engineer, tasks.clone(), format!("1:da:{id}:f")), // skipping in progress
+        (&engineer, tasks.clone(), format!("1:da:{id}:v")), // an engineer verifying
+        (&other_engineer, other.clone(), format!("1:da:{id}:s")), // another building's engineer
+        (&ambassador, list.clone(), format!("1:da:{id}:s")), // an ambassador doing the work
+    ];
+    for (person, message, data) in attempts {
+        let query = app.fake.press_crafted_button(person, &message, &data);
+        let answer = app.fake.callback_answer(&query).await;
+        assert!(
+            answer.as_str().contains("不能操作") || answer.as_str().contains("no longer applies"),
+            "{data}: {}",
+            answer.as_str()
+        );
+    }
+    let query = app
+        .fake
+        .press_crafted_button(&other_engineer, &other, &format!("1:dc:{id}"));
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .as_str()
+            .contains("无法查看")
+    );
+
+    // The engineer in charge moves it to fixed; then the engineer cannot verify and the buyer
+    // cannot close, and a stale "start" from before does nothing.
+    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    press(&app, &engineer, "✔ 确认").await;
+    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    let start_prompt = app.fake.last_message(engineer.id).unwrap();
+    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 5).await;
+    let fixed_events = history(&app, id).await.len();
+    for (person, message, data) in [
+        (&engineer, tasks.clone(), format!("1:da:{id}:v")),
+        (&buyer, list.clone(), format!("1:da:{id}:c")),
+        (&engineer, start_prompt.clone(), format!("1:dg:{id}")),
+        (&other_engineer, other.clone(), format!("1:da:{id}:r")),
+    ] {
+        let query = app.fake.press_crafted_button(person, &message, &data);
+        app.fake.callback_answer(&query).await;
+    }
+    assert_eq!(defects(&app).await[0].status, DefectStatus::Fixed);
+    assert_eq!(history(&app, id).await.len(), fixed_events);
+    assert_eq!(fixed_events, events + 2, "in progress and fixed only");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
+    let Site {
+        app,
+        supervisor,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    // 09:00 in Shanghai: an urgent leak, due at 09:0x tomorrow.
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    // 08:30 the next morning: the sweep catches up once and tells the engineer it is due today.
+    app.advance(Duration::minutes(23 * 60 + 30));
+    let due_today = wait_text(&app, &engineer, "今天到期的整改任务（1 项）").await;
+    assert!(
+        due_today.plain_text.contains(&format!("#{id} 1-1-101")),
+        "{}",
+        due_today.plain_text
+    );
+    assert_eq!(count(&app, &supervisor, "已超过整改期限"), 0);
+    // 10:30: past due, the supervisors hear once, with the ageing bands.
+    app.advance(Duration::hours(2));
+    let overdue = wait_text(&app, &supervisor, "以下 1 个问题已超过整改期限").await;
+    assert!(
+        overdue
+            .plain_text
+            .contains("0–7 1 · 8–14 0 · 15–30 0 · >30 0"),
+        "{}",
+        overdue.plain_text
+    );
+    app.advance(Duration::hours(3));
+    app.services()
+        .scheduler_waker
+        .settle(std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(count(&app, &supervisor, "已超过整改期限"), 1);
+    assert_eq!(count(&app, &engineer, "今天到期"), 1);
+
+    // On hold for 5 days (with a reason the buyer sees), then resumed: the deadline moves by 5.
+    let due_before = defects(&app).await[0].due_at.unwrap();
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
+    wait_text(&app, &engineer, "请输入原因").await;
+    app.fake.send_text(&engineer, "等待厂家更换水槽");
+    wait_text(&app, &buyer, "说明：等待厂家更换水槽").await;
+    app.advance(Duration::days(5));
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "▶️ 恢复整改").await;
+    press(&app, &engineer, "✔ 确认").await;
+    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    assert_eq!(
+        defects(&app).await[0].due_at.unwrap(),
+        due_before + Duration::days(5)
+    );
+
+    // Sent back twice: the supervisors hear of it once it happens the second time.
+    let mut last_check = 0;
+    for (round, seed) in [(1, 31u8), (2, 32)] {
+        reply_to(&app, &engineer, "/tasks").await;
+        step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+        send_fix_photo_and_finish(&app, &engineer, seed).await;
+        let check = app
+            .fake
+            .wait_for_message(buyer.id, |m| {
+                m.plain_text.contains("已整改完成") && m.message_id > last_check
+            })
+            .await;
+        last_check = check.message_id;
+        app.fake
+            .press_button_with_text(&buyer, &check, "❌ 第 1 项仍有问题");
+        wait_text(&app, &buyer, "还有什么问题").await;
+        app.fake.send_text(&buyer, &format!("第{round}次还是漏"));
+        wait_text(&app, &buyer, "我们会尽快重新整改").await;
+    }
+    let often = wait_text(&app, &supervisor, "已被退回 2 次").await;
+    assert!(
+        often.plain_text.contains("第2次还是漏"),
+        "{}",
+        often.plain_text
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart() {
+    let Site {
+        mut app,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    press(&app, &engineer, "✔ 确认").await;
+    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 9).await;
+    let check = wait_text(&app, &buyer, "已整改完成，请您查验").await;
+    app.restart().await;
+    app.advance(Duration::days(2));
+    app.services()
+        .scheduler_waker
+        .settle(std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        defects(&app).await[0].status,
+        DefectStatus::Fixed,
+        "not yet"
+    );
+    app.advance(Duration::days(1) + Duration::minutes(1));
+    // After the restart the new sender's pacing starts afresh, so Telegram may ask it to
+    // wait a second: the clock moves on while we wait.
+    until(&app, "both told", || {
+        count(
+            &app,
+            &buyer,
+            "3 天内未收到您的回复，交付大使 Li Lei 已代为验收",
+        ) == 1
+            && count(&app, &ambassador, "已由您代为验收") == 1
+    })
+    .await;
+    assert_eq!(defects(&app).await[0].status, DefectStatus::Verified);
+    // The buyer's late answer on the old message changes nothing.
+    let query = app
+        .fake
+        .press_crafted_button(&buyer, &check, &format!("1:da:{id}:r"));
+    app.fake.callback_answer(&query).await;
+    assert_eq!(defects(&app).await[0].status, DefectStatus::Verified);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() {
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    for (i, (room, category)) in [("厨房", "渗漏"), ("卧室", "门窗"), ("卧室", "墙面/涂料")]
+        .iter()
+        .enumerate()
+    {
+        if i == 1 {
+            press(&app, &ambassador, "🚪 换个房间").await;
+        } else if i == 2 {
+            press(&app, &ambassador, "➕ 同一房间下一条").await;
+        }
+        if i < 2 {
+            press(&app, &ambassador, room).await;
+        }
+        press(&app, &ambassador, category).await;
+        let last = app.fake.last_message(ambassador.id).unwrap().message_id;
+        press(&app, &ambassador, "一般").await;
+        let prompt = app
+            .fake
+            .wait_for_message(ambassador.id, |m| {
+                m.plain_text.contains("请拍照发送") && m.message_id > last
+            })
+            .await;
+        app.fake.send_photo(&ambassador, photo(40 + i as u8), None);
+        app.fake
+            .wait_for_message(ambassador.id, |m| {
+                m.plain_text.contains("已收到 1 张照片") && m.message_id > prompt.message_id
+            })
+            .await;
+        app.fake.send_text(&ambassador, &format!("第{}处", i + 1));
+        press(&app, &ambassador, "💾 保存").await;
+        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
+    }
+    press(&app, &ambassador, "✅ 完成验房").await;
+    wait_text(&app, &ambassador, "验房完成：共 3 条").await;
+    let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
+    for id in &ids {
+        reply_to(&app, &engineer, "/tasks").await;
+        step_on_card(&app, &engineer, *id, "🔨 开始整改").await;
+        press(&app, &engineer, "✔ 确认").await;
+        app.fake
+            .wait_for_message(engineer.id, |m| {
+                m.plain_text.contains(&format!("#{id} 现在的状态：整改中"))
+            })
+            .await;
+    }
+    let updates_before = count(&app, &buyer, "整改中");
+    reply_to(&app, &engineer, "/tasks").await;
+    press(&app, &engineer, "✅ 1-1-101 批量完工（3 项）").await;
+    wait_text(&app, &engineer, "请选择已整改完成的问题").await;
+    // Leave the third for later.
+    let choose = app.fake.last_message(engineer.id).unwrap();
+    app.fake
+        .press_button(&engineer, &choose, &format!("1:ft:{}", ids[2]));
+    press(&app, &engineer, "➡️ 下一步（2 项）").await;
+    for (i, id) in ids[..2].iter().enumerate() {
+        app.fake
+            .wait_for_message(engineer.id, |m| {
+                m.plain_text
+                    .contains(&format!("#{id} 整改后的照片（第 {}/2 项）", i + 1))
+            })
+            .await;
+        app.fake.send_photo(&engineer, photo(60 + i as u8), None);
+        let label = if i == 0 {
+            "➡️ 下一项"
+        } else {
+            "✅ 完成，通知业主"
+        };
+        press(&app, &engineer, label).await;
+    }
+    wait_text(&app, &engineer, "已标记 2 项整改完成").await;
+    let check = wait_text(&app, &buyer, "以下 2 个问题已整改完成").await;
+    assert_eq!(
+        count(&app, &buyer, "已整改完成，请您查验"),
+        1,
+        "one combined message"
+    );
+    assert_eq!(check.button_labels().len(), 4);
+    assert!(
+        check.plain_text.contains("1. 厨房 · 渗漏") && check.plain_text.contains("2. 卧室 · 门窗")
+    );
+    assert_eq!(count(&app, &buyer, "整改中"), updates_before);
+    let statuses: Vec<DefectStatus> = defects(&app).await.iter().map(|d| d.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            DefectStatus::Fixed,
+            DefectStatus::Fixed,
+            DefectStatus::InProgress
+        ]
+    );
+    app.stop().await;
+}
+
+/// One request the receiver saw: accepted?, the delivery header, the signature, the body.
+type Seen = (bool, String, String, Vec<u8>);
+
+/// A stand-in for the developer's ERP: records each delivery, answers 500 while `failing`.
+#[derive(Clone, Default)]
+struct Receiver {
+    failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, url::Url) {
+        use axum::http::{HeaderMap, StatusCode};
+        let receiver = Receiver::default();
+        let state = receiver.clone();
+        let app = axum::Router::new().route(
+            "/hooks/defects",
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+                let state = state.clone();
+                async move {
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    let accept = !state.failing.load(std::sync::atomic::Ordering::SeqCst);
+                    state.seen.lock().unwrap().push((
+                        accept,
+                        header("x-handover-delivery"),
+                        header("x-handover-signature"),
+                        body.to_vec(),
+                    ));
+                    if accept {
+                        StatusCode::NO_CONTENT
+                    } else {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let url = format!("http://{addr}/hooks/defects").parse().unwrap();
+        (receiver, url)
+    }
+
+    fn accepted(&self) -> Vec<(String, String, Vec<u8>)> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(ok, ..)| *ok)
+            .map(|(_, d, s, b)| (d.clone(), s.clone(), b.clone()))
+            .collect()
+    }
+
+    fn refused(&self) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(ok, ..)| !ok)
+            .count()
+    }
+}
+
+/// Moves the clock a minute at a time (retries wait out their backoff, on the clock) until
+/// `done`.
+async fn until(app: &TestApp, what: &str, done: impl Fn() -> bool) {
+    for _ in 0..600 {
+        if done() {
+            return;
+        }
+        app.advance(Duration::minutes(1));
+        let services = app.services();
+        let limit = std::time::Duration::from_millis(200);
+        tokio::join!(
+            services.feed_waker.settle(limit),
+            services.outbox_waker.settle(limit)
+        );
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s() {
+    let (receiver, url) = Receiver::start().await;
+    receiver
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let Site {
+        mut app,
+        ambassador,
+        engineer,
+        ..
+    } = site_with(|c| {
+        c.defect_webhook_url = Some(url);
+        c.defect_webhook_secret = Some(handover_bot::config::Secret::new("erp-shared-key"));
+    })
+    .await;
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    press(&app, &engineer, "✔ 确认").await;
+    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    // The receiver is down for a while: deliveries are retried, none is lost.
+    until(&app, "three refused deliveries", || receiver.refused() >= 3).await;
+    assert!(receiver.accepted().is_empty());
+    receiver
+        .failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    until(&app, "four deliveries", || receiver.accepted().len() >= 4).await;
+
+    let accepted = receiver.accepted();
+    let mut ids = Vec::new();
+    for (delivery, signature, body) in &accepted {
+        assert_eq!(
+            signature,
+            &handover_bot::notify::feed::sign(b"erp-shared-key", body),
+            "every request is signed"
+        );
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(json["event_id"].to_string(), *delivery);
+        assert_eq!(json["defect"]["id"], id);
+        assert_eq!(json["defect"]["unit"], "1-1-101");
+        ids.push((
+            json["event_id"].as_i64().unwrap(),
+            json["to"].as_str().unwrap().to_string(),
+        ));
+    }
+    let statuses: Vec<&str> = ids.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["recorded", "open", "assigned", "in_progress"],
+        "in order, once each"
+    );
+    assert!(ids.windows(2).all(|w| w[0].0 < w[1].0));
+    // A change made while it is up goes out too, after the others.
+    app.restart().await;
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
+    app.fake.send_text(&engineer, "等材料");
+    wait_text(&app, &engineer, "现在的状态：暂停整改").await;
+    until(&app, "the fifth delivery", || {
+        receiver.accepted().len() >= 5
+    })
+    .await;
+    let last: serde_json::Value = serde_json::from_slice(&receiver.accepted()[4].2).unwrap();
+    assert_eq!(last["to"], "on_hold");
+    assert_eq!(last["note"], "等材料");
+    assert_eq!(receiver.accepted().len(), 5);
+    app.stop().await;
+}
