@@ -565,3 +565,4 @@ fix-photos-hint = Photos after the fix are needed here (or a text note).
 fix-photo-received = 📷 { $count } photo(s) received. Send more, or press the button below.
 cmd-tasks = My repair tasks
 fix-ask-problem = Please tell us briefly what is still wrong (for example: still leaking); we will pass it on to the engineer:
+inspection-list-routed = 🛠 These have been passed to engineer { $engineer } for repair.

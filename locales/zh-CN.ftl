@@ -562,3 +562,4 @@ fix-photos-hint = 这里需要整改后的照片（或一条文字说明）。
 fix-photo-received = 📷 已收到 { $count } 张照片。可以继续发送，或点击下方按钮。
 cmd-tasks = 我的整改任务
 fix-ask-problem = 请简单描述还有什么问题（例如：还在漏水），我们会转告工程师：
+inspection-list-routed = 🛠 以上问题已派给工程师 { $engineer } 整改。

@@ -176,7 +176,12 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     // Routed to the building's lead, who hears of it.
     wait_text(&app, &engineer, "新增 1 个待整改问题").await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Assigned);
-    wait_text(&app, &buyer, "recorded 1 item").await;
+    let list = wait_text(&app, &buyer, "recorded 1 item").await;
+    assert!(
+        list.plain_text.contains("passed to engineer Zhang Gong"),
+        "{}",
+        list.plain_text
+    );
 
     // The engineer's list, by due date, with the card and its legal steps.
     let tasks = reply_to(&app, &engineer, "/tasks").await;
@@ -606,6 +611,32 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
         [
             DefectStatus::Fixed,
             DefectStatus::Fixed,
+            DefectStatus::InProgress
+        ]
+    );
+    // The buyer answers item by item on the one message: confirming the first leaves the
+    // second's buttons in place.
+    app.fake
+        .press_button_with_text(&buyer, &check, "✅ 第 1 项已修好");
+    wait_text(&app, &buyer, "感谢您的确认").await;
+    let check = app.fake.message(buyer.id, check.message_id).unwrap();
+    assert_eq!(
+        check.button_labels(),
+        vec!["✅ 第 2 项已修好", "❌ 第 2 项仍有问题"]
+    );
+    app.fake
+        .press_button_with_text(&buyer, &check, "❌ 第 2 项仍有问题");
+    wait_text(&app, &buyer, "还有什么问题").await;
+    app.fake.send_text(&buyer, "门还是关不严");
+    wait_text(&app, &buyer, "我们会尽快重新整改").await;
+    let answered = app.fake.message(buyer.id, check.message_id).unwrap();
+    assert!(answered.button_labels().is_empty());
+    let statuses: Vec<DefectStatus> = defects(&app).await.iter().map(|d| d.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            DefectStatus::Verified,
+            DefectStatus::Reopened,
             DefectStatus::InProgress
         ]
     );

@@ -279,7 +279,8 @@ pub async fn on_action_button(
         }
         // A buyer's confirmation is one tap.
         Action::Verify if matches!(actor, Actor::Buyer(_)) => {
-            take_press(turn, query).await?;
+            answer_query(turn, query, None).await?;
+            remove_item_buttons(turn, query, id).await?;
             let step = services.move_defect(actor, id, action, "").await?;
             match step {
                 Step::Done(_) => turn.say(tr!(i18n, lang, "fix-thanks")).await,
@@ -287,10 +288,9 @@ pub async fn on_action_button(
             }
         }
         _ => {
+            answer_query(turn, query, None).await?;
             if matches!(actor, Actor::Buyer(_)) {
-                take_press(turn, query).await?;
-            } else {
-                answer_query(turn, query, None).await?;
+                remove_item_buttons(turn, query, id).await?;
             }
             turn.dialogue
                 .update(State::Stepping { defect: id, action })
@@ -324,6 +324,37 @@ pub async fn on_action_button(
             }
         }
     }
+}
+
+/// Takes the buttons of defect `id` off the message pressed, keeping the other items' rows (a
+/// "please check" message can list several fixed items).
+async fn remove_item_buttons(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
+    use teloxide::types::{InlineKeyboardButtonKind, InlineKeyboardMarkup};
+    let Some(message) = query.regular_message() else {
+        return Ok(());
+    };
+    let about_this = |button: &teloxide::types::InlineKeyboardButton| {
+        matches!(
+            &button.kind,
+            InlineKeyboardButtonKind::CallbackData(data)
+                if matches!(Callback::decode(data), Some(Callback::DefectAction(d, _)) if d == id)
+        )
+    };
+    let rows: Vec<_> = message
+        .reply_markup()
+        .map(|m| m.inline_keyboard.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|row| !row.iter().any(about_this))
+        .collect();
+    let mut edit = turn
+        .bot
+        .edit_message_reply_markup(message.chat.id, message.id);
+    if !rows.is_empty() {
+        edit = edit.reply_markup(InlineKeyboardMarkup::new(rows));
+    }
+    edit.await?;
+    Ok(())
 }
 
 /// "Confirm" on a step prompt: the step without a note.

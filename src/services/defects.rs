@@ -360,6 +360,15 @@ impl Services {
                 text.push_str(&defect_line(i18n, lang, i + 1, defect));
             }
             if !defects.is_empty() {
+                if let Some(engineer) = &routed_to {
+                    text.push_str("\n\n");
+                    text.push_str(&crate::tr!(
+                        i18n,
+                        lang,
+                        "inspection-list-routed",
+                        engineer = engineer.name.as_str()
+                    ));
+                }
                 text.push_str("\n\n");
                 text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
             }
