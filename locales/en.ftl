@@ -566,3 +566,4 @@ fix-photo-received = 📷 { $count } photo(s) received. Send more, or press the 
 cmd-tasks = My repair tasks
 fix-ask-problem = Please tell us briefly what is still wrong (for example: still leaking); we will pass it on to the engineer:
 inspection-list-routed = 🛠 These have been passed to engineer { $engineer } for repair.
+fix-verified-note = the buyer did not answer within { $days } days; verified on their behalf

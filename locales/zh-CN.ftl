@@ -563,3 +563,4 @@ fix-photo-received = 📷 已收到 { $count } 张照片。可以继续发送，
 cmd-tasks = 我的整改任务
 fix-ask-problem = 请简单描述还有什么问题（例如：还在漏水），我们会转告工程师：
 inspection-list-routed = 🛠 以上问题已派给工程师 { $engineer } 整改。
+fix-verified-note = 业主 { $days } 天内未回复，代为验收

@@ -506,6 +506,14 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     })
     .await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Verified);
+    let last = {
+        let mut tx = app.services().store.read().await.unwrap();
+        let events = tx.defect_events(id).await.unwrap();
+        tx.commit().await.unwrap();
+        events.last().cloned().unwrap()
+    };
+    assert_eq!(last.actor, "staff:2", "recorded as the ambassador's step");
+    assert_eq!(last.note, "业主 3 天内未回复，代为验收");
     // The buyer's late answer on the old message changes nothing.
     let query = app
         .fake

@@ -529,7 +529,12 @@ impl Services {
                 DefectStatus::Fixed,
                 DefectStatus::Verified,
                 &who,
-                &format!("no answer from the buyer in {days} days"),
+                &crate::tr!(
+                    self.i18n,
+                    self.config.default_language,
+                    "fix-verified-note",
+                    days = days
+                ),
                 now,
             )
             .await?
