@@ -497,18 +497,10 @@ impl Services {
     #[instrument(skip_all)]
     pub async fn defect_card(&self, actor: &Actor, id: i64) -> ServiceResult<Option<DefectCard>> {
         let mut tx = self.store.read().await?;
-        let Some(defect) = tx.defect(id).await? else {
-            return Ok(None);
-        };
-        let Some(household) = tx.household(defect.unit_id).await? else {
+        let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
             return Ok(None);
         };
         let standing = Self::standing(actor, &defect, &household);
-        if !(Self::may_open(actor, &household) || standing.assigned_engineer)
-            || (matches!(actor, Actor::Buyer(_)) && defect.status == DefectStatus::Recorded)
-        {
-            return Ok(None);
-        }
         let buyers = tx.buyers_of_unit(defect.unit_id).await?;
         let mut history = Vec::new();
         for event in tx.defect_events(id).await? {

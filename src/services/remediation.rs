@@ -89,7 +89,7 @@ impl Services {
     }
 
     /// The defect and its household, when `actor` may see it at all.
-    async fn visible_defect(
+    pub(crate) async fn visible_defect(
         &self,
         tx: &mut Tx,
         actor: &Actor,
@@ -304,11 +304,7 @@ impl Services {
             Ok(to) => to,
             Err(refusal) => return Ok(Step::Refused(refusal)),
         };
-        let who = if standing.system {
-            SYSTEM.to_string()
-        } else {
-            actor.audit_name()
-        };
+        let who = actor.audit_name();
         let Some(event) = tx
             .set_defect_status(id, defect.status, to, &who, note, now)
             .await?
