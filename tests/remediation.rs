@@ -147,6 +147,17 @@ async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
     press(app, person, step).await;
 }
 
+/// The engineer starts work on defect `id` from its card, without a note.
+async fn start_work(app: &TestApp, engineer: &User, id: i64) {
+    step_on_card(app, engineer, id, "🔨 开始整改").await;
+    press(app, engineer, "✔ 确认").await;
+    app.fake
+        .wait_for_message(engineer.id, |m| {
+            m.plain_text.contains(&format!("#{id} 现在的状态：整改中"))
+        })
+        .await;
+}
+
 async fn send_fix_photo_and_finish(app: &TestApp, engineer: &User, seed: u8) {
     wait_text(app, engineer, "整改后的照片").await;
     let before = count(app, engineer, "已收到 1 张照片");
@@ -357,9 +368,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
 
     // The engineer in charge moves it to fixed; then the engineer cannot verify and the buyer
     // cannot close, and a stale "start" from before does nothing.
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
-    press(&app, &engineer, "✔ 确认").await;
-    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    start_work(&app, &engineer, id).await;
     let start_prompt = app.fake.last_message(engineer.id).unwrap();
     step_on_card(&app, &engineer, id, "✅ 整改完成").await;
     send_fix_photo_and_finish(&app, &engineer, 5).await;
@@ -476,9 +485,7 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     record_leak(&app, &ambassador).await;
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
-    press(&app, &engineer, "✔ 确认").await;
-    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    start_work(&app, &engineer, id).await;
     step_on_card(&app, &engineer, id, "✅ 整改完成").await;
     send_fix_photo_and_finish(&app, &engineer, 9).await;
     let check = wait_text(&app, &buyer, "已整改完成，请您查验").await;
@@ -569,13 +576,7 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
     let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
     for id in &ids {
         reply_to(&app, &engineer, "/tasks").await;
-        step_on_card(&app, &engineer, *id, "🔨 开始整改").await;
-        press(&app, &engineer, "✔ 确认").await;
-        app.fake
-            .wait_for_message(engineer.id, |m| {
-                m.plain_text.contains(&format!("#{id} 现在的状态：整改中"))
-            })
-            .await;
+        start_work(&app, &engineer, *id).await;
     }
     let updates_before = count(&app, &buyer, "整改中");
     reply_to(&app, &engineer, "/tasks").await;
@@ -759,9 +760,7 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     record_leak(&app, &ambassador).await;
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
-    press(&app, &engineer, "✔ 确认").await;
-    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    start_work(&app, &engineer, id).await;
     // The receiver is down for a while: deliveries are retried, none is lost.
     until(&app, "three refused deliveries", || receiver.refused() >= 3).await;
     assert!(receiver.accepted().is_empty());
