@@ -6,6 +6,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY locales ./locales
+COPY assets ./assets
 RUN cargo build --release --locked --bin handover-bot
 
 FROM debian:bookworm-slim

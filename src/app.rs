@@ -111,6 +111,7 @@ fn job_handlers(services: &Services) -> JobHandlers {
     let away = services.clone();
     let (reminders, no_shows, nudges) = (services.clone(), services.clone(), services.clone());
     let (fix_checks, sweeps) = (services.clone(), services.clone());
+    let (follow_ups, complaint_acks) = (services.clone(), services.clone());
     let number = |job: &crate::store::jobs::Job, field: &str| {
         job.payload
             .get(field)
@@ -120,6 +121,33 @@ fn job_handlers(services: &Services) -> JobHandlers {
     use crate::services::appointments::{NO_SHOW, NUDGE, REMINDER};
     use crate::services::remediation::{DEFECT_SWEEP, FIX_CHECK};
     JobHandlers::new()
+        .with(
+            crate::services::handover::FOLLOW_UP,
+            handler_fn(move |job| {
+                let services = follow_ups.clone();
+                async move {
+                    let sent = services
+                        .send_follow_up(number(&job, "follow_up_id")?)
+                        .await?;
+                    Ok(outcome(
+                        sent,
+                        "sent before, nobody to tell, or nothing open",
+                    ))
+                }
+            }),
+        )
+        .with(
+            crate::services::complaints::COMPLAINT_ACK,
+            handler_fn(move |job| {
+                let services = complaint_acks.clone();
+                async move {
+                    let escalated = services
+                        .escalate_complaint(number(&job, "complaint_id")?)
+                        .await?;
+                    Ok(outcome(escalated, "acknowledged in time"))
+                }
+            }),
+        )
         .with(
             FIX_CHECK,
             handler_fn(move |job| {

@@ -161,6 +161,39 @@ pub struct Settings {
     pub defect_webhook_secret: Option<String>,
 
     /// Log filter (tracing EnvFilter syntax) [default: info].
+    #[arg(long, env = "HANDOVER_KEY_KINDS", global = true)]
+    pub key_kinds: Option<String>,
+
+    #[arg(long, env = "HANDOVER_METERS", global = true)]
+    pub meters: Option<String>,
+
+    #[arg(long, env = "HANDOVER_DOCUMENTS", global = true)]
+    pub documents: Option<String>,
+
+    #[arg(long, env = "HANDOVER_FOLLOW_UPS", global = true)]
+    pub follow_ups: Option<String>,
+
+    #[arg(long, env = "HANDOVER_FOLLOW_UP_TIME", global = true)]
+    pub follow_up_time: Option<String>,
+
+    #[arg(long, env = "HANDOVER_DIGEST_EVERY_DAYS", global = true)]
+    pub digest_every_days: Option<String>,
+
+    #[arg(long, env = "HANDOVER_COMPLAINT_ACK_HOURS", global = true)]
+    pub complaint_ack_hours: Option<String>,
+
+    #[arg(long, env = "HANDOVER_GROUP_COMPLAINT_HOUSEHOLDS", global = true)]
+    pub group_complaint_households: Option<String>,
+
+    #[arg(long, env = "HANDOVER_GROUP_COMPLAINT_DAYS", global = true)]
+    pub group_complaint_days: Option<String>,
+
+    #[arg(long, env = "HANDOVER_WARRANTY", global = true)]
+    pub warranty: Option<String>,
+
+    #[arg(long, env = "HANDOVER_FONT", global = true)]
+    pub font: Option<String>,
+
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
 }
@@ -255,6 +288,14 @@ pub struct Config {
     pub defect_sweep_cron: String,
     pub defect_webhook_url: Option<url::Url>,
     pub defect_webhook_secret: Option<Secret>,
+    /// Handover and after: the checklist, the follow-up cadence, complaint acknowledgement and
+    /// group-complaint detection, warranty periods, and the font for generated images.
+    pub checklist: crate::domain::aftercare::Checklist,
+    pub cadence: crate::domain::aftercare::Cadence,
+    pub complaint_ack: chrono::Duration,
+    pub group_complaints: crate::domain::aftercare::GroupRule,
+    pub warranty: crate::domain::aftercare::Warranty,
+    pub font: Option<PathBuf>,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
@@ -294,6 +335,12 @@ impl fmt::Debug for Config {
             .field("defect_sweep_cron", &self.defect_sweep_cron)
             .field("defect_webhook_url", &self.defect_webhook_url)
             .field("defect_webhook_secret", &self.defect_webhook_secret)
+            .field("checklist", &self.checklist)
+            .field("cadence", &self.cadence)
+            .field("complaint_ack", &self.complaint_ack)
+            .field("group_complaints", &self.group_complaints)
+            .field("warranty", &self.warranty)
+            .field("font", &self.font)
             .field("log", &self.log)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -373,6 +420,19 @@ impl Settings {
             defect_webhook_secret: self
                 .defect_webhook_secret
                 .or(fallback.defect_webhook_secret),
+            key_kinds: self.key_kinds.or(fallback.key_kinds),
+            meters: self.meters.or(fallback.meters),
+            documents: self.documents.or(fallback.documents),
+            follow_ups: self.follow_ups.or(fallback.follow_ups),
+            follow_up_time: self.follow_up_time.or(fallback.follow_up_time),
+            digest_every_days: self.digest_every_days.or(fallback.digest_every_days),
+            complaint_ack_hours: self.complaint_ack_hours.or(fallback.complaint_ack_hours),
+            group_complaint_households: self
+                .group_complaint_households
+                .or(fallback.group_complaint_households),
+            group_complaint_days: self.group_complaint_days.or(fallback.group_complaint_days),
+            warranty: self.warranty.or(fallback.warranty),
+            font: self.font.or(fallback.font),
             log: self.log.or(fallback.log),
         }
     }
@@ -617,6 +677,76 @@ impl Config {
                 ),
             },
             defect_webhook_secret: non_empty(settings.defect_webhook_secret).map(Secret),
+            checklist: {
+                let defaults = crate::domain::aftercare::Checklist::default();
+                let list =
+                    |value: Option<String>, variable: &str, default: Vec<String>| match non_empty(
+                        value,
+                    ) {
+                        None => Ok(default),
+                        Some(text) => crate::domain::aftercare::parse_items(&text)
+                            .map_err(|e| bad(variable, e)),
+                    };
+                crate::domain::aftercare::Checklist {
+                    key_kinds: list(settings.key_kinds, "HANDOVER_KEY_KINDS", defaults.key_kinds)?,
+                    meters: list(settings.meters, "HANDOVER_METERS", defaults.meters)?,
+                    documents: list(settings.documents, "HANDOVER_DOCUMENTS", defaults.documents)?,
+                }
+            },
+            cadence: {
+                let defaults = crate::domain::aftercare::Cadence::default();
+                crate::domain::aftercare::Cadence {
+                    steps: match non_empty(settings.follow_ups) {
+                        None => defaults.steps,
+                        Some(text) => crate::domain::aftercare::Cadence::parse_steps(&text)
+                            .map_err(|e| bad("HANDOVER_FOLLOW_UPS", e))?,
+                    },
+                    at: match non_empty(settings.follow_up_time) {
+                        None => defaults.at,
+                        Some(text) => {
+                            chrono::NaiveTime::parse_from_str(&text, "%H:%M").map_err(|_| {
+                                bad("HANDOVER_FOLLOW_UP_TIME", format!("{text:?} is not HH:MM"))
+                            })?
+                        }
+                    },
+                    digest_every: parse_number(
+                        settings.digest_every_days,
+                        defaults.digest_every,
+                        "HANDOVER_DIGEST_EVERY_DAYS",
+                        0,
+                        90,
+                    )?,
+                }
+            },
+            complaint_ack: chrono::Duration::hours(i64::from(parse_number(
+                settings.complaint_ack_hours,
+                24u32,
+                "HANDOVER_COMPLAINT_ACK_HOURS",
+                1,
+                720,
+            )?)),
+            group_complaints: crate::domain::aftercare::GroupRule {
+                households: parse_number(
+                    settings.group_complaint_households,
+                    3u32,
+                    "HANDOVER_GROUP_COMPLAINT_HOUSEHOLDS",
+                    2,
+                    1000,
+                )?,
+                within: chrono::Duration::days(i64::from(parse_number(
+                    settings.group_complaint_days,
+                    7u32,
+                    "HANDOVER_GROUP_COMPLAINT_DAYS",
+                    1,
+                    365,
+                )?)),
+            },
+            warranty: match non_empty(settings.warranty) {
+                None => crate::domain::aftercare::Warranty::default(),
+                Some(text) => crate::domain::aftercare::Warranty::parse(&text)
+                    .map_err(|e| bad("HANDOVER_WARRANTY", e))?,
+            },
+            font: non_empty(settings.font).map(PathBuf::from),
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

@@ -36,15 +36,8 @@ fn the_compose_file_uses_only_real_settings_and_the_readme_shows_it() {
     let root = env!("CARGO_MANIFEST_DIR");
     let compose = std::fs::read_to_string(format!("{root}/docker-compose.yml")).unwrap();
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let help = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
-        .arg("--help")
-        .output()
-        .unwrap();
-    let help = String::from_utf8_lossy(&help.stdout);
-    let names: std::collections::BTreeSet<&str> = compose
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|word| word.starts_with("HANDOVER_"))
-        .collect();
+    let help = help_text();
+    let names = setting_names(&compose);
     for name in [
         "HANDOVER_WEBHOOK_URL",
         "HANDOVER_WEBHOOK_SECRET",
@@ -60,4 +53,35 @@ fn the_compose_file_uses_only_real_settings_and_the_readme_shows_it() {
         assert!(readme.contains(name), "README does not document {name}");
     }
     assert!(readme.contains("docker compose up"));
+}
+
+#[test]
+fn the_readme_documents_every_setting() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let help = help_text();
+    let settings = setting_names(&help);
+    assert!(settings.len() > 30, "{settings:?}");
+    for name in settings {
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README does not document {name}"
+        );
+    }
+}
+
+/// `handover-bot --help`, which lists every setting's environment variable.
+fn help_text() -> String {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&help.stdout).into_owned()
+}
+
+/// The `HANDOVER_…` names a text mentions.
+fn setting_names(text: &str) -> std::collections::BTreeSet<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("HANDOVER_"))
+        .collect()
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod aftercare;
 mod appointments;
 mod assignment;
 mod cli;

@@ -43,7 +43,11 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     // A SQLite deployment in use: people, a buyer halfway through a conversation, an invite,
     // sent and scheduled messages, handled updates, the audit trail.
     let url = sqlite_url.clone();
-    let mut app = TestApp::start_with(move |config| config.database_url = url).await;
+    let mut app = TestApp::start_with(move |config| {
+        config.database_url = url;
+        config.group_complaints.households = 2;
+    })
+    .await;
     let supervisor = linked_supervisor(&app, 9_001).await;
     load_buyers(&app, &buyers_csv(3)).await;
     load_staff(
@@ -152,6 +156,68 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .await
             .unwrap();
         assert!(fixed.is_ok(), "{fixed:?}");
+    }
+    // A confirmed handover with a meter photo (handovers, meter_readings, follow_ups), and
+    // complaints from two homes of building 1 that raise a group flag.
+    {
+        use handover_bot::domain::aftercare::{HandoverDraft, Level, MeterReading, Topic};
+        use handover_bot::domain::people::Actor;
+        let meter = app
+            .services()
+            .store_media(Some("unique-3"), b"\xFF\xD8 meter", "image/jpeg", "jpg")
+            .await
+            .unwrap();
+        let draft = HandoverDraft {
+            keys: vec![("entrance_door".into(), 2)],
+            meters: vec![MeterReading {
+                meter: "water".into(),
+                reading: "12.5".into(),
+                photo: meter,
+            }],
+            meters_absent: Vec::new(),
+            documents: vec!["usage_manual".into()],
+        };
+        let submitted = app
+            .services()
+            .submit_handover(&supervisor_actor, unit, &draft)
+            .await
+            .unwrap()
+            .expect("the supervisor may hand over");
+        let buyers_of = |unit: i64| {
+            let services = app.services().clone();
+            async move {
+                let mut tx = services.store.read().await.unwrap();
+                let buyers = tx.buyers_of_unit(unit).await.unwrap();
+                tx.commit().await.unwrap();
+                Actor::Buyer(buyers)
+            }
+        };
+        app.services()
+            .confirm_handover(&buyers_of(unit).await, submitted.id)
+            .await
+            .unwrap();
+        for home in ["1-1-101", "1-1-103"] {
+            let mut tx = app.services().store.read().await.unwrap();
+            let home = tx.find_households(home).await.unwrap()[0].unit.unit_id;
+            tx.commit().await.unwrap();
+            app.services()
+                .file_complaint(
+                    &buyers_of(home).await,
+                    home,
+                    Topic::Leakage,
+                    Level::Major,
+                    "漏水",
+                )
+                .await
+                .unwrap()
+                .expect("their own home");
+        }
+        // Everything this sent the supervisor is out before the next command's answer.
+        for needle in ["交房记录", "投诉 #2", "群诉风险"] {
+            app.fake
+                .wait_for_message(supervisor.id, |m| m.plain_text.contains(needle))
+                .await;
+        }
     }
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);

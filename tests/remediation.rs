@@ -3,10 +3,11 @@
 //! sweep with its escalations, and the signed outbound feed.
 
 use crate::support::app::TestApp;
-use crate::support::fake_telegram::{SentKind, SentMessage, User};
+use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
+use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
 use chrono::Duration;
 use handover_bot::config::Config;
 use handover_bot::domain::remediation::DefectStatus;
@@ -63,56 +64,6 @@ async fn site() -> Site {
     site_with(|_| {}).await
 }
 
-fn photo(seed: u8) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, seed];
-    bytes.extend((0..200).map(|i| (i as u8).wrapping_mul(seed)));
-    bytes
-}
-
-async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessage {
-    app.fake
-        .wait_for_message(person.id, |m| m.plain_text.contains(needle))
-        .await
-}
-
-fn count(app: &TestApp, person: &User, needle: &str) -> usize {
-    app.fake
-        .sent_messages(person.id)
-        .iter()
-        .filter(|m| m.plain_text.contains(needle))
-        .count()
-}
-
-/// The bot's newest message to `person` with a button labelled `label`, and a press on it.
-async fn press(app: &TestApp, person: &User, label: &str) {
-    app.fake
-        .wait_for_message(person.id, |m| m.button_labels().iter().any(|l| l == label))
-        .await;
-    let message = app
-        .fake
-        .sent_messages(person.id)
-        .into_iter()
-        .rev()
-        .find(|m| m.button_labels().iter().any(|l| l == label))
-        .unwrap();
-    app.fake.press_button_with_text(person, &message, label);
-}
-
-/// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
-async fn record_leak(app: &TestApp, ambassador: &User) {
-    reply_to(app, ambassador, "/inspect 1-1-101").await;
-    press(app, ambassador, "厨房").await;
-    press(app, ambassador, "渗漏").await;
-    press(app, ambassador, "紧急").await;
-    wait_text(app, ambassador, "请拍照发送").await;
-    app.fake.send_photo(ambassador, photo(1), None);
-    wait_text(app, ambassador, "已收到 1 张照片").await;
-    app.fake.send_text(ambassador, "水槽下漏水");
-    press(app, ambassador, "💾 保存").await;
-    press(app, ambassador, "✅ 完成验房").await;
-    wait_text(app, ambassador, "验房完成").await;
-}
-
 async fn defects(app: &TestApp) -> Vec<Defect> {
     let mut tx = app.services().store.read().await.unwrap();
     let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
@@ -126,25 +77,6 @@ async fn history(app: &TestApp, id: i64) -> Vec<String> {
     let events = tx.defect_events(id).await.unwrap();
     tx.commit().await.unwrap();
     events.into_iter().map(|e| e.to_status).collect()
-}
-
-/// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.
-async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
-    let card = app
-        .fake
-        .sent_messages(person.id)
-        .into_iter()
-        .rev()
-        .find(|m| {
-            m.inline_buttons()
-                .iter()
-                .any(|b| b.callback_data.as_deref() == Some(&format!("1:dc:{id}")))
-        })
-        .expect("a message with the defect's card button");
-    let before = app.fake.sent_messages(person.id).len();
-    app.fake.press_button(person, &card, &format!("1:dc:{id}"));
-    app.fake.wait_for_messages(person.id, before + 1).await;
-    press(app, person, step).await;
 }
 
 /// The engineer starts work on defect `id` from its card, without a note.
@@ -721,24 +653,6 @@ impl Receiver {
             .filter(|(ok, ..)| !ok)
             .count()
     }
-}
-
-/// Moves the clock a minute at a time (retries wait out their backoff, on the clock) until
-/// `done`.
-async fn until(app: &TestApp, what: &str, done: impl Fn() -> bool) {
-    for _ in 0..600 {
-        if done() {
-            return;
-        }
-        app.advance(Duration::minutes(1));
-        let services = app.services();
-        let limit = std::time::Duration::from_millis(200);
-        tokio::join!(
-            services.feed_waker.settle(limit),
-            services.outbox_waker.settle(limit)
-        );
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

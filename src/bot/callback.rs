@@ -2,6 +2,7 @@
 //! strictly. Anything that does not parse (an old keyboard from before an upgrade, a forged
 //! payload) is a stale button, answered politely and acted on never.
 
+use crate::domain::aftercare::{Level, Topic};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::{Lang, Stage};
 use crate::domain::remediation::Action;
@@ -79,7 +80,42 @@ pub enum Callback {
     FixToggle(i64),
     /// The fix flow's own buttons; they act on the person's current fix flow only.
     Fix(FixStep),
+    /// Start the handover checklist of this household (when a search found several).
+    StartHandover(i64),
+    /// The handover checklist's own buttons; they act on the current checklist only.
+    Handover(HandoverStep),
+    /// The buyer received their home (handover record `id`), or says something is wrong.
+    HandoverConfirm(i64),
+    HandoverIssue(i64),
+    /// The buyer's answer to follow-up `id`'s "anything not right?" (true: all good).
+    CheckAnswer(i64, bool),
+    /// A satisfaction score for survey `id`, and "no comment".
+    Survey(i64, u8),
+    SurveySkip(i64),
+    /// Filing a complaint: which home, the topic, the level.
+    ComplainHome(i64),
+    ComplainTopic(Topic),
+    ComplainLevel(Level),
+    /// Reception acknowledges complaint `id`.
+    ComplaintAck(i64),
 }
+
+/// Steps of the handover checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoverStep {
+    /// This many keys of the kind being asked.
+    Keys(u8),
+    /// The home has no such meter.
+    NoMeter,
+    /// Tick or untick document number n.
+    Document(u8),
+    DocumentsDone,
+    /// Send the record to the buyer.
+    Submit,
+}
+
+/// Most keys of one kind a button offers (more can be typed).
+pub const MAX_KEY_BUTTON: u8 = 5;
 
 /// Steps of marking defects fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +234,23 @@ impl Callback {
             Callback::FixUnit(unit) => format!("fu:{unit}"),
             Callback::FixToggle(id) => format!("ft:{id}"),
             Callback::Fix(step) => format!("fx:{}", step.as_str()),
+            Callback::StartHandover(unit) => format!("hov:{unit}"),
+            Callback::Handover(step) => match step {
+                HandoverStep::Keys(n) => format!("ho:k:{n}"),
+                HandoverStep::NoMeter => "ho:m".to_string(),
+                HandoverStep::Document(n) => format!("ho:d:{n}"),
+                HandoverStep::DocumentsDone => "ho:dd".to_string(),
+                HandoverStep::Submit => "ho:s".to_string(),
+            },
+            Callback::HandoverConfirm(id) => format!("hc:{id}"),
+            Callback::HandoverIssue(id) => format!("hi:{id}"),
+            Callback::CheckAnswer(id, good) => format!("fc:{id}:{}", if good { 'y' } else { 'n' }),
+            Callback::Survey(id, score) => format!("sv:{id}:{score}"),
+            Callback::SurveySkip(id) => format!("sx:{id}"),
+            Callback::ComplainHome(unit) => format!("ch:{unit}"),
+            Callback::ComplainTopic(topic) => format!("ct:{}", topic.code()),
+            Callback::ComplainLevel(level) => format!("cl:{}", level.code()),
+            Callback::ComplaintAck(id) => format!("ck:{id}"),
         };
         format!("{VERSION}:{body}")
     }
@@ -287,6 +340,33 @@ impl Callback {
             ("fu", id) => Callback::FixUnit(number(id)?),
             ("ft", id) => Callback::FixToggle(number(id)?),
             ("fx", step) => Callback::Fix(FixStep::ALL.into_iter().find(|s| s.as_str() == step)?),
+            ("hov", id) => Callback::StartHandover(number(id)?),
+            ("ho", "k") => Callback::Handover(HandoverStep::Keys(
+                number(parts.next()?).filter(|n| *n <= MAX_KEY_BUTTON)?,
+            )),
+            ("ho", "m") => Callback::Handover(HandoverStep::NoMeter),
+            ("ho", "d") => Callback::Handover(HandoverStep::Document(number(parts.next()?)?)),
+            ("ho", "dd") => Callback::Handover(HandoverStep::DocumentsDone),
+            ("ho", "s") => Callback::Handover(HandoverStep::Submit),
+            ("hc", id) => Callback::HandoverConfirm(number(id)?),
+            ("hi", id) => Callback::HandoverIssue(number(id)?),
+            ("fc", id) => Callback::CheckAnswer(
+                number(id)?,
+                match parts.next()? {
+                    "y" => true,
+                    "n" => false,
+                    _ => return None,
+                },
+            ),
+            ("sv", id) => Callback::Survey(
+                number(id)?,
+                number(parts.next()?).filter(|n| (1..=5).contains(n))?,
+            ),
+            ("sx", id) => Callback::SurveySkip(number(id)?),
+            ("ch", id) => Callback::ComplainHome(number(id)?),
+            ("ct", c) => Callback::ComplainTopic(Topic::from_code(code(c)?)?),
+            ("cl", c) => Callback::ComplainLevel(Level::from_code(code(c)?)?),
+            ("ck", id) => Callback::ComplaintAck(number(id)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -342,7 +422,25 @@ mod tests {
             Callback::ContractorSkip(18),
             Callback::FixUnit(19),
             Callback::FixToggle(20),
+            Callback::StartHandover(21),
+            Callback::Handover(HandoverStep::Keys(0)),
+            Callback::Handover(HandoverStep::Keys(MAX_KEY_BUTTON)),
+            Callback::Handover(HandoverStep::NoMeter),
+            Callback::Handover(HandoverStep::Document(9)),
+            Callback::Handover(HandoverStep::DocumentsDone),
+            Callback::Handover(HandoverStep::Submit),
+            Callback::HandoverConfirm(i64::MAX),
+            Callback::HandoverIssue(22),
+            Callback::CheckAnswer(i64::MAX, true),
+            Callback::CheckAnswer(23, false),
+            Callback::Survey(i64::MAX, 1),
+            Callback::Survey(24, 5),
+            Callback::SurveySkip(25),
+            Callback::ComplainHome(26),
+            Callback::ComplaintAck(i64::MAX),
         ];
+        all.extend(Topic::ALL.map(Callback::ComplainTopic));
+        all.extend(Level::ALL.map(Callback::ComplainLevel));
         all.extend(Action::ALL.map(|a| Callback::DefectAction(i64::MAX, a)));
         all.extend(FixStep::ALL.map(Callback::Fix));
         all.extend(Room::ALL.map(Callback::InspectRoom));
@@ -371,6 +469,10 @@ mod tests {
         assert_eq!(Callback::decode("1:cus:x:0"), None);
         assert_eq!(Callback::decode("1:asg:ok:ABCDEF0123456789"), None);
         assert_eq!(Callback::decode(""), None);
+        assert_eq!(Callback::decode("1:sv:3:6"), None);
+        assert_eq!(Callback::decode("1:sv:3:0"), None);
+        assert_eq!(Callback::decode("1:ho:k:6"), None);
+        assert_eq!(Callback::decode("1:fc:3:x"), None);
     }
 
     proptest! {

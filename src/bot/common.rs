@@ -5,7 +5,8 @@ use super::commands;
 use super::dialogue::State;
 use super::menu;
 use super::{
-    Ctx, TgBot, Turn, ambassador, appointments, buyer, inspect, remediation, report, supervisor,
+    Ctx, TgBot, Turn, aftercare, ambassador, appointments, buyer, handover, inspect, remediation,
+    report, supervisor,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
@@ -63,6 +64,9 @@ pub async fn route_message(
     if command.is_none() && matches!(state, State::Reporting { .. }) {
         return report::on_message(turn, msg, state).await;
     }
+    if command.is_none() && matches!(state, State::HandingOver { .. }) {
+        return handover::on_message(turn, msg, state).await;
+    }
     if command.is_none() && matches!(state, State::Fixing { .. }) {
         return remediation::on_fix_message(turn, msg, state).await;
     }
@@ -97,6 +101,13 @@ pub async fn route_message(
             State::AwaitingContractor { defect } => {
                 remediation::on_contractor_text(turn, defect, text).await
             }
+            State::AwaitingHandoverIssue { handover } => {
+                handover::on_issue_text(turn, handover, text).await
+            }
+            State::AwaitingSurveyComment { follow_up } => {
+                aftercare::on_survey_comment(turn, follow_up, text).await
+            }
+            State::Complaining { .. } => aftercare::on_complain_text(turn, state, text).await,
             State::ChoosingFixes { .. } => {
                 turn.say(tr!(turn.i18n(), turn.lang(), "inspect-buttons-hint"))
                     .await
@@ -104,6 +115,7 @@ pub async fn route_message(
             State::Inspecting { .. }
             | State::Reporting { .. }
             | State::Fixing { .. }
+            | State::HandingOver { .. }
             | State::Idle => on_free_text(turn, text).await,
         };
     }
@@ -116,7 +128,10 @@ pub async fn route_message(
         | State::AwaitingReply { .. }
         | State::AwaitingRejectReason { .. }
         | State::Stepping { .. }
-        | State::AwaitingContractor { .. } => {
+        | State::AwaitingContractor { .. }
+        | State::AwaitingHandoverIssue { .. }
+        | State::AwaitingSurveyComment { .. }
+        | State::Complaining { .. } => {
             turn.say(tr!(turn.i18n(), turn.lang(), "note-text-expected"))
                 .await
         }
@@ -124,7 +139,11 @@ pub async fn route_message(
             turn.say(tr!(turn.i18n(), turn.lang(), "inspect-buttons-hint"))
                 .await
         }
-        State::Inspecting { .. } | State::Reporting { .. } | State::Fixing { .. } | State::Idle => {
+        State::Inspecting { .. }
+        | State::Reporting { .. }
+        | State::Fixing { .. }
+        | State::HandingOver { .. }
+        | State::Idle => {
             turn.say(tr!(turn.i18n(), turn.lang(), "unsupported-message"))
                 .await
         }
@@ -164,7 +183,10 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "language" => on_language(turn, args).await,
         "cancel" => on_cancel(turn).await,
         "me" => on_me(turn).await,
-        "myhome" => buyer::on_my_home(turn).await,
+        "myhome" => {
+            buyer::on_my_home(turn).await?;
+            handover::show_pending(turn).await
+        }
         "address" => buyer::on_address(turn).await,
         "people" => supervisor::on_people(turn).await,
         "staff" => supervisor::on_staff(turn).await,
@@ -187,6 +209,11 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "mydefects" => inspect::on_my_defects(turn).await,
         "report" => report::on_report(turn).await,
         "tasks" => remediation::on_tasks(turn).await,
+        "handover" => handover::on_handover(turn, args).await,
+        "complain" => aftercare::on_complain(turn).await,
+        "complaints" => aftercare::on_complaints(turn).await,
+        "stop" => aftercare::on_stop(turn, true).await,
+        "resume" => aftercare::on_stop(turn, false).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
@@ -519,5 +546,17 @@ pub async fn route_callback(
         Callback::FixUnit(unit) => remediation::on_fix_unit(turn, query, unit).await,
         Callback::FixToggle(id) => remediation::on_fix_toggle(turn, query, state, id).await,
         Callback::Fix(step) => remediation::on_fix_step(turn, query, state, step).await,
+        Callback::StartHandover(unit) => handover::on_start_button(turn, query, unit).await,
+        Callback::Handover(step) => handover::on_button(turn, query, state, step).await,
+        Callback::HandoverConfirm(id) => handover::on_confirm(turn, query, id).await,
+        Callback::HandoverIssue(id) => handover::on_issue_button(turn, query, id).await,
+        Callback::CheckAnswer(id, good) => aftercare::on_check(turn, query, id, good).await,
+        Callback::Survey(id, score) => aftercare::on_survey(turn, query, id, score).await,
+        Callback::SurveySkip(id) => aftercare::on_survey_skip(turn, query, state, id).await,
+        Callback::ComplainHome(unit) => aftercare::on_home_button(turn, query, unit).await,
+        Callback::ComplainTopic(_) | Callback::ComplainLevel(_) => {
+            aftercare::on_complain_button(turn, query, state, callback).await
+        }
+        Callback::ComplaintAck(id) => aftercare::on_ack(turn, query, id).await,
     }
 }

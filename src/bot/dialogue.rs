@@ -2,6 +2,7 @@
 //! restart in the middle of a conversation keeps every step the person already gave.
 
 use crate::clock::SharedClock;
+use crate::domain::aftercare::{HandoverDraft, Level, Topic};
 use crate::domain::defect::{Category, Room};
 use crate::domain::remediation::Action;
 use crate::services::defects::DefectDraft;
@@ -58,12 +59,54 @@ pub enum State {
         #[serde(default)]
         album: Option<String>,
     },
+    /// An ambassador running the handover checklist of `unit`: what is recorded so far and
+    /// the step being asked.
+    HandingOver {
+        unit: i64,
+        label: String,
+        #[serde(default)]
+        draft: HandoverDraft,
+        ask: HandoverAsk,
+    },
+    /// A buyer saying what is wrong with handover record `handover`.
+    AwaitingHandoverIssue { handover: i64 },
+    /// A buyer may add a comment to survey `follow_up`.
+    AwaitingSurveyComment { follow_up: i64 },
+    /// A buyer filing a complaint about home `unit`.
+    Complaining {
+        unit: i64,
+        #[serde(default)]
+        topic: Option<Topic>,
+        #[serde(default)]
+        level: Option<Level>,
+    },
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting {
         inspection: i64,
         unit: String,
         phase: InspectStep,
     },
+}
+
+/// Which part of the handover checklist is being asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at", rename_all = "snake_case")]
+pub enum HandoverAsk {
+    /// How many keys of kind number `index`.
+    Keys {
+        index: usize,
+    },
+    /// Meter number `index`: its photo and reading, in either order.
+    Meter {
+        index: usize,
+        #[serde(default)]
+        reading: Option<String>,
+        #[serde(default)]
+        photo: Option<String>,
+    },
+    Documents,
+    /// Everything recorded: check and send to the buyer.
+    Review,
 }
 
 /// Where a walk-through is. A defect's draft travels with the steps, so a restart keeps every

@@ -39,6 +39,11 @@ pub const ALL_COMMANDS: &[&str] = &[
     "ambassadors",
     "slots",
     "queue",
+    "handover",
+    "complain",
+    "complaints",
+    "stop",
+    "resume",
 ];
 
 /// The commands this person may use, in menu order.
@@ -50,8 +55,11 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             "appointment",
             "mydefects",
             "report",
+            "complain",
             "ambassador",
             "address",
+            "stop",
+            "resume",
             "language",
             "cancel",
             "help",
@@ -63,7 +71,14 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
                 commands.push("today");
             }
             if ambassador {
-                commands.extend(["customers", "customer", "inspect", "invite", "sharephone"]);
+                commands.extend([
+                    "customers",
+                    "customer",
+                    "inspect",
+                    "handover",
+                    "invite",
+                    "sharephone",
+                ]);
             }
             if staff.roles.has(Role::Engineer) {
                 commands.push("tasks");
@@ -85,8 +100,11 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
                     commands.push("invite");
                 }
                 if !ambassador {
-                    commands.push("customer");
+                    commands.extend(["customer", "handover"]);
                 }
+            }
+            if staff.roles.has(Role::ComplaintReception) || staff.roles.can_supervise() {
+                commands.push("complaints");
             }
             if ambassador || staff.roles.can_supervise() {
                 commands.extend(["away", "back"]);
@@ -137,6 +155,11 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "defects" => tr!(i18n, lang, "cmd-defects"),
         "mydefects" => tr!(i18n, lang, "cmd-mydefects"),
         "report" => tr!(i18n, lang, "cmd-report"),
+        "handover" => tr!(i18n, lang, "cmd-handover"),
+        "complain" => tr!(i18n, lang, "cmd-complain"),
+        "complaints" => tr!(i18n, lang, "cmd-complaints"),
+        "stop" => tr!(i18n, lang, "cmd-stop"),
+        "resume" => tr!(i18n, lang, "cmd-resume"),
         other => other.to_string(),
     }
 }
@@ -147,6 +170,7 @@ pub fn role_name(i18n: &I18n, lang: Lang, role: Role) -> String {
         Role::Ambassador => tr!(i18n, lang, "role-ambassador"),
         Role::BackupAmbassador => tr!(i18n, lang, "role-backup-ambassador"),
         Role::Engineer => tr!(i18n, lang, "role-engineer"),
+        Role::ComplaintReception => tr!(i18n, lang, "role-complaints"),
         Role::Supervisor => tr!(i18n, lang, "role-supervisor"),
         Role::Admin => tr!(i18n, lang, "role-admin"),
     }

@@ -2,6 +2,7 @@
 //! codec and dialogue storage. Handlers parse what arrived, call a service and render the
 //! answer through i18n — nothing else.
 
+mod aftercare;
 mod ambassador;
 mod appointments;
 mod buyer;
@@ -9,6 +10,7 @@ pub mod callback;
 pub mod commands;
 mod common;
 pub mod dialogue;
+mod handover;
 mod inspect;
 mod menu;
 mod remediation;
@@ -113,6 +115,48 @@ pub(crate) async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow
 pub(crate) async fn take_press(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
     answer_query(turn, query, None).await?;
     remove_buttons(turn, query).await
+}
+
+/// The buyer's home a flow is about: the only one (returned), or a question with a button per
+/// home (`None`; the pressed button comes back through [`own_home_pressed`]).
+pub(crate) async fn buyer_home(
+    turn: &Turn,
+    question: String,
+    button: fn(i64) -> callback::Callback,
+) -> anyhow::Result<Option<i64>> {
+    let crate::domain::people::Actor::Buyer(homes) = &turn.person.actor else {
+        return Ok(None);
+    };
+    if let [home] = homes.as_slice() {
+        return Ok(Some(home.unit.unit_id));
+    }
+    let rows = homes
+        .iter()
+        .map(|h| vec![(h.unit.short(), button(h.unit.unit_id))])
+        .collect();
+    turn.say_with(question, inline_keyboard(rows)).await?;
+    Ok(None)
+}
+
+/// A home button pressed: taken when the home is the buyer's, refused as stale otherwise.
+pub(crate) async fn own_home_pressed(
+    turn: &Turn,
+    query: &CallbackQuery,
+    unit: i64,
+) -> anyhow::Result<bool> {
+    let mine = matches!(&turn.person.actor,
+        crate::domain::people::Actor::Buyer(homes) if homes.iter().any(|h| h.unit.unit_id == unit));
+    if mine {
+        take_press(turn, query).await?;
+    } else {
+        answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await?;
+    }
+    Ok(mine)
 }
 
 /// An inline keyboard from rows of (label, button).

@@ -5,7 +5,6 @@ use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
-use crate::domain::people::Actor;
 use crate::services::defects::{Review, category_name, defect_line, room_name, severity_name};
 use crate::tr;
 use teloxide::prelude::*;
@@ -28,7 +27,7 @@ async fn ask_room(turn: &Turn) -> anyhow::Result<()> {
         .await
 }
 
-async fn start(turn: &Turn, unit_id: i64) -> anyhow::Result<()> {
+pub(super) async fn start(turn: &Turn, unit_id: i64) -> anyhow::Result<()> {
     turn.dialogue
         .update(State::Reporting {
             unit_id,
@@ -43,37 +42,18 @@ async fn start(turn: &Turn, unit_id: i64) -> anyhow::Result<()> {
 
 /// `/report`.
 pub async fn on_report(turn: &Turn) -> anyhow::Result<()> {
-    let Actor::Buyer(homes) = &turn.person.actor else {
-        return Ok(());
-    };
-    match homes.as_slice() {
-        [home] => start(turn, home.unit.unit_id).await,
-        many => {
-            let rows = many
-                .iter()
-                .map(|h| vec![(h.unit.short(), Callback::ReportHome(h.unit.unit_id))])
-                .collect();
-            turn.say_with(
-                tr!(turn.i18n(), turn.lang(), "report-which-home"),
-                keyboard(rows),
-            )
-            .await
-        }
+    let question = tr!(turn.i18n(), turn.lang(), "report-which-home");
+    match super::buyer_home(turn, question, Callback::ReportHome).await? {
+        Some(unit) => start(turn, unit).await,
+        None => Ok(()),
     }
 }
 
 pub async fn on_home_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
-    let mine = matches!(&turn.person.actor, Actor::Buyer(homes) if homes.iter().any(|h| h.unit.unit_id == unit));
-    if !mine {
-        return answer_query(
-            turn,
-            query,
-            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
-        )
-        .await;
+    if super::own_home_pressed(turn, query, unit).await? {
+        start(turn, unit).await?;
     }
-    super::take_press(turn, query).await?;
-    start(turn, unit).await
+    Ok(())
 }
 
 /// The report's buttons (room, submit); only while reporting.

@@ -1,5 +1,6 @@
 //! Pure rules of the campaign: no I/O here.
 
+pub mod aftercare;
 pub mod appointment;
 pub mod assignment;
 pub mod defect;

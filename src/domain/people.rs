@@ -112,15 +112,18 @@ pub enum Role {
     Ambassador,
     BackupAmbassador,
     Engineer,
+    /// 投诉接待: receives and acknowledges buyers' complaints.
+    ComplaintReception,
     Supervisor,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Ambassador,
         Role::BackupAmbassador,
         Role::Engineer,
+        Role::ComplaintReception,
         Role::Supervisor,
         Role::Admin,
     ];
@@ -130,6 +133,7 @@ impl Role {
             Role::Ambassador => "ambassador",
             Role::BackupAmbassador => "backup_ambassador",
             Role::Engineer => "engineer",
+            Role::ComplaintReception => "complaints",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
@@ -158,6 +162,9 @@ impl FromStr for Role {
                 Ok(Role::BackupAmbassador)
             }
             "engineer" | "工程师" | "楼栋长" => Ok(Role::Engineer),
+            "complaints" | "complaint_reception" | "reception" | "投诉接待" | "客诉" | "投诉" => {
+                Ok(Role::ComplaintReception)
+            }
             "supervisor" | "主管" | "客关" | "客关部" | "总控" => Ok(Role::Supervisor),
             "admin" | "管理员" => Ok(Role::Admin),
             _ => Err(()),
@@ -422,6 +429,8 @@ pub struct Buyer {
     pub address_confirmed: bool,
     pub language: Option<Lang>,
     pub telegram_id: Option<i64>,
+    /// Sent /stop: no follow-ups or other non-essential messages (repair updates still come).
+    pub follow_ups_stopped: bool,
     pub unit: UnitLabel,
 }
 

@@ -136,7 +136,7 @@ impl Services {
         }
     }
 
-    async fn find_household(
+    pub(crate) async fn find_household(
         &self,
         tx: &mut Tx,
         actor: &Actor,
@@ -742,10 +742,14 @@ impl Services {
         let who = actor.audit_name();
         let mut merged_into: Option<Defect> = None;
         let mut routed_to = None;
+        let mut cover = None;
         match &review {
             Review::Accept { category, severity } => {
                 let due = self.config.fix_deadlines.due(*severity, now);
                 tx.classify_defect(id, *category, *severity, due, now)
+                    .await?;
+                cover = self
+                    .warranty_for_report(&mut tx, id, defect.unit_id, *category, now)
                     .await?;
                 tx.set_defect_status(
                     id,
@@ -801,15 +805,27 @@ impl Services {
             let i18n = &self.i18n;
             let room = room_name(i18n, lang, defect.room);
             let html = match &review {
-                Review::Accept { category, severity } => crate::tr!(
-                    i18n,
-                    lang,
-                    "report-accepted",
-                    home = household.unit.short(),
-                    room = room,
-                    category = category_name(i18n, lang, *category),
-                    severity = severity_name(i18n, lang, *severity)
-                ),
+                Review::Accept { category, severity } => {
+                    let mut html = crate::tr!(
+                        i18n,
+                        lang,
+                        "report-accepted",
+                        home = household.unit.short(),
+                        room = room,
+                        category = category_name(i18n, lang, *category),
+                        severity = severity_name(i18n, lang, *severity)
+                    );
+                    if let Some(cover) = cover {
+                        let until = cover.until.format("%Y-%m-%d").to_string();
+                        html.push_str("\n\n");
+                        html.push_str(&if cover.covered {
+                            crate::tr!(i18n, lang, "warranty-covered", until = until)
+                        } else {
+                            crate::tr!(i18n, lang, "warranty-expired", until = until)
+                        });
+                    }
+                    html
+                }
                 Review::Merge { .. } => {
                     let target = merged_into
                         .as_ref()

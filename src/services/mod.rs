@@ -4,7 +4,10 @@
 
 pub mod appointments;
 pub mod assignment;
+pub mod complaints;
 pub mod defects;
+pub mod followup;
+pub mod handover;
 pub mod import;
 pub mod maintenance;
 pub mod notices;
@@ -46,6 +49,22 @@ pub(crate) async fn supervisors(
         .into_iter()
         .filter(|s| s.roles.can_supervise())
         .collect())
+}
+
+impl Services {
+    /// Every supervisor's chat (those linked to Telegram) with their language.
+    pub(crate) async fn supervisor_chats(
+        &self,
+        tx: &mut crate::store::Tx,
+    ) -> ServiceResult<Vec<(i64, crate::domain::people::Lang)>> {
+        let mut chats = Vec::new();
+        for supervisor in supervisors(tx).await? {
+            if let Some(chat) = supervisor.telegram_id {
+                chats.push((chat, self.staff_lang(tx, &supervisor).await?));
+            }
+        }
+        Ok(chats)
+    }
 }
 
 /// What every use case needs: the database, the clock and the configuration.

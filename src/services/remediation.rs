@@ -738,7 +738,7 @@ impl Services {
 
     /// The chats to tell about a household's defects: each linked buyer and the ambassador,
     /// with their language.
-    async fn household_chats(
+    pub(crate) async fn household_chats(
         &self,
         tx: &mut Tx,
         household: &Household,
@@ -989,7 +989,7 @@ impl Services {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Recipient {
+pub(crate) enum Recipient {
     Buyer,
     Ambassador,
 }

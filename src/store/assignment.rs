@@ -56,10 +56,15 @@ struct HouseholdRecord {
     staff_id: Option<i64>,
     home_staff_id: Option<i64>,
     inspection_status: Option<String>,
+    handed_over: i64,
 }
 
-/// Where the household is, from its latest inspection appointment.
-fn stage_of(inspection_status: Option<&str>) -> Stage {
+/// Where the household is: handed over once a buyer confirmed receiving it, otherwise from its
+/// latest inspection appointment.
+fn stage_of(inspection_status: Option<&str>, handed_over: bool) -> Stage {
+    if handed_over {
+        return Stage::HandedOver;
+    }
     match inspection_status {
         Some("invited") => Stage::Invited,
         Some("confirmed") => Stage::Confirmed,
@@ -72,7 +77,8 @@ fn stage_of(inspection_status: Option<&str>) -> Stage {
 const HOUSEHOLD_SELECT: &str = "SELECT u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room, \
      b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, \
      (SELECT ap.status FROM appointments ap WHERE ap.unit_id = u.id AND ap.kind = 'inspection' \
-      ORDER BY ap.id DESC LIMIT 1) AS inspection_status \
+      ORDER BY ap.id DESC LIMIT 1) AS inspection_status, \
+     (SELECT COUNT(*) FROM handovers h WHERE h.unit_id = u.id AND h.status = 'confirmed') AS handed_over \
      FROM units u JOIN buildings bl ON bl.id = u.building_id JOIN projects p ON p.id = bl.project_id \
      JOIN buyers b ON b.unit_id = u.id LEFT JOIN assignments a ON a.unit_id = u.id";
 
@@ -109,7 +115,7 @@ fn households(records: Vec<HouseholdRecord>) -> StoreResult<Vec<Household>> {
                 names: vec![r.name],
                 tier,
                 flags,
-                stage: stage_of(r.inspection_status.as_deref()),
+                stage: stage_of(r.inspection_status.as_deref(), r.handed_over > 0),
                 staff_id: r.staff_id,
                 home_staff_id: r.home_staff_id,
             }),

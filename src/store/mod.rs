@@ -6,6 +6,7 @@
 //! `sqlite://…`, PostgreSQL for `postgres://…` / `postgresql://…`) without sqlx's `Any` driver.
 //! Where one statement cannot serve both, the store method branches on [`Tx::is_postgres`].
 
+pub mod aftercare;
 pub mod appointments;
 pub mod assignment;
 pub mod defects;

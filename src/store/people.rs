@@ -93,6 +93,7 @@ pub(super) struct BuyerRecord {
     address_confirmed_at: Option<DateTime<Utc>>,
     language: Option<String>,
     telegram_id: Option<i64>,
+    follow_ups_stopped_at: Option<DateTime<Utc>>,
     unit_id: i64,
     project: String,
     building: String,
@@ -113,6 +114,7 @@ impl BuyerRecord {
             address_confirmed: self.address_confirmed_at.is_some(),
             language: self.language.and_then(|l| l.parse().ok()),
             telegram_id: self.telegram_id,
+            follow_ups_stopped: self.follow_ups_stopped_at.is_some(),
             unit: UnitLabel {
                 unit_id: self.unit_id,
                 project: self.project,
@@ -125,7 +127,7 @@ impl BuyerRecord {
 }
 
 pub(super) const BUYER_SELECT: &str = "SELECT b.id, b.name, b.phone, b.tier, b.mailing_address, b.address_confirmed_at, \
-     b.language, b.telegram_id, u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room \
+     b.language, b.telegram_id, b.follow_ups_stopped_at, u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room \
      FROM buyers b JOIN units u ON u.id = b.unit_id JOIN buildings bl ON bl.id = u.building_id \
      JOIN projects p ON p.id = bl.project_id";
 

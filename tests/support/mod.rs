@@ -4,3 +4,4 @@
 pub mod app;
 pub mod fake_telegram;
 pub mod people;
+pub mod steps;

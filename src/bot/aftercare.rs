@@ -1,0 +1,347 @@
+//! After the keys: answers to follow-ups (the D+7 check, the survey), /stop and /resume,
+//! the buyer's /complain, and reception's /complaints with acknowledgement.
+
+use super::callback::Callback;
+use super::dialogue::State;
+use super::{Turn, answer_query, inline_keyboard as keyboard};
+use crate::domain::aftercare::{Level, Topic};
+use crate::services::ServiceError;
+use crate::services::complaints::{Ack, level_name, topic_name};
+use crate::services::followup::{CheckOutcome, SurveyOutcome};
+use crate::tr;
+use teloxide::prelude::*;
+
+/// Longest complaint or survey comment kept.
+const MAX_TEXT_CHARS: usize = 1000;
+
+/// "All good" / "something's wrong" on the D+7 check.
+pub async fn on_check(
+    turn: &Turn,
+    query: &CallbackQuery,
+    id: i64,
+    all_good: bool,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match turn
+        .ctx
+        .services
+        .answer_check(&turn.person.actor, id, all_good)
+        .await?
+    {
+        CheckOutcome::Thanks => {
+            super::take_press(turn, query).await?;
+            turn.say(tr!(i18n, lang, "followup-good-thanks")).await
+        }
+        CheckOutcome::Report(unit) => {
+            super::take_press(turn, query).await?;
+            super::report::start(turn, unit).await
+        }
+        CheckOutcome::Stale => {
+            answer_query(turn, query, Some(tr!(i18n, lang, "followup-answered"))).await
+        }
+    }
+}
+
+/// A score on the satisfaction survey; then an optional comment.
+pub async fn on_survey(
+    turn: &Turn,
+    query: &CallbackQuery,
+    id: i64,
+    score: u8,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match turn
+        .ctx
+        .services
+        .answer_survey(&turn.person.actor, id, score)
+        .await?
+    {
+        SurveyOutcome::Recorded => {
+            super::take_press(turn, query).await?;
+            turn.dialogue
+                .update(State::AwaitingSurveyComment { follow_up: id })
+                .await?;
+            turn.say_with(
+                tr!(i18n, lang, "survey-thanks", score = i64::from(score)),
+                keyboard(vec![vec![(
+                    tr!(i18n, lang, "button-survey-skip"),
+                    Callback::SurveySkip(id),
+                )]]),
+            )
+            .await
+        }
+        SurveyOutcome::Already => {
+            super::take_press(turn, query).await?;
+            turn.say(tr!(i18n, lang, "followup-answered")).await
+        }
+        SurveyOutcome::Stale => {
+            answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await
+        }
+    }
+}
+
+pub async fn on_survey_skip(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    id: i64,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    if state != (State::AwaitingSurveyComment { follow_up: id }) {
+        return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
+    }
+    super::take_press(turn, query).await?;
+    turn.dialogue.exit().await?;
+    turn.say(tr!(i18n, lang, "survey-done")).await
+}
+
+pub async fn on_survey_comment(turn: &Turn, id: i64, text: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return turn
+            .say(tr!(i18n, lang, "note-invalid", max = MAX_TEXT_CHARS))
+            .await;
+    }
+    turn.ctx
+        .services
+        .survey_comment(&turn.person.actor, id, text)
+        .await?;
+    turn.dialogue.exit().await?;
+    turn.say(tr!(i18n, lang, "survey-done")).await
+}
+
+/// `/stop` and `/resume`.
+pub async fn on_stop(turn: &Turn, stop: bool) -> anyhow::Result<()> {
+    turn.ctx
+        .services
+        .set_follow_ups_stopped(&turn.person.actor, turn.person.telegram_id, stop)
+        .await?;
+    let key = if stop { "stop-done" } else { "resume-done" };
+    turn.say(turn.i18n().text(turn.lang(), key, &[])).await
+}
+
+// ----- complaints ------------------------------------------------------------------------------
+
+/// `/complain`: which home (when several), then topic, level and the words.
+pub async fn on_complain(turn: &Turn) -> anyhow::Result<()> {
+    let question = tr!(turn.i18n(), turn.lang(), "complain-which-home");
+    match super::buyer_home(turn, question, Callback::ComplainHome).await? {
+        Some(unit) => ask_topic(turn, unit).await,
+        None => Ok(()),
+    }
+}
+
+async fn ask_topic(turn: &Turn, unit: i64) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    turn.dialogue
+        .update(State::Complaining {
+            unit,
+            topic: None,
+            level: None,
+        })
+        .await?;
+    let rows = Topic::ALL
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|t| (topic_name(i18n, lang, *t), Callback::ComplainTopic(*t)))
+                .collect()
+        })
+        .collect();
+    turn.say_with(tr!(i18n, lang, "complain-topic"), keyboard(rows))
+        .await
+}
+
+pub async fn on_home_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    if super::own_home_pressed(turn, query, unit).await? {
+        ask_topic(turn, unit).await?;
+    }
+    Ok(())
+}
+
+/// The topic and level buttons; they act on the complaint being filed only.
+pub async fn on_complain_button(
+    turn: &Turn,
+    query: &CallbackQuery,
+    state: State,
+    callback: Callback,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match (callback, state) {
+        (
+            Callback::ComplainTopic(topic),
+            State::Complaining {
+                unit, topic: None, ..
+            },
+        ) => {
+            super::take_press(turn, query).await?;
+            turn.dialogue
+                .update(State::Complaining {
+                    unit,
+                    topic: Some(topic),
+                    level: None,
+                })
+                .await?;
+            let rows = vec![
+                Level::ALL
+                    .iter()
+                    .map(|l| (level_name(i18n, lang, *l), Callback::ComplainLevel(*l)))
+                    .collect(),
+            ];
+            turn.say_with(
+                tr!(
+                    i18n,
+                    lang,
+                    "complain-level",
+                    topic = topic_name(i18n, lang, topic)
+                ),
+                keyboard(rows),
+            )
+            .await
+        }
+        (
+            Callback::ComplainLevel(level),
+            State::Complaining {
+                unit,
+                topic: Some(topic),
+                level: None,
+            },
+        ) => {
+            super::take_press(turn, query).await?;
+            turn.dialogue
+                .update(State::Complaining {
+                    unit,
+                    topic: Some(topic),
+                    level: Some(level),
+                })
+                .await?;
+            turn.say(tr!(i18n, lang, "complain-describe")).await
+        }
+        _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
+    }
+}
+
+/// The complaint's words: files it.
+pub async fn on_complain_text(turn: &Turn, state: State, text: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let State::Complaining {
+        unit,
+        topic: Some(topic),
+        level: Some(level),
+    } = state
+    else {
+        return turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await;
+    };
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return turn
+            .say(tr!(i18n, lang, "note-invalid", max = MAX_TEXT_CHARS))
+            .await;
+    }
+    let filed = turn
+        .ctx
+        .services
+        .file_complaint(&turn.person.actor, unit, topic, level, text)
+        .await?;
+    turn.dialogue.exit().await?;
+    match filed {
+        Some(filed) => {
+            let tz = turn.ctx.services.config.timezone;
+            turn.say(tr!(
+                i18n,
+                lang,
+                "complain-filed",
+                id = filed.id,
+                topic = topic_name(i18n, lang, topic),
+                level = level_name(i18n, lang, level),
+                due = filed
+                    .ack_due
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            ))
+            .await
+        }
+        None => turn.say(tr!(i18n, lang, "stale-button")).await,
+    }
+}
+
+/// `/complaints`: the ones nobody has acknowledged, each with its button.
+pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let open = match turn.ctx.services.open_complaints(&turn.person.actor).await {
+        Ok(open) => open,
+        Err(ServiceError::Forbidden) => {
+            return turn
+                .say(tr!(i18n, lang, "forbidden", command = "/complaints"))
+                .await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if open.is_empty() {
+        return turn.say(tr!(i18n, lang, "complaints-none")).await;
+    }
+    let tz = turn.ctx.services.config.timezone;
+    let now = turn.ctx.services.clock.now();
+    let mut text = tr!(i18n, lang, "complaints-title", count = open.len());
+    let mut rows = Vec::new();
+    for (complaint, household) in open.iter().take(20) {
+        let overdue = if complaint.ack_due_at <= now {
+            " ⏰"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "\n#{} {} · {} · {} — {}{overdue}\n   {}",
+            complaint.id,
+            household.unit.short(),
+            topic_name(i18n, lang, complaint.topic),
+            level_name(i18n, lang, complaint.level),
+            complaint
+                .ack_due_at
+                .with_timezone(&tz)
+                .format("%m-%d %H:%M"),
+            crate::i18n::escape_html(&complaint.text)
+        ));
+        rows.push(vec![(
+            format!("✅ #{}", complaint.id),
+            Callback::ComplaintAck(complaint.id),
+        )]);
+    }
+    turn.say_with(text, keyboard(rows)).await
+}
+
+pub async fn on_ack(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match turn
+        .ctx
+        .services
+        .acknowledge_complaint(&turn.person.actor, id)
+        .await
+    {
+        Ok(Ack::Done) => {
+            answer_query(turn, query, None).await?;
+            // A single complaint's message loses its button; the /complaints list keeps the
+            // others' (pressing one again says it was acknowledged).
+            let single = query
+                .regular_message()
+                .and_then(|m| m.reply_markup())
+                .is_some_and(|k| k.inline_keyboard.len() == 1);
+            if single {
+                super::remove_buttons(turn, query).await?;
+            }
+            turn.say(tr!(i18n, lang, "complaint-ack-done", id = id))
+                .await
+        }
+        Ok(Ack::Already) => {
+            super::take_press(turn, query).await?;
+            turn.say(tr!(i18n, lang, "complaint-ack-already", id = id))
+                .await
+        }
+        Ok(Ack::NotFound) | Err(ServiceError::Forbidden) => {
+            answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

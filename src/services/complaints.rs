@@ -1,0 +1,362 @@
+//! Complaints (seed steps 2 and 3): a buyer's complaint goes to the complaint-reception staff
+//! with a deadline to acknowledge it, escalates to supervisors when missed, and several
+//! households complaining about one thing in one building raise a group-complaint flag (群诉).
+
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::aftercare::{Level, Topic};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::i18n::I18n;
+use crate::store::Tx;
+use crate::store::aftercare::Complaint;
+use crate::store::assignment::Household;
+use crate::store::jobs::NewJob;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+/// The job kind that escalates a complaint nobody acknowledged in time.
+pub const COMPLAINT_ACK: &str = "complaint_ack";
+
+pub fn topic_name(i18n: &I18n, lang: Lang, topic: Topic) -> String {
+    let key = format!("topic-{}", topic.as_str().replace('_', "-"));
+    i18n.text(lang, &key, &[])
+}
+
+pub fn level_name(i18n: &I18n, lang: Lang, level: Level) -> String {
+    let key = format!("level-{}", level.as_str());
+    i18n.text(lang, &key, &[])
+}
+
+/// A filed complaint, for the buyer's reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filed {
+    pub id: i64,
+    pub ack_due: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ack {
+    Done,
+    /// Acknowledged before (by this person's colleague, perhaps).
+    Already,
+    NotFound,
+}
+
+impl Services {
+    /// Who receives complaints: the complaint-reception staff, else the supervisors.
+    async fn reception(tx: &mut Tx) -> ServiceResult<Vec<StaffMember>> {
+        let staff = tx.all_staff().await?;
+        let reception: Vec<StaffMember> = staff
+            .iter()
+            .filter(|s| s.roles.has(Role::ComplaintReception) && s.telegram_id.is_some())
+            .cloned()
+            .collect();
+        if !reception.is_empty() {
+            return Ok(reception);
+        }
+        Ok(staff
+            .into_iter()
+            .filter(|s| s.roles.can_supervise())
+            .collect())
+    }
+
+    fn may_receive(actor: &Actor) -> Option<&StaffMember> {
+        match actor {
+            Actor::Staff(s) if s.roles.has(Role::ComplaintReception) || s.roles.can_supervise() => {
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    /// A complaint's message for staff, with its acknowledge button.
+    fn with_ack_button(&self, lang: Lang, html: String, id: i64) -> Content {
+        Content::Text {
+            html,
+            buttons: vec![vec![Button {
+                label: crate::tr!(self.i18n, lang, "button-complaint-ack"),
+                data: format!("1:ck:{id}"),
+            }]],
+        }
+    }
+
+    /// The complaint as staff read it.
+    fn complaint_text(
+        &self,
+        lang: Lang,
+        key: &str,
+        complaint: &Complaint,
+        household: &Household,
+        buyer: &str,
+    ) -> String {
+        let i18n = &self.i18n;
+        let tz = self.config.timezone;
+        i18n.text(
+            lang,
+            key,
+            &[
+                ("id", complaint.id.into()),
+                ("home", household.unit.short().into()),
+                ("buyer", buyer.into()),
+                ("topic", topic_name(i18n, lang, complaint.topic).into()),
+                ("level", level_name(i18n, lang, complaint.level).into()),
+                ("text", complaint.text.as_str().into()),
+                (
+                    "due",
+                    complaint
+                        .ack_due_at
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                        .into(),
+                ),
+            ],
+        )
+    }
+
+    /// A buyer's `/complain`: recorded, sent to reception with a deadline to acknowledge it,
+    /// and checked for a group complaint in the building. `None` when the home is not theirs.
+    #[instrument(skip_all)]
+    pub async fn file_complaint(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        topic: Topic,
+        level: Level,
+        text: &str,
+    ) -> ServiceResult<Option<Filed>> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let Some(buyer) = homes.iter().find(|h| h.unit.unit_id == unit_id) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let ack_due = now + self.config.complaint_ack;
+        let mut tx = self.store.begin().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(None);
+        };
+        let id = tx
+            .insert_complaint(unit_id, buyer.id, topic, level, text, ack_due, now)
+            .await?;
+        let Some(complaint) = tx.complaint(id).await? else {
+            return Ok(None);
+        };
+        let job = NewJob::new(
+            COMPLAINT_ACK,
+            serde_json::json!({"complaint_id": id}),
+            ack_due,
+        )
+        .unique_key(format!("complaint-ack:{id}"));
+        tx.schedule_job(&job, now).await?;
+        for person in Self::reception(&mut tx).await? {
+            let Some(chat) = person.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, &person).await?;
+            let html = self.complaint_text(
+                lang,
+                "complaint-to-reception",
+                &complaint,
+                &household,
+                &buyer.name,
+            );
+            let content = self.with_ack_button(lang, html, id);
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("complaint:{id}:{chat}"),
+                content,
+                now,
+            )
+            .await?;
+        }
+        self.check_group_complaint(&mut tx, &complaint, now).await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "complaint.file",
+            &format!("complaint:{id}"),
+            serde_json::json!({"topic": topic.as_str(), "level": level.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(Some(Filed { id, ack_due }))
+    }
+
+    /// Raises one group-complaint flag when enough households of the building complained
+    /// about this topic within the window, and none was raised in it already.
+    async fn check_group_complaint(
+        &self,
+        tx: &mut Tx,
+        complaint: &Complaint,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let rule = self.config.group_complaints;
+        let Some(building) = tx.unit_building(complaint.unit_id).await? else {
+            return Ok(());
+        };
+        let recent = tx
+            .complaints_in_building(building, complaint.topic, now - rule.within)
+            .await?;
+        let mut homes: Vec<i64> = recent.iter().map(|c| c.unit_id).collect();
+        homes.sort_unstable();
+        homes.dedup();
+        let last = tx.last_group_flag(building, complaint.topic).await?;
+        if !rule.raise(homes.len(), last, now) {
+            return Ok(());
+        }
+        let ids: Vec<i64> = recent.iter().map(|c| c.id).collect();
+        let flag = tx
+            .raise_group_flag(building, complaint.topic, &ids, homes.len(), now)
+            .await?;
+        let mut labels = Vec::new();
+        for unit in &homes {
+            if let Some(h) = tx.household(*unit).await? {
+                labels.push(h.unit.short());
+            }
+        }
+        let building_name = tx
+            .household(complaint.unit_id)
+            .await?
+            .map(|h| h.unit.building)
+            .unwrap_or_default();
+        for (chat, lang) in self.supervisor_chats(tx).await? {
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "group-complaint-flag",
+                building = building_name.as_str(),
+                topic = topic_name(&self.i18n, lang, complaint.topic),
+                count = homes.len(),
+                days = rule.within.num_days(),
+                homes = labels.join("、")
+            );
+            enqueue(
+                tx,
+                chat,
+                &format!("group-flag:{flag}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Reception acknowledges a complaint; the buyer hears who has it.
+    #[instrument(skip_all)]
+    pub async fn acknowledge_complaint(&self, actor: &Actor, id: i64) -> ServiceResult<Ack> {
+        let Some(me) = Self::may_receive(actor) else {
+            return Err(ServiceError::Forbidden);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(complaint) = tx.complaint(id).await? else {
+            return Ok(Ack::NotFound);
+        };
+        if !tx.acknowledge_complaint(id, me.id, now).await? {
+            return Ok(Ack::Already);
+        }
+        for buyer in tx.buyers_of_unit(complaint.unit_id).await? {
+            if buyer.id != complaint.buyer_id {
+                continue;
+            }
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "complaint-acknowledged",
+                id = id,
+                topic = topic_name(&self.i18n, lang, complaint.topic),
+                name = me.name.as_str()
+            );
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("complaint-acked:{id}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "complaint.acknowledge",
+            &format!("complaint:{id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Ack::Done)
+    }
+
+    /// The acknowledgement deadline passed: supervisors are told, once. False when the
+    /// complaint was acknowledged (or escalated) already.
+    #[instrument(skip_all)]
+    pub async fn escalate_complaint(&self, id: i64) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(complaint) = tx.complaint(id).await? else {
+            return Ok(false);
+        };
+        if !tx.escalate_complaint(id, now).await? {
+            return Ok(false);
+        }
+        let Some(household) = tx.household(complaint.unit_id).await? else {
+            return Ok(false);
+        };
+        let buyer = tx
+            .buyers_of_unit(complaint.unit_id)
+            .await?
+            .into_iter()
+            .find(|b| b.id == complaint.buyer_id)
+            .map(|b| b.name)
+            .unwrap_or_default();
+        for (chat, lang) in self.supervisor_chats(&mut tx).await? {
+            let html =
+                self.complaint_text(lang, "complaint-escalated", &complaint, &household, &buyer);
+            let content = self.with_ack_button(lang, html, id);
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("complaint-escalated:{id}:{chat}"),
+                content,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// `/complaints`: those nobody has acknowledged, with their homes, for reception.
+    #[instrument(skip_all)]
+    pub async fn open_complaints(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(Complaint, Household)>> {
+        if Self::may_receive(actor).is_none() {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for complaint in tx.unacknowledged_complaints().await? {
+            if let Some(h) = tx.household(complaint.unit_id).await? {
+                out.push((complaint, h));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}

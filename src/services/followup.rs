@@ -1,0 +1,501 @@
+//! After the keys (seed step 9, 持之以恒): the follow-up cadence, the D+7 check, the
+//! satisfaction survey, the weekly digest of open defects, /stop, and warranty cover.
+
+use super::defects::{category_name, room_name, status_name};
+use super::notices::enqueue;
+use super::{ServiceResult, Services};
+use crate::domain::aftercare::{FollowUpKind, LOW_SCORE, first_anniversary, satisfaction};
+use crate::domain::defect::Category;
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Buyer, Lang};
+use crate::store::Tx;
+use crate::store::aftercare::FollowUp;
+use crate::store::assignment::Household;
+use chrono::{DateTime, NaiveDate, Utc};
+use tracing::instrument;
+
+/// What a buyer's answer to the D+7 check leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// All is well: thanks.
+    Thanks,
+    /// Something is wrong: a report of this home starts.
+    Report(i64),
+    /// Not this buyer's, or answered already.
+    Stale,
+}
+
+/// What a survey score did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyOutcome {
+    Recorded,
+    /// Someone of the home answered already.
+    Already,
+    Stale,
+}
+
+/// Warranty cover of a report made after handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cover {
+    pub covered: bool,
+    /// The last day of cover.
+    pub until: NaiveDate,
+}
+
+impl Services {
+    /// A buyer of the follow-up's home, from the actor.
+    fn buyer_of(actor: &Actor, unit_id: i64) -> Option<&Buyer> {
+        match actor {
+            Actor::Buyer(homes) => homes.iter().find(|h| h.unit.unit_id == unit_id),
+            _ => None,
+        }
+    }
+
+    /// The scheduled job: sends follow-up `id` to the home's linked buyers who have not sent
+    /// /stop. A digest of open defects also books the next one, while any stay open. False
+    /// when there was nothing to do (sent before, or a digest with nothing open).
+    #[instrument(skip_all)]
+    pub async fn send_follow_up(&self, id: i64) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(follow_up) = tx.follow_up(id).await? else {
+            return Ok(false);
+        };
+        if follow_up.status != "scheduled" {
+            return Ok(false);
+        }
+        let (Some(household), Some(handed_over)) = (
+            tx.household(follow_up.unit_id).await?,
+            tx.handed_over_at(follow_up.unit_id).await?,
+        ) else {
+            tx.finish_follow_up(id, false, now).await?;
+            tx.commit().await?;
+            return Ok(false);
+        };
+        let open = if follow_up.kind == FollowUpKind::DefectDigest {
+            let open: Vec<_> = tx
+                .defects_of_unit(follow_up.unit_id, None)
+                .await?
+                .into_iter()
+                .filter(|d| d.status.is_unresolved())
+                .collect();
+            if open.is_empty() {
+                // Nothing open: the weekly digests stop until a new defect is accepted.
+                tx.finish_follow_up(id, false, now).await?;
+                tx.commit().await?;
+                return Ok(false);
+            }
+            let every = i64::from(self.config.cadence.digest_every);
+            let next_day = follow_up.day + every;
+            let due = self.config.cadence.due(
+                handed_over,
+                u32::try_from(next_day).unwrap_or(u32::MAX),
+                self.config.timezone,
+            );
+            self.add_follow_up(
+                &mut tx,
+                follow_up.unit_id,
+                FollowUpKind::DefectDigest,
+                next_day,
+                due,
+                now,
+            )
+            .await?;
+            open
+        } else {
+            Vec::new()
+        };
+        let ambassador = match household.staff_id {
+            Some(staff) => tx.staff_by_id(staff).await?,
+            None => None,
+        };
+        let mut sent = false;
+        for buyer in tx.buyers_of_unit(follow_up.unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            if buyer.follow_ups_stopped {
+                continue;
+            }
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
+            let content = self.follow_up_content(
+                lang,
+                &follow_up,
+                &buyer,
+                &household,
+                ambassador.as_ref().map(|a| a.name.as_str()),
+                handed_over,
+                &open,
+            );
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("follow-up:{id}:{chat}"),
+                content,
+                now,
+            )
+            .await?;
+            sent = true;
+        }
+        tx.finish_follow_up(id, sent, now).await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(sent)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn follow_up_content(
+        &self,
+        lang: Lang,
+        follow_up: &FollowUp,
+        buyer: &Buyer,
+        household: &Household,
+        ambassador: Option<&str>,
+        handed_over: DateTime<Utc>,
+        open: &[crate::store::defects::Defect],
+    ) -> Content {
+        let i18n = &self.i18n;
+        let home = household.unit.short();
+        let name = buyer.name.as_str();
+        let ambassador = ambassador.unwrap_or("");
+        let id = follow_up.id;
+        let button = |label: String, data: String| Button { label, data };
+        let (html, buttons) = match follow_up.kind {
+            FollowUpKind::Thanks => (
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "followup-thanks",
+                    name = name,
+                    home = home.as_str(),
+                    ambassador = ambassador
+                ),
+                Vec::new(),
+            ),
+            FollowUpKind::Check => (
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "followup-check",
+                    name = name,
+                    home = home.as_str()
+                ),
+                vec![vec![
+                    button(
+                        crate::tr!(i18n, lang, "button-followup-good"),
+                        format!("1:fc:{id}:y"),
+                    ),
+                    button(
+                        crate::tr!(i18n, lang, "button-followup-report"),
+                        format!("1:fc:{id}:n"),
+                    ),
+                ]],
+            ),
+            FollowUpKind::Survey => (
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "followup-survey",
+                    name = name,
+                    home = home.as_str()
+                ),
+                vec![
+                    (1..=5u8)
+                        .map(|score| button(format!("{score} ⭐"), format!("1:sv:{id}:{score}")))
+                        .collect(),
+                ],
+            ),
+            FollowUpKind::Checkin => (
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "followup-checkin",
+                    name = name,
+                    home = home.as_str(),
+                    days = follow_up.day,
+                    ambassador = ambassador
+                ),
+                Vec::new(),
+            ),
+            FollowUpKind::YearEnd => {
+                let anniversary = first_anniversary(
+                    handed_over
+                        .with_timezone(&self.config.timezone)
+                        .date_naive(),
+                );
+                (
+                    crate::tr!(
+                        i18n,
+                        lang,
+                        "followup-year-end",
+                        name = name,
+                        home = home.as_str(),
+                        date = anniversary.format("%Y-%m-%d").to_string()
+                    ),
+                    Vec::new(),
+                )
+            }
+            FollowUpKind::DefectDigest => {
+                let mut html = crate::tr!(
+                    i18n,
+                    lang,
+                    "followup-digest",
+                    home = home.as_str(),
+                    count = open.len()
+                );
+                for defect in open {
+                    html.push_str(&format!(
+                        "\n• {} · {} — {}",
+                        room_name(i18n, lang, defect.room),
+                        category_name(i18n, lang, defect.category),
+                        status_name(i18n, lang, defect.status)
+                    ));
+                }
+                (html, Vec::new())
+            }
+        };
+        let html = format!("{html}\n\n{}", crate::tr!(i18n, lang, "followup-stop-hint"));
+        Content::Text { html, buttons }
+    }
+
+    /// The buyer's answer to "anything not right?".
+    #[instrument(skip_all)]
+    pub async fn answer_check(
+        &self,
+        actor: &Actor,
+        id: i64,
+        all_good: bool,
+    ) -> ServiceResult<CheckOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(follow_up) = tx.follow_up(id).await? else {
+            return Ok(CheckOutcome::Stale);
+        };
+        let Some(buyer) = Self::buyer_of(actor, follow_up.unit_id) else {
+            return Ok(CheckOutcome::Stale);
+        };
+        if follow_up.kind != FollowUpKind::Check {
+            return Ok(CheckOutcome::Stale);
+        }
+        let first = tx.answer_follow_up(id, buyer.id, None, now).await?;
+        tx.commit().await?;
+        Ok(match (all_good, first) {
+            // A report can always be started from the message; "all good" counts once.
+            (false, _) => CheckOutcome::Report(follow_up.unit_id),
+            (true, true) => CheckOutcome::Thanks,
+            (true, false) => CheckOutcome::Stale,
+        })
+    }
+
+    /// A survey score. The first answer for a home counts; a score of 2 or less alerts the
+    /// ambassador and the supervisors at once.
+    #[instrument(skip_all)]
+    pub async fn answer_survey(
+        &self,
+        actor: &Actor,
+        id: i64,
+        score: u8,
+    ) -> ServiceResult<SurveyOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(follow_up) = tx.follow_up(id).await? else {
+            return Ok(SurveyOutcome::Stale);
+        };
+        let Some(buyer) = Self::buyer_of(actor, follow_up.unit_id) else {
+            return Ok(SurveyOutcome::Stale);
+        };
+        if follow_up.kind != FollowUpKind::Survey || !(1..=5).contains(&score) {
+            return Ok(SurveyOutcome::Stale);
+        }
+        if !tx.answer_follow_up(id, buyer.id, Some(score), now).await? {
+            return Ok(SurveyOutcome::Already);
+        }
+        if score <= LOW_SCORE {
+            let Some(household) = tx.household(follow_up.unit_id).await? else {
+                return Ok(SurveyOutcome::Stale);
+            };
+            let scores = tx.survey_scores().await?;
+            let mean = satisfaction(&scores).unwrap_or(0.0);
+            for (chat, lang) in self.ambassador_and_supervisors(&mut tx, &household).await? {
+                let html = crate::tr!(
+                    self.i18n,
+                    lang,
+                    "survey-low-alert",
+                    home = household.unit.short(),
+                    buyer = buyer.name.as_str(),
+                    score = i64::from(score),
+                    satisfaction = format!("{mean:.2}"),
+                    answers = scores.len()
+                );
+                let content = Content::Text {
+                    html,
+                    buttons: vec![vec![Button {
+                        label: crate::tr!(self.i18n, lang, "button-reply"),
+                        data: format!("1:rep:{}", household.unit.unit_id),
+                    }]],
+                };
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("survey-alert:{id}:{chat}"),
+                    content,
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "survey.answer",
+            &format!("unit:{}", follow_up.unit_id),
+            serde_json::json!({"follow_up": id, "score": score}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(SurveyOutcome::Recorded)
+    }
+
+    /// The optional comment after a score; a low score's comment goes to the ambassador too.
+    #[instrument(skip_all)]
+    pub async fn survey_comment(&self, actor: &Actor, id: i64, text: &str) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(follow_up) = tx.follow_up(id).await? else {
+            return Ok(false);
+        };
+        let Some(buyer) = Self::buyer_of(actor, follow_up.unit_id) else {
+            return Ok(false);
+        };
+        if follow_up.answered_by != Some(buyer.id) || !tx.comment_follow_up(id, text).await? {
+            return Ok(false);
+        }
+        if follow_up.score.is_some_and(|s| s <= LOW_SCORE)
+            && let Some(household) = tx.household(follow_up.unit_id).await?
+            && let Some(staff) = household.staff_id
+            && let Some(ambassador) = tx.staff_by_id(staff).await?
+            && let Some(chat) = ambassador.telegram_id
+        {
+            let lang = self.staff_lang(&mut tx, &ambassador).await?;
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "survey-comment-to-ambassador",
+                home = household.unit.short(),
+                buyer = buyer.name.as_str(),
+                text = text
+            );
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("survey-comment:{id}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// The household's ambassador and every supervisor, once each, with their language.
+    pub(crate) async fn ambassador_and_supervisors(
+        &self,
+        tx: &mut Tx,
+        household: &Household,
+    ) -> ServiceResult<Vec<(i64, Lang)>> {
+        let mut chats: Vec<(i64, Lang)> = Vec::new();
+        if let Some(staff) = household.staff_id
+            && let Some(ambassador) = tx.staff_by_id(staff).await?
+            && let Some(chat) = ambassador.telegram_id
+        {
+            chats.push((chat, self.staff_lang(tx, &ambassador).await?));
+        }
+        for (chat, lang) in self.supervisor_chats(tx).await? {
+            if !chats.iter().any(|(c, _)| *c == chat) {
+                chats.push((chat, lang));
+            }
+        }
+        Ok(chats)
+    }
+
+    /// `/stop` (and `/resume`): non-essential messages off (on) for every home of this
+    /// account. Repair updates are not affected.
+    #[instrument(skip_all)]
+    pub async fn set_follow_ups_stopped(
+        &self,
+        actor: &Actor,
+        telegram_id: i64,
+        stop: bool,
+    ) -> ServiceResult<()> {
+        if !matches!(actor, Actor::Buyer(_)) {
+            return Err(super::ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_follow_ups_stopped(telegram_id, stop.then_some(now))
+            .await?;
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            if stop {
+                "followups.stop"
+            } else {
+                "followups.resume"
+            },
+            &format!("telegram:{telegram_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The satisfaction figure: mean survey score and the number of answers.
+    #[instrument(skip_all)]
+    pub async fn satisfaction(&self) -> ServiceResult<(Option<f64>, usize)> {
+        let mut tx = self.store.read().await?;
+        let scores = tx.survey_scores().await?;
+        tx.commit().await?;
+        Ok((satisfaction(&scores), scores.len()))
+    }
+
+    /// A report accepted for a home already handed over: decides and records warranty cover,
+    /// and makes sure the weekly digest of open defects runs. `None` before handover.
+    pub(crate) async fn warranty_for_report(
+        &self,
+        tx: &mut Tx,
+        defect_id: i64,
+        unit_id: i64,
+        category: Category,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<Cover>> {
+        let Some(handed_over) = tx.handed_over_at(unit_id).await? else {
+            return Ok(None);
+        };
+        let tz = self.config.timezone;
+        let handed_day = handed_over.with_timezone(&tz).date_naive();
+        let today = now.with_timezone(&tz).date_naive();
+        let warranty = &self.config.warranty;
+        let cover = Cover {
+            covered: warranty.covers(category, handed_day, today),
+            until: warranty.ends(category, handed_day),
+        };
+        tx.set_defect_warranty(defect_id, cover.until, cover.covered)
+            .await?;
+        let every = i64::from(self.config.cadence.digest_every);
+        if every > 0 && !tx.digest_scheduled(unit_id).await? {
+            let day = (today - handed_day).num_days() + every;
+            let due =
+                self.config
+                    .cadence
+                    .due(handed_over, u32::try_from(day).unwrap_or(u32::MAX), tz);
+            self.add_follow_up(tx, unit_id, FollowUpKind::DefectDigest, day, due, now)
+                .await?;
+        }
+        Ok(Some(cover))
+    }
+}

@@ -1,0 +1,706 @@
+//! The handover itself (seed step 7, 清晰交接): the ambassador's checklist, the buyer's
+//! confirmation that makes the unit handed over, the summaries both keep, and the welcome.
+
+use super::defects::{Found, InspectTarget, category_name, room_name};
+use super::notices::enqueue;
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::aftercare::{FollowUpKind, HandoverDraft, MeterReading};
+use crate::domain::message::{Button, Content};
+use crate::domain::people::{Actor, Lang, StaffMember};
+use crate::i18n::escape_html;
+use crate::store::Tx;
+use crate::store::aftercare::{Handover, HandoverStatus};
+use crate::store::assignment::Household;
+use crate::store::defects::Defect;
+use crate::store::jobs::NewJob;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+/// The job kind that sends one follow-up.
+pub const FOLLOW_UP: &str = "follow_up";
+
+/// Where `/handover` can start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begin {
+    /// Ready: the household and its defects still open (listed for the buyer to accept).
+    Ready {
+        household: Household,
+        open_defects: Vec<Defect>,
+        /// A record already waits for the buyer; a new one replaces it.
+        replaces: bool,
+    },
+    Choose(Vec<Household>),
+    NotFound,
+    /// The buyer already confirmed, at this time.
+    Done(Household, DateTime<Utc>),
+}
+
+/// What the ambassador learns after sending the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub id: i64,
+    pub household: Household,
+    /// How many of the home's buyers were asked to confirm (those linked to the bot).
+    pub asked: usize,
+}
+
+/// The buyer's answer to "have you received your home?".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmation {
+    Confirmed,
+    /// Someone (maybe a co-owner) confirmed before.
+    AlreadyConfirmed,
+    /// Replaced by a newer record, or not this buyer's home.
+    Stale,
+}
+
+/// A checklist item as shown: a built-in one in the reader's language, any other as written.
+pub fn item_name(i18n: &crate::i18n::I18n, lang: Lang, list: &str, item: &str) -> String {
+    let key = format!("{list}-{}", item.replace('_', "-"));
+    if i18n.has(lang, &key) {
+        i18n.text(lang, &key, &[])
+    } else {
+        escape_html(item).into_owned()
+    }
+}
+
+impl Services {
+    fn may_hand_over(actor: &Actor, household: &Household) -> bool {
+        matches!(actor, Actor::Staff(s)
+            if s.roles.can_supervise() || (s.roles.is_ambassador() && household.staff_id == Some(s.id)))
+    }
+
+    async fn open_defects(tx: &mut Tx, unit_id: i64) -> ServiceResult<Vec<Defect>> {
+        Ok(tx
+            .defects_of_unit(unit_id, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.status.is_unresolved())
+            .collect())
+    }
+
+    /// `/handover <unit>`: checks the home may be handed over by this person, now.
+    #[instrument(skip_all)]
+    pub async fn begin_handover(
+        &self,
+        actor: &Actor,
+        target: InspectTarget<'_>,
+    ) -> ServiceResult<Begin> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        if !(me.roles.is_ambassador() || me.roles.can_supervise()) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut tx = self.store.read().await?;
+        let found = match target {
+            InspectTarget::Text(text) => self.find_household(&mut tx, actor, text).await?,
+            InspectTarget::Unit(unit) => match tx.household(unit).await? {
+                Some(h) => Found::One(h),
+                None => Found::NotFound,
+            },
+        };
+        let household = match found {
+            Found::One(h) if Self::may_hand_over(actor, &h) => h,
+            Found::Choose(list) => {
+                let list: Vec<Household> = list
+                    .into_iter()
+                    .filter(|h| Self::may_hand_over(actor, h))
+                    .collect();
+                return Ok(match list.len() {
+                    0 => Begin::NotFound,
+                    _ => Begin::Choose(list),
+                });
+            }
+            _ => return Ok(Begin::NotFound),
+        };
+        let unit = household.unit.unit_id;
+        if let Some(at) = tx.handed_over_at(unit).await? {
+            return Ok(Begin::Done(household, at));
+        }
+        let replaces = tx
+            .current_handover(unit)
+            .await?
+            .is_some_and(|h| h.status == HandoverStatus::AwaitingBuyer);
+        let open_defects = Self::open_defects(&mut tx, unit).await?;
+        tx.commit().await?;
+        Ok(Begin::Ready {
+            household,
+            open_defects,
+            replaces,
+        })
+    }
+
+    /// Records the checklist and asks the home's buyers to confirm they received it. The unit
+    /// is not handed over until one of them does. `None` when the actor may not, or the home
+    /// was handed over meanwhile.
+    #[instrument(skip_all)]
+    pub async fn submit_handover(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        draft: &HandoverDraft,
+    ) -> ServiceResult<Option<Submitted>> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(None);
+        };
+        if !Self::may_hand_over(actor, &household) || tx.handed_over_at(unit_id).await?.is_some() {
+            return Ok(None);
+        }
+        let open = Self::open_defects(&mut tx, unit_id).await?;
+        let open_ids: Vec<i64> = open.iter().map(|d| d.id).collect();
+        let id = tx
+            .insert_handover(
+                unit_id,
+                me.id,
+                &draft.keys,
+                &draft.documents,
+                &open_ids,
+                &draft.meters,
+                now,
+            )
+            .await?;
+        let Some(handover) = tx.handover(id).await? else {
+            return Ok(None);
+        };
+        let mut asked = 0;
+        for buyer in tx.buyers_of_unit(unit_id).await? {
+            let Some(chat) = buyer.telegram_id else {
+                continue;
+            };
+            asked += 1;
+            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
+            self.ask_to_confirm(&mut tx, chat, lang, &handover, &household, me, &open, now)
+                .await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "handover.submit",
+            &format!("unit:{unit_id}"),
+            serde_json::json!({"handover": id, "open_defects": open_ids, "buyers_asked": asked}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(Submitted {
+            id,
+            household,
+            asked,
+        }))
+    }
+
+    /// The meter photos, then the record with "I have received my home" / "something's wrong".
+    #[allow(clippy::too_many_arguments)]
+    async fn ask_to_confirm(
+        &self,
+        tx: &mut Tx,
+        chat: i64,
+        lang: Lang,
+        handover: &Handover,
+        household: &Household,
+        ambassador: &StaffMember,
+        open: &[Defect],
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let i18n = &self.i18n;
+        let paths: Vec<String> = handover.meters.iter().map(|(_, p)| p.clone()).collect();
+        let caption = crate::tr!(i18n, lang, "handover-meter-photos", count = paths.len());
+        if let Some(photos) = Content::photos(&paths, Some(caption)) {
+            enqueue(
+                tx,
+                chat,
+                &format!("handover-photos:{}:{chat}", handover.id),
+                photos,
+                now,
+            )
+            .await?;
+        }
+        let content = self.confirm_request(lang, handover, household, &ambassador.name, open);
+        enqueue(
+            tx,
+            chat,
+            &format!("handover:{}:{chat}", handover.id),
+            content,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The record with "I have received my home" / "something's not right".
+    fn confirm_request(
+        &self,
+        lang: Lang,
+        handover: &Handover,
+        household: &Household,
+        ambassador: &str,
+        open: &[Defect],
+    ) -> Content {
+        let i18n = &self.i18n;
+        let mut html = crate::tr!(
+            i18n,
+            lang,
+            "handover-confirm-ask",
+            home = household.unit.short(),
+            ambassador = ambassador
+        );
+        html.push_str("\n\n");
+        html.push_str(&self.handover_lines(lang, handover, open));
+        html.push_str("\n\n");
+        html.push_str(&if open.is_empty() {
+            crate::tr!(i18n, lang, "handover-confirm-how")
+        } else {
+            crate::tr!(i18n, lang, "handover-confirm-how-open", count = open.len())
+        });
+        Content::Text {
+            html,
+            buttons: vec![
+                vec![Button {
+                    label: crate::tr!(i18n, lang, "button-handover-received"),
+                    data: format!("1:hc:{}", handover.id),
+                }],
+                vec![Button {
+                    label: crate::tr!(i18n, lang, "button-handover-issue"),
+                    data: format!("1:hi:{}", handover.id),
+                }],
+            ],
+        }
+    }
+
+    /// Keys, meters, documents and (once known) the defects that stay open, one per line.
+    pub fn record_lines(
+        &self,
+        lang: Lang,
+        keys: &[(String, u32)],
+        meters: &[MeterReading],
+        documents: &[String],
+        open: Option<&[Defect]>,
+    ) -> String {
+        let i18n = &self.i18n;
+        let html = crate::i18n::Arg::Html;
+        let mut lines = Vec::new();
+        let keys = keys
+            .iter()
+            .map(|(kind, n)| format!("{} × {n}", item_name(i18n, lang, "key", kind)))
+            .collect::<Vec<_>>()
+            .join("，");
+        lines.push(crate::tr!(
+            i18n,
+            lang,
+            "handover-line-keys",
+            keys = html(keys)
+        ));
+        for reading in meters {
+            lines.push(crate::tr!(
+                i18n,
+                lang,
+                "handover-line-meter",
+                meter = html(item_name(i18n, lang, "meter", &reading.meter)),
+                reading = reading.reading.as_str()
+            ));
+        }
+        let documents = if documents.is_empty() {
+            crate::tr!(i18n, lang, "handover-none")
+        } else {
+            documents
+                .iter()
+                .map(|d| item_name(i18n, lang, "document", d))
+                .collect::<Vec<_>>()
+                .join("，")
+        };
+        lines.push(crate::tr!(
+            i18n,
+            lang,
+            "handover-line-documents",
+            documents = html(documents)
+        ));
+        match open {
+            None => {}
+            Some([]) => lines.push(crate::tr!(i18n, lang, "handover-line-no-defects")),
+            Some(open) => {
+                lines.push(crate::tr!(
+                    i18n,
+                    lang,
+                    "handover-line-defects",
+                    count = open.len()
+                ));
+                for defect in open {
+                    let note = if defect.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", escape_html(&defect.note))
+                    };
+                    lines.push(format!(
+                        "  • {} · {}{note}",
+                        room_name(i18n, lang, defect.room),
+                        category_name(i18n, lang, defect.category)
+                    ));
+                }
+            }
+        }
+        lines.join("\n")
+    }
+
+    /// The record of a stored handover.
+    fn handover_lines(&self, lang: Lang, handover: &Handover, open: &[Defect]) -> String {
+        let meters: Vec<MeterReading> = handover.meters.iter().map(|(m, _)| m.clone()).collect();
+        self.record_lines(
+            lang,
+            &handover.keys,
+            &meters,
+            &handover.documents,
+            Some(open),
+        )
+    }
+
+    /// The buyer says they received their home: the unit is handed over, both sides get the
+    /// record, the buyer a welcome, and the follow-up cadence starts.
+    #[instrument(skip_all)]
+    pub async fn confirm_handover(
+        &self,
+        actor: &Actor,
+        handover_id: i64,
+    ) -> ServiceResult<Confirmation> {
+        let Actor::Buyer(homes) = actor else {
+            return Ok(Confirmation::Stale);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(handover) = tx.handover(handover_id).await? else {
+            return Ok(Confirmation::Stale);
+        };
+        let Some(buyer) = homes.iter().find(|h| h.unit.unit_id == handover.unit_id) else {
+            return Ok(Confirmation::Stale);
+        };
+        match handover.status {
+            HandoverStatus::Confirmed => return Ok(Confirmation::AlreadyConfirmed),
+            HandoverStatus::Withdrawn => return Ok(Confirmation::Stale),
+            HandoverStatus::AwaitingBuyer => {}
+        }
+        if !tx.confirm_handover(handover_id, buyer.id, now).await? {
+            return Ok(Confirmation::AlreadyConfirmed);
+        }
+        let Some(household) = tx.household(handover.unit_id).await? else {
+            return Ok(Confirmation::Stale);
+        };
+        let ambassador = tx.staff_by_id(handover.staff_id).await?;
+        let open: Vec<Defect> = {
+            let mut open = Vec::new();
+            for id in &handover.open_defects {
+                if let Some(d) = tx.defect(*id).await? {
+                    open.push(d);
+                }
+            }
+            open
+        };
+        self.schedule_follow_ups(&mut tx, handover.unit_id, now)
+            .await?;
+        let tz = self.config.timezone;
+        let date = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        let time = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        let ambassador_name = ambassador
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
+        // The record, to every linked buyer of the home and to the ambassador.
+        let mut chats: Vec<(i64, Lang, bool)> = Vec::new();
+        for co_owner in tx.buyers_of_unit(handover.unit_id).await? {
+            if let Some(chat) = co_owner.telegram_id {
+                let lang = self
+                    .recipient_lang(&mut tx, chat, co_owner.language)
+                    .await?;
+                chats.push((chat, lang, true));
+            }
+        }
+        if let Some(a) = &ambassador
+            && let Some(chat) = a.telegram_id
+        {
+            let lang = self.staff_lang(&mut tx, a).await?;
+            chats.push((chat, lang, false));
+        }
+        for (chat, lang, _) in &chats {
+            let mut html = crate::tr!(
+                self.i18n,
+                *lang,
+                "handover-record",
+                home = household.unit.short(),
+                buyer = buyer.name.as_str(),
+                time = time.as_str(),
+                ambassador = ambassador_name.as_str()
+            );
+            html.push_str("\n\n");
+            html.push_str(&self.handover_lines(*lang, &handover, &open));
+            enqueue(
+                &mut tx,
+                *chat,
+                &format!("handover-record:{handover_id}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        // The welcome, to the buyer who confirmed.
+        if let Some(chat) = buyer.telegram_id
+            && let Some((_, lang, _)) = chats.iter().find(|(c, ..)| *c == chat)
+        {
+            let lang = *lang;
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "handover-welcome",
+                name = buyer.name.as_str(),
+                home = household.unit.short(),
+                ambassador = ambassador_name.as_str()
+            );
+            enqueue(
+                &mut tx,
+                chat,
+                &format!("welcome-home:{handover_id}:{chat}"),
+                Content::text(html),
+                now,
+            )
+            .await?;
+            if let Some(path) = self
+                .welcome_card(
+                    &mut tx,
+                    lang,
+                    buyer,
+                    &household,
+                    &date,
+                    &ambassador_name,
+                    now,
+                )
+                .await?
+            {
+                enqueue(
+                    &mut tx,
+                    chat,
+                    &format!("welcome-card:{handover_id}:{chat}"),
+                    Content::Photo {
+                        path,
+                        caption_html: None,
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "handover.confirm",
+            &format!("unit:{}", handover.unit_id),
+            serde_json::json!({"handover": handover_id, "buyer": buyer.id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        self.scheduler_waker.wake();
+        Ok(Confirmation::Confirmed)
+    }
+
+    /// The generated "welcome home" card, stored in the media store; `None` (and a warning in
+    /// the log) if it cannot be drawn, since the card is a nicety.
+    #[allow(clippy::too_many_arguments)]
+    async fn welcome_card(
+        &self,
+        tx: &mut Tx,
+        lang: Lang,
+        buyer: &crate::domain::people::Buyer,
+        household: &Household,
+        date: &str,
+        ambassador: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<String>> {
+        let font = crate::card::FontSource::choose(self.config.font.as_deref());
+        let i18n = &self.i18n;
+        let headline = crate::tr!(i18n, lang, "card-headline");
+        let ambassador_line = crate::tr!(i18n, lang, "card-ambassador", name = ambassador);
+        let footer = crate::tr!(i18n, lang, "card-footer");
+        let unit = household.unit.short();
+        let card = crate::card::HandoverCard {
+            headline: &crate::i18n::plain_text(&headline),
+            buyer: &buyer.name,
+            unit: &unit,
+            date,
+            ambassador: &crate::i18n::plain_text(&ambassador_line),
+            footer: &crate::i18n::plain_text(&footer),
+        };
+        let png = match crate::card::render_handover_card(&font, &card) {
+            Ok(png) => png,
+            Err(error) => {
+                tracing::warn!(%error, "the welcome card could not be drawn; left out");
+                return Ok(None);
+            }
+        };
+        let stored = crate::media::MediaStore::new(&self.config.media_dir)
+            .put(&png, "png")
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
+        tx.record_media(
+            &stored.sha256,
+            None,
+            &stored.path,
+            "image/png",
+            png.len() as i64,
+            now,
+        )
+        .await?;
+        Ok(Some(stored.path))
+    }
+
+    /// Rows and jobs for each follow-up of the cadence, plus the first digest of open defects.
+    async fn schedule_follow_ups(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        handed_over: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let cadence = &self.config.cadence;
+        let tz = self.config.timezone;
+        let mut steps: Vec<(u32, FollowUpKind)> = cadence.steps.clone();
+        if cadence.digest_every > 0 {
+            steps.push((cadence.digest_every, FollowUpKind::DefectDigest));
+        }
+        for (day, kind) in steps {
+            let due = cadence.due(handed_over, day, tz);
+            self.add_follow_up(tx, unit_id, kind, i64::from(day), due, handed_over)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One follow-up row and the job that sends it (both keyed, so they exist once).
+    pub(crate) async fn add_follow_up(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        kind: FollowUpKind,
+        day: i64,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        if let Some(id) = tx.insert_follow_up(unit_id, kind, day, due).await? {
+            let job = NewJob::new(FOLLOW_UP, serde_json::json!({"follow_up_id": id}), due)
+                .unique_key(format!("follow-up:{id}"));
+            tx.schedule_job(&job, now).await?;
+        }
+        Ok(())
+    }
+
+    /// "Something's not right" about a handover record: the buyer's words go to the
+    /// ambassador; the record keeps waiting. False when the record is not this buyer's.
+    #[instrument(skip_all)]
+    pub async fn handover_issue(
+        &self,
+        actor: &Actor,
+        handover_id: i64,
+        text: &str,
+    ) -> ServiceResult<bool> {
+        let Actor::Buyer(homes) = actor else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(handover) = tx.handover(handover_id).await? else {
+            return Ok(false);
+        };
+        let Some(buyer) = homes.iter().find(|h| h.unit.unit_id == handover.unit_id) else {
+            return Ok(false);
+        };
+        if handover.status != HandoverStatus::AwaitingBuyer {
+            return Ok(false);
+        }
+        let mut recipients: Vec<StaffMember> = tx
+            .staff_by_id(handover.staff_id)
+            .await?
+            .into_iter()
+            .collect();
+        if recipients.iter().all(|s| s.telegram_id.is_none()) {
+            recipients = super::supervisors(&mut tx).await?;
+        }
+        for person in recipients {
+            let Some(chat) = person.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, &person).await?;
+            let html = crate::tr!(
+                self.i18n,
+                lang,
+                "handover-issue-to-ambassador",
+                home = buyer.unit.short(),
+                buyer = buyer.name.as_str(),
+                text = text
+            );
+            let content = Content::Text {
+                html,
+                buttons: vec![vec![Button {
+                    label: crate::tr!(self.i18n, lang, "button-reply"),
+                    data: format!("1:rep:{}", handover.unit_id),
+                }]],
+            };
+            let key = format!(
+                "handover-issue:{handover_id}:{}:{chat}",
+                now.timestamp_millis()
+            );
+            enqueue(&mut tx, chat, &key, content, now).await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "handover.issue",
+            &format!("unit:{}", handover.unit_id),
+            serde_json::json!({"handover": handover_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(true)
+    }
+
+    /// Records of a buyer's homes still waiting for their confirmation, rendered again (for
+    /// /myhome, so a lost or scrolled-away request can be answered).
+    #[instrument(skip_all)]
+    pub async fn pending_handovers(
+        &self,
+        actor: &Actor,
+        lang: Lang,
+    ) -> ServiceResult<Vec<(i64, Content)>> {
+        let Actor::Buyer(homes) = actor else {
+            return Ok(Vec::new());
+        };
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for home in homes {
+            let Some(handover) = tx.current_handover(home.unit.unit_id).await? else {
+                continue;
+            };
+            if handover.status != HandoverStatus::AwaitingBuyer {
+                continue;
+            }
+            let (Some(household), Some(ambassador)) = (
+                tx.household(home.unit.unit_id).await?,
+                tx.staff_by_id(handover.staff_id).await?,
+            ) else {
+                continue;
+            };
+            let mut open = Vec::new();
+            for id in &handover.open_defects {
+                if let Some(d) = tx.defect(*id).await? {
+                    open.push(d);
+                }
+            }
+            out.push((
+                handover.id,
+                self.confirm_request(lang, &handover, &household, &ambassador.name, &open),
+            ));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}

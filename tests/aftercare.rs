@@ -1,0 +1,479 @@
+//! Handover and after: the checklist with meters and photos, the buyer's confirmation (the only
+//! thing that hands a home over), the welcome, the follow-up cadence on the clock across a
+//! restart, /stop, the survey's low-score alert, warranty cover, and complaints with their
+//! acknowledgement deadline and the group-complaint flag.
+
+use crate::support::app::TestApp;
+use crate::support::fake_telegram::{SentKind, User};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+};
+use crate::support::steps::{count, photo, press, record_leak, until, wait_text};
+use chrono::Duration;
+use handover_bot::domain::people::Stage;
+use handover_bot::store::aftercare::HandoverStatus;
+
+struct Site {
+    app: TestApp,
+    supervisor: User,
+    ambassador: User,
+    reception: User,
+    /// Linked buyers of 1-1-101, 2-1-102, 1-1-103 and 1-1-105 (buyers 0, 1, 2 and 4).
+    buyers: Vec<User>,
+}
+
+/// Six homes in two buildings, one ambassador for all, a complaint receptionist, four linked
+/// buyers.
+async fn site() -> Site {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity,buildings\n\
+         Li Lei,13700000001,ambassador,10,\n\
+         Zhang Gong,13700000002,engineer,,1\n\
+         Sun Jie,13700000004,complaints,,\n",
+    )
+    .await;
+    load_buyers(&app, &buyers_csv(6)).await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let reception = app.fake.user(8_501, "Sun");
+    link_by_contact(&app, &reception, "+8613700000004").await;
+    let mut buyers = Vec::new();
+    for i in [0usize, 1, 2, 4] {
+        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
+        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
+        buyers.push(buyer);
+    }
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    wait_text(&app, &supervisor, "已分配 6 户").await;
+    Site {
+        app,
+        supervisor,
+        ambassador,
+        reception,
+        buyers,
+    }
+}
+
+async fn stage_of(app: &TestApp, unit: &str) -> Stage {
+    let mut tx = app.services().store.read().await.unwrap();
+    let stage = tx.find_households(unit).await.unwrap()[0].stage;
+    tx.commit().await.unwrap();
+    stage
+}
+
+/// The ambassador's checklist for 1-1-101: keys by button and typed, the water meter as a
+/// photo with its reading as caption, electricity as photo then reading, no gas, one document.
+async fn record_handover(app: &TestApp, ambassador: &User) {
+    let start = reply_to(app, ambassador, "/handover 1-1-101").await;
+    assert!(
+        start.plain_text.contains("办理 1-1-101"),
+        "{}",
+        start.plain_text
+    );
+    wait_text(app, ambassador, "入户门钥匙几把").await;
+    press(app, ambassador, "2").await;
+    wait_text(app, ambassador, "信箱钥匙几把").await;
+    press(app, ambassador, "1").await;
+    wait_text(app, ambassador, "门禁卡几把").await;
+    app.fake.send_text(ambassador, "three");
+    wait_text(app, ambassador, "0 到 99 之间的整数").await;
+    app.fake.send_text(ambassador, "3");
+    wait_text(app, ambassador, "水表：请发送表的照片").await;
+    app.fake.send_photo(ambassador, photo(41), Some("0123.4"));
+    wait_text(app, ambassador, "电表：请发送表的照片").await;
+    app.fake.send_text(ambassador, "我到了");
+    wait_text(app, ambassador, "这不是表读数").await;
+    app.fake.send_photo(ambassador, photo(42), None);
+    wait_text(app, ambassador, "请输入电表的读数").await;
+    app.fake.send_text(ambassador, "567 度");
+    wait_text(app, ambassador, "燃气表：请发送表的照片").await;
+    press(app, ambassador, "本户没有这块表").await;
+    let documents = wait_text(app, ambassador, "业主领取了哪些资料").await;
+    app.fake
+        .press_button_with_text(ambassador, &documents, "☐ 质量保证书");
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.message_id == documents.message_id
+                && m.button_labels().iter().any(|l| l == "☑ 质量保证书")
+        })
+        .await;
+    app.fake
+        .press_button_with_text(ambassador, &documents, "✔ 完成");
+    let review = wait_text(app, ambassador, "交房记录，请核对").await;
+    for line in [
+        "钥匙：入户门钥匙 × 2，信箱钥匙 × 1，门禁卡 × 3",
+        "水表：0123.4",
+        "电表：567",
+        "燃气表：本户没有",
+        "资料：质量保证书",
+    ] {
+        assert!(
+            review.plain_text.contains(line),
+            "{line} in {}",
+            review.plain_text
+        );
+    }
+    press(app, ambassador, "📨 发给业主确认").await;
+    wait_text(app, ambassador, "交房记录已发给 1 位业主").await;
+}
+
+/// Records a leak, the handover, and the buyer's confirmation.
+async fn hand_over(site: &Site) {
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
+    record_leak(app, ambassador).await;
+    record_handover(app, ambassador).await;
+    wait_text(app, buyer, "请核对").await;
+    press(app, buyer, "✅ 我已收房").await;
+    wait_text(app, buyer, "欢迎回家").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_keep_the_record() {
+    let site = site().await;
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
+    record_leak(app, ambassador).await;
+    record_handover(app, ambassador).await;
+
+    // The buyer sees the meter photos as one album, then the record with the open leak.
+    let album = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains("交房时的表读数照片（2 张）")
+        })
+        .await;
+    assert!(matches!(album.kind, SentKind::MediaGroupItem { .. }));
+    let ask = wait_text(app, buyer, "您的交付大使 Li Lei 已记录您房屋的交接情况").await;
+    assert!(
+        ask.plain_text.contains("以下 1 项问题保留跟踪"),
+        "{}",
+        ask.plain_text
+    );
+    assert!(
+        ask.plain_text.contains("厨房 · 渗漏 — 水槽下漏水"),
+        "{}",
+        ask.plain_text
+    );
+    assert_eq!(ask.button_labels(), vec!["✅ 我已收房", "❌ 有不对的地方"]);
+
+    // Recorded, but not handed over until the buyer says so.
+    assert_ne!(stage_of(app, "1-1-101").await, Stage::HandedOver);
+    let again = reply_to(app, ambassador, "/handover 1-1-101").await;
+    assert!(again.plain_text.contains("取代它"), "{}", again.plain_text);
+    reply_to(app, ambassador, "/cancel").await;
+
+    // /myhome shows a record still waiting, with its buttons, in case the message scrolled away.
+    app.fake.send_text(buyer, "/myhome");
+    let shown = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            m.message_id > ask.message_id && m.plain_text.contains("请核对")
+        })
+        .await;
+    assert_eq!(shown.button_labels(), ask.button_labels());
+
+    // Something is wrong first: the ambassador hears, nothing changes.
+    app.fake
+        .press_button_with_text(buyer, &ask, "❌ 有不对的地方");
+    wait_text(app, buyer, "哪里不对").await;
+    app.fake.send_text(buyer, "信箱钥匙只有 <1> 把");
+    wait_text(app, buyer, "已转给您的交付大使").await;
+    wait_text(app, ambassador, "尚未确认收房：“信箱钥匙只有 <1> 把”").await;
+    assert_ne!(stage_of(app, "1-1-101").await, Stage::HandedOver);
+
+    // The buyer confirms: handed over, with who and when.
+    let query = app.fake.press_button_with_text(buyer, &ask, "✅ 我已收房");
+    assert_eq!(
+        app.fake.callback_answer(&query).await,
+        "谢谢！您的房屋已完成交付。"
+    );
+    let welcome = wait_text(app, buyer, "Buyer 0，欢迎回家！1-1-101 正式属于您了").await;
+    assert!(
+        welcome.plain_text.contains("Li Lei"),
+        "{}",
+        welcome.plain_text
+    );
+    let card = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            matches!(m.kind, SentKind::Photo) && m.message_id > welcome.message_id
+        })
+        .await;
+    assert!(card.plain_text.is_empty());
+    for person in [buyer, ambassador] {
+        let record = wait_text(app, person, "交房记录 — 1-1-101").await;
+        assert!(
+            record.plain_text.contains("Buyer 0 于 2026-11-26 09:"),
+            "{}",
+            record.plain_text
+        );
+        assert!(
+            record.plain_text.contains("水表：0123.4"),
+            "{}",
+            record.plain_text
+        );
+        assert!(
+            record.plain_text.contains("1 项问题保留跟踪"),
+            "{}",
+            record.plain_text
+        );
+    }
+    assert_eq!(stage_of(app, "1-1-101").await, Stage::HandedOver);
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let handover = tx.current_handover(unit).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(handover.status, HandoverStatus::Confirmed);
+    assert!(handover.confirmed_by.is_some());
+    assert_eq!(handover.confirmed_at, Some(app.services().clock.now()));
+    assert_eq!(handover.meters.len(), 2);
+    assert_eq!(handover.keys.len(), 3);
+    assert_eq!(handover.open_defects.len(), 1);
+
+    // Pressing again, or a second /handover, changes nothing.
+    let query = app
+        .fake
+        .press_crafted_button(buyer, &ask, &format!("1:hc:{}", handover.id));
+    assert_eq!(
+        app.fake.callback_answer(&query).await,
+        "这一户的交房已确认过了。"
+    );
+    let done = reply_to(app, ambassador, "/handover 1-1-101").await;
+    assert!(
+        done.plain_text.contains("已完成交付"),
+        "{}",
+        done.plain_text
+    );
+    // Another buyer cannot confirm a home that is not theirs.
+    let other = &site.buyers[1];
+    let theirs = app.fake.sent_messages(other.id).pop().unwrap();
+    let forged = app
+        .fake
+        .press_crafted_button(other, &theirs, &format!("1:hc:{}", handover.id));
+    assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
+    assert_eq!(count(app, buyer, "欢迎回家"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
+    let mut site = site().await;
+    hand_over(&site).await;
+    let buyer = site.buyers[0].clone();
+    let ambassador = site.ambassador.clone();
+    let supervisor = site.supervisor.clone();
+
+    // D+1, 10:00 local: thanks.
+    site.app.advance(Duration::hours(24));
+    assert_eq!(
+        count(&site.app, &buyer, "感谢您入住"),
+        0,
+        "not before 10:00"
+    );
+    site.app.advance(Duration::hours(2));
+    wait_text(&site.app, &buyer, "感谢您入住 1-1-101").await;
+
+    // A restart between D+1 and D+7: no duplicate, no gap.
+    site.app.restart().await;
+    site.app.advance(Duration::days(6));
+    let app = &site.app;
+    until(app, "the D+7 check", || {
+        count(app, &buyer, "一切都好吗") == 1
+    })
+    .await;
+    until(app, "the weekly digest", || {
+        count(app, &buyer, "本周整改进度：还有 1 项") == 1
+    })
+    .await;
+    assert_eq!(count(app, &buyer, "感谢您入住"), 1);
+
+    // "Something's wrong" opens a report; accepted after handover, it is under warranty.
+    press(app, &buyer, "🔧 有问题，我要报修").await;
+    press(app, &buyer, "卫生间").await;
+    wait_text(app, &buyer, "请用文字描述问题").await;
+    app.fake.send_text(&buyer, "花洒漏水");
+    press(app, &buyer, "📨 提交").await;
+    wait_text(app, &buyer, "已提交").await;
+    press(app, &ambassador, "✅ 受理").await;
+    press(app, &ambassador, "给排水").await;
+    press(app, &ambassador, "一般").await;
+    let accepted = wait_text(app, &buyer, "在保修期内（至 2028-11-25）").await;
+    assert!(
+        accepted.plain_text.contains("给排水"),
+        "{}",
+        accepted.plain_text
+    );
+
+    // D+30: the survey. A score of 1 alerts the ambassador and the supervisor at once, once.
+    app.advance(Duration::days(23));
+    until(app, "the survey", || {
+        count(app, &buyer, "您对 1-1-101 的交付满意吗") == 1
+    })
+    .await;
+    press(app, &buyer, "1 ⭐").await;
+    wait_text(app, &buyer, "感谢您的 1 ⭐ 评价").await;
+    for person in [&ambassador, &supervisor] {
+        let alert = wait_text(app, person, "满意度偏低：Buyer 0（1-1-101）打了 1 分").await;
+        assert!(
+            alert.plain_text.contains("当前满意度 1.00（1 份回答）"),
+            "{}",
+            alert.plain_text
+        );
+    }
+    app.fake.send_text(&buyer, "交房太慢");
+    wait_text(app, &buyer, "感谢您的反馈").await;
+    wait_text(app, &ambassador, "补充了满意度评价：“交房太慢”").await;
+    let survey = app
+        .fake
+        .sent_messages(buyer.id)
+        .into_iter()
+        .find(|m| m.plain_text.contains("您对 1-1-101 的交付满意吗"))
+        .unwrap();
+    let again =
+        app.fake
+            .press_crafted_button(&buyer, &survey, &format!("1:sv:{}:2", survey_id(app).await));
+    app.fake.callback_answer(&again).await;
+    assert_eq!(count(app, &ambassador, "满意度偏低"), 1);
+    assert_eq!(count(app, &supervisor, "满意度偏低"), 1);
+    assert_eq!(app.services().satisfaction().await.unwrap(), (Some(1.0), 1));
+
+    // /stop: no more follow-ups, but repair updates still come.
+    app.fake.send_text(&buyer, "/stop");
+    wait_text(app, &buyer, "不再收到回访消息").await;
+    let limit = std::time::Duration::from_millis(300);
+    app.services().outbox_waker.settle(limit).await;
+    let digests = count(app, &buyer, "本周整改进度");
+    app.advance(Duration::days(320));
+    let services = app.services();
+    services.scheduler_waker.settle(limit).await;
+    services.outbox_waker.settle(limit).await;
+    assert_eq!(
+        count(app, &buyer, "天了，一切都好吗"),
+        0,
+        "no D+90/D+180 check-ins"
+    );
+    assert_eq!(count(app, &buyer, "交付满一年"), 0, "no D+330 reminder");
+    assert_eq!(count(app, &buyer, "本周整改进度"), digests, "no digests");
+    let leak = {
+        let mut tx = services.store.read().await.unwrap();
+        let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+        let defects = tx.defects_of_unit(unit, None).await.unwrap();
+        tx.commit().await.unwrap();
+        defects[0].id
+    };
+    let engineer = app.fake.user(8_401, "Zhang");
+    link_by_contact(app, &engineer, "+8613700000002").await;
+    reply_to(app, &engineer, "/tasks").await;
+    crate::support::steps::step_on_card(app, &engineer, leak, "🔨 开始整改").await;
+    press(app, &engineer, "✔ 确认").await;
+    wait_text(app, &buyer, "整改中").await;
+}
+
+/// The id of 1-1-101's survey.
+async fn survey_id(app: &TestApp) -> i64 {
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let follow_ups = tx.follow_ups_of_unit(unit).await.unwrap();
+    tx.commit().await.unwrap();
+    follow_ups
+        .into_iter()
+        .find(|f| f.kind == handover_bot::domain::aftercare::FollowUpKind::Survey)
+        .expect("a survey")
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_households_complaining_about_one_thing_in_one_building_raise_one_flag() {
+    let site = site().await;
+    let (app, supervisor, reception) = (&site.app, &site.supervisor, &site.reception);
+    let complain = |buyer: &User, text: &'static str| {
+        let buyer = buyer.clone();
+        async move {
+            let start = reply_to(app, &buyer, "/complain").await;
+            let after = |needle: &'static str| {
+                let buyer = buyer.clone();
+                async move {
+                    app.fake
+                        .wait_for_message(buyer.id, |m| {
+                            m.message_id > start.message_id && m.plain_text.contains(needle)
+                        })
+                        .await
+                }
+            };
+            press(app, &buyer, "渗漏").await;
+            after("严重程度").await;
+            press(app, &buyer, "重要").await;
+            after("请用一条消息描述").await;
+            app.fake.send_text(&buyer, text);
+            after("已登记").await;
+        }
+    };
+    // Buyers 0, 2 and 4 live in building 1; buyer 1 in building 2.
+    complain(&site.buyers[0], "阳台渗水").await;
+    complain(&site.buyers[1], "卫生间渗水").await;
+    complain(&site.buyers[2], "外墙渗水").await;
+    // One household complaining twice is still one household.
+    complain(&site.buyers[0], "还是渗水").await;
+    assert_eq!(count(app, supervisor, "群诉风险"), 0);
+    let receipt = wait_text(app, reception, "投诉 #1 — 重要").await;
+    assert!(
+        receipt.plain_text.contains("1-1-101 · Buyer 0 · 渗漏"),
+        "{}",
+        receipt.plain_text
+    );
+    assert!(
+        receipt.plain_text.contains("请在 2026-11-27 09:"),
+        "{}",
+        receipt.plain_text
+    );
+
+    complain(&site.buyers[3], "楼道渗水").await;
+    let flag = wait_text(app, supervisor, "群诉风险").await;
+    assert!(
+        flag.plain_text
+            .contains("楼栋 1，7 天内有 3 户就“渗漏”投诉：1-1-101、1-1-103、1-1-105"),
+        "{}",
+        flag.plain_text
+    );
+    complain(&site.buyers[2], "又渗水了").await;
+    let mut tx = app.services().store.read().await.unwrap();
+    let flags = tx.group_flags().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(count(app, supervisor, "群诉风险"), 1);
+
+    // Reception acknowledges #1 in time; the buyer hears who has it.
+    app.fake
+        .press_button_with_text(reception, &receipt, "✅ 确认受理");
+    wait_text(app, &site.buyers[0], "已由 Sun Jie 受理").await;
+    wait_text(app, reception, "投诉 #1 已受理，并已通知业主").await;
+    let list = reply_to(app, reception, "/complaints").await;
+    assert!(
+        list.plain_text.contains("待受理的投诉：5 条"),
+        "{}",
+        list.plain_text
+    );
+    // The rest escalate to the supervisor once the day is out, each once.
+    app.advance(Duration::hours(25));
+    until(app, "five escalations", || {
+        count(app, supervisor, "未在") == 5
+    })
+    .await;
+    assert_eq!(count(app, supervisor, "投诉 #1 未在"), 0);
+    app.advance(Duration::days(2));
+    let services = app.services();
+    services
+        .scheduler_waker
+        .settle(std::time::Duration::from_millis(300))
+        .await;
+    assert_eq!(count(app, supervisor, "未在"), 5);
+    // Buyers cannot acknowledge.
+    let last = app.fake.sent_messages(site.buyers[1].id).pop().unwrap();
+    let forged = app
+        .fake
+        .press_crafted_button(&site.buyers[1], &last, "1:ck:2");
+    assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
+}
