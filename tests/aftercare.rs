@@ -259,6 +259,50 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_who_links_after_the_handover_was_recorded_is_asked_on_linking() {
+    let site = site().await;
+    let (app, ambassador) = (&site.app, &site.ambassador);
+    // 2-1-104 (buyer 3) has not opened the bot: the record waits.
+    reply_to(app, ambassador, "/handover 2-1-104").await;
+    for kind in ["入户门钥匙", "信箱钥匙", "门禁卡"] {
+        wait_text(app, ambassador, &format!("{kind}几把")).await;
+        press(app, ambassador, "0").await;
+    }
+    for meter in ["水表", "电表", "燃气表"] {
+        wait_text(app, ambassador, &format!("{meter}：请发送表的照片")).await;
+        press(app, ambassador, "本户没有这块表").await;
+    }
+    wait_text(app, ambassador, "业主领取了哪些资料").await;
+    press(app, ambassador, "✔ 完成").await;
+    press(app, ambassador, "📨 发给业主确认").await;
+    wait_text(app, ambassador, "还没有使用本机器人").await;
+    assert_ne!(stage_of(app, "2-1-104").await, Stage::HandedOver);
+
+    let buyer = app.fake.user(30_003, "B3");
+    link_by_contact(app, &buyer, &buyer_phone(3)).await;
+    let ask = wait_text(app, &buyer, "已记录您房屋的交接情况").await;
+    for line in [
+        "入户门钥匙 × 0",
+        "水表：本户没有",
+        "燃气表：本户没有",
+        "资料：无",
+    ] {
+        assert!(
+            ask.plain_text.contains(line),
+            "{line} in {}",
+            ask.plain_text
+        );
+    }
+    app.fake.press_button_with_text(&buyer, &ask, "✅ 我已收房");
+    // The introduction to their ambassador, queued on linking, goes out a moment later and
+    // keeps its place before the welcome.
+    app.advance(Duration::seconds(3));
+    wait_text(app, &buyer, "专属交付大使").await;
+    wait_text(app, &buyer, "欢迎回家").await;
+    assert_eq!(stage_of(app, "2-1-104").await, Stage::HandedOver);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     let mut site = site().await;
     hand_over(&site).await;

@@ -10,6 +10,8 @@ CREATE TABLE handovers (
     -- accepts them to stay open and tracked by confirming).
     keys          TEXT NOT NULL,
     documents     TEXT NOT NULL,
+    -- JSON: [meter, …] the home does not have.
+    meters_absent TEXT NOT NULL DEFAULT '[]',
     open_defects  TEXT NOT NULL,
     status        TEXT NOT NULL CHECK (status IN ('awaiting_buyer', 'confirmed', 'withdrawn')),
     submitted_at  TEXT NOT NULL,

@@ -185,7 +185,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "me" => on_me(turn).await,
         "myhome" => {
             buyer::on_my_home(turn).await?;
-            handover::show_pending(turn).await
+            handover::show_pending(turn, &turn.person.actor, turn.lang()).await
         }
         "address" => buyer::on_address(turn).await,
         "people" => supervisor::on_people(turn).await,
@@ -374,6 +374,10 @@ async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
     {
         let address = home.mailing_address.clone().unwrap_or_default();
         buyer::ask_address(turn, lang, &address).await?;
+    }
+    if matches!(actor, Actor::Buyer(_)) {
+        // A handover recorded before they linked waits for their confirmation.
+        handover::show_pending(turn, actor, lang).await?;
     }
     Ok(())
 }

@@ -256,21 +256,14 @@ fn documents_message(
 
 /// What has been recorded, one line each, for the ambassador's review.
 fn draft_lines(turn: &Turn, draft: &HandoverDraft) -> String {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    let mut lines =
-        turn.ctx
-            .services
-            .record_lines(lang, &draft.keys, &draft.meters, &draft.documents, None);
-    for absent in &draft.meters_absent {
-        lines.push('\n');
-        lines.push_str(&tr!(
-            i18n,
-            lang,
-            "handover-line-meter-absent",
-            meter = crate::i18n::Arg::Html(item_name(i18n, lang, "meter", absent))
-        ));
-    }
-    lines
+    turn.ctx.services.record_lines(
+        turn.lang(),
+        &draft.keys,
+        &draft.meters,
+        &draft.meters_absent,
+        &draft.documents,
+        None,
+    )
 }
 
 /// The checklist's buttons; they act on the checklist in progress only.
@@ -291,6 +284,11 @@ pub async fn on_button(
         return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
     };
     let checklist = turn.ctx.services.config.checklist.clone();
+    if !asks_an_item(&ask, &checklist) {
+        // Saved before the checklist's configuration changed: ask again from where it is now.
+        answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await?;
+        return advance(turn, unit, label, draft, ask).await;
+    }
     match (step, ask) {
         (HandoverStep::Keys(n), HandoverAsk::Keys { index }) => {
             super::take_press(turn, query).await?;
@@ -396,6 +394,16 @@ async fn record_keys(
     advance(turn, unit, label, draft, next).await
 }
 
+/// Whether the step's item exists in the checklist as configured now (a restart with a shorter
+/// list may leave a saved step pointing past its end).
+fn asks_an_item(ask: &HandoverAsk, checklist: &crate::domain::aftercare::Checklist) -> bool {
+    match ask {
+        HandoverAsk::Keys { index } => *index < checklist.key_kinds.len(),
+        HandoverAsk::Meter { index, .. } => *index < checklist.meters.len(),
+        HandoverAsk::Documents | HandoverAsk::Review => true,
+    }
+}
+
 /// Messages during the checklist: a typed key count, a meter's photo and reading.
 pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
@@ -408,6 +416,9 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
     else {
         return Ok(());
     };
+    if !asks_an_item(&ask, &turn.ctx.services.config.checklist) {
+        return advance(turn, unit, label, draft, ask).await;
+    }
     match ask {
         HandoverAsk::Keys { index } => {
             let count = msg
@@ -538,13 +549,14 @@ pub async fn on_issue_text(turn: &Turn, handover: i64, text: &str) -> anyhow::Re
     }
 }
 
-/// For /myhome: records still waiting for this buyer's confirmation, again with their buttons.
-pub async fn show_pending(turn: &Turn) -> anyhow::Result<()> {
-    let pending = turn
-        .ctx
-        .services
-        .pending_handovers(&turn.person.actor, turn.lang())
-        .await?;
+/// For /myhome and on linking: records still waiting for this buyer's confirmation, with
+/// their buttons.
+pub async fn show_pending(
+    turn: &Turn,
+    actor: &crate::domain::people::Actor,
+    lang: crate::domain::people::Lang,
+) -> anyhow::Result<()> {
+    let pending = turn.ctx.services.pending_handovers(actor, lang).await?;
     for (_, content) in pending {
         if let crate::domain::message::Content::Text { html, buttons } = content {
             let rows = buttons

@@ -162,6 +162,7 @@ impl Services {
                 &draft.documents,
                 &open_ids,
                 &draft.meters,
+                &draft.meters_absent,
                 now,
             )
             .await?;
@@ -279,6 +280,7 @@ impl Services {
         lang: Lang,
         keys: &[(String, u32)],
         meters: &[MeterReading],
+        meters_absent: &[String],
         documents: &[String],
         open: Option<&[Defect]>,
     ) -> String {
@@ -303,6 +305,14 @@ impl Services {
                 "handover-line-meter",
                 meter = html(item_name(i18n, lang, "meter", &reading.meter)),
                 reading = reading.reading.as_str()
+            ));
+        }
+        for absent in meters_absent {
+            lines.push(crate::tr!(
+                i18n,
+                lang,
+                "handover-line-meter-absent",
+                meter = html(item_name(i18n, lang, "meter", absent))
             ));
         }
         let documents = if documents.is_empty() {
@@ -354,6 +364,7 @@ impl Services {
             lang,
             &handover.keys,
             &meters,
+            &handover.meters_absent,
             &handover.documents,
             Some(open),
         )

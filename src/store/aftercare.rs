@@ -13,6 +13,8 @@ pub struct Handover {
     pub keys: Vec<(String, u32)>,
     pub documents: Vec<String>,
     pub open_defects: Vec<i64>,
+    /// Meters the home does not have.
+    pub meters_absent: Vec<String>,
     /// Each reading with its photo's path in the media store.
     pub meters: Vec<(MeterReading, String)>,
     pub status: HandoverStatus,
@@ -58,6 +60,7 @@ struct HandoverRecord {
     staff_id: i64,
     keys: String,
     documents: String,
+    meters_absent: String,
     open_defects: String,
     status: String,
     submitted_at: DateTime<Utc>,
@@ -186,6 +189,7 @@ impl Tx {
         documents: &[String],
         open_defects: &[i64],
         meters: &[MeterReading],
+        meters_absent: &[String],
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
         with_conn!(self, |c| {
@@ -197,21 +201,23 @@ impl Tx {
             .await
             .map(|r| r.rows_affected())
         })?;
-        let (keys, documents, open) = (
+        let (keys, documents, open, absent) = (
             to_json(&keys)?,
             to_json(&documents)?,
             to_json(&open_defects)?,
+            to_json(&meters_absent)?,
         );
         let id: i64 = with_conn!(self, |c| {
             sqlx::query_scalar(
-                "INSERT INTO handovers (unit_id, staff_id, keys, documents, open_defects, status, submitted_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'awaiting_buyer', $6) RETURNING id",
+                "INSERT INTO handovers (unit_id, staff_id, keys, documents, open_defects, meters_absent, \
+                 status, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_buyer', $7) RETURNING id",
             )
             .bind(unit_id)
             .bind(staff_id)
             .bind(&keys)
             .bind(&documents)
             .bind(&open)
+            .bind(&absent)
             .bind(now)
             .fetch_one(c)
             .await
@@ -239,7 +245,7 @@ impl Tx {
     pub async fn handover(&mut self, id: i64) -> StoreResult<Option<Handover>> {
         let record: Option<HandoverRecord> = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT id, unit_id, staff_id, keys, documents, open_defects, status, submitted_at, \
+                "SELECT id, unit_id, staff_id, keys, documents, meters_absent, open_defects, status, submitted_at, \
                  confirmed_by, confirmed_at FROM handovers WHERE id = $1",
             )
             .bind(id)
@@ -265,6 +271,7 @@ impl Tx {
             keys: json("handover keys", &r.keys)?,
             documents: json("handover documents", &r.documents)?,
             open_defects: json("handover defects", &r.open_defects)?,
+            meters_absent: json("handover meters absent", &r.meters_absent)?,
             meters: meters
                 .into_iter()
                 .map(|(meter, reading, photo, path)| {
