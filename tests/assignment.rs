@@ -265,7 +265,12 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
         })
         .await;
 
-    let answer = reply_to(&app, &ambassador, "/away 2026-12-05").await;
+    // The answer and the outbox's "handed on" list can arrive in either order.
+    app.fake.send_text(&ambassador, "/away 2026-12-05");
+    let answer = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("已请假"))
+        .await;
     assert!(
         answer.plain_text.contains("已请假（2026-12-05）"),
         "{}",
