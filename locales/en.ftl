@@ -676,3 +676,43 @@ complaint-ack-done = Complaint #{ $id } acknowledged; the buyer was told.
 complaint-ack-already = Complaint #{ $id } was acknowledged already.
 complaints-none = No complaints are waiting for acknowledgement.
 complaints-title = 📣 Complaints waiting for acknowledgement: { $count }
+
+## Supervisors' numbers (seed step 2)
+
+cmd-summary = The campaign's numbers against targets (/summary [project|building])
+cmd-targets = Show or set the project's targets
+cmd-overdue = Defects past their deadline, by engineer and building
+kpi-visit-rate = Visit rate
+kpi-handover-rate = Handover rate
+kpi-defects-per-household = Defects per household
+kpi-leakage-rate = Leakage rate
+kpi-satisfaction = Satisfaction
+summary-all-projects = all projects
+summary-kpi = { $name }: { $value }{ $versus }
+summary-target = { " " }(target { $sign } { $target } { $mark })
+summary-target-pending = { " " }(target { $sign } { $target })
+summary = 📊 <b>Campaign summary — { $scope }</b> ({ $at })
+    Homes { $units } · buyers { $buyers } · unreachable { $unreachable }
+    Invited { $invited } · confirmed { $confirmed } · visited { $visited }
+    { $visit }
+    Handed over { $handed } of { $units }
+    { $handover }
+    Inspected { $inspected } · defects { $defects }
+    { $per_household }
+    { $leakage }
+    Open defects { $open } · overdue { $overdue }
+    { $ageing }
+    { $satisfaction } · { $surveys } answers
+    Complaints { $complaints } (waiting for acknowledgement { $waiting }) · group-complaint flags { $flags }
+summary-unknown-scope = “{ $query }” is neither a project nor a building. Projects: { $projects }. Send /summary, /summary PROJECT or /summary BUILDING.
+targets-title = 🎯 Targets of { $project }:
+targets-saved = ✅ Saved. Targets of { $project }:
+targets-none = not set
+targets-usage = Set one with <code>/targets KPI VALUE</code>, e.g. <code>/targets visit_rate 95%</code> or <code>/targets satisfaction 4.5</code>; <code>-</code> clears it. With several projects put the project first.
+targets-invalid = “{ $value }” is not a valid target for { $kpi }: rates are 0–100%, satisfaction 1–5, defects per household a number.
+overdue-none = ✅ No defect is past its deadline.
+overdue-title = ⏰ <b>{ $count } defects past their deadline</b>
+overdue-unassigned = not assigned
+overdue-building = 🏢 Building { $building }
+overdue-late = due { $due }, { $days } d late
+overdue-more = …and { $count } more.

@@ -673,3 +673,43 @@ complaint-ack-done = 投诉 #{ $id } 已受理，并已通知业主。
 complaint-ack-already = 投诉 #{ $id } 已经受理过了。
 complaints-none = 没有待受理的投诉。
 complaints-title = 📣 待受理的投诉：{ $count } 条
+
+## 主管数据（第二步）
+
+cmd-summary = 交付数据与目标对比（/summary [项目|楼栋]）
+cmd-targets = 查看或设置项目目标
+cmd-overdue = 超期未整改的问题（按工程师、楼栋）
+kpi-visit-rate = 到访率
+kpi-handover-rate = 整体交付率
+kpi-defects-per-household = 户均缺陷率
+kpi-leakage-rate = 渗漏率
+kpi-satisfaction = 满意度
+summary-all-projects = 全部项目
+summary-kpi = { $name }：{ $value }{ $versus }
+summary-target = （目标 { $sign } { $target } { $mark }）
+summary-target-pending = （目标 { $sign } { $target }）
+summary = 📊 <b>交付数据 — { $scope }</b>（{ $at }）
+    房屋 { $units } 户 · 业主 { $buyers } 人 · 无法送达 { $unreachable } 人
+    已邀约 { $invited } · 已确认 { $confirmed } · 已到访 { $visited }
+    { $visit }
+    已交付 { $handed } / { $units }
+    { $handover }
+    已验房 { $inspected } 户 · 缺陷 { $defects } 个
+    { $per_household }
+    { $leakage }
+    未完成整改 { $open } · 超期 { $overdue }
+    { $ageing }
+    { $satisfaction } · { $surveys } 份回答
+    投诉 { $complaints }（待受理 { $waiting }）· 群诉预警 { $flags }
+summary-unknown-scope = “{ $query }”既不是项目也不是楼栋。项目：{ $projects }。请发送 /summary、/summary 项目 或 /summary 楼栋。
+targets-title = 🎯 { $project } 的目标：
+targets-saved = ✅ 已保存。{ $project } 的目标：
+targets-none = 未设置
+targets-usage = 设置方法：<code>/targets 指标 数值</code>，例如 <code>/targets visit_rate 95%</code> 或 <code>/targets satisfaction 4.5</code>；数值写 <code>-</code> 可清除。有多个项目时，先写项目。
+targets-invalid = “{ $value }”不是有效的{ $kpi }目标：比率为 0–100%，满意度 1–5，户均缺陷率为数字。
+overdue-none = ✅ 没有超期的问题。
+overdue-title = ⏰ <b>{ $count } 个问题已超期</b>
+overdue-unassigned = 未派单
+overdue-building = 🏢 楼栋 { $building }
+overdue-late = { $due } 到期，已超 { $days } 天
+overdue-more = ……另有 { $count } 个。

@@ -16,4 +16,5 @@ mod migrate_data;
 mod onboarding;
 mod outbox;
 mod remediation;
+mod reports;
 mod roles;

@@ -212,6 +212,20 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
                 .unwrap()
                 .expect("their own home");
         }
+        // A signed target (targets).
+        use handover_bot::domain::kpi::Kpi;
+        use handover_bot::services::reports::TargetChange;
+        app.services()
+            .targets(
+                &supervisor_actor,
+                None,
+                Some(TargetChange {
+                    kpi: Kpi::VisitRate,
+                    value: Some(0.95),
+                }),
+            )
+            .await
+            .unwrap();
         // Everything this sent the supervisor is out before the next command's answer.
         for needle in ["交房记录", "投诉 #2", "群诉风险"] {
             app.fake

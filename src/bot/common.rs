@@ -6,7 +6,7 @@ use super::dialogue::State;
 use super::menu;
 use super::{
     Ctx, TgBot, Turn, aftercare, ambassador, appointments, buyer, handover, inspect, remediation,
-    report, supervisor,
+    report, reports, supervisor,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
@@ -213,6 +213,9 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "complain" => aftercare::on_complain(turn).await,
         "complaints" => aftercare::on_complaints(turn).await,
         "stop" => aftercare::on_stop(turn, true).await,
+        "summary" => reports::on_summary(turn, args).await,
+        "targets" => reports::on_targets(turn, args).await,
+        "overdue" => reports::on_overdue(turn).await,
         "resume" => aftercare::on_stop(turn, false).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,

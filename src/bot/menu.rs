@@ -44,6 +44,9 @@ pub const ALL_COMMANDS: &[&str] = &[
     "complaints",
     "stop",
     "resume",
+    "summary",
+    "targets",
+    "overdue",
 ];
 
 /// The commands this person may use, in menu order.
@@ -88,6 +91,9 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             }
             if staff.roles.can_supervise() {
                 commands.extend([
+                    "summary",
+                    "overdue",
+                    "targets",
                     "people",
                     "staff",
                     "import",
@@ -160,6 +166,9 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "complaints" => tr!(i18n, lang, "cmd-complaints"),
         "stop" => tr!(i18n, lang, "cmd-stop"),
         "resume" => tr!(i18n, lang, "cmd-resume"),
+        "summary" => tr!(i18n, lang, "cmd-summary"),
+        "targets" => tr!(i18n, lang, "cmd-targets"),
+        "overdue" => tr!(i18n, lang, "cmd-overdue"),
         other => other.to_string(),
     }
 }

@@ -15,6 +15,7 @@ mod inspect;
 mod menu;
 mod remediation;
 mod report;
+mod reports;
 mod supervisor;
 
 use crate::domain::people::Lang;

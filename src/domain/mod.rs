@@ -5,6 +5,7 @@ pub mod appointment;
 pub mod assignment;
 pub mod defect;
 pub mod import;
+pub mod kpi;
 pub mod message;
 pub mod people;
 pub mod phone;

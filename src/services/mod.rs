@@ -15,6 +15,7 @@ pub mod onboarding;
 pub mod people;
 pub mod relay;
 pub mod remediation;
+pub mod reports;
 pub mod staff;
 
 use crate::clock::SharedClock;

@@ -11,6 +11,7 @@ pub mod appointments;
 pub mod assignment;
 pub mod defects;
 pub mod jobs;
+pub mod kpi;
 pub mod outbox;
 pub mod people;
 mod sessions;

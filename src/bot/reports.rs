@@ -1,0 +1,184 @@
+//! Supervisors' numbers: `/summary`, `/targets`, `/overdue`.
+
+use super::Turn;
+use crate::domain::kpi::Kpi;
+use crate::services::defects::{category_name, room_name};
+use crate::services::reports::{Scoped, TargetChange, kpi_name};
+use crate::tr;
+
+/// Overdue items listed at most; the rest are counted.
+const MAX_OVERDUE_LINES: usize = 60;
+
+fn unknown_scope(turn: &Turn, query: &str, projects: &[String]) -> String {
+    tr!(
+        turn.i18n(),
+        turn.lang(),
+        "summary-unknown-scope",
+        query = query,
+        projects = projects.join("、")
+    )
+}
+
+/// `/summary [project|building]`.
+pub async fn on_summary(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let services = &turn.ctx.services;
+    match services.summary(&turn.person.actor, args).await? {
+        Scoped::Found(summary) => {
+            turn.say(services.render_summary(turn.lang(), &summary))
+                .await
+        }
+        Scoped::Unknown(projects) => turn.say(unknown_scope(turn, args, &projects)).await,
+    }
+}
+
+/// `/targets`, `/targets KPI VALUE`, `/targets PROJECT KPI VALUE` (`-` clears one).
+pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let (project, change) = match words.as_slice() {
+        [] => (None, None),
+        [project] => (Some(*project), None),
+        [kpi, value] => (None, Some((*kpi, *value))),
+        [project, kpi, value] => (Some(*project), Some((*kpi, *value))),
+        _ => return turn.say(tr!(i18n, lang, "targets-usage")).await,
+    };
+    let change = match change {
+        None => None,
+        Some((kpi, value)) => {
+            let Ok(kpi) = kpi.parse::<Kpi>() else {
+                return turn.say(tr!(i18n, lang, "targets-usage")).await;
+            };
+            let value = if value == "-" {
+                None
+            } else {
+                match kpi.parse_target(value) {
+                    Some(v) => Some(v),
+                    None => {
+                        return turn
+                            .say(tr!(
+                                i18n,
+                                lang,
+                                "targets-invalid",
+                                kpi = kpi_name(i18n, lang, kpi),
+                                value = value
+                            ))
+                            .await;
+                    }
+                }
+            };
+            Some(TargetChange { kpi, value })
+        }
+    };
+    let outcome = turn
+        .ctx
+        .services
+        .targets(&turn.person.actor, project, change)
+        .await?;
+    let (code, targets) = match outcome {
+        Scoped::Found(found) => found,
+        Scoped::Unknown(projects) => {
+            return turn
+                .say(unknown_scope(turn, project.unwrap_or(""), &projects))
+                .await;
+        }
+    };
+    let mut text = if change.is_some() {
+        tr!(i18n, lang, "targets-saved", project = code.as_str())
+    } else {
+        tr!(i18n, lang, "targets-title", project = code.as_str())
+    };
+    for kpi in Kpi::ALL {
+        let value = targets.get(kpi).map_or_else(
+            || tr!(i18n, lang, "targets-none"),
+            |v| {
+                let sign = if kpi.lower_is_better() { "≤" } else { "≥" };
+                format!("{sign} {}", kpi.format(v))
+            },
+        );
+        text.push_str(&format!(
+            "\n• {} (<code>{}</code>)：{value}",
+            kpi_name(i18n, lang, kpi),
+            kpi.as_str()
+        ));
+    }
+    text.push_str("\n\n");
+    text.push_str(&tr!(i18n, lang, "targets-usage"));
+    turn.say(text).await
+}
+
+/// `/overdue`: past-due defects grouped by engineer, then building.
+pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let mut overdue = turn.ctx.services.overdue(&turn.person.actor).await?;
+    if overdue.is_empty() {
+        return turn.say(tr!(i18n, lang, "overdue-none")).await;
+    }
+    let unassigned = tr!(i18n, lang, "overdue-unassigned");
+    overdue.sort_by(|a, b| {
+        (
+            a.engineer.as_deref(),
+            &a.household.unit.building,
+            a.defect.due_at,
+        )
+            .cmp(&(
+                b.engineer.as_deref(),
+                &b.household.unit.building,
+                b.defect.due_at,
+            ))
+    });
+    let now = turn.ctx.services.clock.now();
+    let tz = turn.ctx.services.config.timezone;
+    let mut text = tr!(i18n, lang, "overdue-title", count = overdue.len());
+    let mut last_engineer: Option<Option<&str>> = None;
+    let mut last_building: Option<&str> = None;
+    for item in overdue.iter().take(MAX_OVERDUE_LINES) {
+        let engineer = item.engineer.as_deref();
+        if last_engineer != Some(engineer) {
+            let count = overdue
+                .iter()
+                .filter(|o| o.engineer.as_deref() == engineer)
+                .count();
+            let name = engineer.map_or(unassigned.clone(), |e| {
+                crate::i18n::escape_html(e).into_owned()
+            });
+            text.push_str(&format!("\n\n👷 <b>{name}</b> — {count}"));
+            last_engineer = Some(engineer);
+            last_building = None;
+        }
+        let building = item.household.unit.building.as_str();
+        if last_building != Some(building) {
+            text.push_str(&format!(
+                "\n{}",
+                tr!(i18n, lang, "overdue-building", building = building)
+            ));
+            last_building = Some(building);
+        }
+        let (due, late) = match item.defect.due_at {
+            Some(due) => (
+                due.with_timezone(&tz).format("%m-%d").to_string(),
+                (now - due).num_days(),
+            ),
+            None => (String::new(), 0),
+        };
+        text.push_str(&format!(
+            "\n  #{} {} · {} · {} — {}",
+            item.defect.id,
+            item.household.unit.short(),
+            room_name(i18n, lang, item.defect.room),
+            category_name(i18n, lang, item.defect.category),
+            tr!(i18n, lang, "overdue-late", due = due, days = late)
+        ));
+    }
+    if overdue.len() > MAX_OVERDUE_LINES {
+        text.push_str(&format!(
+            "\n\n{}",
+            tr!(
+                i18n,
+                lang,
+                "overdue-more",
+                count = overdue.len() - MAX_OVERDUE_LINES
+            )
+        ));
+    }
+    turn.say(text).await
+}

@@ -1,0 +1,298 @@
+//! Supervisors' numbers (seed step 2): `/summary` of the KPIs against the project's targets,
+//! `/targets`, `/overdue`.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::kpi::{Counts, Kpi, Targets};
+use crate::domain::people::{Actor, Lang};
+use crate::i18n::Arg;
+use crate::store::Tx;
+use crate::store::assignment::Household;
+use crate::store::defects::Defect;
+use crate::store::kpi::Scope;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+/// The numbers of one scope at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// What it covers, as the supervisor named it ("all projects", a project, a building).
+    pub label: String,
+    pub counts: Counts,
+    /// The project's targets (none for several projects together).
+    pub targets: Option<Targets>,
+    pub at: DateTime<Utc>,
+}
+
+/// What `/summary ARGS` or `/targets ARGS` refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scoped<T> {
+    Found(T),
+    /// Neither a project nor a building; the projects there are.
+    Unknown(Vec<String>),
+}
+
+/// A change to a target: which, and the new value (`None` clears it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetChange {
+    pub kpi: Kpi,
+    pub value: Option<f64>,
+}
+
+/// One overdue defect with where it is and who has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overdue {
+    pub defect: Defect,
+    pub household: Household,
+    pub engineer: Option<String>,
+}
+
+fn supervisor(actor: &Actor) -> ServiceResult<()> {
+    if actor.can_supervise() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+impl Services {
+    /// Reads `[project] [building]` (or nothing: the only project, else all of them).
+    async fn resolve_scope(
+        &self,
+        tx: &mut Tx,
+        text: &str,
+    ) -> ServiceResult<Scoped<(Scope, String, Option<i64>)>> {
+        let projects = tx.projects().await?;
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let project_of = |code: &str| projects.iter().find(|(_, c)| c == code).map(|(id, _)| *id);
+        let found = match words.as_slice() {
+            [] => match projects.as_slice() {
+                [(id, code)] => Some((
+                    Scope {
+                        project: Some(code.clone()),
+                        building: None,
+                    },
+                    code.clone(),
+                    Some(*id),
+                )),
+                _ => Some((Scope::default(), String::new(), None)),
+            },
+            [word] if project_of(word).is_some() => Some((
+                Scope {
+                    project: Some(word.to_string()),
+                    building: None,
+                },
+                word.to_string(),
+                project_of(word),
+            )),
+            [word] => match tx.projects_with_building(word).await?.as_slice() {
+                [code] => Some((
+                    Scope {
+                        project: Some(code.clone()),
+                        building: Some(word.to_string()),
+                    },
+                    format!("{code} · {word}"),
+                    project_of(code),
+                )),
+                _ => None,
+            },
+            [code, building] if project_of(code).is_some() => {
+                let has = tx
+                    .projects_with_building(building)
+                    .await?
+                    .iter()
+                    .any(|c| c == code);
+                has.then(|| {
+                    (
+                        Scope {
+                            project: Some(code.to_string()),
+                            building: Some(building.to_string()),
+                        },
+                        format!("{code} · {building}"),
+                        project_of(code),
+                    )
+                })
+            }
+            _ => None,
+        };
+        Ok(match found {
+            Some(found) => Scoped::Found(found),
+            None => Scoped::Unknown(projects.into_iter().map(|(_, c)| c).collect()),
+        })
+    }
+
+    /// `/summary [project|building]`: the campaign's counts and KPIs with the targets.
+    #[instrument(skip_all)]
+    pub async fn summary(&self, actor: &Actor, args: &str) -> ServiceResult<Scoped<Summary>> {
+        supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let Scoped::Found((scope, label, project)) = self.resolve_scope(&mut tx, args).await?
+        else {
+            let projects = tx.projects().await?.into_iter().map(|(_, c)| c).collect();
+            return Ok(Scoped::Unknown(projects));
+        };
+        let counts = tx.campaign_counts(&scope, now).await?;
+        let targets = match project {
+            Some(id) => Some(tx.targets(id).await?),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(Scoped::Found(Summary {
+            label,
+            counts,
+            targets,
+            at: now,
+        }))
+    }
+
+    /// The summary as one screen of text.
+    pub fn render_summary(&self, lang: Lang, summary: &Summary) -> String {
+        let i18n = &self.i18n;
+        let c = &summary.counts;
+        let kpis = c.kpis();
+        let kpi_line = |kpi: Kpi| -> String {
+            let value = kpi
+                .of(&kpis)
+                .map_or_else(|| "—".to_string(), |v| kpi.format(v));
+            let target = summary.targets.and_then(|t| t.get(kpi));
+            let versus = match (target, kpi.of(&kpis)) {
+                (Some(t), Some(v)) => crate::tr!(
+                    i18n,
+                    lang,
+                    "summary-target",
+                    sign = if kpi.lower_is_better() { "≤" } else { "≥" },
+                    target = kpi.format(t),
+                    mark = if kpi.meets(v, t) { "✅" } else { "❌" }
+                ),
+                (Some(t), None) => crate::tr!(
+                    i18n,
+                    lang,
+                    "summary-target-pending",
+                    sign = if kpi.lower_is_better() { "≤" } else { "≥" },
+                    target = kpi.format(t)
+                ),
+                (None, _) => String::new(),
+            };
+            crate::tr!(
+                i18n,
+                lang,
+                "summary-kpi",
+                name = kpi_name(i18n, lang, kpi),
+                value = value,
+                versus = Arg::Html(versus)
+            )
+        };
+        let scope = if summary.label.is_empty() {
+            crate::tr!(i18n, lang, "summary-all-projects")
+        } else {
+            crate::i18n::escape_html(&summary.label).into_owned()
+        };
+        let at = summary
+            .at
+            .with_timezone(&self.config.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        let args: Vec<(&str, Arg)> = vec![
+            ("scope", Arg::Html(scope)),
+            ("at", at.into()),
+            ("units", c.units.into()),
+            ("buyers", c.buyers.into()),
+            ("unreachable", c.unreachable.into()),
+            ("invited", c.invited.into()),
+            ("confirmed", c.confirmed.into()),
+            ("visited", c.visited.into()),
+            ("visit", Arg::Html(kpi_line(Kpi::VisitRate))),
+            ("handed", c.handed_over.into()),
+            ("handover", Arg::Html(kpi_line(Kpi::HandoverRate))),
+            ("inspected", c.inspected.into()),
+            ("defects", c.defects.into()),
+            (
+                "per_household",
+                Arg::Html(kpi_line(Kpi::DefectsPerHousehold)),
+            ),
+            ("leakage", Arg::Html(kpi_line(Kpi::LeakageRate))),
+            ("open", c.open_defects.into()),
+            ("overdue", c.overdue_defects.into()),
+            (
+                "ageing",
+                Arg::Html(self.ageing_line(lang, c.ageing.map(|n| n.max(0) as usize))),
+            ),
+            ("satisfaction", Arg::Html(kpi_line(Kpi::Satisfaction))),
+            ("surveys", c.surveys.into()),
+            ("complaints", c.complaints.into()),
+            ("waiting", c.complaints_waiting.into()),
+            ("flags", c.group_flags.into()),
+        ];
+        i18n.text(lang, "summary", &args)
+    }
+
+    /// `/targets [project] [kpi value]`: shows the project's targets, or sets one (`-` clears).
+    #[instrument(skip_all)]
+    pub async fn targets(
+        &self,
+        actor: &Actor,
+        project: Option<&str>,
+        change: Option<TargetChange>,
+    ) -> ServiceResult<Scoped<(String, Targets)>> {
+        supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let projects = tx.projects().await?;
+        let chosen = match (project, projects.as_slice()) {
+            (Some(code), _) => projects.iter().find(|(_, c)| c == code).cloned(),
+            (None, [only]) => Some(only.clone()),
+            (None, _) => None,
+        };
+        let Some((id, code)) = chosen else {
+            return Ok(Scoped::Unknown(
+                projects.into_iter().map(|(_, c)| c).collect(),
+            ));
+        };
+        let mut targets = tx.targets(id).await?;
+        if let Some(change) = change {
+            targets.set(change.kpi, change.value);
+            tx.save_targets(id, &targets, now).await?;
+            tx.audit(
+                now,
+                &actor.audit_name(),
+                "targets.set",
+                &format!("project:{code}"),
+                serde_json::json!({"kpi": change.kpi.as_str(), "value": change.value}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Scoped::Found((code, targets)))
+    }
+
+    /// `/overdue`: defects past their deadline, with home and engineer, oldest deadline first.
+    #[instrument(skip_all)]
+    pub async fn overdue(&self, actor: &Actor) -> ServiceResult<Vec<Overdue>> {
+        supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for defect in tx.defects_due_by(now).await? {
+            let Some(household) = tx.household(defect.unit_id).await? else {
+                continue;
+            };
+            let engineer = match defect.engineer_id {
+                Some(id) => tx.staff_by_id(id).await?.map(|s| s.name),
+                None => None,
+            };
+            out.push(Overdue {
+                defect,
+                household,
+                engineer,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// A KPI's name as supervisors say it.
+pub fn kpi_name(i18n: &crate::i18n::I18n, lang: Lang, kpi: Kpi) -> String {
+    let key = format!("kpi-{}", kpi.as_str().replace('_', "-"));
+    i18n.text(lang, &key, &[])
+}

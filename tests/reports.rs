@@ -1,0 +1,273 @@
+//! Supervisors' numbers: a campaign seeded through the real use cases, its KPIs worked out by
+//! hand here, and `/summary`, `/targets` and `/overdue` agreeing; other roles refused.
+
+use crate::support::app::TestApp;
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+};
+use crate::support::steps::{record_leak, wait_text};
+use chrono::Duration;
+use handover_bot::domain::aftercare::{FollowUpKind, HandoverDraft, Level, Topic};
+use handover_bot::domain::appointment::SlotKind;
+use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::people::Actor;
+use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+
+async fn unit(app: &TestApp, label: &str) -> i64 {
+    let mut tx = app.services().store.read().await.unwrap();
+    let id = tx.find_households(label).await.unwrap()[0].unit.unit_id;
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn buyers_of(app: &TestApp, label: &str) -> Actor {
+    let unit = unit(app, label).await;
+    let mut tx = app.services().store.read().await.unwrap();
+    let buyers = tx.buyers_of_unit(unit).await.unwrap();
+    tx.commit().await.unwrap();
+    Actor::Buyer(buyers)
+}
+
+async fn actor(app: &TestApp, telegram_id: i64) -> Actor {
+    app.services()
+        .identify(telegram_id, None)
+        .await
+        .unwrap()
+        .actor
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity,buildings\n\
+         Li Lei,13700000001,ambassador,10,\n\
+         Zhang Gong,13700000002,engineer,,1\n",
+    )
+    .await;
+    // Six homes: 1-1-101, 1-1-103, 1-1-105 in building 1; 2-1-102, 2-1-104, 2-1-106 in 2.
+    load_buyers(&app, &buyers_csv(6)).await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let engineer = app.fake.user(8_401, "Zhang");
+    link_by_contact(&app, &engineer, "+8613700000002").await;
+    let buyer = app.fake.user(30_000, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    wait_text(&app, &supervisor, "已分配 6 户").await;
+    let boss = actor(&app, supervisor.id).await;
+    let services = app.services().clone();
+
+    // All six invited; three book a time; two of them check in.
+    reply_to(&app, &supervisor, "/slots add 2026-11-26 10:00-11:00 10").await;
+    app.fake.send_text(&supervisor, "/invite all");
+    wait_text(&app, &supervisor, "已邀约 6 户").await;
+    for home in ["1-1-101", "1-1-103", "2-1-102"] {
+        let unit = unit(&app, home).await;
+        let mut tx = services.store.read().await.unwrap();
+        let appointment = tx
+            .open_appointment(unit, SlotKind::Inspection)
+            .await
+            .unwrap()
+            .unwrap();
+        let slot = tx
+            .upcoming_slots(
+                &services.config.project,
+                SlotKind::Inspection,
+                services.clock.now(),
+            )
+            .await
+            .unwrap()[0]
+            .id;
+        tx.commit().await.unwrap();
+        let booked = services
+            .book(&buyers_of(&app, home).await, appointment.id, slot)
+            .await
+            .unwrap();
+        assert!(format!("{booked:?}").starts_with("Booked"), "{booked:?}");
+        if home != "2-1-102" {
+            services.check_in(&boss, appointment.id).await.unwrap();
+        }
+    }
+
+    // Walk-throughs: 1-1-101 has one leak (through the chat), 1-1-103 two other defects.
+    record_leak(&app, &ambassador).await;
+    let Found::One((inspection, _)) = services
+        .start_inspection(&boss, InspectTarget::Unit(unit(&app, "1-1-103").await))
+        .await
+        .unwrap()
+    else {
+        panic!("the supervisor may inspect")
+    };
+    for (room, category) in [
+        (Room::Bedroom, Category::PaintAndWalls),
+        (Room::Kitchen, Category::Electrical),
+    ] {
+        let draft = DefectDraft {
+            room,
+            category,
+            severity: Severity::Normal,
+            note: String::new(),
+            photos: Vec::new(),
+            voice: None,
+        };
+        services
+            .save_defect(&boss, inspection, &draft)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    services
+        .finish_inspection(&boss, inspection)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // 1-1-101 is handed over; a month on, its buyer answers the survey with 4.
+    let submitted = services
+        .submit_handover(
+            &boss,
+            unit(&app, "1-1-101").await,
+            &HandoverDraft {
+                keys: vec![("entrance_door".into(), 2)],
+                ..HandoverDraft::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    services
+        .confirm_handover(&buyers_of(&app, "1-1-101").await, submitted.id)
+        .await
+        .unwrap();
+    // A complaint from 2-1-102, not acknowledged.
+    services
+        .file_complaint(
+            &buyers_of(&app, "2-1-102").await,
+            unit(&app, "2-1-102").await,
+            Topic::Facilities,
+            Level::General,
+            "电梯没开通",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    app.advance(Duration::days(31));
+    crate::support::steps::until(&app, "the survey", || {
+        crate::support::steps::count(&app, &buyer, "满意吗") == 1
+    })
+    .await;
+    let survey = {
+        let mut tx = services.store.read().await.unwrap();
+        let follow_ups = tx
+            .follow_ups_of_unit(unit(&app, "1-1-101").await)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        follow_ups
+            .into_iter()
+            .find(|f| f.kind == FollowUpKind::Survey)
+            .unwrap()
+            .id
+    };
+    services
+        .answer_survey(&buyers_of(&app, "1-1-101").await, survey, 4)
+        .await
+        .unwrap();
+
+    // Targets, set in chat.
+    for (command, answer) in [
+        ("/targets visit_rate 90%", "已保存"),
+        ("/targets 渗漏率 2", "已保存"),
+        ("/targets satisfaction 4.5", "已保存"),
+        ("/targets satisfaction 9", "不是有效的满意度目标"),
+    ] {
+        app.fake.send_text(&supervisor, command);
+        let reply = app
+            .fake
+            .wait_for_message(supervisor.id, |m| m.plain_text.contains(answer))
+            .await;
+        assert!(reply.plain_text.contains(answer), "{}", reply.plain_text);
+    }
+    let targets = reply_to(&app, &supervisor, "/targets").await;
+    assert!(
+        targets.plain_text.contains("到访率 (visit_rate)：≥ 90.0%"),
+        "{}",
+        targets.plain_text
+    );
+    assert!(
+        targets.plain_text.contains("满意度 (satisfaction)：≥ 4.50"),
+        "{}",
+        targets.plain_text
+    );
+
+    // By hand: invited 6, confirmed 3, visited 2 → visit rate 2/6 = 33.3%. Handed over 1 of 6
+    // → 16.7%. Inspected 2 homes, 3 defects → 1.50 per household; 1 of 2 with a leak → 50.0%.
+    // All 3 unresolved, all past due (1 and 7 days, a month ago) and all older than 30 days.
+    // One survey of 4 → 4.00. One complaint, not acknowledged; no group flag.
+    let summary = reply_to(&app, &supervisor, "/summary").await.plain_text;
+    for line in [
+        "房屋 6 户 · 业主 6 人 · 无法送达 0 人",
+        "已邀约 6 · 已确认 3 · 已到访 2",
+        "到访率：33.3%（目标 ≥ 90.0% ❌）",
+        "已交付 1 / 6",
+        "整体交付率：16.7%",
+        "已验房 2 户 · 缺陷 3 个",
+        "户均缺陷率：1.50",
+        "渗漏率：50.0%（目标 ≤ 2.0% ❌）",
+        "未完成整改 3 · 超期 3",
+        "满意度：4.00（目标 ≥ 4.50 ❌） · 1 份回答",
+        "投诉 1（待受理 1）· 群诉预警 0",
+    ] {
+        assert!(summary.contains(line), "{line:?} in\n{summary}");
+    }
+    assert!(summary.contains(">30 3"), "{summary}");
+
+    // Building 2 only: 3 homes, 3 invited, 1 confirmed, none visited, nothing inspected.
+    let building = reply_to(&app, &supervisor, "/summary 2").await.plain_text;
+    for line in [
+        "房屋 3 户",
+        "已邀约 3 · 已确认 1 · 已到访 0",
+        "到访率：0.0%",
+        "户均缺陷率：—",
+        "投诉 1（待受理 1）",
+    ] {
+        assert!(building.contains(line), "{line:?} in\n{building}");
+    }
+    let unknown = reply_to(&app, &supervisor, "/summary 9号楼")
+        .await
+        .plain_text;
+    assert!(unknown.contains("既不是项目也不是楼栋"), "{unknown}");
+
+    // Overdue, by engineer and building.
+    let overdue = reply_to(&app, &supervisor, "/overdue").await.plain_text;
+    assert!(overdue.contains("3 个问题已超期"), "{overdue}");
+    assert!(overdue.contains("Zhang Gong — 3"), "{overdue}");
+    assert!(overdue.contains("楼栋 1"), "{overdue}");
+    assert!(overdue.contains("1-1-101 · 厨房 · 渗漏"), "{overdue}");
+
+    // Nobody else gets the numbers.
+    for (person, command) in [
+        (&buyer, "/summary"),
+        (&ambassador, "/summary"),
+        (&engineer, "/overdue"),
+        (&ambassador, "/targets visit_rate 10%"),
+    ] {
+        app.fake.send_text(person, command);
+        let name = command.split_whitespace().next().unwrap_or_default();
+        app.fake
+            .wait_for_message(person.id, |m| {
+                m.plain_text.contains(&format!("{name} 不对您的角色开放"))
+            })
+            .await;
+    }
+    let targets = reply_to(&app, &supervisor, "/targets").await.plain_text;
+    assert!(
+        targets.contains("到访率 (visit_rate)：≥ 90.0%"),
+        "{targets}"
+    );
+}
