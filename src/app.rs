@@ -112,6 +112,7 @@ fn job_handlers(services: &Services) -> JobHandlers {
     let (reminders, no_shows, nudges) = (services.clone(), services.clone(), services.clone());
     let (fix_checks, sweeps) = (services.clone(), services.clone());
     let (follow_ups, complaint_acks) = (services.clone(), services.clone());
+    let digests = services.clone();
     let number = |job: &crate::store::jobs::Job, field: &str| {
         job.payload
             .get(field)
@@ -145,6 +146,16 @@ fn job_handlers(services: &Services) -> JobHandlers {
                         .escalate_complaint(number(&job, "complaint_id")?)
                         .await?;
                     Ok(outcome(escalated, "acknowledged in time"))
+                }
+            }),
+        )
+        .with(
+            crate::services::reports::DAILY_DIGEST,
+            handler_fn(move |_job| {
+                let services = digests.clone();
+                async move {
+                    services.daily_digest().await?;
+                    Ok(JobOutcome::Done)
                 }
             }),
         )
@@ -327,6 +338,12 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 "housekeeping",
                 config.housekeeping_cron.clone(),
                 HOUSEKEEPING,
+                serde_json::json!({}),
+            ),
+            RecurringSchedule::new(
+                "daily-digest",
+                config.daily_digest_cron.clone(),
+                crate::services::reports::DAILY_DIGEST,
                 serde_json::json!({}),
             ),
             RecurringSchedule::new(

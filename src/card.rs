@@ -667,7 +667,7 @@ fn draw_lines(area: &Area<'_>, family: &str, item: &Placed) -> Result<(), CardEr
     Ok(())
 }
 
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, CardError> {
+pub(crate) fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, CardError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);

@@ -194,6 +194,12 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_FONT", global = true)]
     pub font: Option<String>,
 
+    #[arg(long, env = "HANDOVER_DAILY_DIGEST_CRON", global = true)]
+    pub daily_digest_cron: Option<String>,
+
+    #[arg(long, env = "HANDOVER_DIGEST_CHAT", global = true)]
+    pub digest_chat: Option<String>,
+
     #[arg(long, env = "HANDOVER_LOG", global = true)]
     pub log: Option<String>,
 }
@@ -296,6 +302,9 @@ pub struct Config {
     pub group_complaints: crate::domain::aftercare::GroupRule,
     pub warranty: crate::domain::aftercare::Warranty,
     pub font: Option<PathBuf>,
+    /// Supervisors' daily digest: when, and an optional group chat that gets it too.
+    pub daily_digest_cron: String,
+    pub digest_chat: Option<i64>,
     pub log: String,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
@@ -341,6 +350,8 @@ impl fmt::Debug for Config {
             .field("group_complaints", &self.group_complaints)
             .field("warranty", &self.warranty)
             .field("font", &self.font)
+            .field("daily_digest_cron", &self.daily_digest_cron)
+            .field("digest_chat", &self.digest_chat)
             .field("log", &self.log)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -433,6 +444,8 @@ impl Settings {
             group_complaint_days: self.group_complaint_days.or(fallback.group_complaint_days),
             warranty: self.warranty.or(fallback.warranty),
             font: self.font.or(fallback.font),
+            daily_digest_cron: self.daily_digest_cron.or(fallback.daily_digest_cron),
+            digest_chat: self.digest_chat.or(fallback.digest_chat),
             log: self.log.or(fallback.log),
         }
     }
@@ -747,6 +760,20 @@ impl Config {
                     .map_err(|e| bad("HANDOVER_WARRANTY", e))?,
             },
             font: non_empty(settings.font).map(PathBuf::from),
+            daily_digest_cron: validate_cron(
+                settings.daily_digest_cron,
+                "0 0 9 * * *",
+                "HANDOVER_DAILY_DIGEST_CRON",
+            )?,
+            digest_chat: match non_empty(settings.digest_chat) {
+                None => None,
+                Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                    bad(
+                        "HANDOVER_DIGEST_CHAT",
+                        format!("{text:?} is not a Telegram chat id (a group's id is negative)"),
+                    )
+                })?),
+            },
             log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bot;
 pub mod card;
+pub mod chart;
 pub mod clock;
 pub mod config;
 pub mod domain;

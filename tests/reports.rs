@@ -64,6 +64,12 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
 
     // All six invited; three book a time; two of them check in.
     reply_to(&app, &supervisor, "/slots add 2026-11-26 10:00-11:00 10").await;
+    reply_to(
+        &app,
+        &supervisor,
+        "/slots add 2026-11-28 14:00-16:00 5 handover",
+    )
+    .await;
     app.fake.send_text(&supervisor, "/invite all");
     wait_text(&app, &supervisor, "已邀约 6 户").await;
     for home in ["1-1-101", "1-1-103", "2-1-102"] {
@@ -250,8 +256,17 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
     assert!(overdue.contains("楼栋 1"), "{overdue}");
     assert!(overdue.contains("1-1-101 · 厨房 · 渗漏"), "{overdue}");
 
+    // The chart: a PNG with the same figures in its caption.
+    app.fake.send_text(&supervisor, "/chart");
+    let chart = wait_text(&app, &supervisor, "📈 已交付 1 / 计划 5 · 缺陷 3 个").await;
+    let file = chart.file.expect("a photo");
+    let decoder = png::Decoder::new(std::io::Cursor::new(file.bytes));
+    let info = decoder.read_info().expect("a valid PNG").info().clone();
+    assert_eq!((info.width, info.height), (1200, 1100));
+
     // Nobody else gets the numbers.
     for (person, command) in [
+        (&ambassador, "/chart"),
         (&buyer, "/summary"),
         (&ambassador, "/summary"),
         (&engineer, "/overdue"),
@@ -270,4 +285,52 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
         targets.contains("到访率 (visit_rate)：≥ 90.0%"),
         "{targets}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group() {
+    let group = -100_777;
+    let mut app = TestApp::start_with(move |config| config.digest_chat = Some(group)).await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_buyers(&app, &buyers_csv(4)).await;
+    // The bot is in the group (someone wrote there).
+    app.fake.send_group_text(group, &supervisor, "大家好");
+    let digests = |app: &TestApp, chat: i64| {
+        app.fake
+            .sent_messages(chat)
+            .iter()
+            .filter(|m| m.plain_text.contains("每日简报"))
+            .count()
+    };
+    // The clock starts at 09:00 on 26 November; the first digest is the next morning's.
+    app.advance(Duration::hours(23));
+    let limit = std::time::Duration::from_millis(300);
+    app.services().outbox_waker.settle(limit).await;
+    assert_eq!(digests(&app, supervisor.id), 0);
+    app.advance(Duration::hours(1));
+    let first = wait_text(&app, &supervisor, "每日简报（2026-11-27）").await;
+    assert!(
+        first.plain_text.contains("房屋 4 户"),
+        "{}",
+        first.plain_text
+    );
+    app.fake
+        .wait_for_message(group, |m| m.plain_text.contains("每日简报（2026-11-27）"))
+        .await;
+
+    // A restart later that morning sends nothing again; the next morning sends one more.
+    app.restart().await;
+    app.advance(Duration::hours(2));
+    app.services().scheduler_waker.settle(limit).await;
+    app.services().outbox_waker.settle(limit).await;
+    assert_eq!(digests(&app, supervisor.id), 1);
+    app.advance(Duration::hours(22));
+    crate::support::steps::until(&app, "the second digest", || {
+        digests(&app, supervisor.id) == 2
+    })
+    .await;
+    assert_eq!(digests(&app, group), 2);
+    app.advance(Duration::hours(3));
+    app.services().outbox_waker.settle(limit).await;
+    assert_eq!(digests(&app, supervisor.id), 2);
 }

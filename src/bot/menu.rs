@@ -47,6 +47,7 @@ pub const ALL_COMMANDS: &[&str] = &[
     "summary",
     "targets",
     "overdue",
+    "chart",
 ];
 
 /// The commands this person may use, in menu order.
@@ -92,6 +93,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
             if staff.roles.can_supervise() {
                 commands.extend([
                     "summary",
+                    "chart",
                     "overdue",
                     "targets",
                     "people",
@@ -169,6 +171,7 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "summary" => tr!(i18n, lang, "cmd-summary"),
         "targets" => tr!(i18n, lang, "cmd-targets"),
         "overdue" => tr!(i18n, lang, "cmd-overdue"),
+        "chart" => tr!(i18n, lang, "cmd-chart"),
         other => other.to_string(),
     }
 }

@@ -182,3 +182,35 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
     }
     turn.say(text).await
 }
+
+/// `/chart [project|building]`: the progress and defect chart as a photo.
+pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    use teloxide::prelude::*;
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let services = &turn.ctx.services;
+    let data = match services.chart_data(&turn.person.actor, lang, args).await? {
+        Scoped::Found(data) => data,
+        Scoped::Unknown(projects) => return turn.say(unknown_scope(turn, args, &projects)).await,
+    };
+    let font = crate::card::FontSource::choose(services.config.font.as_deref());
+    let png = crate::chart::render(&font, &data)?;
+    let (planned, actual) = data.days.last().map_or((0, 0), |(_, p, a)| (*p, *a));
+    let defects: i64 = data.categories.iter().map(|(_, n)| n).sum();
+    let caption = tr!(
+        i18n,
+        lang,
+        "chart-caption",
+        actual = actual,
+        planned = planned,
+        defects = defects
+    );
+    turn.bot
+        .send_photo(
+            turn.chat,
+            teloxide::types::InputFile::memory(png).file_name("chart.png"),
+        )
+        .caption(caption)
+        .parse_mode(teloxide::types::ParseMode::Html)
+        .await?;
+    Ok(())
+}

@@ -46,6 +46,9 @@ pub struct Overdue {
     pub engineer: Option<String>,
 }
 
+/// The job kind of the supervisors' daily digest.
+pub const DAILY_DIGEST: &str = "daily_digest";
+
 fn supervisor(actor: &Actor) -> ServiceResult<()> {
     if actor.can_supervise() {
         Ok(())
@@ -224,6 +227,139 @@ impl Services {
             ("flags", c.group_flags.into()),
         ];
         i18n.text(lang, "summary", &args)
+    }
+
+    /// The daily digest: the campaign's summary to every supervisor and, if configured, one
+    /// group chat. Keyed by the local date, so it goes out once a day whatever restarts or
+    /// retries happen. Returns how many chats it was queued for.
+    #[instrument(skip_all)]
+    pub async fn daily_digest(&self) -> ServiceResult<usize> {
+        let now = self.clock.now();
+        let date = now.with_timezone(&self.config.timezone).date_naive();
+        let mut tx = self.store.begin().await?;
+        let Scoped::Found((scope, label, project)) = self.resolve_scope(&mut tx, "").await? else {
+            return Ok(0);
+        };
+        let summary = Summary {
+            label,
+            counts: tx.campaign_counts(&scope, now).await?,
+            targets: match project {
+                Some(id) => Some(tx.targets(id).await?),
+                None => None,
+            },
+            at: now,
+        };
+        let mut chats = self.supervisor_chats(&mut tx).await?;
+        if let Some(group) = self.config.digest_chat {
+            chats.push((group, self.config.default_language));
+        }
+        let mut queued = 0;
+        for (chat, lang) in chats {
+            let html = format!(
+                "{}\n{}",
+                crate::tr!(self.i18n, lang, "digest-title", date = date.to_string()),
+                self.render_summary(lang, &summary)
+            );
+            let key = format!("daily-digest:{date}:{chat}");
+            if super::notices::enqueue(
+                &mut tx,
+                chat,
+                &key,
+                crate::domain::message::Content::text(html),
+                now,
+            )
+            .await?
+            {
+                queued += 1;
+            }
+        }
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(queued)
+    }
+
+    /// `/chart [project|building]`: the chart's data in the viewer's language — cumulative
+    /// handovers per day against the handover slots' capacity, and defects by category.
+    #[instrument(skip_all)]
+    pub async fn chart_data(
+        &self,
+        actor: &Actor,
+        lang: Lang,
+        args: &str,
+    ) -> ServiceResult<Scoped<crate::chart::ChartData>> {
+        use crate::domain::defect::Category;
+        supervisor(actor)?;
+        let now = self.clock.now();
+        let tz = self.config.timezone;
+        let mut tx = self.store.read().await?;
+        let Scoped::Found((scope, label, _)) = self.resolve_scope(&mut tx, args).await? else {
+            let projects = tx.projects().await?.into_iter().map(|(_, c)| c).collect();
+            return Ok(Scoped::Unknown(projects));
+        };
+        let done = tx.handover_times(&scope).await?;
+        let plan = tx.handover_plan(&scope).await?;
+        let by_category = tx.defects_by_category(&scope).await?;
+        tx.commit().await?;
+        let day = |at: &DateTime<Utc>| at.with_timezone(&tz).date_naive();
+        let today = day(&now);
+        let first = done
+            .iter()
+            .chain(plan.iter().map(|(at, _)| at))
+            .map(day)
+            .min();
+        let last = plan
+            .iter()
+            .map(|(at, _)| day(at))
+            .max()
+            .unwrap_or(today)
+            .max(today);
+        let mut days = Vec::new();
+        if let Some(first) = first {
+            // At most a season of days: a longer campaign shows its last 120.
+            let first = first.max(last - chrono::Duration::days(119));
+            let mut date = first;
+            while date <= last {
+                let planned: i64 = plan
+                    .iter()
+                    .filter(|(at, _)| day(at) <= date)
+                    .map(|(_, n)| n)
+                    .sum();
+                let actual = done.iter().filter(|at| day(at) <= date).count() as i64;
+                days.push((date, planned, actual));
+                date = date.succ_opt().unwrap_or(date + chrono::Duration::days(1));
+            }
+        }
+        let i18n = &self.i18n;
+        let scope_name = if label.is_empty() {
+            crate::tr!(i18n, lang, "summary-all-projects")
+        } else {
+            label
+        };
+        let categories = Category::ALL
+            .iter()
+            .map(|c| {
+                let n = by_category
+                    .iter()
+                    .find(|(name, _)| name == c.as_str())
+                    .map_or(0, |(_, n)| *n);
+                (super::defects::category_name(i18n, lang, *c), n)
+            })
+            .collect();
+        let plain = |html: String| crate::i18n::plain_text(&html);
+        Ok(Scoped::Found(crate::chart::ChartData {
+            progress_title: plain(crate::tr!(
+                i18n,
+                lang,
+                "chart-progress",
+                scope = scope_name.as_str()
+            )),
+            plan_label: plain(crate::tr!(i18n, lang, "chart-plan")),
+            actual_label: plain(crate::tr!(i18n, lang, "chart-actual")),
+            days,
+            defects_title: plain(crate::tr!(i18n, lang, "chart-defects")),
+            categories,
+            empty_label: plain(crate::tr!(i18n, lang, "chart-empty")),
+        }))
     }
 
     /// `/targets [project] [kpi value]`: shows the project's targets, or sets one (`-` clears).

@@ -18,6 +18,13 @@ const UNITS: &str = "SELECT u.id FROM units u JOIN buildings bl ON bl.id = u.bui
      JOIN projects p ON p.id = bl.project_id \
      WHERE (CAST($1 AS TEXT) IS NULL OR p.code = $1) AND (CAST($2 AS TEXT) IS NULL OR bl.name = $2)";
 
+/// A defect (alias `d`) counts once recorded for good: not a walk-through draft, not a report
+/// waiting for review, not rejected, and not a report merged into another (closed without ever
+/// being open).
+const RECORDED: &str = "d.status NOT IN ('recorded', 'reported', 'rejected') \
+     AND (d.inspection_id IS NOT NULL OR EXISTS (SELECT 1 FROM defect_events e \
+     WHERE e.defect_id = d.id AND e.to_status = 'open'))";
+
 /// Defect statuses still owing work (DefectStatus::is_unresolved).
 const UNRESOLVED: &str = "('open', 'assigned', 'in_progress', 'on_hold', 'fixed', 'reopened')";
 /// Statuses whose deadline counts (DefectStatus::awaits_engineering).
@@ -71,17 +78,12 @@ impl Tx {
             ),
             scope
         )?;
-        // A defect counts once recorded for good: not a walk-through draft, not a report waiting
-        // for review, not rejected, and not a report merged into another (closed without ever
-        // being open).
         let (defects, leaking): (i64, i64) = scoped!(
             self,
             &format!(
                 "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN d.category = 'leakage' THEN d.unit_id END) \
                  FROM defects d WHERE d.unit_id IN ({UNITS}) \
-                 AND d.status NOT IN ('recorded', 'reported', 'rejected') \
-                 AND (d.inspection_id IS NOT NULL OR EXISTS (SELECT 1 FROM defect_events e \
-                      WHERE e.defect_id = d.id AND e.to_status = 'open'))"
+                 AND {RECORDED}"
             ),
             scope
         )?;
@@ -144,6 +146,51 @@ impl Tx {
             group_flags,
             unreachable,
         })
+    }
+
+    /// When each handover in scope was confirmed (for the progress chart).
+    pub async fn handover_times(&mut self, scope: &Scope) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows: Vec<DateTime<Utc>> = with_conn!(self, |c| {
+            sqlx::query_scalar(&format!(
+                "SELECT confirmed_at FROM handovers WHERE status = 'confirmed' \
+                 AND confirmed_at IS NOT NULL AND unit_id IN ({UNITS}) ORDER BY confirmed_at"
+            ))
+            .bind(scope.project.as_deref())
+            .bind(scope.building.as_deref())
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// The handover plan: each handover slot's start and capacity, in scope's project(s).
+    pub async fn handover_plan(&mut self, scope: &Scope) -> StoreResult<Vec<(DateTime<Utc>, i64)>> {
+        let rows: Vec<(DateTime<Utc>, i64)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT s.starts_at, CAST(s.capacity AS BIGINT) FROM slots s JOIN projects p ON p.id = s.project_id \
+                 WHERE s.kind = 'handover' AND (CAST($1 AS TEXT) IS NULL OR p.code = $1) ORDER BY s.starts_at",
+            )
+            .bind(scope.project.as_deref())
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Defects recorded (as the KPIs count them) per category.
+    pub async fn defects_by_category(&mut self, scope: &Scope) -> StoreResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT d.category, COUNT(*) FROM defects d WHERE d.unit_id IN ({UNITS}) \
+                 AND {RECORDED} \
+                 GROUP BY d.category"
+            ))
+            .bind(scope.project.as_deref())
+            .bind(scope.building.as_deref())
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
     }
 
     /// Every project: id and code.
