@@ -724,3 +724,6 @@ chart-actual = Handed over
 chart-defects = Defects by category
 chart-empty = No data yet
 chart-caption = 📈 Handed over { $actual } of { $planned } planned · { $defects } defects
+cmd-export = Export buyers, appointments, defects, handovers and surveys (.xlsx; /export csv for CSV)
+export-usage = Send /export for an .xlsx workbook, or /export csv for one CSV file per table.
+export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can be imported again as it is.

@@ -56,6 +56,17 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Write the campaign's tables (buyers, appointments, defects and their history, handovers,
+    /// meter readings, surveys) as an .xlsx workbook, or with --csv one CSV file per table
+    /// into a folder. The buyer sheet re-imports unchanged.
+    Export {
+        /// The .xlsx file to write (or, with --csv, the folder for the CSV files).
+        #[arg(long)]
+        out: PathBuf,
+        /// One CSV file per table instead of a workbook.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Ask a running bot's /healthz (for container health checks); exit 0 when healthy.
     Health {
         /// The health endpoint to ask.
@@ -157,6 +168,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Import { kind, file } => import(config, kind, file).await,
         Command::MigrateData { from, to } => migrate_data(&from, &to).await,
         Command::Health { url } => health(&url).await,
+        Command::Export { out, csv } => export(config, &out, csv).await,
         Command::Assign { confirm } => assign(config, confirm.as_deref()).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
         Command::Outbox {
@@ -332,6 +344,27 @@ async fn services(config: Config) -> anyhow::Result<Services> {
         Arc::new(SystemClock),
         Arc::new(config),
     ))
+}
+
+async fn export(config: Config, out: &std::path::Path, csv: bool) -> anyhow::Result<()> {
+    use handover_bot::services::export::{Exporter, to_csv, to_xlsx};
+    let tables = services(config).await?.export_tables(Exporter::Cli).await?;
+    if csv {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        for table in &tables {
+            let path = out.join(format!("{}.csv", table.name));
+            std::fs::write(&path, to_csv(table)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    } else {
+        std::fs::write(out, to_xlsx(&tables)?)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    for table in &tables {
+        println!("{}: {} rows", table.name, table.rows.len());
+    }
+    println!("written to {}", out.display());
+    Ok(())
 }
 
 async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<()> {

@@ -264,8 +264,77 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
     let info = decoder.read_info().expect("a valid PNG").info().clone();
     assert_eq!((info.width, info.height), (1200, 1100));
 
+    // The export: the same campaign, and the buyer sheet re-imports with zero changes.
+    app.fake.send_text(&supervisor, "/export");
+    let export = wait_text(&app, &supervisor, "共 7 张表").await;
+    let workbook = export.file.expect("a document").bytes;
+    let sheets = read_workbook(&workbook);
+    let rows = |name: &str| sheets.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    assert_eq!(rows("buyers").len(), 1 + 6);
+    assert_eq!(
+        rows("defects").len(),
+        1 + 3,
+        "as many defects as /summary counts"
+    );
+    let handovers = rows("handovers");
+    assert_eq!(handovers.len(), 1 + 1);
+    assert_eq!(handovers[1][2], "confirmed");
+    assert_eq!(rows("surveys")[1][1], "4");
+    assert!(rows("defect_history").len() > 3, "each defect's history");
+    use handover_bot::domain::import::ImportKind;
+    use handover_bot::services::import::{ImportOutcome, Importer};
+    let again = services
+        .import_file(
+            Importer::Cli,
+            "export.xlsx",
+            &workbook,
+            Some(ImportKind::Buyers),
+        )
+        .await
+        .unwrap();
+    let ImportOutcome::Done { counts, .. } = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!(
+        (counts.created, counts.updated, counts.unchanged),
+        (0, 0, 6)
+    );
+    // CSV on request: one file per table; the CLI writes the same workbook.
+    app.fake.send_text(&supervisor, "/export csv");
+    let csv = app
+        .fake
+        .wait_for_message(supervisor.id, |m| {
+            m.file.as_ref().is_some_and(|f| {
+                f.file_name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("buyers"))
+            })
+        })
+        .await;
+    let text = String::from_utf8(csv.file.unwrap().bytes).unwrap();
+    assert_eq!(text.lines().count(), 1 + 6);
+    assert!(
+        text.trim_start_matches('\u{feff}')
+            .starts_with("project,building,entrance,room,name,phone")
+    );
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("campaign.xlsx");
+    let cli = crate::support::app::binary()
+        .args(["export", "--out"])
+        .arg(&path)
+        .env("HANDOVER_DATABASE_URL", app.database_url())
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert_eq!(read_workbook(&std::fs::read(&path).unwrap()), sheets);
+
     // Nobody else gets the numbers.
     for (person, command) in [
+        (&engineer, "/export"),
         (&ambassador, "/chart"),
         (&buyer, "/summary"),
         (&ambassador, "/summary"),
@@ -333,4 +402,22 @@ async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group(
     app.advance(Duration::hours(3));
     app.services().outbox_waker.settle(limit).await;
     assert_eq!(digests(&app, supervisor.id), 2);
+}
+
+/// Every sheet of a workbook as rows of cell texts.
+fn read_workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = workbook.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = workbook.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
 }

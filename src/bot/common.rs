@@ -217,6 +217,7 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "targets" => reports::on_targets(turn, args).await,
         "overdue" => reports::on_overdue(turn).await,
         "chart" => reports::on_chart(turn, args).await,
+        "export" => reports::on_export(turn, args).await,
         "resume" => aftercare::on_stop(turn, false).await,
         "queue" => supervisor::on_queue(turn).await,
         "assign" => ambassador::on_assign(turn).await,

@@ -48,6 +48,7 @@ pub const ALL_COMMANDS: &[&str] = &[
     "targets",
     "overdue",
     "chart",
+    "export",
 ];
 
 /// The commands this person may use, in menu order.
@@ -95,6 +96,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
                     "summary",
                     "chart",
                     "overdue",
+                    "export",
                     "targets",
                     "people",
                     "staff",
@@ -172,6 +174,7 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "targets" => tr!(i18n, lang, "cmd-targets"),
         "overdue" => tr!(i18n, lang, "cmd-overdue"),
         "chart" => tr!(i18n, lang, "cmd-chart"),
+        "export" => tr!(i18n, lang, "cmd-export"),
         other => other.to_string(),
     }
 }

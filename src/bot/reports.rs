@@ -214,3 +214,57 @@ pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
+
+/// `/export` (an .xlsx workbook) or `/export csv` (one CSV file per table), sent as documents.
+pub async fn on_export(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    use crate::services::export::{Exporter, to_csv, to_xlsx};
+    use teloxide::prelude::*;
+    use teloxide::types::InputFile;
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let csv = match args.trim().to_ascii_lowercase().as_str() {
+        "" | "xlsx" => false,
+        "csv" => true,
+        _ => return turn.say(tr!(i18n, lang, "export-usage")).await,
+    };
+    let tables = turn
+        .ctx
+        .services
+        .export_tables(Exporter::Chat(&turn.person.actor))
+        .await?;
+    let date = turn
+        .ctx
+        .services
+        .clock
+        .now()
+        .with_timezone(&turn.ctx.services.config.timezone)
+        .format("%Y%m%d")
+        .to_string();
+    let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+    let files: Vec<(String, Vec<u8>)> = if csv {
+        tables
+            .iter()
+            .map(|t| Ok((format!("{}-{date}.csv", t.name), to_csv(t)?)))
+            .collect::<Result<_, crate::services::export::ExportError>>()?
+    } else {
+        vec![(format!("handover-{date}.xlsx"), to_xlsx(&tables)?)]
+    };
+    let last = files.len().saturating_sub(1);
+    for (i, (name, bytes)) in files.into_iter().enumerate() {
+        let mut request = turn
+            .bot
+            .send_document(turn.chat, InputFile::memory(bytes).file_name(name));
+        if i == last {
+            request = request
+                .caption(tr!(
+                    i18n,
+                    lang,
+                    "export-caption",
+                    tables = tables.len(),
+                    rows = rows
+                ))
+                .parse_mode(teloxide::types::ParseMode::Html);
+        }
+        request.await?;
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod assignment;
 pub mod complaints;
 pub mod defects;
+pub mod export;
 pub mod followup;
 pub mod handover;
 pub mod import;

@@ -10,6 +10,7 @@ pub mod aftercare;
 pub mod appointments;
 pub mod assignment;
 pub mod defects;
+pub mod export;
 pub mod jobs;
 pub mod kpi;
 pub mod outbox;

@@ -1,0 +1,301 @@
+//! `/export` and the CLI `export`: buyers, appointments, defects with their history, handovers
+//! with meter readings, and surveys, as one .xlsx workbook or one CSV file per table. The
+//! buyer sheet comes first and uses the import's own columns, so it re-imports unchanged.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::domain::people::Actor;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<Option<String>> for Cell {
+    fn from(s: Option<String>) -> Self {
+        s.map_or(Cell::Empty, Cell::Text)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Cell::Number(n as f64)
+    }
+}
+
+/// One exported table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The sheet's and the CSV file's name.
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Who asks: a supervisor in chat, or the operator on the server (CLI).
+#[derive(Debug, Clone, Copy)]
+pub enum Exporter<'a> {
+    Chat(&'a Actor),
+    Cli,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+impl Services {
+    /// The campaign's tables as of now.
+    #[instrument(skip_all)]
+    pub async fn export_tables(&self, who: Exporter<'_>) -> ServiceResult<Vec<Table>> {
+        if let Exporter::Chat(actor) = who
+            && !actor.can_supervise()
+        {
+            return Err(ServiceError::Forbidden);
+        }
+        let tz = self.config.timezone;
+        let time = |at: DateTime<Utc>| {
+            Cell::Text(at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        };
+        let maybe = |at: Option<DateTime<Utc>>| at.map_or(Cell::Empty, time);
+        let mut tx = self.store.read().await?;
+        let buyers = tx.export_buyers().await?;
+        let appointments = tx.export_appointments().await?;
+        let defects = tx.export_defects().await?;
+        let events = tx.export_defect_events().await?;
+        let handovers = tx.export_handovers().await?;
+        let meters = tx.export_meters().await?;
+        let surveys = tx.export_surveys().await?;
+        tx.commit().await?;
+        Ok(vec![
+            Table {
+                name: "buyers",
+                header: vec![
+                    "project",
+                    "building",
+                    "entrance",
+                    "room",
+                    "name",
+                    "phone",
+                    "tier",
+                    "risk_flags",
+                    "mailing_address",
+                    "language",
+                ],
+                rows: buyers
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            r.1.into(),
+                            r.2.into(),
+                            r.3.into(),
+                            r.4.into(),
+                            r.5.into(),
+                            r.6.into(),
+                            r.7.into(),
+                            r.8.into(),
+                            r.9.into(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "appointments",
+                header: vec![
+                    "project",
+                    "unit",
+                    "kind",
+                    "status",
+                    "slot",
+                    "invited_at",
+                    "confirmed_at",
+                    "checked_in_at",
+                ],
+                rows: appointments
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            r.1.into(),
+                            r.2.into(),
+                            r.3.into(),
+                            maybe(r.4),
+                            time(r.5),
+                            maybe(r.6),
+                            maybe(r.7),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "defects",
+                header: vec![
+                    "id",
+                    "unit",
+                    "room",
+                    "category",
+                    "severity",
+                    "status",
+                    "engineer",
+                    "contractor",
+                    "due",
+                    "recorded_at",
+                    "note",
+                ],
+                rows: defects
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            r.1.into(),
+                            r.2.into(),
+                            r.3.into(),
+                            r.4.into(),
+                            r.5.into(),
+                            r.6.into(),
+                            r.7.into(),
+                            maybe(r.8),
+                            time(r.9),
+                            r.10.into(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "defect_history",
+                header: vec!["defect", "at", "by", "from", "to", "note"],
+                rows: events
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            time(r.1),
+                            r.2.into(),
+                            r.3.into(),
+                            r.4.into(),
+                            r.5.into(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "handovers",
+                header: vec![
+                    "id",
+                    "unit",
+                    "status",
+                    "ambassador",
+                    "recorded_at",
+                    "confirmed_by",
+                    "confirmed_at",
+                    "keys",
+                    "documents",
+                ],
+                rows: handovers
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            r.1.into(),
+                            r.2.into(),
+                            r.3.into(),
+                            time(r.4),
+                            r.5.into(),
+                            maybe(r.6),
+                            r.7.into(),
+                            r.8.into(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                name: "meter_readings",
+                header: vec!["handover", "meter", "reading", "photo_sha256"],
+                rows: meters
+                    .into_iter()
+                    .map(|r| vec![r.0.into(), r.1.into(), r.2.into(), r.3.into()])
+                    .collect(),
+            },
+            Table {
+                name: "surveys",
+                header: vec!["unit", "score", "comment", "buyer", "answered_at"],
+                rows: surveys
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.0.into(),
+                            r.1.map_or(Cell::Empty, Cell::from),
+                            r.2.into(),
+                            r.3.into(),
+                            maybe(r.4),
+                        ]
+                    })
+                    .collect(),
+            },
+        ])
+    }
+}
+
+/// The tables as one .xlsx workbook, one sheet each, buyers first.
+pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(table.name)?;
+        for (col, title) in table.header.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+        }
+        for (i, row) in table.rows.iter().enumerate() {
+            let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            for (col, cell) in row.iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(text) => {
+                        sheet.write_string(r, col, text)?;
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, col, *n)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// One table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right).
+pub fn to_csv(table: &Table) -> Result<Vec<u8>, ExportError> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(&table.header)?;
+        for row in &table.rows {
+            writer.write_record(row.iter().map(|cell| match cell {
+                Cell::Text(text) => text.clone(),
+                Cell::Number(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            }))?;
+        }
+        writer.flush().map_err(csv::Error::from)?;
+    }
+    Ok(out)
+}
