@@ -11,9 +11,10 @@ CREATE TABLE targets (
     updated_at             TEXT NOT NULL
 );
 
--- /summary counts per scope without reading rows: these back the aggregate queries.
-CREATE INDEX defects_status_unit ON defects (status, unit_id);
-CREATE INDEX appointments_unit_kind ON appointments (unit_id, kind);
+-- /summary counts per scope from indexes alone (covering), without reading table rows.
+CREATE INDEX defects_kpi ON defects (status, category, inspection_id, due_at, created_at, unit_id);
+CREATE INDEX defects_leakage ON defects (category, unit_id, status, inspection_id);
+CREATE INDEX appointments_kpi ON appointments (kind, unit_id, confirmed_at, checked_in_at);
 CREATE INDEX handovers_status_unit ON handovers (status, unit_id);
 CREATE INDEX follow_ups_unit ON follow_ups (unit_id, kind);
 CREATE INDEX complaints_unit ON complaints (unit_id);

@@ -67,91 +67,71 @@ pub type SurveyRow = (
 );
 
 impl Tx {
-    pub async fn export_buyers(&mut self) -> StoreResult<Vec<BuyerRow>> {
-        let rows: Vec<BuyerRow> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
-                "SELECT p.code, bl.name, u.entrance, u.room, x.name, x.phone, x.tier, x.risk_flags, \
-                 x.mailing_address, x.language FROM buyers x {UNIT_JOIN} ORDER BY x.id"
-            ))
-            .fetch_all(c)
-            .await
-        })?;
+    /// Every row a query returns, as tuples both databases decode the same way.
+    async fn rows<T>(&mut self, sql: &str) -> StoreResult<Vec<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let rows: Vec<T> = with_conn!(self, |c| sqlx::query_as(sql).fetch_all(c).await)?;
         Ok(rows)
+    }
+
+    pub async fn export_buyers(&mut self) -> StoreResult<Vec<BuyerRow>> {
+        self.rows(&format!(
+            "SELECT p.code, bl.name, u.entrance, u.room, x.name, x.phone, x.tier, x.risk_flags, \
+                 x.mailing_address, x.language FROM buyers x {UNIT_JOIN} ORDER BY x.id"
+        ))
+        .await
     }
 
     pub async fn export_appointments(&mut self) -> StoreResult<Vec<AppointmentRow>> {
-        let rows: Vec<AppointmentRow> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
+        self.rows(&format!(
                 "SELECT p.code, {LABEL}, x.kind, x.status, s.starts_at, x.invited_at, x.confirmed_at, \
                  x.checked_in_at FROM appointments x {UNIT_JOIN} LEFT JOIN slots s ON s.id = x.slot_id \
                  ORDER BY x.id"
-            ))
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+            )).await
     }
 
     pub async fn export_defects(&mut self) -> StoreResult<Vec<DefectRow>> {
-        let rows: Vec<DefectRow> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
+        self.rows(&format!(
                 "SELECT x.id, {LABEL}, x.room, x.category, x.severity, x.status, st.name, x.contractor, \
                  x.due_at, x.created_at, x.note FROM defects x {UNIT_JOIN} \
                  LEFT JOIN staff st ON st.id = x.engineer_id WHERE x.status <> 'recorded' ORDER BY x.id"
-            ))
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+            )).await
     }
 
     pub async fn export_defect_events(&mut self) -> StoreResult<Vec<EventRow>> {
-        let rows: Vec<EventRow> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT defect_id, at, actor, from_status, to_status, note FROM defect_events \
+        self.rows(
+            "SELECT defect_id, at, actor, from_status, to_status, note FROM defect_events \
                  ORDER BY defect_id, id",
-            )
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+        )
+        .await
     }
 
     pub async fn export_handovers(&mut self) -> StoreResult<Vec<HandoverRow>> {
-        let rows: Vec<HandoverRow> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
+        self.rows(&format!(
                 "SELECT x.id, {LABEL}, x.status, st.name, x.submitted_at, b.name, x.confirmed_at, \
                  x.keys, x.documents FROM handovers x {UNIT_JOIN} JOIN staff st ON st.id = x.staff_id \
                  LEFT JOIN buyers b ON b.id = x.confirmed_by ORDER BY x.id"
-            ))
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+            )).await
     }
 
     pub async fn export_meters(&mut self) -> StoreResult<Vec<MeterRow>> {
-        let rows: Vec<MeterRow> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT handover_id, meter, reading, sha256 FROM meter_readings \
+        self.rows(
+            "SELECT handover_id, meter, reading, sha256 FROM meter_readings \
                  ORDER BY handover_id, position",
-            )
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+        )
+        .await
     }
 
     pub async fn export_surveys(&mut self) -> StoreResult<Vec<SurveyRow>> {
-        let rows: Vec<SurveyRow> = with_conn!(self, |c| {
-            sqlx::query_as(&format!(
+        self.rows(&format!(
                 "SELECT {LABEL}, x.score, x.comment, b.name, x.answered_at FROM follow_ups x {UNIT_JOIN} \
                  LEFT JOIN buyers b ON b.id = x.answered_by WHERE x.kind = 'survey' \
                  AND x.status = 'answered' ORDER BY x.id"
-            ))
-            .fetch_all(c)
-            .await
-        })?;
-        Ok(rows)
+            )).await
     }
 }

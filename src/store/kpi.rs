@@ -50,12 +50,36 @@ impl Tx {
         scope: &Scope,
         now: DateTime<Utc>,
     ) -> StoreResult<Counts> {
+        // The whole campaign (or its only project) needs no unit filter, so the counts come
+        // straight from indexes; `$1` and `$2` stay in the statement, both NULL.
+        let whole = scope.building.is_none()
+            && (scope.project.is_none() || self.projects().await?.len() <= 1);
+        let filter = |column: &str| {
+            if whole {
+                "CAST($1 AS TEXT) IS NULL AND CAST($2 AS TEXT) IS NULL".to_string()
+            } else {
+                format!("{column} IN ({UNITS})")
+            }
+        };
+        let building_filter = if whole {
+            filter("")
+        } else {
+            format!("f.building_id IN (SELECT u.building_id FROM units u WHERE u.id IN ({UNITS}))")
+        };
+        let scope = &if whole {
+            Scope::default()
+        } else {
+            scope.clone()
+        };
         let (units, buyers, unreachable): (i64, i64, i64) = scoped!(
             self,
             &format!(
-                "SELECT (SELECT COUNT(*) FROM units WHERE id IN ({UNITS})), \
-                 (SELECT COUNT(*) FROM buyers WHERE unit_id IN ({UNITS})), \
-                 (SELECT COUNT(*) FROM buyers WHERE unreachable = 1 AND unit_id IN ({UNITS}))"
+                "SELECT (SELECT COUNT(*) FROM units WHERE {}), \
+                 (SELECT COUNT(*) FROM buyers WHERE {}), \
+                 (SELECT COUNT(*) FROM buyers WHERE unreachable = 1 AND {})",
+                filter("id"),
+                filter("unit_id"),
+                filter("unit_id")
             ),
             scope
         )?;
@@ -65,37 +89,40 @@ impl Tx {
                 "SELECT COUNT(DISTINCT unit_id), \
                  COUNT(DISTINCT CASE WHEN confirmed_at IS NOT NULL OR checked_in_at IS NOT NULL THEN unit_id END), \
                  COUNT(DISTINCT CASE WHEN checked_in_at IS NOT NULL THEN unit_id END) \
-                 FROM appointments WHERE kind = 'inspection' AND unit_id IN ({UNITS})"
+                 FROM appointments WHERE kind = 'inspection' AND {}",
+                filter("unit_id")
             ),
             scope
         )?;
         let (handed_over, inspected): (i64, i64) = scoped!(
             self,
             &format!(
-                "SELECT (SELECT COUNT(*) FROM handovers WHERE status = 'confirmed' AND unit_id IN ({UNITS})), \
-                 (SELECT COUNT(DISTINCT unit_id) FROM inspections WHERE finished_at IS NOT NULL \
-                  AND unit_id IN ({UNITS}))"
+                "SELECT (SELECT COUNT(*) FROM handovers WHERE status = 'confirmed' AND {}), \
+                 (SELECT COUNT(DISTINCT unit_id) FROM inspections WHERE finished_at IS NOT NULL AND {})",
+                filter("unit_id"),
+                filter("unit_id")
             ),
             scope
         )?;
-        let (defects, leaking): (i64, i64) = scoped!(
+        // One pass over the defects (a covering index) for everything but leakage.
+        let (defects, open_defects, overdue_defects, fresh, two_weeks, month): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = scoped!(
             self,
             &format!(
-                "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN d.category = 'leakage' THEN d.unit_id END) \
-                 FROM defects d WHERE d.unit_id IN ({UNITS}) \
-                 AND {RECORDED}"
-            ),
-            scope
-        )?;
-        let (open_defects, overdue_defects, fresh, two_weeks, month): (i64, i64, i64, i64, i64) = scoped!(
-            self,
-            &format!(
-                "SELECT COUNT(*), \
-                 COUNT(CASE WHEN status IN {AWAITING_ENGINEERING} AND due_at <= $3 THEN 1 END), \
-                 COUNT(CASE WHEN created_at > $4 THEN 1 END), \
-                 COUNT(CASE WHEN created_at <= $4 AND created_at > $5 THEN 1 END), \
-                 COUNT(CASE WHEN created_at <= $5 AND created_at > $6 THEN 1 END) \
-                 FROM defects WHERE status IN {UNRESOLVED} AND unit_id IN ({UNITS})"
+                "SELECT COUNT(CASE WHEN {RECORDED} THEN 1 END), \
+                 COUNT(CASE WHEN d.status IN {UNRESOLVED} THEN 1 END), \
+                 COUNT(CASE WHEN d.status IN {AWAITING_ENGINEERING} AND d.due_at <= $3 THEN 1 END), \
+                 COUNT(CASE WHEN d.status IN {UNRESOLVED} AND d.created_at > $4 THEN 1 END), \
+                 COUNT(CASE WHEN d.status IN {UNRESOLVED} AND d.created_at <= $4 AND d.created_at > $5 THEN 1 END), \
+                 COUNT(CASE WHEN d.status IN {UNRESOLVED} AND d.created_at <= $5 AND d.created_at > $6 THEN 1 END) \
+                 FROM defects d WHERE {}",
+                filter("d.unit_id")
             ),
             scope,
             now,
@@ -103,21 +130,33 @@ impl Tx {
             now - Duration::days(15),
             now - Duration::days(31)
         )?;
+        let (leaking,): (i64,) = scoped!(
+            self,
+            &format!(
+                "SELECT COUNT(DISTINCT d.unit_id) FROM defects d WHERE d.category = 'leakage' \
+                 AND {RECORDED} AND {}",
+                filter("d.unit_id")
+            ),
+            scope
+        )?;
         let (surveys, score_sum): (i64, i64) = scoped!(
             self,
             &format!(
                 "SELECT COUNT(*), CAST(COALESCE(SUM(score), 0) AS BIGINT) FROM follow_ups \
-                 WHERE kind = 'survey' AND score IS NOT NULL AND unit_id IN ({UNITS})"
+                 WHERE kind = 'survey' AND score IS NOT NULL AND {}",
+                filter("unit_id")
             ),
             scope
         )?;
         let (complaints, complaints_waiting, group_flags): (i64, i64, i64) = scoped!(
             self,
             &format!(
-                "SELECT (SELECT COUNT(*) FROM complaints WHERE unit_id IN ({UNITS})), \
-                 (SELECT COUNT(*) FROM complaints WHERE acknowledged_at IS NULL AND unit_id IN ({UNITS})), \
-                 (SELECT COUNT(*) FROM group_complaint_flags WHERE building_id IN \
-                  (SELECT building_id FROM units WHERE id IN ({UNITS})))"
+                "SELECT (SELECT COUNT(*) FROM complaints WHERE {}), \
+                 (SELECT COUNT(*) FROM complaints WHERE acknowledged_at IS NULL AND {}), \
+                 (SELECT COUNT(*) FROM group_complaint_flags f WHERE {})",
+                filter("unit_id"),
+                filter("unit_id"),
+                building_filter
             ),
             scope
         )?;

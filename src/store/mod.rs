@@ -15,6 +15,8 @@ pub mod jobs;
 pub mod kpi;
 pub mod outbox;
 pub mod people;
+#[doc(hidden)]
+pub mod scale;
 mod sessions;
 #[doc(hidden)]
 pub mod testdb;
