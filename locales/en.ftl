@@ -727,3 +727,5 @@ chart-caption = 📈 Handed over { $actual } of { $planned } planned · { $defec
 cmd-export = Export buyers, appointments, defects, handovers and surveys (.xlsx; /export csv for CSV)
 export-usage = Send /export for an .xlsx workbook, or /export csv for one CSV file per table.
 export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can be imported again as it is.
+targets-line = • { $kpi } (<code>{ $code }</code>): { $value }
+list-separator = {", "}

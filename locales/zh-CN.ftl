@@ -724,3 +724,5 @@ chart-caption = 📈 已交付 { $actual } / 计划 { $planned } · 缺陷 { $de
 cmd-export = 导出业主、预约、缺陷、交房与满意度（.xlsx；/export csv 导出 CSV）
 export-usage = 发送 /export 导出 .xlsx 工作簿，或 /export csv 每张表导出一个 CSV 文件。
 export-caption = 📦 共 { $tables } 张表、{ $rows } 行。业主表可原样重新导入。
+targets-line = • { $kpi } (<code>{ $code }</code>)：{ $value }
+list-separator = ，

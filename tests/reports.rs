@@ -359,7 +359,11 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group() {
     let group = -100_777;
-    let mut app = TestApp::start_with(move |config| config.digest_chat = Some(group)).await;
+    let mut app = TestApp::start_with(move |config| {
+        config.daily_digest_cron = "0 0 9 * * *".to_string();
+        config.digest_chat = Some(group);
+    })
+    .await;
     let supervisor = linked_supervisor(&app, 9_001).await;
     load_buyers(&app, &buyers_csv(4)).await;
     // The bot is in the group (someone wrote there).

@@ -95,10 +95,14 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
                 format!("{sign} {}", kpi.format(v))
             },
         );
-        text.push_str(&format!(
-            "\n• {} (<code>{}</code>)：{value}",
-            kpi_name(i18n, lang, kpi),
-            kpi.as_str()
+        text.push('\n');
+        text.push_str(&tr!(
+            i18n,
+            lang,
+            "targets-line",
+            kpi = kpi_name(i18n, lang, kpi),
+            code = kpi.as_str(),
+            value = value
         ));
     }
     text.push_str("\n\n");

@@ -286,12 +286,13 @@ impl Services {
     ) -> String {
         let i18n = &self.i18n;
         let html = crate::i18n::Arg::Html;
+        let separator = crate::tr!(i18n, lang, "list-separator");
         let mut lines = Vec::new();
         let keys = keys
             .iter()
             .map(|(kind, n)| format!("{} × {n}", item_name(i18n, lang, "key", kind)))
             .collect::<Vec<_>>()
-            .join("，");
+            .join(&separator);
         lines.push(crate::tr!(
             i18n,
             lang,
@@ -322,7 +323,7 @@ impl Services {
                 .iter()
                 .map(|d| item_name(i18n, lang, "document", d))
                 .collect::<Vec<_>>()
-                .join("，")
+                .join(&separator)
         };
         lines.push(crate::tr!(
             i18n,

@@ -160,8 +160,14 @@ pub fn test_config(fake: &FakeTelegram, dir: &TestDir) -> Config {
     config.poll_timeout = Duration::from_secs(1);
     // Slow answers from the fake count as timeouts quickly.
     config.request_timeout = Duration::from_secs(2);
+    // The supervisors' daily digest would land between other tests' commands and their
+    // answers on any simulated morning; its own test turns it on.
+    config.daily_digest_cron = DIGEST_OFF.to_string();
     config
 }
+
+/// A daily-digest schedule that never comes round in a test (New Year's Day, 2099).
+pub const DIGEST_OFF: &str = "0 0 9 1 1 * 2099";
 
 /// The `handover-bot` binary, with none of the caller's `HANDOVER_*` settings leaking in.
 pub fn binary() -> std::process::Command {
