@@ -729,3 +729,4 @@ export-usage = Send /export for an .xlsx workbook, or /export csv for one CSV fi
 export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can be imported again as it is.
 targets-line = • { $kpi } (<code>{ $code }</code>): { $value }
 list-separator = {", "}
+name-separator = {", "}

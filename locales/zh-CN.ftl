@@ -726,3 +726,4 @@ export-usage = 发送 /export 导出 .xlsx 工作簿，或 /export csv 每张表
 export-caption = 📦 共 { $tables } 张表、{ $rows } 行。业主表可原样重新导入。
 targets-line = • { $kpi } (<code>{ $code }</code>)：{ $value }
 list-separator = ，
+name-separator = 、

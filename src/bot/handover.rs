@@ -87,7 +87,7 @@ async fn begin(turn: &Turn, target: InspectTarget<'_>, query: &str) -> anyhow::R
                 lang,
                 "handover-start",
                 home = household.unit.short(),
-                names = household.names.join("、"),
+                names = household.names.join(&tr!(i18n, lang, "name-separator")),
                 defects = open_defects.len()
             );
             if replaces {

@@ -15,7 +15,7 @@ fn unknown_scope(turn: &Turn, query: &str, projects: &[String]) -> String {
         turn.lang(),
         "summary-unknown-scope",
         query = query,
-        projects = projects.join("、")
+        projects = projects.join(&tr!(turn.i18n(), turn.lang(), "name-separator"))
     )
 }
 

@@ -234,7 +234,7 @@ impl Services {
                 topic = topic_name(&self.i18n, lang, complaint.topic),
                 count = homes.len(),
                 days = rule.within.num_days(),
-                homes = labels.join("、")
+                homes = labels.join(&crate::tr!(self.i18n, lang, "name-separator"))
             );
             enqueue(
                 tx,
