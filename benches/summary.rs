@@ -4,37 +4,53 @@
 //! on PostgreSQL too when TEST_DATABASE_URL is set. Prints figures; asserts nothing about time.
 //! Run with `cargo bench --bench summary`.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use handover_bot::store::Store;
 use handover_bot::store::kpi::Scope;
 use handover_bot::store::scale::{DEFECTS_PER_UNIT, EVENTS_PER_DEFECT};
 use handover_bot::store::testdb::{TestDatabase, admin_url};
 use std::time::{Duration, Instant};
 
-/// Median of 9 runs of the whole campaign's counts, after seeding `units` units.
-async fn summary_time(store: &Store, units: i64) -> (Duration, Duration) {
+/// Median of 9 runs of the counts for `scope`.
+async fn median(store: &Store, scope: &Scope, now: DateTime<Utc>, units: i64) -> Duration {
+    let mut timings = Vec::new();
+    for _ in 0..9 {
+        let started = Instant::now();
+        let mut tx = store.read().await.unwrap();
+        let counts = tx.campaign_counts(scope, now).await.unwrap();
+        tx.commit().await.unwrap();
+        timings.push(started.elapsed());
+        if scope.building.is_none() {
+            assert_eq!(counts.units, units);
+            assert_eq!(counts.defects, units * DEFECTS_PER_UNIT);
+        }
+    }
+    timings.sort();
+    timings[timings.len() / 2]
+}
+
+/// The counts' median time for the whole campaign and for one building, and the seeding time,
+/// after seeding `units` units.
+async fn summary_time(store: &Store, units: i64) -> (Duration, Duration, Duration) {
     let now = Utc::now();
     let seeding = Instant::now();
     let mut tx = store.begin().await.unwrap();
     tx.seed_campaign(units, now).await.unwrap();
     tx.commit().await.unwrap();
+    store.settle().await.unwrap();
     let seeded = seeding.elapsed();
-    let scope = Scope::default();
-    let mut timings = Vec::new();
-    for _ in 0..9 {
-        let started = Instant::now();
-        let mut tx = store.read().await.unwrap();
-        let counts = tx.campaign_counts(&scope, now).await.unwrap();
-        tx.commit().await.unwrap();
-        timings.push(started.elapsed());
-        assert_eq!(counts.units, units);
-        assert_eq!(counts.defects, units * DEFECTS_PER_UNIT);
-    }
-    timings.sort();
-    (timings[timings.len() / 2], seeded)
+    let building = Scope {
+        project: None,
+        building: Some("7".into()),
+    };
+    (
+        median(store, &Scope::default(), now, units).await,
+        median(store, &building, now, units).await,
+        seeded,
+    )
 }
 
-async fn sqlite(units: i64) -> (Duration, Duration) {
+async fn sqlite(units: i64) -> (Duration, Duration, Duration) {
     let dir = tempfile::tempdir().unwrap();
     // BENCH_KEEP_DIR keeps the seeded databases there, to look at query plans afterwards.
     let kept = std::env::var_os("BENCH_KEEP_DIR").map(std::path::PathBuf::from);
@@ -50,7 +66,7 @@ async fn sqlite(units: i64) -> (Duration, Duration) {
     result
 }
 
-async fn postgres(admin: &str, units: i64) -> (Duration, Duration) {
+async fn postgres(admin: &str, units: i64) -> (Duration, Duration, Duration) {
     let database = TestDatabase::create(admin);
     let store = Store::connect(database.url()).await.unwrap();
     store.migrate().await.unwrap();
@@ -59,16 +75,20 @@ async fn postgres(admin: &str, units: i64) -> (Duration, Duration) {
     result
 }
 
-fn report(db: &str, small: (Duration, Duration), large: (Duration, Duration)) {
+fn report(db: &str, small: (Duration, Duration, Duration), large: (Duration, Duration, Duration)) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "{db}: /summary counts take {:.1} ms at 100,000 units ({} defects, {} events; target < 100 ms) \
-         and {:.1} ms at 1,000 units; ratio {:.1} (seeding took {:.1} s)",
-        large.0.as_secs_f64() * 1e3,
+         and {:.1} ms at 1,000 units; ratio {:.1}. One building: {:.1} ms and {:.1} ms. \
+         (Seeding 100,000 units took {:.1} s.)",
+        ms(large.0),
         100_000 * DEFECTS_PER_UNIT,
         100_000 * DEFECTS_PER_UNIT * EVENTS_PER_DEFECT,
-        small.0.as_secs_f64() * 1e3,
+        ms(small.0),
         large.0.as_secs_f64() / small.0.as_secs_f64(),
-        large.1.as_secs_f64()
+        ms(large.1),
+        ms(small.1),
+        large.2.as_secs_f64()
     );
 }
 

@@ -513,7 +513,19 @@ impl Running {
             loop {
                 match self.shutdown.shutdown() {
                     Ok(done) => {
-                        done.await;
+                        // `done` only hears the dispatcher finish if it was polled before that
+                        // happened; a dispatcher already gone counts as stopped too.
+                        tokio::pin!(done);
+                        loop {
+                            tokio::select! {
+                                _ = &mut done => break,
+                                _ = tokio::time::sleep(Duration::from_millis(20)) => {
+                                    if self.dispatch.is_finished() {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
                         break;
                     }
                     // The dispatcher has not started yet (or has already stopped).

@@ -2,13 +2,16 @@
 //! buyer, 5 defects with 4 events each, and a realistic share of invitations, visits,
 //! inspections, handovers, surveys and complaints. Not used by the application.
 
-use super::{StoreResult, Tx, with_conn};
+use super::{Pool, Store, StoreResult, Tx, with_conn};
 use chrono::{DateTime, Duration, Utc};
 
 /// Buildings the units are spread over.
 const BUILDINGS: i64 = 100;
 pub const DEFECTS_PER_UNIT: i64 = 5;
 pub const EVENTS_PER_DEFECT: i64 = 4;
+/// The hours over which defects were recorded (40 days), and a week of hours.
+const HOURS: i64 = 40 * 24;
+const WEEK: i64 = 7 * 24;
 
 impl Tx {
     async fn exec(&mut self, sql: &str, times: &[DateTime<Utc>]) -> StoreResult<u64> {
@@ -114,6 +117,25 @@ impl Tx {
         )
         .await?;
         let inspection = self.min_id("inspections").await?;
+        // Defects recorded hour by hour over the last 40 days, each due a week later, so the
+        // ageing bands and deadlines fall on every day as in a real campaign.
+        let column = if self.is_postgres() {
+            "TIMESTAMPTZ"
+        } else {
+            "TEXT"
+        };
+        self.exec(
+            &format!("CREATE TEMPORARY TABLE stamps (k BIGINT PRIMARY KEY, at {column})"),
+            &[],
+        )
+        .await?;
+        for hour in 0..HOURS + WEEK {
+            self.exec(
+                &format!("INSERT INTO stamps (k, at) VALUES ({hour}, $1)"),
+                &[now - Duration::hours(HOURS - hour)],
+            )
+            .await?;
+        }
         self.exec(
             &format!(
                 "INSERT INTO defects (unit_id, inspection_id, room, category, severity, note, status, due_at, \
@@ -122,14 +144,15 @@ impl Tx {
                  CASE i % 10 WHEN 0 THEN 'leakage' WHEN 1 THEN 'plumbing' WHEN 2 THEN 'electrical' \
                  ELSE 'paint_and_walls' END, 'normal', '', \
                  CASE i % 5 WHEN 0 THEN 'open' WHEN 1 THEN 'assigned' WHEN 2 THEN 'fixed' ELSE 'closed' END, \
-                 CASE i % 3 WHEN 0 THEN $4 ELSE $5 END, 'bench', \
-                 CASE i % 4 WHEN 0 THEN $1 WHEN 1 THEN $2 WHEN 2 THEN $3 ELSE $4 END, $4 \
-                 FROM seq WHERE i <= {}",
+                 due.at, 'bench', recorded.at, $1 \
+                 FROM seq JOIN stamps recorded ON recorded.k = (i * 37) % {HOURS} \
+                 JOIN stamps due ON due.k = (i * 37) % {HOURS} + {WEEK} WHERE i <= {}",
                 units * DEFECTS_PER_UNIT
             ),
-            &t,
+            &t[3..4],
         )
         .await?;
+        self.exec("DROP TABLE stamps", &[]).await?;
         let defect = self.min_id("defects").await?;
         self.exec(
             &format!(
@@ -169,8 +192,22 @@ impl Tx {
         )
         .await?;
         self.exec("DROP TABLE seq", &[]).await?;
-        // Fresh statistics, as a database that grew to this size over weeks would have.
-        self.exec("ANALYZE", &[]).await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// After seeding: fresh statistics and (PostgreSQL) visibility maps, as a database that grew
+    /// to this size over weeks would have from autovacuum. Outside any transaction, as VACUUM
+    /// must be.
+    pub async fn settle(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+            Pool::Postgres(pool) => sqlx::query("VACUUM ANALYZE")
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        }?;
         Ok(())
     }
 }
