@@ -5,6 +5,7 @@ mod support;
 mod aftercare;
 mod appointments;
 mod assignment;
+mod authz;
 mod cli;
 mod defects;
 mod deployment;

@@ -39,6 +39,9 @@ pub async fn on_check(
         CheckOutcome::Stale => {
             answer_query(turn, query, Some(tr!(i18n, lang, "followup-answered"))).await
         }
+        CheckOutcome::NotYours => {
+            answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await
+        }
     }
 }
 

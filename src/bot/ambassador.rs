@@ -473,6 +473,10 @@ pub async fn on_customers_button(
     stage: Option<Stage>,
     page: u32,
 ) -> anyhow::Result<()> {
+    // Like the command: an engineer's (empty) list is not theirs to page through.
+    if !super::menu::allowed(&turn.person.actor, "customers") {
+        return answer(turn, query, Some(forbidden(turn, "/customers"))).await;
+    }
     let all = match turn.ctx.services.my_households(&turn.person.actor).await {
         Ok(all) => all,
         Err(ServiceError::Forbidden) => {

@@ -471,9 +471,15 @@ pub async fn on_contractor_skip(
     state: State,
     id: i64,
 ) -> anyhow::Result<()> {
-    if state == (State::AwaitingContractor { defect: id }) {
-        turn.dialogue.exit().await?;
+    if state != (State::AwaitingContractor { defect: id }) {
+        return answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await;
     }
+    turn.dialogue.exit().await?;
     take_press(turn, query).await
 }
 

@@ -229,6 +229,9 @@ pub async fn on_review_button(
                 .await
         }
         Callback::ReviewKind(id, category) => {
+            if services.merge_candidates(actor, id).await?.is_none() {
+                return answer_query(turn, query, Some(tr!(i18n, lang, "review-not-yours"))).await;
+            }
             super::take_press(turn, query).await?;
             let rows = vec![
                 Severity::ALL

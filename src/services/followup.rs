@@ -21,8 +21,10 @@ pub enum CheckOutcome {
     Thanks,
     /// Something is wrong: a report of this home starts.
     Report(i64),
-    /// Not this buyer's, or answered already.
+    /// "All good" answered already.
     Stale,
+    /// Not this buyer's check (or no such check).
+    NotYours,
 }
 
 /// What a survey score did.
@@ -270,13 +272,13 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some(follow_up) = tx.follow_up(id).await? else {
-            return Ok(CheckOutcome::Stale);
+            return Ok(CheckOutcome::NotYours);
         };
         let Some(buyer) = Self::buyer_of(actor, follow_up.unit_id) else {
-            return Ok(CheckOutcome::Stale);
+            return Ok(CheckOutcome::NotYours);
         };
         if follow_up.kind != FollowUpKind::Check {
-            return Ok(CheckOutcome::Stale);
+            return Ok(CheckOutcome::NotYours);
         }
         let first = tx.answer_follow_up(id, buyer.id, None, now).await?;
         tx.commit().await?;
