@@ -213,7 +213,9 @@ fn parse_offsets(
     text.split(',')
         .map(|part| {
             let part = part.trim();
-            let (number, unit) = part.split_at(part.len().saturating_sub(1));
+            // The unit is the last character, which need not be one byte ("2小时").
+            let unit_at = part.char_indices().last().map_or(0, |(at, _)| at);
+            let (number, unit) = part.split_at(unit_at);
             let n: i64 = number
                 .parse()
                 .ok()

@@ -394,7 +394,9 @@ impl Default for Warranty {
 fn parse_period(text: &str) -> Result<u32, String> {
     let text = text.trim();
     let bad = || format!("{text:?} is not a period like 5y or 24m");
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    // The unit is the last character, which need not be one byte ("5年").
+    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
+    let (number, unit) = text.split_at(unit_at);
     let n: u32 = number.trim().parse().map_err(|_| bad())?;
     let months = match unit {
         "y" | "Y" => n.checked_mul(12).ok_or_else(bad)?,

@@ -39,9 +39,19 @@ impl Phone {
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid);
         }
-        Ok(Phone(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        // The E.164 form must read back as itself, or the same person's Telegram contact would
+        // never match it: the parser accepts some numbers whose E.164 form it then reads as
+        // another number or not at all (`000066000000` in JP → `+810066000000`, read back
+        // without the zeros; `+3531110000000` in US → `+35310000000`, then unreadable).
+        let stable = phonenumber::parse(Some(default_region), &e164).is_ok_and(|again| {
+            phonenumber::is_valid(&again)
+                && again.format().mode(phonenumber::Mode::E164).to_string() == e164
+        });
+        if !stable {
+            return Err(PhoneError::Invalid);
+        }
+        Ok(Phone(e164))
     }
 
     /// Wraps a value already stored in E.164 form.

@@ -268,7 +268,7 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
                 let col = col as u16;
                 match cell {
                     Cell::Text(text) => {
-                        sheet.write_string(r, col, text)?;
+                        sheet.write_string(r, col, xlsx_safe(text))?;
                     }
                     Cell::Number(n) => {
                         sheet.write_number(r, col, *n)?;
@@ -280,6 +280,29 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
         sheet.set_freeze_panes(1, 0)?;
     }
     Ok(workbook.save_to_buffer()?)
+}
+
+/// rust_xlsxwriter 0.79 looks four bytes past every `_x` for Excel's `_xHHHH_` escapes and
+/// panics when that cuts a character (`_x中文`, in a buyer's name or a complaint). There, an
+/// invisible word joiner (U+2060) between `_` and `x` keeps such text from crashing the export.
+fn xlsx_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let cut = |t: &str| {
+        t.match_indices("_x")
+            .map(|(at, _)| at)
+            .find(|&at| at + 6 <= t.len() && !t.is_char_boundary(at + 6))
+    };
+    let Some(mut at) = cut(text) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    // Each joiner removes one `_x` and may move a later character into an earlier window.
+    let mut safe = text.to_string();
+    loop {
+        safe.insert(at + 1, '\u{2060}');
+        match cut(&safe) {
+            Some(next) => at = next,
+            None => return std::borrow::Cow::Owned(safe),
+        }
+    }
 }
 
 /// One table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right).

@@ -141,20 +141,32 @@ fn sniff_delimiter(text: &str) -> u8 {
     b','
 }
 
+/// Columns in a worksheet (A to XFD), as Excel and LibreOffice allow.
+const MAX_COLUMNS: usize = 16_384;
+
+/// Runs one step of the spreadsheet reader, which is not hardened against crafted files (an
+/// overlong cell reference overflows its arithmetic, which panics in debug builds): a panic
+/// there makes the file unreadable instead of taking the bot down.
+fn guarded<T>(step: impl FnOnce() -> Result<T, calamine::XlsxError>) -> Result<T, ImportError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
+        Ok(result) => result.map_err(|e| ImportError::Spreadsheet {
+            message: e.to_string(),
+        }),
+        Err(_) => Err(ImportError::Spreadsheet {
+            message: "the file is damaged".to_string(),
+        }),
+    }
+}
+
 pub(super) fn read_xlsx(bytes: &[u8], sink: &mut Assembler) -> Result<(), ImportError> {
-    let unreadable = |e: calamine::XlsxError| ImportError::Spreadsheet {
-        message: e.to_string(),
-    };
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut workbook: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(bytes)))?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(ImportError::Empty);
     };
     // Streamed cell by cell: memory follows the cells present, not the sheet's bounding box.
-    let mut cells = workbook
-        .worksheet_cells_reader(&sheet)
-        .map_err(unreadable)?;
+    let mut cells = guarded(|| workbook.worksheet_cells_reader(&sheet))?;
     let mut current: Option<(u32, Vec<Cell>)> = None;
-    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+    while let Some(cell) = guarded(|| cells.next_cell())? {
         let (row, col) = cell.get_position();
         let value = convert(cell.get_value());
         if value == Cell::Empty {
@@ -165,8 +177,14 @@ pub(super) fn read_xlsx(bytes: &[u8], sink: &mut Assembler) -> Result<(), Import
         {
             sink.push(r as usize + 1, row_cells)?;
         }
-        let (_, row_cells) = current.get_or_insert_with(|| (row, Vec::new()));
         let col = col as usize;
+        if col >= MAX_COLUMNS {
+            // A damaged or crafted file: the row below would allocate every column before it.
+            return Err(ImportError::Spreadsheet {
+                message: format!("a cell lies past the last column (column {})", col + 1),
+            });
+        }
+        let (_, row_cells) = current.get_or_insert_with(|| (row, Vec::new()));
         if row_cells.len() <= col {
             row_cells.resize(col + 1, Cell::Empty);
         }
