@@ -404,6 +404,16 @@ impl FakeTelegram {
         self.read(|st| st.requests.clone())
     }
 
+    /// The requests recorded after request number `seq` (0 for all), oldest first. Copies only
+    /// the tail of the log, so a long-running driver (the update-path benchmark) can follow
+    /// the log as it grows; a long poll still held open shows with status 0.
+    pub fn requests_after(&self, seq: u64) -> Vec<RecordedRequest> {
+        self.read(|st| {
+            let start = st.requests.partition_point(|r| r.seq <= seq);
+            st.requests[start..].to_vec()
+        })
+    }
+
     /// Requests to `method` (case-insensitive, like Telegram).
     pub fn requests_for(&self, method: &str) -> Vec<RecordedRequest> {
         self.read(|st| {
