@@ -81,6 +81,11 @@ pub async fn copy_sqlite_to_postgres(
             .execute(&mut *tx)
             .await?;
     }
+    // The tally tables are copied as they are, so the triggers that keep them must not count the
+    // copied rows a second time (this needs a superuser, or the SET privilege on the setting).
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     for table in &tables {
         let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quote(table)))
             .fetch_one(&mut *tx)
