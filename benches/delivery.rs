@@ -14,14 +14,14 @@ mod support;
 use chrono::Utc;
 use handover_bot::clock::{ManualClock, SharedClock};
 use handover_bot::domain::message::Content;
+use handover_bot::notify::pace::{PaceLimits, Pacer};
 use handover_bot::notify::{Notifier, NotifierOptions, Waker};
 use handover_bot::store::Store;
 use handover_bot::store::jobs::NewJob;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::fake_telegram::{FakeTelegram, TOKEN};
-use teloxide::adaptors::throttle::Limits;
-use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::adaptors::CacheMe;
 use tokio::sync::watch;
 
 const CHATS: i64 = 500;
@@ -56,13 +56,12 @@ async fn outbox_rate() {
     tx.commit().await.unwrap();
 
     let bot = teloxide::Bot::new(TOKEN).set_api_url(fake.api_url());
-    let limits = Limits {
-        messages_per_sec_chat: 1,
-        messages_per_min_chat: 20,
-        messages_per_min_channel_or_supergroup: 10,
-        messages_per_sec_overall: OVERALL_LIMIT as u32,
-    };
-    let bot = CacheMe::new(Throttle::new_spawn(bot, limits));
+    let pacer = Pacer::new(PaceLimits {
+        per_private_chat_per_sec: 1,
+        per_group_per_min: 20,
+        overall_per_sec: OVERALL_LIMIT as u32,
+    });
+    let bot = CacheMe::new(bot);
     let waker = Waker::default();
     let notifier = Notifier::new(
         store.clone(),
@@ -70,7 +69,8 @@ async fn outbox_rate() {
         bot,
         waker.clone(),
         NotifierOptions::default(),
-    );
+    )
+    .with_pacer(Arc::new(pacer));
     let (stop, stopped) = watch::channel(false);
     let started = Instant::now();
     let task = tokio::spawn(notifier.run(stopped));

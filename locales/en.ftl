@@ -428,6 +428,7 @@ defect-status-reopened = to be fixed again
 defect-status-reported = awaiting review
 defect-status-rejected = not a defect
 inspect-usage = Please write the home or the buyer's name, e.g. /inspect 3-1502.
+inspect-resumed = ↩️ Continuing the unfinished inspection of { $unit }: { $count } saved so far; carry on from here.
 inspect-room = 🔍 <b>Inspection of { $unit }</b>: which room?
 inspect-category = { $room }: what kind of problem?
 inspect-severity = How urgent?

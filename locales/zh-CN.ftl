@@ -425,6 +425,7 @@ defect-status-reopened = 重新整改
 defect-status-reported = 待审核
 defect-status-rejected = 不予处理
 inspect-usage = 请写出房号或业主姓名，例如 /inspect 3-1502。
+inspect-resumed = ↩️ 继续 { $unit } 上次未完成的验房：已保存 { $count } 条，接着记录即可。
 inspect-room = 🔍 <b>{ $unit } 验房</b>：请选择房间
 inspect-category = { $room }：问题类型？
 inspect-severity = 紧急程度？

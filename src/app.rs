@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::http;
 use crate::i18n::I18n;
 use crate::metrics::Metrics;
+use crate::notify::pace::{PaceLimits, Pacer};
 use crate::notify::{Notifier, NotifierOptions};
 use crate::scheduler::{
     JobHandlers, JobOutcome, RecurringSchedule, Scheduler, SchedulerOptions, handler_fn,
@@ -18,8 +19,7 @@ use futures::future::BoxFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::adaptors::throttle::{Limits, Settings as ThrottleSettings};
-use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::adaptors::CacheMe;
 use teloxide::dispatching::ShutdownToken;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -273,19 +273,15 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         )
     })?;
 
-    let limits = Limits {
-        messages_per_sec_chat: config.messages_per_sec_chat,
-        // Telegram's 20-a-minute rule is for groups; a private chat only has the 1-a-second
-        // pace. teloxide applies this figure to private chats, so it must not be lower than
-        // 60, or a busy walk-through stalls for most of a minute.
-        messages_per_min_chat: 60,
-        messages_per_min_channel_or_supergroup: 10,
-        messages_per_sec_overall: config.messages_per_sec_overall,
-    };
-    // 429s come back to us instead of being retried inside the throttle, so they are counted:
-    // replies retry them in `bot::send_html`, the notifier reschedules the row.
-    let throttle = ThrottleSettings::default().limits(limits).no_retry();
-    let bot: TgBot = CacheMe::new(Throttle::spawn_with_settings(raw_bot, throttle));
+    // One pacer for replies and notifications: the limits are the bot's, not each sender's.
+    // A 429 still comes back to the sender: replies retry it in `bot::send_html`, the notifier
+    // reschedules the row.
+    let pacer = Arc::new(Pacer::new(PaceLimits {
+        per_private_chat_per_sec: config.messages_per_sec_chat,
+        per_group_per_min: 20,
+        overall_per_sec: config.messages_per_sec_overall,
+    }));
+    let bot: TgBot = CacheMe::new(raw_bot);
     let me = fetch_me(&bot).await;
     let bot_username = me.username().to_string();
     tracing::info!(bot = %bot_username, "connected to Telegram");
@@ -308,7 +304,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             ..NotifierOptions::default()
         },
     )
-    .with_metrics(metrics.clone());
+    .with_metrics(metrics.clone())
+    .with_pacer(pacer.clone());
     let notifier = tokio::spawn(notifier.run(workers_stopped.clone()));
     let feed = match config.defect_feed() {
         Some((url, secret)) => {
@@ -366,6 +363,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         bot_username: Arc::from(bot_username.as_str()),
         dialogues: bot::dialogue::DbStorage::new(store, clock),
         metrics: metrics.clone(),
+        pacer: pacer.clone(),
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![ctx])

@@ -343,7 +343,11 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
     assert!(mine.contains("4/4 户"), "{}", mine);
 
     // An absence with an end date ends by itself, and the supervisors are asked again.
-    let away = reply_to(&app, &ambassador, "/away 2026-12-08").await;
+    // The notice of the households handed back may arrive first: wait for the answer itself.
+    let away = crate::support::people::reply_matching(&app, &ambassador, "/away 2026-12-08", |m| {
+        m.plain_text.contains("已请假")
+    })
+    .await;
     assert!(
         away.plain_text.contains("已请假（2026-12-08）"),
         "{}",

@@ -23,7 +23,7 @@ use handover_bot::domain::people::{Actor, Lang};
 use handover_bot::domain::remediation::Action;
 use handover_bot::services::appointments::{BookOutcome, InviteScope};
 use handover_bot::services::assignment::{Planner, ReassignOutcome};
-use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
 use handover_bot::services::handover::Confirmation;
 use handover_bot::services::remediation::{FixReport, Step};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1236,7 +1236,7 @@ async fn campaign(app: &TestApp, db: &Db) -> ([Prober; 6], Targets, i64) {
     let walk = |ambassador: &Actor, unit: i64, items: usize| {
         let ambassador = ambassador.clone();
         async move {
-            let Found::One((inspection, _)) = services
+            let Found::One(StartedInspection { id: inspection, .. }) = services
                 .start_inspection(&ambassador, InspectTarget::Unit(unit))
                 .await
                 .expect("start inspection")

@@ -460,7 +460,7 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_defect_lists_page_in_place() {
     use handover_bot::domain::defect::{Category, Room, Severity};
-    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
     let Site {
         app,
         ambassador,
@@ -472,7 +472,7 @@ async fn long_defect_lists_page_in_place() {
         .await
         .unwrap()
         .actor;
-    let Found::One((inspection, _)) = app
+    let Found::One(StartedInspection { id: inspection, .. }) = app
         .services()
         .start_inspection(&actor, InspectTarget::Text("1-1-101"))
         .await
@@ -514,5 +514,111 @@ async fn long_defect_lists_page_in_place() {
     let page = app.fake.message(buyer.id, list.message_id).unwrap();
     assert!(page.plain_text.contains("(2/2)"), "{}", page.plain_text);
     assert!(page.plain_text.contains("12. ") && page.plain_text.contains("墙面问题 11"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
+    use handover_bot::domain::defect::{Category, Room, Severity};
+    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
+    let Site {
+        app,
+        ambassador,
+        buyers: _,
+    } = site().await;
+    let services = app.services();
+    let me = services.identify(ambassador.id, None).await.unwrap();
+    let Found::One(StartedInspection { id: inspection, .. }) = services
+        .start_inspection(&me.actor, InspectTarget::Text("1-1-101"))
+        .await
+        .unwrap()
+    else {
+        panic!("the ambassador's household was not found");
+    };
+    let sha = services
+        .store_media(Some("sim-photo-1"), &photo(7, 200), "image/jpeg", "jpg")
+        .await
+        .unwrap();
+    let draft = DefectDraft {
+        room: Room::Kitchen,
+        category: Category::Leakage,
+        severity: Severity::High,
+        note: "水槽下渗水".to_string(),
+        photos: vec![sha],
+        voice: None,
+    };
+    // The first handling committed, then the process died before the dialogue moved on;
+    // Telegram hands the same Save over again.
+    let first = services.save_defect(&me.actor, inspection, &draft).await;
+    let again = services.save_defect(&me.actor, inspection, &draft).await;
+    assert_eq!(first.unwrap(), Some(1));
+    assert_eq!(again.unwrap(), Some(1), "the repeat made a second defect");
+    // A second defect that differs only in its note is a defect of its own.
+    let other = DefectDraft {
+        note: "水槽下渗水，柜体发霉".to_string(),
+        ..draft.clone()
+    };
+    let second = services.save_defect(&me.actor, inspection, &other).await;
+    assert_eq!(second.unwrap(), Some(2));
+    let list = reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    assert!(
+        list.plain_text.contains("（2 条）") || list.plain_text.contains("2 条"),
+        "{}",
+        list.plain_text
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let record = |room: &'static str, note: &'static str, seed: u8| {
+        let (app, ambassador) = (&app, &ambassador);
+        async move {
+            press(app, ambassador, room).await;
+            press(app, ambassador, "渗漏").await;
+            press(app, ambassador, "一般").await;
+            wait_text(app, ambassador, "请拍照发送").await;
+            app.fake.send_photo(ambassador, photo(seed, 120), None);
+            wait_text(app, ambassador, "已收到 1 张照片").await;
+            app.fake.send_text(ambassador, note);
+            press(app, ambassador, "💾 保存").await;
+        }
+    };
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    record("厨房", "水槽下渗水", 3).await;
+    wait_text(&app, &ambassador, "第 1 条已保存").await;
+    let cancelled = reply_to(&app, &ambassador, "/cancel").await;
+    assert!(
+        cancelled.plain_text.contains("已取消"),
+        "{}",
+        cancelled.plain_text
+    );
+
+    app.fake.send_text(&ambassador, "/inspect 1-1-101");
+    let resumed = wait_text(&app, &ambassador, "上次未完成的验房").await;
+    assert!(
+        resumed.plain_text.contains("1-1-101") && resumed.plain_text.contains("已保存 1 条"),
+        "{}",
+        resumed.plain_text
+    );
+    record("卫生间", "地漏返水", 4).await;
+    wait_text(&app, &ambassador, "第 2 条已保存").await;
+    press(&app, &ambassador, "✅ 完成验房").await;
+    let done = wait_text(&app, &ambassador, "验房完成").await;
+    assert!(done.plain_text.contains("共 2 条"), "{}", done.plain_text);
+    // The buyer's list has both, the one saved before /cancel included.
+    let list = wait_text(&app, &buyers[0], "验房共记录").await;
+    assert!(
+        list.plain_text.contains("2 个问题")
+            && list.plain_text.contains("水槽下渗水")
+            && list.plain_text.contains("地漏返水"),
+        "{}",
+        list.plain_text
+    );
     app.stop().await;
 }

@@ -21,3 +21,4 @@ mod outbox;
 mod remediation;
 mod reports;
 mod roles;
+mod sim;

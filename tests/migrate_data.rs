@@ -84,8 +84,8 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     );
     // A finished walk-through with a photo (inspections, defects, media and their links).
     use handover_bot::domain::defect::{Category, Room, Severity};
-    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
-    let Found::One((inspection, _)) = app
+    use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
+    let Found::One(StartedInspection { id: inspection, .. }) = app
         .services()
         .start_inspection(&supervisor_actor, InspectTarget::Unit(unit))
         .await

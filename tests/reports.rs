@@ -11,7 +11,7 @@ use handover_bot::domain::aftercare::{FollowUpKind, HandoverDraft, Level, Topic}
 use handover_bot::domain::appointment::SlotKind;
 use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::people::Actor;
-use handover_bot::services::defects::{DefectDraft, Found, InspectTarget};
+use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
 
 async fn unit(app: &TestApp, label: &str) -> i64 {
     let mut tx = app.services().store.read().await.unwrap();
@@ -102,7 +102,7 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
 
     // Walk-throughs: 1-1-101 has one leak (through the chat), 1-1-103 two other defects.
     record_leak(&app, &ambassador).await;
-    let Found::One((inspection, _)) = services
+    let Found::One(StartedInspection { id: inspection, .. }) = services
         .start_inspection(&boss, InspectTarget::Unit(unit(&app, "1-1-103").await))
         .await
         .unwrap()
@@ -349,7 +349,11 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
             })
             .await;
     }
-    let targets = reply_to(&app, &supervisor, "/targets").await.plain_text;
+    // The CSV export's later files may still be arriving (one a second): wait for the answer.
+    let targets =
+        crate::support::people::reply_matching(&app, &supervisor, "/targets", |m| m.file.is_none())
+            .await
+            .plain_text;
     assert!(
         targets.contains("到访率 (visit_rate)：≥ 90.0%"),
         "{targets}"

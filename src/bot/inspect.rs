@@ -9,8 +9,8 @@ use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
 use crate::services::ServiceError;
 use crate::services::defects::{
-    DefectDraft, Found, InspectTarget, category_name, defect_line, room_name, severity_name,
-    status_name,
+    DefectDraft, Found, InspectTarget, StartedInspection, category_name, defect_line, room_name,
+    severity_name, status_name,
 };
 use crate::tr;
 use teloxide::net::Download;
@@ -142,15 +142,21 @@ async fn set(turn: &Turn, inspection: i64, unit: &str, phase: InspectStep) -> an
     Ok(())
 }
 
-async fn begin(
-    turn: &Turn,
-    found: Found<(i64, crate::store::assignment::Household)>,
-    query: &str,
-) -> anyhow::Result<()> {
+async fn begin(turn: &Turn, found: Found<StartedInspection>, query: &str) -> anyhow::Result<()> {
     match found {
-        Found::One((inspection, household)) => {
-            let unit = household.unit.short();
-            set(turn, inspection, &unit, InspectStep::Room).await?;
+        Found::One(started) => {
+            let unit = started.household.unit.short();
+            set(turn, started.id, &unit, InspectStep::Room).await?;
+            if started.saved > 0 {
+                turn.say(tr!(
+                    turn.i18n(),
+                    turn.lang(),
+                    "inspect-resumed",
+                    unit = unit.as_str(),
+                    count = started.saved
+                ))
+                .await?;
+            }
             ask_room(turn, &unit).await
         }
         Found::Choose(list) => {

@@ -25,7 +25,7 @@ use crate::services::people::Person;
 use crate::tr;
 use dialogue::{DbStorage, DialogueError, State};
 use std::sync::Arc;
-use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::adaptors::CacheMe;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::Dialogue;
 use teloxide::prelude::*;
@@ -35,8 +35,9 @@ pub use ambassador::render_preview;
 pub use menu::publish_default_commands;
 pub use supervisor::render_import_outcome;
 
-/// The bot as handlers use it: throttled to Telegram's limits, `getMe` cached.
-pub type TgBot = CacheMe<Throttle<Bot>>;
+/// The bot as handlers use it, `getMe` cached. Sends take their turn from [`Ctx::pacer`]
+/// first, which keeps Telegram's limits.
+pub type TgBot = CacheMe<Bot>;
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -46,6 +47,8 @@ pub struct Ctx {
     pub bot_username: Arc<str>,
     pub dialogues: Arc<DbStorage>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Shared with the notifier: one bot, one set of limits.
+    pub pacer: Arc<crate::notify::pace::Pacer>,
 }
 
 pub type ChatDialogue = Dialogue<State, DbStorage>;
@@ -187,6 +190,7 @@ pub async fn send_html(
     for (i, part) in parts.into_iter().enumerate() {
         let mut tries = 0;
         loop {
+            let turn = ctx.pacer.turn(chat, 1).await;
             let mut request = bot
                 .send_message(chat, part.clone())
                 .parse_mode(ParseMode::Html);
@@ -195,7 +199,9 @@ pub async fn send_html(
             {
                 request = request.reply_markup(markup);
             }
-            match request.await {
+            let sent = request.await;
+            drop(turn);
+            match sent {
                 Ok(_) => break,
                 Err(teloxide::RequestError::RetryAfter(wait)) if tries < 3 => {
                     tries += 1;

@@ -203,6 +203,7 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
 async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result<()> {
     let dir = turn.ctx.services.config.media_dir.clone();
     for chunk in paths.chunks(crate::domain::message::MAX_ALBUM) {
+        let _turn = turn.ctx.pacer.turn(turn.chat, chunk.len()).await;
         if let [one] = chunk {
             turn.bot
                 .send_photo(turn.chat, InputFile::file(dir.join(one)))

@@ -208,6 +208,7 @@ pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
         planned = planned,
         defects = defects
     );
+    let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
     turn.bot
         .send_photo(
             turn.chat,
@@ -254,6 +255,7 @@ pub async fn on_export(turn: &Turn, args: &str) -> anyhow::Result<()> {
     };
     let last = files.len().saturating_sub(1);
     for (i, (name, bytes)) in files.into_iter().enumerate() {
+        let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
         let mut request = turn
             .bot
             .send_document(turn.chat, InputFile::memory(bytes).file_name(name));

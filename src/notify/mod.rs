@@ -1,4 +1,4 @@
-//! The notifier: sends outbox rows through the throttled bot. At-least-once delivery: a row is
+//! The notifier: sends outbox rows to Telegram, paced to its limits. At-least-once delivery: a row is
 //! marked sent together with Telegram's message id right after Telegram answers; transient
 //! failures are retried with exponential backoff and jitter; people Telegram will never deliver
 //! to (blocked the bot, never started it) fail for good after one attempt and are flagged.
@@ -21,6 +21,7 @@ use teloxide::types::{
 use tokio::sync::watch;
 
 pub mod feed;
+pub mod pace;
 
 pub use crate::wake::Waker;
 use tokio::task::JoinSet;
@@ -46,7 +47,9 @@ pub struct NotifierOptions {
 impl Default for NotifierOptions {
     fn default() -> Self {
         NotifierOptions {
-            batch: 64,
+            // Rows waiting out their chat's one-second pace hold a place each; enough places
+            // that a few busy chats (an ambassador's) do not hold up everyone else's.
+            batch: 256,
             lease: chrono::Duration::minutes(5),
             max_attempts: 12,
             base_backoff: chrono::Duration::seconds(2),
@@ -114,6 +117,10 @@ pub struct Notifier {
     waker: Waker,
     options: NotifierOptions,
     metrics: Option<Arc<crate::metrics::Metrics>>,
+    pacer: Arc<pace::Pacer>,
+    /// Rows this notifier is sending right now. A send that outlives its lease (a slow upload)
+    /// is claimable again; this instance must not send it a second time meanwhile.
+    in_flight: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
@@ -142,7 +149,15 @@ impl Notifier {
             waker,
             options,
             metrics: None,
+            pacer: Arc::new(pace::Pacer::new(pace::PaceLimits::default())),
+            in_flight: Default::default(),
         }
+    }
+
+    /// Shares the bot's pacer, so replies and notifications keep Telegram's limits together.
+    pub fn with_pacer(mut self, pacer: Arc<pace::Pacer>) -> Self {
+        self.pacer = pacer;
+        self
     }
 
     /// Counts the 429s Telegram answers.
@@ -208,12 +223,24 @@ impl Notifier {
                 };
                 tried += rows.len();
                 for row in rows {
+                    let fresh = self
+                        .in_flight
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(row.id);
+                    if !fresh {
+                        continue;
+                    }
                     let this = self.clone();
                     sends.spawn(async move {
                         let attempt = this.attempt(&row).await;
                         if let Err(error) = this.record(&row, attempt).await {
                             tracing::error!(%error, row = row.id, "could not record a send; the lease will retry it");
                         }
+                        this.in_flight
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&row.id);
                     });
                 }
             }
@@ -225,6 +252,12 @@ impl Notifier {
 
     async fn attempt(&self, row: &OutboxRow) -> Attempt {
         let chat = ChatId(row.chat_id);
+        let items = match &row.content {
+            Content::Album { paths, .. } => paths.len(),
+            _ => 1,
+        };
+        // Held until Telegram answers: the pace counts from the answer (see `pace`).
+        let _turn = self.pacer.turn(chat, items).await;
         let result = match &row.content {
             Content::Text { html, buttons } => {
                 let mut request = self

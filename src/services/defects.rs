@@ -30,6 +30,15 @@ pub struct DefectDraft {
     pub voice: Option<String>,
 }
 
+/// A walk-through ready for its next defect.
+#[derive(Debug, Clone)]
+pub struct StartedInspection {
+    pub id: i64,
+    pub household: Household,
+    /// Defects already saved in it (a resumed walk-through).
+    pub saved: usize,
+}
+
 /// Which household a command means.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found<T> {
@@ -158,13 +167,15 @@ impl Services {
         })
     }
 
-    /// `/inspect <unit>`: starts a walk-through of a household the ambassador looks after.
+    /// `/inspect <unit>`: starts a walk-through of a household the ambassador looks after, or
+    /// resumes the one they left unfinished there (after `/cancel`, or a crash), so what was
+    /// saved is neither stranded nor recorded twice.
     #[instrument(skip_all)]
     pub async fn start_inspection(
         &self,
         actor: &Actor,
         query: InspectTarget<'_>,
-    ) -> ServiceResult<Found<(i64, Household)>> {
+    ) -> ServiceResult<Found<StartedInspection>> {
         let Actor::Staff(me) = actor else {
             return Err(ServiceError::Forbidden);
         };
@@ -186,19 +197,32 @@ impl Services {
                 _ => Found::NotFound,
             });
         };
-        let id = tx
-            .start_inspection(household.unit.unit_id, me.id, now)
-            .await?;
+        let unit_id = household.unit.unit_id;
+        let (id, saved, action) = match tx.unfinished_inspection(unit_id, me.id).await? {
+            Some(id) => {
+                let saved = tx.defects_of_unit(unit_id, Some(id)).await?.len();
+                (id, saved, "inspection.resume")
+            }
+            None => (
+                tx.start_inspection(unit_id, me.id, now).await?,
+                0,
+                "inspection.start",
+            ),
+        };
         tx.audit(
             now,
             &actor.audit_name(),
-            "inspection.start",
-            &format!("unit:{}", household.unit.unit_id),
+            action,
+            &format!("unit:{unit_id}"),
             serde_json::json!({"inspection": id}),
         )
         .await?;
         tx.commit().await?;
-        Ok(Found::One((id, household)))
+        Ok(Found::One(StartedInspection {
+            id,
+            household,
+            saved,
+        }))
     }
 
     /// The stored file for a Telegram `file_unique_id`, if we have it already.
@@ -263,6 +287,29 @@ impl Services {
         let Some(open) = self.open_inspection(&mut tx, actor, inspection).await? else {
             return Ok(None);
         };
+        // The same Save again (Telegram redelivers a press whose handling a crash cut short
+        // after this commit) must not record the defect twice. A draft with neither photos nor
+        // words has nothing to tell a repeat from a second defect, so it is always saved.
+        let has_content = !draft.photos.is_empty() || !draft.note.trim().is_empty();
+        let already_saved = has_content
+            && tx
+                .inspection_has_defect(
+                    inspection,
+                    draft.room,
+                    draft.category,
+                    draft.severity,
+                    &draft.note,
+                    &draft.photos,
+                    draft.voice.as_deref(),
+                )
+                .await?;
+        if already_saved {
+            let count = tx
+                .defects_of_unit(open.unit_id, Some(inspection))
+                .await?
+                .len();
+            return Ok(Some(count));
+        }
         tx.insert_defect(
             open.unit_id,
             Some(inspection),

@@ -130,6 +130,25 @@ impl Tx {
         Ok(id)
     }
 
+    /// The newest walk-through of `unit_id` by `staff_id` that was never finished.
+    pub async fn unfinished_inspection(
+        &mut self,
+        unit_id: i64,
+        staff_id: i64,
+    ) -> StoreResult<Option<i64>> {
+        let id = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT id FROM inspections WHERE unit_id = $1 AND staff_id = $2 \
+                 AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+            )
+            .bind(unit_id)
+            .bind(staff_id)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
     pub async fn inspection(&mut self, id: i64) -> StoreResult<Option<Inspection>> {
         let inspection = with_conn!(self, |c| {
             sqlx::query_as(
@@ -328,6 +347,53 @@ impl Tx {
             Some(r) => Ok(Some(self.defect_from(r).await?)),
             None => Ok(None),
         }
+    }
+
+    /// Whether the inspection already holds a defect with exactly this content: the same room,
+    /// category, severity, note and attachments (by content hash, in order).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn inspection_has_defect(
+        &mut self,
+        inspection_id: i64,
+        room: Room,
+        category: Category,
+        severity: Severity,
+        note: &str,
+        photos: &[String],
+        voice: Option<&str>,
+    ) -> StoreResult<bool> {
+        let candidates: Vec<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT id FROM defects WHERE inspection_id = $1 AND room = $2 AND category = $3 \
+                 AND severity = $4 AND note = $5 ORDER BY id",
+            )
+            .bind(inspection_id)
+            .bind(room.as_str())
+            .bind(category.as_str())
+            .bind(severity.as_str())
+            .bind(note)
+            .fetch_all(c)
+            .await
+        })?;
+        let wanted: Vec<(String, String)> = photos
+            .iter()
+            .map(|sha| (sha.clone(), "photo".to_string()))
+            .chain(voice.map(|sha| (sha.to_string(), "voice".to_string())))
+            .collect();
+        for id in candidates {
+            let held: Vec<(String, String)> = with_conn!(self, |c| {
+                sqlx::query_as(
+                    "SELECT sha256, kind FROM defect_media WHERE defect_id = $1 ORDER BY position",
+                )
+                .bind(id)
+                .fetch_all(c)
+                .await
+            })?;
+            if held == wanted {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// A unit's defects, oldest first; only one inspection's when `inspection` is given.

@@ -64,6 +64,26 @@ pub async fn link_by_contact(app: &TestApp, person: &User, phone: &str) {
 }
 
 /// Sends `text` as `person` and returns the bot's next message to them.
+/// Sends `text` and returns the first message after it that matches `pred` (other messages,
+/// such as notifications already on their way, may come in between).
+pub async fn reply_matching(
+    app: &TestApp,
+    person: &User,
+    text: &str,
+    pred: impl Fn(&super::fake_telegram::SentMessage) -> bool,
+) -> super::fake_telegram::SentMessage {
+    let before = app.fake.sent_messages(person.id).len();
+    app.fake.send_text(person, text);
+    let mut seen = before;
+    loop {
+        let all = app.fake.wait_for_messages(person.id, seen + 1).await;
+        if let Some(found) = all[seen..].iter().find(|m| pred(m)) {
+            return found.clone();
+        }
+        seen = all.len();
+    }
+}
+
 pub async fn reply_to(
     app: &TestApp,
     person: &User,

@@ -1,0 +1,363 @@
+//! Pacing sends to Telegram's limits: about one message a second per private chat, twenty a
+//! minute per group, thirty a second overall (DESIGN §5).
+//!
+//! teloxide's `Throttle` adaptor releases queued sends on a fixed 250 ms tick, so under any
+//! steady load every reply waited up to a quarter of a second even when no limit was near.
+//! Here a send goes at once when its chat and the bot as a whole have room.
+//!
+//! Telegram counts a send when it *arrives*; a sender only knows when it left and when the
+//! answer came back. So a send's turn lasts until its answer is back ([`Turn`] is dropped),
+//! and the pace is counted from there: a chat's next message leaves one interval after the
+//! previous one was answered, which puts the arrivals at least that far apart however long
+//! either request travelled. Overall, the sends in flight count as well as those answered in
+//! the last second, and sends are spread evenly over the second rather than let out in a burst.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use teloxide::types::ChatId;
+use tokio::sync::OwnedMutexGuard;
+use tokio::time::Instant;
+
+/// The limits a [`Pacer`] keeps; zero lifts a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaceLimits {
+    pub per_private_chat_per_sec: u32,
+    pub per_group_per_min: u32,
+    pub overall_per_sec: u32,
+}
+
+impl Default for PaceLimits {
+    /// Telegram's published limits.
+    fn default() -> Self {
+        PaceLimits {
+            per_private_chat_per_sec: 1,
+            per_group_per_min: 20,
+            overall_per_sec: 30,
+        }
+    }
+}
+
+/// When a chat's last send was answered; locked for the whole of a send to that chat.
+type ChatSlot = Arc<tokio::sync::Mutex<Option<Instant>>>;
+
+#[derive(Default)]
+struct Overall {
+    /// When each item answered in the last second was answered, oldest first.
+    answered: VecDeque<Instant>,
+    /// Items sent and not yet answered.
+    in_flight: usize,
+    /// The earliest the next item may leave (even spreading).
+    next: Option<Instant>,
+}
+
+/// Hands out send turns; share one per bot token (the limits are per bot).
+pub struct Pacer {
+    limits: PaceLimits,
+    chats: Mutex<HashMap<i64, ChatSlot>>,
+    overall: Arc<Mutex<Overall>>,
+}
+
+/// A send's turn: hold it until Telegram has answered the send, then drop it.
+#[must_use = "hold the turn until the send is answered"]
+pub struct Turn {
+    chat: Option<OwnedMutexGuard<Option<Instant>>>,
+    overall: Option<(Arc<Mutex<Overall>>, usize)>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let now = Instant::now();
+        if let Some(chat) = self.chat.as_mut() {
+            **chat = Some(now);
+        }
+        if let Some((overall, items)) = self.overall.take() {
+            let mut overall = overall.lock().unwrap_or_else(|e| e.into_inner());
+            overall.in_flight = overall.in_flight.saturating_sub(items);
+            overall.answered.extend(std::iter::repeat_n(now, items));
+        }
+    }
+}
+
+/// How many chats' slots are kept before idle ones are dropped.
+const PRUNE_ABOVE: usize = 4_096;
+
+impl Pacer {
+    pub fn new(limits: PaceLimits) -> Pacer {
+        Pacer {
+            limits,
+            chats: Mutex::new(HashMap::new()),
+            overall: Arc::new(Mutex::new(Overall::default())),
+        }
+    }
+
+    /// Waits until `items` messages (an album is several) may go to `chat`; the turn lasts
+    /// until the returned [`Turn`] is dropped, which should be when Telegram has answered.
+    pub async fn turn(&self, chat: ChatId, items: usize) -> Turn {
+        let chat_guard = match self.chat_interval(chat) {
+            Some(interval) => {
+                let slot = self.chat_slot(chat);
+                let guard = slot.lock_owned().await;
+                if let Some(answered) = *guard {
+                    tokio::time::sleep_until(answered + interval).await;
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        let overall = if self.limits.overall_per_sec == 0 {
+            None
+        } else {
+            loop {
+                match self.take_overall(items, Instant::now()) {
+                    Ok(items) => break Some((self.overall.clone(), items)),
+                    Err(until) => tokio::time::sleep_until(until).await,
+                }
+            }
+        };
+        Turn {
+            chat: chat_guard,
+            overall,
+        }
+    }
+
+    /// The least time between a chat's answered send and its next one.
+    fn chat_interval(&self, chat: ChatId) -> Option<Duration> {
+        let (limit, window) = if chat.0 < 0 {
+            (self.limits.per_group_per_min, Duration::from_secs(60))
+        } else {
+            (self.limits.per_private_chat_per_sec, Duration::from_secs(1))
+        };
+        (limit > 0).then(|| window / limit)
+    }
+
+    fn chat_slot(&self, chat: ChatId) -> ChatSlot {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        if chats.len() > PRUNE_ABOVE {
+            // A slot nobody holds or waits for, answered long enough ago, limits nothing.
+            let now = Instant::now();
+            chats.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot.try_lock().map_or(true, |answered| {
+                        answered.is_some_and(|t| now < t + Duration::from_secs(60))
+                    })
+            });
+        }
+        chats.entry(chat.0).or_default().clone()
+    }
+
+    /// Takes `items` places overall now (returning how many were taken), or says when to
+    /// ask again.
+    fn take_overall(&self, items: usize, now: Instant) -> Result<usize, Instant> {
+        let limit = self.limits.overall_per_sec as usize;
+        let window = Duration::from_secs(1);
+        let mut overall = self.overall.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(next) = overall.next
+            && now < next
+        {
+            return Err(next);
+        }
+        while overall.answered.front().is_some_and(|t| *t + window <= now) {
+            overall.answered.pop_front();
+        }
+        // An album bigger than the whole limit still goes, alone in an empty window.
+        let items = items.clamp(1, limit);
+        let used = overall.answered.len() + overall.in_flight;
+        if used + items > limit {
+            // Room comes when enough answered items leave the window, or sends in flight
+            // are answered (which a short wait finds).
+            let excess = used + items - limit;
+            let until = overall
+                .answered
+                .get(excess.saturating_sub(1))
+                .map_or(now + Duration::from_millis(5), |t| *t + window);
+            return Err(until
+                .min(now + Duration::from_millis(50))
+                .max(now + Duration::from_millis(1)));
+        }
+        overall.in_flight += items;
+        overall.next = Some(now + window / self.limits.overall_per_sec * items as u32);
+        Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Equal within the timer's millisecond resolution.
+    fn assert_about(actual: Duration, expected: Duration) {
+        assert!(
+            actual >= expected && actual <= expected + Duration::from_millis(2),
+            "{actual:?}, expected {expected:?}"
+        );
+    }
+
+    fn pacer(per_chat: u32, overall: u32) -> Pacer {
+        Pacer::new(PaceLimits {
+            per_private_chat_per_sec: per_chat,
+            per_group_per_min: 20,
+            overall_per_sec: overall,
+        })
+    }
+
+    /// A send that Telegram answers after `latency`.
+    async fn send(pacer: &Pacer, chat: i64, items: usize, latency: Duration) {
+        let turn = pacer.turn(ChatId(chat), items).await;
+        tokio::time::sleep(latency).await;
+        drop(turn);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_bot_sends_at_once() {
+        let pacer = pacer(1, 30);
+        let began = Instant::now();
+        send(&pacer, 7, 1, Duration::ZERO).await;
+        assert_eq!(began.elapsed(), Duration::ZERO);
+        // The next send to anyone waits its share of the second, 1/30 s.
+        send(&pacer, 8, 1, Duration::ZERO).await;
+        assert_about(began.elapsed(), Duration::from_secs(1) / 30);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_chat_gets_its_next_message_a_second_after_the_last_was_answered() {
+        let pacer = pacer(1, 30);
+        let began = Instant::now();
+        let mut left = Vec::new();
+        for _ in 0..4 {
+            let turn = pacer.turn(ChatId(7), 1).await;
+            left.push(began.elapsed());
+            // Each request takes 300 ms to be answered.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            drop(turn);
+        }
+        for pair in left.windows(2) {
+            assert_about(pair[1] - pair[0], Duration::from_millis(1_300));
+        }
+        // Another chat is not held up by the busy one.
+        let other = Instant::now();
+        send(&pacer, 9, 1, Duration::ZERO).await;
+        assert!(
+            other.elapsed() <= Duration::from_millis(40),
+            "{:?}",
+            other.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sends_to_one_chat_from_two_senders_take_turns() {
+        let pacer = Arc::new(pacer(1, 30));
+        let began = Instant::now();
+        let a = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                send(&pacer, 5, 1, Duration::from_millis(200)).await;
+                began.elapsed()
+            })
+        };
+        let b = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                let turn = pacer.turn(ChatId(5), 1).await;
+                let left = began.elapsed();
+                drop(turn);
+                left
+            })
+        };
+        let first_answered = a.await.unwrap();
+        let second_left = b.await.unwrap();
+        assert_about(second_left, first_answered + Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_overall_limit_holds_in_every_second() {
+        let pacer = Arc::new(pacer(1, 30));
+        let began = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for chat in 0..100 {
+            let pacer = pacer.clone();
+            tasks.spawn(async move {
+                let turn = pacer.turn(ChatId(chat), 1).await;
+                let left = began.elapsed();
+                tokio::time::sleep(Duration::from_millis(80)).await;
+                drop(turn);
+                left
+            });
+        }
+        let mut times: Vec<Duration> = tasks.join_all().await;
+        times.sort();
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(1));
+            assert!(
+                in_window.count() <= 30,
+                "more than 30 sends in the second from {t:?}"
+            );
+        }
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_secs(1) / 30, "{pair:?}");
+        }
+        // 100 sends at 30 a second, evenly spread.
+        assert!(
+            times[99] >= Duration::from_secs(1) / 30 * 99 && times[99] < Duration::from_secs(4),
+            "{:?}",
+            times[99]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sends_in_flight_count_towards_the_overall_limit() {
+        let pacer = Arc::new(pacer(1, 3));
+        let began = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for chat in 0..4 {
+            let pacer = pacer.clone();
+            tasks.spawn(async move {
+                // Telegram takes 2 s to answer each.
+                let turn = pacer.turn(ChatId(chat), 1).await;
+                let left = began.elapsed();
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                drop(turn);
+                left
+            });
+        }
+        let mut times: Vec<Duration> = tasks.join_all().await;
+        times.sort();
+        // Three leave within the first second; the fourth only once one of them is answered.
+        assert!(times[2] < Duration::from_secs(1), "{times:?}");
+        assert!(times[3] >= Duration::from_secs(2), "{times:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_album_counts_each_photo_towards_the_overall_limit() {
+        let pacer = pacer(1, 30);
+        let began = Instant::now();
+        send(&pacer, 1, 10, Duration::ZERO).await;
+        // Ten photos take a third of the second's thirty places.
+        send(&pacer, 2, 1, Duration::ZERO).await;
+        assert_about(began.elapsed(), Duration::from_secs(1) / 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_gets_twenty_a_minute() {
+        let pacer = pacer(1, 30);
+        let began = Instant::now();
+        for _ in 0..21 {
+            send(&pacer, -100, 1, Duration::ZERO).await;
+        }
+        // Three seconds apart: the 21st a minute after the first.
+        assert_about(began.elapsed(), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn zero_lifts_a_limit() {
+        let pacer = pacer(0, 0);
+        let began = Instant::now();
+        for _ in 0..1000 {
+            send(&pacer, 5, 1, Duration::ZERO).await;
+        }
+        assert_eq!(began.elapsed(), Duration::ZERO);
+    }
+}

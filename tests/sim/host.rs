@@ -1,0 +1,181 @@
+//! The application under simulation, in a runtime of its own so it can be killed like a
+//! crashed process: `Runtime::shutdown_background` drops every task of the application at its
+//! next await point (handlers in flight, the notifier between Telegram's answer and the row
+//! update, the scheduler mid-job); open SQLite transactions roll back as their connections
+//! drop. Nothing is flushed. A fresh instance then starts on the same database and media dir.
+
+use handover_bot::app::{self, Running};
+use handover_bot::clock::ManualClock;
+use handover_bot::config::Config;
+use handover_bot::services::Services;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+use tokio::sync::watch;
+
+struct Instance {
+    runtime: Runtime,
+    running: Running,
+}
+
+pub struct Host {
+    pub config: Config,
+    pub clock: ManualClock,
+    instance: Mutex<Option<Instance>>,
+    /// Counts starts; odd while … no: the value is the generation, `up` says whether it runs.
+    generation: watch::Sender<(u64, bool)>,
+    pub kills: AtomicU64,
+    /// Real time spent restarting, in microseconds.
+    pub restart_micros: AtomicU64,
+    busy: AtomicBool,
+}
+
+impl Host {
+    pub async fn start(config: Config, clock: ManualClock) -> Arc<Host> {
+        let host = Arc::new(Host {
+            config,
+            clock,
+            instance: Mutex::new(None),
+            generation: watch::Sender::new((0, false)),
+            kills: AtomicU64::new(0),
+            restart_micros: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+        });
+        host.boot().await;
+        host
+    }
+
+    async fn boot(&self) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sim-app")
+            .enable_all()
+            .build()
+            .expect("the application's runtime");
+        let config = self.config.clone();
+        let clock = Arc::new(self.clock.clone());
+        let running = runtime
+            .spawn(async move { app::start(config, clock).await })
+            .await
+            .expect("start-up did not panic")
+            .expect("the application starts");
+        *self.instance.lock().unwrap() = Some(Instance { runtime, running });
+        self.generation.send_modify(|(g, up)| {
+            *g += 1;
+            *up = true;
+        });
+    }
+
+    /// Kills the application without letting it flush anything, then starts it again.
+    /// `down_for` is the real time it stays dead (people keep writing meanwhile).
+    pub async fn kill_and_restart(&self, down_for: Duration) {
+        if self.busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let began = Instant::now();
+        let instance = self.instance.lock().unwrap().take();
+        self.generation.send_modify(|(_, up)| *up = false);
+        if let Some(Instance { runtime, running }) = instance {
+            runtime.shutdown_background();
+            drop(running);
+        }
+        self.kills.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(down_for).await;
+        self.boot().await;
+        // Time passes while a process restarts: whatever the dead instance had claimed becomes
+        // claimable again once its lease runs out.
+        self.advance(self.config.claim_lease + chrono::Duration::seconds(1));
+        self.restart_micros
+            .fetch_add(began.elapsed().as_micros() as u64, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
+    }
+
+    /// Graceful stop at the end.
+    pub async fn stop(&self) {
+        let instance = self.instance.lock().unwrap().take();
+        self.generation.send_modify(|(_, up)| *up = false);
+        if let Some(Instance { runtime, running }) = instance {
+            runtime
+                .spawn(async move { running.stop().await })
+                .await
+                .expect("stop did not panic")
+                .expect("the application stops cleanly");
+            // Dropping a runtime blocks, which an async context may not do.
+            tokio::task::spawn_blocking(move || runtime.shutdown_timeout(Duration::from_secs(5)))
+                .await
+                .expect("the application's runtime shut down");
+        }
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.borrow().0
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.generation.borrow().1
+    }
+
+    /// Waits until an instance is running.
+    pub async fn wait_up(&self) {
+        let mut rx = self.generation.subscribe();
+        let _ = rx.wait_for(|(_, up)| *up).await;
+    }
+
+    /// The running instance's services (a clone; do not keep it across a kill).
+    pub fn services(&self) -> Option<Services> {
+        self.instance
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|i| i.running.services.clone())
+    }
+
+    /// Runs `f` with the services on the application's own runtime; retried after a kill.
+    pub async fn on_app<T, F, Fut>(&self, f: F) -> T
+    where
+        T: Send + 'static,
+        F: Fn(Services) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        loop {
+            self.wait_up().await;
+            let spawned = {
+                let guard = self.instance.lock().unwrap();
+                guard.as_ref().map(|i| {
+                    let fut = f(i.running.services.clone());
+                    i.runtime.spawn(fut)
+                })
+            };
+            if let Some(handle) = spawned
+                && let Ok(value) = handle.await
+            {
+                return value;
+            }
+        }
+    }
+
+    /// Moves the clock and wakes the workers (as `TestApp::advance`).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        self.wake();
+    }
+
+    pub fn wake(&self) {
+        if let Some(services) = self.services() {
+            services.outbox_waker.wake();
+            services.scheduler_waker.wake();
+            services.feed_waker.wake();
+        }
+    }
+
+    /// Wakes the scheduler and the notifier and waits (bounded) until both went idle.
+    pub async fn settle(&self, limit: Duration) {
+        if let Some(services) = self.services() {
+            services.scheduler_waker.settle(limit).await;
+            services.outbox_waker.settle(limit).await;
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! A simulated person: acts only through the fake Telegram server, reads their own chat
+//! message by message, and retries like a person would when the bot did not answer (after a
+//! crash): the same text again, the same button again if it is still on screen.
+
+use super::Sim;
+use crate::support::fake_telegram::{SentMessage, User};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub enum Act {
+    Text(String),
+    Photo(Vec<u8>, Option<String>),
+    Contact(String),
+    /// A button on a message, by its callback data.
+    Press(i64, String),
+}
+
+impl std::fmt::Debug for Act {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Act::Text(t) => write!(f, "Text({t:?})"),
+            Act::Photo(bytes, caption) => write!(f, "Photo({} bytes, {caption:?})", bytes.len()),
+            Act::Contact(phone) => write!(f, "Contact({phone:?})"),
+            Act::Press(message, data) => write!(f, "Press(#{message}, {data:?})"),
+        }
+    }
+}
+
+/// Why a step did not get its answer.
+#[derive(Debug)]
+pub enum Stuck {
+    /// No matching answer after every retry.
+    NoAnswer(String),
+    /// The button to press again is gone: the press was taken before the crash.
+    ButtonGone(String),
+}
+
+pub type Step<T> = Result<T, Stuck>;
+
+pub struct Person {
+    pub user: User,
+    pub name: String,
+    sim: Arc<Sim>,
+    /// Every bot message seen so far, oldest first, as it was when first seen.
+    pub inbox: Vec<SentMessage>,
+    /// Highest message id of the chat already looked at.
+    high: i64,
+    /// The person's own messages sent so far, and how many of them the scan has passed. Ids
+    /// are dense per chat and shared by both directions, so an id with no bot message below
+    /// the person's last one is the person's own.
+    mine_sent: usize,
+    mine_passed: usize,
+}
+
+impl Person {
+    pub fn new(sim: Arc<Sim>, id: i64, first_name: &str, name: &str) -> Person {
+        Person {
+            user: sim.fake.user(id, first_name),
+            name: name.to_string(),
+            sim,
+            inbox: Vec::new(),
+            high: 0,
+            mine_sent: 0,
+            mine_passed: 0,
+        }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    /// A bot message in this person's chat as it is now (after edits).
+    pub fn fake_message(&self, id: i64) -> Option<SentMessage> {
+        self.sim.fake.message(self.user.id, id)
+    }
+
+    pub fn patience(&self) -> Duration {
+        self.sim.opts.patience
+    }
+
+    /// Reads new bot messages into the inbox; returns how many arrived.
+    pub fn read_new(&mut self) -> usize {
+        let mut n = 0;
+        loop {
+            let next = self.high + 1;
+            if let Some(m) = self.sim.fake.message(self.user.id, next) {
+                self.inbox.push(m);
+                self.high = next;
+                n += 1;
+            } else if self.mine_passed < self.mine_sent {
+                self.mine_passed += 1;
+                self.high = next;
+            } else {
+                return n;
+            }
+        }
+    }
+
+    fn inject(&mut self, act: &Act) {
+        let fake = &self.sim.fake;
+        match act {
+            Act::Text(t) => {
+                fake.send_text(&self.user, t);
+                self.mine_sent += 1;
+            }
+            Act::Photo(bytes, caption) => {
+                fake.send_photo(&self.user, bytes.clone(), caption.as_deref());
+                self.mine_sent += 1;
+            }
+            Act::Contact(phone) => {
+                fake.share_contact(&self.user, phone, Some(self.user.id), &self.user.first_name);
+                self.mine_sent += 1;
+            }
+            Act::Press(message, data) => {
+                fake.press_crafted_button(&self.user, *message, data);
+            }
+        }
+        self.sim.injected.fetch_add(1, Ordering::Relaxed);
+        self.sim.maybe_kill_now();
+    }
+
+    /// Whether the button is still on the message as the person sees it now.
+    pub fn button_there(&self, message: i64, data: &str) -> bool {
+        self.sim
+            .fake
+            .message(self.user.id, message)
+            .is_some_and(|m| {
+                !m.deleted
+                    && m.inline_buttons()
+                        .iter()
+                        .any(|b| b.callback_data.as_deref() == Some(data))
+            })
+    }
+
+    /// The first message after inbox position `from` that matches.
+    fn find_after(&self, from: usize, pred: &dyn Fn(&SentMessage) -> bool) -> Option<SentMessage> {
+        self.inbox[from..].iter().find(|m| pred(m)).cloned()
+    }
+
+    /// Waits (real time, bounded) for a new message matching `pred` after inbox position
+    /// `from`. Polls the fake's per-message lookup, which stays cheap however long the chat.
+    pub async fn wait_for(
+        &mut self,
+        from: usize,
+        limit: Duration,
+        pred: &dyn Fn(&SentMessage) -> bool,
+    ) -> Option<SentMessage> {
+        let began = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        let generation = self.sim.host.generation();
+        let mut crash_seen: Option<Instant> = None;
+        loop {
+            self.read_new();
+            if let Some(m) = self.find_after(from, pred) {
+                return Some(m);
+            }
+            if began.elapsed() > limit {
+                return None;
+            }
+            // After a crash, a person waits a little for the restarted bot, then acts again.
+            if crash_seen.is_none() && self.sim.host.generation() != generation {
+                crash_seen = Some(Instant::now());
+            }
+            if crash_seen.is_some_and(|t| t.elapsed() > Duration::from_secs(6)) {
+                return None;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(12));
+        }
+    }
+
+    /// Does `act` and waits for the bot's message matching `pred`. Without an answer the person
+    /// waits for a restarted bot, looks again, and repeats the action (a button only if it is
+    /// still there). A missing answer with no crash in between is recorded as an anomaly.
+    pub async fn step(
+        &mut self,
+        act: Act,
+        pred: impl Fn(&SentMessage) -> bool,
+    ) -> Step<SentMessage> {
+        self.read_new();
+        let from = self.inbox.len();
+        let mut attempts = 0;
+        loop {
+            if let Act::Press(message, data) = &act
+                && attempts > 0
+                && !self.button_there(*message, data)
+            {
+                // The press was taken; its answer may still come from a redelivery.
+                if let Some(m) = self.wait_for(from, self.sim.opts.patience, &pred).await {
+                    return Ok(m);
+                }
+                return Err(Stuck::ButtonGone(format!("{} {act:?}", self.name)));
+            }
+            self.sim.host.wait_up().await;
+            let generation = self.sim.host.generation();
+            let sent_at = Instant::now();
+            self.inject(&act);
+            attempts += 1;
+            if let Some(m) = self.wait_for(from, self.sim.opts.patience, &pred).await {
+                if attempts == 1 && self.sim.host.generation() == generation {
+                    self.sim.latency(sent_at.elapsed());
+                }
+                return Ok(m);
+            }
+            let crashed = self.sim.host.generation() != generation || !self.sim.host.is_up();
+            if !crashed {
+                self.sim.anomaly(format!(
+                    "no answer without a crash: {} ({}) after {act:?} ({:?} ago); last: {:?}; chat: {}",
+                    self.name,
+                    self.user.id,
+                    sent_at.elapsed(),
+                    self.inbox.last().map(|m| &m.plain_text),
+                    if self.sim.opts.verbose {
+                        let answers: Vec<_> = self
+                            .sim
+                            .fake
+                            .callback_answers()
+                            .into_iter()
+                            .filter(|a| a.from_user_id == self.user.id)
+                            .map(|a| a.text)
+                            .collect();
+                        let reqs: Vec<String> = self
+                            .sim
+                            .fake
+                            .requests_for("answerCallbackQuery")
+                            .iter()
+                            .rev()
+                            .take(3)
+                            .map(|r| format!("{} {:?}", r.status, r.description()))
+                            .collect();
+                        format!(
+                            "{}\nanswers: {answers:?}\nlast answerCallbackQuery: {reqs:?}",
+                            self.sim.fake.chat_dump(self.user.id)
+                        )
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            // A restarted bot gets what Telegram had not confirmed; give it a moment first.
+            self.sim.host.wait_up().await;
+            if let Some(m) = self.wait_for(from, Duration::from_secs(2), &pred).await {
+                return Ok(m);
+            }
+            if attempts >= self.sim.opts.max_attempts {
+                return Err(Stuck::NoAnswer(format!(
+                    "{} ({}) after {act:?}; last: {:?}",
+                    self.name,
+                    self.user.id,
+                    self.inbox.last().map(|m| &m.plain_text)
+                )));
+            }
+            self.sim.retries.fetch_add(1, Ordering::Relaxed);
+            if self.sim.opts.verbose {
+                eprintln!(
+                    "retry {attempts}: {} after {act:?} ({:.1} s since the send)",
+                    self.name,
+                    sent_at.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+
+    pub async fn say(
+        &mut self,
+        text: &str,
+        expect: impl Fn(&SentMessage) -> bool,
+    ) -> Step<SentMessage> {
+        self.step(Act::Text(text.to_string()), expect).await
+    }
+
+    /// Sends `text` and expects a message containing `needle`.
+    pub async fn say_expect(&mut self, text: &str, needle: &str) -> Step<SentMessage> {
+        let needle = needle.to_string();
+        self.step(Act::Text(text.to_string()), move |m| {
+            m.plain_text.contains(&needle)
+        })
+        .await
+    }
+
+    /// Presses the button labelled `label` (exactly, or as a prefix with `prefix`) on `message`.
+    pub async fn press_on(
+        &mut self,
+        message: &SentMessage,
+        label: &str,
+        prefix: bool,
+        expect: impl Fn(&SentMessage) -> bool,
+    ) -> Step<SentMessage> {
+        let current = self
+            .sim
+            .fake
+            .message(self.user.id, message.message_id)
+            .unwrap_or_else(|| message.clone());
+        let data = current
+            .inline_buttons()
+            .into_iter()
+            .find(|b| {
+                if prefix {
+                    b.text.starts_with(label)
+                } else {
+                    b.text == label
+                }
+            })
+            .and_then(|b| b.callback_data)
+            .ok_or_else(|| {
+                Stuck::ButtonGone(format!(
+                    "{}: no button {label:?} on #{}: {:?}",
+                    self.name,
+                    message.message_id,
+                    current.button_labels()
+                ))
+            })?;
+        self.step(Act::Press(message.message_id, data), expect)
+            .await
+    }
+
+    /// Presses `label` on the newest message that has it.
+    pub async fn press(
+        &mut self,
+        label: &str,
+        expect: impl Fn(&SentMessage) -> bool,
+    ) -> Step<SentMessage> {
+        self.read_new();
+        let message = self
+            .inbox
+            .iter()
+            .rev()
+            .find(|m| m.button_labels().iter().any(|l| l == label))
+            .cloned()
+            .ok_or_else(|| {
+                Stuck::ButtonGone(format!("{}: no message with {label:?}", self.name))
+            })?;
+        self.press_on(&message, label, false, expect).await
+    }
+
+    /// The newest message (seen so far or arriving within `limit`) containing `needle`.
+    pub async fn await_text(&mut self, needle: &str, limit: Duration) -> Option<SentMessage> {
+        self.read_new();
+        if let Some(m) = self
+            .inbox
+            .iter()
+            .rev()
+            .find(|m| m.plain_text.contains(needle))
+        {
+            return Some(m.clone());
+        }
+        let from = self.inbox.len();
+        self.wait_for(from, limit, &|m| m.plain_text.contains(needle))
+            .await
+    }
+
+    /// `/cancel`, accepting either answer; used to get back to a known state after a crash.
+    pub async fn cancel(&mut self) -> Step<SentMessage> {
+        self.say("/cancel", |m| {
+            m.plain_text.contains("已取消") || m.plain_text.contains("没有需要取消")
+        })
+        .await
+    }
+}
