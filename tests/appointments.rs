@@ -200,6 +200,15 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         .fake
         .wait_for_message(b1.id, |m| m.plain_text.contains("请从以下"))
         .await;
+    // The time already booked is not offered again.
+    assert!(
+        options
+            .button_labels()
+            .iter()
+            .all(|l| !l.starts_with("11-28 (周六) 10:00")),
+        "{:?}",
+        options.button_labels()
+    );
     app.fake
         .press_button(b1, &options, &button(&options, "11-29"));
     app.fake

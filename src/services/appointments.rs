@@ -274,9 +274,14 @@ impl Services {
         key: &'static str,
     ) -> ServiceResult<usize> {
         let now = self.clock.now();
-        let options = self
+        // "Another time" offers other times: the one already booked is not among them.
+        let current = appointment.slot.as_ref().map(|slot| slot.id);
+        let options: Vec<Slot> = self
             .options_for(tx, appointment.kind, household.sensitive())
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|slot| Some(slot.id) != current)
+            .collect();
         let mut sent = 0;
         for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
             let Some(chat) = buyer.telegram_id else {
