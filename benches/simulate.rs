@@ -18,6 +18,7 @@ fn main() {
     let mut seed: Option<u64> = None;
     let mut verbose = false;
     let mut fast = false;
+    let mut patience: Option<u64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -29,12 +30,14 @@ fn main() {
             "--kills" => kills = value("--kills").parse().expect("--kills N"),
             "--seed" => seed = Some(value("--seed").parse().expect("--seed N")),
             "--verbose" => verbose = true,
+            // How long a person waits for an answer before looking again (seconds).
+            "--patience" => patience = Some(value("--patience").parse().expect("--patience SECS")),
             // Lifts the 1 message/s per chat pace (bot and fake), as the CI-sized test does.
             "--fast" => fast = true,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => panic!(
-                "unknown argument {other:?} (--buyers N --kills N --seed N --fast --verbose)"
+                "unknown argument {other:?} (--buyers N --kills N --seed N --fast --patience SECS --verbose)"
             ),
         }
     }
@@ -43,6 +46,9 @@ fn main() {
     let mut options = sim::Options::full(buyers, kills, seed);
     options.verbose = verbose;
     options.fast_chats = fast;
+    if let Some(secs) = patience.or(fast.then_some(30)) {
+        options.patience = std::time::Duration::from_secs(secs);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -84,7 +84,13 @@ impl Host {
         }
         self.kills.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(down_for).await;
+        if std::env::var_os("SIM_TRACE").is_some() {
+            eprintln!("host: booting generation {}", self.generation() + 1);
+        }
         self.boot().await;
+        if std::env::var_os("SIM_TRACE").is_some() {
+            eprintln!("host: generation {} up", self.generation());
+        }
         // Time passes while a process restarts: whatever the dead instance had claimed becomes
         // claimable again once its lease runs out.
         self.advance(self.config.claim_lease + chrono::Duration::seconds(1));

@@ -84,6 +84,8 @@ pub struct Sim {
     pub dir: TestDir,
     pub injected: AtomicU64,
     pub retries: AtomicU64,
+    /// Answers that came only after a person's patience ran out (no crash in between).
+    pub late: AtomicU64,
     latencies: Mutex<Vec<u32>>,
     anomalies: Mutex<Vec<String>>,
     /// A kill is due at the next person action (between their send and the bot's reply).
@@ -190,6 +192,7 @@ pub struct Report {
     pub messages_sent: usize,
     pub kills: u64,
     pub retries: u64,
+    pub late: u64,
     pub wall: Duration,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -209,6 +212,7 @@ impl Report {
         println!("messages sent:         {}", self.messages_sent);
         println!("kills:                 {}", self.kills);
         println!("person retries:        {}", self.retries);
+        println!("late answers:          {}", self.late);
         println!("wall time:             {:.1} s", self.wall.as_secs_f64());
         println!(
             "throughput:            {:.1} updates/s",
@@ -287,12 +291,33 @@ pub async fn run(opts: Options) -> Report {
         dir,
         injected: AtomicU64::new(0),
         retries: AtomicU64::new(0),
+        late: AtomicU64::new(0),
         latencies: Mutex::new(Vec::new()),
         anomalies: Mutex::new(Vec::new()),
         kill_armed: Arc::new(AtomicBool::new(false)),
         expected_updates,
         started,
     });
+    // With --verbose: what the run is doing every 30 s, to tell a slow run from a stuck one.
+    let watchdog = {
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                if sim.opts.verbose {
+                    eprintln!(
+                        "watchdog: generation {} up {} kills {} injected {} polling {} pending updates {}",
+                        sim.host.generation(),
+                        sim.host.is_up(),
+                        sim.kills(),
+                        sim.injected.load(Ordering::Relaxed),
+                        sim.fake.is_polling(),
+                        sim.fake.pending_updates()
+                    );
+                }
+            }
+        })
+    };
     let mut report = Report::default();
     let world = campaign::play(sim.clone(), &mut report).await;
     check::invariants(&sim, &world, &mut report).await;
@@ -301,6 +326,7 @@ pub async fn run(opts: Options) -> Report {
     report.messages_sent = sim.fake.sent_counts().values().sum();
     report.kills = sim.kills();
     report.retries = sim.retries.load(Ordering::SeqCst);
+    report.late = sim.late.load(Ordering::SeqCst);
     report.wall = started.elapsed();
     let mut lat = sim.latencies.lock().unwrap().clone();
     lat.sort_unstable();
@@ -316,6 +342,7 @@ pub async fn run(opts: Options) -> Report {
     report.p99_ms = pct(0.99);
     report.anomalies = sim.anomalies();
     ticker.abort();
+    watchdog.abort();
     sim.host.stop().await;
     report
 }

@@ -204,7 +204,16 @@ impl Person {
                 }
                 return Ok(m);
             }
-            let crashed = self.sim.host.generation() != generation || !self.sim.host.is_up();
+            let mut crashed = self.sim.host.generation() != generation || !self.sim.host.is_up();
+            if !crashed {
+                // A late answer is not a lost one: a notification can queue behind a burst of
+                // others. Wait longer before calling it missing.
+                if let Some(m) = self.wait_for(from, self.sim.opts.patience * 2, &pred).await {
+                    self.sim.late.fetch_add(1, Ordering::Relaxed);
+                    return Ok(m);
+                }
+                crashed = self.sim.host.generation() != generation || !self.sim.host.is_up();
+            }
             if !crashed {
                 self.sim.anomaly(format!(
                     "no answer without a crash: {} ({}) after {act:?} ({:?} ago); last: {:?}; chat: {}",
