@@ -75,9 +75,18 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
         "{}",
         start.plain_text
     );
-    wait_text(app, ambassador, "入户门钥匙几把").await;
+    let door_keys = wait_text(app, ambassador, "入户门钥匙几把").await;
     press(app, ambassador, "2").await;
     wait_text(app, ambassador, "信箱钥匙几把").await;
+    // A second tap on the door-key answer (a double tap, or a press Telegram delivers again
+    // after a crash) is not taken as the answer to the mailbox question.
+    let again = app
+        .fake
+        .press_crafted_button(ambassador, door_keys.message_id, "1:ho:k:0:2");
+    assert!(
+        app.fake.callback_answer(&again).await.contains("已失效"),
+        "a press on the earlier question was accepted"
+    );
     press(app, ambassador, "1").await;
     wait_text(app, ambassador, "门禁卡几把").await;
     app.fake.send_text(ambassador, "three");

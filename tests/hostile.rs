@@ -295,8 +295,8 @@ fn build_callback(r: &RawCallback) -> Callback {
         36 => Callback::StartHandover(a),
         37 => Callback::Handover(pick(
             &[
-                HandoverStep::Keys(r.n),
-                HandoverStep::NoMeter,
+                HandoverStep::Keys(r.n, r.n),
+                HandoverStep::NoMeter(r.n),
                 HandoverStep::Document(r.n),
                 HandoverStep::DocumentsDone,
                 HandoverStep::Submit,
@@ -409,7 +409,7 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::ReviewMergeInto(a, b)
         | Callback::AssignTo(a, b) => a >= 0 && b >= 0,
         Callback::Survey(a, score) => a >= 0 && (1..=5).contains(&score),
-        Callback::Handover(HandoverStep::Keys(n)) => n <= MAX_KEY_BUTTON,
+        Callback::Handover(HandoverStep::Keys(_, n)) => n <= MAX_KEY_BUTTON,
         Callback::Handover(_)
         | Callback::Language(_)
         | Callback::AddressOk

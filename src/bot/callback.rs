@@ -103,10 +103,12 @@ pub enum Callback {
 /// Steps of the handover checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandoverStep {
-    /// This many keys of the kind being asked.
-    Keys(u8),
-    /// The home has no such meter.
-    NoMeter,
+    /// This many keys (second) of the checklist's key kind number (first). The question is in
+    /// the button so a press on an earlier question (a double tap, a press Telegram delivers
+    /// again after a crash) is not taken as the answer to the one asked now.
+    Keys(u8, u8),
+    /// The home has no meter of the checklist's meter number.
+    NoMeter(u8),
     /// Tick or untick document number n.
     Document(u8),
     DocumentsDone,
@@ -236,8 +238,8 @@ impl Callback {
             Callback::Fix(step) => format!("fx:{}", step.as_str()),
             Callback::StartHandover(unit) => format!("hov:{unit}"),
             Callback::Handover(step) => match step {
-                HandoverStep::Keys(n) => format!("ho:k:{n}"),
-                HandoverStep::NoMeter => "ho:m".to_string(),
+                HandoverStep::Keys(kind, n) => format!("ho:k:{kind}:{n}"),
+                HandoverStep::NoMeter(meter) => format!("ho:m:{meter}"),
                 HandoverStep::Document(n) => format!("ho:d:{n}"),
                 HandoverStep::DocumentsDone => "ho:dd".to_string(),
                 HandoverStep::Submit => "ho:s".to_string(),
@@ -342,9 +344,10 @@ impl Callback {
             ("fx", step) => Callback::Fix(FixStep::ALL.into_iter().find(|s| s.as_str() == step)?),
             ("hov", id) => Callback::StartHandover(number(id)?),
             ("ho", "k") => Callback::Handover(HandoverStep::Keys(
+                number(parts.next()?)?,
                 number(parts.next()?).filter(|n| *n <= MAX_KEY_BUTTON)?,
             )),
-            ("ho", "m") => Callback::Handover(HandoverStep::NoMeter),
+            ("ho", "m") => Callback::Handover(HandoverStep::NoMeter(number(parts.next()?)?)),
             ("ho", "d") => Callback::Handover(HandoverStep::Document(number(parts.next()?)?)),
             ("ho", "dd") => Callback::Handover(HandoverStep::DocumentsDone),
             ("ho", "s") => Callback::Handover(HandoverStep::Submit),
@@ -423,9 +426,9 @@ mod tests {
             Callback::FixUnit(19),
             Callback::FixToggle(20),
             Callback::StartHandover(21),
-            Callback::Handover(HandoverStep::Keys(0)),
-            Callback::Handover(HandoverStep::Keys(MAX_KEY_BUTTON)),
-            Callback::Handover(HandoverStep::NoMeter),
+            Callback::Handover(HandoverStep::Keys(0, 0)),
+            Callback::Handover(HandoverStep::Keys(u8::MAX, MAX_KEY_BUTTON)),
+            Callback::Handover(HandoverStep::NoMeter(u8::MAX)),
             Callback::Handover(HandoverStep::Document(9)),
             Callback::Handover(HandoverStep::DocumentsDone),
             Callback::Handover(HandoverStep::Submit),

@@ -154,7 +154,13 @@ async fn ask_question(
         HandoverAsk::Keys { index } => {
             let kind = item_name(i18n, lang, "key", &checklist.key_kinds[*index]);
             let row = (0..=MAX_KEY_BUTTON)
-                .map(|n| (n.to_string(), Callback::Handover(HandoverStep::Keys(n))))
+                .map(|n| {
+                    let kind = u8::try_from(*index).unwrap_or(u8::MAX);
+                    (
+                        n.to_string(),
+                        Callback::Handover(HandoverStep::Keys(kind, n)),
+                    )
+                })
                 .collect();
             turn.say_with(
                 tr!(
@@ -198,7 +204,9 @@ async fn ask_question(
                 text,
                 keyboard(vec![vec![(
                     tr!(i18n, lang, "button-handover-no-meter"),
-                    Callback::Handover(HandoverStep::NoMeter),
+                    Callback::Handover(HandoverStep::NoMeter(
+                        u8::try_from(*index).unwrap_or(u8::MAX),
+                    )),
                 )]]),
             )
             .await
@@ -290,11 +298,15 @@ pub async fn on_button(
         return advance(turn, unit, label, draft, ask).await;
     }
     match (step, ask) {
-        (HandoverStep::Keys(n), HandoverAsk::Keys { index }) => {
+        (HandoverStep::Keys(kind, n), HandoverAsk::Keys { index })
+            if usize::from(kind) == index =>
+        {
             super::take_press(turn, query).await?;
             record_keys(turn, unit, label, draft, index, u32::from(n)).await
         }
-        (HandoverStep::NoMeter, HandoverAsk::Meter { index, .. }) => {
+        (HandoverStep::NoMeter(meter), HandoverAsk::Meter { index, .. })
+            if usize::from(meter) == index =>
+        {
             super::take_press(turn, query).await?;
             draft.meters_absent.push(checklist.meters[index].clone());
             let next = HandoverAsk::Meter {
