@@ -142,6 +142,12 @@ async fn advance(
     ask_question(turn, &label, &draft, &ask).await
 }
 
+/// A checklist question's position as its buttons carry it (a longer list than fits is
+/// capped, and its later questions' buttons then read as stale rather than wrong).
+fn question_number(index: usize) -> u8 {
+    u8::try_from(index).unwrap_or(u8::MAX)
+}
+
 async fn ask_question(
     turn: &Turn,
     label: &str,
@@ -153,12 +159,12 @@ async fn ask_question(
     match ask {
         HandoverAsk::Keys { index } => {
             let kind = item_name(i18n, lang, "key", &checklist.key_kinds[*index]);
+            let question = question_number(*index);
             let row = (0..=MAX_KEY_BUTTON)
                 .map(|n| {
-                    let kind = u8::try_from(*index).unwrap_or(u8::MAX);
                     (
                         n.to_string(),
-                        Callback::Handover(HandoverStep::Keys(kind, n)),
+                        Callback::Handover(HandoverStep::Keys(question, n)),
                     )
                 })
                 .collect();
@@ -204,9 +210,7 @@ async fn ask_question(
                 text,
                 keyboard(vec![vec![(
                     tr!(i18n, lang, "button-handover-no-meter"),
-                    Callback::Handover(HandoverStep::NoMeter(
-                        u8::try_from(*index).unwrap_or(u8::MAX),
-                    )),
+                    Callback::Handover(HandoverStep::NoMeter(question_number(*index))),
                 )]]),
             )
             .await

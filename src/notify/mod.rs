@@ -207,7 +207,7 @@ impl Notifier {
 
     /// Sends everything due, concurrently across chats, and returns how many rows it tried
     /// once nothing more is due. Claiming continues while sends are in flight, so the
-    /// throttle is never left waiting for the slowest send of a batch.
+    /// pacer is never left waiting for the slowest send of a batch.
     pub async fn send_due(self: Arc<Self>) -> StoreResult<usize> {
         let mut sends = JoinSet::new();
         let mut tried = 0;

@@ -303,28 +303,23 @@ impl Services {
                     draft.voice.as_deref(),
                 )
                 .await?;
-        if already_saved {
-            let count = tx
-                .defects_of_unit(open.unit_id, Some(inspection))
-                .await?
-                .len();
-            return Ok(Some(count));
+        if !already_saved {
+            tx.insert_defect(
+                open.unit_id,
+                Some(inspection),
+                draft.room,
+                draft.category,
+                draft.severity,
+                &draft.note,
+                DefectStatus::Recorded,
+                self.config.fix_deadlines.due(draft.severity, now),
+                &draft.photos,
+                draft.voice.as_deref(),
+                &actor.audit_name(),
+                now,
+            )
+            .await?;
         }
-        tx.insert_defect(
-            open.unit_id,
-            Some(inspection),
-            draft.room,
-            draft.category,
-            draft.severity,
-            &draft.note,
-            DefectStatus::Recorded,
-            self.config.fix_deadlines.due(draft.severity, now),
-            &draft.photos,
-            draft.voice.as_deref(),
-            &actor.audit_name(),
-            now,
-        )
-        .await?;
         let count = tx
             .defects_of_unit(open.unit_id, Some(inspection))
             .await?

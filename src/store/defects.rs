@@ -110,6 +110,17 @@ pub struct Inspection {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// A defect's attachments as stored, in order: its photos (by hash), then its voice note.
+fn attachments<'a>(
+    photos: &'a [String],
+    voice: Option<&'a str>,
+) -> impl Iterator<Item = (&'a str, &'static str)> {
+    photos
+        .iter()
+        .map(|sha| (sha.as_str(), "photo"))
+        .chain(voice.map(|sha| (sha, "voice")))
+}
+
 impl Tx {
     pub async fn start_inspection(
         &mut self,
@@ -252,11 +263,7 @@ impl Tx {
             .fetch_one(c)
             .await
         })?;
-        let attachments = photos
-            .iter()
-            .map(|sha| (sha.as_str(), "photo"))
-            .chain(voice.map(|sha| (sha, "voice")));
-        for (position, (sha, kind)) in attachments.enumerate() {
+        for (position, (sha, kind)) in attachments(photos, voice).enumerate() {
             with_conn!(self, |c| {
                 sqlx::query(
                     "INSERT INTO defect_media (defect_id, sha256, kind, position) VALUES ($1, $2, $3, $4) \
@@ -375,10 +382,8 @@ impl Tx {
             .fetch_all(c)
             .await
         })?;
-        let wanted: Vec<(String, String)> = photos
-            .iter()
-            .map(|sha| (sha.clone(), "photo".to_string()))
-            .chain(voice.map(|sha| (sha.to_string(), "voice".to_string())))
+        let wanted: Vec<(String, String)> = attachments(photos, voice)
+            .map(|(sha, kind)| (sha.to_string(), kind.to_string()))
             .collect();
         for id in candidates {
             let held: Vec<(String, String)> = with_conn!(self, |c| {
