@@ -307,6 +307,102 @@ async fn a_buyer_who_links_after_the_handover_was_recorded_is_asked_on_linking()
     assert_eq!(stage_of(app, "2-1-104").await, Stage::HandedOver);
 }
 
+/// The checklist for `unit` with `door_keys` door keys and nothing else, sent to the buyers.
+/// Waits only for messages after the ones already in the ambassador's chat, so it can run
+/// twice for one home.
+async fn quick_checklist(app: &TestApp, ambassador: &User, unit: &str, door_keys: &str) {
+    let newer = |after: i64, needle: &'static str| {
+        app.fake.wait_for_message(ambassador.id, move |m| {
+            m.message_id > after && m.plain_text.contains(needle)
+        })
+    };
+    let start = reply_to(app, ambassador, &format!("/handover {unit}")).await;
+    let mut last = start.message_id;
+    for (needle, answer) in [
+        ("入户门钥匙几把", door_keys),
+        ("信箱钥匙几把", "0"),
+        ("门禁卡几把", "0"),
+        ("水表：请发送表的照片", "本户没有这块表"),
+        ("电表：请发送表的照片", "本户没有这块表"),
+        ("燃气表：请发送表的照片", "本户没有这块表"),
+        ("业主领取了哪些资料", "✔ 完成"),
+        ("交房记录，请核对", "📨 发给业主确认"),
+    ] {
+        let question = newer(last, needle).await;
+        last = question.message_id;
+        app.fake
+            .press_button_with_text(ambassador, &question, answer);
+    }
+    newer(last, "交房记录已发给").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_pressing_a_record_the_ambassador_redid_gets_the_new_one_to_confirm() {
+    let site = site().await;
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[1]);
+    quick_checklist(app, ambassador, "2-1-102", "1").await;
+    let first = wait_text(app, buyer, "入户门钥匙 × 1").await;
+    // The ambassador miscounted the keys and does the checklist again.
+    quick_checklist(app, ambassador, "2-1-102", "2").await;
+    let second = wait_text(app, buyer, "入户门钥匙 × 2").await;
+
+    // The buyer answers the first record, still on their screen: it no longer counts, its
+    // buttons go, and the record that does count comes again with its buttons. Either answer
+    // on it, and a press from a screen that still shows it (another device), ends there.
+    let data_of = |label: &str| {
+        first
+            .inline_buttons()
+            .into_iter()
+            .find(|b| b.text == label)
+            .and_then(|b| b.callback_data)
+            .expect("the first record has both buttons")
+    };
+    let (issue_old, confirm_old) = (data_of("❌ 有不对的地方"), data_of("✅ 我已收房"));
+    let mut again = None;
+    for press_old in [issue_old, confirm_old] {
+        let mark = app
+            .fake
+            .sent_messages(buyer.id)
+            .last()
+            .map_or(0, |m| m.message_id);
+        app.fake
+            .press_crafted_button(buyer, first.message_id, &press_old);
+        let notice = app
+            .fake
+            .wait_for_message(buyer.id, |m| {
+                m.message_id > mark && m.plain_text.contains("旧的作废")
+            })
+            .await;
+        let record = app
+            .fake
+            .wait_for_message(buyer.id, |m| {
+                m.message_id > notice.message_id && m.plain_text.contains("请核对")
+            })
+            .await;
+        assert!(
+            record.plain_text.contains("入户门钥匙 × 2"),
+            "{}",
+            record.plain_text
+        );
+        assert!(
+            app.fake
+                .message(buyer.id, first.message_id)
+                .is_some_and(|m| m.inline_buttons().is_empty()),
+            "the replaced record kept its buttons"
+        );
+        again = Some(record);
+    }
+    assert_eq!(count(app, buyer, "旧的作废"), 2);
+    assert_ne!(stage_of(app, "2-1-102").await, Stage::HandedOver);
+    assert!(!second.inline_buttons().is_empty());
+    let again = again.expect("two presses");
+    app.fake
+        .press_button_with_text(buyer, &again, "✅ 我已收房");
+    wait_text(app, buyer, "欢迎回家").await;
+    assert_eq!(stage_of(app, "2-1-102").await, Stage::HandedOver);
+    assert_eq!(count(app, buyer, "欢迎回家"), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     let mut site = site().await;

@@ -453,11 +453,27 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     };
     assert_eq!(last.actor, "staff:2", "recorded as the ambassador's step");
     assert_eq!(last.note, "业主 3 天内未回复，代为验收");
-    // The buyer's late answer on the old message changes nothing.
+    // The buyer's late answer on the old message changes nothing; they are told the item
+    // has moved on, and its buttons leave the message so it is not pressed again.
+    assert!(
+        app.fake
+            .message(buyer.id, check.message_id)
+            .is_some_and(|m| !m.inline_buttons().is_empty())
+    );
     let query = app
         .fake
         .press_crafted_button(&buyer, &check, &format!("1:da:{id}:r"));
-    app.fake.callback_answer(&query).await;
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains("状态已经变化")
+    );
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            m.message_id == check.message_id && m.inline_buttons().is_empty()
+        })
+        .await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Verified);
     app.stop().await;
 }

@@ -516,6 +516,7 @@ pub async fn on_confirm(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::
     let key = match outcome {
         Confirmation::Confirmed => "handover-confirmed-short",
         Confirmation::AlreadyConfirmed => "handover-already-confirmed",
+        Confirmation::Replaced => return show_replacement(turn, query).await,
         Confirmation::Stale => "stale-button",
     };
     answer_query(turn, query, Some(i18n.text(lang, key, &[]))).await?;
@@ -523,6 +524,24 @@ pub async fn on_confirm(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::
         return Ok(());
     }
     super::remove_buttons(turn, query).await
+}
+
+/// A press on a record the ambassador has since redone: the old one loses its buttons, and the
+/// buyer gets the record that now waits for them, so a toast alone never leaves them stuck.
+async fn show_replacement(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    answer_query(turn, query, None).await?;
+    super::remove_buttons(turn, query).await?;
+    let pending = turn
+        .ctx
+        .services
+        .pending_handovers(&turn.person.actor, lang)
+        .await?;
+    if pending.is_empty() {
+        return turn.say(tr!(i18n, lang, "handover-replaced-none")).await;
+    }
+    turn.say(tr!(i18n, lang, "handover-replaced")).await?;
+    show_pending(turn, &turn.person.actor, lang).await
 }
 
 /// "Something is not right": ask what.
@@ -535,6 +554,14 @@ pub async fn on_issue_button(turn: &Turn, query: &CallbackQuery, id: i64) -> any
         .await?;
     let still_waiting = pending.iter().any(|(handover, _)| *handover == id);
     if !still_waiting {
+        if turn
+            .ctx
+            .services
+            .is_replaced_handover(&turn.person.actor, id)
+            .await?
+        {
+            return show_replacement(turn, query).await;
+        }
         return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
     }
     answer_query(turn, query, None).await?;

@@ -101,16 +101,38 @@ pub(crate) async fn answer_query(
     if let Some(text) = text {
         request = request.text(crate::i18n::plain_text(&text));
     }
-    request.await?;
-    Ok(())
+    match request.await {
+        Ok(_) => Ok(()),
+        // A press Telegram delivers again after a crash was answered before, or has waited
+        // too long to be; the notice is a courtesy, and the press is still handled.
+        Err(teloxide::RequestError::Api(e)) if is_expired_query(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Telegram's "query is too old and response timeout expired or query ID is invalid", which
+/// teloxide only recognises with a lower-case "id".
+fn is_expired_query(error: &teloxide::ApiError) -> bool {
+    match error {
+        teloxide::ApiError::InvalidQueryId => true,
+        teloxide::ApiError::Unknown(text) => text.contains("query is too old"),
+        _ => false,
+    }
 }
 
 /// Takes the buttons off the message a button was pressed on, so it cannot be pressed again.
 pub(crate) async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
     if let Some(message) = query.regular_message() {
-        turn.bot
+        // Already without buttons: a press from a screen that had not caught up, or one
+        // Telegram delivers again after a crash.
+        match turn
+            .bot
             .edit_message_reply_markup(message.chat.id, message.id)
-            .await?;
+            .await
+        {
+            Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }

@@ -250,7 +250,13 @@ pub async fn on_action_button(
     let services = &turn.ctx.services;
     let actor = &turn.person.actor;
     if !services.defect_actions(actor, id).await?.contains(&action) {
-        return answer_query(turn, query, Some(tr!(i18n, lang, "step-not-now"))).await;
+        answer_query(turn, query, Some(tr!(i18n, lang, "step-not-now"))).await?;
+        // A buyer's "please check" message lists several items; one the ambassador verified
+        // meanwhile loses its buttons there, so it is not pressed again.
+        if matches!(actor, Actor::Buyer(_)) {
+            remove_item_buttons(turn, query, id).await?;
+        }
+        return Ok(());
     }
     match action {
         Action::Assign => {
@@ -281,8 +287,9 @@ pub async fn on_action_button(
         // A buyer's confirmation is one tap.
         Action::Verify if matches!(actor, Actor::Buyer(_)) => {
             answer_query(turn, query, None).await?;
-            remove_item_buttons(turn, query, id).await?;
+            // Buttons off only once it is recorded: a crash in between leaves them to press.
             let step = services.move_defect(actor, id, action, "").await?;
+            remove_item_buttons(turn, query, id).await?;
             match step {
                 Step::Done(_) => turn.say(tr!(i18n, lang, "fix-thanks")).await,
                 other => report(turn, other).await,
@@ -341,10 +348,14 @@ async fn remove_item_buttons(turn: &Turn, query: &CallbackQuery, id: i64) -> any
                 if matches!(Callback::decode(data), Some(Callback::DefectAction(d, _)) if d == id)
         )
     };
-    let rows: Vec<_> = message
+    let before = message
         .reply_markup()
         .map(|m| m.inline_keyboard.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if !before.iter().flatten().any(about_this) {
+        return Ok(());
+    }
+    let rows: Vec<_> = before
         .into_iter()
         .filter(|row| !row.iter().any(about_this))
         .collect();
@@ -663,13 +674,15 @@ pub async fn on_fix_step(
                 return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
             }
             take_press(turn, query).await?;
-            turn.dialogue.exit().await?;
-            match turn
+            // Recorded first, the dialogue ended after: a crash in between leaves the photos
+            // in the dialogue, and the press Telegram delivers again finds them recorded.
+            let outcome = turn
                 .ctx
                 .services
                 .mark_fixed(&turn.person.actor, &items)
-                .await?
-            {
+                .await?;
+            turn.dialogue.exit().await?;
+            match outcome {
                 Ok(fixed) => {
                     turn.say(tr!(i18n, lang, "fix-done", count = fixed.len()))
                         .await

@@ -50,7 +50,9 @@ pub enum Confirmation {
     Confirmed,
     /// Someone (maybe a co-owner) confirmed before.
     AlreadyConfirmed,
-    /// Replaced by a newer record, or not this buyer's home.
+    /// This buyer's record, replaced by a newer one (the checklist was done again).
+    Replaced,
+    /// Not this buyer's home.
     Stale,
 }
 
@@ -392,7 +394,7 @@ impl Services {
         };
         match handover.status {
             HandoverStatus::Confirmed => return Ok(Confirmation::AlreadyConfirmed),
-            HandoverStatus::Withdrawn => return Ok(Confirmation::Stale),
+            HandoverStatus::Withdrawn => return Ok(Confirmation::Replaced),
             HandoverStatus::AwaitingBuyer => {}
         }
         if !tx.confirm_handover(handover_id, buyer.id, now).await? {
@@ -673,6 +675,26 @@ impl Services {
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
+    }
+
+    /// Whether `handover_id` is a record of one of this buyer's homes that a newer record has
+    /// replaced.
+    #[instrument(skip_all)]
+    pub async fn is_replaced_handover(
+        &self,
+        actor: &Actor,
+        handover_id: i64,
+    ) -> ServiceResult<bool> {
+        let Actor::Buyer(homes) = actor else {
+            return Ok(false);
+        };
+        let mut tx = self.store.read().await?;
+        let handover = tx.handover(handover_id).await?;
+        tx.commit().await?;
+        Ok(handover.is_some_and(|h| {
+            h.status == HandoverStatus::Withdrawn
+                && homes.iter().any(|home| home.unit.unit_id == h.unit_id)
+        }))
     }
 
     /// Records of a buyer's homes still waiting for their confirmation, rendered again (for

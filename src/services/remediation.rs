@@ -426,6 +426,9 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut fixed: Vec<(Defect, i64)> = Vec::new();
+        // Reported by this very message before: Telegram delivers the press again after a
+        // crash between this commit and the end of the dialogue.
+        let mut recorded: Vec<Defect> = Vec::new();
         let mut home: Option<Household> = None;
         for item in items {
             let Some((defect, household)) =
@@ -439,6 +442,18 @@ impl Services {
                 || item.photos.is_empty()
             {
                 return Ok(Err((item.defect, Step::Refused(Refusal::NotFromHere))));
+            }
+            if defect.status == DefectStatus::Fixed
+                && tx
+                    .latest_fix(defect.id)
+                    .await?
+                    .is_some_and(|(_, by, photos)| {
+                        by == actor.audit_name() && photos == item.photos
+                    })
+            {
+                recorded.push(defect);
+                home = Some(household);
+                continue;
             }
             let to = match transition(
                 defect.status,
@@ -478,6 +493,10 @@ impl Services {
         let Some(household) = home else {
             return Ok(Ok(Vec::new()));
         };
+        if fixed.is_empty() {
+            tx.commit().await?;
+            return Ok(Ok(recorded));
+        }
         self.announce_fixes(&mut tx, actor, &fixed, &household, now)
             .await?;
         tx.audit(
@@ -491,7 +510,8 @@ impl Services {
         tx.commit().await?;
         self.defects_changed();
         self.scheduler_waker.wake();
-        Ok(Ok(fixed.into_iter().map(|(d, _)| d).collect()))
+        recorded.extend(fixed.into_iter().map(|(d, _)| d));
+        Ok(Ok(recorded))
     }
 
     /// The buyer has not answered about fix `event` in time: their ambassador verifies it on

@@ -566,6 +566,35 @@ impl Tx {
         Ok(paths)
     }
 
+    /// The latest fix of a defect: its event, who reported it, and its photos' hashes in the
+    /// order sent.
+    pub async fn latest_fix(
+        &mut self,
+        defect_id: i64,
+    ) -> StoreResult<Option<(i64, String, Vec<String>)>> {
+        let event: Option<(i64, String)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, actor FROM defect_events WHERE defect_id = $1 AND to_status = 'fixed' \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(defect_id)
+            .fetch_optional(c)
+            .await
+        })?;
+        let Some((event, actor)) = event else {
+            return Ok(None);
+        };
+        let photos = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT sha256 FROM fix_photos WHERE event_id = $1 ORDER BY position",
+            )
+            .bind(event)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(Some((event, actor, photos)))
+    }
+
     /// The id of a defect's latest event.
     pub async fn latest_defect_event(&mut self, defect_id: i64) -> StoreResult<Option<i64>> {
         let id = with_conn!(self, |c| {
