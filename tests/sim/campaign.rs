@@ -703,7 +703,8 @@ async fn visits(sim: &Arc<Sim>, world: &Arc<World>, day: i64, hour: u32, rng: &m
                         })
                         .await
                     {
-                        Ok(_) => arrived.lock().unwrap().push(i),
+                        // Taken before a crash that swallowed the reply: checked in all the same.
+                        Ok(_) | Err(Stuck::Taken(_)) => arrived.lock().unwrap().push(i),
                         Err(e) => {
                             drop(b);
                             stuck(&world, "check in", e);
@@ -924,9 +925,11 @@ async fn open_card(
     label: &str,
     id: i64,
 ) -> Step<crate::support::fake_telegram::SentMessage> {
-    let needle = format!("#{id}");
+    // The card, with or without step buttons (a defect fixed already has none for its
+    // engineer).
+    let needle = format!("#{id} · ");
     eng.press_on(list, label, false, move |m| {
-        m.plain_text.contains(&needle) && m.has_inline_keyboard()
+        m.plain_text.contains(&needle) && m.plain_text.contains("处理记录")
     })
     .await
 }
@@ -947,50 +950,91 @@ async fn fix_one(
         .unwrap_or("")
         .to_string();
     let name = eng.name.clone();
-    let card = if card.button_labels().iter().any(|l| l == "🔨 开始整改") {
-        let ask = eng
-            .press_on(&card, "🔨 开始整改", false, |m| {
-                m.plain_text.contains("可以发送一条说明")
-            })
-            .await?;
-        let needle = format!("#{id} 现在的状态：整改中");
-        eng.press_on(&ask, "✔ 确认", false, move |m| {
-            m.plain_text.contains(&needle)
-        })
-        .await?;
+    let log = |to: &'static str| {
         world.log.lock().unwrap().changes.push(Change {
             defect: Some(id),
             unit: unit.clone(),
             actor: name.clone(),
-            to: "in_progress",
+            to,
         });
-        open_card(eng, list, label, id).await?
-    } else {
-        card
     };
-    if !card.button_labels().iter().any(|l| l == "✅ 整改完成") {
-        return Ok(());
+    // Driven by what the card offers, so a step cut short by a crash (its button gone, or a
+    // repeated press refused) is seen for what it did when the card is opened again.
+    let (mut started, mut finished) = (false, false);
+    let mut card = card;
+    for _ in 0..3 {
+        let labels = card.button_labels();
+        if labels.iter().any(|l| l == "🔨 开始整改") {
+            started = true;
+            let r = async {
+                let ask = eng
+                    .press_on(&card, "🔨 开始整改", false, |m| {
+                        m.plain_text.contains("可以发送一条说明")
+                    })
+                    .await?;
+                let needle = format!("#{id} 现在的状态：整改中");
+                eng.press_on(&ask, "✔ 确认", false, move |m| {
+                    m.plain_text.contains(&needle)
+                })
+                .await
+            }
+            .await;
+            cut_short(eng, r).await?;
+        } else if labels.iter().any(|l| l == "✅ 整改完成") {
+            if std::mem::take(&mut started) {
+                log("in_progress");
+            }
+            finished = true;
+            let r = async {
+                eng.press_on(&card, "✅ 整改完成", false, |m| {
+                    m.plain_text.contains("整改后的照片")
+                })
+                .await?;
+                eng.step(
+                    Act::Photo(photo_bytes(seed ^ (id as u64) << 16, 9), None),
+                    |m| m.plain_text.contains("已收到 1 张照片") && m.has_inline_keyboard(),
+                )
+                .await?;
+                eng.press("✅ 完成，通知业主", |m| {
+                    m.plain_text.contains("已请业主查验")
+                })
+                .await
+            }
+            .await;
+            if cut_short(eng, r).await? {
+                log("fixed");
+                return Ok(());
+            }
+        } else {
+            // Neither button: fixed (or closed) already, by this flow's step cut short or
+            // before this round.
+            if started {
+                log("in_progress");
+            }
+            if finished {
+                log("fixed");
+            }
+            return Ok(());
+        }
+        card = open_card(eng, list, label, id).await?;
     }
-    eng.press_on(&card, "✅ 整改完成", false, |m| {
-        m.plain_text.contains("整改后的照片")
-    })
-    .await?;
-    eng.step(
-        Act::Photo(photo_bytes(seed ^ (id as u64) << 16, 9), None),
-        |m| m.plain_text.contains("已收到 1 张照片") && m.has_inline_keyboard(),
-    )
-    .await?;
-    eng.press("✅ 完成，通知业主", |m| {
-        m.plain_text.contains("已请业主查验")
-    })
-    .await?;
-    world.log.lock().unwrap().changes.push(Change {
-        defect: Some(id),
-        unit,
-        actor: name,
-        to: "fixed",
-    });
-    Ok(())
+    Err(Stuck::NoAnswer(format!(
+        "{name}: defect #{id} still offers {:?} after three tries",
+        card.button_labels()
+    )))
+}
+
+/// Whether a step went through: `Ok(false)` when a crash cut it short (its button gone, or a
+/// repeated press refused), after getting back to no dialogue; other failures pass through.
+async fn cut_short<T>(person: &mut Person, r: Step<T>) -> Step<bool> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(Stuck::Taken(_) | Stuck::Refused(_) | Stuck::Diverged(_)) => {
+            person.cancel().await?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Buyers answer "please check the fix": most confirm, some say it is still a problem, some
@@ -1040,7 +1084,9 @@ async fn fix_checks(sim: &Arc<Sim>, world: &Arc<World>, rng: &mut StdRng) {
                             }
                             .await
                         } else {
-                            b.press_on(&ask, &label, false, |m| {
+                            // The item may have been verified meanwhile (by the ambassador, or
+                            // through a later message listing it too): the bot says so.
+                            b.press_on_or_notice(&ask, &label, |m| {
                                 m.plain_text.contains("感谢您的确认")
                             })
                             .await
@@ -1053,6 +1099,11 @@ async fn fix_checks(sim: &Arc<Sim>, world: &Arc<World>, rng: &mut StdRng) {
                                 actor: name,
                                 to,
                             }),
+                            Err(Stuck::Refused(notice)) if notice.contains("状态已经变化") => {
+                            }
+                            // The bot took the press before a crash (it takes the item's
+                            // buttons off only then); its thanks went down with the crash.
+                            Err(Stuck::Taken(_)) => {}
                             Err(e) => stuck(&world, "fix check", e),
                         }
                     }
@@ -1097,19 +1148,7 @@ async fn handovers(sim: &Arc<Sim>, world: &Arc<World>, ready: Vec<usize>, rng: &
                         }
                     }
                     let mut b = world.buyers[i].lock().await;
-                    let r = async {
-                        let ask = b
-                            .await_text_with_button("请核对", "✅ 我已收房")
-                            .await
-                            .ok_or_else(|| {
-                                Stuck::NoAnswer(format!("{}: no handover record", b.name))
-                            })?;
-                        b.press_on(&ask, "✅ 我已收房", false, |m| {
-                            m.plain_text.contains("欢迎回家")
-                        })
-                        .await
-                    }
-                    .await;
+                    let r = confirm_handover(&mut b).await;
                     match r {
                         Ok(_) => {
                             world.log.lock().unwrap().handed_over.insert(unit);
@@ -1121,6 +1160,41 @@ async fn handovers(sim: &Arc<Sim>, world: &Arc<World>, ready: Vec<usize>, rng: &
         },
     )
     .await;
+}
+
+/// The buyer confirms the newest record on screen. A record the ambassador redid meanwhile is
+/// answered with the current one, which the buyer then confirms; a repeated press refused
+/// after a crash means the first was taken, and the welcome is on its way.
+async fn confirm_handover(b: &mut Person) -> Step<SentMessage> {
+    let mut last = None;
+    for _ in 0..3 {
+        let ask = b
+            .await_text_with_button("请核对", "✅ 我已收房")
+            .await
+            .ok_or_else(|| Stuck::NoAnswer(format!("{}: no handover record", b.name)))?;
+        match b
+            .press_on(&ask, "✅ 我已收房", false, |m| {
+                m.plain_text.contains("欢迎回家") || m.plain_text.contains("旧的作废")
+            })
+            .await
+        {
+            Ok(m) if m.plain_text.contains("欢迎回家") => return Ok(m),
+            Ok(m) => last = Some(m),
+            Err(Stuck::Refused(why) | Stuck::Taken(why)) => {
+                let patience = b.patience();
+                return b
+                    .await_text("欢迎回家", patience)
+                    .await
+                    .ok_or(Stuck::Refused(why));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Stuck::NoAnswer(format!(
+        "{}: still a replaced record after three tries: {:?}",
+        b.name,
+        last.map(|m| m.plain_text)
+    )))
 }
 
 async fn checklist(amb: &mut Person, unit: &str, seed: u64) -> Step<()> {

@@ -86,6 +86,8 @@ pub struct Sim {
     pub retries: AtomicU64,
     /// Answers that came only after a person's patience ran out (no crash in between).
     pub late: AtomicU64,
+    /// Repeated presses the bot refused as already taken (the first press landed before a crash).
+    pub refused: AtomicU64,
     latencies: Mutex<Vec<u32>>,
     anomalies: Mutex<Vec<String>>,
     /// A kill is due at the next person action (between their send and the bot's reply).
@@ -193,6 +195,7 @@ pub struct Report {
     pub kills: u64,
     pub retries: u64,
     pub late: u64,
+    pub refused: u64,
     pub wall: Duration,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -213,6 +216,7 @@ impl Report {
         println!("kills:                 {}", self.kills);
         println!("person retries:        {}", self.retries);
         println!("late answers:          {}", self.late);
+        println!("refused repeat presses: {}", self.refused);
         println!("wall time:             {:.1} s", self.wall.as_secs_f64());
         println!(
             "throughput:            {:.1} updates/s",
@@ -292,6 +296,7 @@ pub async fn run(opts: Options) -> Report {
         injected: AtomicU64::new(0),
         retries: AtomicU64::new(0),
         late: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
         latencies: Mutex::new(Vec::new()),
         anomalies: Mutex::new(Vec::new()),
         kill_armed: Arc::new(AtomicBool::new(false)),
@@ -327,6 +332,7 @@ pub async fn run(opts: Options) -> Report {
     report.kills = sim.kills();
     report.retries = sim.retries.load(Ordering::SeqCst);
     report.late = sim.late.load(Ordering::SeqCst);
+    report.refused = sim.refused.load(Ordering::SeqCst);
     report.wall = started.elapsed();
     let mut lat = sim.latencies.lock().unwrap().clone();
     lat.sort_unstable();
@@ -349,11 +355,6 @@ pub async fn run(opts: Options) -> Report {
 
 #[cfg(test)]
 mod ci {
-    // Out of the default run until the simulator takes a refusal toast as an answer: since
-    // repeated checklist presses are refused (as they must be), a person's retry after a
-    // crash can wait out its patience several times, which blew CI's time budget.
-    // `cargo test --test main -- --ignored sim::` runs it.
-    #[ignore = "slow until the simulator reads refusal toasts; run with --ignored"]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_small_campaign_with_five_kills_keeps_every_invariant() {
         let seed = std::env::var("SIM_SEED")
@@ -361,7 +362,9 @@ mod ci {
             .and_then(|s| s.parse().ok())
             .unwrap_or(11);
         println!("simulation seed {seed}");
-        let report = super::run(super::Options::small(seed)).await;
+        let mut opts = super::Options::small(seed);
+        opts.verbose = std::env::var_os("SIM_VERBOSE").is_some();
+        let report = super::run(opts).await;
         report.print();
         assert!(report.kills >= 5, "{} kills", report.kills);
         assert!(report.ok(), "an invariant failed (seed {seed})");

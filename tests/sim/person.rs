@@ -33,11 +33,30 @@ impl std::fmt::Debug for Act {
 pub enum Stuck {
     /// No matching answer after every retry.
     NoAnswer(String),
-    /// The button to press again is gone: the press was taken before the crash.
+    /// No such button on screen to press.
     ButtonGone(String),
+    /// The button to press again after a crash is gone, and no answer came: the press was
+    /// taken before the crash, and its answer went down with it.
+    Taken(String),
+    /// A repeated press was answered with a notice (the bot's toast) and nothing else: the
+    /// first press was taken before the crash, and the bot refuses to take it twice.
+    Refused(String),
+    /// Repeated after a crash, the action was answered with something else: the first one
+    /// was taken before the crash (a photo taken as the answer to the question after it).
+    Diverged(String),
 }
 
 pub type Step<T> = Result<T, Stuck>;
+
+/// How a wait ended.
+enum Waited {
+    Message(Box<SentMessage>),
+    /// The bot answered the press with this notice and nothing else.
+    Notice(String),
+    /// The bot answered with other messages only (their last one).
+    Other(String),
+    Nothing,
+}
 
 pub struct Person {
     pub user: User,
@@ -98,8 +117,10 @@ impl Person {
         }
     }
 
-    fn inject(&mut self, act: &Act) {
+    /// Does the action; a press returns its callback query id.
+    fn inject(&mut self, act: &Act) -> Option<String> {
         let fake = &self.sim.fake;
+        let mut query = None;
         match act {
             Act::Text(t) => {
                 fake.send_text(&self.user, t);
@@ -114,11 +135,12 @@ impl Person {
                 self.mine_sent += 1;
             }
             Act::Press(message, data) => {
-                fake.press_crafted_button(&self.user, *message, data);
+                query = Some(fake.press_crafted_button(&self.user, *message, data));
             }
         }
         self.sim.injected.fetch_add(1, Ordering::Relaxed);
         self.sim.maybe_kill_now();
+        query
     }
 
     /// Whether the button is still on the message as the person sees it now.
@@ -147,24 +169,64 @@ impl Person {
         limit: Duration,
         pred: &dyn Fn(&SentMessage) -> bool,
     ) -> Option<SentMessage> {
+        match self.wait_for_or_notice(from, limit, pred, None, None).await {
+            Waited::Message(m) => Some(*m),
+            Waited::Notice(_) | Waited::Other(_) | Waited::Nothing => None,
+        }
+    }
+
+    /// As `wait_for`, and also watches the bot's answer to the callback query `notice_of`: a
+    /// notice in it with no matching message soon after ends the wait. With `other_after`, so
+    /// do messages after that inbox position that do not match.
+    async fn wait_for_or_notice(
+        &mut self,
+        from: usize,
+        limit: Duration,
+        pred: &dyn Fn(&SentMessage) -> bool,
+        notice_of: Option<&str>,
+        other_after: Option<usize>,
+    ) -> Waited {
         let began = Instant::now();
+        let mut notice: Option<(String, Instant)> = None;
+        let mut other_seen: Option<Instant> = None;
         let mut pause = Duration::from_millis(1);
         let generation = self.sim.host.generation();
         let mut crash_seen: Option<Instant> = None;
         loop {
             self.read_new();
             if let Some(m) = self.find_after(from, pred) {
-                return Some(m);
+                return Waited::Message(Box::new(m));
+            }
+            if let Some(after) = other_after
+                && self.inbox.len() > after
+            {
+                let seen = *other_seen.get_or_insert_with(Instant::now);
+                // Room for the matching answer to follow (a notification may come first).
+                if seen.elapsed() > Duration::from_secs(5) {
+                    let last = self.inbox.last().map(|m| m.plain_text.clone());
+                    return Waited::Other(last.unwrap_or_default());
+                }
+            }
+            if let Some((text, seen)) = &notice {
+                // A message the notice goes with arrives right behind it; a refusal comes alone.
+                if seen.elapsed() > Duration::from_secs(2) {
+                    return Waited::Notice(text.clone());
+                }
+            } else if let Some(id) = notice_of
+                && let Some(text) = self.sim.fake.answer_so_far(id).and_then(|a| a.text)
+                && !text.is_empty()
+            {
+                notice = Some((text, Instant::now()));
             }
             if began.elapsed() > limit {
-                return None;
+                return Waited::Nothing;
             }
             // After a crash, a person waits a little for the restarted bot, then acts again.
             if crash_seen.is_none() && self.sim.host.generation() != generation {
                 crash_seen = Some(Instant::now());
             }
             if crash_seen.is_some_and(|t| t.elapsed() > Duration::from_secs(6)) {
-                return None;
+                return Waited::Nothing;
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(12));
@@ -179,6 +241,18 @@ impl Person {
         act: Act,
         pred: impl Fn(&SentMessage) -> bool,
     ) -> Step<SentMessage> {
+        self.step_noticing(act, pred, 2).await
+    }
+
+    /// As `step`; a press from attempt `notice_from` on that the bot answers with a notice
+    /// alone ends as `Stuck::Refused` with the notice. From 2, only a repeated press (taken
+    /// before a crash); from 1, also a first press on a button whose moment has passed.
+    async fn step_noticing(
+        &mut self,
+        act: Act,
+        pred: impl Fn(&SentMessage) -> bool,
+        notice_from: usize,
+    ) -> Step<SentMessage> {
         self.read_new();
         let from = self.inbox.len();
         let mut attempts = 0;
@@ -187,22 +261,46 @@ impl Person {
                 && attempts > 0
                 && !self.button_there(*message, data)
             {
-                // The press was taken; its answer may still come from a redelivery.
-                if let Some(m) = self.wait_for(from, self.sim.opts.patience, &pred).await {
+                // The press was taken before the crash. Its answer may still come from the
+                // outbox or a redelivery; if not, it was lost with the crash, and the flow
+                // looks at where things stand instead.
+                let grace = self.sim.opts.patience.min(Duration::from_secs(6));
+                if let Some(m) = self.wait_for(from, grace, &pred).await {
                     return Ok(m);
                 }
-                return Err(Stuck::ButtonGone(format!("{} {act:?}", self.name)));
+                return Err(Stuck::Taken(format!("{} {act:?}", self.name)));
             }
             self.sim.host.wait_up().await;
             let generation = self.sim.host.generation();
             let sent_at = Instant::now();
-            self.inject(&act);
+            self.read_new();
+            let other_after = (attempts > 0).then_some(self.inbox.len());
+            let query = self.inject(&act);
             attempts += 1;
-            if let Some(m) = self.wait_for(from, self.sim.opts.patience, &pred).await {
-                if attempts == 1 && self.sim.host.generation() == generation {
-                    self.sim.latency(sent_at.elapsed());
+            // Unless asked otherwise, only a repeated press can be refused as already taken;
+            // a first press's notice may come ahead of its message however late that is.
+            let notice_of = query.as_deref().filter(|_| attempts >= notice_from);
+            match self
+                .wait_for_or_notice(from, self.sim.opts.patience, &pred, notice_of, other_after)
+                .await
+            {
+                Waited::Message(m) => {
+                    if attempts == 1 && self.sim.host.generation() == generation {
+                        self.sim.latency(sent_at.elapsed());
+                    }
+                    return Ok(*m);
                 }
-                return Ok(m);
+                Waited::Notice(text) => {
+                    self.sim.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(Stuck::Refused(format!("{} {act:?}: {text}", self.name)));
+                }
+                Waited::Other(last) => {
+                    return Err(Stuck::Diverged(format!(
+                        "{} {act:?}: answered {last:?}",
+                        self.name
+                    )));
+                }
+                Waited::Nothing => {}
             }
             let mut crashed = self.sim.host.generation() != generation || !self.sim.host.is_up();
             if !crashed {
@@ -297,12 +395,20 @@ impl Person {
         prefix: bool,
         expect: impl Fn(&SentMessage) -> bool,
     ) -> Step<SentMessage> {
+        let data = self.button_data(message, label, prefix)?;
+        self.step(Act::Press(message.message_id, data), expect)
+            .await
+    }
+
+    /// The callback data of the button labelled `label` (or starting with it) on `message` as
+    /// it is now.
+    fn button_data(&self, message: &SentMessage, label: &str, prefix: bool) -> Step<String> {
         let current = self
             .sim
             .fake
             .message(self.user.id, message.message_id)
             .unwrap_or_else(|| message.clone());
-        let data = current
+        current
             .inline_buttons()
             .into_iter()
             .find(|b| {
@@ -320,8 +426,19 @@ impl Person {
                     message.message_id,
                     current.button_labels()
                 ))
-            })?;
-        self.step(Act::Press(message.message_id, data), expect)
+            })
+    }
+
+    /// As `press_on` (exact label), for a button that may have had its moment: the bot's
+    /// notice alone is an answer too, returned as `Stuck::Refused`.
+    pub async fn press_on_or_notice(
+        &mut self,
+        message: &SentMessage,
+        label: &str,
+        expect: impl Fn(&SentMessage) -> bool,
+    ) -> Step<SentMessage> {
+        let data = self.button_data(message, label, false)?;
+        self.step_noticing(Act::Press(message.message_id, data), expect, 1)
             .await
     }
 

@@ -512,6 +512,18 @@ impl FakeTelegram {
         self.read(|st| st.answers.clone())
     }
 
+    /// The bot's answer to one callback query, if it has answered it yet (newest answers
+    /// first, so a person checking the press they just made does not scan the whole history).
+    pub fn answer_so_far(&self, callback_query_id: &str) -> Option<CallbackAnswer> {
+        self.read(|st| {
+            st.answers
+                .iter()
+                .rev()
+                .find(|a| a.callback_query_id == callback_query_id)
+                .cloned()
+        })
+    }
+
     /// How many 429 answers the fake has given (rate limits and `burst_429`).
     pub fn count_429(&self) -> u64 {
         self.read(|st| st.count_429)
