@@ -176,9 +176,12 @@ async fn three_instances_send_each_notification_and_job_once_and_a_killed_one_lo
         );
         twice.push(*chat);
     }
+    // What one instance can have sent and not yet recorded: a batch of claimed rows. Usually a
+    // handful; many more when the database is slow to take the records (a loaded machine).
+    let in_flight = handover_bot::notify::NotifierOptions::default().batch as usize;
     assert!(
-        twice.len() <= 64,
-        "more duplicates ({}) than one instance can have in flight",
+        twice.len() <= in_flight,
+        "more duplicates ({}) than one instance can have in flight ({in_flight})",
         twice.len()
     );
     assert_eq!(counts.values().sum::<usize>(), total + twice.len());

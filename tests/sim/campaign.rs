@@ -573,7 +573,13 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
             let world = world.clone();
             async move {
                 let mut b = world.buyers[i].lock().await;
-                if let Err(e) = b.say_expect("/appointment", "🏠").await {
+                // Their booking, or (visit passed or never booked) that there is none.
+                if let Err(e) = b
+                    .say("/appointment", |m| {
+                        m.plain_text.contains("🏠") || m.plain_text.contains("没有预约")
+                    })
+                    .await
+                {
                     stuck(&world, "appointment", e);
                 }
             }
@@ -1104,6 +1110,9 @@ async fn fix_checks(sim: &Arc<Sim>, world: &Arc<World>, rng: &mut StdRng) {
                             // The bot took the press before a crash (it takes the item's
                             // buttons off only then); its thanks went down with the crash.
                             Err(Stuck::Taken(_)) => {}
+                            // Repeated after a crash and answered as a new message: the first
+                            // was taken (the item reopened), its answer lost with the crash.
+                            Err(Stuck::Diverged(_)) => {}
                             Err(e) => stuck(&world, "fix check", e),
                         }
                     }
@@ -1341,22 +1350,29 @@ async fn aftercare(sim: &Arc<Sim>, world: &Arc<World>, day: i64) {
                         let score = 1 + ((i as i64 + day) % 5) as u8;
                         let label = format!("{score} ⭐");
                         let r = async {
+                            // A copy of a survey a crash sent twice, answered on the other
+                            // copy already: the bot says it has the answer.
                             let thanks = b
                                 .press_on(&current, &label, false, |m| {
                                     m.plain_text.contains("感谢您的")
+                                        || m.plain_text.contains("已收到您的回答")
                                 })
                                 .await?;
+                            if thanks.plain_text.contains("已收到您的回答") {
+                                return Ok(false);
+                            }
                             if thanks.button_labels().iter().any(|l| l == "跳过") {
                                 b.press_on(&thanks, "跳过", false, |m| {
                                     m.plain_text.contains("感谢您的反馈")
                                 })
                                 .await?;
                             }
-                            Ok::<_, Stuck>(())
+                            Ok::<_, Stuck>(true)
                         }
                         .await;
                         match r {
-                            Ok(()) => world
+                            Ok(false) => {}
+                            Ok(true) => world
                                 .log
                                 .lock()
                                 .unwrap()
