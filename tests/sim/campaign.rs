@@ -1338,13 +1338,18 @@ async fn aftercare(sim: &Arc<Sim>, world: &Arc<World>, day: i64) {
                     let current = b.sim_message(id);
                     let labels = current.button_labels();
                     if labels.iter().any(|l| l == "👍 一切都好") {
-                        if let Err(e) = b
-                            .press_on(&current, "👍 一切都好", false, |m| {
+                        // On a copy a crash sent twice and answered already, the bot's
+                        // notice says it has the answer.
+                        match b
+                            .press_on_or_notice(&current, "👍 一切都好", |m| {
                                 m.plain_text.contains("谢谢")
                             })
                             .await
                         {
-                            stuck(&world, "check answer", e);
+                            Ok(_) => {}
+                            Err(Stuck::Refused(notice)) if notice.contains("已收到您的回答") =>
+                                {}
+                            Err(e) => stuck(&world, "check answer", e),
                         }
                     } else if labels.iter().any(|l| l.ends_with('⭐')) {
                         let score = 1 + ((i as i64 + day) % 5) as u8;
@@ -1352,12 +1357,20 @@ async fn aftercare(sim: &Arc<Sim>, world: &Arc<World>, day: i64) {
                         let r = async {
                             // A copy of a survey a crash sent twice, answered on the other
                             // copy already: the bot says it has the answer.
-                            let thanks = b
-                                .press_on(&current, &label, false, |m| {
+                            let thanks = match b
+                                .press_on_or_notice(&current, &label, |m| {
                                     m.plain_text.contains("感谢您的")
                                         || m.plain_text.contains("已收到您的回答")
                                 })
-                                .await?;
+                                .await
+                            {
+                                Err(Stuck::Refused(notice))
+                                    if notice.contains("已收到您的回答") =>
+                                {
+                                    return Ok(false);
+                                }
+                                other => other?,
+                            };
                             if thanks.plain_text.contains("已收到您的回答") {
                                 return Ok(false);
                             }
