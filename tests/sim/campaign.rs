@@ -1349,6 +1349,9 @@ async fn aftercare(sim: &Arc<Sim>, world: &Arc<World>, day: i64) {
                             Ok(_) => {}
                             Err(Stuck::Refused(notice)) if notice.contains("已收到您的回答") =>
                                 {}
+                            // Taken before a crash (the bot takes the buttons off only then);
+                            // its thanks went down with the crash.
+                            Err(Stuck::Taken(_)) => {}
                             Err(e) => stuck(&world, "check answer", e),
                         }
                     } else if labels.iter().any(|l| l.ends_with('⭐')) {
