@@ -365,8 +365,12 @@ async fn remove_item_buttons(turn: &Turn, query: &CallbackQuery, id: i64) -> any
     if !rows.is_empty() {
         edit = edit.reply_markup(InlineKeyboardMarkup::new(rows));
     }
-    edit.await?;
-    Ok(())
+    // A press Telegram delivers again after a crash carries the message as it was: its
+    // buttons may be off already.
+    match edit.await {
+        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// "Confirm" on a step prompt: the step without a note.
