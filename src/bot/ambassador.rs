@@ -488,17 +488,14 @@ pub async fn on_customers_button(
     let (text, keyboard) = customers_page(turn.i18n(), turn.lang(), &all, stage, page as usize);
     match query.regular_message() {
         Some(message) => {
-            let edited = turn
-                .bot
-                .edit_message_text(message.chat.id, message.id, text)
-                .parse_mode(ParseMode::Html)
-                .reply_markup(keyboard)
-                .await;
-            match edited {
-                // The same page pressed again: nothing to change.
-                Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
-                other => other.map(|_| ()).map_err(Into::into),
-            }
+            // The same page pressed again: nothing to change.
+            super::edited(
+                turn.bot
+                    .edit_message_text(message.chat.id, message.id, text)
+                    .parse_mode(ParseMode::Html)
+                    .reply_markup(keyboard)
+                    .await,
+            )
         }
         None => {
             turn.say_with(text, Some(ReplyMarkup::InlineKeyboard(keyboard)))

@@ -541,7 +541,7 @@ async fn show_replacement(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<
         return turn.say(tr!(i18n, lang, "handover-replaced-none")).await;
     }
     turn.say(tr!(i18n, lang, "handover-replaced")).await?;
-    show_pending(turn, &turn.person.actor, lang).await
+    say_pending(turn, pending).await
 }
 
 /// "Something is not right": ask what.
@@ -600,6 +600,14 @@ pub async fn show_pending(
     lang: crate::domain::people::Lang,
 ) -> anyhow::Result<()> {
     let pending = turn.ctx.services.pending_handovers(actor, lang).await?;
+    say_pending(turn, pending).await
+}
+
+/// Sends records waiting for confirmation, as `pending_handovers` renders them.
+async fn say_pending(
+    turn: &Turn,
+    pending: Vec<(i64, crate::domain::message::Content)>,
+) -> anyhow::Result<()> {
     for (_, content) in pending {
         if let crate::domain::message::Content::Text { html, buttons } = content {
             let rows = buttons

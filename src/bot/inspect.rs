@@ -758,10 +758,7 @@ pub async fn on_defect_page(
     if let Some(ReplyMarkup::InlineKeyboard(keyboard)) = markup {
         edit = edit.reply_markup(keyboard);
     }
-    match edit.await {
-        Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) | Ok(_) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
+    super::edited(edit.await)
 }
 
 /// Whether this person may start walk-throughs (for the card's button).

@@ -120,19 +120,24 @@ fn is_expired_query(error: &teloxide::ApiError) -> bool {
     }
 }
 
+/// An edit's outcome, where Telegram's "message is not modified" counts as done: the message
+/// already shows it (the same page pressed again, a press from a screen that had not caught up,
+/// or one Telegram delivers again after a crash).
+pub(crate) fn edited<T>(result: Result<T, teloxide::RequestError>) -> anyhow::Result<()> {
+    match result {
+        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Takes the buttons off the message a button was pressed on, so it cannot be pressed again.
 pub(crate) async fn remove_buttons(turn: &Turn, query: &CallbackQuery) -> anyhow::Result<()> {
     if let Some(message) = query.regular_message() {
-        // Already without buttons: a press from a screen that had not caught up, or one
-        // Telegram delivers again after a crash.
-        match turn
-            .bot
-            .edit_message_reply_markup(message.chat.id, message.id)
-            .await
-        {
-            Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        edited(
+            turn.bot
+                .edit_message_reply_markup(message.chat.id, message.id)
+                .await,
+        )?;
     }
     Ok(())
 }

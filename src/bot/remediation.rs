@@ -367,10 +367,7 @@ async fn remove_item_buttons(turn: &Turn, query: &CallbackQuery, id: i64) -> any
     }
     // A press Telegram delivers again after a crash carries the message as it was: its
     // buttons may be off already.
-    match edit.await {
-        Ok(_) | Err(teloxide::RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    super::edited(edit.await)
 }
 
 /// "Confirm" on a step prompt: the step without a note.

@@ -447,9 +447,7 @@ impl Services {
                 && tx
                     .latest_fix(defect.id)
                     .await?
-                    .is_some_and(|(_, by, photos)| {
-                        by == actor.audit_name() && photos == item.photos
-                    })
+                    .is_some_and(|(by, photos)| by == actor.audit_name() && photos == item.photos)
             {
                 recorded.push(defect);
                 home = Some(household);

@@ -566,12 +566,11 @@ impl Tx {
         Ok(paths)
     }
 
-    /// The latest fix of a defect: its event, who reported it, and its photos' hashes in the
-    /// order sent.
+    /// The latest fix of a defect: who reported it, and its photos' hashes in the order sent.
     pub async fn latest_fix(
         &mut self,
         defect_id: i64,
-    ) -> StoreResult<Option<(i64, String, Vec<String>)>> {
+    ) -> StoreResult<Option<(String, Vec<String>)>> {
         let event: Option<(i64, String)> = with_conn!(self, |c| {
             sqlx::query_as(
                 "SELECT id, actor FROM defect_events WHERE defect_id = $1 AND to_status = 'fixed' \
@@ -592,7 +591,7 @@ impl Tx {
             .fetch_all(c)
             .await
         })?;
-        Ok(Some((event, actor, photos)))
+        Ok(Some((actor, photos)))
     }
 
     /// The id of a defect's latest event.
