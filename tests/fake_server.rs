@@ -840,6 +840,27 @@ async fn fail_next_answers_a_server_error_without_effect() {
 }
 
 #[tokio::test]
+async fn fail_next_in_chat_leaves_other_chats_alone() {
+    let fake = unthrottled().await;
+    started(&fake, 42, "Ann");
+    started(&fake, 43, "Bob");
+    fake.fail_next_in_chat("sendMessage", 42, 1, 401);
+    let (status, _) = raw(
+        &fake,
+        "sendMessage",
+        json!({"chat_id": 43, "text": "to Bob"}),
+    )
+    .await;
+    assert_eq!(status, 200, "another chat is not the one refused");
+    let (status, _) = raw(&fake, "sendMessage", json!({"chat_id": "42", "text": "x"})).await;
+    assert_eq!(status, 401);
+    assert!(fake.sent_messages(42).is_empty());
+    let (status, _) = raw(&fake, "sendMessage", json!({"chat_id": 42, "text": "y"})).await;
+    assert_eq!(status, 200, "one failure only");
+    assert_eq!(fake.plain_texts(43), ["to Bob"]);
+}
+
+#[tokio::test]
 async fn delay_next_makes_the_client_time_out_after_the_message_was_delivered() {
     let fake = FakeTelegram::start().await;
     started(&fake, 42, "Ann");

@@ -417,7 +417,7 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
     const FAILED: &str = "handling a message failed";
     for status in [401, 500] {
         let failures = bot.count(FAILED);
-        fake.fail_next("sendMessage", 1, status);
+        fake.fail_next_in_chat("sendMessage", supervisor.id, 1, status);
         let sorry = say(&fake, &supervisor, "/help").await;
         assert!(
             sorry.plain_text.contains("出了点问题"),

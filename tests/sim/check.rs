@@ -88,9 +88,9 @@ pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
             "none stuck".into()
         } else {
             format!(
-                "{} stuck, first: {:?}",
+                "{} stuck: {:?}",
                 log.stuck.len(),
-                &log.stuck[..log.stuck.len().min(5)]
+                &log.stuck[..log.stuck.len().min(40)]
             )
         },
     );

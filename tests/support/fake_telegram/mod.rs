@@ -26,7 +26,8 @@
 //! - **Outage** (`go_down`): connections are closed at once, including ones already open and
 //!   long polls in flight. Clients get a network error immediately, like an unreachable Telegram
 //!   (a 5xx would make teloxide sleep 10 s per request). The port stays bound.
-//! - **Injected 5xx** (`fail_next`): JSON body `{"ok":false,"error_code":5xx,"description":…}`.
+//! - **Injected errors** (`fail_next`, or `fail_next_in_chat` for one chat): JSON body
+//!   `{"ok":false,"error_code":5xx,"description":…}`.
 //!   teloxide sleeps 10 s after any 5xx before returning the error: keep such tests to one or two
 //!   failures, or drive them with a plain HTTP client.
 //! - **`delay_next`** delays the *answer*; the request has already taken effect, which is how a
@@ -611,12 +612,23 @@ impl FakeTelegram {
     /// The next `n` calls of `method` (case-insensitive; `*` for any) answer `status` with a
     /// Telegram-like JSON body and take no effect.
     pub fn fail_next(&self, method: &str, n: usize, status: u16) {
+        self.push_fail(method, None, n, status);
+    }
+
+    /// Like [`fail_next`](Self::fail_next), but only calls addressed to `chat_id` fail, so a
+    /// notification to another chat going out at the same moment is not the one refused.
+    pub fn fail_next_in_chat(&self, method: &str, chat_id: i64, n: usize, status: u16) {
+        self.push_fail(method, Some(chat_id), n, status);
+    }
+
+    fn push_fail(&self, method: &str, chat: Option<i64>, n: usize, status: u16) {
         if n == 0 {
             return;
         }
         self.write(|st| {
             st.faults.fail.push(state::FaultRule {
                 method: method.to_owned(),
+                chat,
                 remaining: n,
                 what: status,
             })
@@ -631,6 +643,7 @@ impl FakeTelegram {
         self.write(|st| {
             st.faults.delay.push(state::FaultRule {
                 method: method.to_owned(),
+                chat: None,
                 remaining: n,
                 what: delay,
             })

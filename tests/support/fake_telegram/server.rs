@@ -525,9 +525,13 @@ async fn serve(shared: Arc<Shared>, req: Request) -> Response {
         return finish(&shared, &method, record, Err(not_found), None).await;
     }
 
+    let chat = params.i64("chat_id").ok().flatten();
     let (fail, delay) = {
         let mut st = shared.lock();
-        (st.faults.take_fail(&method), st.faults.take_delay(&method))
+        (
+            st.faults.take_fail(&method, chat),
+            st.faults.take_delay(&method, chat),
+        )
     };
     if let Some(status) = fail {
         let err = ApiErr::new(status, fault_description(status));

@@ -103,6 +103,8 @@ pub(crate) struct PendingQuery {
 pub(crate) struct FaultRule<T> {
     /// Lower-case method name, or `*` for any method.
     pub method: String,
+    /// Only requests to this chat match, when set.
+    pub chat: Option<i64>,
     pub remaining: usize,
     pub what: T,
 }
@@ -116,10 +118,11 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
-    fn take<T: Copy>(rules: &mut Vec<FaultRule<T>>, method: &str) -> Option<T> {
-        let i = rules
-            .iter()
-            .position(|r| r.method == "*" || r.method.eq_ignore_ascii_case(method))?;
+    fn take<T: Copy>(rules: &mut Vec<FaultRule<T>>, method: &str, chat: Option<i64>) -> Option<T> {
+        let i = rules.iter().position(|r| {
+            (r.method == "*" || r.method.eq_ignore_ascii_case(method))
+                && (r.chat.is_none() || r.chat == chat)
+        })?;
         let what = rules[i].what;
         rules[i].remaining -= 1;
         if rules[i].remaining == 0 {
@@ -128,12 +131,12 @@ impl Faults {
         Some(what)
     }
 
-    pub fn take_fail(&mut self, method: &str) -> Option<u16> {
-        Self::take(&mut self.fail, method)
+    pub fn take_fail(&mut self, method: &str, chat: Option<i64>) -> Option<u16> {
+        Self::take(&mut self.fail, method, chat)
     }
 
-    pub fn take_delay(&mut self, method: &str) -> Option<Duration> {
-        Self::take(&mut self.delay, method)
+    pub fn take_delay(&mut self, method: &str, chat: Option<i64>) -> Option<Duration> {
+        Self::take(&mut self.delay, method, chat)
     }
 
     pub fn take_burst(&mut self) -> Option<u32> {
