@@ -115,6 +115,7 @@ import-error-encoding = Line { $line } is not readable text. Please save the fil
 import-error-csv = Line { $line }: the row's structure is broken ({ $message }).
 import-error-spreadsheet = The spreadsheet could not be read ({ $message }).
 import-error-too-many-rows = The file has more than { $max } rows; please split it.
+import-error-unpacks-too-large = The spreadsheet holds more than { $limit_mb } MB once unpacked; please split it or save it again without extra content.
 import-error-rows = { $count ->
         [one] I found 1 problem:
        *[other] I found { $count } problems:

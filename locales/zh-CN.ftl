@@ -115,6 +115,7 @@ import-error-encoding = 第 { $line } 行无法识别为文字。请将文件另
 import-error-csv = 第 { $line } 行格式有误（{ $message }）。
 import-error-spreadsheet = 无法读取该表格（{ $message }）。
 import-error-too-many-rows = 文件超过 { $max } 行，请拆分后再导入。
+import-error-unpacks-too-large = 该表格解压后超过 { $limit_mb } MB，请拆分文件或去掉多余内容后重新保存。
 import-error-rows = 共发现 { $count } 处问题：
 import-error-more = ……另有 { $count } 处。
 row-error = • 第 { $line } 行，「{ $column }」列：{ $problem }

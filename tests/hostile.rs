@@ -1392,6 +1392,7 @@ fn check_import(
             ImportError::Empty
             | ImportError::UnknownKind
             | ImportError::Spreadsheet { .. }
+            | ImportError::UnpacksTooLarge { .. }
             | ImportError::TooManyRows { .. },
         ) => {}
     }

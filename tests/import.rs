@@ -188,6 +188,41 @@ async fn unsupported_and_oversized_files_are_refused_politely() {
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("文件太大"))
         .await;
+    // Small on the wire, 300 MB once unpacked: refused before the sheet is read.
+    app.fake.send_document(
+        &supervisor,
+        "业主名单.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        padded_xlsx(buyers_xlsx_chinese(20), 300 << 20),
+        None,
+    );
+    let refused = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("解压后超过"))
+        .await;
+    assert!(
+        refused.plain_text.contains("256 MB") && refused.plain_text.contains("未导入"),
+        "{}",
+        refused.plain_text
+    );
     assert_eq!(counts(&app).await.buyers, 0);
     app.stop().await;
+}
+
+/// `workbook` with one more entry of `padding` zero bytes, which deflate to almost nothing.
+fn padded_xlsx(workbook: Vec<u8>, padding: u64) -> Vec<u8> {
+    use std::io::{Cursor, Read};
+    let mut source = zip::ZipArchive::new(Cursor::new(workbook)).unwrap();
+    let mut padded = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..source.len() {
+        padded
+            .raw_copy_file(source.by_index_raw(i).unwrap())
+            .unwrap();
+    }
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    padded.start_file("xl/media/padding.bin", options).unwrap();
+    std::io::copy(&mut std::io::repeat(0).take(padding), &mut padded).unwrap();
+    padded.finish().unwrap().into_inner()
 }

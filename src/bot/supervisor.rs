@@ -122,6 +122,14 @@ fn render_import_error(i18n: &I18n, lang: Lang, error: &ImportError) -> String {
         ImportError::TooManyRows { max } => {
             tr!(i18n, lang, "import-error-too-many-rows", max = *max)
         }
+        ImportError::UnpacksTooLarge { limit_mb } => {
+            tr!(
+                i18n,
+                lang,
+                "import-error-unpacks-too-large",
+                limit_mb = *limit_mb
+            )
+        }
         ImportError::Rows { errors, total_bad } => {
             let mut lines = vec![tr!(i18n, lang, "import-error-rows", count = *total_bad)];
             lines.extend(errors.iter().map(|e| render_row_error(i18n, lang, e)));

@@ -31,6 +31,9 @@ pub const MAX_DATA_ROWS: usize = 100_000;
 pub const MAX_REPORTED_ERRORS: usize = 50;
 /// The header row must be among the first this many non-empty rows.
 pub const MAX_ROWS_BEFORE_HEADER: usize = 10;
+/// An .xlsx is a zip archive: at most this many bytes unpacked, so a small crafted file cannot
+/// fill memory. A full sheet of [`MAX_DATA_ROWS`] buyers unpacks to about 60 MB.
+pub const MAX_XLSX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
 pub const MAX_NAME_LEN: usize = 100;
 pub const MAX_PROJECT_LEN: usize = 100;
@@ -301,6 +304,9 @@ pub enum ImportError {
     Spreadsheet { message: String },
     #[error("more than {max} data rows")]
     TooManyRows { max: usize },
+    /// The spreadsheet unpacks to more than [`MAX_XLSX_UNPACKED_BYTES`].
+    #[error("the spreadsheet unpacks to more than {limit_mb} MB")]
+    UnpacksTooLarge { limit_mb: u64 },
     /// Every bad cell: `errors` holds the first [`MAX_REPORTED_ERRORS`] in file order,
     /// `total_bad` counts all of them.
     #[error("{total_bad} bad cells")]

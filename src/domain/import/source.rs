@@ -122,23 +122,35 @@ fn line_of(before: &[u8]) -> usize {
     before.iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-/// Comma, unless the first line with any candidate separator has more tabs or semicolons.
+/// The separator the header row uses: of comma, tab and semicolon, the one found most often
+/// (outside quotes) on a single line among the first lines, where the header sits. A title row
+/// above the header ("名单；第一批") has fewer of its own; ties go to comma, then tab.
 fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = [0usize; 3];
     for line in text.lines().take(super::MAX_ROWS_BEFORE_HEADER + 1) {
-        let count = |c: char| line.matches(c).count();
-        let (commas, tabs, semicolons) = (count(','), count('\t'), count(';'));
-        if commas + tabs + semicolons == 0 {
-            continue;
+        let mut counts = [0usize; 3];
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => counts[0] += 1,
+                '\t' if !quoted => counts[1] += 1,
+                ';' if !quoted => counts[2] += 1,
+                _ => {}
+            }
         }
-        return if commas >= tabs && commas >= semicolons {
-            b','
-        } else if tabs >= semicolons {
-            b'\t'
-        } else {
-            b';'
-        };
+        for (best, count) in best.iter_mut().zip(counts) {
+            *best = (*best).max(count);
+        }
     }
-    b','
+    let [commas, tabs, semicolons] = best;
+    if commas >= tabs && commas >= semicolons {
+        b','
+    } else if tabs >= semicolons {
+        b'\t'
+    } else {
+        b';'
+    }
 }
 
 /// Columns in a worksheet (A to XFD), as Excel and LibreOffice allow.
@@ -158,7 +170,33 @@ fn guarded<T>(step: impl FnOnce() -> Result<T, calamine::XlsxError>) -> Result<T
     }
 }
 
+/// Refuses an archive whose entries together declare more than `limit` unpacked bytes. The
+/// zip reader stops any entry at its declared size, so the declared sizes bound what reading
+/// the workbook can unpack.
+fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ImportError> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ImportError::Spreadsheet {
+            message: e.to_string(),
+        })?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| ImportError::Spreadsheet {
+                message: e.to_string(),
+            })?;
+        total = total.saturating_add(entry.size());
+        if total > limit {
+            return Err(ImportError::UnpacksTooLarge {
+                limit_mb: limit / (1024 * 1024),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn read_xlsx(bytes: &[u8], sink: &mut Assembler) -> Result<(), ImportError> {
+    check_unpacked_size(bytes, super::MAX_XLSX_UNPACKED_BYTES)?;
     let mut workbook: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(bytes)))?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(ImportError::Empty);

@@ -457,6 +457,22 @@ fn utf16_with_bom_and_tab_separators_is_accepted() {
 }
 
 #[test]
+fn a_title_row_with_another_separator_does_not_decide_the_separator() {
+    let titled = format!("翠湖项目;第一批;业主名单\n{CHINESE}");
+    let rows = buyers(csv(&titled));
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0].line, rows[0].name.as_str()), (3, "张三"));
+    // Commas inside quoted cells of a semicolon file do not count.
+    let semicolons = "楼栋;房号;业主姓名;手机号;邮寄地址\n\
+        3;1502;张三;13800138000;\"北京市,朝阳区,1号,2单元,3层,501室\"\n";
+    let rows = buyers(csv(semicolons));
+    assert_eq!(
+        rows[0].mailing_address.as_deref(),
+        Some("北京市,朝阳区,1号,2单元,3层,501室")
+    );
+}
+
+#[test]
 fn staff_rows_parse_with_every_column() {
     let text = "\
 项目,姓名,手机号,角色,资历,负责户数,负责楼栋,语言
@@ -759,6 +775,41 @@ fn unreadable_spreadsheets_are_reported() {
         parse(&xlsx(&[]), FileFormat::Xlsx, None, CN),
         Err(ImportError::Empty)
     );
+}
+
+#[test]
+fn a_spreadsheet_that_unpacks_to_too_much_is_refused_before_it_is_read() {
+    use std::io::Read;
+    // A valid workbook with one more entry: 300 MB of zeros, which deflate to about 300 KB.
+    let valid = xlsx(&[
+        vec![s("楼栋"), s("房号"), s("业主姓名"), s("手机号")],
+        vec![s("3"), s("101"), s("张三"), s("13800138000")],
+    ]);
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(&valid)).unwrap();
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..source.len() {
+        bomb.raw_copy_file(source.by_index_raw(i).unwrap()).unwrap();
+    }
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    bomb.start_file("xl/media/padding.bin", options).unwrap();
+    std::io::copy(&mut std::io::repeat(0).take(300 << 20), &mut bomb).unwrap();
+    let bytes = bomb.finish().unwrap().into_inner();
+    assert!(
+        bytes.len() < 2 << 20,
+        "small on the wire: {} bytes",
+        bytes.len()
+    );
+
+    assert_eq!(
+        parse(&bytes, FileFormat::Xlsx, None, CN),
+        Err(ImportError::UnpacksTooLarge { limit_mb: 256 })
+    );
+    // The same workbook without the padding is read as usual.
+    let rows = buyers(parse(&valid, FileFormat::Xlsx, None, CN));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].name, "张三");
 }
 
 // ---------------------------------------------------------------------------------------------
