@@ -396,6 +396,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             // The listener's updates end only when its router is dropped, so the server stops when
             // the dispatcher stops the listener.
             let (listener, listener_stopped, webhook_routes) = webhooks::axum_no_setup(options);
+            // Other instances may be handling their younger updates right now; one that has
+            // not finished an update within a claim lease has died.
+            let replay = bot::inbox::unhandled(&services, config.claim_lease).await;
+            let listener = bot::inbox::Journaled::new(listener, services.clone(), replay);
             let server =
                 http::serve(addr, webhook_routes.merge(monitoring), listener_stopped).await?;
             let dispatch = tokio::spawn(async move {
@@ -420,6 +424,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 .delete_webhook()
                 .await
                 .build();
+            // Only one process polls a bot token: every unhandled update is this one's.
+            let replay = bot::inbox::unhandled(&services, chrono::Duration::zero()).await;
+            let listener = bot::inbox::Journaled::new(listener, services.clone(), replay);
             let errors = Arc::new(PollingErrors { fatal: fatal_tx });
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;

@@ -94,8 +94,10 @@ pub async fn on_survey_skip(
         return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
     }
     super::take_press(turn, query).await?;
-    turn.dialogue.exit().await?;
-    turn.say(tr!(i18n, lang, "survey-done")).await
+    // Thanks before leaving the state: a crash in between repeats the thanks when the press is
+    // handled again, instead of answering it as stale.
+    turn.say(tr!(i18n, lang, "survey-done")).await?;
+    Ok(turn.dialogue.exit().await?)
 }
 
 pub async fn on_survey_comment(turn: &Turn, id: i64, text: &str) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ pub mod commands;
 mod common;
 pub mod dialogue;
 mod handover;
+pub mod inbox;
 mod inspect;
 mod menu;
 mod remediation;
@@ -55,8 +56,8 @@ pub type ChatDialogue = Dialogue<State, DbStorage>;
 
 /// The handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
+    // Updates handled before a restart are dropped on receipt (`inbox::Journaled`).
     dptree::entry()
-        .filter_async(not_handled_before)
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
 }
@@ -275,17 +276,6 @@ async fn load_turn(
             .await?;
     }
     Ok((turn, state, was_reset))
-}
-
-/// Skips updates handled before a restart; Telegram re-delivers what was not confirmed.
-async fn not_handled_before(update: Update, ctx: Ctx) -> bool {
-    match ctx.services.update_seen(i64::from(update.id.0)).await {
-        Ok(seen) => !seen,
-        Err(error) => {
-            tracing::error!(%error, "cannot check whether an update was handled");
-            true
-        }
-    }
 }
 
 async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {

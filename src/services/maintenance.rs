@@ -29,6 +29,12 @@ impl Services {
         let jobs = tx
             .purge_finished_jobs(now - chrono::Duration::days(KEEP_FINISHED_JOBS_DAYS))
             .await?;
+        // Past the day an update may be replayed in, an inbox row is one that could not be
+        // handled; the handled ones left the inbox when they were handled.
+        let abandoned = tx.purge_inbox(now - chrono::Duration::days(2)).await?;
+        if abandoned > 0 {
+            tracing::warn!(abandoned, "received updates never handled were dropped");
+        }
         tx.commit().await?;
         tracing::info!(updates, jobs, "housekeeping done");
         Ok((updates, jobs))

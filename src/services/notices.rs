@@ -129,12 +129,36 @@ impl Services {
         Ok(n)
     }
 
-    /// True when this update was handled before (Telegram re-delivers what was not confirmed).
-    pub async fn update_seen(&self, update_id: i64) -> ServiceResult<bool> {
-        let mut tx = self.store.read().await?;
-        let seen = tx.update_handled(update_id).await?;
+    /// A received update: false when it was handled before (Telegram re-delivers what was not
+    /// confirmed); otherwise it is kept in the inbox (`payload`, its JSON) until handled.
+    #[instrument(skip_all)]
+    pub async fn receive_update(&self, update_id: i64, payload: &str) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if tx.update_handled(update_id).await? {
+            tx.commit().await?;
+            return Ok(false);
+        }
+        tx.put_in_inbox(update_id, payload, now).await?;
         tx.commit().await?;
-        Ok(seen)
+        Ok(true)
+    }
+
+    /// Updates received but not handled (a crash interrupted them), oldest first, as JSON:
+    /// those of the last day (Telegram keeps an unconfirmed update as long) received at least
+    /// `settled` ago, so updates another instance is handling right now are left to it.
+    #[instrument(skip_all)]
+    pub async fn unhandled_updates(
+        &self,
+        settled: chrono::Duration,
+    ) -> ServiceResult<Vec<(i64, String)>> {
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let updates = tx
+            .inbox_updates(now - chrono::Duration::days(1), now - settled)
+            .await?;
+        tx.commit().await?;
+        Ok(updates)
     }
 
     /// Records a handled update; a person who writes is reachable again.

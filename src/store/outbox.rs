@@ -262,7 +262,8 @@ impl Tx {
         Ok(row)
     }
 
-    /// Records an update as handled; false when it was handled before.
+    /// Records an update as handled (and takes it out of the inbox); false when it was handled
+    /// before.
     pub async fn mark_update_handled(
         &mut self,
         update_id: i64,
@@ -276,7 +277,67 @@ impl Tx {
                 .await
                 .map(|done| done.rows_affected())
         })?;
+        with_conn!(self, |c| {
+            sqlx::query("DELETE FROM update_inbox WHERE update_id = $1")
+                .bind(update_id)
+                .execute(c)
+                .await
+                .map(|_| ())
+        })?;
         Ok(affected == 1)
+    }
+
+    /// Keeps a received update (its JSON) until it is handled.
+    pub async fn put_in_inbox(
+        &mut self,
+        update_id: i64,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("INSERT INTO update_inbox (update_id, payload, received_at) VALUES ($1, $2, $3) ON CONFLICT (update_id) DO NOTHING")
+                .bind(update_id)
+                .bind(payload)
+                .bind(now)
+                .execute(c)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Received updates not handled yet, received between `since` and `until`, oldest first.
+    pub async fn inbox_updates(
+        &mut self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let rows = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT i.update_id, i.payload FROM update_inbox i \
+                 WHERE i.received_at >= $1 AND i.received_at <= $2 \
+                 AND NOT EXISTS (SELECT 1 FROM processed_updates p WHERE p.update_id = i.update_id) \
+                 ORDER BY i.update_id",
+            )
+            .bind(since)
+            .bind(until)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Forgets inbox rows received before `before` (ones that could not be handled); returns
+    /// how many.
+    pub async fn purge_inbox(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let affected = with_conn!(self, |c| {
+            sqlx::query("DELETE FROM update_inbox WHERE received_at < $1")
+                .bind(before)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(affected)
     }
 
     pub async fn update_handled(&mut self, update_id: i64) -> StoreResult<bool> {
