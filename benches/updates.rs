@@ -624,11 +624,14 @@ async fn profile_steps(app: &TestApp) {
     let t = Instant::now();
     for i in 0..N {
         services
-            .receive_update(900_000_000 + i64::from(i), "{}")
+            .receive_updates(&[(900_000_000 + i64::from(i), "{}".to_owned())])
             .await
             .unwrap();
     }
-    report("receive_update (handled before? else into the inbox)", t);
+    report(
+        "receive_updates, one update (handled before? else into the inbox)",
+        t,
+    );
     let t = Instant::now();
     for _ in 0..N {
         services.identify(buyer, Some("zh-hans")).await.unwrap();

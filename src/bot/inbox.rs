@@ -74,31 +74,49 @@ fn kept(update: &Update) -> bool {
     )
 }
 
-/// Keeps `update` in the inbox; `None` when it was handled before or is being replayed. A
-/// database error lets the update through unkept: handling it now beats dropping it.
-async fn receive(services: Services, replayed: &HashSet<i64>, update: Update) -> Option<Update> {
-    if !kept(&update) {
-        return Some(update);
-    }
-    let id = i64::from(update.id.0);
-    if replayed.contains(&id) {
-        return None;
-    }
-    let payload = match serde_json::to_string(&update) {
-        Ok(payload) => payload,
-        Err(error) => {
-            tracing::error!(update = id, %error, "an update cannot be kept");
-            return Some(update);
-        }
-    };
-    match services.receive_update(id, &payload).await {
-        Ok(true) => Some(update),
-        Ok(false) => None,
-        Err(error) => {
-            tracing::error!(update = id, %error, "an update cannot be kept");
-            Some(update)
+/// Keeps a batch of updates in the inbox, dropping those handled before or being replayed. A
+/// database error lets the batch through unkept: handling it now beats dropping it.
+async fn receive<E>(
+    services: Services,
+    replayed: &HashSet<i64>,
+    items: Vec<Result<Update, E>>,
+) -> Vec<Result<Update, E>> {
+    let mut to_keep = Vec::new();
+    for item in &items {
+        if let Ok(update) = item
+            && kept(update)
+        {
+            let id = i64::from(update.id.0);
+            match serde_json::to_string(update) {
+                Ok(payload) => to_keep.push((id, payload)),
+                Err(error) => tracing::error!(update = id, %error, "an update cannot be kept"),
+            }
         }
     }
+    let mut drop: HashSet<i64> = HashSet::new();
+    if !to_keep.is_empty() {
+        match services.receive_updates(&to_keep).await {
+            Ok(fresh) => drop.extend(
+                to_keep
+                    .iter()
+                    .zip(fresh)
+                    .filter(|(_, fresh)| !fresh)
+                    .map(|((id, _), _)| *id),
+            ),
+            Err(error) => tracing::error!(%error, "received updates cannot be kept"),
+        }
+    }
+    items
+        .into_iter()
+        .filter(|item| match item {
+            Ok(update) => {
+                let id = i64::from(update.id.0);
+                let replaying = kept(update) && replayed.contains(&id);
+                !drop.contains(&id) && !replaying
+            }
+            Err(_) => true,
+        })
+        .collect()
 }
 
 impl<'a, L> AsUpdateStream<'a> for Journaled<L>
@@ -113,21 +131,19 @@ where
         let replay = std::mem::take(&mut self.replay);
         let services = self.services.clone();
         let replayed = self.replayed.clone();
-        // `then` polls the inner stream for the next update (which may confirm this one to
-        // Telegram) only once this one is kept.
+        // One getUpdates answer is kept in one transaction. teloxide's polling stream answers
+        // Pending once its batch is used up, having only created (not sent) the next
+        // getUpdates, which confirms this batch; `then` polls it again, sending that request,
+        // only once the batch is kept.
         let live = self
             .inner
             .as_stream()
-            .then(move |item| {
+            .ready_chunks(100)
+            .then(move |items| {
                 let (services, replayed) = (services.clone(), replayed.clone());
-                async move {
-                    match item {
-                        Ok(update) => receive(services, &replayed, update).await.map(Ok),
-                        Err(error) => Some(Err(error)),
-                    }
-                }
+                async move { receive(services, &replayed, items).await }
             })
-            .filter_map(std::future::ready);
+            .flat_map(stream::iter);
         stream::iter(replay.into_iter().map(Ok)).chain(live).boxed()
     }
 }

@@ -129,19 +129,23 @@ impl Services {
         Ok(n)
     }
 
-    /// A received update: false when it was handled before (Telegram re-delivers what was not
-    /// confirmed); otherwise it is kept in the inbox (`payload`, its JSON) until handled.
+    /// Received updates (id and JSON), in one transaction: for each, false when it was handled
+    /// before (Telegram re-delivers what was not confirmed); the others are kept in the inbox
+    /// until handled.
     #[instrument(skip_all)]
-    pub async fn receive_update(&self, update_id: i64, payload: &str) -> ServiceResult<bool> {
+    pub async fn receive_updates(&self, updates: &[(i64, String)]) -> ServiceResult<Vec<bool>> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        if tx.update_handled(update_id).await? {
-            tx.commit().await?;
-            return Ok(false);
+        let mut fresh = Vec::with_capacity(updates.len());
+        for (update_id, payload) in updates {
+            let new = !tx.update_handled(*update_id).await?;
+            if new {
+                tx.put_in_inbox(*update_id, payload, now).await?;
+            }
+            fresh.push(new);
         }
-        tx.put_in_inbox(update_id, payload, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(fresh)
     }
 
     /// Updates received but not handled (a crash interrupted them), oldest first, as JSON:
