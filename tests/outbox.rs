@@ -12,6 +12,25 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The application in a runtime of its own, so `Runtime::shutdown_background` kills it like a
+/// crashed process (nothing flushed). Keep the `Running` from being dropped with `mem::forget`.
+async fn start_killable(
+    config: &handover_bot::config::Config,
+    clock: &ManualClock,
+) -> (tokio::runtime::Runtime, handover_bot::app::Running) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (config, clock) = (config.clone(), clock.clone());
+    let running = runtime
+        .spawn(async move {
+            handover_bot::app::start(config, Arc::new(clock))
+                .await
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    (runtime, running)
+}
+
 async fn handled_before(app: &TestApp, update_id: i64) -> bool {
     let mut tx = app.services().store.read().await.unwrap();
     let seen = tx.update_handled(update_id).await.unwrap();
@@ -263,19 +282,7 @@ async fn killed_mid_send_and_restarted_every_message_still_goes_out() {
     }
 
     // First life: its own runtime, killed (dropped) while sending.
-    let first = tokio::runtime::Runtime::new().unwrap();
-    let running = first
-        .spawn({
-            let config = config.clone();
-            let clock = clock.clone();
-            async move {
-                handover_bot::app::start(config, Arc::new(clock))
-                    .await
-                    .unwrap()
-            }
-        })
-        .await
-        .unwrap();
+    let (first, running) = start_killable(&config, &clock).await;
     for chat in &chats {
         fake.wait_for_messages(*chat, 1).await;
     }
@@ -339,28 +346,11 @@ async fn killed_mid_send_and_restarted_every_message_still_goes_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_the_bot_took_but_had_not_answered_when_killed_are_answered_after_a_restart() {
-    if let Ok(filter) = std::env::var("HB_TEST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_test_writer()
-            .try_init();
-    }
     let fake = FakeTelegram::start().await;
     let dir = test_dir();
     let config = test_config(&fake, &dir);
     let clock = ManualClock::new(chrono::Utc::now());
-    let first = tokio::runtime::Runtime::new().unwrap();
-    let running = first
-        .spawn({
-            let (config, clock) = (config.clone(), clock.clone());
-            async move {
-                handover_bot::app::start(config, Arc::new(clock))
-                    .await
-                    .unwrap()
-            }
-        })
-        .await
-        .unwrap();
+    let (first, running) = start_killable(&config, &clock).await;
 
     // Three messages at once: Telegram's one message a second per chat spaces the answers, so
     // when the first answer arrives the other two are still waiting their turn.
