@@ -89,6 +89,7 @@ pub struct Running {
     notifier: JoinHandle<()>,
     feed: Option<JoinHandle<()>>,
     scheduler: JoinHandle<()>,
+    journal_writer: JoinHandle<()>,
     http_server: Option<JoinHandle<()>>,
     fatal: watch::Receiver<Option<String>>,
 }
@@ -357,8 +358,11 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let scheduler = tokio::spawn(scheduler.run(async move {
         let _ = scheduler_stopped.wait_for(|stop| *stop).await;
     }));
+    let (journal, journal_writer) =
+        bot::inbox::Journal::start(services.clone(), workers_stopped.clone());
     let ctx = Ctx {
         services: services.clone(),
+        journal: journal.clone(),
         i18n,
         bot_username: Arc::from(bot_username.as_str()),
         dialogues: bot::dialogue::DbStorage::new(store, clock),
@@ -399,7 +403,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             // Other instances may be handling their younger updates right now; one that has
             // not finished an update within a claim lease has died.
             let replay = bot::inbox::unhandled(&services, config.claim_lease).await;
-            let listener = bot::inbox::Journaled::new(listener, services.clone(), replay);
+            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay);
             let server =
                 http::serve(addr, webhook_routes.merge(monitoring), listener_stopped).await?;
             let dispatch = tokio::spawn(async move {
@@ -426,7 +430,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 .build();
             // Only one process polls a bot token: every unhandled update is this one's.
             let replay = bot::inbox::unhandled(&services, chrono::Duration::zero()).await;
-            let listener = bot::inbox::Journaled::new(listener, services.clone(), replay);
+            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay);
             let errors = Arc::new(PollingErrors { fatal: fatal_tx });
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
@@ -445,6 +449,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         notifier,
         feed,
         scheduler,
+        journal_writer,
         http_server: http_server.map(|(_, task)| task),
         fatal,
     })
@@ -550,6 +555,7 @@ impl Running {
             finish("the defect feed", feed).await?;
         }
         finish("the scheduler", &mut self.scheduler).await?;
+        finish("the update journal", &mut self.journal_writer).await?;
         if let Some(server) = self.http_server.as_mut() {
             finish("the HTTP server", server).await?;
         }

@@ -294,9 +294,12 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     // An update a crash left unhandled, too old to be handled again: the inbox has a row too.
     {
         let mut tx = app.services().store.begin().await.unwrap();
-        tx.put_in_inbox(9_999_999, "{}", app.clock.now() - chrono::Duration::days(2))
-            .await
-            .unwrap();
+        tx.put_in_inbox(
+            &[(9_999_999, "{}")],
+            app.clock.now() - chrono::Duration::days(2),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     app.pause().await;

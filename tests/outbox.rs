@@ -33,7 +33,11 @@ async fn start_killable(
 
 async fn handled_before(app: &TestApp, update_id: i64) -> bool {
     let mut tx = app.services().store.read().await.unwrap();
-    let seen = tx.update_handled(update_id).await.unwrap();
+    let seen = tx
+        .handled_among(&[update_id])
+        .await
+        .unwrap()
+        .contains(&update_id);
     tx.commit().await.unwrap();
     seen
 }
@@ -231,10 +235,10 @@ async fn housekeeping_runs_daily_at_its_local_time_and_forgets_old_updates() {
     let now = handover_bot::clock::Clock::now(&app.clock);
     {
         let mut tx = app.services().store.begin().await.unwrap();
-        tx.mark_update_handled(1, now - chrono::Duration::days(30))
+        tx.mark_updates_handled(&[1], now - chrono::Duration::days(30))
             .await
             .unwrap();
-        tx.mark_update_handled(2, now).await.unwrap();
+        tx.mark_updates_handled(&[2], now).await.unwrap();
         tx.commit().await.unwrap();
     }
     // 01:00 UTC is 09:00 in Shanghai; housekeeping runs at 03:30 local, i.e. 19:30 UTC.

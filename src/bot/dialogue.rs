@@ -141,6 +141,13 @@ pub enum InspectStep {
     },
 }
 
+/// A saved state as stored (JSON); none is no state.
+pub fn decode(saved: Option<&str>) -> Result<Option<State>, DialogueError> {
+    saved
+        .map(|text| serde_json::from_str(text).map_err(|_| DialogueError::Undecodable))
+        .transpose()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DialogueError {
     #[error(transparent)]
@@ -203,12 +210,7 @@ impl Storage<State> for DbStorage {
             let mut tx = self.store.read().await?;
             let text = tx.dialogue(chat_id.0).await?;
             tx.commit().await?;
-            match text {
-                None => Ok(None),
-                Some(text) => serde_json::from_str(&text)
-                    .map(Some)
-                    .map_err(|_| DialogueError::Undecodable),
-            }
+            decode(text.as_deref())
         })
     }
 }

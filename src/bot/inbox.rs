@@ -2,7 +2,12 @@
 //! confirms its offset, and teloxide asks for the next batch as soon as the dispatcher has
 //! queued the previous one, long before its handlers finish. So every message and button press
 //! is written to the inbox before the listener may ask for more; it leaves the inbox when it
-//! has been handled (`Services::update_done`), and a fresh start handles what is left first.
+//! has been handled ([`Journal::done`]), and a fresh start handles what is left first.
+//!
+//! Every update is written twice (kept, then handled), and SQLite has one writer. So the
+//! journal's writes go through one task that commits whatever has queued up while its last
+//! transaction ran, in one transaction (group commit): under load hundreds of updates share a
+//! commit, and the journal never queues behind itself for the write lock.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,25 +16,184 @@ use futures::stream::{self, BoxStream, StreamExt};
 use teloxide::stop::StopToken;
 use teloxide::types::{AllowedUpdate, Update, UpdateKind};
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
-use crate::services::Services;
+use crate::services::{ServiceResult, Services};
+
+/// At most this many requests share one transaction, so one commit stays short.
+const MAX_BATCH: usize = 512;
+
+/// One thing the journal writer is asked to write, and where the answer goes.
+enum Entry {
+    Received {
+        updates: Vec<(i64, String)>,
+        answer: oneshot::Sender<ServiceResult<Vec<bool>>>,
+    },
+    Handled {
+        update_id: i64,
+        chat_id: Option<i64>,
+        answer: oneshot::Sender<ServiceResult<()>>,
+    },
+}
+
+/// The update journal: keeps received updates and marks handled ones, through one writer
+/// task. Cheap to clone.
+#[derive(Clone)]
+pub struct Journal {
+    entries: mpsc::UnboundedSender<Entry>,
+    services: Services,
+}
+
+impl Journal {
+    /// Starts the writer. It stops once `stopped` turns true, after writing what was queued;
+    /// later calls write on their own.
+    pub fn start(services: Services, stopped: watch::Receiver<bool>) -> (Journal, JoinHandle<()>) {
+        let (entries, queue) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_entries(services.clone(), queue, stopped));
+        (Journal { entries, services }, writer)
+    }
+
+    /// Keeps received updates (id and JSON); for each, false when it was handled before.
+    pub async fn receive(&self, updates: Vec<(i64, String)>) -> ServiceResult<Vec<bool>> {
+        let (answer, answered) = oneshot::channel();
+        match self.entries.send(Entry::Received { updates, answer }) {
+            Ok(()) => match answered.await {
+                Ok(result) => result,
+                Err(_) => Err(writer_gone()),
+            },
+            Err(mpsc::error::SendError(Entry::Received { updates, .. })) => {
+                self.services.receive_updates(&updates).await
+            }
+            Err(_) => Err(writer_gone()),
+        }
+    }
+
+    /// Records a handled update; the person in `chat_id` (a private chat) is reachable again.
+    pub async fn done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
+        let (answer, answered) = oneshot::channel();
+        let entry = Entry::Handled {
+            update_id,
+            chat_id,
+            answer,
+        };
+        if self.entries.send(entry).is_err() {
+            return self.services.update_done(update_id, chat_id).await;
+        }
+        answered.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+}
+
+/// The writer task ended while a request waited for it (it panicked, or the runtime is going
+/// down).
+fn writer_gone() -> crate::services::ServiceError {
+    crate::store::StoreError::Corrupt("the update journal's writer stopped".into()).into()
+}
+
+async fn write_entries(
+    services: Services,
+    mut queue: mpsc::UnboundedReceiver<Entry>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let first = tokio::select! {
+            biased;
+            entry = queue.recv() => match entry {
+                Some(entry) => entry,
+                None => return,
+            },
+            _ = stopped.wait_for(|stop| *stop) => {
+                // New requests write on their own; what is queued still goes in.
+                queue.close();
+                continue;
+            }
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(entry) => batch.push(entry),
+                Err(_) => break,
+            }
+        }
+        write_batch(&services, batch).await;
+    }
+}
+
+/// Writes a batch in one transaction. If that fails, each entry is written on its own, so one
+/// request's trouble is not every request's.
+async fn write_batch(services: &Services, batch: Vec<Entry>) {
+    let mut received = Vec::new();
+    let mut handled = Vec::new();
+    for entry in &batch {
+        match entry {
+            Entry::Received { updates, .. } => received.extend(updates.iter().cloned()),
+            Entry::Handled {
+                update_id, chat_id, ..
+            } => handled.push((*update_id, *chat_id)),
+        }
+    }
+    match services.record_updates(&received, &handled).await {
+        Ok(fresh) => {
+            let mut fresh = fresh.into_iter();
+            for entry in batch {
+                match entry {
+                    Entry::Received { updates, answer } => {
+                        let _ = answer.send(Ok(fresh.by_ref().take(updates.len()).collect()));
+                    }
+                    Entry::Handled { answer, .. } => {
+                        let _ = answer.send(Ok(()));
+                    }
+                }
+            }
+        }
+        Err(error) if batch.len() > 1 => {
+            tracing::warn!(%error, entries = batch.len(), "the update journal writes its batch one by one");
+            for entry in batch {
+                match entry {
+                    Entry::Received { updates, answer } => {
+                        let _ = answer.send(services.receive_updates(&updates).await);
+                    }
+                    Entry::Handled {
+                        update_id,
+                        chat_id,
+                        answer,
+                    } => {
+                        let _ = answer.send(services.update_done(update_id, chat_id).await);
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            if let Some(entry) = batch.into_iter().next() {
+                match entry {
+                    Entry::Received { answer, .. } => {
+                        let _ = answer.send(Err(error));
+                    }
+                    Entry::Handled { answer, .. } => {
+                        let _ = answer.send(Err(error));
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// Wraps a listener: updates handled before are dropped, the rest kept in the inbox before the
 /// listener is asked for the next one; `replay` goes first.
 pub struct Journaled<L> {
     inner: L,
-    services: Services,
+    journal: Journal,
     replay: Vec<Update>,
     /// Telegram delivers an unconfirmed update again after a restart: the replay has it.
     replayed: Arc<HashSet<i64>>,
 }
 
 impl<L> Journaled<L> {
-    pub fn new(inner: L, services: Services, replay: Vec<Update>) -> Self {
+    pub fn new(inner: L, journal: Journal, replay: Vec<Update>) -> Self {
         let replayed = Arc::new(replay.iter().map(|u| i64::from(u.id.0)).collect());
         Journaled {
             inner,
-            services,
+            journal,
             replay,
             replayed,
         }
@@ -77,7 +241,7 @@ fn kept(update: &Update) -> bool {
 /// Keeps a batch of updates in the inbox, dropping those handled before or being replayed. A
 /// database error lets the batch through unkept: handling it now beats dropping it.
 async fn receive<E>(
-    services: Services,
+    journal: Journal,
     replayed: &HashSet<i64>,
     items: Vec<Result<Update, E>>,
 ) -> Vec<Result<Update, E>> {
@@ -95,13 +259,13 @@ async fn receive<E>(
     }
     let mut drop: HashSet<i64> = HashSet::new();
     if !to_keep.is_empty() {
-        match services.receive_updates(&to_keep).await {
+        let ids: Vec<i64> = to_keep.iter().map(|(id, _)| *id).collect();
+        match journal.receive(to_keep).await {
             Ok(fresh) => drop.extend(
-                to_keep
-                    .iter()
+                ids.into_iter()
                     .zip(fresh)
                     .filter(|(_, fresh)| !fresh)
-                    .map(|((id, _), _)| *id),
+                    .map(|(id, _)| id),
             ),
             Err(error) => tracing::error!(%error, "received updates cannot be kept"),
         }
@@ -129,7 +293,7 @@ where
 
     fn as_stream(&'a mut self) -> Self::Stream {
         let replay = std::mem::take(&mut self.replay);
-        let services = self.services.clone();
+        let journal = self.journal.clone();
         let replayed = self.replayed.clone();
         // One getUpdates answer is kept in one transaction. teloxide's polling stream answers
         // Pending once its batch is used up, having only created (not sent) the next
@@ -140,8 +304,8 @@ where
             .as_stream()
             .ready_chunks(100)
             .then(move |items| {
-                let (services, replayed) = (services.clone(), replayed.clone());
-                async move { receive(services, &replayed, items).await }
+                let (journal, replayed) = (journal.clone(), replayed.clone());
+                async move { receive(journal, &replayed, items).await }
             })
             .flat_map(stream::iter);
         stream::iter(replay.into_iter().map(Ok)).chain(live).boxed()

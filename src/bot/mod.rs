@@ -44,6 +44,8 @@ pub type TgBot = CacheMe<Bot>;
 #[derive(Clone)]
 pub struct Ctx {
     pub services: Services,
+    /// Keeps received updates and marks handled ones (group commit).
+    pub journal: inbox::Journal,
     pub i18n: Arc<I18n>,
     pub bot_username: Arc<str>,
     pub dialogues: Arc<DbStorage>,
@@ -250,12 +252,13 @@ async fn load_turn(
     from: &teloxide::types::User,
 ) -> anyhow::Result<(Turn, State, bool)> {
     let telegram_id = i64::try_from(from.id.0)?;
-    let person = ctx
+    // The state is read with the person, in one transaction; changes go through `dialogue`.
+    let (person, saved) = ctx
         .services
-        .identify(telegram_id, from.language_code.as_deref())
+        .identify_in_chat(telegram_id, from.language_code.as_deref(), chat.0)
         .await?;
     let dialogue = ChatDialogue::new(ctx.dialogues.clone(), chat);
-    let (state, was_reset) = match dialogue.get().await {
+    let (state, was_reset) = match dialogue::decode(saved.as_deref()) {
         Ok(state) => (state.unwrap_or_default(), false),
         Err(DialogueError::Undecodable) => {
             dialogue.exit().await?;
@@ -280,8 +283,8 @@ async fn load_turn(
 
 async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {
     if let Err(error) = ctx
-        .services
-        .update_done(i64::from(update.id.0), chat.map(|c| c.0))
+        .journal
+        .done(i64::from(update.id.0), chat.map(|c| c.0))
         .await
     {
         tracing::error!(%error, "cannot record a handled update");

@@ -134,16 +134,38 @@ impl Services {
     /// until handled.
     #[instrument(skip_all)]
     pub async fn receive_updates(&self, updates: &[(i64, String)]) -> ServiceResult<Vec<bool>> {
+        self.record_updates(updates, &[]).await
+    }
+
+    /// What the update journal learnt since its last write, in one transaction: `handled`
+    /// updates (id, and the private chat whose person is reachable again) leave the inbox and
+    /// are remembered as handled; `received` ones are kept, and the answer says for each whether
+    /// it is new (false when it was handled before).
+    #[instrument(skip_all)]
+    pub async fn record_updates(
+        &self,
+        received: &[(i64, String)],
+        handled: &[(i64, Option<i64>)],
+    ) -> ServiceResult<Vec<bool>> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let mut fresh = Vec::with_capacity(updates.len());
-        for (update_id, payload) in updates {
-            let new = !tx.update_handled(*update_id).await?;
-            if new {
-                tx.put_in_inbox(*update_id, payload, now).await?;
-            }
-            fresh.push(new);
+        if !handled.is_empty() {
+            let ids: Vec<i64> = handled.iter().map(|(id, _)| *id).collect();
+            tx.mark_updates_handled(&ids, now).await?;
+            let mut chats: Vec<i64> = handled.iter().filter_map(|(_, chat)| *chat).collect();
+            chats.sort_unstable();
+            chats.dedup();
+            tx.set_reachable_again(&chats, now).await?;
         }
+        let ids: Vec<i64> = received.iter().map(|(id, _)| *id).collect();
+        let handled_before = tx.handled_among(&ids).await?;
+        let fresh: Vec<bool> = ids.iter().map(|id| !handled_before.contains(id)).collect();
+        let keep: Vec<(i64, &str)> = received
+            .iter()
+            .filter(|(id, _)| !handled_before.contains(id))
+            .map(|(id, payload)| (*id, payload.as_str()))
+            .collect();
+        tx.put_in_inbox(&keep, now).await?;
         tx.commit().await?;
         Ok(fresh)
     }
@@ -167,13 +189,7 @@ impl Services {
 
     /// Records a handled update; a person who writes is reachable again.
     pub async fn update_done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
-        let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        tx.mark_update_handled(update_id, now).await?;
-        if let Some(chat) = chat_id {
-            tx.set_reachable(chat, true, now).await?;
-        }
-        tx.commit().await?;
+        self.record_updates(&[], &[(update_id, chat_id)]).await?;
         Ok(())
     }
 }

@@ -23,6 +23,37 @@ impl Services {
         telegram_language: Option<&str>,
     ) -> ServiceResult<Person> {
         let mut tx = self.store.read().await?;
+        let person = self
+            .identify_in(&mut tx, telegram_id, telegram_language)
+            .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// [`Services::identify`], and the chat's saved dialogue state (JSON) read in the same
+    /// transaction: every update needs both, and one read transaction costs less than two.
+    #[instrument(skip_all)]
+    pub async fn identify_in_chat(
+        &self,
+        telegram_id: i64,
+        telegram_language: Option<&str>,
+        chat_id: i64,
+    ) -> ServiceResult<(Person, Option<String>)> {
+        let mut tx = self.store.read().await?;
+        let person = self
+            .identify_in(&mut tx, telegram_id, telegram_language)
+            .await?;
+        let state = tx.dialogue(chat_id).await?;
+        tx.commit().await?;
+        Ok((person, state))
+    }
+
+    async fn identify_in(
+        &self,
+        tx: &mut crate::store::Tx,
+        telegram_id: i64,
+        telegram_language: Option<&str>,
+    ) -> ServiceResult<Person> {
         let actor = match tx.staff_by_telegram(telegram_id).await? {
             Some(staff) => Actor::Staff(staff),
             None => {
@@ -38,7 +69,6 @@ impl Services {
             .chosen_language(telegram_id)
             .await?
             .and_then(|l| l.parse().ok());
-        tx.commit().await?;
         let lang = chosen
             .or_else(|| actor.record_language())
             .or_else(|| telegram_language.and_then(Lang::from_telegram))

@@ -164,8 +164,11 @@ impl Store {
                     source,
                 })?;
             }
+            // A connection to a local file does not go stale the way a network one does, so
+            // the ping before each use only costs a round trip to its worker thread.
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             Ok(Store {

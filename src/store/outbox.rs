@@ -4,6 +4,26 @@ use super::{StoreError, StoreResult, Tx, with_conn};
 use crate::domain::message::Content;
 use chrono::{DateTime, Utc};
 
+/// Ids bound in one statement at most: well inside SQLite's and PostgreSQL's parameter limits.
+const IDS_PER_STATEMENT: usize = 250;
+
+/// `$first, $first+1, …` (`count` placeholders), for an `IN (…)` list.
+fn numbered(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `count` rows of `($p…, $1)` with `per_row` placeholders numbered from `first`, each row
+/// ending in `$1` (the time shared by every row).
+fn value_rows(count: usize, per_row: usize, first: usize) -> String {
+    (0..count)
+        .map(|row| format!("({}, $1)", numbered(first + row * per_row, per_row)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One outbox row claimed for sending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
@@ -196,6 +216,30 @@ impl Tx {
         Ok(())
     }
 
+    /// Marks the people in these chats reachable again (they wrote to the bot).
+    pub async fn set_reachable_again(
+        &mut self,
+        chat_ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for chats in chat_ids.chunks(IDS_PER_STATEMENT) {
+            for table in ["buyers", "staff"] {
+                let sql = format!(
+                    "UPDATE {table} SET unreachable = 0, updated_at = $1 WHERE unreachable <> 0 AND telegram_id IN ({})",
+                    numbered(2, chats.len())
+                );
+                with_conn!(self, |c| {
+                    let mut query = sqlx::query(&sql).bind(now);
+                    for chat in chats {
+                        query = query.bind(*chat);
+                    }
+                    query.execute(c).await.map(|_| ())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// When the notifier next has something to do: the earliest pending attempt or lease expiry.
     pub async fn next_outbox_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
         let pending: Option<DateTime<Utc>> = with_conn!(self, |c| {
@@ -262,47 +306,58 @@ impl Tx {
         Ok(row)
     }
 
-    /// Records an update as handled (and takes it out of the inbox); false when it was handled
-    /// before.
-    pub async fn mark_update_handled(
+    /// Records updates as handled and takes them out of the inbox.
+    pub async fn mark_updates_handled(
         &mut self,
-        update_id: i64,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let affected = with_conn!(self, |c| {
-            sqlx::query("INSERT INTO processed_updates (update_id, at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING")
-                .bind(update_id)
-                .bind(now)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        with_conn!(self, |c| {
-            sqlx::query("DELETE FROM update_inbox WHERE update_id = $1")
-                .bind(update_id)
-                .execute(c)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(affected == 1)
-    }
-
-    /// Keeps a received update (its JSON) until it is handled.
-    pub async fn put_in_inbox(
-        &mut self,
-        update_id: i64,
-        payload: &str,
+        update_ids: &[i64],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        with_conn!(self, |c| {
-            sqlx::query("INSERT INTO update_inbox (update_id, payload, received_at) VALUES ($1, $2, $3) ON CONFLICT (update_id) DO NOTHING")
-                .bind(update_id)
-                .bind(payload)
-                .bind(now)
-                .execute(c)
-                .await
-                .map(|_| ())
-        })?;
+        for ids in update_ids.chunks(IDS_PER_STATEMENT) {
+            let insert = format!(
+                "INSERT INTO processed_updates (update_id, at) VALUES {} ON CONFLICT (update_id) DO NOTHING",
+                value_rows(ids.len(), 1, 2)
+            );
+            with_conn!(self, |c| {
+                let mut query = sqlx::query(&insert).bind(now);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.execute(c).await.map(|_| ())
+            })?;
+            let delete = format!(
+                "DELETE FROM update_inbox WHERE update_id IN ({})",
+                numbered(1, ids.len())
+            );
+            with_conn!(self, |c| {
+                let mut query = sqlx::query(&delete);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.execute(c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Keeps received updates (id and JSON) until they are handled.
+    pub async fn put_in_inbox(
+        &mut self,
+        updates: &[(i64, &str)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for rows in updates.chunks(IDS_PER_STATEMENT) {
+            let insert = format!(
+                "INSERT INTO update_inbox (update_id, payload, received_at) VALUES {} ON CONFLICT (update_id) DO NOTHING",
+                value_rows(rows.len(), 2, 2)
+            );
+            with_conn!(self, |c| {
+                let mut query = sqlx::query(&insert).bind(now);
+                for (id, payload) in rows {
+                    query = query.bind(*id).bind(*payload);
+                }
+                query.execute(c).await.map(|_| ())
+            })?;
+        }
         Ok(())
     }
 
@@ -340,14 +395,27 @@ impl Tx {
         Ok(affected)
     }
 
-    pub async fn update_handled(&mut self, update_id: i64) -> StoreResult<bool> {
-        let found: Option<i64> = with_conn!(self, |c| {
-            sqlx::query_scalar("SELECT update_id FROM processed_updates WHERE update_id = $1")
-                .bind(update_id)
-                .fetch_optional(c)
-                .await
-        })?;
-        Ok(found.is_some())
+    /// Which of `update_ids` were handled before.
+    pub async fn handled_among(
+        &mut self,
+        update_ids: &[i64],
+    ) -> StoreResult<std::collections::HashSet<i64>> {
+        let mut handled = std::collections::HashSet::new();
+        for ids in update_ids.chunks(IDS_PER_STATEMENT) {
+            let select = format!(
+                "SELECT update_id FROM processed_updates WHERE update_id IN ({})",
+                numbered(1, ids.len())
+            );
+            let found: Vec<i64> = with_conn!(self, |c| {
+                let mut query = sqlx::query_scalar(&select);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(c).await
+            })?;
+            handled.extend(found);
+        }
+        Ok(handled)
     }
 
     /// Forgets handled updates older than `before`; returns how many.

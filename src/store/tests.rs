@@ -88,3 +88,66 @@ fn the_database_kind_follows_the_url_scheme() {
         "postgres://bot:***@db:5432/handover"
     );
 }
+
+/// The update journal's batch statements: more ids than one statement binds, on each database.
+#[tokio::test]
+async fn the_update_journal_keeps_and_forgets_updates_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = migrated(&format!("sqlite://{}", dir.path().join("s.db").display())).await;
+    let pg = TestDatabase::from_env();
+    let mut stores = vec![sqlite];
+    if let Some(pg) = &pg {
+        stores.push(migrated(pg.url()).await);
+    }
+    let now = chrono::Utc::now();
+    for store in stores {
+        let ids: Vec<i64> = (1..=600).collect();
+        let payloads: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{{\"update_id\":{id}}}"))
+            .collect();
+        let rows: Vec<(i64, &str)> = ids
+            .iter()
+            .zip(&payloads)
+            .map(|(id, p)| (*id, p.as_str()))
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        tx.put_in_inbox(&rows, now).await.unwrap();
+        // Kept twice (Telegram delivered it again): still one row.
+        tx.put_in_inbox(&rows[..3], now).await.unwrap();
+        let odd: Vec<i64> = ids.iter().copied().filter(|id| id % 2 == 1).collect();
+        tx.mark_updates_handled(&odd, now).await.unwrap();
+        tx.mark_updates_handled(&odd[..5], now).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.read().await.unwrap();
+        let handled = tx.handled_among(&ids).await.unwrap();
+        let waiting = tx
+            .inbox_updates(now - chrono::Duration::hours(1), now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(handled, odd.iter().copied().collect());
+        let even: Vec<i64> = ids.iter().copied().filter(|id| id % 2 == 0).collect();
+        assert_eq!(waiting.iter().map(|(id, _)| *id).collect::<Vec<_>>(), even);
+        assert_eq!(waiting[0].1, "{\"update_id\":2}");
+        assert!(empty_batches_are_accepted(&store).await);
+        store.close().await;
+    }
+}
+
+/// Empty batches write nothing and are not a syntax error (`IN ()`).
+async fn empty_batches_are_accepted(store: &Store) -> bool {
+    let ids: &[i64] = &[];
+    let mut tx = store.begin().await.unwrap();
+    tx.mark_updates_handled(ids, chrono::Utc::now())
+        .await
+        .unwrap();
+    tx.put_in_inbox(&[], chrono::Utc::now()).await.unwrap();
+    tx.set_reachable_again(ids, chrono::Utc::now())
+        .await
+        .unwrap();
+    let none = tx.handled_among(ids).await.unwrap().is_empty();
+    tx.commit().await.unwrap();
+    none
+}
