@@ -5,6 +5,8 @@ use crate::domain::message::Content;
 use chrono::{DateTime, Utc};
 
 /// Ids bound in one statement at most: well inside SQLite's and PostgreSQL's parameter limits.
+/// Statements whose length follows the batch are not kept prepared (`persistent(false)`):
+/// each length would take a place in the connection's statement cache from a hot query.
 const IDS_PER_STATEMENT: usize = 250;
 
 /// `$first, $first+1, …` (`count` placeholders), for an `IN (…)` list.
@@ -229,7 +231,7 @@ impl Tx {
                     numbered(2, chats.len())
                 );
                 with_conn!(self, |c| {
-                    let mut query = sqlx::query(&sql).bind(now);
+                    let mut query = sqlx::query(&sql).persistent(false).bind(now);
                     for chat in chats {
                         query = query.bind(*chat);
                     }
@@ -318,7 +320,7 @@ impl Tx {
                 value_rows(ids.len(), 1, 2)
             );
             with_conn!(self, |c| {
-                let mut query = sqlx::query(&insert).bind(now);
+                let mut query = sqlx::query(&insert).persistent(false).bind(now);
                 for id in ids {
                     query = query.bind(*id);
                 }
@@ -329,7 +331,7 @@ impl Tx {
                 numbered(1, ids.len())
             );
             with_conn!(self, |c| {
-                let mut query = sqlx::query(&delete);
+                let mut query = sqlx::query(&delete).persistent(false);
                 for id in ids {
                     query = query.bind(*id);
                 }
@@ -351,7 +353,7 @@ impl Tx {
                 value_rows(rows.len(), 2, 2)
             );
             with_conn!(self, |c| {
-                let mut query = sqlx::query(&insert).bind(now);
+                let mut query = sqlx::query(&insert).persistent(false).bind(now);
                 for (id, payload) in rows {
                     query = query.bind(*id).bind(*payload);
                 }
@@ -407,7 +409,7 @@ impl Tx {
                 numbered(1, ids.len())
             );
             let found: Vec<i64> = with_conn!(self, |c| {
-                let mut query = sqlx::query_scalar(&select);
+                let mut query = sqlx::query_scalar(&select).persistent(false);
                 for id in ids {
                     query = query.bind(*id);
                 }
