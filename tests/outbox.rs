@@ -401,3 +401,58 @@ async fn messages_the_bot_took_but_had_not_answered_when_killed_are_answered_aft
     );
     third.stop().await.unwrap();
 }
+
+/// Many handlers finishing at once share the journal's writer: every caller gets its own
+/// answer, and after shutdown starts a late call still writes (on its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_update_journal_answers_every_caller_when_many_write_at_once() {
+    use handover_bot::bot::inbox::Journal;
+    let app = TestApp::start().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (journal, writer) = Journal::start(app.services().clone(), stopped);
+    let ids: Vec<i64> = (5_000_000..5_000_400).collect();
+    let kept = futures::future::join_all(ids.chunks(4).map(|chunk| {
+        let batch = chunk
+            .iter()
+            .map(|id| (*id, format!("{{\"n\":{id}}}")))
+            .collect();
+        journal.receive(batch)
+    }))
+    .await;
+    assert!(
+        kept.into_iter()
+            .all(|fresh| fresh.unwrap() == vec![true; 4]),
+        "every batch is new and kept"
+    );
+    let done = futures::future::join_all(ids[..300].iter().map(|id| journal.done(*id, None))).await;
+    assert!(done.iter().all(Result::is_ok));
+
+    let again = journal
+        .receive(vec![(ids[0], "{}".into()), (ids[399], "{}".into())])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![false, true],
+        "a handled update is not kept again"
+    );
+
+    stop.send(true).unwrap();
+    writer.await.unwrap();
+    journal.done(ids[399], None).await.unwrap();
+    assert!(handled_before(&app, ids[399]).await);
+    let waiting: Vec<i64> = app
+        .services()
+        .unhandled_updates(chrono::Duration::zero())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        waiting,
+        ids[300..399].to_vec(),
+        "what is not handled waits in the inbox"
+    );
+    app.stop().await;
+}
