@@ -230,13 +230,7 @@ impl Tx {
                     "UPDATE {table} SET unreachable = 0, updated_at = $1 WHERE unreachable <> 0 AND telegram_id IN ({})",
                     numbered(2, chats.len())
                 );
-                with_conn!(self, |c| {
-                    let mut query = sqlx::query(&sql).persistent(false).bind(now);
-                    for chat in chats {
-                        query = query.bind(*chat);
-                    }
-                    query.execute(c).await.map(|_| ())
-                })?;
+                self.execute_for_ids(&sql, Some(now), chats).await?;
             }
         }
         Ok(())
@@ -308,6 +302,27 @@ impl Tx {
         Ok(row)
     }
 
+    /// Runs a batch statement: `$1` is `now` when given, the ids follow in order. Not kept
+    /// prepared (see [`IDS_PER_STATEMENT`]).
+    async fn execute_for_ids(
+        &mut self,
+        sql: &str,
+        now: Option<DateTime<Utc>>,
+        ids: &[i64],
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            let mut query = sqlx::query(sql).persistent(false);
+            if let Some(now) = now {
+                query = query.bind(now);
+            }
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.execute(c).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+
     /// Records updates as handled and takes them out of the inbox.
     pub async fn mark_updates_handled(
         &mut self,
@@ -319,24 +334,12 @@ impl Tx {
                 "INSERT INTO processed_updates (update_id, at) VALUES {} ON CONFLICT (update_id) DO NOTHING",
                 value_rows(ids.len(), 1, 2)
             );
-            with_conn!(self, |c| {
-                let mut query = sqlx::query(&insert).persistent(false).bind(now);
-                for id in ids {
-                    query = query.bind(*id);
-                }
-                query.execute(c).await.map(|_| ())
-            })?;
+            self.execute_for_ids(&insert, Some(now), ids).await?;
             let delete = format!(
                 "DELETE FROM update_inbox WHERE update_id IN ({})",
                 numbered(1, ids.len())
             );
-            with_conn!(self, |c| {
-                let mut query = sqlx::query(&delete).persistent(false);
-                for id in ids {
-                    query = query.bind(*id);
-                }
-                query.execute(c).await.map(|_| ())
-            })?;
+            self.execute_for_ids(&delete, None, ids).await?;
         }
         Ok(())
     }
