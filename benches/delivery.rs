@@ -1,4 +1,4 @@
-//! Delivery-engine benchmark (issue 3). Prints figures measured side by side; asserts nothing
+//! Delivery-engine benchmark. Prints figures measured side by side; asserts nothing
 //! about timing. Run with `cargo bench --bench delivery`.
 //!
 //! 1. 1,500 outbox messages to 500 chats through the strict fake Telegram server limited to

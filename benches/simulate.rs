@@ -1,4 +1,4 @@
-//! The campaign simulator at size (issue 11). Seeds a campaign, plays it through the real
+//! The campaign simulator at size. Seeds a campaign, plays it through the real
 //! application against the fake Telegram server on a moving clock, kills and restarts the
 //! application at random points, checks the invariants and prints the figures.
 //!

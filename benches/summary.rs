@@ -1,4 +1,4 @@
-//! `/summary` at scale (issue 10). Seeds 1,000 and 100,000 units (5 defects each, 4 events per
+//! `/summary` at scale. Seeds 1,000 and 100,000 units (5 defects each, 4 events per
 //! defect: 500,000 defects and 2,000,000 events at the large size) and times the summary's
 //! counts (`Tx::campaign_counts`, everything `/summary` reads) side by side; on SQLite always,
 //! on PostgreSQL too when TEST_DATABASE_URL is set. Prints figures; asserts nothing about time.

@@ -1,4 +1,4 @@
-//! Update-path benchmark (issue 11). Prints figures measured side by side in one run; asserts
+//! Update-path benchmark. Prints figures measured side by side in one run; asserts
 //! nothing about timing. Run with `cargo bench --bench updates`.
 //!
 //! Contestants, each polling its own instance of the strict fake Telegram server
@@ -36,7 +36,7 @@
 //! A chat whose replies do not number its updates is left out of the latencies and counted in
 //! the output (there should be none).
 //!
-//! Targets (issue 11): the full app ≥ 1,000 updates/s, p99 ≤ 25 ms, updates/s ratio app/bare
+//! Targets: the full app ≥ 1,000 updates/s, p99 ≤ 25 ms, updates/s ratio app/bare
 //! ≥ 0.5.
 //!
 //! For profiling: `UPDATES_BENCH_ONLY=app` (or `bare`, `throttle`, comma-separated) runs only
@@ -770,7 +770,7 @@ async fn run() {
         "release"
     };
     println!(
-        "update-path benchmark (issue 11): {} cores, {}; profile {profile}",
+        "update-path benchmark: {} cores, {}; profile {profile}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model()
     );

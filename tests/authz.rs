@@ -1,4 +1,4 @@
-//! The authorization matrix (issue 11): every command and every kind of button, as every role,
+//! The authorization matrix: every command and every kind of button, as every role,
 //! aimed at objects the person does not own. Each must be refused politely — a reply, or the
 //! button's notice — and change nothing: the database's business tables and everything the other
 //! people in the campaign received are the same before and after. One permitted action per role

@@ -1,4 +1,4 @@
-//! Tests of the fake Telegram server itself: each rule of DESIGN §5 produces Telegram's answer,
+//! Tests of the fake Telegram server itself: each rule of the Telegram contract (docs/architecture.md) produces Telegram's answer,
 //! and a real teloxide `Bot` understands that answer as the matching `RequestError`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,4 @@
-//! Hostile input (issue 11): fuzz targets for everything that reads text or bytes a person, an
+//! Hostile input: fuzz targets for everything that reads text or bytes a person, an
 //! operator or an uploaded file controls — the callback-data codec, command arguments and other
 //! typed text, settings, CSV/XLSX import, and the export that writes typed text back into a
 //! workbook. Each target feeds proptest-generated input (arbitrary unicode and bytes, valid input

@@ -1,4 +1,4 @@
-//! Several instances of the real binary on one database (DESIGN §7): every notification and
+//! Several instances of the real binary on one database (README, "Running past one machine"): every notification and
 //! every job goes out once, and an instance killed midway loses nothing.
 
 use crate::support::app::{TestDir, binary, test_dir};
@@ -152,7 +152,7 @@ async fn three_instances_send_each_notification_and_job_once_and_a_killed_one_lo
     assert!(missing.is_empty(), "never delivered: {missing:?}");
 
     // A message goes out twice only if the killed instance had it in flight: Telegram's sends
-    // are not idempotent (DESIGN §5). Such a row was claimed again after its lease ran out, so
+    // are not idempotent (the Telegram contract, docs/architecture.md). Such a row was claimed again after its lease ran out, so
     // its attempt count shows it; every row claimed once went out exactly once.
     let mut twice = Vec::new();
     for (chat, n) in &counts {

@@ -1,4 +1,4 @@
-//! The bot token and phone numbers never appear in the logs, at any level (issue 11).
+//! The bot token and phone numbers never appear in the logs, at any level.
 //!
 //! The real binary runs as a child process with every log level on (`HANDOVER_LOG=trace`), as an
 //! operator would run it, and the test drives the flows that handle phones and the token: staff

@@ -1,4 +1,4 @@
-//! Remediation: routing to the building's engineer, the steps of DESIGN §3 through buttons,
+//! Remediation: routing to the building's engineer, the steps of the defect state machine through buttons,
 //! before/after photos and the buyer's check, refusals that change nothing, the deadline
 //! sweep with its escalations, and the signed outbound feed.
 

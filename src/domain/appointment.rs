@@ -38,7 +38,7 @@ impl FromStr for SlotKind {
 }
 
 /// `invited → confirmed → checked_in → completed`, with `rescheduled`, `declined`, `no_show`
-/// and `cancelled` (DESIGN §3).
+/// and `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AppointmentStatus {
     Invited,

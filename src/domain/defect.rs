@@ -1,4 +1,4 @@
-//! Defects (DESIGN §3): where in the home, what kind, how urgent (fix deadlines per urgency
+//! Defects: where in the home, what kind, how urgent (fix deadlines per urgency
 //! live in `remediation`).
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The campaign's numbers (DESIGN §3, seed step 2): every KPI is defined here, once, from
+//! The campaign's numbers (seed step 2): every KPI is defined here, once, from
 //! counts the store aggregates. No I/O.
 
 use std::fmt;

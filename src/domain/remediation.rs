@@ -1,4 +1,4 @@
-//! Remediation (seed step 8, 快速消项): the defect state machine of DESIGN §3 — which
+//! Remediation (seed step 8, 快速消项): the defect state machine — which
 //! transition is legal, and for whom — plus fix deadlines and ageing bands. No I/O.
 
 use super::defect::Severity;
@@ -171,7 +171,7 @@ pub enum Refusal {
 }
 
 /// The status `action` leads to from `from`, if `who` may take it there. The only legal
-/// transitions (DESIGN §3):
+/// transitions:
 ///
 /// | from | action | to | by |
 /// |---|---|---|---|
@@ -231,7 +231,7 @@ pub fn available(from: DefectStatus, who: Standing) -> Vec<Action> {
 /// A defect sent back this many times goes to the supervisors.
 pub const REOPENS_BEFORE_ESCALATION: i64 = 2;
 
-/// Fix deadlines per severity, in days (configurable; DESIGN §3's defaults 1 / 3 / 7 / 28).
+/// Fix deadlines per severity, in days (configurable; defaults 1 / 3 / 7 / 28).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixDeadlines {
     pub urgent: u32,
@@ -302,7 +302,7 @@ pub fn due_after_hold(
     due + (resumed - held_at).max(Duration::zero())
 }
 
-/// Ageing bands of unresolved defects by days since they were recorded (DESIGN §3).
+/// Ageing bands of unresolved defects by days since they were recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AgeBand {
     UpTo7,
@@ -490,7 +490,7 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever happens, a defect only ever moves along DESIGN §3's edges; buyers only
+        /// Whatever happens, a defect only ever moves along the state machine's edges; buyers only
         /// verify or reopen, and nothing leaves closed or rejected.
         #[test]
         fn only_listed_edges_are_ever_taken(

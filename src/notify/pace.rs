@@ -1,5 +1,5 @@
 //! Pacing sends to Telegram's limits: about one message a second per private chat, twenty a
-//! minute per group, thirty a second overall (DESIGN §5).
+//! minute per group, thirty a second overall (the Telegram contract, docs/architecture.md).
 //!
 //! teloxide's `Throttle` adaptor releases queued sends on a fixed 250 ms tick, so under any
 //! steady load every reply waited up to a quarter of a second even when no limit was near.

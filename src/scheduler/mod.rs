@@ -1,4 +1,4 @@
-//! The durable scheduler (DESIGN §4 "scheduler"): reminders, follow-ups, sweeps and digests are
+//! The durable scheduler (docs/architecture.md, "Delivery"): reminders, follow-ups, sweeps and digests are
 //! rows of the `jobs` table, run by kind through registered [`JobHandler`]s.
 //!
 //! - **Scheduling**: a use case calls [`Tx::schedule_job`](crate::store::Tx::schedule_job) in its

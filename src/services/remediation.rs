@@ -1,5 +1,5 @@
 //! Remediation (seed step 8, 快速消项): routing each defect to an engineer with a deadline,
-//! moving it along DESIGN §3's state machine, pushing every change to the buyer and their
+//! moving it along the defect state machine (`domain::remediation`), pushing every change to the buyer and their
 //! ambassador, asking the buyer to check each fix, and the deadline sweep.
 
 use super::defects::{category_name, room_name, severity_name, status_name};

@@ -1,4 +1,4 @@
-//! Throw-away PostgreSQL databases for tests (DESIGN §6): when `TEST_DATABASE_URL` names a
+//! Throw-away PostgreSQL databases for tests (docs/architecture.md, "Tests"): when `TEST_DATABASE_URL` names a
 //! PostgreSQL server, every test gets a database of its own, created fresh and dropped when the
 //! test is done. Not used by the application itself.
 //!

@@ -1,4 +1,4 @@
-//! The campaign simulator (issue 11): seeds a campaign, starts the real application against
+//! The campaign simulator: seeds a campaign, starts the real application against
 //! the fake Telegram server, plays simulated people through the whole campaign on a moving
 //! clock, optionally kills and restarts the application at random points, then checks the
 //! invariants and prints throughput and latency.

@@ -1,4 +1,4 @@
-//! The numeric limits of DESIGN §5 and the checks that use them.
+//! The numeric limits of the Telegram contract (docs/architecture.md) and the checks that use them.
 //!
 //! They live apart from the HTTP plumbing so a reader can compare them with the Bot API
 //! documentation in one place.
@@ -233,7 +233,7 @@ pub fn is_valid_button_url(raw: &str) -> bool {
     }
 }
 
-/// Deep-link payload rule of DESIGN §5: at most 64 characters of `A-Z a-z 0-9 _ -`.
+/// Deep-link payload rule of the Telegram contract (docs/architecture.md): at most 64 characters of `A-Z a-z 0-9 _ -`.
 pub fn is_valid_start_payload(payload: &str) -> bool {
     !payload.is_empty()
         && payload.len() <= MAX_START_PAYLOAD_LEN

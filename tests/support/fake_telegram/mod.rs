@@ -1,4 +1,4 @@
-//! A strict fake of the Telegram Bot API for integration tests (DESIGN §5 and §6).
+//! A strict fake of the Telegram Bot API for integration tests (docs/architecture.md, "The Telegram contract" and "Tests").
 //!
 //! The bot must work against the real Bot API, whose rules are only discovered in production when
 //! broken: a 65-byte `callback_data`, an unescaped `<` in a buyer's name, a second message within a
@@ -14,7 +14,7 @@
 //!   knocking each other out, as on Telegram.
 //! - **HTML**: only Telegram's tags, quoted attributes, and the entities `&lt; &gt; &amp; &quot;`
 //!   plus numeric ones. Any other `&`, and any raw `>` outside a tag, is refused (Telegram keeps
-//!   them as text, but its documentation requires escaping and DESIGN §5 holds the bot to it).
+//!   them as text, but its documentation requires escaping and the Telegram contract (docs/architecture.md) holds the bot to it).
 //!   `Markdown`/`MarkdownV2` are refused with a 400 saying the fake does not support them: the bot
 //!   uses HTML only.
 //! - **Rate limits** count `sendMessage`, `sendPhoto`, `sendDocument`, `sendMediaGroup` on real
@@ -22,7 +22,7 @@
 //!   overall limit. Windows are shortened by `Config::rate_tolerance` to absorb network jitter
 //!   between a throttling client and the server. Refused sends do not count.
 //! - **`sendMediaGroup`** must have 2–10 items (Telegram would send a single item as a plain
-//!   message; DESIGN §5 holds the bot to 2–10), photos and documents only, never mixed.
+//!   message; the Telegram contract (docs/architecture.md) holds the bot to 2–10), photos and documents only, never mixed.
 //! - **Outage** (`go_down`): connections are closed at once, including ones already open and
 //!   long polls in flight. Clients get a network error immediately, like an unreachable Telegram
 //!   (a 5xx would make teloxide sleep 10 s per request). The port stays bound.

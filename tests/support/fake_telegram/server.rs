@@ -858,7 +858,7 @@ fn parse_text(raw: &str, parse_mode: Option<&str>) -> Result<(String, Vec<Value>
                 (parsed.text, entities)
             })
             .map_err(|e| ApiErr::bad(format!("can't parse entities: {e}"))),
-        // The bot uses HTML only (DESIGN §5); refusing Markdown keeps one strict parser honest.
+        // The bot uses HTML only (the Telegram contract, docs/architecture.md); refusing Markdown keeps one strict parser honest.
         Some("markdown") | Some("markdownv2") => Err(ApiErr::bad(format!(
             "can't parse entities: parse_mode {:?} is not supported by the fake Telegram server, use HTML",
             parse_mode.unwrap_or_default()
@@ -1217,7 +1217,7 @@ fn send_media_group(st: &mut State, p: &Params) -> ApiResult {
         return Err(ApiErr::bad("too many messages to send as an album"));
     }
     if items.len() < *MEDIA_GROUP_ITEMS.start() {
-        // Telegram would send a lone item as an ordinary message; DESIGN §5 holds the bot to 2–10.
+        // Telegram would send a lone item as an ordinary message; the Telegram contract (docs/architecture.md) holds the bot to 2–10.
         return Err(ApiErr::bad(
             "media group must include 2-10 items (the fake server refuses a one-item album)",
         ));
