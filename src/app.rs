@@ -114,13 +114,14 @@ fn job_handlers(services: &Services) -> JobHandlers {
     let (fix_checks, sweeps) = (services.clone(), services.clone());
     let (follow_ups, complaint_acks) = (services.clone(), services.clone());
     let digests = services.clone();
+    let closes = services.clone();
     let number = |job: &crate::store::jobs::Job, field: &str| {
         job.payload
             .get(field)
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| crate::scheduler::JobError::fail(format!("no {field}")))
     };
-    use crate::services::appointments::{NO_SHOW, NUDGE, REMINDER};
+    use crate::services::appointments::{CLOSE, NO_SHOW, NUDGE, REMINDER};
     use crate::services::remediation::{DEFECT_SWEEP, FIX_CHECK};
     JobHandlers::new()
         .with(
@@ -210,6 +211,18 @@ fn job_handlers(services: &Services) -> JobHandlers {
                         .mark_no_show(number(&job, "appointment_id")?, number(&job, "slot_id")?)
                         .await?;
                     Ok(outcome(marked, "checked in, moved or cancelled"))
+                }
+            }),
+        )
+        .with(
+            CLOSE,
+            handler_fn(move |job| {
+                let services = closes.clone();
+                async move {
+                    let closed = services
+                        .close_visit(number(&job, "appointment_id")?, number(&job, "slot_id")?)
+                        .await?;
+                    Ok(outcome(closed, "not checked in, or closed already"))
                 }
             }),
         )

@@ -66,6 +66,20 @@ async fn my_appointment(app: &TestApp, buyer: &User) -> SentMessage {
         .await
 }
 
+/// Messages sent to `chat` whose text contained `needle` when sent (edits aside).
+fn sent_count(app: &TestApp, chat: i64, needle: &str) -> usize {
+    app.fake
+        .requests_for("sendMessage")
+        .iter()
+        .filter(|r| {
+            r.params["chat_id"].as_i64() == Some(chat)
+                && r.params["text"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(needle))
+        })
+        .count()
+}
+
 fn count(app: &TestApp, chat: i64, needle: &str) -> usize {
     app.fake
         .sent_messages(chat)
@@ -286,7 +300,8 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     assert_eq!(count(&app, b1.id, "今天就是您的验房日"), 1);
     assert_eq!(count(&app, b2.id, "⏰"), 0);
     assert_eq!(count(&app, b2.id, "今天就是您的验房日"), 0);
-    assert_eq!(count(&app, b2.id, "还没有选定时间"), 1);
+    // (Counted as sent: the nudge now shows the booking made from it.)
+    assert_eq!(sent_count(&app, b2.id, "还没有选定时间"), 1);
     app.stop().await;
 }
 
@@ -536,5 +551,316 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
         "{}",
         list.plain_text
     );
+    app.stop().await;
+}
+
+/// An ambassador, linked, to whom `/assign` gives every household.
+async fn assigned_ambassador(app: &TestApp, supervisor: &User) -> User {
+    crate::support::people::load_staff(
+        app,
+        "name,phone,roles,seniority,capacity\nLi Lei,13700000001,ambassador,senior,20\n",
+    )
+    .await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(app, &ambassador, "+8613700000001").await;
+    let plan = reply_to(app, supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(supervisor, &plan, "✅ 确认分配");
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配"))
+        .await;
+    ambassador
+}
+
+/// The message as it is on the person's screen now (after edits).
+async fn on_screen(
+    app: &TestApp,
+    message: &SentMessage,
+    pred: impl Fn(&SentMessage) -> bool,
+) -> SentMessage {
+    let id = message.message_id;
+    app.fake
+        .wait_for_message(message.chat_id, |m| m.message_id == id && pred(m))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_buyer_cannot_book_an_early_slot_with_crafted_data() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_buyers(
+        &app,
+        "building,room,name,phone,tier\n1,101,Key Buyer,13900000001,A+\n1,102,Easy Buyer,13900000002,B\n",
+    )
+    .await;
+    let key = app.fake.user(20_001, "K");
+    let easy = app.fake.user(20_002, "E");
+    link_by_contact(&app, &key, "+8613900000001").await;
+    link_by_contact(&app, &easy, "+8613900000002").await;
+    for spec in [
+        "2026-11-27 10:00-11:00 5",
+        "2026-11-27 11:00-12:00 5",
+        "2026-11-27 15:00-16:00 5",
+        "2026-11-27 16:00-17:00 5",
+    ] {
+        add_slot(&app, &supervisor, spec).await;
+    }
+    reply_to(&app, &supervisor, "/invite all").await;
+    let for_key = invitation(&app, &key).await;
+    let for_easy = invitation(&app, &easy).await;
+    // The early slot's id, from the invitation of a buyer who is offered it.
+    let early = button(&for_easy, "11-27 (周五) 10:00");
+    let early_slot = early.rsplit(':').next().unwrap();
+    let late = button(&for_key, "11-27 (周五) 15:00");
+    let appointment = late.split(':').nth(2).unwrap();
+    let query =
+        app.fake
+            .press_crafted_button(&key, &for_key, &format!("1:bk:{appointment}:{early_slot}"));
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains("不在为您安排的时段"), "{answer}");
+    // Nothing changed: no booking, no seat taken; the offered times still book.
+    assert_eq!(count(&app, key.id, "已为您预约"), 0);
+    let supervisor_actor = app
+        .services()
+        .identify(supervisor.id, None)
+        .await
+        .unwrap()
+        .actor;
+    let slots = app
+        .services()
+        .upcoming_slots(&supervisor_actor)
+        .await
+        .unwrap();
+    assert_eq!(slots.iter().map(|s| s.booked).sum::<i64>(), 0, "{slots:?}");
+    app.fake.press_button(&key, &for_key, &late);
+    app.fake
+        .wait_for_message(key.id, |m| {
+            m.plain_text.contains("已为您预约") && m.plain_text.contains("15:00")
+        })
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation_shows_the_booking()
+{
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_buyers(
+        &app,
+        "building,room,name,phone,tier\n1,101,Wang Fang,13900000001,B\n1,101,Li Ming,13900000002,B\n",
+    )
+    .await;
+    let wang = app.fake.user(20_001, "W");
+    let li = app.fake.user(20_002, "L");
+    link_by_contact(&app, &wang, "+8613900000001").await;
+    link_by_contact(&app, &li, "+8613900000002").await;
+    add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
+    add_slot(&app, &supervisor, "2026-11-29 10:00-11:00 5").await;
+    reply_to(&app, &supervisor, "/invite all").await;
+    let for_wang = invitation(&app, &wang).await;
+    let for_li = invitation(&app, &li).await;
+    app.fake
+        .press_button(&wang, &for_wang, &button(&for_wang, "11-28"));
+    // Li hears of the booking, and Li's invitation no longer offers seats.
+    app.fake
+        .wait_for_message(li.id, |m| {
+            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-28")
+        })
+        .await;
+    let replaced = on_screen(&app, &for_li, |m| !m.has_inline_keyboard()).await;
+    assert!(
+        replaced.plain_text.contains("已约好")
+            && replaced.plain_text.contains("11-28 (周六) 10:00"),
+        "{}",
+        replaced.plain_text
+    );
+    // Wang moves it; Li hears that too.
+    let mine = my_appointment(&app, &wang).await;
+    app.fake.press_button(&wang, &mine, &button(&mine, "🔁"));
+    let options = app
+        .fake
+        .wait_for_message(wang.id, |m| m.plain_text.contains("请从以下"))
+        .await;
+    app.fake
+        .press_button(&wang, &options, &button(&options, "11-29"));
+    app.fake
+        .wait_for_message(li.id, |m| {
+            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-29")
+        })
+        .await;
+    // Li's copy of the fresh options went stale with the move.
+    let li_options = app
+        .fake
+        .wait_for_message(li.id, |m| m.plain_text.contains("请从以下"))
+        .await;
+    on_screen(&app, &li_options, |m| !m.has_inline_keyboard()).await;
+    // Wang cancels: Li is told, in words that say who did it.
+    let mine = my_appointment(&app, &wang).await;
+    app.fake.press_button(&wang, &mine, &button(&mine, "✖️"));
+    app.fake
+        .wait_for_message(wang.id, |m| m.plain_text.contains("您的预约已取消"))
+        .await;
+    let news = app
+        .fake
+        .wait_for_message(li.id, |m| m.plain_text.contains("已取消 1-101"))
+        .await;
+    assert!(news.plain_text.contains("Wang Fang"), "{}", news.plain_text);
+    assert_eq!(count(&app, wang.id, "您的预约已取消"), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new_times_once() {
+    let (app, supervisor, buyers) = campaign(3).await;
+    let [b0, b1, b2] = [&buyers[0], &buyers[1], &buyers[2]];
+    let ambassador = assigned_ambassador(&app, &supervisor).await;
+    // Now: Thu 2026-11-26 09:00 in Shanghai.
+    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    add_slot(&app, &supervisor, "2026-11-27 10:00-11:00 5").await;
+    reply_to(&app, &supervisor, "/invite all").await;
+    for buyer in [b0, b1, b2] {
+        let invite = invitation(&app, buyer).await;
+        app.fake
+            .press_button(buyer, &invite, &button(&invite, "11-26"));
+        app.fake
+            .wait_for_message(buyer.id, |m| m.plain_text.contains("已为您预约"))
+            .await;
+    }
+    // 12:01: the day-of welcome. 14:31: nobody came; all three are no-shows.
+    app.advance(Duration::hours(3) + Duration::minutes(1));
+    let welcome = app
+        .fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .await;
+    app.advance(Duration::hours(2) + Duration::minutes(30));
+    let reported = app
+        .fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("未按约到访") && m.plain_text.contains("Buyer 0")
+        })
+        .await;
+    // The phone reads as people write it.
+    assert!(
+        reported.plain_text.contains("139 0000 0000") && !reported.plain_text.contains("+86"),
+        "{}",
+        reported.plain_text
+    );
+    let offer0 = app
+        .fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("没有等到您"))
+        .await;
+    let offer2 = app
+        .fake
+        .wait_for_message(b2.id, |m| m.plain_text.contains("没有等到您"))
+        .await;
+    assert!(
+        offer2
+            .button_labels()
+            .iter()
+            .any(|l| l.starts_with("11-27 (周五) 10:00")),
+        "{:?}",
+        offer2.button_labels()
+    );
+    // 14:40: b0 arrives late and taps "I'm here": checked in, the ambassador is told.
+    app.advance(Duration::minutes(9));
+    let query = app.fake.press_button(b0, &welcome, &button(&welcome, "📍"));
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains("已签到"), "{answer}");
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains("Buyer 0") && m.plain_text.contains("迟到")
+        })
+        .await;
+    // The offer of other times is gone from b0's screen.
+    on_screen(&app, &offer0, |m| !m.has_inline_keyboard()).await;
+    // The ambassador checks b1 in from /today.
+    let today = reply_to(&app, &ambassador, "/today").await;
+    let query = app
+        .fake
+        .press_button_with_text(&ambassador, &today, "✅ 签到 2-1-102");
+    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
+    // b2 really did not come, and books Friday from the offer.
+    app.fake
+        .press_button(b2, &offer2, &button(&offer2, "11-27"));
+    app.fake
+        .wait_for_message(b2.id, |m| {
+            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-27")
+        })
+        .await;
+    // Both late arrivals count as visits.
+    let site = reply_to(&app, &supervisor, "/today").await;
+    assert!(
+        site.plain_text.contains("到访 2 / 邀约 3 户"),
+        "{}",
+        site.plain_text
+    );
+    // And in the campaign's numbers.
+    let summary = reply_to(&app, &supervisor, "/summary").await;
+    assert!(
+        summary.plain_text.contains("到访率：66.7%"),
+        "{}",
+        summary.plain_text
+    );
+    assert_eq!(sent_count(&app, b0.id, "没有等到您"), 1);
+    assert_eq!(sent_count(&app, b2.id, "没有等到您"), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_its_day() {
+    let (app, supervisor, buyers) = campaign(1).await;
+    let b0 = &buyers[0];
+    let ambassador = assigned_ambassador(&app, &supervisor).await;
+    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    reply_to(&app, &supervisor, "/invite all").await;
+    let invite = invitation(&app, b0).await;
+    app.fake
+        .press_button(b0, &invite, &button(&invite, "11-26"));
+    app.fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
+        .await;
+    // 12:01: the welcome; 14:05 the ambassador checks the buyer in.
+    app.advance(Duration::hours(3) + Duration::minutes(1));
+    let welcome = app
+        .fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .await;
+    let im_here = button(&welcome, "📍");
+    app.advance(Duration::hours(2) + Duration::minutes(4));
+    let today = reply_to(&app, &ambassador, "/today").await;
+    let query = app
+        .fake
+        .press_button_with_text(&ambassador, &today, "✅ 签到 1-1-101");
+    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
+    // The button is replaced on the buyer's screen.
+    let now = on_screen(&app, &welcome, |m| !m.has_inline_keyboard()).await;
+    assert!(now.plain_text.contains("已签到"), "{}", now.plain_text);
+    // While the visit runs, /appointment offers no rescheduling.
+    let mine = my_appointment(&app, b0).await;
+    assert!(
+        mine.button_labels().is_empty(),
+        "{:?}",
+        mine.button_labels()
+    );
+    // The next morning the visit is over: nothing left to change, and an old "I'm here"
+    // answers with how the visit went.
+    app.advance(Duration::hours(12));
+    app.services()
+        .scheduler_waker
+        .settle(std::time::Duration::from_secs(5))
+        .await;
+    let before = app.fake.sent_messages(b0.id).len();
+    app.fake.send_text(b0, "/appointment");
+    let answer = app.fake.wait_for_messages(b0.id, before + 1).await;
+    assert!(
+        answer[before].plain_text.contains("您目前没有预约"),
+        "{}",
+        answer[before].plain_text
+    );
+    let query = app.fake.press_crafted_button(b0, &welcome, &im_here);
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains("已完成"), "{answer}");
+    assert_eq!(count(&app, b0.id, "欢迎您"), 0);
     app.stop().await;
 }

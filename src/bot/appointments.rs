@@ -176,6 +176,23 @@ pub async fn on_appointment(turn: &Turn) -> anyhow::Result<()> {
     for (home, appointment) in appointments {
         let kind = kind_name(i18n, lang, appointment.kind);
         let (text, buttons) = match &appointment.slot {
+            // The visit is under way: nothing to move or cancel any more.
+            Some(slot)
+                if appointment.status
+                    == crate::domain::appointment::AppointmentStatus::CheckedIn =>
+            {
+                (
+                    tr!(
+                        i18n,
+                        lang,
+                        "appointment-checked-in",
+                        home = home,
+                        kind = kind,
+                        when = slot_label(i18n, lang, slot, tz)
+                    ),
+                    Vec::new(),
+                )
+            }
             Some(slot) => (
                 tr!(
                     i18n,
@@ -204,13 +221,9 @@ pub async fn on_appointment(turn: &Turn) -> anyhow::Result<()> {
                 )]],
             ),
         };
-        turn.say_with(
-            text,
-            Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
-                buttons,
-            ))),
-        )
-        .await?;
+        let markup = (!buttons.is_empty())
+            .then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(buttons)));
+        turn.say_with(text, markup).await?;
     }
     Ok(())
 }
@@ -260,9 +273,12 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                 ));
                 let home = entry.household.unit.short();
                 let mut row = Vec::new();
-                if entry.appointment.status
-                    == crate::domain::appointment::AppointmentStatus::Confirmed
-                {
+                // A no-show of today who turns up late is checked in too.
+                if matches!(
+                    entry.appointment.status,
+                    crate::domain::appointment::AppointmentStatus::Confirmed
+                        | crate::domain::appointment::AppointmentStatus::NoShow
+                ) {
                     row.push(InlineKeyboardButton::callback(
                         tr!(i18n, lang, "button-check-in", home = home.as_str()),
                         Callback::CheckIn(entry.appointment.id).encode(),
@@ -343,6 +359,16 @@ fn refusal(turn: &Turn, outcome: &BookOutcome) -> String {
         BookOutcome::NotAvailable => tr!(i18n, lang, "book-not-available"),
         BookOutcome::TooLate => tr!(i18n, lang, "book-too-late"),
         BookOutcome::Closed => tr!(i18n, lang, "book-closed"),
+        BookOutcome::NotOffered => tr!(i18n, lang, "book-not-offered"),
+        BookOutcome::AlreadyIn(_) => tr!(i18n, lang, "checked-in-already"),
+        BookOutcome::Over(status, slot) => {
+            let when = slot_label(i18n, lang, slot, turn.ctx.services.config.timezone);
+            if *status == crate::domain::appointment::AppointmentStatus::Completed {
+                tr!(i18n, lang, "visit-completed", when = when)
+            } else {
+                tr!(i18n, lang, "visit-missed", when = when)
+            }
+        }
         BookOutcome::NotYours | BookOutcome::Booked(_) => tr!(i18n, lang, "book-not-yours"),
     }
 }
@@ -478,6 +504,10 @@ pub async fn on_check_in(
             } else {
                 Ok(())
             }
+        }
+        BookOutcome::AlreadyIn(_) | BookOutcome::Over(..) => {
+            answer(turn, query, refusal(turn, &outcome)).await?;
+            remove_buttons(turn, query).await
         }
         other => answer(turn, query, refusal(turn, &other)).await,
     }

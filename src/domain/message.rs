@@ -39,6 +39,15 @@ pub enum Content {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption_html: Option<String>,
     },
+    /// New text and buttons (none: the buttons go) for a text message sent earlier to the same
+    /// chat through the outbox, named by its dedupe key. The chat's rows go out in order, so
+    /// that message has gone out (or failed) by then; if it never went out, nothing is sent.
+    Edit {
+        of: String,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
 }
 
 impl Content {

@@ -63,6 +63,23 @@ impl Phone {
         &self.0
     }
 
+    /// The number as people write it, for staff to read and dial: Chinese numbers in the
+    /// national form (`138 0013 8000`), others in the international form (`+44 20 7946 0958`).
+    /// Telegram clients make either tappable.
+    pub fn display(&self) -> String {
+        match phonenumber::parse(None, &self.0) {
+            Ok(number) if number.code().value() == 86 => number
+                .format()
+                .mode(phonenumber::Mode::National)
+                .to_string(),
+            Ok(number) => number
+                .format()
+                .mode(phonenumber::Mode::International)
+                .to_string(),
+            Err(_) => self.0.clone(),
+        }
+    }
+
     /// The last four digits, for messages and logs where a full number must not appear.
     pub fn masked(&self) -> String {
         let digits: String = self
@@ -118,6 +135,18 @@ mod tests {
         assert_eq!(
             Phone::parse("+44 20 7946 0958", CN).unwrap().as_str(),
             "+442079460958"
+        );
+    }
+
+    #[test]
+    fn numbers_display_as_people_write_them() {
+        assert_eq!(
+            Phone::parse("+8613800000004", CN).unwrap().display(),
+            "138 0000 0004"
+        );
+        assert_eq!(
+            Phone::parse("+44 20 7946 0958", CN).unwrap().display(),
+            "+44 20 7946 0958"
         );
     }
 

@@ -252,6 +252,9 @@ impl Notifier {
 
     async fn attempt(&self, row: &OutboxRow) -> Attempt {
         let chat = ChatId(row.chat_id);
+        if let Content::Edit { of, html, buttons } = &row.content {
+            return self.edit(chat, of, html, buttons).await;
+        }
         let items = match &row.content {
             Content::Album { paths, .. } => paths.len(),
             _ => 1,
@@ -309,6 +312,7 @@ impl Notifier {
                         })
                     })
             }
+            Content::Edit { .. } => unreachable!("edits are sent by `edit`"),
             Content::Document {
                 path,
                 file_name,
@@ -325,6 +329,42 @@ impl Notifier {
         };
         match result {
             Ok(message) => Attempt::Sent(i64::from(message.id.0)),
+            Err(error) => classify(&error),
+        }
+    }
+
+    /// Edits the message sent for the row `of`. One that never went out, or that Telegram no
+    /// longer has or lets us edit, needs no edit: the row is done (with id 0 for none).
+    async fn edit(&self, chat: ChatId, of: &str, html: &str, buttons: &[Vec<Button>]) -> Attempt {
+        let original = async {
+            let mut tx = self.store.read().await?;
+            let status = tx.outbox_status(of).await?;
+            tx.commit().await?;
+            StoreResult::Ok(status.and_then(|(_, message_id, _)| message_id))
+        };
+        let message_id = match original.await {
+            Ok(Some(id)) => id,
+            Ok(None) => return Attempt::Sent(0),
+            Err(error) => return Attempt::Transient(error.to_string()),
+        };
+        let Ok(id) = i32::try_from(message_id) else {
+            return Attempt::Sent(0);
+        };
+        let _turn = self.pacer.turn(chat, 1).await;
+        let mut request = self
+            .bot
+            .edit_message_text(chat, teloxide::types::MessageId(id), html.to_string())
+            .parse_mode(ParseMode::Html);
+        if let Some(markup) = keyboard(buttons) {
+            request = request.reply_markup(markup);
+        }
+        match request.await {
+            Ok(_) => Attempt::Sent(message_id),
+            Err(RequestError::Api(
+                ApiError::MessageNotModified
+                | ApiError::MessageToEditNotFound
+                | ApiError::MessageCantBeEdited,
+            )) => Attempt::Sent(message_id),
             Err(error) => classify(&error),
         }
     }

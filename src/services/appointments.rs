@@ -10,7 +10,7 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
 use crate::store::Tx;
-use crate::store::appointments::{Appointment, Slot, VisitCounts};
+use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
 use crate::store::assignment::Household;
 use crate::store::jobs::{KeyMatch, NewJob};
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
@@ -21,6 +21,8 @@ use tracing::instrument;
 pub const REMINDER: &str = "appointment_reminder";
 pub const NO_SHOW: &str = "appointment_no_show";
 pub const NUDGE: &str = "appointment_nudge";
+/// Closes a visit that was checked in, at the end of its local day.
+pub const CLOSE: &str = "appointment_close";
 
 /// Most slots offered in one invitation (one button each).
 const MAX_OPTIONS: usize = 8;
@@ -63,6 +65,19 @@ pub enum BookOutcome {
     TooLate,
     /// The appointment is over or cancelled.
     Closed,
+    /// A slot that was not offered to this household (a key buyer pressing an early slot).
+    NotOffered,
+    /// The buyer pressed "I'm here" again: already checked in.
+    AlreadyIn(Slot),
+    /// "I'm here" after the visit: how it ended (completed, or missed on another day).
+    Over(AppointmentStatus, Slot),
+}
+
+/// What a message with buttons for an appointment now says instead.
+enum News<'a> {
+    Booked(&'a Slot),
+    Cancelled,
+    CheckedIn,
 }
 
 /// One appointment of the day, for `/today`.
@@ -189,25 +204,50 @@ impl Services {
         sensitive: bool,
     ) -> ServiceResult<Vec<Slot>> {
         let now = self.clock.now();
-        let all = tx.upcoming_slots(&self.config.project, kind, now).await?;
+        let (today, _) = self.today_bounds();
+        let all = tx.upcoming_slots(&self.config.project, kind, today).await?;
         let late = if sensitive && self.config.key_buyers_late {
-            let times: Vec<SlotTime> = all
-                .iter()
-                .map(|s| SlotTime {
-                    id: s.id,
-                    starts_at: s.starts_at,
-                })
-                .collect();
-            Some(appointment::late_slots(&times, self.config.timezone))
+            Some(Self::late_of(&all, self.config.timezone))
         } else {
             None
         };
         Ok(all
             .into_iter()
-            .filter(|s| s.seats_left() > 0)
+            .filter(|s| s.starts_at > now && s.seats_left() > 0)
             .filter(|s| late.as_ref().is_none_or(|late| late.contains(&s.id)))
             .take(MAX_OPTIONS)
             .collect())
+    }
+
+    /// The later half of each day among `slots` (whole days: today's past slots included, so
+    /// the half does not shift as the day goes on).
+    fn late_of(slots: &[Slot], tz: Tz) -> std::collections::BTreeSet<i64> {
+        let times: Vec<SlotTime> = slots
+            .iter()
+            .map(|s| SlotTime {
+                id: s.id,
+                starts_at: s.starts_at,
+            })
+            .collect();
+        appointment::late_slots(&times, tz)
+    }
+
+    /// Whether the household may take `slot`: key and flagged buyers only the later slots
+    /// their invitation offers (unless that rule is switched off).
+    async fn offered(&self, tx: &mut Tx, unit_id: i64, slot: &Slot) -> ServiceResult<bool> {
+        if !self.config.key_buyers_late {
+            return Ok(true);
+        }
+        let Some(household) = tx.household(unit_id).await? else {
+            return Ok(false);
+        };
+        if !household.sensitive() {
+            return Ok(true);
+        }
+        let kind = slot.kind.parse().unwrap_or(SlotKind::Inspection);
+        let (today, _) = self.today_bounds();
+        let all = tx.upcoming_slots(&self.config.project, kind, today).await?;
+        Ok(Self::late_of(&all, self.config.timezone).contains(&slot.id))
     }
 
     /// The invitation message with one button per open slot and "another time".
@@ -233,6 +273,19 @@ impl Services {
                 kind = kind
             ),
             "full" => crate::tr!(i18n, lang, "book-full-options", kind = kind),
+            "missed" => crate::tr!(
+                i18n,
+                lang,
+                "missed-options",
+                buyer = buyer,
+                home = home,
+                kind = kind.as_str(),
+                when = appointment
+                    .slot
+                    .as_ref()
+                    .map(|slot| slot_label(i18n, lang, slot, tz))
+                    .unwrap_or_default()
+            ),
             _ => crate::tr!(
                 i18n,
                 lang,
@@ -272,6 +325,7 @@ impl Services {
         appointment: &Appointment,
         household: &Household,
         key: &'static str,
+        cause: &str,
     ) -> ServiceResult<usize> {
         let now = self.clock.now();
         // "Another time" offers other times: the one already booked is not among them.
@@ -296,14 +350,10 @@ impl Services {
                 &options,
                 key,
             );
-            enqueue(
-                tx,
-                chat,
-                &format!("invite:{}:{}", appointment.id, unique()),
-                content,
-                now,
-            )
-            .await?;
+            let dedupe = format!("appt-options:{}:{cause}:{chat}", appointment.id);
+            enqueue(tx, chat, &dedupe, content, now).await?;
+            tx.note_appointment_message(appointment.id, chat, &dedupe, MessagePurpose::Options)
+                .await?;
             sent += 1;
         }
         Ok(sent)
@@ -363,7 +413,7 @@ impl Services {
                 continue;
             };
             if self
-                .send_options(&mut tx, &appointment, household, "invite")
+                .send_options(&mut tx, &appointment, household, "invite", "invite")
                 .await?
                 == 0
             {
@@ -396,11 +446,13 @@ impl Services {
         matches!(actor, Actor::Buyer(homes) if homes.iter().any(|h| h.unit.unit_id == appointment.unit_id))
     }
 
-    /// The buyer's own appointment, still invited or booked; otherwise why not.
+    /// The buyer's own appointment, still invited or booked (or, with `missed`, a no-show that
+    /// may choose another time); otherwise why not.
     async fn buyers_open_appointment(
         tx: &mut Tx,
         actor: &Actor,
         appointment_id: i64,
+        missed: bool,
     ) -> ServiceResult<Result<Appointment, BookOutcome>> {
         let Some(appointment) = tx.appointment(appointment_id).await? else {
             return Ok(Err(BookOutcome::NotYours));
@@ -408,10 +460,16 @@ impl Services {
         if !Self::owns(actor, &appointment) {
             return Ok(Err(BookOutcome::NotYours));
         }
-        if !matches!(
-            appointment.status,
-            AppointmentStatus::Invited | AppointmentStatus::Confirmed
-        ) {
+        let open = match appointment.status {
+            AppointmentStatus::Invited | AppointmentStatus::Confirmed => true,
+            // Only while the household has no other appointment of this kind open.
+            AppointmentStatus::NoShow if missed => tx
+                .open_appointment(appointment.unit_id, appointment.kind)
+                .await?
+                .is_none(),
+            _ => false,
+        };
+        if !open {
             return Ok(Err(BookOutcome::Closed));
         }
         Ok(Ok(appointment))
@@ -428,7 +486,7 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let appointment =
-            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id, true).await? {
                 Ok(appointment) => appointment,
                 Err(refusal) => return Ok(refusal),
             };
@@ -444,7 +502,13 @@ impl Services {
         if appointment.slot.as_ref().is_some_and(|s| s.id == slot.id) {
             return Ok(BookOutcome::Booked(slot));
         }
-        if let Some(old) = &appointment.slot
+        if !self.offered(&mut tx, appointment.unit_id, &slot).await? {
+            return Ok(BookOutcome::NotOffered);
+        }
+        // A no-show's seat was used up; a booking still ahead may move until the cutoff.
+        let missed = appointment.status == AppointmentStatus::NoShow;
+        if !missed
+            && let Some(old) = &appointment.slot
             && !appointment::can_change(old.starts_at, self.config.change_cutoff, now)
         {
             return Ok(BookOutcome::TooLate);
@@ -452,7 +516,7 @@ impl Services {
         if !tx.take_seat(slot.id).await? {
             return Ok(BookOutcome::Full);
         }
-        if let Some(old) = &appointment.slot {
+        if !missed && let Some(old) = &appointment.slot {
             tx.release_seat(old.id).await?;
         }
         tx.update_appointment(
@@ -498,6 +562,12 @@ impl Services {
         .await?;
         self.confirm_to_household(&mut tx, &appointment, &slot, rescheduled)
             .await?;
+        // Every button left for this appointment (the household's invitations and fresh
+        // options; a missed visit's welcome) now shows the booking.
+        for purpose in [MessagePurpose::Options, MessagePurpose::Welcome] {
+            self.retire_messages(&mut tx, &appointment, purpose, News::Booked(&slot))
+                .await?;
+        }
         tx.commit().await?;
         self.outbox_waker.wake();
         self.scheduler_waker.wake();
@@ -689,11 +759,12 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let appointment =
-            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id, true).await? {
                 Ok(appointment) => appointment,
                 Err(refusal) => return Ok(Some(refusal)),
             };
-        if let Some(slot) = &appointment.slot
+        if appointment.status != AppointmentStatus::NoShow
+            && let Some(slot) = &appointment.slot
             && !appointment::can_change(slot.starts_at, self.config.change_cutoff, now)
         {
             return Ok(Some(BookOutcome::TooLate));
@@ -701,7 +772,12 @@ impl Services {
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(Some(BookOutcome::NotYours));
         };
-        self.send_options(&mut tx, &appointment, &household, "full")
+        // Each request for fresh options is its own message, numbered.
+        let cause = format!(
+            "fresh:{}",
+            tx.appointment_message_count(appointment.id).await?
+        );
+        self.send_options(&mut tx, &appointment, &household, "full", &cause)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
@@ -718,7 +794,7 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let appointment =
-            match Self::buyers_open_appointment(&mut tx, actor, appointment_id).await? {
+            match Self::buyers_open_appointment(&mut tx, actor, appointment_id, false).await? {
                 Ok(appointment) => appointment,
                 Err(refusal) => return Ok(refusal),
             };
@@ -750,7 +826,19 @@ impl Services {
             serde_json::json!({}),
         )
         .await?;
-        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Cancelled)
+        self.tell_ambassador(
+            &mut tx,
+            &appointment,
+            Tell::Cancelled,
+            &format!("cancelled:{}", appointment.id),
+            None,
+        )
+        .await?;
+        for purpose in [MessagePurpose::Options, MessagePurpose::Welcome] {
+            self.retire_messages(&mut tx, &appointment, purpose, News::Cancelled)
+                .await?;
+        }
+        self.tell_co_owners_cancelled(&mut tx, actor, &appointment)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
@@ -775,16 +863,27 @@ impl Services {
             serde_json::json!({}),
         )
         .await?;
-        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::CallMe)
+        // Each "please call me" is its own request.
+        self.tell_ambassador(&mut tx, &appointment, Tell::CallMe, &unique(), None)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
     }
 
-    /// Tells the household's ambassador (or, without one, the supervisors) what happened.
-    async fn tell_ambassador(&self, tx: &mut Tx, unit_id: i64, what: Tell) -> ServiceResult<()> {
+    /// Tells the household's ambassador (or, without one, the supervisors; for a no-show and a
+    /// late arrival both) what happened, except `skip` (who did it). `cause` names the event
+    /// in the dedupe key.
+    async fn tell_ambassador(
+        &self,
+        tx: &mut Tx,
+        appointment: &Appointment,
+        what: Tell,
+        cause: &str,
+        skip: Option<i64>,
+    ) -> ServiceResult<()> {
         let now = self.clock.now();
+        let unit_id = appointment.unit_id;
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(());
         };
@@ -792,20 +891,20 @@ impl Services {
             Some(id) => tx.staff_by_id(id).await?.into_iter().collect(),
             None => Vec::new(),
         };
-        if recipients.is_empty() || matches!(what, Tell::NoShow(_)) {
+        if recipients.is_empty() || matches!(what, Tell::NoShow(_) | Tell::ArrivedLate(_)) {
             recipients.extend(super::supervisors(tx).await?);
         }
         let buyers = tx.buyers_of_unit(unit_id).await?;
         let phones = buyers
             .iter()
-            .map(|b| b.phone.as_str().to_string())
+            .map(|b| b.phone.display())
             .collect::<Vec<_>>()
             .join("、");
         let home = household.unit.short();
         let names = household.names.join("、");
         let mut seen = std::collections::BTreeSet::new();
         for staff in recipients {
-            if !seen.insert(staff.id) {
+            if !seen.insert(staff.id) || skip == Some(staff.id) {
                 continue;
             }
             let Some(chat) = staff.telegram_id else {
@@ -846,11 +945,19 @@ impl Services {
                 Tell::Arrived => {
                     crate::tr!(i18n, lang, "staff-arrived", home = home, names = names)
                 }
+                Tell::ArrivedLate(slot) => crate::tr!(
+                    i18n,
+                    lang,
+                    "staff-arrived-late",
+                    home = home,
+                    names = names,
+                    when = slot_label(i18n, lang, slot, self.config.timezone)
+                ),
             };
             enqueue(
                 tx,
                 chat,
-                &format!("appt-staff:{unit_id}:{}", unique()),
+                &format!("appt-staff:{}:{cause}:{}", appointment.id, staff.id),
                 Content::text(html),
                 now,
             )
@@ -895,23 +1002,16 @@ impl Services {
             let kind = kind_name(i18n, lang, appointment.kind);
             let when = slot_label(i18n, lang, &slot, self.config.timezone);
             let place = self.meeting_point(lang);
-            let with = ambassador
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"));
             let home = household.unit.short();
             let content = if day_of {
                 Content::Text {
-                    html: crate::tr!(
-                        i18n,
+                    html: self.day_of_html(
                         lang,
-                        "reminder-day-of",
-                        buyer = buyer.name.as_str(),
-                        kind = kind.as_str(),
-                        home = home.as_str(),
-                        when = when,
-                        place = place.as_str(),
-                        ambassador = with.as_str()
+                        &buyer.name,
+                        &appointment,
+                        &slot,
+                        &home,
+                        ambassador.as_ref(),
                     ),
                     buttons: vec![vec![Button {
                         label: crate::tr!(i18n, lang, "button-im-here"),
@@ -932,10 +1032,166 @@ impl Services {
             };
             let key = format!("reminder:{appointment_id}:{slot_id}:{minutes}:{chat}");
             enqueue(&mut tx, chat, &key, content, now).await?;
+            if day_of {
+                tx.note_appointment_message(appointment_id, chat, &key, MessagePurpose::Welcome)
+                    .await?;
+            }
         }
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
+    }
+
+    /// The day-of welcome's text.
+    fn day_of_html(
+        &self,
+        lang: Lang,
+        buyer: &str,
+        appointment: &Appointment,
+        slot: &Slot,
+        home: &str,
+        ambassador: Option<&StaffMember>,
+    ) -> String {
+        let i18n = &self.i18n;
+        let with = ambassador
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"));
+        crate::tr!(
+            i18n,
+            lang,
+            "reminder-day-of",
+            buyer = buyer,
+            kind = kind_name(i18n, lang, appointment.kind),
+            home = home,
+            when = slot_label(i18n, lang, slot, self.config.timezone),
+            place = self.meeting_point(lang),
+            ambassador = with
+        )
+    }
+
+    /// Edits the appointment's messages of `purpose` that still show buttons to say what
+    /// happened instead (each message once).
+    async fn retire_messages(
+        &self,
+        tx: &mut Tx,
+        appointment: &Appointment,
+        purpose: MessagePurpose,
+        news: News<'_>,
+    ) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let retired = tx
+            .retire_appointment_messages(appointment.id, purpose, now)
+            .await?;
+        if retired.is_empty() {
+            return Ok(());
+        }
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(());
+        };
+        let buyers = tx.buyers_of_unit(appointment.unit_id).await?;
+        let ambassador = match household.staff_id {
+            Some(id) => tx.staff_by_id(id).await?,
+            None => None,
+        };
+        let home = household.unit.short();
+        let tz = self.config.timezone;
+        for (chat, key) in retired {
+            let buyer = buyers.iter().find(|b| b.telegram_id == Some(chat));
+            let lang = self
+                .recipient_lang(tx, chat, buyer.and_then(|b| b.language))
+                .await?;
+            let i18n = &self.i18n;
+            let kind = kind_name(i18n, lang, appointment.kind);
+            let html = match (purpose, &news) {
+                (MessagePurpose::Welcome, News::CheckedIn) => match &appointment.slot {
+                    Some(slot) => format!(
+                        "{}\n\n{}",
+                        self.day_of_html(
+                            lang,
+                            buyer.map(|b| b.name.as_str()).unwrap_or_default(),
+                            appointment,
+                            slot,
+                            &home,
+                            ambassador.as_ref(),
+                        ),
+                        crate::tr!(i18n, lang, "welcome-checked-in")
+                    ),
+                    None => crate::tr!(i18n, lang, "welcome-checked-in"),
+                },
+                (_, News::Booked(slot)) => crate::tr!(
+                    i18n,
+                    lang,
+                    "options-now-booked",
+                    home = home.as_str(),
+                    kind = kind,
+                    when = slot_label(i18n, lang, slot, tz)
+                ),
+                (_, News::Cancelled) => crate::tr!(
+                    i18n,
+                    lang,
+                    "options-now-cancelled",
+                    home = home.as_str(),
+                    kind = kind
+                ),
+                (MessagePurpose::Options, News::CheckedIn) => crate::tr!(
+                    i18n,
+                    lang,
+                    "options-now-checked-in",
+                    home = home.as_str(),
+                    kind = kind
+                ),
+            };
+            let edit = Content::Edit {
+                of: key.clone(),
+                html,
+                buttons: Vec::new(),
+            };
+            enqueue(tx, chat, &format!("edit:{key}"), edit, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The household's other linked buyers hear that `actor` cancelled its booking.
+    async fn tell_co_owners_cancelled(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        appointment: &Appointment,
+    ) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let Actor::Buyer(homes) = actor else {
+            return Ok(());
+        };
+        let me = homes.first().and_then(|b| b.telegram_id);
+        let who = actor.display_name().unwrap_or_default().to_string();
+        let Some(household) = tx.household(appointment.unit_id).await? else {
+            return Ok(());
+        };
+        let home = household.unit.short();
+        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
+            let Some(chat) = buyer.telegram_id.filter(|chat| Some(*chat) != me) else {
+                continue;
+            };
+            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
+            let i18n = &self.i18n;
+            let html = crate::tr!(
+                i18n,
+                lang,
+                "book-cancelled-household",
+                who = who.as_str(),
+                home = home.as_str(),
+                kind = kind_name(i18n, lang, appointment.kind)
+            );
+            enqueue(
+                tx,
+                chat,
+                &format!("cancelled:{}:{chat}", appointment.id),
+                Content::text(html),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The nudge job: a buyer who has not chosen a time hears once more; the ambassador too.
@@ -951,10 +1207,16 @@ impl Services {
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(false);
         };
-        self.send_options(&mut tx, &appointment, &household, "nudge")
+        self.send_options(&mut tx, &appointment, &household, "nudge", "nudge")
             .await?;
-        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Nudged)
-            .await?;
+        self.tell_ambassador(
+            &mut tx,
+            &appointment,
+            Tell::Nudged,
+            &format!("nudged:{}", appointment.id),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
@@ -989,8 +1251,25 @@ impl Services {
             serde_json::json!({}),
         )
         .await?;
-        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::NoShow(slot))
+        self.tell_ambassador(
+            &mut tx,
+            &appointment,
+            Tell::NoShow(slot.clone()),
+            &format!("no-show:{}", slot.id),
+            None,
+        )
+        .await?;
+        // "We missed you": other times, once per missed slot.
+        if let Some(household) = tx.household(appointment.unit_id).await? {
+            self.send_options(
+                &mut tx,
+                &appointment,
+                &household,
+                "missed",
+                &format!("missed:{}", slot.id),
+            )
             .await?;
+        }
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
@@ -1021,15 +1300,23 @@ impl Services {
         let Some(slot) = appointment.slot.clone() else {
             return Ok(BookOutcome::Closed);
         };
-        if appointment.status == AppointmentStatus::CheckedIn {
-            return Ok(BookOutcome::Booked(slot));
-        }
         let tz = self.config.timezone;
         let same_day =
             slot.starts_at.with_timezone(&tz).date_naive() == now.with_timezone(&tz).date_naive();
-        if appointment.status != AppointmentStatus::Confirmed || !same_day {
-            return Ok(BookOutcome::Closed);
-        }
+        // A buyer who comes late, after being marked a no-show, still checks in that day.
+        let late = match appointment.status {
+            AppointmentStatus::CheckedIn if by_buyer => return Ok(BookOutcome::AlreadyIn(slot)),
+            AppointmentStatus::CheckedIn => return Ok(BookOutcome::Booked(slot)),
+            AppointmentStatus::Completed => {
+                return Ok(BookOutcome::Over(AppointmentStatus::Completed, slot));
+            }
+            AppointmentStatus::NoShow if !same_day => {
+                return Ok(BookOutcome::Over(AppointmentStatus::NoShow, slot));
+            }
+            AppointmentStatus::NoShow => true,
+            AppointmentStatus::Confirmed if same_day => false,
+            _ => return Ok(BookOutcome::Closed),
+        };
         tx.update_appointment(
             appointment.id,
             Some(slot.id),
@@ -1039,21 +1326,111 @@ impl Services {
         .await?;
         tx.cancel_jobs(NO_SHOW, KeyMatch::Prefix(&job_prefix(appointment.id)), now)
             .await?;
+        // The visit closes at the end of its day (walk-throughs may run past the slot).
+        let close = NewJob::new(
+            CLOSE,
+            serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id}),
+            self.day_end(slot.starts_at),
+        )
+        .unique_key(format!("{}{}:close", job_prefix(appointment.id), slot.id));
+        tx.schedule_job(&close, now).await?;
         tx.audit(
             now,
             &actor.audit_name(),
             "appointment.check_in",
             &format!("appointment:{appointment_id}"),
+            serde_json::json!({"late": late}),
+        )
+        .await?;
+        let me = match actor {
+            Actor::Staff(me) => Some(me.id),
+            _ => None,
+        };
+        if late {
+            self.tell_ambassador(
+                &mut tx,
+                &appointment,
+                Tell::ArrivedLate(slot.clone()),
+                &format!("arrived:{}", slot.id),
+                me,
+            )
+            .await?;
+        } else if by_buyer {
+            self.tell_ambassador(
+                &mut tx,
+                &appointment,
+                Tell::Arrived,
+                &format!("arrived:{}", slot.id),
+                None,
+            )
+            .await?;
+        }
+        let checked_in = Appointment {
+            status: AppointmentStatus::CheckedIn,
+            ..appointment
+        };
+        self.retire_messages(
+            &mut tx,
+            &checked_in,
+            MessagePurpose::Welcome,
+            News::CheckedIn,
+        )
+        .await?;
+        self.retire_messages(
+            &mut tx,
+            &checked_in,
+            MessagePurpose::Options,
+            News::CheckedIn,
+        )
+        .await?;
+        tx.commit().await?;
+        self.scheduler_waker.wake();
+        self.outbox_waker.wake();
+        Ok(BookOutcome::Booked(slot))
+    }
+
+    /// The close job: a visit still checked in at the end of its day is completed.
+    #[instrument(skip_all)]
+    pub async fn close_visit(&self, appointment_id: i64, slot_id: i64) -> ServiceResult<bool> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(appointment) = tx.appointment(appointment_id).await? else {
+            return Ok(false);
+        };
+        if appointment.status != AppointmentStatus::CheckedIn
+            || appointment.slot.as_ref().map(|s| s.id) != Some(slot_id)
+        {
+            return Ok(false);
+        }
+        tx.update_appointment(
+            appointment.id,
+            Some(slot_id),
+            AppointmentStatus::Completed,
+            now,
+        )
+        .await?;
+        tx.audit(
+            now,
+            "scheduler",
+            "appointment.complete",
+            &format!("appointment:{appointment_id}"),
             serde_json::json!({}),
         )
         .await?;
-        if by_buyer {
-            self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Arrived)
-                .await?;
-        }
         tx.commit().await?;
-        self.outbox_waker.wake();
-        Ok(BookOutcome::Booked(slot))
+        Ok(true)
+    }
+
+    /// Local midnight after `at`: the end of its day in the project's time zone.
+    fn day_end(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let tz = self.config.timezone;
+        let day = at.with_timezone(&tz).date_naive();
+        day.succ_opt()
+            .and_then(|next| next.and_hms_opt(0, 0, 0))
+            .and_then(|t| tz.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(at + Duration::days(1))
     }
 
     /// An ambassador's `/today`: their appointments of the local day, in time order.
@@ -1132,4 +1509,5 @@ enum Tell {
     Nudged,
     NoShow(Slot),
     Arrived,
+    ArrivedLate(Slot),
 }

@@ -46,6 +46,24 @@ struct AppointmentRecord {
 const SLOT_SELECT: &str = "SELECT s.id, p.code AS project, s.kind, s.starts_at, s.ends_at, s.capacity, s.booked \
      FROM slots s JOIN projects p ON p.id = s.project_id";
 
+/// What an appointment's message with buttons is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagePurpose {
+    /// An invitation, nudge or fresh options: a button per slot.
+    Options,
+    /// The day-of welcome with "I'm here".
+    Welcome,
+}
+
+impl MessagePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessagePurpose::Options => "options",
+            MessagePurpose::Welcome => "welcome",
+        }
+    }
+}
+
 /// Counts behind the visit rate and the site's day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VisitCounts {
@@ -274,6 +292,66 @@ impl Tx {
             out.push(self.appointment_from(r).await?);
         }
         Ok(out)
+    }
+
+    /// Notes that the outbox row `dedupe_key` carries buttons acting on the appointment.
+    pub async fn note_appointment_message(
+        &mut self,
+        appointment_id: i64,
+        chat_id: i64,
+        dedupe_key: &str,
+        purpose: MessagePurpose,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO appointment_messages (dedupe_key, appointment_id, chat_id, purpose) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(dedupe_key)
+            .bind(appointment_id)
+            .bind(chat_id)
+            .bind(purpose.as_str())
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// How many messages with buttons the appointment has had (numbers the next one).
+    pub async fn appointment_message_count(&mut self, appointment_id: i64) -> StoreResult<i64> {
+        let count: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM appointment_messages WHERE appointment_id = $1",
+            )
+            .bind(appointment_id)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(count)
+    }
+
+    /// The appointment's messages of `purpose` still showing their buttons, marked retired
+    /// now: (chat, dedupe key) of each, for the caller to edit.
+    pub async fn retire_appointment_messages(
+        &mut self,
+        appointment_id: i64,
+        purpose: MessagePurpose,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "UPDATE appointment_messages SET retired_at = $3 \
+                 WHERE appointment_id = $1 AND purpose = $2 AND retired_at IS NULL \
+                 RETURNING chat_id, dedupe_key",
+            )
+            .bind(appointment_id)
+            .bind(purpose.as_str())
+            .bind(now)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
     }
 
     /// Households invited to an inspection, and those that checked in.

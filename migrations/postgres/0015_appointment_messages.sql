@@ -1,0 +1,13 @@
+-- The messages whose buttons act on an appointment (the invitation and its fresh options, the
+-- day-of welcome with "I'm here"), by their outbox key: when the appointment changes, each one
+-- still showing buttons is edited to say what happened instead (retired_at set then).
+-- (PostgreSQL twin of migrations/sqlite/0015_appointment_messages.sql.)
+CREATE TABLE appointment_messages (
+    dedupe_key      TEXT PRIMARY KEY,
+    appointment_id  BIGINT NOT NULL REFERENCES appointments(id),
+    chat_id         BIGINT NOT NULL,
+    purpose         TEXT NOT NULL CHECK (purpose IN ('options', 'welcome')),
+    retired_at      TIMESTAMPTZ
+);
+CREATE INDEX appointment_messages_live ON appointment_messages (appointment_id)
+    WHERE retired_at IS NULL;
