@@ -714,3 +714,31 @@ async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
         );
     }
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    // As long as the bot relays (3,500 characters); escaped, it is about 12,000 characters of
+    // HTML, but Telegram counts the text after entity parsing.
+    let text: String = "A&B<C>\"D\" & ".repeat(300).chars().take(3_500).collect();
+    let text = text.trim().to_string();
+    let answer = reply_to(&app, &buyers[0], &text).await;
+    assert!(
+        answer.plain_text.contains("已转达给您的交付大使 Li Lei"),
+        "{}",
+        answer.plain_text
+    );
+    let relayed = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("A&B<C>"))
+        .await;
+    assert!(
+        relayed.plain_text.contains(&text),
+        "the message arrived cut: {} characters of {}",
+        relayed.plain_text.chars().count(),
+        text.chars().count()
+    );
+}
