@@ -25,7 +25,11 @@ struct Site {
 /// Six homes in two buildings, one ambassador for all, a complaint receptionist, four linked
 /// buyers.
 async fn site() -> Site {
-    let app = TestApp::start().await;
+    site_with(|_| {}).await
+}
+
+async fn site_with(adjust: impl FnOnce(&mut handover_bot::config::Config)) -> Site {
+    let app = TestApp::start_with(adjust).await;
     let supervisor = linked_supervisor(&app, 9_001).await;
     load_staff(
         &app,
@@ -517,6 +521,45 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     wait_text(app, &buyer, "整改中").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_made_on_the_last_day_of_cover_stays_under_warranty_when_reviewed_later() {
+    // One month of cover: handed over on 2026-11-26, covered to 2026-12-25.
+    let site = site_with(|config| {
+        config.warranty = handover_bot::domain::aftercare::Warranty::parse("*=1m").unwrap();
+    })
+    .await;
+    hand_over(&site).await;
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
+    app.fake.send_text(buyer, "/stop");
+    wait_text(app, buyer, "不再收到回访消息").await;
+    // The last day of cover, 15:00 local.
+    app.advance(Duration::days(29) + Duration::hours(6));
+    let start = reply_to(app, buyer, "/report").await;
+    assert!(
+        start.plain_text.contains("哪个房间"),
+        "{}",
+        start.plain_text
+    );
+    press(app, buyer, "卫生间").await;
+    wait_text(app, buyer, "请用文字描述问题").await;
+    app.fake.send_text(buyer, "花洒漏水");
+    press(app, buyer, "📨 提交").await;
+    wait_text(app, buyer, "已提交").await;
+    // The ambassador reviews it three days later, after cover ended.
+    app.advance(Duration::days(3));
+    press(app, ambassador, "✅ 受理").await;
+    press(app, ambassador, "给排水").await;
+    press(app, ambassador, "一般").await;
+    let accepted = wait_text(app, buyer, "已受理").await;
+    assert!(
+        accepted
+            .plain_text
+            .contains("您于 2026-12-25 报修，在保修期内（至 2026-12-25）"),
+        "{}",
+        accepted.plain_text
+    );
+}
+
 /// The id of 1-1-101's survey.
 async fn survey_id(app: &TestApp) -> i64 {
     let mut tx = app.services().store.read().await.unwrap();
@@ -621,4 +664,60 @@ async fn three_households_complaining_about_one_thing_in_one_building_raise_one_
         .fake
         .press_crafted_button(&site.buyers[1], &last, "1:ck:2");
     assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn complaints_filed_at_the_same_moment_raise_exactly_one_group_flag() {
+    use handover_bot::domain::aftercare::{Level, Topic};
+    use handover_bot::domain::people::Actor;
+    // Nothing escalates while the clock moves on a week per round.
+    let site = site_with(|config| config.complaint_ack = Duration::days(100_000)).await;
+    let app = &site.app;
+    let services = app.services().clone();
+    // On PostgreSQL the statistics trigger on complaints happens to lock the building's tally
+    // row, which lines complaints up; the group check must not depend on that.
+    if app.database_url().starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(app.database_url()).await.unwrap();
+        sqlx::query("DROP TRIGGER complaints_tally_insert ON complaints")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    // Buyers 0, 2 and 4: three households of building 1.
+    let mut buyers = Vec::new();
+    for person in [&site.buyers[0], &site.buyers[2], &site.buyers[3]] {
+        let actor = services.identify(person.id, None).await.unwrap().actor;
+        let Actor::Buyer(homes) = &actor else {
+            panic!("{actor:?}")
+        };
+        let unit = homes[0].unit.unit_id;
+        buyers.push((actor, unit));
+    }
+    let rounds = 50;
+    for round in 0..rounds {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(buyers.len()));
+        let filings: Vec<_> = buyers
+            .iter()
+            .map(|(actor, unit)| {
+                let (services, actor, unit) = (services.clone(), actor.clone(), *unit);
+                let start = start.clone();
+                tokio::spawn(async move {
+                    start.wait().await;
+                    services
+                        .file_complaint(&actor, unit, Topic::Leakage, Level::Important, "渗水")
+                        .await
+                })
+            })
+            .collect();
+        for filing in filings {
+            assert!(filing.await.unwrap().unwrap().is_some());
+        }
+        let mut tx = services.store.read().await.unwrap();
+        let flags = tx.group_flags().await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(flags.len(), round + 1, "round {round}: {flags:?}");
+        // The next round is a new window.
+        app.advance(Duration::days(8));
+    }
 }

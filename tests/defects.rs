@@ -622,3 +622,123 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
+    use handover_bot::domain::defect::{Category, Room, Severity};
+    use handover_bot::domain::people::Actor;
+    use handover_bot::services::defects::{Review, ReviewOutcome};
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let services = app.services().clone();
+    let actor = |id: i64| {
+        let services = services.clone();
+        async move { services.identify(id, None).await.unwrap().actor }
+    };
+    let buyer = actor(buyers[0].id).await;
+    let Actor::Buyer(homes) = &buyer else {
+        panic!("{buyer:?}")
+    };
+    let unit = homes[0].unit.unit_id;
+    let reviewers = [
+        (
+            actor(ambassador.id).await,
+            Category::Leakage,
+            Severity::Urgent,
+            "Li Lei",
+        ),
+        (
+            actor(9_001).await,
+            Category::Electrical,
+            Severity::Low,
+            "Wang Fang",
+        ),
+    ];
+    for round in 0..50 {
+        let id = services
+            .report_defect(&buyer, unit, Room::Kitchen, &format!("问题 {round}"), &[])
+            .await
+            .unwrap()
+            .expect("reported");
+        let audits_before = {
+            let mut tx = services.store.read().await.unwrap();
+            let n = tx.audit_count().await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        };
+        let reviews: Vec<_> = reviewers
+            .iter()
+            .map(|(reviewer, category, severity, _)| {
+                let (services, reviewer) = (services.clone(), reviewer.clone());
+                let review = Review::Accept {
+                    category: *category,
+                    severity: *severity,
+                };
+                tokio::spawn(async move { services.review_report(&reviewer, id, review).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for review in reviews {
+            outcomes.push(review.await.unwrap().unwrap());
+        }
+        let winner = match outcomes.as_slice() {
+            [ReviewOutcome::Done(_), ReviewOutcome::Already { by }] => {
+                assert_eq!(by, reviewers[0].3, "round {round}");
+                0
+            }
+            [ReviewOutcome::Already { by }, ReviewOutcome::Done(_)] => {
+                assert_eq!(by, reviewers[1].3, "round {round}");
+                1
+            }
+            other => panic!("round {round}: {other:?}"),
+        };
+        let mut tx = services.store.read().await.unwrap();
+        let defect = tx.defect(id).await.unwrap().unwrap();
+        let events = tx.defect_events(id).await.unwrap();
+        let audits = tx.audit_count().await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(defect.category, reviewers[winner].1, "round {round}");
+        assert_eq!(defect.severity, reviewers[winner].2, "round {round}");
+        let reviews = events
+            .iter()
+            .filter(|e| e.from_status.as_deref() == Some("reported"))
+            .count();
+        assert_eq!(reviews, 1, "round {round}: {events:?}");
+        assert_eq!(
+            audits - audits_before,
+            1,
+            "round {round}: one review in the audit log"
+        );
+    }
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
+    let Site {
+        app,
+        ambassador,
+        buyers,
+    } = site().await;
+    // As long as the bot relays (3,500 characters); escaped, it is about 12,000 characters of
+    // HTML, but Telegram counts the text after entity parsing.
+    let text: String = "A&B<C>\"D\" & ".repeat(300).chars().take(3_500).collect();
+    let text = text.trim().to_string();
+    let answer = reply_to(&app, &buyers[0], &text).await;
+    assert!(
+        answer.plain_text.contains("已转达给您的交付大使 Li Lei"),
+        "{}",
+        answer.plain_text
+    );
+    let relayed = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("A&B<C>"))
+        .await;
+    assert!(
+        relayed.plain_text.contains(&text),
+        "the message arrived cut: {} characters of {}",
+        relayed.plain_text.chars().count(),
+        text.chars().count()
+    );
+}

@@ -5,7 +5,9 @@ use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
-use crate::services::defects::{Review, category_name, defect_line, room_name, severity_name};
+use crate::services::defects::{
+    Review, ReviewOutcome, category_name, defect_line, room_name, severity_name,
+};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
@@ -192,14 +194,24 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
 
 // ----- the review ------------------------------------------------------------------------------
 
-async fn done(turn: &Turn, query: &CallbackQuery, outcome: Option<Review>) -> anyhow::Result<()> {
+async fn done(turn: &Turn, query: &CallbackQuery, outcome: ReviewOutcome) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match outcome {
-        Some(_) => {
+        ReviewOutcome::Done(_) => {
             super::take_press(turn, query).await?;
             turn.say(tr!(i18n, lang, "review-done")).await
         }
-        None => answer_query(turn, query, Some(tr!(i18n, lang, "review-not-yours"))).await,
+        ReviewOutcome::Already { by } => {
+            answer_query(
+                turn,
+                query,
+                Some(tr!(i18n, lang, "review-already", name = by)),
+            )
+            .await
+        }
+        ReviewOutcome::NotYours => {
+            answer_query(turn, query, Some(tr!(i18n, lang, "review-not-yours"))).await
+        }
     }
 }
 
@@ -314,7 +326,10 @@ pub async fn on_reject_reason(turn: &Turn, defect: i64, text: &str) -> anyhow::R
         .await?;
     turn.dialogue.exit().await?;
     match outcome {
-        Some(_) => turn.say(tr!(i18n, lang, "review-done")).await,
-        None => turn.say(tr!(i18n, lang, "review-not-yours")).await,
+        ReviewOutcome::Done(_) => turn.say(tr!(i18n, lang, "review-done")).await,
+        ReviewOutcome::Already { by } => {
+            turn.say(tr!(i18n, lang, "review-already", name = by)).await
+        }
+        ReviewOutcome::NotYours => turn.say(tr!(i18n, lang, "review-not-yours")).await,
     }
 }

@@ -200,6 +200,9 @@ impl Services {
         let Some(building) = tx.unit_building(complaint.unit_id).await? else {
             return Ok(());
         };
+        // One check per building at a time: a wave filed at the same moment raises one flag,
+        // not none (each missing the others) nor several.
+        tx.lock_building(building).await?;
         let recent = tx
             .complaints_in_building(building, complaint.topic, now - rule.within)
             .await?;

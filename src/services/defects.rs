@@ -604,6 +604,18 @@ pub enum Review {
     },
 }
 
+/// What became of a review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Done(Review),
+    /// Someone else reviewed it first: their name.
+    Already {
+        by: String,
+    },
+    /// Not this person's to review, or no such report.
+    NotYours,
+}
+
 impl Services {
     /// A buyer's `/report`: a defect in one of their homes, waiting for their ambassador's
     /// review (the supervisors', before one is assigned).
@@ -741,6 +753,47 @@ impl Services {
         Ok((allowed && defect.status == DefectStatus::Reported).then_some((defect, household)))
     }
 
+    /// Why `actor` cannot review report `id`: someone reviewed it (who, when `actor` could have
+    /// reviewed it too), or it is not theirs.
+    async fn reviewed_already(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<ReviewOutcome> {
+        let Actor::Staff(me) = actor else {
+            return Ok(ReviewOutcome::NotYours);
+        };
+        let Some(defect) = tx.defect(id).await? else {
+            return Ok(ReviewOutcome::NotYours);
+        };
+        let Some(household) = tx.household(defect.unit_id).await? else {
+            return Ok(ReviewOutcome::NotYours);
+        };
+        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+            return Ok(ReviewOutcome::NotYours);
+        }
+        let events = tx.defect_events(id).await?;
+        let Some(review) = events
+            .iter()
+            .rev()
+            .find(|e| e.from_status.as_deref() == Some(DefectStatus::Reported.as_str()))
+        else {
+            return Ok(ReviewOutcome::NotYours);
+        };
+        let by = match review
+            .actor
+            .strip_prefix("staff:")
+            .and_then(|s| s.parse::<i64>().ok())
+        {
+            Some(staff) => tx.staff_by_id(staff).await?.map(|s| s.name),
+            None => None,
+        };
+        Ok(ReviewOutcome::Already {
+            by: by.unwrap_or_else(|| review.actor.clone()),
+        })
+    }
+
     /// The other defects of the reported one's household, to merge it into.
     pub async fn merge_candidates(
         &self,
@@ -767,41 +820,55 @@ impl Services {
         Ok(Some(others))
     }
 
-    /// Accepts, merges or rejects a buyer's report; the buyer is told. `None` when the actor
-    /// may not, or it was reviewed already.
+    /// Accepts, merges or rejects a buyer's report; the buyer is told. Of two reviewers at
+    /// once, exactly one review happens; the other hears who made it.
     #[instrument(skip_all)]
     pub async fn review_report(
         &self,
         actor: &Actor,
         id: i64,
         review: Review,
-    ) -> ServiceResult<Option<Review>> {
+    ) -> ServiceResult<ReviewOutcome> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some((defect, household)) = self.reviewable(&mut tx, actor, id).await? else {
-            return Ok(None);
+            return self.reviewed_already(&mut tx, actor, id).await;
         };
         let who = actor.audit_name();
         let mut merged_into: Option<Defect> = None;
         let mut routed_to = None;
         let mut cover = None;
+        // Each review starts by moving the report out of "reported", a conditional write: of
+        // two reviewers at once, the second waits for the first and then finds it moved.
         match &review {
             Review::Accept { category, severity } => {
+                if tx
+                    .set_defect_status(
+                        id,
+                        DefectStatus::Reported,
+                        DefectStatus::Open,
+                        &who,
+                        "",
+                        now,
+                    )
+                    .await?
+                    .is_none()
+                {
+                    return self.reviewed_already(&mut tx, actor, id).await;
+                }
                 let due = self.config.fix_deadlines.due(*severity, now);
                 tx.classify_defect(id, *category, *severity, due, now)
                     .await?;
                 cover = self
-                    .warranty_for_report(&mut tx, id, defect.unit_id, *category, now)
+                    .warranty_for_report(
+                        &mut tx,
+                        id,
+                        defect.unit_id,
+                        *category,
+                        defect.created_at,
+                        now,
+                    )
                     .await?;
-                tx.set_defect_status(
-                    id,
-                    DefectStatus::Reported,
-                    DefectStatus::Open,
-                    &who,
-                    "",
-                    now,
-                )
-                .await?;
                 if let Some(open) = tx.defect(id).await? {
                     routed_to = self
                         .route_new_defect(&mut tx, &open, &household, now)
@@ -814,29 +881,39 @@ impl Services {
                     .as_ref()
                     .is_none_or(|t| t.unit_id != defect.unit_id || t.id == id)
                 {
-                    return Ok(None);
+                    return Ok(ReviewOutcome::NotYours);
                 }
                 merged_into = target;
-                tx.set_defect_status(
-                    id,
-                    DefectStatus::Reported,
-                    DefectStatus::Closed,
-                    &who,
-                    &format!("merged into #{into}"),
-                    now,
-                )
-                .await?;
+                if tx
+                    .set_defect_status(
+                        id,
+                        DefectStatus::Reported,
+                        DefectStatus::Closed,
+                        &who,
+                        &format!("merged into #{into}"),
+                        now,
+                    )
+                    .await?
+                    .is_none()
+                {
+                    return self.reviewed_already(&mut tx, actor, id).await;
+                }
             }
             Review::Reject { reason } => {
-                tx.set_defect_status(
-                    id,
-                    DefectStatus::Reported,
-                    DefectStatus::Rejected,
-                    &who,
-                    reason,
-                    now,
-                )
-                .await?;
+                if tx
+                    .set_defect_status(
+                        id,
+                        DefectStatus::Reported,
+                        DefectStatus::Rejected,
+                        &who,
+                        reason,
+                        now,
+                    )
+                    .await?
+                    .is_none()
+                {
+                    return self.reviewed_already(&mut tx, actor, id).await;
+                }
             }
         }
         for buyer in tx.buyers_of_unit(defect.unit_id).await? {
@@ -859,11 +936,24 @@ impl Services {
                     );
                     if let Some(cover) = cover {
                         let until = cover.until.format("%Y-%m-%d").to_string();
+                        let reported = cover.reported.format("%Y-%m-%d").to_string();
                         html.push_str("\n\n");
                         html.push_str(&if cover.covered {
-                            crate::tr!(i18n, lang, "warranty-covered", until = until)
+                            crate::tr!(
+                                i18n,
+                                lang,
+                                "warranty-covered",
+                                reported = reported.as_str(),
+                                until = until.as_str()
+                            )
                         } else {
-                            crate::tr!(i18n, lang, "warranty-expired", until = until)
+                            crate::tr!(
+                                i18n,
+                                lang,
+                                "warranty-expired",
+                                reported = reported.as_str(),
+                                until = until.as_str()
+                            )
                         });
                     }
                     html
@@ -927,7 +1017,7 @@ impl Services {
         .await?;
         tx.commit().await?;
         self.defects_changed();
-        Ok(Some(review))
+        Ok(ReviewOutcome::Done(review))
     }
 }
 

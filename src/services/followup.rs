@@ -40,6 +40,8 @@ pub enum SurveyOutcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cover {
     pub covered: bool,
+    /// The day the buyer reported it (local): cover is judged on this day, not on the review.
+    pub reported: NaiveDate,
     /// The last day of cover.
     pub until: NaiveDate,
 }
@@ -465,14 +467,16 @@ impl Services {
         Ok((satisfaction(&scores), scores.len()))
     }
 
-    /// A report accepted for a home already handed over: decides and records warranty cover,
-    /// and makes sure the weekly digest of open defects runs. `None` before handover.
+    /// A report accepted for a home already handed over: decides and records warranty cover
+    /// as of the day the buyer reported it (`reported`; the review may come days later), and
+    /// makes sure the weekly digest of open defects runs. `None` before handover.
     pub(crate) async fn warranty_for_report(
         &self,
         tx: &mut Tx,
         defect_id: i64,
         unit_id: i64,
         category: Category,
+        reported: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> ServiceResult<Option<Cover>> {
         let Some(handed_over) = tx.handed_over_at(unit_id).await? else {
@@ -481,9 +485,11 @@ impl Services {
         let tz = self.config.timezone;
         let handed_day = handed_over.with_timezone(&tz).date_naive();
         let today = now.with_timezone(&tz).date_naive();
+        let reported = reported.with_timezone(&tz).date_naive();
         let warranty = &self.config.warranty;
         let cover = Cover {
-            covered: warranty.covers(category, handed_day, today),
+            covered: warranty.covers(category, handed_day, reported),
+            reported,
             until: warranty.ends(category, handed_day),
         };
         tx.set_defect_warranty(defect_id, cover.until, cover.covered)

@@ -608,6 +608,21 @@ impl Tx {
         Ok(id)
     }
 
+    /// Holds the building's row until the transaction ends, so that two complaints filed at
+    /// once take their group-complaint check one after the other, the second seeing the
+    /// first. (A write that changes nothing: it locks the row on PostgreSQL; SQLite's
+    /// transactions are serial already.)
+    pub async fn lock_building(&mut self, building_id: i64) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("UPDATE buildings SET name = name WHERE id = $1")
+                .bind(building_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
     /// The complaints on `topic` from homes of `building` since `since`.
     pub async fn complaints_in_building(
         &mut self,
