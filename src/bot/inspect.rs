@@ -508,7 +508,7 @@ pub async fn on_message(
 ) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match phase {
-        InspectStep::Photos { mut draft, album } => {
+        InspectStep::Photos { mut draft, .. } => {
             if let Some(voice) = msg.voice() {
                 let attachment = Attachment {
                     file_id: &voice.file.id,
@@ -544,7 +544,6 @@ pub async fn on_message(
                 draft.photos.push(sha);
             }
             let group = msg.media_group_id().map(|g| g.to_string());
-            let acknowledge = group.is_none() || group != album;
             let count = draft.photos.len();
             set(
                 turn,
@@ -556,11 +555,13 @@ pub async fn on_message(
                 },
             )
             .await?;
-            if acknowledge {
-                turn.say(tr!(i18n, lang, "inspect-photo-received", count = count))
-                    .await?;
-            }
-            Ok(())
+            super::album::answer_photo(
+                turn,
+                msg,
+                tr!(i18n, lang, "inspect-photo-received", count = count),
+                None,
+            )
+            .await
         }
         InspectStep::Confirm { mut draft } => match msg.text() {
             // A new text replaces the note.
