@@ -23,6 +23,7 @@ pub mod testdb;
 #[cfg(test)]
 mod tests;
 pub mod transfer;
+pub mod uploads;
 
 pub use people::{ImportCounts, UpsertOutcome};
 
