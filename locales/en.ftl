@@ -232,6 +232,8 @@ reason-returned = return after an absence
 staff-gained = 📋 <b>{ $count } homes are now yours</b> ({ $reason }):
     { $list }
     /customers shows all your buyers.
+staff-gained-unanswered = 💬 <b>Earlier messages from these buyers that nobody has answered yet</b> — please get back to them:
+staff-unanswered-line = • { $unit } { $buyer } ({ $at }): { $text }
 staff-lost = 📋 <b>{ $count } homes were handed on</b> ({ $reason }):
     { $list }
 supervisor-moves = 📋 { $count } homes moved ({ $reason }):
@@ -291,6 +293,11 @@ my-ambassador-none = 🏠 { $home }: an ambassador will be assigned to you soon.
 
 relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> wrote:
     { $text }
+relay-media-kind = { $kind ->
+    [photo] 📷 photo
+    [voice] 🎙 voice note
+   *[document] 📎 file
+}
 button-reply = ↩️ Reply
 relay-from-staff = 💬 Your delivery ambassador { $name }:
     { $text }

@@ -229,6 +229,8 @@ reason-returned = 回岗交还
 staff-gained = 📋 <b>新增 { $count } 户由您负责</b>（{ $reason }）：
     { $list }
     发送 /customers 查看您的全部业主。
+staff-gained-unanswered = 💬 <b>以下业主之前的留言还没有人回复</b>，请尽快联系：
+staff-unanswered-line = • { $unit } { $buyer }（{ $at }）：{ $text }
 staff-lost = 📋 <b>{ $count } 户已转交他人</b>（{ $reason }）：
     { $list }
 supervisor-moves = 📋 { $count } 户已调整（{ $reason }）：
@@ -288,6 +290,11 @@ my-ambassador-none = 🏠 { $home }：我们会尽快为您安排交付大使。
 
 relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> 留言：
     { $text }
+relay-media-kind = { $kind ->
+    [photo] 📷照片
+    [voice] 🎙语音
+   *[document] 📎文件
+}
 button-reply = ↩️ 回复
 relay-from-staff = 💬 您的交付大使 { $name }：
     { $text }

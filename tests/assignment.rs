@@ -611,7 +611,7 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
         .await;
     app.fake.send_text(&supervisor, "好的，请发来新地址");
     app.fake
-        .wait_for_message(buyers[1].id, |m| m.plain_text.contains("请发来新地址"))
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已发送给这户"))
         .await;
 
     let plan = reply_to(&app, &supervisor, "/assign").await;
