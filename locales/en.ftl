@@ -232,6 +232,8 @@ reason-returned = return after an absence
 staff-gained = 📋 <b>{ $count } homes are now yours</b> ({ $reason }):
     { $list }
     /customers shows all your buyers.
+staff-gained-unanswered = 💬 <b>Earlier messages from these buyers that nobody has answered yet</b> — please get back to them:
+staff-unanswered-line = • { $unit } { $buyer } ({ $at }): { $text }
 staff-lost = 📋 <b>{ $count } homes were handed on</b> ({ $reason }):
     { $list }
 supervisor-moves = 📋 { $count } homes moved ({ $reason }):
@@ -291,6 +293,11 @@ my-ambassador-none = 🏠 { $home }: an ambassador will be assigned to you soon.
 
 relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> wrote:
     { $text }
+relay-media-kind = { $kind ->
+    [photo] 📷 photo
+    [voice] 🎙 voice note
+   *[document] 📎 file
+}
 button-reply = ↩️ Reply
 relay-from-staff = 💬 Your delivery ambassador { $name }:
     { $text }
@@ -471,6 +478,7 @@ inspect-finished = ✅ Inspection of { $unit } finished: { $count } items, sent 
 button-start-inspection = 🔍 Inspection
 photo-too-large = That file is too large (over { $limit_mb } MB); please send a compressed photo.
 photo-wrong-type = A photo (an image file) is needed here. Please send a photo, or type the note.
+upload-quota-reached = Sorry, you have reached today's limit for photos and files ({ $count } a day, { $limit_mb } MB in all), so this one was not saved. Please send more tomorrow; for anything urgent, just write a message.
 inspection-list-title = 🏠 Dear { $buyer }, the inspection of { $home } recorded { $count } item(s):
 inspection-list-empty = 🏠 Dear { $buyer }, the inspection of { $home } found no problems.
 inspection-list-footer = We will arrange the repairs soon and tell you here at every step. /mydefects shows them any time.

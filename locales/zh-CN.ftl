@@ -229,6 +229,8 @@ reason-returned = 回岗交还
 staff-gained = 📋 <b>新增 { $count } 户由您负责</b>（{ $reason }）：
     { $list }
     发送 /customers 查看您的全部业主。
+staff-gained-unanswered = 💬 <b>以下业主之前的留言还没有人回复</b>，请尽快联系：
+staff-unanswered-line = • { $unit } { $buyer }（{ $at }）：{ $text }
 staff-lost = 📋 <b>{ $count } 户已转交他人</b>（{ $reason }）：
     { $list }
 supervisor-moves = 📋 { $count } 户已调整（{ $reason }）：
@@ -288,6 +290,11 @@ my-ambassador-none = 🏠 { $home }：我们会尽快为您安排交付大使。
 
 relay-from-buyer = 💬 <b>{ $unit } { $buyer }</b> 留言：
     { $text }
+relay-media-kind = { $kind ->
+    [photo] 📷照片
+    [voice] 🎙语音
+   *[document] 📎文件
+}
 button-reply = ↩️ 回复
 relay-from-staff = 💬 您的交付大使 { $name }：
     { $text }
@@ -468,6 +475,7 @@ inspect-finished = ✅ { $unit } 验房完成：共 { $count } 条，已发送�
 button-start-inspection = 🔍 验房记录
 photo-too-large = 这个文件太大了（超过 { $limit_mb } MB），请发送压缩后的照片。
 photo-wrong-type = 这里需要照片（图片文件）。请发送照片，或输入文字说明。
+upload-quota-reached = 抱歉，您今天发送的照片和文件已达上限（每天 { $count } 个、共 { $limit_mb } MB），这一个没有保存。请明天再发；有急事可以直接文字留言。
 inspection-list-title = 🏠 尊敬的{ $buyer }，{ $home } 验房共记录 { $count } 个问题：
 inspection-list-empty = 🏠 尊敬的{ $buyer }，{ $home } 验房没有发现问题。
 inspection-list-footer = 我们会尽快安排整改，每一步进展都会在这里告诉您。发送 /mydefects 可随时查看。

@@ -68,6 +68,14 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_MAX_IMPORT_BYTES", global = true)]
     pub max_import_bytes: Option<String>,
 
+    /// Photos, voice notes and files one person may send the bot per day [default: 100].
+    #[arg(long, env = "HANDOVER_UPLOADS_PER_DAY", global = true)]
+    pub uploads_per_day: Option<String>,
+
+    /// Bytes of photos, voice notes and files one person may send per day [default: 209715200].
+    #[arg(long, env = "HANDOVER_UPLOAD_BYTES_PER_DAY", global = true)]
+    pub upload_bytes_per_day: Option<String>,
+
     /// Receive updates by webhook at this public https URL instead of long polling.
     #[arg(long, env = "HANDOVER_WEBHOOK_URL", global = true)]
     pub webhook_url: Option<String>,
@@ -269,6 +277,9 @@ pub struct Config {
     pub project: String,
     pub invite_ttl: chrono::Duration,
     pub max_import_bytes: u64,
+    /// Uploads (count, bytes) one person may send per day in the project's time zone.
+    pub uploads_per_day: u32,
+    pub upload_bytes_per_day: u64,
     /// Webhook mode when set; long polling otherwise.
     pub webhook_url: Option<url::Url>,
     pub webhook_secret: Option<Secret>,
@@ -331,6 +342,8 @@ impl fmt::Debug for Config {
             .field("project", &self.project)
             .field("invite_ttl", &self.invite_ttl)
             .field("max_import_bytes", &self.max_import_bytes)
+            .field("uploads_per_day", &self.uploads_per_day)
+            .field("upload_bytes_per_day", &self.upload_bytes_per_day)
             .field("messages_per_sec_chat", &self.messages_per_sec_chat)
             .field("messages_per_sec_overall", &self.messages_per_sec_overall)
             .field("housekeeping_cron", &self.housekeeping_cron)
@@ -407,6 +420,8 @@ impl Settings {
             project: self.project.or(fallback.project),
             invite_ttl_hours: self.invite_ttl_hours.or(fallback.invite_ttl_hours),
             max_import_bytes: self.max_import_bytes.or(fallback.max_import_bytes),
+            uploads_per_day: self.uploads_per_day.or(fallback.uploads_per_day),
+            upload_bytes_per_day: self.upload_bytes_per_day.or(fallback.upload_bytes_per_day),
             webhook_url: self.webhook_url.or(fallback.webhook_url),
             webhook_secret: self.webhook_secret.or(fallback.webhook_secret),
             listen_addr: self.listen_addr.or(fallback.listen_addr),
@@ -601,6 +616,20 @@ impl Config {
             project,
             invite_ttl: chrono::Duration::hours(invite_ttl_hours),
             max_import_bytes,
+            uploads_per_day: parse_number(
+                settings.uploads_per_day,
+                100,
+                "HANDOVER_UPLOADS_PER_DAY",
+                1,
+                100_000,
+            )?,
+            upload_bytes_per_day: parse_number(
+                settings.upload_bytes_per_day,
+                200 * 1024 * 1024,
+                "HANDOVER_UPLOAD_BYTES_PER_DAY",
+                1,
+                1024 * 1024 * 1024 * 1024,
+            )?,
             messages_per_sec_chat: parse_number(
                 settings.messages_per_sec_chat,
                 1,

@@ -33,7 +33,7 @@ impl MediaStore {
     /// no-op. The file is written to a temporary name first and renamed, so a reader never sees
     /// half a file.
     pub fn put(&self, bytes: &[u8], extension: &str) -> std::io::Result<StoredFile> {
-        let sha256 = hex(&Sha256::digest(bytes));
+        let sha256 = sha256_hex(bytes);
         let extension: String = extension
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -56,6 +56,19 @@ impl MediaStore {
         }
         Ok(StoredFile { sha256, path })
     }
+}
+
+/// The SHA-256 of `bytes` in lower-case hex, the name a file is stored under.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// What a file's bytes say it is, whatever name or type it was sent with: the MIME type and
+/// extension of an image, `None` for anything else.
+pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    infer::get(bytes)
+        .filter(|kind| kind.matcher_type() == infer::MatcherType::Image)
+        .map(|kind| (kind.mime_type(), kind.extension()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -88,7 +101,20 @@ mod tests {
             b"photo"
         );
         let other = store.put(b"other photo", "../../etc").unwrap();
+        assert_eq!(sha256_hex(b"photo"), first.sha256);
         assert_ne!(other.sha256, first.sha256);
         assert!(other.path.ends_with(".etc"), "{}", other.path);
+    }
+
+    #[test]
+    fn only_bytes_that_are_an_image_are_taken_for_one() {
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
+        assert_eq!(sniff_image(&png), Some(("image/png", "png")));
+        assert_eq!(
+            sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]).map(|k| k.0),
+            Some("image/jpeg")
+        );
+        assert_eq!(sniff_image(b"%PDF-1.4 a contract"), None);
+        assert_eq!(sniff_image(b""), None);
     }
 }

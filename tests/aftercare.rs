@@ -721,3 +721,50 @@ async fn complaints_filed_at_the_same_moment_raise_exactly_one_group_flag() {
         app.advance(Duration::days(8));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ambassadors_review_lists_the_open_defects_the_buyer_will_be_asked_to_accept() {
+    let site = site().await;
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
+    record_leak(app, ambassador).await;
+    let start = reply_to(app, ambassador, "/handover 1-1-101").await;
+    let mut last = start.message_id;
+    for (needle, answer) in [
+        ("入户门钥匙几把", "1"),
+        ("信箱钥匙几把", "0"),
+        ("门禁卡几把", "0"),
+        ("水表：请发送表的照片", "本户没有这块表"),
+        ("电表：请发送表的照片", "本户没有这块表"),
+        ("燃气表：请发送表的照片", "本户没有这块表"),
+        ("业主领取了哪些资料", "✔ 完成"),
+    ] {
+        let question = app
+            .fake
+            .wait_for_message(ambassador.id, |m| {
+                m.message_id > last && m.plain_text.contains(needle)
+            })
+            .await;
+        last = question.message_id;
+        app.fake
+            .press_button_with_text(ambassador, &question, answer);
+    }
+    let review = wait_text(app, ambassador, "交房记录，请核对").await;
+    for line in ["以下 1 项问题保留跟踪", "厨房 · 渗漏 — 水槽下漏水"] {
+        assert!(
+            review.plain_text.contains(line),
+            "{line} in {}",
+            review.plain_text
+        );
+    }
+    press(app, ambassador, "📨 发给业主确认").await;
+    let ask = wait_text(app, buyer, "请核对").await;
+    // What the ambassador checked is what the buyer is asked to accept.
+    let defects = |text: &str| {
+        text.lines()
+            .skip_while(|l| !l.contains("保留跟踪"))
+            .take_while(|l| l.starts_with("  •") || l.contains("保留跟踪"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(defects(&review.plain_text), defects(&ask.plain_text));
+}

@@ -576,3 +576,59 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_and_nobody_answered()
+{
+    let AwayCase {
+        app,
+        supervisor,
+        ambassador,
+        buyers,
+        ..
+    } = away_case().await;
+    // Before anyone is assigned, two buyers write; the supervisors get both and answer one.
+    app.fake
+        .send_text(&buyers[0], "请问钥匙什么时候能拿到？<急>");
+    app.fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("钥匙什么时候能拿到")
+        })
+        .await;
+    app.fake.send_text(&buyers[1], "我想改一下邮寄地址");
+    let question = app
+        .fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("我想改一下邮寄地址")
+        })
+        .await;
+    app.fake
+        .press_button_with_text(&supervisor, &question, "↩️ 回复");
+    app.fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("请输入给业主的回复")
+        })
+        .await;
+    app.fake.send_text(&supervisor, "好的，请发来新地址");
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已发送给这户"))
+        .await;
+
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    let introduction = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("户由您负责"))
+        .await;
+    let text = &introduction.plain_text;
+    assert!(
+        text.contains("请问钥匙什么时候能拿到？<急>"),
+        "the unanswered question is missing:\n{text}"
+    );
+    assert!(text.contains("1-1-101 Buyer 0"), "{text}");
+    assert!(
+        !text.contains("我想改一下邮寄地址"),
+        "an answered question is listed:\n{text}"
+    );
+}

@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod instances;
 mod logs;
+mod media;
 mod migrate_data;
 mod onboarding;
 mod outbox;

@@ -10,6 +10,7 @@ use crate::services::defects::InspectTarget;
 use crate::services::handover::{Begin, Confirmation, item_name};
 use crate::tr;
 use teloxide::prelude::*;
+use teloxide::types::ReplyMarkup;
 
 /// Most keys of one kind that can be typed.
 const MAX_KEYS: u32 = 99;
@@ -115,6 +116,19 @@ async fn advance(
     draft: HandoverDraft,
     ask: HandoverAsk,
 ) -> anyhow::Result<()> {
+    let ask = settle(turn, unit, &label, &draft, ask).await?;
+    ask_question(turn, unit, &label, &draft, &ask).await
+}
+
+/// Saves the checklist's state at the first step with something to ask, from `ask` on, and
+/// returns that step.
+async fn settle(
+    turn: &Turn,
+    unit: i64,
+    label: &str,
+    draft: &HandoverDraft,
+    ask: HandoverAsk,
+) -> anyhow::Result<HandoverAsk> {
     let checklist = &turn.ctx.services.config.checklist;
     let ask = match ask {
         HandoverAsk::Keys { index } if index >= checklist.key_kinds.len() => HandoverAsk::Meter {
@@ -134,12 +148,12 @@ async fn advance(
     turn.dialogue
         .update(State::HandingOver {
             unit,
-            label: label.clone(),
+            label: label.to_string(),
             draft: draft.clone(),
             ask: ask.clone(),
         })
         .await?;
-    ask_question(turn, &label, &draft, &ask).await
+    Ok(ask)
 }
 
 /// A checklist question's position as its buttons carry it (a longer list than fits is
@@ -150,13 +164,26 @@ fn question_number(index: usize) -> u8 {
 
 async fn ask_question(
     turn: &Turn,
+    unit: i64,
     label: &str,
     draft: &HandoverDraft,
     ask: &HandoverAsk,
 ) -> anyhow::Result<()> {
+    let (text, markup) = question(turn, unit, label, draft, ask).await?;
+    turn.say_with(text, markup).await
+}
+
+/// The checklist's question for `ask`, with its buttons.
+async fn question(
+    turn: &Turn,
+    unit: i64,
+    label: &str,
+    draft: &HandoverDraft,
+    ask: &HandoverAsk,
+) -> anyhow::Result<(String, Option<ReplyMarkup>)> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let checklist = &turn.ctx.services.config.checklist;
-    match ask {
+    Ok(match ask {
         HandoverAsk::Keys { index } => {
             let kind = item_name(i18n, lang, "key", &checklist.key_kinds[*index]);
             let question = question_number(*index);
@@ -168,7 +195,7 @@ async fn ask_question(
                     )
                 })
                 .collect();
-            turn.say_with(
+            (
                 tr!(
                     i18n,
                     lang,
@@ -177,7 +204,6 @@ async fn ask_question(
                 ),
                 keyboard(vec![row]),
             )
-            .await
         }
         HandoverAsk::Meter {
             index,
@@ -206,34 +232,34 @@ async fn ask_question(
                     meter = crate::i18n::Arg::Html(meter)
                 ),
             };
-            turn.say_with(
+            (
                 text,
                 keyboard(vec![vec![(
                     tr!(i18n, lang, "button-handover-no-meter"),
                     Callback::Handover(HandoverStep::NoMeter(question_number(*index))),
                 )]]),
             )
-            .await
         }
-        HandoverAsk::Documents => {
-            let (text, markup) = documents_message(turn, draft);
-            turn.say_with(text, markup).await
-        }
+        HandoverAsk::Documents => documents_message(turn, draft),
         HandoverAsk::Review => {
-            let (i18n, lang) = (turn.i18n(), turn.lang());
+            // The defects that stay open, exactly as the buyer will be asked to accept them.
+            let open = turn
+                .ctx
+                .services
+                .defects_staying_open(&turn.person.actor, unit)
+                .await?;
             let mut text = tr!(i18n, lang, "handover-review", home = label);
             text.push_str("\n\n");
-            text.push_str(&draft_lines(turn, draft));
-            turn.say_with(
+            text.push_str(&draft_lines(turn, draft, Some(&open)));
+            (
                 text,
                 keyboard(vec![vec![(
                     tr!(i18n, lang, "button-handover-submit"),
                     Callback::Handover(HandoverStep::Submit),
                 )]]),
             )
-            .await
         }
-    }
+    })
 }
 
 fn documents_message(
@@ -267,14 +293,18 @@ fn documents_message(
 }
 
 /// What has been recorded, one line each, for the ambassador's review.
-fn draft_lines(turn: &Turn, draft: &HandoverDraft) -> String {
+fn draft_lines(
+    turn: &Turn,
+    draft: &HandoverDraft,
+    open: Option<&[crate::store::defects::Defect]>,
+) -> String {
     turn.ctx.services.record_lines(
         turn.lang(),
         &draft.keys,
         &draft.meters,
         &draft.meters_absent,
         &draft.documents,
-        None,
+        open,
     )
 }
 
@@ -495,6 +525,12 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
                     photo,
                 },
             };
+            if msg.media_group_id().is_some() {
+                // One question after the album, not one per photo.
+                let ask = settle(turn, unit, &label, &draft, ask).await?;
+                let (text, markup) = question(turn, unit, &label, &draft, &ask).await?;
+                return super::album::answer_photo(turn, msg, text, markup).await;
+            }
             advance(turn, unit, label, draft, ask).await
         }
         HandoverAsk::Documents | HandoverAsk::Review => {

@@ -459,17 +459,26 @@ pub async fn on_button(
 }
 
 /// A downloaded attachment: Telegram's ids, size and what it is.
-struct Attachment<'a> {
-    file_id: &'a teloxide::types::FileId,
-    unique_id: &'a str,
-    size: u32,
-    mime: &'a str,
-    extension: &'a str,
+pub(super) struct Attachment<'a> {
+    pub file_id: &'a teloxide::types::FileId,
+    pub unique_id: &'a str,
+    pub size: u32,
+    pub mime: &'a str,
+    pub extension: &'a str,
+    /// Taken only if its bytes are an image (whatever type it was sent as); the type and
+    /// extension then come from the bytes.
+    pub image: bool,
 }
 
-/// Downloads (unless already stored) and keeps the file; `None` after a polite refusal.
-async fn keep(turn: &Turn, attachment: Attachment<'_>) -> anyhow::Result<Option<String>> {
-    if let Some(sha) = turn.ctx.services.known_media(attachment.unique_id).await? {
+/// Downloads (unless already stored) and keeps the file, counted against the sender's daily
+/// quota; `None` after a polite refusal (too large, over the day's quota, not an image where
+/// one is needed), with nothing stored.
+pub(super) async fn keep(
+    turn: &Turn,
+    attachment: Attachment<'_>,
+) -> anyhow::Result<Option<String>> {
+    let services = &turn.ctx.services;
+    if let Some(sha) = services.known_media(attachment.unique_id).await? {
         return Ok(Some(sha));
     }
     if u64::from(attachment.size) > MAX_DOWNLOAD_BYTES {
@@ -482,18 +491,40 @@ async fn keep(turn: &Turn, attachment: Attachment<'_>) -> anyhow::Result<Option<
         .await?;
         return Ok(None);
     }
+    let sender = turn.person.telegram_id;
+    if !services
+        .upload_allowed(sender, u64::from(attachment.size))
+        .await?
+    {
+        let config = &services.config;
+        turn.say(tr!(
+            turn.i18n(),
+            turn.lang(),
+            "upload-quota-reached",
+            count = config.uploads_per_day,
+            limit_mb = format!("{:.1}", config.upload_bytes_per_day as f64 / 1_048_576.0)
+        ))
+        .await?;
+        return Ok(None);
+    }
     let file = turn.bot.get_file(attachment.file_id.clone()).await?;
     let mut bytes: Vec<u8> = Vec::with_capacity(file.size as usize);
     turn.bot.download_file(&file.path, &mut bytes).await?;
-    let sha = turn
-        .ctx
-        .services
-        .store_media(
-            Some(attachment.unique_id),
-            &bytes,
-            attachment.mime,
-            attachment.extension,
-        )
+    let (mime, extension) = if attachment.image {
+        match crate::media::sniff_image(&bytes) {
+            Some(kind) => kind,
+            None => {
+                services.count_refused_upload(sender, &bytes).await?;
+                turn.say(tr!(turn.i18n(), turn.lang(), "photo-wrong-type"))
+                    .await?;
+                return Ok(None);
+            }
+        }
+    } else {
+        (attachment.mime, attachment.extension)
+    };
+    let sha = services
+        .store_upload(sender, Some(attachment.unique_id), &bytes, mime, extension)
         .await?;
     Ok(Some(sha))
 }
@@ -508,7 +539,7 @@ pub async fn on_message(
 ) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match phase {
-        InspectStep::Photos { mut draft, album } => {
+        InspectStep::Photos { mut draft, .. } => {
             if let Some(voice) = msg.voice() {
                 let attachment = Attachment {
                     file_id: &voice.file.id,
@@ -516,6 +547,7 @@ pub async fn on_message(
                     size: voice.file.size,
                     mime: "audio/ogg",
                     extension: "ogg",
+                    image: false,
                 };
                 if let Some(sha) = keep(turn, attachment).await? {
                     draft.voice = Some(sha);
@@ -544,7 +576,6 @@ pub async fn on_message(
                 draft.photos.push(sha);
             }
             let group = msg.media_group_id().map(|g| g.to_string());
-            let acknowledge = group.is_none() || group != album;
             let count = draft.photos.len();
             set(
                 turn,
@@ -556,11 +587,13 @@ pub async fn on_message(
                 },
             )
             .await?;
-            if acknowledge {
-                turn.say(tr!(i18n, lang, "inspect-photo-received", count = count))
-                    .await?;
-            }
-            Ok(())
+            super::album::answer_photo(
+                turn,
+                msg,
+                tr!(i18n, lang, "inspect-photo-received", count = count),
+                None,
+            )
+            .await
         }
         InspectStep::Confirm { mut draft } => match msg.text() {
             // A new text replaces the note.
@@ -587,27 +620,19 @@ pub async fn keep_photo(turn: &Turn, msg: &Message) -> anyhow::Result<Option<Str
             size: largest.file.size,
             mime: "image/jpeg",
             extension: "jpg",
+            image: false,
         };
         return keep(turn, attachment).await;
     }
     if let Some(document) = msg.document() {
-        let mime = document
-            .mime_type
-            .as_ref()
-            .map(|m| m.essence_str().to_string())
-            .unwrap_or_default();
-        if !mime.starts_with("image/") {
-            turn.say(tr!(turn.i18n(), turn.lang(), "photo-wrong-type"))
-                .await?;
-            return Ok(None);
-        }
-        let extension = mime.trim_start_matches("image/").to_string();
+        // An image sent as a file: what its bytes are decides, not the type it declares.
         let attachment = Attachment {
             file_id: &document.file.id,
             unique_id: &document.file.unique_id.0,
             size: document.file.size,
-            mime: &mime,
-            extension: &extension,
+            mime: "",
+            extension: "",
+            image: true,
         };
         return keep(turn, attachment).await;
     }

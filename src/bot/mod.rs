@@ -3,6 +3,7 @@
 //! answer through i18n — nothing else.
 
 mod aftercare;
+mod album;
 mod ambassador;
 mod appointments;
 mod buyer;

@@ -745,7 +745,6 @@ pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow:
     }
     let count = item.photos.len();
     let group = msg.media_group_id().map(|g| g.to_string());
-    let acknowledge = group.is_none() || group != album;
     let markup = fix_keyboard(turn, &items, current);
     turn.dialogue
         .update(State::Fixing {
@@ -754,9 +753,11 @@ pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow:
             album: group,
         })
         .await?;
-    if acknowledge {
-        turn.say_with(tr!(i18n, lang, "fix-photo-received", count = count), markup)
-            .await?;
-    }
-    Ok(())
+    super::album::answer_photo(
+        turn,
+        msg,
+        tr!(i18n, lang, "fix-photo-received", count = count),
+        markup,
+    )
+    .await
 }

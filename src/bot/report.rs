@@ -171,7 +171,6 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
         photos.push(sha);
     }
     let group = msg.media_group_id().map(|g| g.to_string());
-    let acknowledge = group.is_none() || group != album;
     let count = photos.len();
     turn.dialogue
         .update(State::Reporting {
@@ -182,14 +181,13 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
             album: group,
         })
         .await?;
-    if acknowledge {
-        turn.say_with(
-            tr!(i18n, lang, "report-photo-received", count = count),
-            submit_keyboard(turn),
-        )
-        .await?;
-    }
-    Ok(())
+    super::album::answer_photo(
+        turn,
+        msg,
+        tr!(i18n, lang, "report-photo-received", count = count),
+        submit_keyboard(turn),
+    )
+    .await
 }
 
 // ----- the review ------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ pub const AWAY_ENDS: &str = "away_ends";
 
 const NOTES_ON_CARD: i64 = 5;
 
+/// Unanswered messages per home shown to a new ambassador (the latest), and the characters
+/// shown of each.
+const UNANSWERED_SHOWN: usize = 5;
+const UNANSWERED_CHARS: usize = 300;
+
 fn capacity_of(staff: &StaffMember) -> u32 {
     staff.capacity.unwrap_or(assignment::DEFAULT_CAPACITY)
 }
@@ -788,15 +793,36 @@ impl Services {
                 let list = Arg::Html(household_lines(&self.i18n, lang, households));
                 let reason = reason_text(&self.i18n, lang, reason);
                 let count = households.len();
+                let mut buttons = Vec::new();
                 let html = if gain {
-                    crate::tr!(
+                    let mut html = crate::tr!(
                         self.i18n,
                         lang,
                         "staff-gained",
                         count = count,
                         reason = reason,
                         list = list
-                    )
+                    );
+                    let (unanswered, units) = self.unanswered(tx, lang, households).await?;
+                    if !unanswered.is_empty() {
+                        html.push_str("\n\n");
+                        html.push_str(&crate::tr!(self.i18n, lang, "staff-gained-unanswered"));
+                        html.push('\n');
+                        html.push_str(&unanswered.join("\n"));
+                        buttons = units
+                            .into_iter()
+                            .map(|(unit_id, unit)| {
+                                vec![Button {
+                                    label: format!(
+                                        "{} {unit}",
+                                        crate::tr!(self.i18n, lang, "button-reply")
+                                    ),
+                                    data: format!("1:rep:{unit_id}"),
+                                }]
+                            })
+                            .collect();
+                    }
+                    html
                 } else {
                     crate::tr!(
                         self.i18n,
@@ -808,7 +834,7 @@ impl Services {
                     )
                 };
                 let dedupe = format!("staff-{gain}:{}:{stamp}", staff.id);
-                enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
+                enqueue(tx, chat, &dedupe, Content::Text { html, buttons }, now).await?;
             }
         }
         let summary_lines: Vec<String> = gained
@@ -837,6 +863,68 @@ impl Services {
             enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
         }
         Ok(())
+    }
+
+    /// What the buyers of `households` wrote that nobody answered yet (a message sent before
+    /// an ambassador was assigned went to the supervisors), one line each, the latest
+    /// [`UNANSWERED_SHOWN`] per home; and the homes with any, for their Reply buttons.
+    async fn unanswered(
+        &self,
+        tx: &mut Tx,
+        lang: Lang,
+        households: &[&Household],
+    ) -> ServiceResult<(Vec<String>, Vec<(i64, String)>)> {
+        let mut lines = Vec::new();
+        let mut units = Vec::new();
+        for household in households {
+            let unit_id = household.unit.unit_id;
+            let messages = tx
+                .unanswered_buyer_messages(&format!("unit:{unit_id}"))
+                .await?;
+            if messages.is_empty() {
+                continue;
+            }
+            let buyers = tx.buyers_of_unit(unit_id).await?;
+            let skip = messages.len().saturating_sub(UNANSWERED_SHOWN);
+            for (at, actor, details) in messages.into_iter().skip(skip) {
+                let buyer = buyers
+                    .iter()
+                    .find(|b| format!("buyer:{}", b.id) == actor)
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default();
+                let details: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
+                let text = details
+                    .get("text")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                let mut text: String = text.chars().take(UNANSWERED_CHARS).collect();
+                if text.chars().count() == UNANSWERED_CHARS {
+                    text.push('…');
+                }
+                if let Some(media) = details.get("media").and_then(serde_json::Value::as_str) {
+                    let what = crate::tr!(self.i18n, lang, "relay-media-kind", kind = media);
+                    text = if text.is_empty() {
+                        what
+                    } else {
+                        format!("{what} {text}")
+                    };
+                }
+                lines.push(crate::tr!(
+                    self.i18n,
+                    lang,
+                    "staff-unanswered-line",
+                    unit = household.unit.short(),
+                    buyer = buyer,
+                    at = at
+                        .with_timezone(&self.config.timezone)
+                        .format("%m-%d %H:%M")
+                        .to_string(),
+                    text = text
+                ));
+            }
+            units.push((unit_id, household.unit.short()));
+        }
+        Ok((lines, units))
     }
 
     /// Tells the household's linked buyers who their ambassador is now, once per ambassador.

@@ -133,6 +133,26 @@ impl Services {
         })
     }
 
+    /// The home's defects that stay open after the handover, as the record the buyer is asked
+    /// to accept lists them (for the ambassador's review before sending). Empty for a home
+    /// this person may not hand over.
+    #[instrument(skip_all)]
+    pub async fn defects_staying_open(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+    ) -> ServiceResult<Vec<Defect>> {
+        let mut tx = self.store.read().await?;
+        let open = match tx.household(unit_id).await? {
+            Some(household) if Self::may_hand_over(actor, &household) => {
+                Self::open_defects(&mut tx, unit_id).await?
+            }
+            _ => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok(open)
+    }
+
     /// Records the checklist and asks the home's buyers to confirm they received it. The unit
     /// is not handed over until one of them does. `None` when the actor may not, or the home
     /// was handed over meanwhile.

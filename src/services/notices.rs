@@ -9,6 +9,10 @@ use crate::store::outbox::OutboxCounts;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
+/// How long after an album's latest photo its answer goes out: Telegram delivers the photos
+/// of one album within a moment of each other.
+pub const ALBUM_SETTLE: chrono::Duration = chrono::Duration::seconds(2);
+
 /// The job kind of [`Services::schedule_notification`].
 pub const SCHEDULED_NOTICE: &str = "notice";
 
@@ -82,6 +86,46 @@ impl Services {
         tx.commit().await?;
         self.scheduler_waker.wake();
         Ok(id.is_some())
+    }
+
+    /// The answer to a photo of an album: Telegram delivers an album as one message per photo,
+    /// so the answer waits [`ALBUM_SETTLE`] on the clock after each photo and goes once, after
+    /// the last, as the last photo's handler rendered it (the whole count). A durable job, so a
+    /// restart in between neither loses nor repeats it. A photo that comes after the answer went
+    /// gets its own, keyed by its message.
+    #[instrument(skip_all)]
+    pub async fn answer_after_album(
+        &self,
+        chat_id: i64,
+        album: &str,
+        message_id: i32,
+        content: Content,
+    ) -> ServiceResult<()> {
+        let now = self.clock.now();
+        let at = now + ALBUM_SETTLE;
+        let job = |key: String| -> ServiceResult<NewJob> {
+            let payload = ScheduledNotice {
+                chat_id,
+                key: key.clone(),
+                content: content.clone(),
+            };
+            let payload = serde_json::to_value(&payload)
+                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+            Ok(NewJob::new(SCHEDULED_NOTICE, payload, at).unique_key(format!("notice:{key}")))
+        };
+        let key = format!("album:{chat_id}:{album}");
+        let mut tx = self.store.begin().await?;
+        if tx
+            .schedule_or_push_job(&job(key.clone())?, now)
+            .await?
+            .is_none()
+        {
+            tx.schedule_job(&job(format!("{key}:{message_id}"))?, now)
+                .await?;
+        }
+        tx.commit().await?;
+        self.scheduler_waker.wake();
+        Ok(())
     }
 
     /// The scheduled-notification job: puts the message in the outbox under its key, so a job

@@ -249,6 +249,42 @@ impl Tx {
         Ok(id)
     }
 
+    /// Schedules a job, or gives the pending job with the same unique key the new time and
+    /// payload (a debounce: the latest call wins). `None` when the job with the key is running
+    /// or already ran.
+    pub async fn schedule_or_push_job(
+        &mut self,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let payload = job.payload.to_string();
+        let max_attempts = i64::from(job.max_attempts.max(1));
+        let id: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, unique_key, \
+                 expires_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (unique_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
+                 run_at = excluded.run_at, status = 'pending', attempts = 0, \
+                 max_attempts = excluded.max_attempts, locked_until = NULL, \
+                 expires_at = excluded.expires_at, last_error = NULL, updated_at = excluded.updated_at, \
+                 finished_at = NULL \
+                 WHERE jobs.status IN ('pending', 'cancelled') \
+                 RETURNING id",
+            )
+            .bind(&job.kind)
+            .bind(&payload)
+            .bind(job.run_at)
+            .bind(max_attempts)
+            .bind(&job.unique_key)
+            .bind(job.expires_at)
+            .bind(now)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
     /// Cancels the pending jobs of `kind` that match `key`; returns how many. A job already
     /// running is left to finish.
     pub async fn cancel_jobs(

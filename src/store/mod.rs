@@ -23,6 +23,7 @@ pub mod testdb;
 #[cfg(test)]
 mod tests;
 pub mod transfer;
+pub mod uploads;
 
 pub use people::{ImportCounts, UpsertOutcome};
 
@@ -298,6 +299,25 @@ impl Tx {
                 .await
         })?;
         Ok(n)
+    }
+
+    /// The buyers' messages about `object` (`unit:ID`) since the last staff reply to it,
+    /// oldest first: when, who (audit name) and the details as written.
+    pub async fn unanswered_buyer_messages(
+        &mut self,
+        object: &str,
+    ) -> StoreResult<Vec<(chrono::DateTime<chrono::Utc>, String, String)>> {
+        let rows = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT at, actor, details FROM audit_log WHERE object = $1 AND action = 'buyer.message' \
+                 AND id > COALESCE((SELECT MAX(id) FROM audit_log WHERE object = $1 \
+                 AND action = 'staff.reply'), 0) ORDER BY id",
+            )
+            .bind(object)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows)
     }
 
     /// Audit entries about one object, oldest first: (actor, action).
