@@ -789,7 +789,12 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
         })
         .await;
     // Both late arrivals count as visits.
-    let site = reply_to(&app, &supervisor, "/today").await;
+    // The supervisors also hear of each late arrival, so the answer is found by what it says.
+    app.fake.send_text(&supervisor, "/today");
+    let site = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("/ 邀约"))
+        .await;
     assert!(
         site.plain_text.contains("到访 2 / 邀约 3 户"),
         "{}",
