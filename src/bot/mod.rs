@@ -106,9 +106,15 @@ pub(crate) async fn answer_query(
     }
     match request.await {
         Ok(_) => Ok(()),
-        // A press Telegram delivers again after a crash was answered before, or has waited
-        // too long to be; the notice is a courtesy, and the press is still handled.
-        Err(teloxide::RequestError::Api(e)) if is_expired_query(&e) => Ok(()),
+        // A press handled again after a crash was answered before, or has waited too long to
+        // be: Telegram refuses the answer, which then counts as given (the notice is a
+        // courtesy), and the press is still handled.
+        Err(teloxide::RequestError::Api(e)) if is_expired_query(&e) => {
+            tracing::debug!(
+                "Telegram no longer takes an answer to this press (answered before a restart, or too old)"
+            );
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -339,10 +345,12 @@ async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::
     let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
     if let Err(error) = common::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
-        turn.bot
-            .answer_callback_query(query.id.clone())
-            .text(tr!(turn.i18n(), turn.lang(), "error-generic-short"))
-            .await?;
+        answer_query(
+            &turn,
+            &query,
+            Some(tr!(turn.i18n(), turn.lang(), "error-generic-short")),
+        )
+        .await?;
     }
     Ok(())
 }
