@@ -81,8 +81,10 @@ pub struct Running {
     pub services: Services,
     pub bot_username: String,
     pub metrics: Arc<Metrics>,
-    /// Where the HTTP server (webhook, /healthz, /metrics) listens, if it runs.
+    /// Where the webhook's HTTP server listens, in webhook mode.
     pub http_addr: Option<SocketAddr>,
+    /// Where /healthz and /metrics are served, unless turned off.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: ShutdownToken,
     dispatch: JoinHandle<()>,
     stop_workers: watch::Sender<bool>,
@@ -91,6 +93,7 @@ pub struct Running {
     scheduler: JoinHandle<()>,
     journal_writer: JoinHandle<()>,
     http_server: Option<JoinHandle<()>>,
+    metrics_server: Option<JoinHandle<()>>,
     fatal: watch::Receiver<Option<String>>,
 }
 
@@ -375,7 +378,19 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         .build();
     let shutdown = dispatcher.shutdown_token();
     let (fatal_tx, fatal) = watch::channel(None);
-    let monitoring = http::monitoring_routes(services.clone(), metrics.clone());
+    // Health and metrics on their own address, never on the public webhook port.
+    let metrics_server = match config.metrics_addr {
+        Some(addr) => Some(
+            http::serve(
+                addr,
+                "HANDOVER_METRICS_ADDR",
+                http::monitoring_routes(services.clone(), metrics.clone()),
+                http::stopped(workers_stopped.clone()),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let (dispatch, http_server) = match config.webhook_url.clone() {
         Some(url) => {
             let addr = config
@@ -404,8 +419,13 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             // not finished an update within a claim lease has died.
             let replay = bot::inbox::unhandled(&services, config.claim_lease).await;
             let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay);
-            let server =
-                http::serve(addr, webhook_routes.merge(monitoring), listener_stopped).await?;
+            let server = http::serve(
+                addr,
+                "HANDOVER_LISTEN_ADDR",
+                webhook_routes,
+                listener_stopped,
+            )
+            .await?;
             let dispatch = tokio::spawn(async move {
                 dispatcher
                     .dispatch_with_listener(
@@ -417,12 +437,6 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             (dispatch, Some(server))
         }
         None => {
-            let server = match config.listen_addr {
-                Some(addr) => Some(
-                    http::serve(addr, monitoring, http::stopped(workers_stopped.clone())).await?,
-                ),
-                None => None,
-            };
             let listener = Polling::builder(bot)
                 .timeout(config.poll_timeout)
                 .delete_webhook()
@@ -435,7 +449,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
             });
-            (dispatch, server)
+            (dispatch, None)
         }
     };
     Ok(Running {
@@ -443,6 +457,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         bot_username,
         metrics,
         http_addr: http_server.as_ref().map(|(addr, _)| *addr),
+        metrics_addr: metrics_server.as_ref().map(|(addr, _)| *addr),
         shutdown,
         dispatch,
         stop_workers,
@@ -451,6 +466,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         scheduler,
         journal_writer,
         http_server: http_server.map(|(_, task)| task),
+        metrics_server: metrics_server.map(|(_, task)| task),
         fatal,
     })
 }
@@ -558,6 +574,9 @@ impl Running {
         finish("the update journal", &mut self.journal_writer).await?;
         if let Some(server) = self.http_server.as_mut() {
             finish("the HTTP server", server).await?;
+        }
+        if let Some(server) = self.metrics_server.as_mut() {
+            finish("the metrics server", server).await?;
         }
         // Closing waits for connections in use to come back.
         if tokio::time::timeout(STOP_STEP, self.services.store.close())

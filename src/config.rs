@@ -82,10 +82,15 @@ pub struct Settings {
     )]
     pub webhook_secret: Option<String>,
 
-    /// Address of the HTTP server (webhook, /healthz, /metrics) [default: 0.0.0.0:8080 with a
-    /// webhook; none when long polling].
+    /// Address of the webhook's HTTP server [default: 0.0.0.0:8080 with a webhook; none when
+    /// long polling].
     #[arg(long, env = "HANDOVER_LISTEN_ADDR", global = true)]
     pub listen_addr: Option<String>,
+
+    /// Address of /healthz and /metrics, apart from the public webhook port; "off" for none
+    /// [default: 127.0.0.1:9090].
+    #[arg(long, env = "HANDOVER_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
 
     /// Messages per second to one chat (Telegram allows about 1) [default: 1].
     #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
@@ -272,8 +277,10 @@ pub struct Config {
     /// Webhook mode when set; long polling otherwise.
     pub webhook_url: Option<url::Url>,
     pub webhook_secret: Option<Secret>,
-    /// Where the HTTP server listens (always with a webhook; optional with long polling).
+    /// Where the webhook's HTTP server listens (with a webhook only).
     pub listen_addr: Option<std::net::SocketAddr>,
+    /// Where /healthz and /metrics are served (none: not at all).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Sending pace the bot keeps to (Telegram's limits).
     pub messages_per_sec_chat: u32,
     pub messages_per_sec_overall: u32,
@@ -410,6 +417,7 @@ impl Settings {
             webhook_url: self.webhook_url.or(fallback.webhook_url),
             webhook_secret: self.webhook_secret.or(fallback.webhook_secret),
             listen_addr: self.listen_addr.or(fallback.listen_addr),
+            metrics_addr: self.metrics_addr.or(fallback.metrics_addr),
             messages_per_sec_chat: self
                 .messages_per_sec_chat
                 .or(fallback.messages_per_sec_chat),
@@ -576,6 +584,16 @@ impl Config {
             None if webhook_url.is_some() => Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8080))),
             None => None,
         };
+        let metrics_addr = match non_empty(settings.metrics_addr) {
+            Some(text) if text.eq_ignore_ascii_case("off") => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                bad(
+                    "HANDOVER_METRICS_ADDR",
+                    format!("not an address like 127.0.0.1:9090 (or off): {text:?}"),
+                )
+            })?),
+            None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090))),
+        };
         let bot_username =
             non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
         if non_empty(settings.defect_webhook_url.clone()).is_some()
@@ -594,6 +612,7 @@ impl Config {
             webhook_url,
             webhook_secret,
             listen_addr,
+            metrics_addr,
             timezone,
             default_language,
             media_dir,

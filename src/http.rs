@@ -1,5 +1,6 @@
 //! The HTTP side: Telegram's webhook (teloxide's axum router, which checks the secret token on
-//! every request), `/healthz` and `/metrics`.
+//! every request) on the public port, and `/healthz` and `/metrics` on their own address
+//! (`HANDOVER_METRICS_ADDR`, loopback by default), never on the webhook's.
 
 use crate::metrics::Metrics;
 use crate::services::Services;
@@ -58,18 +59,19 @@ pub async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Binds `addr` and serves `router` until `shutdown` resolves. Returns the bound address
-/// (useful with port 0) and the server task.
+/// Binds `addr` (from the setting `variable`) and serves `router` until `shutdown` resolves.
+/// Returns the bound address (useful with port 0) and the server task.
 pub async fn serve(
     addr: SocketAddr,
+    variable: &str,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (HANDOVER_LISTEN_ADDR): {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} ({variable}): {e}"))?;
     let bound = listener.local_addr()?;
-    tracing::info!(%bound, "HTTP server listening");
+    tracing::info!(%bound, variable, "HTTP server listening");
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
