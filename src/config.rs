@@ -92,6 +92,12 @@ pub struct Settings {
     #[arg(long, env = "HANDOVER_METRICS_ADDR", global = true)]
     pub metrics_addr: Option<String>,
 
+    /// This instance's name, kept with what it claims so that after a restart it takes its own
+    /// claims back at once; stable across restarts, unique among running instances [default:
+    /// the host name, with the listen port in webhook mode].
+    #[arg(long, env = "HANDOVER_INSTANCE_ID", global = true)]
+    pub instance_id: Option<String>,
+
     /// Messages per second to one chat (Telegram allows about 1) [default: 1].
     #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
     pub messages_per_sec_chat: Option<String>,
@@ -281,6 +287,9 @@ pub struct Config {
     pub listen_addr: Option<std::net::SocketAddr>,
     /// Where /healthz and /metrics are served (none: not at all).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// This instance's name, recorded with its claims (outbox rows, jobs, inbox updates, chats'
+    /// turns) so that it takes them back at once when it starts again.
+    pub instance_id: String,
     /// Sending pace the bot keeps to (Telegram's limits).
     pub messages_per_sec_chat: u32,
     pub messages_per_sec_overall: u32,
@@ -418,6 +427,7 @@ impl Settings {
             webhook_secret: self.webhook_secret.or(fallback.webhook_secret),
             listen_addr: self.listen_addr.or(fallback.listen_addr),
             metrics_addr: self.metrics_addr.or(fallback.metrics_addr),
+            instance_id: self.instance_id.or(fallback.instance_id),
             messages_per_sec_chat: self
                 .messages_per_sec_chat
                 .or(fallback.messages_per_sec_chat),
@@ -594,6 +604,16 @@ impl Config {
             })?),
             None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090))),
         };
+        let instance_id = match non_empty(settings.instance_id) {
+            Some(id) => id,
+            None => {
+                let host = host_name();
+                match (&webhook_url, listen_addr) {
+                    (Some(_), Some(addr)) => format!("{host}:{}", addr.port()),
+                    _ => host,
+                }
+            }
+        };
         let bot_username =
             non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
         if non_empty(settings.defect_webhook_url.clone()).is_some()
@@ -613,6 +633,7 @@ impl Config {
             webhook_secret,
             listen_addr,
             metrics_addr,
+            instance_id,
             timezone,
             default_language,
             media_dir,
@@ -825,6 +846,20 @@ impl Config {
         config.database_url = database_url.to_string();
         config
     }
+}
+
+/// The machine's name (a container's id in Docker), for the default instance id.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 fn validate_cron(

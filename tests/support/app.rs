@@ -127,6 +127,7 @@ impl TestApp {
         services.outbox_waker.wake();
         services.scheduler_waker.wake();
         services.feed_waker.wake();
+        services.inbox_waker.wake();
     }
 
     pub fn running(&self) -> &Running {
