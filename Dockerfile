@@ -21,5 +21,7 @@ WORKDIR /data
 ENV HANDOVER_DATABASE_URL=sqlite:///data/handover.db \
     HANDOVER_MEDIA_DIR=/data/media
 VOLUME ["/data"]
+# /healthz on HANDOVER_METRICS_ADDR (default 127.0.0.1:9090, inside the container).
+HEALTHCHECK --interval=10s --timeout=5s --retries=3 CMD ["handover-bot", "health"]
 ENTRYPOINT ["handover-bot"]
 CMD ["run"]

@@ -25,7 +25,6 @@ use teloxide::error_handlers::ErrorHandler;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
-use teloxide::update_listeners::webhooks;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -81,8 +80,10 @@ pub struct Running {
     pub services: Services,
     pub bot_username: String,
     pub metrics: Arc<Metrics>,
-    /// Where the HTTP server (webhook, /healthz, /metrics) listens, if it runs.
+    /// Where the webhook's HTTP server listens, in webhook mode.
     pub http_addr: Option<SocketAddr>,
+    /// Where /healthz and /metrics are served, unless turned off.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: ShutdownToken,
     dispatch: JoinHandle<()>,
     stop_workers: watch::Sender<bool>,
@@ -90,7 +91,9 @@ pub struct Running {
     feed: Option<JoinHandle<()>>,
     scheduler: JoinHandle<()>,
     journal_writer: JoinHandle<()>,
+    replayer: JoinHandle<()>,
     http_server: Option<JoinHandle<()>>,
+    metrics_server: Option<JoinHandle<()>>,
     fatal: watch::Receiver<Option<String>>,
 }
 
@@ -307,6 +310,17 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let services = Services::new(store.clone(), clock.clone(), config.clone());
     let (stop_workers, workers_stopped) = watch::channel(false);
     let metrics = Arc::new(Metrics::new().context("cannot set up metrics")?);
+    // What this instance's earlier run had claimed and could not finish (it was killed) is
+    // due again at once; other instances' claims wait out their lease.
+    match services.take_back_own_claims().await {
+        Ok(0) => {}
+        Ok(taken) => tracing::info!(
+            taken,
+            instance = %config.instance_id,
+            "took back what this instance's earlier run had claimed"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot take back this instance's earlier claims"),
+    }
     let notifier = Notifier::new(
         store.clone(),
         clock.clone(),
@@ -315,6 +329,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         NotifierOptions {
             media_dir: config.media_dir.clone(),
             lease: config.claim_lease,
+            owner: Some(config.instance_id.clone()),
             ..NotifierOptions::default()
         },
     )
@@ -388,7 +403,23 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         .build();
     let shutdown = dispatcher.shutdown_token();
     let (fatal_tx, fatal) = watch::channel(None);
-    let monitoring = http::monitoring_routes(services.clone(), metrics.clone());
+    // Health and metrics on their own address, never on the public webhook port.
+    let metrics_server = match config.metrics_addr {
+        Some(addr) => Some(
+            http::serve(
+                addr,
+                "HANDOVER_METRICS_ADDR",
+                http::monitoring_routes(services.clone(), metrics.clone()),
+                http::stopped(workers_stopped.clone()),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    // Kept updates whose handler died: this instance's own from before it started again are
+    // handled first; others' are replayed once their lease runs out, for as long as it runs.
+    let replay = bot::inbox::claim_unhandled(&journal, true).await;
+    let (replayed, later) = tokio::sync::mpsc::unbounded_channel();
     let (dispatch, http_server) = match config.webhook_url.clone() {
         Some(url) => {
             let addr = config
@@ -409,16 +440,21 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 .secret_token(secret.clone())
                 .await
                 .context("Telegram refused the webhook (HANDOVER_WEBHOOK_URL)")?;
-            let options = webhooks::Options::new(addr, url).secret_token(secret);
-            // The listener's updates end only when its router is dropped, so the server stops when
-            // the dispatcher stops the listener.
-            let (listener, listener_stopped, webhook_routes) = webhooks::axum_no_setup(options);
-            // Other instances may be handling their younger updates right now; one that has
-            // not finished an update within a claim lease has died.
-            let replay = bot::inbox::unhandled(&services, config.claim_lease).await;
-            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay);
-            let server =
-                http::serve(addr, webhook_routes.merge(monitoring), listener_stopped).await?;
+            // Our own route: Telegram gets its 200 only once the update is kept.
+            let (stop, stopped) = teloxide::stop::mk_stop_token();
+            for update in replay {
+                let _ = replayed.send(update);
+            }
+            let routes = http::webhook_routes(
+                url.path(),
+                secret,
+                journal.clone(),
+                replayed.clone(),
+                stopped.clone(),
+            );
+            let listener = bot::inbox::KeptUpdates::new(later, stop, stopped.clone());
+            // The server stops when the dispatcher stops the listener.
+            let server = http::serve(addr, "HANDOVER_LISTEN_ADDR", routes, stopped).await?;
             let dispatch = tokio::spawn(async move {
                 dispatcher
                     .dispatch_with_listener(
@@ -430,32 +466,31 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             (dispatch, Some(server))
         }
         None => {
-            let server = match config.listen_addr {
-                Some(addr) => Some(
-                    http::serve(addr, monitoring, http::stopped(workers_stopped.clone())).await?,
-                ),
-                None => None,
-            };
             let listener = Polling::builder(bot)
                 .timeout(config.poll_timeout)
                 .delete_webhook()
                 .await
                 .build();
-            // Only one process polls a bot token: every unhandled update is this one's.
-            let replay = bot::inbox::unhandled(&services, chrono::Duration::zero()).await;
-            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay);
+            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay, later);
             let errors = Arc::new(PollingErrors { fatal: fatal_tx });
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
             });
-            (dispatch, server)
+            (dispatch, None)
         }
     };
+    let replayer = tokio::spawn(bot::inbox::replay_stale(
+        journal,
+        replayed,
+        services.inbox_waker.clone(),
+        workers_stopped.clone(),
+    ));
     Ok(Running {
         services,
         bot_username,
         metrics,
         http_addr: http_server.as_ref().map(|(addr, _)| *addr),
+        metrics_addr: metrics_server.as_ref().map(|(addr, _)| *addr),
         shutdown,
         dispatch,
         stop_workers,
@@ -463,7 +498,9 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         feed,
         scheduler,
         journal_writer,
+        replayer,
         http_server: http_server.map(|(_, task)| task),
+        metrics_server: metrics_server.map(|(_, task)| task),
         fatal,
     })
 }
@@ -568,9 +605,13 @@ impl Running {
             finish("the defect feed", feed).await?;
         }
         finish("the scheduler", &mut self.scheduler).await?;
+        finish("the inbox replayer", &mut self.replayer).await?;
         finish("the update journal", &mut self.journal_writer).await?;
         if let Some(server) = self.http_server.as_mut() {
             finish("the HTTP server", server).await?;
+        }
+        if let Some(server) = self.metrics_server.as_mut() {
+            finish("the metrics server", server).await?;
         }
         // Closing waits for connections in use to come back.
         if tokio::time::timeout(STOP_STEP, self.services.store.close())

@@ -90,10 +90,21 @@ pub struct Settings {
     )]
     pub webhook_secret: Option<String>,
 
-    /// Address of the HTTP server (webhook, /healthz, /metrics) [default: 0.0.0.0:8080 with a
-    /// webhook; none when long polling].
+    /// Address of the webhook's HTTP server [default: 0.0.0.0:8080 with a webhook; none when
+    /// long polling].
     #[arg(long, env = "HANDOVER_LISTEN_ADDR", global = true)]
     pub listen_addr: Option<String>,
+
+    /// Address of /healthz and /metrics, apart from the public webhook port; "off" for none
+    /// [default: 127.0.0.1:9090].
+    #[arg(long, env = "HANDOVER_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
+
+    /// This instance's name, kept with what it claims so that after a restart it takes its own
+    /// claims back at once; stable across restarts, unique among running instances [default:
+    /// the host name, with the listen port in webhook mode].
+    #[arg(long, env = "HANDOVER_INSTANCE_ID", global = true)]
+    pub instance_id: Option<String>,
 
     /// Messages per second to one chat (Telegram allows about 1) [default: 1].
     #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
@@ -283,8 +294,13 @@ pub struct Config {
     /// Webhook mode when set; long polling otherwise.
     pub webhook_url: Option<url::Url>,
     pub webhook_secret: Option<Secret>,
-    /// Where the HTTP server listens (always with a webhook; optional with long polling).
+    /// Where the webhook's HTTP server listens (with a webhook only).
     pub listen_addr: Option<std::net::SocketAddr>,
+    /// Where /healthz and /metrics are served (none: not at all).
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// This instance's name, recorded with its claims (outbox rows, jobs, inbox updates, chats'
+    /// turns) so that it takes them back at once when it starts again.
+    pub instance_id: String,
     /// Sending pace the bot keeps to (Telegram's limits).
     pub messages_per_sec_chat: u32,
     pub messages_per_sec_overall: u32,
@@ -425,6 +441,8 @@ impl Settings {
             webhook_url: self.webhook_url.or(fallback.webhook_url),
             webhook_secret: self.webhook_secret.or(fallback.webhook_secret),
             listen_addr: self.listen_addr.or(fallback.listen_addr),
+            metrics_addr: self.metrics_addr.or(fallback.metrics_addr),
+            instance_id: self.instance_id.or(fallback.instance_id),
             messages_per_sec_chat: self
                 .messages_per_sec_chat
                 .or(fallback.messages_per_sec_chat),
@@ -591,6 +609,26 @@ impl Config {
             None if webhook_url.is_some() => Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8080))),
             None => None,
         };
+        let metrics_addr = match non_empty(settings.metrics_addr) {
+            Some(text) if text.eq_ignore_ascii_case("off") => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                bad(
+                    "HANDOVER_METRICS_ADDR",
+                    format!("not an address like 127.0.0.1:9090 (or off): {text:?}"),
+                )
+            })?),
+            None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090))),
+        };
+        let instance_id = match non_empty(settings.instance_id) {
+            Some(id) => id,
+            None => {
+                let host = host_name();
+                match (&webhook_url, listen_addr) {
+                    (Some(_), Some(addr)) => format!("{host}:{}", addr.port()),
+                    _ => host,
+                }
+            }
+        };
         let bot_username =
             non_empty(settings.bot_username).map(|u| u.trim_start_matches('@').to_string());
         if non_empty(settings.defect_webhook_url.clone()).is_some()
@@ -609,6 +647,8 @@ impl Config {
             webhook_url,
             webhook_secret,
             listen_addr,
+            metrics_addr,
+            instance_id,
             timezone,
             default_language,
             media_dir,
@@ -835,6 +875,20 @@ impl Config {
         config.database_url = database_url.to_string();
         config
     }
+}
+
+/// The machine's name (a container's id in Docker), for the default instance id.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 fn validate_cron(

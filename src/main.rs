@@ -70,7 +70,7 @@ enum Command {
     /// Ask a running bot's /healthz (for container health checks); exit 0 when healthy.
     Health {
         /// The health endpoint to ask.
-        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        #[arg(long, default_value = "http://127.0.0.1:9090/healthz")]
         url: String,
     },
     /// Plan the assignment of every household without an ambassador and print it; with

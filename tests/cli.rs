@@ -99,6 +99,7 @@ async fn pointed_at_the_fake_server_the_binary_serves() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
         .arg("run")
         .env("HANDOVER_BOT_TOKEN", TOKEN)
+        .env("HANDOVER_METRICS_ADDR", "127.0.0.1:0")
         .env("HANDOVER_TELEGRAM_API_URL", fake.api_url().to_string())
         .current_dir(dir.path())
         .stdout(Stdio::null())

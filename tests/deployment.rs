@@ -13,13 +13,15 @@ fn free_port() -> u16 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
+async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics_only_on_their_own_address() {
     let port = free_port();
+    let monitoring = free_port();
     let app = TestApp::start_with(|config| {
         config.webhook_url =
             Some(url::Url::parse(&format!("http://127.0.0.1:{port}/telegram")).unwrap());
         config.webhook_secret = Some(handover_bot::config::Secret::new("s3cret_for-tests"));
         config.listen_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        config.metrics_addr = Some(SocketAddr::from(([127, 0, 0, 1], monitoring)));
     })
     .await;
     let webhook = app.fake.webhook().expect("the app registered its webhook");
@@ -51,8 +53,17 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
     let _ = SECRET_HEADER;
 
     let client = reqwest::Client::new();
+    // The public webhook port serves the webhook and nothing else.
+    for path in ["/metrics", "/healthz"] {
+        let public = client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), 404, "{path} on the webhook's port");
+    }
     let health = client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .get(format!("http://127.0.0.1:{monitoring}/healthz"))
         .send()
         .await
         .unwrap();
@@ -60,7 +71,7 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
     // The container health check asks the same endpoint through the binary.
     let probe = |url: String| binary().args(["health", "--url", &url]).output().unwrap();
     assert!(
-        probe(format!("http://127.0.0.1:{port}/healthz"))
+        probe(format!("http://127.0.0.1:{monitoring}/healthz"))
             .status
             .success()
     );
@@ -71,7 +82,7 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics() {
     // by a moment: read /metrics until it shows (bounded).
     let fetch_metrics = || async {
         client
-            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .get(format!("http://127.0.0.1:{monitoring}/metrics"))
             .send()
             .await
             .unwrap()
@@ -131,7 +142,7 @@ async fn a_second_poller_makes_the_conflict_loud_and_stops_the_instance_that_got
 async fn health_turns_unhealthy_while_the_database_is_stopped_and_recovers() {
     let port = free_port();
     let app = TestApp::start_with(|config| {
-        config.listen_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        config.metrics_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
     })
     .await;
     let Some(database) = app.dir.postgres() else {
@@ -165,4 +176,31 @@ async fn health_turns_unhealthy_while_the_database_is_stopped_and_recovers() {
         answer.plain_text
     );
     app.stop().await;
+}
+
+#[test]
+fn health_and_metrics_default_to_loopback_and_the_health_checks_ask_there() {
+    let config = handover_bot::config::Config::for_database("sqlite://unused.db");
+    assert_eq!(
+        config.metrics_addr,
+        Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+        "metrics stay off the network unless asked for"
+    );
+    // `handover-bot health` without --url, as the Dockerfile's check runs it, and the compose
+    // file's check ask the default address.
+    let help = binary().args(["health", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("http://127.0.0.1:9090/healthz"), "{help}");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let compose = std::fs::read_to_string(format!("{root}/docker-compose.yml")).unwrap();
+    assert!(!compose.contains("8080/healthz"), "{compose}");
+    assert!(
+        compose.contains("\"handover-bot\", \"health\"]"),
+        "the compose check runs the binary's default:\n{compose}"
+    );
+    let dockerfile = std::fs::read_to_string(format!("{root}/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("HEALTHCHECK") && dockerfile.contains("handover-bot\", \"health"),
+        "{dockerfile}"
+    );
 }

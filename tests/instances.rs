@@ -1,8 +1,10 @@
 //! Several instances of the real binary on one database (README, "Running past one machine"): every notification and
 //! every job goes out once, and an instance killed midway loses nothing.
 
-use crate::support::app::{TestDir, binary, test_dir};
-use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, TOKEN};
+use crate::support::app::{TestApp, TestDir, binary, test_dir};
+use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, SECRET_HEADER, TOKEN};
+use crate::support::people::{buyers_csv, link_by_contact, load_buyers, load_staff, reply_to};
+use crate::support::steps::{photo, press, wait_text};
 use handover_bot::clock::SystemClock;
 use handover_bot::config::Config;
 use handover_bot::domain::message::Content;
@@ -216,5 +218,159 @@ async fn wait_until_settled(store: &handover_bot::store::Store) {
             "not settled: {outbox:?}, {unfinished} jobs unfinished"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A load balancer in front of webhook instances: each update Telegram posts goes to the next
+/// instance in turn, and Telegram gets that instance's answer.
+async fn round_robin(instances: Vec<u16>) -> u16 {
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    #[derive(Clone)]
+    struct Balancer {
+        instances: Arc<Vec<u16>>,
+        next: Arc<std::sync::atomic::AtomicUsize>,
+        client: reqwest::Client,
+    }
+    async fn forward(State(b): State<Balancer>, headers: HeaderMap, body: String) -> StatusCode {
+        let n = b.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let port = b.instances[n % b.instances.len()];
+        let mut request = b
+            .client
+            .post(format!("http://127.0.0.1:{port}/telegram"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(secret) = headers.get(SECRET_HEADER) {
+            request = request.header(SECRET_HEADER, secret);
+        }
+        match request.send().await {
+            Ok(answer) => {
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            Err(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+    let balancer = Balancer {
+        instances: Arc::new(instances),
+        next: Arc::default(),
+        client: reqwest::Client::new(),
+    };
+    let router = axum::Router::new()
+        .route("/telegram", axum::routing::post(forward))
+        .with_state(balancer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    port
+}
+
+/// The photos of each chat's walk-through draft, as its dialogue state holds them.
+async fn draft_photos(store: &handover_bot::store::Store, chat: i64) -> usize {
+    let mut tx = store.read().await.unwrap();
+    let state = tx.dialogue(chat).await.unwrap();
+    tx.commit().await.unwrap();
+    state
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|state| state["phase"]["draft"]["photos"].as_array().map(Vec::len))
+        .unwrap_or(0)
+}
+
+/// One chat's updates spread over instances (a load balancer sends each to the next one) are
+/// handled one at a time, so a walk-through's dialogue state, read, changed and written back
+/// by each photo of an album, keeps every photo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn albums_sent_to_three_instances_at_once_keep_every_photo() {
+    const CHATS: i64 = 20;
+    const PHOTOS: u8 = 10;
+    let mut app = TestApp::start().await;
+    if app.dir.postgres().is_none() {
+        // One process serves SQLite; several instances need PostgreSQL.
+        eprintln!("skipped: needs TEST_DATABASE_URL (a PostgreSQL server)");
+        app.stop().await;
+        return;
+    }
+    let mut staff = String::from("name,phone,roles\n");
+    for i in 0..CHATS {
+        // Ambassadors who supervise too may walk through any home.
+        staff.push_str(&format!(
+            "Inspector {i},1380000{:04},ambassador;supervisor\n",
+            100 + i
+        ));
+    }
+    load_staff(&app, &staff).await;
+    load_buyers(&app, &buyers_csv(1)).await;
+    let people: Vec<_> = (0..CHATS)
+        .map(|i| app.fake.user(66_000 + i, &format!("I{i}")))
+        .collect();
+    // Everyone at the photo step of a walk-through of 1-1-101.
+    futures::future::join_all(people.iter().enumerate().map(|(i, person)| {
+        let app = &app;
+        async move {
+            link_by_contact(app, person, &format!("+861380000{:04}", 100 + i)).await;
+            reply_to(app, person, "/inspect 1-1-101").await;
+            press(app, person, "厨房").await;
+            press(app, person, "渗漏").await;
+            press(app, person, "紧急").await;
+            wait_text(app, person, "请拍照发送").await;
+        }
+    }))
+    .await;
+    app.pause().await;
+
+    let ports: Vec<u16> = (0..3)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let balancer = round_robin(ports.clone()).await;
+    let mut instances = Vec::new();
+    for port in &ports {
+        let mut config = app.config.clone();
+        config.webhook_url =
+            Some(url::Url::parse(&format!("http://127.0.0.1:{balancer}/telegram")).unwrap());
+        config.webhook_secret = Some(handover_bot::config::Secret::new("shared-secret"));
+        config.listen_addr = Some(std::net::SocketAddr::from(([127, 0, 0, 1], *port)));
+        config.instance_id = format!("instance-{port}");
+        instances.push(
+            handover_bot::app::start(config, Arc::new(app.clock.clone()))
+                .await
+                .unwrap(),
+        );
+    }
+    for (i, person) in people.iter().enumerate() {
+        let photos = (0..PHOTOS)
+            .map(|n| photo((i as u8).wrapping_mul(PHOTOS).wrapping_add(n + 1)))
+            .collect();
+        app.fake.send_album(person, photos);
+    }
+
+    let store = instances[0].services.store.clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        app.fake.wait_until_consumed().await;
+        let mut short = Vec::new();
+        for person in &people {
+            let kept = draft_photos(&store, person.id).await;
+            if kept < usize::from(PHOTOS) {
+                short.push((person.id, kept));
+            }
+        }
+        if short.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "photos lost (chat, photos kept of {PHOTOS}): {short:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for instance in instances {
+        instance.stop().await.unwrap();
     }
 }

@@ -535,3 +535,54 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
         found.join("\n")
     );
 }
+
+/// A press answered just before a crash, and not yet recorded as handled, is handled again
+/// after the restart. Telegram refuses the second answer ("query is too old and response
+/// timeout expired or query ID is invalid"): that answer counts as given, quietly, and the press
+/// still takes effect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_answered_before_a_crash_is_handled_again_without_an_error_line() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let person = fake.user(61_001, "Ann");
+    let bot = Process::spawn(bot_command(path, &fake, TOKEN));
+    fake.send_text(&person, "/language");
+    let choose = fake
+        .wait_for_message(person.id, |m| m.reply_markup.is_some())
+        .await;
+    fake.press_button_with_text(&person, &choose, "English");
+    let press = fake.last_update_id().expect("the press is an update");
+    fake.wait_for_messages(person.id, 2).await;
+    assert_eq!(fake.callback_answers().len(), 1, "the press was answered");
+    bot.stop().await;
+
+    // The crash came after the answer, before the press was recorded as handled.
+    let store = handover_bot::store::Store::connect(&format!(
+        "sqlite://{}",
+        path.join("handover.db").display()
+    ))
+    .await
+    .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let forgotten = tx
+        .purge_handled_updates(chrono::Utc::now() + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+    assert!(forgotten > 0);
+
+    let bot = Process::spawn(bot_command(path, &fake, TOKEN));
+    fake.redeliver(press);
+    // Handled again: the choice is confirmed once more.
+    fake.wait_for_messages(person.id, 3).await;
+    let output = bot.stop().await;
+    assert_eq!(
+        fake.callback_answers().len(),
+        1,
+        "Telegram took no second answer"
+    );
+    let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
+    assert!(errors.is_empty(), "error lines:\n{}", errors.join("\n"));
+}

@@ -456,3 +456,150 @@ async fn the_update_journal_answers_every_caller_when_many_write_at_once() {
     );
     app.stop().await;
 }
+
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An instance in webhook mode on `port`, named after it.
+fn webhook_config(
+    fake: &FakeTelegram,
+    dir: &crate::support::app::TestDir,
+    port: u16,
+) -> handover_bot::config::Config {
+    let mut config = test_config(fake, dir);
+    config.webhook_url =
+        Some(url::Url::parse(&format!("http://127.0.0.1:{port}/telegram")).unwrap());
+    config.webhook_secret = Some(handover_bot::config::Secret::new("shared-secret"));
+    config.listen_addr = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    config.instance_id = format!("instance-{port}");
+    config
+}
+
+/// Telegram forgets a webhook update once it got its 200. An instance killed while handling
+/// one handles it again as soon as it is restarted (its own claim, no lease to wait out), and
+/// an instance that keeps running takes over one whose instance stays dead once the lease ran
+/// out — not only at its own start-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_updates_of_a_killed_instance_are_handled_at_its_restart_and_by_others_after_the_lease()
+ {
+    let fake = FakeTelegram::start().await;
+    let dir = test_dir();
+    let clock = ManualClock::new(chrono::Utc::now());
+    let survivor_config = webhook_config(&fake, &dir, free_port());
+    let doomed_config = webhook_config(&fake, &dir, free_port());
+    let survivor = handover_bot::app::start(survivor_config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    // Started last, the doomed instance's URL is the webhook Telegram posts to.
+    let (doomed, running) = start_killable(&doomed_config, &clock).await;
+    let person = fake.user(63_001, "Ann");
+
+    // The reply goes out but its answer hangs: the instance dies while handling the update.
+    fake.delay_next("sendMessage", 1, Duration::from_secs(60));
+    fake.send_text(&person, "/help");
+    fake.wait_for_messages(person.id, 1).await;
+    std::mem::forget(running);
+    doomed.shutdown_background();
+
+    // Restarted under its name within the lease (the clock does not move): handled at once.
+    let (doomed, running) = start_killable(&doomed_config, &clock).await;
+    fake.wait_for_messages(person.id, 2).await;
+
+    // Killed again mid-update, and not restarted: the instance still running takes it over
+    // once the lease ran out.
+    fake.delay_next("sendMessage", 1, Duration::from_secs(60));
+    fake.send_text(&person, "/help");
+    fake.wait_for_messages(person.id, 3).await;
+    std::mem::forget(running);
+    doomed.shutdown_background();
+    clock.advance(survivor.services.config.claim_lease + chrono::Duration::seconds(1));
+    survivor.services.inbox_waker.wake();
+    fake.wait_for_messages(person.id, 4).await;
+    survivor.stop().await.unwrap();
+}
+
+/// Calendar files and "booked" notices queued just before a kill went out only after the
+/// claim lease: a restarted instance now takes back its own claims (outbox rows and jobs) at
+/// once. On PostgreSQL another instance's claims still wait out their lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_instance_sends_what_it_had_claimed_at_once_and_others_claims_after_their_lease()
+ {
+    let mut app = TestApp::start().await;
+    let (mine, job_chat, theirs) = (64_001, 64_002, 64_003);
+    app.fake.known_users(
+        [mine, job_chat, theirs]
+            .into_iter()
+            .map(|id| app.fake.user(id, "Ann")),
+    );
+    let config = app.config.clone();
+    app.pause().await;
+
+    // As the instance left things when it was killed: a message and a job claimed, not done.
+    let store = handover_bot::app::open_store(&config).await.unwrap();
+    let clock = Arc::new(app.clock.clone());
+    let services =
+        handover_bot::services::Services::new(store.clone(), clock, Arc::new(config.clone()));
+    let now = handover_bot::clock::Clock::now(&app.clock);
+    let lease = config.claim_lease;
+    services
+        .queue_notification(mine, "crash:calendar", Content::text("calendar file"))
+        .await
+        .unwrap();
+    services
+        .schedule_notification(job_chat, "crash:booked", Content::text("booked"), now)
+        .await
+        .unwrap();
+    let postgres = app.dir.postgres().is_some();
+    let mut tx = store.begin().await.unwrap();
+    let claimed = tx
+        .claim_outbox_by(now, now + lease, 10, Some(&config.instance_id))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let jobs = tx
+        .claim_due_jobs_by(now, lease, 10, Some(&config.instance_id))
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    tx.commit().await.unwrap();
+    if postgres {
+        services
+            .queue_notification(theirs, "crash:theirs", Content::text("another's"))
+            .await
+            .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let claimed = tx
+            .claim_outbox_by(now, now + lease, 10, Some("another-instance"))
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        tx.commit().await.unwrap();
+    }
+    store.close().await;
+
+    // Started again, within the lease: its own claims go out without the clock moving.
+    app.resume().await;
+    app.fake
+        .wait_for_message(mine, |m| m.plain_text == "calendar file")
+        .await;
+    app.fake
+        .wait_for_message(job_chat, |m| m.plain_text == "booked")
+        .await;
+    if postgres {
+        assert!(
+            app.fake.sent_messages(theirs).is_empty(),
+            "another instance's claim waits out its lease"
+        );
+        app.advance(lease + chrono::Duration::seconds(1));
+        app.fake
+            .wait_for_message(theirs, |m| m.plain_text == "another's")
+            .await;
+    }
+    app.stop().await;
+}

@@ -2,7 +2,7 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
-use super::{Turn, send_html};
+use super::{Turn, answer_query, remove_buttons, send_html};
 use crate::domain::people::{Actor, Lang};
 use crate::tr;
 use teloxide::prelude::*;
@@ -82,39 +82,39 @@ pub async fn on_address_button(
     callback: Callback,
 ) -> anyhow::Result<()> {
     let Actor::Buyer(homes) = &turn.person.actor else {
-        turn.bot
-            .answer_callback_query(query.id.clone())
-            .text(tr!(turn.i18n(), turn.lang(), "stale-button"))
-            .await?;
+        answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await?;
         return Ok(());
     };
-    if let Some(message) = query.regular_message() {
-        turn.bot
-            .edit_message_reply_markup(message.chat.id, message.id)
-            .await?;
-    }
+    remove_buttons(turn, query).await?;
     match callback {
         Callback::AddressOk => {
             if homes
                 .iter()
                 .all(|h| h.address_confirmed || h.mailing_address.is_none())
             {
-                turn.bot
-                    .answer_callback_query(query.id.clone())
-                    .text(tr!(turn.i18n(), turn.lang(), "address-already-confirmed"))
-                    .await?;
+                answer_query(
+                    turn,
+                    query,
+                    Some(tr!(turn.i18n(), turn.lang(), "address-already-confirmed")),
+                )
+                .await?;
                 return Ok(());
             }
             turn.ctx
                 .services
                 .confirm_address(&turn.person.actor, turn.person.telegram_id, None)
                 .await?;
-            turn.bot.answer_callback_query(query.id.clone()).await?;
+            answer_query(turn, query, None).await?;
             turn.say(tr!(turn.i18n(), turn.lang(), "address-confirmed"))
                 .await
         }
         _ => {
-            turn.bot.answer_callback_query(query.id.clone()).await?;
+            answer_query(turn, query, None).await?;
             turn.dialogue.update(State::AwaitingAddress).await?;
             turn.say(tr!(turn.i18n(), turn.lang(), "address-enter-new"))
                 .await

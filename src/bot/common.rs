@@ -5,8 +5,8 @@ use super::commands;
 use super::dialogue::State;
 use super::menu;
 use super::{
-    Ctx, TgBot, Turn, aftercare, ambassador, appointments, buyer, handover, inspect, remediation,
-    report, reports, supervisor,
+    Ctx, TgBot, Turn, aftercare, ambassador, answer_query, appointments, buyer, handover, inspect,
+    remediation, report, reports, supervisor, take_press,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
@@ -484,21 +484,18 @@ pub async fn route_callback(
     query: &CallbackQuery,
 ) -> anyhow::Result<()> {
     let Some(callback) = query.data.as_deref().and_then(Callback::decode) else {
-        turn.bot
-            .answer_callback_query(query.id.clone())
-            .text(tr!(turn.i18n(), turn.lang(), "stale-button"))
-            .await?;
+        answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await?;
         return Ok(());
     };
     match callback {
         Callback::Language(lang) => {
-            turn.bot.answer_callback_query(query.id.clone()).await?;
-            if let Some(message) = query.regular_message() {
-                // The choice is made: the question's buttons go away.
-                turn.bot
-                    .edit_message_reply_markup(message.chat.id, message.id)
-                    .await?;
-            }
+            // The choice is made: the question's buttons go away.
+            take_press(turn, query).await?;
             set_language(turn, lang).await
         }
         Callback::AddressOk | Callback::AddressFix => {

@@ -4,13 +4,20 @@
 //! is written to the inbox before the listener may ask for more; it leaves the inbox when it
 //! has been handled ([`Journal::done`]), and a fresh start handles what is left first.
 //!
+//! Each kept update is claimed by the instance that received it, with a lease
+//! (`HANDOVER_CLAIM_LEASE_SECS`), like an outbox row. Every instance keeps replaying, while it
+//! runs, kept updates whose lease ran out ([`replay_stale`]): their instance died before
+//! handling them, and Telegram, which had its answer, will not send them again. An instance
+//! starting again takes its own earlier claims back at once.
+//!
 //! Every update is written twice (kept, then handled), and SQLite has one writer. So the
 //! journal's writes go through one task that commits whatever has queued up while its last
 //! transaction ran, in one transaction (group commit): under load hundreds of updates share a
 //! commit, and the journal never queues behind itself for the write lock.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::stream::{self, BoxStream, StreamExt};
 use teloxide::stop::StopToken;
@@ -43,6 +50,9 @@ enum Entry {
 pub struct Journal {
     entries: mpsc::UnboundedSender<Entry>,
     services: Services,
+    /// Kept updates this instance is handling right now, so one delivered again, or replayed
+    /// while its handler still runs, is not handled a second time meanwhile.
+    in_flight: Arc<Mutex<HashSet<i64>>>,
 }
 
 impl Journal {
@@ -51,7 +61,27 @@ impl Journal {
     pub fn start(services: Services, stopped: watch::Receiver<bool>) -> (Journal, JoinHandle<()>) {
         let (entries, queue) = mpsc::unbounded_channel();
         let writer = tokio::spawn(write_entries(services.clone(), queue, stopped));
-        (Journal { entries, services }, writer)
+        let journal = Journal {
+            entries,
+            services,
+            in_flight: Arc::default(),
+        };
+        (journal, writer)
+    }
+
+    /// Marks a kept update as being handled here; false when it already is.
+    pub fn begin(&self, update_id: i64) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(update_id)
+    }
+
+    fn finished(&self, update_id: i64) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&update_id);
     }
 
     /// Keeps received updates (id and JSON); for each, false when it was handled before.
@@ -71,6 +101,12 @@ impl Journal {
 
     /// Records a handled update; the person in `chat_id` (a private chat) is reachable again.
     pub async fn done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
+        let result = self.record_done(update_id, chat_id).await;
+        self.finished(update_id);
+        result
+    }
+
+    async fn record_done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
         let (answer, answered) = oneshot::channel();
         let entry = Entry::Handled {
             update_id,
@@ -178,48 +214,74 @@ async fn write_batch(services: &Services, batch: Vec<Entry>) {
     }
 }
 
-/// Wraps a listener: updates handled before are dropped, the rest kept in the inbox before the
-/// listener is asked for the next one; `replay` goes first.
+/// Wraps a listener: updates handled before (or being handled) are dropped, the rest kept in
+/// the inbox before the listener is asked for the next one; `replay` goes first, and `later`
+/// (the replayer's) is merged in while the listener runs.
 pub struct Journaled<L> {
     inner: L,
     journal: Journal,
     replay: Vec<Update>,
-    /// Telegram delivers an unconfirmed update again after a restart: the replay has it.
-    replayed: Arc<HashSet<i64>>,
+    later: Option<mpsc::UnboundedReceiver<Update>>,
 }
 
 impl<L> Journaled<L> {
-    pub fn new(inner: L, journal: Journal, replay: Vec<Update>) -> Self {
-        let replayed = Arc::new(replay.iter().map(|u| i64::from(u.id.0)).collect());
+    pub fn new(
+        inner: L,
+        journal: Journal,
+        replay: Vec<Update>,
+        later: mpsc::UnboundedReceiver<Update>,
+    ) -> Self {
         Journaled {
             inner,
             journal,
             replay,
-            replayed,
+            later: Some(later),
         }
     }
 }
 
-/// The updates a crash left unhandled, received at least `settled` ago (another instance may
-/// still be handling younger ones). One that cannot be read back is logged and skipped.
-pub async fn unhandled(services: &Services, settled: chrono::Duration) -> Vec<Update> {
-    let rows = match services.unhandled_updates(settled).await {
-        Ok(rows) => rows,
-        Err(error) => {
-            tracing::error!(%error, "cannot read the updates a crash left unhandled");
-            return Vec::new();
-        }
-    };
-    let updates: Vec<Update> = rows
-        .into_iter()
-        .filter_map(|(id, payload)| match serde_json::from_str(&payload) {
-            Ok(update) => Some(update),
+/// Most kept updates claimed in one round.
+const REPLAY_BATCH: i64 = 100;
+/// The replayer's longest real-time nap, so claims another instance let run out are noticed
+/// without a wake.
+const REPLAY_IDLE: Duration = Duration::from_secs(5);
+
+/// Claims the kept updates whose handler died (with `own_too`, also this instance's own
+/// claims from before it started again), marks them in flight and returns them, oldest first.
+/// One that cannot be read back is logged and recorded as handled: it never will be.
+pub async fn claim_unhandled(journal: &Journal, own_too: bool) -> Vec<Update> {
+    let mut updates = Vec::new();
+    loop {
+        let rows = match journal
+            .services
+            .claim_stale_updates(own_too, REPLAY_BATCH)
+            .await
+        {
+            Ok(rows) => rows,
             Err(error) => {
-                tracing::error!(update = id, %error, "a kept update cannot be read back");
-                None
+                tracing::error!(%error, "cannot read the updates a crash left unhandled");
+                break;
             }
-        })
-        .collect();
+        };
+        let full = rows.len() as i64 == REPLAY_BATCH;
+        for (id, payload) in rows {
+            if !journal.begin(id) {
+                continue;
+            }
+            match serde_json::from_str::<Update>(&payload) {
+                Ok(update) => updates.push(update),
+                Err(error) => {
+                    tracing::error!(update = id, %error, "a kept update cannot be read back");
+                    if let Err(error) = journal.done(id, None).await {
+                        tracing::error!(update = id, %error, "cannot record a handled update");
+                    }
+                }
+            }
+        }
+        if !full {
+            break;
+        }
+    }
     if !updates.is_empty() {
         tracing::info!(
             count = updates.len(),
@@ -227,6 +289,129 @@ pub async fn unhandled(services: &Services, settled: chrono::Duration) -> Vec<Up
         );
     }
     updates
+}
+
+/// Replays, while the instance runs, kept updates whose handler's lease ran out (its instance
+/// died after Telegram had its answer), sending them to `sink`, until `stopped` turns true.
+pub async fn replay_stale(
+    journal: Journal,
+    sink: mpsc::UnboundedSender<Update>,
+    waker: crate::wake::Waker,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        for update in claim_unhandled(&journal, false).await {
+            if sink.send(update).is_err() {
+                return;
+            }
+        }
+        let now = journal.services.clock.now();
+        let wait = match journal.services.next_inbox_expiry().await {
+            Ok(Some(at)) => (at - now).to_std().unwrap_or(Duration::ZERO),
+            Ok(None) => REPLAY_IDLE,
+            Err(_) => Duration::from_secs(1),
+        }
+        // A claim that ran out while its update is still being handled here was just claimed
+        // again (a longer lease); never spin on one.
+        .clamp(Duration::from_millis(50), REPLAY_IDLE);
+        waker.went_idle();
+        tokio::select! {
+            _ = waker.woken() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
+/// `live` with `extra` merged in, ending when `live` ends.
+fn merged<'a, T: Send + 'a>(
+    live: impl futures::Stream<Item = T> + Send + 'a,
+    extra: Option<BoxStream<'a, T>>,
+) -> BoxStream<'a, T> {
+    let Some(extra) = extra else {
+        return live.boxed();
+    };
+    stream::select(
+        live.map(Some).chain(stream::once(async { None })),
+        extra.map(Some),
+    )
+    .take_while(|item| std::future::ready(item.is_some()))
+    .filter_map(std::future::ready)
+    .boxed()
+}
+
+/// The webhook's listener: updates the webhook route kept (and the replayer's), until the
+/// dispatcher stops it.
+pub struct KeptUpdates {
+    updates: Option<mpsc::UnboundedReceiver<Update>>,
+    stop: StopToken,
+    stopped: teloxide::stop::StopFlag,
+}
+
+impl KeptUpdates {
+    pub fn new(
+        updates: mpsc::UnboundedReceiver<Update>,
+        stop: StopToken,
+        stopped: teloxide::stop::StopFlag,
+    ) -> Self {
+        KeptUpdates {
+            updates: Some(updates),
+            stop,
+            stopped,
+        }
+    }
+}
+
+impl<'a> AsUpdateStream<'a> for KeptUpdates {
+    type StreamErr = std::convert::Infallible;
+    type Stream = BoxStream<'a, Result<Update, std::convert::Infallible>>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        let updates = self.updates.take();
+        let stopped = self.stopped.clone();
+        match updates {
+            Some(updates) => stream::unfold(updates, |mut rx| async move {
+                rx.recv().await.map(|update| (Ok(update), rx))
+            })
+            .take_until(stopped)
+            .boxed(),
+            None => stream::empty().boxed(),
+        }
+    }
+}
+
+impl UpdateListener for KeptUpdates {
+    type Err = std::convert::Infallible;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.stop.clone()
+    }
+}
+
+/// What the webhook does with one update Telegram posted: keeps it (a message or a button
+/// press) in the inbox, claimed by this instance, and hands it to the dispatcher. `Err` when it
+/// could not be kept: Telegram must send it again.
+pub async fn keep_posted(
+    journal: &Journal,
+    sink: &mpsc::UnboundedSender<Update>,
+    update: Update,
+    payload: String,
+) -> ServiceResult<()> {
+    if kept(&update) {
+        let id = i64::from(update.id.0);
+        let fresh = journal.receive(vec![(id, payload)]).await?;
+        // Handled before, or being handled here (Telegram sent it again): nothing to do.
+        if !fresh.first().copied().unwrap_or(false) || !journal.begin(id) {
+            return Ok(());
+        }
+    }
+    // A dispatcher that stopped leaves the update in the inbox, claimed by this instance:
+    // taken back when it starts again, or by another instance once the lease ran out.
+    let _ = sink.send(update);
+    Ok(())
 }
 
 /// Messages and button presses are what the handlers answer (and mark handled); other kinds
@@ -240,11 +425,7 @@ fn kept(update: &Update) -> bool {
 
 /// Keeps a batch of updates in the inbox, dropping those handled before or being replayed. A
 /// database error lets the batch through unkept: handling it now beats dropping it.
-async fn receive<E>(
-    journal: Journal,
-    replayed: &HashSet<i64>,
-    items: Vec<Result<Update, E>>,
-) -> Vec<Result<Update, E>> {
+async fn receive<E>(journal: Journal, items: Vec<Result<Update, E>>) -> Vec<Result<Update, E>> {
     let mut to_keep = Vec::new();
     for item in &items {
         if let Ok(update) = item
@@ -275,8 +456,9 @@ async fn receive<E>(
         .filter(|item| match item {
             Ok(update) => {
                 let id = i64::from(update.id.0);
-                let replaying = kept(update) && replayed.contains(&id);
-                !drop.contains(&id) && !replaying
+                // Telegram delivers an unconfirmed update again after a restart: the replay
+                // has it in flight already.
+                !drop.contains(&id) && (!kept(update) || journal.begin(id))
             }
             Err(_) => true,
         })
@@ -293,8 +475,8 @@ where
 
     fn as_stream(&'a mut self) -> Self::Stream {
         let replay = std::mem::take(&mut self.replay);
+        let later = self.later.take();
         let journal = self.journal.clone();
-        let replayed = self.replayed.clone();
         // One getUpdates answer is kept in one transaction. teloxide's polling stream answers
         // Pending once its batch is used up, having only created (not sent) the next
         // getUpdates, which confirms this batch; `then` polls it again, sending that request,
@@ -303,12 +485,17 @@ where
             .inner
             .as_stream()
             .ready_chunks(100)
-            .then(move |items| {
-                let (journal, replayed) = (journal.clone(), replayed.clone());
-                async move { receive(journal, &replayed, items).await }
-            })
+            .then(move |items| receive(journal.clone(), items))
             .flat_map(stream::iter);
-        stream::iter(replay.into_iter().map(Ok)).chain(live).boxed()
+        let later = later.map(|rx| {
+            stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|update| (Ok(update), rx))
+            })
+            .boxed()
+        });
+        stream::iter(replay.into_iter().map(Ok))
+            .chain(merged(live, later))
+            .boxed()
     }
 }
 

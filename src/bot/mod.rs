@@ -107,9 +107,15 @@ pub(crate) async fn answer_query(
     }
     match request.await {
         Ok(_) => Ok(()),
-        // A press Telegram delivers again after a crash was answered before, or has waited
-        // too long to be; the notice is a courtesy, and the press is still handled.
-        Err(teloxide::RequestError::Api(e)) if is_expired_query(&e) => Ok(()),
+        // A press handled again after a crash was answered before, or has waited too long to
+        // be: Telegram refuses the answer, which then counts as given (the notice is a
+        // courtesy), and the press is still handled.
+        Err(teloxide::RequestError::Api(e)) if is_expired_query(&e) => {
+            tracing::debug!(
+                "Telegram no longer takes an answer to this press (answered before a restart, or too old)"
+            );
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -292,10 +298,52 @@ async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {
     }
 }
 
+/// Waits for chat `chat`'s turn: one chat's updates are handled one at a time, across
+/// instances too (this instance's dispatcher already takes them one at a time), so a state read,
+/// changed and written back by one handler is not overwritten by another's (an album's photos
+/// arriving at several instances at once). A holder that died keeps it until its lease runs
+/// out; after waiting that long in real time the update is handled anyway.
+async fn take_turn(ctx: &Ctx, chat: ChatId) -> bool {
+    let limit = ctx
+        .services
+        .config
+        .claim_lease
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(120));
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match ctx.services.take_chat_turn(chat.0).await {
+            Ok(true) => return true,
+            Ok(false) if started.elapsed() < limit => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            Ok(false) => {
+                tracing::warn!("another instance held this chat's turn too long; handling anyway");
+                return false;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot take the chat's turn; handling anyway");
+                return false;
+            }
+        }
+    }
+}
+
+async fn give_turn(ctx: &Ctx, chat: ChatId, taken: bool) {
+    if taken && let Err(error) = ctx.services.give_chat_turn(chat.0).await {
+        tracing::warn!(%error, "cannot give the chat's turn back; it frees when its lease runs out");
+    }
+}
+
 async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let chat = msg.chat.is_private().then_some(msg.chat.id);
+    let chat_id = msg.chat.id;
+    let turn = take_turn(&ctx, chat_id).await;
     let result = handle_message(bot, msg, ctx.clone()).await;
+    give_turn(&ctx, chat_id, turn).await;
     mark_handled(&ctx, &update, chat).await;
     ctx.metrics.update_handled("message", started.elapsed());
     result
@@ -324,26 +372,36 @@ async fn on_callback(
     ctx: Ctx,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let chat = press_chat(&query);
+    let turn = take_turn(&ctx, chat).await;
     let result = handle_callback(bot, query, ctx.clone()).await;
+    give_turn(&ctx, chat, turn).await;
     mark_handled(&ctx, &update, None).await;
     ctx.metrics
         .update_handled("callback_query", started.elapsed());
     result
 }
 
-async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
-    let chat = query
+/// The chat a press belongs to: its message's, or the presser's own.
+fn press_chat(query: &CallbackQuery) -> ChatId {
+    query
         .message
         .as_ref()
         .map(|m| m.chat().id)
-        .unwrap_or(ChatId(query.from.id.0 as i64));
+        .unwrap_or(ChatId(query.from.id.0 as i64))
+}
+
+async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
+    let chat = press_chat(&query);
     let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
     if let Err(error) = common::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
-        turn.bot
-            .answer_callback_query(query.id.clone())
-            .text(tr!(turn.i18n(), turn.lang(), "error-generic-short"))
-            .await?;
+        answer_query(
+            &turn,
+            &query,
+            Some(tr!(turn.i18n(), turn.lang(), "error-generic-short")),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ pub struct NotifierOptions {
     /// process (the CLI, another instance), are noticed soon.
     pub idle: Duration,
     pub media_dir: std::path::PathBuf,
+    /// This instance's id, recorded with each claim so a restart takes its own claims back
+    /// at once (`HANDOVER_INSTANCE_ID`).
+    pub owner: Option<String>,
 }
 
 impl Default for NotifierOptions {
@@ -56,6 +59,7 @@ impl Default for NotifierOptions {
             max_backoff: chrono::Duration::minutes(10),
             idle: Duration::from_secs(5),
             media_dir: "data/media".into(),
+            owner: None,
         }
     }
 }
@@ -217,7 +221,14 @@ impl Notifier {
                 let now = self.clock.now();
                 let rows = {
                     let mut tx = self.store.begin().await?;
-                    let rows = tx.claim_outbox(now, now + self.options.lease, room).await?;
+                    let rows = tx
+                        .claim_outbox_by(
+                            now,
+                            now + self.options.lease,
+                            room,
+                            self.options.owner.as_deref(),
+                        )
+                        .await?;
                     tx.commit().await?;
                     rows
                 };

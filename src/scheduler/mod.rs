@@ -185,6 +185,9 @@ pub struct SchedulerOptions {
     /// The longest the worker sleeps (real time) before looking at the table again, so it
     /// notices jobs scheduled by another process or a wall clock that jumped.
     pub max_idle: std::time::Duration,
+    /// This instance's id, recorded with each claim so a restart takes its own claims back
+    /// at once (`HANDOVER_INSTANCE_ID`).
+    pub owner: Option<String>,
 }
 
 impl SchedulerOptions {
@@ -198,12 +201,14 @@ impl SchedulerOptions {
             retry_max: Duration::hours(1),
             recurring_max_attempts: 3,
             max_idle: std::time::Duration::from_secs(5),
+            owner: None,
         }
     }
 
     pub fn from_config(config: &crate::config::Config) -> Self {
         SchedulerOptions {
             lease: config.claim_lease,
+            owner: Some(config.instance_id.clone()),
             ..SchedulerOptions::new(config.timezone)
         }
     }

@@ -180,7 +180,12 @@ impl Scheduler {
         let jobs = {
             let mut tx = self.store.begin().await?;
             let jobs = tx
-                .claim_due_jobs(now, self.options.lease, self.options.batch_size.max(1))
+                .claim_due_jobs_by(
+                    now,
+                    self.options.lease,
+                    self.options.batch_size.max(1),
+                    self.options.owner.as_deref(),
+                )
                 .await?;
             tx.commit().await?;
             jobs

@@ -82,6 +82,8 @@ pub struct Services {
     pub scheduler_waker: crate::wake::Waker,
     /// Wakes the outbound defect feed after defects changed.
     pub feed_waker: crate::wake::Waker,
+    /// Wakes the inbox replayer (the clock moved, or a claim may have run out).
+    pub inbox_waker: crate::wake::Waker,
     /// Renders notifications in each recipient's language.
     pub i18n: Arc<crate::i18n::I18n>,
 }
@@ -95,6 +97,7 @@ impl Services {
             outbox_waker: crate::notify::Waker::default(),
             scheduler_waker: crate::wake::Waker::default(),
             feed_waker: crate::wake::Waker::default(),
+            inbox_waker: crate::wake::Waker::default(),
             // The locales are compiled in and checked by unit tests; they cannot fail here.
             i18n: Arc::new(crate::i18n::I18n::load().expect("the embedded locales parse")),
         }

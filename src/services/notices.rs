@@ -209,7 +209,10 @@ impl Services {
             .filter(|(id, _)| !handled_before.contains(id))
             .map(|(id, payload)| (*id, payload.as_str()))
             .collect();
-        tx.put_in_inbox(&keep, now).await?;
+        // Kept as this instance's: another instance replays them only once the lease ran out.
+        let lease_until = now + self.config.claim_lease;
+        tx.put_in_inbox_claimed(&keep, now, Some((&self.config.instance_id, lease_until)))
+            .await?;
         tx.commit().await?;
         Ok(fresh)
     }
@@ -229,6 +232,89 @@ impl Services {
             .await?;
         tx.commit().await?;
         Ok(updates)
+    }
+
+    /// Claims kept updates whose handler's lease ran out (it died), of the last day, oldest
+    /// first, for this instance to handle; with `own_too` also those this instance claimed
+    /// before it started again.
+    #[instrument(skip_all)]
+    pub async fn claim_stale_updates(
+        &self,
+        own_too: bool,
+        limit: i64,
+    ) -> ServiceResult<Vec<(i64, String)>> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let updates = tx
+            .claim_stale_updates(
+                now,
+                now - chrono::Duration::days(1),
+                now + self.config.claim_lease,
+                &self.config.instance_id,
+                own_too,
+                limit,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(updates)
+    }
+
+    /// When the next claim of a kept update runs out.
+    pub async fn next_inbox_expiry(&self) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let since = self.clock.now() - chrono::Duration::days(1);
+        let mut tx = self.store.read().await?;
+        let next = tx.next_inbox_expiry(since).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// At start-up: what this instance's earlier run claimed (messages being sent, jobs running,
+    /// updates being handled, chats' turns) is due again at once. On SQLite, which one process
+    /// serves, every claim is this instance's; on PostgreSQL only those under its instance id,
+    /// and other instances' claims wait out their lease. Returns how many were taken back.
+    #[instrument(skip_all)]
+    pub async fn take_back_own_claims(&self) -> ServiceResult<u64> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let single = !tx.is_postgres();
+        let taken = tx
+            .take_back_claims(&self.config.instance_id, single, now)
+            .await?;
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    /// Takes chat `chat_id`'s turn for this instance (one chat's updates are handled one at a
+    /// time across instances); false while another instance holds it.
+    pub async fn take_chat_turn(&self, chat_id: i64) -> ServiceResult<bool> {
+        if !self.store.is_postgres() {
+            // One process serves SQLite, and its dispatcher already takes a chat's updates
+            // one at a time.
+            return Ok(true);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let taken = tx
+            .take_chat_turn(
+                chat_id,
+                &self.config.instance_id,
+                now,
+                now + self.config.claim_lease,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    /// Gives chat `chat_id`'s turn back.
+    pub async fn give_chat_turn(&self, chat_id: i64) -> ServiceResult<()> {
+        if !self.store.is_postgres() {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        tx.give_chat_turn(chat_id, &self.config.instance_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records a handled update; a person who writes is reachable again.

@@ -357,6 +357,18 @@ impl Tx {
         lease: Duration,
         limit: u32,
     ) -> StoreResult<Vec<Job>> {
+        self.claim_due_jobs_by(now, lease, limit, None).await
+    }
+
+    /// [`Tx::claim_due_jobs`] for instance `owner`, recorded with each claim so the instance can
+    /// take its own claims back at once when it starts again ([`Tx::take_back_claims`]).
+    pub async fn claim_due_jobs_by(
+        &mut self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<Job>> {
         // Each branch is a short range scan of its own partial index; an OR over both would
         // make SQLite sort every due row before applying the limit. On PostgreSQL each branch
         // also locks the rows it picks and skips rows another instance is claiming right now,
@@ -367,7 +379,8 @@ impl Tx {
             ""
         };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1 \
+            "UPDATE jobs SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, \
+             claimed_by = $4 \
              WHERE id IN (SELECT id FROM ( \
                  SELECT id, due FROM (SELECT id, run_at AS due FROM jobs \
                      WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $3{lock}) AS p \
@@ -382,6 +395,7 @@ impl Tx {
                 .bind(now)
                 .bind(now + lease)
                 .bind(i64::from(limit))
+                .bind(owner)
                 .fetch_all(c)
                 .await
         })?;

@@ -132,6 +132,12 @@ pub(crate) use with_conn;
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Store {
+    /// Whether this is PostgreSQL (several instances may share it) rather than SQLite (one
+    /// process).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
     /// Opens the database named by `url`, creating a SQLite file (and its directory) if missing.
     /// A PostgreSQL database must exist already.
     pub async fn connect(url: &str) -> StoreResult<Store> {

@@ -91,6 +91,18 @@ impl Tx {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<OutboxRow>> {
+        self.claim_outbox_by(now, lease_until, limit, None).await
+    }
+
+    /// [`Tx::claim_outbox`] for instance `owner`, recorded with each claim so the instance can
+    /// take its own claims back at once when it starts again ([`Tx::take_back_claims`]).
+    pub async fn claim_outbox_by(
+        &mut self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<OutboxRow>> {
         // On PostgreSQL the rows picked are locked, and rows another instance is claiming right
         // now are skipped, so several instances claim side by side. The per-chat order still
         // holds there: a row whose predecessor is being claimed sees it still open and waits.
@@ -100,7 +112,7 @@ impl Tx {
             ""
         };
         let sql = format!(
-            "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1 \
+            "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1, claimed_by = $4 \
              WHERE id IN ( \
                SELECT o.id FROM outbox o \
                WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) \
@@ -115,6 +127,7 @@ impl Tx {
                 .bind(now)
                 .bind(lease_until)
                 .bind(limit)
+                .bind(owner)
                 .fetch_all(c)
                 .await
         })?;
@@ -344,25 +357,189 @@ impl Tx {
         Ok(())
     }
 
-    /// Keeps received updates (id and JSON) until they are handled.
+    /// Keeps received updates (id and JSON) until they are handled, claimed by nobody (any
+    /// instance may replay them at once).
     pub async fn put_in_inbox(
         &mut self,
         updates: &[(i64, &str)],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        self.put_in_inbox_claimed(updates, now, None).await
+    }
+
+    /// Keeps received updates until they are handled, claimed by the instance `(owner, until)`
+    /// that is about to handle them: until the lease runs out no instance replays them.
+    pub async fn put_in_inbox_claimed(
+        &mut self,
+        updates: &[(i64, &str)],
+        now: DateTime<Utc>,
+        claim: Option<(&str, DateTime<Utc>)>,
+    ) -> StoreResult<()> {
+        let (owner, until) = match claim {
+            Some((owner, until)) => (Some(owner), Some(until)),
+            None => (None, None),
+        };
         for rows in updates.chunks(IDS_PER_STATEMENT) {
+            let values = (0..rows.len())
+                .map(|row| format!("(${}, ${}, $1, $2, $3)", 4 + row * 2, 5 + row * 2))
+                .collect::<Vec<_>>()
+                .join(", ");
             let insert = format!(
-                "INSERT INTO update_inbox (update_id, payload, received_at) VALUES {} ON CONFLICT (update_id) DO NOTHING",
-                value_rows(rows.len(), 2, 2)
+                "INSERT INTO update_inbox (update_id, payload, received_at, claimed_by, claimed_until) \
+                 VALUES {values} ON CONFLICT (update_id) DO NOTHING"
             );
             with_conn!(self, |c| {
-                let mut query = sqlx::query(&insert).persistent(false).bind(now);
+                let mut query = sqlx::query(&insert)
+                    .persistent(false)
+                    .bind(now)
+                    .bind(owner)
+                    .bind(until);
                 for (id, payload) in rows {
                     query = query.bind(*id).bind(*payload);
                 }
                 query.execute(c).await.map(|_| ())
             })?;
         }
+        Ok(())
+    }
+
+    /// Claims inbox updates whose handler's lease ran out (or that nobody claimed), received
+    /// since `since` and not handled, oldest first, for instance `owner` until `lease_until`.
+    /// With `own_too`, updates `owner` itself had claimed are taken at once (it starts again:
+    /// its earlier run is gone). Several instances claim side by side on PostgreSQL.
+    pub async fn claim_stale_updates(
+        &mut self,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        owner: &str,
+        own_too: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let lock = if self.is_postgres() {
+            " FOR UPDATE OF i SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE update_inbox SET claimed_by = $4, claimed_until = $3 \
+             WHERE update_id IN ( \
+               SELECT i.update_id FROM update_inbox i \
+               WHERE i.received_at >= $2 \
+                 AND (i.claimed_until IS NULL OR i.claimed_until <= $1 OR ($5 AND i.claimed_by = $4)) \
+                 AND NOT EXISTS (SELECT 1 FROM processed_updates p WHERE p.update_id = i.update_id) \
+               ORDER BY i.update_id LIMIT $6{lock}) \
+             RETURNING update_id, payload"
+        );
+        let mut rows: Vec<(i64, String)> = with_conn!(self, |c| {
+            sqlx::query_as(&sql)
+                .bind(now)
+                .bind(since)
+                .bind(lease_until)
+                .bind(owner)
+                .bind(own_too)
+                .bind(limit)
+                .fetch_all(c)
+                .await
+        })?;
+        rows.sort_by_key(|(id, _)| *id);
+        Ok(rows)
+    }
+
+    /// When the next claim of an update received since `since` runs out (the replayer's next
+    /// look).
+    pub async fn next_inbox_expiry(
+        &mut self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let next = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT MIN(claimed_until) FROM update_inbox WHERE received_at >= $1",
+            )
+            .bind(since)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(next)
+    }
+
+    /// An instance starting again takes back at once what its earlier run had claimed and
+    /// could not finish: outbox rows being sent, jobs running, inbox updates being handled and
+    /// chats' turns. With `all` (a single-instance database such as SQLite) every claim is its
+    /// own. Claims are made due now, not released, so a job's attempt count still fences a
+    /// late settle. Returns how many claims were taken back.
+    pub async fn take_back_claims(
+        &mut self,
+        owner: &str,
+        all: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut taken = 0;
+        for sql in [
+            "UPDATE outbox SET locked_until = $1 WHERE status = 'sending' AND locked_until > $1 \
+             AND ($3 OR claimed_by = $2)",
+            "UPDATE jobs SET locked_until = $1 WHERE status = 'running' AND locked_until > $1 \
+             AND ($3 OR claimed_by = $2)",
+            "UPDATE update_inbox SET claimed_until = $1 WHERE claimed_until > $1 \
+             AND ($3 OR claimed_by = $2)",
+        ] {
+            taken += with_conn!(self, |c| {
+                sqlx::query(sql)
+                    .bind(now)
+                    .bind(owner)
+                    .bind(all)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        taken += with_conn!(self, |c| {
+            sqlx::query("DELETE FROM chat_turns WHERE $2 OR holder = $1")
+                .bind(owner)
+                .bind(all)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(taken)
+    }
+
+    /// Takes chat `chat_id`'s turn for `holder` until `until`: true when it is free (nobody
+    /// holds it, or the holder's lease ran out) and now `holder`'s.
+    pub async fn take_chat_turn(
+        &mut self,
+        chat_id: i64,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let affected = with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO chat_turns (chat_id, holder, held_until) VALUES ($1, $2, $3) \
+                 ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until \
+                 WHERE chat_turns.held_until <= $4",
+            )
+            .bind(chat_id)
+            .bind(holder)
+            .bind(until)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(affected == 1)
+    }
+
+    /// Gives chat `chat_id`'s turn back, if `holder` still holds it.
+    pub async fn give_chat_turn(&mut self, chat_id: i64, holder: &str) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("DELETE FROM chat_turns WHERE chat_id = $1 AND holder = $2")
+                .bind(chat_id)
+                .bind(holder)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
         Ok(())
     }
 

@@ -127,6 +127,7 @@ impl TestApp {
         services.outbox_waker.wake();
         services.scheduler_waker.wake();
         services.feed_waker.wake();
+        services.inbox_waker.wake();
     }
 
     pub fn running(&self) -> &Running {
@@ -158,6 +159,8 @@ pub fn test_config(fake: &FakeTelegram, dir: &TestDir) -> Config {
     config.media_dir = dir.path().join("media");
     // A short long-poll keeps shutdowns quick.
     config.poll_timeout = Duration::from_secs(1);
+    // Health and metrics on a port of their own, which tests running side by side cannot share.
+    config.metrics_addr = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     // Slow answers from the fake count as timeouts quickly.
     config.request_timeout = Duration::from_secs(2);
     // The supervisors' daily digest would land between other tests' commands and their
@@ -177,5 +180,8 @@ pub fn binary() -> std::process::Command {
             command.env_remove(key);
         }
     }
+    // Health and metrics on a free port: processes of tests running side by side would
+    // collide on the default one.
+    command.env("HANDOVER_METRICS_ADDR", "127.0.0.1:0");
     command
 }

@@ -594,6 +594,11 @@ impl FakeTelegram {
         self.write(|st| st.blocked.remove(&user_id));
     }
 
+    /// The id of the newest update queued (a message sent or a button pressed).
+    pub fn last_update_id(&self) -> Option<i64> {
+        self.read(|st| st.update_history.last().map(|u| u.id))
+    }
+
     /// Queues an update that was already delivered again, with its original id — what Telegram
     /// does when a bot stopped before confirming it. A poller that confirmed a higher offset
     /// drops it, as Telegram would; a fresh poller (after a restart) receives it.
