@@ -308,6 +308,14 @@ async fn handle_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()
         return Ok(());
     };
     let (turn, state, _) = load_turn(bot, ctx, msg.chat.id, &from).await?;
+    // Checked on every update: someone whose access ended changes nothing (sharing their
+    // phone again still works, for a person taken back on).
+    if turn.person.access_ended && msg.contact().is_none() {
+        turn.dialogue.exit().await?;
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "access-ended"))
+            .await;
+    }
     if let Err(error) = common::route_message(&turn, state, &msg, &from).await {
         tracing::error!(error = %error, "handling a message failed");
         turn.say(tr!(turn.i18n(), turn.lang(), "error-generic"))
@@ -337,6 +345,12 @@ async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::
         .map(|m| m.chat().id)
         .unwrap_or(ChatId(query.from.id.0 as i64));
     let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
+    if turn.person.access_ended {
+        turn.dialogue.exit().await?;
+        let text = tr!(turn.i18n(), turn.lang(), "access-ended");
+        answer_query(&turn, &query, Some(text.clone())).await?;
+        return turn.say(text).await;
+    }
     if let Err(error) = common::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
         turn.bot
