@@ -15,7 +15,7 @@ pub enum FlowScope {
     Handover(i64),
     /// Defects being marked fixed together.
     Fix(Vec<i64>),
-    /// One remediation step on a defect.
+    /// One remediation step on a defect (by staff, or a buyer saying a fix did not hold).
     Step(i64, Action),
 }
 
@@ -105,13 +105,10 @@ impl Services {
     #[instrument(skip_all)]
     pub async fn may_continue(&self, actor: &Actor, scope: &FlowScope) -> ServiceResult<bool> {
         use crate::domain::remediation::transition;
-        let Actor::Staff(me) = actor else {
-            return Ok(false);
-        };
         let mut tx = self.store.read().await?;
         let allowed = match scope {
-            FlowScope::Inspection(id) => match tx.inspection(*id).await? {
-                Some(inspection) if inspection.finished_at.is_none() => {
+            FlowScope::Inspection(id) => match (actor, tx.inspection(*id).await?) {
+                (Actor::Staff(me), Some(inspection)) if inspection.finished_at.is_none() => {
                     match tx.household(inspection.unit_id).await? {
                         Some(household) => {
                             me.roles.can_supervise()
