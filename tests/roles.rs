@@ -168,5 +168,23 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
         "nothing was saved"
     );
     tx.commit().await.unwrap();
+
+    // Back with Li Lei, who starts the handover checklist and is deactivated half-way.
+    reply_to(&app, &supervisor, "/reassign 1-1-101 Li Lei").await;
+    wait_text(&app, &supervisor, "现由 Li Lei 负责").await;
+    reply_to(&app, &li, "/handover 1-1-101").await;
+    wait_text(&app, &li, "入户门钥匙几把").await;
+    reply_to(&app, &supervisor, "/deactivate Li Lei").await;
+    wait_text(&app, &supervisor, "已停用 Li Lei").await;
+    press(&app, &li, "2").await;
+    // The answer to the press (the notice of the deactivation says it too, without this).
+    wait_text(&app, &li, "无法再进行操作").await;
+    let mut tx = app.services().store.read().await.unwrap();
+    assert_eq!(
+        tx.dialogue(li.id).await.unwrap(),
+        None,
+        "the checklist ended"
+    );
+    tx.commit().await.unwrap();
     app.stop().await;
 }
