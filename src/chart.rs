@@ -223,6 +223,8 @@ fn progress(area: &Area<'_>, family: &str, data: &ChartData) -> Result<(), CardE
     let step = n.div_ceil(12).max(1);
     let labelled = |i: usize| i.is_multiple_of(step) || i + 1 == n;
     let value_font = (family, 18).into_font();
+    // Dots shrink on a long campaign so neighbouring days stay apart.
+    let (plan_dot, actual_dot) = if n > 30 { (3, 4) } else { (4, 6) };
     chart
         .draw_series(plan.iter().enumerate().map(|(i, &(x, y))| {
             let label = if labelled(i) {
@@ -231,7 +233,7 @@ fn progress(area: &Area<'_>, family: &str, data: &ChartData) -> Result<(), CardE
                 String::new()
             };
             EmptyElement::at((x, y))
-                + Circle::new((0, 0), 4, PLAN.filled())
+                + Circle::new((0, 0), plan_dot, PLAN.filled())
                 + Text::new(label, (-8, -28), value_font.clone().color(&PLAN))
         }))
         .map_err(draw_err)?;
@@ -243,7 +245,7 @@ fn progress(area: &Area<'_>, family: &str, data: &ChartData) -> Result<(), CardE
                 String::new()
             };
             EmptyElement::at((x, y))
-                + Circle::new((0, 0), 6, ACTUAL.filled())
+                + Circle::new((0, 0), actual_dot, ACTUAL.filled())
                 + Text::new(label, (-8, 12), value_font.clone().color(&ACTUAL))
         }))
         .map_err(draw_err)?;
