@@ -24,6 +24,10 @@ invite-unknown = Sorry, this invite link is not valid. Please ask your superviso
 invite-used = This invite link has already been used. Please ask your supervisor for a new one.
 invite-expired = This invite link has expired. Please ask your supervisor for a new one.
 not-linked = I don't know you yet. Please send /start and share your phone number first.
+access-ended = Hello. Your access to this bot has ended, so nothing can be done here any more. If you think this is a mistake, please contact the project's supervisor.
+access-ended-notice = Hello. Your access to this bot has ended. Thank you for your work on the handover. If you think this is a mistake, please contact the project's supervisor.
+access-phone-moved = Hello. The phone number on file for home { $unit } has been updated, so this Telegram account no longer has access to it. If this is your home, please share your current phone number with /start.
+flow-no-longer-yours = Sorry, this is no longer yours to do (the home or item was passed to someone else, or your role changed). This step was not saved and the flow has ended.
 group-only = I work in private chats only. Please write to me directly: @{ $bot }
 
 ## Help and general answers
@@ -62,6 +66,8 @@ cmd-people = Buyers and staff loaded so far
 cmd-staff = The staff list
 cmd-import = How to load buyers or staff from a file
 cmd-queue = Messages and scheduled work waiting or failed
+cmd-deactivate = Mark a staff member as left: /deactivate NAME or PHONE
+cmd-project = Projects and their display names: /project name NEW NAME
 cmd-invite = Invite buyers to book a visit (staff invite links: /invite ROLE NAME)
 
 ## Roles
@@ -102,6 +108,8 @@ import-kind-buyers = buyer list
 import-kind-staff = staff list
 import-kind-slots = slot list
 import-done = ✅ Imported the { $kind }: { $total } rows — { $created } new, { $updated } updated, { $unchanged } unchanged.
+import-kept-addresses = { $count } buyers' mailing addresses that they confirmed themselves were kept rather than replaced by the file's.
+import-left = { $count } staff marked as left: their access has ended.
 import-rejected = ❌ The file was not imported; nothing was changed.
     { $reason }
     Please fix the file and send it again.
@@ -138,6 +146,8 @@ row-bad-date = not a date: { $value } (write it like 2026-12-01)
 row-bad-time = not a time: { $value } (write it like 09:00)
 row-end-not-after-start = the end must be after the start
 row-bad-slot-kind = unknown slot kind: { $value } (inspection or handover)
+row-bad-status = unknown status: { $value } (active/在职 or left/离职)
+row-admin-only = only an admin may grant or remove the admin role; ask an admin to import this row
 
 ## Supervisor: invites and lists
 
@@ -151,6 +161,11 @@ invite-created = Invite link for a { $role } ({ $name }):
     It works once and expires at { $expires }. Send it only to that person.
 staff-none = No staff have been loaded yet. Send /import to see how.
 staff-title = <b>Staff ({ $count })</b>
+deactivate-usage = Please write: /deactivate NAME (or their phone number)
+deactivate-done = ✅ { $name } has been deactivated: their access has ended and their households wait for /assign.
+deactivate-not-found = No current staff member is called or has the phone “{ $query }”. /staff lists them.
+deactivate-ambiguous = Several staff members are called “{ $query }”; please give the phone number instead.
+deactivate-not-allowed = Sorry, you cannot deactivate { $name } (only an admin can deactivate an admin, and nobody can deactivate themselves).
 staff-line-linked = ✅ { $name } — { $roles }
 staff-line-unlinked = ⏳ { $name } — { $roles } (not linked yet)
 people-counts = <b>Loaded so far</b>
@@ -730,6 +745,11 @@ summary = 📊 <b>Campaign summary — { $scope }</b> ({ $at })
     { $satisfaction } · { $surveys } answers
     Complaints { $complaints } (waiting for acknowledgement { $waiting }) · group-complaint flags { $flags }
 summary-unknown-scope = “{ $query }” is neither a project nor a building. Projects: { $projects }. Send /summary, /summary PROJECT or /summary BUILDING.
+project-list = <b>Projects</b> (code — display name)
+project-line = • <code>{ $code }</code> — { $name }
+project-usage = Please write: /project name NEW NAME (or /project CODE name NEW NAME)
+project-renamed = ✅ Project { $code } is now shown as “{ $name }”.
+project-unknown = There is no project with the code “{ $code }”. Send /project to see them.
 targets-title = 🎯 Targets of { $project }:
 targets-saved = ✅ Saved. Targets of { $project }:
 targets-none = not set
@@ -743,12 +763,15 @@ overdue-late = due { $due }, { $days } d late
 overdue-more = …and { $count } more.
 digest-title = 🌅 <b>Daily digest, { $date }</b>
 cmd-chart = Chart: handover progress against plan, defects by category
-chart-progress = Handover progress — { $scope }
+chart-title = { $scope } · handover progress
+chart-subtitle = As of { $at }
+chart-progress = Handed over so far, against plan
+chart-today = today
 chart-plan = Plan (handover slots)
 chart-actual = Handed over
 chart-defects = Defects by category
 chart-empty = No data yet
-chart-caption = 📈 Handed over { $actual } of { $planned } planned · { $defects } defects
+chart-caption = 📈 Handed over { $actual } of { $planned } planned · { $defects } defects — { $scope }
 cmd-export = Export buyers, appointments, defects, handovers and surveys (.xlsx; /export csv for CSV)
 export-usage = Send /export for an .xlsx workbook, or /export csv for one CSV file per table.
 export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can be imported again as it is.

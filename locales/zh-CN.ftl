@@ -24,6 +24,10 @@ invite-unknown = 抱歉，这个邀请链接无效。请向您的主管索取新
 invite-used = 这个邀请链接已经被使用过了。请向您的主管索取新的链接。
 invite-expired = 这个邀请链接已过期。请向您的主管索取新的链接。
 not-linked = 我还不认识您。请先发送 /start 并分享您的手机号。
+access-ended = 您好，您使用本助手的权限已经结束，无法再进行操作。如有疑问，请联系项目负责人。
+access-ended-notice = 您好，您使用本助手的权限已经结束。感谢您为交付工作付出的辛劳！如有疑问，请联系项目负责人。
+access-phone-moved = 您好，房屋 { $unit } 登记的手机号已更新，这个 Telegram 账号不再关联该房屋。如果这是您的房屋，请发送 /start 并分享您现在的手机号。
+flow-no-longer-yours = 抱歉，这项工作已不再由您负责（房屋或问题已转给他人，或您的岗位有变化）。这一步没有保存，本次操作已结束。
 group-only = 我只在私聊中工作，请直接给我发消息：@{ $bot }
 
 ## 帮助与通用回复
@@ -62,6 +66,8 @@ cmd-people = 已导入的业主和员工
 cmd-staff = 员工名单
 cmd-import = 如何从文件导入业主或员工
 cmd-queue = 待发送或失败的消息与定时任务
+cmd-deactivate = 停用已离职的员工：/deactivate 姓名或手机号
+cmd-project = 项目及其显示名称：/project name 新名称
 cmd-invite = 邀约业主预约时间（员工邀请链接：/invite 角色 姓名）
 
 ## 角色
@@ -102,6 +108,8 @@ import-kind-buyers = 业主名单
 import-kind-staff = 员工名单
 import-kind-slots = 时段表
 import-done = ✅ { $kind }导入完成：共 { $total } 行——新增 { $created }，更新 { $updated }，未变 { $unchanged }。
+import-kept-addresses = 其中 { $count } 位业主自己确认过的邮寄地址已保留，未被文件覆盖。
+import-left = { $count } 位员工标记为离职，其使用权限已结束。
 import-rejected = ❌ 文件未导入，没有做任何更改。
     { $reason }
     请修改文件后重新发送。
@@ -135,6 +143,8 @@ row-bad-date = 不是有效的日期：{ $value }（应为 2026-12-01 这样的�
 row-bad-time = 不是有效的时间：{ $value }（应为 09:00 这样的时间）
 row-end-not-after-start = 结束时间必须晚于开始时间
 row-bad-slot-kind = 未知的时段类型：{ $value }（应为 验房/inspection 或 交付/handover）
+row-bad-status = 未知的状态：{ $value }（应为 在职/active 或 离职/left）
+row-admin-only = 只有管理员可以授予或取消管理员角色，请由管理员导入这一行
 
 ## 主管：邀请与名单
 
@@ -148,6 +158,11 @@ invite-created = { $role }（{ $name }）的邀请链接：
     仅可使用一次，有效期至 { $expires }。请只发给本人。
 staff-none = 还没有导入员工。发送 /import 查看导入方法。
 staff-title = <b>员工名单（{ $count } 人）</b>
+deactivate-usage = 请这样输入：/deactivate 姓名（或手机号）
+deactivate-done = ✅ 已停用 { $name }：其使用权限已结束，所负责的房屋等待 /assign 重新分配。
+deactivate-not-found = 没有在职员工的姓名或手机号是“{ $query }”。发送 /staff 查看名单。
+deactivate-ambiguous = 有多位员工叫“{ $query }”，请改用手机号。
+deactivate-not-allowed = 抱歉，不能停用 { $name }（只有管理员可以停用管理员，也不能停用自己）。
 staff-line-linked = ✅ { $name } — { $roles }
 staff-line-unlinked = ⏳ { $name } — { $roles }（尚未关联）
 people-counts = <b>已导入</b>
@@ -727,6 +742,11 @@ summary = 📊 <b>交付数据 — { $scope }</b>（{ $at }）
     { $satisfaction } · { $surveys } 份回答
     投诉 { $complaints }（待受理 { $waiting }）· 群诉预警 { $flags }
 summary-unknown-scope = “{ $query }”既不是项目也不是楼栋。项目：{ $projects }。请发送 /summary、/summary 项目 或 /summary 楼栋。
+project-list = <b>项目</b>（代码 — 显示名称）
+project-line = • <code>{ $code }</code> — { $name }
+project-usage = 请这样输入：/project name 新名称（或 /project 项目代码 name 新名称）
+project-renamed = ✅ 项目 { $code } 的显示名称已改为“{ $name }”。
+project-unknown = 没有代码为“{ $code }”的项目。发送 /project 查看。
 targets-title = 🎯 { $project } 的目标：
 targets-saved = ✅ 已保存。{ $project } 的目标：
 targets-none = 未设置
@@ -740,12 +760,15 @@ overdue-late = { $due } 到期，已超 { $days } 天
 overdue-more = ……另有 { $count } 个。
 digest-title = 🌅 <b>每日简报（{ $date }）</b>
 cmd-chart = 图表：交付进度对比计划、缺陷分类
-chart-progress = 交付进度 — { $scope }
+chart-title = { $scope } · 交付进度
+chart-subtitle = 截至 { $at }
+chart-progress = 累计交付与计划
+chart-today = 今天
 chart-plan = 计划（交付时段）
 chart-actual = 已交付
 chart-defects = 缺陷分类
 chart-empty = 暂无数据
-chart-caption = 📈 已交付 { $actual } / 计划 { $planned } · 缺陷 { $defects } 个
+chart-caption = 📈 已交付 { $actual } / 计划 { $planned } · 缺陷 { $defects } 个 — { $scope }
 cmd-export = 导出业主、预约、缺陷、交房与满意度（.xlsx；/export csv 导出 CSV）
 export-usage = 发送 /export 导出 .xlsx 工作簿，或 /export csv 每张表导出一个 CSV 文件。
 export-caption = 📦 共 { $tables } 张表、{ $rows } 行。业主表可原样重新导入。

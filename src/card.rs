@@ -147,15 +147,15 @@ pub fn render_handover_card(
 // ---------------------------------------------------------------------------------------------
 // Palette and geometry
 
-const BG_TOP: RGBColor = RGBColor(255, 250, 241);
+pub(crate) const BG_TOP: RGBColor = RGBColor(255, 250, 241);
 const BG_BOTTOM: RGBColor = RGBColor(252, 232, 208);
 const PAPER: RGBColor = RGBColor(253, 244, 232);
 const GLOW: RGBColor = RGBColor(250, 206, 168);
-const RED: RGBColor = RGBColor(178, 44, 40);
-const GOLD: RGBColor = RGBColor(207, 160, 76);
-const INK: RGBColor = RGBColor(62, 40, 28);
-const INK_SOFT: RGBColor = RGBColor(98, 74, 58);
-const INK_MUTED: RGBColor = RGBColor(140, 108, 80);
+pub(crate) const RED: RGBColor = RGBColor(178, 44, 40);
+pub(crate) const GOLD: RGBColor = RGBColor(207, 160, 76);
+pub(crate) const INK: RGBColor = RGBColor(62, 40, 28);
+pub(crate) const INK_SOFT: RGBColor = RGBColor(98, 74, 58);
+pub(crate) const INK_MUTED: RGBColor = RGBColor(140, 108, 80);
 
 /// Outer red frame inset and thickness, inner gold frame inset and thickness.
 const FRAME_OUTER: (i32, i32) = (22, 8);

@@ -148,6 +148,8 @@ impl Role {
                 "away",
                 "back",
                 "queue",
+                "deactivate",
+                "project",
                 "language",
                 "cancel",
                 "help",
@@ -226,6 +228,8 @@ fn command_text(command: &str) -> String {
         "reassign" => "/reassign 1-1-101 Han Mei".to_string(),
         "slots" => "/slots add 2026-12-01 09:00-10:00 10".to_string(),
         "targets" => "/targets visit_rate 10%".to_string(),
+        "deactivate" => "/deactivate Li Lei".to_string(),
+        "project" => "/project name Mallory".to_string(),
         other => format!("/{other}"),
     }
 }

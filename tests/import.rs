@@ -1,7 +1,10 @@
 //! Supervisors load buyers and staff by sending files to the bot.
 
 use crate::support::app::TestApp;
-use crate::support::people::{buyers_csv, linked_supervisor};
+use crate::support::people::{
+    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
+};
+use handover_bot::domain::people::{Actor, Role};
 use handover_bot::store::people::PeopleCounts;
 
 async fn counts(app: &TestApp) -> PeopleCounts {
@@ -225,4 +228,152 @@ fn padded_xlsx(workbook: Vec<u8>, padding: u64) -> Vec<u8> {
     padded.start_file("xl/media/padding.bin", options).unwrap();
     std::io::copy(&mut std::io::repeat(0).take(padding), &mut padded).unwrap();
     padded.finish().unwrap().into_inner()
+}
+
+async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
+    app.services()
+        .identify(telegram_id, None)
+        .await
+        .unwrap()
+        .actor
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list() {
+    let app = TestApp::start().await;
+    load_buyers(&app, &buyers_csv(2)).await;
+    let buyer = app.fake.user(9_401, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    let question = app
+        .fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
+        .await;
+    app.fake
+        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .await;
+    app.fake
+        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .await;
+
+    // The supervisor re-imports the sales list to add a buyer: the file still has the old
+    // address of buyer 0, and none for buyer 1.
+    let supervisor = linked_supervisor(&app, 9_402).await;
+    let file = "building,entrance,room,name,phone,tier,mailing_address\n\
+                1,1,101,Buyer 0,13900000000,B,\"No. 0 Harbour Road, Shanghai\"\n\
+                2,1,102,Buyer 1,13900000001,B,\n\
+                1,1,103,Buyer 2,13900000002,B,\"No. 2 Harbour Road, Shanghai\"\n";
+    app.fake.send_document(
+        &supervisor,
+        "buyers.csv",
+        "text/csv",
+        file.as_bytes().to_vec(),
+        None,
+    );
+    let done = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .await;
+    assert!(
+        done.plain_text
+            .contains("1 位业主自己确认过的邮寄地址已保留"),
+        "{}",
+        done.plain_text
+    );
+    match actor_of(&app, buyer.id).await {
+        Actor::Buyer(homes) => {
+            assert_eq!(
+                homes[0].mailing_address.as_deref(),
+                Some("上海市浦东新区海港路 8 号 1502 室"),
+                "what the buyer confirmed wins over the file"
+            );
+            assert!(homes[0].address_confirmed, "and stays confirmed");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut tx = app.services().store.read().await.unwrap();
+    let buyer1 = tx
+        .buyers_by_phone(&handover_bot::domain::phone::Phone::from_e164(
+            "+8613900000001".to_string(),
+        ))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        buyer1[0].mailing_address.as_deref(),
+        Some("No. 1 Harbour Road, Shanghai"),
+        "an empty cell does not wipe an address on file"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admins_staff_file_may_grant_or_remove_admin() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_411).await;
+    load_staff(&app, "name,phone,roles\nZhao Min,13800000002,admin\n").await;
+    let before = counts(&app).await;
+
+    // A supervisor's file that makes the supervisor and a newcomer admins.
+    let grant =
+        "name,phone,roles\nWang Fang,13800000001,supervisor|admin\nMallory,13800000009,admin\n";
+    app.fake.send_document(
+        &supervisor,
+        "staff.csv",
+        "text/csv",
+        grant.as_bytes().to_vec(),
+        None,
+    );
+    let refused = app
+        .fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("未导入"))
+        .await;
+    assert!(
+        refused.plain_text.contains("第 2 行")
+            && refused.plain_text.contains("第 3 行")
+            && refused.plain_text.contains("只有管理员"),
+        "{}",
+        refused.plain_text
+    );
+    // A supervisor's file that takes admin away from an admin.
+    let remove = "name,phone,roles\nZhao Min,13800000002,supervisor\n";
+    app.fake.send_document(
+        &supervisor,
+        "staff.csv",
+        "text/csv",
+        remove.as_bytes().to_vec(),
+        None,
+    );
+    app.fake
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains("未导入") && m.plain_text.contains("第 2 行")
+        })
+        .await;
+    assert_eq!(counts(&app).await, before, "nothing imported");
+    match actor_of(&app, supervisor.id).await {
+        Actor::Staff(me) => assert!(!me.roles.has(Role::Admin), "{me:?}"),
+        other => panic!("{other:?}"),
+    }
+
+    // The admin's own file may.
+    let admin = app.fake.user(9_412, "Min");
+    link_by_contact(&app, &admin, "+8613800000002").await;
+    app.fake.send_document(
+        &admin,
+        "staff.csv",
+        "text/csv",
+        grant.as_bytes().to_vec(),
+        None,
+    );
+    app.fake
+        .wait_for_message(admin.id, |m| m.plain_text.contains("导入完成"))
+        .await;
+    match actor_of(&app, supervisor.id).await {
+        Actor::Staff(me) => assert!(me.roles.has(Role::Admin), "{me:?}"),
+        other => panic!("{other:?}"),
+    }
+    app.stop().await;
 }

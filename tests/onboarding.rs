@@ -368,3 +368,119 @@ async fn an_update_delivered_again_after_a_restart_is_not_handled_twice() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_marked_left_or_deactivated_lose_access_and_their_phone_links_nobody() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 8_501).await;
+    load_staff(
+        &app,
+        "name,phone,roles\nLi Lei,13700000001,ambassador\nHan Mei,13700000002,engineer\n",
+    )
+    .await;
+    let li = app.fake.user(8_502, "Lei");
+    link_by_contact(&app, &li, "+8613700000001").await;
+    let han = app.fake.user(8_503, "Mei");
+    link_by_contact(&app, &han, "+8613700000002").await;
+
+    // The staff file marks Li Lei as left.
+    let file = "姓名,手机号,角色,状态\nLi Lei,13700000001,交付大使,离职\n";
+    app.fake.send_document(
+        &supervisor,
+        "staff.csv",
+        "text/csv",
+        file.as_bytes().to_vec(),
+        None,
+    );
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .await;
+    // The answer to the command (the notice of the change says it too, without this).
+    app.fake.send_text(&li, "/today");
+    app.fake
+        .wait_for_message(li.id, |m| m.plain_text.contains("无法再进行操作"))
+        .await;
+    assert_eq!(actor_of(&app, li.id).await, Actor::Unknown);
+
+    // A supervisor deactivates Han Mei by command.
+    let done = reply_to(&app, &supervisor, "/deactivate Han Mei").await;
+    assert!(done.plain_text.contains("已停用"), "{}", done.plain_text);
+    // The answer to the command (the notice of the change says it too, without this).
+    app.fake.send_text(&han, "/tasks");
+    app.fake
+        .wait_for_message(han.id, |m| m.plain_text.contains("无法再进行操作"))
+        .await;
+
+    // Their numbers, given to someone else by the carrier, link nobody.
+    let newcomer = app.fake.user(8_504, "New");
+    app.fake.send_text(&newcomer, "/start");
+    app.fake
+        .wait_for_message(newcomer.id, |m| m.reply_markup.is_some())
+        .await;
+    app.fake
+        .share_contact(&newcomer, "+8613700000001", Some(newcomer.id), "New");
+    app.fake
+        .wait_for_message(newcomer.id, |m| m.plain_text.contains("没有找到这个手机号"))
+        .await;
+    assert_eq!(actor_of(&app, newcomer.id).await, Actor::Unknown);
+
+    // The supervisor's menu and help show the command.
+    let help = reply_to(&app, &supervisor, "/help").await;
+    assert!(
+        help.plain_text.contains("/deactivate"),
+        "{}",
+        help.plain_text
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_corrected_phone_moves_the_home_and_the_old_account_is_told_and_unlinked() {
+    let app = TestApp::start().await;
+    load_buyers(&app, &buyers_csv(1)).await;
+    let old = app.fake.user(8_601, "Old");
+    link_by_contact(&app, &old, &buyer_phone(0)).await;
+    let supervisor = linked_supervisor(&app, 8_602).await;
+
+    let file = "building,entrance,room,name,phone\n1,1,101,Buyer 0,13911112222\n";
+    app.fake.send_document(
+        &supervisor,
+        "buyers.csv",
+        "text/csv",
+        file.as_bytes().to_vec(),
+        None,
+    );
+    app.fake
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .await;
+    let mut tx = app.services().store.read().await.unwrap();
+    assert_eq!(tx.people_counts().await.unwrap().buyers, 1, "no second row");
+    tx.commit().await.unwrap();
+
+    // The old account is told, and keeps nothing.
+    app.fake
+        .wait_for_message(old.id, |m| m.plain_text.contains("手机号已更新"))
+        .await;
+    assert_eq!(actor_of(&app, old.id).await, Actor::Unknown);
+    // The answer to the command (the notice of the change says it too, without this).
+    app.fake.send_text(&old, "/myhome");
+    app.fake
+        .wait_for_message(old.id, |m| m.plain_text.contains("无法再进行操作"))
+        .await;
+
+    // Whoever holds the old number now gets no household; the new number does.
+    let recycled = app.fake.user(8_603, "Recycled");
+    app.fake.send_text(&recycled, "/start");
+    app.fake
+        .wait_for_message(recycled.id, |m| m.reply_markup.is_some())
+        .await;
+    app.fake
+        .share_contact(&recycled, &buyer_phone(0), Some(recycled.id), "Recycled");
+    app.fake
+        .wait_for_message(recycled.id, |m| m.plain_text.contains("没有找到这个手机号"))
+        .await;
+    let new = app.fake.user(8_604, "New");
+    link_by_contact(&app, &new, "+8613911112222").await;
+    assert!(matches!(actor_of(&app, new.id).await, Actor::Buyer(_)));
+    app.stop().await;
+}

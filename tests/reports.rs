@@ -429,3 +429,44 @@ fn read_workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_and_chart_show_the_projects_display_name() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_701).await;
+    load_buyers(&app, &buyers_csv(2)).await;
+    let renamed = reply_to(&app, &supervisor, "/project name 海港花园 & 二期").await;
+    assert!(
+        renamed.plain_text.contains("海港花园 & 二期"),
+        "{}",
+        renamed.plain_text
+    );
+    let summary = reply_to(&app, &supervisor, "/summary").await;
+    assert!(
+        summary.plain_text.contains("海港花园 & 二期") && !summary.plain_text.contains("default"),
+        "{}",
+        summary.plain_text
+    );
+    app.fake.send_text(&supervisor, "/chart");
+    let chart = wait_text(&app, &supervisor, "📈").await;
+    assert!(
+        chart.plain_text.contains("海港花园 & 二期"),
+        "{}",
+        chart.plain_text
+    );
+    assert!(chart.file.is_some(), "a photo");
+
+    // A buyer list's project name column names its project.
+    load_buyers(
+        &app,
+        "项目,项目名称,楼栋,房号,姓名,手机号\nhg2,海港花园三期,5,501,Buyer X,13900009999\n",
+    )
+    .await;
+    let summary = reply_to(&app, &supervisor, "/summary hg2").await;
+    assert!(
+        summary.plain_text.contains("海港花园三期"),
+        "{}",
+        summary.plain_text
+    );
+    app.stop().await;
+}

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
+use crate::services::people::FlowScope;
 use crate::services::staff::looks_like_code;
 use crate::tr;
 use teloxide::prelude::*;
@@ -61,6 +62,9 @@ pub async fn route_message(
     let command = msg
         .text()
         .and_then(|t| commands::parse(t, &turn.ctx.bot_username));
+    if command.is_none() && !flow_still_allowed(turn, &state).await? {
+        return Ok(());
+    }
     if command.is_none() && matches!(state, State::Reporting { .. }) {
         return report::on_message(turn, msg, state).await;
     }
@@ -220,6 +224,8 @@ async fn on_command(turn: &Turn, name: &str, args: &str, from: &User) -> anyhow:
         "export" => reports::on_export(turn, args).await,
         "resume" => aftercare::on_stop(turn, false).await,
         "queue" => supervisor::on_queue(turn).await,
+        "deactivate" => supervisor::on_deactivate(turn, args).await,
+        "project" => reports::on_project(turn, args).await,
         "assign" => ambassador::on_assign(turn).await,
         "reassign" => ambassador::on_reassign(turn, args).await,
         "ambassadors" => ambassador::on_ambassadors(turn).await,
@@ -478,6 +484,41 @@ async fn on_free_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// What the dialogue's current step acts on, when it acts on something someone may lose.
+fn flow_scope(state: &State) -> Option<FlowScope> {
+    match state {
+        State::Inspecting { inspection, .. } => Some(FlowScope::Inspection(*inspection)),
+        State::HandingOver { unit, .. } => Some(FlowScope::Handover(*unit)),
+        State::Fixing { items, .. } => {
+            Some(FlowScope::Fix(items.iter().map(|i| i.defect).collect()))
+        }
+        State::ChoosingFixes { chosen, .. } => Some(FlowScope::Fix(chosen.clone())),
+        State::Stepping { defect, action } => Some(FlowScope::Step(*defect, *action)),
+        _ => None,
+    }
+}
+
+/// Every step of a walk-through, handover or fix flow checks again that the person may still
+/// take it (they may have been reassigned or deactivated since it started). When not, the
+/// dialogue ends with a polite word and nothing is saved or sent.
+async fn flow_still_allowed(turn: &Turn, state: &State) -> anyhow::Result<bool> {
+    let Some(scope) = flow_scope(state) else {
+        return Ok(true);
+    };
+    if turn
+        .ctx
+        .services
+        .may_continue(&turn.person.actor, &scope)
+        .await?
+    {
+        return Ok(true);
+    }
+    turn.dialogue.exit().await?;
+    turn.say(tr!(turn.i18n(), turn.lang(), "flow-no-longer-yours"))
+        .await?;
+    Ok(false)
+}
+
 pub async fn route_callback(
     turn: &Turn,
     state: State,
@@ -492,6 +533,22 @@ pub async fn route_callback(
         .await?;
         return Ok(());
     };
+    // Buttons that take the next step of the dialogue's flow.
+    let flow_step = matches!(
+        callback,
+        Callback::InspectRoom(_)
+            | Callback::InspectCategory(_)
+            | Callback::InspectSeverity(_)
+            | Callback::Inspect(_)
+            | Callback::Handover(_)
+            | Callback::Fix(_)
+            | Callback::FixToggle(_)
+            | Callback::StepConfirm(_)
+    );
+    if flow_step && !flow_still_allowed(turn, &state).await? {
+        super::answer_query(turn, query, None).await?;
+        return super::remove_buttons(turn, query).await;
+    }
     match callback {
         Callback::Language(lang) => {
             // The choice is made: the question's buttons go away.

@@ -49,6 +49,8 @@ pub const ALL_COMMANDS: &[&str] = &[
     "overdue",
     "chart",
     "export",
+    "deactivate",
+    "project",
 ];
 
 /// The commands this person may use, in menu order.
@@ -120,7 +122,7 @@ pub fn commands_for(actor: &Actor) -> Vec<&'static str> {
                 commands.extend(["away", "back"]);
             }
             if staff.roles.can_supervise() {
-                commands.push("queue");
+                commands.extend(["queue", "deactivate", "project"]);
             }
             commands.extend(["language", "cancel", "help"]);
             commands
@@ -148,6 +150,8 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
         "import" => tr!(i18n, lang, "cmd-import"),
         "invite" => tr!(i18n, lang, "cmd-invite"),
         "queue" => tr!(i18n, lang, "cmd-queue"),
+        "deactivate" => tr!(i18n, lang, "cmd-deactivate"),
+        "project" => tr!(i18n, lang, "cmd-project"),
         "ambassador" => tr!(i18n, lang, "cmd-ambassador"),
         "tasks" => tr!(i18n, lang, "cmd-tasks"),
         "customers" => tr!(i18n, lang, "cmd-customers"),

@@ -357,6 +357,14 @@ async fn handle_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()
         return Ok(());
     };
     let (turn, state, _) = load_turn(bot, ctx, msg.chat.id, &from).await?;
+    // Checked on every update: someone whose access ended changes nothing (sharing their
+    // phone again still works, for a person taken back on).
+    if turn.person.access_ended && msg.contact().is_none() {
+        turn.dialogue.exit().await?;
+        return turn
+            .say(tr!(turn.i18n(), turn.lang(), "access-ended"))
+            .await;
+    }
     if let Err(error) = common::route_message(&turn, state, &msg, &from).await {
         tracing::error!(error = %error, "handling a message failed");
         turn.say(tr!(turn.i18n(), turn.lang(), "error-generic"))
@@ -394,6 +402,12 @@ fn press_chat(query: &CallbackQuery) -> ChatId {
 async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
     let chat = press_chat(&query);
     let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
+    if turn.person.access_ended {
+        turn.dialogue.exit().await?;
+        let text = tr!(turn.i18n(), turn.lang(), "access-ended");
+        answer_query(&turn, &query, Some(text.clone())).await?;
+        return turn.say(text).await;
+    }
     if let Err(error) = common::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
         answer_query(

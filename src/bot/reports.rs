@@ -187,6 +187,50 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
     turn.say(text).await
 }
 
+/// `/project` (the projects and their display names) or `/project [CODE] name NEW NAME`.
+pub async fn on_project(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let services = &turn.ctx.services;
+    let args = args.trim();
+    if args.is_empty() {
+        let mut lines = vec![tr!(i18n, lang, "project-list")];
+        for (code, name) in services.project_list(&turn.person.actor).await? {
+            lines.push(tr!(i18n, lang, "project-line", code = code, name = name));
+        }
+        return turn.say(lines.join("\n")).await;
+    }
+    let (code, rest) = match args.split_once(char::is_whitespace) {
+        Some((first, rest)) if first.eq_ignore_ascii_case("name") => (None, rest),
+        Some((code, rest)) => match rest.trim_start().split_once(char::is_whitespace) {
+            Some((word, rest)) if word.eq_ignore_ascii_case("name") => (Some(code), rest),
+            _ => return turn.say(tr!(i18n, lang, "project-usage")).await,
+        },
+        None => return turn.say(tr!(i18n, lang, "project-usage")).await,
+    };
+    let name = rest.trim();
+    if name.is_empty() || name.chars().count() > crate::domain::import::MAX_PROJECT_LEN {
+        return turn.say(tr!(i18n, lang, "project-usage")).await;
+    }
+    match services
+        .rename_project(&turn.person.actor, code, name)
+        .await?
+    {
+        Some((code, name)) => {
+            turn.say(tr!(i18n, lang, "project-renamed", code = code, name = name))
+                .await
+        }
+        None => {
+            turn.say(tr!(
+                i18n,
+                lang,
+                "project-unknown",
+                code = code.unwrap_or_default()
+            ))
+            .await
+        }
+    }
+}
+
 /// `/chart [project|building]`: the progress and defect chart as a photo.
 pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
     use teloxide::prelude::*;
@@ -206,7 +250,8 @@ pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
         "chart-caption",
         actual = actual,
         planned = planned,
-        defects = defects
+        defects = defects,
+        scope = data.scope.as_str()
     );
     let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
     turn.bot

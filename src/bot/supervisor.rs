@@ -7,7 +7,7 @@ use crate::domain::people::{Lang, Role};
 use crate::i18n::{Arg, I18n};
 use crate::services::ServiceError;
 use crate::services::import::{ImportOutcome, Importer};
-use crate::services::staff::Issuer;
+use crate::services::staff::{Deactivation, Issuer};
 use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
@@ -73,16 +73,30 @@ fn kind_name(i18n: &I18n, lang: Lang, kind: ImportKind) -> String {
 
 pub fn render_import_outcome(i18n: &I18n, lang: Lang, outcome: &ImportOutcome) -> String {
     match outcome {
-        ImportOutcome::Done { kind, counts } => tr!(
-            i18n,
-            lang,
-            "import-done",
-            kind = kind_name(i18n, lang, *kind),
-            total = counts.total(),
-            created = counts.created,
-            updated = counts.updated,
-            unchanged = counts.unchanged
-        ),
+        ImportOutcome::Done { kind, counts } => {
+            let mut lines = vec![tr!(
+                i18n,
+                lang,
+                "import-done",
+                kind = kind_name(i18n, lang, *kind),
+                total = counts.total(),
+                created = counts.created,
+                updated = counts.updated,
+                unchanged = counts.unchanged
+            )];
+            if counts.kept_addresses > 0 {
+                lines.push(tr!(
+                    i18n,
+                    lang,
+                    "import-kept-addresses",
+                    count = counts.kept_addresses
+                ));
+            }
+            if counts.left > 0 {
+                lines.push(tr!(i18n, lang, "import-left", count = counts.left));
+            }
+            lines.join("\n")
+        }
         ImportOutcome::TooLarge { limit } => {
             tr!(i18n, lang, "import-too-large", limit_mb = format_mb(*limit))
         }
@@ -173,6 +187,8 @@ fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
         RowProblem::BadTime { value } => tr!(i18n, lang, "row-bad-time", value = value),
         RowProblem::EndNotAfterStart => tr!(i18n, lang, "row-end-not-after-start"),
         RowProblem::BadSlotKind { value } => tr!(i18n, lang, "row-bad-slot-kind", value = value),
+        RowProblem::BadStatus { value } => tr!(i18n, lang, "row-bad-status", value = value),
+        RowProblem::AdminOnly => tr!(i18n, lang, "row-admin-only"),
     };
     tr!(
         i18n,
@@ -319,6 +335,27 @@ pub async fn on_staff(turn: &Turn) -> anyhow::Result<()> {
         lines.push(line);
     }
     turn.say(lines.join("\n")).await
+}
+
+/// `/deactivate NAME-or-PHONE`: a staff member has left.
+pub async fn on_deactivate(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let query = args.trim();
+    if query.is_empty() {
+        return turn.say(tr!(i18n, lang, "deactivate-usage")).await;
+    }
+    let outcome = turn
+        .ctx
+        .services
+        .deactivate_staff(&turn.person.actor, query)
+        .await?;
+    let text = match outcome {
+        Deactivation::Done(staff) => tr!(i18n, lang, "deactivate-done", name = &staff.name),
+        Deactivation::NotFound => tr!(i18n, lang, "deactivate-not-found", query = query),
+        Deactivation::Ambiguous(_) => tr!(i18n, lang, "deactivate-ambiguous", query = query),
+        Deactivation::NotAllowed => tr!(i18n, lang, "deactivate-not-allowed", name = query),
+    };
+    turn.say(text).await
 }
 
 pub async fn on_people(turn: &Turn) -> anyhow::Result<()> {

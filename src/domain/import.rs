@@ -92,6 +92,8 @@ pub struct BuyerRow {
     /// Line of the row in the file (see [`RowError::line`]).
     pub line: usize,
     pub project: Option<String>,
+    /// The project's display name (项目名称), when the file gives one.
+    pub project_name: Option<String>,
     pub building: String,
     /// 单元; `""` when the file has no such column or the cell is empty.
     pub entrance: String,
@@ -122,6 +124,8 @@ pub struct StaffRow {
     /// Buildings an engineer leads, in file order, without duplicates.
     pub buildings: Vec<String>,
     pub language: Option<Lang>,
+    /// The status column says the person has left (离职 / left): they are deactivated.
+    pub left: bool,
 }
 
 /// One time slot, in the project's local time (the service places it in the time zone).
@@ -248,6 +252,12 @@ pub enum RowProblem {
     BadSlotKind {
         value: String,
     },
+    /// Not a staff status (在职/active or 离职/left).
+    BadStatus {
+        value: String,
+    },
+    /// The row grants or removes the admin role, and the importer is not an admin.
+    AdminOnly,
 }
 
 impl fmt::Display for RowProblem {
@@ -271,6 +281,8 @@ impl fmt::Display for RowProblem {
             RowProblem::BadTime { value } => write!(f, "not a time: {value}"),
             RowProblem::EndNotAfterStart => f.write_str("ends at or before its start"),
             RowProblem::BadSlotKind { value } => write!(f, "unknown slot kind: {value}"),
+            RowProblem::BadStatus { value } => write!(f, "unknown status: {value}"),
+            RowProblem::AdminOnly => f.write_str("only an admin may grant or remove admin"),
         }
     }
 }

@@ -67,7 +67,7 @@ pub fn item_name(i18n: &crate::i18n::I18n, lang: Lang, list: &str, item: &str) -
 }
 
 impl Services {
-    fn may_hand_over(actor: &Actor, household: &Household) -> bool {
+    pub(crate) fn may_hand_over(actor: &Actor, household: &Household) -> bool {
         matches!(actor, Actor::Staff(s)
             if s.roles.can_supervise() || (s.roles.is_ambassador() && household.staff_id == Some(s.id)))
     }

@@ -1,9 +1,13 @@
 //! Loading a campaign's buyers (with their units) and staff from CSV or Excel.
 
 use super::{ServiceError, ServiceResult, Services};
-use crate::domain::import::{self, FileFormat, ImportError, ImportKind, Parsed};
-use crate::domain::people::Actor;
-use crate::store::ImportCounts;
+use crate::domain::import::{
+    self, BuyerRow, FileFormat, ImportError, ImportKind, Parsed, RowError, RowProblem, StaffRow,
+};
+use crate::domain::message::Content;
+use crate::domain::people::{Actor, Role};
+use crate::store::{ImportCounts, Tx};
+use std::collections::{HashMap, HashSet};
 use tracing::instrument;
 
 /// Who runs an import: a supervisor in chat or the CLI.
@@ -38,6 +42,12 @@ impl Services {
         bytes: &[u8],
         kind: Option<ImportKind>,
     ) -> ServiceResult<ImportOutcome> {
+        // Admin may be granted or removed only by an admin (or the operator on the server).
+        let may_grant_admin = match importer {
+            Importer::Person(Actor::Staff(staff)) => staff.roles.has(Role::Admin),
+            Importer::Person(_) => false,
+            Importer::Cli => true,
+        };
         let actor_name = match importer {
             Importer::Person(actor) if actor.can_supervise() => actor.audit_name(),
             Importer::Person(_) => return Err(ServiceError::Forbidden),
@@ -58,15 +68,45 @@ impl Services {
         let now = self.clock.now();
         let mut counts = ImportCounts::default();
         let mut tx = self.store.begin().await?;
+        if let Parsed::Staff(rows) = &parsed
+            && !may_grant_admin
+        {
+            let refused = admin_changes(&mut tx, rows).await?;
+            if !refused.is_empty() {
+                return Ok(ImportOutcome::Rejected(ImportError::Rows {
+                    total_bad: refused.len(),
+                    errors: refused,
+                }));
+            }
+        }
         let default_project = tx.ensure_project(&self.config.project, now).await?;
         let kind = match &parsed {
             Parsed::Buyers(rows) => {
+                let listed = listed_phones(rows, &self.config.project);
                 for row in rows {
+                    let code = row.project.as_deref().unwrap_or(&self.config.project);
                     let project = match &row.project {
                         Some(code) => tx.ensure_project(code, now).await?,
                         None => default_project,
                     };
-                    counts.add(tx.upsert_buyer(project, row, now).await?);
+                    if let Some(name) = &row.project_name {
+                        tx.set_project_name(project, name).await?;
+                    }
+                    let unit = (
+                        code,
+                        row.building.as_str(),
+                        row.entrance.as_str(),
+                        row.room.as_str(),
+                    );
+                    let phones = listed.get(&unit);
+                    let is_listed = |phone: &str| phones.is_some_and(|p| p.contains(phone));
+                    let done = tx.upsert_buyer(project, row, &is_listed, now).await?;
+                    counts.add(done.outcome);
+                    counts.kept_addresses += usize::from(done.kept_address);
+                    if let Some(telegram_id) = done.unlinked {
+                        self.tell_phone_moved(&mut tx, telegram_id, row, now)
+                            .await?;
+                    }
                 }
                 ImportKind::Buyers
             }
@@ -76,7 +116,15 @@ impl Services {
                         Some(code) => Some(tx.ensure_project(code, now).await?),
                         None => None,
                     };
-                    counts.add(tx.upsert_staff(project, row, now).await?);
+                    let done = tx.upsert_staff(project, row, now).await?;
+                    counts.add(done.outcome);
+                    if let Some(account) = done.left {
+                        counts.left += 1;
+                        if let Some(telegram_id) = account {
+                            self.tell_access_ended(&mut tx, telegram_id, None, now)
+                                .await?;
+                        }
+                    }
                 }
                 ImportKind::Staff
             }
@@ -121,10 +169,13 @@ impl Services {
                 "created": counts.created,
                 "updated": counts.updated,
                 "unchanged": counts.unchanged,
+                "kept_addresses": counts.kept_addresses,
+                "left": counts.left,
             }),
         )
         .await?;
         tx.commit().await?;
+        self.outbox_waker.wake();
         tracing::info!(
             ?kind,
             created = counts.created,
@@ -134,4 +185,118 @@ impl Services {
         );
         Ok(ImportOutcome::Done { kind, counts })
     }
+}
+
+impl Services {
+    /// Tells an account that lost a home through a corrected phone number. When it has nothing
+    /// else in the campaign its access ends.
+    async fn tell_phone_moved(
+        &self,
+        tx: &mut Tx,
+        telegram_id: i64,
+        row: &BuyerRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<()> {
+        let unit = crate::domain::people::UnitLabel {
+            unit_id: 0,
+            project: row.project.clone().unwrap_or_default(),
+            building: row.building.clone(),
+            entrance: row.entrance.clone(),
+            room: row.room.clone(),
+        }
+        .short();
+        let key = format!(
+            "access:phone-moved:{telegram_id}:{}:{unit}:{}",
+            row.project.as_deref().unwrap_or(""),
+            row.phone.as_str()
+        );
+        self.tell_access_ended(tx, telegram_id, Some((unit, key)), now)
+            .await
+    }
+
+    /// Queues the notice that an account's access ended (a departed staff member, or a buyer
+    /// whose home moved to a corrected phone: `home` names it, with the notice's key), and
+    /// records the end when the account has nothing left in the campaign.
+    pub(crate) async fn tell_access_ended(
+        &self,
+        tx: &mut Tx,
+        telegram_id: i64,
+        home: Option<(String, String)>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ServiceResult<()> {
+        let remaining = !tx.buyers_by_telegram(telegram_id).await?.is_empty()
+            || tx.staff_by_telegram(telegram_id).await?.is_some();
+        if !remaining {
+            let reason = if home.is_some() {
+                "buyer.phone_moved"
+            } else {
+                "staff.left"
+            };
+            tx.end_account(telegram_id, reason, now).await?;
+        }
+        let lang = self.recipient_lang(tx, telegram_id, None).await?;
+        let (html, key) = match home {
+            Some((unit, key)) => (
+                crate::tr!(self.i18n, lang, "access-phone-moved", unit = unit),
+                key,
+            ),
+            None => (
+                crate::tr!(self.i18n, lang, "access-ended-notice"),
+                format!("access:ended:{telegram_id}"),
+            ),
+        };
+        super::notices::enqueue(
+            tx,
+            telegram_id,
+            &key,
+            Content::Text {
+                html,
+                buttons: Vec::new(),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// For each home of a buyer list (project code, building, entrance, room), the phones it lists.
+fn listed_phones<'a>(
+    rows: &'a [BuyerRow],
+    default_project: &'a str,
+) -> HashMap<(&'a str, &'a str, &'a str, &'a str), HashSet<&'a str>> {
+    let mut listed: HashMap<_, HashSet<&str>> = HashMap::new();
+    for row in rows {
+        listed
+            .entry((
+                row.project.as_deref().unwrap_or(default_project),
+                row.building.as_str(),
+                row.entrance.as_str(),
+                row.room.as_str(),
+            ))
+            .or_default()
+            .insert(row.phone.as_str());
+    }
+    listed
+}
+
+/// The rows of a staff list that would grant or take away the admin role (also by marking an
+/// admin as left), each as a problem on its roles column.
+async fn admin_changes(tx: &mut Tx, rows: &[StaffRow]) -> ServiceResult<Vec<RowError>> {
+    let mut refused = Vec::new();
+    for row in rows {
+        let was_admin = tx
+            .staff_for_row(row)
+            .await?
+            .is_some_and(|s| s.roles.has(Role::Admin));
+        let will_be_admin = row.roles.has(Role::Admin) && !row.left;
+        if was_admin != will_be_admin {
+            refused.push(RowError {
+                line: row.line,
+                column: "roles".to_string(),
+                reason: RowProblem::AdminOnly,
+            });
+        }
+    }
+    Ok(refused)
 }

@@ -2,7 +2,22 @@
 
 use super::{ServiceResult, Services};
 use crate::domain::people::{Actor, Lang};
+use crate::domain::remediation::Action;
 use tracing::instrument;
+
+/// What a step of a dialogue acts on, checked again before every step: a flow started by
+/// someone who was since reassigned or deactivated must not go on saving or messaging.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowScope {
+    /// A walk-through (inspection id).
+    Inspection(i64),
+    /// The handover checklist of a home (unit id).
+    Handover(i64),
+    /// Defects being marked fixed together.
+    Fix(Vec<i64>),
+    /// One remediation step on a defect (by staff, or a buyer saying a fix did not hold).
+    Step(i64, Action),
+}
 
 /// The person behind a Telegram account, with the language to answer them in.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,6 +25,9 @@ pub struct Person {
     pub telegram_id: i64,
     pub actor: Actor,
     pub lang: Lang,
+    /// The account's access ended (staff who left, a buyer whose phone was corrected) and it
+    /// has not linked again: every message gets a polite notice and changes nothing.
+    pub access_ended: bool,
 }
 
 impl Services {
@@ -65,6 +83,7 @@ impl Services {
                 }
             }
         };
+        let access_ended = matches!(actor, Actor::Unknown) && tx.account_ended(telegram_id).await?;
         let chosen = tx
             .chosen_language(telegram_id)
             .await?
@@ -77,7 +96,60 @@ impl Services {
             telegram_id,
             actor,
             lang,
+            access_ended,
         })
+    }
+
+    /// Whether `actor` may still take the next step of a flow on `scope`: the same rule that let
+    /// them start it, read afresh (a household reassigned, a defect moved to someone else).
+    #[instrument(skip_all)]
+    pub async fn may_continue(&self, actor: &Actor, scope: &FlowScope) -> ServiceResult<bool> {
+        use crate::domain::remediation::transition;
+        let mut tx = self.store.read().await?;
+        let allowed = match scope {
+            FlowScope::Inspection(id) => match (actor, tx.inspection(*id).await?) {
+                (Actor::Staff(me), Some(inspection)) if inspection.finished_at.is_none() => {
+                    match tx.household(inspection.unit_id).await? {
+                        Some(household) => {
+                            me.roles.can_supervise()
+                                || (me.roles.is_ambassador() && household.staff_id == Some(me.id))
+                        }
+                        None => false,
+                    }
+                }
+                _ => false,
+            },
+            FlowScope::Handover(unit) => match tx.household(*unit).await? {
+                Some(household) => Self::may_hand_over(actor, &household),
+                None => false,
+            },
+            FlowScope::Fix(defects) => {
+                let mut all = true;
+                for id in defects {
+                    all &= match self.visible_defect(&mut tx, actor, *id).await? {
+                        Some((defect, household)) => transition(
+                            defect.status,
+                            Action::Fix,
+                            Self::standing(actor, &defect, &household),
+                        )
+                        .is_ok(),
+                        None => false,
+                    };
+                }
+                all
+            }
+            FlowScope::Step(id, action) => match self.visible_defect(&mut tx, actor, *id).await? {
+                Some((defect, household)) => transition(
+                    defect.status,
+                    *action,
+                    Self::standing(actor, &defect, &household),
+                )
+                .is_ok(),
+                None => false,
+            },
+        };
+        tx.commit().await?;
+        Ok(allowed)
     }
 
     /// `/language`: remembers the person's choice.

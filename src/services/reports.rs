@@ -64,9 +64,20 @@ impl Services {
         tx: &mut Tx,
         text: &str,
     ) -> ServiceResult<Scoped<(Scope, String, Option<i64>)>> {
-        let projects = tx.projects().await?;
+        let named = tx.project_names().await?;
+        let projects: Vec<(i64, String)> = named
+            .iter()
+            .map(|(id, code, _)| (*id, code.clone()))
+            .collect();
         let words: Vec<&str> = text.split_whitespace().collect();
         let project_of = |code: &str| projects.iter().find(|(_, c)| c == code).map(|(id, _)| *id);
+        // Labels show a project's display name, never its internal code.
+        let name_of = |code: &str| {
+            named
+                .iter()
+                .find(|(_, c, _)| c == code)
+                .map_or_else(|| code.to_string(), |(_, _, name)| name.clone())
+        };
         let found = match words.as_slice() {
             [] => match projects.as_slice() {
                 [(id, code)] => Some((
@@ -74,7 +85,7 @@ impl Services {
                         project: Some(code.clone()),
                         building: None,
                     },
-                    code.clone(),
+                    name_of(code),
                     Some(*id),
                 )),
                 _ => Some((Scope::default(), String::new(), None)),
@@ -84,7 +95,7 @@ impl Services {
                     project: Some(word.to_string()),
                     building: None,
                 },
-                word.to_string(),
+                name_of(word),
                 project_of(word),
             )),
             [word] => match tx.projects_with_building(word).await?.as_slice() {
@@ -93,7 +104,7 @@ impl Services {
                         project: Some(code.clone()),
                         building: Some(word.to_string()),
                     },
-                    format!("{code} · {word}"),
+                    format!("{} · {word}", name_of(code)),
                     project_of(code),
                 )),
                 _ => None,
@@ -110,7 +121,7 @@ impl Services {
                             project: Some(code.to_string()),
                             building: Some(building.to_string()),
                         },
-                        format!("{code} · {building}"),
+                        format!("{} · {building}", name_of(code)),
                         project_of(code),
                     )
                 })
@@ -121,6 +132,51 @@ impl Services {
             Some(found) => Scoped::Found(found),
             None => Scoped::Unknown(projects.into_iter().map(|(_, c)| c).collect()),
         })
+    }
+
+    /// `/project [CODE] name NEW NAME`: gives a project the display name that /summary, /chart
+    /// and the digest show (without a code: the only project, else the default one). Returns
+    /// the project's code and new name, or `None` for an unknown code.
+    #[instrument(skip_all)]
+    pub async fn rename_project(
+        &self,
+        actor: &Actor,
+        code: Option<&str>,
+        name: &str,
+    ) -> ServiceResult<Option<(String, String)>> {
+        supervisor(actor)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let projects = tx.project_names().await?;
+        let code = match (code, projects.as_slice()) {
+            (Some(code), _) => code.to_string(),
+            (None, [(_, only, _)]) => only.clone(),
+            (None, _) => self.config.project.clone(),
+        };
+        let Some((id, _, _)) = projects.iter().find(|(_, c, _)| *c == code) else {
+            return Ok(None);
+        };
+        if tx.set_project_name(*id, name).await? {
+            tx.audit(
+                now,
+                &actor.audit_name(),
+                "project.rename",
+                &format!("project:{id}"),
+                serde_json::json!({ "name": name }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some((code, name.to_string())))
+    }
+
+    /// Every project's code and display name, for `/project`.
+    pub async fn project_list(&self, actor: &Actor) -> ServiceResult<Vec<(String, String)>> {
+        supervisor(actor)?;
+        let mut tx = self.store.read().await?;
+        let projects = tx.project_names().await?;
+        tx.commit().await?;
+        Ok(projects.into_iter().map(|(_, c, n)| (c, n)).collect())
     }
 
     /// `/summary [project|building]`: the campaign's counts and KPIs with the targets.
@@ -346,16 +402,22 @@ impl Services {
             })
             .collect();
         let plain = |html: String| crate::i18n::plain_text(&html);
+        let at = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
         Ok(Scoped::Found(crate::chart::ChartData {
-            progress_title: plain(crate::tr!(
+            title: plain(crate::tr!(
                 i18n,
                 lang,
-                "chart-progress",
+                "chart-title",
                 scope = scope_name.as_str()
             )),
+            subtitle: plain(crate::tr!(i18n, lang, "chart-subtitle", at = at)),
+            scope: scope_name,
+            progress_title: plain(crate::tr!(i18n, lang, "chart-progress")),
             plan_label: plain(crate::tr!(i18n, lang, "chart-plan")),
             actual_label: plain(crate::tr!(i18n, lang, "chart-actual")),
             days,
+            today: Some(today),
+            today_label: plain(crate::tr!(i18n, lang, "chart-today")),
             defects_title: plain(crate::tr!(i18n, lang, "chart-defects")),
             categories,
             empty_label: plain(crate::tr!(i18n, lang, "chart-empty")),

@@ -14,6 +14,18 @@ pub enum Issuer<'a> {
     Cli,
 }
 
+/// What `/deactivate NAME-or-PHONE` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deactivation {
+    /// The person left: their access ended and their households wait for `/assign`.
+    Done(StaffMember),
+    NotFound,
+    /// Several people have this name; the phone tells them apart.
+    Ambiguous(Vec<StaffMember>),
+    /// An admin, and the caller is not one (or the caller themself).
+    NotAllowed,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invite {
     pub code: String,
@@ -92,6 +104,54 @@ impl Services {
             name: name.map(str::to_string),
             expires_at,
         })
+    }
+
+    /// `/deactivate NAME-or-PHONE`: a supervisor marks a staff member as left. Their account is
+    /// told and unlinked, every later message of theirs gets "your access has ended", their
+    /// phone links nobody, and their households wait for `/assign`. Only an admin may
+    /// deactivate an admin; nobody deactivates themself.
+    #[instrument(skip_all)]
+    pub async fn deactivate_staff(
+        &self,
+        actor: &Actor,
+        query: &str,
+    ) -> ServiceResult<Deactivation> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        if !me.roles.can_supervise() {
+            return Err(ServiceError::Forbidden);
+        }
+        let query = query.trim();
+        let phone = crate::domain::phone::Phone::parse(query, self.config.phone_region).ok();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let found = tx.active_staff_matching(query, phone.as_ref()).await?;
+        let target = match found.as_slice() {
+            [] => return Ok(Deactivation::NotFound),
+            [one] => one.clone(),
+            _ => return Ok(Deactivation::Ambiguous(found)),
+        };
+        if target.id == me.id || (target.roles.has(Role::Admin) && !me.roles.has(Role::Admin)) {
+            return Ok(Deactivation::NotAllowed);
+        }
+        let account = tx.deactivate_staff(target.id, now).await?;
+        if let Some(telegram_id) = account {
+            self.tell_access_ended(&mut tx, telegram_id, None, now)
+                .await?;
+        }
+        tx.audit(
+            now,
+            &actor.audit_name(),
+            "staff.deactivate",
+            &format!("staff:{}", target.id),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        tracing::info!(staff_id = target.id, "staff deactivated");
+        Ok(Deactivation::Done(target))
     }
 
     /// The staff list, for supervisors.

@@ -222,7 +222,7 @@ impl Tx {
                 "SELECT {STAFF_COLUMNS}, \
                  (SELECT COUNT(*) FROM assignments a WHERE a.staff_id = staff.id) AS load, \
                  (SELECT COUNT(*) FROM assignments a WHERE a.home_staff_id = staff.id) AS covered \
-                 FROM staff ORDER BY id"
+                 FROM staff WHERE left_at IS NULL ORDER BY id"
             ))
             .fetch_all(c)
             .await

@@ -20,6 +20,10 @@ pub struct ImportCounts {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Buyers whose mailing address they confirmed themselves was kept over the file's.
+    pub kept_addresses: usize,
+    /// Staff the file marked as left.
+    pub left: usize,
 }
 
 impl ImportCounts {
@@ -80,8 +84,36 @@ impl StaffRecord {
 pub(super) const STAFF_COLUMNS: &str = "id, name, phone, roles, seniority, capacity, buildings, language, telegram_id, \
      away_since, away_until, share_phone";
 
-/// The imported fields of a stored buyer: id, name, tier, risk flags, address, language.
-type BuyerImportFields = (i64, String, String, String, Option<String>, Option<String>);
+/// The imported fields of a stored buyer: id, name, tier, risk flags, address, language, and
+/// when the buyer confirmed the address.
+type BuyerImportFields = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// What importing one buyer row did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyerUpsert {
+    pub outcome: UpsertOutcome,
+    /// The buyer had confirmed an address that differs from the file's; theirs was kept.
+    pub kept_address: bool,
+    /// The row corrected the buyer's phone: the Telegram account linked through the old one,
+    /// now unlinked from this home.
+    pub unlinked: Option<i64>,
+}
+
+/// What importing one staff row did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffUpsert {
+    pub outcome: UpsertOutcome,
+    /// The row marked the person as left; their Telegram account, if one was linked.
+    pub left: Option<Option<i64>>,
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct BuyerRecord {
@@ -193,6 +225,29 @@ impl Tx {
         Ok(id)
     }
 
+    /// Gives a project its display name (shown in /summary, /chart and the digest).
+    pub async fn set_project_name(&mut self, id: i64, name: &str) -> StoreResult<bool> {
+        let affected = with_conn!(self, |c| {
+            sqlx::query("UPDATE projects SET name = $1 WHERE id = $2 AND name <> $1")
+                .bind(name)
+                .bind(id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(affected == 1)
+    }
+
+    /// Every project as (id, code, display name).
+    pub async fn project_names(&mut self) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows = with_conn!(self, |c| {
+            sqlx::query_as("SELECT id, code, name FROM projects ORDER BY id")
+                .fetch_all(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+
     async fn ensure_unit(
         &mut self,
         project_id: i64,
@@ -224,13 +279,19 @@ impl Tx {
         Ok(unit_id)
     }
 
-    /// Inserts or updates one buyer of one unit, keyed on (unit, phone).
+    /// Inserts or updates one buyer of one unit, keyed on (unit, phone). A row whose phone is
+    /// new for the unit but whose name matches a buyer of the unit under a phone the file no
+    /// longer lists (`listed` says which phones of the unit it lists) corrects that buyer's
+    /// phone: the row is updated, and the account linked through the old phone loses the home.
+    /// A mailing address the buyer confirmed wins over the file's; an empty cell keeps the
+    /// address on file.
     pub async fn upsert_buyer(
         &mut self,
         project_id: i64,
         row: &BuyerRow,
+        listed: &(dyn Fn(&str) -> bool + Sync),
         now: DateTime<Utc>,
-    ) -> StoreResult<UpsertOutcome> {
+    ) -> StoreResult<BuyerUpsert> {
         let unit_id = self
             .ensure_unit(project_id, &row.building, &row.entrance, &row.room)
             .await?;
@@ -240,16 +301,53 @@ impl Tx {
             .map(|f| f.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        let existing: Option<BuyerImportFields> = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT id, name, tier, risk_flags, mailing_address, language FROM buyers \
-                     WHERE unit_id = $1 AND phone = $2",
-            )
-            .bind(unit_id)
-            .bind(row.phone.as_str())
-            .fetch_optional(c)
-            .await
+        let select = "SELECT id, name, tier, risk_flags, mailing_address, language, address_confirmed_at \
+                      FROM buyers WHERE unit_id = $1 AND phone = $2";
+        let mut existing: Option<BuyerImportFields> = with_conn!(self, |c| {
+            sqlx::query_as(select)
+                .bind(unit_id)
+                .bind(row.phone.as_str())
+                .fetch_optional(c)
+                .await
         })?;
+        let mut unlinked = None;
+        let mut moved = false;
+        if existing.is_none() {
+            let namesakes: Vec<(i64, String, Option<i64>)> = with_conn!(self, |c| {
+                sqlx::query_as(
+                    "SELECT id, phone, telegram_id FROM buyers WHERE unit_id = $1 AND name = $2 ORDER BY id",
+                )
+                .bind(unit_id)
+                .bind(&row.name)
+                .fetch_all(c)
+                .await
+            })?;
+            if let Some((id, _, telegram_id)) =
+                namesakes.into_iter().find(|(_, phone, _)| !listed(phone))
+            {
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "UPDATE buyers SET phone = $1, telegram_id = NULL, linked_at = NULL, updated_at = $2 \
+                         WHERE id = $3",
+                    )
+                    .bind(row.phone.as_str())
+                    .bind(now)
+                    .bind(id)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+                })?;
+                unlinked = telegram_id;
+                moved = true;
+                existing = with_conn!(self, |c| {
+                    sqlx::query_as(select)
+                        .bind(unit_id)
+                        .bind(row.phone.as_str())
+                        .fetch_optional(c)
+                        .await
+                })?;
+            }
+        }
         let language = lang_code(row.language).map(str::to_string);
         match existing {
             None => {
@@ -270,51 +368,64 @@ impl Tx {
                     .await
                     .map(|done| done.rows_affected())
                 })?;
-                Ok(UpsertOutcome::Created)
+                Ok(BuyerUpsert {
+                    outcome: UpsertOutcome::Created,
+                    kept_address: false,
+                    unlinked: None,
+                })
             }
-            Some((id, name, tier, old_flags, address, old_language)) => {
+            Some((id, name, tier, old_flags, address, old_language, confirmed_at)) => {
                 // An import without a language column keeps a language already on file.
                 let language = language.or(old_language.clone());
+                let kept_address = confirmed_at.is_some()
+                    && row.mailing_address.is_some()
+                    && row.mailing_address != address;
+                let new_address = if confirmed_at.is_some() {
+                    address.clone()
+                } else {
+                    row.mailing_address.clone().or(address.clone())
+                };
                 let unchanged = name == row.name
                     && tier == row.tier.as_str()
                     && old_flags == flags
-                    && address == row.mailing_address
+                    && address == new_address
                     && old_language == language;
-                if unchanged {
-                    return Ok(UpsertOutcome::Unchanged);
+                if unchanged && !moved {
+                    return Ok(BuyerUpsert {
+                        outcome: UpsertOutcome::Unchanged,
+                        kept_address,
+                        unlinked,
+                    });
                 }
-                let address_changed = address != row.mailing_address;
                 with_conn!(self, |c| {
                     sqlx::query(
                         "UPDATE buyers SET name = $1, tier = $2, risk_flags = $3, mailing_address = $4, language = $5, \
-                         address_confirmed_at = CASE WHEN $6 THEN NULL ELSE address_confirmed_at END, updated_at = $7 \
-                         WHERE id = $8",
+                         updated_at = $6 WHERE id = $7",
                     )
                     .bind(&row.name)
                     .bind(row.tier.as_str())
                     .bind(&flags)
-                    .bind(&row.mailing_address)
+                    .bind(&new_address)
                     .bind(&language)
-                    .bind(address_changed)
                     .bind(now)
                     .bind(id)
                     .execute(c)
                     .await
                     .map(|done| done.rows_affected())
                 })?;
-                Ok(UpsertOutcome::Updated)
+                Ok(BuyerUpsert {
+                    outcome: UpsertOutcome::Updated,
+                    kept_address,
+                    unlinked,
+                })
             }
         }
     }
 
-    /// Inserts or updates a staff member, keyed on phone (or on name for staff without a phone).
-    pub async fn upsert_staff(
-        &mut self,
-        project_id: Option<i64>,
-        row: &StaffRow,
-        now: DateTime<Utc>,
-    ) -> StoreResult<UpsertOutcome> {
-        let existing: Option<StaffRecord> = match &row.phone {
+    /// The staff record a staff file's row refers to (left staff included): by phone, or by
+    /// name for staff without one.
+    pub async fn staff_for_row(&mut self, row: &StaffRow) -> StoreResult<Option<StaffMember>> {
+        let record: Option<StaffRecord> = match &row.phone {
             Some(phone) => with_conn!(self, |c| {
                 sqlx::query_as(&format!(
                     "SELECT {STAFF_COLUMNS} FROM staff WHERE phone = $1"
@@ -332,70 +443,227 @@ impl Tx {
                 .await
             })?,
         };
+        Ok(record.map(StaffRecord::into_member))
+    }
+
+    /// Inserts or updates a staff member, keyed on phone (or on name for staff without a phone).
+    /// A row marked as left deactivates the person ([`Tx::deactivate_staff`]); a row not so
+    /// marked brings a departed person back (they link again by phone or invite).
+    pub async fn upsert_staff(
+        &mut self,
+        project_id: Option<i64>,
+        row: &StaffRow,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StaffUpsert> {
+        let existing = self.staff_for_row(row).await?;
         let roles = row.roles.to_db();
         let capacity = row.capacity.map(i64::from);
         let buildings = row.buildings.join(",");
         let language = lang_code(row.language).map(str::to_string);
-        match existing {
-            None => {
-                with_conn!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO staff (project_id, name, phone, roles, seniority, capacity, buildings, language, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-                    )
-                    .bind(project_id)
-                    .bind(&row.name)
-                    .bind(row.phone.as_ref().map(Phone::as_str))
-                    .bind(&roles)
-                    .bind(row.seniority.as_str())
-                    .bind(capacity)
-                    .bind(&buildings)
-                    .bind(&language)
-                    .bind(now)
-                    .execute(c)
-                    .await
-                    .map(|done| done.rows_affected())
-                })?;
-                Ok(UpsertOutcome::Created)
-            }
-            Some(old) => {
-                let language = language.or(old.language.clone());
-                let unchanged = old.name == row.name
-                    && old.roles == roles
-                    && old.seniority == row.seniority.as_str()
-                    && old.capacity == capacity
-                    && old.buildings == buildings
-                    && old.language == language;
-                if unchanged {
-                    return Ok(UpsertOutcome::Unchanged);
-                }
-                with_conn!(self, |c| {
-                    sqlx::query(
-                        "UPDATE staff SET name = $1, roles = $2, seniority = $3, capacity = $4, buildings = $5, \
-                         language = $6, project_id = COALESCE($7, project_id), updated_at = $8 WHERE id = $9",
-                    )
-                    .bind(&row.name)
-                    .bind(&roles)
-                    .bind(row.seniority.as_str())
-                    .bind(capacity)
-                    .bind(&buildings)
-                    .bind(&language)
-                    .bind(project_id)
-                    .bind(now)
-                    .bind(old.id)
-                    .execute(c)
-                    .await
-                    .map(|done| done.rows_affected())
-                })?;
-                Ok(UpsertOutcome::Updated)
-            }
+        let Some(old) = existing else {
+            with_conn!(self, |c| {
+                sqlx::query(
+                    "INSERT INTO staff (project_id, name, phone, roles, seniority, capacity, buildings, language, created_at, updated_at, left_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+                )
+                .bind(project_id)
+                .bind(&row.name)
+                .bind(row.phone.as_ref().map(Phone::as_str))
+                .bind(&roles)
+                .bind(row.seniority.as_str())
+                .bind(capacity)
+                .bind(&buildings)
+                .bind(&language)
+                .bind(now)
+                .bind(row.left.then_some(now))
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+            })?;
+            return Ok(StaffUpsert {
+                outcome: UpsertOutcome::Created,
+                left: row.left.then_some(None),
+            });
+        };
+        let was_left = self.staff_left(old.id).await?;
+        let language = language.or(old.language.map(|l| l.code().to_string()));
+        let old_language = old.language.map(|l| l.code().to_string());
+        let unchanged = old.name == row.name
+            && old.roles.to_db() == roles
+            && old.seniority == row.seniority
+            && old.capacity.map(i64::from) == capacity
+            && old.buildings.join(",") == buildings
+            && old_language == language
+            && was_left == row.left;
+        if unchanged {
+            return Ok(StaffUpsert {
+                outcome: UpsertOutcome::Unchanged,
+                left: None,
+            });
         }
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE staff SET name = $1, roles = $2, seniority = $3, capacity = $4, buildings = $5, \
+                 language = $6, project_id = COALESCE($7, project_id), updated_at = $8 WHERE id = $9",
+            )
+            .bind(&row.name)
+            .bind(&roles)
+            .bind(row.seniority.as_str())
+            .bind(capacity)
+            .bind(&buildings)
+            .bind(&language)
+            .bind(project_id)
+            .bind(now)
+            .bind(old.id)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        let left = if row.left && !was_left {
+            Some(self.deactivate_staff(old.id, now).await?)
+        } else {
+            if !row.left && was_left {
+                with_conn!(self, |c| {
+                    sqlx::query("UPDATE staff SET left_at = NULL, updated_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(old.id)
+                        .execute(c)
+                        .await
+                        .map(|done| done.rows_affected())
+                })?;
+            }
+            None
+        };
+        Ok(StaffUpsert {
+            outcome: UpsertOutcome::Updated,
+            left,
+        })
+    }
+
+    async fn staff_left(&mut self, id: i64) -> StoreResult<bool> {
+        let left: Option<Option<DateTime<Utc>>> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT left_at FROM staff WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(left.flatten().is_some())
+    }
+
+    /// Marks a staff member as left: their Telegram account is unlinked (returned, if any), the
+    /// households they look after wait for `/assign` again (or go back to the ambassador a backup
+    /// was covering for), and their phone links nobody any more.
+    pub async fn deactivate_staff(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let telegram_id: Option<Option<i64>> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT telegram_id FROM staff WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await
+        })?;
+        let telegram_id = telegram_id.flatten();
+        with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE staff SET left_at = $1, telegram_id = NULL, away_since = NULL, away_until = NULL, \
+                 updated_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        for sql in [
+            "UPDATE assignments SET staff_id = home_staff_id, home_staff_id = NULL \
+             WHERE staff_id = $1 AND home_staff_id IS NOT NULL",
+            "UPDATE assignments SET home_staff_id = NULL WHERE home_staff_id = $1",
+            "DELETE FROM assignments WHERE staff_id = $1",
+        ] {
+            with_conn!(self, |c| {
+                sqlx::query(sql)
+                    .bind(id)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        if let Some(telegram_id) = telegram_id {
+            self.end_account(telegram_id, "staff.left", now).await?;
+        }
+        Ok(telegram_id)
+    }
+
+    /// Records that this Telegram account's access ended (it is told so on every message until
+    /// it links again).
+    pub async fn end_account(
+        &mut self,
+        telegram_id: i64,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO ended_accounts (telegram_id, ended_at, reason) VALUES ($1, $2, $3) \
+                 ON CONFLICT (telegram_id) DO NOTHING",
+            )
+            .bind(telegram_id)
+            .bind(now)
+            .bind(reason)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Whether this account's access ended and it has not linked again since.
+    pub async fn account_ended(&mut self, telegram_id: i64) -> StoreResult<bool> {
+        let found: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT telegram_id FROM ended_accounts WHERE telegram_id = $1")
+                .bind(telegram_id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// The account linked again (a valid phone or invite): its access is back.
+    async fn reopen_account(&mut self, telegram_id: i64) -> StoreResult<()> {
+        with_conn!(self, |c| {
+            sqlx::query("DELETE FROM ended_accounts WHERE telegram_id = $1")
+                .bind(telegram_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Staff still in the campaign whose name or phone is `query` (for `/deactivate`).
+    pub async fn active_staff_matching(
+        &mut self,
+        name: &str,
+        phone: Option<&Phone>,
+    ) -> StoreResult<Vec<StaffMember>> {
+        let records: Vec<StaffRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE left_at IS NULL AND (name = $1 OR phone = $2) ORDER BY id"
+            ))
+            .bind(name)
+            .bind(phone.map(Phone::as_str))
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(records.into_iter().map(StaffRecord::into_member).collect())
     }
 
     pub async fn staff_by_phone(&mut self, phone: &Phone) -> StoreResult<Option<StaffMember>> {
         let record: Option<StaffRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
-                "SELECT {STAFF_COLUMNS} FROM staff WHERE phone = $1"
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE phone = $1 AND left_at IS NULL"
             ))
             .bind(phone.as_str())
             .fetch_optional(c)
@@ -437,7 +705,7 @@ impl Tx {
     ) -> StoreResult<Option<StaffMember>> {
         let records: Vec<StaffRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
-                "SELECT {STAFF_COLUMNS} FROM staff WHERE name = $1 AND telegram_id IS NULL ORDER BY id"
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE name = $1 AND telegram_id IS NULL AND left_at IS NULL ORDER BY id"
             ))
             .bind(name)
             .fetch_all(c)
@@ -452,7 +720,7 @@ impl Tx {
     pub async fn all_staff(&mut self) -> StoreResult<Vec<StaffMember>> {
         let records: Vec<StaffRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
-                "SELECT {STAFF_COLUMNS} FROM staff ORDER BY name, id"
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE left_at IS NULL ORDER BY name, id"
             ))
             .fetch_all(c)
             .await
@@ -525,6 +793,7 @@ impl Tx {
             .await
             .map(|done| done.rows_affected())
         })?;
+        self.reopen_account(telegram_id).await?;
         Ok(())
     }
 
@@ -566,6 +835,9 @@ impl Tx {
                 .await
                 .map(|done| done.rows_affected())
         })?;
+        if affected > 0 {
+            self.reopen_account(telegram_id).await?;
+        }
         Ok(affected)
     }
 
@@ -601,7 +873,7 @@ impl Tx {
             .await
         })?;
         let (staff, staff_linked): (i64, i64) = with_conn!(self, |c| {
-            sqlx::query_as("SELECT COUNT(*), COUNT(telegram_id) FROM staff")
+            sqlx::query_as("SELECT COUNT(*), COUNT(telegram_id) FROM staff WHERE left_at IS NULL")
                 .fetch_one(c)
                 .await
         })?;

@@ -23,10 +23,14 @@ pub(super) enum Col {
     Start,
     End,
     SlotKind,
+    /// A project's display name (buyer lists).
+    ProjectName,
+    /// Whether a staff member is still with the campaign.
+    Status,
 }
 
 impl Col {
-    pub(super) const COUNT: usize = 18;
+    pub(super) const COUNT: usize = 20;
 }
 
 pub(super) struct ColumnSpec {
@@ -52,6 +56,10 @@ const fn spec(
 }
 
 const PROJECT: &[&str] = &["project name", "项目", "项目名称", "楼盘", "楼盘名称"];
+/// On a buyer list the project's code and its display name may be separate columns; a list with
+/// only a name column uses the name as the code too.
+const BUYER_PROJECT: &[&str] = &["project code", "项目", "项目编码", "楼盘"];
+const PROJECT_NAME: &[&str] = &["project name", "项目名称", "楼盘名称"];
 const PHONE_COMMON: &[&str] = &[
     "phone number",
     "mobile",
@@ -68,7 +76,7 @@ const PHONE_COMMON: &[&str] = &[
 const LANGUAGE: &[&str] = &["lang", "语言", "首选语言"];
 
 pub(super) const BUYER_COLUMNS: &[ColumnSpec] = &[
-    spec(Col::Project, "project", PROJECT, false),
+    spec(Col::Project, "project", BUYER_PROJECT, false),
     spec(
         Col::Building,
         "building",
@@ -157,6 +165,7 @@ pub(super) const BUYER_COLUMNS: &[ColumnSpec] = &[
         false,
     ),
     spec(Col::Language, "language", LANGUAGE, false),
+    spec(Col::ProjectName, "project_name", PROJECT_NAME, false),
 ];
 
 pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[
@@ -188,6 +197,12 @@ pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[
     ),
     spec(Col::Buildings, "buildings", &["负责楼栋", "楼栋"], false),
     spec(Col::Language, "language", LANGUAGE, false),
+    spec(
+        Col::Status,
+        "status",
+        &["state", "状态", "在职状态", "员工状态"],
+        false,
+    ),
 ];
 
 pub(super) const SLOT_COLUMNS: &[ColumnSpec] = &[

@@ -402,6 +402,7 @@ impl<'a> CellReader<'a> {
     /// The row (when every cell is fine) and its natural key (when the key's cells are fine).
     fn buyer(&mut self) -> (Option<(Key, Col)>, Option<BuyerRow>) {
         let project = self.optional(Col::Project, MAX_PROJECT_LEN);
+        let project_name = self.optional(Col::ProjectName, MAX_PROJECT_LEN);
         let building = self.required(Col::Building, MAX_PLACE_LEN);
         let entrance = self.optional(Col::Entrance, MAX_PLACE_LEN);
         let room = self.required(Col::Room, MAX_PLACE_LEN);
@@ -430,7 +431,13 @@ impl<'a> CellReader<'a> {
         let mailing_address = self.optional(Col::MailingAddress, MAX_ADDRESS_LEN);
         let language = self.language();
 
-        let project = project.ok();
+        let project_name = project_name.ok();
+        // A list with only a project name column names its projects by it.
+        let project = project
+            .ok()
+            .zip(project_name.clone())
+            .map(|(code, name)| code.or(name));
+        let project_name = project_name.flatten();
         let building = building.ok();
         let entrance = entrance.ok().map(Option::unwrap_or_default);
         let room = room.ok();
@@ -457,6 +464,7 @@ impl<'a> CellReader<'a> {
         let row = BuyerRow {
             line: self.line,
             project,
+            project_name,
             building,
             entrance,
             room,
@@ -507,6 +515,9 @@ impl<'a> CellReader<'a> {
             }
         });
         let language = self.language();
+        let left = self.parsed(Col::Status, parse_left, |value| RowProblem::BadStatus {
+            value,
+        });
 
         let key = match (&phone, &name) {
             (Ok(Some(phone)), _) => Some((Key::StaffPhone(phone.clone()), Col::Phone)),
@@ -522,8 +533,9 @@ impl<'a> CellReader<'a> {
             Ok(capacity),
             Ok(buildings),
             Ok(language),
+            Ok(left),
         ) = (
-            project, name, phone, roles, seniority, capacity, buildings, language,
+            project, name, phone, roles, seniority, capacity, buildings, language, left,
         )
         else {
             return (key, None);
@@ -544,6 +556,7 @@ impl<'a> CellReader<'a> {
             capacity,
             buildings: unique,
             language,
+            left: left.unwrap_or(false),
         };
         (key, Some(row))
     }
@@ -678,6 +691,17 @@ fn means_none(text: &str) -> bool {
 }
 
 /// `Seniority::from_str`, plus the TRUE/FALSE a spreadsheet checkbox column yields.
+/// A staff status: true when the person has left.
+fn parse_left(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "在职" | "active" | "正常" | "在岗" | "working" => Some(false),
+        "离职" | "left" | "已离职" | "inactive" | "停用" | "deactivated" | "departed" => {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
 fn parse_seniority(text: &str) -> Option<Seniority> {
     match text.to_lowercase().as_str() {
         "true" => Some(Seniority::Senior),
