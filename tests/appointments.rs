@@ -788,13 +788,16 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
             m.plain_text.contains("已为您预约") && m.plain_text.contains("11-27")
         })
         .await;
-    // Both late arrivals count as visits.
-    // The supervisors also hear of each late arrival, so the answer is found by what it says.
-    app.fake.send_text(&supervisor, "/today");
-    let site = app
-        .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("/ 邀约"))
-        .await;
+    // The supervisors heard of both late arrivals (after the no-shows they were told of),
+    // and both count as visits.
+    for name in ["Buyer 0", "Buyer 1"] {
+        app.fake
+            .wait_for_message(supervisor.id, |m| {
+                m.plain_text.contains(name) && m.plain_text.contains("迟到")
+            })
+            .await;
+    }
+    let site = reply_to(&app, &supervisor, "/today").await;
     assert!(
         site.plain_text.contains("到访 2 / 邀约 3 户"),
         "{}",
@@ -867,5 +870,57 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     let answer = app.fake.callback_answer(&query).await;
     assert!(answer.contains("已完成"), "{answer}");
     assert_eq!(count(&app, b0.id, "欢迎您"), 0);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finishing_the_walk_through_completes_the_checked_in_visit() {
+    let (app, supervisor, buyers) = campaign(1).await;
+    let b0 = &buyers[0];
+    let ambassador = assigned_ambassador(&app, &supervisor).await;
+    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    reply_to(&app, &supervisor, "/invite all").await;
+    let invite = invitation(&app, b0).await;
+    app.fake
+        .press_button(b0, &invite, &button(&invite, "11-26"));
+    app.fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
+        .await;
+    app.fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("预约了"))
+        .await;
+    // 12:01 the welcome; 14:05: checked in, walked through, finished.
+    app.advance(Duration::hours(3) + Duration::minutes(1));
+    app.fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .await;
+    app.advance(Duration::hours(2) + Duration::minutes(4));
+    let today = reply_to(&app, &ambassador, "/today").await;
+    let query = app
+        .fake
+        .press_button_with_text(&ambassador, &today, "✅ 签到 1-1-101");
+    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
+    let today = reply_to(&app, &ambassador, "/today").await;
+    app.fake
+        .press_button_with_text(&ambassador, &today, "🔍 验房 1-1-101");
+    crate::support::steps::press(&app, &ambassador, "✅ 完成验房").await;
+    app.fake
+        .wait_for_message(b0.id, |m| m.plain_text.contains("验房没有发现问题"))
+        .await;
+    // The visit is over: nothing left to move or cancel, and the day's list says so.
+    let before = app.fake.sent_messages(b0.id).len();
+    app.fake.send_text(b0, "/appointment");
+    let answer = app.fake.wait_for_messages(b0.id, before + 1).await;
+    assert!(
+        answer[before].plain_text.contains("您目前没有预约"),
+        "{}",
+        answer[before].plain_text
+    );
+    let today = reply_to(&app, &ambassador, "/today").await;
+    assert!(
+        today.plain_text.contains("1-1-101 Buyer 0 · 验房 · 已完成"),
+        "{}",
+        today.plain_text
+    );
     app.stop().await;
 }

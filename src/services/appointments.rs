@@ -1402,23 +1402,48 @@ impl Services {
         {
             return Ok(false);
         }
+        Self::complete(&mut tx, &appointment, "scheduler", now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The walk-through of a home was saved: its inspection visit, if checked in, is complete.
+    pub(crate) async fn walk_through_saved(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        unit_id: i64,
+    ) -> ServiceResult<()> {
+        if let Some(appointment) = tx.open_appointment(unit_id, SlotKind::Inspection).await?
+            && appointment.status == AppointmentStatus::CheckedIn
+        {
+            Self::complete(tx, &appointment, &actor.audit_name(), self.clock.now()).await?;
+        }
+        Ok(())
+    }
+
+    async fn complete(
+        tx: &mut Tx,
+        appointment: &Appointment,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
         tx.update_appointment(
             appointment.id,
-            Some(slot_id),
+            appointment.slot.as_ref().map(|s| s.id),
             AppointmentStatus::Completed,
             now,
         )
         .await?;
         tx.audit(
             now,
-            "scheduler",
+            by,
             "appointment.complete",
-            &format!("appointment:{appointment_id}"),
+            &format!("appointment:{}", appointment.id),
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
-        Ok(true)
+        Ok(())
     }
 
     /// Local midnight after `at`: the end of its day in the project's time zone.

@@ -343,6 +343,8 @@ impl Services {
             return Ok(None);
         };
         tx.finish_inspection(inspection, now).await?;
+        self.walk_through_saved(&mut tx, actor, open.unit_id)
+            .await?;
         let defects = tx.defects_of_unit(open.unit_id, Some(inspection)).await?;
         let Some(household) = tx.household(open.unit_id).await? else {
             return Ok(None);
