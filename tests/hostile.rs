@@ -2156,3 +2156,175 @@ fn export_of_arbitrary_text_never_panics() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Imported names with HTML's special characters, on every screen that shows them
+
+/// Waits for a message to `person` after message `after` that shows `needle` (as a person
+/// reads it). A screen Telegram refused never arrives, so the wait fails naming it.
+async fn shows(
+    app: &crate::support::app::TestApp,
+    person: &crate::support::fake_telegram::User,
+    after: i64,
+    needle: &str,
+) -> crate::support::fake_telegram::SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| {
+            m.message_id > after && m.plain_text.contains(needle)
+        })
+        .await
+}
+
+fn last_id(
+    app: &crate::support::app::TestApp,
+    person: &crate::support::fake_telegram::User,
+) -> i64 {
+    app.fake
+        .sent_messages(person.id)
+        .last()
+        .map_or(0, |m| m.message_id)
+}
+
+/// Sends `command` and waits for the screen that shows `needle`.
+async fn screen(
+    app: &crate::support::app::TestApp,
+    person: &crate::support::fake_telegram::User,
+    command: &str,
+    needle: &str,
+) -> crate::support::fake_telegram::SentMessage {
+    let before = last_id(app, person);
+    app.fake.send_text(person, command);
+    shows(app, person, before, needle).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_with_html_characters_in_every_imported_field_show_on_every_screen() {
+    use crate::support::people::{link_by_contact, linked_supervisor, load_buyers, load_staff};
+    use crate::support::steps::{photo, press, until};
+    let project = "P&<\"1\">";
+    let app = crate::support::app::TestApp::start_with(|config| {
+        config.project = project.to_string();
+    })
+    .await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    let (building, entrance, room) = ("A&B<栋>\"", "\"1\"&", "<101>&");
+    let unit = format!("{building}-{entrance}-{room}");
+    let (buyer_name, address) = ("王&<芳>\"", "路 <1> & \"2\"");
+    let (ambassador_name, engineer_name, reception_name) = ("李&<雷>\"", "张&<工>\"", "孙&<杰>\"");
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    load_staff(
+        &app,
+        &format!(
+            "name,phone,roles,capacity,buildings\n\
+             {},13700000001,ambassador,10,\n\
+             {},13700000002,engineer,,{}\n\
+             {},13700000004,complaints,,\n",
+            quote(ambassador_name),
+            quote(engineer_name),
+            quote(building),
+            quote(reception_name)
+        ),
+    )
+    .await;
+    load_buyers(
+        &app,
+        &format!(
+            "building,entrance,room,name,phone,tier,mailing_address\n\
+             {},{},{},{},13900000000,B,{}\n",
+            quote(building),
+            quote(entrance),
+            quote(room),
+            quote(buyer_name),
+            quote(address)
+        ),
+    )
+    .await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let engineer = app.fake.user(8_401, "Zhang");
+    link_by_contact(&app, &engineer, "+8613700000002").await;
+    let reception = app.fake.user(8_501, "Sun");
+    link_by_contact(&app, &reception, "+8613700000004").await;
+
+    // Supervisor: the plan names the building; the buyer and the ambassador are told.
+    let plan = screen(&app, &supervisor, "/assign", building).await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    shows(&app, &supervisor, 0, "已分配 1 户").await;
+    screen(&app, &supervisor, "/ambassadors", building).await;
+    screen(&app, &supervisor, &format!("/customer {unit}"), address).await;
+
+    // Buyer.
+    let buyer = app.fake.user(30_000, "B0");
+    link_by_contact(&app, &buyer, "+86 13900000000").await;
+    // The introduction follows the greeting by a moment.
+    app.advance(chrono::Duration::seconds(3));
+    shows(&app, &buyer, 0, ambassador_name).await;
+    screen(&app, &buyer, "/myhome", &unit).await;
+    screen(&app, &buyer, "/ambassador", ambassador_name).await;
+
+    // Ambassador: households, the card, a walk-through, the list.
+    screen(&app, &ambassador, "/customers", &unit).await;
+    screen(&app, &ambassador, &format!("/customer {unit}"), buyer_name).await;
+    screen(&app, &ambassador, &format!("/inspect {unit}"), &unit).await;
+    press(&app, &ambassador, "厨房").await;
+    press(&app, &ambassador, "渗漏").await;
+    press(&app, &ambassador, "紧急").await;
+    shows(&app, &ambassador, 0, "请拍照发送").await;
+    app.fake.send_photo(&ambassador, photo(1), None);
+    shows(&app, &ambassador, 0, "已收到 1 张照片").await;
+    app.fake.send_text(&ambassador, "水槽 <下> & 漏水");
+    press(&app, &ambassador, "💾 保存").await;
+    press(&app, &ambassador, "✅ 完成验房").await;
+    shows(&app, &ambassador, 0, "验房完成").await;
+    shows(&app, &buyer, 0, "水槽 <下> & 漏水").await;
+    screen(&app, &ambassador, &format!("/defects {unit}"), &unit).await;
+
+    // Engineer: told of the new defect, /tasks, the card, /defects.
+    shows(&app, &engineer, 0, &unit).await;
+    let tasks = screen(&app, &engineer, "/tasks", &unit).await;
+    let card = tasks
+        .inline_buttons()
+        .iter()
+        .find_map(|b| b.callback_data.clone().filter(|d| d.starts_with("1:dc:")))
+        .expect("a card button");
+    let before = last_id(&app, &engineer);
+    app.fake.press_button(&engineer, &tasks, &card);
+    shows(&app, &engineer, before, &unit).await;
+    screen(&app, &engineer, &format!("/defects {unit}"), &unit).await;
+
+    // Buyer: /mydefects; a complaint reaches reception, who list it.
+    screen(&app, &buyer, "/mydefects", &unit).await;
+    screen(&app, &buyer, "/complain", "您要投诉什么问题").await;
+    press(&app, &buyer, "渗漏").await;
+    press(&app, &buyer, "重要").await;
+    shows(&app, &buyer, 0, "请用一条消息描述").await;
+    app.fake.send_text(&buyer, "<渗水> & \"漏\"");
+    shows(&app, &buyer, 0, "已登记").await;
+    shows(&app, &reception, 0, &unit).await;
+    screen(&app, &reception, "/complaints", &unit).await;
+    screen(&app, &supervisor, "/complaints", &unit).await;
+
+    // The deadline sweep: the engineer on the due day (08:00), the supervisor once it passed.
+    app.advance(chrono::Duration::hours(23));
+    until(&app, "the engineer's due-today list", || {
+        app.fake
+            .sent_messages(engineer.id)
+            .iter()
+            .any(|m| m.plain_text.contains("今天到期") && m.plain_text.contains(&unit))
+    })
+    .await;
+    app.advance(chrono::Duration::hours(2));
+    until(&app, "the supervisor's overdue list", || {
+        app.fake
+            .sent_messages(supervisor.id)
+            .iter()
+            .any(|m| m.plain_text.contains("已超过整改期限") && m.plain_text.contains(&unit))
+    })
+    .await;
+    screen(&app, &supervisor, "/overdue", engineer_name).await;
+    screen(&app, &supervisor, "/summary", "").await;
+    screen(&app, &supervisor, &format!("/summary {building}"), building).await;
+    screen(&app, &engineer, "/tasks", &unit).await;
+    screen(&app, &supervisor, &format!("/customer {unit}"), address).await;
+}

@@ -300,7 +300,7 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
         text.push_str(&format!(
             "\n#{} {} · {} · {} — {}{overdue}\n   {}",
             complaint.id,
-            household.unit.short(),
+            crate::i18n::escape_html(&household.unit.short()),
             topic_name(i18n, lang, complaint.topic),
             level_name(i18n, lang, complaint.level),
             complaint

@@ -60,7 +60,7 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
             "\n{}. #{} {} · {} · {} · {} · {}",
             i + 1,
             d.id,
-            home,
+            crate::i18n::escape_html(&home),
             room_name(i18n, lang, d.room),
             category_name(i18n, lang, d.category),
             severity_name(i18n, lang, d.severity),

@@ -167,7 +167,7 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
         text.push_str(&format!(
             "\n  #{} {} · {} · {} — {}",
             item.defect.id,
-            item.household.unit.short(),
+            crate::i18n::escape_html(&item.household.unit.short()),
             room_name(i18n, lang, item.defect.room),
             category_name(i18n, lang, item.defect.category),
             tr!(i18n, lang, "overdue-late", due = due, days = late)

@@ -686,6 +686,22 @@ impl Services {
             .collect();
         if !overdue.is_empty() {
             let supervisors = supervisors(&mut tx).await?;
+            // The items and due dates this escalation is about make its key, whenever it runs
+            // (hashed: a long list would not fit a key).
+            let cause = {
+                use sha2::{Digest, Sha256};
+                let items = overdue
+                    .iter()
+                    .map(|d| format!("{}@{}", d.id, d.due_at.map_or(0, |at| at.timestamp())))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                Sha256::digest(items.as_bytes())
+                    .iter()
+                    .take(12)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            };
+            let mut queued = false;
             for supervisor in &supervisors {
                 let Some(chat) = supervisor.telegram_id else {
                     continue;
@@ -699,15 +715,20 @@ impl Services {
                 }
                 html.push_str("\n\n");
                 html.push_str(&self.ageing_line(lang, sweep.ageing));
-                let key = format!("overdue:{}:{}:{chat}", now.timestamp(), overdue[0].id);
+                let key = format!("overdue:{chat}:{cause}");
                 enqueue(&mut tx, chat, &key, Content::text(html), now).await?;
+                queued = true;
             }
-            for defect in &overdue {
-                if let Some(due) = defect.due_at {
-                    tx.set_defect_escalated(defect.id, due).await?;
+            // Escalated only with the message that says so queued in this transaction: with
+            // no supervisor to tell, the items stay due for escalation at the next sweep.
+            if queued {
+                for defect in &overdue {
+                    if let Some(due) = defect.due_at {
+                        tx.set_defect_escalated(defect.id, due).await?;
+                    }
                 }
+                sweep.escalated = overdue.len();
             }
-            sweep.escalated = overdue.len();
         }
         tx.commit().await?;
         self.defects_changed();
@@ -740,7 +761,7 @@ impl Services {
         Ok(format!(
             "#{} {} · {} · {} · {} · {}{}",
             defect.id,
-            home,
+            crate::i18n::escape_html(&home),
             room_name(i18n, lang, defect.room),
             category_name(i18n, lang, defect.category),
             severity_name(i18n, lang, defect.severity),
