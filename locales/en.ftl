@@ -319,6 +319,7 @@ relay-from-staff = 💬 Your delivery ambassador { $name }:
 relay-sent-ambassador = ✅ Passed on to your delivery ambassador { $name }, who will reply here.
 relay-sent-team = ✅ Passed on to our customer-relations team; your ambassador will be assigned soon and will reply here.
 relay-kept = ✅ Your message is recorded; our team will reply here as soon as possible.
+button-report-relayed = 📝 Report this as a problem
 relay-too-long = That message is too long to pass on in one piece (at most { $max } characters). Please send it in parts.
 reply-enter = Please type your reply to the buyer (text). /cancel stops.
 reply-sent = ✅ Sent to { $count } buyer(s) of this home.

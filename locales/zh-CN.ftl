@@ -316,6 +316,7 @@ relay-from-staff = 💬 您的交付大使 { $name }：
 relay-sent-ambassador = ✅ 已转达给您的交付大使 { $name }，TA 会在这里回复您。
 relay-sent-team = ✅ 已转达给客户关系团队；我们会尽快为您安排交付大使，并在这里回复您。
 relay-kept = ✅ 您的留言已记录，我们的团队会尽快在这里回复您。
+button-report-relayed = 📝 作为问题报告
 relay-too-long = 这条消息太长，无法一次转达（最多 { $max } 个字），请分几条发送。
 reply-enter = 请输入给业主的回复（文字）。发送 /cancel 可取消。
 reply-sent = ✅ 已发送给这户的 { $count } 位业主。

@@ -285,6 +285,7 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         | C::InspectSeverity(_)
         | C::Inspect(_)
         | C::ReportHome(_)
+        | C::ReportRelayed(_)
         | C::StepConfirm(_)
         | C::ContractorSkip(_)
         | C::FixUnit(_)
@@ -375,6 +376,8 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::DefectCard(t.assigned),
         C::DefectPage(t.unit_a, 0),
         C::ReportHome(t.unit_a),
+        // No relayed photo is anyone's here: whatever id it names is refused.
+        C::ReportRelayed(t.unit_a),
         C::ReviewAccept(t.reported),
         C::ReviewKind(t.reported, Category::Leakage),
         C::ReviewUrgency(t.reported, Category::Leakage, Severity::Urgent),

@@ -233,7 +233,7 @@ struct RawCallback {
     flag: bool,
 }
 
-const CALLBACK_VARIANTS: usize = 47;
+const CALLBACK_VARIANTS: usize = 48;
 const FIX_STEPS: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
 const INSPECT_ACTIONS: [InspectAction; 6] = [
     InspectAction::Save,
@@ -311,7 +311,8 @@ fn build_callback(r: &RawCallback) -> Callback {
         43 => Callback::ComplainHome(a),
         44 => Callback::ComplainTopic(pick(&Topic::ALL, p)),
         45 => Callback::ComplainLevel(pick(&Level::ALL, p)),
-        _ => Callback::ComplaintAck(a),
+        46 => Callback::ComplaintAck(a),
+        _ => Callback::ReportRelayed(a),
     }
 }
 
@@ -366,6 +367,7 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::ComplainTopic(_) => 44,
         Callback::ComplainLevel(_) => 45,
         Callback::ComplaintAck(_) => 46,
+        Callback::ReportRelayed(_) => 47,
     }
 }
 
@@ -385,6 +387,7 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::DefectCard(a)
         | Callback::DefectPage(a, _)
         | Callback::ReportHome(a)
+        | Callback::ReportRelayed(a)
         | Callback::ReviewAccept(a)
         | Callback::ReviewKind(a, _)
         | Callback::ReviewUrgency(a, _, _)

@@ -304,6 +304,13 @@ async fn a_buyers_photo_voice_and_document_outside_a_flow_reach_their_ambassador
         })
         .await;
     assert_eq!(stored_files(&app), 3);
+    // Each got its answer (the ambassador's copy may come first: it is not the reply).
+    for _ in 0..500 {
+        if count(&app, &buyer, "已转达给您的交付大使") == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(count(&app, &buyer, "已转达给您的交付大使"), 3);
 
     // "Report this as a problem" starts the report with the photo and its caption.

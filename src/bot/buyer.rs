@@ -2,8 +2,10 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
+use super::inspect::{Attachment, keep};
 use super::{Turn, answer_query, remove_buttons, send_html};
 use crate::domain::people::{Actor, Lang};
+use crate::services::relay::{BuyerMedia, Relayed};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
@@ -150,4 +152,101 @@ pub async fn on_address_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
         address = address
     ))
     .await
+}
+
+/// A photo, voice note or file a buyer sends outside any flow: kept like every upload and
+/// relayed to whoever looks after their home, as their text is. A photo with a caption is
+/// offered "report this as a problem".
+pub async fn on_media(turn: &Turn, msg: &Message) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let (attachment, kind, file_name) = if let Some(sizes) = msg.photo() {
+        let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
+            return Ok(());
+        };
+        let attachment = Attachment {
+            file_id: &largest.file.id,
+            unique_id: &largest.file.unique_id.0,
+            size: largest.file.size,
+            mime: "image/jpeg",
+            extension: "jpg",
+            image: false,
+        };
+        (attachment, "photo", "photo.jpg".to_string())
+    } else if let Some(voice) = msg.voice() {
+        let attachment = Attachment {
+            file_id: &voice.file.id,
+            unique_id: &voice.file.unique_id.0,
+            size: voice.file.size,
+            mime: "audio/ogg",
+            extension: "ogg",
+            image: false,
+        };
+        (attachment, "voice", "voice.ogg".to_string())
+    } else if let Some(document) = msg.document() {
+        let file_name = document
+            .file_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "file".to_string());
+        let extension = file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e)
+            .unwrap_or_default();
+        let attachment = Attachment {
+            file_id: &document.file.id,
+            unique_id: &document.file.unique_id.0,
+            size: document.file.size,
+            mime: "application/octet-stream",
+            extension,
+            image: false,
+        };
+        return relay(turn, msg, attachment, "document", &file_name).await;
+    } else {
+        return turn.say(tr!(i18n, lang, "unsupported-message")).await;
+    };
+    relay(turn, msg, attachment, kind, &file_name).await
+}
+
+async fn relay(
+    turn: &Turn,
+    msg: &Message,
+    attachment: Attachment<'_>,
+    kind: &str,
+    file_name: &str,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some(sha) = keep(turn, attachment).await? else {
+        return Ok(());
+    };
+    let caption = msg.caption().unwrap_or_default().trim();
+    let media = BuyerMedia {
+        message_id: i64::from(msg.id.0),
+        kind,
+        sha256: &sha,
+        file_name,
+        caption,
+    };
+    let (relayed, id) = turn
+        .ctx
+        .services
+        .media_from_buyer(&turn.person.actor, turn.person.telegram_id, media)
+        .await?;
+    let answer = match relayed {
+        Relayed::Ambassadors(names) => {
+            tr!(i18n, lang, "relay-sent-ambassador", name = names.join("、"))
+        }
+        Relayed::Supervisors => tr!(i18n, lang, "relay-sent-team"),
+        Relayed::Kept => tr!(i18n, lang, "relay-kept"),
+    };
+    let markup = match id {
+        Some(id) if kind == "photo" && !caption.is_empty() => {
+            let keyboard = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+                tr!(i18n, lang, "button-report-relayed"),
+                Callback::ReportRelayed(id).encode(),
+            )]]);
+            Some(ReplyMarkup::InlineKeyboard(keyboard))
+        }
+        _ => None,
+    };
+    turn.say_with(answer, markup).await
 }

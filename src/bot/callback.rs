@@ -60,6 +60,8 @@ pub enum Callback {
     DefectPage(i64, u32),
     /// A buyer's report of a defect in this home (when they have several).
     ReportHome(i64),
+    /// Report the photo a buyer sent outside any flow (relayed message `id`) as a problem.
+    ReportRelayed(i64),
     /// Reviewing buyer report `id`: accept (then kind, then urgency), merge, reject.
     ReviewAccept(i64),
     ReviewKind(i64, Category),
@@ -222,6 +224,7 @@ impl Callback {
             Callback::StartInspection(unit) => format!("insp:{unit}"),
             Callback::DefectCard(id) => format!("dc:{id}"),
             Callback::ReportHome(unit) => format!("rp:{unit}"),
+            Callback::ReportRelayed(id) => format!("rpm:{id}"),
             Callback::DefectPage(unit, page) => format!("dl:{unit}:{page}"),
             Callback::ReviewAccept(id) => format!("ra:{id}"),
             Callback::ReviewKind(id, c) => format!("rc:{id}:{}", c.code()),
@@ -320,6 +323,7 @@ impl Callback {
             ("insp", id) => Callback::StartInspection(number(id)?),
             ("dc", id) => Callback::DefectCard(number(id)?),
             ("rp", id) => Callback::ReportHome(number(id)?),
+            ("rpm", id) => Callback::ReportRelayed(number(id)?),
             ("dl", id) => Callback::DefectPage(number(id)?, number(parts.next()?)?),
             ("ra", id) => Callback::ReviewAccept(number(id)?),
             ("rc", id) => {
@@ -413,6 +417,7 @@ mod tests {
             Callback::StartInspection(8),
             Callback::DefectCard(9),
             Callback::ReportHome(10),
+            Callback::ReportRelayed(i64::MAX),
             Callback::DefectPage(17, 3),
             Callback::ReviewAccept(11),
             Callback::ReviewKind(12, Category::Leakage),

@@ -83,6 +83,14 @@ pub async fn route_message(
     {
         return inspect::on_message(turn, msg, inspection, unit, phase).await;
     }
+    if command.is_none()
+        && state == State::Idle
+        && matches!(turn.person.actor, Actor::Buyer(_))
+        && (msg.photo().is_some() || msg.voice().is_some() || msg.document().is_some())
+    {
+        // Like their text, a buyer's photo, voice note or file reaches their ambassador.
+        return buyer::on_media(turn, msg).await;
+    }
     if let Some(document) = msg.document() {
         return supervisor::on_document(turn, document).await;
     }
@@ -587,6 +595,7 @@ pub async fn route_callback(
         | Callback::InspectSeverity(_)
         | Callback::Inspect(_) => inspect::on_button(turn, query, state, callback).await,
         Callback::ReportHome(unit) => report::on_home_button(turn, query, unit).await,
+        Callback::ReportRelayed(id) => report::on_relayed_button(turn, query, id).await,
         Callback::DefectPage(unit, page) => inspect::on_defect_page(turn, query, unit, page).await,
         Callback::ReviewAccept(_)
         | Callback::ReviewKind(..)

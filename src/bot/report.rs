@@ -58,6 +58,35 @@ pub async fn on_home_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> an
     Ok(())
 }
 
+/// "Report this as a problem" on a photo the buyer sent outside any flow: the report starts
+/// with that photo and its caption as the description; the room is asked next.
+pub async fn on_relayed_button(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
+    let Some(media) = turn
+        .ctx
+        .services
+        .relayed_photo(&turn.person.actor, turn.person.telegram_id, id)
+        .await?
+    else {
+        return answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
+        )
+        .await;
+    };
+    super::take_press(turn, query).await?;
+    turn.dialogue
+        .update(State::Reporting {
+            unit_id: media.unit_id,
+            room: None,
+            text: Some(media.caption.chars().take(MAX_TEXT_CHARS).collect()),
+            photos: vec![media.sha256],
+            album: None,
+        })
+        .await?;
+    ask_room(turn).await
+}
+
 /// The report's buttons (room, submit); only while reporting.
 pub async fn on_button(
     turn: &Turn,
@@ -72,19 +101,32 @@ pub async fn on_button(
             State::Reporting {
                 unit_id,
                 room: None,
+                text,
+                photos,
                 ..
             },
         ) => {
             super::take_press(turn, query).await?;
+            // A report started from a photo already has its description and photo.
+            let described = text.is_some();
+            let count = photos.len();
             turn.dialogue
                 .update(State::Reporting {
                     unit_id,
                     room: Some(room),
-                    text: None,
-                    photos: Vec::new(),
+                    text,
+                    photos,
                     album: None,
                 })
                 .await?;
+            if described {
+                return turn
+                    .say_with(
+                        tr!(i18n, lang, "report-photo-received", count = count),
+                        submit_keyboard(turn),
+                    )
+                    .await;
+            }
             turn.say(tr!(
                 i18n,
                 lang,

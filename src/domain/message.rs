@@ -25,6 +25,8 @@ pub enum Content {
         path: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption_html: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
     },
     /// 2–10 photos from the media store sent as one album; the caption goes on the first.
     Album {
@@ -38,6 +40,8 @@ pub enum Content {
         file_name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption_html: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
     },
     /// New text and buttons (none: the buttons go) for a text message sent earlier to the same
     /// chat through the outbox, named by its dedupe key. The chat's rows go out in order, so
@@ -58,6 +62,7 @@ impl Content {
             [one] => Some(Content::Photo {
                 path: one.clone(),
                 caption_html,
+                buttons: Vec::new(),
             }),
             many => Some(Content::Album {
                 paths: many.to_vec(),
@@ -106,6 +111,7 @@ impl Content {
                         [one] => Content::Photo {
                             path: one.clone(),
                             caption_html,
+                            buttons: Vec::new(),
                         },
                         many => Content::Album {
                             paths: many.to_vec(),
@@ -179,6 +185,10 @@ mod tests {
         let content = Content::Photo {
             path: "ab/cdef.jpg".into(),
             caption_html: Some("<b>x</b>".into()),
+            buttons: vec![vec![Button {
+                label: "Reply".into(),
+                data: "1:rep:1".into(),
+            }]],
         };
         let json = serde_json::to_string(&content).unwrap();
         assert_eq!(serde_json::from_str::<Content>(&json).unwrap(), content);

@@ -283,12 +283,19 @@ impl Notifier {
                 }
                 request.await
             }
-            Content::Photo { path, caption_html } => {
+            Content::Photo {
+                path,
+                caption_html,
+                buttons,
+            } => {
                 let mut request = self
                     .bot
                     .send_photo(chat, InputFile::file(self.options.media_dir.join(path)));
                 if let Some(caption) = caption_html {
                     request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
+                }
+                if let Some(markup) = keyboard(buttons) {
+                    request = request.reply_markup(markup);
                 }
                 request.await
             }
@@ -328,12 +335,16 @@ impl Notifier {
                 path,
                 file_name,
                 caption_html,
+                buttons,
             } => {
                 let file =
                     InputFile::file(self.options.media_dir.join(path)).file_name(file_name.clone());
                 let mut request = self.bot.send_document(chat, file);
                 if let Some(caption) = caption_html {
                     request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
+                }
+                if let Some(markup) = keyboard(buttons) {
+                    request = request.reply_markup(markup);
                 }
                 request.await
             }

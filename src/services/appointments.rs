@@ -679,6 +679,7 @@ impl Services {
                     slot.starts_at.with_timezone(&tz).format("%Y%m%d-%H%M")
                 ),
                 caption_html: Some(crate::tr!(i18n, lang, "ics-caption")),
+                buttons: Vec::new(),
             };
             enqueue(
                 tx,

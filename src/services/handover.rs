@@ -519,6 +519,7 @@ impl Services {
                     Content::Photo {
                         path,
                         caption_html: None,
+                        buttons: Vec::new(),
                     },
                     now,
                 )

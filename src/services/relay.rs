@@ -8,6 +8,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::store::Tx;
+use crate::store::uploads::RelayedMedia;
 use std::collections::BTreeMap;
 use tracing::instrument;
 
@@ -170,5 +171,180 @@ impl Services {
     ) -> ServiceResult<Lang> {
         let chosen: Option<Lang> = tx.chosen_language(chat).await?.and_then(|l| l.parse().ok());
         Ok(chosen.or(record).unwrap_or(self.config.default_language))
+    }
+}
+
+/// A photo, voice note or file a buyer sent outside any flow, already in the media store.
+#[derive(Debug, Clone, Copy)]
+pub struct BuyerMedia<'a> {
+    /// The buyer's Telegram message, so the same message is relayed once.
+    pub message_id: i64,
+    /// `photo`, `voice` or `document`.
+    pub kind: &'a str,
+    pub sha256: &'a str,
+    /// The name the ambassador's copy of a file carries.
+    pub file_name: &'a str,
+    pub caption: &'a str,
+}
+
+/// The longest caption relayed (Telegram's captions stop at 1,024 characters, the header
+/// included).
+const MAX_RELAYED_CAPTION: usize = 900;
+
+impl Services {
+    /// A buyer sent a photo, voice note or file outside any flow: like their text, it goes to
+    /// whoever looks after their home (their ambassador, else the supervisors), a copy of the
+    /// stored file with a Reply button, through the outbox. Returns who got it and the id of
+    /// the kept message (for "report this as a problem").
+    #[instrument(skip_all)]
+    pub async fn media_from_buyer(
+        &self,
+        actor: &Actor,
+        telegram_id: i64,
+        media: BuyerMedia<'_>,
+    ) -> ServiceResult<(Relayed, Option<i64>)> {
+        let Actor::Buyer(homes) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let Some(first) = homes.first() else {
+            return Err(ServiceError::Forbidden);
+        };
+        let caption: String = media
+            .caption
+            .trim()
+            .chars()
+            .take(MAX_RELAYED_CAPTION)
+            .collect();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let Some(path) = tx.media_path(media.sha256).await? else {
+            return Err(ServiceError::Forbidden);
+        };
+        let unit_id = first.unit.unit_id;
+        let kept = tx
+            .insert_relayed_media(
+                telegram_id,
+                media.message_id,
+                unit_id,
+                media.kind,
+                media.sha256,
+                &caption,
+                now,
+            )
+            .await?;
+        if kept.is_some() {
+            tx.audit(
+                now,
+                &actor.audit_name(),
+                "buyer.message",
+                &format!("unit:{unit_id}"),
+                serde_json::json!({ "text": caption, "media": media.kind, "sha256": media.sha256 }),
+            )
+            .await?;
+        }
+        let mut recipients: BTreeMap<i64, (StaffMember, i64)> = BTreeMap::new();
+        for home in homes {
+            if let Some(household) = tx.household(home.unit.unit_id).await?
+                && let Some(staff_id) = household.staff_id
+                && let Some(staff) = tx.staff_by_id(staff_id).await?
+            {
+                recipients
+                    .entry(staff.id)
+                    .or_insert((staff, home.unit.unit_id));
+            }
+        }
+        let relayed = if recipients.is_empty() {
+            for supervisor in tx.all_staff().await? {
+                if supervisor.roles.can_supervise() {
+                    recipients
+                        .entry(supervisor.id)
+                        .or_insert((supervisor, unit_id));
+                }
+            }
+            Relayed::Supervisors
+        } else {
+            Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
+        };
+        let mut delivered = false;
+        for (staff, unit_id) in recipients.values() {
+            let Some(chat) = staff.telegram_id else {
+                continue;
+            };
+            let lang = self.staff_lang(&mut tx, staff).await?;
+            let unit = homes
+                .iter()
+                .find(|h| h.unit.unit_id == *unit_id)
+                .map(|h| h.unit.short())
+                .unwrap_or_default();
+            let what = crate::tr!(self.i18n, lang, "relay-media-kind", kind = media.kind);
+            let text = if caption.is_empty() {
+                what
+            } else {
+                format!("{what} {caption}")
+            };
+            let caption_html = crate::tr!(
+                self.i18n,
+                lang,
+                "relay-from-buyer",
+                unit = unit,
+                buyer = first.name.as_str(),
+                text = text
+            );
+            let buttons = vec![vec![Button {
+                label: crate::tr!(self.i18n, lang, "button-reply"),
+                data: format!("1:rep:{unit_id}"),
+            }]];
+            let content = match media.kind {
+                "photo" => Content::Photo {
+                    path: path.clone(),
+                    caption_html: Some(caption_html),
+                    buttons,
+                },
+                _ => Content::Document {
+                    path: path.clone(),
+                    file_name: media.file_name.to_string(),
+                    caption_html: Some(caption_html),
+                    buttons,
+                },
+            };
+            let key = format!(
+                "relay-media:{telegram_id}:{}:{}",
+                media.message_id, staff.id
+            );
+            enqueue(&mut tx, chat, &key, content, now).await?;
+            delivered = true;
+        }
+        let id = match kept {
+            Some(id) => Some(id),
+            None => {
+                tx.relayed_media_by_message(telegram_id, media.message_id)
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok((if delivered { relayed } else { Relayed::Kept }, id))
+    }
+
+    /// A buyer's relayed photo and its caption, for "report this as a problem": only their
+    /// own, only a photo, only for a home that is still theirs.
+    #[instrument(skip_all)]
+    pub async fn relayed_photo(
+        &self,
+        actor: &Actor,
+        telegram_id: i64,
+        id: i64,
+    ) -> ServiceResult<Option<RelayedMedia>> {
+        let Actor::Buyer(homes) = actor else {
+            return Ok(None);
+        };
+        let mut tx = self.store.read().await?;
+        let media = tx.relayed_media(id).await?;
+        tx.commit().await?;
+        Ok(media.filter(|m| {
+            m.telegram_id == telegram_id
+                && m.kind == "photo"
+                && homes.iter().any(|h| h.unit.unit_id == m.unit_id)
+        }))
     }
 }

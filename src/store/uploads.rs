@@ -46,3 +46,89 @@ impl Tx {
         Ok(row)
     }
 }
+
+/// A buyer's photo, voice note or file relayed to their ambassador.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RelayedMedia {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub unit_id: i64,
+    /// `photo`, `voice` or `document`.
+    pub kind: String,
+    pub sha256: String,
+    pub caption: String,
+}
+
+impl Tx {
+    /// Keeps a relayed media message; `None` when this message was kept before.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_relayed_media(
+        &mut self,
+        telegram_id: i64,
+        message_id: i64,
+        unit_id: i64,
+        kind: &str,
+        sha256: &str,
+        caption: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let id = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO relayed_media (telegram_id, message_id, unit_id, kind, sha256, caption, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (telegram_id, message_id) DO NOTHING RETURNING id",
+            )
+            .bind(telegram_id)
+            .bind(message_id)
+            .bind(unit_id)
+            .bind(kind)
+            .bind(sha256)
+            .bind(caption)
+            .bind(at)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    pub async fn relayed_media(&mut self, id: i64) -> StoreResult<Option<RelayedMedia>> {
+        let row = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, telegram_id, unit_id, kind, sha256, caption FROM relayed_media WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(row)
+    }
+
+    /// The id of a relayed media message, by the buyer's Telegram message.
+    pub async fn relayed_media_by_message(
+        &mut self,
+        telegram_id: i64,
+        message_id: i64,
+    ) -> StoreResult<Option<i64>> {
+        let id = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT id FROM relayed_media WHERE telegram_id = $1 AND message_id = $2",
+            )
+            .bind(telegram_id)
+            .bind(message_id)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    /// Where a stored file lies in the media directory.
+    pub async fn media_path(&mut self, sha256: &str) -> StoreResult<Option<String>> {
+        let path = with_conn!(self, |c| {
+            sqlx::query_scalar("SELECT path FROM media WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(path)
+    }
+}
