@@ -123,25 +123,35 @@ fn line_of(before: &[u8]) -> usize {
 }
 
 /// The separator the header row uses: of comma, tab and semicolon, the one found most often
-/// (outside quotes) on a single line among the first lines, where the header sits. A title row
-/// above the header ("名单；第一批") has fewer of its own; ties go to comma, then tab.
+/// (outside quotes) in a single record among the first records, where the header sits. A title
+/// row above the header ("名单；第一批") has fewer of its own; ties go to comma, then tab. Records,
+/// not lines: a quoted cell may hold a line break, and the text after it is still inside quotes.
 fn sniff_delimiter(text: &str) -> u8 {
     let mut best = [0usize; 3];
-    for line in text.lines().take(super::MAX_ROWS_BEFORE_HEADER + 1) {
-        let mut counts = [0usize; 3];
-        let mut quoted = false;
-        for c in line.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                ',' if !quoted => counts[0] += 1,
-                '\t' if !quoted => counts[1] += 1,
-                ';' if !quoted => counts[2] += 1,
-                _ => {}
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    let mut records = 0;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            '\t' if !quoted => counts[1] += 1,
+            ';' if !quoted => counts[2] += 1,
+            '\n' if !quoted => {
+                for (best, count) in best.iter_mut().zip(counts) {
+                    *best = (*best).max(count);
+                }
+                counts = [0; 3];
+                records += 1;
+                if records > super::MAX_ROWS_BEFORE_HEADER {
+                    break;
+                }
             }
+            _ => {}
         }
-        for (best, count) in best.iter_mut().zip(counts) {
-            *best = (*best).max(count);
-        }
+    }
+    for (best, count) in best.iter_mut().zip(counts) {
+        *best = (*best).max(count);
     }
     let [commas, tabs, semicolons] = best;
     if commas >= tabs && commas >= semicolons {
