@@ -204,3 +204,44 @@ fn health_and_metrics_default_to_loopback_and_the_health_checks_ask_there() {
         "{dockerfile}"
     );
 }
+
+/// Telegram forgets an update once it got a 200. So the webhook answers only after the update
+/// is kept: while the database cannot keep it, Telegram is refused and sends it again, and the
+/// person is answered once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_update_that_cannot_be_kept_is_refused_and_handled_when_telegram_sends_it_again()
+{
+    let port = free_port();
+    let app = TestApp::start_with(|config| {
+        config.webhook_url =
+            Some(url::Url::parse(&format!("http://127.0.0.1:{port}/telegram")).unwrap());
+        config.webhook_secret = Some(handover_bot::config::Secret::new("s3cret_for-tests"));
+        config.listen_addr = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+    })
+    .await;
+    let Some(database) = app.dir.postgres() else {
+        // A SQLite file cannot be stopped under a running process; PostgreSQL runs in CI.
+        eprintln!("skipped: needs TEST_DATABASE_URL (a PostgreSQL server)");
+        app.stop().await;
+        return;
+    };
+    let person = app.fake.user(50_201, "Ann");
+    database.stop();
+    let update = app.fake.send_text(&person, "/start");
+    let refused = app
+        .fake
+        .wait_for_delivery(|d| d.update_id == update && d.status != Some(200))
+        .await;
+    assert!(
+        refused.status.is_none_or(|s| s >= 500),
+        "refused, not lost: {refused:?}"
+    );
+    database.start();
+    let answer = app.fake.wait_for_message(person.id, |_| true).await;
+    assert!(
+        answer.plain_text.contains("分享我的手机号"),
+        "{}",
+        answer.plain_text
+    );
+    app.stop().await;
+}

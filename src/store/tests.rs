@@ -151,3 +151,85 @@ async fn empty_batches_are_accepted(store: &Store) -> bool {
     tx.commit().await.unwrap();
     none
 }
+
+/// Kept updates are claimed like outbox rows: an update claimed by a live handler is not
+/// replayed before its lease runs out, its own instance takes it back at once on a restart, and
+/// one nobody claimed is replayed at once; chats' turns are taken one holder at a time.
+#[tokio::test]
+async fn kept_updates_and_chat_turns_are_claimed_with_a_lease_and_taken_back_by_their_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = migrated(&format!("sqlite://{}", dir.path().join("s.db").display())).await;
+    let pg = TestDatabase::from_env();
+    let mut stores = vec![sqlite];
+    if let Some(pg) = &pg {
+        stores.push(migrated(pg.url()).await);
+    }
+    // Whole milliseconds: PostgreSQL keeps microseconds.
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3);
+    let lease = chrono::Duration::minutes(2);
+    let day_ago = now - chrono::Duration::days(1);
+    let ids = |rows: Vec<(i64, String)>| rows.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+    for store in stores {
+        let mut tx = store.begin().await.unwrap();
+        tx.put_in_inbox_claimed(&[(1, "{}")], now, Some(("me", now + lease)))
+            .await
+            .unwrap();
+        tx.put_in_inbox_claimed(&[(2, "{}")], now, Some(("other", now + lease)))
+            .await
+            .unwrap();
+        tx.put_in_inbox(&[(3, "{}")], now).await.unwrap();
+        let stale = tx
+            .claim_stale_updates(now, day_ago, now + lease, "me", false, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(stale), vec![3], "only the unclaimed one");
+        let restarted = tx
+            .claim_stale_updates(now, day_ago, now + lease, "me", true, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(restarted), vec![1, 3], "its own, at once");
+        let later = now + lease;
+        let expired = tx
+            .claim_stale_updates(later, day_ago, later + lease, "me", false, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(expired), vec![1, 2, 3], "every lease ran out");
+        assert_eq!(
+            tx.next_inbox_expiry(day_ago).await.unwrap(),
+            Some(later + lease)
+        );
+
+        assert!(tx.take_chat_turn(7, "me", now, now + lease).await.unwrap());
+        assert!(
+            !tx.take_chat_turn(7, "other", now, now + lease)
+                .await
+                .unwrap()
+        );
+        tx.give_chat_turn(7, "other").await.unwrap();
+        assert!(
+            !tx.take_chat_turn(7, "other", now, now + lease)
+                .await
+                .unwrap()
+        );
+        tx.give_chat_turn(7, "me").await.unwrap();
+        assert!(
+            tx.take_chat_turn(7, "other", now, now + lease)
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.take_chat_turn(7, "me", later, later + lease)
+                .await
+                .unwrap()
+        );
+        // Restarted, "me" takes its own claims back: the turn it held is free at once.
+        assert!(tx.take_back_claims("me", false, later).await.unwrap() > 0);
+        assert!(
+            tx.take_chat_turn(7, "other", later, later + lease)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        store.close().await;
+    }
+}
