@@ -290,6 +290,14 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         )
         .await
         .unwrap();
+    // An account whose access ended (a staff member who left, never linked here): a row too.
+    {
+        let mut tx = app.services().store.begin().await.unwrap();
+        tx.end_account(7_777_777, "staff.left", app.clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
     let people_before = reply_to(&app, &supervisor, "/people").await.plain_text;
     // An update a crash left unhandled, too old to be handled again: the inbox has a row too.
     {
