@@ -102,10 +102,6 @@ fn nudge_key(appointment: i64) -> String {
     format!("appt-nudge:{appointment}")
 }
 
-fn unique() -> String {
-    format!("{:016x}", rand::random::<u64>())
-}
-
 pub fn kind_name(i18n: &I18n, lang: Lang, kind: SlotKind) -> String {
     match kind {
         SlotKind::Inspection => crate::tr!(i18n, lang, "kind-inspection"),
@@ -601,6 +597,8 @@ impl Services {
     ) -> ServiceResult<()> {
         let now = self.clock.now();
         let tz = self.config.timezone;
+        // The booking's own version: `appointment` is as read before this booking updated it.
+        let version = appointment.version + 1;
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(());
         };
@@ -636,7 +634,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked:{}:{}", appointment.id, unique()),
+                &format!("booked:{}:{version}:{chat}", appointment.id),
                 Content::text(html),
                 now,
             )
@@ -683,7 +681,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked-ics:{}:{}", appointment.id, unique()),
+                &format!("booked-ics:{}:{version}:{chat}", appointment.id),
                 document,
                 now,
             )
@@ -717,7 +715,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked-staff:{}:{}", appointment.id, unique()),
+                &format!("booked-staff:{}:{version}", appointment.id),
                 Content::text(html),
                 now,
             )
@@ -863,8 +861,9 @@ impl Services {
             serde_json::json!({}),
         )
         .await?;
-        // Each "please call me" is its own request.
-        self.tell_ambassador(&mut tx, &appointment, Tell::CallMe, &unique(), None)
+        // Once per state of the appointment: a second tap asks again for nothing new.
+        let cause = format!("call-me:{}", appointment.version);
+        self.tell_ambassador(&mut tx, &appointment, Tell::CallMe, &cause, None)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
