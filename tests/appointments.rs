@@ -377,7 +377,10 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
         .fake
         .press_button(&buyers[0], &mine, &button(&mine, "🔁"));
     let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("距离预约时间太近"));
+    assert!(
+        answer.contains("已约在 11-28 (周六) 10:00–11:00") && answer.contains("距离预约时间太近"),
+        "{answer}"
+    );
     let supervisor_actor = app
         .services()
         .identify(supervisor.id, None)

@@ -61,8 +61,8 @@ pub enum BookOutcome {
     /// Not a slot this appointment can take (past, another project or kind, unknown).
     NotAvailable,
     NotYours,
-    /// Too close to the booked visit to change it.
-    TooLate,
+    /// Too close to the booked visit (this one) to change it.
+    TooLate(Slot),
     /// The appointment is over or cancelled.
     Closed,
     /// A slot that was not offered to this household (a key buyer pressing an early slot).
@@ -507,7 +507,7 @@ impl Services {
             && let Some(old) = &appointment.slot
             && !appointment::can_change(old.starts_at, self.config.change_cutoff, now)
         {
-            return Ok(BookOutcome::TooLate);
+            return Ok(BookOutcome::TooLate(old.clone()));
         }
         if !tx.take_seat(slot.id).await? {
             return Ok(BookOutcome::Full);
@@ -765,7 +765,7 @@ impl Services {
             && let Some(slot) = &appointment.slot
             && !appointment::can_change(slot.starts_at, self.config.change_cutoff, now)
         {
-            return Ok(Some(BookOutcome::TooLate));
+            return Ok(Some(BookOutcome::TooLate(slot.clone())));
         }
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(Some(BookOutcome::NotYours));
@@ -798,7 +798,7 @@ impl Services {
             };
         if let Some(slot) = &appointment.slot {
             if !appointment::can_change(slot.starts_at, self.config.change_cutoff, now) {
-                return Ok(BookOutcome::TooLate);
+                return Ok(BookOutcome::TooLate(slot.clone()));
             }
             tx.release_seat(slot.id).await?;
         }
