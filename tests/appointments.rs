@@ -377,7 +377,10 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
         .fake
         .press_button(&buyers[0], &mine, &button(&mine, "🔁"));
     let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("距离预约时间太近"));
+    assert!(
+        answer.contains("已约在 11-28 (周六) 10:00–11:00") && answer.contains("距离预约时间太近"),
+        "{answer}"
+    );
     let supervisor_actor = app
         .services()
         .identify(supervisor.id, None)
@@ -695,6 +698,27 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
         .wait_for_message(li.id, |m| m.plain_text.contains("请从以下"))
         .await;
     on_screen(&app, &li_options, |m| !m.has_inline_keyboard()).await;
+    // And back to Saturday: each move is news again.
+    let mine = my_appointment(&app, &wang).await;
+    app.fake.press_button(&wang, &mine, &button(&mine, "🔁"));
+    let options = app
+        .fake
+        .wait_for_message(wang.id, |m| {
+            m.plain_text.contains("请从以下")
+                && m.button_labels().iter().any(|l| l.starts_with("11-28"))
+        })
+        .await;
+    app.fake
+        .press_button(&wang, &options, &button(&options, "11-28"));
+    crate::support::steps::until(&app, "the second Saturday confirmation", || {
+        app.fake
+            .sent_messages(li.id)
+            .iter()
+            .filter(|m| m.plain_text.contains("已为您预约") && m.plain_text.contains("11-28"))
+            .count()
+            == 2
+    })
+    .await;
     // Wang cancels: Li is told, in words that say who did it.
     let mine = my_appointment(&app, &wang).await;
     app.fake.press_button(&wang, &mine, &button(&mine, "✖️"));

@@ -233,6 +233,9 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
                 .await;
         }
     }
+    // A buyer on Telegram before the invitation, so it reaches them (with its slot buttons).
+    let buyer = app.fake.user(9_101, "B0");
+    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
     let invited = reply_to(&app, &supervisor, "/invite all").await;
@@ -241,8 +244,6 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         "{}",
         invited.plain_text
     );
-    let buyer = app.fake.user(9_101, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     let question = app
         .fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))

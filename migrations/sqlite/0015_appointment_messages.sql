@@ -10,3 +10,7 @@ CREATE TABLE appointment_messages (
 );
 CREATE INDEX appointment_messages_live ON appointment_messages (appointment_id)
     WHERE retired_at IS NULL;
+
+-- Each change of an appointment's slot or status counts one version, so the messages a change
+-- causes carry a dedupe key of their own (a booking moved back and forth is told each time).
+ALTER TABLE appointments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;

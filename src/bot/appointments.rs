@@ -357,7 +357,13 @@ fn refusal(turn: &Turn, outcome: &BookOutcome) -> String {
     match outcome {
         BookOutcome::Full => tr!(i18n, lang, "book-full"),
         BookOutcome::NotAvailable => tr!(i18n, lang, "book-not-available"),
-        BookOutcome::TooLate => tr!(i18n, lang, "book-too-late"),
+        // Says which visit stands, so a co-owner pressing an old invitation sees why.
+        BookOutcome::TooLate(slot) => tr!(
+            i18n,
+            lang,
+            "book-too-late",
+            when = slot_label(i18n, lang, slot, turn.ctx.services.config.timezone)
+        ),
         BookOutcome::Closed => tr!(i18n, lang, "book-closed"),
         BookOutcome::NotOffered => tr!(i18n, lang, "book-not-offered"),
         BookOutcome::AlreadyIn(_) => tr!(i18n, lang, "checked-in-already"),

@@ -330,7 +330,10 @@ impl Notifier {
                         })
                     })
             }
-            Content::Edit { .. } => unreachable!("edits are sent by `edit`"),
+            // Sent by `edit` above, before taking a turn.
+            Content::Edit { .. } => {
+                return Attempt::Rejected("an edit reached the send path".into());
+            }
             Content::Document {
                 path,
                 file_name,

@@ -61,8 +61,8 @@ pub enum BookOutcome {
     /// Not a slot this appointment can take (past, another project or kind, unknown).
     NotAvailable,
     NotYours,
-    /// Too close to the booked visit to change it.
-    TooLate,
+    /// Too close to the booked visit (this one) to change it.
+    TooLate(Slot),
     /// The appointment is over or cancelled.
     Closed,
     /// A slot that was not offered to this household (a key buyer pressing an early slot).
@@ -100,10 +100,6 @@ fn job_prefix(appointment: i64) -> String {
 
 fn nudge_key(appointment: i64) -> String {
     format!("appt-nudge:{appointment}")
-}
-
-fn unique() -> String {
-    format!("{:016x}", rand::random::<u64>())
 }
 
 pub fn kind_name(i18n: &I18n, lang: Lang, kind: SlotKind) -> String {
@@ -511,7 +507,7 @@ impl Services {
             && let Some(old) = &appointment.slot
             && !appointment::can_change(old.starts_at, self.config.change_cutoff, now)
         {
-            return Ok(BookOutcome::TooLate);
+            return Ok(BookOutcome::TooLate(old.clone()));
         }
         if !tx.take_seat(slot.id).await? {
             return Ok(BookOutcome::Full);
@@ -601,6 +597,8 @@ impl Services {
     ) -> ServiceResult<()> {
         let now = self.clock.now();
         let tz = self.config.timezone;
+        // The booking's own version: `appointment` is as read before this booking updated it.
+        let version = appointment.version + 1;
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(());
         };
@@ -636,7 +634,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked:{}:{}", appointment.id, unique()),
+                &format!("booked:{}:{version}:{chat}", appointment.id),
                 Content::text(html),
                 now,
             )
@@ -684,7 +682,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked-ics:{}:{}", appointment.id, unique()),
+                &format!("booked-ics:{}:{version}:{chat}", appointment.id),
                 document,
                 now,
             )
@@ -718,7 +716,7 @@ impl Services {
             enqueue(
                 tx,
                 chat,
-                &format!("booked-staff:{}:{}", appointment.id, unique()),
+                &format!("booked-staff:{}:{version}", appointment.id),
                 Content::text(html),
                 now,
             )
@@ -768,7 +766,7 @@ impl Services {
             && let Some(slot) = &appointment.slot
             && !appointment::can_change(slot.starts_at, self.config.change_cutoff, now)
         {
-            return Ok(Some(BookOutcome::TooLate));
+            return Ok(Some(BookOutcome::TooLate(slot.clone())));
         }
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(Some(BookOutcome::NotYours));
@@ -801,7 +799,7 @@ impl Services {
             };
         if let Some(slot) = &appointment.slot {
             if !appointment::can_change(slot.starts_at, self.config.change_cutoff, now) {
-                return Ok(BookOutcome::TooLate);
+                return Ok(BookOutcome::TooLate(slot.clone()));
             }
             tx.release_seat(slot.id).await?;
         }
@@ -864,8 +862,9 @@ impl Services {
             serde_json::json!({}),
         )
         .await?;
-        // Each "please call me" is its own request.
-        self.tell_ambassador(&mut tx, &appointment, Tell::CallMe, &unique(), None)
+        // Once per state of the appointment: a second tap asks again for nothing new.
+        let cause = format!("call-me:{}", appointment.version);
+        self.tell_ambassador(&mut tx, &appointment, Tell::CallMe, &cause, None)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();

@@ -31,6 +31,8 @@ pub struct Appointment {
     pub status: AppointmentStatus,
     pub slot: Option<Slot>,
     pub invited_at: DateTime<Utc>,
+    /// How many times its slot or status changed: names each change in dedupe keys.
+    pub version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,6 +43,7 @@ struct AppointmentRecord {
     status: String,
     slot_id: Option<i64>,
     invited_at: DateTime<Utc>,
+    version: i64,
 }
 
 const SLOT_SELECT: &str = "SELECT s.id, p.code AS project, s.kind, s.starts_at, s.ends_at, s.capacity, s.booked \
@@ -192,6 +195,7 @@ impl Tx {
             })?,
             slot,
             invited_at: r.invited_at,
+            version: r.version,
         })
     }
 
@@ -205,7 +209,7 @@ impl Tx {
             ""
         };
         let sql = format!(
-            "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments WHERE id = $1{lock}"
+            "SELECT id, unit_id, kind, status, slot_id, invited_at, version FROM appointments WHERE id = $1{lock}"
         );
         let record: Option<AppointmentRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql).bind(id).fetch_optional(c).await
@@ -224,7 +228,7 @@ impl Tx {
     ) -> StoreResult<Option<Appointment>> {
         let record: Option<AppointmentRecord> = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT id, unit_id, kind, status, slot_id, invited_at FROM appointments \
+                "SELECT id, unit_id, kind, status, slot_id, invited_at, version FROM appointments \
                  WHERE unit_id = $1 AND kind = $2 AND status IN ('invited', 'confirmed', 'checked_in')",
             )
             .bind(unit_id)
@@ -238,7 +242,8 @@ impl Tx {
         }
     }
 
-    /// Sets the slot and status; `confirmed_at` / `checked_in_at` follow the status.
+    /// Sets the slot and status (one more version); `confirmed_at` / `checked_in_at` follow the
+    /// status.
     pub async fn update_appointment(
         &mut self,
         id: i64,
@@ -248,7 +253,7 @@ impl Tx {
     ) -> StoreResult<()> {
         with_conn!(self, |c| {
             sqlx::query(
-                "UPDATE appointments SET slot_id = $2, status = $3, updated_at = $4, \
+                "UPDATE appointments SET slot_id = $2, status = $3, updated_at = $4, version = version + 1, \
                  confirmed_at = CASE WHEN $3 = 'confirmed' THEN $4 ELSE confirmed_at END, \
                  checked_in_at = CASE WHEN $3 = 'checked_in' THEN $4 ELSE checked_in_at END \
                  WHERE id = $1",
@@ -274,7 +279,7 @@ impl Tx {
     ) -> StoreResult<Vec<Appointment>> {
         let records: Vec<AppointmentRecord> = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT a.id, a.unit_id, a.kind, a.status, a.slot_id, a.invited_at FROM appointments a \
+                "SELECT a.id, a.unit_id, a.kind, a.status, a.slot_id, a.invited_at, a.version FROM appointments a \
                  JOIN slots s ON s.id = a.slot_id LEFT JOIN assignments x ON x.unit_id = a.unit_id \
                  WHERE s.starts_at >= $1 AND s.starts_at < $2 \
                    AND a.status IN ('confirmed', 'checked_in', 'completed', 'no_show') \
