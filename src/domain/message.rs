@@ -32,6 +32,15 @@ pub enum Content {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption_html: Option<String>,
     },
+    /// New text and buttons for a message sent earlier to the same chat, named by its dedupe
+    /// key (a "please check" message once a co-owner answered it). Nothing happens when that
+    /// message never reached Telegram.
+    Edit {
+        of: String,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
     /// A file from the media store.
     Document {
         path: String,

@@ -309,6 +309,38 @@ impl Notifier {
                         })
                     })
             }
+            Content::Edit { of, html, buttons } => {
+                let original = match self.store.read().await {
+                    Ok(mut tx) => {
+                        let status = tx.outbox_status(of).await;
+                        let _ = tx.commit().await;
+                        status
+                    }
+                    Err(e) => Err(e),
+                };
+                let message_id = match original {
+                    Ok(Some((status, Some(id), _))) if status == "sent" => id,
+                    // Never sent (failed for good, or gone): there is nothing to edit.
+                    Ok(_) => return Attempt::Sent(0),
+                    Err(e) => return Attempt::Transient(e.to_string()),
+                };
+                let Ok(id) = i32::try_from(message_id) else {
+                    return Attempt::Sent(0);
+                };
+                let mut request = self
+                    .bot
+                    .edit_message_text(chat, teloxide::types::MessageId(id), html.clone())
+                    .parse_mode(ParseMode::Html);
+                if let Some(markup) = keyboard(buttons) {
+                    request = request.reply_markup(markup);
+                }
+                match request.await {
+                    Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                        return Attempt::Sent(message_id);
+                    }
+                    Err(error) => return classify(&error),
+                }
+            }
             Content::Document {
                 path,
                 file_name,
