@@ -453,13 +453,16 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     };
     assert_eq!(last.actor, "staff:2", "recorded as the ambassador's step");
     assert_eq!(last.note, "业主 3 天内未回复，代为验收");
-    // The buyer's late answer on the old message changes nothing; they are told the item
-    // has moved on, and its buttons leave the message so it is not pressed again.
-    assert!(
-        app.fake
-            .message(buyer.id, check.message_id)
-            .is_some_and(|m| !m.inline_buttons().is_empty())
-    );
+    // The buyer's copy loses its buttons, saying who verified it.
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            m.message_id == check.message_id
+                && m.inline_buttons().is_empty()
+                && m.plain_text.contains("Li Lei 已确认修好")
+        })
+        .await;
+    // A late answer on the old message (a press crafted, or sent before the edit arrived)
+    // changes nothing; the buyer is told the item has moved on.
     let query = app
         .fake
         .press_crafted_button(&buyer, &check, &format!("1:da:{id}:r"));
@@ -738,4 +741,97 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     assert_eq!(last["note"], "等材料");
     assert_eq!(receiver.accepted().len(), 5);
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_copies() {
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    // A co-owner of 1-1-101.
+    load_buyers(
+        &app,
+        "building,entrance,room,name,phone\n1,1,101,王芳,13900009999\n",
+    )
+    .await;
+    let co_owner = app.fake.user(30_001, "Fang");
+    link_by_contact(&app, &co_owner, "+86 13900009999").await;
+    // The introduction to the ambassador follows the greeting by a moment.
+    app.advance(Duration::seconds(3));
+    wait_text(&app, &co_owner, "Li Lei").await;
+    // Two items: a kitchen leak and a bedroom door.
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    for (i, (room, category)) in [("厨房", "渗漏"), ("卧室", "门窗")].iter().enumerate() {
+        if i == 1 {
+            press(&app, &ambassador, "🚪 换个房间").await;
+        }
+        press(&app, &ambassador, room).await;
+        press(&app, &ambassador, category).await;
+        let last = app.fake.last_message(ambassador.id).unwrap().message_id;
+        press(&app, &ambassador, "一般").await;
+        app.fake
+            .wait_for_message(ambassador.id, |m| {
+                m.plain_text.contains("请拍照发送") && m.message_id > last
+            })
+            .await;
+        app.fake.send_text(&ambassador, &format!("第{}处", i + 1));
+        press(&app, &ambassador, "💾 保存").await;
+        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
+    }
+    press(&app, &ambassador, "✅ 完成验房").await;
+    wait_text(&app, &ambassador, "验房完成：共 2 条").await;
+    let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
+    // The second item alone is fixed.
+    reply_to(&app, &engineer, "/tasks").await;
+    start_work(&app, &engineer, ids[1]).await;
+    reply_to(&app, &engineer, "/tasks").await;
+    step_on_card(&app, &engineer, ids[1], "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 7).await;
+    let mut copies = Vec::new();
+    for person in [&buyer, &co_owner] {
+        let check = wait_text(&app, person, "以下 1 个问题已整改完成").await;
+        assert!(
+            check.plain_text.contains("2. 卧室 · 门窗"),
+            "{}",
+            check.plain_text
+        );
+        assert_eq!(
+            check.button_labels(),
+            vec!["✅ 第 2 项已修好", "❌ 第 2 项仍有问题"]
+        );
+        copies.push(check);
+    }
+    let list = crate::support::people::reply_matching(&app, &buyer, "/mydefects", |m| {
+        m.plain_text.contains("1-1-101 的问题")
+    })
+    .await;
+    assert!(
+        list.plain_text.contains("2. 卧室 · 门窗"),
+        "{}",
+        list.plain_text
+    );
+    // The co-owner answers; the other copy loses its buttons and says who answered.
+    app.fake
+        .press_button_with_text(&co_owner, &copies[1], "✅ 第 2 项已修好");
+    wait_text(&app, &co_owner, "感谢您的确认").await;
+    let first = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            m.message_id == copies[0].message_id && m.plain_text.contains("王芳 已确认修好")
+        })
+        .await;
+    assert!(
+        first.button_labels().is_empty(),
+        "{:?}",
+        first.button_labels()
+    );
+    assert_eq!(
+        defects(&app).await[1].status,
+        DefectStatus::Verified,
+        "one answer counts"
+    );
 }

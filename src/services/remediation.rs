@@ -318,6 +318,26 @@ impl Services {
         };
         self.announce_step(&mut tx, actor, &moved, &household, event, note, now)
             .await?;
+        if matches!(action, Action::Verify | Action::Reopen) {
+            let name = match actor {
+                Actor::Buyer(homes) => homes
+                    .iter()
+                    .find(|b| b.unit.unit_id == household.unit.unit_id)
+                    .or(homes.first())
+                    .map(|b| b.name.clone()),
+                Actor::Staff(s) => Some(s.name.clone()),
+                Actor::Unknown => None,
+            }
+            .unwrap_or_default();
+            let answer = Answer {
+                name: &name,
+                from_chat: own_chat(actor),
+                action,
+                event,
+            };
+            self.settle_fix_copies(&mut tx, &moved, &household, answer, now)
+                .await?;
+        }
         tx.audit(
             now,
             &who,
@@ -559,6 +579,15 @@ impl Services {
             .as_ref()
             .map(|a| a.name.clone())
             .unwrap_or_default();
+        // Nobody pressed: every copy, the ambassador's too, loses the item's buttons.
+        let answer = Answer {
+            name: &ambassador_name,
+            from_chat: None,
+            action: Action::Verify,
+            event: verified,
+        };
+        self.settle_fix_copies(&mut tx, &defect, &household, answer, now)
+            .await?;
         for (chat, lang, key) in self.household_chats(&mut tx, &household).await? {
             let i18n = &self.i18n;
             let text_key = if key == Recipient::Buyer {
@@ -889,6 +918,71 @@ impl Services {
         html
     }
 
+    /// The item's number in its home's list, as the buyer sees it in /mydefects.
+    async fn item_number(&self, tx: &mut Tx, defect: &Defect) -> ServiceResult<usize> {
+        Ok(tx
+            .defects_of_unit(defect.unit_id, None)
+            .await?
+            .iter()
+            .filter(|d| d.status != DefectStatus::Recorded)
+            .position(|d| d.id == defect.id)
+            .map_or(0, |i| i + 1))
+    }
+
+    /// Someone answered a fix check: every other copy of the "please check" message (the
+    /// co-owners', the ambassador's) loses that item's buttons and says who answered.
+    async fn settle_fix_copies(
+        &self,
+        tx: &mut Tx,
+        defect: &Defect,
+        household: &Household,
+        answer: Answer<'_>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let Answer {
+            name,
+            from_chat,
+            action,
+            event,
+        } = answer;
+        let n = self.item_number(tx, defect).await?;
+        let about_this = format!("1:da:{}:", defect.id);
+        for (chat, lang, _) in self.household_chats(tx, household).await? {
+            if Some(chat) == from_chat {
+                continue;
+            }
+            let Some((key, shown)) = tx.fix_check_copy(chat, &about_this).await? else {
+                continue;
+            };
+            let (Content::Text { html, buttons } | Content::Edit { html, buttons, .. }) = shown
+            else {
+                continue;
+            };
+            let buttons = buttons
+                .into_iter()
+                .filter(|row| !row.iter().any(|b| b.data.starts_with(&about_this)))
+                .collect();
+            let line = if action == Action::Verify {
+                crate::tr!(self.i18n, lang, "fix-answered-ok", n = n, name = name)
+            } else {
+                crate::tr!(self.i18n, lang, "fix-answered-bad", n = n, name = name)
+            };
+            enqueue(
+                tx,
+                chat,
+                &format!("{key}|answered:{event}"),
+                Content::Edit {
+                    of: key.clone(),
+                    html: format!("{html}\n{line}"),
+                    buttons,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The combined "fixed, please check" message, the before/after photos of each item, and
     /// the ambassador's copy.
     async fn announce_fixes(
@@ -902,6 +996,11 @@ impl Services {
         let own_chat = own_chat(actor);
         let first_event = fixed.first().map_or(0, |(_, e)| *e);
         let days = self.config.confirm_fix_within.num_days();
+        // Each item under its own number, the one the buyers see in /mydefects.
+        let mut numbers = Vec::new();
+        for (defect, _) in fixed {
+            numbers.push(self.item_number(tx, defect).await?);
+        }
         for (chat, lang, _) in self.household_chats(tx, household).await? {
             if Some(chat) == own_chat {
                 continue;
@@ -915,8 +1014,7 @@ impl Services {
                 count = fixed.len()
             );
             let mut buttons = Vec::new();
-            for (i, (defect, _)) in fixed.iter().enumerate() {
-                let n = i + 1;
+            for ((defect, _), &n) in fixed.iter().zip(&numbers) {
                 html.push('\n');
                 html.push_str(&format!(
                     "{n}. {} · {}",
@@ -953,7 +1051,7 @@ impl Services {
                 now,
             )
             .await?;
-            for (i, (defect, event)) in fixed.iter().enumerate() {
+            for ((defect, event), &n) in fixed.iter().zip(&numbers) {
                 let after = tx.latest_fix_photos(defect.id).await?;
                 let paths: Vec<String> = defect
                     .photos
@@ -966,7 +1064,7 @@ impl Services {
                     i18n,
                     lang,
                     "fix-photos-caption",
-                    n = i + 1,
+                    n = n,
                     room = room_name(i18n, lang, defect.room),
                     before = defect.photos.len(),
                     after = after.len()
@@ -1025,6 +1123,16 @@ impl Services {
         .await?;
         Ok(())
     }
+}
+
+/// An answer to a fix check: who gave it (their name, and their chat, whose copy the button
+/// press itself settles), which, and its event.
+#[derive(Debug, Clone, Copy)]
+struct Answer<'a> {
+    name: &'a str,
+    from_chat: Option<i64>,
+    action: Action,
+    event: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

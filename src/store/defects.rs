@@ -757,6 +757,49 @@ impl Tx {
         Ok(())
     }
 
+    /// The newest copy in `chat` of a "please check" message (as sent, or as last edited) that
+    /// still has a button whose data starts with `data_prefix`: the sent message's dedupe key,
+    /// and the content it shows.
+    pub async fn fix_check_copy(
+        &mut self,
+        chat_id: i64,
+        data_prefix: &str,
+    ) -> StoreResult<Option<(String, crate::domain::message::Content)>> {
+        use crate::domain::message::Content;
+        let rows: Vec<(String, String)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT dedupe_key, content FROM outbox WHERE chat_id = $1 \
+                 AND dedupe_key LIKE 'fixed:%' ORDER BY id DESC LIMIT 100",
+            )
+            .bind(chat_id)
+            .fetch_all(c)
+            .await
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        for (key, json) in rows {
+            // Edits are keyed "<message's key>|…": the newest row of each message counts.
+            let root = key.split('|').next().unwrap_or(&key).to_string();
+            if !seen.insert(root.clone()) {
+                continue;
+            }
+            let Ok(content) = serde_json::from_str::<Content>(&json) else {
+                continue;
+            };
+            let buttons = match &content {
+                Content::Text { buttons, .. } | Content::Edit { buttons, .. } => buttons,
+                _ => continue,
+            };
+            if buttons
+                .iter()
+                .flatten()
+                .any(|b| b.data.starts_with(data_prefix))
+            {
+                return Ok(Some((root, content)));
+            }
+        }
+        Ok(None)
+    }
+
     pub async fn defect_events(&mut self, defect_id: i64) -> StoreResult<Vec<DefectEvent>> {
         let rows: Vec<EventRecord> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
