@@ -739,3 +739,67 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     assert_eq!(receiver.accepted().len(), 5);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engineer_hears_of_each_defect_due_today_once_even_when_the_days_list_changes() {
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        ..
+    } = site().await;
+    // 15:00 in Shanghai: two urgent leaks, due at 15:0x tomorrow, so the hourly sweeps from
+    // 08:00 to 14:00 all see them due today.
+    app.advance(Duration::hours(6));
+    record_leak(&app, &ambassador).await;
+    record_leak(&app, &ambassador).await;
+    let found = defects(&app).await;
+    assert_eq!(found.len(), 2);
+    // Listings of each defect in the engineer's "due today" messages.
+    let listed = |id: i64| {
+        app.fake
+            .plain_texts(engineer.id)
+            .iter()
+            .filter(|t| t.contains("今天到期") && t.contains(&format!("#{id} 1-1-101")))
+            .count()
+    };
+    // 08:30 the next morning: both are listed.
+    app.advance(Duration::minutes(17 * 60 + 30));
+    until(&app, "both listed as due today", || {
+        listed(found[0].id) > 0 && listed(found[1].id) > 0
+    })
+    .await;
+    // One is fixed before the next sweep: the day's set changes, but nobody is due anew.
+    use handover_bot::clock::Clock as _;
+    let mut tx = app.services().store.begin().await.unwrap();
+    tx.set_defect_status(
+        found[0].id,
+        found[0].status,
+        DefectStatus::Fixed,
+        "test",
+        "",
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+    .expect("moved");
+    tx.commit().await.unwrap();
+    for _ in 0..3 {
+        app.advance(Duration::hours(1));
+        app.services()
+            .scheduler_waker
+            .settle(std::time::Duration::from_secs(5))
+            .await;
+    }
+    app.services()
+        .outbox_waker
+        .settle(std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        (listed(found[0].id), listed(found[1].id)),
+        (1, 1),
+        "{:?}",
+        app.fake.plain_texts(engineer.id)
+    );
+    app.stop().await;
+}

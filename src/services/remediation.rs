@@ -649,8 +649,13 @@ impl Services {
         };
         // Due today, per engineer.
         let mut per_engineer: std::collections::BTreeMap<i64, Vec<&Defect>> = Default::default();
-        for defect in due.iter().filter(|d| d.due_at.is_some_and(|at| at > now)) {
-            if let Some(engineer) = defect.engineer_id {
+        // Each defect once per due date: a later sweep the same day lists only what became due
+        // since, and a run repeated after a crash lists nothing again.
+        for defect in &due {
+            let (Some(at), Some(engineer)) = (defect.due_at, defect.engineer_id) else {
+                continue;
+            };
+            if at > now && tx.claim_due_reminder(defect.id, at).await? {
                 per_engineer.entry(engineer).or_default().push(defect);
             }
         }
@@ -699,7 +704,14 @@ impl Services {
                 }
                 html.push_str("\n\n");
                 html.push_str(&self.ageing_line(lang, sweep.ageing));
-                let key = format!("overdue:{}:{}:{chat}", now.timestamp(), overdue[0].id);
+                let key = format!(
+                    "overdue:{chat}:{}",
+                    overdue
+                        .iter()
+                        .map(|d| format!("{}@{}", d.id, d.due_at.map_or(0, |at| at.timestamp())))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
                 enqueue(&mut tx, chat, &key, Content::text(html), now).await?;
             }
             for defect in &overdue {
