@@ -273,6 +273,20 @@ impl Services {
         household: &Household,
         key: &'static str,
     ) -> ServiceResult<usize> {
+        self.send_options_for(tx, appointment, household, key, None)
+            .await
+    }
+
+    /// [`send_options`](Self::send_options) for a `cause` that must reach each buyer once
+    /// however often it is handled (a job run again): the messages' dedupe keys derive from it.
+    async fn send_options_for(
+        &self,
+        tx: &mut Tx,
+        appointment: &Appointment,
+        household: &Household,
+        key: &'static str,
+        cause: Option<&str>,
+    ) -> ServiceResult<usize> {
         let now = self.clock.now();
         // "Another time" offers other times: the one already booked is not among them.
         let current = appointment.slot.as_ref().map(|slot| slot.id);
@@ -296,14 +310,11 @@ impl Services {
                 &options,
                 key,
             );
-            enqueue(
-                tx,
-                chat,
-                &format!("invite:{}:{}", appointment.id, unique()),
-                content,
-                now,
-            )
-            .await?;
+            let dedupe = match cause {
+                Some(cause) => format!("{cause}:{chat}"),
+                None => format!("invite:{}:{}", appointment.id, unique()),
+            };
+            enqueue(tx, chat, &dedupe, content, now).await?;
             sent += 1;
         }
         Ok(sent)
@@ -784,6 +795,18 @@ impl Services {
 
     /// Tells the household's ambassador (or, without one, the supervisors) what happened.
     async fn tell_ambassador(&self, tx: &mut Tx, unit_id: i64, what: Tell) -> ServiceResult<()> {
+        self.tell_ambassador_for(tx, unit_id, what, None).await
+    }
+
+    /// [`tell_ambassador`](Self::tell_ambassador) for a `cause` each person must hear of once
+    /// however often it is handled (a job run again): the dedupe keys derive from it.
+    async fn tell_ambassador_for(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        what: Tell,
+        cause: Option<&str>,
+    ) -> ServiceResult<()> {
         let now = self.clock.now();
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(());
@@ -847,14 +870,11 @@ impl Services {
                     crate::tr!(i18n, lang, "staff-arrived", home = home, names = names)
                 }
             };
-            enqueue(
-                tx,
-                chat,
-                &format!("appt-staff:{unit_id}:{}", unique()),
-                Content::text(html),
-                now,
-            )
-            .await?;
+            let dedupe = match cause {
+                Some(cause) => format!("{cause}:staff:{chat}"),
+                None => format!("appt-staff:{unit_id}:{}", unique()),
+            };
+            enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
         }
         Ok(())
     }
@@ -951,9 +971,16 @@ impl Services {
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(false);
         };
-        self.send_options(&mut tx, &appointment, &household, "nudge")
+        // Once per invitation, however often the job runs (a worker that died after this
+        // commit leaves its lease to run out, and the job runs again).
+        let cause = format!(
+            "nudge:{}:{}",
+            appointment.id,
+            appointment.invited_at.timestamp_millis()
+        );
+        self.send_options_for(&mut tx, &appointment, &household, "nudge", Some(&cause))
             .await?;
-        self.tell_ambassador(&mut tx, appointment.unit_id, Tell::Nudged)
+        self.tell_ambassador_for(&mut tx, appointment.unit_id, Tell::Nudged, Some(&cause))
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
