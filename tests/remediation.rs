@@ -530,10 +530,21 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
     reply_to(&app, &engineer, "/tasks").await;
     press(&app, &engineer, "✅ 1-1-101 批量完工（3 项）").await;
     wait_text(&app, &engineer, "请选择已整改完成的问题").await;
-    // Leave the third for later.
+    // Leave the third for later. The press handled a second time (a double tap, or Telegram
+    // delivering it again after a crash) leaves it out still.
     let choose = app.fake.last_message(engineer.id).unwrap();
-    app.fake
-        .press_button(&engineer, &choose, &format!("1:ft:{}", ids[2]));
+    let leave_out = choose
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.text.starts_with(&format!("☑ #{} ", ids[2])))
+        .and_then(|b| b.callback_data)
+        .expect("the third defect's button");
+    for _ in 0..2 {
+        let query = app
+            .fake
+            .press_crafted_button(&engineer, choose.message_id, &leave_out);
+        app.fake.callback_answer(&query).await;
+    }
     press(&app, &engineer, "➡️ 下一步（2 项）").await;
     for (i, id) in ids[..2].iter().enumerate() {
         app.fake
