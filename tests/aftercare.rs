@@ -768,3 +768,78 @@ async fn the_ambassadors_review_lists_the_open_defects_the_buyer_will_be_asked_t
     };
     assert_eq!(defects(&review.plain_text), defects(&ask.plain_text));
 }
+
+/// The ambassador sends the checklist again while the buyer confirms the first one: either the
+/// confirmation wins (the home is handed over, the new record is refused) or the new record
+/// does (it waits for the buyer, who is shown it) — never a handed-over home with a record
+/// still waiting. Many rounds, on PostgreSQL where the two really run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_checklist_sent_again_while_the_buyer_confirms_leaves_one_consistent_outcome() {
+    use handover_bot::domain::aftercare::HandoverDraft;
+    use handover_bot::services::handover::Confirmation;
+    const ROUNDS: usize = 50;
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    let mut csv = String::from("building,entrance,room,name,phone\n");
+    for i in 0..ROUNDS {
+        csv.push_str(&format!("1,1,{},Buyer Many,13900009999\n", 101 + i));
+    }
+    load_buyers(&app, &csv).await;
+    let buyer = app.fake.user(30_999, "Many");
+    link_by_contact(&app, &buyer, "+86 13900009999").await;
+    let services = app.services().clone();
+    let staff = services.identify(supervisor.id, None).await.unwrap().actor;
+    let owner = services.identify(buyer.id, None).await.unwrap().actor;
+    let draft = HandoverDraft {
+        keys: vec![("entrance_door".to_string(), 2)],
+        ..HandoverDraft::default()
+    };
+    let mut outcomes = std::collections::BTreeMap::new();
+    for i in 0..ROUNDS {
+        let mut tx = services.store.read().await.unwrap();
+        let unit = tx
+            .find_households(&format!("1-1-{}", 101 + i))
+            .await
+            .unwrap()[0]
+            .unit
+            .unit_id;
+        tx.commit().await.unwrap();
+        let first = services
+            .submit_handover(&staff, unit, &draft)
+            .await
+            .unwrap()
+            .expect("the first record");
+        let (again, confirmed) = tokio::join!(
+            services.submit_handover(&staff, unit, &draft),
+            services.confirm_handover(&owner, first.id)
+        );
+        let (again, confirmed) = (
+            again.expect("the second submit runs"),
+            confirmed.expect("the confirmation runs"),
+        );
+        let mut tx = services.store.read().await.unwrap();
+        let handed_over = tx.handed_over_at(unit).await.unwrap().is_some();
+        let waiting = match &again {
+            Some(s) => tx.handover(s.id).await.unwrap().map(|h| h.status),
+            None => None,
+        };
+        tx.commit().await.unwrap();
+        let outcome = format!(
+            "again {:?}, confirmation {confirmed:?}, handed over {handed_over}, new record {waiting:?}",
+            again.as_ref().map(|s| s.id)
+        );
+        let consistent = match (&again, &confirmed) {
+            (None, Confirmation::Confirmed) => handed_over,
+            (Some(_), Confirmation::Replaced) => {
+                !handed_over && waiting == Some(HandoverStatus::AwaitingBuyer)
+            }
+            _ => false,
+        };
+        assert!(consistent, "round {i}: {outcome}");
+        *outcomes
+            .entry(matches!(confirmed, Confirmation::Confirmed))
+            .or_insert(0) += 1;
+    }
+    eprintln!("confirmation won / record won: {outcomes:?}");
+    app.stop().await;
+}

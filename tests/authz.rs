@@ -289,7 +289,7 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         | C::StepConfirm(_)
         | C::ContractorSkip(_)
         | C::FixUnit(_)
-        | C::FixToggle(_)
+        | C::FixToggle(..)
         | C::Fix(_)
         | C::Handover(_)
         | C::HandoverConfirm(_)
@@ -401,14 +401,14 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::AssignTo(t.assigned, t.engineer_b),
         C::ContractorSkip(t.assigned),
         C::FixUnit(t.unit_a),
-        C::FixToggle(t.in_progress),
+        C::FixToggle(t.in_progress, true),
         C::Fix(FixStep::Go),
         C::Fix(FixStep::Next),
         C::Fix(FixStep::Done),
         C::StartHandover(t.unit_c),
         C::Handover(HandoverStep::Keys(0, 2)),
         C::Handover(HandoverStep::NoMeter(0)),
-        C::Handover(HandoverStep::Document(0)),
+        C::Handover(HandoverStep::Document(0, true)),
         C::Handover(HandoverStep::DocumentsDone),
         C::Handover(HandoverStep::Submit),
         C::HandoverConfirm(t.handover_c),

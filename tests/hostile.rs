@@ -290,14 +290,14 @@ fn build_callback(r: &RawCallback) -> Callback {
         31 => Callback::AssignTo(a, b),
         32 => Callback::ContractorSkip(a),
         33 => Callback::FixUnit(a),
-        34 => Callback::FixToggle(a),
+        34 => Callback::FixToggle(a, r.flag),
         35 => Callback::Fix(pick(&FIX_STEPS, p)),
         36 => Callback::StartHandover(a),
         37 => Callback::Handover(pick(
             &[
                 HandoverStep::Keys(r.n, r.n),
                 HandoverStep::NoMeter(r.n),
-                HandoverStep::Document(r.n),
+                HandoverStep::Document(r.n, r.flag),
                 HandoverStep::DocumentsDone,
                 HandoverStep::Submit,
             ],
@@ -354,7 +354,7 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::AssignTo(..) => 31,
         Callback::ContractorSkip(_) => 32,
         Callback::FixUnit(_) => 33,
-        Callback::FixToggle(_) => 34,
+        Callback::FixToggle(..) => 34,
         Callback::Fix(_) => 35,
         Callback::StartHandover(_) => 36,
         Callback::Handover(_) => 37,
@@ -397,7 +397,7 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::StepConfirm(a)
         | Callback::ContractorSkip(a)
         | Callback::FixUnit(a)
-        | Callback::FixToggle(a)
+        | Callback::FixToggle(a, _)
         | Callback::StartHandover(a)
         | Callback::HandoverConfirm(a)
         | Callback::HandoverIssue(a)

@@ -603,3 +603,131 @@ async fn a_restarted_instance_sends_what_it_had_claimed_at_once_and_others_claim
     }
     app.stop().await;
 }
+
+/// Every scheduled job can run twice (its worker died after the work, before recording it
+/// done; its lease ran out): the second run sends nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
+    use crate::support::faults::{run_sql, settled, strings};
+    use crate::support::people::{load_staff, reply_to};
+    use crate::support::steps::{press, record_leak, wait_text};
+    let app = TestApp::start_with(|config| {
+        config.daily_digest_cron = "0 0 9 * * *".to_string();
+    })
+    .await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,capacity,buildings\n\
+         Li Lei,13700000001,ambassador,10,\n\
+         Zhang Gong,13700000002,engineer,,1\n\
+         Sun Jie,13700000004,complaints,,\n",
+    )
+    .await;
+    load_buyers(&app, &buyers_csv(2)).await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let engineer = app.fake.user(8_401, "Zhang");
+    link_by_contact(&app, &engineer, "+8613700000002").await;
+    let reception = app.fake.user(8_501, "Sun");
+    link_by_contact(&app, &reception, "+8613700000004").await;
+    let mut buyers = Vec::new();
+    for i in 0..2 {
+        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
+        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
+        buyers.push(buyer);
+    }
+    let plan = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+    wait_text(&app, &supervisor, "已分配 2 户").await;
+    // Thu 09:00: a slot on Saturday; both invited; buyer 0 books, buyer 1 stays silent.
+    reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
+    reply_to(&app, &supervisor, "/invite all").await;
+    let invitation = wait_text(&app, &buyers[0], "诚邀您").await;
+    wait_text(&app, &buyers[1], "诚邀您").await;
+    let book = invitation
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.text.starts_with("11-28"))
+        .and_then(|b| b.callback_data)
+        .unwrap();
+    app.fake.press_button(&buyers[0], &invitation, &book);
+    wait_text(&app, &buyers[0], "已为您预约").await;
+    // A complaint nobody acknowledges, and an urgent leak nobody fixes.
+    reply_to(&app, &buyers[0], "/complain").await;
+    press(&app, &buyers[0], "渗漏").await;
+    wait_text(&app, &buyers[0], "严重程度").await;
+    press(&app, &buyers[0], "重要").await;
+    wait_text(&app, &buyers[0], "请用一条消息描述").await;
+    app.fake.send_text(&buyers[0], "阳台渗水");
+    wait_text(&app, &buyers[0], "已登记").await;
+    record_leak(&app, &ambassador).await;
+    // Three days, an hour at a time: reminders, the no-show, the nudge, the complaint's
+    // escalation, the sweeps, the digests, the housekeeping.
+    for _ in 0..72 {
+        app.advance(chrono::Duration::hours(1));
+        app.services()
+            .scheduler_waker
+            .settle(Duration::from_secs(5))
+            .await;
+    }
+    settled(&app).await;
+    let ran = strings(
+        &app,
+        "SELECT DISTINCT kind FROM jobs WHERE status = 'done' ORDER BY kind",
+    )
+    .await;
+    for kind in [
+        "appointment_nudge",
+        "appointment_no_show",
+        "appointment_reminder",
+        "complaint_ack",
+        "daily_digest",
+        "defect_sweep",
+        "housekeeping",
+    ] {
+        assert!(ran.iter().any(|k| k == kind), "{kind} did not run: {ran:?}");
+    }
+    let people = [
+        &supervisor,
+        &ambassador,
+        &engineer,
+        &reception,
+        &buyers[0],
+        &buyers[1],
+    ];
+    let before: Vec<Vec<String>> = people.iter().map(|p| app.fake.plain_texts(p.id)).collect();
+    // Every finished job runs again, as after a crash between its work and its record.
+    run_sql(
+        &app,
+        "UPDATE jobs SET status = 'pending', run_at = created_at, locked_until = NULL, \
+         expires_at = NULL, finished_at = NULL WHERE status = 'done'",
+    )
+    .await;
+    app.advance(chrono::Duration::minutes(1));
+    for _ in 0..3 {
+        app.services()
+            .scheduler_waker
+            .settle(Duration::from_secs(10))
+            .await;
+    }
+    settled(&app).await;
+    let pending = strings(
+        &app,
+        "SELECT kind FROM jobs WHERE status IN ('pending', 'running') AND run_at <= created_at",
+    )
+    .await;
+    assert!(pending.is_empty(), "not run again: {pending:?}");
+    let mut more = Vec::new();
+    for (person, before) in people.iter().zip(before) {
+        let after = app.fake.plain_texts(person.id);
+        more.extend(
+            after[before.len()..]
+                .iter()
+                .map(|t| format!("{}: {t}", person.id)),
+        );
+    }
+    assert!(more.is_empty(), "sent again: {more:#?}");
+    app.stop().await;
+}

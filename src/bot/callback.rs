@@ -79,7 +79,9 @@ pub enum Callback {
     ContractorSkip(i64),
     /// Choose several defects of a home to mark fixed together.
     FixUnit(i64),
-    FixToggle(i64),
+    /// Choose (true) or leave out (false) defect `id`: the press carries the state it sets, so
+    /// a press handled twice leaves it as pressed.
+    FixToggle(i64, bool),
     /// The fix flow's own buttons; they act on the person's current fix flow only.
     Fix(FixStep),
     /// Start the handover checklist of this household (when a search found several).
@@ -111,8 +113,9 @@ pub enum HandoverStep {
     Keys(u8, u8),
     /// The home has no meter of the checklist's meter number.
     NoMeter(u8),
-    /// Tick or untick document number n.
-    Document(u8),
+    /// Tick (true) or untick (false) document number n: the press carries the state it sets,
+    /// so a press handled twice leaves it as pressed.
+    Document(u8, bool),
     DocumentsDone,
     /// Send the record to the buyer.
     Submit,
@@ -237,19 +240,19 @@ impl Callback {
             Callback::AssignTo(id, staff) => format!("de:{id}:{staff}"),
             Callback::ContractorSkip(id) => format!("cs:{id}"),
             Callback::FixUnit(unit) => format!("fu:{unit}"),
-            Callback::FixToggle(id) => format!("ft:{id}"),
+            Callback::FixToggle(id, on) => format!("ft:{id}:{}", yes_no(on)),
             Callback::Fix(step) => format!("fx:{}", step.as_str()),
             Callback::StartHandover(unit) => format!("hov:{unit}"),
             Callback::Handover(step) => match step {
                 HandoverStep::Keys(kind, n) => format!("ho:k:{kind}:{n}"),
                 HandoverStep::NoMeter(meter) => format!("ho:m:{meter}"),
-                HandoverStep::Document(n) => format!("ho:d:{n}"),
+                HandoverStep::Document(n, on) => format!("ho:d:{n}:{}", yes_no(on)),
                 HandoverStep::DocumentsDone => "ho:dd".to_string(),
                 HandoverStep::Submit => "ho:s".to_string(),
             },
             Callback::HandoverConfirm(id) => format!("hc:{id}"),
             Callback::HandoverIssue(id) => format!("hi:{id}"),
-            Callback::CheckAnswer(id, good) => format!("fc:{id}:{}", if good { 'y' } else { 'n' }),
+            Callback::CheckAnswer(id, good) => format!("fc:{id}:{}", yes_no(good)),
             Callback::Survey(id, score) => format!("sv:{id}:{score}"),
             Callback::SurveySkip(id) => format!("sx:{id}"),
             Callback::ComplainHome(unit) => format!("ch:{unit}"),
@@ -344,7 +347,7 @@ impl Callback {
             ("de", id) => Callback::AssignTo(number(id)?, number(parts.next()?)?),
             ("cs", id) => Callback::ContractorSkip(number(id)?),
             ("fu", id) => Callback::FixUnit(number(id)?),
-            ("ft", id) => Callback::FixToggle(number(id)?),
+            ("ft", id) => Callback::FixToggle(number(id)?, yes_or_no(parts.next()?)?),
             ("fx", step) => Callback::Fix(FixStep::ALL.into_iter().find(|s| s.as_str() == step)?),
             ("hov", id) => Callback::StartHandover(number(id)?),
             ("ho", "k") => Callback::Handover(HandoverStep::Keys(
@@ -352,19 +355,15 @@ impl Callback {
                 number(parts.next()?).filter(|n| *n <= MAX_KEY_BUTTON)?,
             )),
             ("ho", "m") => Callback::Handover(HandoverStep::NoMeter(number(parts.next()?)?)),
-            ("ho", "d") => Callback::Handover(HandoverStep::Document(number(parts.next()?)?)),
+            ("ho", "d") => Callback::Handover(HandoverStep::Document(
+                number(parts.next()?)?,
+                yes_or_no(parts.next()?)?,
+            )),
             ("ho", "dd") => Callback::Handover(HandoverStep::DocumentsDone),
             ("ho", "s") => Callback::Handover(HandoverStep::Submit),
             ("hc", id) => Callback::HandoverConfirm(number(id)?),
             ("hi", id) => Callback::HandoverIssue(number(id)?),
-            ("fc", id) => Callback::CheckAnswer(
-                number(id)?,
-                match parts.next()? {
-                    "y" => true,
-                    "n" => false,
-                    _ => return None,
-                },
-            ),
+            ("fc", id) => Callback::CheckAnswer(number(id)?, yes_or_no(parts.next()?)?),
             ("sv", id) => Callback::Survey(
                 number(id)?,
                 number(parts.next()?).filter(|n| (1..=5).contains(n))?,
@@ -377,6 +376,18 @@ impl Callback {
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
+    }
+}
+
+fn yes_no(yes: bool) -> char {
+    if yes { 'y' } else { 'n' }
+}
+
+fn yes_or_no(part: &str) -> Option<bool> {
+    match part {
+        "y" => Some(true),
+        "n" => Some(false),
+        _ => None,
     }
 }
 
@@ -429,12 +440,14 @@ mod tests {
             Callback::AssignTo(i64::MAX, i64::MAX),
             Callback::ContractorSkip(18),
             Callback::FixUnit(19),
-            Callback::FixToggle(20),
+            Callback::FixToggle(20, true),
+            Callback::FixToggle(i64::MAX, false),
             Callback::StartHandover(21),
             Callback::Handover(HandoverStep::Keys(0, 0)),
             Callback::Handover(HandoverStep::Keys(u8::MAX, MAX_KEY_BUTTON)),
             Callback::Handover(HandoverStep::NoMeter(u8::MAX)),
-            Callback::Handover(HandoverStep::Document(9)),
+            Callback::Handover(HandoverStep::Document(9, true)),
+            Callback::Handover(HandoverStep::Document(u8::MAX, false)),
             Callback::Handover(HandoverStep::DocumentsDone),
             Callback::Handover(HandoverStep::Submit),
             Callback::HandoverConfirm(i64::MAX),
@@ -481,6 +494,10 @@ mod tests {
         assert_eq!(Callback::decode("1:sv:3:0"), None);
         assert_eq!(Callback::decode("1:ho:k:6"), None);
         assert_eq!(Callback::decode("1:fc:3:x"), None);
+        // A toggle without the state it sets (the form before presses carried it).
+        assert_eq!(Callback::decode("1:ft:3"), None);
+        assert_eq!(Callback::decode("1:ho:d:0"), None);
+        assert_eq!(Callback::decode("1:ft:3:x"), None);
     }
 
     proptest! {

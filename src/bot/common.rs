@@ -550,7 +550,7 @@ pub async fn route_callback(
             | Callback::Inspect(_)
             | Callback::Handover(_)
             | Callback::Fix(_)
-            | Callback::FixToggle(_)
+            | Callback::FixToggle(..)
             | Callback::StepConfirm(_)
     );
     if flow_step && !flow_still_allowed(turn, &state).await? {
@@ -616,7 +616,7 @@ pub async fn route_callback(
             remediation::on_contractor_skip(turn, query, state, id).await
         }
         Callback::FixUnit(unit) => remediation::on_fix_unit(turn, query, unit).await,
-        Callback::FixToggle(id) => remediation::on_fix_toggle(turn, query, state, id).await,
+        Callback::FixToggle(id, on) => remediation::on_fix_toggle(turn, query, state, id, on).await,
         Callback::Fix(step) => remediation::on_fix_step(turn, query, state, step).await,
         Callback::StartHandover(unit) => handover::on_start_button(turn, query, unit).await,
         Callback::Handover(step) => handover::on_button(turn, query, state, step).await,

@@ -273,15 +273,15 @@ fn documents_message(
         .iter()
         .enumerate()
         .map(|(i, doc)| {
-            let mark = if draft.documents.contains(doc) {
-                "☑"
-            } else {
-                "☐"
-            };
+            let ticked = draft.documents.contains(doc);
+            let mark = if ticked { "☑" } else { "☐" };
             let name = crate::i18n::plain_text(&item_name(i18n, lang, "document", doc));
             vec![(
                 format!("{mark} {name}"),
-                Callback::Handover(HandoverStep::Document(u8::try_from(i).unwrap_or(u8::MAX))),
+                Callback::Handover(HandoverStep::Document(
+                    u8::try_from(i).unwrap_or(u8::MAX),
+                    !ticked,
+                )),
             )]
         })
         .collect();
@@ -350,13 +350,16 @@ pub async fn on_button(
             };
             advance(turn, unit, label, draft, next).await
         }
-        (HandoverStep::Document(i), HandoverAsk::Documents) => {
+        (HandoverStep::Document(i, tick), HandoverAsk::Documents) => {
             let Some(doc) = checklist.documents.get(usize::from(i)) else {
                 return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
             };
-            if let Some(at) = draft.documents.iter().position(|d| d == doc) {
+            // The press sets the state its button showed it would: pressed again (a double tap,
+            // or handled again after a crash) it changes nothing more.
+            let at = draft.documents.iter().position(|d| d == doc);
+            if let (Some(at), false) = (at, tick) {
                 draft.documents.remove(at);
-            } else {
+            } else if at.is_none() && tick {
                 // Kept in checklist order, so the record reads the same for everyone.
                 draft.documents.push(doc.clone());
                 draft

@@ -569,7 +569,8 @@ fn choose_keyboard(
     let mut rows: Vec<Vec<(String, Callback)>> = fixable
         .iter()
         .map(|d| {
-            let mark = if chosen.contains(&d.id) { "☑" } else { "☐" };
+            let on = chosen.contains(&d.id);
+            let mark = if on { "☑" } else { "☐" };
             vec![(
                 format!(
                     "{mark} #{} {} · {}",
@@ -577,7 +578,7 @@ fn choose_keyboard(
                     room_name(i18n, lang, d.room),
                     category_name(i18n, lang, d.category)
                 ),
-                Callback::FixToggle(d.id),
+                Callback::FixToggle(d.id, !on),
             )]
         })
         .collect();
@@ -593,6 +594,7 @@ pub async fn on_fix_toggle(
     query: &CallbackQuery,
     state: State,
     id: i64,
+    choose: bool,
 ) -> anyhow::Result<()> {
     let State::ChoosingFixes { unit, mut chosen } = state else {
         return answer_query(
@@ -615,11 +617,14 @@ pub async fn on_fix_toggle(
         )
         .await;
     }
-    match chosen.iter().position(|c| *c == id) {
-        Some(i) => {
+    // The press sets the state its button showed it would: pressed again (a double tap, or
+    // handled again after a crash) it changes nothing more.
+    match (chosen.iter().position(|c| *c == id), choose) {
+        (Some(i), false) => {
             chosen.remove(i);
         }
-        None => chosen.push(id),
+        (None, true) => chosen.push(id),
+        _ => {}
     }
     turn.dialogue
         .update(State::ChoosingFixes {

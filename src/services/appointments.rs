@@ -1207,13 +1207,16 @@ impl Services {
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(false);
         };
-        self.send_options(&mut tx, &appointment, &household, "nudge", "nudge")
+        // Once per invitation, however often the job runs (a worker that died after this
+        // commit leaves its lease to run out, and the job runs again).
+        let cause = format!("nudge-{}", appointment.invited_at.timestamp_millis());
+        self.send_options(&mut tx, &appointment, &household, "nudge", &cause)
             .await?;
         self.tell_ambassador(
             &mut tx,
             &appointment,
             Tell::Nudged,
-            &format!("nudged:{}", appointment.id),
+            &format!("nudged:{}:{cause}", appointment.id),
             None,
         )
         .await?;

@@ -44,6 +44,13 @@ pub struct Submitted {
     pub asked: usize,
 }
 
+/// A welcome card drawn and stored for the buyer in `chat`.
+struct DrawnCard {
+    chat: i64,
+    stored: crate::media::StoredFile,
+    len: i64,
+}
+
 /// The buyer's answer to "have you received your home?".
 #[derive(Debug, Clone, PartialEq)]
 pub enum Confirmation {
@@ -168,6 +175,10 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        // Before reading whether the home is handed over: a confirmation in flight finishes
+        // first, and this record is refused; or this one goes first, and the confirmation
+        // finds its record replaced.
+        tx.lock_unit_handover(unit_id).await?;
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
@@ -405,7 +416,16 @@ impl Services {
             return Ok(Confirmation::Stale);
         };
         let now = self.clock.now();
+        // Drawn before the write transaction, off the async runtime: drawing takes a while, and
+        // on SQLite the write transaction holds the database's one write lock.
+        let card = self.draw_welcome_card(homes, handover_id, now).await?;
         let mut tx = self.store.begin().await?;
+        let Some(unit_id) = tx.handover(handover_id).await?.map(|h| h.unit_id) else {
+            return Ok(Confirmation::Stale);
+        };
+        // Takes turns with a record being sent for the same home (see `submit_handover`); the
+        // record is read again once it is this confirmation's turn.
+        tx.lock_unit_handover(unit_id).await?;
         let Some(handover) = tx.handover(handover_id).await? else {
             return Ok(Confirmation::Stale);
         };
@@ -436,7 +456,6 @@ impl Services {
         self.schedule_follow_ups(&mut tx, handover.unit_id, now)
             .await?;
         let tz = self.config.timezone;
-        let date = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
         let time = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
         let ambassador_name = ambassador
             .as_ref()
@@ -500,24 +519,22 @@ impl Services {
                 now,
             )
             .await?;
-            if let Some(path) = self
-                .welcome_card(
-                    &mut tx,
-                    lang,
-                    buyer,
-                    &household,
-                    &date,
-                    &ambassador_name,
+            if let Some(card) = card.as_ref().filter(|card| card.chat == chat) {
+                tx.record_media(
+                    &card.stored.sha256,
+                    None,
+                    &card.stored.path,
+                    "image/png",
+                    card.len,
                     now,
                 )
-                .await?
-            {
+                .await?;
                 enqueue(
                     &mut tx,
                     chat,
                     &format!("welcome-card:{handover_id}:{chat}"),
                     Content::Photo {
-                        path,
+                        path: card.stored.path.clone(),
                         caption_html: None,
                         buttons: Vec::new(),
                     },
@@ -540,53 +557,81 @@ impl Services {
         Ok(Confirmation::Confirmed)
     }
 
-    /// The generated "welcome home" card, stored in the media store; `None` (and a warning in
-    /// the log) if it cannot be drawn, since the card is a nicety.
-    #[allow(clippy::too_many_arguments)]
-    async fn welcome_card(
+    /// The generated "welcome home" card for the buyer confirming record `handover_id`,
+    /// stored in the media store (recorded in the database with the confirmation). `None` when
+    /// the record no longer waits for them, the buyer has no chat, or the card cannot be drawn
+    /// (with a warning in the log, since the card is a nicety).
+    async fn draw_welcome_card(
         &self,
-        tx: &mut Tx,
-        lang: Lang,
-        buyer: &crate::domain::people::Buyer,
-        household: &Household,
-        date: &str,
-        ambassador: &str,
+        homes: &[crate::domain::people::Buyer],
+        handover_id: i64,
         now: DateTime<Utc>,
-    ) -> ServiceResult<Option<String>> {
-        let font = crate::card::FontSource::choose(self.config.font.as_deref());
-        let i18n = &self.i18n;
-        let headline = crate::tr!(i18n, lang, "card-headline");
-        let ambassador_line = crate::tr!(i18n, lang, "card-ambassador", name = ambassador);
-        let footer = crate::tr!(i18n, lang, "card-footer");
-        let unit = household.unit.short();
-        let card = crate::card::HandoverCard {
-            headline: &crate::i18n::plain_text(&headline),
-            buyer: &buyer.name,
-            unit: &unit,
-            date,
-            ambassador: &crate::i18n::plain_text(&ambassador_line),
-            footer: &crate::i18n::plain_text(&footer),
+    ) -> ServiceResult<Option<DrawnCard>> {
+        let mut tx = self.store.read().await?;
+        let Some(handover) = tx.handover(handover_id).await? else {
+            return Ok(None);
         };
-        let png = match crate::card::render_handover_card(&font, &card) {
-            Ok(png) => png,
+        let Some(buyer) = homes.iter().find(|h| h.unit.unit_id == handover.unit_id) else {
+            return Ok(None);
+        };
+        let (HandoverStatus::AwaitingBuyer, Some(chat)) = (handover.status, buyer.telegram_id)
+        else {
+            return Ok(None);
+        };
+        let Some(household) = tx.household(handover.unit_id).await? else {
+            return Ok(None);
+        };
+        let ambassador = tx
+            .staff_by_id(handover.staff_id)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
+        tx.commit().await?;
+        let i18n = &self.i18n;
+        let headline = crate::i18n::plain_text(&crate::tr!(i18n, lang, "card-headline"));
+        let ambassador = crate::i18n::plain_text(&crate::tr!(
+            i18n,
+            lang,
+            "card-ambassador",
+            name = ambassador.as_str()
+        ));
+        let footer = crate::i18n::plain_text(&crate::tr!(i18n, lang, "card-footer"));
+        let unit = household.unit.short();
+        let name = buyer.name.clone();
+        let date = now
+            .with_timezone(&self.config.timezone)
+            .format("%Y-%m-%d")
+            .to_string();
+        let font = crate::card::FontSource::choose(self.config.font.as_deref());
+        let media = crate::media::MediaStore::new(&self.config.media_dir);
+        let drawn = tokio::task::spawn_blocking(move || {
+            let card = crate::card::HandoverCard {
+                headline: &headline,
+                buyer: &name,
+                unit: &unit,
+                date: &date,
+                ambassador: &ambassador,
+                footer: &footer,
+            };
+            crate::card::render_handover_card(&font, &card).map(|png| {
+                media
+                    .put(&png, "png")
+                    .map(|stored| (stored, png.len() as i64))
+            })
+        })
+        .await
+        .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing the welcome card: {e}")))?;
+        match drawn {
+            Ok(Ok((stored, len))) => Ok(Some(DrawnCard { chat, stored, len })),
+            Ok(Err(e)) => {
+                Err(crate::store::StoreError::Corrupt(format!("media store: {e}")).into())
+            }
             Err(error) => {
                 tracing::warn!(%error, "the welcome card could not be drawn; left out");
-                return Ok(None);
+                Ok(None)
             }
-        };
-        let stored = crate::media::MediaStore::new(&self.config.media_dir)
-            .put(&png, "png")
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
-        tx.record_media(
-            &stored.sha256,
-            None,
-            &stored.path,
-            "image/png",
-            png.len() as i64,
-            now,
-        )
-        .await?;
-        Ok(Some(stored.path))
+        }
     }
 
     /// Rows and jobs for each follow-up of the cadence, plus the first digest of open defects.

@@ -61,7 +61,14 @@ impl Services {
         let Some(format) = FileFormat::from_file_name(file_name) else {
             return Ok(ImportOutcome::UnsupportedFormat);
         };
-        let parsed = match import::parse(bytes, format, kind, self.config.phone_region) {
+        // Decoding a workbook (up to 256 MB unpacked) and validating every row is CPU work:
+        // on a blocking thread, so the bot keeps answering meanwhile.
+        let (owned, region) = (bytes.to_vec(), self.config.phone_region.clone());
+        let parsed =
+            tokio::task::spawn_blocking(move || import::parse(&owned, format, kind, region))
+                .await
+                .map_err(|e| crate::store::StoreError::Corrupt(format!("reading the file: {e}")))?;
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => return Ok(ImportOutcome::Rejected(error)),
         };

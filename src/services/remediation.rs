@@ -678,8 +678,13 @@ impl Services {
         };
         // Due today, per engineer.
         let mut per_engineer: std::collections::BTreeMap<i64, Vec<&Defect>> = Default::default();
-        for defect in due.iter().filter(|d| d.due_at.is_some_and(|at| at > now)) {
-            if let Some(engineer) = defect.engineer_id {
+        // Each defect once per due date: a later sweep the same day lists only what became due
+        // since, and a run repeated after a crash lists nothing again.
+        for defect in &due {
+            let (Some(at), Some(engineer)) = (defect.due_at, defect.engineer_id) else {
+                continue;
+            };
+            if at > now && tx.claim_due_reminder(defect.id, at).await? {
                 per_engineer.entry(engineer).or_default().push(defect);
             }
         }

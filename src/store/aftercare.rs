@@ -292,6 +292,22 @@ impl Tx {
         }))
     }
 
+    /// Holds the home's handover records still until the transaction ends: a record sent
+    /// and the buyer's confirmation of an earlier one take turns on PostgreSQL (SQLite's write
+    /// transactions take turns already). Only for write transactions.
+    pub async fn lock_unit_handover(&mut self, unit_id: i64) -> StoreResult<()> {
+        if !self.is_postgres() {
+            return Ok(());
+        }
+        with_conn!(self, |c| {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE id = $1 FOR UPDATE")
+                .bind(unit_id)
+                .fetch_optional(c)
+                .await
+        })?;
+        Ok(())
+    }
+
     /// The buyer's confirmation; false when the record is no longer waiting for one.
     pub async fn confirm_handover(
         &mut self,

@@ -532,6 +532,23 @@ impl Tx {
         Ok(())
     }
 
+    /// Records that the defect's engineer is told it is due on `due`; false when they were
+    /// told of this due date before.
+    pub async fn claim_due_reminder(&mut self, id: i64, due: DateTime<Utc>) -> StoreResult<bool> {
+        let affected = with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE defects SET reminded_due = $2 \
+                 WHERE id = $1 AND (reminded_due IS NULL OR reminded_due <> $2)",
+            )
+            .bind(id)
+            .bind(due)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(affected == 1)
+    }
+
     /// Attaches after-fix photos (by hash) to a "fixed" event.
     pub async fn add_fix_photos(&mut self, event_id: i64, photos: &[String]) -> StoreResult<()> {
         for (position, sha) in photos.iter().enumerate() {

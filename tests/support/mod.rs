@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod fake_telegram;
+pub mod faults;
 pub mod people;
 pub mod steps;

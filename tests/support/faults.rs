@@ -1,0 +1,170 @@
+//! Database faults for crash tests: a table that refuses writes, as if the process had died
+//! before writing it. Triggers on the test's own database, on its own connection, so the
+//! application sees the refusal exactly where its writes reach the table.
+
+use super::app::TestApp;
+
+async fn execute(url: &str, statements: &[String]) {
+    if url.starts_with("postgres") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .expect("connect to the test database");
+        for sql in statements {
+            sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        pool.close().await;
+    } else {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .expect("SQLite URL")
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("open the test database");
+        for sql in statements {
+            sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        pool.close().await;
+    }
+}
+
+/// From now on every write to `tables` (inserts, updates, deletes) fails.
+pub async fn refuse_writes(app: &TestApp, tables: &[&str]) {
+    let url = app.database_url();
+    let mut statements = Vec::new();
+    if url.starts_with("postgres") {
+        statements.push(
+            "CREATE OR REPLACE FUNCTION hb_refused() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'write refused by the test'; END $$"
+                .to_string(),
+        );
+        for table in tables {
+            statements.push(format!(
+                "CREATE TRIGGER hb_refuse_{table} BEFORE INSERT OR UPDATE OR DELETE ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION hb_refused()"
+            ));
+        }
+    } else {
+        for table in tables {
+            for op in ["INSERT", "UPDATE", "DELETE"] {
+                statements.push(format!(
+                    "CREATE TRIGGER hb_refuse_{table}_{op} BEFORE {op} ON {table} \
+                     BEGIN SELECT RAISE(ABORT, 'write refused by the test'); END"
+                ));
+            }
+        }
+    }
+    execute(url, &statements).await;
+}
+
+/// Writes to `tables` succeed again.
+pub async fn allow_writes(app: &TestApp, tables: &[&str]) {
+    let url = app.database_url();
+    let mut statements = Vec::new();
+    for table in tables {
+        if url.starts_with("postgres") {
+            statements.push(format!(
+                "DROP TRIGGER IF EXISTS hb_refuse_{table} ON {table}"
+            ));
+        } else {
+            for op in ["INSERT", "UPDATE", "DELETE"] {
+                statements.push(format!("DROP TRIGGER IF EXISTS hb_refuse_{table}_{op}"));
+            }
+        }
+    }
+    execute(url, &statements).await;
+}
+
+/// The bookkeeping that follows a use case's record: the conversation's state and the mark
+/// that the update was handled. Refusing both is what a crash right after the record leaves.
+pub const BOOKKEEPING: &[&str] = &["dialogues", "processed_updates"];
+
+/// Runs `act` (which sends one update and waits for the bot's error answer) with the
+/// bookkeeping refused, then restarts the application, which handles again what it had not
+/// recorded as handled — as after a crash right after the use case's record.
+pub async fn crash_after_the_record(app: &mut TestApp, act: impl AsyncFnOnce(&TestApp)) {
+    refuse_writes(app, BOOKKEEPING).await;
+    act(&*app).await;
+    // Stopped before the bookkeeping is allowed again: the handler still finishing its update
+    // cannot record it as handled after all.
+    app.pause().await;
+    allow_writes(app, BOOKKEEPING).await;
+    app.resume().await;
+}
+
+/// Runs a raw statement on the test's database (test bookkeeping, such as running a finished
+/// job again).
+pub async fn run_sql(app: &TestApp, sql: &str) {
+    execute(app.database_url(), &[sql.to_string()]).await;
+}
+
+/// Waits until every update the application received is handled, then until the outbox has
+/// sent what is due.
+pub async fn settled(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let left = app
+            .services()
+            .unhandled_updates(chrono::Duration::zero())
+            .await
+            .expect("read the inbox");
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "updates never handled: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for _ in 0..2 {
+        app.services()
+            .outbox_waker
+            .settle(std::time::Duration::from_secs(5))
+            .await;
+    }
+}
+
+/// The text values `sql` selects (one column), on the test's database.
+pub async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
+    let url = app.database_url();
+    if url.starts_with("postgres") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .expect("connect to the test database");
+        let rows = sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    } else {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .expect("SQLite URL")
+            .read_only(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("open the test database");
+        let rows = sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    }
+}
