@@ -355,13 +355,31 @@ fn parse_limited(
     default_region: phonenumber::country::Id,
     max_rows: usize,
 ) -> Result<Parsed, ImportError> {
-    let mut assembler =
-        rows::Assembler::new(kind, default_region, max_rows, format == FileFormat::Csv);
+    let assemble = |read: &dyn Fn(&mut rows::Assembler) -> Result<(), ImportError>| {
+        let mut assembler =
+            rows::Assembler::new(kind, default_region, max_rows, format == FileFormat::Csv);
+        read(&mut assembler)?;
+        assembler.finish()
+    };
     match format {
-        FileFormat::Csv => source::read_csv(bytes, &mut assembler)?,
-        FileFormat::Xlsx => source::read_xlsx(bytes, &mut assembler)?,
+        FileFormat::Xlsx => assemble(&|sink| source::read_xlsx(bytes, sink)),
+        FileFormat::Csv => {
+            // The likeliest separator first; a file that cannot be read under it is read again
+            // with the others (a name full of commas in a tab-separated file outnumbers the
+            // header's tabs), and the first one's error stands when none reads.
+            let mut delimiters = source::delimiters_by_likelihood(bytes);
+            let first = delimiters.remove(0);
+            let parsed = assemble(&|sink| source::read_csv(bytes, first, sink));
+            if parsed.is_ok() {
+                return parsed;
+            }
+            delimiters
+                .into_iter()
+                .map(|other| assemble(&|sink| source::read_csv(bytes, other, sink)))
+                .find(|other| other.is_ok())
+                .unwrap_or(parsed)
+        }
     }
-    assembler.finish()
 }
 
 /// One cell as read from the file, before it is interpreted.

@@ -8,14 +8,18 @@ use calamine::{DataRef, Reader, Xlsx};
 use super::rows::Assembler;
 use super::{Cell, ImportError};
 
-pub(super) fn read_csv(bytes: &[u8], sink: &mut Assembler) -> Result<(), ImportError> {
+pub(super) fn read_csv(
+    bytes: &[u8],
+    delimiter: u8,
+    sink: &mut Assembler,
+) -> Result<(), ImportError> {
     let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         // The field count is checked against the header row (not the first row, which may be a
         // title) by the assembler.
         .flexible(true)
-        .delimiter(sniff_delimiter(&text))
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::new(text.as_bytes());
@@ -122,11 +126,17 @@ fn line_of(before: &[u8]) -> usize {
     before.iter().filter(|&&b| b == b'\n').count() + 1
 }
 
+/// The separators a CSV file may use, likeliest first (an undecodable file gets the default
+/// order; reading it reports why).
+pub(super) fn delimiters_by_likelihood(bytes: &[u8]) -> Vec<u8> {
+    decode(bytes).map_or_else(|_| vec![b',', b'\t', b';'], |text| ranked_delimiters(&text))
+}
+
 /// The separator the header row uses: of comma, tab and semicolon, the one found most often
 /// (outside quotes) in a single record among the first records, where the header sits. A title
 /// row above the header ("名单；第一批") has fewer of its own; ties go to comma, then tab. Records,
 /// not lines: a quoted cell may hold a line break, and the text after it is still inside quotes.
-fn sniff_delimiter(text: &str) -> u8 {
+fn ranked_delimiters(text: &str) -> Vec<u8> {
     let mut best = [0usize; 3];
     let mut counts = [0usize; 3];
     let mut quoted = false;
@@ -153,14 +163,10 @@ fn sniff_delimiter(text: &str) -> u8 {
     for (best, count) in best.iter_mut().zip(counts) {
         *best = (*best).max(count);
     }
-    let [commas, tabs, semicolons] = best;
-    if commas >= tabs && commas >= semicolons {
-        b','
-    } else if tabs >= semicolons {
-        b'\t'
-    } else {
-        b';'
-    }
+    // A stable sort keeps the tie order: comma, tab, semicolon.
+    let mut ranked = vec![(best[0], b','), (best[1], b'\t'), (best[2], b';')];
+    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.into_iter().map(|(_, delimiter)| delimiter).collect()
 }
 
 /// Columns in a worksheet (A to XFD), as Excel and LibreOffice allow.
