@@ -176,10 +176,34 @@ async fn an_album_of_fix_photos_or_meter_photos_gets_one_answer_after_its_last_p
         press(&app, &ambassador, "1").await;
     }
     wait_text(&app, &ambassador, "水表：请发送表的照片").await;
+    // The water and the electricity meter's photos as one album: each meter keeps its own,
+    // and the readings are asked in turn.
     send_album(&app, &ambassador, &[74, 75], "请输入水表的读数").await;
     app.fake.send_text(&ambassador, "12.5");
-    wait_text(&app, &ambassador, "电表：请发送表的照片").await;
+    wait_text(&app, &ambassador, "请输入电表的读数").await;
+    app.fake.send_text(&ambassador, "34");
+    wait_text(&app, &ambassador, "燃气表：请发送表的照片").await;
     assert_eq!(count(&app, &ambassador, "请输入水表的读数"), 1);
+    press(&app, &ambassador, "本户没有这块表").await;
+    wait_text(&app, &ambassador, "业主领取了哪些资料").await;
+    press(&app, &ambassador, "✔ 完成").await;
+    let review = wait_text(&app, &ambassador, "交房记录，请核对").await;
+    for line in ["水表：12.5", "电表：34"] {
+        assert!(
+            review.plain_text.contains(line),
+            "{line} in {}",
+            review.plain_text
+        );
+    }
+    press(&app, &ambassador, "📨 发给业主确认").await;
+    wait_text(&app, &ambassador, "交房记录已发给").await;
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let handover = tx.current_handover(unit).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    let photos: Vec<&String> = handover.meters.iter().map(|(m, _)| &m.photo).collect();
+    assert_eq!(photos.len(), 2);
+    assert_ne!(photos[0], photos[1], "each meter keeps its own photo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -103,6 +103,9 @@ pub enum HandoverAsk {
         reading: Option<String>,
         #[serde(default)]
         photo: Option<String>,
+        /// Photos of an album beyond this meter's own, for the next meters in turn.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        queued: Vec<String>,
     },
     Documents,
     /// Everything recorded: check and send to the buyer.

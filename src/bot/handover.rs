@@ -135,6 +135,7 @@ async fn settle(
             index: 0,
             reading: None,
             photo: None,
+            queued: Vec::new(),
         },
         other => other,
     };
@@ -209,6 +210,7 @@ async fn question(
             index,
             reading,
             photo,
+            ..
         } => {
             let meter = item_name(i18n, lang, "meter", &checklist.meters[*index]);
             let text = match (reading, photo) {
@@ -338,16 +340,12 @@ pub async fn on_button(
             super::take_press(turn, query).await?;
             record_keys(turn, unit, label, draft, index, u32::from(n)).await
         }
-        (HandoverStep::NoMeter(meter), HandoverAsk::Meter { index, .. })
+        (HandoverStep::NoMeter(meter), HandoverAsk::Meter { index, queued, .. })
             if usize::from(meter) == index =>
         {
             super::take_press(turn, query).await?;
             draft.meters_absent.push(checklist.meters[index].clone());
-            let next = HandoverAsk::Meter {
-                index: index + 1,
-                reading: None,
-                photo: None,
-            };
+            let next = next_meter(index, queued);
             advance(turn, unit, label, draft, next).await
         }
         (HandoverStep::Document(i, tick), HandoverAsk::Documents) => {
@@ -443,6 +441,17 @@ async fn record_keys(
     advance(turn, unit, label, draft, next).await
 }
 
+/// The meter after `index`, with the first of the album's photos still waiting as its photo.
+fn next_meter(index: usize, mut queued: Vec<String>) -> HandoverAsk {
+    let photo = (!queued.is_empty()).then(|| queued.remove(0));
+    HandoverAsk::Meter {
+        index: index + 1,
+        reading: None,
+        photo,
+        queued,
+    }
+}
+
 /// Whether the step's item exists in the checklist as configured now (a restart with a shorter
 /// list may leave a saved step pointing past its end).
 fn asks_an_item(ask: &HandoverAsk, checklist: &crate::domain::aftercare::Checklist) -> bool {
@@ -486,11 +495,13 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
             index,
             mut reading,
             mut photo,
+            mut queued,
         } => {
             let typed = msg.text().or(msg.caption());
+            let mut read = None;
             if let Some(text) = typed {
                 match parse_reading(text) {
-                    Some(r) => reading = Some(r),
+                    Some(r) => read = Some(r),
                     None => {
                         // A photo with an unreadable caption is still kept.
                         if msg.photo().is_none() && msg.document().is_none() {
@@ -500,12 +511,26 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
                 }
             }
             if msg.photo().is_some() || msg.document().is_some() {
-                match super::inspect::keep_photo(turn, msg).await? {
-                    Some(sha) => photo = Some(sha),
-                    None => return Ok(()),
+                let Some(sha) = super::inspect::keep_photo(turn, msg).await? else {
+                    return Ok(());
+                };
+                if msg.media_group_id().is_some()
+                    && read.is_none()
+                    && reading.is_none()
+                    && photo.is_some()
+                {
+                    // An album of several meters' photos: this one waits for the next meter.
+                    if !queued.contains(&sha) && photo.as_ref() != Some(&sha) {
+                        queued.push(sha);
+                    }
+                } else {
+                    photo = Some(sha);
                 }
             } else if typed.is_none() {
                 return turn.say(tr!(i18n, lang, "handover-meter-expected")).await;
+            }
+            if read.is_some() {
+                reading = read;
             }
             let meter = turn.ctx.services.config.checklist.meters[index].clone();
             let ask = match (reading, photo) {
@@ -516,16 +541,13 @@ pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Res
                         reading,
                         photo,
                     });
-                    HandoverAsk::Meter {
-                        index: index + 1,
-                        reading: None,
-                        photo: None,
-                    }
+                    next_meter(index, queued)
                 }
                 (reading, photo) => HandoverAsk::Meter {
                     index,
                     reading,
                     photo,
+                    queued,
                 },
             };
             if msg.media_group_id().is_some() {
