@@ -534,12 +534,9 @@ async fn a_report_made_on_the_last_day_of_cover_stays_under_warranty_when_review
     wait_text(app, buyer, "不再收到回访消息").await;
     // The last day of cover, 15:00 local.
     app.advance(Duration::days(29) + Duration::hours(6));
-    let start = reply_to(app, buyer, "/report").await;
-    assert!(
-        start.plain_text.contains("哪个房间"),
-        "{}",
-        start.plain_text
-    );
+    // The weekly digest of the open leak may arrive meanwhile: the answer is found by its words.
+    app.fake.send_text(buyer, "/report");
+    wait_text(app, buyer, "哪个房间").await;
     press(app, buyer, "卫生间").await;
     wait_text(app, buyer, "请用文字描述问题").await;
     app.fake.send_text(buyer, "花洒漏水");
