@@ -840,3 +840,155 @@ async fn a_checklist_sent_again_while_the_buyer_confirms_leaves_one_consistent_o
     eprintln!("confirmation won / record won: {outcomes:?}");
     app.stop().await;
 }
+
+/// Sends `text` as `person` and waits for the bot's answer: `done`, or that something went
+/// wrong.
+async fn text_and_answer(app: &TestApp, person: &User, text: &str, done: &str) {
+    let before = app.fake.last_message(person.id).map_or(0, |m| m.message_id);
+    app.fake.send_text(person, text);
+    app.fake
+        .wait_for_message(person.id, |m| {
+            m.message_id > before
+                && (m.plain_text.contains(done) || m.plain_text.contains("出了点问题"))
+        })
+        .await;
+}
+
+/// Each step a person takes that writes something (a complaint, a message to the ambassador,
+/// a note, a reply, "something is not right", the handover record) is taken once when a crash
+/// comes right after its record and the update is handled again after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once() {
+    use crate::support::faults::{crash_after_the_record, settled};
+    let mut site = site().await;
+    let (ambassador, reception, buyer) = (
+        site.ambassador.clone(),
+        site.reception.clone(),
+        site.buyers[0].clone(),
+    );
+    let mut twice = Vec::new();
+
+    // A complaint.
+    reply_to(&site.app, &buyer, "/complain").await;
+    press(&site.app, &buyer, "渗漏").await;
+    wait_text(&site.app, &buyer, "严重程度").await;
+    press(&site.app, &buyer, "重要").await;
+    wait_text(&site.app, &buyer, "请用一条消息描述").await;
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        text_and_answer(app, &buyer, "阳台渗水，墙面发霉", "已登记").await
+    })
+    .await;
+    settled(&site.app).await;
+    wait_text(&site.app, &reception, "阳台渗水，墙面发霉").await;
+    settled(&site.app).await;
+    if count(&site.app, &reception, "阳台渗水，墙面发霉") != 1 {
+        twice.push("complaint");
+    }
+
+    // A message to the ambassador.
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        text_and_answer(app, &buyer, "请问什么时候可以交房？", "已转达").await
+    })
+    .await;
+    settled(&site.app).await;
+    let relayed = wait_text(&site.app, &ambassador, "请问什么时候可以交房？").await;
+    settled(&site.app).await;
+    if count(&site.app, &ambassador, "请问什么时候可以交房？") != 1 {
+        twice.push("message to the ambassador");
+    }
+
+    // The ambassador's reply.
+    site.app
+        .fake
+        .press_button_with_text(&ambassador, &relayed, "↩️ 回复");
+    wait_text(&site.app, &ambassador, "请输入给业主的回复").await;
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        text_and_answer(app, &ambassador, "下周六上午可以交房", "已发送给").await
+    })
+    .await;
+    settled(&site.app).await;
+    wait_text(&site.app, &buyer, "下周六上午可以交房").await;
+    settled(&site.app).await;
+    if count(&site.app, &buyer, "下周六上午可以交房") != 1 {
+        twice.push("reply");
+    }
+
+    // A note on the household's card.
+    let card = reply_to(&site.app, &ambassador, "/customer 1-1-101").await;
+    site.app
+        .fake
+        .press_button_with_text(&ambassador, &card, "📝 添加备注");
+    wait_text(&site.app, &ambassador, "请输入备注内容").await;
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        text_and_answer(app, &ambassador, "业主周末才有空", "备注已保存").await
+    })
+    .await;
+    settled(&site.app).await;
+    let card = reply_to(&site.app, &ambassador, "/customer 1-1-101").await;
+    if card.plain_text.matches("业主周末才有空").count() != 1 {
+        twice.push("note");
+    }
+
+    // The handover record, sent to the buyer.
+    let app = &site.app;
+    reply_to(app, &ambassador, "/handover 1-1-101").await;
+    for (question, answer) in [
+        ("入户门钥匙几把", "1"),
+        ("信箱钥匙几把", "0"),
+        ("门禁卡几把", "0"),
+        ("水表：请发送表的照片", "本户没有这块表"),
+        ("电表：请发送表的照片", "本户没有这块表"),
+        ("燃气表：请发送表的照片", "本户没有这块表"),
+    ] {
+        wait_text(app, &ambassador, question).await;
+        press(app, &ambassador, answer).await;
+    }
+    // A document ticked, the tick handled a second time (a double tap, or Telegram delivering
+    // it again after a crash): still ticked.
+    let documents = wait_text(app, &ambassador, "业主领取了哪些资料").await;
+    let tick = documents.callback_data_for("☐ 质量保证书").unwrap();
+    for _ in 0..2 {
+        let query = app
+            .fake
+            .press_crafted_button(&ambassador, documents.message_id, &tick);
+        app.fake.callback_answer(&query).await;
+    }
+    app.fake
+        .press_button_with_text(&ambassador, &documents, "✔ 完成");
+    let review = wait_text(app, &ambassador, "交房记录，请核对").await;
+    if !review.plain_text.contains("资料：质量保证书") {
+        twice.push("document tick");
+    }
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        let query = app
+            .fake
+            .press_button_with_text(&ambassador, &review, "📨 发给业主确认");
+        app.fake.callback_answer(&query).await;
+    })
+    .await;
+    settled(&site.app).await;
+    let ask = wait_text(&site.app, &buyer, "请核对").await;
+    settled(&site.app).await;
+    if count(&site.app, &buyer, "请核对") != 1 {
+        twice.push("handover record");
+    }
+
+    // "Something is not right".
+    site.app
+        .fake
+        .press_button_with_text(&buyer, &ask, "❌ 有不对的地方");
+    wait_text(&site.app, &buyer, "哪里不对").await;
+    crash_after_the_record(&mut site.app, async |app: &TestApp| {
+        text_and_answer(app, &buyer, "信箱钥匙少了一把", "已转给您的交付大使").await
+    })
+    .await;
+    settled(&site.app).await;
+    wait_text(&site.app, &ambassador, "信箱钥匙少了一把").await;
+    settled(&site.app).await;
+    if count(&site.app, &ambassador, "信箱钥匙少了一把") != 1 {
+        twice.push("something is not right");
+    }
+
+    assert!(twice.is_empty(), "taken twice: {twice:?}");
+    site.app.stop().await;
+}

@@ -751,3 +751,45 @@ async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
         text.chars().count()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_report_sent_again_after_a_crash_right_after_its_record_is_recorded_once() {
+    use crate::support::faults::{crash_after_the_record, settled};
+    let Site {
+        mut app,
+        ambassador,
+        buyers,
+    } = site().await;
+    let buyer = &buyers[0];
+    app.fake.send_text(buyer, "/report");
+    press(&app, buyer, "厨房").await;
+    wait_text(&app, buyer, "请用文字描述问题").await;
+    app.fake.send_text(buyer, "橱柜门关不上");
+    let submit = with_button(&app, buyer, "📨 提交").await;
+    crash_after_the_record(&mut app, async |app: &TestApp| {
+        let query = app.fake.press_button_with_text(buyer, &submit, "📨 提交");
+        app.fake.callback_answer(&query).await;
+    })
+    .await;
+    settled(&app).await;
+    app.fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("橱柜门关不上"))
+        .await;
+    settled(&app).await;
+    let notices = app
+        .fake
+        .plain_texts(ambassador.id)
+        .iter()
+        .filter(|t| t.contains("橱柜门关不上"))
+        .count();
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let recorded = tx.defects_of_unit(unit, None).await.unwrap().len();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        (recorded, notices),
+        (1, 1),
+        "defects recorded, reviewer notices"
+    );
+    app.stop().await;
+}

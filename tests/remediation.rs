@@ -910,3 +910,52 @@ async fn an_engineer_hears_of_each_defect_due_today_once_even_when_the_days_list
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it_again() {
+    use crate::support::faults::{allow_writes, refuse_writes, settled};
+    let Site {
+        app,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = site().await;
+    record_leak(&app, &ambassador).await;
+    let id = defects(&app).await[0].id;
+    reply_to(&app, &engineer, "/tasks").await;
+    start_work(&app, &engineer, id).await;
+    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    send_fix_photo_and_finish(&app, &engineer, 9).await;
+    let check = wait_text(&app, &buyer, "已整改完成").await;
+    app.fake
+        .press_button_with_text(&buyer, &check, "❌ 第 1 项仍有问题");
+    wait_text(&app, &buyer, "还有什么问题").await;
+    // The database fails the step's write once; the buyer is told to try again, and does.
+    refuse_writes(&app, &["defects"]).await;
+    app.fake.send_text(&buyer, "水槽下还是漏水");
+    wait_text(&app, &buyer, "出了点问题").await;
+    allow_writes(&app, &["defects"]).await;
+    app.fake.send_text(&buyer, "水槽下还是漏水");
+    settled(&app).await;
+    assert_eq!(
+        defects(&app).await[0].status,
+        DefectStatus::Reopened,
+        "buyer saw: {:?}",
+        app.fake.plain_texts(buyer.id)
+    );
+    let relayed = app
+        .fake
+        .sent_messages(ambassador.id)
+        .into_iter()
+        .filter(|m| {
+            m.plain_text.contains("水槽下还是漏水")
+                && m.button_labels().iter().any(|l| l == "↩️ 回复")
+        })
+        .count();
+    assert_eq!(
+        relayed, 0,
+        "the reason went to the ambassador as a chat message"
+    );
+    app.stop().await;
+}

@@ -244,9 +244,9 @@ pub async fn on_complain_text(turn: &Turn, state: State, text: &str) -> anyhow::
             .say(tr!(i18n, lang, "note-invalid", max = MAX_TEXT_CHARS))
             .await;
     }
+    // The step ends with the record (see `Turn::answering`).
     let filed = turn
-        .ctx
-        .services
+        .answering()
         .file_complaint(&turn.person.actor, unit, topic, level, text)
         .await?;
     turn.dialogue.exit().await?;

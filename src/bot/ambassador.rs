@@ -708,9 +708,9 @@ pub async fn on_note_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result<
             ))
             .await;
     }
+    // The step ends with the record (see `Turn::answering`).
     let saved = match turn
-        .ctx
-        .services
+        .answering()
         .add_note(&turn.person.actor, unit, note)
         .await
     {
@@ -745,9 +745,9 @@ pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
             ))
             .await;
     }
+    // Taken with the update (see `Turn::answering`): relayed once however often it is handled.
     let relayed = turn
-        .ctx
-        .services
+        .answering()
         .message_from_buyer(&turn.person.actor, text)
         .await?;
     let answer = match relayed {
@@ -787,9 +787,9 @@ pub async fn on_reply_text(turn: &Turn, unit: i64, text: &str) -> anyhow::Result
             ))
             .await;
     }
+    // The step ends with the record (see `Turn::answering`).
     let sent = match turn
-        .ctx
-        .services
+        .answering()
         .reply_to_household(&turn.person.actor, unit, text)
         .await
     {

@@ -389,9 +389,9 @@ pub async fn on_button(
             advance(turn, unit, label, draft, HandoverAsk::Review).await
         }
         (HandoverStep::Submit, HandoverAsk::Review) => {
+            // The step ends with the record (see `Turn::answering`).
             let submitted = turn
-                .ctx
-                .services
+                .answering()
                 .submit_handover(&turn.person.actor, unit, &draft)
                 .await?;
             turn.dialogue.exit().await?;
@@ -640,9 +640,9 @@ pub async fn on_issue_text(turn: &Turn, handover: i64, text: &str) -> anyhow::Re
             .say(tr!(i18n, lang, "note-invalid", max = MAX_ISSUE_CHARS))
             .await;
     }
+    // The step ends with the record (see `Turn::answering`).
     let sent = turn
-        .ctx
-        .services
+        .answering()
         .handover_issue(&turn.person.actor, handover, text)
         .await?;
     turn.dialogue.exit().await?;

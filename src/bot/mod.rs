@@ -74,6 +74,8 @@ pub struct Turn {
     pub dialogue: ChatDialogue,
     /// The language of the person's Telegram app, a hint when they have not chosen one.
     pub telegram_language: Option<String>,
+    /// The update being handled.
+    pub update_id: i64,
 }
 
 impl Turn {
@@ -83,6 +85,16 @@ impl Turn {
 
     pub fn i18n(&self) -> &I18n {
         &self.ctx.i18n
+    }
+
+    /// The use cases as they answer this update: one that ends the conversation step with its
+    /// record takes the update in the record's transaction, so the record is made once however
+    /// often the update is handled, and never lost to a step that ended without it.
+    pub fn answering(&self) -> Services {
+        self.ctx.services.answering(crate::services::Answering {
+            update_id: self.update_id,
+            chat_id: self.chat.0,
+        })
     }
 
     /// Sends HTML text (split at line boundaries when longer than one message allows).
@@ -257,6 +269,7 @@ async fn load_turn(
     ctx: Ctx,
     chat: ChatId,
     from: &teloxide::types::User,
+    update_id: i64,
 ) -> anyhow::Result<(Turn, State, bool)> {
     let telegram_id = i64::try_from(from.id.0)?;
     // The state is read with the person, in one transaction; changes go through `dialogue`.
@@ -280,6 +293,7 @@ async fn load_turn(
         person,
         dialogue,
         telegram_language: from.language_code.clone(),
+        update_id,
     };
     if was_reset {
         turn.say(tr!(turn.i18n(), turn.lang(), "dialogue-reset"))
@@ -342,21 +356,21 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
     let chat = msg.chat.is_private().then_some(msg.chat.id);
     let chat_id = msg.chat.id;
     let turn = take_turn(&ctx, chat_id).await;
-    let result = handle_message(bot, msg, ctx.clone()).await;
+    let result = handle_message(bot, msg, i64::from(update.id.0), ctx.clone()).await;
     give_turn(&ctx, chat_id, turn).await;
     mark_handled(&ctx, &update, chat).await;
     ctx.metrics.update_handled("message", started.elapsed());
     result
 }
 
-async fn handle_message(bot: TgBot, msg: Message, ctx: Ctx) -> anyhow::Result<()> {
+async fn handle_message(bot: TgBot, msg: Message, update_id: i64, ctx: Ctx) -> anyhow::Result<()> {
     if !msg.chat.is_private() {
         return common::group_chat(&bot, &ctx, &msg).await;
     }
     let Some(from) = msg.from.clone() else {
         return Ok(());
     };
-    let (turn, state, _) = load_turn(bot, ctx, msg.chat.id, &from).await?;
+    let (turn, state, _) = load_turn(bot, ctx, msg.chat.id, &from, update_id).await?;
     // Checked on every update: someone whose access ended changes nothing (sharing their
     // phone again still works, for a person taken back on).
     if turn.person.access_ended && msg.contact().is_none() {
@@ -382,7 +396,7 @@ async fn on_callback(
     let started = std::time::Instant::now();
     let chat = press_chat(&query);
     let turn = take_turn(&ctx, chat).await;
-    let result = handle_callback(bot, query, ctx.clone()).await;
+    let result = handle_callback(bot, query, i64::from(update.id.0), ctx.clone()).await;
     give_turn(&ctx, chat, turn).await;
     mark_handled(&ctx, &update, None).await;
     ctx.metrics
@@ -399,9 +413,14 @@ fn press_chat(query: &CallbackQuery) -> ChatId {
         .unwrap_or(ChatId(query.from.id.0 as i64))
 }
 
-async fn handle_callback(bot: TgBot, query: CallbackQuery, ctx: Ctx) -> anyhow::Result<()> {
+async fn handle_callback(
+    bot: TgBot,
+    query: CallbackQuery,
+    update_id: i64,
+    ctx: Ctx,
+) -> anyhow::Result<()> {
     let chat = press_chat(&query);
-    let (turn, state, _) = load_turn(bot, ctx, chat, &query.from).await?;
+    let (turn, state, _) = load_turn(bot, ctx, chat, &query.from, update_id).await?;
     if turn.person.access_ended {
         turn.dialogue.exit().await?;
         let text = tr!(turn.i18n(), turn.lang(), "access-ended");

@@ -381,12 +381,13 @@ pub async fn on_step_confirm(
     match state {
         State::Stepping { defect, action } if defect == id && !action.needs_reason() => {
             take_press(turn, query).await?;
-            turn.dialogue.exit().await?;
+            // The step ends with the move, in its transaction (see `Turn::answering`); a move
+            // refused or failed leaves nothing written, and the step ends here after it.
             let step = turn
-                .ctx
-                .services
+                .answering()
                 .move_defect(&turn.person.actor, id, action, "")
                 .await?;
+            turn.dialogue.exit().await?;
             report(turn, step).await
         }
         _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
@@ -407,12 +408,13 @@ pub async fn on_step_text(
             .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
             .await;
     }
-    turn.dialogue.exit().await?;
+    // The step ends with the move, in its transaction (see `Turn::answering`): a failure
+    // leaves the step open, so the reason sent again is taken, not relayed as a chat message.
     let step = turn
-        .ctx
-        .services
+        .answering()
         .move_defect(&turn.person.actor, defect, action, note)
         .await?;
+    turn.dialogue.exit().await?;
     match (&step, action, &turn.person.actor) {
         (Step::Done(_), Action::Reopen, Actor::Buyer(_)) => {
             turn.say(tr!(i18n, lang, "fix-reopened-thanks")).await
@@ -457,13 +459,13 @@ pub async fn on_contractor_text(turn: &Turn, defect: i64, text: &str) -> anyhow:
     if name.is_empty() || name.chars().count() > 100 {
         return turn.say(tr!(i18n, lang, "note-invalid", max = 100)).await;
     }
-    turn.dialogue.exit().await?;
-    match turn
-        .ctx
-        .services
+    // The step ends with the record, in its transaction (see `Turn::answering`).
+    let named = turn
+        .answering()
         .name_contractor(&turn.person.actor, defect, name)
-        .await?
-    {
+        .await?;
+    turn.dialogue.exit().await?;
+    match named {
         Step::Done(_) => {
             turn.say(tr!(
                 i18n,

@@ -145,9 +145,9 @@ pub async fn on_button(
                 ..
             },
         ) => {
+            // The step ends with the record (see `Turn::answering`).
             let id = turn
-                .ctx
-                .services
+                .answering()
                 .report_defect(&turn.person.actor, unit_id, room, &text, &photos)
                 .await?;
             turn.dialogue.exit().await?;

@@ -608,6 +608,9 @@ impl Services {
         let me = Self::require_staff(actor)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(false);
+        }
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(false);
         };

@@ -135,6 +135,9 @@ impl Services {
         let now = self.clock.now();
         let ack_due = now + self.config.complaint_ack;
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(None);
+        }
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };

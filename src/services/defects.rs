@@ -638,6 +638,9 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(None);
+        }
         let id = tx
             .insert_defect(
                 unit_id,

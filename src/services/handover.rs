@@ -175,6 +175,9 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(None);
+        }
         // Before reading whether the home is handed over: a confirmation in flight finishes
         // first, and this record is refused; or this one goes first, and the confirmation
         // finds its record replaced.
@@ -687,6 +690,9 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(false);
+        }
         let Some(handover) = tx.handover(handover_id).await? else {
             return Ok(false);
         };
@@ -724,10 +730,12 @@ impl Services {
                     data: format!("1:rep:{}", handover.unit_id),
                 }]],
             };
-            let key = format!(
-                "handover-issue:{handover_id}:{}:{chat}",
-                now.timestamp_millis()
-            );
+            let key = self.update_key(&format!("handover-issue:{chat}"), || {
+                format!(
+                    "handover-issue:{handover_id}:{chat}:{}",
+                    super::text_key(text)
+                )
+            });
             enqueue(&mut tx, chat, &key, content, now).await?;
         }
         tx.audit(

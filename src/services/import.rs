@@ -63,7 +63,7 @@ impl Services {
         };
         // Decoding a workbook (up to 256 MB unpacked) and validating every row is CPU work:
         // on a blocking thread, so the bot keeps answering meanwhile.
-        let (owned, region) = (bytes.to_vec(), self.config.phone_region.clone());
+        let (owned, region) = (bytes.to_vec(), self.config.phone_region);
         let parsed =
             tokio::task::spawn_blocking(move || import::parse(&owned, format, kind, region))
                 .await

@@ -42,6 +42,13 @@ impl From<sqlx::Error> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// A short fingerprint of a text, for dedupe keys of notifications that carry it.
+pub(crate) fn text_key(text: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Everyone who supervises the campaign (escalations, digests, routing without a lead).
 pub(crate) async fn supervisors(
     tx: &mut crate::store::Tx,
@@ -70,6 +77,13 @@ impl Services {
     }
 }
 
+/// The Telegram update a use case answers: a person's message or button press, in their chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answering {
+    pub update_id: i64,
+    pub chat_id: i64,
+}
+
 /// What every use case needs: the database, the clock and the configuration.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -86,6 +100,9 @@ pub struct Services {
     pub inbox_waker: crate::wake::Waker,
     /// Renders notifications in each recipient's language.
     pub i18n: Arc<crate::i18n::I18n>,
+    /// The update being answered, set with [`Services::answering`]; see
+    /// [`Services::take_update`].
+    pub answering: Option<Answering>,
 }
 
 impl Services {
@@ -100,6 +117,40 @@ impl Services {
             inbox_waker: crate::wake::Waker::default(),
             // The locales are compiled in and checked by unit tests; they cannot fail here.
             i18n: Arc::new(crate::i18n::I18n::load().expect("the embedded locales parse")),
+            answering: None,
+        }
+    }
+
+    /// The use cases as they answer `update`: the ones that end a conversation step with a
+    /// record take the update in the record's transaction (see [`Services::take_update`]).
+    pub fn answering(&self, update: Answering) -> Services {
+        Services {
+            answering: Some(update),
+            ..self.clone()
+        }
+    }
+
+    /// In a use case's write transaction, before its record: the update being answered is
+    /// recorded as handled and its chat's conversation step ends, with the record or not at
+    /// all. A crash after the commit leaves nothing to handle again (the update is not
+    /// replayed, the step cannot take the same input twice), and a failure before it leaves
+    /// the step open for the person to try again. False when the update was handled before
+    /// (by another instance, say): the use case then records nothing.
+    pub(crate) async fn take_update(&self, tx: &mut crate::store::Tx) -> ServiceResult<bool> {
+        match self.answering {
+            Some(update) => Ok(tx
+                .finish_update(update.update_id, update.chat_id, self.clock.now())
+                .await?),
+            None => Ok(true),
+        }
+    }
+
+    /// A dedupe key for a notification caused by the update being answered (`what` tells the
+    /// notifications of one update apart); outside an update, by what `otherwise` gives.
+    pub(crate) fn update_key(&self, what: &str, otherwise: impl FnOnce() -> String) -> String {
+        match self.answering {
+            Some(update) => format!("update:{}:{what}", update.update_id),
+            None => otherwise(),
         }
     }
 

@@ -23,10 +23,6 @@ pub enum Relayed {
     Kept,
 }
 
-fn key() -> String {
-    format!("relay:{:016x}", rand::random::<u64>())
-}
-
 impl Services {
     /// A buyer wrote free text: it goes to whoever looks after their home(s).
     #[instrument(skip_all)]
@@ -39,6 +35,9 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(Relayed::Kept);
+        }
         tx.audit(
             now,
             &actor.audit_name(),
@@ -97,7 +96,14 @@ impl Services {
                     data: format!("1:rep:{unit_id}"),
                 }]],
             };
-            enqueue(&mut tx, chat, &key(), content, now).await?;
+            let dedupe = self.update_key(&format!("relay:{chat}"), || {
+                format!(
+                    "relay:{chat}:{}:{}",
+                    first.unit.unit_id,
+                    super::text_key(text)
+                )
+            });
+            enqueue(&mut tx, chat, &dedupe, content, now).await?;
             delivered = true;
         }
         tx.commit().await?;
@@ -119,6 +125,9 @@ impl Services {
         };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(None);
+        }
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
@@ -146,7 +155,10 @@ impl Services {
                 name = me.name.as_str(),
                 text = text
             );
-            enqueue(&mut tx, chat, &key(), Content::text(html), now).await?;
+            let dedupe = self.update_key(&format!("reply:{chat}"), || {
+                format!("reply:{chat}:{unit_id}:{}", super::text_key(text))
+            });
+            enqueue(&mut tx, chat, &dedupe, Content::text(html), now).await?;
             sent += 1;
         }
         tx.commit().await?;

@@ -253,6 +253,9 @@ impl Services {
     ) -> ServiceResult<Step> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(Step::NotFound);
+        }
         let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
             return Ok(Step::NotFound);
         };
@@ -291,6 +294,9 @@ impl Services {
         let now = self.clock.now();
         let note = note.trim();
         let mut tx = self.store.begin().await?;
+        if !self.take_update(&mut tx).await? {
+            return Ok(Step::NotFound);
+        }
         let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
             return Ok(Step::NotFound);
         };

@@ -36,6 +36,40 @@ impl Tx {
         Ok(())
     }
 
+    /// Records update `update_id` as handled (out of the inbox) and ends the conversation step
+    /// of `chat_id`, in the caller's transaction; false, changing nothing, when the update was
+    /// recorded as handled before.
+    pub async fn finish_update(
+        &mut self,
+        update_id: i64,
+        chat_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let taken = with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO processed_updates (update_id, at) VALUES ($1, $2) \
+                 ON CONFLICT (update_id) DO NOTHING",
+            )
+            .bind(update_id)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if taken == 0 {
+            return Ok(false);
+        }
+        with_conn!(self, |c| {
+            sqlx::query("DELETE FROM update_inbox WHERE update_id = $1")
+                .bind(update_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        self.remove_dialogue(chat_id).await?;
+        Ok(true)
+    }
+
     /// Removes a chat's dialogue state; false when there was none.
     pub async fn remove_dialogue(&mut self, chat_id: i64) -> StoreResult<bool> {
         let affected = with_conn!(self, |c| {
