@@ -165,7 +165,7 @@ fn ranked_delimiters(text: &str) -> Vec<u8> {
     }
     // A stable sort keeps the tie order: comma, tab, semicolon.
     let mut ranked = vec![(best[0], b','), (best[1], b'\t'), (best[2], b';')];
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
     ranked.into_iter().map(|(_, delimiter)| delimiter).collect()
 }
 
