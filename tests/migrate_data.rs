@@ -236,6 +236,12 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     // A buyer on Telegram before the invitation, so it reaches them (with its slot buttons).
     let buyer = app.fake.user(9_101, "B0");
     link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    // A photo sent outside any flow: an upload counted and a relayed medium kept.
+    app.fake
+        .send_photo(&buyer, crate::support::steps::photo(7), Some("阳台"));
+    app.fake
+        .wait_for_message(buyer.id, |m| m.plain_text.contains("留言已记录"))
+        .await;
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
     let invited = reply_to(&app, &supervisor, "/invite all").await;
