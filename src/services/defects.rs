@@ -9,7 +9,6 @@ use crate::domain::message::Content;
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
-use crate::media::MediaStore;
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::{Defect, DefectEvent};
@@ -242,22 +241,8 @@ impl Services {
         mime: &str,
         extension: &str,
     ) -> ServiceResult<String> {
-        let stored = MediaStore::new(&self.config.media_dir)
-            .put(bytes, extension)
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
-        let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        tx.record_media(
-            &stored.sha256,
-            file_unique_id,
-            &stored.path,
-            mime,
-            bytes.len() as i64,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(stored.sha256)
+        self.keep_media(None, file_unique_id, bytes, mime, extension)
+            .await
     }
 
     async fn open_inspection(

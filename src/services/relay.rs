@@ -46,30 +46,7 @@ impl Services {
             serde_json::json!({ "text": text }),
         )
         .await?;
-        // Each recipient once, with the unit the message is about.
-        let mut recipients: BTreeMap<i64, (StaffMember, i64)> = BTreeMap::new();
-        for home in homes {
-            if let Some(household) = tx.household(home.unit.unit_id).await?
-                && let Some(staff_id) = household.staff_id
-                && let Some(staff) = tx.staff_by_id(staff_id).await?
-            {
-                recipients
-                    .entry(staff.id)
-                    .or_insert((staff, home.unit.unit_id));
-            }
-        }
-        let relayed = if recipients.is_empty() {
-            for supervisor in tx.all_staff().await? {
-                if supervisor.roles.can_supervise() {
-                    recipients
-                        .entry(supervisor.id)
-                        .or_insert((supervisor, first.unit.unit_id));
-                }
-            }
-            Relayed::Supervisors
-        } else {
-            Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
-        };
+        let (recipients, relayed) = relay_recipients(&mut tx, homes, first.unit.unit_id).await?;
         let mut delivered = false;
         for (staff, unit_id) in recipients.values() {
             let Some(chat) = staff.telegram_id else {
@@ -254,29 +231,7 @@ impl Services {
             )
             .await?;
         }
-        let mut recipients: BTreeMap<i64, (StaffMember, i64)> = BTreeMap::new();
-        for home in homes {
-            if let Some(household) = tx.household(home.unit.unit_id).await?
-                && let Some(staff_id) = household.staff_id
-                && let Some(staff) = tx.staff_by_id(staff_id).await?
-            {
-                recipients
-                    .entry(staff.id)
-                    .or_insert((staff, home.unit.unit_id));
-            }
-        }
-        let relayed = if recipients.is_empty() {
-            for supervisor in tx.all_staff().await? {
-                if supervisor.roles.can_supervise() {
-                    recipients
-                        .entry(supervisor.id)
-                        .or_insert((supervisor, unit_id));
-                }
-            }
-            Relayed::Supervisors
-        } else {
-            Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
-        };
+        let (recipients, relayed) = relay_recipients(&mut tx, homes, unit_id).await?;
         let mut delivered = false;
         for (staff, unit_id) in recipients.values() {
             let Some(chat) = staff.telegram_id else {
@@ -359,4 +314,37 @@ impl Services {
                 && homes.iter().any(|h| h.unit.unit_id == m.unit_id)
         }))
     }
+}
+
+/// Who hears what a buyer sends: each home's ambassador once, with the unit it is about; with
+/// no ambassador yet, every supervisor, about `fallback_unit`.
+async fn relay_recipients(
+    tx: &mut Tx,
+    homes: &[crate::domain::people::Buyer],
+    fallback_unit: i64,
+) -> ServiceResult<(BTreeMap<i64, (StaffMember, i64)>, Relayed)> {
+    let mut recipients: BTreeMap<i64, (StaffMember, i64)> = BTreeMap::new();
+    for home in homes {
+        if let Some(household) = tx.household(home.unit.unit_id).await?
+            && let Some(staff_id) = household.staff_id
+            && let Some(staff) = tx.staff_by_id(staff_id).await?
+        {
+            recipients
+                .entry(staff.id)
+                .or_insert((staff, home.unit.unit_id));
+        }
+    }
+    let relayed = if recipients.is_empty() {
+        for supervisor in tx.all_staff().await? {
+            if supervisor.roles.can_supervise() {
+                recipients
+                    .entry(supervisor.id)
+                    .or_insert((supervisor, fallback_unit));
+            }
+        }
+        Relayed::Supervisors
+    } else {
+        Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
+    };
+    Ok((recipients, relayed))
 }

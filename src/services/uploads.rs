@@ -44,6 +44,20 @@ impl Services {
         mime: &str,
         extension: &str,
     ) -> ServiceResult<String> {
+        self.keep_media(Some(telegram_id), file_unique_id, bytes, mime, extension)
+            .await
+    }
+
+    /// Puts a file in the media store and indexes it, counting it against the day of the
+    /// person who sent it (when one did), in one transaction; returns its SHA-256.
+    pub(crate) async fn keep_media(
+        &self,
+        sender: Option<i64>,
+        file_unique_id: Option<&str>,
+        bytes: &[u8],
+        mime: &str,
+        extension: &str,
+    ) -> ServiceResult<String> {
         let stored = MediaStore::new(&self.config.media_dir)
             .put(bytes, extension)
             .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
@@ -58,8 +72,10 @@ impl Services {
             now,
         )
         .await?;
-        tx.record_upload(telegram_id, &stored.sha256, bytes.len() as i64, now)
-            .await?;
+        if let Some(sender) = sender {
+            tx.record_upload(sender, &stored.sha256, bytes.len() as i64, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(stored.sha256)
     }

@@ -211,6 +211,26 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// The statement that inserts a job or replaces the one with its unique key, when that one's
+/// status is among `$statuses` (an SQL list).
+macro_rules! upsert_job_sql {
+    ($statuses:literal) => {
+        concat!(
+            "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, unique_key, \
+             expires_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7) \
+             ON CONFLICT (unique_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
+             run_at = excluded.run_at, status = 'pending', attempts = 0, \
+             max_attempts = excluded.max_attempts, locked_until = NULL, \
+             expires_at = excluded.expires_at, last_error = NULL, updated_at = excluded.updated_at, \
+             finished_at = NULL \
+             WHERE jobs.status IN ",
+            $statuses,
+            " RETURNING id"
+        )
+    };
+}
+
 impl Tx {
     /// Schedules a job in this transaction and returns its id, or `None` when a job with the
     /// same unique key already exists (pending, running, or already finished: one key runs at
@@ -221,32 +241,8 @@ impl Tx {
         job: &NewJob,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
-        let payload = job.payload.to_string();
-        let max_attempts = i64::from(job.max_attempts.max(1));
-        let id: Option<i64> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, unique_key, \
-                 expires_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7) \
-                 ON CONFLICT (unique_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
-                 run_at = excluded.run_at, status = 'pending', attempts = 0, \
-                 max_attempts = excluded.max_attempts, locked_until = NULL, \
-                 expires_at = excluded.expires_at, last_error = NULL, updated_at = excluded.updated_at, \
-                 finished_at = NULL \
-                 WHERE jobs.status = 'cancelled' \
-                 RETURNING id",
-            )
-            .bind(&job.kind)
-            .bind(&payload)
-            .bind(job.run_at)
-            .bind(max_attempts)
-            .bind(&job.unique_key)
-            .bind(job.expires_at)
-            .bind(now)
-            .fetch_optional(c)
+        self.upsert_job(job, now, upsert_job_sql!("('cancelled')"))
             .await
-        })?;
-        Ok(id)
     }
 
     /// Schedules a job, or gives the pending job with the same unique key the new time and
@@ -257,30 +253,30 @@ impl Tx {
         job: &NewJob,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<i64>> {
+        self.upsert_job(job, now, upsert_job_sql!("('pending', 'cancelled')"))
+            .await
+    }
+
+    /// Inserts a job, or replaces the one with its unique key when `sql` allows that one's status.
+    async fn upsert_job(
+        &mut self,
+        job: &NewJob,
+        now: DateTime<Utc>,
+        sql: &'static str,
+    ) -> StoreResult<Option<i64>> {
         let payload = job.payload.to_string();
         let max_attempts = i64::from(job.max_attempts.max(1));
         let id: Option<i64> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, unique_key, \
-                 expires_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7) \
-                 ON CONFLICT (unique_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
-                 run_at = excluded.run_at, status = 'pending', attempts = 0, \
-                 max_attempts = excluded.max_attempts, locked_until = NULL, \
-                 expires_at = excluded.expires_at, last_error = NULL, updated_at = excluded.updated_at, \
-                 finished_at = NULL \
-                 WHERE jobs.status IN ('pending', 'cancelled') \
-                 RETURNING id",
-            )
-            .bind(&job.kind)
-            .bind(&payload)
-            .bind(job.run_at)
-            .bind(max_attempts)
-            .bind(&job.unique_key)
-            .bind(job.expires_at)
-            .bind(now)
-            .fetch_optional(c)
-            .await
+            sqlx::query_scalar(sql)
+                .bind(&job.kind)
+                .bind(&payload)
+                .bind(job.run_at)
+                .bind(max_attempts)
+                .bind(&job.unique_key)
+                .bind(job.expires_at)
+                .bind(now)
+                .fetch_optional(c)
+                .await
         })?;
         Ok(id)
     }
