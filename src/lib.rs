@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod media;
 pub mod metrics;
 pub mod notify;
+pub mod present;
 pub mod scheduler;
 pub mod services;
 pub mod store;

@@ -632,3 +632,54 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
         "an answered question is listed:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn co_owners_names_are_listed_in_the_readers_language() {
+    let app = TestApp::start().await;
+    let supervisor = linked_supervisor(&app, 9_001).await;
+    load_staff(
+        &app,
+        "name,phone,roles,seniority,capacity\nLi Lei,13700000001,ambassador,regular,10\n",
+    )
+    .await;
+    load_buyers(
+        &app,
+        "building,entrance,room,name,phone,tier,mailing_address\n\
+         1,1,101,Li,13900000001,B,\"No. 1 Harbour Road\"\n\
+         1,1,101,Wang,13900000002,B,\"No. 1 Harbour Road\"\n",
+    )
+    .await;
+    let ambassador = app.fake.user(8_301, "Lei");
+    link_by_contact(&app, &ambassador, "+8613700000001").await;
+    let preview = reply_to(&app, &supervisor, "/assign").await;
+    app.fake
+        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains("新增 1 户由您负责")
+        })
+        .await;
+
+    // A zh-CN reader sees the names joined the Chinese way.
+    let list = customers(&app, &ambassador).await;
+    assert!(list.contains("Li、Wang"), "{list}");
+
+    // The same ambassador in English sees an English list.
+    app.fake.send_text(&ambassador, "/language");
+    let choose = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("请选择"))
+        .await;
+    app.fake
+        .press_button_with_text(&ambassador, &choose, "English");
+    app.fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("speak English"))
+        .await;
+    app.fake.send_text(&ambassador, "/customers");
+    let list = app
+        .fake
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("My buyers"))
+        .await;
+    assert!(list.plain_text.contains("Li, Wang"), "{}", list.plain_text);
+    assert!(!list.plain_text.contains('、'), "{}", list.plain_text);
+}

@@ -5,8 +5,9 @@ use super::callback::Callback;
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::aftercare::{Level, Topic};
+use crate::present::Label;
 use crate::services::ServiceError;
-use crate::services::complaints::{Ack, level_name, topic_name};
+use crate::services::complaints::Ack;
 use crate::services::followup::{CheckOutcome, SurveyOutcome};
 use crate::tr;
 use teloxide::prelude::*;
@@ -150,7 +151,7 @@ async fn ask_topic(turn: &Turn, unit: i64) -> anyhow::Result<()> {
         .chunks(2)
         .map(|pair| {
             pair.iter()
-                .map(|t| (topic_name(i18n, lang, *t), Callback::ComplainTopic(*t)))
+                .map(|t| (t.label(i18n, lang), Callback::ComplainTopic(*t)))
                 .collect()
         })
         .collect();
@@ -191,7 +192,7 @@ pub async fn on_complain_button(
             let rows = vec![
                 Level::ALL
                     .iter()
-                    .map(|l| (level_name(i18n, lang, *l), Callback::ComplainLevel(*l)))
+                    .map(|l| (l.label(i18n, lang), Callback::ComplainLevel(*l)))
                     .collect(),
             ];
             turn.say_with(
@@ -199,7 +200,7 @@ pub async fn on_complain_button(
                     i18n,
                     lang,
                     "complain-level",
-                    topic = topic_name(i18n, lang, topic)
+                    topic = topic.label(i18n, lang)
                 ),
                 keyboard(rows),
             )
@@ -258,8 +259,8 @@ pub async fn on_complain_text(turn: &Turn, state: State, text: &str) -> anyhow::
                 lang,
                 "complain-filed",
                 id = filed.id,
-                topic = topic_name(i18n, lang, topic),
-                level = level_name(i18n, lang, level),
+                topic = topic.label(i18n, lang),
+                level = level.label(i18n, lang),
                 due = filed
                     .ack_due
                     .with_timezone(&tz)
@@ -301,8 +302,8 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
             "\n#{} {} · {} · {} — {}{overdue}\n   {}",
             complaint.id,
             crate::i18n::escape_html(&household.unit.short()),
-            topic_name(i18n, lang, complaint.topic),
-            level_name(i18n, lang, complaint.level),
+            complaint.topic.label(i18n, lang),
+            complaint.level.label(i18n, lang),
             complaint
                 .ack_due_at
                 .with_timezone(&tz)

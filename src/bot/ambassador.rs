@@ -6,10 +6,11 @@ use super::dialogue::State;
 use super::{Turn, remove_buttons};
 use crate::domain::people::{Actor, Lang, Stage};
 use crate::i18n::{Arg, I18n, escape_html};
+use crate::present::Label;
 use crate::services::ServiceError;
 use crate::services::assignment::{
     AssignmentPreview, CardOutcome, CardQuery, ConfirmOutcome, HouseholdCard, Planner,
-    ReassignOutcome, flag_name, household_line,
+    ReassignOutcome, household_line,
 };
 use crate::services::relay::Relayed;
 use crate::store::assignment::Household;
@@ -21,16 +22,6 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, Rep
 const PAGE: usize = 8;
 /// Longest note kept; longer is almost certainly a paste mistake.
 const MAX_NOTE_CHARS: usize = 1000;
-
-fn stage_name(i18n: &I18n, lang: Lang, stage: Stage) -> String {
-    match stage {
-        Stage::NotInvited => tr!(i18n, lang, "stage-not-invited"),
-        Stage::Invited => tr!(i18n, lang, "stage-invited"),
-        Stage::Confirmed => tr!(i18n, lang, "stage-confirmed"),
-        Stage::Visited => tr!(i18n, lang, "stage-visited"),
-        Stage::HandedOver => tr!(i18n, lang, "stage-handed-over"),
-    }
-}
 
 fn forbidden(turn: &Turn, command: &str) -> String {
     tr!(turn.i18n(), turn.lang(), "forbidden", command = command)
@@ -55,7 +46,7 @@ pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> S
             senior = senior,
             count = line.households,
             sensitive = line.sensitive,
-            buildings = line.buildings.join("、"),
+            buildings = crate::present::list(i18n, lang, &line.buildings),
             load = line.load_after,
             capacity = line.capacity
         ));
@@ -64,7 +55,10 @@ pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> S
         let list = preview
             .unplaced
             .iter()
-            .map(|u| escape_html(u).into_owned())
+            .map(|u| {
+                let names = crate::present::list(i18n, lang, &u.names);
+                escape_html(&format!("{} {names}", u.unit)).into_owned()
+            })
             .collect::<Vec<_>>()
             .join("\n");
         out.push_str("\n\n");
@@ -208,11 +202,13 @@ pub async fn on_reassign(turn: &Turn, args: &str) -> anyhow::Result<()> {
             )
         }
         ReassignOutcome::Ambiguous(found) => {
-            let list = found
-                .iter()
-                .map(|h| escape_html(&h.unit.short()).into_owned())
-                .collect::<Vec<_>>()
-                .join("、");
+            let list = crate::present::list(
+                turn.i18n(),
+                turn.lang(),
+                found
+                    .iter()
+                    .map(|h| escape_html(&h.unit.short()).into_owned()),
+            );
             tr!(
                 turn.i18n(),
                 turn.lang(),
@@ -377,7 +373,7 @@ fn customers_page(
     let pages = shown.len().div_ceil(PAGE).max(1);
     let page = page.min(pages - 1);
     let filter = match stage {
-        Some(stage) => stage_name(i18n, lang, stage),
+        Some(stage) => stage.label(i18n, lang),
         None => tr!(i18n, lang, "stage-all"),
     };
     let mut text = tr!(
@@ -400,9 +396,13 @@ fn customers_page(
         text.push('\n');
         text.push_str(&household_line(i18n, lang, h));
         text.push_str(" · ");
-        text.push_str(&stage_name(i18n, lang, h.stage));
+        text.push_str(&h.stage.label(i18n, lang));
         rows.push(vec![InlineKeyboardButton::callback(
-            format!("{} {}", h.unit.short(), h.names.join("、")),
+            format!(
+                "{} {}",
+                h.unit.short(),
+                crate::present::list(i18n, lang, &h.names)
+            ),
             Callback::Card(h.unit.unit_id).encode(),
         )]);
     }
@@ -410,7 +410,7 @@ fn customers_page(
     let options = std::iter::once(None).chain(Stage::ALL.into_iter().map(Some));
     for option in options {
         let label = match option {
-            Some(s) => stage_name(i18n, lang, s),
+            Some(s) => s.label(i18n, lang),
             None => tr!(i18n, lang, "stage-all"),
         };
         let label = if option == stage {
@@ -461,7 +461,7 @@ pub async fn on_customers(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let all = turn.ctx.services.my_households(&turn.person.actor).await?;
     let stage = Stage::ALL
         .into_iter()
-        .find(|s| stage_name(turn.i18n(), turn.lang(), *s) == args.trim());
+        .find(|s| s.label(turn.i18n(), turn.lang()) == args.trim());
     let (text, keyboard) = customers_page(turn.i18n(), turn.lang(), &all, stage, 0);
     turn.say_with(text, Some(ReplyMarkup::InlineKeyboard(keyboard)))
         .await
@@ -525,11 +525,7 @@ fn render_card(i18n: &I18n, lang: Lang, card: &HouseholdCard, tz: chrono_tz::Tz)
     let flags = if h.flags.is_empty() {
         tr!(i18n, lang, "card-no-flags")
     } else {
-        h.flags
-            .iter()
-            .map(|f| flag_name(i18n, lang, *f))
-            .collect::<Vec<_>>()
-            .join("、")
+        crate::present::list(i18n, lang, h.flags.iter().map(|f| f.label(i18n, lang)))
     };
     out.push('\n');
     out.push_str(&tr!(
@@ -539,7 +535,7 @@ fn render_card(i18n: &I18n, lang: Lang, card: &HouseholdCard, tz: chrono_tz::Tz)
         address = address,
         tier = h.tier.as_str(),
         flags = flags,
-        stage = stage_name(i18n, lang, h.stage),
+        stage = h.stage.label(i18n, lang),
         ambassador =
             card.ambassador
                 .clone()
@@ -581,7 +577,11 @@ async fn show_card(turn: &Turn, outcome: CardOutcome, query_text: &str) -> anyho
                 .iter()
                 .map(|h| {
                     vec![InlineKeyboardButton::callback(
-                        format!("{} {}", h.unit.short(), h.names.join("、")),
+                        format!(
+                            "{} {}",
+                            h.unit.short(),
+                            crate::present::list(turn.i18n(), turn.lang(), &h.names)
+                        ),
                         Callback::Card(h.unit.unit_id).encode(),
                     )]
                 })
@@ -755,7 +755,7 @@ pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
             turn.i18n(),
             turn.lang(),
             "relay-sent-ambassador",
-            name = names.join("、")
+            name = crate::present::list(turn.i18n(), turn.lang(), &names)
         ),
         Relayed::Supervisors => tr!(turn.i18n(), turn.lang(), "relay-sent-team"),
         Relayed::Kept => tr!(turn.i18n(), turn.lang(), "relay-kept"),
@@ -831,9 +831,9 @@ pub async fn on_ambassadors(turn: &Turn) -> anyhow::Result<()> {
         buildings.sort();
         buildings.dedup();
         let role = if staff.roles.has(crate::domain::people::Role::Ambassador) {
-            super::menu::role_name(i18n, lang, crate::domain::people::Role::Ambassador)
+            crate::domain::people::Role::Ambassador.label(i18n, lang)
         } else {
-            super::menu::role_name(i18n, lang, crate::domain::people::Role::BackupAmbassador)
+            crate::domain::people::Role::BackupAmbassador.label(i18n, lang)
         };
         let senior = if staff.is_senior() {
             tr!(i18n, lang, "assign-senior-mark")
@@ -869,7 +869,7 @@ pub async fn on_ambassadors(turn: &Turn) -> anyhow::Result<()> {
             buildings = if buildings.is_empty() {
                 "—".to_string()
             } else {
-                buildings.join("、")
+                crate::present::list(i18n, lang, &buildings)
             },
             covered = load.covered,
             status = status

@@ -5,10 +5,9 @@ use super::callback::Callback;
 use super::{Turn, remove_buttons};
 use crate::domain::appointment::{SlotKind, parse_slot_spec};
 use crate::domain::people::{Actor, Tier};
+use crate::present::Label;
 use crate::services::ServiceError;
-use crate::services::appointments::{
-    BookOutcome, InviteOutcome, InviteScope, kind_name, slot_label,
-};
+use crate::services::appointments::{BookOutcome, InviteOutcome, InviteScope, slot_label};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
@@ -64,7 +63,7 @@ pub async fn on_slots(turn: &Turn, args: &str) -> anyhow::Result<()> {
                     i18n,
                     lang,
                     "slot-added",
-                    kind = kind_name(i18n, lang, spec.kind),
+                    kind = spec.kind.label(i18n, lang),
                     when = slot_label(i18n, lang, &slot, tz),
                     capacity = spec.capacity
                 ))
@@ -85,7 +84,7 @@ pub async fn on_slots(turn: &Turn, args: &str) -> anyhow::Result<()> {
             i18n,
             lang,
             "slots-line",
-            kind = kind_name(i18n, lang, kind),
+            kind = kind.label(i18n, lang),
             when = slot_label(i18n, lang, slot, tz),
             booked = slot.booked,
             capacity = slot.capacity
@@ -143,7 +142,7 @@ pub async fn on_invite_buyers(turn: &Turn, args: &str) -> anyhow::Result<()> {
                 i18n,
                 lang,
                 "invite-no-slots",
-                kind = kind_name(i18n, lang, kind)
+                kind = kind.label(i18n, lang)
             ))
             .await
         }
@@ -174,7 +173,7 @@ pub async fn on_appointment(turn: &Turn) -> anyhow::Result<()> {
         return turn.say(tr!(i18n, lang, "appointment-none")).await;
     }
     for (home, appointment) in appointments {
-        let kind = kind_name(i18n, lang, appointment.kind);
+        let kind = appointment.kind.label(i18n, lang);
         let (text, buttons) = match &appointment.slot {
             // The visit is under way: nothing to move or cancel any more.
             Some(slot)
@@ -267,8 +266,8 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                         .format("%H:%M")
                         .to_string(),
                     home = entry.household.unit.short(),
-                    names = entry.household.names.join("、"),
-                    kind = kind_name(i18n, lang, entry.appointment.kind),
+                    names = crate::present::list(i18n, lang, &entry.household.names),
+                    kind = entry.appointment.kind.label(i18n, lang),
                     status = status
                 ));
                 let home = entry.household.unit.short();

@@ -233,7 +233,12 @@ async fn relay(
         .await?;
     let answer = match relayed {
         Relayed::Ambassadors(names) => {
-            tr!(i18n, lang, "relay-sent-ambassador", name = names.join("、"))
+            tr!(
+                i18n,
+                lang,
+                "relay-sent-ambassador",
+                name = crate::present::list(i18n, lang, &names)
+            )
         }
         Relayed::Supervisors => tr!(i18n, lang, "relay-sent-team"),
         Relayed::Kept => tr!(i18n, lang, "relay-kept"),

@@ -9,6 +9,7 @@ use super::{
     remediation, report, reports, supervisor, take_press,
 };
 use crate::domain::people::{Actor, Lang};
+use crate::present::Label;
 use crate::services::onboarding::{ContactOutcome, InviteOutcome};
 use crate::services::people::FlowScope;
 use crate::services::staff::looks_like_code;
@@ -345,12 +346,8 @@ async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
     let help = crate::i18n::Arg::Html(menu::help_lines(i18n, lang, actor));
     let text = match (key, actor) {
         ("greeting-staff", Actor::Staff(staff)) => {
-            let roles = staff
-                .roles
-                .iter()
-                .map(|r| menu::role_name(i18n, lang, r))
-                .collect::<Vec<_>>()
-                .join("、");
+            let roles =
+                crate::present::list(i18n, lang, staff.roles.iter().map(|r| r.label(i18n, lang)));
             tr!(
                 i18n,
                 lang,
@@ -361,11 +358,7 @@ async fn welcome(turn: &Turn, actor: &Actor, key: &str) -> anyhow::Result<()> {
             )
         }
         ("greeting-buyer", Actor::Buyer(homes)) => {
-            let homes = homes
-                .iter()
-                .map(|h| h.unit.short())
-                .collect::<Vec<_>>()
-                .join("、");
+            let homes = crate::present::list(i18n, lang, homes.iter().map(|h| h.unit.short()));
             tr!(
                 i18n,
                 lang,
@@ -459,12 +452,14 @@ async fn on_me(turn: &Turn) -> anyhow::Result<()> {
     let Actor::Staff(staff) = &turn.person.actor else {
         return on_help(turn).await;
     };
-    let roles = staff
-        .roles
-        .iter()
-        .map(|r| menu::role_name(turn.i18n(), turn.lang(), r))
-        .collect::<Vec<_>>()
-        .join("、");
+    let roles = crate::present::list(
+        turn.i18n(),
+        turn.lang(),
+        staff
+            .roles
+            .iter()
+            .map(|r| r.label(turn.i18n(), turn.lang())),
+    );
     turn.say(tr!(
         turn.i18n(),
         turn.lang(),

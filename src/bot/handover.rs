@@ -59,7 +59,11 @@ async fn begin(turn: &Turn, target: InspectTarget<'_>, query: &str) -> anyhow::R
                 .iter()
                 .map(|h| {
                     vec![(
-                        format!("{} {}", h.unit.short(), h.names.join("、")),
+                        format!(
+                            "{} {}",
+                            h.unit.short(),
+                            crate::present::list(i18n, lang, &h.names)
+                        ),
                         Callback::StartHandover(h.unit.unit_id),
                     )]
                 })
@@ -88,7 +92,7 @@ async fn begin(turn: &Turn, target: InspectTarget<'_>, query: &str) -> anyhow::R
                 lang,
                 "handover-start",
                 home = household.unit.short(),
-                names = household.names.join(&tr!(i18n, lang, "name-separator")),
+                names = crate::present::list(i18n, lang, &household.names),
                 defects = open_defects.len()
             );
             if replaces {

@@ -7,11 +7,9 @@ use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
+use crate::present::Label;
 use crate::services::ServiceError;
-use crate::services::defects::{
-    DefectDraft, Found, InspectTarget, StartedInspection, category_name, defect_line, room_name,
-    severity_name, status_name,
-};
+use crate::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection, defect_line};
 use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
@@ -26,7 +24,7 @@ async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
         .chunks(2)
         .map(|pair| {
             pair.iter()
-                .map(|r| (room_name(i18n, lang, *r), Callback::InspectRoom(*r)))
+                .map(|r| (r.label(i18n, lang), Callback::InspectRoom(*r)))
                 .collect()
         })
         .collect();
@@ -44,7 +42,7 @@ async fn ask_category(turn: &Turn, room: Room) -> anyhow::Result<()> {
         .chunks(2)
         .map(|pair| {
             pair.iter()
-                .map(|c| (category_name(i18n, lang, *c), Callback::InspectCategory(*c)))
+                .map(|c| (c.label(i18n, lang), Callback::InspectCategory(*c)))
                 .collect()
         })
         .collect();
@@ -53,7 +51,7 @@ async fn ask_category(turn: &Turn, room: Room) -> anyhow::Result<()> {
             i18n,
             lang,
             "inspect-category",
-            room = room_name(i18n, lang, room)
+            room = room.label(i18n, lang)
         ),
         keyboard(rows),
     )
@@ -65,7 +63,7 @@ async fn ask_severity(turn: &Turn) -> anyhow::Result<()> {
     let rows = vec![
         Severity::ALL
             .iter()
-            .map(|s| (severity_name(i18n, lang, *s), Callback::InspectSeverity(*s)))
+            .map(|s| (s.label(i18n, lang), Callback::InspectSeverity(*s)))
             .collect(),
     ];
     turn.say_with(tr!(i18n, lang, "inspect-severity"), keyboard(rows))
@@ -83,9 +81,9 @@ fn draft_summary(turn: &Turn, draft: &DefectDraft) -> String {
         i18n,
         lang,
         "inspect-confirm",
-        room = room_name(i18n, lang, draft.room),
-        category = category_name(i18n, lang, draft.category),
-        severity = severity_name(i18n, lang, draft.severity),
+        room = draft.room.label(i18n, lang),
+        category = draft.category.label(i18n, lang),
+        severity = draft.severity.label(i18n, lang),
         photos = draft.photos.len(),
         voice = if draft.voice.is_some() { "🎙" } else { "" },
         note = note
@@ -164,7 +162,11 @@ async fn begin(turn: &Turn, found: Found<StartedInspection>, query: &str) -> any
                 .iter()
                 .map(|h| {
                     vec![(
-                        format!("{} {}", h.unit.short(), h.names.join("、")),
+                        format!(
+                            "{} {}",
+                            h.unit.short(),
+                            crate::present::list(turn.i18n(), turn.lang(), &h.names)
+                        ),
                         Callback::StartInspection(h.unit.unit_id),
                     )]
                 })
@@ -379,7 +381,7 @@ pub async fn on_button(
                     lang,
                     "inspect-saved",
                     number = number,
-                    room = room_name(i18n, lang, draft.room)
+                    room = draft.room.label(i18n, lang)
                 ),
                 keyboard(rows),
             )
@@ -669,7 +671,7 @@ fn defect_page(
     for (i, d) in defects.iter().enumerate().skip(page * PAGE).take(PAGE) {
         text.push('\n');
         text.push_str(&defect_line(i18n, lang, i + 1, d));
-        text.push_str(&format!(" · {}", status_name(i18n, lang, d.status)));
+        text.push_str(&format!(" · {}", d.status.label(i18n, lang)));
         rows.push(vec![(
             format!("#{} ({})", i + 1, d.id),
             Callback::DefectCard(d.id),
@@ -717,11 +719,7 @@ pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
             turn.say_with(text, markup).await
         }
         Found::Choose(list) => {
-            let names = list
-                .iter()
-                .map(|h| h.unit.short())
-                .collect::<Vec<_>>()
-                .join("、");
+            let names = crate::present::list(i18n, lang, list.iter().map(|h| h.unit.short()));
             turn.say(tr!(i18n, lang, "household-ambiguous", list = names))
                 .await
         }

@@ -183,18 +183,6 @@ pub fn describe(i18n: &I18n, lang: Lang, command: &str) -> String {
     }
 }
 
-/// The role's name as people say it.
-pub fn role_name(i18n: &I18n, lang: Lang, role: Role) -> String {
-    match role {
-        Role::Ambassador => tr!(i18n, lang, "role-ambassador"),
-        Role::BackupAmbassador => tr!(i18n, lang, "role-backup-ambassador"),
-        Role::Engineer => tr!(i18n, lang, "role-engineer"),
-        Role::ComplaintReception => tr!(i18n, lang, "role-complaints"),
-        Role::Supervisor => tr!(i18n, lang, "role-supervisor"),
-        Role::Admin => tr!(i18n, lang, "role-admin"),
-    }
-}
-
 /// The "what you can do" block: one line per command of the person's role.
 pub fn help_lines(i18n: &I18n, lang: Lang, actor: &Actor) -> String {
     commands_for(actor)

@@ -7,7 +7,8 @@ use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard, take_press};
 use crate::domain::people::Actor;
 use crate::domain::remediation::{Action, DefectStatus, Refusal};
-use crate::services::defects::{DefectCard, category_name, room_name, severity_name, status_name};
+use crate::present::Label;
+use crate::services::defects::DefectCard;
 use crate::services::remediation::{FixReport, Step};
 use crate::tr;
 use teloxide::prelude::*;
@@ -19,21 +20,6 @@ const MAX_NOTE_CHARS: usize = 1000;
 const MAX_TASK_BUTTONS: usize = 20;
 /// Tasks listed at all in one answer.
 const MAX_TASKS: usize = 40;
-
-fn action_label(turn: &Turn, action: Action) -> String {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    match action {
-        Action::Assign => tr!(i18n, lang, "button-step-assign"),
-        Action::Start => tr!(i18n, lang, "button-step-start"),
-        Action::Hold => tr!(i18n, lang, "button-step-hold"),
-        Action::Resume => tr!(i18n, lang, "button-step-resume"),
-        Action::Fix => tr!(i18n, lang, "button-step-fix"),
-        Action::Verify => tr!(i18n, lang, "button-step-verify"),
-        Action::Reopen => tr!(i18n, lang, "button-step-reopen"),
-        Action::Close => tr!(i18n, lang, "button-step-close"),
-        Action::Reject => tr!(i18n, lang, "button-step-reject"),
-    }
-}
 
 fn day(turn: &Turn, at: chrono::DateTime<chrono::Utc>, format: &str) -> String {
     at.with_timezone(&turn.ctx.services.config.timezone)
@@ -61,10 +47,10 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
             i + 1,
             d.id,
             crate::i18n::escape_html(&home),
-            room_name(i18n, lang, d.room),
-            category_name(i18n, lang, d.category),
-            severity_name(i18n, lang, d.severity),
-            status_name(i18n, lang, d.status)
+            d.room.label(i18n, lang),
+            d.category.label(i18n, lang),
+            d.severity.label(i18n, lang),
+            d.status.label(i18n, lang)
         ));
         if let Some(due) = d.due_at {
             text.push_str(&format!(" · {}", day(turn, due, "%m-%d")));
@@ -125,10 +111,10 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         "defect-card",
         id = defect.id,
         unit = card.household.unit.short(),
-        room = room_name(i18n, lang, defect.room),
-        category = category_name(i18n, lang, defect.category),
-        severity = severity_name(i18n, lang, defect.severity),
-        status = status_name(i18n, lang, defect.status),
+        room = defect.room.label(i18n, lang),
+        category = defect.category.label(i18n, lang),
+        severity = defect.severity.label(i18n, lang),
+        status = defect.status.label(i18n, lang),
         note = if defect.note.is_empty() {
             "—".to_string()
         } else {
@@ -153,7 +139,7 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         let status = event
             .to_status
             .parse::<DefectStatus>()
-            .map(|s| status_name(i18n, lang, s))
+            .map(|s| s.label(i18n, lang))
             .unwrap_or_else(|_| event.to_status.clone());
         let who = who
             .clone()
@@ -177,7 +163,7 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         .iter()
         .map(|a| {
             (
-                action_label(turn, *a),
+                a.label(turn.i18n(), turn.lang()),
                 Callback::DefectAction(defect.id, *a),
             )
         })
@@ -229,7 +215,7 @@ async fn report(turn: &Turn, step: Step) -> anyhow::Result<()> {
                 lang,
                 "step-done",
                 id = defect.id,
-                status = status_name(i18n, lang, defect.status)
+                status = defect.status.label(i18n, lang)
             ))
             .await
         }
@@ -311,7 +297,7 @@ pub async fn on_action_button(
                     lang,
                     "step-ask-reason",
                     id = id,
-                    step = action_label(turn, action)
+                    step = action.label(turn.i18n(), turn.lang())
                 ))
                 .await
             } else {
@@ -321,7 +307,7 @@ pub async fn on_action_button(
                         lang,
                         "step-ask-note",
                         id = id,
-                        step = action_label(turn, action)
+                        step = action.label(turn.i18n(), turn.lang())
                     ),
                     keyboard(vec![vec![(
                         tr!(i18n, lang, "button-step-confirm"),
@@ -577,8 +563,8 @@ fn choose_keyboard(
                 format!(
                     "{mark} #{} {} · {}",
                     d.id,
-                    room_name(i18n, lang, d.room),
-                    category_name(i18n, lang, d.category)
+                    d.room.label(i18n, lang),
+                    d.category.label(i18n, lang)
                 ),
                 Callback::FixToggle(d.id, !on),
             )]

@@ -5,9 +5,8 @@ use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
-use crate::services::defects::{
-    Review, ReviewOutcome, category_name, defect_line, room_name, severity_name,
-};
+use crate::present::Label;
+use crate::services::defects::{Review, ReviewOutcome, defect_line};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
@@ -21,7 +20,7 @@ async fn ask_room(turn: &Turn) -> anyhow::Result<()> {
         .chunks(2)
         .map(|pair| {
             pair.iter()
-                .map(|r| (room_name(i18n, lang, *r), Callback::InspectRoom(*r)))
+                .map(|r| (r.label(i18n, lang), Callback::InspectRoom(*r)))
                 .collect()
         })
         .collect();
@@ -131,7 +130,7 @@ pub async fn on_button(
                 i18n,
                 lang,
                 "report-describe",
-                room = room_name(i18n, lang, room)
+                room = room.label(i18n, lang)
             ))
             .await
         }
@@ -273,7 +272,7 @@ pub async fn on_review_button(
                 .chunks(2)
                 .map(|pair| {
                     pair.iter()
-                        .map(|c| (category_name(i18n, lang, *c), Callback::ReviewKind(id, *c)))
+                        .map(|c| (c.label(i18n, lang), Callback::ReviewKind(id, *c)))
                         .collect()
                 })
                 .collect();
@@ -290,7 +289,7 @@ pub async fn on_review_button(
                     .iter()
                     .map(|s| {
                         (
-                            severity_name(i18n, lang, *s),
+                            s.label(i18n, lang),
                             Callback::ReviewUrgency(id, category, *s),
                         )
                     })

@@ -2,8 +2,8 @@
 
 use super::Turn;
 use crate::domain::kpi::Kpi;
-use crate::services::defects::{category_name, room_name};
-use crate::services::reports::{Scoped, TargetChange, kpi_name};
+use crate::present::Label;
+use crate::services::reports::{Scoped, TargetChange};
 use crate::tr;
 
 /// Overdue items listed at most; the rest are counted.
@@ -15,7 +15,7 @@ fn unknown_scope(turn: &Turn, query: &str, projects: &[String]) -> String {
         turn.lang(),
         "summary-unknown-scope",
         query = query,
-        projects = projects.join(&tr!(turn.i18n(), turn.lang(), "name-separator"))
+        projects = crate::present::list(turn.i18n(), turn.lang(), projects)
     )
 }
 
@@ -59,7 +59,7 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
                                 i18n,
                                 lang,
                                 "targets-invalid",
-                                kpi = kpi_name(i18n, lang, kpi),
+                                kpi = kpi.label(i18n, lang),
                                 value = value
                             ))
                             .await;
@@ -100,7 +100,7 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
             i18n,
             lang,
             "targets-line",
-            kpi = kpi_name(i18n, lang, kpi),
+            kpi = kpi.label(i18n, lang),
             code = kpi.as_str(),
             value = value
         ));
@@ -168,8 +168,8 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
             "\n  #{} {} · {} · {} — {}",
             item.defect.id,
             crate::i18n::escape_html(&item.household.unit.short()),
-            room_name(i18n, lang, item.defect.room),
-            category_name(i18n, lang, item.defect.category),
+            item.defect.room.label(i18n, lang),
+            item.defect.category.label(i18n, lang),
             tr!(i18n, lang, "overdue-late", due = due, days = late)
         ));
     }

@@ -1,10 +1,10 @@
 //! The supervisor's side: loading buyers and staff from files, invite links, the people lists.
 
 use super::Turn;
-use super::menu;
 use crate::domain::import::{self, ImportError, ImportKind, RowError, RowProblem};
 use crate::domain::people::{Lang, Role};
 use crate::i18n::{Arg, I18n};
+use crate::present::Label;
 use crate::services::ServiceError;
 use crate::services::import::{ImportOutcome, Importer};
 use crate::services::staff::{Deactivation, Issuer};
@@ -63,14 +63,6 @@ fn format_mb(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
 }
 
-fn kind_name(i18n: &I18n, lang: Lang, kind: ImportKind) -> String {
-    match kind {
-        ImportKind::Buyers => tr!(i18n, lang, "import-kind-buyers"),
-        ImportKind::Staff => tr!(i18n, lang, "import-kind-staff"),
-        ImportKind::Slots => tr!(i18n, lang, "import-kind-slots"),
-    }
-}
-
 pub fn render_import_outcome(i18n: &I18n, lang: Lang, outcome: &ImportOutcome) -> String {
     match outcome {
         ImportOutcome::Done { kind, counts } => {
@@ -78,7 +70,7 @@ pub fn render_import_outcome(i18n: &I18n, lang: Lang, outcome: &ImportOutcome) -
                 i18n,
                 lang,
                 "import-done",
-                kind = kind_name(i18n, lang, *kind),
+                kind = kind.label(i18n, lang),
                 total = counts.total(),
                 created = counts.created,
                 updated = counts.updated,
@@ -116,7 +108,7 @@ fn render_import_error(i18n: &I18n, lang: Lang, error: &ImportError) -> String {
             i18n,
             lang,
             "import-error-missing-columns",
-            kind = kind_name(i18n, lang, *kind),
+            kind = kind.label(i18n, lang),
             columns = columns.join(", ")
         ),
         ImportError::DuplicateColumn { column } => {
@@ -211,7 +203,7 @@ pub async fn on_import_help(turn: &Turn) -> anyhow::Result<()> {
     )];
     for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
         text.push(String::new());
-        text.push(format!("<b>{}</b>", kind_name(i18n, lang, kind)));
+        text.push(format!("<b>{}</b>", kind.label(i18n, lang)));
         for (canonical, spellings, required) in import::header_aliases(kind) {
             let marker = if required {
                 tr!(i18n, lang, "import-required")
@@ -244,13 +236,7 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let Some(role) = role else {
         let roles = Role::ALL
             .iter()
-            .map(|r| {
-                format!(
-                    "{} ({})",
-                    r.as_str(),
-                    menu::role_name(turn.i18n(), turn.lang(), *r)
-                )
-            })
+            .map(|r| format!("{} ({})", r.as_str(), r.label(turn.i18n(), turn.lang())))
             .collect::<Vec<_>>()
             .join(", ");
         return turn
@@ -292,7 +278,7 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
         turn.i18n(),
         turn.lang(),
         "invite-created",
-        role = menu::role_name(turn.i18n(), turn.lang(), role),
+        role = role.label(turn.i18n(), turn.lang()),
         name = who,
         link = invite.link(&turn.ctx.bot_username),
         expires = expires
@@ -309,12 +295,8 @@ pub async fn on_staff(turn: &Turn) -> anyhow::Result<()> {
     }
     let mut lines = vec![tr!(i18n, lang, "staff-title", count = staff.len())];
     for member in &staff {
-        let roles = member
-            .roles
-            .iter()
-            .map(|r| menu::role_name(i18n, lang, r))
-            .collect::<Vec<_>>()
-            .join("、");
+        let roles =
+            crate::present::list(i18n, lang, member.roles.iter().map(|r| r.label(i18n, lang)));
         let line = if member.telegram_id.is_some() {
             tr!(
                 i18n,

@@ -9,6 +9,7 @@ use crate::domain::appointment::{
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
 use crate::store::assignment::Household;
@@ -100,13 +101,6 @@ fn job_prefix(appointment: i64) -> String {
 
 fn nudge_key(appointment: i64) -> String {
     format!("appt-nudge:{appointment}")
-}
-
-pub fn kind_name(i18n: &I18n, lang: Lang, kind: SlotKind) -> String {
-    match kind {
-        SlotKind::Inspection => crate::tr!(i18n, lang, "kind-inspection"),
-        SlotKind::Handover => crate::tr!(i18n, lang, "kind-handover"),
-    }
 }
 
 /// "12-01 (Tue) 09:00–10:00" in the project's time zone.
@@ -258,7 +252,7 @@ impl Services {
     ) -> Content {
         let i18n = &self.i18n;
         let tz = self.config.timezone;
-        let kind = kind_name(i18n, lang, appointment.kind);
+        let kind = appointment.kind.label(i18n, lang);
         let html = match key {
             "nudge" => crate::tr!(
                 i18n,
@@ -613,7 +607,7 @@ impl Services {
             };
             let lang = self.recipient_lang(tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
-            let kind = kind_name(i18n, lang, appointment.kind);
+            let kind = appointment.kind.label(i18n, lang);
             let when = slot_label(i18n, lang, slot, tz);
             let place = self.meeting_point(lang);
             let with = ambassador
@@ -693,7 +687,7 @@ impl Services {
         {
             let lang = self.staff_lang(tx, staff).await?;
             let when = slot_label(&self.i18n, lang, slot, tz);
-            let names = household.names.join("、");
+            let names = crate::present::list(&self.i18n, lang, &household.names);
             let html = if rescheduled {
                 crate::tr!(
                     self.i18n,
@@ -895,13 +889,8 @@ impl Services {
             recipients.extend(super::supervisors(tx).await?);
         }
         let buyers = tx.buyers_of_unit(unit_id).await?;
-        let phones = buyers
-            .iter()
-            .map(|b| b.phone.display())
-            .collect::<Vec<_>>()
-            .join("、");
+        let phone_list: Vec<_> = buyers.iter().map(|b| b.phone.display()).collect();
         let home = household.unit.short();
-        let names = household.names.join("、");
         let mut seen = std::collections::BTreeSet::new();
         for staff in recipients {
             if !seen.insert(staff.id) || skip == Some(staff.id) {
@@ -912,6 +901,8 @@ impl Services {
             };
             let lang = self.staff_lang(tx, &staff).await?;
             let i18n = &self.i18n;
+            let names = crate::present::list(i18n, lang, &household.names);
+            let phones = crate::present::list(i18n, lang, &phone_list);
             let (home, names) = (home.as_str(), names.as_str());
             let html = match &what {
                 Tell::CallMe => crate::tr!(
@@ -999,7 +990,7 @@ impl Services {
             };
             let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
-            let kind = kind_name(i18n, lang, appointment.kind);
+            let kind = appointment.kind.label(i18n, lang);
             let when = slot_label(i18n, lang, &slot, self.config.timezone);
             let place = self.meeting_point(lang);
             let home = household.unit.short();
@@ -1061,7 +1052,7 @@ impl Services {
             lang,
             "reminder-day-of",
             buyer = buyer,
-            kind = kind_name(i18n, lang, appointment.kind),
+            kind = appointment.kind.label(i18n, lang),
             home = home,
             when = slot_label(i18n, lang, slot, self.config.timezone),
             place = self.meeting_point(lang),
@@ -1101,7 +1092,7 @@ impl Services {
                 .recipient_lang(tx, chat, buyer.and_then(|b| b.language))
                 .await?;
             let i18n = &self.i18n;
-            let kind = kind_name(i18n, lang, appointment.kind);
+            let kind = appointment.kind.label(i18n, lang);
             let html = match (purpose, &news) {
                 (MessagePurpose::Welcome, News::CheckedIn) => match &appointment.slot {
                     Some(slot) => format!(
@@ -1180,7 +1171,7 @@ impl Services {
                 "book-cancelled-household",
                 who = who.as_str(),
                 home = home.as_str(),
-                kind = kind_name(i18n, lang, appointment.kind)
+                kind = appointment.kind.label(i18n, lang)
             );
             enqueue(
                 tx,

@@ -10,6 +10,7 @@ use crate::domain::assignment::{self, Plan, PlanAmbassador, PlanBuyer, Seniority
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::i18n::{Arg, escape_html};
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::assignment::{Household, Note, StaffLoad};
 use crate::store::jobs::NewJob;
@@ -31,12 +32,19 @@ pub struct PlanLine {
     pub capacity: u32,
 }
 
+/// A household `/assign` cannot place: its unit label and buyer names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplaced {
+    pub unit: String,
+    pub names: Vec<String>,
+}
+
 /// What `/assign` would do, and a fingerprint of the data it was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentPreview {
     pub lines: Vec<PlanLine>,
-    /// Households that cannot be placed: unit label and buyer names.
-    pub unplaced: Vec<String>,
+    /// Households that cannot be placed.
+    pub unplaced: Vec<Unplaced>,
     pub placed: usize,
     pub fingerprint: String,
 }
@@ -112,7 +120,8 @@ fn plan_input(households: &[Household]) -> Vec<PlanBuyer> {
         .iter()
         .map(|h| PlanBuyer {
             id: h.unit.unit_id,
-            name: h.names.join("、"),
+            // Only a tie-break of the plan's ordering, never shown to anyone.
+            name: h.names.join("\n"),
             building: h.unit.building.clone(),
             unit_sort: format!("{:>8}|{:>8}", h.unit.entrance, h.unit.room),
             tier: h.tier,
@@ -181,7 +190,10 @@ fn preview_of(
         .unplaced
         .iter()
         .filter_map(|unit| by_unit.get(unit))
-        .map(|h| format!("{} {}", h.unit.short(), h.names.join("、")))
+        .map(|h| Unplaced {
+            unit: h.unit.short(),
+            names: h.names.clone(),
+        })
         .collect();
     AssignmentPreview {
         lines,
@@ -794,7 +806,7 @@ impl Services {
                 };
                 let lang = self.staff_lang(tx, staff).await?;
                 let list = Arg::Html(household_lines(&self.i18n, lang, households));
-                let reason = reason_text(&self.i18n, lang, reason);
+                let reason = reason.label(&self.i18n, lang);
                 let count = households.len();
                 let mut buttons = Vec::new();
                 let html = if gain {
@@ -858,7 +870,7 @@ impl Services {
                 self.i18n,
                 lang,
                 "supervisor-moves",
-                reason = reason_text(&self.i18n, lang, reason),
+                reason = reason.label(&self.i18n, lang),
                 count = changes.len(),
                 list = Arg::Html(summary_lines.join("\n"))
             );
@@ -1048,7 +1060,7 @@ pub enum CardQuery<'a> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reason {
+pub(crate) enum Reason {
     Assigned,
     Reassigned,
     Away,
@@ -1061,12 +1073,14 @@ struct Change {
     to: StaffMember,
 }
 
-fn reason_text(i18n: &crate::i18n::I18n, lang: Lang, reason: Reason) -> String {
-    match reason {
-        Reason::Assigned => crate::tr!(i18n, lang, "reason-assigned"),
-        Reason::Reassigned => crate::tr!(i18n, lang, "reason-reassigned"),
-        Reason::Away => crate::tr!(i18n, lang, "reason-away"),
-        Reason::Returned => crate::tr!(i18n, lang, "reason-returned"),
+impl Label for Reason {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Reason::Assigned => "reason-assigned",
+            Reason::Reassigned => "reason-reassigned",
+            Reason::Away => "reason-away",
+            Reason::Returned => "reason-returned",
+        }
     }
 }
 
@@ -1083,28 +1097,14 @@ pub fn household_line(i18n: &crate::i18n::I18n, lang: Lang, h: &Household) -> St
     let mut line = format!(
         "{} {} · {}",
         escape_html(&h.unit.short()),
-        escape_html(&h.names.join("、")),
+        escape_html(&crate::present::list(i18n, lang, &h.names)),
         h.tier
     );
     for flag in &h.flags {
         line.push_str(" · ");
-        line.push_str(&flag_name(i18n, lang, *flag));
+        line.push_str(&flag.label(i18n, lang));
     }
     line
-}
-
-pub fn flag_name(
-    i18n: &crate::i18n::I18n,
-    lang: Lang,
-    flag: crate::domain::people::RiskFlag,
-) -> String {
-    use crate::domain::people::RiskFlag;
-    match flag {
-        RiskFlag::GroupComplaint => crate::tr!(i18n, lang, "flag-group-complaint"),
-        RiskFlag::Ringleader => crate::tr!(i18n, lang, "flag-ringleader"),
-        RiskFlag::Media => crate::tr!(i18n, lang, "flag-media"),
-        RiskFlag::Government => crate::tr!(i18n, lang, "flag-government"),
-    }
 }
 
 async fn staff_by_id(tx: &mut Tx) -> ServiceResult<BTreeMap<i64, StaffMember>> {

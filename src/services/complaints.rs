@@ -7,7 +7,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
-use crate::i18n::I18n;
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::aftercare::Complaint;
 use crate::store::assignment::Household;
@@ -17,16 +17,6 @@ use tracing::instrument;
 
 /// The job kind that escalates a complaint nobody acknowledged in time.
 pub const COMPLAINT_ACK: &str = "complaint_ack";
-
-pub fn topic_name(i18n: &I18n, lang: Lang, topic: Topic) -> String {
-    let key = format!("topic-{}", topic.as_str().replace('_', "-"));
-    i18n.text(lang, &key, &[])
-}
-
-pub fn level_name(i18n: &I18n, lang: Lang, level: Level) -> String {
-    let key = format!("level-{}", level.as_str());
-    i18n.text(lang, &key, &[])
-}
 
 /// A filed complaint, for the buyer's reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +89,8 @@ impl Services {
                 ("id", complaint.id.into()),
                 ("home", household.unit.short().into()),
                 ("buyer", buyer.into()),
-                ("topic", topic_name(i18n, lang, complaint.topic).into()),
-                ("level", level_name(i18n, lang, complaint.level).into()),
+                ("topic", complaint.topic.label(i18n, lang).into()),
+                ("level", complaint.level.label(i18n, lang).into()),
                 ("text", complaint.text.as_str().into()),
                 (
                     "due",
@@ -237,10 +227,10 @@ impl Services {
                 lang,
                 "group-complaint-flag",
                 building = building_name.as_str(),
-                topic = topic_name(&self.i18n, lang, complaint.topic),
+                topic = complaint.topic.label(&self.i18n, lang),
                 count = homes.len(),
                 days = rule.within.num_days(),
-                homes = labels.join(&crate::tr!(self.i18n, lang, "name-separator"))
+                homes = crate::present::list(&self.i18n, lang, &labels)
             );
             enqueue(
                 tx,
@@ -281,7 +271,7 @@ impl Services {
                 lang,
                 "complaint-acknowledged",
                 id = id,
-                topic = topic_name(&self.i18n, lang, complaint.topic),
+                topic = complaint.topic.label(&self.i18n, lang),
                 name = me.name.as_str()
             );
             enqueue(

@@ -9,6 +9,7 @@ use crate::domain::message::Content;
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::{Defect, DefectEvent};
@@ -56,65 +57,13 @@ pub struct Finished {
     pub buyers_told: usize,
 }
 
-pub fn room_name(i18n: &I18n, lang: Lang, room: Room) -> String {
-    match room {
-        Room::LivingRoom => crate::tr!(i18n, lang, "room-living"),
-        Room::Bedroom => crate::tr!(i18n, lang, "room-bedroom"),
-        Room::Kitchen => crate::tr!(i18n, lang, "room-kitchen"),
-        Room::Bathroom => crate::tr!(i18n, lang, "room-bathroom"),
-        Room::Balcony => crate::tr!(i18n, lang, "room-balcony"),
-        Room::Exterior => crate::tr!(i18n, lang, "room-exterior"),
-        Room::Other => crate::tr!(i18n, lang, "room-other"),
-    }
-}
-
-pub fn category_name(i18n: &I18n, lang: Lang, category: Category) -> String {
-    match category {
-        Category::Leakage => crate::tr!(i18n, lang, "category-leakage"),
-        Category::HollowOrCrack => crate::tr!(i18n, lang, "category-hollow-crack"),
-        Category::PaintAndWalls => crate::tr!(i18n, lang, "category-paint"),
-        Category::TilesAndFloors => crate::tr!(i18n, lang, "category-tiles"),
-        Category::DoorsAndWindows => crate::tr!(i18n, lang, "category-doors"),
-        Category::Plumbing => crate::tr!(i18n, lang, "category-plumbing"),
-        Category::Electrical => crate::tr!(i18n, lang, "category-electrical"),
-        Category::Fixtures => crate::tr!(i18n, lang, "category-fixtures"),
-        Category::Exterior => crate::tr!(i18n, lang, "category-exterior"),
-        Category::Other => crate::tr!(i18n, lang, "category-other"),
-    }
-}
-
-pub fn severity_name(i18n: &I18n, lang: Lang, severity: Severity) -> String {
-    match severity {
-        Severity::Urgent => crate::tr!(i18n, lang, "severity-urgent"),
-        Severity::High => crate::tr!(i18n, lang, "severity-high"),
-        Severity::Normal => crate::tr!(i18n, lang, "severity-normal"),
-        Severity::Low => crate::tr!(i18n, lang, "severity-low"),
-    }
-}
-
-pub fn status_name(i18n: &I18n, lang: Lang, status: DefectStatus) -> String {
-    match status {
-        DefectStatus::Open => crate::tr!(i18n, lang, "defect-status-open"),
-        DefectStatus::Assigned => crate::tr!(i18n, lang, "defect-status-assigned"),
-        DefectStatus::InProgress => crate::tr!(i18n, lang, "defect-status-in-progress"),
-        DefectStatus::OnHold => crate::tr!(i18n, lang, "defect-status-on-hold"),
-        DefectStatus::Fixed => crate::tr!(i18n, lang, "defect-status-fixed"),
-        DefectStatus::Verified => crate::tr!(i18n, lang, "defect-status-verified"),
-        DefectStatus::Closed => crate::tr!(i18n, lang, "defect-status-closed"),
-        DefectStatus::Reopened => crate::tr!(i18n, lang, "defect-status-reopened"),
-        DefectStatus::Rejected => crate::tr!(i18n, lang, "defect-status-rejected"),
-        DefectStatus::Reported => crate::tr!(i18n, lang, "defect-status-reported"),
-        DefectStatus::Recorded => crate::tr!(i18n, lang, "defect-status-recording"),
-    }
-}
-
 /// "3. Kitchen · leakage · urgent — the note (📷 2)"
 pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> String {
     let mut line = format!(
         "{number}. {} · {} · {}",
-        room_name(i18n, lang, defect.room),
-        category_name(i18n, lang, defect.category),
-        severity_name(i18n, lang, defect.severity)
+        defect.room.label(i18n, lang),
+        defect.category.label(i18n, lang),
+        defect.severity.label(i18n, lang)
     );
     if !defect.note.is_empty() {
         line.push_str(" — ");
@@ -415,8 +364,7 @@ impl Services {
                 .enumerate()
                 .filter(|(_, d)| !d.photos.is_empty())
             {
-                let caption =
-                    Some(format!("{}.", i + 1) + " " + &room_name(i18n, lang, defect.room));
+                let caption = Some(format!("{}.", i + 1) + " " + &defect.room.label(i18n, lang));
                 let Some(content) = Content::photos(&defect.photos, caption) else {
                     continue;
                 };
@@ -664,7 +612,7 @@ impl Services {
                 "report-to-review",
                 home = household.unit.short(),
                 buyer = home.name.as_str(),
-                room = room_name(i18n, lang, room),
+                room = room.label(i18n, lang),
                 text = description,
                 photos = photos.len()
             );
@@ -912,7 +860,7 @@ impl Services {
             };
             let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
             let i18n = &self.i18n;
-            let room = room_name(i18n, lang, defect.room);
+            let room = defect.room.label(i18n, lang);
             let html = match &review {
                 Review::Accept { category, severity } => {
                     let mut html = crate::tr!(
@@ -921,8 +869,8 @@ impl Services {
                         "report-accepted",
                         home = household.unit.short(),
                         room = room,
-                        category = category_name(i18n, lang, *category),
-                        severity = severity_name(i18n, lang, *severity)
+                        category = category.label(i18n, lang),
+                        severity = severity.label(i18n, lang)
                     );
                     if let Some(cover) = cover {
                         let until = cover.until.format("%Y-%m-%d").to_string();
@@ -954,8 +902,8 @@ impl Services {
                         .map(|t| {
                             format!(
                                 "{} · {}",
-                                room_name(i18n, lang, t.room),
-                                category_name(i18n, lang, t.category)
+                                t.room.label(i18n, lang),
+                                t.category.label(i18n, lang)
                             )
                         })
                         .unwrap_or_default();

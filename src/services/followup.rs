@@ -1,13 +1,13 @@
 //! After the keys (seed step 9, 持之以恒): the follow-up cadence, the D+7 check, the
 //! satisfaction survey, the weekly digest of open defects, /stop, and warranty cover.
 
-use super::defects::{category_name, room_name, status_name};
 use super::notices::enqueue;
 use super::{ServiceResult, Services};
 use crate::domain::aftercare::{FollowUpKind, LOW_SCORE, first_anniversary, satisfaction};
 use crate::domain::defect::Category;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang};
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::aftercare::FollowUp;
 use crate::store::assignment::Household;
@@ -251,9 +251,9 @@ impl Services {
                 for defect in open {
                     html.push_str(&format!(
                         "\n• {} · {} — {}",
-                        room_name(i18n, lang, defect.room),
-                        category_name(i18n, lang, defect.category),
-                        status_name(i18n, lang, defect.status)
+                        defect.room.label(i18n, lang),
+                        defect.category.label(i18n, lang),
+                        defect.status.label(i18n, lang)
                     ));
                 }
                 (html, Vec::new())

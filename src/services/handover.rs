@@ -1,13 +1,14 @@
 //! The handover itself (seed step 7, 清晰交接): the ambassador's checklist, the buyer's
 //! confirmation that makes the unit handed over, the summaries both keep, and the welcome.
 
-use super::defects::{Found, InspectTarget, category_name, room_name};
+use super::defects::{Found, InspectTarget};
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::aftercare::{FollowUpKind, HandoverDraft, MeterReading};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::i18n::escape_html;
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::aftercare::{Handover, HandoverStatus};
 use crate::store::assignment::Household;
@@ -385,8 +386,8 @@ impl Services {
                     };
                     lines.push(format!(
                         "  • {} · {}{note}",
-                        room_name(i18n, lang, defect.room),
-                        category_name(i18n, lang, defect.category)
+                        defect.room.label(i18n, lang),
+                        defect.category.label(i18n, lang)
                     ));
                 }
             }

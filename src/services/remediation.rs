@@ -2,7 +2,6 @@
 //! moving it along the defect state machine (`domain::remediation`), pushing every change to the buyer and their
 //! ambassador, asking the buyer to check each fix, and the deadline sweep.
 
-use super::defects::{category_name, room_name, severity_name, status_name};
 use super::notices::enqueue;
 use super::{ServiceResult, Services, supervisors};
 use crate::domain::message::{Button, Content};
@@ -12,6 +11,7 @@ use crate::domain::remediation::{
     due_after_hold, transition,
 };
 use crate::i18n::Arg;
+use crate::present::Label;
 use crate::scheduler::NewJob;
 use crate::store::Tx;
 use crate::store::assignment::Household;
@@ -394,7 +394,7 @@ impl Services {
                         "engineer-reopened",
                         id = defect.id,
                         home = household.unit.short(),
-                        room = room_name(&self.i18n, lang, defect.room),
+                        room = defect.room.label(&self.i18n, lang),
                         reason = note
                     );
                     enqueue(
@@ -418,8 +418,8 @@ impl Services {
                             "supervisor-reopened-often",
                             id = defect.id,
                             home = household.unit.short(),
-                            room = room_name(&self.i18n, lang, defect.room),
-                            category = category_name(&self.i18n, lang, defect.category),
+                            room = defect.room.label(&self.i18n, lang),
+                            category = defect.category.label(&self.i18n, lang),
                             count = count,
                             reason = note
                         );
@@ -606,11 +606,8 @@ impl Services {
                 text_key,
                 &[
                     ("home", Arg::from(household.unit.short())),
-                    ("room", Arg::from(room_name(i18n, lang, defect.room))),
-                    (
-                        "category",
-                        Arg::from(category_name(i18n, lang, defect.category)),
-                    ),
+                    ("room", Arg::from(defect.room.label(i18n, lang))),
+                    ("category", Arg::from(defect.category.label(i18n, lang))),
                     ("days", Arg::Number(days)),
                     ("ambassador", Arg::from(ambassador_name.as_str())),
                 ],
@@ -802,9 +799,9 @@ impl Services {
             "#{} {} · {} · {} · {} · {}{}",
             defect.id,
             crate::i18n::escape_html(&home),
-            room_name(i18n, lang, defect.room),
-            category_name(i18n, lang, defect.category),
-            severity_name(i18n, lang, defect.severity),
+            defect.room.label(i18n, lang),
+            defect.category.label(i18n, lang),
+            defect.severity.label(i18n, lang),
             defect
                 .due_at
                 .map(|d| day(d, self.config.timezone))
@@ -891,9 +888,9 @@ impl Services {
             "defect-update",
             id = defect.id,
             home = household.unit.short(),
-            room = room_name(i18n, lang, defect.room),
-            category = category_name(i18n, lang, defect.category),
-            status = status_name(i18n, lang, defect.status)
+            room = defect.room.label(i18n, lang),
+            category = defect.category.label(i18n, lang),
+            status = defect.status.label(i18n, lang)
         );
         if matches!(
             defect.status,
@@ -1029,8 +1026,8 @@ impl Services {
                 html.push('\n');
                 html.push_str(&format!(
                     "{n}. {} · {}",
-                    room_name(i18n, lang, defect.room),
-                    category_name(i18n, lang, defect.category)
+                    defect.room.label(i18n, lang),
+                    defect.category.label(i18n, lang)
                 ));
                 if !defect.note.is_empty() {
                     html.push_str(" — ");
@@ -1076,7 +1073,7 @@ impl Services {
                     lang,
                     "fix-photos-caption",
                     n = n,
-                    room = room_name(i18n, lang, defect.room),
+                    room = defect.room.label(i18n, lang),
                     before = defect.photos.len(),
                     after = after.len()
                 ));
@@ -1115,9 +1112,9 @@ impl Services {
             "engineer-assigned",
             id = defect.id,
             home = household.unit.short(),
-            room = room_name(i18n, lang, defect.room),
-            category = category_name(i18n, lang, defect.category),
-            severity = severity_name(i18n, lang, defect.severity),
+            room = defect.room.label(i18n, lang),
+            category = defect.category.label(i18n, lang),
+            severity = defect.severity.label(i18n, lang),
             due = defect
                 .due_at
                 .map(|d| day(d, self.config.timezone))

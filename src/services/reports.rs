@@ -5,6 +5,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::domain::kpi::{Counts, Kpi, Targets};
 use crate::domain::people::{Actor, Lang};
 use crate::i18n::Arg;
+use crate::present::Label;
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::Defect;
@@ -236,7 +237,7 @@ impl Services {
                 i18n,
                 lang,
                 "summary-kpi",
-                name = kpi_name(i18n, lang, kpi),
+                name = kpi.label(i18n, lang),
                 value = value,
                 versus = Arg::Html(versus)
             )
@@ -398,7 +399,7 @@ impl Services {
                     .iter()
                     .find(|(name, _)| name == c.as_str())
                     .map_or(0, |(_, n)| *n);
-                (super::defects::category_name(i18n, lang, *c), n)
+                (c.label(i18n, lang), n)
             })
             .collect();
         let plain = |html: String| crate::i18n::plain_text(&html);
@@ -487,10 +488,4 @@ impl Services {
         tx.commit().await?;
         Ok(out)
     }
-}
-
-/// A KPI's name as supervisors say it.
-pub fn kpi_name(i18n: &crate::i18n::I18n, lang: Lang, kpi: Kpi) -> String {
-    let key = format!("kpi-{}", kpi.as_str().replace('_', "-"));
-    i18n.text(lang, &key, &[])
 }

@@ -1,0 +1,268 @@
+//! The one place that turns domain values into the reader's words: lists joined the way the
+//! reader's language joins them, and every enum a person sees named through its locale key.
+
+use crate::domain::aftercare::{Level, Topic};
+use crate::domain::appointment::SlotKind;
+use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::import::ImportKind;
+use crate::domain::kpi::Kpi;
+use crate::domain::people::{Lang, RiskFlag, Role, Stage};
+use crate::domain::remediation::{Action, DefectStatus};
+use crate::i18n::I18n;
+
+/// Names or short labels joined as the reader's language lists them: "Li、Wang" in Chinese,
+/// "Li, Wang" in English. Returns plain text: escape it (or pass it as a text argument).
+pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
+    let separator = crate::tr!(i18n, lang, "name-separator");
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(&separator);
+        }
+        out.push_str(item.as_ref());
+    }
+    out
+}
+
+/// A value a person sees by name: its locale key, and its name in the reader's language.
+pub trait Label {
+    /// The locale key of the value's name (present in every locale).
+    fn label_key(&self) -> &'static str;
+
+    /// The value's name in `lang`.
+    fn label(&self, i18n: &I18n, lang: Lang) -> String {
+        i18n.text(lang, self.label_key(), &[])
+    }
+}
+
+impl Label for Room {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Room::LivingRoom => "room-living",
+            Room::Bedroom => "room-bedroom",
+            Room::Kitchen => "room-kitchen",
+            Room::Bathroom => "room-bathroom",
+            Room::Balcony => "room-balcony",
+            Room::Exterior => "room-exterior",
+            Room::Other => "room-other",
+        }
+    }
+}
+
+impl Label for Category {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Category::Leakage => "category-leakage",
+            Category::HollowOrCrack => "category-hollow-crack",
+            Category::PaintAndWalls => "category-paint",
+            Category::TilesAndFloors => "category-tiles",
+            Category::DoorsAndWindows => "category-doors",
+            Category::Plumbing => "category-plumbing",
+            Category::Electrical => "category-electrical",
+            Category::Fixtures => "category-fixtures",
+            Category::Exterior => "category-exterior",
+            Category::Other => "category-other",
+        }
+    }
+}
+
+impl Label for Severity {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Severity::Urgent => "severity-urgent",
+            Severity::High => "severity-high",
+            Severity::Normal => "severity-normal",
+            Severity::Low => "severity-low",
+        }
+    }
+}
+
+impl Label for DefectStatus {
+    fn label_key(&self) -> &'static str {
+        match self {
+            DefectStatus::Open => "defect-status-open",
+            DefectStatus::Assigned => "defect-status-assigned",
+            DefectStatus::InProgress => "defect-status-in-progress",
+            DefectStatus::OnHold => "defect-status-on-hold",
+            DefectStatus::Fixed => "defect-status-fixed",
+            DefectStatus::Verified => "defect-status-verified",
+            DefectStatus::Closed => "defect-status-closed",
+            DefectStatus::Reopened => "defect-status-reopened",
+            DefectStatus::Rejected => "defect-status-rejected",
+            DefectStatus::Reported => "defect-status-reported",
+            DefectStatus::Recorded => "defect-status-recording",
+        }
+    }
+}
+
+/// A remediation step, as its button says it.
+impl Label for Action {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Action::Assign => "button-step-assign",
+            Action::Start => "button-step-start",
+            Action::Hold => "button-step-hold",
+            Action::Resume => "button-step-resume",
+            Action::Fix => "button-step-fix",
+            Action::Verify => "button-step-verify",
+            Action::Reopen => "button-step-reopen",
+            Action::Close => "button-step-close",
+            Action::Reject => "button-step-reject",
+        }
+    }
+}
+
+impl Label for Topic {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Topic::Quality => "topic-quality",
+            Topic::Leakage => "topic-leakage",
+            Topic::DeliveryStandard => "topic-delivery-standard",
+            Topic::Facilities => "topic-facilities",
+            Topic::PropertyService => "topic-property-service",
+            Topic::Paperwork => "topic-paperwork",
+            Topic::Other => "topic-other",
+        }
+    }
+}
+
+impl Label for Level {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Level::General => "level-general",
+            Level::Important => "level-important",
+            Level::Major => "level-major",
+        }
+    }
+}
+
+impl Label for Kpi {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Kpi::VisitRate => "kpi-visit-rate",
+            Kpi::HandoverRate => "kpi-handover-rate",
+            Kpi::DefectsPerHousehold => "kpi-defects-per-household",
+            Kpi::LeakageRate => "kpi-leakage-rate",
+            Kpi::Satisfaction => "kpi-satisfaction",
+        }
+    }
+}
+
+impl Label for Role {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Role::Ambassador => "role-ambassador",
+            Role::BackupAmbassador => "role-backup-ambassador",
+            Role::Engineer => "role-engineer",
+            Role::ComplaintReception => "role-complaints",
+            Role::Supervisor => "role-supervisor",
+            Role::Admin => "role-admin",
+        }
+    }
+}
+
+impl Label for Stage {
+    fn label_key(&self) -> &'static str {
+        match self {
+            Stage::NotInvited => "stage-not-invited",
+            Stage::Invited => "stage-invited",
+            Stage::Confirmed => "stage-confirmed",
+            Stage::Visited => "stage-visited",
+            Stage::HandedOver => "stage-handed-over",
+        }
+    }
+}
+
+impl Label for RiskFlag {
+    fn label_key(&self) -> &'static str {
+        match self {
+            RiskFlag::GroupComplaint => "flag-group-complaint",
+            RiskFlag::Ringleader => "flag-ringleader",
+            RiskFlag::Media => "flag-media",
+            RiskFlag::Government => "flag-government",
+        }
+    }
+}
+
+impl Label for SlotKind {
+    fn label_key(&self) -> &'static str {
+        match self {
+            SlotKind::Inspection => "kind-inspection",
+            SlotKind::Handover => "kind-handover",
+        }
+    }
+}
+
+impl Label for ImportKind {
+    fn label_key(&self) -> &'static str {
+        match self {
+            ImportKind::Buyers => "import-kind-buyers",
+            ImportKind::Staff => "import-kind-staff",
+            ImportKind::Slots => "import-kind-slots",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        keys.extend(Room::ALL.iter().map(Label::label_key));
+        keys.extend(Category::ALL.iter().map(Label::label_key));
+        keys.extend(Severity::ALL.iter().map(Label::label_key));
+        keys.extend(DefectStatus::ALL.iter().map(Label::label_key));
+        keys.extend(Action::ALL.iter().map(Label::label_key));
+        keys.extend(Topic::ALL.iter().map(Label::label_key));
+        keys.extend(Level::ALL.iter().map(Label::label_key));
+        keys.extend(Kpi::ALL.iter().map(Label::label_key));
+        keys.extend(Role::ALL.iter().map(Label::label_key));
+        keys.extend(Stage::ALL.iter().map(Label::label_key));
+        keys.extend(RiskFlag::ALL.iter().map(Label::label_key));
+        keys.extend(
+            [SlotKind::Inspection, SlotKind::Handover]
+                .iter()
+                .map(Label::label_key),
+        );
+        keys.extend(
+            [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots]
+                .iter()
+                .map(Label::label_key),
+        );
+        {
+            use crate::services::assignment::Reason;
+            keys.extend(
+                [
+                    Reason::Assigned,
+                    Reason::Reassigned,
+                    Reason::Away,
+                    Reason::Returned,
+                ]
+                .iter()
+                .map(Label::label_key),
+            );
+        }
+        keys
+    }
+
+    /// The keys are not `tr!` literals, so the locale scan cannot see them: check them here.
+    #[test]
+    fn every_label_key_exists_in_every_locale() {
+        let i18n = I18n::load().unwrap();
+        for key in keys() {
+            for lang in Lang::ALL {
+                assert!(i18n.has(lang, key), "{key:?} missing in {lang}");
+            }
+        }
+    }
+
+    #[test]
+    fn lists_join_the_way_the_readers_language_does() {
+        let i18n = I18n::load().unwrap();
+        assert_eq!(list(&i18n, Lang::ZhCn, ["Li", "Wang"]), "Li、Wang");
+        assert_eq!(list(&i18n, Lang::En, ["Li", "Wang"]), "Li, Wang");
+        assert_eq!(list(&i18n, Lang::En, ["Li"]), "Li");
+        assert_eq!(list(&i18n, Lang::En, Vec::<&str>::new()), "");
+    }
+}
