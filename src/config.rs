@@ -9,218 +9,461 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Every setting the application reads. All optional here; `Config::resolve` applies defaults
-/// and validates, naming the variable of any bad value.
+/// and validates, naming the variable of any bad value. Each setting's help, default and
+/// variable are given here once (defaults in [`default`]); `--help` shows them all.
 #[derive(Debug, Clone, Default, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Telegram bot token from @BotFather. Required to run; never logged.
     #[arg(
         long,
         env = "HANDOVER_BOT_TOKEN",
         hide_env_values = true,
-        global = true
+        global = true,
+        help = "Bot token from @BotFather; required to run, never logged or printed"
     )]
     pub bot_token: Option<String>,
 
-    /// Database URL: sqlite://PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
-    /// [default: sqlite://data/handover.db, created if missing].
     #[arg(
         long,
         env = "HANDOVER_DATABASE_URL",
         hide_env_values = true,
-        global = true
+        global = true,
+        help = with_default("Database, chosen by the scheme: sqlite://PATH (created if missing) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (must exist)", default::DATABASE_URL)
     )]
     pub database_url: Option<String>,
 
-    /// Telegram Bot API base URL [default: https://api.telegram.org].
-    #[arg(long, env = "HANDOVER_TELEGRAM_API_URL", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_TELEGRAM_API_URL",
+        global = true,
+        help = with_default("Bot API base URL", default::TELEGRAM_API_URL)
+    )]
     pub telegram_api_url: Option<String>,
 
-    /// Bot username for invite links (t.me/<name>); asked from Telegram (getMe) when unset.
-    #[arg(long, env = "HANDOVER_BOT_USERNAME", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_BOT_USERNAME",
+        global = true,
+        help = with_default("Bot username used in invite links printed by the CLI", default::BOT_USERNAME)
+    )]
     pub bot_username: Option<String>,
 
-    /// The project's IANA time zone [default: Asia/Shanghai].
-    #[arg(long, env = "HANDOVER_TIMEZONE", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_TIMEZONE",
+        global = true,
+        help = with_default("The project's IANA time zone for every date and time shown", default::TIMEZONE)
+    )]
     pub timezone: Option<String>,
 
-    /// Language for people who have not chosen one: zh-CN or en [default: zh-CN].
-    #[arg(long, env = "HANDOVER_DEFAULT_LANGUAGE", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DEFAULT_LANGUAGE",
+        global = true,
+        help = with_default("Language for people who have not chosen one (zh-CN or en)", default::DEFAULT_LANGUAGE)
+    )]
     pub default_language: Option<String>,
 
-    /// Directory for photos and documents [default: data/media].
-    #[arg(long, env = "HANDOVER_MEDIA_DIR", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_MEDIA_DIR",
+        global = true,
+        help = with_default("Where photos and documents are stored", default::MEDIA_DIR)
+    )]
     pub media_dir: Option<String>,
 
-    /// Region for phone numbers written without a country code (ISO 3166) [default: CN].
-    #[arg(long, env = "HANDOVER_PHONE_REGION", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_PHONE_REGION",
+        global = true,
+        help = with_default("Region for phone numbers written without a country code", default::PHONE_REGION)
+    )]
     pub phone_region: Option<String>,
 
-    /// Project code that imports without a project column go to [default: default].
-    #[arg(long, env = "HANDOVER_PROJECT", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_PROJECT",
+        global = true,
+        help = with_default("Project code for imported rows without a project column", default::PROJECT)
+    )]
     pub project: Option<String>,
 
-    /// Hours an invite code stays valid [default: 72].
-    #[arg(long, env = "HANDOVER_INVITE_TTL_HOURS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_INVITE_TTL_HOURS",
+        global = true,
+        help = with_default("Hours an invite code stays valid", default::INVITE_TTL_HOURS)
+    )]
     pub invite_ttl_hours: Option<String>,
 
-    /// Largest import file accepted, in bytes [default: 10485760].
-    #[arg(long, env = "HANDOVER_MAX_IMPORT_BYTES", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_MAX_IMPORT_BYTES",
+        global = true,
+        help = with_default("Largest import file accepted, in bytes (at most Telegram's 20 MB download limit)", default::MAX_IMPORT_BYTES)
+    )]
     pub max_import_bytes: Option<String>,
 
-    /// Photos, voice notes and files one person may send the bot per day [default: 100].
-    #[arg(long, env = "HANDOVER_UPLOADS_PER_DAY", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_UPLOADS_PER_DAY",
+        global = true,
+        help = with_default("Photos, voice notes and files one person may send the bot per day (project time zone)", default::UPLOADS_PER_DAY)
+    )]
     pub uploads_per_day: Option<String>,
 
-    /// Bytes of photos, voice notes and files one person may send per day [default: 209715200].
-    #[arg(long, env = "HANDOVER_UPLOAD_BYTES_PER_DAY", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_UPLOAD_BYTES_PER_DAY",
+        global = true,
+        help = with_default("Bytes of photos, voice notes and files one person may send per day", default::UPLOAD_BYTES_PER_DAY)
+    )]
     pub upload_bytes_per_day: Option<String>,
 
-    /// Receive updates by webhook at this public https URL instead of long polling.
-    #[arg(long, env = "HANDOVER_WEBHOOK_URL", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_WEBHOOK_URL",
+        global = true,
+        help = "Receive updates by webhook at this public URL; unset: long polling"
+    )]
     pub webhook_url: Option<String>,
 
-    /// Secret Telegram sends with every webhook request; every instance must share it
-    /// [default: random per start, fine for one instance].
     #[arg(
         long,
         env = "HANDOVER_WEBHOOK_SECRET",
         hide_env_values = true,
-        global = true
+        global = true,
+        help = with_default("Secret Telegram sends with every webhook request; set it when running several instances", default::WEBHOOK_SECRET)
     )]
     pub webhook_secret: Option<String>,
 
-    /// Address of the webhook's HTTP server [default: 0.0.0.0:8080 with a webhook; none when
-    /// long polling].
-    #[arg(long, env = "HANDOVER_LISTEN_ADDR", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_LISTEN_ADDR",
+        global = true,
+        help = with_default("Address of the webhook's public HTTP server", default::LISTEN_ADDR)
+    )]
     pub listen_addr: Option<String>,
 
-    /// Address of /healthz and /metrics, apart from the public webhook port; "off" for none
-    /// [default: 127.0.0.1:9090].
-    #[arg(long, env = "HANDOVER_METRICS_ADDR", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_METRICS_ADDR",
+        global = true,
+        help = with_default("Where /healthz and /metrics are served, apart from the webhook; off for none", default::METRICS_ADDR)
+    )]
     pub metrics_addr: Option<String>,
 
-    /// This instance's name, kept with what it claims so that after a restart it takes its own
-    /// claims back at once; stable across restarts, unique among running instances [default:
-    /// the host name, with the listen port in webhook mode].
-    #[arg(long, env = "HANDOVER_INSTANCE_ID", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_INSTANCE_ID",
+        global = true,
+        help = with_default("This instance's name, kept with what it claims; stable across restarts, unique among running instances", default::INSTANCE_ID)
+    )]
     pub instance_id: Option<String>,
 
-    /// Messages per second to one chat (Telegram allows about 1) [default: 1].
-    #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_CHAT", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_MESSAGES_PER_SEC_CHAT",
+        global = true,
+        help = with_default("Messages per second to one chat (Telegram allows about 1)", default::MESSAGES_PER_SEC_CHAT)
+    )]
     pub messages_per_sec_chat: Option<String>,
 
-    /// Messages per second in all (Telegram allows about 30) [default: 30].
-    #[arg(long, env = "HANDOVER_MESSAGES_PER_SEC_OVERALL", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_MESSAGES_PER_SEC_OVERALL",
+        global = true,
+        help = with_default("Messages per second in all (Telegram allows about 30)", default::MESSAGES_PER_SEC_OVERALL)
+    )]
     pub messages_per_sec_overall: Option<String>,
 
-    /// When housekeeping runs (cron with seconds, project time zone) [default: 0 30 3 * * *].
-    #[arg(long, env = "HANDOVER_HOUSEKEEPING_CRON", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_HOUSEKEEPING_CRON",
+        global = true,
+        help = with_default("When the daily clean-up runs (cron with seconds, project time zone)", default::HOUSEKEEPING_CRON)
+    )]
     pub housekeeping_cron: Option<String>,
 
-    /// Seconds an instance holds a message or job it claimed before another instance may take
-    /// it over (after a crash) [default: 120].
-    #[arg(long, env = "HANDOVER_CLAIM_LEASE_SECS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_CLAIM_LEASE_SECS",
+        global = true,
+        help = with_default("Seconds an instance holds a message, job or update it claimed before another may take it over (after a crash)", default::CLAIM_LEASE_SECS)
+    )]
     pub claim_lease_secs: Option<String>,
 
-    /// Reminders before each visit, e.g. "24h,2h" (units m, h, d) [default: 24h,2h].
-    #[arg(long, env = "HANDOVER_REMINDERS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_REMINDERS",
+        global = true,
+        help = with_default("Reminders before each visit (units m, h, d)", default::REMINDERS)
+    )]
     pub reminders: Option<String>,
 
-    /// Hours after an invitation that a buyer who has not chosen a time is nudged once
-    /// [default: 48].
-    #[arg(long, env = "HANDOVER_NUDGE_AFTER_HOURS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_NUDGE_AFTER_HOURS",
+        global = true,
+        help = with_default("Hours after an invitation that a buyer who has not chosen a time is nudged once", default::NUDGE_AFTER_HOURS)
+    )]
     pub nudge_after_hours: Option<String>,
 
-    /// Buyers may move or cancel a booking until this many hours before it [default: 12].
-    #[arg(long, env = "HANDOVER_CHANGE_CUTOFF_HOURS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_CHANGE_CUTOFF_HOURS",
+        global = true,
+        help = with_default("Buyers may move or cancel a booking until this many hours before it", default::CHANGE_CUTOFF_HOURS)
+    )]
     pub change_cutoff_hours: Option<String>,
 
-    /// Minutes after a visit's start that a buyer who has not checked in is a no-show
-    /// [default: 30].
-    #[arg(long, env = "HANDOVER_NO_SHOW_GRACE_MINUTES", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_NO_SHOW_GRACE_MINUTES",
+        global = true,
+        help = with_default("Minutes after a visit's start that a buyer not checked in is a no-show", default::NO_SHOW_GRACE_MINUTES)
+    )]
     pub no_show_grace_minutes: Option<String>,
 
-    /// Offer A+ and flagged buyers only the later half of each day's slots (true/false)
-    /// [default: true].
-    #[arg(long, env = "HANDOVER_KEY_BUYERS_LATE", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_KEY_BUYERS_LATE",
+        global = true,
+        help = with_default("Offer A+ and risk-flagged buyers only the later half of each day's slots (true or false)", default::KEY_BUYERS_LATE)
+    )]
     pub key_buyers_late: Option<String>,
 
-    /// Where buyers go on the day, shown in confirmations and the calendar file
-    /// [default: the site's delivery centre].
-    #[arg(long, env = "HANDOVER_MEETING_POINT", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_MEETING_POINT",
+        global = true,
+        help = with_default("Where buyers go, in confirmations, reminders and the calendar file", default::MEETING_POINT)
+    )]
     pub meeting_point: Option<String>,
 
-    /// Fix deadline per severity in days [default: urgent=1,high=3,normal=7,low=28].
-    #[arg(long, env = "HANDOVER_FIX_DAYS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_FIX_DAYS",
+        global = true,
+        help = with_default("Fix deadline per urgency, in days (any left out keep the default)", default::FIX_DAYS)
+    )]
     pub fix_days: Option<String>,
 
-    /// Days a buyer has to check a fix before their ambassador verifies it on their behalf
-    /// [default: 3].
-    #[arg(long, env = "HANDOVER_CONFIRM_FIX_DAYS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_CONFIRM_FIX_DAYS",
+        global = true,
+        help = with_default("Days a buyer has to check a fix before their ambassador verifies it on their behalf", default::CONFIRM_FIX_DAYS)
+    )]
     pub confirm_fix_days: Option<String>,
 
-    /// When the deadline sweep runs: due-day reminders to engineers, escalation of overdue
-    /// defects to supervisors (cron with seconds, project time zone) [default: 0 0 8-20 * * *].
-    #[arg(long, env = "HANDOVER_DEFECT_SWEEP_CRON", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DEFECT_SWEEP_CRON",
+        global = true,
+        help = with_default("When the deadline sweep tells engineers of items due today and supervisors of items past due (cron with seconds, project time zone)", default::DEFECT_SWEEP_CRON)
+    )]
     pub defect_sweep_cron: Option<String>,
 
-    /// Where every defect change is POSTed as signed JSON (the developer's ERP or after-sales
-    /// system) [default: none].
-    #[arg(long, env = "HANDOVER_DEFECT_WEBHOOK_URL", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DEFECT_WEBHOOK_URL",
+        global = true,
+        help = "Optional: every defect change is POSTed here as signed JSON (the developer's ERP or after-sales system)"
+    )]
     pub defect_webhook_url: Option<String>,
 
-    /// The HMAC-SHA256 key that signs those requests (X-Handover-Signature).
     #[arg(
         long,
         env = "HANDOVER_DEFECT_WEBHOOK_SECRET",
+        hide_env_values = true,
         global = true,
-        hide_env_values = true
+        help = "Required with the defect webhook URL: the HMAC-SHA256 key that signs each request (X-Handover-Signature)"
     )]
     pub defect_webhook_secret: Option<String>,
 
-    /// Log filter (tracing EnvFilter syntax) [default: info].
-    #[arg(long, env = "HANDOVER_KEY_KINDS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_KEY_KINDS",
+        global = true,
+        help = with_default("Kinds of key the handover checklist counts (at most 10)", default::KEY_KINDS)
+    )]
     pub key_kinds: Option<String>,
 
-    #[arg(long, env = "HANDOVER_METERS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_METERS",
+        global = true,
+        help = with_default("Meters whose reading and photo the handover checklist asks for", default::METERS)
+    )]
     pub meters: Option<String>,
 
-    #[arg(long, env = "HANDOVER_DOCUMENTS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DOCUMENTS",
+        global = true,
+        help = with_default("Documents handed over, ticked in the handover checklist", default::DOCUMENTS)
+    )]
     pub documents: Option<String>,
 
-    #[arg(long, env = "HANDOVER_FOLLOW_UPS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_FOLLOW_UPS",
+        global = true,
+        help = with_default("Follow-up cadence: day after the buyer's confirmation = kind (thanks, check, survey, checkin, year_end)", default::FOLLOW_UPS)
+    )]
     pub follow_ups: Option<String>,
 
-    #[arg(long, env = "HANDOVER_FOLLOW_UP_TIME", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_FOLLOW_UP_TIME",
+        global = true,
+        help = with_default("Local time of day follow-ups go out (HH:MM)", default::FOLLOW_UP_TIME)
+    )]
     pub follow_up_time: Option<String>,
 
-    #[arg(long, env = "HANDOVER_DIGEST_EVERY_DAYS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DIGEST_EVERY_DAYS",
+        global = true,
+        help = with_default("Days between digests of a handed-over home's open defects (0: none)", default::DIGEST_EVERY_DAYS)
+    )]
     pub digest_every_days: Option<String>,
 
-    #[arg(long, env = "HANDOVER_COMPLAINT_ACK_HOURS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_COMPLAINT_ACK_HOURS",
+        global = true,
+        help = with_default("Hours complaint reception has to acknowledge a complaint before it escalates to supervisors", default::COMPLAINT_ACK_HOURS)
+    )]
     pub complaint_ack_hours: Option<String>,
 
-    #[arg(long, env = "HANDOVER_GROUP_COMPLAINT_HOUSEHOLDS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_GROUP_COMPLAINT_HOUSEHOLDS",
+        global = true,
+        help = with_default("Households of one building complaining about one topic that raise a group-complaint flag", default::GROUP_COMPLAINT_HOUSEHOLDS)
+    )]
     pub group_complaint_households: Option<String>,
 
-    #[arg(long, env = "HANDOVER_GROUP_COMPLAINT_DAYS", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_GROUP_COMPLAINT_DAYS",
+        global = true,
+        help = with_default("Days within which those households' complaints count as one group complaint", default::GROUP_COMPLAINT_DAYS)
+    )]
     pub group_complaint_days: Option<String>,
 
-    #[arg(long, env = "HANDOVER_WARRANTY", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_WARRANTY",
+        global = true,
+        help = with_default("Warranty per defect category after handover (5y, 24m; * for the rest)", default::WARRANTY)
+    )]
     pub warranty: Option<String>,
 
-    #[arg(long, env = "HANDOVER_FONT", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_FONT",
+        global = true,
+        help = with_default("TrueType/OpenType font file for generated images such as the welcome card", default::FONT)
+    )]
     pub font: Option<String>,
 
-    #[arg(long, env = "HANDOVER_DAILY_DIGEST_CRON", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DAILY_DIGEST_CRON",
+        global = true,
+        help = with_default("When supervisors get the daily digest (cron with seconds, project time zone)", default::DAILY_DIGEST_CRON)
+    )]
     pub daily_digest_cron: Option<String>,
 
-    #[arg(long, env = "HANDOVER_DIGEST_CHAT", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_DIGEST_CHAT",
+        global = true,
+        help = "Optional group chat id (negative) that gets the daily digest too"
+    )]
     pub digest_chat: Option<String>,
 
-    #[arg(long, env = "HANDOVER_LOG", global = true)]
+    #[arg(
+        long,
+        env = "HANDOVER_LOG",
+        global = true,
+        help = with_default("Log filter (tracing EnvFilter syntax)", default::LOG)
+    )]
     pub log: Option<String>,
+
+    #[arg(
+        long,
+        env = "HANDOVER_LOG_FORMAT",
+        global = true,
+        help = with_default("Log line format: text, or json (one object per line) for log collectors", default::LOG_FORMAT)
+    )]
+    pub log_format: Option<String>,
+}
+
+/// Built-in defaults: `Config::resolve` applies them and `--help` shows them. Where a default
+/// depends on other settings or on the machine, the text says what happens.
+pub mod default {
+    pub const DATABASE_URL: &str = "sqlite://data/handover.db";
+    pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+    pub const BOT_USERNAME: &str = "asked from Telegram";
+    pub const TIMEZONE: &str = "Asia/Shanghai";
+    pub const DEFAULT_LANGUAGE: &str = "zh-CN";
+    pub const MEDIA_DIR: &str = "data/media";
+    pub const PHONE_REGION: &str = "CN";
+    pub const PROJECT: &str = "default";
+    pub const INVITE_TTL_HOURS: &str = "72";
+    pub const MAX_IMPORT_BYTES: &str = "10485760";
+    pub const UPLOADS_PER_DAY: &str = "100";
+    pub const UPLOAD_BYTES_PER_DAY: &str = "209715200";
+    pub const WEBHOOK_SECRET: &str = "random per start";
+    /// Where the webhook's server listens when a webhook is set.
+    pub const WEBHOOK_LISTEN_ADDR: &str = "0.0.0.0:8080";
+    pub const LISTEN_ADDR: &str = "0.0.0.0:8080 with a webhook, none when polling";
+    pub const METRICS_ADDR: &str = "127.0.0.1:9090";
+    pub const INSTANCE_ID: &str =
+        "the host name (a container's id), with the listen port in webhook mode";
+    pub const MESSAGES_PER_SEC_CHAT: &str = "1";
+    pub const MESSAGES_PER_SEC_OVERALL: &str = "30";
+    pub const HOUSEKEEPING_CRON: &str = "0 30 3 * * *";
+    pub const CLAIM_LEASE_SECS: &str = "120";
+    pub const REMINDERS: &str = "24h,2h";
+    pub const NUDGE_AFTER_HOURS: &str = "48";
+    pub const CHANGE_CUTOFF_HOURS: &str = "12";
+    pub const NO_SHOW_GRACE_MINUTES: &str = "30";
+    pub const KEY_BUYERS_LATE: &str = "true";
+    pub const MEETING_POINT: &str = "the project's handover centre";
+    pub const FIX_DAYS: &str = "urgent=1,high=3,normal=7,low=28";
+    pub const CONFIRM_FIX_DAYS: &str = "3";
+    pub const DEFECT_SWEEP_CRON: &str = "0 0 8-20 * * *";
+    pub const KEY_KINDS: &str = "entrance_door,mailbox,access_card";
+    pub const METERS: &str = "water,electricity,gas";
+    pub const DOCUMENTS: &str = "quality_guarantee,usage_manual";
+    pub const FOLLOW_UPS: &str = "1=thanks,7=check,30=survey,90=checkin,180=checkin,330=year_end";
+    pub const FOLLOW_UP_TIME: &str = "10:00";
+    pub const DIGEST_EVERY_DAYS: &str = "7";
+    pub const COMPLAINT_ACK_HOURS: &str = "24";
+    pub const GROUP_COMPLAINT_HOUSEHOLDS: &str = "3";
+    pub const GROUP_COMPLAINT_DAYS: &str = "7";
+    pub const WARRANTY: &str = "leakage=5y,*=2y";
+    pub const FONT: &str = "the bundled WenQuanYi Micro Hei";
+    pub const DAILY_DIGEST_CRON: &str = "0 0 9 * * *";
+    pub const LOG: &str = "info";
+    pub const LOG_FORMAT: &str = "text";
+}
+
+/// A setting's help text followed by its default, as `--help` shows it.
+fn with_default(help: &str, default: &str) -> String {
+    format!("{help} [default: {default}]")
+}
+
+/// How log lines are written: for people, or one JSON object per line for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// "24h,2h" → [24 h, 2 h]; units m, h, d.
@@ -228,7 +471,7 @@ fn parse_offsets(
     value: Option<String>,
     variable: &str,
 ) -> Result<Vec<chrono::Duration>, ConfigError> {
-    let text = non_empty(value).unwrap_or_else(|| "24h,2h".to_string());
+    let text = non_empty(value).unwrap_or_else(|| default::REMINDERS.to_string());
     text.split(',')
         .map(|part| {
             let part = part.trim();
@@ -335,6 +578,7 @@ pub struct Config {
     pub daily_digest_cron: String,
     pub digest_chat: Option<i64>,
     pub log: String,
+    pub log_format: LogFormat,
     /// How long one getUpdates long poll waits on Telegram's side.
     pub poll_timeout: Duration,
     /// How long any other Bot API request may take before it counts as failed.
@@ -384,6 +628,7 @@ impl fmt::Debug for Config {
             .field("daily_digest_cron", &self.daily_digest_cron)
             .field("digest_chat", &self.digest_chat)
             .field("log", &self.log)
+            .field("log_format", &self.log_format)
             .field("poll_timeout", &self.poll_timeout)
             .field("request_timeout", &self.request_timeout)
             .finish()
@@ -482,6 +727,7 @@ impl Settings {
             daily_digest_cron: self.daily_digest_cron.or(fallback.daily_digest_cron),
             digest_chat: self.digest_chat.or(fallback.digest_chat),
             log: self.log.or(fallback.log),
+            log_format: self.log_format.or(fallback.log_format),
         }
     }
 }
@@ -508,8 +754,8 @@ impl Config {
                 ));
             }
         }
-        let database_url = non_empty(settings.database_url)
-            .unwrap_or_else(|| "sqlite://data/handover.db".to_string());
+        let database_url =
+            non_empty(settings.database_url).unwrap_or_else(|| default::DATABASE_URL.to_string());
         if crate::store::DatabaseKind::of_url(&database_url).is_none() {
             return Err(bad(
                 "HANDOVER_DATABASE_URL",
@@ -520,7 +766,7 @@ impl Config {
             ));
         }
         let api = non_empty(settings.telegram_api_url)
-            .unwrap_or_else(|| "https://api.telegram.org".to_string());
+            .unwrap_or_else(|| default::TELEGRAM_API_URL.to_string());
         let telegram_api_url = url::Url::parse(&api)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -530,14 +776,15 @@ impl Config {
                     format!("not an http(s) URL: {api:?}"),
                 )
             })?;
-        let tz_name = non_empty(settings.timezone).unwrap_or_else(|| "Asia/Shanghai".to_string());
+        let tz_name = non_empty(settings.timezone).unwrap_or_else(|| default::TIMEZONE.to_string());
         let timezone: Tz = tz_name.parse().map_err(|_| {
             bad(
                 "HANDOVER_TIMEZONE",
                 format!("unknown time zone {tz_name:?} (e.g. Asia/Shanghai)"),
             )
         })?;
-        let lang_name = non_empty(settings.default_language).unwrap_or_else(|| "zh-CN".to_string());
+        let lang_name = non_empty(settings.default_language)
+            .unwrap_or_else(|| default::DEFAULT_LANGUAGE.to_string());
         let default_language: Lang = lang_name.parse().map_err(|_| {
             bad(
                 "HANDOVER_DEFAULT_LANGUAGE",
@@ -545,26 +792,27 @@ impl Config {
             )
         })?;
         let media_dir = PathBuf::from(
-            non_empty(settings.media_dir).unwrap_or_else(|| "data/media".to_string()),
+            non_empty(settings.media_dir).unwrap_or_else(|| default::MEDIA_DIR.to_string()),
         );
-        let region_name = non_empty(settings.phone_region).unwrap_or_else(|| "CN".to_string());
+        let region_name =
+            non_empty(settings.phone_region).unwrap_or_else(|| default::PHONE_REGION.to_string());
         let phone_region = crate::domain::phone::region(&region_name).ok_or_else(|| {
             bad(
                 "HANDOVER_PHONE_REGION",
                 format!("unknown region {region_name:?} (e.g. CN)"),
             )
         })?;
-        let project = non_empty(settings.project).unwrap_or_else(|| "default".to_string());
+        let project = non_empty(settings.project).unwrap_or_else(|| default::PROJECT.to_string());
         let invite_ttl_hours: i64 = parse_number(
             settings.invite_ttl_hours,
-            72,
+            default::INVITE_TTL_HOURS,
             "HANDOVER_INVITE_TTL_HOURS",
             1,
             24 * 365,
         )?;
         let max_import_bytes: u64 = parse_number(
             settings.max_import_bytes,
-            10 * 1024 * 1024,
+            default::MAX_IMPORT_BYTES,
             "HANDOVER_MAX_IMPORT_BYTES",
             1024,
             20 * 1024 * 1024,
@@ -606,7 +854,10 @@ impl Config {
                     format!("not an address like 0.0.0.0:8080: {text:?}"),
                 )
             })?),
-            None if webhook_url.is_some() => Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8080))),
+            None if webhook_url.is_some() => Some(parse_default_addr(
+                default::WEBHOOK_LISTEN_ADDR,
+                "HANDOVER_LISTEN_ADDR",
+            )?),
             None => None,
         };
         let metrics_addr = match non_empty(settings.metrics_addr) {
@@ -617,7 +868,10 @@ impl Config {
                     format!("not an address like 127.0.0.1:9090 (or off): {text:?}"),
                 )
             })?),
-            None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090))),
+            None => Some(parse_default_addr(
+                default::METRICS_ADDR,
+                "HANDOVER_METRICS_ADDR",
+            )?),
         };
         let instance_id = match non_empty(settings.instance_id) {
             Some(id) => id,
@@ -658,40 +912,40 @@ impl Config {
             max_import_bytes,
             uploads_per_day: parse_number(
                 settings.uploads_per_day,
-                100,
+                default::UPLOADS_PER_DAY,
                 "HANDOVER_UPLOADS_PER_DAY",
                 1,
                 100_000,
             )?,
             upload_bytes_per_day: parse_number(
                 settings.upload_bytes_per_day,
-                200 * 1024 * 1024,
+                default::UPLOAD_BYTES_PER_DAY,
                 "HANDOVER_UPLOAD_BYTES_PER_DAY",
                 1,
                 1024 * 1024 * 1024 * 1024,
             )?,
             messages_per_sec_chat: parse_number(
                 settings.messages_per_sec_chat,
-                1,
+                default::MESSAGES_PER_SEC_CHAT,
                 "HANDOVER_MESSAGES_PER_SEC_CHAT",
                 1,
                 100,
             )?,
             messages_per_sec_overall: parse_number(
                 settings.messages_per_sec_overall,
-                30,
+                default::MESSAGES_PER_SEC_OVERALL,
                 "HANDOVER_MESSAGES_PER_SEC_OVERALL",
                 1,
                 1000,
             )?,
             housekeeping_cron: validate_cron(
                 settings.housekeeping_cron,
-                "0 30 3 * * *",
+                default::HOUSEKEEPING_CRON,
                 "HANDOVER_HOUSEKEEPING_CRON",
             )?,
             claim_lease: chrono::Duration::seconds(i64::from(parse_number(
                 settings.claim_lease_secs,
-                120,
+                default::CLAIM_LEASE_SECS,
                 "HANDOVER_CLAIM_LEASE_SECS",
                 2,
                 3600,
@@ -699,29 +953,32 @@ impl Config {
             reminders: parse_offsets(settings.reminders, "HANDOVER_REMINDERS")?,
             nudge_after: chrono::Duration::hours(i64::from(parse_number(
                 settings.nudge_after_hours,
-                48u32,
+                default::NUDGE_AFTER_HOURS,
                 "HANDOVER_NUDGE_AFTER_HOURS",
                 1,
                 720,
             )?)),
             change_cutoff: chrono::Duration::hours(i64::from(parse_number(
                 settings.change_cutoff_hours,
-                12u32,
+                default::CHANGE_CUTOFF_HOURS,
                 "HANDOVER_CHANGE_CUTOFF_HOURS",
                 0,
                 720,
             )?)),
             no_show_grace: chrono::Duration::minutes(i64::from(parse_number(
                 settings.no_show_grace_minutes,
-                30u32,
+                default::NO_SHOW_GRACE_MINUTES,
                 "HANDOVER_NO_SHOW_GRACE_MINUTES",
                 1,
                 1440,
             )?)),
-            key_buyers_late: match non_empty(settings.key_buyers_late).as_deref() {
-                None | Some("true" | "yes" | "1" | "on") => true,
-                Some("false" | "no" | "0" | "off") => false,
-                Some(other) => {
+            key_buyers_late: match non_empty(settings.key_buyers_late)
+                .as_deref()
+                .unwrap_or(default::KEY_BUYERS_LATE)
+            {
+                "true" | "yes" | "1" | "on" => true,
+                "false" | "no" | "0" | "off" => false,
+                other => {
                     return Err(bad(
                         "HANDOVER_KEY_BUYERS_LATE",
                         format!("{other:?} is not true or false"),
@@ -729,21 +986,20 @@ impl Config {
                 }
             },
             meeting_point: non_empty(settings.meeting_point),
-            fix_deadlines: match non_empty(settings.fix_days) {
-                None => crate::domain::remediation::FixDeadlines::default(),
-                Some(text) => crate::domain::remediation::FixDeadlines::parse(&text)
-                    .map_err(|e| bad("HANDOVER_FIX_DAYS", e))?,
-            },
+            fix_deadlines: crate::domain::remediation::FixDeadlines::parse(
+                &non_empty(settings.fix_days).unwrap_or_else(|| default::FIX_DAYS.to_string()),
+            )
+            .map_err(|e| bad("HANDOVER_FIX_DAYS", e))?,
             confirm_fix_within: chrono::Duration::days(i64::from(parse_number(
                 settings.confirm_fix_days,
-                3u32,
+                default::CONFIRM_FIX_DAYS,
                 "HANDOVER_CONFIRM_FIX_DAYS",
                 1,
                 60,
             )?)),
             defect_sweep_cron: validate_cron(
                 settings.defect_sweep_cron,
-                "0 0 8-20 * * *",
+                default::DEFECT_SWEEP_CRON,
                 "HANDOVER_DEFECT_SWEEP_CRON",
             )?,
             defect_webhook_url: match non_empty(settings.defect_webhook_url) {
@@ -762,49 +1018,42 @@ impl Config {
             },
             defect_webhook_secret: non_empty(settings.defect_webhook_secret).map(Secret),
             checklist: {
-                let defaults = crate::domain::aftercare::Checklist::default();
-                let list =
-                    |value: Option<String>, variable: &str, default: Vec<String>| match non_empty(
-                        value,
-                    ) {
-                        None => Ok(default),
-                        Some(text) => crate::domain::aftercare::parse_items(&text)
-                            .map_err(|e| bad(variable, e)),
-                    };
+                let list = |value: Option<String>, variable: &str, default: &str| {
+                    crate::domain::aftercare::parse_items(
+                        &non_empty(value).unwrap_or_else(|| default.to_string()),
+                    )
+                    .map_err(|e| bad(variable, e))
+                };
                 crate::domain::aftercare::Checklist {
-                    key_kinds: list(settings.key_kinds, "HANDOVER_KEY_KINDS", defaults.key_kinds)?,
-                    meters: list(settings.meters, "HANDOVER_METERS", defaults.meters)?,
-                    documents: list(settings.documents, "HANDOVER_DOCUMENTS", defaults.documents)?,
+                    key_kinds: list(settings.key_kinds, "HANDOVER_KEY_KINDS", default::KEY_KINDS)?,
+                    meters: list(settings.meters, "HANDOVER_METERS", default::METERS)?,
+                    documents: list(settings.documents, "HANDOVER_DOCUMENTS", default::DOCUMENTS)?,
                 }
             },
-            cadence: {
-                let defaults = crate::domain::aftercare::Cadence::default();
-                crate::domain::aftercare::Cadence {
-                    steps: match non_empty(settings.follow_ups) {
-                        None => defaults.steps,
-                        Some(text) => crate::domain::aftercare::Cadence::parse_steps(&text)
-                            .map_err(|e| bad("HANDOVER_FOLLOW_UPS", e))?,
-                    },
-                    at: match non_empty(settings.follow_up_time) {
-                        None => defaults.at,
-                        Some(text) => {
-                            chrono::NaiveTime::parse_from_str(&text, "%H:%M").map_err(|_| {
-                                bad("HANDOVER_FOLLOW_UP_TIME", format!("{text:?} is not HH:MM"))
-                            })?
-                        }
-                    },
-                    digest_every: parse_number(
-                        settings.digest_every_days,
-                        defaults.digest_every,
-                        "HANDOVER_DIGEST_EVERY_DAYS",
-                        0,
-                        90,
-                    )?,
-                }
+            cadence: crate::domain::aftercare::Cadence {
+                steps: crate::domain::aftercare::Cadence::parse_steps(
+                    &non_empty(settings.follow_ups)
+                        .unwrap_or_else(|| default::FOLLOW_UPS.to_string()),
+                )
+                .map_err(|e| bad("HANDOVER_FOLLOW_UPS", e))?,
+                at: {
+                    let text = non_empty(settings.follow_up_time)
+                        .unwrap_or_else(|| default::FOLLOW_UP_TIME.to_string());
+                    chrono::NaiveTime::parse_from_str(&text, "%H:%M").map_err(|_| {
+                        bad("HANDOVER_FOLLOW_UP_TIME", format!("{text:?} is not HH:MM"))
+                    })?
+                },
+                digest_every: parse_number(
+                    settings.digest_every_days,
+                    default::DIGEST_EVERY_DAYS,
+                    "HANDOVER_DIGEST_EVERY_DAYS",
+                    0,
+                    90,
+                )?,
             },
             complaint_ack: chrono::Duration::hours(i64::from(parse_number(
                 settings.complaint_ack_hours,
-                24u32,
+                default::COMPLAINT_ACK_HOURS,
                 "HANDOVER_COMPLAINT_ACK_HOURS",
                 1,
                 720,
@@ -812,28 +1061,27 @@ impl Config {
             group_complaints: crate::domain::aftercare::GroupRule {
                 households: parse_number(
                     settings.group_complaint_households,
-                    3u32,
+                    default::GROUP_COMPLAINT_HOUSEHOLDS,
                     "HANDOVER_GROUP_COMPLAINT_HOUSEHOLDS",
                     2,
                     1000,
                 )?,
                 within: chrono::Duration::days(i64::from(parse_number(
                     settings.group_complaint_days,
-                    7u32,
+                    default::GROUP_COMPLAINT_DAYS,
                     "HANDOVER_GROUP_COMPLAINT_DAYS",
                     1,
                     365,
                 )?)),
             },
-            warranty: match non_empty(settings.warranty) {
-                None => crate::domain::aftercare::Warranty::default(),
-                Some(text) => crate::domain::aftercare::Warranty::parse(&text)
-                    .map_err(|e| bad("HANDOVER_WARRANTY", e))?,
-            },
+            warranty: crate::domain::aftercare::Warranty::parse(
+                &non_empty(settings.warranty).unwrap_or_else(|| default::WARRANTY.to_string()),
+            )
+            .map_err(|e| bad("HANDOVER_WARRANTY", e))?,
             font: non_empty(settings.font).map(PathBuf::from),
             daily_digest_cron: validate_cron(
                 settings.daily_digest_cron,
-                "0 0 9 * * *",
+                default::DAILY_DIGEST_CRON,
                 "HANDOVER_DAILY_DIGEST_CRON",
             )?,
             digest_chat: match non_empty(settings.digest_chat) {
@@ -845,7 +1093,20 @@ impl Config {
                     )
                 })?),
             },
-            log: non_empty(settings.log).unwrap_or_else(|| "info".to_string()),
+            log: non_empty(settings.log).unwrap_or_else(|| default::LOG.to_string()),
+            log_format: match non_empty(settings.log_format)
+                .as_deref()
+                .unwrap_or(default::LOG_FORMAT)
+            {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(bad(
+                        "HANDOVER_LOG_FORMAT",
+                        format!("{other:?} is not text or json"),
+                    ));
+                }
+            },
             poll_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
         })
@@ -906,9 +1167,10 @@ fn validate_cron(
     Ok(expression)
 }
 
+/// A whole number from `min` to `max`; `default` (checked the same way) when unset.
 fn parse_number<T>(
     value: Option<String>,
-    default: T,
+    default: &str,
     variable: &str,
     min: T,
     max: T,
@@ -916,16 +1178,20 @@ fn parse_number<T>(
 where
     T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
 {
-    match non_empty(value) {
-        None => Ok(default),
-        Some(text) => match text.parse::<T>() {
-            Ok(n) if n >= min && n <= max => Ok(n),
-            _ => Err(bad(
-                variable,
-                format!("{text:?} is not a whole number from {min} to {max}"),
-            )),
-        },
+    let text = non_empty(value).unwrap_or_else(|| default.to_string());
+    match text.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(bad(
+            variable,
+            format!("{text:?} is not a whole number from {min} to {max}"),
+        )),
     }
+}
+
+/// A built-in default address, named by the variable that overrides it.
+fn parse_default_addr(text: &str, variable: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    text.parse()
+        .map_err(|_| bad(variable, format!("{text:?} is not an address")))
 }
 
 #[cfg(test)]
@@ -939,6 +1205,35 @@ mod tests {
         assert_eq!(config.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(config.default_language, Lang::ZhCn);
         assert!(config.bot_token.is_none());
+    }
+
+    #[test]
+    fn the_defaults_shown_in_help_are_the_rules_built_in_defaults() {
+        use crate::domain::aftercare::{Cadence, Checklist, GroupRule, Warranty};
+        let config = Config::resolve(Settings::default()).unwrap();
+        assert_eq!(config.checklist, Checklist::default());
+        assert_eq!(config.cadence, Cadence::default());
+        assert_eq!(config.warranty, Warranty::default());
+        assert_eq!(config.group_complaints, GroupRule::default());
+        assert_eq!(
+            config.fix_deadlines,
+            crate::domain::remediation::FixDeadlines::default()
+        );
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.listen_addr, None);
+        assert_eq!(
+            config.metrics_addr,
+            Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9090)))
+        );
+        let webhook = Config::resolve(Settings {
+            webhook_url: Some("https://bot.example/hook".into()),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert_eq!(
+            webhook.listen_addr,
+            Some(std::net::SocketAddr::from(([0, 0, 0, 0], 8080)))
+        );
     }
 
     #[test]

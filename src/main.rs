@@ -4,13 +4,15 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use handover_bot::app;
 use handover_bot::clock::SystemClock;
-use handover_bot::config::{Config, ConfigError, Settings};
+use handover_bot::config::{Config, ConfigError, LogFormat, Settings};
 use handover_bot::domain::import::ImportKind;
 use handover_bot::domain::people::Role;
 use handover_bot::i18n::{I18n, plain_text};
 use handover_bot::services::Services;
 use handover_bot::services::import::{ImportOutcome, Importer};
 use handover_bot::services::staff::Issuer;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -118,7 +120,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&config.log);
+    let log_format = config.log_format;
+    init_logging(&config.log, log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -129,9 +132,14 @@ fn main() -> ExitCode {
     match runtime.block_on(execute(cli.command.unwrap_or(Command::Run), config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            match error.downcast_ref::<ConfigError>() {
-                Some(config_error) => eprintln!("error: {config_error}"),
-                None => eprintln!("error: {error:#}"),
+            let line = match error.downcast_ref::<ConfigError>() {
+                Some(config_error) => config_error.to_string(),
+                None => format!("{error:#}"),
+            };
+            match log_format {
+                LogFormat::Text => eprintln!("error: {line}"),
+                // A log collector reads every line of stderr as JSON.
+                LogFormat::Json => tracing::error!("{line}"),
             }
             ExitCode::from(2)
         }
@@ -146,15 +154,48 @@ fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
     Config::resolve(cli.settings.clone().or(file))
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, format: LogFormat) {
     // HTTP client internals are kept quiet: their debug output names request URLs.
     let directives = format!("{filter},reqwest=warn,hyper=warn,hyper_util=warn,sqlx=warn");
     let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour for a person at a terminal only: a file, a pipe or a log collector gets
+        // plain text (NO_COLOR switches it off on a terminal too).
+        LogFormat::Text => logs
+            .with_ansi(
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            )
+            .init(),
+        LogFormat::Json => logs.json().init(),
+    }
+}
+
+/// Shows the step under way on a terminal (a spinner); in a pipe or a log file, nothing.
+fn progress(step: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(step.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// A bar over `count` items on a terminal; in a pipe or a log file, nothing.
+fn progress_bar(count: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(count as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
@@ -311,18 +352,23 @@ async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open {}", redact_url(from)))?;
     // The source is brought up to this version's schema, as `run` would do, so both sides match.
+    let step = progress("migrating the source");
     source
         .migrate()
         .await
         .context("cannot migrate the source")?;
+    step.set_message("connecting to the target");
     let target = Store::connect(to)
         .await
         .with_context(|| format!("cannot connect to {}", redact_url(to)))?;
+    step.set_message("migrating the target");
     target
         .migrate()
         .await
         .context("cannot migrate the target")?;
+    step.set_message("copying the tables and comparing the counts");
     let copied = transfer::copy_sqlite_to_postgres(&source, &target).await?;
+    step.finish_and_clear();
     let width = copied.iter().map(|t| t.table.len()).max().unwrap_or(5);
     for table in &copied {
         println!("{:<width$}  {:>8} rows", table.table, table.rows);
@@ -348,17 +394,25 @@ async fn services(config: Config) -> anyhow::Result<Services> {
 
 async fn export(config: Config, out: &std::path::Path, csv: bool) -> anyhow::Result<()> {
     use handover_bot::services::export::{Exporter, to_csv, to_xlsx};
+    let step = progress("reading the campaign's tables");
     let tables = services(config).await?.export_tables(Exporter::Cli).await?;
+    step.finish_and_clear();
     if csv {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let bar = progress_bar(tables.len());
         for table in &tables {
+            bar.set_message(table.name.to_string());
             let path = out.join(format!("{}.csv", table.name));
             std::fs::write(&path, to_csv(table)?)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            bar.inc(1);
         }
+        bar.finish_and_clear();
     } else {
+        let step = progress("writing the workbook");
         std::fs::write(out, to_xlsx(&tables)?)
             .with_context(|| format!("cannot write {}", out.display()))?;
+        step.finish_and_clear();
     }
     for table in &tables {
         println!("{}: {} rows", table.name, table.rows.len());
@@ -380,9 +434,11 @@ async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let step = progress(&format!("importing {name}"));
     let outcome = services
         .import_file(Importer::Cli, &name, &bytes, Some(kind))
         .await?;
+    step.finish_and_clear();
     let i18n = I18n::load()?;
     let report = plain_text(&handover_bot::bot::render_import_outcome(
         &i18n, lang, &outcome,

@@ -68,6 +68,7 @@ fn cli_import_and_invite_work_on_a_fresh_database() {
         String::from_utf8_lossy(&import.stderr)
     );
     assert!(String::from_utf8_lossy(&import.stdout).contains("新增 1"));
+    assert_no_progress_drawing(&import);
     assert!(
         dir.path().join("data/handover.db").exists(),
         "the default SQLite file is created"
@@ -194,4 +195,39 @@ fn cli_assign_prints_the_plan_and_writes_it_only_with_its_code() {
     assert!(stdout.contains("已分配 2 户"), "{stdout}");
     let again = run(&["assign"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("所有业主都已有交付大使"));
+}
+
+/// In a pipe (a script, a log file) long commands draw no progress bar or spinner: no
+/// carriage returns, terminal codes, bar blocks or spinner glyphs in what they write.
+fn assert_no_progress_drawing(output: &std::process::Output) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let drawing = |c: char| {
+        matches!(c, '\r' | '\x1b' | '█' | '▓' | '▒' | '░' | '━' | '─')
+            || ('\u{2800}'..='\u{28ff}').contains(&c)
+    };
+    assert!(
+        !text.contains(drawing),
+        "progress drawn in a pipe: {text:?}"
+    );
+}
+
+#[test]
+fn cli_export_in_a_pipe_draws_no_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = binary()
+        .args(["export", "--csv", "--out", "tables"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(String::from_utf8_lossy(&export.stdout).contains("written to"));
+    assert_no_progress_drawing(&export);
 }

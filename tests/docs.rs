@@ -70,6 +70,117 @@ fn the_readme_documents_every_setting() {
     }
 }
 
+#[test]
+fn help_and_readme_list_the_same_settings_with_the_same_defaults() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let documented = readme_settings(&readme);
+    let help = help_text();
+    let listed = help_settings(&help);
+    assert!(documented.len() > 30, "{documented:?}");
+    assert_eq!(
+        documented.keys().collect::<Vec<_>>(),
+        listed.keys().collect::<Vec<_>>(),
+        "the README's configuration table and --help list different settings"
+    );
+    let mut descriptions = std::collections::BTreeMap::new();
+    for (name, cell) in &documented {
+        let (default, description) = &listed[name];
+        assert!(
+            !description.is_empty(),
+            "--help says nothing about {name}:\n{help}"
+        );
+        if let Some(other) = descriptions.insert(description.clone(), name) {
+            panic!("--help describes {name} and {other} alike: {description:?}");
+        }
+        // The README writes values in backticks; "—" is no default, with the reason in
+        // brackets ("— (required to run)"), which the help must say in words.
+        let cell = cell.replace('`', "");
+        match cell.strip_prefix('—') {
+            Some(reason) => {
+                assert_eq!(
+                    default.as_deref(),
+                    None,
+                    "{name}: the README gives no default, --help does"
+                );
+                let reason = reason.trim().trim_start_matches('(').trim_end_matches(')');
+                assert!(
+                    description.contains(reason),
+                    "{name}: --help does not say {reason:?}: {description:?}"
+                );
+            }
+            None => assert_eq!(
+                default.as_deref(),
+                Some(cell.as_str()),
+                "{name}: the README and --help give different defaults"
+            ),
+        }
+    }
+}
+
+/// The README's configuration table: variable → its default cell.
+fn readme_settings(readme: &str) -> std::collections::BTreeMap<String, String> {
+    let table = readme
+        .split_once("| variable | default | meaning |")
+        .expect("the README has a configuration table")
+        .1;
+    table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let mut cells = line.trim_start_matches('|').splitn(3, '|').map(str::trim);
+            let name = cells
+                .next()
+                .unwrap_or_default()
+                .trim_matches('`')
+                .to_string();
+            let default = cells.next().unwrap_or_default().to_string();
+            (name, default)
+        })
+        .collect()
+}
+
+/// The settings `--help` lists: environment variable → (the default it names, the
+/// description before it).
+fn help_settings(help: &str) -> std::collections::BTreeMap<String, (Option<String>, String)> {
+    let mut settings = std::collections::BTreeMap::new();
+    let options = help
+        .split_once("\nOptions:\n")
+        .expect("--help lists options")
+        .1;
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for line in options.lines() {
+        if line.trim_start().starts_with('-') && line.len() - line.trim_start().len() <= 6 {
+            blocks.push(Vec::new());
+        }
+        if let Some(block) = blocks.last_mut() {
+            block.push(line.trim());
+        }
+    }
+    for block in blocks {
+        let Some(env) = block.iter().find_map(|line| line.strip_prefix("[env: ")) else {
+            continue;
+        };
+        let name = env.split(['=', ']']).next().unwrap_or_default().to_string();
+        let text = block[1..]
+            .iter()
+            .filter(|line| !line.is_empty() && !line.starts_with("[env: "))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (description, default) = match text.split_once("[default: ") {
+            Some((description, rest)) => (
+                description,
+                Some(rest.strip_suffix(']').unwrap_or(rest).to_string()),
+            ),
+            None => (text.as_str(), None),
+        };
+        settings.insert(name, (default, description.trim().to_string()));
+    }
+    settings
+}
+
 /// `handover-bot --help`, which lists every setting's environment variable.
 fn help_text() -> String {
     let help = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))

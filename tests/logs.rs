@@ -331,6 +331,53 @@ async fn upload(fake: &FakeTelegram, person: &User, csv: &str) -> SentMessage {
         .swap_remove(before)
 }
 
+/// The bot's own log lines as written to a pipe: `format` is `HANDOVER_LOG_FORMAT` (none:
+/// the default). Colour is not switched off by `NO_COLOR` here: the pipe alone must do it.
+async fn logs_in_a_pipe(format: Option<&str>) -> String {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut command = bot_command(dir.path(), &fake, TOKEN);
+    command.env_remove("NO_COLOR").env("HANDOVER_LOG", "info");
+    if let Some(format) = format {
+        command.env("HANDOVER_LOG_FORMAT", format);
+    }
+    let bot = Process::spawn(command);
+    bot.wait_for_log("serving").await;
+    let output = bot.stop().await;
+    assert!(
+        leaks(&output, &token_forms(TOKEN)).is_empty(),
+        "the token is logged:\n{output}"
+    );
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let output = logs_in_a_pipe(None).await;
+    assert!(output.contains("INFO"), "{output}");
+    assert!(
+        !output.contains("\x1b["),
+        "colour codes in a pipe:\n{output:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_with_a_level_and_a_message() {
+    let output = logs_in_a_pipe(Some("json")).await;
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 2, "{output}");
+    for line in lines {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+        assert!(record["level"].is_string(), "no level: {line}");
+        assert!(
+            record["fields"]["message"].is_string(),
+            "no message: {line}"
+        );
+    }
+    assert!(output.contains("serving"), "{output}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
     let fake = FakeTelegram::start().await;
