@@ -160,28 +160,12 @@ pub async fn on_address_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
 pub async fn on_media(turn: &Turn, msg: &Message) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let (attachment, kind, file_name) = if let Some(sizes) = msg.photo() {
-        let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
+        let Some(attachment) = Attachment::photo(sizes) else {
             return Ok(());
-        };
-        let attachment = Attachment {
-            file_id: &largest.file.id,
-            unique_id: &largest.file.unique_id.0,
-            size: largest.file.size,
-            mime: "image/jpeg",
-            extension: "jpg",
-            image: false,
         };
         (attachment, "photo", "photo.jpg".to_string())
     } else if let Some(voice) = msg.voice() {
-        let attachment = Attachment {
-            file_id: &voice.file.id,
-            unique_id: &voice.file.unique_id.0,
-            size: voice.file.size,
-            mime: "audio/ogg",
-            extension: "ogg",
-            image: false,
-        };
-        (attachment, "voice", "voice.ogg".to_string())
+        (Attachment::voice(voice), "voice", "voice.ogg".to_string())
     } else if let Some(document) = msg.document() {
         let file_name = document
             .file_name

@@ -472,6 +472,33 @@ pub(super) struct Attachment<'a> {
     pub image: bool,
 }
 
+impl<'a> Attachment<'a> {
+    /// The largest size of a photo (Telegram sends each photo in several); `None` for none.
+    pub fn photo(sizes: &'a [teloxide::types::PhotoSize]) -> Option<Self> {
+        let largest = sizes.iter().max_by_key(|p| p.file.size)?;
+        Some(Attachment {
+            file_id: &largest.file.id,
+            unique_id: &largest.file.unique_id.0,
+            size: largest.file.size,
+            mime: "image/jpeg",
+            extension: "jpg",
+            image: false,
+        })
+    }
+
+    /// A voice note (Telegram records them as Ogg/Opus).
+    pub fn voice(voice: &'a teloxide::types::Voice) -> Self {
+        Attachment {
+            file_id: &voice.file.id,
+            unique_id: &voice.file.unique_id.0,
+            size: voice.file.size,
+            mime: "audio/ogg",
+            extension: "ogg",
+            image: false,
+        }
+    }
+}
+
 /// Downloads (unless already stored) and keeps the file, counted against the sender's daily
 /// quota; `None` after a polite refusal (too large, over the day's quota, not an image where
 /// one is needed), with nothing stored.
@@ -543,15 +570,7 @@ pub async fn on_message(
     match phase {
         InspectStep::Photos { mut draft, .. } => {
             if let Some(voice) = msg.voice() {
-                let attachment = Attachment {
-                    file_id: &voice.file.id,
-                    unique_id: &voice.file.unique_id.0,
-                    size: voice.file.size,
-                    mime: "audio/ogg",
-                    extension: "ogg",
-                    image: false,
-                };
-                if let Some(sha) = keep(turn, attachment).await? {
+                if let Some(sha) = keep(turn, Attachment::voice(voice)).await? {
                     draft.voice = Some(sha);
                     turn.say(tr!(i18n, lang, "inspect-voice-kept")).await?;
                     return to_confirm(turn, inspection, &unit, draft).await;
@@ -613,16 +632,8 @@ pub async fn on_message(
 /// message has none, or after a polite refusal (too large, not an image).
 pub async fn keep_photo(turn: &Turn, msg: &Message) -> anyhow::Result<Option<String>> {
     if let Some(sizes) = msg.photo() {
-        let Some(largest) = sizes.iter().max_by_key(|p| p.file.size) else {
+        let Some(attachment) = Attachment::photo(sizes) else {
             return Ok(None);
-        };
-        let attachment = Attachment {
-            file_id: &largest.file.id,
-            unique_id: &largest.file.unique_id.0,
-            size: largest.file.size,
-            mime: "image/jpeg",
-            extension: "jpg",
-            image: false,
         };
         return keep(turn, attachment).await;
     }
