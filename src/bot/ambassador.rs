@@ -600,7 +600,7 @@ async fn show_card(turn: &Turn, outcome: CardOutcome, query_text: &str) -> anyho
                 tr!(turn.i18n(), turn.lang(), "button-add-note"),
                 Callback::Note(unit).encode(),
             )];
-            if super::inspect::can_inspect(&turn.person.actor) {
+            if crate::domain::authz::can_inspect(&turn.person.actor) {
                 row.push(InlineKeyboardButton::callback(
                     tr!(turn.i18n(), turn.lang(), "button-start-inspection"),
                     Callback::StartInspection(unit).encode(),

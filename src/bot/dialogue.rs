@@ -2,8 +2,9 @@
 //! restart in the middle of a conversation keeps every step the person already gave.
 
 use crate::clock::SharedClock;
-use crate::domain::aftercare::{HandoverDraft, Level, Topic};
+use crate::domain::aftercare::HandoverDraft;
 use crate::domain::defect::{Category, Room};
+use crate::domain::flow::{buyer_report, complaint};
 use crate::domain::remediation::Action;
 use crate::services::defects::DefectDraft;
 use crate::services::remediation::FixReport;
@@ -27,17 +28,7 @@ pub enum State {
     /// A staff member pressed "reply" on a buyer's message.
     AwaitingReply { unit_id: i64 },
     /// A buyer reporting a problem: the home, and what they have given so far.
-    Reporting {
-        unit_id: i64,
-        #[serde(default)]
-        room: Option<Room>,
-        #[serde(default)]
-        text: Option<String>,
-        #[serde(default)]
-        photos: Vec<String>,
-        #[serde(default)]
-        album: Option<String>,
-    },
+    Reporting(buyer_report::Report),
     /// A reviewer rejecting buyer report `defect` types the reason the buyer will see.
     AwaitingRejectReason { defect: i64 },
     /// Someone pressed a remediation step on defect `defect`: a text is its note (the reason,
@@ -73,13 +64,7 @@ pub enum State {
     /// A buyer may add a comment to survey `follow_up`.
     AwaitingSurveyComment { follow_up: i64 },
     /// A buyer filing a complaint about home `unit`.
-    Complaining {
-        unit: i64,
-        #[serde(default)]
-        topic: Option<Topic>,
-        #[serde(default)]
-        level: Option<Level>,
-    },
+    Complaining(complaint::Complaint),
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting {
         inspection: i64,

@@ -5,7 +5,6 @@ use super::callback::{Callback, InspectAction};
 use super::dialogue::{InspectStep, State};
 use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
-use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
 use crate::present::Label;
 use crate::services::ServiceError;
@@ -793,9 +792,4 @@ pub async fn on_defect_page(
         edit = edit.reply_markup(keyboard);
     }
     super::edited(edit.await)
-}
-
-/// Whether this person may start walk-throughs (for the card's button).
-pub fn can_inspect(actor: &Actor) -> bool {
-    actor.is_ambassador() || actor.can_supervise()
 }

@@ -3,7 +3,9 @@
 pub mod aftercare;
 pub mod appointment;
 pub mod assignment;
+pub mod authz;
 pub mod defect;
+pub mod flow;
 pub mod import;
 pub mod kpi;
 pub mod message;

@@ -194,7 +194,7 @@ impl Roles {
 
     /// Admins can do everything a supervisor can.
     pub fn can_supervise(&self) -> bool {
-        self.has(Role::Supervisor) || self.has(Role::Admin)
+        crate::domain::authz::can_supervise(self)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {

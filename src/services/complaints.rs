@@ -5,6 +5,7 @@
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::aftercare::{Level, Topic};
+use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::present::Label;
@@ -49,15 +50,6 @@ impl Services {
             .into_iter()
             .filter(|s| s.roles.can_supervise())
             .collect())
-    }
-
-    fn may_receive(actor: &Actor) -> Option<&StaffMember> {
-        match actor {
-            Actor::Staff(s) if s.roles.has(Role::ComplaintReception) || s.roles.can_supervise() => {
-                Some(s)
-            }
-            _ => None,
-        }
     }
 
     /// A complaint's message for staff, with its acknowledge button.
@@ -247,7 +239,7 @@ impl Services {
     /// Reception acknowledges a complaint; the buyer hears who has it.
     #[instrument(skip_all)]
     pub async fn acknowledge_complaint(&self, actor: &Actor, id: i64) -> ServiceResult<Ack> {
-        let Some(me) = Self::may_receive(actor) else {
+        let Some(me) = authz::may_receive(actor) else {
             return Err(ServiceError::Forbidden);
         };
         let now = self.clock.now();
@@ -342,7 +334,7 @@ impl Services {
         &self,
         actor: &Actor,
     ) -> ServiceResult<Vec<(Complaint, Household)>> {
-        if Self::may_receive(actor).is_none() {
+        if authz::may_receive(actor).is_none() {
             return Err(ServiceError::Forbidden);
         }
         let mut tx = self.store.read().await?;

@@ -4,9 +4,10 @@
 
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
+use crate::domain::authz;
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::message::Content;
-use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
 use crate::present::Label;
@@ -76,23 +77,6 @@ pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> S
 }
 
 impl Services {
-    /// May `actor` see and record defects of this household? Its ambassador, the engineers
-    /// leading its building, supervisors; for buyers, their own homes.
-    pub(crate) fn may_open(actor: &Actor, household: &Household) -> bool {
-        match actor {
-            Actor::Staff(s) if s.roles.can_supervise() => true,
-            Actor::Staff(s) => {
-                household.staff_id == Some(s.id)
-                    || (s.roles.has(Role::Engineer)
-                        && s.buildings.contains(&household.unit.building))
-            }
-            Actor::Buyer(homes) => homes
-                .iter()
-                .any(|h| h.unit.unit_id == household.unit.unit_id),
-            Actor::Unknown => false,
-        }
-    }
-
     pub(crate) async fn find_household(
         &self,
         tx: &mut Tx,
@@ -103,7 +87,7 @@ impl Services {
             .find_households(query.trim())
             .await?
             .into_iter()
-            .filter(|h| Self::may_open(actor, h))
+            .filter(|h| authz::may_open(actor, h.home()))
             .collect();
         Ok(match visible.len() {
             0 => Found::NotFound,
@@ -127,7 +111,7 @@ impl Services {
         let Actor::Staff(me) = actor else {
             return Err(ServiceError::Forbidden);
         };
-        if !(me.roles.is_ambassador() || me.roles.can_supervise()) {
+        if !authz::can_inspect(actor) {
             return Err(ServiceError::Forbidden);
         }
         let now = self.clock.now();
@@ -135,7 +119,7 @@ impl Services {
         let found = match query {
             InspectTarget::Text(text) => self.find_household(&mut tx, actor, text).await?,
             InspectTarget::Unit(unit) => match tx.household(unit).await? {
-                Some(h) if Self::may_open(actor, &h) => Found::One(h),
+                Some(h) if authz::may_open(actor, h.home()) => Found::One(h),
                 _ => Found::NotFound,
             },
         };
@@ -455,7 +439,7 @@ impl Services {
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
-        if !Self::may_open(actor, &household) {
+        if !authz::may_open(actor, household.home()) {
             return Ok(None);
         }
         let buyer = matches!(actor, Actor::Buyer(_));
@@ -477,7 +461,7 @@ impl Services {
         let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
             return Ok(None);
         };
-        let standing = Self::standing(actor, &defect, &household);
+        let standing = authz::standing(actor, defect.engineer_id, household.home());
         let buyers = tx.buyers_of_unit(defect.unit_id).await?;
         let mut history = Vec::new();
         for event in tx.defect_events(id).await? {
@@ -687,7 +671,7 @@ impl Services {
         let Some(household) = tx.household(defect.unit_id).await? else {
             return Ok(None);
         };
-        let allowed = me.roles.can_supervise() || household.staff_id == Some(me.id);
+        let allowed = authz::looks_after(me, household.home());
         Ok((allowed && defect.status == DefectStatus::Reported).then_some((defect, household)))
     }
 
@@ -708,7 +692,7 @@ impl Services {
         let Some(household) = tx.household(defect.unit_id).await? else {
             return Ok(ReviewOutcome::NotYours);
         };
-        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+        if !(authz::looks_after(me, household.home())) {
             return Ok(ReviewOutcome::NotYours);
         }
         let events = tx.defect_events(id).await?;

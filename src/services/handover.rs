@@ -5,6 +5,7 @@ use super::defects::{Found, InspectTarget};
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::aftercare::{FollowUpKind, HandoverDraft, MeterReading};
+use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::i18n::escape_html;
@@ -75,11 +76,6 @@ pub fn item_name(i18n: &crate::i18n::I18n, lang: Lang, list: &str, item: &str) -
 }
 
 impl Services {
-    pub(crate) fn may_hand_over(actor: &Actor, household: &Household) -> bool {
-        matches!(actor, Actor::Staff(s)
-            if s.roles.can_supervise() || (s.roles.is_ambassador() && household.staff_id == Some(s.id)))
-    }
-
     async fn open_defects(tx: &mut Tx, unit_id: i64) -> ServiceResult<Vec<Defect>> {
         Ok(tx
             .defects_of_unit(unit_id, None)
@@ -96,10 +92,10 @@ impl Services {
         actor: &Actor,
         target: InspectTarget<'_>,
     ) -> ServiceResult<Begin> {
-        let Actor::Staff(me) = actor else {
+        let Actor::Staff(_) = actor else {
             return Err(ServiceError::Forbidden);
         };
-        if !(me.roles.is_ambassador() || me.roles.can_supervise()) {
+        if !authz::can_inspect(actor) {
             return Err(ServiceError::Forbidden);
         }
         let mut tx = self.store.read().await?;
@@ -111,11 +107,11 @@ impl Services {
             },
         };
         let household = match found {
-            Found::One(h) if Self::may_hand_over(actor, &h) => h,
+            Found::One(h) if authz::may_hand_over(actor, h.home()) => h,
             Found::Choose(list) => {
                 let list: Vec<Household> = list
                     .into_iter()
-                    .filter(|h| Self::may_hand_over(actor, h))
+                    .filter(|h| authz::may_hand_over(actor, h.home()))
                     .collect();
                 return Ok(match list.len() {
                     0 => Begin::NotFound,
@@ -152,7 +148,7 @@ impl Services {
     ) -> ServiceResult<Vec<Defect>> {
         let mut tx = self.store.read().await?;
         let open = match tx.household(unit_id).await? {
-            Some(household) if Self::may_hand_over(actor, &household) => {
+            Some(household) if authz::may_hand_over(actor, household.home()) => {
                 Self::open_defects(&mut tx, unit_id).await?
             }
             _ => Vec::new(),
@@ -186,7 +182,9 @@ impl Services {
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
-        if !Self::may_hand_over(actor, &household) || tx.handed_over_at(unit_id).await?.is_some() {
+        if !authz::may_hand_over(actor, household.home())
+            || tx.handed_over_at(unit_id).await?.is_some()
+        {
             return Ok(None);
         }
         let open = Self::open_defects(&mut tx, unit_id).await?;

@@ -1,6 +1,7 @@
 //! Who is talking to the bot, and in which language.
 
 use super::{ServiceResult, Services};
+use crate::domain::authz;
 use crate::domain::people::{Actor, Lang};
 use crate::domain::remediation::Action;
 use tracing::instrument;
@@ -108,19 +109,16 @@ impl Services {
         let mut tx = self.store.read().await?;
         let allowed = match scope {
             FlowScope::Inspection(id) => match (actor, tx.inspection(*id).await?) {
-                (Actor::Staff(me), Some(inspection)) if inspection.finished_at.is_none() => {
+                (Actor::Staff(_), Some(inspection)) if inspection.finished_at.is_none() => {
                     match tx.household(inspection.unit_id).await? {
-                        Some(household) => {
-                            me.roles.can_supervise()
-                                || (me.roles.is_ambassador() && household.staff_id == Some(me.id))
-                        }
+                        Some(household) => authz::may_hand_over(actor, household.home()),
                         None => false,
                     }
                 }
                 _ => false,
             },
             FlowScope::Handover(unit) => match tx.household(*unit).await? {
-                Some(household) => Self::may_hand_over(actor, &household),
+                Some(household) => authz::may_hand_over(actor, household.home()),
                 None => false,
             },
             FlowScope::Fix(defects) => {
@@ -130,7 +128,7 @@ impl Services {
                         Some((defect, household)) => transition(
                             defect.status,
                             Action::Fix,
-                            Self::standing(actor, &defect, &household),
+                            authz::standing(actor, defect.engineer_id, household.home()),
                         )
                         .is_ok(),
                         None => false,
@@ -142,7 +140,7 @@ impl Services {
                 Some((defect, household)) => transition(
                     defect.status,
                     *action,
-                    Self::standing(actor, &defect, &household),
+                    authz::standing(actor, defect.engineer_id, household.home()),
                 )
                 .is_ok(),
                 None => false,

@@ -5,6 +5,7 @@
 
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
+use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::store::Tx;
@@ -108,7 +109,7 @@ impl Services {
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
-        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+        if !(authz::looks_after(me, household.home())) {
             return Ok(None);
         }
         tx.audit(

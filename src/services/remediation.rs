@@ -4,11 +4,12 @@
 
 use super::notices::enqueue;
 use super::{ServiceResult, Services, supervisors};
+use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::domain::remediation::{
-    Action, AgeBand, DefectStatus, REOPENS_BEFORE_ESCALATION, Refusal, Standing, ageing,
-    due_after_hold, transition,
+    Action, AgeBand, DefectStatus, REOPENS_BEFORE_ESCALATION, Refusal, ageing, due_after_hold,
+    transition,
 };
 use crate::i18n::Arg;
 use crate::present::Label;
@@ -68,26 +69,6 @@ fn day(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 
 impl Services {
     /// How `actor` stands to a defect of `household`.
-    pub(crate) fn standing(actor: &Actor, defect: &Defect, household: &Household) -> Standing {
-        match actor {
-            Actor::Staff(me) => Standing {
-                assigned_engineer: defect.engineer_id == Some(me.id),
-                building_lead: me.roles.has(Role::Engineer)
-                    && me.buildings.contains(&household.unit.building),
-                ambassador: household.staff_id == Some(me.id),
-                supervisor: me.roles.can_supervise(),
-                ..Standing::default()
-            },
-            Actor::Buyer(homes) => Standing {
-                buyer: homes
-                    .iter()
-                    .any(|h| h.unit.unit_id == household.unit.unit_id),
-                ..Standing::default()
-            },
-            Actor::Unknown => Standing::default(),
-        }
-    }
-
     /// The defect and its household, when `actor` may see it at all.
     pub(crate) async fn visible_defect(
         &self,
@@ -101,8 +82,8 @@ impl Services {
         let Some(household) = tx.household(defect.unit_id).await? else {
             return Ok(None);
         };
-        let standing = Self::standing(actor, &defect, &household);
-        let sees = Self::may_open(actor, &household) || standing.assigned_engineer;
+        let standing = authz::standing(actor, defect.engineer_id, household.home());
+        let sees = authz::may_open(actor, household.home()) || standing.assigned_engineer;
         let hidden = matches!(actor, Actor::Buyer(_)) && defect.status == DefectStatus::Recorded;
         Ok((sees && !hidden).then_some((defect, household)))
     }
@@ -113,7 +94,7 @@ impl Services {
         let actions = match self.visible_defect(&mut tx, actor, id).await? {
             Some((defect, household)) => crate::domain::remediation::available(
                 defect.status,
-                Self::standing(actor, &defect, &household),
+                authz::standing(actor, defect.engineer_id, household.home()),
             ),
             None => Vec::new(),
         };
@@ -168,7 +149,7 @@ impl Services {
         let to = match transition(
             defect.status,
             Action::Assign,
-            Self::standing(actor, &defect, &household),
+            authz::standing(actor, defect.engineer_id, household.home()),
         ) {
             Ok(to) => to,
             Err(refusal) => return Ok(Step::Refused(refusal)),
@@ -227,7 +208,7 @@ impl Services {
         if transition(
             defect.status,
             Action::Assign,
-            Self::standing(actor, &defect, &household),
+            authz::standing(actor, defect.engineer_id, household.home()),
         )
         .is_err()
         {
@@ -259,7 +240,7 @@ impl Services {
         let Some((defect, household)) = self.visible_defect(&mut tx, actor, id).await? else {
             return Ok(Step::NotFound);
         };
-        let standing = Self::standing(actor, &defect, &household);
+        let standing = authz::standing(actor, defect.engineer_id, household.home());
         let (Some(engineer), true) = (
             defect.engineer_id,
             standing.building_lead || standing.supervisor,
@@ -305,7 +286,7 @@ impl Services {
         {
             return Ok(Step::Refused(Refusal::NotFromHere));
         }
-        let standing = Self::standing(actor, &defect, &household);
+        let standing = authz::standing(actor, defect.engineer_id, household.home());
         let to = match transition(defect.status, action, standing) {
             Ok(to) => to,
             Err(refusal) => return Ok(Step::Refused(refusal)),
@@ -482,7 +463,7 @@ impl Services {
             let to = match transition(
                 defect.status,
                 Action::Fix,
-                Self::standing(actor, &defect, &household),
+                authz::standing(actor, defect.engineer_id, household.home()),
             ) {
                 Ok(to) => to,
                 Err(refusal) => return Ok(Err((item.defect, Step::Refused(refusal)))),
@@ -654,7 +635,12 @@ impl Services {
             .await?
             .into_iter()
             .filter(|d| {
-                transition(d.status, Action::Fix, Self::standing(actor, d, &household)).is_ok()
+                transition(
+                    d.status,
+                    Action::Fix,
+                    authz::standing(actor, d.engineer_id, household.home()),
+                )
+                .is_ok()
             })
             .collect();
         tx.commit().await?;

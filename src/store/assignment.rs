@@ -21,6 +21,14 @@ pub struct Household {
 }
 
 impl Household {
+    /// What the permission rules read of it.
+    pub fn home(&self) -> crate::domain::authz::Home<'_> {
+        crate::domain::authz::Home {
+            unit: &self.unit,
+            ambassador: self.staff_id,
+        }
+    }
+
     pub fn sensitive(&self) -> bool {
         self.tier == Tier::APlus || !self.flags.is_empty()
     }
