@@ -9,7 +9,7 @@ use crate::domain::people::Actor;
 use crate::domain::remediation::{Action, DefectStatus, Refusal};
 use crate::present::Label;
 use crate::services::defects::DefectCard;
-use crate::services::remediation::{FixReport, Step};
+use crate::services::remediation::{FixReport, Step, Task};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ReplyMarkup};
@@ -38,7 +38,6 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
     let now = turn.ctx.services.clock.now();
     let mut text = tr!(i18n, lang, "tasks-title", count = tasks.len());
     let mut rows = Vec::new();
-    let mut ready: Vec<(i64, String, usize)> = Vec::new();
     for (i, task) in tasks.iter().take(MAX_TASKS).enumerate() {
         let d = &task.defect;
         let home = task.household.unit.short();
@@ -64,12 +63,6 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
                 Callback::DefectCard(d.id),
             )]);
         }
-        if matches!(d.status, DefectStatus::InProgress | DefectStatus::Reopened) {
-            match ready.iter_mut().find(|(unit, ..)| *unit == d.unit_id) {
-                Some(entry) => entry.2 += 1,
-                None => ready.push((d.unit_id, home, 1)),
-            }
-        }
     }
     if tasks.len() > MAX_TASKS {
         text.push_str(&format!(
@@ -77,13 +70,30 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
             tr!(i18n, lang, "tasks-more", count = tasks.len() - MAX_TASKS)
         ));
     }
-    for (unit, home, count) in ready.into_iter().filter(|(_, _, n)| *n > 1) {
+    for (unit, home, count) in fix_several(&tasks[..tasks.len().min(MAX_TASKS)]) {
         rows.push(vec![(
             tr!(i18n, lang, "button-fix-several", home = home, count = count),
             Callback::FixUnit(unit),
         )]);
     }
     turn.say_with(text, keyboard(rows)).await
+}
+
+/// The homes offered "mark several fixed": those with more than one listed task the engineer
+/// may mark fixed now, with the home's label and how many.
+fn fix_several(tasks: &[Task]) -> Vec<(i64, String, usize)> {
+    let mut ready: Vec<(i64, String, usize)> = Vec::new();
+    for task in tasks.iter().filter(|t| t.actions.contains(&Action::Fix)) {
+        match ready
+            .iter_mut()
+            .find(|(unit, ..)| *unit == task.defect.unit_id)
+        {
+            Some(entry) => entry.2 += 1,
+            None => ready.push((task.defect.unit_id, task.household.unit.short(), 1)),
+        }
+    }
+    ready.retain(|(_, _, n)| *n > 1);
+    ready
 }
 
 /// A defect's card: what, where, who fixes it by when, its history, its photos, and a button
@@ -753,4 +763,90 @@ pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow:
         markup,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::defect::{Category, Room, Severity};
+    use crate::domain::people::{Stage, Tier, UnitLabel};
+    use crate::domain::remediation::{Standing, available};
+    use crate::store::assignment::Household;
+    use crate::store::defects::Defect;
+
+    fn task(id: i64, unit_id: i64, status: DefectStatus, actions: Vec<Action>) -> Task {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        Task {
+            defect: Defect {
+                id,
+                unit_id,
+                inspection_id: None,
+                room: Room::Kitchen,
+                category: Category::ALL[0],
+                severity: Severity::ALL[0],
+                note: String::new(),
+                status,
+                due_at: None,
+                created_at: at,
+                engineer_id: Some(1),
+                contractor: None,
+                held_at: None,
+                reopen_count: 0,
+                escalated_due: None,
+                photos: Vec::new(),
+                voice: None,
+            },
+            household: Household {
+                unit: UnitLabel {
+                    unit_id,
+                    project: "P".into(),
+                    building: "3".into(),
+                    entrance: String::new(),
+                    room: format!("{unit_id}"),
+                },
+                names: Vec::new(),
+                tier: Tier::B,
+                flags: Vec::new(),
+                stage: Stage::Visited,
+                staff_id: None,
+                home_staff_id: None,
+            },
+            actions,
+        }
+    }
+
+    /// For every status a task can have, "mark several fixed" counts it exactly when
+    /// `available` lets its engineer mark it fixed.
+    #[test]
+    fn several_fixed_is_offered_exactly_where_available_allows_fix() {
+        let engineer = Standing {
+            assigned_engineer: true,
+            ..Standing::default()
+        };
+        for status in DefectStatus::ALL {
+            let actions = available(status, engineer);
+            let tasks = vec![
+                task(1, 10, status, actions.clone()),
+                task(2, 10, status, actions.clone()),
+            ];
+            let offered = fix_several(&tasks);
+            if actions.contains(&Action::Fix) {
+                assert_eq!(offered, vec![(10, "3-10".to_string(), 2)], "{status:?}");
+            } else {
+                assert!(offered.is_empty(), "{status:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_fixable_task_in_a_home_is_not_several() {
+        let fix = vec![Action::Fix];
+        let tasks = vec![
+            task(1, 10, DefectStatus::InProgress, fix.clone()),
+            task(2, 11, DefectStatus::InProgress, fix.clone()),
+            task(3, 11, DefectStatus::Reopened, fix),
+            task(4, 10, DefectStatus::OnHold, vec![Action::Resume]),
+        ];
+        assert_eq!(fix_several(&tasks), vec![(11, "3-11".to_string(), 2)]);
+    }
 }

@@ -61,6 +61,8 @@ pub struct Sweep {
 pub struct Task {
     pub defect: Defect,
     pub household: Household,
+    /// The steps the engineer may take on it now (`domain::remediation::available`).
+    pub actions: Vec<Action>,
 }
 
 fn day(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
@@ -617,7 +619,13 @@ impl Services {
         let mut tasks = Vec::new();
         for defect in tx.engineer_tasks(me.id).await? {
             if let Some(household) = tx.household(defect.unit_id).await? {
-                tasks.push(Task { defect, household });
+                let standing = authz::standing(actor, defect.engineer_id, household.home());
+                let actions = crate::domain::remediation::available(defect.status, standing);
+                tasks.push(Task {
+                    defect,
+                    household,
+                    actions,
+                });
             }
         }
         tx.commit().await?;
