@@ -492,9 +492,9 @@ fn flow_scope(state: &State) -> Option<FlowScope> {
     match state {
         State::Inspecting { inspection, .. } => Some(FlowScope::Inspection(*inspection)),
         State::HandingOver { unit, .. } => Some(FlowScope::Handover(*unit)),
-        State::Fixing { items, .. } => {
-            Some(FlowScope::Fix(items.iter().map(|i| i.defect).collect()))
-        }
+        State::Fixing(fixing) => Some(FlowScope::Fix(
+            fixing.items.iter().map(|i| i.defect).collect(),
+        )),
         State::ChoosingFixes { chosen, .. } => Some(FlowScope::Fix(chosen.clone())),
         State::Stepping { defect, action } => Some(FlowScope::Step(*defect, *action)),
         _ => None,

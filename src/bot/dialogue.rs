@@ -4,10 +4,9 @@
 use crate::clock::SharedClock;
 use crate::domain::aftercare::HandoverDraft;
 use crate::domain::defect::{Category, Room};
-use crate::domain::flow::{buyer_report, complaint};
+use crate::domain::flow::{buyer_report, complaint, fix};
 use crate::domain::remediation::Action;
 use crate::services::defects::DefectDraft;
-use crate::services::remediation::FixReport;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -43,13 +42,7 @@ pub enum State {
         chosen: Vec<i64>,
     },
     /// An engineer giving after-fix photos (and a note) for each defect, `current` at a time.
-    Fixing {
-        items: Vec<FixReport>,
-        #[serde(default)]
-        current: usize,
-        #[serde(default)]
-        album: Option<String>,
-    },
+    Fixing(fix::Fixing),
     /// An ambassador running the handover checklist of `unit`: what is recorded so far and
     /// the step being asked.
     HandingOver {

@@ -5,17 +5,16 @@
 use super::callback::{Callback, FixStep};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard, take_press};
+use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next, Step as FlowStep, fix};
 use crate::domain::people::Actor;
 use crate::domain::remediation::{Action, DefectStatus, Refusal};
 use crate::present::Label;
 use crate::services::defects::DefectCard;
-use crate::services::remediation::{FixReport, Step, Task};
+use crate::services::remediation::{Step, Task};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ReplyMarkup};
 
-/// Longest note or reason kept.
-const MAX_NOTE_CHARS: usize = 1000;
 /// Tasks listed with a button each.
 const MAX_TASK_BUTTONS: usize = 20;
 /// Tasks listed at all in one answer.
@@ -273,12 +272,7 @@ pub async fn on_action_button(
         }
         Action::Fix => {
             answer_query(turn, query, None).await?;
-            let items = vec![FixReport {
-                defect: id,
-                photos: Vec::new(),
-                note: String::new(),
-            }];
-            ask_fix_photos(turn, items, 0).await
+            apply_fix(turn, None, fix::start(vec![id])).await
         }
         // A buyer's confirmation is one tap.
         Action::Verify if matches!(actor, Actor::Buyer(_)) => {
@@ -496,38 +490,13 @@ pub async fn on_contractor_skip(
 
 // ----- marking fixed ---------------------------------------------------------------------------
 
-fn fix_keyboard(turn: &Turn, items: &[FixReport], current: usize) -> Option<ReplyMarkup> {
+fn fix_keyboard(turn: &Turn, button: fix::Button) -> Option<ReplyMarkup> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    let (label, step) = if current + 1 < items.len() {
-        (tr!(i18n, lang, "button-fix-next"), FixStep::Next)
-    } else {
-        (tr!(i18n, lang, "button-fix-done"), FixStep::Done)
+    let (label, step) = match button {
+        fix::Button::Next => (tr!(i18n, lang, "button-fix-next"), FixStep::Next),
+        fix::Button::Done => (tr!(i18n, lang, "button-fix-done"), FixStep::Done),
     };
     keyboard(vec![vec![(label, Callback::Fix(step))]])
-}
-
-async fn ask_fix_photos(turn: &Turn, items: Vec<FixReport>, current: usize) -> anyhow::Result<()> {
-    let Some(item) = items.get(current) else {
-        return Ok(());
-    };
-    let id = item.defect;
-    let (position, total) = (current + 1, items.len());
-    turn.dialogue
-        .update(State::Fixing {
-            items,
-            current,
-            album: None,
-        })
-        .await?;
-    turn.say(tr!(
-        turn.i18n(),
-        turn.lang(),
-        "fix-ask-photos",
-        id = id,
-        position = position,
-        total = total
-    ))
-    .await
 }
 
 /// "Mark several fixed" for one home: a checklist of the defects ready to be marked.
@@ -594,7 +563,7 @@ pub async fn on_fix_toggle(
     id: i64,
     choose: bool,
 ) -> anyhow::Result<()> {
-    let State::ChoosingFixes { unit, mut chosen } = state else {
+    let State::ChoosingFixes { unit, chosen } = state else {
         return answer_query(
             turn,
             query,
@@ -615,15 +584,7 @@ pub async fn on_fix_toggle(
         )
         .await;
     }
-    // The press sets the state its button showed it would: pressed again (a double tap, or
-    // handled again after a crash) it changes nothing more.
-    match (chosen.iter().position(|c| *c == id), choose) {
-        (Some(i), false) => {
-            chosen.remove(i);
-        }
-        (None, true) => chosen.push(id),
-        _ => {}
-    }
+    let chosen = fix::toggle(chosen, id, choose);
     turn.dialogue
         .update(State::ChoosingFixes {
             unit,
@@ -649,120 +610,119 @@ pub async fn on_fix_step(
     step: FixStep,
 ) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    match (step, state) {
-        (FixStep::Go, State::ChoosingFixes { chosen, .. }) => {
-            if chosen.is_empty() {
-                return answer_query(turn, query, Some(tr!(i18n, lang, "fix-choose-some"))).await;
-            }
-            take_press(turn, query).await?;
-            let items = chosen
-                .into_iter()
-                .map(|defect| FixReport {
-                    defect,
-                    photos: Vec::new(),
-                    note: String::new(),
-                })
-                .collect();
-            ask_fix_photos(turn, items, 0).await
+    let flow_step = match (step, state) {
+        (FixStep::Go, State::ChoosingFixes { chosen, .. }) => fix::start(chosen),
+        (FixStep::Next, State::Fixing(fixing)) => {
+            fix::next(fixing, Input::Button(fix::Button::Next))
         }
-        (FixStep::Next | FixStep::Done, State::Fixing { items, current, .. }) => {
-            if items.get(current).is_none_or(|i| i.photos.is_empty()) {
-                return answer_query(turn, query, Some(tr!(i18n, lang, "fix-photo-needed"))).await;
-            }
-            let last = current + 1 >= items.len();
-            if step == FixStep::Next && !last {
-                take_press(turn, query).await?;
-                return ask_fix_photos(turn, items, current + 1).await;
-            }
-            if step == FixStep::Next {
-                return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
-            }
-            take_press(turn, query).await?;
-            // Recorded first, the dialogue ended after: a crash in between leaves the photos
-            // in the dialogue, and the press Telegram delivers again finds them recorded.
-            let outcome = turn
-                .ctx
-                .services
-                .mark_fixed(&turn.person.actor, &items)
-                .await?;
-            turn.dialogue.exit().await?;
-            match outcome {
-                Ok(fixed) => {
-                    turn.say(tr!(i18n, lang, "fix-done", count = fixed.len()))
-                        .await
-                }
-                Err((id, step)) => {
-                    turn.say(tr!(i18n, lang, "fix-refused", id = id)).await?;
-                    report(turn, step).await
-                }
-            }
+        (FixStep::Done, State::Fixing(fixing)) => {
+            fix::next(fixing, Input::Button(fix::Button::Done))
         }
-        _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
+        _ => FlowStep::stay(fix::Ask::Stale),
+    };
+    let refusal = match flow_step.ask {
+        fix::Ask::ChooseSome => Some("fix-choose-some"),
+        fix::Ask::PhotoNeeded => Some("fix-photo-needed"),
+        fix::Ask::Stale => Some("stale-button"),
+        _ => None,
+    };
+    if let Some(key) = refusal {
+        return answer_query(turn, query, Some(i18n.text(lang, key, &[]))).await;
     }
+    take_press(turn, query).await?;
+    apply_fix(turn, None, flow_step).await
 }
 
 /// Photos (and a note) while marking fixed.
 pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Result<()> {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    let State::Fixing {
-        mut items,
-        current,
-        album,
-    } = state
-    else {
+    let State::Fixing(fixing) = state else {
         return Ok(());
     };
-    let Some(item) = items.get_mut(current) else {
-        return Ok(());
-    };
-    if let Some(text) = msg.text() {
-        let note = text.trim();
-        if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
-            return turn
-                .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
-                .await;
+    let input = if let Some(text) = msg.text() {
+        Input::Text(text.to_string())
+    } else if fixing.takes_photos() && (msg.photo().is_some() || msg.document().is_some()) {
+        let Some(sha256) = super::inspect::keep_photo(turn, msg).await? else {
+            return Ok(());
+        };
+        Input::Photo {
+            sha256,
+            album: msg.media_group_id().map(|g| g.to_string()),
         }
-        item.note = note.to_string();
-        let markup = (!item.photos.is_empty())
-            .then(|| fix_keyboard(turn, &items, current))
-            .flatten();
-        turn.dialogue
-            .update(State::Fixing {
-                items: items.clone(),
-                current,
-                album,
-            })
-            .await?;
-        return turn
-            .say_with(tr!(i18n, lang, "fix-note-kept"), markup)
-            .await;
-    }
-    if msg.photo().is_none() && msg.document().is_none() {
-        return turn.say(tr!(i18n, lang, "fix-photos-hint")).await;
-    }
-    let Some(sha) = super::inspect::keep_photo(turn, msg).await? else {
-        return Ok(());
+    } else {
+        Input::Other
     };
-    if !item.photos.contains(&sha) {
-        item.photos.push(sha);
+    apply_fix(turn, Some(msg), fix::next(fixing, input)).await
+}
+
+/// Carries out one step of marking fixed: records the fixes when the flow is done, stores the
+/// state and says what the flow asks. `msg` is the photo being acknowledged, when there is one.
+async fn apply_fix(turn: &Turn, msg: Option<&Message>, step: fix::FixStep) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    if let fix::Ask::MarkFixed(items) = &step.ask {
+        // Recorded first, the dialogue ended after: a crash in between leaves the photos
+        // in the dialogue, and the press Telegram delivers again finds them recorded.
+        let outcome = turn
+            .ctx
+            .services
+            .mark_fixed(&turn.person.actor, items)
+            .await?;
+        turn.dialogue.exit().await?;
+        return match outcome {
+            Ok(fixed) => {
+                turn.say(tr!(i18n, lang, "fix-done", count = fixed.len()))
+                    .await
+            }
+            Err((id, step)) => {
+                turn.say(tr!(i18n, lang, "fix-refused", id = id)).await?;
+                report(turn, step).await
+            }
+        };
     }
-    let count = item.photos.len();
-    let group = msg.media_group_id().map(|g| g.to_string());
-    let markup = fix_keyboard(turn, &items, current);
-    turn.dialogue
-        .update(State::Fixing {
-            items,
-            current,
-            album: group,
-        })
-        .await?;
-    super::album::answer_photo(
-        turn,
-        msg,
-        tr!(i18n, lang, "fix-photo-received", count = count),
-        markup,
-    )
-    .await
+    match step.next {
+        Next::Go(fixing) => turn.dialogue.update(State::Fixing(fixing)).await?,
+        Next::End => turn.dialogue.exit().await?,
+        Next::Stay => {}
+    }
+    match step.ask {
+        fix::Ask::Photos {
+            defect,
+            position,
+            total,
+        } => {
+            turn.say(tr!(
+                i18n,
+                lang,
+                "fix-ask-photos",
+                id = defect,
+                position = position,
+                total = total
+            ))
+            .await
+        }
+        fix::Ask::PhotoReceived { count, button } => {
+            let text = tr!(i18n, lang, "fix-photo-received", count = count);
+            let markup = fix_keyboard(turn, button);
+            match msg {
+                // An album is acknowledged once.
+                Some(msg) => super::album::answer_photo(turn, msg, text, markup).await,
+                None => turn.say_with(text, markup).await,
+            }
+        }
+        fix::Ask::NoteKept { button } => {
+            let markup = button.and_then(|b| fix_keyboard(turn, b));
+            turn.say_with(tr!(i18n, lang, "fix-note-kept"), markup)
+                .await
+        }
+        fix::Ask::InvalidText => {
+            turn.say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
+                .await
+        }
+        fix::Ask::PhotosHint => turn.say(tr!(i18n, lang, "fix-photos-hint")).await,
+        fix::Ask::ChooseSome => turn.say(tr!(i18n, lang, "fix-choose-some")).await,
+        fix::Ask::PhotoNeeded => turn.say(tr!(i18n, lang, "fix-photo-needed")).await,
+        fix::Ask::Stale | fix::Ask::MarkFixed(_) => turn.say(tr!(i18n, lang, "stale-button")).await,
+        fix::Ask::Nothing => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -836,6 +796,40 @@ mod tests {
                 assert!(offered.is_empty(), "{status:?}");
             }
         }
+    }
+
+    /// A fix flow stored before it moved to `domain::flow` reads back as the same flow and is
+    /// stored again byte for byte as it was.
+    #[test]
+    fn a_stored_fix_flow_keeps_its_form() {
+        use super::super::dialogue::decode;
+        use crate::domain::flow::fix::{FixReport, Fixing};
+        let old = r#"{"step":"fixing","items":[{"defect":4,"photos":["a"],"note":"done"},{"defect":9,"photos":[],"note":""}],"current":1,"album":"g"}"#;
+        let state = decode(Some(old)).expect("decodable").expect("a state");
+        let expected = State::Fixing(Fixing {
+            items: vec![
+                FixReport {
+                    defect: 4,
+                    photos: vec!["a".into()],
+                    note: "done".into(),
+                },
+                FixReport {
+                    defect: 9,
+                    photos: Vec::new(),
+                    note: String::new(),
+                },
+            ],
+            current: 1,
+            album: Some("g".into()),
+        });
+        assert_eq!(state, expected);
+        assert_eq!(serde_json::to_string(&state).expect("encodable"), old);
+        let oldest = decode(Some(r#"{"step":"fixing","items":[{"defect":4}]}"#));
+        let fresh = r#"{"step":"fixing","items":[{"defect":4,"photos":[],"note":""}],"current":0,"album":null}"#;
+        assert_eq!(
+            oldest.expect("decodable"),
+            decode(Some(fresh)).expect("decodable")
+        );
     }
 
     #[test]

@@ -37,15 +37,7 @@ pub enum Step {
     NotFound,
 }
 
-/// One defect an engineer marks fixed, with its after-fix photos (hashes) and a note.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FixReport {
-    pub defect: i64,
-    #[serde(default)]
-    pub photos: Vec<String>,
-    #[serde(default)]
-    pub note: String,
-}
+pub use crate::domain::flow::fix::FixReport;
 
 /// What the deadline sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

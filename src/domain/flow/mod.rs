@@ -7,6 +7,7 @@
 
 pub mod buyer_report;
 pub mod complaint;
+pub mod fix;
 
 /// Longest free text a flow keeps (a description, a complaint, a reason).
 pub const MAX_TEXT_CHARS: usize = 1000;
