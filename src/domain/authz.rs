@@ -35,6 +35,12 @@ pub fn looks_after(me: &StaffMember, home: Home<'_>) -> bool {
     can_supervise(&me.roles) || home.ambassador == Some(me.id)
 }
 
+/// May work in an unfinished walk-through started by staff member `started_by`: whoever started
+/// it, or a supervisor.
+pub fn may_work_in_walkthrough(me: &StaffMember, started_by: i64) -> bool {
+    me.id == started_by || can_supervise(&me.roles)
+}
+
 /// May see and record defects of this home: its ambassador, the engineers leading its
 /// building, supervisors; for buyers, their own homes.
 pub fn may_open(actor: &Actor, home: Home<'_>) -> bool {
@@ -229,6 +235,19 @@ mod tests {
         assert!(looks_after(&own, home(&u, Some(5))));
         assert!(!looks_after(&other, home(&u, Some(5))));
         assert!(looks_after(&boss, home(&u, Some(5))));
+    }
+
+    #[test]
+    fn who_works_in_a_walkthrough() {
+        let Actor::Staff(own) = staff(5, &[Role::Ambassador], &[]) else {
+            unreachable!()
+        };
+        let Actor::Staff(boss) = staff(7, &[Role::Admin], &[]) else {
+            unreachable!()
+        };
+        assert!(may_work_in_walkthrough(&own, 5));
+        assert!(!may_work_in_walkthrough(&own, 6));
+        assert!(may_work_in_walkthrough(&boss, 6));
     }
 
     #[test]

@@ -589,7 +589,7 @@ impl Services {
         };
         let mine: Vec<Household> = found
             .into_iter()
-            .filter(|h| me.roles.can_supervise() || h.staff_id == Some(me.id))
+            .filter(|h| crate::domain::authz::looks_after(me, h.home()))
             .collect();
         let outcome = match mine.len() {
             0 => CardOutcome::NotFound,
@@ -626,7 +626,7 @@ impl Services {
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(false);
         };
-        if !(me.roles.can_supervise() || household.staff_id == Some(me.id)) {
+        if !crate::domain::authz::looks_after(me, household.home()) {
             return Ok(false);
         }
         tx.add_note(unit_id, me.id, text, now).await?;

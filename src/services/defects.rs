@@ -187,9 +187,10 @@ impl Services {
         let Actor::Staff(me) = actor else {
             return Ok(None);
         };
-        Ok(tx.inspection(inspection).await?.filter(|i| {
-            i.finished_at.is_none() && (i.staff_id == me.id || me.roles.can_supervise())
-        }))
+        Ok(tx
+            .inspection(inspection)
+            .await?
+            .filter(|i| i.finished_at.is_none() && authz::may_work_in_walkthrough(me, i.staff_id)))
     }
 
     /// Saves one defect of an open walk-through; returns its number in this inspection.
