@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 pub mod app;
-pub mod fake_telegram;
+pub use ::fake_telegram;
 pub mod faults;
 pub mod people;
 pub mod steps;
