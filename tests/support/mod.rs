@@ -4,5 +4,6 @@
 pub mod app;
 pub use ::fake_telegram;
 pub mod faults;
+pub mod observe;
 pub mod people;
 pub mod steps;
