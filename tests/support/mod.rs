@@ -6,4 +6,6 @@ pub use ::fake_telegram;
 pub mod faults;
 pub mod observe;
 pub mod people;
+pub mod site;
 pub mod steps;
+pub mod text;
