@@ -5,6 +5,7 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
+use crate::support::steps::{press, wait_text};
 
 /// Two households, each with a linked buyer, both looked after by one ambassador.
 async fn site() -> Campaign {
@@ -22,11 +23,6 @@ async fn with_button(app: &TestApp, person: &User, label: &str) -> SentMessage {
         .rev()
         .find(|m| m.button_labels().iter().any(|l| l == label))
         .unwrap()
-}
-
-async fn press(app: &TestApp, person: &User, label: &str) {
-    let message = with_button(app, person, label).await;
-    app.fake.press_button_with_text(person, &message, label);
 }
 
 fn photo(seed: u8, len: usize) -> Vec<u8> {
@@ -51,12 +47,6 @@ fn stored_files(app: &TestApp) -> usize {
             .unwrap_or(0)
     }
     walk(&app.config.media_dir.join("files"))
-}
-
-async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessage {
-    app.fake
-        .wait_for_message(person.id, |m| m.plain_text.contains(needle))
-        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
