@@ -2,7 +2,7 @@
 //! nothing about timing. Run with `cargo bench --bench updates`.
 //!
 //! Contestants, each polling its own instance of the strict fake Telegram server
-//! (`tests/support/fake_telegram`) and fed the same stream of updates from the same chats:
+//! (the `fake-telegram` crate) and fed the same stream of updates from the same chats:
 //!
 //! 1. **bare teloxide**: a `Dispatcher` over a plain `Bot` whose handler answers every message
 //!    with one `sendMessage` (and a button press with `answerCallbackQuery` + one

@@ -6,61 +6,30 @@
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+    buyer_phone, link_by_contact, linked_supervisor, load_buyers, reply_to,
 };
+use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, until, wait_text};
 use chrono::Duration;
+use handover_bot::bot::callback::{Callback, HandoverStep};
 use handover_bot::domain::people::Stage;
 use handover_bot::store::aftercare::HandoverStatus;
 
-struct Site {
-    app: TestApp,
-    supervisor: User,
-    ambassador: User,
-    reception: User,
-    /// Linked buyers of 1-1-101, 2-1-102, 1-1-103 and 1-1-105 (buyers 0, 1, 2 and 4).
-    buyers: Vec<User>,
-}
-
-/// Six homes in two buildings, one ambassador for all, a complaint receptionist, four linked
-/// buyers.
-async fn site() -> Site {
+/// Six homes in two buildings, one ambassador for all, building 1's engineer on file, a
+/// complaint receptionist, four linked buyers (of 1-1-101, 2-1-102, 1-1-103 and 1-1-105).
+async fn site() -> Campaign {
     site_with(|_| {}).await
 }
 
-async fn site_with(adjust: impl FnOnce(&mut handover_bot::config::Config)) -> Site {
-    let app = TestApp::start_with(adjust).await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\n\
-         Li Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,1\n\
-         Sun Jie,13700000004,complaints,,\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(6)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let reception = app.fake.user(8_501, "Sun");
-    link_by_contact(&app, &reception, "+8613700000004").await;
-    let mut buyers = Vec::new();
-    for i in [0usize, 1, 2, 4] {
-        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
-        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
-        buyers.push(buyer);
-    }
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    wait_text(&app, &supervisor, "已分配 6 户").await;
-    Site {
-        app,
-        supervisor,
-        ambassador,
-        reception,
-        buyers,
-    }
+async fn site_with(adjust: impl FnOnce(&mut handover_bot::config::Config) + 'static) -> Campaign {
+    Site::new()
+        .engineer_on_file_for(1)
+        .reception()
+        .homes(6)
+        .linked(&[0, 1, 2, 4])
+        .config(adjust)
+        .assigned()
+        .await
 }
 
 async fn stage_of(app: &TestApp, unit: &str) -> Stage {
@@ -84,9 +53,11 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
     wait_text(app, ambassador, "信箱钥匙几把").await;
     // A second tap on the door-key answer (a double tap, or a press Telegram delivers again
     // after a crash) is not taken as the answer to the mailbox question.
-    let again = app
-        .fake
-        .press_crafted_button(ambassador, door_keys.message_id, "1:ho:k:0:2");
+    let again = app.fake.press_crafted_button(
+        ambassador,
+        door_keys.message_id,
+        &Callback::Handover(HandoverStep::Keys(0, 2)).encode(),
+    );
     assert!(
         app.fake.callback_answer(&again).await.contains("已失效"),
         "a press on the earlier question was accepted"
@@ -136,7 +107,7 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
 }
 
 /// Records a leak, the handover, and the buyer's confirmation.
-async fn hand_over(site: &Site) {
+async fn hand_over(site: &Campaign) {
     let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
     record_leak(app, ambassador).await;
     record_handover(app, ambassador).await;
@@ -248,9 +219,11 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     assert_eq!(handover.open_defects.len(), 1);
 
     // Pressing again, or a second /handover, changes nothing.
-    let query = app
-        .fake
-        .press_crafted_button(buyer, &ask, &format!("1:hc:{}", handover.id));
+    let query = app.fake.press_crafted_button(
+        buyer,
+        &ask,
+        &Callback::HandoverConfirm(handover.id).encode(),
+    );
     assert_eq!(
         app.fake.callback_answer(&query).await,
         "这一户的交房已确认过了。"
@@ -260,9 +233,11 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     // Another buyer cannot confirm a home that is not theirs.
     let other = &site.buyers[1];
     let theirs = app.fake.sent_messages(other.id).pop().unwrap();
-    let forged = app
-        .fake
-        .press_crafted_button(other, &theirs, &format!("1:hc:{}", handover.id));
+    let forged = app.fake.press_crafted_button(
+        other,
+        &theirs,
+        &Callback::HandoverConfirm(handover.id).encode(),
+    );
     assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
     assert_eq!(count(app, buyer, "欢迎回家"), 1);
 }
@@ -481,9 +456,11 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
         .into_iter()
         .find(|m| m.plain_text.contains("您对 1-1-101 的交付满意吗"))
         .unwrap();
-    let again =
-        app.fake
-            .press_crafted_button(&buyer, &survey, &format!("1:sv:{}:2", survey_id(app).await));
+    let again = app.fake.press_crafted_button(
+        &buyer,
+        &survey,
+        &Callback::Survey(survey_id(app).await, 2).encode(),
+    );
     app.fake.callback_answer(&again).await;
     assert_eq!(count(app, &ambassador, "满意度偏低"), 1);
     assert_eq!(count(app, &supervisor, "满意度偏低"), 1);
@@ -657,9 +634,9 @@ async fn three_households_complaining_about_one_thing_in_one_building_raise_one_
     assert_eq!(count(app, supervisor, "未在"), 5);
     // Buyers cannot acknowledge.
     let last = app.fake.sent_messages(site.buyers[1].id).pop().unwrap();
-    let forged = app
-        .fake
-        .press_crafted_button(&site.buyers[1], &last, "1:ck:2");
+    let forged =
+        app.fake
+            .press_crafted_button(&site.buyers[1], &last, &Callback::ComplaintAck(2).encode());
     assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
 }
 

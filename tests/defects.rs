@@ -3,45 +3,13 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
-
-struct Site {
-    app: TestApp,
-    ambassador: User,
-    buyers: Vec<User>,
-}
+use crate::support::people::reply_to;
+use crate::support::site::{Campaign, Site};
+use crate::support::steps::{press, wait_text};
 
 /// Two households, each with a linked buyer, both looked after by one ambassador.
-async fn site() -> Site {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(2)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let mut buyers = Vec::new();
-    for i in 0..2 {
-        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
-        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
-        buyers.push(buyer);
-    }
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
-        .await;
-    Site {
-        app,
-        ambassador,
-        buyers,
-    }
+async fn site() -> Campaign {
+    Site::new().homes(2).linked(&[0, 1]).assigned().await
 }
 
 /// The bot's newest message to `person` that carries a button labelled `label`.
@@ -55,11 +23,6 @@ async fn with_button(app: &TestApp, person: &User, label: &str) -> SentMessage {
         .rev()
         .find(|m| m.button_labels().iter().any(|l| l == label))
         .unwrap()
-}
-
-async fn press(app: &TestApp, person: &User, label: &str) {
-    let message = with_button(app, person, label).await;
-    app.fake.press_button_with_text(person, &message, label);
 }
 
 fn photo(seed: u8, len: usize) -> Vec<u8> {
@@ -86,18 +49,13 @@ fn stored_files(app: &TestApp) -> usize {
     walk(&app.config.media_dir.join("files"))
 }
 
-async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessage {
-    app.fake
-        .wait_for_message(person.id, |m| m.plain_text.contains(needle))
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let buyer = &buyers[0];
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
@@ -237,10 +195,11 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
-    let Site {
+    let Campaign {
         mut app,
         ambassador,
         buyers: _,
+        ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
     press(&app, &ambassador, "客厅").await;
@@ -284,10 +243,11 @@ async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refused() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
     press(&app, &ambassador, "厨房").await;
@@ -378,10 +338,11 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_they_are_told() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let buyer = &buyers[0];
     let report = |room: &'static str, text: &'static str, photo_seed: Option<u8>| {
@@ -470,10 +431,11 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
 async fn long_defect_lists_page_in_place() {
     use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let actor = app
         .services()
@@ -530,10 +492,11 @@ async fn long_defect_lists_page_in_place() {
 async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
     use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers: _,
+        ..
     } = site().await;
     let services = app.services();
     let me = services.identify(ambassador.id, None).await.unwrap();
@@ -580,10 +543,11 @@ async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let record = |room: &'static str, note: &'static str, seed: u8| {
         let (app, ambassador) = (&app, &ambassador);
@@ -637,10 +601,11 @@ async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
     use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::domain::people::Actor;
     use handover_bot::services::defects::{Review, ReviewOutcome};
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let services = app.services().clone();
     let actor = |id: i64| {
@@ -725,10 +690,11 @@ async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     // As long as the bot relays (3,500 characters); escaped, it is about 12,000 characters of
     // HTML, but Telegram counts the text after entity parsing.
@@ -755,10 +721,11 @@ async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyers_report_sent_again_after_a_crash_right_after_its_record_is_recorded_once() {
     use crate::support::faults::{crash_after_the_record, settled};
-    let Site {
+    let Campaign {
         mut app,
         ambassador,
         buyers,
+        ..
     } = site().await;
     let buyer = &buyers[0];
     app.fake.send_text(buyer, "/report");

@@ -10,7 +10,6 @@ mod cli;
 mod defects;
 mod deployment;
 mod docs;
-mod fake_server;
 mod hostile;
 mod import;
 mod instances;

@@ -5,48 +5,21 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
+use crate::support::people::reply_to;
+use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
 use chrono::Duration;
 use handover_bot::config::Config;
 
-struct Site {
-    app: TestApp,
-    ambassador: User,
-    engineer: User,
-    buyer: User,
-}
-
 /// One ambassador, building 1's engineer, and the linked buyer of 1-1-101, assigned.
-async fn site_with(adjust: impl FnOnce(&mut Config)) -> Site {
-    let app = TestApp::start_with(adjust).await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\n\
-         Li Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,1\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(1)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let engineer = app.fake.user(8_401, "Zhang");
-    link_by_contact(&app, &engineer, "+8613700000002").await;
-    let buyer = app.fake.user(30_000, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    wait_text(&app, &supervisor, "已分配 1 户").await;
-    Site {
-        app,
-        ambassador,
-        engineer,
-        buyer,
-    }
+async fn site_with(adjust: impl FnOnce(&mut Config) + 'static) -> Campaign {
+    Site::new()
+        .engineer_for(1)
+        .homes(1)
+        .linked(&[0])
+        .config(adjust)
+        .assigned()
+        .await
 }
 
 /// Waits (in real time: the bot is working) until the bot has handled these updates.
@@ -101,7 +74,7 @@ fn stored_files(app: &TestApp) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_album_is_acknowledged_once_after_its_last_photo_in_the_walk_through_and_the_report() {
-    let Site {
+    let Campaign {
         mut app,
         ambassador,
         buyer,
@@ -141,7 +114,7 @@ async fn an_album_is_acknowledged_once_after_its_last_photo_in_the_walk_through_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_album_of_fix_photos_or_meter_photos_gets_one_answer_after_its_last_photo() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -208,7 +181,7 @@ async fn an_album_of_fix_photos_or_meter_photos_gets_one_answer_after_its_last_p
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_over_the_daily_upload_quota_is_refused_politely_and_nothing_is_stored() {
-    let Site { app, buyer, .. } = site_with(|config| {
+    let Campaign { app, buyer, .. } = site_with(|config| {
         config.uploads_per_day = 3;
         config.upload_bytes_per_day = 1_000;
     })
@@ -256,7 +229,7 @@ async fn a_person_over_the_daily_upload_quota_is_refused_politely_and_nothing_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_is_taken_as_a_photo_for_its_bytes_not_its_declared_type() {
-    let Site { app, buyer, .. } = site_with(|_| {}).await;
+    let Campaign { app, buyer, .. } = site_with(|_| {}).await;
     reply_to(&app, &buyer, "/report").await;
     press(&app, &buyer, "卧室").await;
     wait_text(&app, &buyer, "请用文字描述问题").await;
@@ -278,7 +251,7 @@ async fn a_document_is_taken_as_a_photo_for_its_bytes_not_its_declared_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyers_photo_voice_and_document_outside_a_flow_reach_their_ambassador() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         buyer,

@@ -609,38 +609,26 @@ async fn a_restarted_instance_sends_what_it_had_claimed_at_once_and_others_claim
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
     use crate::support::faults::{run_sql, settled, strings};
-    use crate::support::people::{load_staff, reply_to};
+    use crate::support::people::reply_to;
     use crate::support::steps::{press, record_leak, wait_text};
-    let app = TestApp::start_with(|config| {
-        config.daily_digest_cron = "0 0 9 * * *".to_string();
-    })
-    .await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\n\
-         Li Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,1\n\
-         Sun Jie,13700000004,complaints,,\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(2)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let engineer = app.fake.user(8_401, "Zhang");
-    link_by_contact(&app, &engineer, "+8613700000002").await;
-    let reception = app.fake.user(8_501, "Sun");
-    link_by_contact(&app, &reception, "+8613700000004").await;
-    let mut buyers = Vec::new();
-    for i in 0..2 {
-        let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
-        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
-        buyers.push(buyer);
-    }
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    wait_text(&app, &supervisor, "已分配 2 户").await;
+    let crate::support::site::Campaign {
+        app,
+        supervisor,
+        ambassador,
+        engineer,
+        reception,
+        buyers,
+        ..
+    } = crate::support::site::Site::new()
+        .engineer_for(1)
+        .reception()
+        .homes(2)
+        .linked(&[0, 1])
+        .config(|config| {
+            config.daily_digest_cron = "0 0 9 * * *".to_string();
+        })
+        .assigned()
+        .await;
     // Thu 09:00: a slot on Saturday; both invited; buyer 0 books, buyer 1 stays silent.
     reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;

@@ -4,63 +4,30 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, User};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
+use crate::support::people::{link_by_contact, load_buyers, reply_to};
+use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
 use chrono::Duration;
+use handover_bot::bot::callback::Callback;
 use handover_bot::config::Config;
+use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::store::defects::Defect;
 
-struct Site {
-    app: TestApp,
-    supervisor: User,
-    ambassador: User,
-    engineer: User,
-    /// Leads building 2, so building 1's defects are not theirs.
-    other_engineer: User,
-    buyer: User,
+/// Building 1 has a lead engineer (and building 2 another, so building 1's defects are not
+/// theirs); one linked buyer in 1-1-101 looked after by one ambassador.
+async fn site_with(adjust: impl FnOnce(&mut Config) + 'static) -> Campaign {
+    Site::new()
+        .engineer_for(1)
+        .engineer_for(2)
+        .homes(1)
+        .linked(&[0])
+        .config(adjust)
+        .assigned()
+        .await
 }
 
-/// Building 1 has a lead engineer; one linked buyer in 1-1-101 looked after by one ambassador.
-async fn site_with(adjust: impl FnOnce(&mut Config)) -> Site {
-    let app = TestApp::start_with(adjust).await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\n\
-         Li Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,1\n\
-         Zhao Gong,13700000003,engineer,,2\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(1)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let engineer = app.fake.user(8_401, "Zhang");
-    link_by_contact(&app, &engineer, "+8613700000002").await;
-    let other_engineer = app.fake.user(8_402, "Zhao");
-    link_by_contact(&app, &other_engineer, "+8613700000003").await;
-    let buyer = app.fake.user(30_000, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 1 户"))
-        .await;
-    Site {
-        app,
-        supervisor,
-        ambassador,
-        engineer,
-        other_engineer,
-        buyer,
-    }
-}
-
-async fn site() -> Site {
+async fn site() -> Campaign {
     site_with(|_| {}).await
 }
 
@@ -106,7 +73,7 @@ async fn send_fix_photo_and_finish(app: &TestApp, engineer: &User, seed: u8) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -219,7 +186,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
         let list = app.fake.last_message(ambassador.id).unwrap();
         let before = app.fake.sent_messages(ambassador.id).len();
         app.fake
-            .press_button(&ambassador, &list, &format!("1:dc:{id}"));
+            .press_button(&ambassador, &list, &Callback::DefectCard(id).encode());
         app.fake.wait_for_messages(ambassador.id, before + 1).await;
         app.fake
             .wait_for_message(ambassador.id, |m| {
@@ -249,7 +216,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -271,12 +238,36 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
 
     // (person, message to press on, crafted step)
     let attempts = [
-        (&buyer, list.clone(), format!("1:da:{id}:c")), // a buyer closing
-        (&buyer, list.clone(), format!("1:da:{id}:v")), // a buyer verifying what is not fixed
-        (&engineer, tasks.clone(), format!("1:da:{id}:f")), // skipping in progress
-        (&engineer, tasks.clone(), format!("1:da:{id}:v")), // an engineer verifying
-        (&other_engineer, other.clone(), format!("1:da:{id}:s")), // another building's engineer
-        (&ambassador, list.clone(), format!("1:da:{id}:s")), // an ambassador doing the work
+        (
+            &buyer,
+            list.clone(),
+            Callback::DefectAction(id, Action::Close).encode(),
+        ), // a buyer closing
+        (
+            &buyer,
+            list.clone(),
+            Callback::DefectAction(id, Action::Verify).encode(),
+        ), // a buyer verifying what is not fixed
+        (
+            &engineer,
+            tasks.clone(),
+            Callback::DefectAction(id, Action::Fix).encode(),
+        ), // skipping in progress
+        (
+            &engineer,
+            tasks.clone(),
+            Callback::DefectAction(id, Action::Verify).encode(),
+        ), // an engineer verifying
+        (
+            &other_engineer,
+            other.clone(),
+            Callback::DefectAction(id, Action::Start).encode(),
+        ), // another building's engineer
+        (
+            &ambassador,
+            list.clone(),
+            Callback::DefectAction(id, Action::Start).encode(),
+        ), // an ambassador doing the work
     ];
     for (person, message, data) in attempts {
         let query = app.fake.press_crafted_button(person, &message, &data);
@@ -287,9 +278,9 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
             answer.as_str()
         );
     }
-    let query = app
-        .fake
-        .press_crafted_button(&other_engineer, &other, &format!("1:dc:{id}"));
+    let query =
+        app.fake
+            .press_crafted_button(&other_engineer, &other, &Callback::DefectCard(id).encode());
     assert!(
         app.fake
             .callback_answer(&query)
@@ -306,10 +297,26 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
     send_fix_photo_and_finish(&app, &engineer, 5).await;
     let fixed_events = history(&app, id).await.len();
     for (person, message, data) in [
-        (&engineer, tasks.clone(), format!("1:da:{id}:v")),
-        (&buyer, list.clone(), format!("1:da:{id}:c")),
-        (&engineer, start_prompt.clone(), format!("1:dg:{id}")),
-        (&other_engineer, other.clone(), format!("1:da:{id}:r")),
+        (
+            &engineer,
+            tasks.clone(),
+            Callback::DefectAction(id, Action::Verify).encode(),
+        ),
+        (
+            &buyer,
+            list.clone(),
+            Callback::DefectAction(id, Action::Close).encode(),
+        ),
+        (
+            &engineer,
+            start_prompt.clone(),
+            Callback::StepConfirm(id).encode(),
+        ),
+        (
+            &other_engineer,
+            other.clone(),
+            Callback::DefectAction(id, Action::Reopen).encode(),
+        ),
     ] {
         let query = app.fake.press_crafted_button(person, &message, &data);
         app.fake.callback_answer(&query).await;
@@ -322,7 +329,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
-    let Site {
+    let Campaign {
         app,
         supervisor,
         ambassador,
@@ -407,7 +414,7 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart() {
-    let Site {
+    let Campaign {
         mut app,
         ambassador,
         engineer,
@@ -463,9 +470,11 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
         .await;
     // A late answer on the old message (a press crafted, or sent before the edit arrived)
     // changes nothing; the buyer is told the item has moved on.
-    let query = app
-        .fake
-        .press_crafted_button(&buyer, &check, &format!("1:da:{id}:r"));
+    let query = app.fake.press_crafted_button(
+        &buyer,
+        &check,
+        &Callback::DefectAction(id, Action::Reopen).encode(),
+    );
     assert!(
         app.fake
             .callback_answer(&query)
@@ -483,7 +492,7 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -691,7 +700,7 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     receiver
         .failing
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    let Site {
+    let Campaign {
         mut app,
         ambassador,
         engineer,
@@ -756,7 +765,7 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_copies() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -849,7 +858,7 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_engineer_hears_of_each_defect_due_today_once_even_when_the_days_list_changes() {
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,
@@ -914,7 +923,7 @@ async fn an_engineer_hears_of_each_defect_due_today_once_even_when_the_days_list
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it_again() {
     use crate::support::faults::{allow_writes, refuse_writes, settled};
-    let Site {
+    let Campaign {
         app,
         ambassador,
         engineer,

@@ -2,9 +2,8 @@
 //! hand here, and `/summary`, `/targets` and `/overdue` agreeing; other roles refused.
 
 use crate::support::app::TestApp;
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
+use crate::support::people::{buyers_csv, linked_supervisor, load_buyers, reply_to};
+use crate::support::site::{Campaign, Site};
 use crate::support::steps::{record_leak, wait_text};
 use chrono::Duration;
 use handover_bot::domain::aftercare::{FollowUpKind, HandoverDraft, Level, Topic};
@@ -38,27 +37,20 @@ async fn actor(app: &TestApp, telegram_id: i64) -> Actor {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\n\
-         Li Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,1\n",
-    )
-    .await;
     // Six homes: 1-1-101, 1-1-103, 1-1-105 in building 1; 2-1-102, 2-1-104, 2-1-106 in 2.
-    load_buyers(&app, &buyers_csv(6)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let engineer = app.fake.user(8_401, "Zhang");
-    link_by_contact(&app, &engineer, "+8613700000002").await;
-    let buyer = app.fake.user(30_000, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
-    wait_text(&app, &supervisor, "已分配 6 户").await;
+    let Campaign {
+        app,
+        supervisor,
+        ambassador,
+        engineer,
+        buyer,
+        ..
+    } = Site::new()
+        .engineer_for(1)
+        .homes(6)
+        .linked(&[0])
+        .assigned()
+        .await;
     let boss = actor(&app, supervisor.id).await;
     let services = app.services().clone();
 

@@ -2,7 +2,10 @@
 #![allow(dead_code)]
 
 pub mod app;
-pub mod fake_telegram;
+pub use ::fake_telegram;
 pub mod faults;
+pub mod observe;
 pub mod people;
+pub mod site;
 pub mod steps;
+pub mod text;

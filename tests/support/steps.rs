@@ -4,7 +4,11 @@
 use super::app::TestApp;
 use super::fake_telegram::{SentMessage, User};
 use super::people::reply_to;
+use super::text::{fixed, zh};
 use chrono::Duration;
+use handover_bot::bot::callback::{Callback, InspectAction};
+use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::i18n::Arg;
 
 pub fn photo(seed: u8) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, seed];
@@ -16,6 +20,21 @@ pub async fn wait_text(app: &TestApp, person: &User, needle: &str) -> SentMessag
     app.fake
         .wait_for_message(person.id, |m| m.plain_text.contains(needle))
         .await
+}
+
+/// Waits for the message that says `key` with `args`.
+pub async fn wait_key(
+    app: &TestApp,
+    person: &User,
+    key: &str,
+    args: &[(&str, Arg)],
+) -> SentMessage {
+    wait_text(app, person, &zh(key, args)).await
+}
+
+/// Waits for a message saying `key`, whatever its arguments (its text between placeholders).
+pub async fn wait_fixed(app: &TestApp, person: &User, key: &str) -> SentMessage {
+    wait_text(app, person, &fixed(key)).await
 }
 
 pub fn count(app: &TestApp, person: &User, needle: &str) -> usize {
@@ -41,23 +60,64 @@ pub async fn press(app: &TestApp, person: &User, label: &str) {
     app.fake.press_button_with_text(person, &message, label);
 }
 
+/// The bot's newest message to `person` with a button that sends `button`, and a press on it.
+pub async fn press_button(app: &TestApp, person: &User, button: Callback) {
+    press_where(app, person, |c| *c == button).await;
+}
+
+/// The bot's newest message to `person` with a button whose data decodes to a callback `which`
+/// accepts, and a press on that button: for buttons that carry a value the test cannot know
+/// beforehand, such as a plan's fingerprint.
+pub async fn press_where(app: &TestApp, person: &User, which: impl Fn(&Callback) -> bool) {
+    let button = |m: &SentMessage| {
+        m.inline_buttons()
+            .into_iter()
+            .rev()
+            .filter_map(|b| b.callback_data)
+            .find(|data| Callback::decode(data).is_some_and(|c| which(&c)))
+    };
+    app.fake
+        .wait_for_message(person.id, |m| button(m).is_some())
+        .await;
+    let (message, data) = app
+        .fake
+        .sent_messages(person.id)
+        .into_iter()
+        .rev()
+        .find_map(|m| button(&m).map(|data| (m, data)))
+        .expect("waited for it above");
+    app.fake.press_button(person, &message, &data);
+}
+
 /// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
 pub async fn record_leak(app: &TestApp, ambassador: &User) {
     reply_to(app, ambassador, "/inspect 1-1-101").await;
-    press(app, ambassador, "厨房").await;
-    press(app, ambassador, "渗漏").await;
-    press(app, ambassador, "紧急").await;
-    wait_text(app, ambassador, "请拍照发送").await;
+    press_button(app, ambassador, Callback::InspectRoom(Room::Kitchen)).await;
+    press_button(
+        app,
+        ambassador,
+        Callback::InspectCategory(Category::Leakage),
+    )
+    .await;
+    press_button(app, ambassador, Callback::InspectSeverity(Severity::Urgent)).await;
+    wait_fixed(app, ambassador, "inspect-photos").await;
     app.fake.send_photo(ambassador, photo(1), None);
-    wait_text(app, ambassador, "已收到 1 张照片").await;
+    wait_key(
+        app,
+        ambassador,
+        "inspect-photo-received",
+        &[("count", Arg::Number(1))],
+    )
+    .await;
     app.fake.send_text(ambassador, "水槽下漏水");
-    press(app, ambassador, "💾 保存").await;
-    press(app, ambassador, "✅ 完成验房").await;
-    wait_text(app, ambassador, "验房完成").await;
+    press_button(app, ambassador, Callback::Inspect(InspectAction::Save)).await;
+    press_button(app, ambassador, Callback::Inspect(InspectAction::Finish)).await;
+    wait_fixed(app, ambassador, "inspect-finished").await;
 }
 
 /// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.
 pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
+    let open = Callback::DefectCard(id).encode();
     let card = app
         .fake
         .sent_messages(person.id)
@@ -66,11 +126,11 @@ pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
         .find(|m| {
             m.inline_buttons()
                 .iter()
-                .any(|b| b.callback_data.as_deref() == Some(&format!("1:dc:{id}")))
+                .any(|b| b.callback_data.as_deref() == Some(open.as_str()))
         })
         .expect("a message with the defect's card button");
     let before = app.fake.sent_messages(person.id).len();
-    app.fake.press_button(person, &card, &format!("1:dc:{id}"));
+    app.fake.press_button(person, &card, &open);
     app.fake.wait_for_messages(person.id, before + 1).await;
     press(app, person, step).await;
 }

@@ -58,11 +58,22 @@
 //!   `Bad Request: secret token contains unallowed characters`, more than 256 answer
 //!   `Bad Request: secret token is too long`, and an empty one means no secret.
 
+//! # Layout
+//!
+//! One module per part of the contract: `transport` (the HTTP listener, URL scheme, tokens, fault
+//! injection), `request` (error answers and parameter decoding), `limits` (sizes, formats, rate
+//! limits), `updates` (`getUpdates`), `methods` (every other method), `state` (what Telegram
+//! remembers), `html` (entity checking), `webhook` (delivery to a set webhook) and `person` (the
+//! simulated people who write to the bot). This file is the surface tests use.
+
 mod html;
 mod limits;
+mod methods;
 mod person;
-mod server;
+mod request;
 mod state;
+mod transport;
+mod updates;
 mod webhook;
 
 use std::future::Future;
@@ -75,20 +86,16 @@ use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-// The harness's public surface; not every test uses every item.
-#[allow(unused_imports)]
 pub use html::{HtmlEntity, ParsedHtml, escape_html, parse_html, utf16_len};
-#[allow(unused_imports)]
 pub use limits::{
     MAX_CALLBACK_ANSWER_LEN, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LEN, MAX_DOWNLOAD_BYTES,
     MAX_START_PAYLOAD_LEN, MAX_TEXT_LEN, MAX_UPLOAD_BYTES, MEDIA_GROUP_ITEMS, is_valid_button_url,
     is_valid_command_name, is_valid_start_payload,
 };
 pub use person::{MessageRef, User, start_command};
-#[allow(unused_imports)]
 pub use webhook::{SECRET_HEADER, WebhookState};
 
-pub(crate) use limits::RateLimiter;
+pub use limits::RateLimiter;
 use state::{Shared, State};
 
 /// The only token the fake accepts; anything else is 401 like a revoked token.
@@ -350,7 +357,7 @@ impl FakeTelegram {
             .expect("bind the fake Telegram server");
         let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared::new(config, addr));
-        let task = server::spawn_server(shared.clone(), listener);
+        let task = transport::spawn_server(shared.clone(), listener);
         let delivery = webhook::spawn_delivery(shared.clone());
         Self {
             _task: Arc::new(ServerTask {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::server::ApiErr;
+use super::request::ApiErr;
 
 /// Message text, after entity parsing, in UTF-16 code units.
 pub const MAX_TEXT_LEN: usize = 4096;
@@ -34,7 +34,7 @@ pub const MAX_START_PAYLOAD_LEN: usize = 64;
 /// it *leaves*; a correctly paced bot can therefore see two sends arrive slightly less than a second
 /// apart. `tolerance` shortens the window by that much so network jitter does not turn a correct bot
 /// into a flaky test, while back-to-back sends (microseconds apart) are still refused.
-pub(crate) struct RateLimiter {
+pub struct RateLimiter {
     pub per_chat: u32,
     pub overall: u32,
     pub window: Duration,

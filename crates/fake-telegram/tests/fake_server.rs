@@ -17,7 +17,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 use tokio::time::Instant;
 
-use crate::support::fake_telegram::{
+use fake_telegram::{
     BOT_ID, Config, FakeTelegram, MAX_DOWNLOAD_BYTES, RateLimiter, SECRET_HEADER, SentKind, TOKEN,
     User, escape_html, parse_html, start_command, utf16_len,
 };

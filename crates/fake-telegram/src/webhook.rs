@@ -22,8 +22,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::Delivery;
-use super::server::{ApiErr, Params, TERMINATED_BY_SET_WEBHOOK, allowed_updates_param};
+use super::request::{ApiErr, Params, TERMINATED_BY_SET_WEBHOOK};
 use super::state::{Shared, State, unix_now};
+use super::updates::allowed_updates_param;
 
 /// The header Telegram sends the secret token in.
 pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";

@@ -1,0 +1,32 @@
+//! What a person reads, found through the locale key that says it rather than a copy of the
+//! Chinese: the app's own `I18n` renders the key, so a changed wording changes the tests too.
+
+use std::sync::OnceLock;
+
+use handover_bot::domain::people::Lang;
+use handover_bot::i18n::{Arg, I18n, plain_text};
+
+fn i18n() -> &'static I18n {
+    static LOCALES: OnceLock<I18n> = OnceLock::new();
+    LOCALES.get_or_init(|| I18n::load().expect("the locales load"))
+}
+
+/// `key` in Chinese with `args`, as the person reads it (tags dropped, entities decoded).
+pub fn zh(key: &str, args: &[(&str, Arg)]) -> String {
+    plain_text(&i18n().text(Lang::ZhCn, key, args))
+}
+
+/// The longest stretch of `key`'s Chinese text between placeholders: what every message saying
+/// it contains, whatever its arguments.
+pub fn fixed(key: &str) -> String {
+    // A placeholder renders as its own name when the argument is missing; split on those.
+    let rendered = zh(key, &[]);
+    let mut best = String::new();
+    for part in rendered.split(['{', '}']).filter(|p| !p.starts_with('$')) {
+        let part = part.trim();
+        if part.chars().count() > best.chars().count() {
+            best = part.to_string();
+        }
+    }
+    best
+}
