@@ -240,8 +240,8 @@ pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
         Scoped::Found(data) => data,
         Scoped::Unknown(projects) => return turn.say(unknown_scope(turn, args, &projects)).await,
     };
-    let font = crate::card::FontSource::choose(services.config.font.as_deref());
-    let png = crate::chart::render(&font, &data)?;
+    let font = crate::render::card::FontSource::choose(services.config.font.as_deref());
+    let png = crate::render::chart::render(&font, &data)?;
     let (planned, actual) = data.days.last().map_or((0, 0), |(_, p, a)| (*p, *a));
     let defects: i64 = data.categories.iter().map(|(_, n)| n).sum();
     let caption = tr!(

@@ -66,6 +66,8 @@ pub enum Confirmation {
 
 /// A checklist item as shown: a built-in one in the reader's language, any other as written.
 pub fn item_name(i18n: &crate::i18n::I18n, lang: Lang, list: &str, item: &str) -> String {
+    // The built-in items (the default checklist); any other item is shown as written.
+    // locale keys: key-entrance-door, key-mailbox, key-access-card, meter-water, meter-electricity, meter-gas, document-quality-guarantee, document-usage-manual
     let key = format!("{list}-{}", item.replace('_', "-"));
     if i18n.has(lang, &key) {
         i18n.text(lang, &key, &[])
@@ -607,10 +609,10 @@ impl Services {
             .with_timezone(&self.config.timezone)
             .format("%Y-%m-%d")
             .to_string();
-        let font = crate::card::FontSource::choose(self.config.font.as_deref());
+        let font = crate::render::card::FontSource::choose(self.config.font.as_deref());
         let media = crate::media::MediaStore::new(&self.config.media_dir);
         let drawn = tokio::task::spawn_blocking(move || {
-            let card = crate::card::HandoverCard {
+            let card = crate::render::card::HandoverCard {
                 headline: &headline,
                 buyer: &name,
                 unit: &unit,
@@ -618,7 +620,7 @@ impl Services {
                 ambassador: &ambassador,
                 footer: &footer,
             };
-            crate::card::render_handover_card(&font, &card).map(|png| {
+            crate::render::card::render_handover_card(&font, &card).map(|png| {
                 media
                     .put(&png, "png")
                     .map(|stored| (stored, png.len() as i64))

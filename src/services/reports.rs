@@ -343,7 +343,7 @@ impl Services {
         actor: &Actor,
         lang: Lang,
         args: &str,
-    ) -> ServiceResult<Scoped<crate::chart::ChartData>> {
+    ) -> ServiceResult<Scoped<crate::render::chart::ChartData>> {
         use crate::domain::defect::Category;
         supervisor(actor)?;
         let now = self.clock.now();
@@ -404,7 +404,7 @@ impl Services {
             .collect();
         let plain = |html: String| crate::i18n::plain_text(&html);
         let at = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-        Ok(Scoped::Found(crate::chart::ChartData {
+        Ok(Scoped::Found(crate::render::chart::ChartData {
             title: plain(crate::tr!(
                 i18n,
                 lang,

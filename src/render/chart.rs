@@ -3,7 +3,7 @@
 //! language): a title with the project's display name, a subtitle with the date, a legend,
 //! every point and bar labelled with its value, and today marked.
 
-use crate::card::{
+use crate::render::card::{
     BG_TOP, CardError, FontSource, GOLD, INK, INK_MUTED, INK_SOFT, RED, encode_png, register_font,
 };
 use chrono::NaiveDate;
