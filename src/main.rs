@@ -147,11 +147,7 @@ fn main() -> ExitCode {
 }
 
 fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
-    let file = match &cli.config {
-        Some(path) => Settings::from_toml_file(path)?,
-        None => Settings::default(),
-    };
-    Config::resolve(cli.settings.clone().or(file))
+    handover_bot::config::load(cli.config.as_deref(), cli.settings.clone())
 }
 
 fn init_logging(filter: &str, format: LogFormat) {
