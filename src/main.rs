@@ -8,6 +8,7 @@ use handover_bot::config::{Config, ConfigError, LogFormat, Settings};
 use handover_bot::domain::import::ImportKind;
 use handover_bot::domain::people::Role;
 use handover_bot::i18n::{I18n, plain_text};
+use handover_bot::present::Times as _;
 use handover_bot::services::Services;
 use handover_bot::services::import::{ImportOutcome, Importer};
 use handover_bot::services::staff::Issuer;
@@ -471,7 +472,7 @@ async fn invite(config: Config, role: &str, name: Option<&str>) -> anyhow::Resul
     println!("{}", invite.link(&username));
     eprintln!(
         "valid once, until {} (UTC)",
-        invite.expires_at.format("%Y-%m-%d %H:%M")
+        invite.expires_at.present_date_time()
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::aftercare::{Level, Topic};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::complaints::Ack;
 use crate::services::followup::{CheckOutcome, SurveyOutcome};
@@ -261,11 +262,7 @@ pub async fn on_complain_text(turn: &Turn, state: State, text: &str) -> anyhow::
                 id = filed.id,
                 topic = topic.label(i18n, lang),
                 level = level.label(i18n, lang),
-                due = filed
-                    .ack_due
-                    .with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
+                due = filed.ack_due.with_timezone(&tz).present_date_time()
             ))
             .await
         }
@@ -307,7 +304,7 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
             complaint
                 .ack_due_at
                 .with_timezone(&tz)
-                .format("%m-%d %H:%M"),
+                .present_month_day_time(),
             crate::i18n::escape_html(&complaint.text)
         ));
         rows.push(vec![(

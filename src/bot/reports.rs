@@ -2,6 +2,7 @@
 
 use super::Turn;
 use crate::domain::kpi::Kpi;
+use crate::present::Dates as _;
 use crate::present::Label;
 use crate::services::reports::{Scoped, TargetChange};
 use crate::tr;
@@ -159,7 +160,7 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
         }
         let (due, late) = match item.defect.due_at {
             Some(due) => (
-                due.with_timezone(&tz).format("%m-%d").to_string(),
+                due.with_timezone(&tz).present_month_day(),
                 (now - due).num_days(),
             ),
             None => (String::new(), 0),

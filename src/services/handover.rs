@@ -9,6 +9,7 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::i18n::escape_html;
 use crate::present::Label;
+use crate::present::{Dates as _, Times as _};
 use crate::store::Tx;
 use crate::store::aftercare::{Handover, HandoverStatus};
 use crate::store::assignment::Household;
@@ -462,7 +463,7 @@ impl Services {
         self.schedule_follow_ups(&mut tx, handover.unit_id, now)
             .await?;
         let tz = self.config.timezone;
-        let time = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        let time = now.with_timezone(&tz).present_date_time();
         let ambassador_name = ambassador
             .as_ref()
             .map(|a| a.name.clone())
@@ -605,10 +606,7 @@ impl Services {
         let footer = crate::i18n::plain_text(&crate::tr!(i18n, lang, "card-footer"));
         let unit = household.unit.short();
         let name = buyer.name.clone();
-        let date = now
-            .with_timezone(&self.config.timezone)
-            .format("%Y-%m-%d")
-            .to_string();
+        let date = now.with_timezone(&self.config.timezone).present_date();
         let font = crate::render::card::FontSource::choose(self.config.font.as_deref());
         let media = crate::media::MediaStore::new(&self.config.media_dir);
         let drawn = tokio::task::spawn_blocking(move || {
