@@ -214,7 +214,73 @@ mod tests {
         );
     }
 
-    /// Every `tr!(…, "key"…)` in the source names a key that exists in every locale.
+    /// Literals in the code shaped like a key (lower case words joined by dashes) that are not
+    /// locale keys, with what they are instead. Anything else of that shape must be a key.
+    const NOT_KEYS: &[&str] = &[
+        // Names of scheduled jobs and of a test's job kind.
+        "daily-digest",
+        "defect-sweep",
+        "overdue-sweep",
+        "nothing-handles-this",
+        // A risk flag as stored.
+        "group-complaint",
+        // Language tags as people or Telegram write them.
+        "en-gb",
+        "en-us",
+        "zh-cn",
+        "zh-hans",
+        // The program's name and an HTTP header.
+        "handover-bot",
+        "x-telegram-bot-api-secret-token",
+    ];
+
+    /// The keys a source file uses: the literal key of `tr!(…)`, `.text(…)`, `.text_with(…)`
+    /// and `.has(…)`; every literal shaped like a key (what `Label::label_key` returns, keys
+    /// passed to helpers); and keys built with `format!`, listed next to it in a comment
+    /// `// locale keys: a-b, c-d`.
+    fn keys_used(source: &str) -> BTreeSet<String> {
+        let mut used = BTreeSet::new();
+        for call in ["tr!(", ".text(", ".text_with(", ".has("] {
+            for (at, _) in source.match_indices(call) {
+                let rest = &source[at + call.len()..];
+                // The key comes before the arguments' slice and before the call ends.
+                let args = &rest[..rest.find(['&', ')']).unwrap_or(rest.len())];
+                if let Some(start) = args.find('"') {
+                    let key = &args[start + 1..];
+                    if let Some(end) = key.find('"') {
+                        used.insert(key[..end].to_string());
+                    }
+                }
+            }
+        }
+        let bytes = source.as_bytes();
+        for (at, _) in source.match_indices('"') {
+            if at > 0 && (bytes[at - 1] == b'\\' || bytes[at - 1].is_ascii_alphanumeric()) {
+                continue;
+            }
+            let rest = &source[at + 1..];
+            let len = rest
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+                .unwrap_or(rest.len());
+            let word = &rest[..len];
+            let shaped = rest[len..].starts_with('"')
+                && word.starts_with(|c: char| c.is_ascii_lowercase())
+                && word.contains('-')
+                && !word.ends_with('-')
+                && !word.contains("--");
+            if shaped && !NOT_KEYS.contains(&word) {
+                used.insert(word.to_string());
+            }
+        }
+        for line in source.lines() {
+            if let Some((_, list)) = line.split_once("// locale keys:") {
+                used.extend(list.split(',').map(|key| key.trim().to_string()));
+            }
+        }
+        used
+    }
+
+    /// Every key the code uses exists in every locale.
     #[test]
     fn code_uses_only_existing_keys() {
         let i18n = I18n::load().unwrap();
@@ -234,22 +300,52 @@ mod tests {
                 continue;
             }
             let source = std::fs::read_to_string(&path).unwrap();
-            for (at, _) in source.match_indices("tr!(") {
-                let rest = &source[at..];
-                let start = rest.find('"').expect("tr! has a literal key") + 1;
-                let end = start + rest[start..].find('"').unwrap();
-                used.insert((rest[start..end].to_string(), path.display().to_string()));
+            for key in keys_used(&source) {
+                used.insert((key, path.display().to_string()));
             }
         }
-        assert!(used.len() > 10, "the scan found the keys in use");
-        for (key, file) in used {
+        assert!(used.len() > 500, "the scan found the keys in use");
+        let mut missing = Vec::new();
+        for (key, file) in &used {
             for lang in Lang::ALL {
-                assert!(
-                    i18n.has(lang, &key),
-                    "{file} uses {key:?}, missing in {lang}"
-                );
+                if !i18n.has(lang, key) {
+                    missing.push(format!("{file} uses {key:?}, missing in {lang}"));
+                }
             }
         }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_key_scan_sees_every_way_a_key_is_named() {
+        let source = r#"
+            tr!(i18n, lang, "summary");
+            i18n.text(lang, "welcome", &[]);
+            i18n.text_with(
+                lang,
+                "checkin", &args);
+            let x = if i18n.has(lang, "reports") { 1 } else { 2 };
+            Room::Kitchen => "room-kitchen",
+            // locale keys: meter-water, meter-gas
+            let key = format!("meter-{}", meter);
+            msg.text();
+            let not_a_key = "no key here";
+            let job = "daily-digest";
+        "#;
+        let used = keys_used(source);
+        let expected: BTreeSet<String> = [
+            "summary",
+            "welcome",
+            "checkin",
+            "reports",
+            "room-kitchen",
+            "meter-water",
+            "meter-gas",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(used, expected);
     }
 
     #[test]

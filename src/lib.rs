@@ -2,8 +2,6 @@
 
 pub mod app;
 pub mod bot;
-pub mod card;
-pub mod chart;
 pub mod clock;
 pub mod config;
 pub mod domain;
@@ -13,6 +11,7 @@ pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod present;
+pub mod render;
 pub mod scheduler;
 pub mod services;
 pub mod store;

@@ -8,6 +8,7 @@ use handover_bot::config::{Config, ConfigError, LogFormat, Settings};
 use handover_bot::domain::import::ImportKind;
 use handover_bot::domain::people::Role;
 use handover_bot::i18n::{I18n, plain_text};
+use handover_bot::present::Times as _;
 use handover_bot::services::Services;
 use handover_bot::services::import::{ImportOutcome, Importer};
 use handover_bot::services::staff::Issuer;
@@ -147,11 +148,7 @@ fn main() -> ExitCode {
 }
 
 fn load_config(cli: &Cli) -> Result<Config, ConfigError> {
-    let file = match &cli.config {
-        Some(path) => Settings::from_toml_file(path)?,
-        None => Settings::default(),
-    };
-    Config::resolve(cli.settings.clone().or(file))
+    handover_bot::config::load(cli.config.as_deref(), cli.settings.clone())
 }
 
 fn init_logging(filter: &str, format: LogFormat) {
@@ -475,7 +472,7 @@ async fn invite(config: Config, role: &str, name: Option<&str>) -> anyhow::Resul
     println!("{}", invite.link(&username));
     eprintln!(
         "valid once, until {} (UTC)",
-        invite.expires_at.format("%Y-%m-%d %H:%M")
+        invite.expires_at.present_date_time()
     );
     Ok(())
 }

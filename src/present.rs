@@ -1,5 +1,6 @@
 //! The one place that turns domain values into the reader's words: lists joined the way the
-//! reader's language joins them, and every enum a person sees named through its locale key.
+//! reader's language joins them, every enum a person sees named through its locale key, and
+//! dates and times written the one way every message writes them.
 
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::appointment::SlotKind;
@@ -23,6 +24,73 @@ pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Ite
     }
     out
 }
+
+/// How dates and times are written in every message, in both languages: ISO order, a 24-hour
+/// clock, no weekday (a weekday, where one is shown, is a locale key of its own). Changing a
+/// pattern here changes every message at once.
+mod pattern {
+    pub const DATE: &str = "%Y-%m-%d";
+    pub const MONTH_DAY: &str = "%m-%d";
+    pub const DATE_TIME: &str = "%Y-%m-%d %H:%M";
+    pub const MONTH_DAY_TIME: &str = "%m-%d %H:%M";
+    pub const TIME: &str = "%H:%M";
+}
+
+/// A day as a reader sees it: `2026-05-01`, or `05-01` where the year goes without saying.
+/// Already in the project's time zone: convert with `with_timezone` first.
+pub trait Dates {
+    fn present_date(&self) -> String;
+    fn present_month_day(&self) -> String;
+}
+
+/// A moment as a reader sees it: `2026-05-01 09:30`, `05-01 09:30` or `09:30`.
+pub trait Times {
+    fn present_date_time(&self) -> String;
+    fn present_month_day_time(&self) -> String;
+    fn present_time(&self) -> String;
+}
+
+impl Dates for chrono::NaiveDate {
+    fn present_date(&self) -> String {
+        self.format(pattern::DATE).to_string()
+    }
+    fn present_month_day(&self) -> String {
+        self.format(pattern::MONTH_DAY).to_string()
+    }
+}
+
+/// Implements both traits for a type that has a date and a time of day.
+macro_rules! moments {
+    ($($ty:ty),* $(,)?) => {$(
+        impl Dates for $ty {
+            fn present_date(&self) -> String {
+                self.format(pattern::DATE).to_string()
+            }
+            fn present_month_day(&self) -> String {
+                self.format(pattern::MONTH_DAY).to_string()
+            }
+        }
+
+        impl Times for $ty {
+            fn present_date_time(&self) -> String {
+                self.format(pattern::DATE_TIME).to_string()
+            }
+            fn present_month_day_time(&self) -> String {
+                self.format(pattern::MONTH_DAY_TIME).to_string()
+            }
+            fn present_time(&self) -> String {
+                self.format(pattern::TIME).to_string()
+            }
+        }
+    )*};
+}
+
+moments!(
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono_tz::Tz>,
+    chrono::DateTime<chrono::FixedOffset>,
+);
 
 /// A value a person sees by name: its locale key, and its name in the reader's language.
 pub trait Label {
@@ -206,6 +274,21 @@ impl Label for ImportKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_are_written_one_way() {
+        use chrono::TimeZone as _;
+        let at = chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, 5, 1, 9, 5, 0)
+            .single()
+            .unwrap();
+        assert_eq!(at.present_date(), "2026-05-01");
+        assert_eq!(at.present_month_day(), "05-01");
+        assert_eq!(at.present_date_time(), "2026-05-01 09:05");
+        assert_eq!(at.present_month_day_time(), "05-01 09:05");
+        assert_eq!(at.present_time(), "09:05");
+        assert_eq!(at.date_naive().present_date(), "2026-05-01");
+    }
 
     fn keys() -> Vec<&'static str> {
         let mut keys = Vec::new();

@@ -8,6 +8,7 @@ use crate::domain::aftercare::{Level, Topic};
 use crate::domain::flow::complaint::{self, Ask};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS, Next, Step};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::complaints::Ack;
 use crate::services::followup::{CheckOutcome, SurveyOutcome};
@@ -211,11 +212,7 @@ async fn apply(turn: &Turn, step: Step<complaint::Complaint, Ask>) -> anyhow::Re
                 id = filed.id,
                 topic = topic.label(i18n, lang),
                 level = level.label(i18n, lang),
-                due = filed
-                    .ack_due
-                    .with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
+                due = filed.ack_due.with_timezone(&tz).present_date_time()
             ))
             .await;
     }
@@ -300,7 +297,7 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
             complaint
                 .ack_due_at
                 .with_timezone(&tz)
-                .format("%m-%d %H:%M"),
+                .present_month_day_time(),
             crate::i18n::escape_html(&complaint.text)
         ));
         rows.push(vec![(

@@ -7,6 +7,7 @@ use super::{Turn, remove_buttons};
 use crate::domain::people::{Actor, Lang, Stage};
 use crate::i18n::{Arg, I18n, escape_html};
 use crate::present::Label;
+use crate::present::{Dates as _, Times as _};
 use crate::services::ServiceError;
 use crate::services::assignment::{
     AssignmentPreview, CardOutcome, CardQuery, ConfirmOutcome, HouseholdCard, Planner,
@@ -261,7 +262,7 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .await;
     };
     let until_text = match until {
-        Some(day) => day.format("%Y-%m-%d").to_string(),
+        Some(day) => day.present_date(),
         None => tr!(turn.i18n(), turn.lang(), "away-until-back"),
     };
     let mut text = tr!(
@@ -552,7 +553,7 @@ fn render_card(i18n: &I18n, lang: Lang, card: &HouseholdCard, tz: chrono_tz::Tz)
                 i18n,
                 lang,
                 "card-note",
-                at = note.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
+                at = note.at.with_timezone(&tz).present_month_day_time(),
                 author = &note.author,
                 text = &note.text
             ));
@@ -846,10 +847,7 @@ pub async fn on_ambassadors(turn: &Turn) -> anyhow::Result<()> {
                 i18n,
                 lang,
                 "ambassador-away-until",
-                until = until
-                    .with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
+                until = until.with_timezone(&tz).present_date_time()
             ),
             (Some(_), None) => tr!(i18n, lang, "ambassador-away"),
         };

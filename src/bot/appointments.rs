@@ -6,6 +6,7 @@ use super::{Turn, remove_buttons};
 use crate::domain::appointment::{SlotKind, parse_slot_spec};
 use crate::domain::people::{Actor, Tier};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::appointments::{BookOutcome, InviteOutcome, InviteScope, slot_label};
 use crate::tr;
@@ -260,11 +261,7 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                     i18n,
                     lang,
                     "today-line",
-                    time = slot
-                        .starts_at
-                        .with_timezone(&tz)
-                        .format("%H:%M")
-                        .to_string(),
+                    time = slot.starts_at.with_timezone(&tz).present_time(),
                     home = entry.household.unit.short(),
                     names = crate::present::list(i18n, lang, &entry.household.names),
                     kind = entry.appointment.kind.label(i18n, lang),

@@ -5,6 +5,7 @@ use super::callback::{Callback, HandoverStep, MAX_KEY_BUTTON};
 use super::dialogue::{HandoverAsk, State};
 use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::aftercare::{HandoverDraft, MeterReading, parse_reading};
+use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::defects::InspectTarget;
 use crate::services::handover::{Begin, Confirmation, item_name};
@@ -78,7 +79,7 @@ async fn begin(turn: &Turn, target: InspectTarget<'_>, query: &str) -> anyhow::R
                 lang,
                 "handover-already",
                 home = household.unit.short(),
-                at = at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+                at = at.with_timezone(&tz).present_date_time()
             ))
             .await
         }

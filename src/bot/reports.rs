@@ -2,6 +2,7 @@
 
 use super::Turn;
 use crate::domain::kpi::Kpi;
+use crate::present::Dates as _;
 use crate::present::Label;
 use crate::services::reports::{Scoped, TargetChange};
 use crate::tr;
@@ -159,7 +160,7 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
         }
         let (due, late) = match item.defect.due_at {
             Some(due) => (
-                due.with_timezone(&tz).format("%m-%d").to_string(),
+                due.with_timezone(&tz).present_month_day(),
                 (now - due).num_days(),
             ),
             None => (String::new(), 0),
@@ -240,8 +241,8 @@ pub async fn on_chart(turn: &Turn, args: &str) -> anyhow::Result<()> {
         Scoped::Found(data) => data,
         Scoped::Unknown(projects) => return turn.say(unknown_scope(turn, args, &projects)).await,
     };
-    let font = crate::card::FontSource::choose(services.config.font.as_deref());
-    let png = crate::chart::render(&font, &data)?;
+    let font = crate::render::card::FontSource::choose(services.config.font.as_deref());
+    let png = crate::render::chart::render(&font, &data)?;
     let (planned, actual) = data.days.last().map_or((0, 0), |(_, p, a)| (*p, *a));
     let defects: i64 = data.categories.iter().map(|(_, n)| n).sum();
     let caption = tr!(

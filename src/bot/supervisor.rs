@@ -5,6 +5,7 @@ use crate::domain::import::{self, ImportError, ImportKind, RowError, RowProblem}
 use crate::domain::people::{Lang, Role};
 use crate::i18n::{Arg, I18n};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::import::{ImportOutcome, Importer};
 use crate::services::staff::{Deactivation, Issuer};
@@ -271,8 +272,7 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let expires = invite
         .expires_at
         .with_timezone(&turn.ctx.services.config.timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+        .present_date_time();
     let who = invite.name.clone().unwrap_or_else(|| "—".to_string());
     turn.say(tr!(
         turn.i18n(),
@@ -362,7 +362,7 @@ pub async fn on_queue(turn: &Turn) -> anyhow::Result<()> {
     let i18n = turn.i18n();
     let lang = turn.lang();
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| match at {
-        Some(at) => at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        Some(at) => at.with_timezone(&tz).present_date_time(),
         None => tr!(i18n, lang, "queue-none"),
     };
     turn.say(tr!(

@@ -10,6 +10,7 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
 use crate::present::Label;
+use crate::present::{Dates as _, Times as _};
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
 use crate::store::assignment::Household;
@@ -118,9 +119,9 @@ pub fn slot_label(i18n: &I18n, lang: Lang, slot: &Slot, tz: Tz) -> String {
     };
     format!(
         "{} ({weekday}) {}–{}",
-        start.format("%m-%d"),
-        start.format("%H:%M"),
-        end.format("%H:%M")
+        start.present_month_day(),
+        start.present_time(),
+        end.present_time()
     )
 }
 

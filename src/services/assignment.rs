@@ -11,6 +11,7 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::i18n::{Arg, escape_html};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::store::Tx;
 use crate::store::assignment::{Household, Note, StaffLoad};
 use crate::store::jobs::NewJob;
@@ -932,8 +933,7 @@ impl Services {
                     buyer = buyer,
                     at = at
                         .with_timezone(&self.config.timezone)
-                        .format("%m-%d %H:%M")
-                        .to_string(),
+                        .present_month_day_time(),
                     text = text
                 ));
             }

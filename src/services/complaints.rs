@@ -9,6 +9,7 @@ use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::store::Tx;
 use crate::store::aftercare::Complaint;
 use crate::store::assignment::Household;
@@ -89,8 +90,7 @@ impl Services {
                     complaint
                         .ack_due_at
                         .with_timezone(&tz)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string()
+                        .present_date_time()
                         .into(),
                 ),
             ],

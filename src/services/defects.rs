@@ -10,6 +10,7 @@ use crate::domain::message::Content;
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
+use crate::present::Dates as _;
 use crate::present::Label;
 use crate::store::Tx;
 use crate::store::assignment::Household;
@@ -858,8 +859,8 @@ impl Services {
                         severity = severity.label(i18n, lang)
                     );
                     if let Some(cover) = cover {
-                        let until = cover.until.format("%Y-%m-%d").to_string();
-                        let reported = cover.reported.format("%Y-%m-%d").to_string();
+                        let until = cover.until.present_date();
+                        let reported = cover.reported.present_date();
                         html.push_str("\n\n");
                         html.push_str(&if cover.covered {
                             crate::tr!(

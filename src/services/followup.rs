@@ -7,6 +7,7 @@ use crate::domain::aftercare::{FollowUpKind, LOW_SCORE, first_anniversary, satis
 use crate::domain::defect::Category;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang};
+use crate::present::Dates as _;
 use crate::present::Label;
 use crate::store::Tx;
 use crate::store::aftercare::FollowUp;
@@ -235,7 +236,7 @@ impl Services {
                         "followup-year-end",
                         name = name,
                         home = home.as_str(),
-                        date = anniversary.format("%Y-%m-%d").to_string()
+                        date = anniversary.present_date()
                     ),
                     Vec::new(),
                 )

@@ -10,6 +10,7 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::i18n::escape_html;
 use crate::present::Label;
+use crate::present::{Dates as _, Times as _};
 use crate::store::Tx;
 use crate::store::aftercare::{Handover, HandoverStatus};
 use crate::store::assignment::Household;
@@ -67,6 +68,8 @@ pub enum Confirmation {
 
 /// A checklist item as shown: a built-in one in the reader's language, any other as written.
 pub fn item_name(i18n: &crate::i18n::I18n, lang: Lang, list: &str, item: &str) -> String {
+    // The built-in items (the default checklist); any other item is shown as written.
+    // locale keys: key-entrance-door, key-mailbox, key-access-card, meter-water, meter-electricity, meter-gas, document-quality-guarantee, document-usage-manual
     let key = format!("{list}-{}", item.replace('_', "-"));
     if i18n.has(lang, &key) {
         i18n.text(lang, &key, &[])
@@ -458,7 +461,7 @@ impl Services {
         self.schedule_follow_ups(&mut tx, handover.unit_id, now)
             .await?;
         let tz = self.config.timezone;
-        let time = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        let time = now.with_timezone(&tz).present_date_time();
         let ambassador_name = ambassador
             .as_ref()
             .map(|a| a.name.clone())
@@ -601,14 +604,11 @@ impl Services {
         let footer = crate::i18n::plain_text(&crate::tr!(i18n, lang, "card-footer"));
         let unit = household.unit.short();
         let name = buyer.name.clone();
-        let date = now
-            .with_timezone(&self.config.timezone)
-            .format("%Y-%m-%d")
-            .to_string();
-        let font = crate::card::FontSource::choose(self.config.font.as_deref());
+        let date = now.with_timezone(&self.config.timezone).present_date();
+        let font = crate::render::card::FontSource::choose(self.config.font.as_deref());
         let media = crate::media::MediaStore::new(&self.config.media_dir);
         let drawn = tokio::task::spawn_blocking(move || {
-            let card = crate::card::HandoverCard {
+            let card = crate::render::card::HandoverCard {
                 headline: &headline,
                 buyer: &name,
                 unit: &unit,
@@ -616,7 +616,7 @@ impl Services {
                 ambassador: &ambassador,
                 footer: &footer,
             };
-            crate::card::render_handover_card(&font, &card).map(|png| {
+            crate::render::card::render_handover_card(&font, &card).map(|png| {
                 media
                     .put(&png, "png")
                     .map(|stored| (stored, png.len() as i64))

@@ -12,6 +12,7 @@ use crate::domain::remediation::{
     transition,
 };
 use crate::i18n::Arg;
+use crate::present::Dates as _;
 use crate::present::Label;
 use crate::scheduler::NewJob;
 use crate::store::Tx;
@@ -58,7 +59,7 @@ pub struct Task {
 }
 
 fn day(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d").to_string()
+    at.with_timezone(&tz).present_date()
 }
 
 impl Services {

@@ -6,6 +6,7 @@ use crate::domain::kpi::{Counts, Kpi, Targets};
 use crate::domain::people::{Actor, Lang};
 use crate::i18n::Arg;
 use crate::present::Label;
+use crate::present::Times as _;
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::Defect;
@@ -250,8 +251,7 @@ impl Services {
         let at = summary
             .at
             .with_timezone(&self.config.timezone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string();
+            .present_date_time();
         let args: Vec<(&str, Arg)> = vec![
             ("scope", Arg::Html(scope)),
             ("at", at.into()),
@@ -343,7 +343,7 @@ impl Services {
         actor: &Actor,
         lang: Lang,
         args: &str,
-    ) -> ServiceResult<Scoped<crate::chart::ChartData>> {
+    ) -> ServiceResult<Scoped<crate::render::chart::ChartData>> {
         use crate::domain::defect::Category;
         supervisor(actor)?;
         let now = self.clock.now();
@@ -403,8 +403,8 @@ impl Services {
             })
             .collect();
         let plain = |html: String| crate::i18n::plain_text(&html);
-        let at = now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-        Ok(Scoped::Found(crate::chart::ChartData {
+        let at = now.with_timezone(&tz).present_date_time();
+        Ok(Scoped::Found(crate::render::chart::ChartData {
             title: plain(crate::tr!(
                 i18n,
                 lang,

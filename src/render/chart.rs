@@ -3,7 +3,8 @@
 //! language): a title with the project's display name, a subtitle with the date, a legend,
 //! every point and bar labelled with its value, and today marked.
 
-use crate::card::{
+use crate::present::Dates as _;
+use crate::render::card::{
     BG_TOP, CardError, FontSource, GOLD, INK, INK_MUTED, INK_SOFT, RED, encode_png, register_font,
 };
 use chrono::NaiveDate;
@@ -161,7 +162,7 @@ fn progress(area: &Area<'_>, family: &str, data: &ChartData) -> Result<(), CardE
             return String::new();
         }
         days.get(i as usize)
-            .map(|(d, ..)| d.format("%m-%d").to_string())
+            .map(|(d, ..)| d.present_month_day())
             .unwrap_or_default()
     };
     chart

@@ -1,0 +1,178 @@
+//! Configuration: the settings an operator gives ([`settings`]: each defined once, with its
+//! flag, variable, config-file key, help and default) and their resolution into the typed
+//! [`Config`] ([`load`]: built-in defaults, then the TOML file, then the environment, then the
+//! command line, each layer over the one before, and then validation naming the variable of
+//! any bad value).
+
+mod load;
+pub mod settings;
+
+use crate::domain::people::Lang;
+use chrono_tz::Tz;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use load::load;
+pub use settings::{Settings, default};
+
+/// How log lines are written: for people, or one JSON object per line for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A bot token. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The resolved, validated configuration. Its `Debug` output hides the token and any password
+/// in the database URL.
+#[derive(Clone)]
+pub struct Config {
+    pub bot_token: Option<Secret>,
+    pub database_url: String,
+    pub telegram_api_url: url::Url,
+    pub bot_username: Option<String>,
+    pub timezone: Tz,
+    pub default_language: Lang,
+    pub media_dir: PathBuf,
+    pub phone_region: phonenumber::country::Id,
+    pub project: String,
+    pub invite_ttl: chrono::Duration,
+    pub max_import_bytes: u64,
+    /// Uploads (count, bytes) one person may send per day in the project's time zone.
+    pub uploads_per_day: u32,
+    pub upload_bytes_per_day: u64,
+    /// Webhook mode when set; long polling otherwise.
+    pub webhook_url: Option<url::Url>,
+    pub webhook_secret: Option<Secret>,
+    /// Where the webhook's HTTP server listens (with a webhook only).
+    pub listen_addr: Option<std::net::SocketAddr>,
+    /// Where /healthz and /metrics are served (none: not at all).
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// This instance's name, recorded with its claims (outbox rows, jobs, inbox updates, chats'
+    /// turns) so that it takes them back at once when it starts again.
+    pub instance_id: String,
+    /// Sending pace the bot keeps to (Telegram's limits).
+    pub messages_per_sec_chat: u32,
+    pub messages_per_sec_overall: u32,
+    /// Cron expression of the daily clean-up of old bookkeeping rows.
+    pub housekeeping_cron: String,
+    /// How long a claimed outbox row or job stays with the instance that claimed it.
+    pub claim_lease: chrono::Duration,
+    /// Appointments: reminders before a visit, the nudge delay, the change cutoff, the no-show
+    /// grace, whether key buyers get late slots, and where buyers go.
+    pub reminders: Vec<chrono::Duration>,
+    pub nudge_after: chrono::Duration,
+    pub change_cutoff: chrono::Duration,
+    pub no_show_grace: chrono::Duration,
+    pub key_buyers_late: bool,
+    pub meeting_point: Option<String>,
+    /// Remediation: fix deadlines, the buyer's time to check a fix, the deadline sweep, and the
+    /// outbound webhook of defect changes.
+    pub fix_deadlines: crate::domain::remediation::FixDeadlines,
+    pub confirm_fix_within: chrono::Duration,
+    pub defect_sweep_cron: String,
+    pub defect_webhook_url: Option<url::Url>,
+    pub defect_webhook_secret: Option<Secret>,
+    /// Handover and after: the checklist, the follow-up cadence, complaint acknowledgement and
+    /// group-complaint detection, warranty periods, and the font for generated images.
+    pub checklist: crate::domain::aftercare::Checklist,
+    pub cadence: crate::domain::aftercare::Cadence,
+    pub complaint_ack: chrono::Duration,
+    pub group_complaints: crate::domain::aftercare::GroupRule,
+    pub warranty: crate::domain::aftercare::Warranty,
+    pub font: Option<PathBuf>,
+    /// Supervisors' daily digest: when, and an optional group chat that gets it too.
+    pub daily_digest_cron: String,
+    pub digest_chat: Option<i64>,
+    pub log: String,
+    pub log_format: LogFormat,
+    /// How long one getUpdates long poll waits on Telegram's side.
+    pub poll_timeout: Duration,
+    /// How long any other Bot API request may take before it counts as failed.
+    pub request_timeout: Duration,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bot_token", &self.bot_token)
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
+            .field("telegram_api_url", &self.telegram_api_url)
+            .field("bot_username", &self.bot_username)
+            .field("timezone", &self.timezone)
+            .field("default_language", &self.default_language)
+            .field("media_dir", &self.media_dir)
+            .field("phone_region", &self.phone_region)
+            .field("project", &self.project)
+            .field("invite_ttl", &self.invite_ttl)
+            .field("max_import_bytes", &self.max_import_bytes)
+            .field("uploads_per_day", &self.uploads_per_day)
+            .field("upload_bytes_per_day", &self.upload_bytes_per_day)
+            .field("messages_per_sec_chat", &self.messages_per_sec_chat)
+            .field("messages_per_sec_overall", &self.messages_per_sec_overall)
+            .field("housekeeping_cron", &self.housekeeping_cron)
+            .field("claim_lease", &self.claim_lease)
+            .field("reminders", &self.reminders)
+            .field("nudge_after", &self.nudge_after)
+            .field("change_cutoff", &self.change_cutoff)
+            .field("no_show_grace", &self.no_show_grace)
+            .field("key_buyers_late", &self.key_buyers_late)
+            .field("meeting_point", &self.meeting_point)
+            .field("fix_deadlines", &self.fix_deadlines)
+            .field("confirm_fix_within", &self.confirm_fix_within)
+            .field("defect_sweep_cron", &self.defect_sweep_cron)
+            .field("defect_webhook_url", &self.defect_webhook_url)
+            .field("defect_webhook_secret", &self.defect_webhook_secret)
+            .field("checklist", &self.checklist)
+            .field("cadence", &self.cadence)
+            .field("complaint_ack", &self.complaint_ack)
+            .field("group_complaints", &self.group_complaints)
+            .field("warranty", &self.warranty)
+            .field("font", &self.font)
+            .field("daily_digest_cron", &self.daily_digest_cron)
+            .field("digest_chat", &self.digest_chat)
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// A setting that is missing or wrong, named as the person set it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub message: String,
+}
+
+fn bad(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable: variable.to_string(),
+        message: message.into(),
+    }
+}
