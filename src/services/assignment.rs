@@ -13,7 +13,7 @@ use crate::i18n::{Arg, escape_html};
 use crate::present::Label;
 use crate::store::Tx;
 use crate::store::assignment::{Household, Note, StaffLoad};
-use crate::store::jobs::NewJob;
+use crate::scheduler::Job;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -93,8 +93,6 @@ pub struct HouseholdCard {
     pub notes: Vec<Note>,
 }
 
-/// The scheduled end of an absence.
-pub const AWAY_ENDS: &str = "away_ends";
 
 const NOTES_ON_CARD: i64 = 5;
 
@@ -368,7 +366,8 @@ impl Services {
         let until = until.map(|day| self.end_of_day(day));
         tx.set_away(staff.id, Some(now), until, now).await?;
         if let Some(until) = until {
-            let job = NewJob::new(AWAY_ENDS, serde_json::json!({"staff_id": staff.id}), until)
+            let job = Job::AwayEnds { staff_id: staff.id }
+                .at(until)
                 .unique_key(format!("away-ends:{}:{}", staff.id, now.timestamp_millis()));
             tx.schedule_job(&job, now).await?;
         }

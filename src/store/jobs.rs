@@ -97,7 +97,7 @@ impl NewJob {
 
 /// A stored job.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Job {
+pub struct StoredJob {
     pub id: i64,
     pub kind: String,
     pub payload: Value,
@@ -134,11 +134,11 @@ struct JobRecord {
 }
 
 impl JobRecord {
-    fn into_job(self) -> StoreResult<Job> {
+    fn into_job(self) -> StoreResult<StoredJob> {
         let payload = serde_json::from_str(&self.payload).map_err(|e| {
             StoreError::Corrupt(format!("job {} has an unreadable payload: {e}", self.id))
         })?;
-        Ok(Job {
+        Ok(StoredJob {
             id: self.id,
             kind: self.kind,
             payload,
@@ -352,7 +352,7 @@ impl Tx {
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
-    ) -> StoreResult<Vec<Job>> {
+    ) -> StoreResult<Vec<StoredJob>> {
         self.claim_due_jobs_by(now, lease, limit, None).await
     }
 
@@ -364,7 +364,7 @@ impl Tx {
         lease: Duration,
         limit: u32,
         owner: Option<&str>,
-    ) -> StoreResult<Vec<Job>> {
+    ) -> StoreResult<Vec<StoredJob>> {
         // Each branch is a short range scan of its own partial index; an OR over both would
         // make SQLite sort every due row before applying the limit. On PostgreSQL each branch
         // also locks the rows it picks and skips rows another instance is claiming right now,
@@ -578,7 +578,7 @@ impl Tx {
     }
 
     /// One job by id.
-    pub async fn job(&mut self, id: i64) -> StoreResult<Option<Job>> {
+    pub async fn job(&mut self, id: i64) -> StoreResult<Option<StoredJob>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let record: Option<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql).bind(id).fetch_optional(c).await
@@ -587,7 +587,7 @@ impl Tx {
     }
 
     /// One job by its unique key.
-    pub async fn job_by_key(&mut self, unique_key: &str) -> StoreResult<Option<Job>> {
+    pub async fn job_by_key(&mut self, unique_key: &str) -> StoreResult<Option<StoredJob>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key = $1");
         let record: Option<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
@@ -599,7 +599,7 @@ impl Tx {
     }
 
     /// The jobs whose unique key starts with `prefix`, in key order.
-    pub async fn jobs_with_key_prefix(&mut self, prefix: &str) -> StoreResult<Vec<Job>> {
+    pub async fn jobs_with_key_prefix(&mut self, prefix: &str) -> StoreResult<Vec<StoredJob>> {
         let end = prefix_end(prefix);
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key >= $1 AND unique_key < $2 ORDER BY unique_key"
@@ -615,7 +615,7 @@ impl Tx {
     }
 
     /// The most recently failed jobs, newest first.
-    pub async fn failed_jobs(&mut self, limit: u32) -> StoreResult<Vec<Job>> {
+    pub async fn failed_jobs(&mut self, limit: u32) -> StoreResult<Vec<StoredJob>> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'failed' ORDER BY updated_at DESC LIMIT $1"
         );
