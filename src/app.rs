@@ -156,10 +156,9 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             services.close_visit(appointment_id, slot_id).await?,
             "not checked in, or closed already",
         ),
-        Job::Nudge { appointment_id } => outcome(
-            services.nudge(appointment_id).await?,
-            "already answered",
-        ),
+        Job::Nudge { appointment_id } => {
+            outcome(services.nudge(appointment_id).await?, "already answered")
+        }
         Job::Housekeeping {} => {
             services.housekeeping().await?;
             JobOutcome::Done
@@ -290,7 +289,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         let _ = scheduler_stopped.wait_for(|stop| *stop).await;
     }));
     let (journal, journal_writer) =
-        bot::inbox::Journal::start(services.clone(), workers_stopped.clone());
+        crate::inbox::Journal::start(services.clone(), workers_stopped.clone());
     let ctx = Ctx {
         services: services.clone(),
         journal: journal.clone(),
@@ -321,7 +320,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     };
     // Kept updates whose handler died: this instance's own from before it started again are
     // handled first; others' are replayed once their lease runs out, for as long as it runs.
-    let replay = bot::inbox::claim_unhandled(&journal, true).await;
+    let replay = crate::inbox::claim_unhandled(&journal, true).await;
     let (replayed, later) = tokio::sync::mpsc::unbounded_channel();
     let (dispatch, http_server) = match config.webhook_url.clone() {
         Some(url) => {
@@ -355,7 +354,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 replayed.clone(),
                 stopped.clone(),
             );
-            let listener = bot::inbox::KeptUpdates::new(later, stop, stopped.clone());
+            let listener = crate::inbox::KeptUpdates::new(later, stop, stopped.clone());
             // The server stops when the dispatcher stops the listener.
             let server = http::serve(addr, "HANDOVER_LISTEN_ADDR", routes, stopped).await?;
             let dispatch = tokio::spawn(async move {
@@ -374,7 +373,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 .delete_webhook()
                 .await
                 .build();
-            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay, later);
+            let listener = crate::inbox::Journaled::new(listener, journal.clone(), replay, later);
             let errors = Arc::new(PollingErrors { fatal: fatal_tx });
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
@@ -382,7 +381,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             (dispatch, None)
         }
     };
-    let replayer = tokio::spawn(bot::inbox::replay_stale(
+    let replayer = tokio::spawn(crate::inbox::replay_stale(
         journal,
         replayed,
         services.inbox_waker.clone(),

@@ -198,7 +198,14 @@ mod tests {
             minutes: 5,
         };
         assert_eq!(reminder.kind(), Job::REMINDER);
-        assert_eq!(Job::NoShow { appointment_id, slot_id }.kind(), Job::NO_SHOW);
+        assert_eq!(
+            Job::NoShow {
+                appointment_id,
+                slot_id
+            }
+            .kind(),
+            Job::NO_SHOW
+        );
         assert_eq!(Job::Nudge { appointment_id }.kind(), Job::NUDGE);
     }
 

@@ -25,8 +25,7 @@ pub use self::cron::{RecurringSchedule, occurrence_key};
 pub use self::job::{Job, UnreadableJob};
 pub use self::worker::{RunSummary, Scheduler};
 pub use crate::store::jobs::{
-    StoredJob,
-    DEFAULT_MAX_ATTEMPTS, JobCounts, JobStatus, KeyMatch, NewJob, RetryOutcome,
+    DEFAULT_MAX_ATTEMPTS, JobCounts, JobStatus, KeyMatch, NewJob, RetryOutcome, StoredJob,
 };
 
 use chrono::Duration;

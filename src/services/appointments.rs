@@ -10,10 +10,10 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
 use crate::present::Label;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
 use crate::store::assignment::Household;
-use crate::scheduler::Job;
 use crate::store::jobs::KeyMatch;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use chrono_tz::Tz;
@@ -518,7 +518,11 @@ impl Services {
                 minutes,
             }
             .at(at)
-            .unique_key(format!("{}{}:remind:{minutes}", job_prefix(appointment.id), slot.id))
+            .unique_key(format!(
+                "{}{}:remind:{minutes}",
+                job_prefix(appointment.id),
+                slot.id
+            ))
             .expires_at(slot.starts_at);
             tx.schedule_job(&job, now).await?;
         }
@@ -1310,8 +1314,12 @@ impl Services {
             now,
         )
         .await?;
-        tx.cancel_jobs(Job::NO_SHOW, KeyMatch::Prefix(&job_prefix(appointment.id)), now)
-            .await?;
+        tx.cancel_jobs(
+            Job::NO_SHOW,
+            KeyMatch::Prefix(&job_prefix(appointment.id)),
+            now,
+        )
+        .await?;
         // The visit closes at the end of its day (walk-throughs may run past the slot).
         let close = Job::Close {
             appointment_id: appointment.id,

@@ -11,9 +11,9 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::i18n::{Arg, escape_html};
 use crate::present::Label;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::assignment::{Household, Note, StaffLoad};
-use crate::scheduler::Job;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -92,7 +92,6 @@ pub struct HouseholdCard {
     pub ambassador: Option<String>,
     pub notes: Vec<Note>,
 }
-
 
 const NOTES_ON_CARD: i64 = 5;
 

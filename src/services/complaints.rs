@@ -8,13 +8,12 @@ use crate::domain::aftercare::{Level, Topic};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::present::Label;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::aftercare::Complaint;
 use crate::store::assignment::Household;
-use crate::scheduler::Job;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
-
 
 /// A filed complaint, for the buyer's reply.
 #[derive(Debug, Clone, PartialEq)]

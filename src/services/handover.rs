@@ -16,7 +16,6 @@ use crate::store::defects::Defect;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-
 /// Where `/handover` can start.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Begin {

@@ -19,7 +19,6 @@ use crate::store::defects::Defect;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-
 /// Who did it, when the application did it itself.
 const SYSTEM: &str = "system";
 

@@ -47,7 +47,6 @@ pub struct Overdue {
     pub engineer: Option<String>,
 }
 
-
 fn supervisor(actor: &Actor) -> ServiceResult<()> {
     if actor.can_supervise() {
         Ok(())

@@ -365,27 +365,7 @@ impl Tx {
         limit: u32,
         owner: Option<&str>,
     ) -> StoreResult<Vec<StoredJob>> {
-        // Each branch is a short range scan of its own partial index; an OR over both would
-        // make SQLite sort every due row before applying the limit. On PostgreSQL each branch
-        // also locks the rows it picks and skips rows another instance is claiming right now,
-        // so several instances claim side by side without waiting on (or double-claiming) a row.
-        let lock = if self.is_postgres() {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, \
-             claimed_by = $4 \
-             WHERE id IN (SELECT id FROM ( \
-                 SELECT id, due FROM (SELECT id, run_at AS due FROM jobs \
-                     WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $3{lock}) AS p \
-                 UNION ALL \
-                 SELECT id, due FROM (SELECT id, locked_until AS due FROM jobs \
-                     WHERE status = 'running' AND locked_until <= $1 ORDER BY locked_until LIMIT $3{lock}) AS r \
-             ) AS d ORDER BY due LIMIT $3) \
-             RETURNING {JOB_COLUMNS}"
-        );
+        let sql = super::queue::JOBS.claim_sql(self.is_postgres(), JOB_COLUMNS);
         let records: Vec<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
                 .bind(now)
@@ -527,24 +507,7 @@ impl Tx {
 
     /// When the next job becomes claimable: the earliest pending `run_at` or running lease end.
     pub async fn next_job_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
-        let pending: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1",
-            )
-            .fetch_optional(c)
-            .await
-        })?;
-        let lease: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT locked_until FROM jobs WHERE status = 'running' ORDER BY locked_until LIMIT 1",
-            )
-            .fetch_optional(c)
-            .await
-        })?;
-        Ok(match (pending, lease) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
+        self.next_due_in(&super::queue::JOBS).await
     }
 
     /// Pending, due, running and failed jobs, and the oldest due, as of `now`.
