@@ -103,6 +103,7 @@ impl Journal {
     pub async fn done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
         let result = self.record_done(update_id, chat_id).await;
         self.finished(update_id);
+        self.services.inbox_waker.progressed();
         result
     }
 

@@ -3,7 +3,9 @@
 
 use super::notices::enqueue;
 use super::{ServiceResult, Services};
-use crate::domain::aftercare::{FollowUpKind, LOW_SCORE, first_anniversary, satisfaction};
+use crate::domain::aftercare::{
+    FollowUpKind, FollowUpStatus, LOW_SCORE, first_anniversary, satisfaction,
+};
 use crate::domain::defect::Category;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang};
@@ -106,7 +108,7 @@ impl Services {
         let Some(follow_up) = tx.follow_up(id).await? else {
             return Ok(false);
         };
-        if follow_up.status != "scheduled" {
+        if follow_up.status != FollowUpStatus::Scheduled {
             return Ok(false);
         }
         let (Some(household), Some(handed_over)) = (

@@ -703,24 +703,8 @@ impl Tx {
         event_id: i64,
         outcome: FeedOutcome<'_>,
     ) -> StoreResult<()> {
-        let feed = &super::queue::DEFECT_FEED;
-        match outcome {
-            FeedOutcome::Sent => {
-                with_conn!(self, |c| {
-                    sqlx::query(
-                        "UPDATE defect_events SET feed_status = 'sent', feed_locked_until = NULL, \
-                         feed_error = NULL WHERE id = $1",
-                    )
-                    .bind(event_id)
-                    .execute(c)
-                    .await
-                    .map(|done| done.rows_affected())
-                })?;
-                Ok(())
-            }
-            FeedOutcome::Retry { at, error } => self.retry_in(feed, event_id, at, error).await,
-            FeedOutcome::Failed { error } => self.fail_in(feed, event_id, error).await,
-        }
+        self.settle_in(&super::queue::DEFECT_FEED, event_id, outcome)
+            .await
     }
 
     /// Sets what a reviewed report is: its kind, urgency and the deadline that follows.
@@ -805,9 +789,4 @@ impl Tx {
 }
 
 /// What became of one webhook delivery.
-#[derive(Debug, Clone, Copy)]
-pub enum FeedOutcome<'a> {
-    Sent,
-    Retry { at: DateTime<Utc>, error: &'a str },
-    Failed { error: &'a str },
-}
+pub type FeedOutcome<'a> = super::queue::Settle<'a>;

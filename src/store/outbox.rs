@@ -162,12 +162,14 @@ impl Tx {
         at: DateTime<Utc>,
         error: &str,
     ) -> StoreResult<()> {
-        self.retry_in(&super::queue::OUTBOX, id, at, error).await
+        let outcome = super::queue::Settle::Retry { at, error };
+        self.settle_in(&super::queue::OUTBOX, id, outcome).await
     }
 
     /// Gives up on a row for good.
     pub async fn outbox_failed(&mut self, id: i64, error: &str) -> StoreResult<()> {
-        self.fail_in(&super::queue::OUTBOX, id, error).await
+        let outcome = super::queue::Settle::Failed { error };
+        self.settle_in(&super::queue::OUTBOX, id, outcome).await
     }
 
     /// Flags everyone behind this chat as unreachable (Telegram refuses to deliver to them),
@@ -427,21 +429,28 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let mut taken = 0;
-        for queue in &super::queue::OWNED {
-            taken += self.take_back_in(queue, owner, all, now).await?;
+        let queues = [
+            super::queue::OUTBOX,
+            super::queue::JOBS,
+            super::queue::DEFECT_FEED,
+        ];
+        let inbox = "UPDATE update_inbox SET claimed_until = $1 WHERE claimed_until > $1 \
+             AND ($3 OR claimed_by = $2)";
+        let statements = queues
+            .iter()
+            .filter_map(super::queue::Queue::take_back_sql)
+            .chain([inbox.to_string()]);
+        for sql in statements {
+            taken += with_conn!(self, |c| {
+                sqlx::query(&sql)
+                    .bind(now)
+                    .bind(owner)
+                    .bind(all)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
         }
-        taken += with_conn!(self, |c| {
-            sqlx::query(
-                "UPDATE update_inbox SET claimed_until = $1 WHERE claimed_until > $1 \
-                 AND ($3 OR claimed_by = $2)",
-            )
-            .bind(now)
-            .bind(owner)
-            .bind(all)
-            .execute(c)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
         taken += with_conn!(self, |c| {
             sqlx::query("DELETE FROM chat_turns WHERE $2 OR holder = $1")
                 .bind(owner)

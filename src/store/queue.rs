@@ -8,6 +8,20 @@
 use super::{StoreResult, Tx, with_conn};
 use chrono::{DateTime, Utc};
 
+/// What became of one claimed row.
+#[derive(Debug, Clone, Copy)]
+pub enum Settle<'a> {
+    Sent,
+    /// Back to pending, due again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        error: &'a str,
+    },
+    Failed {
+        error: &'a str,
+    },
+}
+
 /// In which order a queue hands out its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -96,9 +110,6 @@ pub const DEFECT_FEED: Queue = Queue {
     },
 };
 
-/// The queues whose claims an instance takes back when it starts again.
-pub const OWNED: [Queue; 2] = [OUTBOX, JOBS];
-
 impl Queue {
     /// When a pending row is due, its columns prefixed with `alias` (`"o."` or `""`).
     fn due_at(&self, alias: &str) -> String {
@@ -178,6 +189,26 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// The statement that makes the claims of `$2` (of everyone, when `$3`) due at `$1`; `None`
+    /// where the table does not record who claimed a row. Not a release: a job's attempt count
+    /// still fences a late settle.
+    pub fn take_back_sql(&self) -> Option<String> {
+        let Queue {
+            table,
+            status,
+            claimed,
+            lease,
+            ..
+        } = *self;
+        let owner = self.owner?;
+        Some(format!(
+            "UPDATE {table} SET {lease} = $1 WHERE {status} = '{claimed}' AND {lease} > $1 \
+             AND ($3 OR {owner} = $2)"
+        ))
+    }
+}
+
 impl Tx {
     /// When `queue` next has something to do: its earliest pending row's due time or its
     /// earliest lease to run out.
@@ -208,13 +239,13 @@ impl Tx {
         Ok(next)
     }
 
-    /// Puts claimed row `id` of `queue` back to pending, due at `at`, with the error.
-    pub async fn retry_in(
+    /// Settles claimed row `id` of `queue`: delivered, back to pending for a retry, or failed
+    /// for good. Its lease ends either way.
+    pub async fn settle_in(
         &mut self,
         queue: &Queue,
         id: i64,
-        at: DateTime<Utc>,
-        error: &str,
+        outcome: Settle<'_>,
     ) -> StoreResult<()> {
         let Queue {
             table,
@@ -224,77 +255,25 @@ impl Tx {
             error: error_column,
             ..
         } = *queue;
-        let sql = format!(
-            "UPDATE {table} SET {status} = 'pending', {retry_at} = $1, {lease} = NULL, {error_column} = $2 \
-             WHERE id = $3"
-        );
-        with_conn!(self, |c| {
-            sqlx::query(&sql)
-                .bind(at)
-                .bind(error)
-                .bind(id)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(())
-    }
-
-    /// Gives up on claimed row `id` of `queue` for good, with the error.
-    pub async fn fail_in(&mut self, queue: &Queue, id: i64, error: &str) -> StoreResult<()> {
-        let Queue {
-            table,
-            status,
-            lease,
-            error: error_column,
-            ..
-        } = *queue;
-        let sql = format!(
-            "UPDATE {table} SET {status} = 'failed', {lease} = NULL, {error_column} = $1 WHERE id = $2"
-        );
-        with_conn!(self, |c| {
-            sqlx::query(&sql)
-                .bind(error)
-                .bind(id)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(())
-    }
-
-    /// Makes the claims of `owner` (of everyone, with `all`) on `queue` due now; returns how
-    /// many. Not a release: a job's attempt count still fences a late settle.
-    pub(crate) async fn take_back_in(
-        &mut self,
-        queue: &Queue,
-        owner: &str,
-        all: bool,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let Queue {
-            table,
-            status,
-            claimed,
-            lease,
-            ..
-        } = *queue;
-        let Some(owner_column) = queue.owner else {
-            return Ok(0);
+        let (to, at, error) = match outcome {
+            Settle::Sent => ("sent", None, None),
+            Settle::Retry { at, error } => ("pending", Some(at), Some(error)),
+            Settle::Failed { error } => ("failed", None, Some(error)),
         };
         let sql = format!(
-            "UPDATE {table} SET {lease} = $1 WHERE {status} = '{claimed}' AND {lease} > $1 \
-             AND ($3 OR {owner_column} = $2)"
+            "UPDATE {table} SET {status} = $2, {retry_at} = COALESCE($3, {retry_at}), {lease} = NULL, \
+             {error_column} = $4 WHERE id = $1"
         );
-        let taken = with_conn!(self, |c| {
+        with_conn!(self, |c| {
             sqlx::query(&sql)
-                .bind(now)
-                .bind(owner)
-                .bind(all)
+                .bind(id)
+                .bind(to)
+                .bind(at)
+                .bind(error)
                 .execute(c)
                 .await
                 .map(|done| done.rows_affected())
         })?;
-        Ok(taken)
+        Ok(())
     }
 }
