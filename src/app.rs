@@ -10,7 +10,7 @@ use crate::metrics::Metrics;
 use crate::notify::pace::{PaceLimits, Pacer};
 use crate::notify::{Notifier, NotifierOptions};
 use crate::scheduler::{
-    JobHandlers, JobOutcome, RecurringSchedule, Scheduler, SchedulerOptions, handler_fn,
+    Job, JobError, JobHandlers, JobOutcome, RecurringSchedule, Scheduler, SchedulerOptions,
 };
 use crate::services::Services;
 use crate::store::Store;
@@ -97,8 +97,6 @@ pub struct Running {
     fatal: watch::Receiver<Option<String>>,
 }
 
-const HOUSEKEEPING: &str = "housekeeping";
-
 /// A job that found nothing left to do is recorded as dropped, with the reason.
 fn outcome(done: bool, otherwise: &str) -> JobOutcome {
     if done {
@@ -108,174 +106,78 @@ fn outcome(done: bool, otherwise: &str) -> JobOutcome {
     }
 }
 
-/// Every kind of scheduled work and the use case that does it.
-fn job_handlers(services: &Services) -> JobHandlers {
-    let housekeeping = services.clone();
-    let notices = services.clone();
-    let away = services.clone();
-    let (reminders, no_shows, nudges) = (services.clone(), services.clone(), services.clone());
-    let (fix_checks, sweeps) = (services.clone(), services.clone());
-    let (follow_ups, complaint_acks) = (services.clone(), services.clone());
-    let digests = services.clone();
-    let closes = services.clone();
-    let number = |job: &crate::store::jobs::Job, field: &str| {
-        job.payload
-            .get(field)
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| crate::scheduler::JobError::fail(format!("no {field}")))
-    };
-    use crate::services::appointments::{CLOSE, NO_SHOW, NUDGE, REMINDER};
-    use crate::services::remediation::{DEFECT_SWEEP, FIX_CHECK};
-    JobHandlers::new()
-        .with(
-            crate::services::handover::FOLLOW_UP,
-            handler_fn(move |job| {
-                let services = follow_ups.clone();
-                async move {
-                    let sent = services
-                        .send_follow_up(number(&job, "follow_up_id")?)
-                        .await?;
-                    Ok(outcome(
-                        sent,
-                        "sent before, nobody to tell, or nothing open",
-                    ))
-                }
-            }),
-        )
-        .with(
-            crate::services::complaints::COMPLAINT_ACK,
-            handler_fn(move |job| {
-                let services = complaint_acks.clone();
-                async move {
-                    let escalated = services
-                        .escalate_complaint(number(&job, "complaint_id")?)
-                        .await?;
-                    Ok(outcome(escalated, "acknowledged in time"))
-                }
-            }),
-        )
-        .with(
-            crate::services::reports::DAILY_DIGEST,
-            handler_fn(move |_job| {
-                let services = digests.clone();
-                async move {
-                    services.daily_digest().await?;
-                    Ok(JobOutcome::Done)
-                }
-            }),
-        )
-        .with(
-            FIX_CHECK,
-            handler_fn(move |job| {
-                let services = fix_checks.clone();
-                async move {
-                    let verified = services
-                        .verify_unanswered_fix(
-                            number(&job, "defect_id")?,
-                            number(&job, "event_id")?,
-                        )
-                        .await?;
-                    Ok(outcome(verified, "the buyer already answered"))
-                }
-            }),
-        )
-        .with(
-            DEFECT_SWEEP,
-            handler_fn(move |_job| {
-                let services = sweeps.clone();
-                async move {
-                    services.sweep_deadlines().await?;
-                    Ok(JobOutcome::Done)
-                }
-            }),
-        )
-        .with(
-            REMINDER,
-            handler_fn(move |job| {
-                let services = reminders.clone();
-                async move {
-                    let sent = services
-                        .send_reminder(
-                            number(&job, "appointment_id")?,
-                            number(&job, "slot_id")?,
-                            number(&job, "minutes")?,
-                        )
-                        .await?;
-                    Ok(outcome(sent, "the booking changed"))
-                }
-            }),
-        )
-        .with(
-            NO_SHOW,
-            handler_fn(move |job| {
-                let services = no_shows.clone();
-                async move {
-                    let marked = services
-                        .mark_no_show(number(&job, "appointment_id")?, number(&job, "slot_id")?)
-                        .await?;
-                    Ok(outcome(marked, "checked in, moved or cancelled"))
-                }
-            }),
-        )
-        .with(
-            CLOSE,
-            handler_fn(move |job| {
-                let services = closes.clone();
-                async move {
-                    let closed = services
-                        .close_visit(number(&job, "appointment_id")?, number(&job, "slot_id")?)
-                        .await?;
-                    Ok(outcome(closed, "not checked in, or closed already"))
-                }
-            }),
-        )
-        .with(
-            NUDGE,
-            handler_fn(move |job| {
-                let services = nudges.clone();
-                async move {
-                    let nudged = services.nudge(number(&job, "appointment_id")?).await?;
-                    Ok(outcome(nudged, "already answered"))
-                }
-            }),
-        )
-        .with(
-            HOUSEKEEPING,
-            handler_fn(move |_job| {
-                let services = housekeeping.clone();
-                async move {
-                    services.housekeeping().await?;
-                    Ok(JobOutcome::Done)
-                }
-            }),
-        )
-        .with(
-            crate::services::notices::SCHEDULED_NOTICE,
-            handler_fn(move |job| {
-                let services = notices.clone();
-                async move {
-                    services
-                        .deliver_scheduled_notification(&job.payload)
-                        .await?;
-                    Ok(JobOutcome::Done)
-                }
-            }),
-        )
-        .with(
-            crate::services::assignment::AWAY_ENDS,
-            handler_fn(move |job| {
-                let services = away.clone();
-                async move {
-                    let staff_id = job
-                        .payload
-                        .get("staff_id")
-                        .and_then(serde_json::Value::as_i64)
-                        .ok_or_else(|| crate::scheduler::JobError::fail("no staff_id"))?;
-                    services.away_ended(staff_id).await?;
-                    Ok(JobOutcome::Done)
-                }
-            }),
-        )
+/// Runs one job: every kind of scheduled work and the use case that does it.
+async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
+    Ok(match job {
+        Job::FollowUp { follow_up_id } => outcome(
+            services.send_follow_up(follow_up_id).await?,
+            "sent before, nobody to tell, or nothing open",
+        ),
+        Job::ComplaintAck { complaint_id } => outcome(
+            services.escalate_complaint(complaint_id).await?,
+            "acknowledged in time",
+        ),
+        Job::DailyDigest {} => {
+            services.daily_digest().await?;
+            JobOutcome::Done
+        }
+        Job::FixCheck {
+            defect_id,
+            event_id,
+        } => outcome(
+            services.verify_unanswered_fix(defect_id, event_id).await?,
+            "the buyer already answered",
+        ),
+        Job::DefectSweep {} => {
+            services.sweep_deadlines().await?;
+            JobOutcome::Done
+        }
+        Job::Reminder {
+            appointment_id,
+            slot_id,
+            minutes,
+        } => outcome(
+            services
+                .send_reminder(appointment_id, slot_id, minutes)
+                .await?,
+            "the booking changed",
+        ),
+        Job::NoShow {
+            appointment_id,
+            slot_id,
+        } => outcome(
+            services.mark_no_show(appointment_id, slot_id).await?,
+            "checked in, moved or cancelled",
+        ),
+        Job::Close {
+            appointment_id,
+            slot_id,
+        } => outcome(
+            services.close_visit(appointment_id, slot_id).await?,
+            "not checked in, or closed already",
+        ),
+        Job::Nudge { appointment_id } => {
+            outcome(services.nudge(appointment_id).await?, "already answered")
+        }
+        Job::Housekeeping {} => {
+            services.housekeeping().await?;
+            JobOutcome::Done
+        }
+        Job::Notice {
+            chat_id,
+            key,
+            content,
+        } => {
+            services
+                .deliver_scheduled_notification(chat_id, &key, content)
+                .await?;
+            JobOutcome::Done
+        }
+        Job::AwayEnds { staff_id } => {
+            services.away_ended(staff_id).await?;
+            JobOutcome::Done
+        }
+    })
 }
 
 /// Starts everything and returns once the bot is polling Telegram.
@@ -358,25 +260,25 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     let scheduler = Scheduler::new(
         store.clone(),
         clock.clone(),
-        job_handlers(&services),
+        JobHandlers::typed({
+            let services = services.clone();
+            move |job| run_job(services.clone(), job)
+        }),
         vec![
-            RecurringSchedule::new(
+            RecurringSchedule::of(
                 "housekeeping",
                 config.housekeeping_cron.clone(),
-                HOUSEKEEPING,
-                serde_json::json!({}),
+                &Job::Housekeeping {},
             ),
-            RecurringSchedule::new(
+            RecurringSchedule::of(
                 "daily-digest",
                 config.daily_digest_cron.clone(),
-                crate::services::reports::DAILY_DIGEST,
-                serde_json::json!({}),
+                &Job::DailyDigest {},
             ),
-            RecurringSchedule::new(
+            RecurringSchedule::of(
                 "defect-sweep",
                 config.defect_sweep_cron.clone(),
-                crate::services::remediation::DEFECT_SWEEP,
-                serde_json::json!({}),
+                &Job::DefectSweep {},
             ),
         ],
         SchedulerOptions::from_config(&config),
@@ -387,7 +289,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         let _ = scheduler_stopped.wait_for(|stop| *stop).await;
     }));
     let (journal, journal_writer) =
-        bot::inbox::Journal::start(services.clone(), workers_stopped.clone());
+        crate::inbox::Journal::start(services.clone(), workers_stopped.clone());
     let ctx = Ctx {
         services: services.clone(),
         journal: journal.clone(),
@@ -418,7 +320,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     };
     // Kept updates whose handler died: this instance's own from before it started again are
     // handled first; others' are replayed once their lease runs out, for as long as it runs.
-    let replay = bot::inbox::claim_unhandled(&journal, true).await;
+    let replay = crate::inbox::claim_unhandled(&journal, true).await;
     let (replayed, later) = tokio::sync::mpsc::unbounded_channel();
     let (dispatch, http_server) = match config.webhook_url.clone() {
         Some(url) => {
@@ -452,7 +354,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 replayed.clone(),
                 stopped.clone(),
             );
-            let listener = bot::inbox::KeptUpdates::new(later, stop, stopped.clone());
+            let listener = crate::inbox::KeptUpdates::new(later, stop, stopped.clone());
             // The server stops when the dispatcher stops the listener.
             let server = http::serve(addr, "HANDOVER_LISTEN_ADDR", routes, stopped).await?;
             let dispatch = tokio::spawn(async move {
@@ -471,7 +373,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 .delete_webhook()
                 .await
                 .build();
-            let listener = bot::inbox::Journaled::new(listener, journal.clone(), replay, later);
+            let listener = crate::inbox::Journaled::new(listener, journal.clone(), replay, later);
             let errors = Arc::new(PollingErrors { fatal: fatal_tx });
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
@@ -479,7 +381,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             (dispatch, None)
         }
     };
-    let replayer = tokio::spawn(bot::inbox::replay_stale(
+    let replayer = tokio::spawn(crate::inbox::replay_stale(
         journal,
         replayed,
         services.inbox_waker.clone(),

@@ -24,7 +24,7 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 #[derive(Clone)]
 struct Webhook {
     secret: Arc<str>,
-    journal: crate::bot::inbox::Journal,
+    journal: crate::inbox::Journal,
     sink: mpsc::UnboundedSender<Update>,
     stopped: teloxide::stop::StopFlag,
 }
@@ -33,7 +33,7 @@ struct Webhook {
 pub fn webhook_routes(
     path: &str,
     secret: String,
-    journal: crate::bot::inbox::Journal,
+    journal: crate::inbox::Journal,
     sink: mpsc::UnboundedSender<Update>,
     stopped: teloxide::stop::StopFlag,
 ) -> Router {
@@ -74,7 +74,7 @@ async fn telegram_update(
     if let UpdateKind::Error(value) = &mut update.kind {
         *value = serde_json::from_str(&body).unwrap_or_default();
     }
-    match crate::bot::inbox::keep_posted(&state.journal, &state.sink, update, body).await {
+    match crate::inbox::keep_posted(&state.journal, &state.sink, update, body).await {
         Ok(()) => StatusCode::OK,
         Err(error) => {
             tracing::warn!(%error, "a posted update cannot be kept; Telegram will send it again");

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod inbox;
 pub mod media;
 pub mod metrics;
 pub mod notify;

@@ -406,7 +406,7 @@ async fn messages_the_bot_took_but_had_not_answered_when_killed_are_answered_aft
 /// answer, and after shutdown starts a late call still writes (on its own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_update_journal_answers_every_caller_when_many_write_at_once() {
-    use handover_bot::bot::inbox::Journal;
+    use handover_bot::inbox::Journal;
     let app = TestApp::start().await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (journal, writer) = Journal::start(app.services().clone(), stopped);

@@ -12,7 +12,6 @@ pub mod commands;
 mod common;
 pub mod dialogue;
 mod handover;
-pub mod inbox;
 mod inspect;
 mod menu;
 mod remediation;
@@ -46,7 +45,7 @@ pub type TgBot = CacheMe<Bot>;
 pub struct Ctx {
     pub services: Services,
     /// Keeps received updates and marks handled ones (group commit).
-    pub journal: inbox::Journal,
+    pub journal: crate::inbox::Journal,
     pub i18n: Arc<I18n>,
     pub bot_username: Arc<str>,
     pub dialogues: Arc<DbStorage>,

@@ -94,6 +94,51 @@ pub struct HandoverDraft {
     pub documents: Vec<String>,
 }
 
+/// Where a follow-up is: stored as these strings in `follow_ups.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FollowUpStatus {
+    /// Waiting for its day.
+    Scheduled,
+    Sent,
+    /// Its day came and there was nothing to send, or nobody to send it to.
+    Skipped,
+    /// The buyer answered it.
+    Answered,
+}
+
+impl FollowUpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpStatus::Scheduled => "scheduled",
+            FollowUpStatus::Sent => "sent",
+            FollowUpStatus::Skipped => "skipped",
+            FollowUpStatus::Answered => "answered",
+        }
+    }
+}
+
+impl std::fmt::Display for FollowUpStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FollowUpStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [
+            FollowUpStatus::Scheduled,
+            FollowUpStatus::Sent,
+            FollowUpStatus::Skipped,
+            FollowUpStatus::Answered,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+        .ok_or(())
+    }
+}
+
 /// The kinds of follow-up message after the keys change hands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

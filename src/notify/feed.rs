@@ -3,12 +3,12 @@
 //! and delivered in order per defect (an event waits until the defect's earlier ones are
 //! delivered). At-least-once: a receiver de-duplicates by `event_id`.
 
-use super::{NotifierOptions, backoff};
+use super::{NotifierOptions, QueueWorker, backoff, serve};
 use crate::clock::SharedClock;
 use crate::config::Secret;
 use crate::store::defects::{FeedItem, FeedOutcome};
+use crate::store::queue::{DEFECT_FEED, Queue};
 use crate::store::{Store, StoreResult};
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
@@ -18,6 +18,17 @@ use tokio::sync::watch;
 pub const SIGNATURE_HEADER: &str = "X-Handover-Signature";
 /// The header that carries the event id (the receiver's de-duplication key).
 pub const DELIVERY_HEADER: &str = "X-Handover-Delivery";
+
+#[async_trait::async_trait]
+impl QueueWorker for DefectFeed {
+    fn queue(&self) -> (&Store, &'static Queue) {
+        (&self.store, &DEFECT_FEED)
+    }
+
+    async fn work(&self) -> StoreResult<usize> {
+        self.deliver_due().await
+    }
+}
 
 /// `sha256=<hex>` of `body` under `secret`.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
@@ -67,35 +78,15 @@ impl DefectFeed {
 
     /// Delivers until `shutdown` flips to true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            match self.deliver_due().await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(error) => tracing::error!(%error, "the defect feed could not read its queue"),
-            }
-            let wait = match self.next_due().await {
-                Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO),
-                Ok(None) => self.options.idle,
-                Err(_) => Duration::from_secs(1),
-            }
-            .min(self.options.idle);
-            self.waker.went_idle();
-            tokio::select! {
-                _ = self.waker.woken() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
-
-    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut tx = self.store.read().await?;
-        let next = tx.next_feed_due().await?;
-        tx.commit().await?;
-        Ok(next)
+        serve(
+            &self,
+            &self.clock,
+            &self.waker,
+            self.options.idle,
+            &mut shutdown,
+            "the defect feed could not read its queue",
+        )
+        .await;
     }
 
     /// Claims and delivers one batch; returns how many were tried.

@@ -7,6 +7,7 @@ use crate::bot::TgBot;
 use crate::clock::SharedClock;
 use crate::domain::message::{Button, Content};
 use crate::store::outbox::OutboxRow;
+use crate::store::queue::{OUTBOX, Queue};
 use crate::store::{Store, StoreResult};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -114,6 +115,58 @@ pub fn backoff(options: &NotifierOptions, attempts: i64) -> chrono::Duration {
     chrono::Duration::milliseconds((capped as f64 * jitter) as i64)
 }
 
+/// A worker of one lease queue (see [`crate::store::queue`]): works off what is due, and knows
+/// when more will be.
+#[async_trait::async_trait]
+pub(crate) trait QueueWorker: Send + Sync {
+    /// The database and the queue this worker works off.
+    fn queue(&self) -> (&Store, &'static Queue);
+    /// Works off one round of due rows; returns how many it tried.
+    async fn work(&self) -> StoreResult<usize>;
+    /// When the next row becomes due (or its lease runs out).
+    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let (store, queue) = self.queue();
+        let mut tx = store.read().await?;
+        let next = tx.next_due_in(queue).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+}
+
+/// A queue worker's loop, until `shutdown` flips to true: work off what is due, then wait until
+/// the next row is due on the app's clock (a manual clock wakes it the moment a test moves it),
+/// the waker wakes it, or `idle` of real time passed (rows queued by another process).
+pub(crate) async fn serve(
+    worker: &impl QueueWorker,
+    clock: &SharedClock,
+    waker: &Waker,
+    idle: Duration,
+    shutdown: &mut watch::Receiver<bool>,
+    unreadable: &'static str,
+) {
+    let far = chrono::Duration::days(3650);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match worker.work().await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(error) => tracing::error!(%error, "{unreadable}"),
+        }
+        let (deadline, max_wait) = match worker.next_due().await {
+            Ok(next) => (next.unwrap_or_else(|| clock.now() + far), idle),
+            Err(_) => (clock.now() + far, idle.min(Duration::from_secs(1))),
+        };
+        waker.went_idle();
+        tokio::select! {
+            _ = waker.woken() => {}
+            _ = clock.sleep_until(deadline, max_wait) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
 pub struct Notifier {
     store: Store,
     clock: SharedClock,
@@ -125,6 +178,17 @@ pub struct Notifier {
     /// Rows this notifier is sending right now. A send that outlives its lease (a slow upload)
     /// is claimable again; this instance must not send it a second time meanwhile.
     in_flight: std::sync::Mutex<std::collections::HashSet<i64>>,
+}
+
+#[async_trait::async_trait]
+impl QueueWorker for Arc<Notifier> {
+    fn queue(&self) -> (&Store, &'static Queue) {
+        (&self.store, &OUTBOX)
+    }
+
+    async fn work(&self) -> StoreResult<usize> {
+        self.clone().send_due().await
+    }
 }
 
 fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
@@ -173,40 +237,20 @@ impl Notifier {
     /// Sends until `shutdown` flips to true; then lets sends in flight finish.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            match this.clone().send_due().await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(error) => tracing::error!(%error, "the notifier could not read the outbox"),
-            }
-            let wait = match this.next_due().await {
-                Ok(Some(at)) => (at - this.clock.now()).to_std().unwrap_or(Duration::ZERO),
-                Ok(None) => this.options.idle,
-                Err(_) => Duration::from_secs(1),
-            }
-            .min(this.options.idle);
-            this.waker.went_idle();
-            tokio::select! {
-                _ = this.waker.woken() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+        serve(
+            &this,
+            &this.clock,
+            &this.waker,
+            this.options.idle,
+            &mut shutdown,
+            "the notifier could not read the outbox",
+        )
+        .await;
         // Flush what is already due, but never hold up a shutdown for long.
         let flush = tokio::time::timeout(Duration::from_secs(5), this.clone().send_due()).await;
         if flush.is_err() {
             tracing::warn!("stopped before every due message went out; they stay queued");
         }
-    }
-
-    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut tx = self.store.read().await?;
-        let next = tx.next_outbox_due().await?;
-        tx.commit().await?;
-        Ok(next)
     }
 
     /// Sends everything due, concurrently across chats, and returns how many rows it tried

@@ -60,6 +60,12 @@ impl RecurringSchedule {
             payload,
         }
     }
+
+    /// A schedule whose occurrences each run `job`.
+    pub fn of(name: impl Into<String>, cron: impl Into<String>, job: &super::Job) -> Self {
+        let (kind, payload) = job.encode();
+        RecurringSchedule::new(name, cron, kind, payload)
+    }
 }
 
 /// The unique key of one occurrence's job.

@@ -18,12 +18,14 @@
 //!   [`Scheduler::run_due`].
 
 pub mod cron;
+mod job;
 mod worker;
 
 pub use self::cron::{RecurringSchedule, occurrence_key};
+pub use self::job::{Job, UnreadableJob};
 pub use self::worker::{RunSummary, Scheduler};
 pub use crate::store::jobs::{
-    DEFAULT_MAX_ATTEMPTS, Job, JobCounts, JobStatus, KeyMatch, NewJob, RetryOutcome,
+    DEFAULT_MAX_ATTEMPTS, JobCounts, JobStatus, KeyMatch, NewJob, RetryOutcome, StoredJob,
 };
 
 use chrono::Duration;
@@ -93,7 +95,7 @@ impl From<anyhow::Error> for JobError {
 /// current state before changing it. A handler that panics is treated as a retryable failure.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobError>;
+    async fn run(&self, job: &StoredJob) -> Result<JobOutcome, JobError>;
 }
 
 /// A [`JobHandler`] made from an async closure; see [`handler_fn`].
@@ -102,7 +104,7 @@ pub struct FnHandler<F>(F);
 /// Wraps `f(job) -> impl Future<Output = Result<JobOutcome, JobError>>` as a handler.
 pub fn handler_fn<F, Fut>(f: F) -> FnHandler<F>
 where
-    F: Fn(Job) -> Fut + Send + Sync,
+    F: Fn(StoredJob) -> Fut + Send + Sync,
     Fut: Future<Output = Result<JobOutcome, JobError>> + Send,
 {
     FnHandler(f)
@@ -111,19 +113,20 @@ where
 #[async_trait::async_trait]
 impl<F, Fut> JobHandler for FnHandler<F>
 where
-    F: Fn(Job) -> Fut + Send + Sync,
+    F: Fn(StoredJob) -> Fut + Send + Sync,
     Fut: Future<Output = Result<JobOutcome, JobError>> + Send,
 {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobError> {
+    async fn run(&self, job: &StoredJob) -> Result<JobOutcome, JobError> {
         (self.0)(job.clone()).await
     }
 }
 
-/// The handlers by job kind. A claimed job whose kind has no handler fails with an error
-/// naming the kind.
+/// The handlers by job kind, and the one for every [`Job`] (see [`JobHandlers::typed`]). A
+/// claimed job whose kind has no handler fails with an error naming the kind.
 #[derive(Clone, Default)]
 pub struct JobHandlers {
     by_kind: HashMap<String, Arc<dyn JobHandler>>,
+    typed: Option<Arc<dyn JobHandler>>,
 }
 
 impl std::fmt::Debug for JobHandlers {
@@ -141,6 +144,27 @@ impl JobHandlers {
         JobHandlers::default()
     }
 
+    /// Runs every job kind not registered by name as a typed [`Job`]: `run` gets the decoded
+    /// job. A stored job this build cannot read (an unknown kind, a payload without its
+    /// fields) fails at once, naming the kind.
+    pub fn typed<F, Fut>(run: F) -> Self
+    where
+        F: Fn(Job) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<JobOutcome, JobError>> + Send + 'static,
+    {
+        let run = Arc::new(run);
+        JobHandlers {
+            by_kind: HashMap::new(),
+            typed: Some(Arc::new(handler_fn(move |stored: StoredJob| {
+                let run = run.clone();
+                async move {
+                    let job = Job::decode(&stored.kind, &stored.payload).map_err(JobError::fail)?;
+                    run(job).await
+                }
+            }))),
+        }
+    }
+
     /// Registers the handler of `kind`, replacing any earlier one.
     pub fn register(&mut self, kind: impl Into<String>, handler: impl JobHandler + 'static) {
         self.by_kind.insert(kind.into(), Arc::new(handler));
@@ -153,7 +177,7 @@ impl JobHandlers {
     }
 
     pub fn get(&self, kind: &str) -> Option<Arc<dyn JobHandler>> {
-        self.by_kind.get(kind).cloned()
+        self.by_kind.get(kind).or(self.typed.as_ref()).cloned()
     }
 
     pub fn kinds(&self) -> impl Iterator<Item = &str> {

@@ -82,12 +82,12 @@ impl Fixture {
         id
     }
 
-    async fn job(&self, id: i64) -> Job {
+    async fn job(&self, id: i64) -> StoredJob {
         let mut tx = self.store.read().await.unwrap();
         tx.job(id).await.unwrap().expect("the job exists")
     }
 
-    async fn job_by_key(&self, key: &str) -> Job {
+    async fn job_by_key(&self, key: &str) -> StoredJob {
         let mut tx = self.store.read().await.unwrap();
         tx.job_by_key(key).await.unwrap().expect("the job exists")
     }
@@ -101,7 +101,7 @@ impl Fixture {
 /// A handler that records every job it runs.
 #[derive(Clone, Default)]
 struct Recorder {
-    runs: Arc<Mutex<Vec<Job>>>,
+    runs: Arc<Mutex<Vec<StoredJob>>>,
 }
 
 impl Recorder {
@@ -121,7 +121,7 @@ impl Recorder {
 
 #[async_trait::async_trait]
 impl JobHandler for Recorder {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobError> {
+    async fn run(&self, job: &StoredJob) -> Result<JobOutcome, JobError> {
         self.runs.lock().unwrap().push(job.clone());
         Ok(JobOutcome::Done)
     }
@@ -483,7 +483,7 @@ async fn permanent_errors_unknown_kinds_and_panics() {
         )
         .with(
             "panicky",
-            handler_fn(|job: Job| async move {
+            handler_fn(|job: StoredJob| async move {
                 if job.attempts == 1 {
                     panic!("first run explodes");
                 }
@@ -743,7 +743,7 @@ async fn two_schedulers_claiming_at_once_never_run_a_job_twice() {
         let runs = runs.clone();
         JobHandlers::new().with(
             "work",
-            handler_fn(move |job: Job| {
+            handler_fn(move |job: StoredJob| {
                 let runs = runs.clone();
                 async move {
                     tokio::task::yield_now().await;
@@ -816,7 +816,7 @@ async fn the_worker_loop_wakes_for_the_clock_and_for_new_work_and_stops_on_shutd
     let (ran_tx, mut ran) = tokio::sync::mpsc::unbounded_channel::<String>();
     let handlers = JobHandlers::new().with(
         "reminder",
-        handler_fn(move |job: Job| {
+        handler_fn(move |job: StoredJob| {
             let ran_tx = ran_tx.clone();
             async move {
                 let _ = ran_tx.send(job.unique_key.unwrap_or_default());

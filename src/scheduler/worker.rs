@@ -7,7 +7,7 @@ use super::{
     SchedulerOptions, SchedulerWaker,
 };
 use crate::clock::SharedClock;
-use crate::store::jobs::Job;
+use crate::store::jobs::StoredJob;
 use crate::store::{Store, StoreResult};
 use chrono::{DateTime, Utc};
 use futures::{FutureExt as _, StreamExt as _};
@@ -211,7 +211,7 @@ impl Scheduler {
         Ok(summary)
     }
 
-    async fn process(&self, job: Job) -> Settled {
+    async fn process(&self, job: StoredJob) -> Settled {
         let now = self.clock.now();
         let verdict = if let Some(expired) = job.expires_at.filter(|at| *at <= now) {
             tracing::info!(
@@ -264,7 +264,7 @@ impl Scheduler {
 
     /// Writes a run's verdict, and for a recurring occurrence that has finished, materialises
     /// the schedule's next occurrence in the same transaction.
-    async fn settle(&self, job: &Job, verdict: Verdict) -> StoreResult<Settled> {
+    async fn settle(&self, job: &StoredJob, verdict: Verdict) -> StoreResult<Settled> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let settled = match verdict {
@@ -335,7 +335,7 @@ impl Scheduler {
         Ok(settled)
     }
 
-    fn recurring_schedule_of(&self, job: &Job) -> Option<&CompiledSchedule> {
+    fn recurring_schedule_of(&self, job: &StoredJob) -> Option<&CompiledSchedule> {
         let (name, _) = parse_occurrence_key(job.unique_key.as_deref()?)?;
         self.schedules.get(name)
     }

@@ -11,20 +11,14 @@ use crate::domain::people::{Actor, Lang, StaffMember, Tier};
 use crate::i18n::I18n;
 use crate::present::Label;
 use crate::present::{Dates as _, Times as _};
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
 use crate::store::assignment::Household;
-use crate::store::jobs::{KeyMatch, NewJob};
+use crate::store::jobs::KeyMatch;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use chrono_tz::Tz;
 use tracing::instrument;
-
-/// Job kinds.
-pub const REMINDER: &str = "appointment_reminder";
-pub const NO_SHOW: &str = "appointment_no_show";
-pub const NUDGE: &str = "appointment_nudge";
-/// Closes a visit that was checked in, at the end of its local day.
-pub const CLOSE: &str = "appointment_close";
 
 /// Most slots offered in one invitation (one button each).
 const MAX_OPTIONS: usize = 8;
@@ -410,12 +404,9 @@ impl Services {
             {
                 report.not_on_telegram += 1;
             }
-            let nudge = NewJob::new(
-                NUDGE,
-                serde_json::json!({"appointment_id": id}),
-                now + self.config.nudge_after,
-            )
-            .unique_key(nudge_key(id));
+            let nudge = Job::Nudge { appointment_id: id }
+                .at(now + self.config.nudge_after)
+                .unique_key(nudge_key(id));
             tx.schedule_job(&nudge, now).await?;
         }
         tx.audit(
@@ -522,20 +513,25 @@ impl Services {
         for (offset, at) in appointment::reminder_times(slot.starts_at, &self.config.reminders, now)
         {
             let minutes = offset.num_minutes();
-            let job = NewJob::new(
-                REMINDER,
-                serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id, "minutes": minutes}),
-                at,
-            )
-            .unique_key(format!("{}{}:remind:{minutes}", job_prefix(appointment.id), slot.id))
+            let job = Job::Reminder {
+                appointment_id: appointment.id,
+                slot_id: slot.id,
+                minutes,
+            }
+            .at(at)
+            .unique_key(format!(
+                "{}{}:remind:{minutes}",
+                job_prefix(appointment.id),
+                slot.id
+            ))
             .expires_at(slot.starts_at);
             tx.schedule_job(&job, now).await?;
         }
-        let no_show = NewJob::new(
-            NO_SHOW,
-            serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id}),
-            slot.starts_at + self.config.no_show_grace,
-        )
+        let no_show = Job::NoShow {
+            appointment_id: appointment.id,
+            slot_id: slot.id,
+        }
+        .at(slot.starts_at + self.config.no_show_grace)
         .unique_key(format!("{}{}:noshow", job_prefix(appointment.id), slot.id));
         tx.schedule_job(&no_show, now).await?;
         let rescheduled = appointment.slot.is_some();
@@ -572,11 +568,11 @@ impl Services {
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         let prefix = job_prefix(appointment);
-        tx.cancel_jobs(REMINDER, KeyMatch::Prefix(&prefix), now)
+        tx.cancel_jobs(Job::REMINDER, KeyMatch::Prefix(&prefix), now)
             .await?;
-        tx.cancel_jobs(NO_SHOW, KeyMatch::Prefix(&prefix), now)
+        tx.cancel_jobs(Job::NO_SHOW, KeyMatch::Prefix(&prefix), now)
             .await?;
-        tx.cancel_jobs(NUDGE, KeyMatch::Exact(&nudge_key(appointment)), now)
+        tx.cancel_jobs(Job::NUDGE, KeyMatch::Exact(&nudge_key(appointment)), now)
             .await?;
         Ok(())
     }
@@ -1319,14 +1315,18 @@ impl Services {
             now,
         )
         .await?;
-        tx.cancel_jobs(NO_SHOW, KeyMatch::Prefix(&job_prefix(appointment.id)), now)
-            .await?;
-        // The visit closes at the end of its day (walk-throughs may run past the slot).
-        let close = NewJob::new(
-            CLOSE,
-            serde_json::json!({"appointment_id": appointment.id, "slot_id": slot.id}),
-            self.day_end(slot.starts_at),
+        tx.cancel_jobs(
+            Job::NO_SHOW,
+            KeyMatch::Prefix(&job_prefix(appointment.id)),
+            now,
         )
+        .await?;
+        // The visit closes at the end of its day (walk-throughs may run past the slot).
+        let close = Job::Close {
+            appointment_id: appointment.id,
+            slot_id: slot.id,
+        }
+        .at(self.day_end(slot.starts_at))
         .unique_key(format!("{}{}:close", job_prefix(appointment.id), slot.id));
         tx.schedule_job(&close, now).await?;
         tx.audit(

@@ -12,9 +12,9 @@ use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::i18n::{Arg, escape_html};
 use crate::present::Label;
 use crate::present::Times as _;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::assignment::{Household, Note, StaffLoad};
-use crate::store::jobs::NewJob;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -93,9 +93,6 @@ pub struct HouseholdCard {
     pub ambassador: Option<String>,
     pub notes: Vec<Note>,
 }
-
-/// The scheduled end of an absence.
-pub const AWAY_ENDS: &str = "away_ends";
 
 const NOTES_ON_CARD: i64 = 5;
 
@@ -369,7 +366,8 @@ impl Services {
         let until = until.map(|day| self.end_of_day(day));
         tx.set_away(staff.id, Some(now), until, now).await?;
         if let Some(until) = until {
-            let job = NewJob::new(AWAY_ENDS, serde_json::json!({"staff_id": staff.id}), until)
+            let job = Job::AwayEnds { staff_id: staff.id }
+                .at(until)
                 .unique_key(format!("away-ends:{}:{}", staff.id, now.timestamp_millis()));
             tx.schedule_job(&job, now).await?;
         }

@@ -10,15 +10,12 @@ use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, Role, StaffMember};
 use crate::present::Label;
 use crate::present::Times as _;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::aftercare::Complaint;
 use crate::store::assignment::Household;
-use crate::store::jobs::NewJob;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
-
-/// The job kind that escalates a complaint nobody acknowledged in time.
-pub const COMPLAINT_ACK: &str = "complaint_ack";
 
 /// A filed complaint, for the buyer's reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,12 +126,9 @@ impl Services {
         let Some(complaint) = tx.complaint(id).await? else {
             return Ok(None);
         };
-        let job = NewJob::new(
-            COMPLAINT_ACK,
-            serde_json::json!({"complaint_id": id}),
-            ack_due,
-        )
-        .unique_key(format!("complaint-ack:{id}"));
+        let job = Job::ComplaintAck { complaint_id: id }
+            .at(ack_due)
+            .unique_key(format!("complaint-ack:{id}"));
         tx.schedule_job(&job, now).await?;
         for person in Self::reception(&mut tx).await? {
             let Some(chat) = person.telegram_id else {

@@ -3,12 +3,15 @@
 
 use super::notices::enqueue;
 use super::{ServiceResult, Services};
-use crate::domain::aftercare::{FollowUpKind, LOW_SCORE, first_anniversary, satisfaction};
+use crate::domain::aftercare::{
+    FollowUpKind, FollowUpStatus, LOW_SCORE, first_anniversary, satisfaction,
+};
 use crate::domain::defect::Category;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang};
 use crate::present::Dates as _;
 use crate::present::Label;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::aftercare::FollowUp;
 use crate::store::assignment::Household;
@@ -48,6 +51,46 @@ pub struct Cover {
 }
 
 impl Services {
+    /// Rows and jobs for each follow-up of the cadence, plus the first digest of open defects.
+    pub(crate) async fn schedule_follow_ups(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        handed_over: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let cadence = &self.config.cadence;
+        let tz = self.config.timezone;
+        let mut steps: Vec<(u32, FollowUpKind)> = cadence.steps.clone();
+        if cadence.digest_every > 0 {
+            steps.push((cadence.digest_every, FollowUpKind::DefectDigest));
+        }
+        for (day, kind) in steps {
+            let due = cadence.due(handed_over, day, tz);
+            self.add_follow_up(tx, unit_id, kind, i64::from(day), due, handed_over)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One follow-up row and the job that sends it (both keyed, so they exist once).
+    pub(crate) async fn add_follow_up(
+        &self,
+        tx: &mut Tx,
+        unit_id: i64,
+        kind: FollowUpKind,
+        day: i64,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        if let Some(id) = tx.insert_follow_up(unit_id, kind, day, due).await? {
+            let job = Job::FollowUp { follow_up_id: id }
+                .at(due)
+                .unique_key(format!("follow-up:{id}"));
+            tx.schedule_job(&job, now).await?;
+        }
+        Ok(())
+    }
+
     /// A buyer of the follow-up's home, from the actor.
     fn buyer_of(actor: &Actor, unit_id: i64) -> Option<&Buyer> {
         match actor {
@@ -66,7 +109,7 @@ impl Services {
         let Some(follow_up) = tx.follow_up(id).await? else {
             return Ok(false);
         };
-        if follow_up.status != "scheduled" {
+        if follow_up.status != FollowUpStatus::Scheduled {
             return Ok(false);
         }
         let (Some(household), Some(handed_over)) = (

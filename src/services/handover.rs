@@ -4,7 +4,7 @@
 use super::defects::{Found, InspectTarget};
 use super::notices::enqueue;
 use super::{ServiceError, ServiceResult, Services};
-use crate::domain::aftercare::{FollowUpKind, HandoverDraft, MeterReading};
+use crate::domain::aftercare::{HandoverDraft, MeterReading};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
@@ -15,12 +15,8 @@ use crate::store::Tx;
 use crate::store::aftercare::{Handover, HandoverStatus};
 use crate::store::assignment::Household;
 use crate::store::defects::Defect;
-use crate::store::jobs::NewJob;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
-
-/// The job kind that sends one follow-up.
-pub const FOLLOW_UP: &str = "follow_up";
 
 /// Where `/handover` can start.
 #[derive(Debug, Clone, PartialEq)]
@@ -634,45 +630,6 @@ impl Services {
                 Ok(None)
             }
         }
-    }
-
-    /// Rows and jobs for each follow-up of the cadence, plus the first digest of open defects.
-    async fn schedule_follow_ups(
-        &self,
-        tx: &mut Tx,
-        unit_id: i64,
-        handed_over: DateTime<Utc>,
-    ) -> ServiceResult<()> {
-        let cadence = &self.config.cadence;
-        let tz = self.config.timezone;
-        let mut steps: Vec<(u32, FollowUpKind)> = cadence.steps.clone();
-        if cadence.digest_every > 0 {
-            steps.push((cadence.digest_every, FollowUpKind::DefectDigest));
-        }
-        for (day, kind) in steps {
-            let due = cadence.due(handed_over, day, tz);
-            self.add_follow_up(tx, unit_id, kind, i64::from(day), due, handed_over)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// One follow-up row and the job that sends it (both keyed, so they exist once).
-    pub(crate) async fn add_follow_up(
-        &self,
-        tx: &mut Tx,
-        unit_id: i64,
-        kind: FollowUpKind,
-        day: i64,
-        due: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> ServiceResult<()> {
-        if let Some(id) = tx.insert_follow_up(unit_id, kind, day, due).await? {
-            let job = NewJob::new(FOLLOW_UP, serde_json::json!({"follow_up_id": id}), due)
-                .unique_key(format!("follow-up:{id}"));
-            tx.schedule_job(&job, now).await?;
-        }
-        Ok(())
     }
 
     /// "Something's not right" about a handover record: the buyer's words go to the

@@ -3,6 +3,7 @@
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::message::Content;
 use crate::domain::people::Actor;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::jobs::NewJob;
 use crate::store::outbox::OutboxCounts;
@@ -12,16 +13,6 @@ use tracing::instrument;
 /// How long after an album's latest photo its answer goes out: Telegram delivers the photos
 /// of one album within a moment of each other.
 pub const ALBUM_SETTLE: chrono::Duration = chrono::Duration::seconds(2);
-
-/// The job kind of [`Services::schedule_notification`].
-pub const SCHEDULED_NOTICE: &str = "notice";
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ScheduledNotice {
-    chat_id: i64,
-    key: String,
-    content: Content,
-}
 
 /// Queues `content` for `chat_id` inside the caller's transaction. A long text becomes several
 /// rows (`key`, `key#2`, …) that go out in order. Returns false when `key` was queued before.
@@ -73,14 +64,13 @@ impl Services {
         content: Content,
         at: DateTime<Utc>,
     ) -> ServiceResult<bool> {
-        let payload = ScheduledNotice {
+        let job = Job::Notice {
             chat_id,
             key: key.to_string(),
             content,
-        };
-        let payload = serde_json::to_value(&payload)
-            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-        let job = NewJob::new(SCHEDULED_NOTICE, payload, at).unique_key(format!("notice:{key}"));
+        }
+        .at(at)
+        .unique_key(format!("notice:{key}"));
         let mut tx = self.store.begin().await?;
         let id = tx.schedule_job(&job, self.clock.now()).await?;
         tx.commit().await?;
@@ -103,24 +93,24 @@ impl Services {
     ) -> ServiceResult<()> {
         let now = self.clock.now();
         let at = now + ALBUM_SETTLE;
-        let job = |key: String| -> ServiceResult<NewJob> {
-            let payload = ScheduledNotice {
+        let job = |key: String| -> NewJob {
+            let unique_key = format!("notice:{key}");
+            Job::Notice {
                 chat_id,
-                key: key.clone(),
+                key,
                 content: content.clone(),
-            };
-            let payload = serde_json::to_value(&payload)
-                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-            Ok(NewJob::new(SCHEDULED_NOTICE, payload, at).unique_key(format!("notice:{key}")))
+            }
+            .at(at)
+            .unique_key(unique_key)
         };
         let key = format!("album:{chat_id}:{album}");
         let mut tx = self.store.begin().await?;
         if tx
-            .schedule_or_push_job(&job(key.clone())?, now)
+            .schedule_or_push_job(&job(key.clone()), now)
             .await?
             .is_none()
         {
-            tx.schedule_job(&job(format!("{key}:{message_id}"))?, now)
+            tx.schedule_job(&job(format!("{key}:{message_id}")), now)
                 .await?;
         }
         tx.commit().await?;
@@ -133,12 +123,11 @@ impl Services {
     #[instrument(skip_all)]
     pub async fn deliver_scheduled_notification(
         &self,
-        payload: &serde_json::Value,
-    ) -> Result<(), crate::scheduler::JobError> {
-        let notice: ScheduledNotice = serde_json::from_value(payload.clone())
-            .map_err(|e| crate::scheduler::JobError::fail(format!("bad payload: {e}")))?;
-        self.queue_notification(notice.chat_id, &notice.key, notice.content)
-            .await?;
+        chat_id: i64,
+        key: &str,
+        content: Content,
+    ) -> ServiceResult<()> {
+        self.queue_notification(chat_id, key, content).await?;
         Ok(())
     }
 

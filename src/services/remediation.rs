@@ -14,17 +14,12 @@ use crate::domain::remediation::{
 use crate::i18n::Arg;
 use crate::present::Dates as _;
 use crate::present::Label;
-use crate::scheduler::NewJob;
+use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::Defect;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
-
-/// The job that verifies a fix on the buyer's behalf when they have not answered in time.
-pub const FIX_CHECK: &str = "fix_check";
-/// The recurring deadline sweep.
-pub const DEFECT_SWEEP: &str = "defect_sweep";
 
 /// Who did it, when the application did it itself.
 const SYSTEM: &str = "system";
@@ -477,11 +472,11 @@ impl Services {
                 return Ok(Err((item.defect, Step::Refused(Refusal::NotFromHere))));
             };
             tx.add_fix_photos(event, &item.photos).await?;
-            let check = NewJob::new(
-                FIX_CHECK,
-                serde_json::json!({"defect_id": defect.id, "event_id": event}),
-                now + self.config.confirm_fix_within,
-            )
+            let check = Job::FixCheck {
+                defect_id: defect.id,
+                event_id: event,
+            }
+            .at(now + self.config.confirm_fix_within)
             .unique_key(format!("fix-check:{event}"));
             tx.schedule_job(&check, now).await?;
             let Some(defect) = tx.defect(defect.id).await? else {

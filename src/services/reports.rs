@@ -48,9 +48,6 @@ pub struct Overdue {
     pub engineer: Option<String>,
 }
 
-/// The job kind of the supervisors' daily digest.
-pub const DAILY_DIGEST: &str = "daily_digest";
-
 fn supervisor(actor: &Actor) -> ServiceResult<()> {
     if actor.can_supervise() {
         Ok(())

@@ -1,7 +1,7 @@
 //! Handover records, follow-ups and survey answers, the opt-out, complaints and group flags.
 
 use super::{StoreError, StoreResult, Tx, with_conn};
-use crate::domain::aftercare::{FollowUpKind, Level, MeterReading, Topic};
+use crate::domain::aftercare::{FollowUpKind, FollowUpStatus, Level, MeterReading, Topic};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A handover as recorded by the ambassador, and the buyer's confirmation once given.
@@ -84,7 +84,7 @@ pub struct FollowUp {
     pub kind: FollowUpKind,
     pub day: i64,
     pub due_at: DateTime<Utc>,
-    pub status: String,
+    pub status: FollowUpStatus,
     pub answered_by: Option<i64>,
     pub score: Option<u8>,
     pub comment: Option<String>,
@@ -113,7 +113,9 @@ impl FollowUpRecord {
             })?,
             day: self.day,
             due_at: self.due_at,
-            status: self.status,
+            status: self.status.parse().map_err(|_| {
+                StoreError::Corrupt(format!("follow-up {} status {:?}", self.id, self.status))
+            })?,
             answered_by: self.answered_by,
             score: self.score.and_then(|s| u8::try_from(s).ok()),
             comment: self.comment,
@@ -418,13 +420,17 @@ impl Tx {
         sent: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let status = if sent { "sent" } else { "skipped" };
+        let status = if sent {
+            FollowUpStatus::Sent
+        } else {
+            FollowUpStatus::Skipped
+        };
         let changed = with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE follow_ups SET status = $2, sent_at = $3 WHERE id = $1 AND status = 'scheduled'",
             )
             .bind(id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(now)
             .execute(c)
             .await

@@ -668,21 +668,9 @@ impl Tx {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<FeedItem>> {
-        let lock = if self.is_postgres() {
-            " FOR UPDATE OF e SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE defect_events SET feed_status = 'sending', feed_locked_until = $2, feed_attempts = feed_attempts + 1 \
-             WHERE id IN ( \
-               SELECT e.id FROM defect_events e \
-               WHERE ((e.feed_status = 'pending' AND COALESCE(e.feed_next_at, e.at) <= $1) \
-                      OR (e.feed_status = 'sending' AND e.feed_locked_until <= $1)) \
-                 AND NOT EXISTS (SELECT 1 FROM defect_events p WHERE p.defect_id = e.defect_id AND p.id < e.id \
-                                 AND p.feed_status IN ('pending', 'sending')) \
-               ORDER BY e.id LIMIT $3{lock}) \
-             RETURNING {EVENT_COLUMNS}, feed_attempts"
+        let sql = super::queue::DEFECT_FEED.claim_sql(
+            self.is_postgres(),
+            &format!("{EVENT_COLUMNS}, feed_attempts"),
         );
         #[derive(sqlx::FromRow)]
         struct Claimed {
@@ -715,38 +703,8 @@ impl Tx {
         event_id: i64,
         outcome: FeedOutcome<'_>,
     ) -> StoreResult<()> {
-        let (status, next, error) = match outcome {
-            FeedOutcome::Sent => ("sent", None, None),
-            FeedOutcome::Retry { at, error } => ("pending", Some(at), Some(error)),
-            FeedOutcome::Failed { error } => ("failed", None, Some(error)),
-        };
-        with_conn!(self, |c| {
-            sqlx::query(
-                "UPDATE defect_events SET feed_status = $2, feed_next_at = COALESCE($3, feed_next_at), \
-                 feed_locked_until = NULL, feed_error = $4 WHERE id = $1",
-            )
-            .bind(event_id)
-            .bind(status)
-            .bind(next)
-            .bind(error)
-            .execute(c)
+        self.settle_in(&super::queue::DEFECT_FEED, event_id, outcome)
             .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(())
-    }
-
-    /// When the webhook sender next has something to do.
-    pub async fn next_feed_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
-        let due = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT MIN(CASE WHEN feed_status = 'pending' THEN COALESCE(feed_next_at, at) ELSE feed_locked_until END) \
-                 FROM defect_events WHERE feed_status IN ('pending', 'sending')",
-            )
-            .fetch_one(c)
-            .await
-        })?;
-        Ok(due)
     }
 
     /// Sets what a reviewed report is: its kind, urgency and the deadline that follows.
@@ -831,9 +789,4 @@ impl Tx {
 }
 
 /// What became of one webhook delivery.
-#[derive(Debug, Clone, Copy)]
-pub enum FeedOutcome<'a> {
-    Sent,
-    Retry { at: DateTime<Utc>, error: &'a str },
-    Failed { error: &'a str },
-}
+pub type FeedOutcome<'a> = super::queue::Settle<'a>;

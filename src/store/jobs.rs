@@ -97,7 +97,7 @@ impl NewJob {
 
 /// A stored job.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Job {
+pub struct StoredJob {
     pub id: i64,
     pub kind: String,
     pub payload: Value,
@@ -134,11 +134,11 @@ struct JobRecord {
 }
 
 impl JobRecord {
-    fn into_job(self) -> StoreResult<Job> {
+    fn into_job(self) -> StoreResult<StoredJob> {
         let payload = serde_json::from_str(&self.payload).map_err(|e| {
             StoreError::Corrupt(format!("job {} has an unreadable payload: {e}", self.id))
         })?;
-        Ok(Job {
+        Ok(StoredJob {
             id: self.id,
             kind: self.kind,
             payload,
@@ -352,7 +352,7 @@ impl Tx {
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
-    ) -> StoreResult<Vec<Job>> {
+    ) -> StoreResult<Vec<StoredJob>> {
         self.claim_due_jobs_by(now, lease, limit, None).await
     }
 
@@ -364,28 +364,8 @@ impl Tx {
         lease: Duration,
         limit: u32,
         owner: Option<&str>,
-    ) -> StoreResult<Vec<Job>> {
-        // Each branch is a short range scan of its own partial index; an OR over both would
-        // make SQLite sort every due row before applying the limit. On PostgreSQL each branch
-        // also locks the rows it picks and skips rows another instance is claiming right now,
-        // so several instances claim side by side without waiting on (or double-claiming) a row.
-        let lock = if self.is_postgres() {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, \
-             claimed_by = $4 \
-             WHERE id IN (SELECT id FROM ( \
-                 SELECT id, due FROM (SELECT id, run_at AS due FROM jobs \
-                     WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $3{lock}) AS p \
-                 UNION ALL \
-                 SELECT id, due FROM (SELECT id, locked_until AS due FROM jobs \
-                     WHERE status = 'running' AND locked_until <= $1 ORDER BY locked_until LIMIT $3{lock}) AS r \
-             ) AS d ORDER BY due LIMIT $3) \
-             RETURNING {JOB_COLUMNS}"
-        );
+    ) -> StoreResult<Vec<StoredJob>> {
+        let sql = super::queue::JOBS.claim_sql(self.is_postgres(), JOB_COLUMNS);
         let records: Vec<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
                 .bind(now)
@@ -527,24 +507,7 @@ impl Tx {
 
     /// When the next job becomes claimable: the earliest pending `run_at` or running lease end.
     pub async fn next_job_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
-        let pending: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1",
-            )
-            .fetch_optional(c)
-            .await
-        })?;
-        let lease: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT locked_until FROM jobs WHERE status = 'running' ORDER BY locked_until LIMIT 1",
-            )
-            .fetch_optional(c)
-            .await
-        })?;
-        Ok(match (pending, lease) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
+        self.next_due_in(&super::queue::JOBS).await
     }
 
     /// Pending, due, running and failed jobs, and the oldest due, as of `now`.
@@ -578,7 +541,7 @@ impl Tx {
     }
 
     /// One job by id.
-    pub async fn job(&mut self, id: i64) -> StoreResult<Option<Job>> {
+    pub async fn job(&mut self, id: i64) -> StoreResult<Option<StoredJob>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let record: Option<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql).bind(id).fetch_optional(c).await
@@ -587,7 +550,7 @@ impl Tx {
     }
 
     /// One job by its unique key.
-    pub async fn job_by_key(&mut self, unique_key: &str) -> StoreResult<Option<Job>> {
+    pub async fn job_by_key(&mut self, unique_key: &str) -> StoreResult<Option<StoredJob>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key = $1");
         let record: Option<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
@@ -599,7 +562,7 @@ impl Tx {
     }
 
     /// The jobs whose unique key starts with `prefix`, in key order.
-    pub async fn jobs_with_key_prefix(&mut self, prefix: &str) -> StoreResult<Vec<Job>> {
+    pub async fn jobs_with_key_prefix(&mut self, prefix: &str) -> StoreResult<Vec<StoredJob>> {
         let end = prefix_end(prefix);
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key >= $1 AND unique_key < $2 ORDER BY unique_key"
@@ -615,7 +578,7 @@ impl Tx {
     }
 
     /// The most recently failed jobs, newest first.
-    pub async fn failed_jobs(&mut self, limit: u32) -> StoreResult<Vec<Job>> {
+    pub async fn failed_jobs(&mut self, limit: u32) -> StoreResult<Vec<StoredJob>> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE status = 'failed' ORDER BY updated_at DESC LIMIT $1"
         );

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod kpi;
 pub mod outbox;
 pub mod people;
+pub mod queue;
 #[doc(hidden)]
 pub mod scale;
 mod sessions;

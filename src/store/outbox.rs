@@ -103,24 +103,9 @@ impl Tx {
         limit: i64,
         owner: Option<&str>,
     ) -> StoreResult<Vec<OutboxRow>> {
-        // On PostgreSQL the rows picked are locked, and rows another instance is claiming right
-        // now are skipped, so several instances claim side by side. The per-chat order still
-        // holds there: a row whose predecessor is being claimed sees it still open and waits.
-        let lock = if self.is_postgres() {
-            " FOR UPDATE OF o SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE outbox SET status = 'sending', locked_until = $2, attempts = attempts + 1, claimed_by = $4 \
-             WHERE id IN ( \
-               SELECT o.id FROM outbox o \
-               WHERE ((o.status = 'pending' AND o.next_attempt_at <= $1) \
-                      OR (o.status = 'sending' AND o.locked_until <= $1)) \
-                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.id < o.id \
-                                 AND e.status IN ('pending', 'sending')) \
-               ORDER BY o.next_attempt_at, o.id LIMIT $3{lock}) \
-             RETURNING id, chat_id, dedupe_key, content, attempts"
+        let sql = super::queue::OUTBOX.claim_sql(
+            self.is_postgres(),
+            "id, chat_id, dedupe_key, content, attempts",
         );
         let records: Vec<ClaimedRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
@@ -177,32 +162,14 @@ impl Tx {
         at: DateTime<Utc>,
         error: &str,
     ) -> StoreResult<()> {
-        with_conn!(self, |c| {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = $1, locked_until = NULL, last_error = $2 \
-                 WHERE id = $3",
-            )
-            .bind(at)
-            .bind(error)
-            .bind(id)
-            .execute(c)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(())
+        let outcome = super::queue::Settle::Retry { at, error };
+        self.settle_in(&super::queue::OUTBOX, id, outcome).await
     }
 
     /// Gives up on a row for good.
     pub async fn outbox_failed(&mut self, id: i64, error: &str) -> StoreResult<()> {
-        with_conn!(self, |c| {
-            sqlx::query("UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1 WHERE id = $2")
-                .bind(error)
-                .bind(id)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(())
+        let outcome = super::queue::Settle::Failed { error };
+        self.settle_in(&super::queue::OUTBOX, id, outcome).await
     }
 
     /// Flags everyone behind this chat as unreachable (Telegram refuses to deliver to them),
@@ -251,20 +218,7 @@ impl Tx {
 
     /// When the notifier next has something to do: the earliest pending attempt or lease expiry.
     pub async fn next_outbox_due(&mut self) -> StoreResult<Option<DateTime<Utc>>> {
-        let pending: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
-                .fetch_one(c)
-                .await
-        })?;
-        let lease: Option<DateTime<Utc>> = with_conn!(self, |c| {
-            sqlx::query_scalar("SELECT MIN(locked_until) FROM outbox WHERE status = 'sending'")
-                .fetch_one(c)
-                .await
-        })?;
-        Ok(match (pending, lease) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
+        self.next_due_in(&super::queue::OUTBOX).await
     }
 
     pub async fn outbox_counts(&mut self) -> StoreResult<OutboxCounts> {
@@ -475,16 +429,20 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let mut taken = 0;
-        for sql in [
-            "UPDATE outbox SET locked_until = $1 WHERE status = 'sending' AND locked_until > $1 \
-             AND ($3 OR claimed_by = $2)",
-            "UPDATE jobs SET locked_until = $1 WHERE status = 'running' AND locked_until > $1 \
-             AND ($3 OR claimed_by = $2)",
-            "UPDATE update_inbox SET claimed_until = $1 WHERE claimed_until > $1 \
-             AND ($3 OR claimed_by = $2)",
-        ] {
+        let queues = [
+            super::queue::OUTBOX,
+            super::queue::JOBS,
+            super::queue::DEFECT_FEED,
+        ];
+        let inbox = "UPDATE update_inbox SET claimed_until = $1 WHERE claimed_until > $1 \
+             AND ($3 OR claimed_by = $2)";
+        let statements = queues
+            .iter()
+            .filter_map(super::queue::Queue::take_back_sql)
+            .chain([inbox.to_string()]);
+        for sql in statements {
             taken += with_conn!(self, |c| {
-                sqlx::query(sql)
+                sqlx::query(&sql)
                     .bind(now)
                     .bind(owner)
                     .bind(all)

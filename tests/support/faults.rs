@@ -111,21 +111,22 @@ pub async fn run_sql(app: &TestApp, sql: &str) {
 /// Waits until every update the application received is handled, then until the outbox has
 /// sent what is due.
 pub async fn settled(app: &TestApp) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let left = app
-            .services()
+    let services = app.services();
+    let unhandled = || async move {
+        services
             .unhandled_updates(chrono::Duration::zero())
             .await
-            .expect("read the inbox");
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "updates never handled: {left:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            .expect("read the inbox")
+    };
+    // Looks again each time the journal records an update handled.
+    let handled = services
+        .inbox_waker
+        .wait_until(std::time::Duration::from_secs(60), || async {
+            unhandled().await.is_empty()
+        })
+        .await;
+    if !handled {
+        panic!("updates never handled: {:?}", unhandled().await);
     }
     for _ in 0..2 {
         app.services()

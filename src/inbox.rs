@@ -103,6 +103,7 @@ impl Journal {
     pub async fn done(&self, update_id: i64, chat_id: Option<i64>) -> ServiceResult<()> {
         let result = self.record_done(update_id, chat_id).await;
         self.finished(update_id);
+        self.services.inbox_waker.progressed();
         result
     }
 
@@ -245,6 +246,8 @@ const REPLAY_BATCH: i64 = 100;
 /// The replayer's longest real-time nap, so claims another instance let run out are noticed
 /// without a wake.
 const REPLAY_IDLE: Duration = Duration::from_secs(5);
+/// The replayer's nap when a claim ran out while its update is still being handled here.
+const NEVER_SPIN: Duration = Duration::from_millis(50);
 
 /// Claims the kept updates whose handler died (with `own_too`, also this instance's own
 /// claims from before it started again), marks them in flight and returns them, oldest first.
@@ -308,19 +311,21 @@ pub async fn replay_stale(
                 return;
             }
         }
-        let now = journal.services.clock.now();
-        let wait = match journal.services.next_inbox_expiry().await {
-            Ok(Some(at)) => (at - now).to_std().unwrap_or(Duration::ZERO),
-            Ok(None) => REPLAY_IDLE,
-            Err(_) => Duration::from_secs(1),
-        }
-        // A claim that ran out while its update is still being handled here was just claimed
-        // again (a longer lease); never spin on one.
-        .clamp(Duration::from_millis(50), REPLAY_IDLE);
+        let clock = &journal.services.clock;
+        let now = clock.now();
+        let far = now + chrono::Duration::days(3650);
+        let (deadline, max_wait) = match journal.services.next_inbox_expiry().await {
+            // A claim that ran out while its update is still being handled here was just
+            // claimed again (a longer lease); never spin on one.
+            Ok(Some(at)) if at <= now => (far, NEVER_SPIN),
+            Ok(Some(at)) => (at, REPLAY_IDLE),
+            Ok(None) => (far, REPLAY_IDLE),
+            Err(_) => (far, Duration::from_secs(1)),
+        };
         waker.went_idle();
         tokio::select! {
             _ = waker.woken() => {}
-            _ = tokio::time::sleep(wait) => {}
+            _ = clock.sleep_until(deadline, max_wait) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
         }
     }
