@@ -20,6 +20,7 @@ use handover_bot::bot::commands::Command;
 use handover_bot::domain::aftercare::{HandoverDraft, Level, Topic};
 use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::people::{Actor, Lang};
 use handover_bot::domain::remediation::Action;
 use handover_bot::services::appointments::{BookOutcome, InviteScope};
@@ -385,7 +386,7 @@ fn buttons(t: &Targets) -> Vec<Callback> {
     }
     all.extend([
         C::StepConfirm(t.assigned),
-        C::AssignTo(t.assigned, t.engineer_b),
+        C::AssignTo(DefectId(t.assigned), StaffId(t.engineer_b)),
         C::ContractorSkip(t.assigned),
         C::FixUnit(t.unit_a),
         C::FixToggle(t.in_progress, true),

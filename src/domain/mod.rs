@@ -4,6 +4,7 @@ pub mod aftercare;
 pub mod appointment;
 pub mod assignment;
 pub mod defect;
+pub mod ids;
 pub mod import;
 pub mod kpi;
 pub mod message;
