@@ -17,9 +17,11 @@ use crate::support::observe::{Db, Inboxes, Snapshot, db_changes, inbox_changes, 
 use crate::support::people::{buyer_phone, buyers_csv, load_buyers, load_staff, reply_to};
 use crate::support::steps::{photo, press, step_on_card, wait_text};
 use handover_bot::bot::callback::{Callback, FixStep, HandoverStep, InspectAction};
+use handover_bot::bot::commands::Command;
 use handover_bot::domain::aftercare::{HandoverDraft, Level, Topic};
 use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::people::{Actor, Lang};
 use handover_bot::domain::remediation::Action;
 use handover_bot::services::appointments::{BookOutcome, InviteScope};
@@ -168,23 +170,9 @@ impl Role {
     }
 }
 
-/// Every command the bot knows: `menu::ALL_COMMANDS`, read from its source so a new command
-/// joins the matrix by itself.
+/// Every command the bot knows (`Command::ALL`), so a new command joins the matrix by itself.
 fn all_commands() -> Vec<String> {
-    let source = include_str!("../src/bot/menu.rs");
-    let start = source
-        .find("pub const ALL_COMMANDS: &[&str] = &[")
-        .expect("ALL_COMMANDS in src/bot/menu.rs");
-    let list = &source[start..];
-    let list = &list[list.find('[').map_or(0, |i| i + 1)..];
-    let list = &list[list.find('[').map_or(0, |i| i + 1)..list.find("];").unwrap_or(0)];
-    let commands: Vec<String> = list
-        .split(',')
-        .map(|s| s.trim().trim_matches('"').to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    assert!(commands.len() > 30, "ALL_COMMANDS parsed: {commands:?}");
-    commands
+    Command::ALL.iter().map(|c| c.name().to_string()).collect()
 }
 
 /// Every button prefix the codec writes (`Callback::encode` in src/bot/callback.rs), read from
@@ -389,7 +377,7 @@ fn buttons(t: &Targets) -> Vec<Callback> {
     }
     all.extend([
         C::StepConfirm(t.assigned),
-        C::AssignTo(t.assigned, t.engineer_b),
+        C::AssignTo(DefectId(t.assigned), StaffId(t.engineer_b)),
         C::ContractorSkip(t.assigned),
         C::FixUnit(t.unit_a),
         C::FixToggle(t.in_progress, true),

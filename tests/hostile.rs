@@ -31,6 +31,7 @@ use handover_bot::domain::aftercare::{
 };
 use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::import::{
     self, FileFormat, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_NAME_LEN, MAX_PLACE_LEN,
     MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, Parsed,
@@ -287,7 +288,7 @@ fn build_callback(r: &RawCallback) -> Callback {
         28 => Callback::ReviewReject(a),
         29 => Callback::DefectAction(a, pick(&Action::ALL, p)),
         30 => Callback::StepConfirm(a),
-        31 => Callback::AssignTo(a, b),
+        31 => Callback::AssignTo(DefectId(a), StaffId(b)),
         32 => Callback::ContractorSkip(a),
         33 => Callback::FixUnit(a),
         34 => Callback::FixToggle(a, r.flag),
@@ -410,7 +411,7 @@ fn callback_in_domain(callback: Callback) -> bool {
             slot: b,
         }
         | Callback::ReviewMergeInto(a, b)
-        | Callback::AssignTo(a, b) => a >= 0 && b >= 0,
+        | Callback::AssignTo(DefectId(a), StaffId(b)) => a >= 0 && b >= 0,
         Callback::Survey(a, score) => a >= 0 && (1..=5).contains(&score),
         Callback::Handover(HandoverStep::Keys(_, n)) => n <= MAX_KEY_BUTTON,
         Callback::Handover(_)

@@ -266,15 +266,11 @@ async fn apply(turn: &Turn, step: Step<complaint::Complaint, Ask>) -> anyhow::Re
 /// `/complaints`: the ones nobody has acknowledged, each with its button.
 pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    let open = match turn.ctx.services.open_complaints(&turn.person.actor).await {
-        Ok(open) => open,
-        Err(ServiceError::Forbidden) => {
-            return turn
-                .say(tr!(i18n, lang, "forbidden", command = "/complaints"))
-                .await;
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let open = turn
+        .ctx
+        .services
+        .open_complaints(&turn.person.actor)
+        .await?;
     if open.is_empty() {
         return turn.say(tr!(i18n, lang, "complaints-none")).await;
     }

@@ -7,7 +7,6 @@ use crate::domain::appointment::{SlotKind, parse_slot_spec};
 use crate::domain::people::{Actor, Tier};
 use crate::present::Label;
 use crate::present::Times as _;
-use crate::services::ServiceError;
 use crate::services::appointments::{BookOutcome, InviteOutcome, InviteScope, slot_label};
 use crate::tr;
 use teloxide::prelude::*;
@@ -123,20 +122,11 @@ pub async fn on_invite_buyers(turn: &Turn, args: &str) -> anyhow::Result<()> {
     if scope.is_none() && turn.person.actor.can_supervise() && !turn.person.actor.is_ambassador() {
         return turn.say(tr!(i18n, lang, "invite-buyers-usage")).await;
     }
-    let outcome = match turn
+    let outcome = turn
         .ctx
         .services
         .invite_households(&turn.person.actor, scope, kind)
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(ServiceError::Forbidden) => {
-            return turn
-                .say(tr!(i18n, lang, "forbidden", command = "/invite"))
-                .await;
-        }
-        Err(other) => return Err(other.into()),
-    };
+        .await?;
     match outcome {
         InviteOutcome::NoSlots => {
             turn.say(tr!(

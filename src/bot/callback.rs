@@ -4,6 +4,7 @@
 
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::ids::{DefectId, StaffId};
 use crate::domain::people::{Lang, Stage};
 use crate::domain::remediation::Action;
 
@@ -73,8 +74,8 @@ pub enum Callback {
     DefectAction(i64, Action),
     /// Take the step prepared for defect `id` without a note.
     StepConfirm(i64),
-    /// Give defect `id` to engineer `staff`.
-    AssignTo(i64, i64),
+    /// Give a defect to an engineer.
+    AssignTo(DefectId, StaffId),
     /// No contractor name for defect `id`.
     ContractorSkip(i64),
     /// Choose several defects of a home to mark fixed together.
@@ -437,7 +438,8 @@ mod tests {
             Callback::ReviewMergeInto(15, i64::MAX),
             Callback::ReviewReject(16),
             Callback::StepConfirm(i64::MAX),
-            Callback::AssignTo(i64::MAX, i64::MAX),
+            Callback::AssignTo(DefectId(i64::MAX), StaffId(i64::MAX)),
+            Callback::AssignTo(DefectId(3), StaffId(0)),
             Callback::ContractorSkip(18),
             Callback::FixUnit(19),
             Callback::FixToggle(20, true),
@@ -498,6 +500,11 @@ mod tests {
         assert_eq!(Callback::decode("1:ft:3"), None);
         assert_eq!(Callback::decode("1:ho:d:0"), None);
         assert_eq!(Callback::decode("1:ft:3:x"), None);
+        // The defect first, then the engineer, as before the ids had types.
+        assert_eq!(
+            Callback::decode("1:de:12:34"),
+            Some(Callback::AssignTo(DefectId(12), StaffId(34)))
+        );
     }
 
     proptest! {

@@ -1,4 +1,174 @@
-//! Parsing `/command args` from a message text.
+//! The bot's commands: one typed [`Command`] from which the menu of each role (Telegram's
+//! command list per chat and language), `/help`, the permission check and the router's dispatch
+//! are all derived, and the parsing of `/command args` from a message text.
+//!
+//! Adding a command is one line in `commands!` below (its name; its description is the locale
+//! key `cmd-<name>`), its place in [`Command::menu`] for the roles that have it, and its arm in
+//! the router's `on_command`, which does not compile until it has one.
+
+use crate::domain::people::{Actor, Role};
+
+macro_rules! commands {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)+) => {
+        /// Every command the bot knows, for any role.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Command {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Command {
+            /// Every command, in a fixed order.
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)+];
+
+            /// The name as typed after `/` (and as Telegram's menu shows it).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $name,)+
+                }
+            }
+
+            /// The locale key of the command's one-line description.
+            pub fn description_key(self) -> &'static str {
+                match self {
+                    $(Command::$variant => concat!("cmd-", $name),)+
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    /// Start, link by a shared phone number or an invite code.
+    Start = "start",
+    Help = "help",
+    Language = "language",
+    Cancel = "cancel",
+    Me = "me",
+    MyHome = "myhome",
+    Address = "address",
+    /// The buyer's own ambassador.
+    Ambassador = "ambassador",
+    Appointment = "appointment",
+    MyDefects = "mydefects",
+    Report = "report",
+    Tasks = "tasks",
+    Today = "today",
+    Inspect = "inspect",
+    Defects = "defects",
+    Customers = "customers",
+    Customer = "customer",
+    Away = "away",
+    Back = "back",
+    SharePhone = "sharephone",
+    People = "people",
+    Staff = "staff",
+    Import = "import",
+    /// Staff invite links (supervisors) or buyers' booking invitations (ambassadors).
+    Invite = "invite",
+    Assign = "assign",
+    Reassign = "reassign",
+    Ambassadors = "ambassadors",
+    Slots = "slots",
+    Queue = "queue",
+    Handover = "handover",
+    Complain = "complain",
+    Complaints = "complaints",
+    Stop = "stop",
+    Resume = "resume",
+    Summary = "summary",
+    Targets = "targets",
+    Overdue = "overdue",
+    Chart = "chart",
+    Export = "export",
+    Deactivate = "deactivate",
+    Project = "project",
+}
+
+impl Command {
+    /// The command with this (lower-case) name.
+    pub fn parse(name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// The commands this person has, in menu order: what `/help` lists and Telegram's menu
+    /// shows them.
+    pub fn menu(actor: &Actor) -> Vec<Command> {
+        use Command::*;
+        match actor {
+            Actor::Unknown => vec![Start, Help, Language],
+            Actor::Buyer(_) => vec![
+                MyHome,
+                Appointment,
+                MyDefects,
+                Report,
+                Complain,
+                Ambassador,
+                Address,
+                Stop,
+                Resume,
+                Language,
+                Cancel,
+                Help,
+            ],
+            Actor::Staff(staff) => {
+                let roles = &staff.roles;
+                let ambassador = roles.is_ambassador();
+                let supervises = roles.can_supervise();
+                let engineer = roles.has(Role::Engineer);
+                let mut menu = vec![Me];
+                if ambassador || supervises {
+                    menu.push(Today);
+                }
+                if ambassador {
+                    menu.extend([Customers, Customer, Inspect, Handover, Invite, SharePhone]);
+                }
+                if engineer {
+                    menu.push(Tasks);
+                }
+                if ambassador || supervises || engineer {
+                    menu.push(Defects);
+                }
+                if supervises {
+                    menu.extend([
+                        Summary,
+                        Chart,
+                        Overdue,
+                        Export,
+                        Targets,
+                        People,
+                        Staff,
+                        Import,
+                        Slots,
+                        Assign,
+                        Reassign,
+                        Ambassadors,
+                    ]);
+                    if !ambassador {
+                        // An ambassador has these already, higher up.
+                        menu.extend([Invite, Customer, Handover]);
+                    }
+                }
+                if roles.has(Role::ComplaintReception) || supervises {
+                    menu.push(Complaints);
+                }
+                if ambassador || supervises {
+                    menu.extend([Away, Back]);
+                }
+                if supervises {
+                    menu.extend([Queue, Deactivate, Project]);
+                }
+                menu.extend([Language, Cancel, Help]);
+                menu
+            }
+        }
+    }
+
+    /// Whether this person may use the command.
+    pub fn allowed(self, actor: &Actor) -> bool {
+        // /start always works: it is how anyone (re)starts the conversation.
+        self == Command::Start || Command::menu(actor).contains(&self)
+    }
+}
 
 /// A command as typed: its lower-case name (without `/` and without an `@botname` suffix)
 /// and the rest of the line.
@@ -36,6 +206,8 @@ pub fn parse<'a>(text: &'a str, bot_username: &str) -> Option<CommandText<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::people::{Lang, Roles, StaffMember};
+    use crate::i18n::I18n;
 
     #[test]
     fn commands_with_arguments_and_bot_suffixes() {
@@ -63,5 +235,162 @@ mod tests {
                 args: "ambassador  Li Lei"
             })
         );
+    }
+
+    fn staff(roles: Vec<Role>) -> Actor {
+        Actor::Staff(StaffMember {
+            id: 1,
+            name: "A".into(),
+            phone: None,
+            roles: Roles::new(roles),
+            seniority: Default::default(),
+            capacity: None,
+            language: None,
+            telegram_id: None,
+            away_since: None,
+            away_until: None,
+            share_phone: false,
+            buildings: Vec::new(),
+        })
+    }
+
+    /// Every combination of roles, and the buyer and the stranger.
+    fn every_actor() -> Vec<Actor> {
+        let mut actors = vec![Actor::Unknown, Actor::Buyer(vec![])];
+        for mask in 0..(1u32 << Role::ALL.len()) {
+            let roles = Role::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, r)| *r)
+                .collect();
+            actors.push(staff(roles));
+        }
+        actors
+    }
+
+    #[test]
+    fn names_are_unique_lower_case_and_parse_back() {
+        for command in Command::ALL {
+            let name = command.name();
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase()), "{name}");
+            assert_eq!(Command::parse(name), Some(*command));
+        }
+        assert_eq!(Command::parse("nosuch"), None);
+    }
+
+    #[test]
+    fn every_command_is_described_in_every_language() {
+        let i18n = I18n::load().unwrap();
+        for command in Command::ALL {
+            for lang in Lang::ALL {
+                assert!(
+                    i18n.has(lang, command.description_key()),
+                    "{} lacks {} in {lang}",
+                    command.name(),
+                    command.description_key()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn menus_list_each_command_once_and_start_is_always_allowed() {
+        for actor in every_actor() {
+            let menu = Command::menu(&actor);
+            for command in &menu {
+                assert_eq!(menu.iter().filter(|c| *c == command).count(), 1);
+                assert!(command.allowed(&actor));
+            }
+            assert!(Command::Start.allowed(&actor));
+        }
+    }
+
+    /// The menus as they were written before the commands were typed, as names.
+    fn menu_as_named_before(actor: &Actor) -> Vec<&'static str> {
+        match actor {
+            Actor::Unknown => vec!["start", "help", "language"],
+            Actor::Buyer(_) => vec![
+                "myhome",
+                "appointment",
+                "mydefects",
+                "report",
+                "complain",
+                "ambassador",
+                "address",
+                "stop",
+                "resume",
+                "language",
+                "cancel",
+                "help",
+            ],
+            Actor::Staff(staff) => {
+                let mut commands = vec!["me"];
+                let ambassador = staff.roles.is_ambassador();
+                if ambassador || staff.roles.can_supervise() {
+                    commands.push("today");
+                }
+                if ambassador {
+                    commands.extend([
+                        "customers",
+                        "customer",
+                        "inspect",
+                        "handover",
+                        "invite",
+                        "sharephone",
+                    ]);
+                }
+                if staff.roles.has(Role::Engineer) {
+                    commands.push("tasks");
+                }
+                if ambassador || staff.roles.can_supervise() || staff.roles.has(Role::Engineer) {
+                    commands.push("defects");
+                }
+                if staff.roles.can_supervise() {
+                    commands.extend([
+                        "summary",
+                        "chart",
+                        "overdue",
+                        "export",
+                        "targets",
+                        "people",
+                        "staff",
+                        "import",
+                        "slots",
+                        "assign",
+                        "reassign",
+                        "ambassadors",
+                    ]);
+                    if !ambassador {
+                        commands.push("invite");
+                    }
+                    if !ambassador {
+                        commands.extend(["customer", "handover"]);
+                    }
+                }
+                if staff.roles.has(Role::ComplaintReception) || staff.roles.can_supervise() {
+                    commands.push("complaints");
+                }
+                if ambassador || staff.roles.can_supervise() {
+                    commands.extend(["away", "back"]);
+                }
+                if staff.roles.can_supervise() {
+                    commands.extend(["queue", "deactivate", "project"]);
+                }
+                commands.extend(["language", "cancel", "help"]);
+                commands
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_keeps_its_menu() {
+        for actor in every_actor() {
+            let names: Vec<&str> = Command::menu(&actor)
+                .into_iter()
+                .map(Command::name)
+                .collect();
+            assert_eq!(names, menu_as_named_before(&actor), "{actor:?}");
+        }
     }
 }

@@ -195,3 +195,42 @@ impl Storage<State> for DbStorage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// States written by earlier versions, as stored: they still decode, and are written back
+    /// byte for byte.
+    #[test]
+    fn stored_states_still_decode_and_write_back_the_same() {
+        for (stored, state) in [
+            (
+                r#"{"step":"awaiting_note","unit_id":7}"#,
+                State::AwaitingNote { unit_id: 7 },
+            ),
+            (
+                r#"{"step":"awaiting_contractor","defect":12}"#,
+                State::AwaitingContractor { defect: 12 },
+            ),
+            (
+                r#"{"step":"awaiting_reject_reason","defect":5}"#,
+                State::AwaitingRejectReason { defect: 5 },
+            ),
+            (
+                r#"{"step":"choosing_fixes","unit":3,"chosen":[4,9]}"#,
+                State::ChoosingFixes {
+                    unit: 3,
+                    chosen: vec![4, 9],
+                },
+            ),
+        ] {
+            assert_eq!(decode(Some(stored)).unwrap(), Some(state.clone()));
+            assert_eq!(serde_json::to_string(&state).unwrap(), stored);
+        }
+        assert!(matches!(
+            decode(Some(r#"{"step":"no_such_step"}"#)),
+            Err(DialogueError::Undecodable)
+        ));
+    }
+}

@@ -195,25 +195,11 @@ pub async fn on_inspect(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .say(tr!(turn.i18n(), turn.lang(), "inspect-usage"))
             .await;
     }
-    let found = match turn
+    let found = turn
         .ctx
         .services
         .start_inspection(&turn.person.actor, InspectTarget::Text(args))
-        .await
-    {
-        Ok(found) => found,
-        Err(ServiceError::Forbidden) => {
-            return turn
-                .say(tr!(
-                    turn.i18n(),
-                    turn.lang(),
-                    "forbidden",
-                    command = "/inspect"
-                ))
-                .await;
-        }
-        Err(other) => return Err(other.into()),
-    };
+        .await?;
     begin(turn, found, args.trim()).await
 }
 

@@ -4,19 +4,22 @@
 
 mod aftercare;
 mod album;
-mod ambassador;
 mod appointments;
+mod assignment;
 mod buyer;
 pub mod callback;
 pub mod commands;
-mod common;
 pub mod dialogue;
 mod handover;
+mod households;
 mod inspect;
 mod menu;
+mod numbers;
+mod relay;
 mod remediation;
 mod report;
-mod reports;
+mod router;
+mod start;
 mod supervisor;
 
 use crate::domain::people::Lang;
@@ -32,7 +35,7 @@ use teloxide::dispatching::dialogue::Dialogue;
 use teloxide::prelude::*;
 use teloxide::types::{ParseMode, ReplyMarkup};
 
-pub use ambassador::render_preview;
+pub use assignment::render_preview;
 pub use menu::publish_default_commands;
 pub use supervisor::render_import_outcome;
 
@@ -364,7 +367,7 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
 
 async fn handle_message(bot: TgBot, msg: Message, update_id: i64, ctx: Ctx) -> anyhow::Result<()> {
     if !msg.chat.is_private() {
-        return common::group_chat(&bot, &ctx, &msg).await;
+        return router::group_chat(&bot, &ctx, &msg).await;
     }
     let Some(from) = msg.from.clone() else {
         return Ok(());
@@ -378,7 +381,7 @@ async fn handle_message(bot: TgBot, msg: Message, update_id: i64, ctx: Ctx) -> a
             .say(tr!(turn.i18n(), turn.lang(), "access-ended"))
             .await;
     }
-    if let Err(error) = common::route_message(&turn, state, &msg, &from).await {
+    if let Err(error) = router::route_message(&turn, state, &msg, &from).await {
         tracing::error!(error = %error, "handling a message failed");
         turn.say(tr!(turn.i18n(), turn.lang(), "error-generic"))
             .await?;
@@ -426,7 +429,7 @@ async fn handle_callback(
         answer_query(&turn, &query, Some(text.clone())).await?;
         return turn.say(text).await;
     }
-    if let Err(error) = common::route_callback(&turn, state, &query).await {
+    if let Err(error) = router::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
         answer_query(
             &turn,

@@ -6,6 +6,7 @@ use super::callback::{Callback, FixStep};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard, take_press};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next, Step as FlowStep, fix};
+use crate::domain::ids::{DefectId, StaffId};
 use crate::domain::people::Actor;
 use crate::domain::remediation::{Action, DefectStatus, Refusal};
 use crate::present::Label;
@@ -265,7 +266,12 @@ pub async fn on_action_button(
             }
             let rows = engineers
                 .iter()
-                .map(|e| vec![(e.name.clone(), Callback::AssignTo(id, e.id))])
+                .map(|e| {
+                    vec![(
+                        e.name.clone(),
+                        Callback::AssignTo(DefectId(id), StaffId(e.id)),
+                    )]
+                })
                 .collect();
             turn.say_with(tr!(i18n, lang, "assign-choose", id = id), keyboard(rows))
                 .await
@@ -417,14 +423,14 @@ pub async fn on_step_text(
 pub async fn on_assign_to(
     turn: &Turn,
     query: &CallbackQuery,
-    id: i64,
-    engineer: i64,
+    id: DefectId,
+    engineer: StaffId,
 ) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let step = turn
         .ctx
         .services
-        .assign_defect(&turn.person.actor, id, engineer, None)
+        .assign_defect(&turn.person.actor, id.0, engineer.0, None)
         .await?;
     let Step::Done(defect) = step else {
         return answer_query(turn, query, Some(tr!(i18n, lang, "step-not-now"))).await;

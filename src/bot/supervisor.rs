@@ -6,7 +6,6 @@ use crate::domain::people::{Lang, Role};
 use crate::i18n::{Arg, I18n};
 use crate::present::Label;
 use crate::present::Times as _;
-use crate::services::ServiceError;
 use crate::services::import::{ImportOutcome, Importer};
 use crate::services::staff::{Deactivation, Issuer};
 use crate::tr;
@@ -49,14 +48,8 @@ pub async fn on_document(turn: &Turn, document: &Document) -> anyhow::Result<()>
             &bytes,
             None,
         )
-        .await;
-    let text = match outcome {
-        Err(ServiceError::Forbidden) => {
-            tr!(turn.i18n(), turn.lang(), "forbidden", command = "/import")
-        }
-        Err(other) => return Err(other.into()),
-        Ok(outcome) => render_import_outcome(turn.i18n(), turn.lang(), &outcome),
-    };
+        .await?;
+    let text = render_import_outcome(turn.i18n(), turn.lang(), &outcome);
     turn.say(text).await
 }
 
@@ -250,25 +243,11 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
             .await;
     }
     let name = Some(name.as_str()).filter(|n| !n.is_empty());
-    let invite = match turn
+    let invite = turn
         .ctx
         .services
         .create_invite(Issuer::Person(&turn.person.actor), role, name)
-        .await
-    {
-        Ok(invite) => invite,
-        Err(ServiceError::Forbidden) => {
-            return turn
-                .say(tr!(
-                    turn.i18n(),
-                    turn.lang(),
-                    "forbidden",
-                    command = "/invite"
-                ))
-                .await;
-        }
-        Err(other) => return Err(other.into()),
-    };
+        .await?;
     let expires = invite
         .expires_at
         .with_timezone(&turn.ctx.services.config.timezone)

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod authz;
 pub mod defect;
 pub mod flow;
+pub mod ids;
 pub mod import;
 pub mod kpi;
 pub mod message;
