@@ -18,6 +18,7 @@ pub mod relay;
 pub mod remediation;
 pub mod reports;
 pub mod staff;
+pub mod tell;
 pub mod uploads;
 
 use crate::clock::SharedClock;
