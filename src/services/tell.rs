@@ -57,12 +57,35 @@ impl<R: Recipient + ?Sized> Recipient for &R {
     }
 }
 
+/// A recipient with what the message says to them in particular (which of their homes, say).
+impl<R: Recipient, T> Recipient for (R, T) {
+    fn chat(&self) -> Option<i64> {
+        self.0.chat()
+    }
+    fn language(&self) -> Option<Lang> {
+        self.0.language()
+    }
+    fn person(&self) -> Option<i64> {
+        self.0.person()
+    }
+}
+
 /// A chat known by its id only (a group, or a person's chat looked up elsewhere), with the
 /// language on record of whoever is in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chat {
     pub id: i64,
     pub language: Option<Lang>,
+}
+
+impl Chat {
+    /// The chat of `recipient`, when they have one.
+    pub fn of(recipient: &impl Recipient) -> Option<Chat> {
+        Some(Chat {
+            id: recipient.chat()?,
+            language: recipient.language(),
+        })
+    }
 }
 
 impl Recipient for Chat {
@@ -171,6 +194,25 @@ impl Message<()> {
         }
     }
 
+    /// Photos (an album when several) with a caption in the recipient's language; `None`
+    /// when there are no photos, so nothing is sent.
+    pub fn photos<R>(
+        cause: Cause,
+        paths: Vec<String>,
+        mut caption: impl FnMut(Lang, &R) -> Option<String>,
+    ) -> Option<Message<impl FnMut(Lang, &R) -> ServiceResult<Content>>> {
+        if paths.is_empty() {
+            return None;
+        }
+        Some(Message {
+            cause,
+            render: move |lang: Lang, to: &R| {
+                Content::photos(&paths, caption(lang, to)).ok_or_else(|| {
+                    crate::store::StoreError::Corrupt("an album without photos".into()).into()
+                })
+            },
+        })
+    }
 }
 
 impl<F> Message<F> {
@@ -220,9 +262,7 @@ impl Services {
             if told.iter().any(|t| t.key == key) {
                 continue;
             }
-            let lang = self
-                .recipient_lang(tx, chat, recipient.language())
-                .await?;
+            let lang = self.recipient_lang(tx, chat, recipient.language()).await?;
             let content = render(lang, &recipient)?;
             let fresh = enqueue(tx, chat, &key, content, now).await?;
             told.push(Told { chat, key, fresh });
@@ -337,10 +377,7 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(
-            rendered,
-            vec![(1, default), (2, Lang::En), (3, Lang::ZhCn)]
-        );
+        assert_eq!(rendered, vec![(1, default), (2, Lang::En), (3, Lang::ZhCn)]);
         let keys: Vec<(i64, &str, bool)> = told
             .iter()
             .map(|t| (t.chat, t.key.as_str(), t.fresh))
