@@ -155,7 +155,7 @@ fn job_handlers(services: &Services) -> JobHandlers {
             }),
         )
         .with(
-            crate::services::reports::DAILY_DIGEST,
+            crate::services::numbers::DAILY_DIGEST,
             handler_fn(move |_job| {
                 let services = digests.clone();
                 async move {
@@ -369,7 +369,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             RecurringSchedule::new(
                 "daily-digest",
                 config.daily_digest_cron.clone(),
-                crate::services::reports::DAILY_DIGEST,
+                crate::services::numbers::DAILY_DIGEST,
                 serde_json::json!({}),
             ),
             RecurringSchedule::new(

@@ -1,5 +1,6 @@
 //! Supervisors' numbers (seed step 2): `/summary` of the KPIs against the project's targets,
-//! `/targets`, `/overdue`.
+//! `/targets`, `/overdue`, the daily digest and the chart's data. (The buyer's report of a
+//! defect is another thing, in `defects`.)
 
 use super::tell::{Cause, Chat, Message};
 use super::{ServiceError, ServiceResult, Services};
