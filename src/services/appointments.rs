@@ -9,7 +9,7 @@ use crate::domain::appointment::{
 };
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember, Tier};
-use crate::i18n::I18n;
+use crate::i18n::{Arg, I18n};
 use crate::present::Label;
 use crate::store::Tx;
 use crate::store::appointments::{Appointment, MessagePurpose, Slot, VisitCounts};
@@ -683,25 +683,20 @@ impl Services {
             |lang, _| {
                 let when = slot_label(&self.i18n, lang, slot, tz);
                 let names = crate::present::list(&self.i18n, lang, &household.names);
-                if rescheduled {
-                    crate::tr!(
-                        self.i18n,
-                        lang,
-                        "staff-booking-moved",
-                        home = home.as_str(),
-                        names = names,
-                        when = when
-                    )
+                let key = if rescheduled {
+                    "staff-booking-moved"
                 } else {
-                    crate::tr!(
-                        self.i18n,
-                        lang,
-                        "staff-booking",
-                        home = home.as_str(),
-                        names = names,
-                        when = when
-                    )
-                }
+                    "staff-booking"
+                };
+                self.i18n.text(
+                    lang,
+                    key,
+                    &[
+                        ("home", Arg::from(home.as_str())),
+                        ("names", Arg::from(names)),
+                        ("when", Arg::from(when)),
+                    ],
+                )
             },
         );
         self.tell(tx, ambassador, staff_news).await?;

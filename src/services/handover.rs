@@ -721,10 +721,7 @@ impl Services {
                 );
                 Content::Text {
                     html,
-                    buttons: vec![vec![Button {
-                        label: crate::tr!(self.i18n, lang, "button-reply"),
-                        data: format!("1:rep:{}", handover.unit_id),
-                    }]],
+                    buttons: self.reply_button(lang, handover.unit_id),
                 }
             }),
         )

@@ -69,10 +69,7 @@ impl Services {
                     );
                     Content::Text {
                         html,
-                        buttons: vec![vec![Button {
-                            label: crate::tr!(self.i18n, lang, "button-reply"),
-                            data: format!("1:rep:{unit_id}"),
-                        }]],
+                        buttons: self.reply_button(lang, unit_id),
                     }
                 }),
             )
@@ -137,6 +134,14 @@ impl Services {
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(Some(sent))
+    }
+
+    /// The Reply button under a buyer's message, for answering household `unit_id`.
+    pub(crate) fn reply_button(&self, lang: Lang, unit_id: i64) -> Vec<Vec<Button>> {
+        vec![vec![Button {
+            label: crate::tr!(self.i18n, lang, "button-reply"),
+            data: format!("1:rep:{unit_id}"),
+        }]]
     }
 
     pub(crate) async fn staff_lang(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
@@ -249,10 +254,7 @@ impl Services {
                         buyer = first.name.as_str(),
                         text = text
                     );
-                    let buttons = vec![vec![Button {
-                        label: crate::tr!(self.i18n, lang, "button-reply"),
-                        data: format!("1:rep:{unit_id}"),
-                    }]];
+                    let buttons = self.reply_button(lang, unit_id);
                     match media.kind {
                         "photo" => Content::Photo {
                             path: path.clone(),

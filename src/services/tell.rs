@@ -21,29 +21,24 @@ pub trait Recipient {
     fn person(&self) -> Option<i64>;
 }
 
-impl Recipient for Buyer {
-    fn chat(&self) -> Option<i64> {
-        self.telegram_id
-    }
-    fn language(&self) -> Option<Lang> {
-        self.language
-    }
-    fn person(&self) -> Option<i64> {
-        Some(self.id)
-    }
+/// A person on record (a buyer or a staff member): their chat if linked, their language and id.
+macro_rules! person_recipient {
+    ($($record:ty),+) => {$(
+        impl Recipient for $record {
+            fn chat(&self) -> Option<i64> {
+                self.telegram_id
+            }
+            fn language(&self) -> Option<Lang> {
+                self.language
+            }
+            fn person(&self) -> Option<i64> {
+                Some(self.id)
+            }
+        }
+    )+};
 }
 
-impl Recipient for StaffMember {
-    fn chat(&self) -> Option<i64> {
-        self.telegram_id
-    }
-    fn language(&self) -> Option<Lang> {
-        self.language
-    }
-    fn person(&self) -> Option<i64> {
-        Some(self.id)
-    }
-}
+person_recipient!(Buyer, StaffMember);
 
 impl<R: Recipient + ?Sized> Recipient for &R {
     fn chat(&self) -> Option<i64> {
