@@ -214,7 +214,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         }
         // A signed target (targets).
         use handover_bot::domain::kpi::Kpi;
-        use handover_bot::services::reports::TargetChange;
+        use handover_bot::services::numbers::TargetChange;
         app.services()
             .targets(
                 &supervisor_actor,

@@ -4,7 +4,7 @@ use super::Turn;
 use crate::domain::kpi::Kpi;
 use crate::present::Dates as _;
 use crate::present::Label;
-use crate::services::reports::{Scoped, TargetChange};
+use crate::services::numbers::{Scoped, TargetChange};
 use crate::tr;
 
 /// Overdue items listed at most; the rest are counted.

@@ -2,13 +2,14 @@
 //! slot, atomic bookings, reminders, nudges, check-in, no-shows and the day's view.
 
 use super::notices::enqueue;
+use super::tell::{Cause, Message, Told};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::appointment::{
     self, AppointmentStatus, CalendarEntry, SlotKind, SlotSpec, SlotTime,
 };
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Lang, StaffMember, Tier};
-use crate::i18n::I18n;
+use crate::domain::people::{Actor, Buyer, Lang, StaffMember, Tier};
+use crate::i18n::{Arg, I18n};
 use crate::present::Label;
 use crate::present::{Dates as _, Times as _};
 use crate::scheduler::Job;
@@ -312,7 +313,6 @@ impl Services {
         key: &'static str,
         cause: &str,
     ) -> ServiceResult<usize> {
-        let now = self.clock.now();
         // "Another time" offers other times: the one already booked is not among them.
         let current = appointment.slot.as_ref().map(|slot| slot.id);
         let options: Vec<Slot> = self
@@ -321,27 +321,26 @@ impl Services {
             .into_iter()
             .filter(|slot| Some(slot.id) != current)
             .collect();
-        let mut sent = 0;
-        for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
-            let content = self.invitation_content(
-                lang,
-                &buyer.name,
-                &household.unit.short(),
-                appointment,
-                &options,
-                key,
-            );
-            let dedupe = format!("appt-options:{}:{cause}:{chat}", appointment.id);
-            enqueue(tx, chat, &dedupe, content, now).await?;
-            tx.note_appointment_message(appointment.id, chat, &dedupe, MessagePurpose::Options)
+        let buyers = tx.buyers_of_unit(household.unit.unit_id).await?;
+        let invitation = Message::new(
+            Cause::per_chat(format!("appt-options:{}:{cause}", appointment.id)),
+            |lang, buyer: &Buyer| {
+                self.invitation_content(
+                    lang,
+                    &buyer.name,
+                    &household.unit.short(),
+                    appointment,
+                    &options,
+                    key,
+                )
+            },
+        );
+        let told = self.tell(tx, buyers, invitation).await?;
+        for Told { chat, key, .. } in &told {
+            tx.note_appointment_message(appointment.id, *chat, key, MessagePurpose::Options)
                 .await?;
-            sent += 1;
         }
-        Ok(sent)
+        Ok(told.len())
     }
 
     /// `/invite all | building B | tier T` (supervisor) or `/invite` (an ambassador's own).
@@ -598,121 +597,106 @@ impl Services {
             None => None,
         };
         let home = household.unit.short();
-        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
-            let i18n = &self.i18n;
-            let kind = appointment.kind.label(i18n, lang);
-            let when = slot_label(i18n, lang, slot, tz);
-            let place = self.meeting_point(lang);
-            let with = ambassador
+        let buyers = tx.buyers_of_unit(appointment.unit_id).await?;
+        let i18n = &self.i18n;
+        let with = |lang| {
+            ambassador
                 .as_ref()
                 .map(|a| a.name.clone())
-                .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"));
-            let html = crate::tr!(
-                i18n,
-                lang,
-                "book-confirmed",
-                buyer = buyer.name.as_str(),
-                kind = kind.as_str(),
-                home = home.as_str(),
-                when = when,
-                place = place.as_str(),
-                ambassador = with.as_str()
-            );
-            enqueue(
-                tx,
-                chat,
-                &format!("booked:{}:{version}:{chat}", appointment.id),
-                Content::text(html),
-                now,
-            )
-            .await?;
-            let summary = crate::tr!(
-                i18n,
-                lang,
-                "ics-summary",
-                kind = kind.as_str(),
-                home = home.as_str()
-            );
-            let description = crate::tr!(i18n, lang, "ics-description", ambassador = with.as_str());
-            let file = appointment::calendar_file(
-                &CalendarEntry {
-                    uid: format!("appointment-{}-{}@handover-bot", appointment.id, slot.id),
-                    summary: &crate::i18n::plain_text(&summary),
-                    description: &crate::i18n::plain_text(&description),
-                    location: &place,
-                    starts_at: slot.starts_at,
-                    ends_at: slot.ends_at,
-                    stamp: now,
-                },
-                tz,
-            );
-            let path = format!(
-                "calendar/appointment-{}-{}-{}.ics",
-                appointment.id, slot.id, chat
-            );
-            let full = self.config.media_dir.join(&path);
-            if let Some(dir) = full.parent() {
-                std::fs::create_dir_all(dir)
+                .unwrap_or_else(|| crate::tr!(i18n, lang, "your-ambassador"))
+        };
+        let confirmed = Message::text(
+            Cause::per_chat(format!("booked:{}:{version}", appointment.id)),
+            |lang, buyer: &&Buyer| {
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "book-confirmed",
+                    buyer = buyer.name.as_str(),
+                    kind = appointment.kind.label(i18n, lang),
+                    home = home.as_str(),
+                    when = slot_label(i18n, lang, slot, tz),
+                    place = self.meeting_point(lang),
+                    ambassador = with(lang)
+                )
+            },
+        );
+        self.tell(tx, &buyers, confirmed).await?;
+        // The calendar file, written per chat in its language, after the confirmation.
+        let calendar = Message::try_new(
+            Cause::per_chat(format!("booked-ics:{}:{version}", appointment.id)),
+            |lang, buyer: &&Buyer| -> ServiceResult<Content> {
+                let chat = buyer.telegram_id.unwrap_or_default();
+                let kind = appointment.kind.label(i18n, lang);
+                let place = self.meeting_point(lang);
+                let with = with(lang);
+                let summary = crate::tr!(
+                    i18n,
+                    lang,
+                    "ics-summary",
+                    kind = kind.as_str(),
+                    home = home.as_str()
+                );
+                let description =
+                    crate::tr!(i18n, lang, "ics-description", ambassador = with.as_str());
+                let file = appointment::calendar_file(
+                    &CalendarEntry {
+                        uid: format!("appointment-{}-{}@handover-bot", appointment.id, slot.id),
+                        summary: &crate::i18n::plain_text(&summary),
+                        description: &crate::i18n::plain_text(&description),
+                        location: &place,
+                        starts_at: slot.starts_at,
+                        ends_at: slot.ends_at,
+                        stamp: now,
+                    },
+                    tz,
+                );
+                let path = format!(
+                    "calendar/appointment-{}-{}-{}.ics",
+                    appointment.id, slot.id, chat
+                );
+                let full = self.config.media_dir.join(&path);
+                if let Some(dir) = full.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
+                }
+                std::fs::write(&full, file)
                     .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
-            }
-            std::fs::write(&full, file)
-                .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
-            let document = Content::Document {
-                path,
-                file_name: format!(
-                    "handover-{}.ics",
-                    slot.starts_at.with_timezone(&tz).format("%Y%m%d-%H%M")
-                ),
-                caption_html: Some(crate::tr!(i18n, lang, "ics-caption")),
-                buttons: Vec::new(),
-            };
-            enqueue(
-                tx,
-                chat,
-                &format!("booked-ics:{}:{version}:{chat}", appointment.id),
-                document,
-                now,
-            )
-            .await?;
-        }
-        if let Some(staff) = &ambassador
-            && let Some(chat) = staff.telegram_id
-        {
-            let lang = self.staff_lang(tx, staff).await?;
-            let when = slot_label(&self.i18n, lang, slot, tz);
-            let names = crate::present::list(&self.i18n, lang, &household.names);
-            let html = if rescheduled {
-                crate::tr!(
-                    self.i18n,
+                let document = Content::Document {
+                    path,
+                    file_name: format!(
+                        "handover-{}.ics",
+                        slot.starts_at.with_timezone(&tz).format("%Y%m%d-%H%M")
+                    ),
+                    caption_html: Some(crate::tr!(i18n, lang, "ics-caption")),
+                    buttons: Vec::new(),
+                };
+                Ok(document)
+            },
+        );
+        self.tell(tx, &buyers, calendar).await?;
+        let staff_news = Message::text(
+            Cause::once(format!("booked-staff:{}:{version}", appointment.id)),
+            |lang, _| {
+                let when = slot_label(&self.i18n, lang, slot, tz);
+                let names = crate::present::list(&self.i18n, lang, &household.names);
+                let key = if rescheduled {
+                    "staff-booking-moved"
+                } else {
+                    "staff-booking"
+                };
+                self.i18n.text(
                     lang,
-                    "staff-booking-moved",
-                    home = home.as_str(),
-                    names = names,
-                    when = when
+                    key,
+                    &[
+                        ("home", Arg::from(home.as_str())),
+                        ("names", Arg::from(names)),
+                        ("when", Arg::from(when)),
+                    ],
                 )
-            } else {
-                crate::tr!(
-                    self.i18n,
-                    lang,
-                    "staff-booking",
-                    home = home.as_str(),
-                    names = names,
-                    when = when
-                )
-            };
-            enqueue(
-                tx,
-                chat,
-                &format!("booked-staff:{}:{version}", appointment.id),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+            },
+        );
+        self.tell(tx, ambassador, staff_news).await?;
         Ok(())
     }
 
@@ -873,7 +857,6 @@ impl Services {
         cause: &str,
         skip: Option<i64>,
     ) -> ServiceResult<()> {
-        let now = self.clock.now();
         let unit_id = appointment.unit_id;
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(());
@@ -888,69 +871,59 @@ impl Services {
         let buyers = tx.buyers_of_unit(unit_id).await?;
         let phone_list: Vec<_> = buyers.iter().map(|b| b.phone.display()).collect();
         let home = household.unit.short();
-        let mut seen = std::collections::BTreeSet::new();
-        for staff in recipients {
-            if !seen.insert(staff.id) || skip == Some(staff.id) {
-                continue;
-            }
-            let Some(chat) = staff.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(tx, &staff).await?;
-            let i18n = &self.i18n;
-            let names = crate::present::list(i18n, lang, &household.names);
-            let phones = crate::present::list(i18n, lang, &phone_list);
-            let (home, names) = (home.as_str(), names.as_str());
-            let html = match &what {
-                Tell::CallMe => crate::tr!(
-                    i18n,
-                    lang,
-                    "staff-call-me",
-                    home = home,
-                    names = names,
-                    phones = phones.as_str()
-                ),
-                Tell::Cancelled => {
-                    crate::tr!(i18n, lang, "staff-cancelled", home = home, names = names)
+        // Someone both ambassador and supervisor is told once: the key is per person.
+        recipients.retain(|staff| skip != Some(staff.id));
+        let i18n = &self.i18n;
+        let news = Message::text(
+            Cause::per_person(format!("appt-staff:{}:{cause}", appointment.id)),
+            |lang, _| {
+                let names = crate::present::list(i18n, lang, &household.names);
+                let phones = crate::present::list(i18n, lang, &phone_list);
+                let (home, names) = (home.as_str(), names.as_str());
+                match &what {
+                    Tell::CallMe => crate::tr!(
+                        i18n,
+                        lang,
+                        "staff-call-me",
+                        home = home,
+                        names = names,
+                        phones = phones.as_str()
+                    ),
+                    Tell::Cancelled => {
+                        crate::tr!(i18n, lang, "staff-cancelled", home = home, names = names)
+                    }
+                    Tell::Nudged => crate::tr!(
+                        i18n,
+                        lang,
+                        "staff-nudged",
+                        home = home,
+                        names = names,
+                        phones = phones.as_str()
+                    ),
+                    Tell::NoShow(slot) => crate::tr!(
+                        i18n,
+                        lang,
+                        "staff-no-show",
+                        home = home,
+                        names = names,
+                        when = slot_label(i18n, lang, slot, self.config.timezone),
+                        phones = phones.as_str()
+                    ),
+                    Tell::Arrived => {
+                        crate::tr!(i18n, lang, "staff-arrived", home = home, names = names)
+                    }
+                    Tell::ArrivedLate(slot) => crate::tr!(
+                        i18n,
+                        lang,
+                        "staff-arrived-late",
+                        home = home,
+                        names = names,
+                        when = slot_label(i18n, lang, slot, self.config.timezone)
+                    ),
                 }
-                Tell::Nudged => crate::tr!(
-                    i18n,
-                    lang,
-                    "staff-nudged",
-                    home = home,
-                    names = names,
-                    phones = phones.as_str()
-                ),
-                Tell::NoShow(slot) => crate::tr!(
-                    i18n,
-                    lang,
-                    "staff-no-show",
-                    home = home,
-                    names = names,
-                    when = slot_label(i18n, lang, slot, self.config.timezone),
-                    phones = phones.as_str()
-                ),
-                Tell::Arrived => {
-                    crate::tr!(i18n, lang, "staff-arrived", home = home, names = names)
-                }
-                Tell::ArrivedLate(slot) => crate::tr!(
-                    i18n,
-                    lang,
-                    "staff-arrived-late",
-                    home = home,
-                    names = names,
-                    when = slot_label(i18n, lang, slot, self.config.timezone)
-                ),
-            };
-            enqueue(
-                tx,
-                chat,
-                &format!("appt-staff:{}:{cause}:{}", appointment.id, staff.id),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+            },
+        );
+        self.tell(tx, recipients, news).await?;
         Ok(())
     }
 
@@ -962,7 +935,6 @@ impl Services {
         slot_id: i64,
         minutes: i64,
     ) -> ServiceResult<bool> {
-        let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some(appointment) = tx.appointment(appointment_id).await? else {
             return Ok(false);
@@ -981,47 +953,48 @@ impl Services {
             None => None,
         };
         let day_of = minutes <= DAY_OF * 60;
-        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let i18n = &self.i18n;
-            let kind = appointment.kind.label(i18n, lang);
-            let when = slot_label(i18n, lang, &slot, self.config.timezone);
-            let place = self.meeting_point(lang);
-            let home = household.unit.short();
-            let content = if day_of {
-                Content::Text {
-                    html: self.day_of_html(
+        let buyers = tx.buyers_of_unit(appointment.unit_id).await?;
+        let i18n = &self.i18n;
+        let reminder = Message::new(
+            Cause::per_chat(format!("reminder:{appointment_id}:{slot_id}:{minutes}")),
+            |lang, buyer: &Buyer| {
+                let kind = appointment.kind.label(i18n, lang);
+                let when = slot_label(i18n, lang, &slot, self.config.timezone);
+                let place = self.meeting_point(lang);
+                let home = household.unit.short();
+                if day_of {
+                    Content::Text {
+                        html: self.day_of_html(
+                            lang,
+                            &buyer.name,
+                            &appointment,
+                            &slot,
+                            &home,
+                            ambassador.as_ref(),
+                        ),
+                        buttons: vec![vec![Button {
+                            label: crate::tr!(i18n, lang, "button-im-here"),
+                            data: format!("1:ci:{}", appointment.id),
+                        }]],
+                    }
+                } else {
+                    Content::text(crate::tr!(
+                        i18n,
                         lang,
-                        &buyer.name,
-                        &appointment,
-                        &slot,
-                        &home,
-                        ambassador.as_ref(),
-                    ),
-                    buttons: vec![vec![Button {
-                        label: crate::tr!(i18n, lang, "button-im-here"),
-                        data: format!("1:ci:{}", appointment.id),
-                    }]],
+                        "reminder-before",
+                        buyer = buyer.name.as_str(),
+                        kind = kind.as_str(),
+                        home = home.as_str(),
+                        when = when,
+                        place = place.as_str()
+                    ))
                 }
-            } else {
-                Content::text(crate::tr!(
-                    i18n,
-                    lang,
-                    "reminder-before",
-                    buyer = buyer.name.as_str(),
-                    kind = kind.as_str(),
-                    home = home.as_str(),
-                    when = when,
-                    place = place.as_str()
-                ))
-            };
-            let key = format!("reminder:{appointment_id}:{slot_id}:{minutes}:{chat}");
-            enqueue(&mut tx, chat, &key, content, now).await?;
-            if day_of {
-                tx.note_appointment_message(appointment_id, chat, &key, MessagePurpose::Welcome)
+            },
+        );
+        let told = self.tell(&mut tx, buyers, reminder).await?;
+        if day_of {
+            for Told { chat, key, .. } in &told {
+                tx.note_appointment_message(appointment_id, *chat, key, MessagePurpose::Welcome)
                     .await?;
             }
         }
@@ -1146,7 +1119,6 @@ impl Services {
         actor: &Actor,
         appointment: &Appointment,
     ) -> ServiceResult<()> {
-        let now = self.clock.now();
         let Actor::Buyer(homes) = actor else {
             return Ok(());
         };
@@ -1156,29 +1128,26 @@ impl Services {
             return Ok(());
         };
         let home = household.unit.short();
-        for buyer in tx.buyers_of_unit(appointment.unit_id).await? {
-            let Some(chat) = buyer.telegram_id.filter(|chat| Some(*chat) != me) else {
-                continue;
-            };
-            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
-            let i18n = &self.i18n;
-            let html = crate::tr!(
-                i18n,
-                lang,
-                "book-cancelled-household",
-                who = who.as_str(),
-                home = home.as_str(),
-                kind = appointment.kind.label(i18n, lang)
-            );
-            enqueue(
-                tx,
-                chat,
-                &format!("cancelled:{}:{chat}", appointment.id),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let others = tx
+            .buyers_of_unit(appointment.unit_id)
+            .await?
+            .into_iter()
+            .filter(|buyer| buyer.telegram_id != me);
+        let i18n = &self.i18n;
+        let news = Message::text(
+            Cause::per_chat(format!("cancelled:{}", appointment.id)),
+            |lang, _| {
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "book-cancelled-household",
+                    who = who.as_str(),
+                    home = home.as_str(),
+                    kind = appointment.kind.label(i18n, lang)
+                )
+            },
+        );
+        self.tell(tx, others, news).await?;
         Ok(())
     }
 

@@ -5,10 +5,11 @@
 //! capacity counts households.
 
 use super::notices::enqueue;
+use super::tell::{Cause, Message};
 use super::{ServiceError, ServiceResult, Services, supervisors};
 use crate::domain::assignment::{self, Plan, PlanAmbassador, PlanBuyer, SeniorityRule};
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Lang, Role, StaffMember};
+use crate::domain::people::{Actor, Buyer, Lang, Role, StaffMember};
 use crate::i18n::{Arg, escape_html};
 use crate::present::Label;
 use crate::present::Times as _;
@@ -475,11 +476,12 @@ impl Services {
         )
         .await?;
         if covered > 0 {
-            for supervisor in supervisors(tx).await? {
-                let Some(chat) = supervisor.telegram_id else {
-                    continue;
-                };
-                let lang = self.staff_lang(tx, &supervisor).await?;
+            let supervisors = supervisors(tx).await?;
+            // Each return is asked about anew: nothing that names it is stored, so the key
+            // carries the instant and a random tail.
+            let cause = Cause::per_chat(format!("back:{}:{}", staff.id, now.timestamp_millis()))
+                .then(format!(":{:08x}", rand::random::<u32>()));
+            let ask = Message::new(cause, |lang, _| {
                 let html = crate::tr!(
                     self.i18n,
                     lang,
@@ -491,18 +493,12 @@ impl Services {
                     label: crate::tr!(self.i18n, lang, "button-return", count = covered),
                     data: format!("1:ret:{}", staff.id),
                 };
-                let content = Content::Text {
+                Content::Text {
                     html,
                     buttons: vec![vec![button]],
-                };
-                let key = format!(
-                    "back:{}:{}:{chat}:{:08x}",
-                    staff.id,
-                    now.timestamp_millis(),
-                    rand::random::<u32>()
-                );
-                enqueue(tx, chat, &key, content, now).await?;
-            }
+                }
+            });
+            self.tell(tx, supervisors, ask).await?;
         }
         Ok(covered)
     }
@@ -857,25 +853,24 @@ impl Services {
                 format!("{} +{}", escape_html(&staff.name), households.len())
             })
             .collect();
-        for supervisor in supervisors(tx).await? {
-            if Some(supervisor.id) == actor_staff {
-                continue;
-            }
-            let Some(chat) = supervisor.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(tx, &supervisor).await?;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "supervisor-moves",
-                reason = reason.label(&self.i18n, lang),
-                count = changes.len(),
-                list = Arg::Html(summary_lines.join("\n"))
-            );
-            let dedupe = format!("moves:{}:{stamp}", supervisor.id);
-            enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
-        }
+        let others = supervisors(tx)
+            .await?
+            .into_iter()
+            .filter(|supervisor| Some(supervisor.id) != actor_staff);
+        let summary = Message::text(
+            Cause::per_person("moves").then(format!(":{stamp}")),
+            |lang, _| {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "supervisor-moves",
+                    reason = reason.label(&self.i18n, lang),
+                    count = changes.len(),
+                    list = Arg::Html(summary_lines.join("\n"))
+                )
+            },
+        );
+        self.tell(tx, others, summary).await?;
         Ok(())
     }
 
@@ -949,15 +944,26 @@ impl Services {
         reason: Reason,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
+        let mut buyers = Vec::new();
         for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let introduced = tx.introduced_staff(buyer.id).await?;
-            if introduced == Some(to.id) {
+            if buyer.telegram_id.is_none() {
                 continue;
             }
-            let lang = self.recipient_lang(tx, chat, buyer.language).await?;
+            let introduced = tx.introduced_staff(buyer.id).await?;
+            if introduced != Some(to.id) {
+                buyers.push((buyer, introduced));
+            }
+        }
+        // Each move is told anew: nothing that names it is stored, so the key carries the
+        // instant and a random tail.
+        let cause = Cause::per_person("ambassador").then(format!(
+            ":{}:{}:{:08x}",
+            to.id,
+            now.timestamp_millis(),
+            rand::random::<u32>()
+        ));
+        let news = Message::text(cause, |lang, told: &&(Buyer, Option<i64>)| {
+            let (buyer, introduced) = (&told.0, told.1);
             let phone = match (&to.phone, to.share_phone) {
                 (Some(phone), true) => crate::tr!(
                     self.i18n,
@@ -974,7 +980,7 @@ impl Services {
                 Arg::Html(phone),
             );
             let i18n = &self.i18n;
-            let html = match (introduced, reason) {
+            match (introduced, reason) {
                 (None, _) => crate::tr!(
                     i18n,
                     lang,
@@ -1011,15 +1017,10 @@ impl Services {
                     home = home,
                     phone = phone
                 ),
-            };
-            let dedupe = format!(
-                "ambassador:{}:{}:{}:{:08x}",
-                buyer.id,
-                to.id,
-                now.timestamp_millis(),
-                rand::random::<u32>()
-            );
-            enqueue(tx, chat, &dedupe, Content::text(html), now).await?;
+            }
+        });
+        self.tell(tx, &buyers, news).await?;
+        for (buyer, _) in &buyers {
             tx.set_introduced_staff(buyer.id, to.id).await?;
         }
         Ok(())

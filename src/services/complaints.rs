@@ -2,8 +2,8 @@
 //! with a deadline to acknowledge it, escalates to supervisors when missed, and several
 //! households complaining about one thing in one building raise a group-complaint flag (群诉).
 
-use super::notices::enqueue;
-use super::{ServiceError, ServiceResult, Services};
+use super::tell::{Cause, Message};
+use super::{ServiceError, ServiceResult, Services, supervisors};
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
@@ -130,28 +130,22 @@ impl Services {
             .at(ack_due)
             .unique_key(format!("complaint-ack:{id}"));
         tx.schedule_job(&job, now).await?;
-        for person in Self::reception(&mut tx).await? {
-            let Some(chat) = person.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(&mut tx, &person).await?;
-            let html = self.complaint_text(
-                lang,
-                "complaint-to-reception",
-                &complaint,
-                &household,
-                &buyer.name,
-            );
-            let content = self.with_ack_button(lang, html, id);
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("complaint:{id}:{chat}"),
-                content,
-                now,
-            )
-            .await?;
-        }
+        let reception = Self::reception(&mut tx).await?;
+        self.tell(
+            &mut tx,
+            reception,
+            Message::new(Cause::per_chat(format!("complaint:{id}")), |lang, _| {
+                let html = self.complaint_text(
+                    lang,
+                    "complaint-to-reception",
+                    &complaint,
+                    &household,
+                    &buyer.name,
+                );
+                self.with_ack_button(lang, html, id)
+            }),
+        )
+        .await?;
         self.check_group_complaint(&mut tx, &complaint, now).await?;
         tx.audit(
             now,
@@ -207,26 +201,24 @@ impl Services {
             .await?
             .map(|h| h.unit.building)
             .unwrap_or_default();
-        for (chat, lang) in self.supervisor_chats(tx).await? {
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "group-complaint-flag",
-                building = building_name.as_str(),
-                topic = complaint.topic.label(&self.i18n, lang),
-                count = homes.len(),
-                days = rule.within.num_days(),
-                homes = crate::present::list(&self.i18n, lang, &labels)
-            );
-            enqueue(
-                tx,
-                chat,
-                &format!("group-flag:{flag}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let supervisors = supervisors(tx).await?;
+        self.tell(
+            tx,
+            supervisors,
+            Message::text(Cause::per_chat(format!("group-flag:{flag}")), |lang, _| {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "group-complaint-flag",
+                    building = building_name.as_str(),
+                    topic = complaint.topic.label(&self.i18n, lang),
+                    count = homes.len(),
+                    days = rule.within.num_days(),
+                    homes = crate::present::list(&self.i18n, lang, &labels)
+                )
+            }),
+        )
+        .await?;
         Ok(())
     }
 
@@ -244,31 +236,29 @@ impl Services {
         if !tx.acknowledge_complaint(id, me.id, now).await? {
             return Ok(Ack::Already);
         }
-        for buyer in tx.buyers_of_unit(complaint.unit_id).await? {
-            if buyer.id != complaint.buyer_id {
-                continue;
-            }
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "complaint-acknowledged",
-                id = id,
-                topic = complaint.topic.label(&self.i18n, lang),
-                name = me.name.as_str()
-            );
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("complaint-acked:{id}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let filer = tx
+            .buyers_of_unit(complaint.unit_id)
+            .await?
+            .into_iter()
+            .filter(|buyer| buyer.id == complaint.buyer_id);
+        self.tell(
+            &mut tx,
+            filer,
+            Message::text(
+                Cause::per_chat(format!("complaint-acked:{id}")),
+                |lang, _| {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "complaint-acknowledged",
+                        id = id,
+                        topic = complaint.topic.label(&self.i18n, lang),
+                        name = me.name.as_str()
+                    )
+                },
+            ),
+        )
+        .await?;
         tx.audit(
             now,
             &actor.audit_name(),
@@ -304,19 +294,25 @@ impl Services {
             .find(|b| b.id == complaint.buyer_id)
             .map(|b| b.name)
             .unwrap_or_default();
-        for (chat, lang) in self.supervisor_chats(&mut tx).await? {
-            let html =
-                self.complaint_text(lang, "complaint-escalated", &complaint, &household, &buyer);
-            let content = self.with_ack_button(lang, html, id);
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("complaint-escalated:{id}:{chat}"),
-                content,
-                now,
-            )
-            .await?;
-        }
+        let supervisors = supervisors(&mut tx).await?;
+        self.tell(
+            &mut tx,
+            supervisors,
+            Message::new(
+                Cause::per_chat(format!("complaint-escalated:{id}")),
+                |lang, _| {
+                    let html = self.complaint_text(
+                        lang,
+                        "complaint-escalated",
+                        &complaint,
+                        &household,
+                        &buyer,
+                    );
+                    self.with_ack_button(lang, html, id)
+                },
+            ),
+        )
+        .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)

@@ -2,12 +2,12 @@
 //! with photos; finishing it sends the buyer one consolidated list and engineering the new
 //! items. Photos live in our own media store.
 
-use super::notices::enqueue;
+use super::tell::{Cause, Message};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::authz;
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::message::Content;
-use crate::domain::people::{Actor, Lang, StaffMember};
+use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, escape_html};
 use crate::present::Dates as _;
@@ -294,76 +294,61 @@ impl Services {
             serde_json::json!({"defects": defects.len()}),
         )
         .await?;
-        let mut buyers_told = 0;
-        for buyer in tx.buyers_of_unit(open.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let i18n = &self.i18n;
-            let mut text = if defects.is_empty() {
-                crate::tr!(
-                    i18n,
-                    lang,
-                    "inspection-list-empty",
-                    buyer = buyer.name.as_str(),
-                    home = unit.as_str()
-                )
-            } else {
-                crate::tr!(
-                    i18n,
-                    lang,
-                    "inspection-list-title",
-                    buyer = buyer.name.as_str(),
-                    home = unit.as_str(),
-                    count = defects.len()
-                )
-            };
-            for (i, defect) in defects.iter().enumerate() {
-                text.push('\n');
-                text.push_str(&defect_line(i18n, lang, i + 1, defect));
-            }
-            if !defects.is_empty() {
-                if let Some(engineer) = &routed_to {
-                    text.push_str("\n\n");
-                    text.push_str(&crate::tr!(
+        let buyers = tx.buyers_of_unit(open.unit_id).await?;
+        let i18n = &self.i18n;
+        let list = Message::text(
+            Cause::per_chat(format!("inspection-list:{inspection}")),
+            |lang, buyer: &&Buyer| {
+                let mut text = if defects.is_empty() {
+                    crate::tr!(
                         i18n,
                         lang,
-                        "inspection-list-routed",
-                        engineer = engineer.name.as_str()
-                    ));
-                }
-                text.push_str("\n\n");
-                text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
-            }
-            let stamp = format!("{inspection}:{chat}");
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("inspection-list:{stamp}"),
-                Content::text(text),
-                now,
-            )
-            .await?;
-            for (i, defect) in defects
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| !d.photos.is_empty())
-            {
-                let caption = Some(format!("{}.", i + 1) + " " + &defect.room.label(i18n, lang));
-                let Some(content) = Content::photos(&defect.photos, caption) else {
-                    continue;
+                        "inspection-list-empty",
+                        buyer = buyer.name.as_str(),
+                        home = unit.as_str()
+                    )
+                } else {
+                    crate::tr!(
+                        i18n,
+                        lang,
+                        "inspection-list-title",
+                        buyer = buyer.name.as_str(),
+                        home = unit.as_str(),
+                        count = defects.len()
+                    )
                 };
-                enqueue(
-                    &mut tx,
-                    chat,
-                    &format!("inspection-photos:{stamp}:{}", defect.id),
-                    content,
-                    now,
-                )
-                .await?;
+                for (i, defect) in defects.iter().enumerate() {
+                    text.push('\n');
+                    text.push_str(&defect_line(i18n, lang, i + 1, defect));
+                }
+                if !defects.is_empty() {
+                    if let Some(engineer) = &routed_to {
+                        text.push_str("\n\n");
+                        text.push_str(&crate::tr!(
+                            i18n,
+                            lang,
+                            "inspection-list-routed",
+                            engineer = engineer.name.as_str()
+                        ));
+                    }
+                    text.push_str("\n\n");
+                    text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
+                }
+                text
+            },
+        );
+        let buyers_told = self.tell(&mut tx, &buyers, list).await?.len();
+        // Each item's photos after the list, numbered as the list numbers it.
+        for (i, defect) in defects.iter().enumerate() {
+            let photos = Message::photos(
+                Cause::per_chat(format!("inspection-photos:{inspection}"))
+                    .then(format!(":{}", defect.id)),
+                defect.photos.clone(),
+                |lang, _| Some(format!("{}.", i + 1) + " " + &defect.room.label(i18n, lang)),
+            );
+            if let Some(photos) = photos {
+                self.tell(&mut tx, &buyers, photos).await?;
             }
-            buyers_told += 1;
         }
         if !defects.is_empty() {
             self.tell_engineering(
@@ -372,7 +357,6 @@ impl Services {
                 &unit,
                 defects.len(),
                 &format!("engineer-queue:{inspection}"),
-                now,
             )
             .await?;
         }
@@ -586,12 +570,8 @@ impl Services {
         if reviewers.is_empty() {
             reviewers = super::supervisors(&mut tx).await?;
         }
-        for reviewer in reviewers {
-            let Some(chat) = reviewer.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(&mut tx, &reviewer).await?;
-            let i18n = &self.i18n;
+        let i18n = &self.i18n;
+        let report = Message::new(Cause::per_person(format!("report:{id}")), |lang, _| {
             let html = crate::tr!(
                 i18n,
                 lang,
@@ -604,7 +584,7 @@ impl Services {
             );
             let button =
                 |label: String, data: String| crate::domain::message::Button { label, data };
-            let content = Content::Text {
+            Content::Text {
                 html,
                 buttons: vec![vec![
                     button(
@@ -620,28 +600,18 @@ impl Services {
                         format!("1:rr:{id}"),
                     ),
                 ]],
-            };
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("report:{id}:{}", reviewer.id),
-                content,
-                now,
-            )
-            .await?;
-            if !photos.is_empty() {
-                let paths = tx.defect(id).await?.map(|d| d.photos).unwrap_or_default();
-                let Some(content) = Content::photos(&paths, None) else {
-                    continue;
-                };
-                enqueue(
-                    &mut tx,
-                    chat,
-                    &format!("report-photos:{id}:{}", reviewer.id),
-                    content,
-                    now,
-                )
-                .await?;
+            }
+        });
+        self.tell(&mut tx, &reviewers, report).await?;
+        if !photos.is_empty() {
+            let paths = tx.defect(id).await?.map(|d| d.photos).unwrap_or_default();
+            let photos = Message::photos(
+                Cause::per_person(format!("report-photos:{id}")),
+                paths,
+                |_, _| None,
+            );
+            if let Some(photos) = photos {
+                self.tell(&mut tx, &reviewers, photos).await?;
             }
         }
         tx.audit(
@@ -840,14 +810,11 @@ impl Services {
                 }
             }
         }
-        for buyer in tx.buyers_of_unit(defect.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let i18n = &self.i18n;
+        let buyers = tx.buyers_of_unit(defect.unit_id).await?;
+        let i18n = &self.i18n;
+        let news = Message::text(Cause::per_chat(format!("review:{id}")), |lang, _| {
             let room = defect.room.label(i18n, lang);
-            let html = match &review {
+            match &review {
                 Review::Accept { category, severity } => {
                     let mut html = crate::tr!(
                         i18n,
@@ -910,16 +877,9 @@ impl Services {
                     room = room,
                     reason = reason.as_str()
                 ),
-            };
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("review:{id}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+            }
+        });
+        self.tell(&mut tx, buyers, news).await?;
         if matches!(review, Review::Accept { .. }) {
             self.tell_engineering(
                 &mut tx,
@@ -927,7 +887,6 @@ impl Services {
                 &household.unit.short(),
                 1,
                 &format!("engineer-report:{id}"),
-                now,
             )
             .await?;
         }
@@ -962,34 +921,22 @@ impl Services {
         home: &str,
         count: usize,
         key: &str,
-        now: chrono::DateTime<chrono::Utc>,
     ) -> ServiceResult<()> {
         let (recipients, text_key): (Vec<StaffMember>, &str) = match routed_to {
             Some(engineer) => (vec![engineer.clone()], "engineer-new-defects"),
             None => (super::supervisors(tx).await?, "defects-need-engineer"),
         };
-        for person in recipients {
-            let Some(chat) = person.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(tx, &person).await?;
-            let html = self.i18n.text(
+        let news = Message::text(Cause::per_person(key), |lang, _| {
+            self.i18n.text(
                 lang,
                 text_key,
                 &[
                     ("home", crate::i18n::Arg::from(home)),
                     ("count", crate::i18n::Arg::Number(count as i64)),
                 ],
-            );
-            enqueue(
-                tx,
-                chat,
-                &format!("{key}:{}", person.id),
-                Content::text(html),
-                now,
             )
-            .await?;
-        }
+        });
+        self.tell(tx, recipients, news).await?;
         Ok(())
     }
 }

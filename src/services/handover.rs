@@ -2,12 +2,12 @@
 //! confirmation that makes the unit handed over, the summaries both keep, and the welcome.
 
 use super::defects::{Found, InspectTarget};
-use super::notices::enqueue;
+use super::tell::{Cause, Chat, Message};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::aftercare::{HandoverDraft, MeterReading};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Lang, StaffMember};
+use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::i18n::escape_html;
 use crate::present::Label;
 use crate::present::{Dates as _, Times as _};
@@ -203,16 +203,10 @@ impl Services {
         let Some(handover) = tx.handover(id).await? else {
             return Ok(None);
         };
-        let mut asked = 0;
-        for buyer in tx.buyers_of_unit(unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            asked += 1;
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            self.ask_to_confirm(&mut tx, chat, lang, &handover, &household, me, &open, now)
-                .await?;
-        }
+        let buyers = tx.buyers_of_unit(unit_id).await?;
+        let asked = self
+            .ask_to_confirm(&mut tx, &buyers, &handover, &household, me, &open)
+            .await?;
         tx.audit(
             now,
             &actor.audit_name(),
@@ -230,42 +224,46 @@ impl Services {
         }))
     }
 
-    /// The meter photos, then the record with "I have received my home" / "something's wrong".
-    #[allow(clippy::too_many_arguments)]
+    /// The meter photos, then the record with "I have received my home" / "something's wrong",
+    /// to each of `buyers`; returns how many were asked.
     async fn ask_to_confirm(
         &self,
         tx: &mut Tx,
-        chat: i64,
-        lang: Lang,
+        buyers: &[Buyer],
         handover: &Handover,
         household: &Household,
         ambassador: &StaffMember,
         open: &[Defect],
-        now: DateTime<Utc>,
-    ) -> ServiceResult<()> {
-        let i18n = &self.i18n;
+    ) -> ServiceResult<usize> {
         let paths: Vec<String> = handover.meters.iter().map(|(_, p)| p.clone()).collect();
-        let caption = crate::tr!(i18n, lang, "handover-meter-photos", count = paths.len());
-        if let Some(photos) = Content::photos(&paths, Some(caption)) {
-            enqueue(
+        let count = paths.len();
+        if let Some(photos) = Message::photos(
+            Cause::per_chat(format!("handover-photos:{}", handover.id)),
+            paths,
+            |lang, _| {
+                Some(crate::tr!(
+                    self.i18n,
+                    lang,
+                    "handover-meter-photos",
+                    count = count
+                ))
+            },
+        ) {
+            self.tell(tx, buyers, photos).await?;
+        }
+        let asked = self
+            .tell(
                 tx,
-                chat,
-                &format!("handover-photos:{}:{chat}", handover.id),
-                photos,
-                now,
+                buyers,
+                Message::new(
+                    Cause::per_chat(format!("handover:{}", handover.id)),
+                    |lang, _| {
+                        self.confirm_request(lang, handover, household, &ambassador.name, open)
+                    },
+                ),
             )
             .await?;
-        }
-        let content = self.confirm_request(lang, handover, household, &ambassador.name, open);
-        enqueue(
-            tx,
-            chat,
-            &format!("handover:{}:{chat}", handover.id),
-            content,
-            now,
-        )
-        .await?;
-        Ok(())
+        Ok(asked.len())
     }
 
     /// The record with "I have received my home" / "something's not right".
@@ -463,61 +461,54 @@ impl Services {
             .map(|a| a.name.clone())
             .unwrap_or_default();
         // The record, to every linked buyer of the home and to the ambassador.
-        let mut chats: Vec<(i64, Lang, bool)> = Vec::new();
-        for co_owner in tx.buyers_of_unit(handover.unit_id).await? {
-            if let Some(chat) = co_owner.telegram_id {
-                let lang = self
-                    .recipient_lang(&mut tx, chat, co_owner.language)
-                    .await?;
-                chats.push((chat, lang, true));
-            }
-        }
-        if let Some(a) = &ambassador
-            && let Some(chat) = a.telegram_id
-        {
-            let lang = self.staff_lang(&mut tx, a).await?;
-            chats.push((chat, lang, false));
-        }
-        for (chat, lang, _) in &chats {
-            let mut html = crate::tr!(
-                self.i18n,
-                *lang,
-                "handover-record",
-                home = household.unit.short(),
-                buyer = buyer.name.as_str(),
-                time = time.as_str(),
-                ambassador = ambassador_name.as_str()
-            );
-            html.push_str("\n\n");
-            html.push_str(&self.handover_lines(*lang, &handover, &open));
-            enqueue(
-                &mut tx,
-                *chat,
-                &format!("handover-record:{handover_id}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let co_owners = tx.buyers_of_unit(handover.unit_id).await?;
+        let chats: Vec<Chat> = co_owners
+            .iter()
+            .filter_map(Chat::of)
+            .chain(ambassador.as_ref().and_then(Chat::of))
+            .collect();
+        self.tell(
+            &mut tx,
+            &chats,
+            Message::text(
+                Cause::per_chat(format!("handover-record:{handover_id}")),
+                |lang, _| {
+                    let mut html = crate::tr!(
+                        self.i18n,
+                        lang,
+                        "handover-record",
+                        home = household.unit.short(),
+                        buyer = buyer.name.as_str(),
+                        time = time.as_str(),
+                        ambassador = ambassador_name.as_str()
+                    );
+                    html.push_str("\n\n");
+                    html.push_str(&self.handover_lines(lang, &handover, &open));
+                    html
+                },
+            ),
+        )
+        .await?;
         // The welcome, to the buyer who confirmed.
         if let Some(chat) = buyer.telegram_id
-            && let Some((_, lang, _)) = chats.iter().find(|(c, ..)| *c == chat)
+            && let Some(me) = chats.iter().find(|c| c.id == chat)
         {
-            let lang = *lang;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "handover-welcome",
-                name = buyer.name.as_str(),
-                home = household.unit.short(),
-                ambassador = ambassador_name.as_str()
-            );
-            enqueue(
+            self.tell(
                 &mut tx,
-                chat,
-                &format!("welcome-home:{handover_id}:{chat}"),
-                Content::text(html),
-                now,
+                [me],
+                Message::text(
+                    Cause::per_chat(format!("welcome-home:{handover_id}")),
+                    |lang, _| {
+                        crate::tr!(
+                            self.i18n,
+                            lang,
+                            "handover-welcome",
+                            name = buyer.name.as_str(),
+                            home = household.unit.short(),
+                            ambassador = ambassador_name.as_str()
+                        )
+                    },
+                ),
             )
             .await?;
             if let Some(card) = card.as_ref().filter(|card| card.chat == chat) {
@@ -530,16 +521,17 @@ impl Services {
                     now,
                 )
                 .await?;
-                enqueue(
+                self.tell(
                     &mut tx,
-                    chat,
-                    &format!("welcome-card:{handover_id}:{chat}"),
-                    Content::Photo {
-                        path: card.stored.path.clone(),
-                        caption_html: None,
-                        buttons: Vec::new(),
-                    },
-                    now,
+                    [me],
+                    Message::new(
+                        Cause::per_chat(format!("welcome-card:{handover_id}")),
+                        |_, _| Content::Photo {
+                            path: card.stored.path.clone(),
+                            caption_html: None,
+                            buttons: Vec::new(),
+                        },
+                    ),
                 )
                 .await?;
             }
@@ -666,34 +658,29 @@ impl Services {
         if recipients.iter().all(|s| s.telegram_id.is_none()) {
             recipients = super::supervisors(&mut tx).await?;
         }
-        for person in recipients {
-            let Some(chat) = person.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(&mut tx, &person).await?;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "handover-issue-to-ambassador",
-                home = buyer.unit.short(),
-                buyer = buyer.name.as_str(),
-                text = text
-            );
-            let content = Content::Text {
-                html,
-                buttons: vec![vec![Button {
-                    label: crate::tr!(self.i18n, lang, "button-reply"),
-                    data: format!("1:rep:{}", handover.unit_id),
-                }]],
-            };
-            let key = self.update_key(&format!("handover-issue:{chat}"), || {
-                format!(
-                    "handover-issue:{handover_id}:{chat}:{}",
-                    super::text_key(text)
-                )
-            });
-            enqueue(&mut tx, chat, &key, content, now).await?;
-        }
+        let cause = self.update_cause("handover-issue", || {
+            Cause::per_chat(format!("handover-issue:{handover_id}"))
+                .then(format!(":{}", super::text_key(text)))
+        });
+        self.tell(
+            &mut tx,
+            recipients,
+            Message::new(cause, |lang, _| {
+                let html = crate::tr!(
+                    self.i18n,
+                    lang,
+                    "handover-issue-to-ambassador",
+                    home = buyer.unit.short(),
+                    buyer = buyer.name.as_str(),
+                    text = text
+                );
+                Content::Text {
+                    html,
+                    buttons: self.reply_button(lang, handover.unit_id),
+                }
+            }),
+        )
+        .await?;
         tx.audit(
             now,
             &actor.audit_name(),

@@ -1,10 +1,10 @@
 //! Loading a campaign's buyers (with their units) and staff from CSV or Excel.
 
+use super::tell::{Cause, Chat, Message};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::import::{
     self, BuyerRow, FileFormat, ImportError, ImportKind, Parsed, RowError, RowProblem, StaffRow,
 };
-use crate::domain::message::Content;
 use crate::domain::people::{Actor, Role};
 use crate::store::{ImportCounts, Tx};
 use std::collections::{HashMap, HashSet};
@@ -241,28 +241,19 @@ impl Services {
             };
             tx.end_account(telegram_id, reason, now).await?;
         }
-        let lang = self.recipient_lang(tx, telegram_id, None).await?;
-        let (html, key) = match home {
-            Some((unit, key)) => (
-                crate::tr!(self.i18n, lang, "access-phone-moved", unit = unit),
-                key,
-            ),
-            None => (
-                crate::tr!(self.i18n, lang, "access-ended-notice"),
-                format!("access:ended:{telegram_id}"),
-            ),
+        let chat = Chat {
+            id: telegram_id,
+            language: None,
         };
-        super::notices::enqueue(
-            tx,
-            telegram_id,
-            &key,
-            Content::Text {
-                html,
-                buttons: Vec::new(),
-            },
-            now,
-        )
-        .await?;
+        let (cause, unit) = match home {
+            Some((unit, key)) => (Cause::once(key), Some(unit)),
+            None => (Cause::once(format!("access:ended:{telegram_id}")), None),
+        };
+        let notice = Message::text(cause, |lang, _| match &unit {
+            Some(unit) => crate::tr!(self.i18n, lang, "access-phone-moved", unit = unit.as_str()),
+            None => crate::tr!(self.i18n, lang, "access-ended-notice"),
+        });
+        self.tell(tx, [chat], notice).await?;
         Ok(())
     }
 }

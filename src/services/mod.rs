@@ -12,12 +12,13 @@ pub mod handover;
 pub mod import;
 pub mod maintenance;
 pub mod notices;
+pub mod numbers;
 pub mod onboarding;
 pub mod people;
 pub mod relay;
 pub mod remediation;
-pub mod reports;
 pub mod staff;
+pub mod tell;
 pub mod uploads;
 
 use crate::clock::SharedClock;
@@ -145,11 +146,16 @@ impl Services {
         }
     }
 
-    /// A dedupe key for a notification caused by the update being answered (`what` tells the
-    /// notifications of one update apart); outside an update, by what `otherwise` gives.
-    pub(crate) fn update_key(&self, what: &str, otherwise: impl FnOnce() -> String) -> String {
+    /// The cause of a notification sent because of the update being answered (`what` tells
+    /// the notifications of one update apart; keyed per chat); outside an update, what
+    /// `otherwise` gives.
+    pub(crate) fn update_cause(
+        &self,
+        what: &str,
+        otherwise: impl FnOnce() -> tell::Cause,
+    ) -> tell::Cause {
         match self.answering {
-            Some(update) => format!("update:{}:{what}", update.update_id),
+            Some(update) => tell::Cause::per_chat(format!("update:{}:{what}", update.update_id)),
             None => otherwise(),
         }
     }

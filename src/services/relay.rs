@@ -3,11 +3,11 @@
 //! to the household's buyers. Both directions go through the outbox, and the audit log keeps
 //! every message, so nothing a person wrote is lost.
 
-use super::notices::enqueue;
+use super::tell::{Cause, Message};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Lang, StaffMember};
+use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::store::Tx;
 use crate::store::uploads::RelayedMedia;
 use std::collections::BTreeMap;
@@ -48,42 +48,34 @@ impl Services {
         )
         .await?;
         let (recipients, relayed) = relay_recipients(&mut tx, homes, first.unit.unit_id).await?;
-        let mut delivered = false;
-        for (staff, unit_id) in recipients.values() {
-            let Some(chat) = staff.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(&mut tx, staff).await?;
-            let unit = homes
-                .iter()
-                .find(|h| h.unit.unit_id == *unit_id)
-                .map(|h| h.unit.short())
-                .unwrap_or_default();
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "relay-from-buyer",
-                unit = unit,
-                buyer = first.name.as_str(),
-                text = text
-            );
-            let content = Content::Text {
-                html,
-                buttons: vec![vec![Button {
-                    label: crate::tr!(self.i18n, lang, "button-reply"),
-                    data: format!("1:rep:{unit_id}"),
-                }]],
-            };
-            let dedupe = self.update_key(&format!("relay:{chat}"), || {
-                format!(
-                    "relay:{chat}:{}:{}",
-                    first.unit.unit_id,
-                    super::text_key(text)
-                )
-            });
-            enqueue(&mut tx, chat, &dedupe, content, now).await?;
-            delivered = true;
-        }
+        let cause = self.update_cause("relay", || {
+            Cause::per_chat("relay").then(format!(
+                ":{}:{}",
+                first.unit.unit_id,
+                super::text_key(text)
+            ))
+        });
+        let told = self
+            .tell(
+                &mut tx,
+                recipients.values(),
+                Message::new(cause, |lang, &&(_, unit_id): &&(StaffMember, i64)| {
+                    let html = crate::tr!(
+                        self.i18n,
+                        lang,
+                        "relay-from-buyer",
+                        unit = home_label(homes, unit_id),
+                        buyer = first.name.as_str(),
+                        text = text
+                    );
+                    Content::Text {
+                        html,
+                        buttons: self.reply_button(lang, unit_id),
+                    }
+                }),
+            )
+            .await?;
+        let delivered = !told.is_empty();
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(if delivered { relayed } else { Relayed::Kept })
@@ -120,28 +112,37 @@ impl Services {
             serde_json::json!({ "text": text }),
         )
         .await?;
-        let mut sent = 0;
-        for buyer in tx.buyers_of_unit(unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "relay-from-staff",
-                name = me.name.as_str(),
-                text = text
-            );
-            let dedupe = self.update_key(&format!("reply:{chat}"), || {
-                format!("reply:{chat}:{unit_id}:{}", super::text_key(text))
-            });
-            enqueue(&mut tx, chat, &dedupe, Content::text(html), now).await?;
-            sent += 1;
-        }
+        let cause = self.update_cause("reply", || {
+            Cause::per_chat("reply").then(format!(":{unit_id}:{}", super::text_key(text)))
+        });
+        let buyers = tx.buyers_of_unit(unit_id).await?;
+        let sent = self
+            .tell(
+                &mut tx,
+                buyers,
+                Message::text(cause, |lang, _| {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "relay-from-staff",
+                        name = me.name.as_str(),
+                        text = text
+                    )
+                }),
+            )
+            .await?
+            .len();
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(Some(sent))
+    }
+
+    /// The Reply button under a buyer's message, for answering household `unit_id`.
+    pub(crate) fn reply_button(&self, lang: Lang, unit_id: i64) -> Vec<Vec<Button>> {
+        vec![vec![Button {
+            label: crate::tr!(self.i18n, lang, "button-reply"),
+            data: format!("1:rep:{unit_id}"),
+        }]]
     }
 
     pub(crate) async fn staff_lang(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {
@@ -233,55 +234,45 @@ impl Services {
             .await?;
         }
         let (recipients, relayed) = relay_recipients(&mut tx, homes, unit_id).await?;
-        let mut delivered = false;
-        for (staff, unit_id) in recipients.values() {
-            let Some(chat) = staff.telegram_id else {
-                continue;
-            };
-            let lang = self.staff_lang(&mut tx, staff).await?;
-            let unit = homes
-                .iter()
-                .find(|h| h.unit.unit_id == *unit_id)
-                .map(|h| h.unit.short())
-                .unwrap_or_default();
-            let what = crate::tr!(self.i18n, lang, "relay-media-kind", kind = media.kind);
-            let text = if caption.is_empty() {
-                what
-            } else {
-                format!("{what} {caption}")
-            };
-            let caption_html = crate::tr!(
-                self.i18n,
-                lang,
-                "relay-from-buyer",
-                unit = unit,
-                buyer = first.name.as_str(),
-                text = text
-            );
-            let buttons = vec![vec![Button {
-                label: crate::tr!(self.i18n, lang, "button-reply"),
-                data: format!("1:rep:{unit_id}"),
-            }]];
-            let content = match media.kind {
-                "photo" => Content::Photo {
-                    path: path.clone(),
-                    caption_html: Some(caption_html),
-                    buttons,
-                },
-                _ => Content::Document {
-                    path: path.clone(),
-                    file_name: media.file_name.to_string(),
-                    caption_html: Some(caption_html),
-                    buttons,
-                },
-            };
-            let key = format!(
-                "relay-media:{telegram_id}:{}:{}",
-                media.message_id, staff.id
-            );
-            enqueue(&mut tx, chat, &key, content, now).await?;
-            delivered = true;
-        }
+        let cause = Cause::per_person(format!("relay-media:{telegram_id}:{}", media.message_id));
+        let told = self
+            .tell(
+                &mut tx,
+                recipients.values(),
+                Message::new(cause, |lang, &&(_, unit_id): &&(StaffMember, i64)| {
+                    let unit = home_label(homes, unit_id);
+                    let what = crate::tr!(self.i18n, lang, "relay-media-kind", kind = media.kind);
+                    let text = if caption.is_empty() {
+                        what
+                    } else {
+                        format!("{what} {caption}")
+                    };
+                    let caption_html = crate::tr!(
+                        self.i18n,
+                        lang,
+                        "relay-from-buyer",
+                        unit = unit,
+                        buyer = first.name.as_str(),
+                        text = text
+                    );
+                    let buttons = self.reply_button(lang, unit_id);
+                    match media.kind {
+                        "photo" => Content::Photo {
+                            path: path.clone(),
+                            caption_html: Some(caption_html),
+                            buttons,
+                        },
+                        _ => Content::Document {
+                            path: path.clone(),
+                            file_name: media.file_name.to_string(),
+                            caption_html: Some(caption_html),
+                            buttons,
+                        },
+                    }
+                }),
+            )
+            .await?;
+        let delivered = !told.is_empty();
         let id = match kept {
             Some(id) => Some(id),
             None => {
@@ -348,4 +339,13 @@ async fn relay_recipients(
         Relayed::Ambassadors(recipients.values().map(|(s, _)| s.name.clone()).collect())
     };
     Ok((recipients, relayed))
+}
+
+/// How the buyer's home `unit_id`, one of `homes`, is named in a relayed message.
+fn home_label(homes: &[Buyer], unit_id: i64) -> String {
+    homes
+        .iter()
+        .find(|h| h.unit.unit_id == unit_id)
+        .map(|h| h.unit.short())
+        .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 //! ambassador, asking the buyer to check each fix, and the deadline sweep.
 
 use super::notices::enqueue;
+use super::tell::{Cause, Chat, Message};
 use super::{ServiceResult, Services, supervisors};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
@@ -168,9 +169,9 @@ impl Services {
         let Some(defect) = tx.defect(id).await? else {
             return Ok(Step::NotFound);
         };
-        self.tell_engineer_assigned(&mut tx, &engineer, &defect, &household, now)
+        self.tell_engineer_assigned(&mut tx, &engineer, &defect, &household)
             .await?;
-        self.announce_step(&mut tx, actor, &defect, &household, event, &note, now)
+        self.announce_step(&mut tx, actor, &defect, &household, event, &note)
             .await?;
         tx.audit(
             now,
@@ -293,7 +294,7 @@ impl Services {
         let Some(moved) = tx.defect(id).await? else {
             return Ok(Step::NotFound);
         };
-        self.announce_step(&mut tx, actor, &moved, &household, event, note, now)
+        self.announce_step(&mut tx, actor, &moved, &household, event, note)
             .await?;
         if matches!(action, Action::Verify | Action::Reopen) {
             let name = match actor {
@@ -353,56 +354,44 @@ impl Services {
             }
             Action::Reopen => {
                 let count = tx.count_reopen(defect.id).await?;
-                if let Some(engineer) = match defect.engineer_id {
+                let engineer = match defect.engineer_id {
                     Some(id) => tx.staff_by_id(id).await?,
                     None => None,
-                } && let Some(chat) = engineer.telegram_id
-                {
-                    let lang = self.staff_lang(tx, &engineer).await?;
-                    let html = crate::tr!(
-                        self.i18n,
-                        lang,
-                        "engineer-reopened",
-                        id = defect.id,
-                        home = household.unit.short(),
-                        room = defect.room.label(&self.i18n, lang),
-                        reason = note
-                    );
-                    enqueue(
-                        tx,
-                        chat,
-                        &format!("reopened:{}:{count}:{chat}", defect.id),
-                        Content::text(html),
-                        now,
-                    )
-                    .await?;
-                }
-                if count >= REOPENS_BEFORE_ESCALATION {
-                    for supervisor in supervisors(tx).await? {
-                        let Some(chat) = supervisor.telegram_id else {
-                            continue;
-                        };
-                        let lang = self.staff_lang(tx, &supervisor).await?;
-                        let html = crate::tr!(
+                };
+                let reopened = Message::text(
+                    Cause::per_chat(format!("reopened:{}:{count}", defect.id)),
+                    |lang, _| {
+                        crate::tr!(
                             self.i18n,
                             lang,
-                            "supervisor-reopened-often",
+                            "engineer-reopened",
                             id = defect.id,
                             home = household.unit.short(),
                             room = defect.room.label(&self.i18n, lang),
-                            category = defect.category.label(&self.i18n, lang),
-                            count = count,
                             reason = note
-                        );
-                        enqueue(
-                            tx,
-                            chat,
-                            &format!("reopened-often:{}:{count}:{chat}", defect.id),
-                            Content::text(html),
-                            now,
                         )
-                        .await?;
-                    }
+                    },
+                );
+                self.tell(tx, engineer, reopened).await?;
+                if count >= REOPENS_BEFORE_ESCALATION {
+                    let supervisors = supervisors(tx).await?;
+                    let often = Message::text(
+                        Cause::per_chat(format!("reopened-often:{}:{count}", defect.id)),
+                        |lang, _| {
+                            crate::tr!(
+                                self.i18n,
+                                lang,
+                                "supervisor-reopened-often",
+                                id = defect.id,
+                                home = household.unit.short(),
+                                room = defect.room.label(&self.i18n, lang),
+                                category = defect.category.label(&self.i18n, lang),
+                                count = count,
+                                reason = note
+                            )
+                        },
+                    );
+                    self.tell(tx, supervisors, often).await?;
                 }
             }
             _ => {}
@@ -492,7 +481,7 @@ impl Services {
             tx.commit().await?;
             return Ok(Ok(recorded));
         }
-        self.announce_fixes(&mut tx, actor, &fixed, &household, now)
+        self.announce_fixes(&mut tx, actor, &fixed, &household)
             .await?;
         tx.audit(
             now,
@@ -565,33 +554,30 @@ impl Services {
         };
         self.settle_fix_copies(&mut tx, &defect, &household, answer, now)
             .await?;
-        for (chat, lang, key) in self.household_chats(&mut tx, &household).await? {
-            let i18n = &self.i18n;
-            let text_key = if key == Recipient::Buyer {
-                "fix-verified-for-buyer"
-            } else {
-                "fix-verified-by-ambassador"
-            };
-            let html = i18n.text(
-                lang,
-                text_key,
-                &[
-                    ("home", Arg::from(household.unit.short())),
-                    ("room", Arg::from(defect.room.label(i18n, lang))),
-                    ("category", Arg::from(defect.category.label(i18n, lang))),
-                    ("days", Arg::Number(days)),
-                    ("ambassador", Arg::from(ambassador_name.as_str())),
-                ],
-            );
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("defect-event:{verified}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let chats = self.household_chats(&mut tx, &household).await?;
+        let i18n = &self.i18n;
+        let verified_news = Message::text(
+            Cause::per_chat(format!("defect-event:{verified}")),
+            |lang, (_, whom): &(Chat, Recipient)| {
+                let text_key = if *whom == Recipient::Buyer {
+                    "fix-verified-for-buyer"
+                } else {
+                    "fix-verified-by-ambassador"
+                };
+                i18n.text(
+                    lang,
+                    text_key,
+                    &[
+                        ("home", Arg::from(household.unit.short())),
+                        ("room", Arg::from(defect.room.label(i18n, lang))),
+                        ("category", Arg::from(defect.category.label(i18n, lang))),
+                        ("days", Arg::Number(days)),
+                        ("ambassador", Arg::from(ambassador_name.as_str())),
+                    ],
+                )
+            },
+        );
+        self.tell(&mut tx, chats, verified_news).await?;
         tx.commit().await?;
         self.defects_changed();
         Ok(true)
@@ -800,22 +786,34 @@ impl Services {
         &self,
         tx: &mut Tx,
         household: &Household,
-    ) -> ServiceResult<Vec<(i64, Lang, Recipient)>> {
+    ) -> ServiceResult<Vec<(Chat, Recipient)>> {
         let mut chats = Vec::new();
         for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
-            if let Some(chat) = buyer.telegram_id {
-                let lang = self.recipient_lang(tx, chat, buyer.language).await?;
-                chats.push((chat, lang, Recipient::Buyer));
+            if let Some(chat) = Chat::of(&buyer) {
+                chats.push((chat, Recipient::Buyer));
             }
         }
         if let Some(staff) = household.staff_id
             && let Some(ambassador) = tx.staff_by_id(staff).await?
-            && let Some(chat) = ambassador.telegram_id
+            && let Some(chat) = Chat::of(&ambassador)
         {
-            let lang = self.staff_lang(tx, &ambassador).await?;
-            chats.push((chat, lang, Recipient::Ambassador));
+            chats.push((chat, Recipient::Ambassador));
         }
-        chats.dedup_by_key(|(chat, ..)| *chat);
+        chats.dedup_by_key(|(chat, _)| chat.id);
+        Ok(chats)
+    }
+
+    /// The household's chats but the one of the person acting, who is not told of their own
+    /// step.
+    async fn others_of_household(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        household: &Household,
+    ) -> ServiceResult<Vec<(Chat, Recipient)>> {
+        let own_chat = own_chat(actor);
+        let mut chats = self.household_chats(tx, household).await?;
+        chats.retain(|(chat, _)| Some(chat.id) != own_chat);
         Ok(chats)
     }
 
@@ -829,27 +827,17 @@ impl Services {
         household: &Household,
         event: i64,
         note: &str,
-        now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         let engineer = match defect.engineer_id {
             Some(id) => tx.staff_by_id(id).await?,
             None => None,
         };
-        let own_chat = own_chat(actor);
-        for (chat, lang, _) in self.household_chats(tx, household).await? {
-            if Some(chat) == own_chat {
-                continue;
-            }
-            let html = self.update_text(lang, defect, household, engineer.as_ref(), note);
-            enqueue(
-                tx,
-                chat,
-                &format!("defect-event:{event}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
-        }
+        let others = self.others_of_household(tx, actor, household).await?;
+        let news = Message::text(
+            Cause::per_chat(format!("defect-event:{event}")),
+            |lang, _| self.update_text(lang, defect, household, engineer.as_ref(), note),
+        );
+        self.tell(tx, others, news).await?;
         Ok(())
     }
 
@@ -937,10 +925,11 @@ impl Services {
         } = answer;
         let n = self.item_number(tx, defect).await?;
         let about_this = format!("1:da:{}:", defect.id);
-        for (chat, lang, _) in self.household_chats(tx, household).await? {
+        for (Chat { id: chat, language }, _) in self.household_chats(tx, household).await? {
             if Some(chat) == from_chat {
                 continue;
             }
+            let lang = self.recipient_lang(tx, chat, language).await?;
             let Some((key, shown)) = tx.fix_check_copy(chat, &about_this).await? else {
                 continue;
             };
@@ -981,9 +970,7 @@ impl Services {
         actor: &Actor,
         fixed: &[(Defect, i64)],
         household: &Household,
-        now: DateTime<Utc>,
     ) -> ServiceResult<()> {
-        let own_chat = own_chat(actor);
         let first_event = fixed.first().map_or(0, |(_, e)| *e);
         let days = self.config.confirm_fix_within.num_days();
         // Each item under its own number, the one the buyers see in /mydefects.
@@ -991,85 +978,79 @@ impl Services {
         for (defect, _) in fixed {
             numbers.push(self.item_number(tx, defect).await?);
         }
-        for (chat, lang, _) in self.household_chats(tx, household).await? {
-            if Some(chat) == own_chat {
-                continue;
-            }
-            let i18n = &self.i18n;
-            let mut html = crate::tr!(
-                i18n,
-                lang,
-                "fixed-please-check",
-                home = household.unit.short(),
-                count = fixed.len()
-            );
-            let mut buttons = Vec::new();
-            for ((defect, _), &n) in fixed.iter().zip(&numbers) {
-                html.push('\n');
-                html.push_str(&format!(
-                    "{n}. {} · {}",
-                    defect.room.label(i18n, lang),
-                    defect.category.label(i18n, lang)
-                ));
-                if !defect.note.is_empty() {
-                    html.push_str(" — ");
-                    html.push_str(&crate::i18n::escape_html(&defect.note));
-                }
-                buttons.push(vec![
-                    Button {
-                        label: crate::tr!(i18n, lang, "button-fix-ok", n = n),
-                        data: format!("1:da:{}:{}", defect.id, Action::Verify.code()),
-                    },
-                    Button {
-                        label: crate::tr!(i18n, lang, "button-fix-bad", n = n),
-                        data: format!("1:da:{}:{}", defect.id, Action::Reopen.code()),
-                    },
-                ]);
-            }
-            html.push_str("\n\n");
-            html.push_str(&crate::tr!(
-                i18n,
-                lang,
-                "fixed-please-check-footer",
-                days = days
-            ));
-            enqueue(
-                tx,
-                chat,
-                &format!("fixed:{first_event}:{chat}"),
-                Content::Text { html, buttons },
-                now,
-            )
-            .await?;
-            for ((defect, event), &n) in fixed.iter().zip(&numbers) {
-                let after = tx.latest_fix_photos(defect.id).await?;
-                let paths: Vec<String> = defect
-                    .photos
-                    .iter()
-                    .chain(after.iter())
-                    .take(crate::domain::message::MAX_ALBUM)
-                    .cloned()
-                    .collect();
-                let caption = Some(crate::tr!(
+        let others = self.others_of_household(tx, actor, household).await?;
+        let i18n = &self.i18n;
+        let check = Message::new(
+            Cause::per_chat(format!("fixed:{first_event}")),
+            |lang, _| {
+                let mut html = crate::tr!(
                     i18n,
                     lang,
-                    "fix-photos-caption",
-                    n = n,
-                    room = defect.room.label(i18n, lang),
-                    before = defect.photos.len(),
-                    after = after.len()
+                    "fixed-please-check",
+                    home = household.unit.short(),
+                    count = fixed.len()
+                );
+                let mut buttons = Vec::new();
+                for ((defect, _), &n) in fixed.iter().zip(&numbers) {
+                    html.push('\n');
+                    html.push_str(&format!(
+                        "{n}. {} · {}",
+                        defect.room.label(i18n, lang),
+                        defect.category.label(i18n, lang)
+                    ));
+                    if !defect.note.is_empty() {
+                        html.push_str(" — ");
+                        html.push_str(&crate::i18n::escape_html(&defect.note));
+                    }
+                    buttons.push(vec![
+                        Button {
+                            label: crate::tr!(i18n, lang, "button-fix-ok", n = n),
+                            data: format!("1:da:{}:{}", defect.id, Action::Verify.code()),
+                        },
+                        Button {
+                            label: crate::tr!(i18n, lang, "button-fix-bad", n = n),
+                            data: format!("1:da:{}:{}", defect.id, Action::Reopen.code()),
+                        },
+                    ]);
+                }
+                html.push_str("\n\n");
+                html.push_str(&crate::tr!(
+                    i18n,
+                    lang,
+                    "fixed-please-check-footer",
+                    days = days
                 ));
-                let Some(content) = Content::photos(&paths, caption) else {
-                    continue;
-                };
-                enqueue(
-                    tx,
-                    chat,
-                    &format!("fixed-photos:{event}:{chat}"),
-                    content,
-                    now,
-                )
-                .await?;
+                Content::Text { html, buttons }
+            },
+        );
+        self.tell(tx, &others, check).await?;
+        // Each item's photos before and after, under the number the message above gives it.
+        for ((defect, event), &n) in fixed.iter().zip(&numbers) {
+            let after = tx.latest_fix_photos(defect.id).await?;
+            let paths: Vec<String> = defect
+                .photos
+                .iter()
+                .chain(after.iter())
+                .take(crate::domain::message::MAX_ALBUM)
+                .cloned()
+                .collect();
+            let photos = Message::photos(
+                Cause::per_chat(format!("fixed-photos:{event}")),
+                paths,
+                |lang, _| {
+                    Some(crate::tr!(
+                        i18n,
+                        lang,
+                        "fix-photos-caption",
+                        n = n,
+                        room = defect.room.label(i18n, lang),
+                        before = defect.photos.len(),
+                        after = after.len()
+                    ))
+                },
+            );
+            if let Some(photos) = photos {
+                self.tell(tx, &others, photos).await?;
             }
         }
         Ok(())
@@ -1081,36 +1062,32 @@ impl Services {
         engineer: &StaffMember,
         defect: &Defect,
         household: &Household,
-        now: DateTime<Utc>,
     ) -> ServiceResult<()> {
-        let Some(chat) = engineer.telegram_id else {
+        if engineer.telegram_id.is_none() {
             return Ok(());
-        };
-        let lang = self.staff_lang(tx, engineer).await?;
-        let i18n = &self.i18n;
-        let html = crate::tr!(
-            i18n,
-            lang,
-            "engineer-assigned",
-            id = defect.id,
-            home = household.unit.short(),
-            room = defect.room.label(i18n, lang),
-            category = defect.category.label(i18n, lang),
-            severity = defect.severity.label(i18n, lang),
-            due = defect
-                .due_at
-                .map(|d| day(d, self.config.timezone))
-                .unwrap_or_default()
-        );
+        }
         let latest = tx.latest_defect_event(defect.id).await?.unwrap_or_default();
-        enqueue(
-            tx,
-            chat,
-            &format!("engineer-assigned:{latest}:{chat}"),
-            Content::text(html),
-            now,
-        )
-        .await?;
+        let i18n = &self.i18n;
+        let news = Message::text(
+            Cause::per_chat(format!("engineer-assigned:{latest}")),
+            |lang, _| {
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "engineer-assigned",
+                    id = defect.id,
+                    home = household.unit.short(),
+                    room = defect.room.label(i18n, lang),
+                    category = defect.category.label(i18n, lang),
+                    severity = defect.severity.label(i18n, lang),
+                    due = defect
+                        .due_at
+                        .map(|d| day(d, self.config.timezone))
+                        .unwrap_or_default()
+                )
+            },
+        );
+        self.tell(tx, [engineer], news).await?;
         Ok(())
     }
 }

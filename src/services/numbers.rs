@@ -1,6 +1,8 @@
 //! Supervisors' numbers (seed step 2): `/summary` of the KPIs against the project's targets,
-//! `/targets`, `/overdue`.
+//! `/targets`, `/overdue`, the daily digest and the chart's data. (The buyer's report of a
+//! defect is another thing, in `defects`.)
 
+use super::tell::{Cause, Chat, Message};
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::kpi::{Counts, Kpi, Targets};
 use crate::domain::people::{Actor, Lang};
@@ -303,30 +305,29 @@ impl Services {
             },
             at: now,
         };
-        let mut chats = self.supervisor_chats(&mut tx).await?;
-        if let Some(group) = self.config.digest_chat {
-            chats.push((group, self.config.default_language));
-        }
-        let mut queued = 0;
-        for (chat, lang) in chats {
-            let html = format!(
-                "{}\n{}",
-                crate::tr!(self.i18n, lang, "digest-title", date = date.to_string()),
-                self.render_summary(lang, &summary)
-            );
-            let key = format!("daily-digest:{date}:{chat}");
-            if super::notices::enqueue(
-                &mut tx,
-                chat,
-                &key,
-                crate::domain::message::Content::text(html),
-                now,
-            )
+        let mut chats: Vec<Chat> = super::supervisors(&mut tx)
             .await?
-            {
-                queued += 1;
-            }
+            .iter()
+            .filter_map(Chat::of)
+            .collect();
+        if let Some(group) = self.config.digest_chat {
+            chats.push(Chat {
+                id: group,
+                language: Some(self.config.default_language),
+            });
         }
+        let digest = Message::text(
+            Cause::per_chat(format!("daily-digest:{date}")),
+            |lang, _| {
+                format!(
+                    "{}\n{}",
+                    crate::tr!(self.i18n, lang, "digest-title", date = date.to_string()),
+                    self.render_summary(lang, &summary)
+                )
+            },
+        );
+        let told = self.tell(&mut tx, chats, digest).await?;
+        let queued = told.iter().filter(|t| t.fresh).count();
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(queued)
