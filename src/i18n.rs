@@ -224,6 +224,8 @@ mod tests {
         "nothing-handles-this",
         // A risk flag as stored.
         "group-complaint",
+        // The cause of a notification, part of its outbox dedupe key.
+        "handover-issue",
         // Language tags as people or Telegram write them.
         "en-gb",
         "en-us",
