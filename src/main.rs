@@ -221,13 +221,16 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn run(config: Config) -> anyhow::Result<()> {
     config.require_token()?;
+    // Listening starts before anything else: a signal that arrives while the bot starts up, or
+    // between two waits, is kept for the next wait instead of being lost.
+    let mut signal = ShutdownSignal::listen();
     let running = tokio::select! {
         running = app::start(config, Arc::new(SystemClock)) => running?,
-        _ = shutdown_signal() => return Ok(()),
+        _ = signal.received() => return Ok(()),
     };
     tracing::info!("serving; press Ctrl-C to stop");
     let failure = tokio::select! {
-        _ = shutdown_signal() => None,
+        _ = signal.received() => None,
         reason = running.failed() => Some(reason),
     };
     tracing::info!("shutting down");
@@ -238,24 +241,42 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM (how a container runtime or an operator stops the bot) or Ctrl-C.
+struct ShutdownSignal {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignal {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(interrupt)) => Some((term, interrupt)),
+                _ => {
+                    tracing::warn!("cannot listen for SIGTERM; only Ctrl-C stops the bot");
+                    None
                 }
             };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            ShutdownSignal { streams }
         }
+        #[cfg(not(unix))]
+        ShutdownSignal {}
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn received(&mut self) {
+        #[cfg(unix)]
+        if let Some((term, interrupt)) = self.streams.as_mut() {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
