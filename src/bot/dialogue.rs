@@ -3,10 +3,9 @@
 
 use crate::clock::SharedClock;
 use crate::domain::aftercare::HandoverDraft;
-use crate::domain::defect::{Category, Room};
-use crate::domain::flow::{buyer_report, complaint, fix};
+pub use crate::domain::flow::walkthrough::InspectStep;
+use crate::domain::flow::{buyer_report, complaint, fix, walkthrough};
 use crate::domain::remediation::Action;
-use crate::services::defects::DefectDraft;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -59,11 +58,7 @@ pub enum State {
     /// A buyer filing a complaint about home `unit`.
     Complaining(complaint::Complaint),
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
-    Inspecting {
-        inspection: i64,
-        unit: String,
-        phase: InspectStep,
-    },
+    Inspecting(walkthrough::Walkthrough),
 }
 
 /// Which part of the handover checklist is being asked.
@@ -88,38 +83,6 @@ pub enum HandoverAsk {
     Documents,
     /// Everything recorded: check and send to the buyer.
     Review,
-}
-
-/// Where a walk-through is. A defect's draft travels with the steps, so a restart keeps every
-/// step already given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "at", rename_all = "snake_case")]
-pub enum InspectStep {
-    Room,
-    Category {
-        room: Room,
-        /// Editing a draft: its photos and note are kept.
-        #[serde(default)]
-        keep: Option<DefectDraft>,
-    },
-    Severity {
-        room: Room,
-        category: Category,
-        #[serde(default)]
-        keep: Option<DefectDraft>,
-    },
-    Photos {
-        draft: DefectDraft,
-        /// The album the last photo belonged to, so an album is acknowledged once.
-        #[serde(default)]
-        album: Option<String>,
-    },
-    Confirm {
-        draft: DefectDraft,
-    },
-    Saved {
-        room: Room,
-    },
 }
 
 /// A saved state as stored (JSON); none is no state.

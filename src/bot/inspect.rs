@@ -2,9 +2,11 @@
 //! defect lists and cards.
 
 use super::callback::{Callback, InspectAction};
-use super::dialogue::{InspectStep, State};
+use super::dialogue::State;
 use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::flow::walkthrough::{self, Ask, Button, WalkStep, Walkthrough};
+use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next};
 use crate::media::MAX_DOWNLOAD_BYTES;
 use crate::present::Label;
 use crate::services::ServiceError;
@@ -13,9 +15,6 @@ use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
-
-/// Longest note kept with a defect.
-const MAX_NOTE_CHARS: usize = 1000;
 
 async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
@@ -109,41 +108,74 @@ async fn ask_confirm(turn: &Turn, draft: &DefectDraft) -> anyhow::Result<()> {
         .await
 }
 
-/// Shows the draft with Save / Edit / Drop, and remembers it.
-async fn to_confirm(
-    turn: &Turn,
-    inspection: i64,
-    unit: &str,
-    draft: DefectDraft,
-) -> anyhow::Result<()> {
-    set(
-        turn,
-        inspection,
-        unit,
-        InspectStep::Confirm {
-            draft: draft.clone(),
-        },
-    )
-    .await?;
-    ask_confirm(turn, &draft).await
+/// Keeps where the walk-through now is.
+async fn store(turn: &Turn, next: &Next<Walkthrough>) -> anyhow::Result<()> {
+    match next {
+        Next::Go(walk) => {
+            turn.dialogue
+                .update(State::Inspecting(walk.clone()))
+                .await?
+        }
+        Next::End => turn.dialogue.exit().await?,
+        Next::Stay => {}
+    }
+    Ok(())
 }
 
-async fn set(turn: &Turn, inspection: i64, unit: &str, phase: InspectStep) -> anyhow::Result<()> {
-    turn.dialogue
-        .update(State::Inspecting {
-            inspection,
-            unit: unit.to_string(),
-            phase,
-        })
-        .await?;
-    Ok(())
+/// Carries out a step that records nothing: keeps the state, then says what the flow asks.
+/// `msg` is the photo being acknowledged, when there is one.
+async fn apply(
+    turn: &Turn,
+    msg: Option<&Message>,
+    unit: &str,
+    step: WalkStep,
+) -> anyhow::Result<()> {
+    store(turn, &step.next).await?;
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match step.ask {
+        Ask::Room => ask_room(turn, unit).await,
+        Ask::Category { room } => ask_category(turn, room).await,
+        Ask::Severity => ask_severity(turn).await,
+        Ask::Photos => turn.say(tr!(i18n, lang, "inspect-photos")).await,
+        Ask::PhotoReceived { count } => {
+            let text = tr!(i18n, lang, "inspect-photo-received", count = count);
+            match msg {
+                // An album is acknowledged once.
+                Some(msg) => super::album::answer_photo(turn, msg, text, None).await,
+                None => turn.say(text).await,
+            }
+        }
+        Ask::VoiceKept(draft) => {
+            turn.say(tr!(i18n, lang, "inspect-voice-kept")).await?;
+            ask_confirm(turn, &draft).await
+        }
+        Ask::Confirm(draft) => ask_confirm(turn, &draft).await,
+        Ask::Editing { room } => {
+            turn.say(tr!(i18n, lang, "inspect-editing")).await?;
+            ask_category(turn, room).await
+        }
+        Ask::Discarded => {
+            turn.say(tr!(i18n, lang, "inspect-discarded")).await?;
+            ask_room(turn, unit).await
+        }
+        Ask::NoteTooLong => {
+            turn.say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
+                .await
+        }
+        Ask::PhotosHint => turn.say(tr!(i18n, lang, "inspect-photos-hint")).await,
+        Ask::ConfirmHint => turn.say(tr!(i18n, lang, "inspect-confirm-hint")).await,
+        Ask::ButtonsHint => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
+        // Saving and finishing are records, carried out by `on_button` before the step applies.
+        Ask::Save(_) | Ask::Finish | Ask::Stale => turn.say(tr!(i18n, lang, "stale-button")).await,
+    }
 }
 
 async fn begin(turn: &Turn, found: Found<StartedInspection>, query: &str) -> anyhow::Result<()> {
     match found {
         Found::One(started) => {
             let unit = started.household.unit.short();
-            set(turn, started.id, &unit, InspectStep::Room).await?;
+            let step = walkthrough::start(started.id, unit.clone());
+            store(turn, &step.next).await?;
             if started.saved > 0 {
                 turn.say(tr!(
                     turn.i18n(),
@@ -226,6 +258,22 @@ pub async fn on_start_button(turn: &Turn, query: &CallbackQuery, unit: i64) -> a
     begin(turn, found, "").await
 }
 
+/// The walk-through's meaning of a button, if it is one of its buttons.
+fn button_of(callback: Callback) -> Option<Button> {
+    Some(match callback {
+        Callback::InspectRoom(room) => Button::Room(room),
+        Callback::InspectCategory(category) => Button::Category(category),
+        Callback::InspectSeverity(severity) => Button::Severity(severity),
+        Callback::Inspect(InspectAction::Save) => Button::Save,
+        Callback::Inspect(InspectAction::Edit) => Button::Edit,
+        Callback::Inspect(InspectAction::Discard) => Button::Discard,
+        Callback::Inspect(InspectAction::Next) => Button::Next,
+        Callback::Inspect(InspectAction::OtherRoom) => Button::OtherRoom,
+        Callback::Inspect(InspectAction::Finish) => Button::Finish,
+        _ => return None,
+    })
+}
+
 /// A walk-through button. It acts on the walk-through in progress only; anything else is a
 /// stale button.
 pub async fn on_button(
@@ -234,19 +282,6 @@ pub async fn on_button(
     state: State,
     callback: Callback,
 ) -> anyhow::Result<()> {
-    let State::Inspecting {
-        inspection,
-        unit,
-        phase,
-    } = state
-    else {
-        return super::answer_query(
-            turn,
-            query,
-            Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
-        )
-        .await;
-    };
     let stale = || async {
         super::answer_query(
             turn,
@@ -255,167 +290,28 @@ pub async fn on_button(
         )
         .await
     };
-    match (callback, phase) {
-        (Callback::InspectRoom(room), InspectStep::Room) => {
-            super::take_press(turn, query).await?;
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Category { room, keep: None },
-            )
-            .await?;
-            ask_category(turn, room).await
-        }
-        (Callback::InspectCategory(category), InspectStep::Category { room, keep }) => {
-            super::take_press(turn, query).await?;
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Severity {
-                    room,
-                    category,
-                    keep,
-                },
-            )
-            .await?;
-            ask_severity(turn).await
-        }
-        (
-            Callback::InspectSeverity(severity),
-            InspectStep::Severity {
-                room,
-                category,
-                keep,
-            },
-        ) => {
-            super::take_press(turn, query).await?;
-            match keep {
-                Some(kept) => {
-                    let draft = DefectDraft {
-                        room,
-                        category,
-                        severity,
-                        ..kept
-                    };
-                    to_confirm(turn, inspection, &unit, draft).await
-                }
-                None => {
-                    let draft = DefectDraft {
-                        room,
-                        category,
-                        severity,
-                        note: String::new(),
-                        photos: Vec::new(),
-                        voice: None,
-                    };
-                    set(
-                        turn,
-                        inspection,
-                        &unit,
-                        InspectStep::Photos { draft, album: None },
-                    )
-                    .await?;
-                    turn.say(tr!(turn.i18n(), turn.lang(), "inspect-photos"))
-                        .await
-                }
-            }
-        }
-        (Callback::Inspect(InspectAction::Save), InspectStep::Confirm { draft }) => {
+    let (State::Inspecting(walk), Some(button)) = (state, button_of(callback)) else {
+        return stale().await;
+    };
+    let (inspection, unit) = (walk.inspection, walk.unit.clone());
+    let step = walkthrough::next(walk, Input::Button(button));
+    match &step.ask {
+        Ask::Stale => stale().await,
+        Ask::Save(draft) => {
             let saved = turn
                 .ctx
                 .services
-                .save_defect(&turn.person.actor, inspection, &draft)
+                .save_defect(&turn.person.actor, inspection, draft)
                 .await?;
             let Some(number) = saved else {
                 turn.dialogue.exit().await?;
-                return super::answer_query(
-                    turn,
-                    query,
-                    Some(tr!(turn.i18n(), turn.lang(), "stale-button")),
-                )
-                .await;
+                return stale().await;
             };
             super::take_press(turn, query).await?;
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Saved { room: draft.room },
-            )
-            .await?;
-            let (i18n, lang) = (turn.i18n(), turn.lang());
-            let rows = vec![
-                vec![(
-                    tr!(i18n, lang, "button-next-defect"),
-                    Callback::Inspect(InspectAction::Next),
-                )],
-                vec![(
-                    tr!(i18n, lang, "button-other-room"),
-                    Callback::Inspect(InspectAction::OtherRoom),
-                )],
-                vec![(
-                    tr!(i18n, lang, "button-inspection-finish"),
-                    Callback::Inspect(InspectAction::Finish),
-                )],
-            ];
-            turn.say_with(
-                tr!(
-                    i18n,
-                    lang,
-                    "inspect-saved",
-                    number = number,
-                    room = draft.room.label(i18n, lang)
-                ),
-                keyboard(rows),
-            )
-            .await
+            store(turn, &step.next).await?;
+            say_saved(turn, number, draft.room).await
         }
-        (Callback::Inspect(InspectAction::Edit), InspectStep::Confirm { draft }) => {
-            super::take_press(turn, query).await?;
-            let room = draft.room;
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Category {
-                    room,
-                    keep: Some(draft),
-                },
-            )
-            .await?;
-            turn.say(tr!(turn.i18n(), turn.lang(), "inspect-editing"))
-                .await?;
-            ask_category(turn, room).await
-        }
-        (Callback::Inspect(InspectAction::Discard), InspectStep::Confirm { .. }) => {
-            super::take_press(turn, query).await?;
-            set(turn, inspection, &unit, InspectStep::Room).await?;
-            turn.say(tr!(turn.i18n(), turn.lang(), "inspect-discarded"))
-                .await?;
-            ask_room(turn, &unit).await
-        }
-        (Callback::Inspect(InspectAction::Next), InspectStep::Saved { room }) => {
-            super::take_press(turn, query).await?;
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Category { room, keep: None },
-            )
-            .await?;
-            ask_category(turn, room).await
-        }
-        (Callback::Inspect(InspectAction::OtherRoom), InspectStep::Saved { .. }) => {
-            super::take_press(turn, query).await?;
-            set(turn, inspection, &unit, InspectStep::Room).await?;
-            ask_room(turn, &unit).await
-        }
-        (
-            Callback::Inspect(InspectAction::Finish),
-            InspectStep::Saved { .. } | InspectStep::Room,
-        ) => {
+        Ask::Finish => {
             let finished = turn
                 .ctx
                 .services
@@ -441,8 +337,41 @@ pub async fn on_button(
                 }
             }
         }
-        _ => stale().await,
+        _ => {
+            super::take_press(turn, query).await?;
+            apply(turn, None, &unit, step).await
+        }
     }
+}
+
+/// "Defect N saved in this room", with the next defect, another room or finish.
+async fn say_saved(turn: &Turn, number: usize, room: Room) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let rows = vec![
+        vec![(
+            tr!(i18n, lang, "button-next-defect"),
+            Callback::Inspect(InspectAction::Next),
+        )],
+        vec![(
+            tr!(i18n, lang, "button-other-room"),
+            Callback::Inspect(InspectAction::OtherRoom),
+        )],
+        vec![(
+            tr!(i18n, lang, "button-inspection-finish"),
+            Callback::Inspect(InspectAction::Finish),
+        )],
+    ];
+    turn.say_with(
+        tr!(
+            i18n,
+            lang,
+            "inspect-saved",
+            number = number,
+            room = room.label(i18n, lang)
+        ),
+        keyboard(rows),
+    )
+    .await
 }
 
 /// A downloaded attachment: Telegram's ids, size and what it is.
@@ -543,74 +472,34 @@ pub(super) async fn keep(
     Ok(Some(sha))
 }
 
-/// Any message during a walk-through (commands are handled before).
-pub async fn on_message(
-    turn: &Turn,
-    msg: &Message,
-    inspection: i64,
-    unit: String,
-    phase: InspectStep,
-) -> anyhow::Result<()> {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    match phase {
-        InspectStep::Photos { mut draft, .. } => {
-            if let Some(voice) = msg.voice() {
-                if let Some(sha) = keep(turn, Attachment::voice(voice)).await? {
-                    draft.voice = Some(sha);
-                    turn.say(tr!(i18n, lang, "inspect-voice-kept")).await?;
-                    return to_confirm(turn, inspection, &unit, draft).await;
-                }
-                return Ok(());
-            }
-            if let Some(text) = msg.text() {
-                let note = text.trim();
-                if note.chars().count() > MAX_NOTE_CHARS {
-                    return turn
-                        .say(tr!(i18n, lang, "note-invalid", max = MAX_NOTE_CHARS))
-                        .await;
-                }
-                draft.note = note.to_string();
-                return to_confirm(turn, inspection, &unit, draft).await;
-            }
-            if msg.photo().is_none() && msg.document().is_none() {
-                return turn.say(tr!(i18n, lang, "inspect-photos-hint")).await;
-            }
-            let Some(sha) = keep_photo(turn, msg).await? else {
-                return Ok(());
-            };
-            if !draft.photos.contains(&sha) {
-                draft.photos.push(sha);
-            }
-            let group = msg.media_group_id().map(|g| g.to_string());
-            let count = draft.photos.len();
-            set(
-                turn,
-                inspection,
-                &unit,
-                InspectStep::Photos {
-                    draft,
-                    album: group,
-                },
-            )
-            .await?;
-            super::album::answer_photo(
-                turn,
-                msg,
-                tr!(i18n, lang, "inspect-photo-received", count = count),
-                None,
-            )
-            .await
+/// Any message during a walk-through (commands are handled before). While photos are asked,
+/// a photo or a voice note is kept first; elsewhere only a text means anything.
+pub async fn on_message(turn: &Turn, msg: &Message, walk: Walkthrough) -> anyhow::Result<()> {
+    let input = if !walk.takes_media() {
+        match msg.text() {
+            Some(text) => Input::Text(text.to_string()),
+            None => Input::Other,
         }
-        InspectStep::Confirm { mut draft } => match msg.text() {
-            // A new text replaces the note.
-            Some(text) if text.trim().chars().count() <= MAX_NOTE_CHARS => {
-                draft.note = text.trim().to_string();
-                to_confirm(turn, inspection, &unit, draft).await
-            }
-            _ => turn.say(tr!(i18n, lang, "inspect-confirm-hint")).await,
-        },
-        _ => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
-    }
+    } else if let Some(voice) = msg.voice() {
+        match keep(turn, Attachment::voice(voice)).await? {
+            Some(sha256) => Input::Voice { sha256 },
+            None => return Ok(()),
+        }
+    } else if let Some(text) = msg.text() {
+        Input::Text(text.to_string())
+    } else if msg.photo().is_some() || msg.document().is_some() {
+        match keep_photo(turn, msg).await? {
+            Some(sha256) => Input::Photo {
+                sha256,
+                album: msg.media_group_id().map(|g| g.to_string()),
+            },
+            None => return Ok(()),
+        }
+    } else {
+        Input::Other
+    };
+    let unit = walk.unit.clone();
+    apply(turn, Some(msg), &unit, walkthrough::next(walk, input)).await
 }
 
 /// The photo (or image file) a message carries, kept in the media store. `None` when the

@@ -161,14 +161,7 @@ async fn on_input(
         (state @ State::Reporting { .. }, _) => report::on_message(turn, msg, state).await,
         (state @ State::HandingOver { .. }, _) => handover::on_message(turn, msg, state).await,
         (state @ State::Fixing { .. }, _) => remediation::on_fix_message(turn, msg, state).await,
-        (
-            State::Inspecting {
-                inspection,
-                unit,
-                phase,
-            },
-            _,
-        ) => inspect::on_message(turn, msg, inspection, unit, phase).await,
+        (State::Inspecting(walk), _) => inspect::on_message(turn, msg, walk).await,
         // Like their text, a buyer's photo, voice note or file reaches their ambassador.
         (State::Idle, Input::Media | Input::Document(_)) if is_buyer => {
             buyer::on_media(turn, msg).await
@@ -319,7 +312,7 @@ async fn on_free_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
 /// What the dialogue's current step acts on, when it acts on something someone may lose.
 fn flow_scope(state: &State) -> Option<FlowScope> {
     match state {
-        State::Inspecting { inspection, .. } => Some(FlowScope::Inspection(*inspection)),
+        State::Inspecting(walk) => Some(FlowScope::Inspection(walk.inspection)),
         State::HandingOver { unit, .. } => Some(FlowScope::Handover(*unit)),
         State::Fixing(fixing) => Some(FlowScope::Fix(
             fixing.items.iter().map(|i| i.defect).collect(),

@@ -17,20 +17,7 @@ use crate::store::assignment::Household;
 use crate::store::defects::{Defect, DefectEvent};
 use tracing::instrument;
 
-/// A defect as the walk-through collects it, before it is saved.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DefectDraft {
-    pub room: Room,
-    pub category: Category,
-    pub severity: Severity,
-    #[serde(default)]
-    pub note: String,
-    /// SHA-256 of each photo, in the order sent.
-    #[serde(default)]
-    pub photos: Vec<String>,
-    #[serde(default)]
-    pub voice: Option<String>,
-}
+pub use crate::domain::flow::walkthrough::DefectDraft;
 
 /// A walk-through ready for its next defect.
 #[derive(Debug, Clone)]

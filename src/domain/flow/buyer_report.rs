@@ -133,7 +133,9 @@ pub fn next(state: Report, input: Input<Button>) -> ReportStep {
             ),
             None => Step::stay(Ask::InvalidText),
         },
-        (Input::Photo { .. } | Input::Other, Some(_), false) => Step::stay(Ask::TextExpected),
+        (Input::Photo { .. } | Input::Voice { .. } | Input::Other, Some(_), false) => {
+            Step::stay(Ask::TextExpected)
+        }
         (Input::Photo { sha256, album }, Some(_), true) => {
             let mut photos = state.photos;
             if !photos.contains(&sha256) {
@@ -149,7 +151,9 @@ pub fn next(state: Report, input: Input<Button>) -> ReportStep {
                 Ask::PhotoReceived { count },
             )
         }
-        (Input::Text(_) | Input::Other, Some(_), true) => Step::stay(Ask::Nothing),
+        (Input::Text(_) | Input::Voice { .. } | Input::Other, Some(_), true) => {
+            Step::stay(Ask::Nothing)
+        }
     }
 }
 

@@ -91,7 +91,9 @@ pub fn next(state: Complaint, input: Input<Button>) -> ComplaintStep {
             None => Step::stay(Ask::InvalidText),
         },
         (Input::Text(_), ..) => Step::stay(Ask::UseButtons),
-        (Input::Photo { .. } | Input::Other, ..) => Step::stay(Ask::TextExpected),
+        (Input::Photo { .. } | Input::Voice { .. } | Input::Other, ..) => {
+            Step::stay(Ask::TextExpected)
+        }
     }
 }
 

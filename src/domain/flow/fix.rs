@@ -134,7 +134,7 @@ pub fn next(mut state: Fixing, input: Input<Button>) -> FixStep {
             state.album = album;
             Step::go(state, Ask::PhotoReceived { count, button })
         }
-        Input::Other => Step::stay(Ask::PhotosHint),
+        Input::Voice { .. } | Input::Other => Step::stay(Ask::PhotosHint),
         Input::Button(_) if item.photos.is_empty() => Step::stay(Ask::PhotoNeeded),
         Input::Button(Button::Next) if button == Button::Next => {
             let next = current + 1;

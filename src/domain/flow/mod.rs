@@ -8,6 +8,7 @@
 pub mod buyer_report;
 pub mod complaint;
 pub mod fix;
+pub mod walkthrough;
 
 /// Longest free text a flow keeps (a description, a complaint, a reason).
 pub const MAX_TEXT_CHARS: usize = 1000;
@@ -20,6 +21,10 @@ pub enum Input<B> {
     Photo {
         sha256: String,
         album: Option<String>,
+    },
+    /// A voice note already kept: its content hash.
+    Voice {
+        sha256: String,
     },
     /// A press of one of the flow's own buttons.
     Button(B),
