@@ -2,9 +2,9 @@
 //! restart in the middle of a conversation keeps every step the person already gave.
 
 use crate::clock::SharedClock;
-use crate::domain::aftercare::HandoverDraft;
+pub use crate::domain::flow::handover::HandoverAsk;
 pub use crate::domain::flow::walkthrough::InspectStep;
-use crate::domain::flow::{buyer_report, complaint, fix, walkthrough};
+use crate::domain::flow::{buyer_report, complaint, fix, handover, walkthrough};
 use crate::domain::remediation::Action;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
@@ -44,13 +44,7 @@ pub enum State {
     Fixing(fix::Fixing),
     /// An ambassador running the handover checklist of `unit`: what is recorded so far and
     /// the step being asked.
-    HandingOver {
-        unit: i64,
-        label: String,
-        #[serde(default)]
-        draft: HandoverDraft,
-        ask: HandoverAsk,
-    },
+    HandingOver(handover::HandingOver),
     /// A buyer saying what is wrong with handover record `handover`.
     AwaitingHandoverIssue { handover: i64 },
     /// A buyer may add a comment to survey `follow_up`.
@@ -59,30 +53,6 @@ pub enum State {
     Complaining(complaint::Complaint),
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting(walkthrough::Walkthrough),
-}
-
-/// Which part of the handover checklist is being asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "at", rename_all = "snake_case")]
-pub enum HandoverAsk {
-    /// How many keys of kind number `index`.
-    Keys {
-        index: usize,
-    },
-    /// Meter number `index`: its photo and reading, in either order.
-    Meter {
-        index: usize,
-        #[serde(default)]
-        reading: Option<String>,
-        #[serde(default)]
-        photo: Option<String>,
-        /// Photos of an album beyond this meter's own, for the next meters in turn.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        queued: Vec<String>,
-    },
-    Documents,
-    /// Everything recorded: check and send to the buyer.
-    Review,
 }
 
 /// A saved state as stored (JSON); none is no state.

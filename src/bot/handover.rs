@@ -4,7 +4,9 @@
 use super::callback::{Callback, HandoverStep, MAX_KEY_BUTTON};
 use super::dialogue::{HandoverAsk, State};
 use super::{Turn, answer_query, inline_keyboard as keyboard};
-use crate::domain::aftercare::{HandoverDraft, MeterReading, parse_reading};
+use crate::domain::aftercare::HandoverDraft;
+use crate::domain::flow::Next;
+use crate::domain::flow::handover::{self, Ask, Button, Given, HandingOver, MAX_KEYS};
 use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::defects::InspectTarget;
@@ -12,9 +14,6 @@ use crate::services::handover::{Begin, Confirmation, item_name};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
-
-/// Most keys of one kind that can be typed.
-const MAX_KEYS: u32 = 99;
 
 /// Longest text a buyer sends about a handover problem.
 const MAX_ISSUE_CHARS: usize = 1000;
@@ -101,65 +100,57 @@ async fn begin(turn: &Turn, target: InspectTarget<'_>, query: &str) -> anyhow::R
                 intro.push_str(&tr!(i18n, lang, "handover-replaces"));
             }
             turn.say(intro).await?;
-            advance(
-                turn,
-                household.unit.unit_id,
-                household.unit.short(),
-                HandoverDraft::default(),
-                HandoverAsk::Keys { index: 0 },
-            )
-            .await
+            let checklist = &turn.ctx.services.config.checklist;
+            let step = handover::start(household.unit.unit_id, household.unit.short(), checklist);
+            apply(turn, None, step).await
         }
     }
 }
 
-/// Saves the checklist's state and asks its question; skips steps with nothing to ask.
-async fn advance(
-    turn: &Turn,
-    unit: i64,
-    label: String,
-    draft: HandoverDraft,
-    ask: HandoverAsk,
-) -> anyhow::Result<()> {
-    let ask = settle(turn, unit, &label, &draft, ask).await?;
-    ask_question(turn, unit, &label, &draft, &ask).await
+/// Keeps where the checklist now is.
+async fn store(turn: &Turn, next: &Next<HandingOver>) -> anyhow::Result<()> {
+    match next {
+        Next::Go(state) => {
+            turn.dialogue
+                .update(State::HandingOver(state.clone()))
+                .await?
+        }
+        Next::End => turn.dialogue.exit().await?,
+        Next::Stay => {}
+    }
+    Ok(())
 }
 
-/// Saves the checklist's state at the first step with something to ask, from `ask` on, and
-/// returns that step.
-async fn settle(
+/// Carries out a step that records nothing: keeps the state, then says what the flow asks.
+/// `msg` is the message being answered: a photo of an album gets one answer after the album.
+async fn apply(
     turn: &Turn,
-    unit: i64,
-    label: &str,
-    draft: &HandoverDraft,
-    ask: HandoverAsk,
-) -> anyhow::Result<HandoverAsk> {
-    let checklist = &turn.ctx.services.config.checklist;
-    let ask = match ask {
-        HandoverAsk::Keys { index } if index >= checklist.key_kinds.len() => HandoverAsk::Meter {
-            index: 0,
-            reading: None,
-            photo: None,
-            queued: Vec::new(),
-        },
-        other => other,
-    };
-    let ask = match ask {
-        HandoverAsk::Meter { index, .. } if index >= checklist.meters.len() => {
-            HandoverAsk::Documents
+    msg: Option<&Message>,
+    step: handover::HandoverStep,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    store(turn, &step.next).await?;
+    match (step.ask, &step.next) {
+        (Ask::Question | Ask::Restated, Next::Go(state)) => {
+            let (text, markup) = question(turn, state).await?;
+            match msg {
+                // One question after the album, not one per photo.
+                Some(msg) if msg.media_group_id().is_some() => {
+                    super::album::answer_photo(turn, msg, text, markup).await
+                }
+                _ => turn.say_with(text, markup).await,
+            }
         }
-        HandoverAsk::Documents if checklist.documents.is_empty() => HandoverAsk::Review,
-        other => other,
-    };
-    turn.dialogue
-        .update(State::HandingOver {
-            unit,
-            label: label.to_string(),
-            draft: draft.clone(),
-            ask: ask.clone(),
-        })
-        .await?;
-    Ok(ask)
+        (Ask::KeysInvalid, _) => {
+            turn.say(tr!(i18n, lang, "handover-keys-invalid", max = MAX_KEYS))
+                .await
+        }
+        (Ask::ReadingInvalid, _) => turn.say(tr!(i18n, lang, "handover-reading-invalid")).await,
+        (Ask::MeterExpected, _) => turn.say(tr!(i18n, lang, "handover-meter-expected")).await,
+        (Ask::ButtonsHint, _) => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
+        // Ticking and submitting are carried out by `on_button`.
+        _ => turn.say(tr!(i18n, lang, "stale-button")).await,
+    }
 }
 
 /// A checklist question's position as its buttons carry it (a longer list than fits is
@@ -168,26 +159,18 @@ fn question_number(index: usize) -> u8 {
     u8::try_from(index).unwrap_or(u8::MAX)
 }
 
-async fn ask_question(
-    turn: &Turn,
-    unit: i64,
-    label: &str,
-    draft: &HandoverDraft,
-    ask: &HandoverAsk,
-) -> anyhow::Result<()> {
-    let (text, markup) = question(turn, unit, label, draft, ask).await?;
-    turn.say_with(text, markup).await
-}
-
-/// The checklist's question for `ask`, with its buttons.
+/// The question of the step the checklist is at, with its buttons.
 async fn question(
     turn: &Turn,
-    unit: i64,
-    label: &str,
-    draft: &HandoverDraft,
-    ask: &HandoverAsk,
+    state: &HandingOver,
 ) -> anyhow::Result<(String, Option<ReplyMarkup>)> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
+    let HandingOver {
+        unit,
+        label,
+        draft,
+        ask,
+    } = state;
     let checklist = &turn.ctx.services.config.checklist;
     Ok(match ask {
         HandoverAsk::Keys { index } => {
@@ -253,9 +236,9 @@ async fn question(
             let open = turn
                 .ctx
                 .services
-                .defects_staying_open(&turn.person.actor, unit)
+                .defects_staying_open(&turn.person.actor, *unit)
                 .await?;
-            let mut text = tr!(i18n, lang, "handover-review", home = label);
+            let mut text = tr!(i18n, lang, "handover-review", home = label.as_str());
             text.push_str("\n\n");
             text.push_str(&draft_lines(turn, draft, Some(&open)));
             (
@@ -315,6 +298,25 @@ fn draft_lines(
     )
 }
 
+/// The checklist's meaning of a button.
+fn button_of(step: HandoverStep) -> Button {
+    match step {
+        HandoverStep::Keys(kind, count) => Button::Keys {
+            kind: usize::from(kind),
+            count: u32::from(count),
+        },
+        HandoverStep::NoMeter(meter) => Button::NoMeter {
+            meter: usize::from(meter),
+        },
+        HandoverStep::Document(document, tick) => Button::Document {
+            document: usize::from(document),
+            tick,
+        },
+        HandoverStep::DocumentsDone => Button::DocumentsDone,
+        HandoverStep::Submit => Button::Submit,
+    }
+}
+
 /// The checklist's buttons; they act on the checklist in progress only.
 pub async fn on_button(
     turn: &Turn,
@@ -323,62 +325,27 @@ pub async fn on_button(
     step: HandoverStep,
 ) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    let State::HandingOver {
-        unit,
-        label,
-        mut draft,
-        ask,
-    } = state
-    else {
-        return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
+    let stale = || answer_query(turn, query, Some(tr!(i18n, lang, "stale-button")));
+    let State::HandingOver(handing_over) = state else {
+        return stale().await;
     };
-    let checklist = turn.ctx.services.config.checklist.clone();
-    if !asks_an_item(&ask, &checklist) {
-        // Saved before the checklist's configuration changed: ask again from where it is now.
-        answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await?;
-        return advance(turn, unit, label, draft, ask).await;
-    }
-    match (step, ask) {
-        (HandoverStep::Keys(kind, n), HandoverAsk::Keys { index })
-            if usize::from(kind) == index =>
-        {
-            super::take_press(turn, query).await?;
-            record_keys(turn, unit, label, draft, index, u32::from(n)).await
+    let (unit, label) = (handing_over.unit, handing_over.label.clone());
+    let draft = handing_over.draft.clone();
+    let checklist = &turn.ctx.services.config.checklist;
+    let step = handover::next(handing_over, checklist, Given::Button(button_of(step)));
+    match step.ask {
+        Ask::Stale => stale().await,
+        Ask::Restated => {
+            stale().await?;
+            apply(turn, None, step).await
         }
-        (HandoverStep::NoMeter(meter), HandoverAsk::Meter { index, queued, .. })
-            if usize::from(meter) == index =>
-        {
-            super::take_press(turn, query).await?;
-            draft.meters_absent.push(checklist.meters[index].clone());
-            let next = next_meter(index, queued);
-            advance(turn, unit, label, draft, next).await
-        }
-        (HandoverStep::Document(i, tick), HandoverAsk::Documents) => {
-            let Some(doc) = checklist.documents.get(usize::from(i)) else {
-                return answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await;
-            };
-            // The press sets the state its button showed it would: pressed again (a double tap,
-            // or handled again after a crash) it changes nothing more.
-            let at = draft.documents.iter().position(|d| d == doc);
-            if let (Some(at), false) = (at, tick) {
-                draft.documents.remove(at);
-            } else if at.is_none() && tick {
-                // Kept in checklist order, so the record reads the same for everyone.
-                draft.documents.push(doc.clone());
-                draft
-                    .documents
-                    .sort_by_key(|d| checklist.documents.iter().position(|c| c == d));
-            }
+        Ask::DocumentsTicked => {
             answer_query(turn, query, None).await?;
-            turn.dialogue
-                .update(State::HandingOver {
-                    unit,
-                    label,
-                    draft: draft.clone(),
-                    ask: HandoverAsk::Documents,
-                })
-                .await?;
-            let (_, markup) = documents_message(turn, &draft);
+            store(turn, &step.next).await?;
+            let Next::Go(state) = &step.next else {
+                return Ok(());
+            };
+            let (_, markup) = documents_message(turn, &state.draft);
             if let (Some(message), Some(teloxide::types::ReplyMarkup::InlineKeyboard(markup))) =
                 (query.regular_message(), markup)
             {
@@ -389,17 +356,13 @@ pub async fn on_button(
             }
             Ok(())
         }
-        (HandoverStep::DocumentsDone, HandoverAsk::Documents) => {
-            super::take_press(turn, query).await?;
-            advance(turn, unit, label, draft, HandoverAsk::Review).await
-        }
-        (HandoverStep::Submit, HandoverAsk::Review) => {
+        Ask::Submit => {
             // The step ends with the record (see `Turn::answering`).
             let submitted = turn
                 .answering()
                 .submit_handover(&turn.person.actor, unit, &draft)
                 .await?;
-            turn.dialogue.exit().await?;
+            store(turn, &step.next).await?;
             super::take_press(turn, query).await?;
             match submitted {
                 Some(s) if s.asked > 0 => {
@@ -427,146 +390,45 @@ pub async fn on_button(
                 }
             }
         }
-        _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
+        _ => {
+            super::take_press(turn, query).await?;
+            apply(turn, None, step).await
+        }
     }
 }
 
-async fn record_keys(
-    turn: &Turn,
-    unit: i64,
-    label: String,
-    mut draft: HandoverDraft,
-    index: usize,
-    count: u32,
-) -> anyhow::Result<()> {
-    let kind = turn.ctx.services.config.checklist.key_kinds[index].clone();
-    draft.keys.retain(|(k, _)| *k != kind);
-    draft.keys.push((kind, count));
-    let next = HandoverAsk::Keys { index: index + 1 };
-    advance(turn, unit, label, draft, next).await
-}
-
-/// The meter after `index`, with the first of the album's photos still waiting as its photo.
-fn next_meter(index: usize, mut queued: Vec<String>) -> HandoverAsk {
-    let photo = (!queued.is_empty()).then(|| queued.remove(0));
-    HandoverAsk::Meter {
-        index: index + 1,
-        reading: None,
-        photo,
-        queued,
-    }
-}
-
-/// Whether the step's item exists in the checklist as configured now (a restart with a shorter
-/// list may leave a saved step pointing past its end).
-fn asks_an_item(ask: &HandoverAsk, checklist: &crate::domain::aftercare::Checklist) -> bool {
-    match ask {
-        HandoverAsk::Keys { index } => *index < checklist.key_kinds.len(),
-        HandoverAsk::Meter { index, .. } => *index < checklist.meters.len(),
-        HandoverAsk::Documents | HandoverAsk::Review => true,
-    }
-}
-
-/// Messages during the checklist: a typed key count, a meter's photo and reading.
+/// Messages during the checklist: a typed key count, a meter's photo and reading. A photo is
+/// kept first, while a meter is asked; a refused one (too large, not an image) ends the turn.
 pub async fn on_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Result<()> {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    let State::HandingOver {
-        unit,
-        label,
-        mut draft,
-        ask,
-    } = state
-    else {
+    let State::HandingOver(handing_over) = state else {
         return Ok(());
     };
-    if !asks_an_item(&ask, &turn.ctx.services.config.checklist) {
-        return advance(turn, unit, label, draft, ask).await;
-    }
-    match ask {
-        HandoverAsk::Keys { index } => {
-            let count = msg
-                .text()
-                .and_then(|t| t.trim().parse::<u32>().ok())
-                .filter(|n| *n <= MAX_KEYS);
-            match count {
-                Some(count) => record_keys(turn, unit, label, draft, index, count).await,
-                None => {
-                    turn.say(tr!(i18n, lang, "handover-keys-invalid", max = MAX_KEYS))
-                        .await
-                }
+    let photo =
+        if handing_over.takes_photos() && (msg.photo().is_some() || msg.document().is_some()) {
+            match super::inspect::keep_photo(turn, msg).await? {
+                Some(sha) => Some(sha),
+                None => return Ok(()),
             }
-        }
-        HandoverAsk::Meter {
-            index,
-            mut reading,
-            mut photo,
-            mut queued,
-        } => {
-            let typed = msg.text().or(msg.caption());
-            let mut read = None;
-            if let Some(text) = typed {
-                match parse_reading(text) {
-                    Some(r) => read = Some(r),
-                    None => {
-                        // A photo with an unreadable caption is still kept.
-                        if msg.photo().is_none() && msg.document().is_none() {
-                            return turn.say(tr!(i18n, lang, "handover-reading-invalid")).await;
-                        }
-                    }
-                }
-            }
-            if msg.photo().is_some() || msg.document().is_some() {
-                let Some(sha) = super::inspect::keep_photo(turn, msg).await? else {
-                    return Ok(());
-                };
-                if msg.media_group_id().is_some()
-                    && read.is_none()
-                    && reading.is_none()
-                    && photo.is_some()
-                {
-                    // An album of several meters' photos: this one waits for the next meter.
-                    if !queued.contains(&sha) && photo.as_ref() != Some(&sha) {
-                        queued.push(sha);
-                    }
-                } else {
-                    photo = Some(sha);
-                }
-            } else if typed.is_none() {
-                return turn.say(tr!(i18n, lang, "handover-meter-expected")).await;
-            }
-            if read.is_some() {
-                reading = read;
-            }
-            let meter = turn.ctx.services.config.checklist.meters[index].clone();
-            let ask = match (reading, photo) {
-                (Some(reading), Some(photo)) => {
-                    draft.meters.retain(|m| m.meter != meter);
-                    draft.meters.push(MeterReading {
-                        meter,
-                        reading,
-                        photo,
-                    });
-                    next_meter(index, queued)
-                }
-                (reading, photo) => HandoverAsk::Meter {
-                    index,
-                    reading,
-                    photo,
-                    queued,
-                },
-            };
-            if msg.media_group_id().is_some() {
-                // One question after the album, not one per photo.
-                let ask = settle(turn, unit, &label, &draft, ask).await?;
-                let (text, markup) = question(turn, unit, &label, &draft, &ask).await?;
-                return super::album::answer_photo(turn, msg, text, markup).await;
-            }
-            advance(turn, unit, label, draft, ask).await
-        }
-        HandoverAsk::Documents | HandoverAsk::Review => {
-            turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await
-        }
-    }
+        } else {
+            None
+        };
+    let text = if handing_over.takes_photos() {
+        msg.text().or(msg.caption())
+    } else {
+        msg.text()
+    };
+    let given = Given::Message {
+        text: text.map(str::to_string),
+        photo,
+        in_album: msg.media_group_id().is_some(),
+    };
+    let checklist = &turn.ctx.services.config.checklist;
+    apply(
+        turn,
+        Some(msg),
+        handover::next(handing_over, checklist, given),
+    )
+    .await
 }
 
 // ----- the buyer's side ------------------------------------------------------------------------

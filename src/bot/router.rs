@@ -313,7 +313,7 @@ async fn on_free_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
 fn flow_scope(state: &State) -> Option<FlowScope> {
     match state {
         State::Inspecting(walk) => Some(FlowScope::Inspection(walk.inspection)),
-        State::HandingOver { unit, .. } => Some(FlowScope::Handover(*unit)),
+        State::HandingOver(handing_over) => Some(FlowScope::Handover(handing_over.unit)),
         State::Fixing(fixing) => Some(FlowScope::Fix(
             fixing.items.iter().map(|i| i.defect).collect(),
         )),

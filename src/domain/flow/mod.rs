@@ -8,6 +8,7 @@
 pub mod buyer_report;
 pub mod complaint;
 pub mod fix;
+pub mod handover;
 pub mod walkthrough;
 
 /// Longest free text a flow keeps (a description, a complaint, a reason).
