@@ -272,15 +272,16 @@ impl Services {
                 });
             }
         }
-        tx.audit(
-            now,
-            &by.audit_name(),
-            "assign",
-            &format!("project:{}", self.config.project),
-            serde_json::json!({"placed": preview.placed, "unplaced": preview.unplaced.len()}),
-        )
-        .await?;
-        self.announce(&mut tx, &changes, Reason::Assigned, supervisor, now)
+        let event = tx
+            .audit(
+                now,
+                &by.audit_name(),
+                "assign",
+                &format!("project:{}", self.config.project),
+                serde_json::json!({"placed": preview.placed, "unplaced": preview.unplaced.len()}),
+            )
+            .await?;
+        self.announce(&mut tx, &changes, Reason::Assigned, supervisor, event, now)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
@@ -317,14 +318,15 @@ impl Services {
         let from = household.staff_id.and_then(|id| staff.get(&id)).cloned();
         tx.assign_household(household.unit.unit_id, to.id, None, now)
             .await?;
-        tx.audit(
-            now,
-            &actor.audit_name(),
-            "reassign",
-            &format!("unit:{}", household.unit.unit_id),
-            serde_json::json!({"from": from.as_ref().map(|s| s.id), "to": to.id}),
-        )
-        .await?;
+        let event = tx
+            .audit(
+                now,
+                &actor.audit_name(),
+                "reassign",
+                &format!("unit:{}", household.unit.unit_id),
+                serde_json::json!({"from": from.as_ref().map(|s| s.id), "to": to.id}),
+            )
+            .await?;
         if from.as_ref().map(|s| s.id) != Some(to.id) {
             let change = Change {
                 household: household.clone(),
@@ -336,6 +338,7 @@ impl Services {
                 &[change],
                 Reason::Reassigned,
                 Some(supervisor.id),
+                event,
                 now,
             )
             .await?;
@@ -399,15 +402,16 @@ impl Services {
             .filter(|h| plan.unplaced.contains(&h.unit.unit_id))
             .cloned()
             .collect();
-        tx.audit(
-            now,
-            &actor.audit_name(),
-            "away",
-            &format!("staff:{}", staff.id),
-            serde_json::json!({"moved": moves.len(), "unplaced": unplaced.len()}),
-        )
-        .await?;
-        self.announce(&mut tx, &changes, Reason::Away, Some(me.id), now)
+        let event = tx
+            .audit(
+                now,
+                &actor.audit_name(),
+                "away",
+                &format!("staff:{}", staff.id),
+                serde_json::json!({"moved": moves.len(), "unplaced": unplaced.len()}),
+            )
+            .await?;
+        self.announce(&mut tx, &changes, Reason::Away, Some(me.id), event, now)
             .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
@@ -466,21 +470,20 @@ impl Services {
     ) -> ServiceResult<usize> {
         tx.set_away(staff.id, None, None, now).await?;
         let covered = tx.households_covered_for(staff.id).await?.len();
-        tx.audit(
-            now,
-            &by.map(|id| format!("staff:{id}"))
-                .unwrap_or_else(|| "scheduler".into()),
-            "back",
-            &format!("staff:{}", staff.id),
-            serde_json::json!({"covered": covered}),
-        )
-        .await?;
+        let event = tx
+            .audit(
+                now,
+                &by.map(|id| format!("staff:{id}"))
+                    .unwrap_or_else(|| "scheduler".into()),
+                "back",
+                &format!("staff:{}", staff.id),
+                serde_json::json!({"covered": covered}),
+            )
+            .await?;
         if covered > 0 {
             let supervisors = supervisors(tx).await?;
-            // Each return is asked about anew: nothing that names it is stored, so the key
-            // carries the instant and a random tail.
-            let cause = Cause::per_chat(format!("back:{}:{}", staff.id, now.timestamp_millis()))
-                .then(format!(":{:08x}", rand::random::<u32>()));
+            // The return's audit entry names it: each return is asked about once.
+            let cause = Cause::per_chat(format!("back:{}:a{event}", staff.id));
             let ask = Message::new(cause, |lang, _| {
                 let html = crate::tr!(
                     self.i18n,
@@ -533,19 +536,21 @@ impl Services {
                 to: staff.clone(),
             });
         }
-        tx.audit(
-            now,
-            &actor.audit_name(),
-            "return",
-            &format!("staff:{}", staff.id),
-            serde_json::json!({"returned": moves.len()}),
-        )
-        .await?;
+        let event = tx
+            .audit(
+                now,
+                &actor.audit_name(),
+                "return",
+                &format!("staff:{}", staff.id),
+                serde_json::json!({"returned": moves.len()}),
+            )
+            .await?;
         self.announce(
             &mut tx,
             &changes,
             Reason::Returned,
             Some(supervisor.id),
+            event,
             now,
         )
         .await?;
@@ -704,6 +709,7 @@ impl Services {
         &self,
         tx: &mut Tx,
         unit_id: i64,
+        event: &str,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         let Some(household) = tx.household(unit_id).await? else {
@@ -715,7 +721,7 @@ impl Services {
         let Some(to) = tx.staff_by_id(staff_id).await? else {
             return Ok(());
         };
-        self.tell_buyers(tx, &household, &to, Reason::Assigned, now)
+        self.tell_buyers(tx, &household, &to, Reason::Assigned, event, now)
             .await
     }
 
@@ -767,16 +773,17 @@ impl Services {
         changes: &[Change],
         reason: Reason,
         actor_staff: Option<i64>,
+        event: i64,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         if changes.is_empty() {
             return Ok(());
         }
-        // One event, one key per recipient: the clock alone cannot tell two moves in the same
-        // instant apart.
-        let stamp = format!("{}-{:08x}", now.timestamp_millis(), rand::random::<u32>());
+        // The moves' audit entry names the event: one key per recipient and event, so the
+        // same event told again sends nothing twice, and two moves in one instant both go out.
+        let stamp = format!("a{event}");
         for change in changes {
-            self.tell_buyers(tx, &change.household, &change.to, reason, now)
+            self.tell_buyers(tx, &change.household, &change.to, reason, &stamp, now)
                 .await?;
         }
         let mut gained: BTreeMap<i64, (StaffMember, Vec<&Household>)> = BTreeMap::new();
@@ -942,7 +949,8 @@ impl Services {
         household: &Household,
         to: &StaffMember,
         reason: Reason,
-        now: DateTime<Utc>,
+        event: &str,
+        due: DateTime<Utc>,
     ) -> ServiceResult<()> {
         let mut buyers = Vec::new();
         for buyer in tx.buyers_of_unit(household.unit.unit_id).await? {
@@ -954,14 +962,7 @@ impl Services {
                 buyers.push((buyer, introduced));
             }
         }
-        // Each move is told anew: nothing that names it is stored, so the key carries the
-        // instant and a random tail.
-        let cause = Cause::per_person("ambassador").then(format!(
-            ":{}:{}:{:08x}",
-            to.id,
-            now.timestamp_millis(),
-            rand::random::<u32>()
-        ));
+        let cause = Cause::per_person("ambassador").then(format!(":{}:{event}", to.id));
         let news = Message::text(cause, |lang, told: &&(Buyer, Option<i64>)| {
             let (buyer, introduced) = (&told.0, told.1);
             let phone = match (&to.phone, to.share_phone) {
@@ -1019,7 +1020,7 @@ impl Services {
                 ),
             }
         });
-        self.tell(tx, &buyers, news).await?;
+        self.tell(tx, &buyers, news.not_before(due)).await?;
         for (buyer, _) in &buyers {
             tx.set_introduced_staff(buyer.id, to.id).await?;
         }

@@ -67,14 +67,20 @@ impl Services {
         // The introduction follows the greeting (the immediate reply), not the other way round.
         let intro_at = now + chrono::Duration::seconds(2);
         for home in &homes {
-            self.introduce_after_linking(&mut tx, home.unit.unit_id, intro_at)
+            let event = tx
+                .audit(
+                    now,
+                    &format!("telegram:{from_id}"),
+                    "buyer.link.contact",
+                    &format!("buyer:{}", home.id),
+                    serde_json::json!({}),
+                )
                 .await?;
-            tx.audit(
-                now,
-                &format!("telegram:{from_id}"),
-                "buyer.link.contact",
-                &format!("buyer:{}", home.id),
-                serde_json::json!({}),
+            self.introduce_after_linking(
+                &mut tx,
+                home.unit.unit_id,
+                &format!("a{event}"),
+                intro_at,
             )
             .await?;
         }

@@ -9,6 +9,7 @@ use super::{ServiceResult, Services};
 use crate::domain::message::Content;
 use crate::domain::people::{Buyer, Lang, StaffMember};
 use crate::store::Tx;
+use chrono::{DateTime, Utc};
 use std::fmt::Display;
 
 /// Someone a notification can go to.
@@ -164,6 +165,8 @@ impl Cause {
 pub struct Message<F> {
     cause: Cause,
     render: F,
+    /// Sent no earlier than this (a message that must follow the direct reply); none: at once.
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl Message<()> {
@@ -175,6 +178,7 @@ impl Message<()> {
         Message {
             cause,
             render: move |lang: Lang, to: &R| Ok(render(lang, to)),
+            not_before: None,
         }
     }
 
@@ -186,6 +190,7 @@ impl Message<()> {
         Message {
             cause,
             render: move |lang: Lang, to: &R| Ok(Content::text(render(lang, to))),
+            not_before: None,
         }
     }
 
@@ -206,6 +211,7 @@ impl Message<()> {
                     crate::store::StoreError::Corrupt("an album without photos".into()).into()
                 })
             },
+            not_before: None,
         })
     }
 }
@@ -217,7 +223,19 @@ impl<F> Message<F> {
     where
         F: FnMut(Lang, &R) -> ServiceResult<Content>,
     {
-        Message { cause, render }
+        Message {
+            cause,
+            render,
+            not_before: None,
+        }
+    }
+
+    /// Sent no earlier than `at`.
+    pub fn not_before(self, at: DateTime<Utc>) -> Self {
+        Message {
+            not_before: Some(at),
+            ..self
+        }
     }
 }
 
@@ -246,8 +264,12 @@ impl Services {
         R: Recipient,
         F: FnMut(Lang, &R) -> ServiceResult<Content>,
     {
-        let Message { cause, mut render } = message;
-        let now = self.clock.now();
+        let Message {
+            cause,
+            mut render,
+            not_before,
+        } = message;
+        let now = not_before.map_or(self.clock.now(), |at| at.max(self.clock.now()));
         let mut told: Vec<Told> = Vec::new();
         for recipient in recipients {
             let Some(chat) = recipient.chat() else {

@@ -272,7 +272,9 @@ impl Tx {
         matches!(self.inner, TxInner::Postgres(_))
     }
 
-    /// Records who did what to which object. Written in the same transaction as the change.
+    /// Records who did what to which object. Written in the same transaction as the change;
+    /// returns the entry's id, which names the event (a notification it causes takes its key
+    /// from it).
     pub async fn audit(
         &mut self,
         at: chrono::DateTime<chrono::Utc>,
@@ -280,22 +282,21 @@ impl Tx {
         action: &str,
         object: &str,
         details: serde_json::Value,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<i64> {
         let details = details.to_string();
-        with_conn!(self, |c| {
-            sqlx::query(
-                "INSERT INTO audit_log (at, actor, action, object, details) VALUES ($1, $2, $3, $4, $5)",
+        let id = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO audit_log (at, actor, action, object, details) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(at)
             .bind(actor)
             .bind(action)
             .bind(object)
             .bind(&details)
-            .execute(c)
+            .fetch_one(c)
             .await
-            .map(|done| done.rows_affected())
         })?;
-        Ok(())
+        Ok(id)
     }
 
     /// How many audit entries exist (all objects).
