@@ -732,8 +732,11 @@ kpi-leakage-rate = Leakage rate
 kpi-satisfaction = Satisfaction
 summary-all-projects = all projects
 summary-kpi = { $name }: { $value }{ $versus }
-summary-target = { " " }(target { $sign } { $target } { $mark })
-summary-target-pending = { " " }(target { $sign } { $target })
+summary-target = { " " }(target { $bound } { $met ->
+    [yes] ✅
+   *[no] ❌
+})
+summary-target-pending = { " " }(target { $bound })
 summary = 📊 <b>Campaign summary — { $scope }</b> ({ $at })
     Homes { $units } · buyers { $buyers } · unreachable { $unreachable }
     Invited { $invited } · confirmed { $confirmed } · visited { $visited }
@@ -781,3 +784,23 @@ export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can b
 targets-line = • { $kpi } (<code>{ $code }</code>): { $value }
 list-separator = {", "}
 name-separator = {", "}
+
+# Layout fragments every message shares (the same marks in both languages).
+parts-separator = { " · " }
+note-separator = { " — " }
+bullet = • { $text }
+checkbox = { $ticked ->
+    [yes] ☑
+   *[no] ☐
+} { $label }
+kpi-bound = { $lower ->
+    [yes] ≤
+   *[no] ≥
+} { $value }
+photo-count = (📷 { $count })
+voice-mark = 🎙
+overdue-mark = ⏰
+survey-score-button = { $score } ⭐
+button-complaint-ack-number = ✅ #{ $id }
+help-line = /{ $command } — { $description }
+overdue-engineer = 👷 <b>{ $name }</b> — { $count }

@@ -729,8 +729,11 @@ kpi-leakage-rate = 渗漏率
 kpi-satisfaction = 满意度
 summary-all-projects = 全部项目
 summary-kpi = { $name }：{ $value }{ $versus }
-summary-target = （目标 { $sign } { $target } { $mark }）
-summary-target-pending = （目标 { $sign } { $target }）
+summary-target = （目标 { $bound } { $met ->
+    [yes] ✅
+   *[no] ❌
+}）
+summary-target-pending = （目标 { $bound }）
 summary = 📊 <b>交付数据 — { $scope }</b>（{ $at }）
     房屋 { $units } 户 · 业主 { $buyers } 人 · 无法送达 { $unreachable } 人
     已邀约 { $invited } · 已确认 { $confirmed } · 已到访 { $visited }
@@ -778,3 +781,23 @@ export-caption = 📦 共 { $tables } 张表、{ $rows } 行。业主表可原�
 targets-line = • { $kpi } (<code>{ $code }</code>)：{ $value }
 list-separator = ，
 name-separator = 、
+
+# Layout fragments every message shares (the same marks in both languages).
+parts-separator = { " · " }
+note-separator = { " — " }
+bullet = • { $text }
+checkbox = { $ticked ->
+    [yes] ☑
+   *[no] ☐
+} { $label }
+kpi-bound = { $lower ->
+    [yes] ≤
+   *[no] ≥
+} { $value }
+photo-count = (📷 { $count })
+voice-mark = 🎙
+overdue-mark = ⏰
+survey-score-button = { $score } ⭐
+button-complaint-ack-number = ✅ #{ $id }
+help-line = /{ $command } — { $description }
+overdue-engineer = 👷 <b>{ $name }</b> — { $count }

@@ -25,6 +25,64 @@ pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Ite
     out
 }
 
+/// Short labels side by side on one line, "Kitchen · leakage · urgent". Plain text in, the
+/// same out: escape what came from a person before passing it.
+pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
+    let separator = crate::tr!(i18n, lang, "parts-separator");
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(&separator);
+        }
+        out.push_str(item.as_ref());
+    }
+    out
+}
+
+/// `text` followed by a note, "Kitchen · leakage — the note" (both already escaped where the
+/// result is HTML).
+pub fn noted(i18n: &I18n, lang: Lang, text: &str, note: &str) -> String {
+    format!("{text}{}{note}", crate::tr!(i18n, lang, "note-separator"))
+}
+
+/// One item of a list, "• text". `text` is inserted as it is (HTML already escaped, or a
+/// button's plain label).
+pub fn bullet(i18n: &I18n, lang: Lang, text: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "bullet",
+        text = crate::i18n::Arg::Html(text.to_string())
+    )
+}
+
+/// A choice shown with its box, "☑ label" or "☐ label" (a button's plain label).
+pub fn checkbox(i18n: &I18n, lang: Lang, ticked: bool, label: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "checkbox",
+        ticked = yes_no(ticked),
+        label = crate::i18n::Arg::Html(label.to_string())
+    )
+}
+
+/// A bound on a figure, "≤ 3" where less is better and "≥ 95%" where more is.
+pub fn bound(i18n: &I18n, lang: Lang, lower_is_better: bool, value: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "kpi-bound",
+        lower = yes_no(lower_is_better),
+        value = value
+    )
+}
+
+/// A yes-or-no argument, for a locale message that selects on it (`[yes]` / `*[no]`).
+pub fn yes_no(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
+}
+
 /// How dates and times are written in every message, in both languages: ISO order, a 24-hour
 /// clock, no weekday (a weekday, where one is shown, is a locale key of its own). Changing a
 /// pattern here changes every message at once.

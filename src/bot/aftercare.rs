@@ -280,9 +280,9 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for (complaint, household) in open.iter().take(20) {
         let overdue = if complaint.ack_due_at <= now {
-            " ⏰"
+            format!(" {}", tr!(i18n, lang, "overdue-mark"))
         } else {
-            ""
+            String::new()
         };
         text.push_str(&format!(
             "\n#{} {} · {} · {} — {}{overdue}\n   {}",
@@ -297,7 +297,7 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
             crate::i18n::escape_html(&complaint.text)
         ));
         rows.push(vec![(
-            format!("✅ #{}", complaint.id),
+            tr!(i18n, lang, "button-complaint-ack-number", id = complaint.id),
             Callback::ComplaintAck(complaint.id),
         )]);
     }

@@ -264,10 +264,9 @@ fn documents_message(
         .enumerate()
         .map(|(i, doc)| {
             let ticked = draft.documents.contains(doc);
-            let mark = if ticked { "☑" } else { "☐" };
             let name = crate::i18n::plain_text(&item_name(i18n, lang, "document", doc));
             vec![(
-                format!("{mark} {name}"),
+                crate::present::checkbox(i18n, lang, ticked, &name),
                 Callback::Handover(HandoverStep::Document(
                     u8::try_from(i).unwrap_or(u8::MAX),
                     !ticked,

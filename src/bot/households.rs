@@ -76,7 +76,7 @@ fn customers_page(
             None => tr!(i18n, lang, "stage-all"),
         };
         let label = if option == stage {
-            format!("• {label}")
+            crate::present::bullet(i18n, lang, &label)
         } else {
             label
         };

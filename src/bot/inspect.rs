@@ -83,7 +83,11 @@ fn draft_summary(turn: &Turn, draft: &DefectDraft) -> String {
         category = draft.category.label(i18n, lang),
         severity = draft.severity.label(i18n, lang),
         photos = draft.photos.len(),
-        voice = if draft.voice.is_some() { "🎙" } else { "" },
+        voice = if draft.voice.is_some() {
+            tr!(i18n, lang, "voice-mark")
+        } else {
+            String::new()
+        },
         note = note
     )
 }
@@ -556,7 +560,8 @@ fn defect_page(
     for (i, d) in defects.iter().enumerate().skip(page * PAGE).take(PAGE) {
         text.push('\n');
         text.push_str(&defect_line(i18n, lang, i + 1, d));
-        text.push_str(&format!(" · {}", d.status.label(i18n, lang)));
+        text.push_str(&tr!(i18n, lang, "parts-separator"));
+        text.push_str(&d.status.label(i18n, lang));
         rows.push(vec![(
             format!("#{} ({})", i + 1, d.id),
             Callback::DefectCard(d.id),

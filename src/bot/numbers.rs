@@ -91,10 +91,7 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
     for kpi in Kpi::ALL {
         let value = targets.get(kpi).map_or_else(
             || tr!(i18n, lang, "targets-none"),
-            |v| {
-                let sign = if kpi.lower_is_better() { "≤" } else { "≥" };
-                format!("{sign} {}", kpi.format(v))
-            },
+            |v| crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(v)),
         );
         text.push('\n');
         text.push_str(&tr!(
@@ -146,7 +143,14 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
             let name = engineer.map_or(unassigned.clone(), |e| {
                 crate::i18n::escape_html(e).into_owned()
             });
-            text.push_str(&format!("\n\n👷 <b>{name}</b> — {count}"));
+            text.push_str("\n\n");
+            text.push_str(&tr!(
+                i18n,
+                lang,
+                "overdue-engineer",
+                name = crate::i18n::Arg::Html(name),
+                count = count
+            ));
             last_engineer = Some(engineer);
             last_building = None;
         }

@@ -41,21 +41,20 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
     for (i, task) in tasks.iter().take(MAX_TASKS).enumerate() {
         let d = &task.defect;
         let home = task.household.unit.short();
-        text.push_str(&format!(
-            "\n{}. #{} {} · {} · {} · {} · {}",
-            i + 1,
-            d.id,
-            crate::i18n::escape_html(&home),
+        let mut labels = vec![
+            crate::i18n::escape_html(&home).into_owned(),
             d.room.label(i18n, lang),
             d.category.label(i18n, lang),
             d.severity.label(i18n, lang),
-            d.status.label(i18n, lang)
-        ));
+            d.status.label(i18n, lang),
+        ];
         if let Some(due) = d.due_at {
-            text.push_str(&format!(" · {}", day(turn, due, "%m-%d")));
-            if due <= now && d.status.awaits_engineering() {
-                text.push_str(&format!(" {}", tr!(i18n, lang, "tasks-overdue")));
-            }
+            labels.push(day(turn, due, "%m-%d"));
+        }
+        let line = crate::present::parts(i18n, lang, labels);
+        text.push_str(&format!("\n{}. #{} {line}", i + 1, d.id));
+        if d.due_at.is_some_and(|due| due <= now) && d.status.awaits_engineering() {
+            text.push_str(&format!(" {}", tr!(i18n, lang, "tasks-overdue")));
         }
         if i < MAX_TASK_BUTTONS {
             rows.push(vec![(
@@ -543,14 +542,10 @@ fn choose_keyboard(
         .iter()
         .map(|d| {
             let on = chosen.contains(&d.id);
-            let mark = if on { "☑" } else { "☐" };
+            let labels = [d.room.label(i18n, lang), d.category.label(i18n, lang)];
+            let label = format!("#{} {}", d.id, crate::present::parts(i18n, lang, labels));
             vec![(
-                format!(
-                    "{mark} #{} {} · {}",
-                    d.id,
-                    d.room.label(i18n, lang),
-                    d.category.label(i18n, lang)
-                ),
+                crate::present::checkbox(i18n, lang, on, &label),
                 Callback::FixToggle(d.id, !on),
             )]
         })

@@ -48,18 +48,19 @@ pub struct Finished {
 
 /// "3. Kitchen · leakage · urgent — the note (📷 2)"
 pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> String {
-    let mut line = format!(
-        "{number}. {} · {} · {}",
+    let labels = [
         defect.room.label(i18n, lang),
         defect.category.label(i18n, lang),
-        defect.severity.label(i18n, lang)
-    );
+        defect.severity.label(i18n, lang),
+    ];
+    let mut line = format!("{number}. {}", crate::present::parts(i18n, lang, labels));
     if !defect.note.is_empty() {
-        line.push_str(" — ");
-        line.push_str(&escape_html(&defect.note));
+        line = crate::present::noted(i18n, lang, &line, &escape_html(&defect.note));
     }
     if !defect.photos.is_empty() {
-        line.push_str(&format!(" (📷 {})", defect.photos.len()));
+        let photos = crate::tr!(i18n, lang, "photo-count", count = defect.photos.len());
+        line.push(' ');
+        line.push_str(&photos);
     }
     line
 }

@@ -250,7 +250,15 @@ impl Services {
                 ),
                 vec![
                     (1..=5u8)
-                        .map(|score| button(format!("{score} ⭐"), format!("1:sv:{id}:{score}")))
+                        .map(|score| {
+                            let label = crate::tr!(
+                                i18n,
+                                lang,
+                                "survey-score-button",
+                                score = i64::from(score)
+                            );
+                            button(label, format!("1:sv:{id}:{score}"))
+                        })
                         .collect(),
                 ],
             ),
@@ -293,12 +301,18 @@ impl Services {
                     count = open.len()
                 );
                 for defect in open {
-                    html.push_str(&format!(
-                        "\n• {} · {} — {}",
+                    let labels = [
                         defect.room.label(i18n, lang),
                         defect.category.label(i18n, lang),
-                        defect.status.label(i18n, lang)
-                    ));
+                    ];
+                    let item = crate::present::noted(
+                        i18n,
+                        lang,
+                        &crate::present::parts(i18n, lang, labels),
+                        &defect.status.label(i18n, lang),
+                    );
+                    html.push('\n');
+                    html.push_str(&crate::present::bullet(i18n, lang, &item));
                 }
                 (html, Vec::new())
             }

@@ -374,16 +374,15 @@ impl Services {
                     count = open.len()
                 ));
                 for defect in open {
-                    let note = if defect.note.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {}", escape_html(&defect.note))
-                    };
-                    lines.push(format!(
-                        "  • {} · {}{note}",
+                    let labels = [
                         defect.room.label(i18n, lang),
-                        defect.category.label(i18n, lang)
-                    ));
+                        defect.category.label(i18n, lang),
+                    ];
+                    let mut item = crate::present::parts(i18n, lang, labels);
+                    if !defect.note.is_empty() {
+                        item = crate::present::noted(i18n, lang, &item, &escape_html(&defect.note));
+                    }
+                    lines.push(format!("  {}", crate::present::bullet(i18n, lang, &item)));
                 }
             }
         }

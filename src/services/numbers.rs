@@ -220,16 +220,16 @@ impl Services {
                     i18n,
                     lang,
                     "summary-target",
-                    sign = if kpi.lower_is_better() { "≤" } else { "≥" },
-                    target = kpi.format(t),
-                    mark = if kpi.meets(v, t) { "✅" } else { "❌" }
+                    bound =
+                        crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(t)),
+                    met = crate::present::yes_no(kpi.meets(v, t))
                 ),
                 (Some(t), None) => crate::tr!(
                     i18n,
                     lang,
                     "summary-target-pending",
-                    sign = if kpi.lower_is_better() { "≤" } else { "≥" },
-                    target = kpi.format(t)
+                    bound =
+                        crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(t))
                 ),
                 (None, _) => String::new(),
             };

@@ -763,10 +763,8 @@ impl Services {
             Some(id) => tx.staff_by_id(id).await?.map(|s| s.name),
             None => None,
         };
-        Ok(format!(
-            "#{} {} · {} · {} · {} · {}{}",
-            defect.id,
-            crate::i18n::escape_html(&home),
+        let mut labels = vec![
+            crate::i18n::escape_html(&home).into_owned(),
             defect.room.label(i18n, lang),
             defect.category.label(i18n, lang),
             defect.severity.label(i18n, lang),
@@ -774,9 +772,14 @@ impl Services {
                 .due_at
                 .map(|d| day(d, self.config.timezone))
                 .unwrap_or_default(),
-            engineer
-                .map(|e| format!(" · {}", crate::i18n::escape_html(&e)))
-                .unwrap_or_default()
+        ];
+        if let Some(engineer) = engineer {
+            labels.push(crate::i18n::escape_html(&engineer).into_owned());
+        }
+        Ok(format!(
+            "#{} {}",
+            defect.id,
+            crate::present::parts(i18n, lang, labels)
         ))
     }
 
