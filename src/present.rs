@@ -14,11 +14,14 @@ use crate::i18n::I18n;
 /// Names or short labels joined as the reader's language lists them: "Li、Wang" in Chinese,
 /// "Li, Wang" in English. Returns plain text: escape it (or pass it as a text argument).
 pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
-    let separator = crate::tr!(i18n, lang, "name-separator");
+    joined(&crate::tr!(i18n, lang, "name-separator"), items)
+}
+
+fn joined<S: AsRef<str>>(separator: &str, items: impl IntoIterator<Item = S>) -> String {
     let mut out = String::new();
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            out.push_str(&separator);
+            out.push_str(separator);
         }
         out.push_str(item.as_ref());
     }
@@ -28,15 +31,7 @@ pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Ite
 /// Short labels side by side on one line, "Kitchen · leakage · urgent". Plain text in, the
 /// same out: escape what came from a person before passing it.
 pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
-    let separator = crate::tr!(i18n, lang, "parts-separator");
-    let mut out = String::new();
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(&separator);
-        }
-        out.push_str(item.as_ref());
-    }
-    out
+    joined(&crate::tr!(i18n, lang, "parts-separator"), items)
 }
 
 /// `text` followed by a note, "Kitchen · leakage — the note" (both already escaped where the

@@ -10,6 +10,7 @@ use crate::support::people::{
 };
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, until, wait_text};
+use crate::support::text::zh;
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, HandoverStep};
 use handover_bot::domain::people::Stage;
@@ -78,16 +79,28 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
     wait_text(app, ambassador, "燃气表：请发送表的照片").await;
     press(app, ambassador, "本户没有这块表").await;
     let documents = wait_text(app, ambassador, "业主领取了哪些资料").await;
-    app.fake
-        .press_button_with_text(ambassador, &documents, "☐ 质量保证书");
+    app.fake.press_button_with_text(
+        ambassador,
+        &documents,
+        &zh(
+            "checkbox",
+            &[
+                ("ticked", "no".into()),
+                ("label", zh("document-quality-guarantee", &[]).into()),
+            ],
+        ),
+    );
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.message_id == documents.message_id
                 && m.button_labels().iter().any(|l| l == "☑ 质量保证书")
         })
         .await;
-    app.fake
-        .press_button_with_text(ambassador, &documents, "✔ 完成");
+    app.fake.press_button_with_text(
+        ambassador,
+        &documents,
+        &zh("button-handover-documents-done", &[]),
+    );
     let review = wait_text(app, ambassador, "交房记录，请核对").await;
     for line in [
         "钥匙：入户门钥匙 × 2，信箱钥匙 × 1，门禁卡 × 3",
@@ -162,7 +175,7 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
 
     // Something is wrong first: the ambassador hears, nothing changes.
     app.fake
-        .press_button_with_text(buyer, &ask, "❌ 有不对的地方");
+        .press_button_with_text(buyer, &ask, &zh("button-handover-issue", &[]));
     wait_text(app, buyer, "哪里不对").await;
     app.fake.send_text(buyer, "信箱钥匙只有 <1> 把");
     wait_text(app, buyer, "已转给您的交付大使").await;
@@ -170,7 +183,9 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     assert_ne!(stage_of(app, "1-1-101").await, Stage::HandedOver);
 
     // The buyer confirms: handed over, with who and when.
-    let query = app.fake.press_button_with_text(buyer, &ask, "✅ 我已收房");
+    let query = app
+        .fake
+        .press_button_with_text(buyer, &ask, &zh("button-handover-received", &[]));
     assert_eq!(
         app.fake.callback_answer(&query).await,
         "谢谢！您的房屋已完成交付。"
@@ -277,7 +292,8 @@ async fn a_buyer_who_links_after_the_handover_was_recorded_is_asked_on_linking()
             ask.plain_text
         );
     }
-    app.fake.press_button_with_text(&buyer, &ask, "✅ 我已收房");
+    app.fake
+        .press_button_with_text(&buyer, &ask, &zh("button-handover-received", &[]));
     // The introduction to their ambassador, queued on linking, goes out a moment later and
     // keeps its place before the welcome.
     app.advance(Duration::seconds(3));
@@ -376,7 +392,7 @@ async fn a_buyer_pressing_a_record_the_ambassador_redid_gets_the_new_one_to_conf
     assert!(!second.inline_buttons().is_empty());
     let again = again.expect("two presses");
     app.fake
-        .press_button_with_text(buyer, &again, "✅ 我已收房");
+        .press_button_with_text(buyer, &again, &zh("button-handover-received", &[]));
     wait_text(app, buyer, "欢迎回家").await;
     assert_eq!(stage_of(app, "2-1-102").await, Stage::HandedOver);
     assert_eq!(count(app, buyer, "欢迎回家"), 1);
@@ -609,7 +625,7 @@ async fn three_households_complaining_about_one_thing_in_one_building_raise_one_
 
     // Reception acknowledges #1 in time; the buyer hears who has it.
     app.fake
-        .press_button_with_text(reception, &receipt, "✅ 确认受理");
+        .press_button_with_text(reception, &receipt, &zh("button-complaint-ack", &[]));
     wait_text(app, &site.buyers[0], "已由 Sun Jie 受理").await;
     wait_text(app, reception, "投诉 #1 已受理，并已通知业主").await;
     let list = reply_to(app, reception, "/complaints").await;
@@ -877,7 +893,7 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     // The ambassador's reply.
     site.app
         .fake
-        .press_button_with_text(&ambassador, &relayed, "↩️ 回复");
+        .press_button_with_text(&ambassador, &relayed, &zh("button-reply", &[]));
     wait_text(&site.app, &ambassador, "请输入给业主的回复").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
         text_and_answer(app, &ambassador, "下周六上午可以交房", "已发送给").await
@@ -894,7 +910,7 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     let card = reply_to(&site.app, &ambassador, "/customer 1-1-101").await;
     site.app
         .fake
-        .press_button_with_text(&ambassador, &card, "📝 添加备注");
+        .press_button_with_text(&ambassador, &card, &zh("button-add-note", &[]));
     wait_text(&site.app, &ambassador, "请输入备注内容").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
         text_and_answer(app, &ambassador, "业主周末才有空", "备注已保存").await
@@ -923,23 +939,36 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     // A document ticked, the tick handled a second time (a double tap, or Telegram delivering
     // it again after a crash): still ticked.
     let documents = wait_text(app, &ambassador, "业主领取了哪些资料").await;
-    let tick = documents.callback_data_for("☐ 质量保证书").unwrap();
+    let tick = documents
+        .callback_data_for(&zh(
+            "checkbox",
+            &[
+                ("ticked", "no".into()),
+                ("label", zh("document-quality-guarantee", &[]).into()),
+            ],
+        ))
+        .unwrap();
     for _ in 0..2 {
         let query = app
             .fake
             .press_crafted_button(&ambassador, documents.message_id, &tick);
         app.fake.callback_answer(&query).await;
     }
-    app.fake
-        .press_button_with_text(&ambassador, &documents, "✔ 完成");
+    app.fake.press_button_with_text(
+        &ambassador,
+        &documents,
+        &zh("button-handover-documents-done", &[]),
+    );
     let review = wait_text(app, &ambassador, "交房记录，请核对").await;
     if !review.plain_text.contains("资料：质量保证书") {
         twice.push("document tick");
     }
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        let query = app
-            .fake
-            .press_button_with_text(&ambassador, &review, "📨 发给业主确认");
+        let query = app.fake.press_button_with_text(
+            &ambassador,
+            &review,
+            &zh("button-handover-submit", &[]),
+        );
         app.fake.callback_answer(&query).await;
     })
     .await;
@@ -953,7 +982,7 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     // "Something is not right".
     site.app
         .fake
-        .press_button_with_text(&buyer, &ask, "❌ 有不对的地方");
+        .press_button_with_text(&buyer, &ask, &zh("button-handover-issue", &[]));
     wait_text(&site.app, &buyer, "哪里不对").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
         text_and_answer(app, &buyer, "信箱钥匙少了一把", "已转给您的交付大使").await

@@ -6,6 +6,7 @@ use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, reply_to,
 };
+use crate::support::text::zh;
 use chrono::Duration;
 use handover_bot::clock::Clock as _;
 
@@ -420,7 +421,7 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     link_by_contact(&app, &easy, "+8613900000002").await;
     let plan = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
         .await;
@@ -471,14 +472,19 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
         "{}",
         today.plain_text
     );
-    let query = app
-        .fake
-        .press_button_with_text(&ambassador, &today, "✅ 签到 1-102");
+    let query = app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-check-in", &[("home", "1-102".into())]),
+    );
     assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
     // From the day's list straight into the walk-through.
-    app.fake
-        .press_button_with_text(&ambassador, &today, "🔍 验房 1-102");
+    app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-inspect-home", &[("home", "1-102".into())]),
+    );
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains("1-102 验房：请选择房间")
@@ -568,7 +574,7 @@ async fn assigned_ambassador(app: &TestApp, supervisor: &User) -> User {
     link_by_contact(app, &ambassador, "+8613700000001").await;
     let plan = reply_to(app, supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(supervisor, &plan, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配"))
         .await;
@@ -800,9 +806,11 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     on_screen(&app, &offer0, |m| !m.has_inline_keyboard()).await;
     // The ambassador checks b1 in from /today.
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app
-        .fake
-        .press_button_with_text(&ambassador, &today, "✅ 签到 2-1-102");
+    let query = app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-check-in", &[("home", "2-1-102".into())]),
+    );
     assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     // b2 really did not come, and books Friday from the offer.
     app.fake
@@ -861,9 +869,11 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     let im_here = button(&welcome, "📍");
     app.advance(Duration::hours(2) + Duration::minutes(4));
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app
-        .fake
-        .press_button_with_text(&ambassador, &today, "✅ 签到 1-1-101");
+    let query = app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-check-in", &[("home", "1-1-101".into())]),
+    );
     assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     // The button is replaced on the buyer's screen.
     let now = on_screen(&app, &welcome, |m| !m.has_inline_keyboard()).await;
@@ -920,13 +930,18 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
         .await;
     app.advance(Duration::hours(2) + Duration::minutes(4));
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app
-        .fake
-        .press_button_with_text(&ambassador, &today, "✅ 签到 1-1-101");
+    let query = app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-check-in", &[("home", "1-1-101".into())]),
+    );
     assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
-    app.fake
-        .press_button_with_text(&ambassador, &today, "🔍 验房 1-1-101");
+    app.fake.press_button_with_text(
+        &ambassador,
+        &today,
+        &zh("button-inspect-home", &[("home", "1-1-101".into())]),
+    );
     crate::support::steps::press(&app, &ambassador, "✅ 完成验房").await;
     app.fake
         .wait_for_message(b0.id, |m| m.plain_text.contains("验房没有发现问题"))

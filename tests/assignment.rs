@@ -6,6 +6,7 @@ use crate::support::fake_telegram::User;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
+use crate::support::text::zh;
 use handover_bot::domain::people::Actor;
 use handover_bot::services::assignment::{AssignmentPreview, Planner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -89,7 +90,7 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     .await;
     let before = app.fake.sent_messages(supervisor.id).len();
     app.fake
-        .press_button_with_text(&supervisor, &first, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &first, &zh("button-assign-confirm", &[]));
     let replies = app.fake.wait_for_messages(supervisor.id, before + 2).await;
     assert!(
         replies[before].plain_text.contains("数据已有变化"),
@@ -111,7 +112,7 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     );
 
     app.fake
-        .press_button_with_text(&supervisor, fresh, "✅ 确认分配");
+        .press_button_with_text(&supervisor, fresh, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 301 户"))
         .await;
@@ -253,7 +254,7 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
     } = away_case().await;
     let preview = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
     for buyer in &buyers {
         app.fake
             .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
@@ -313,8 +314,11 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
         .await;
     let still = customers(&app, &ambassador).await;
     assert!(still.contains("这里没有业主"), "{}", still);
-    app.fake
-        .press_button_with_text(&supervisor, &ask, "↩️ 交还 4 户");
+    app.fake.press_button_with_text(
+        &supervisor,
+        &ask,
+        &zh("button-return", &[("count", 4i64.into())]),
+    );
     app.fake
         .wait_for_message(supervisor.id, |m| {
             m.plain_text.contains("4 户已交还给 Li Lei")
@@ -391,7 +395,7 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     link_by_contact(&app, &b, "+8613700000012").await;
     let preview = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
         .await;
@@ -410,8 +414,13 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
         "{}",
         list.plain_text
     );
-    app.fake.press_button_with_text(&a, &list, "• 全部");
-    app.fake.press_button_with_text(&a, &list, "已邀约");
+    app.fake.press_button_with_text(
+        &a,
+        &list,
+        &zh("bullet", &[("text", zh("stage-all", &[]).into())]),
+    );
+    app.fake
+        .press_button_with_text(&a, &list, &zh("stage-invited", &[]));
     app.fake
         .wait_for_request("editMessageText", |r| r.is_ok())
         .await;
@@ -471,7 +480,9 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
         "{}",
         moved.plain_text
     );
-    let query = app.fake.press_button_with_text(&a, &card, "📝 添加备注");
+    let query = app
+        .fake
+        .press_button_with_text(&a, &card, &zh("button-add-note", &[]));
     let answer = app.fake.callback_answer(&query).await;
     assert!(answer.contains("不由您负责"));
     // An ambassador's crafted "return" button is refused too.
@@ -527,7 +538,7 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
 
     let preview = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
         .await;
@@ -547,7 +558,7 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
         relayed.plain_text
     );
     app.fake
-        .press_button_with_text(&ambassador, &relayed, "↩️ 回复");
+        .press_button_with_text(&ambassador, &relayed, &zh("button-reply", &[]));
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains("请输入给业主的回复")
@@ -603,7 +614,7 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
         })
         .await;
     app.fake
-        .press_button_with_text(&supervisor, &question, "↩️ 回复");
+        .press_button_with_text(&supervisor, &question, &zh("button-reply", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| {
             m.plain_text.contains("请输入给业主的回复")
@@ -616,7 +627,7 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
 
     let plan = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
     let introduction = app
         .fake
         .wait_for_message(ambassador.id, |m| m.plain_text.contains("户由您负责"))
@@ -653,7 +664,7 @@ async fn co_owners_names_are_listed_in_the_readers_language() {
     link_by_contact(&app, &ambassador, "+8613700000001").await;
     let preview = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &preview, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains("新增 1 户由您负责")

@@ -6,6 +6,7 @@ use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{press, wait_text};
+use crate::support::text::zh;
 
 /// Two households, each with a linked buyer, both looked after by one ambassador.
 async fn site() -> Campaign {
@@ -375,7 +376,7 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
         review.plain_text
     );
     app.fake
-        .press_button_with_text(&ambassador, &review, "✅ 受理");
+        .press_button_with_text(&ambassador, &review, &zh("button-review-accept", &[]));
     press(&app, &ambassador, "渗漏").await;
     press(&app, &ambassador, "紧急").await;
     wait_text(&app, &ambassador, "已处理").await;
@@ -384,7 +385,7 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
     // The same problem again: merged into the accepted one.
     let review = report("卫生间", "还是马桶漏水", None).await;
     app.fake
-        .press_button_with_text(&ambassador, &review, "🔗 合并到已有问题");
+        .press_button_with_text(&ambassador, &review, &zh("button-review-merge", &[]));
     let choose = wait_text(&app, &ambassador, "与哪一条是同一个问题").await;
     app.fake.press_button(
         &ambassador,
@@ -396,7 +397,7 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
     // Not a defect: rejected with a reason the buyer reads.
     let review = report("阳台", "邻居太吵", None).await;
     app.fake
-        .press_button_with_text(&ambassador, &review, "✖️ 不予受理");
+        .press_button_with_text(&ambassador, &review, &zh("button-review-reject", &[]));
     wait_text(&app, &ambassador, "请输入不予受理的原因").await;
     app.fake.send_text(&ambassador, "噪音不属于房屋质量问题");
     wait_text(&app, &ambassador, "已处理").await;
@@ -478,7 +479,8 @@ async fn long_defect_lists_page_in_place() {
     app.fake.wait_for_messages(buyer.id, before + 1).await;
     let list = wait_text(&app, buyer, "（12 条） (1/2)").await;
     assert!(list.plain_text.contains("墙面问题 09") && !list.plain_text.contains("墙面问题 10"));
-    app.fake.press_button_with_text(buyer, &list, "下一页 ▶️");
+    app.fake
+        .press_button_with_text(buyer, &list, &zh("button-next", &[]));
     app.fake
         .wait_for_request("editMessageText", |r| r.is_ok())
         .await;
@@ -734,7 +736,9 @@ async fn a_buyers_report_sent_again_after_a_crash_right_after_its_record_is_reco
     app.fake.send_text(buyer, "橱柜门关不上");
     let submit = with_button(&app, buyer, "📨 提交").await;
     crash_after_the_record(&mut app, async |app: &TestApp| {
-        let query = app.fake.press_button_with_text(buyer, &submit, "📨 提交");
+        let query =
+            app.fake
+                .press_button_with_text(buyer, &submit, &zh("button-report-submit", &[]));
         app.fake.callback_answer(&query).await;
     })
     .await;

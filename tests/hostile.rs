@@ -17,6 +17,7 @@
 //!
 //! With `--nocapture` every target prints how many cases it ran and how long they took.
 
+use crate::support::text::zh;
 use std::cell::RefCell;
 use std::fmt::Debug;
 use std::time::Instant;
@@ -2253,7 +2254,7 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
     // Supervisor: the plan names the building; the buyer and the ambassador are told.
     let plan = screen(&app, &supervisor, "/assign", building).await;
     app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
     shows(&app, &supervisor, 0, "已分配 1 户").await;
     screen(&app, &supervisor, "/ambassadors", building).await;
     screen(&app, &supervisor, &format!("/customer {unit}"), address).await;

@@ -4,6 +4,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
 };
+use crate::support::text::zh;
 use handover_bot::domain::people::{Actor, Role};
 use handover_bot::store::people::PeopleCounts;
 
@@ -249,7 +250,7 @@ async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list()
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
     app.fake
-        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+        .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
         .await;

@@ -4,6 +4,7 @@ use crate::support::app::{TestApp, binary};
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
+use crate::support::text::zh;
 use handover_bot::clock::Clock as _;
 use handover_bot::domain::message::Content;
 use handover_bot::domain::people::Role;
@@ -58,7 +59,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     .await;
     let plan = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 3 户"))
         .await;
@@ -255,7 +256,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
     app.fake
-        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+        .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
         .await;

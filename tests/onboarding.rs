@@ -4,6 +4,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
+use crate::support::text::zh;
 use handover_bot::domain::people::Actor;
 
 async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
@@ -282,7 +283,7 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
         .await;
 
     app.fake
-        .press_button_with_text(&buyer, &question, "✏️ 修改地址");
+        .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
         .await;

@@ -7,6 +7,7 @@ use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{link_by_contact, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
+use crate::support::text::zh;
 use chrono::Duration;
 use handover_bot::bot::callback::Callback;
 use handover_bot::config::Config;
@@ -397,8 +398,11 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
             })
             .await;
         last_check = check.message_id;
-        app.fake
-            .press_button_with_text(&buyer, &check, "❌ 第 1 项仍有问题");
+        app.fake.press_button_with_text(
+            &buyer,
+            &check,
+            &zh("button-fix-bad", &[("n", 1i64.into())]),
+        );
         wait_text(&app, &buyer, "还有什么问题").await;
         app.fake.send_text(&buyer, &format!("第{round}次还是漏"));
         wait_text(&app, &buyer, "我们会尽快重新整改").await;
@@ -597,7 +601,7 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
     // The buyer answers item by item on the one message: confirming the first leaves the
     // second's buttons in place.
     app.fake
-        .press_button_with_text(&buyer, &check, "✅ 第 1 项已修好");
+        .press_button_with_text(&buyer, &check, &zh("button-fix-ok", &[("n", 1i64.into())]));
     wait_text(&app, &buyer, "感谢您的确认").await;
     let check = app.fake.message(buyer.id, check.message_id).unwrap();
     assert_eq!(
@@ -605,7 +609,7 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
         vec!["✅ 第 2 项已修好", "❌ 第 2 项仍有问题"]
     );
     app.fake
-        .press_button_with_text(&buyer, &check, "❌ 第 2 项仍有问题");
+        .press_button_with_text(&buyer, &check, &zh("button-fix-bad", &[("n", 2i64.into())]));
     wait_text(&app, &buyer, "还有什么问题").await;
     app.fake.send_text(&buyer, "门还是关不严");
     wait_text(&app, &buyer, "我们会尽快重新整改").await;
@@ -835,8 +839,11 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
         list.plain_text
     );
     // The co-owner answers; the other copy loses its buttons and says who answered.
-    app.fake
-        .press_button_with_text(&co_owner, &copies[1], "✅ 第 2 项已修好");
+    app.fake.press_button_with_text(
+        &co_owner,
+        &copies[1],
+        &zh("button-fix-ok", &[("n", 2i64.into())]),
+    );
     wait_text(&app, &co_owner, "感谢您的确认").await;
     let first = app
         .fake
@@ -938,7 +945,7 @@ async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it
     send_fix_photo_and_finish(&app, &engineer, 9).await;
     let check = wait_text(&app, &buyer, "已整改完成").await;
     app.fake
-        .press_button_with_text(&buyer, &check, "❌ 第 1 项仍有问题");
+        .press_button_with_text(&buyer, &check, &zh("button-fix-bad", &[("n", 1i64.into())]));
     wait_text(&app, &buyer, "还有什么问题").await;
     // The database fails the step's write once; the buyer is told to try again, and does.
     refuse_writes(&app, &["defects"]).await;

@@ -8,6 +8,7 @@ use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
 use crate::support::steps::{photo, press, record_leak, wait_text};
+use crate::support::text::zh;
 use handover_bot::bot::callback::{Callback, InspectAction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,7 +223,7 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
     link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     let plan = reply_to(&app, &supervisor, "/assign").await;
     app.fake
-        .press_button_with_text(&supervisor, &plan, "✅ 确认分配");
+        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
     wait_text(&app, &supervisor, "已分配 1 户").await;
     load_staff(
         &app,

@@ -16,16 +16,22 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
 
-async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
+/// A button per room, two to a row (a buyer's report asks the room with the same buttons).
+pub(super) fn room_rows(turn: &Turn) -> Vec<Vec<(String, Callback)>> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    let mut rows: Vec<Vec<(String, Callback)>> = Room::ALL
+    Room::ALL
         .chunks(2)
         .map(|pair| {
             pair.iter()
                 .map(|r| (r.label(i18n, lang), Callback::InspectRoom(*r)))
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+async fn ask_room(turn: &Turn, unit: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let mut rows = room_rows(turn);
     rows.push(vec![(
         tr!(i18n, lang, "button-inspection-finish"),
         Callback::Inspect(InspectAction::Finish),

@@ -4,7 +4,7 @@
 use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
 use super::{Turn, answer_query, inline_keyboard as keyboard};
-use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::defect::{Category, Severity};
 use crate::domain::flow::buyer_report::{self, Ask, ReportStep};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS, Next, Step};
 use crate::present::Label;
@@ -157,14 +157,7 @@ async fn apply(turn: &Turn, msg: Option<&Message>, step: ReportStep) -> anyhow::
     }
     match step.ask {
         Ask::Room => {
-            let rows = Room::ALL
-                .chunks(2)
-                .map(|pair| {
-                    pair.iter()
-                        .map(|r| (r.label(i18n, lang), Callback::InspectRoom(*r)))
-                        .collect()
-                })
-                .collect();
+            let rows = super::inspect::room_rows(turn);
             turn.say_with(tr!(i18n, lang, "report-room"), keyboard(rows))
                 .await
         }

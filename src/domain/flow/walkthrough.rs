@@ -178,12 +178,7 @@ fn press(state: Walkthrough, button: Button) -> WalkStep {
                     severity,
                     ..kept
                 };
-                Step::go(
-                    state.at(At::Confirm {
-                        draft: draft.clone(),
-                    }),
-                    Ask::Confirm(draft),
-                )
+                to_confirm(state, draft, Ask::Confirm)
             }
             None => {
                 let draft = DefectDraft {
@@ -223,65 +218,44 @@ fn press(state: Walkthrough, button: Button) -> WalkStep {
 }
 
 fn say(state: Walkthrough, input: Input<Button>) -> WalkStep {
-    match state.phase.clone() {
-        InspectStep::Photos { mut draft, .. } => match input {
-            Input::Voice { sha256 } => {
-                draft.voice = Some(sha256);
-                Step::go(
-                    state.at(InspectStep::Confirm {
-                        draft: draft.clone(),
-                    }),
-                    Ask::VoiceKept(draft),
-                )
-            }
-            Input::Text(text) => match note(&text) {
-                Some(note) => {
-                    draft.note = note;
-                    Step::go(
-                        state.at(InspectStep::Confirm {
-                            draft: draft.clone(),
-                        }),
-                        Ask::Confirm(draft),
-                    )
-                }
-                None => Step::stay(Ask::NoteTooLong),
-            },
-            Input::Photo {
-                sha256,
-                album: arrived_in,
-            } => {
-                if !draft.photos.contains(&sha256) {
-                    draft.photos.push(sha256);
-                }
-                let count = draft.photos.len();
-                Step::go(
-                    state.at(InspectStep::Photos {
-                        draft,
-                        album: arrived_in,
-                    }),
-                    Ask::PhotoReceived { count },
-                )
-            }
-            Input::Other | Input::Button(_) => Step::stay(Ask::PhotosHint),
+    match (state.phase.clone(), input) {
+        (InspectStep::Photos { mut draft, .. }, Input::Voice { sha256 }) => {
+            draft.voice = Some(sha256);
+            to_confirm(state, draft, Ask::VoiceKept)
+        }
+        (InspectStep::Photos { draft, .. }, Input::Text(text)) => match note(&text) {
+            Some(note) => to_confirm(state, DefectDraft { note, ..draft }, Ask::Confirm),
+            None => Step::stay(Ask::NoteTooLong),
         },
-        InspectStep::Confirm { mut draft } => match input {
-            // A new text replaces the note.
-            Input::Text(text) => match note(&text) {
-                Some(note) => {
-                    draft.note = note;
-                    Step::go(
-                        state.at(InspectStep::Confirm {
-                            draft: draft.clone(),
-                        }),
-                        Ask::Confirm(draft),
-                    )
-                }
-                None => Step::stay(Ask::ConfirmHint),
-            },
-            _ => Step::stay(Ask::ConfirmHint),
+        (InspectStep::Photos { mut draft, .. }, Input::Photo { sha256, album }) => {
+            if !draft.photos.contains(&sha256) {
+                draft.photos.push(sha256);
+            }
+            let count = draft.photos.len();
+            Step::go(
+                state.at(InspectStep::Photos { draft, album }),
+                Ask::PhotoReceived { count },
+            )
+        }
+        (InspectStep::Photos { .. }, _) => Step::stay(Ask::PhotosHint),
+        // A new text replaces the note.
+        (InspectStep::Confirm { draft }, Input::Text(text)) => match note(&text) {
+            Some(note) => to_confirm(state, DefectDraft { note, ..draft }, Ask::Confirm),
+            None => Step::stay(Ask::ConfirmHint),
         },
+        (InspectStep::Confirm { .. }, _) => Step::stay(Ask::ConfirmHint),
         _ => Step::stay(Ask::ButtonsHint),
     }
+}
+
+/// The draft waits for save / edit / drop; `ask` shows it.
+fn to_confirm(state: Walkthrough, draft: DefectDraft, ask: fn(DefectDraft) -> Ask) -> WalkStep {
+    Step::go(
+        state.at(InspectStep::Confirm {
+            draft: draft.clone(),
+        }),
+        ask(draft),
+    )
 }
 
 /// A defect's note as kept: trimmed and at most [`MAX_TEXT_CHARS`]. Unlike other flows' texts

@@ -129,3 +129,22 @@ enum Tell {
     Arrived,
     ArrivedLate(Slot),
 }
+
+/// A job's booking, if it is still the one the job was made for: the appointment confirmed,
+/// in slot `slot_id`. A booking moved or cancelled since leaves its old jobs nothing to do.
+async fn confirmed_booking(
+    tx: &mut crate::store::Tx,
+    appointment_id: i64,
+    slot_id: i64,
+) -> crate::store::StoreResult<Option<(Appointment, Slot)>> {
+    let Some(appointment) = tx.appointment(appointment_id).await? else {
+        return Ok(None);
+    };
+    let Some(slot) = appointment.slot.clone().filter(|s| s.id == slot_id) else {
+        return Ok(None);
+    };
+    if appointment.status != AppointmentStatus::Confirmed {
+        return Ok(None);
+    }
+    Ok(Some((appointment, slot)))
+}

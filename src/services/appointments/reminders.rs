@@ -4,7 +4,7 @@
 use super::super::notices::enqueue;
 use super::super::tell::{Cause, Message, Told};
 use super::super::{ServiceResult, Services};
-use super::{DAY_OF, News, Tell, slot_label};
+use super::{DAY_OF, News, Tell, confirmed_booking, slot_label};
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
@@ -23,15 +23,10 @@ impl Services {
         minutes: i64,
     ) -> ServiceResult<bool> {
         let mut tx = self.store.begin().await?;
-        let Some(appointment) = tx.appointment(appointment_id).await? else {
+        let Some((appointment, slot)) = confirmed_booking(&mut tx, appointment_id, slot_id).await?
+        else {
             return Ok(false);
         };
-        let Some(slot) = appointment.slot.clone().filter(|s| s.id == slot_id) else {
-            return Ok(false);
-        };
-        if appointment.status != AppointmentStatus::Confirmed {
-            return Ok(false);
-        }
         let Some(household) = tx.household(appointment.unit_id).await? else {
             return Ok(false);
         };

@@ -2,7 +2,7 @@
 //! and closing the visit once the walk-through is saved.
 
 use super::super::{ServiceResult, Services};
-use super::{BookOutcome, News, Tell, job_prefix};
+use super::{BookOutcome, News, Tell, confirmed_booking, job_prefix};
 use crate::domain::appointment::{AppointmentStatus, SlotKind};
 use crate::domain::people::Actor;
 use crate::scheduler::Job;
@@ -18,15 +18,10 @@ impl Services {
     pub async fn mark_no_show(&self, appointment_id: i64, slot_id: i64) -> ServiceResult<bool> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let Some(appointment) = tx.appointment(appointment_id).await? else {
+        let Some((appointment, slot)) = confirmed_booking(&mut tx, appointment_id, slot_id).await?
+        else {
             return Ok(false);
         };
-        let Some(slot) = appointment.slot.clone().filter(|s| s.id == slot_id) else {
-            return Ok(false);
-        };
-        if appointment.status != AppointmentStatus::Confirmed {
-            return Ok(false);
-        }
         tx.update_appointment(
             appointment.id,
             Some(slot.id),
