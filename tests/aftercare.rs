@@ -10,7 +10,7 @@ use crate::support::people::{
 };
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, until, wait_text};
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, HandoverStep};
 use handover_bot::domain::people::Stage;
@@ -60,7 +60,10 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
         &Callback::Handover(HandoverStep::Keys(0, 2)).encode(),
     );
     assert!(
-        app.fake.callback_answer(&again).await.contains("已失效"),
+        app.fake
+            .callback_answer(&again)
+            .await
+            .contains(&fixed("stale-button")),
         "a press on the earlier question was accepted"
     );
     press(app, ambassador, "1").await;
@@ -442,7 +445,7 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     press(app, &ambassador, "一般").await;
     let accepted = wait_text(app, &buyer, "在保修期内（至 2028-11-25）").await;
     assert!(
-        accepted.plain_text.contains("给排水"),
+        accepted.plain_text.contains(&fixed("category-plumbing")),
         "{}",
         accepted.plain_text
     );
@@ -752,7 +755,7 @@ async fn the_ambassadors_review_lists_the_open_defects_the_buyer_will_be_asked_t
     let defects = |text: &str| {
         text.lines()
             .skip_while(|l| !l.contains("保留跟踪"))
-            .take_while(|l| l.starts_with("  •") || l.contains("保留跟踪"))
+            .take_while(|l| l.starts_with("  •") || l.contains(&fixed("handover-line-defects")))
             .map(str::to_string)
             .collect::<Vec<_>>()
     };

@@ -6,7 +6,7 @@ use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, reply_to,
 };
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use chrono::Duration;
 use handover_bot::clock::Clock as _;
 
@@ -27,7 +27,7 @@ async fn campaign(n: usize) -> (TestApp, User, Vec<User>) {
 async fn add_slot(app: &TestApp, supervisor: &User, spec: &str) {
     let answer = reply_to(app, supervisor, &format!("/slots add {spec}")).await;
     assert!(
-        answer.plain_text.contains("已新增"),
+        answer.plain_text.contains(&fixed("slot-added")),
         "{}",
         answer.plain_text
     );
@@ -119,7 +119,7 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
     let mut full = 0;
     for query in &queries {
         let text = app.fake.callback_answer(query).await;
-        if text.contains("已预约") {
+        if text.contains(&fixed("book-done-short")) {
             booked += 1;
         } else {
             assert!(text.contains("刚刚约满"), "{text}");
@@ -145,7 +145,8 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
         let news = app
             .fake
             .wait_for_message(buyer.id, |m| {
-                m.plain_text.contains("已为您预约") || m.plain_text.contains("刚刚约满了，请从以下")
+                m.plain_text.contains("已为您预约")
+                    || m.plain_text.contains(&fixed("book-full-options"))
             })
             .await;
         if news.plain_text.contains("已为您预约") {
@@ -213,7 +214,9 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     app.fake.press_button(b1, &mine, &button(&mine, "🔁"));
     let options = app
         .fake
-        .wait_for_message(b1.id, |m| m.plain_text.contains("请从以下"))
+        .wait_for_message(b1.id, |m| {
+            m.plain_text.contains(&fixed("book-full-options"))
+        })
         .await;
     // The time already booked is not offered again.
     assert!(
@@ -247,13 +250,15 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         .await;
     app.fake.press_button(b0, &welcome, &button(&welcome, "📍"));
     app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您签到"))
+        .wait_for_message(b0.id, |m| {
+            m.plain_text.contains(&fixed("checked-in-welcome"))
+        })
         .await;
     // Sat 09:01: b2, still silent 48 h after the invitation, is nudged once; the team is told.
     app.advance(Duration::hours(1));
     let nudge = app
         .fake
-        .wait_for_message(b2.id, |m| m.plain_text.contains("还没有选定时间"))
+        .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("invite-nudge")))
         .await;
     app.fake
         .wait_for_message(supervisor.id, |m| m.plain_text.contains("尚未选择时间"))
@@ -266,7 +271,7 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     let mine = my_appointment(&app, b2).await;
     app.fake.press_button(b2, &mine, &button(&mine, "✖️"));
     app.fake
-        .wait_for_message(b2.id, |m| m.plain_text.contains("您的预约已取消"))
+        .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("book-cancelled")))
         .await;
     // Sat 10:31: b0 checked in, so no no-show. Sun 08:01: b1's day-of welcome.
     app.advance(Duration::minutes(90));
@@ -278,7 +283,7 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     app.advance(Duration::hours(2) + Duration::minutes(30));
     app.fake
         .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("未按约到访") && m.plain_text.contains("Buyer 1")
+            m.plain_text.contains(&fixed("staff-no-show")) && m.plain_text.contains("Buyer 1")
         })
         .await;
     let site = reply_to(&app, &supervisor, "/today").await;
@@ -379,7 +384,8 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
         .press_button(&buyers[0], &mine, &button(&mine, "🔁"));
     let answer = app.fake.callback_answer(&query).await;
     assert!(
-        answer.contains("已约在 11-28 (周六) 10:00–11:00") && answer.contains("距离预约时间太近"),
+        answer.contains("已约在 11-28 (周六) 10:00–11:00")
+            && answer.contains(&fixed("book-too-late")),
         "{answer}"
     );
     let supervisor_actor = app
@@ -517,14 +523,12 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
     let refused = app.fake.wait_for_messages(supervisor.id, before + 1).await;
     let text = &refused[before].plain_text;
     assert!(
-        text.contains("第 3 行")
-            && text.contains("结束时间")
-            && text.contains("结束时间必须晚于开始时间"),
+        text.contains("第 3 行") && text.contains(&fixed("row-end-not-after-start")),
         "{text}"
     );
     let none = reply_to(&app, &supervisor, "/slots").await;
     assert!(
-        none.plain_text.contains("还没有将来的时段"),
+        none.plain_text.contains(&fixed("slots-none")),
         "{}",
         none.plain_text
     );
@@ -679,7 +683,7 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
         .await;
     let replaced = on_screen(&app, &for_li, |m| !m.has_inline_keyboard()).await;
     assert!(
-        replaced.plain_text.contains("已约好")
+        replaced.plain_text.contains(&fixed("options-now-booked"))
             && replaced.plain_text.contains("11-28 (周六) 10:00"),
         "{}",
         replaced.plain_text
@@ -689,7 +693,9 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
     app.fake.press_button(&wang, &mine, &button(&mine, "🔁"));
     let options = app
         .fake
-        .wait_for_message(wang.id, |m| m.plain_text.contains("请从以下"))
+        .wait_for_message(wang.id, |m| {
+            m.plain_text.contains(&fixed("book-full-options"))
+        })
         .await;
     app.fake
         .press_button(&wang, &options, &button(&options, "11-29"));
@@ -701,7 +707,9 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
     // Li's copy of the fresh options went stale with the move.
     let li_options = app
         .fake
-        .wait_for_message(li.id, |m| m.plain_text.contains("请从以下"))
+        .wait_for_message(li.id, |m| {
+            m.plain_text.contains(&fixed("book-full-options"))
+        })
         .await;
     on_screen(&app, &li_options, |m| !m.has_inline_keyboard()).await;
     // And back to Saturday: each move is news again.
@@ -710,7 +718,7 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
     let options = app
         .fake
         .wait_for_message(wang.id, |m| {
-            m.plain_text.contains("请从以下")
+            m.plain_text.contains(&fixed("book-full-options"))
                 && m.button_labels().iter().any(|l| l.starts_with("11-28"))
         })
         .await;
@@ -729,7 +737,7 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
     let mine = my_appointment(&app, &wang).await;
     app.fake.press_button(&wang, &mine, &button(&mine, "✖️"));
     app.fake
-        .wait_for_message(wang.id, |m| m.plain_text.contains("您的预约已取消"))
+        .wait_for_message(wang.id, |m| m.plain_text.contains(&fixed("book-cancelled")))
         .await;
     let news = app
         .fake
@@ -767,7 +775,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     let reported = app
         .fake
         .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("未按约到访") && m.plain_text.contains("Buyer 0")
+            m.plain_text.contains(&fixed("staff-no-show")) && m.plain_text.contains("Buyer 0")
         })
         .await;
     // The phone reads as people write it.
@@ -778,11 +786,11 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     );
     let offer0 = app
         .fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("没有等到您"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("missed-options")))
         .await;
     let offer2 = app
         .fake
-        .wait_for_message(b2.id, |m| m.plain_text.contains("没有等到您"))
+        .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("missed-options")))
         .await;
     assert!(
         offer2
@@ -799,7 +807,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     assert!(answer.contains("已签到"), "{answer}");
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("Buyer 0") && m.plain_text.contains("迟到")
+            m.plain_text.contains("Buyer 0") && m.plain_text.contains(&fixed("staff-arrived-late"))
         })
         .await;
     // The offer of other times is gone from b0's screen.
@@ -825,7 +833,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     for name in ["Buyer 0", "Buyer 1"] {
         app.fake
             .wait_for_message(supervisor.id, |m| {
-                m.plain_text.contains(name) && m.plain_text.contains("迟到")
+                m.plain_text.contains(name) && m.plain_text.contains(&fixed("staff-arrived-late"))
             })
             .await;
     }
@@ -896,7 +904,9 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     app.fake.send_text(b0, "/appointment");
     let answer = app.fake.wait_for_messages(b0.id, before + 1).await;
     assert!(
-        answer[before].plain_text.contains("您目前没有预约"),
+        answer[before]
+            .plain_text
+            .contains(&fixed("appointment-none")),
         "{}",
         answer[before].plain_text
     );
@@ -921,7 +931,9 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
         .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
         .await;
     app.fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("预约了"))
+        .wait_for_message(ambassador.id, |m| {
+            m.plain_text.contains(&fixed("staff-booking"))
+        })
         .await;
     // 12:01 the welcome; 14:05: checked in, walked through, finished.
     app.advance(Duration::hours(3) + Duration::minutes(1));
@@ -944,14 +956,18 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
     );
     crate::support::steps::press(&app, &ambassador, "✅ 完成验房").await;
     app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("验房没有发现问题"))
+        .wait_for_message(b0.id, |m| {
+            m.plain_text.contains(&fixed("inspection-list-empty"))
+        })
         .await;
     // The visit is over: nothing left to move or cancel, and the day's list says so.
     let before = app.fake.sent_messages(b0.id).len();
     app.fake.send_text(b0, "/appointment");
     let answer = app.fake.wait_for_messages(b0.id, before + 1).await;
     assert!(
-        answer[before].plain_text.contains("您目前没有预约"),
+        answer[before]
+            .plain_text
+            .contains(&fixed("appointment-none")),
         "{}",
         answer[before].plain_text
     );

@@ -6,7 +6,7 @@ use crate::support::fake_telegram::User;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use handover_bot::domain::people::Actor;
 use handover_bot::services::assignment::{AssignmentPreview, Planner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,7 +93,7 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
         .press_button_with_text(&supervisor, &first, &zh("button-assign-confirm", &[]));
     let replies = app.fake.wait_for_messages(supervisor.id, before + 2).await;
     assert!(
-        replies[before].plain_text.contains("数据已有变化"),
+        replies[before].plain_text.contains(&fixed("assign-stale")),
         "{}",
         replies[before].plain_text
     );
@@ -169,7 +169,7 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     // Nothing left to do.
     let again = reply_to(&app, &supervisor, "/assign").await;
     assert!(
-        again.plain_text.contains("所有业主都已有交付大使"),
+        again.plain_text.contains(&fixed("assign-nothing")),
         "{}",
         again.plain_text
     );
@@ -431,7 +431,7 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
         edited.plain_text
     );
     assert!(
-        edited.plain_text.contains("这里没有业主"),
+        edited.plain_text.contains(&fixed("customers-none")),
         "{}",
         edited.plain_text
     );
@@ -440,7 +440,7 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     for query in [theirs.unit.short(), secret_name.clone()] {
         let answer = reply_to(&app, &a, &format!("/customer {query}")).await;
         assert!(
-            answer.plain_text.contains("没有与"),
+            answer.plain_text.contains(&fixed("household-not-yours")),
             "{}",
             answer.plain_text
         );
@@ -525,7 +525,7 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
     // Before anyone is assigned, the supervisors read it.
     let answer = reply_to(&app, buyer, "When can I see the flat? <soon> & thanks").await;
     assert!(
-        answer.plain_text.contains("客户关系团队"),
+        answer.plain_text.contains(&fixed("relay-sent-team")),
         "{}",
         answer.plain_text
     );
@@ -561,7 +561,7 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
         .press_button_with_text(&ambassador, &relayed, &zh("button-reply", &[]));
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("请输入给业主的回复")
+            m.plain_text.contains(&fixed("reply-enter"))
         })
         .await;
     let sent = reply_to(&app, &ambassador, "明天上午十点我带师傅上门").await;
@@ -583,7 +583,7 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
         app.fake
             .callback_answer(&query)
             .await
-            .contains("不由您负责")
+            .contains(&fixed("household-not-yours-short"))
     );
     app.stop().await;
 }
@@ -617,12 +617,14 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
         .press_button_with_text(&supervisor, &question, &zh("button-reply", &[]));
     app.fake
         .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("请输入给业主的回复")
+            m.plain_text.contains(&fixed("reply-enter"))
         })
         .await;
     app.fake.send_text(&supervisor, "好的，请发来新地址");
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已发送给这户"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("reply-sent"))
+        })
         .await;
 
     let plan = reply_to(&app, &supervisor, "/assign").await;

@@ -6,7 +6,7 @@ use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{press, wait_text};
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 
 /// Two households, each with a linked buyer, both looked after by one ambassador.
 async fn site() -> Campaign {
@@ -217,7 +217,7 @@ async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
     app.fake.send_text(&ambassador, "窗台下渗水");
     let confirm = with_button(&app, &ambassador, "💾 保存").await;
     assert!(
-        confirm.plain_text.contains("客厅"),
+        confirm.plain_text.contains(&fixed("room-living")),
         "{}",
         confirm.plain_text
     );
@@ -305,7 +305,7 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
     let card_data = mine.callback_data_for("#1 (1)").expect("a card button");
     let theirs = reply_to(&app, other, "/mydefects").await;
     assert!(
-        theirs.plain_text.contains("暂无记录的问题"),
+        theirs.plain_text.contains(&fixed("mydefects-none")),
         "{}",
         theirs.plain_text
     );
@@ -413,7 +413,7 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
         app.fake
             .callback_answer(&query)
             .await
-            .contains("已经审核过了")
+            .contains(&fixed("review-not-yours"))
     );
 
     let mine = reply_to(&app, buyer, "/mydefects").await;

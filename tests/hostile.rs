@@ -17,7 +17,7 @@
 //!
 //! With `--nocapture` every target prints how many cases it ran and how long they took.
 
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use std::cell::RefCell;
 use std::fmt::Debug;
 use std::time::Instant;
@@ -2313,18 +2313,16 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
     // The deadline sweep: the engineer on the due day (08:00), the supervisor once it passed.
     app.advance(chrono::Duration::hours(23));
     until(&app, "the engineer's due-today list", || {
-        app.fake
-            .sent_messages(engineer.id)
-            .iter()
-            .any(|m| m.plain_text.contains("今天到期") && m.plain_text.contains(&unit))
+        app.fake.sent_messages(engineer.id).iter().any(|m| {
+            m.plain_text.contains(&fixed("engineer-due-today")) && m.plain_text.contains(&unit)
+        })
     })
     .await;
     app.advance(chrono::Duration::hours(2));
     until(&app, "the supervisor's overdue list", || {
-        app.fake
-            .sent_messages(supervisor.id)
-            .iter()
-            .any(|m| m.plain_text.contains("已超过整改期限") && m.plain_text.contains(&unit))
+        app.fake.sent_messages(supervisor.id).iter().any(|m| {
+            m.plain_text.contains(&fixed("supervisor-overdue")) && m.plain_text.contains(&unit)
+        })
     })
     .await;
     screen(&app, &supervisor, "/overdue", engineer_name).await;

@@ -4,7 +4,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
 };
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use handover_bot::domain::people::{Actor, Role};
 use handover_bot::store::people::PeopleCounts;
 
@@ -103,7 +103,9 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
     );
     let done = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-done"))
+        })
         .await;
     assert!(done.plain_text.contains("新增 200"), "{}", done.plain_text);
     assert_eq!(counts(&app).await.buyers, 200);
@@ -164,7 +166,9 @@ async fn an_xlsx_with_chinese_headers_imports_into_an_empty_campaign() {
     );
     let done = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-done"))
+        })
         .await;
     assert!(done.plain_text.contains("新增 20"), "{}", done.plain_text);
     let c = counts(&app).await;
@@ -184,13 +188,17 @@ async fn unsupported_and_oversized_files_are_refused_politely() {
         None,
     );
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains(".csv 和 .xlsx"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-unsupported-format"))
+        })
         .await;
     let big = vec![b'a'; 11 * 1024 * 1024];
     app.fake
         .send_document(&supervisor, "big.csv", "text/csv", big, None);
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("文件太大"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-too-large"))
+        })
         .await;
     // Small on the wire, 300 MB once unpacked: refused before the sheet is read.
     app.fake.send_document(
@@ -252,7 +260,9 @@ async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list()
     app.fake
         .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains(&fixed("address-enter-new"))
+        })
         .await;
     app.fake
         .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
@@ -276,7 +286,9 @@ async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list()
     );
     let done = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-done"))
+        })
         .await;
     assert!(
         done.plain_text
@@ -370,7 +382,7 @@ async fn only_an_admins_staff_file_may_grant_or_remove_admin() {
         None,
     );
     app.fake
-        .wait_for_message(admin.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(admin.id, |m| m.plain_text.contains(&fixed("import-done")))
         .await;
     match actor_of(&app, supervisor.id).await {
         Actor::Staff(me) => assert!(me.roles.has(Role::Admin), "{me:?}"),

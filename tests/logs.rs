@@ -14,6 +14,7 @@
 
 use crate::support::app::{DIGEST_OFF, binary};
 use crate::support::fake_telegram::{FakeTelegram, SentMessage, TOKEN, User};
+use crate::support::text::fixed;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -530,8 +531,10 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
         list(UPLOADED).into_bytes(),
         None,
     );
-    fake.wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
-        .await;
+    fake.wait_for_message(supervisor.id, |m| {
+        m.plain_text.contains(&fixed("import-done"))
+    })
+    .await;
 
     output += &bot.stop().await;
 

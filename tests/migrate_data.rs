@@ -4,7 +4,7 @@ use crate::support::app::{TestApp, binary};
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use handover_bot::clock::Clock as _;
 use handover_bot::domain::message::Content;
 use handover_bot::domain::people::Role;
@@ -241,7 +241,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     app.fake
         .send_photo(&buyer, crate::support::steps::photo(7), Some("阳台"));
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("留言已记录"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&fixed("relay-kept")))
         .await;
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
@@ -258,7 +258,9 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
     app.fake
         .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains(&fixed("address-enter-new"))
+        })
         .await;
     let visitor = app.fake.user(9_201, "Sam");
     app.fake.send_text(&visitor, "/language");

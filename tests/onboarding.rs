@@ -4,7 +4,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use handover_bot::domain::people::Actor;
 
 async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
@@ -108,7 +108,7 @@ async fn someone_elses_contact_is_refused_and_an_unknown_phone_changes_nothing()
         .share_contact(&person, &buyer_phone(1), Some(999_999), "Buyer 1");
     let refusal = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        refusal.plain_text.contains("别人"),
+        refusal.plain_text.contains(&fixed("contact-not-own")),
         "{}",
         refusal.plain_text
     );
@@ -179,7 +179,7 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
     app.fake.send_text(&intruder, &format!("/start {code}"));
     let refused = app.fake.wait_for_message(intruder.id, |_| true).await;
     assert!(
-        refused.plain_text.contains("已经被使用"),
+        refused.plain_text.contains(&fixed("invite-used")),
         "{}",
         refused.plain_text
     );
@@ -213,7 +213,7 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
         .pop()
         .unwrap();
     assert!(
-        expired.plain_text.contains("已过期"),
+        expired.plain_text.contains(&fixed("invite-expired")),
         "{}",
         expired.plain_text
     );
@@ -263,7 +263,8 @@ async fn linked_people_stay_linked_after_a_restart() {
 
     let welcome = reply_to(&app, &buyer, "/start").await;
     assert!(
-        welcome.plain_text.contains("欢迎回来") && welcome.plain_text.contains("Buyer 0"),
+        welcome.plain_text.contains(&fixed("welcome-back"))
+            && welcome.plain_text.contains("Buyer 0"),
         "{}",
         welcome.plain_text
     );
@@ -285,7 +286,9 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
     app.fake
         .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("请输入完整的邮寄地址"))
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains(&fixed("address-enter-new"))
+        })
         .await;
     // A photo where text is expected keeps the flow and says what is needed.
     app.fake
@@ -394,12 +397,14 @@ async fn staff_marked_left_or_deactivated_lose_access_and_their_phone_links_nobo
         None,
     );
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-done"))
+        })
         .await;
     // The answer to the command (the notice of the change says it too, without this).
     app.fake.send_text(&li, "/today");
     app.fake
-        .wait_for_message(li.id, |m| m.plain_text.contains("无法再进行操作"))
+        .wait_for_message(li.id, |m| m.plain_text.contains(&fixed("access-ended")))
         .await;
     assert_eq!(actor_of(&app, li.id).await, Actor::Unknown);
 
@@ -409,7 +414,7 @@ async fn staff_marked_left_or_deactivated_lose_access_and_their_phone_links_nobo
     // The answer to the command (the notice of the change says it too, without this).
     app.fake.send_text(&han, "/tasks");
     app.fake
-        .wait_for_message(han.id, |m| m.plain_text.contains("无法再进行操作"))
+        .wait_for_message(han.id, |m| m.plain_text.contains(&fixed("access-ended")))
         .await;
 
     // Their numbers, given to someone else by the carrier, link nobody.
@@ -452,7 +457,9 @@ async fn a_buyers_corrected_phone_moves_the_home_and_the_old_account_is_told_and
         None,
     );
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("导入完成"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("import-done"))
+        })
         .await;
     let mut tx = app.services().store.read().await.unwrap();
     assert_eq!(tx.people_counts().await.unwrap().buyers, 1, "no second row");
@@ -460,13 +467,15 @@ async fn a_buyers_corrected_phone_moves_the_home_and_the_old_account_is_told_and
 
     // The old account is told, and keeps nothing.
     app.fake
-        .wait_for_message(old.id, |m| m.plain_text.contains("手机号已更新"))
+        .wait_for_message(old.id, |m| {
+            m.plain_text.contains(&fixed("access-phone-moved"))
+        })
         .await;
     assert_eq!(actor_of(&app, old.id).await, Actor::Unknown);
     // The answer to the command (the notice of the change says it too, without this).
     app.fake.send_text(&old, "/myhome");
     app.fake
-        .wait_for_message(old.id, |m| m.plain_text.contains("无法再进行操作"))
+        .wait_for_message(old.id, |m| m.plain_text.contains(&fixed("access-ended")))
         .await;
 
     // Whoever holds the old number now gets no household; the new number does.

@@ -7,7 +7,7 @@ use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{link_by_contact, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use chrono::Duration;
 use handover_bot::bot::callback::Callback;
 use handover_bot::config::Config;
@@ -191,7 +191,8 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
         app.fake.wait_for_messages(ambassador.id, before + 1).await;
         app.fake
             .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains("处理记录") && m.plain_text.contains("状态：已关闭")
+                m.plain_text.contains(&fixed("defect-history-title"))
+                    && m.plain_text.contains("状态：已关闭")
             })
             .await
     };
@@ -231,7 +232,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
     let tasks = reply_to(&app, &engineer, "/tasks").await;
     let other = reply_to(&app, &other_engineer, "/tasks").await;
     assert!(
-        other.plain_text.contains("没有待您处理"),
+        other.plain_text.contains(&fixed("tasks-none")),
         "{}",
         other.plain_text
     );
@@ -274,7 +275,8 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
         let query = app.fake.press_crafted_button(person, &message, &data);
         let answer = app.fake.callback_answer(&query).await;
         assert!(
-            answer.as_str().contains("不能操作") || answer.as_str().contains("no longer applies"),
+            answer.as_str().contains(&fixed("step-not-now"))
+                || answer.as_str().contains("no longer applies"),
             "{data}: {}",
             answer.as_str()
         );
@@ -287,7 +289,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
             .callback_answer(&query)
             .await
             .as_str()
-            .contains("无法查看")
+            .contains(&fixed("defect-not-yours"))
     );
 
     // The engineer in charge moves it to fixed; then the engineer cannot verify and the buyer
@@ -483,7 +485,7 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
         app.fake
             .callback_answer(&query)
             .await
-            .contains("状态已经变化")
+            .contains(&fixed("step-not-now"))
     );
     app.fake
         .wait_for_message(buyer.id, |m| {
@@ -522,7 +524,7 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
         let prompt = app
             .fake
             .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains("请拍照发送") && m.message_id > last
+                m.plain_text.contains(&fixed("inspect-photos")) && m.message_id > last
             })
             .await;
         app.fake.send_photo(&ambassador, photo(40 + i as u8), None);
@@ -799,7 +801,7 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
         press(&app, &ambassador, "一般").await;
         app.fake
             .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains("请拍照发送") && m.message_id > last
+                m.plain_text.contains(&fixed("inspect-photos")) && m.message_id > last
             })
             .await;
         app.fake.send_text(&ambassador, &format!("第{}处", i + 1));

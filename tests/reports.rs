@@ -5,6 +5,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{buyers_csv, linked_supervisor, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{record_leak, wait_text};
+use crate::support::text::fixed;
 use chrono::Duration;
 use handover_bot::domain::aftercare::{FollowUpKind, HandoverDraft, Level, Topic};
 use handover_bot::domain::appointment::SlotKind;
@@ -368,7 +369,7 @@ async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group(
         app.fake
             .sent_messages(chat)
             .iter()
-            .filter(|m| m.plain_text.contains("每日简报"))
+            .filter(|m| m.plain_text.contains(&fixed("digest-title")))
             .count()
     };
     // The clock starts at 09:00 on 26 November; the first digest is the next morning's.

@@ -8,7 +8,7 @@ use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
 use crate::support::steps::{photo, press, record_leak, wait_text};
-use crate::support::text::zh;
+use crate::support::text::{fixed, zh};
 use handover_bot::bot::callback::{Callback, InspectAction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,7 +23,7 @@ async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_not
 
     let refusal = reply_to(&app, &buyer, "/invite supervisor").await;
     assert!(
-        refusal.plain_text.contains("不对您的角色开放"),
+        refusal.plain_text.contains(&fixed("forbidden")),
         "{}",
         refusal.plain_text
     );
@@ -195,7 +195,7 @@ async fn an_undecodable_conversation_state_resets_with_a_message() {
     app.fake.send_text(&person, "hello");
     let reset = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        reset.plain_text.contains("重新开始"),
+        reset.plain_text.contains(&fixed("dialogue-reset")),
         "{}",
         reset.plain_text
     );
