@@ -781,3 +781,23 @@ export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can b
 targets-line = • { $kpi } (<code>{ $code }</code>): { $value }
 list-separator = {", "}
 name-separator = {", "}
+
+## Layout: the marks that put a line or a message together, the same in every message
+
+# Between the parts of one line: "Kitchen · Leakage · Urgent".
+part-separator = {" · "}
+# Between two paragraphs (a blank line).
+paragraph-break = {"\u000A\u000A"}
+# A line and what is said about it.
+line-detail = { $line } — { $detail }
+# A line and a short aside about it: "Kitchen (📷 2)".
+with-aside = { $text } ({ $aside })
+list-item = • { $text }
+# An entry indented under the line before it.
+list-sub-item = {"  "}• { $text }
+numbered-item = { $number }. { $text }
+count-photos = 📷 { $count }
+count-of = { $what } × { $count }
+time-range = { $start }–{ $end }
+number-range = { $from }–{ $to }
+number-above = >{ $from }

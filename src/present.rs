@@ -9,12 +9,36 @@ use crate::domain::import::ImportKind;
 use crate::domain::kpi::Kpi;
 use crate::domain::people::{Lang, RiskFlag, Role, Stage};
 use crate::domain::remediation::{Action, DefectStatus};
-use crate::i18n::I18n;
+use crate::i18n::{Arg, I18n};
 
 /// Names or short labels joined as the reader's language lists them: "Li、Wang" in Chinese,
 /// "Li, Wang" in English. Returns plain text: escape it (or pass it as a text argument).
 pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
-    let separator = crate::tr!(i18n, lang, "name-separator");
+    join(i18n, lang, "name-separator", items)
+}
+
+/// The parts of one line ("Kitchen · Leakage · Urgent"), joined by the mark every message puts
+/// between them. The parts are HTML already: escape what a person typed first.
+pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
+    join(i18n, lang, "part-separator", items)
+}
+
+/// Paragraphs, each its own block: a title and its lines, then the next section.
+pub fn paragraphs<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "paragraph-break", items)
+}
+
+fn join<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    separator_key: &'static str,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    let separator = i18n.text(lang, separator_key, &[]);
     let mut out = String::new();
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
@@ -23,6 +47,93 @@ pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Ite
         out.push_str(item.as_ref());
     }
     out
+}
+
+/// A line and what is said about it after a dash ("Kitchen — the tap drips"). Both HTML.
+pub fn with_detail(i18n: &I18n, lang: Lang, line: &str, detail: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "line-detail",
+        line = Arg::Html(line.to_string()),
+        detail = Arg::Html(detail.to_string())
+    )
+}
+
+/// One entry of a bulleted list (HTML).
+pub fn list_item(i18n: &I18n, lang: Lang, text: &str) -> String {
+    crate::tr!(i18n, lang, "list-item", text = Arg::Html(text.to_string()))
+}
+
+/// One entry of a bulleted list inside another list, indented under its heading (HTML).
+pub fn sub_item(i18n: &I18n, lang: Lang, text: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "list-sub-item",
+        text = Arg::Html(text.to_string())
+    )
+}
+
+/// One entry of a numbered list: "3. Kitchen" (HTML).
+pub fn numbered(i18n: &I18n, lang: Lang, number: usize, text: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "numbered-item",
+        number = number,
+        text = Arg::Html(text.to_string())
+    )
+}
+
+/// What is counted, and so how a count of it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Photos attached to an item: "📷 2".
+    Photos,
+}
+
+impl Unit {
+    fn key(self) -> &'static str {
+        match self {
+            Unit::Photos => "count-photos",
+        }
+    }
+}
+
+/// A number with its unit, written as the reader's language writes it.
+pub fn count(i18n: &I18n, lang: Lang, unit: Unit, n: usize) -> String {
+    i18n.text(lang, unit.key(), &[("count", Arg::from(n))])
+}
+
+/// How many of a named thing: "Front door key × 2". `what` is HTML.
+pub fn count_of(i18n: &I18n, lang: Lang, what: &str, n: usize) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "count-of",
+        what = Arg::Html(what.to_string()),
+        count = n
+    )
+}
+
+/// From one time of day to another, "09:00–10:00": both ends in the project's time zone.
+pub fn time_range(i18n: &I18n, lang: Lang, start: &impl Times, end: &impl Times) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "time-range",
+        start = start.present_time(),
+        end = end.present_time()
+    )
+}
+
+/// A span of whole numbers, "8–14"; an open one is written from its lower end, ">30".
+pub fn number_range(i18n: &I18n, lang: Lang, from: i64, to: Option<i64>) -> String {
+    match to {
+        Some(to) => crate::tr!(i18n, lang, "number-range", from = from, to = to),
+        None => crate::tr!(i18n, lang, "number-above", from = from),
+    }
 }
 
 /// How dates and times are written in every message, in both languages: ISO order, a 24-hour
@@ -337,6 +448,34 @@ mod tests {
             for lang in Lang::ALL {
                 assert!(i18n.has(lang, key), "{key:?} missing in {lang}");
             }
+        }
+    }
+
+    #[test]
+    fn lines_are_laid_out_the_same_way_in_both_languages() {
+        use chrono::TimeZone as _;
+        let i18n = I18n::load().unwrap();
+        for lang in Lang::ALL {
+            assert_eq!(
+                parts(&i18n, lang, ["Kitchen", "Leakage"]),
+                "Kitchen · Leakage"
+            );
+            assert_eq!(paragraphs(&i18n, lang, ["a", "b"]), "a\n\nb");
+            assert_eq!(with_detail(&i18n, lang, "a", "<i>b</i>"), "a — <i>b</i>");
+            assert_eq!(list_item(&i18n, lang, "a"), "• a");
+            assert_eq!(sub_item(&i18n, lang, "a"), "  • a");
+            assert_eq!(numbered(&i18n, lang, 3, "a"), "3. a");
+            assert_eq!(count(&i18n, lang, Unit::Photos, 2), "📷 2");
+            assert_eq!(count_of(&i18n, lang, "key", 2), "key × 2");
+            assert_eq!(number_range(&i18n, lang, 8, Some(14)), "8–14");
+            assert_eq!(number_range(&i18n, lang, 30, None), ">30");
+            let at = |h| {
+                chrono_tz::Asia::Shanghai
+                    .with_ymd_and_hms(2026, 5, 1, h, 0, 0)
+                    .single()
+                    .unwrap()
+            };
+            assert_eq!(time_range(&i18n, lang, &at(9), &at(10)), "09:00–10:00");
         }
     }
 

@@ -9,9 +9,9 @@ use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::message::Content;
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::domain::remediation::DefectStatus;
-use crate::i18n::{I18n, escape_html};
+use crate::i18n::{Arg, I18n, escape_html};
 use crate::present::Dates as _;
-use crate::present::Label;
+use crate::present::{self, Label, Unit};
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::{Defect, DefectEvent};
@@ -61,20 +61,29 @@ pub struct Finished {
 
 /// "3. Kitchen · leakage · urgent — the note (📷 2)"
 pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> String {
-    let mut line = format!(
-        "{number}. {} · {} · {}",
-        defect.room.label(i18n, lang),
-        defect.category.label(i18n, lang),
-        defect.severity.label(i18n, lang)
+    let mut line = present::parts(
+        i18n,
+        lang,
+        [
+            defect.room.label(i18n, lang),
+            defect.category.label(i18n, lang),
+            defect.severity.label(i18n, lang),
+        ],
     );
     if !defect.note.is_empty() {
-        line.push_str(" — ");
-        line.push_str(&escape_html(&defect.note));
+        line = present::with_detail(i18n, lang, &line, &escape_html(&defect.note));
     }
     if !defect.photos.is_empty() {
-        line.push_str(&format!(" (📷 {})", defect.photos.len()));
+        let photos = present::count(i18n, lang, Unit::Photos, defect.photos.len());
+        line = crate::tr!(
+            i18n,
+            lang,
+            "with-aside",
+            text = Arg::Html(line),
+            aside = Arg::Html(photos)
+        );
     }
-    line
+    present::numbered(i18n, lang, number, &line)
 }
 
 impl Services {
@@ -344,7 +353,14 @@ impl Services {
                 Cause::per_chat(format!("inspection-photos:{inspection}"))
                     .then(format!(":{}", defect.id)),
                 defect.photos.clone(),
-                |lang, _| Some(format!("{}.", i + 1) + " " + &defect.room.label(i18n, lang)),
+                |lang, _| {
+                    Some(present::numbered(
+                        i18n,
+                        lang,
+                        i + 1,
+                        &defect.room.label(i18n, lang),
+                    ))
+                },
             );
             if let Some(photos) = photos {
                 self.tell(&mut tx, &buyers, photos).await?;
