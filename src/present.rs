@@ -8,7 +8,7 @@ use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::import::ImportKind;
 use crate::domain::kpi::Kpi;
 use crate::domain::people::{Lang, RiskFlag, Role, Stage};
-use crate::domain::remediation::{Action, DefectStatus};
+use crate::domain::remediation::{Action, AgeBand, DefectStatus};
 use crate::i18n::{Arg, I18n};
 
 /// Names or short labels joined as the reader's language lists them: "Li、Wang" in Chinese,
@@ -21,6 +21,24 @@ pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Ite
 /// between them. The parts are HTML already: escape what a person typed first.
 pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
     join(i18n, lang, "part-separator", items)
+}
+
+/// Alternatives of which any one will do: "building / 楼栋 / 楼号".
+pub fn alternatives<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "alternative-separator", items)
+}
+
+/// Codes a person may type, each with its name: "ambassador (Ambassador), engineer (…)".
+pub fn options<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "option-separator", items)
 }
 
 /// Paragraphs, each its own block: a title and its lines, then the next section.
@@ -128,11 +146,35 @@ pub fn time_range(i18n: &I18n, lang: Lang, start: &impl Times, end: &impl Times)
     )
 }
 
-/// A span of whole numbers, "8–14"; an open one is written from its lower end, ">30".
+/// A span of whole numbers, "8–14"; an open one is written from its lower end, ">30" (HTML).
 pub fn number_range(i18n: &I18n, lang: Lang, from: i64, to: Option<i64>) -> String {
     match to {
         Some(to) => crate::tr!(i18n, lang, "number-range", from = from, to = to),
         None => crate::tr!(i18n, lang, "number-above", from = from),
+    }
+}
+
+/// An age band of unresolved items, in days: "0–7", ">30" (HTML).
+pub fn age_band(i18n: &I18n, lang: Lang, band: AgeBand) -> String {
+    match band {
+        AgeBand::UpTo7 => number_range(i18n, lang, 0, Some(7)),
+        AgeBand::UpTo14 => number_range(i18n, lang, 8, Some(14)),
+        AgeBand::UpTo30 => number_range(i18n, lang, 15, Some(30)),
+        AgeBand::Over30 => number_range(i18n, lang, 30, None),
+    }
+}
+
+/// Who does a repair: the engineer, and the contractor when one does the work (HTML).
+pub fn engineer(i18n: &I18n, lang: Lang, name: &str, contractor: Option<&str>) -> String {
+    match contractor {
+        Some(contractor) => crate::tr!(
+            i18n,
+            lang,
+            "engineer-with-contractor",
+            engineer = name,
+            contractor = contractor
+        ),
+        None => crate::i18n::escape_html(name).into_owned(),
     }
 }
 
@@ -468,7 +510,7 @@ mod tests {
             assert_eq!(count(&i18n, lang, Unit::Photos, 2), "📷 2");
             assert_eq!(count_of(&i18n, lang, "key", 2), "key × 2");
             assert_eq!(number_range(&i18n, lang, 8, Some(14)), "8–14");
-            assert_eq!(number_range(&i18n, lang, 30, None), ">30");
+            assert_eq!(number_range(&i18n, lang, 30, None), "&gt;30");
             let at = |h| {
                 chrono_tz::Asia::Shanghai
                     .with_ymd_and_hms(2026, 5, 1, h, 0, 0)

@@ -44,7 +44,13 @@ pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> S
             .iter()
             .map(|u| {
                 let names = crate::present::list(i18n, lang, &u.names);
-                escape_html(&format!("{} {names}", u.unit)).into_owned()
+                tr!(
+                    i18n,
+                    lang,
+                    "home-with-names",
+                    home = u.unit.as_str(),
+                    names = names
+                )
             })
             .collect::<Vec<_>>()
             .join("\n");
@@ -391,7 +397,7 @@ pub async fn on_ambassadors(turn: &Turn) -> anyhow::Result<()> {
                 .unwrap_or(crate::domain::assignment::DEFAULT_CAPACITY),
             sensitive = sensitive,
             buildings = if buildings.is_empty() {
-                "—".to_string()
+                tr!(i18n, lang, "no-value")
             } else {
                 crate::present::list(i18n, lang, &buildings)
             },

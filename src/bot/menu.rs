@@ -17,7 +17,15 @@ pub fn describe(i18n: &I18n, lang: Lang, command: Command) -> String {
 pub fn help_lines(i18n: &I18n, lang: Lang, actor: &Actor) -> String {
     Command::menu(actor)
         .into_iter()
-        .map(|c| format!("/{} — {}", c.name(), describe(i18n, lang, c)))
+        .map(|c| {
+            crate::tr!(
+                i18n,
+                lang,
+                "help-command",
+                command = c.name(),
+                description = crate::i18n::Arg::Html(describe(i18n, lang, c))
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
