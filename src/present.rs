@@ -203,6 +203,14 @@ pub trait Times {
     fn present_time(&self) -> String;
 }
 
+/// The start of an hour of the day, "09:00", written as every other time of day is.
+pub fn hour_of_day(hour: u32) -> String {
+    chrono::NaiveTime::from_hms_opt(hour, 0, 0)
+        .map(|t| t.format(pattern::TIME).to_string())
+        // Not an hour of a day: shown as the number it is rather than dropped.
+        .unwrap_or_else(|| hour.to_string())
+}
+
 impl Dates for chrono::NaiveDate {
     fn present_date(&self) -> String {
         self.format(pattern::DATE).to_string()
@@ -441,6 +449,7 @@ mod tests {
         assert_eq!(at.present_month_day_time(), "05-01 09:05");
         assert_eq!(at.present_time(), "09:05");
         assert_eq!(at.date_naive().present_date(), "2026-05-01");
+        assert_eq!(hour_of_day(9), "09:00");
     }
 
     fn keys() -> Vec<&'static str> {

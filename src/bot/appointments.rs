@@ -305,7 +305,7 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                 i18n,
                 lang,
                 "site-hour",
-                hour = format!("{hour:02}:00"),
+                hour = crate::present::hour_of_day(*hour),
                 booked = *booked,
                 arrived = *arrived,
                 no_shows = *no_shows

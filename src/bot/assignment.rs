@@ -54,18 +54,17 @@ pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> S
             })
             .collect::<Vec<_>>()
             .join("\n");
-        out.push_str("\n\n");
-        out.push_str(&tr!(
+        let unplaced = tr!(
             i18n,
             lang,
             "assign-unplaced",
             count = preview.unplaced.len(),
             list = Arg::Html(list)
-        ));
+        );
+        out = crate::present::paragraphs(i18n, lang, [out, unplaced]);
     }
-    out.push_str("\n\n");
-    out.push_str(&tr!(i18n, lang, "assign-preview-footer"));
-    out
+    let footer = tr!(i18n, lang, "assign-preview-footer");
+    crate::present::paragraphs(i18n, lang, [out, footer])
 }
 
 fn preview_keyboard(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> Option<ReplyMarkup> {
@@ -262,8 +261,7 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
     );
     if !moved.unplaced.is_empty() {
         let list: Vec<&Household> = moved.unplaced.iter().collect();
-        text.push_str("\n\n");
-        text.push_str(&tr!(
+        let unplaced = tr!(
             turn.i18n(),
             turn.lang(),
             "away-unplaced",
@@ -273,7 +271,8 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
                 turn.lang(),
                 &list
             ))
-        ));
+        );
+        text = crate::present::paragraphs(turn.i18n(), turn.lang(), [text, unplaced]);
     }
     turn.say(text).await
 }

@@ -331,17 +331,20 @@ impl Services {
                     text.push_str(&defect_line(i18n, lang, i + 1, defect));
                 }
                 if !defects.is_empty() {
-                    if let Some(engineer) = &routed_to {
-                        text.push_str("\n\n");
-                        text.push_str(&crate::tr!(
+                    let routed = routed_to.as_ref().map(|engineer| {
+                        crate::tr!(
                             i18n,
                             lang,
                             "inspection-list-routed",
                             engineer = engineer.name.as_str()
-                        ));
-                    }
-                    text.push_str("\n\n");
-                    text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
+                        )
+                    });
+                    let footer = crate::tr!(i18n, lang, "inspection-list-footer");
+                    text = present::paragraphs(
+                        i18n,
+                        lang,
+                        std::iter::once(text).chain(routed).chain([footer]),
+                    );
                 }
                 text
             },
@@ -844,8 +847,7 @@ impl Services {
                     if let Some(cover) = cover {
                         let until = cover.until.present_date();
                         let reported = cover.reported.present_date();
-                        html.push_str("\n\n");
-                        html.push_str(&if cover.covered {
+                        let warranty = if cover.covered {
                             crate::tr!(
                                 i18n,
                                 lang,
@@ -861,7 +863,8 @@ impl Services {
                                 reported = reported.as_str(),
                                 until = until.as_str()
                             )
-                        });
+                        };
+                        html = present::paragraphs(i18n, lang, [html, warranty]);
                     }
                     html
                 }
@@ -869,10 +872,10 @@ impl Services {
                     let target = merged_into
                         .as_ref()
                         .map(|t| {
-                            format!(
-                                "{} · {}",
-                                t.room.label(i18n, lang),
-                                t.category.label(i18n, lang)
+                            present::parts(
+                                i18n,
+                                lang,
+                                [t.room.label(i18n, lang), t.category.label(i18n, lang)],
                             )
                         })
                         .unwrap_or_default();
