@@ -313,6 +313,8 @@ relay-media-kind = { $kind ->
     [voice] 🎙 voice note
    *[document] 📎 file
 }
+# A relayed file or photo and the words sent with it.
+media-with-caption = { $what } { $caption }
 button-reply = ↩️ Reply
 relay-from-staff = 💬 Your delivery ambassador { $name }:
     { $text }
@@ -528,6 +530,8 @@ button-review-merge = 🔗 Same as a recorded item
 button-review-reject = ✖️ Reject
 review-kind = What kind of problem?
 review-merge-into = Which recorded item is it the same as?
+# A recorded item to merge into: its number in the list, then its id.
+button-merge-candidate = #{ $number } ({ $id })
 review-nothing-to-merge = This home has no recorded item to merge it into.
 review-reason = Please type the reason for rejecting it (the buyer will see it).
 review-done = ✅ Done; the buyer has been told.
@@ -567,7 +571,7 @@ ageing-bands = Unresolved items by age (days): { $bands }
 defects-need-engineer = 🛠 { $home }: { $count } new item(s), but the building has no lead engineer. Open them with /defects { $home } and press "Assign" on each card.
 tasks-none = 👍 No repair tasks waiting for you.
 tasks-title = <b>🛠 My repair tasks ({ $count }, soonest due first)</b>
-tasks-overdue = ⚠️overdue
+tasks-overdue = { $due } ⚠️overdue
 tasks-more = …and { $count } more.
 button-fix-several = ✅ Mark several fixed: { $home } ({ $count })
 button-step-assign = 👷 Assign
@@ -596,6 +600,9 @@ button-fix-next = ➡️ Next item
 button-fix-done = ✅ Done, tell the buyer
 fix-ask-photos = 📷 Please send photos of #{ $id } after the fix (item { $position } of { $total }); a text note is welcome too.
 fix-choose = Choose the items that are fixed, then press the button below:
+# One item to mark fixed, ticked or not: "☑ #12 Kitchen · Leakage".
+button-fix-chosen = ☑ #{ $id } { $what }
+button-fix-not-chosen = ☐ #{ $id } { $what }
 button-fix-go = ➡️ Next ({ $count })
 fix-choose-some = Please choose at least one.
 fix-photo-needed = Please send at least one photo after the fix first.
@@ -715,6 +722,12 @@ complaint-escalated = ⏰ Complaint #{ $id } was not acknowledged by { $due }:
     { $home } · { $buyer } · { $topic } · { $level }
     “{ $text }”
 group-complaint-flag = 🚩 <b>Group complaint risk</b> (群诉) in building { $building }: { $count } households complained about “{ $topic }” within { $days } days: { $homes }.
+# One waiting complaint: its line, then what the buyer wrote, indented.
+complaint-line = { $line }
+    {"   "}{ $text }
+# When to acknowledge it by, once that time has passed.
+complaint-ack-late = { $due } ⏰
+button-ack-complaint = ✅ #{ $id }
 complaint-ack-done = Complaint #{ $id } acknowledged; the buyer was told.
 complaint-ack-already = Complaint #{ $id } was acknowledged already.
 complaints-none = No complaints are waiting for acknowledgement.
@@ -732,11 +745,8 @@ kpi-leakage-rate = Leakage rate
 kpi-satisfaction = Satisfaction
 summary-all-projects = all projects
 summary-kpi = { $name }: { $value }{ $versus }
-summary-target = { " " }(target { $bound } { $met ->
-    [yes] ✅
-   *[no] ❌
-})
-summary-target-pending = { " " }(target { $bound })
+summary-target = { " " }(target { $target } { $mark })
+summary-target-pending = { " " }(target { $target })
 summary = 📊 <b>Campaign summary — { $scope }</b> ({ $at })
     Homes { $units } · buyers { $buyers } · unreachable { $unreachable }
     Invited { $invited } · confirmed { $confirmed } · visited { $visited }
@@ -764,6 +774,8 @@ targets-invalid = “{ $value }” is not a valid target for { $kpi }: rates are
 overdue-none = ✅ No defect is past its deadline.
 overdue-title = ⏰ <b>{ $count } defects past their deadline</b>
 overdue-unassigned = not assigned
+# The heading of one engineer's items, with how many.
+overdue-engineer = 👷 <b>{ $name }</b> — { $count }
 overdue-building = 🏢 Building { $building }
 overdue-late = due { $due }, { $days } d late
 overdue-more = …and { $count } more.
@@ -781,26 +793,60 @@ chart-caption = 📈 Handed over { $actual } of { $planned } planned · { $defec
 cmd-export = Export buyers, appointments, defects, handovers and surveys (.xlsx; /export csv for CSV)
 export-usage = Send /export for an .xlsx workbook, or /export csv for one CSV file per table.
 export-caption = 📦 { $tables } tables, { $rows } rows. The buyers sheet can be imported again as it is.
+target-at-most = ≤ { $value }
+target-at-least = ≥ { $value }
+target-met = ✅
+target-missed = ❌
 targets-line = • { $kpi } (<code>{ $code }</code>): { $value }
 list-separator = {", "}
 name-separator = {", "}
 
-# Layout fragments every message shares (the same marks in both languages).
-parts-separator = { " · " }
-note-separator = { " — " }
-bullet = • { $text }
+## Layout: the marks that put a line or a message together, the same in every message
+
+# Between the parts of one line: "Kitchen · Leakage · Urgent".
+part-separator = {" · "}
+# Between two paragraphs (a blank line).
+paragraph-break = {"\u000A\u000A"}
+# Between alternatives of which any one will do.
+alternative-separator = {" / "}
+# Between codes a person may type.
+option-separator = {", "}
+# A code to type and what it names: "engineer (Engineer)".
+code-with-name = { $code } ({ $name })
+# The title of a section of a longer message.
+section-title = <b>{ $title }</b>
+# A line and what is said about it.
+line-detail = { $line } — { $detail }
+# A line and a short aside about it: "Kitchen (📷 2)".
+with-aside = { $text } ({ $aside })
+list-item = • { $text }
+# An entry indented under the line before it.
+list-sub-item = {"  "}• { $text }
+# A line indented under the heading before it.
+list-indent = {"  "}{ $text }
+numbered-item = { $number }. { $text }
+# An item (a defect, a complaint) by its number and its home: "#12 1-2-301".
+item-ref = #{ $id } { $home }
+# A home and the names of its buyers: "1-2-301 Li、Wang".
+home-with-names = { $home } { $names }
+# The option now chosen among several buttons.
+button-chosen = • { $label }
+# One command in the list of what a person can do.
+help-command = /{ $command } — { $description }
+# An engineer and the contractor doing the work.
+engineer-with-contractor = { $engineer } / { $contractor }
+# How many unresolved items are in one age band: "0–7 3".
+ageing-band = { $band } { $count }
+# Where a value is not known or not given.
+no-value = —
+count-photos = 📷 { $count }
+count-of = { $what } × { $count }
+time-range = { $start }–{ $end }
+number-range = { $from }–{ $to }
+number-above = &gt;{ $from }
 checkbox = { $ticked ->
     [yes] ☑
    *[no] ☐
 } { $label }
-kpi-bound = { $lower ->
-    [yes] ≤
-   *[no] ≥
-} { $value }
-photo-count = (📷 { $count })
 voice-mark = 🎙
-overdue-mark = ⏰
 survey-score-button = { $score } ⭐
-button-complaint-ack-number = ✅ #{ $id }
-help-line = /{ $command } — { $description }
-overdue-engineer = 👷 <b>{ $name }</b> — { $count }

@@ -310,6 +310,8 @@ relay-media-kind = { $kind ->
     [voice] 🎙语音
    *[document] 📎文件
 }
+# A relayed file or photo and the words sent with it.
+media-with-caption = { $what } { $caption }
 button-reply = ↩️ 回复
 relay-from-staff = 💬 您的交付大使 { $name }：
     { $text }
@@ -525,6 +527,8 @@ button-review-merge = 🔗 合并到已有问题
 button-review-reject = ✖️ 不予受理
 review-kind = 问题类型？
 review-merge-into = 与哪一条是同一个问题？
+# A recorded item to merge into: its number in the list, then its id.
+button-merge-candidate = #{ $number } ({ $id })
 review-nothing-to-merge = 这户还没有可合并的已记录问题。
 review-reason = 请输入不予受理的原因（业主会看到）。
 review-done = ✅ 已处理，并已通知业主。
@@ -564,7 +568,7 @@ ageing-bands = 未完成问题账龄（天）：{ $bands }
 defects-need-engineer = 🛠 { $home } 新增 { $count } 个问题，但该楼栋没有楼栋长。请打开 /defects { $home } 中的问题卡片，点击「派单」指定工程师。
 tasks-none = 👍 目前没有待您处理的整改任务。
 tasks-title = <b>🛠 我的整改任务（{ $count } 项，按期限排序）</b>
-tasks-overdue = ⚠️超期
+tasks-overdue = { $due } ⚠️超期
 tasks-more = ……另有 { $count } 项未列出。
 button-fix-several = ✅ { $home } 批量完工（{ $count } 项）
 button-step-assign = 👷 派单
@@ -593,6 +597,9 @@ button-fix-next = ➡️ 下一项
 button-fix-done = ✅ 完成，通知业主
 fix-ask-photos = 📷 请发送 #{ $id } 整改后的照片（第 { $position }/{ $total } 项），可另发文字说明。
 fix-choose = 请选择已整改完成的问题，然后点击下方按钮：
+# One item to mark fixed, ticked or not: "☑ #12 Kitchen · Leakage".
+button-fix-chosen = ☑ #{ $id } { $what }
+button-fix-not-chosen = ☐ #{ $id } { $what }
 button-fix-go = ➡️ 下一步（{ $count } 项）
 fix-choose-some = 请至少选择一项。
 fix-photo-needed = 请先发送至少一张整改后的照片。
@@ -712,6 +719,12 @@ complaint-escalated = ⏰ 投诉 #{ $id } 未在 { $due } 前受理：
     { $home } · { $buyer } · { $topic } · { $level }
     “{ $text }”
 group-complaint-flag = 🚩 <b>群诉风险</b>：楼栋 { $building }，{ $days } 天内有 { $count } 户就“{ $topic }”投诉：{ $homes }。
+# One waiting complaint: its line, then what the buyer wrote, indented.
+complaint-line = { $line }
+    {"   "}{ $text }
+# When to acknowledge it by, once that time has passed.
+complaint-ack-late = { $due } ⏰
+button-ack-complaint = ✅ #{ $id }
 complaint-ack-done = 投诉 #{ $id } 已受理，并已通知业主。
 complaint-ack-already = 投诉 #{ $id } 已经受理过了。
 complaints-none = 没有待受理的投诉。
@@ -729,11 +742,8 @@ kpi-leakage-rate = 渗漏率
 kpi-satisfaction = 满意度
 summary-all-projects = 全部项目
 summary-kpi = { $name }：{ $value }{ $versus }
-summary-target = （目标 { $bound } { $met ->
-    [yes] ✅
-   *[no] ❌
-}）
-summary-target-pending = （目标 { $bound }）
+summary-target = （目标 { $target } { $mark }）
+summary-target-pending = （目标 { $target }）
 summary = 📊 <b>交付数据 — { $scope }</b>（{ $at }）
     房屋 { $units } 户 · 业主 { $buyers } 人 · 无法送达 { $unreachable } 人
     已邀约 { $invited } · 已确认 { $confirmed } · 已到访 { $visited }
@@ -761,6 +771,8 @@ targets-invalid = “{ $value }”不是有效的{ $kpi }目标：比率为 0–
 overdue-none = ✅ 没有超期的问题。
 overdue-title = ⏰ <b>{ $count } 个问题已超期</b>
 overdue-unassigned = 未派单
+# The heading of one engineer's items, with how many.
+overdue-engineer = 👷 <b>{ $name }</b> — { $count }
 overdue-building = 🏢 楼栋 { $building }
 overdue-late = { $due } 到期，已超 { $days } 天
 overdue-more = ……另有 { $count } 个。
@@ -778,26 +790,60 @@ chart-caption = 📈 已交付 { $actual } / 计划 { $planned } · 缺陷 { $de
 cmd-export = 导出业主、预约、缺陷、交房与满意度（.xlsx；/export csv 导出 CSV）
 export-usage = 发送 /export 导出 .xlsx 工作簿，或 /export csv 每张表导出一个 CSV 文件。
 export-caption = 📦 共 { $tables } 张表、{ $rows } 行。业主表可原样重新导入。
+target-at-most = ≤ { $value }
+target-at-least = ≥ { $value }
+target-met = ✅
+target-missed = ❌
 targets-line = • { $kpi } (<code>{ $code }</code>)：{ $value }
 list-separator = ，
 name-separator = 、
 
-# Layout fragments every message shares (the same marks in both languages).
-parts-separator = { " · " }
-note-separator = { " — " }
-bullet = • { $text }
+## Layout: the marks that put a line or a message together, the same in every message
+
+# Between the parts of one line: "Kitchen · Leakage · Urgent".
+part-separator = {" · "}
+# Between two paragraphs (a blank line).
+paragraph-break = {"\u000A\u000A"}
+# Between alternatives of which any one will do.
+alternative-separator = {" / "}
+# Between codes a person may type.
+option-separator = {", "}
+# A code to type and what it names: "engineer (Engineer)".
+code-with-name = { $code } ({ $name })
+# The title of a section of a longer message.
+section-title = <b>{ $title }</b>
+# A line and what is said about it.
+line-detail = { $line } — { $detail }
+# A line and a short aside about it: "Kitchen (📷 2)".
+with-aside = { $text } ({ $aside })
+list-item = • { $text }
+# An entry indented under the line before it.
+list-sub-item = {"  "}• { $text }
+# A line indented under the heading before it.
+list-indent = {"  "}{ $text }
+numbered-item = { $number }. { $text }
+# An item (a defect, a complaint) by its number and its home: "#12 1-2-301".
+item-ref = #{ $id } { $home }
+# A home and the names of its buyers: "1-2-301 Li、Wang".
+home-with-names = { $home } { $names }
+# The option now chosen among several buttons.
+button-chosen = • { $label }
+# One command in the list of what a person can do.
+help-command = /{ $command } — { $description }
+# An engineer and the contractor doing the work.
+engineer-with-contractor = { $engineer } / { $contractor }
+# How many unresolved items are in one age band: "0–7 3".
+ageing-band = { $band } { $count }
+# Where a value is not known or not given.
+no-value = —
+count-photos = 📷 { $count }
+count-of = { $what } × { $count }
+time-range = { $start }–{ $end }
+number-range = { $from }–{ $to }
+number-above = &gt;{ $from }
 checkbox = { $ticked ->
     [yes] ☑
    *[no] ☐
 } { $label }
-kpi-bound = { $lower ->
-    [yes] ≤
-   *[no] ≥
-} { $value }
-photo-count = (📷 { $count })
 voice-mark = 🎙
-overdue-mark = ⏰
 survey-score-button = { $score } ⭐
-button-complaint-ack-number = ✅ #{ $id }
-help-line = /{ $command } — { $description }
-overdue-engineer = 👷 <b>{ $name }</b> — { $count }

@@ -8,47 +8,174 @@ use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::import::ImportKind;
 use crate::domain::kpi::Kpi;
 use crate::domain::people::{Lang, RiskFlag, Role, Stage};
-use crate::domain::remediation::{Action, DefectStatus};
-use crate::i18n::I18n;
+use crate::domain::remediation::{Action, AgeBand, DefectStatus};
+use crate::i18n::{Arg, I18n};
 
 /// Names or short labels joined as the reader's language lists them: "Li、Wang" in Chinese,
 /// "Li, Wang" in English. Returns plain text: escape it (or pass it as a text argument).
 pub fn list<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
-    joined(&crate::tr!(i18n, lang, "name-separator"), items)
+    join(i18n, lang, "name-separator", items)
 }
 
-fn joined<S: AsRef<str>>(separator: &str, items: impl IntoIterator<Item = S>) -> String {
+/// The parts of one line ("Kitchen · Leakage · Urgent"), joined by the mark every message puts
+/// between them. The parts are HTML already: escape what a person typed first.
+pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
+    join(i18n, lang, "part-separator", items)
+}
+
+/// Alternatives of which any one will do: "building / 楼栋 / 楼号".
+pub fn alternatives<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "alternative-separator", items)
+}
+
+/// Codes a person may type, each with its name: "ambassador (Ambassador), engineer (…)".
+pub fn options<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "option-separator", items)
+}
+
+/// Paragraphs, each its own block: a title and its lines, then the next section.
+pub fn paragraphs<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    join(i18n, lang, "paragraph-break", items)
+}
+
+fn join<S: AsRef<str>>(
+    i18n: &I18n,
+    lang: Lang,
+    separator_key: &'static str,
+    items: impl IntoIterator<Item = S>,
+) -> String {
+    let separator = i18n.text(lang, separator_key, &[]);
     let mut out = String::new();
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            out.push_str(separator);
+            out.push_str(&separator);
         }
         out.push_str(item.as_ref());
     }
     out
 }
 
-/// Short labels side by side on one line, "Kitchen · leakage · urgent". Plain text in, the
-/// same out: escape what came from a person before passing it.
-pub fn parts<S: AsRef<str>>(i18n: &I18n, lang: Lang, items: impl IntoIterator<Item = S>) -> String {
-    joined(&crate::tr!(i18n, lang, "parts-separator"), items)
-}
-
-/// `text` followed by a note, "Kitchen · leakage — the note" (both already escaped where the
-/// result is HTML).
-pub fn noted(i18n: &I18n, lang: Lang, text: &str, note: &str) -> String {
-    format!("{text}{}{note}", crate::tr!(i18n, lang, "note-separator"))
-}
-
-/// One item of a list, "• text". `text` is inserted as it is (HTML already escaped, or a
-/// button's plain label).
-pub fn bullet(i18n: &I18n, lang: Lang, text: &str) -> String {
+/// A line and what is said about it after a dash ("Kitchen — the tap drips"). Both HTML.
+pub fn with_detail(i18n: &I18n, lang: Lang, line: &str, detail: &str) -> String {
     crate::tr!(
         i18n,
         lang,
-        "bullet",
-        text = crate::i18n::Arg::Html(text.to_string())
+        "line-detail",
+        line = Arg::Html(line.to_string()),
+        detail = Arg::Html(detail.to_string())
     )
+}
+
+/// One entry of a bulleted list (HTML).
+pub fn list_item(i18n: &I18n, lang: Lang, text: &str) -> String {
+    crate::tr!(i18n, lang, "list-item", text = Arg::Html(text.to_string()))
+}
+
+/// One entry of a bulleted list inside another list, indented under its heading (HTML).
+pub fn sub_item(i18n: &I18n, lang: Lang, text: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "list-sub-item",
+        text = Arg::Html(text.to_string())
+    )
+}
+
+/// One entry of a numbered list: "3. Kitchen" (HTML).
+pub fn numbered(i18n: &I18n, lang: Lang, number: usize, text: &str) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "numbered-item",
+        number = number,
+        text = Arg::Html(text.to_string())
+    )
+}
+
+/// What is counted, and so how a count of it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Photos attached to an item: "📷 2".
+    Photos,
+}
+
+impl Unit {
+    fn key(self) -> &'static str {
+        match self {
+            Unit::Photos => "count-photos",
+        }
+    }
+}
+
+/// A number with its unit, written as the reader's language writes it.
+pub fn count(i18n: &I18n, lang: Lang, unit: Unit, n: usize) -> String {
+    i18n.text(lang, unit.key(), &[("count", Arg::from(n))])
+}
+
+/// How many of a named thing: "Front door key × 2". `what` is HTML.
+pub fn count_of(i18n: &I18n, lang: Lang, what: &str, n: usize) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "count-of",
+        what = Arg::Html(what.to_string()),
+        count = n
+    )
+}
+
+/// From one time of day to another, "09:00–10:00": both ends in the project's time zone.
+pub fn time_range(i18n: &I18n, lang: Lang, start: &impl Times, end: &impl Times) -> String {
+    crate::tr!(
+        i18n,
+        lang,
+        "time-range",
+        start = start.present_time(),
+        end = end.present_time()
+    )
+}
+
+/// A span of whole numbers, "8–14"; an open one is written from its lower end, ">30" (HTML).
+pub fn number_range(i18n: &I18n, lang: Lang, from: i64, to: Option<i64>) -> String {
+    match to {
+        Some(to) => crate::tr!(i18n, lang, "number-range", from = from, to = to),
+        None => crate::tr!(i18n, lang, "number-above", from = from),
+    }
+}
+
+/// An age band of unresolved items, in days: "0–7", ">30" (HTML).
+pub fn age_band(i18n: &I18n, lang: Lang, band: AgeBand) -> String {
+    match band {
+        AgeBand::UpTo7 => number_range(i18n, lang, 0, Some(7)),
+        AgeBand::UpTo14 => number_range(i18n, lang, 8, Some(14)),
+        AgeBand::UpTo30 => number_range(i18n, lang, 15, Some(30)),
+        AgeBand::Over30 => number_range(i18n, lang, 30, None),
+    }
+}
+
+/// Who does a repair: the engineer, and the contractor when one does the work (HTML).
+pub fn engineer(i18n: &I18n, lang: Lang, name: &str, contractor: Option<&str>) -> String {
+    match contractor {
+        Some(contractor) => crate::tr!(
+            i18n,
+            lang,
+            "engineer-with-contractor",
+            engineer = name,
+            contractor = contractor
+        ),
+        None => crate::i18n::escape_html(name).into_owned(),
+    }
 }
 
 /// A choice shown with its box, "☑ label" or "☐ label" (a button's plain label).
@@ -58,18 +185,7 @@ pub fn checkbox(i18n: &I18n, lang: Lang, ticked: bool, label: &str) -> String {
         lang,
         "checkbox",
         ticked = yes_no(ticked),
-        label = crate::i18n::Arg::Html(label.to_string())
-    )
-}
-
-/// A bound on a figure, "≤ 3" where less is better and "≥ 95%" where more is.
-pub fn bound(i18n: &I18n, lang: Lang, lower_is_better: bool, value: &str) -> String {
-    crate::tr!(
-        i18n,
-        lang,
-        "kpi-bound",
-        lower = yes_no(lower_is_better),
-        value = value
+        label = Arg::Html(label.to_string())
     )
 }
 
@@ -101,6 +217,14 @@ pub trait Times {
     fn present_date_time(&self) -> String;
     fn present_month_day_time(&self) -> String;
     fn present_time(&self) -> String;
+}
+
+/// The start of an hour of the day, "09:00", written as every other time of day is.
+pub fn hour_of_day(hour: u32) -> String {
+    chrono::NaiveTime::from_hms_opt(hour, 0, 0)
+        .map(|t| t.format(pattern::TIME).to_string())
+        // Not an hour of a day: shown as the number it is rather than dropped.
+        .unwrap_or_else(|| hour.to_string())
 }
 
 impl Dates for chrono::NaiveDate {
@@ -341,6 +465,7 @@ mod tests {
         assert_eq!(at.present_month_day_time(), "05-01 09:05");
         assert_eq!(at.present_time(), "09:05");
         assert_eq!(at.date_naive().present_date(), "2026-05-01");
+        assert_eq!(hour_of_day(9), "09:00");
     }
 
     fn keys() -> Vec<&'static str> {
@@ -390,6 +515,34 @@ mod tests {
             for lang in Lang::ALL {
                 assert!(i18n.has(lang, key), "{key:?} missing in {lang}");
             }
+        }
+    }
+
+    #[test]
+    fn lines_are_laid_out_the_same_way_in_both_languages() {
+        use chrono::TimeZone as _;
+        let i18n = I18n::load().unwrap();
+        for lang in Lang::ALL {
+            assert_eq!(
+                parts(&i18n, lang, ["Kitchen", "Leakage"]),
+                "Kitchen · Leakage"
+            );
+            assert_eq!(paragraphs(&i18n, lang, ["a", "b"]), "a\n\nb");
+            assert_eq!(with_detail(&i18n, lang, "a", "<i>b</i>"), "a — <i>b</i>");
+            assert_eq!(list_item(&i18n, lang, "a"), "• a");
+            assert_eq!(sub_item(&i18n, lang, "a"), "  • a");
+            assert_eq!(numbered(&i18n, lang, 3, "a"), "3. a");
+            assert_eq!(count(&i18n, lang, Unit::Photos, 2), "📷 2");
+            assert_eq!(count_of(&i18n, lang, "key", 2), "key × 2");
+            assert_eq!(number_range(&i18n, lang, 8, Some(14)), "8–14");
+            assert_eq!(number_range(&i18n, lang, 30, None), "&gt;30");
+            let at = |h| {
+                chrono_tz::Asia::Shanghai
+                    .with_ymd_and_hms(2026, 5, 1, h, 0, 0)
+                    .single()
+                    .unwrap()
+            };
+            assert_eq!(time_range(&i18n, lang, &at(9), &at(10)), "09:00–10:00");
         }
     }
 

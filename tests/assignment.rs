@@ -417,7 +417,7 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     app.fake.press_button_with_text(
         &a,
         &list,
-        &zh("bullet", &[("text", zh("stage-all", &[]).into())]),
+        &zh("button-chosen", &[("label", zh("stage-all", &[]).into())]),
     );
     app.fake
         .press_button_with_text(&a, &list, &zh("stage-invited", &[]));

@@ -7,8 +7,9 @@ use super::{Turn, answer_query, inline_keyboard as keyboard};
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::flow::complaint::{self, Ask};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS, Next, Step};
-use crate::present::Label;
+use crate::i18n::Arg;
 use crate::present::Times as _;
+use crate::present::{self, Label};
 use crate::services::ServiceError;
 use crate::services::complaints::Ack;
 use crate::services::followup::{CheckOutcome, SurveyOutcome};
@@ -279,25 +280,40 @@ pub async fn on_complaints(turn: &Turn) -> anyhow::Result<()> {
     let mut text = tr!(i18n, lang, "complaints-title", count = open.len());
     let mut rows = Vec::new();
     for (complaint, household) in open.iter().take(20) {
-        let overdue = if complaint.ack_due_at <= now {
-            format!(" {}", tr!(i18n, lang, "overdue-mark"))
+        let due = complaint
+            .ack_due_at
+            .with_timezone(&tz)
+            .present_month_day_time();
+        let due = if complaint.ack_due_at <= now {
+            tr!(i18n, lang, "complaint-ack-late", due = due)
         } else {
-            String::new()
+            due
         };
-        text.push_str(&format!(
-            "\n#{} {} · {} · {} — {}{overdue}\n   {}",
-            complaint.id,
-            crate::i18n::escape_html(&household.unit.short()),
-            complaint.topic.label(i18n, lang),
-            complaint.level.label(i18n, lang),
-            complaint
-                .ack_due_at
-                .with_timezone(&tz)
-                .present_month_day_time(),
-            crate::i18n::escape_html(&complaint.text)
+        let line = present::parts(
+            i18n,
+            lang,
+            [
+                tr!(
+                    i18n,
+                    lang,
+                    "item-ref",
+                    id = complaint.id,
+                    home = household.unit.short()
+                ),
+                complaint.topic.label(i18n, lang),
+                complaint.level.label(i18n, lang),
+            ],
+        );
+        text.push('\n');
+        text.push_str(&tr!(
+            i18n,
+            lang,
+            "complaint-line",
+            line = Arg::Html(present::with_detail(i18n, lang, &line, &due)),
+            text = complaint.text.as_str()
         ));
         rows.push(vec![(
-            tr!(i18n, lang, "button-complaint-ack-number", id = complaint.id),
+            tr!(i18n, lang, "button-ack-complaint", id = complaint.id),
             Callback::ComplaintAck(complaint.id),
         )]);
     }

@@ -305,7 +305,7 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                 i18n,
                 lang,
                 "site-hour",
-                hour = format!("{hour:02}:00"),
+                hour = crate::present::hour_of_day(*hour),
                 booked = *booked,
                 arrived = *arrived,
                 no_shows = *no_shows
@@ -317,7 +317,7 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
                 100.0 * site.visits.visited as f64 / site.visits.invited as f64
             )
         } else {
-            "—".to_string()
+            tr!(i18n, lang, "no-value")
         };
         out.push('\n');
         out.push_str(&tr!(

@@ -44,22 +44,27 @@ pub fn render_preview(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> S
             .iter()
             .map(|u| {
                 let names = crate::present::list(i18n, lang, &u.names);
-                escape_html(&format!("{} {names}", u.unit)).into_owned()
+                tr!(
+                    i18n,
+                    lang,
+                    "home-with-names",
+                    home = u.unit.as_str(),
+                    names = names
+                )
             })
             .collect::<Vec<_>>()
             .join("\n");
-        out.push_str("\n\n");
-        out.push_str(&tr!(
+        let unplaced = tr!(
             i18n,
             lang,
             "assign-unplaced",
             count = preview.unplaced.len(),
             list = Arg::Html(list)
-        ));
+        );
+        out = crate::present::paragraphs(i18n, lang, [out, unplaced]);
     }
-    out.push_str("\n\n");
-    out.push_str(&tr!(i18n, lang, "assign-preview-footer"));
-    out
+    let footer = tr!(i18n, lang, "assign-preview-footer");
+    crate::present::paragraphs(i18n, lang, [out, footer])
 }
 
 fn preview_keyboard(i18n: &I18n, lang: Lang, preview: &AssignmentPreview) -> Option<ReplyMarkup> {
@@ -256,8 +261,7 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
     );
     if !moved.unplaced.is_empty() {
         let list: Vec<&Household> = moved.unplaced.iter().collect();
-        text.push_str("\n\n");
-        text.push_str(&tr!(
+        let unplaced = tr!(
             turn.i18n(),
             turn.lang(),
             "away-unplaced",
@@ -267,7 +271,8 @@ pub async fn on_away(turn: &Turn, args: &str) -> anyhow::Result<()> {
                 turn.lang(),
                 &list
             ))
-        ));
+        );
+        text = crate::present::paragraphs(turn.i18n(), turn.lang(), [text, unplaced]);
     }
     turn.say(text).await
 }
@@ -391,7 +396,7 @@ pub async fn on_ambassadors(turn: &Turn) -> anyhow::Result<()> {
                 .unwrap_or(crate::domain::assignment::DEFAULT_CAPACITY),
             sensitive = sensitive,
             buildings = if buildings.is_empty() {
-                "—".to_string()
+                tr!(i18n, lang, "no-value")
             } else {
                 crate::present::list(i18n, lang, &buildings)
             },

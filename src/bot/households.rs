@@ -56,15 +56,21 @@ fn customers_page(
     let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
     for h in &on_page {
         text.push('\n');
-        text.push_str(&household_line(i18n, lang, h));
-        text.push_str(" · ");
-        text.push_str(&h.stage.label(i18n, lang));
+        text.push_str(&crate::present::parts(
+            i18n,
+            lang,
+            [household_line(i18n, lang, h), h.stage.label(i18n, lang)],
+        ));
+        // A button's label is plain text.
+        let label = tr!(
+            i18n,
+            lang,
+            "home-with-names",
+            home = h.unit.short(),
+            names = crate::present::list(i18n, lang, &h.names)
+        );
         rows.push(vec![InlineKeyboardButton::callback(
-            format!(
-                "{} {}",
-                h.unit.short(),
-                crate::present::list(i18n, lang, &h.names)
-            ),
+            crate::i18n::plain_text(&label),
             Callback::Card(h.unit.unit_id).encode(),
         )]);
     }
@@ -76,7 +82,12 @@ fn customers_page(
             None => tr!(i18n, lang, "stage-all"),
         };
         let label = if option == stage {
-            crate::present::bullet(i18n, lang, &label)
+            tr!(
+                i18n,
+                lang,
+                "button-chosen",
+                label = crate::i18n::Arg::Html(label)
+            )
         } else {
             label
         };

@@ -566,7 +566,7 @@ fn defect_page(
     for (i, d) in defects.iter().enumerate().skip(page * PAGE).take(PAGE) {
         text.push('\n');
         text.push_str(&defect_line(i18n, lang, i + 1, d));
-        text.push_str(&tr!(i18n, lang, "parts-separator"));
+        text.push_str(&tr!(i18n, lang, "part-separator"));
         text.push_str(&d.status.label(i18n, lang));
         rows.push(vec![(
             format!("#{} ({})", i + 1, d.id),

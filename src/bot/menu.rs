@@ -21,7 +21,7 @@ pub fn help_lines(i18n: &I18n, lang: Lang, actor: &Actor) -> String {
             crate::tr!(
                 i18n,
                 lang,
-                "help-line",
+                "help-command",
                 command = c.name(),
                 description = crate::i18n::Arg::Html(describe(i18n, lang, c))
             )

@@ -2,8 +2,9 @@
 
 use super::Turn;
 use crate::domain::kpi::Kpi;
+use crate::i18n::Arg;
 use crate::present::Dates as _;
-use crate::present::Label;
+use crate::present::{self, Label};
 use crate::services::numbers::{Scoped, TargetChange};
 use crate::tr;
 
@@ -91,7 +92,13 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
     for kpi in Kpi::ALL {
         let value = targets.get(kpi).map_or_else(
             || tr!(i18n, lang, "targets-none"),
-            |v| crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(v)),
+            |v| {
+                if kpi.lower_is_better() {
+                    tr!(i18n, lang, "target-at-most", value = kpi.format(v))
+                } else {
+                    tr!(i18n, lang, "target-at-least", value = kpi.format(v))
+                }
+            },
         );
         text.push('\n');
         text.push_str(&tr!(
@@ -100,11 +107,10 @@ pub async fn on_targets(turn: &Turn, args: &str) -> anyhow::Result<()> {
             "targets-line",
             kpi = kpi.label(i18n, lang),
             code = kpi.as_str(),
-            value = value
+            value = Arg::Html(value)
         ));
     }
-    text.push_str("\n\n");
-    text.push_str(&tr!(i18n, lang, "targets-usage"));
+    let text = present::paragraphs(i18n, lang, [text, tr!(i18n, lang, "targets-usage")]);
     turn.say(text).await
 }
 
@@ -143,14 +149,14 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
             let name = engineer.map_or(unassigned.clone(), |e| {
                 crate::i18n::escape_html(e).into_owned()
             });
-            text.push_str("\n\n");
-            text.push_str(&tr!(
+            let header = tr!(
                 i18n,
                 lang,
                 "overdue-engineer",
-                name = crate::i18n::Arg::Html(name),
+                name = Arg::Html(name),
                 count = count
-            ));
+            );
+            text = present::paragraphs(i18n, lang, [text, header]);
             last_engineer = Some(engineer);
             last_building = None;
         }
@@ -169,25 +175,38 @@ pub async fn on_overdue(turn: &Turn) -> anyhow::Result<()> {
             ),
             None => (String::new(), 0),
         };
-        text.push_str(&format!(
-            "\n  #{} {} · {} · {} — {}",
-            item.defect.id,
-            crate::i18n::escape_html(&item.household.unit.short()),
-            item.defect.room.label(i18n, lang),
-            item.defect.category.label(i18n, lang),
-            tr!(i18n, lang, "overdue-late", due = due, days = late)
-        ));
+        let line = present::parts(
+            i18n,
+            lang,
+            [
+                tr!(
+                    i18n,
+                    lang,
+                    "item-ref",
+                    id = item.defect.id,
+                    home = item.household.unit.short()
+                ),
+                item.defect.room.label(i18n, lang),
+                item.defect.category.label(i18n, lang),
+            ],
+        );
+        let line = present::with_detail(
+            i18n,
+            lang,
+            &line,
+            &tr!(i18n, lang, "overdue-late", due = due, days = late),
+        );
+        text.push('\n');
+        text.push_str(&tr!(i18n, lang, "list-indent", text = Arg::Html(line)));
     }
     if overdue.len() > MAX_OVERDUE_LINES {
-        text.push_str(&format!(
-            "\n\n{}",
-            tr!(
-                i18n,
-                lang,
-                "overdue-more",
-                count = overdue.len() - MAX_OVERDUE_LINES
-            )
-        ));
+        let more = tr!(
+            i18n,
+            lang,
+            "overdue-more",
+            count = overdue.len() - MAX_OVERDUE_LINES
+        );
+        text = present::paragraphs(i18n, lang, [text, more]);
     }
     turn.say(text).await
 }

@@ -9,7 +9,8 @@ use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next, Step as
 use crate::domain::ids::{DefectId, StaffId};
 use crate::domain::people::Actor;
 use crate::domain::remediation::{Action, DefectStatus, Refusal};
-use crate::present::Label;
+use crate::i18n::Arg;
+use crate::present::{self, Label};
 use crate::services::defects::DefectCard;
 use crate::services::remediation::{Step, Task};
 use crate::tr;
@@ -41,24 +42,34 @@ pub async fn on_tasks(turn: &Turn) -> anyhow::Result<()> {
     for (i, task) in tasks.iter().take(MAX_TASKS).enumerate() {
         let d = &task.defect;
         let home = task.household.unit.short();
-        let mut labels = vec![
-            crate::i18n::escape_html(&home).into_owned(),
+        let reference = tr!(i18n, lang, "item-ref", id = d.id, home = home.as_str());
+        let mut parts = vec![
+            reference.clone(),
             d.room.label(i18n, lang),
             d.category.label(i18n, lang),
             d.severity.label(i18n, lang),
             d.status.label(i18n, lang),
         ];
         if let Some(due) = d.due_at {
-            labels.push(day(turn, due, "%m-%d"));
+            let late = due <= now && d.status.awaits_engineering();
+            let due = day(turn, due, "%m-%d");
+            parts.push(if late {
+                tr!(i18n, lang, "tasks-overdue", due = due)
+            } else {
+                due
+            });
         }
-        let line = crate::present::parts(i18n, lang, labels);
-        text.push_str(&format!("\n{}. #{} {line}", i + 1, d.id));
-        if d.due_at.is_some_and(|due| due <= now) && d.status.awaits_engineering() {
-            text.push_str(&format!(" {}", tr!(i18n, lang, "tasks-overdue")));
-        }
+        text.push('\n');
+        text.push_str(&present::numbered(
+            i18n,
+            lang,
+            i + 1,
+            &present::parts(i18n, lang, parts),
+        ));
         if i < MAX_TASK_BUTTONS {
+            // A button's label is plain text.
             rows.push(vec![(
-                format!("#{} {home}", d.id),
+                crate::i18n::plain_text(&reference),
                 Callback::DefectCard(d.id),
             )]);
         }
@@ -125,22 +136,24 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         severity = defect.severity.label(i18n, lang),
         status = defect.status.label(i18n, lang),
         note = if defect.note.is_empty() {
-            "—".to_string()
+            tr!(i18n, lang, "no-value")
         } else {
             defect.note.clone()
         },
         due = defect
             .due_at
             .map(|d| day(turn, d, "%Y-%m-%d"))
-            .unwrap_or_else(|| "—".into())
+            .unwrap_or_else(|| tr!(i18n, lang, "no-value"))
     );
     if let Some(engineer) = &card.engineer {
         text.push('\n');
-        let name = match &defect.contractor {
-            Some(c) => format!("{engineer} / {c}"),
-            None => engineer.clone(),
-        };
-        text.push_str(&tr!(i18n, lang, "defect-detail-engineer", name = name));
+        let name = present::engineer(i18n, lang, engineer, defect.contractor.as_deref());
+        text.push_str(&tr!(
+            i18n,
+            lang,
+            "defect-detail-engineer",
+            name = Arg::Html(name)
+        ));
     }
     text.push('\n');
     text.push_str(&tr!(i18n, lang, "defect-history-title"));
@@ -153,19 +166,19 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         let who = who
             .clone()
             .unwrap_or_else(|| tr!(i18n, lang, "actor-system"));
-        text.push('\n');
-        text.push_str(&tr!(
+        let mut line = tr!(
             i18n,
             lang,
             "defect-history-line",
             at = day(turn, event.at, "%m-%d %H:%M"),
             status = status,
             who = who
-        ));
+        );
         if !event.note.is_empty() {
-            text.push_str(" — ");
-            text.push_str(&crate::i18n::escape_html(&event.note));
+            line = present::with_detail(i18n, lang, &line, &crate::i18n::escape_html(&event.note));
         }
+        text.push('\n');
+        text.push_str(&line);
     }
     let rows = card
         .actions
@@ -542,12 +555,18 @@ fn choose_keyboard(
         .iter()
         .map(|d| {
             let on = chosen.contains(&d.id);
-            let labels = [d.room.label(i18n, lang), d.category.label(i18n, lang)];
-            let label = format!("#{} {}", d.id, crate::present::parts(i18n, lang, labels));
-            vec![(
-                crate::present::checkbox(i18n, lang, on, &label),
-                Callback::FixToggle(d.id, !on),
-            )]
+            let what = present::parts(
+                i18n,
+                lang,
+                [d.room.label(i18n, lang), d.category.label(i18n, lang)],
+            );
+            let what = Arg::Html(what);
+            let label = if on {
+                tr!(i18n, lang, "button-fix-chosen", id = d.id, what = what)
+            } else {
+                tr!(i18n, lang, "button-fix-not-chosen", id = d.id, what = what)
+            };
+            vec![(label, Callback::FixToggle(d.id, !on))]
         })
         .collect();
     rows.push(vec![(

@@ -282,7 +282,13 @@ pub async fn on_review_button(
                 text.push('\n');
                 text.push_str(&defect_line(i18n, lang, i + 1, d));
                 rows.push(vec![(
-                    format!("#{} ({})", i + 1, d.id),
+                    tr!(
+                        i18n,
+                        lang,
+                        "button-merge-candidate",
+                        number = i + 1,
+                        id = d.id
+                    ),
                     Callback::ReviewMergeInto(id, d.id),
                 )]);
             }

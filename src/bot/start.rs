@@ -171,7 +171,12 @@ pub(super) async fn on_help(turn: &Turn) -> anyhow::Result<()> {
         Actor::Unknown => tr!(turn.i18n(), turn.lang(), "help-unlinked"),
         _ => tr!(turn.i18n(), turn.lang(), "help-intro"),
     };
-    turn.say(format!("{intro}\n\n{help}")).await
+    turn.say(crate::present::paragraphs(
+        turn.i18n(),
+        turn.lang(),
+        [intro, help],
+    ))
+    .await
 }
 
 /// Each language is offered under its own name, whatever the current one is.

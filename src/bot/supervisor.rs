@@ -197,19 +197,23 @@ pub async fn on_import_help(turn: &Turn) -> anyhow::Result<()> {
     )];
     for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
         text.push(String::new());
-        text.push(format!("<b>{}</b>", kind.label(i18n, lang)));
+        text.push(tr!(
+            i18n,
+            lang,
+            "section-title",
+            title = crate::i18n::Arg::Html(kind.label(i18n, lang))
+        ));
         for (canonical, spellings, required) in import::header_aliases(kind) {
             let marker = if required {
                 tr!(i18n, lang, "import-required")
             } else {
                 String::new()
             };
-            let spellings = spellings
-                .iter()
-                .filter(|s| **s != canonical)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" / ");
+            let spellings = crate::present::alternatives(
+                i18n,
+                lang,
+                spellings.iter().filter(|s| **s != canonical),
+            );
             text.push(tr!(
                 i18n,
                 lang,
@@ -228,13 +232,27 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let role = words.next().and_then(|w| w.parse::<Role>().ok());
     let name = words.collect::<Vec<_>>().join(" ");
     let Some(role) = role else {
-        let roles = Role::ALL
-            .iter()
-            .map(|r| format!("{} ({})", r.as_str(), r.label(turn.i18n(), turn.lang())))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let (i18n, lang) = (turn.i18n(), turn.lang());
+        let roles = crate::present::options(
+            i18n,
+            lang,
+            Role::ALL.iter().map(|r| {
+                tr!(
+                    i18n,
+                    lang,
+                    "code-with-name",
+                    code = r.as_str(),
+                    name = crate::i18n::Arg::Html(r.label(i18n, lang))
+                )
+            }),
+        );
         return turn
-            .say(tr!(turn.i18n(), turn.lang(), "invite-usage", roles = roles))
+            .say(tr!(
+                i18n,
+                lang,
+                "invite-usage",
+                roles = crate::i18n::Arg::Html(roles)
+            ))
             .await;
     };
     if name.chars().count() > 100 {
@@ -252,7 +270,10 @@ pub async fn on_invite(turn: &Turn, args: &str) -> anyhow::Result<()> {
         .expires_at
         .with_timezone(&turn.ctx.services.config.timezone)
         .present_date_time();
-    let who = invite.name.clone().unwrap_or_else(|| "—".to_string());
+    let who = invite
+        .name
+        .clone()
+        .unwrap_or_else(|| tr!(turn.i18n(), turn.lang(), "no-value"));
     turn.say(tr!(
         turn.i18n(),
         turn.lang(),

@@ -9,9 +9,9 @@ use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::message::Content;
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::domain::remediation::DefectStatus;
-use crate::i18n::{I18n, escape_html};
+use crate::i18n::{Arg, I18n, escape_html};
 use crate::present::Dates as _;
-use crate::present::Label;
+use crate::present::{self, Label, Unit};
 use crate::store::Tx;
 use crate::store::assignment::Household;
 use crate::store::defects::{Defect, DefectEvent};
@@ -48,21 +48,29 @@ pub struct Finished {
 
 /// "3. Kitchen · leakage · urgent — the note (📷 2)"
 pub fn defect_line(i18n: &I18n, lang: Lang, number: usize, defect: &Defect) -> String {
-    let labels = [
-        defect.room.label(i18n, lang),
-        defect.category.label(i18n, lang),
-        defect.severity.label(i18n, lang),
-    ];
-    let mut line = format!("{number}. {}", crate::present::parts(i18n, lang, labels));
+    let mut line = present::parts(
+        i18n,
+        lang,
+        [
+            defect.room.label(i18n, lang),
+            defect.category.label(i18n, lang),
+            defect.severity.label(i18n, lang),
+        ],
+    );
     if !defect.note.is_empty() {
-        line = crate::present::noted(i18n, lang, &line, &escape_html(&defect.note));
+        line = present::with_detail(i18n, lang, &line, &escape_html(&defect.note));
     }
     if !defect.photos.is_empty() {
-        let photos = crate::tr!(i18n, lang, "photo-count", count = defect.photos.len());
-        line.push(' ');
-        line.push_str(&photos);
+        let photos = present::count(i18n, lang, Unit::Photos, defect.photos.len());
+        line = crate::tr!(
+            i18n,
+            lang,
+            "with-aside",
+            text = Arg::Html(line),
+            aside = Arg::Html(photos)
+        );
     }
-    line
+    present::numbered(i18n, lang, number, &line)
 }
 
 impl Services {
@@ -310,17 +318,20 @@ impl Services {
                     text.push_str(&defect_line(i18n, lang, i + 1, defect));
                 }
                 if !defects.is_empty() {
-                    if let Some(engineer) = &routed_to {
-                        text.push_str("\n\n");
-                        text.push_str(&crate::tr!(
+                    let routed = routed_to.as_ref().map(|engineer| {
+                        crate::tr!(
                             i18n,
                             lang,
                             "inspection-list-routed",
                             engineer = engineer.name.as_str()
-                        ));
-                    }
-                    text.push_str("\n\n");
-                    text.push_str(&crate::tr!(i18n, lang, "inspection-list-footer"));
+                        )
+                    });
+                    let footer = crate::tr!(i18n, lang, "inspection-list-footer");
+                    text = present::paragraphs(
+                        i18n,
+                        lang,
+                        std::iter::once(text).chain(routed).chain([footer]),
+                    );
                 }
                 text
             },
@@ -332,7 +343,14 @@ impl Services {
                 Cause::per_chat(format!("inspection-photos:{inspection}"))
                     .then(format!(":{}", defect.id)),
                 defect.photos.clone(),
-                |lang, _| Some(format!("{}.", i + 1) + " " + &defect.room.label(i18n, lang)),
+                |lang, _| {
+                    Some(present::numbered(
+                        i18n,
+                        lang,
+                        i + 1,
+                        &defect.room.label(i18n, lang),
+                    ))
+                },
             );
             if let Some(photos) = photos {
                 self.tell(&mut tx, &buyers, photos).await?;
@@ -816,8 +834,7 @@ impl Services {
                     if let Some(cover) = cover {
                         let until = cover.until.present_date();
                         let reported = cover.reported.present_date();
-                        html.push_str("\n\n");
-                        html.push_str(&if cover.covered {
+                        let warranty = if cover.covered {
                             crate::tr!(
                                 i18n,
                                 lang,
@@ -833,7 +850,8 @@ impl Services {
                                 reported = reported.as_str(),
                                 until = until.as_str()
                             )
-                        });
+                        };
+                        html = present::paragraphs(i18n, lang, [html, warranty]);
                     }
                     html
                 }
@@ -841,10 +859,10 @@ impl Services {
                     let target = merged_into
                         .as_ref()
                         .map(|t| {
-                            format!(
-                                "{} · {}",
-                                t.room.label(i18n, lang),
-                                t.category.label(i18n, lang)
+                            present::parts(
+                                i18n,
+                                lang,
+                                [t.room.label(i18n, lang), t.category.label(i18n, lang)],
                             )
                         })
                         .unwrap_or_default();

@@ -305,14 +305,14 @@ impl Services {
                         defect.room.label(i18n, lang),
                         defect.category.label(i18n, lang),
                     ];
-                    let item = crate::present::noted(
+                    let item = crate::present::with_detail(
                         i18n,
                         lang,
                         &crate::present::parts(i18n, lang, labels),
                         &defect.status.label(i18n, lang),
                     );
                     html.push('\n');
-                    html.push_str(&crate::present::bullet(i18n, lang, &item));
+                    html.push_str(&crate::present::list_item(i18n, lang, &item));
                 }
                 (html, Vec::new())
             }

@@ -9,7 +9,7 @@ use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::i18n::escape_html;
-use crate::present::Label;
+use crate::present::{self, Label};
 use crate::present::{Dates as _, Times as _};
 use crate::store::Tx;
 use crate::store::aftercare::{Handover, HandoverStatus};
@@ -276,21 +276,25 @@ impl Services {
         open: &[Defect],
     ) -> Content {
         let i18n = &self.i18n;
-        let mut html = crate::tr!(
+        let html = present::paragraphs(
             i18n,
             lang,
-            "handover-confirm-ask",
-            home = household.unit.short(),
-            ambassador = ambassador
+            [
+                crate::tr!(
+                    i18n,
+                    lang,
+                    "handover-confirm-ask",
+                    home = household.unit.short(),
+                    ambassador = ambassador
+                ),
+                self.handover_lines(lang, handover, open),
+                if open.is_empty() {
+                    crate::tr!(i18n, lang, "handover-confirm-how")
+                } else {
+                    crate::tr!(i18n, lang, "handover-confirm-how-open", count = open.len())
+                },
+            ],
         );
-        html.push_str("\n\n");
-        html.push_str(&self.handover_lines(lang, handover, open));
-        html.push_str("\n\n");
-        html.push_str(&if open.is_empty() {
-            crate::tr!(i18n, lang, "handover-confirm-how")
-        } else {
-            crate::tr!(i18n, lang, "handover-confirm-how-open", count = open.len())
-        });
         Content::Text {
             html,
             buttons: vec![
@@ -322,7 +326,9 @@ impl Services {
         let mut lines = Vec::new();
         let keys = keys
             .iter()
-            .map(|(kind, n)| format!("{} × {n}", item_name(i18n, lang, "key", kind)))
+            .map(|(kind, n)| {
+                present::count_of(i18n, lang, &item_name(i18n, lang, "key", kind), *n as usize)
+            })
             .collect::<Vec<_>>()
             .join(&separator);
         lines.push(crate::tr!(
@@ -374,15 +380,18 @@ impl Services {
                     count = open.len()
                 ));
                 for defect in open {
-                    let labels = [
-                        defect.room.label(i18n, lang),
-                        defect.category.label(i18n, lang),
-                    ];
-                    let mut item = crate::present::parts(i18n, lang, labels);
+                    let mut line = present::parts(
+                        i18n,
+                        lang,
+                        [
+                            defect.room.label(i18n, lang),
+                            defect.category.label(i18n, lang),
+                        ],
+                    );
                     if !defect.note.is_empty() {
-                        item = crate::present::noted(i18n, lang, &item, &escape_html(&defect.note));
+                        line = present::with_detail(i18n, lang, &line, &escape_html(&defect.note));
                     }
-                    lines.push(format!("  {}", crate::present::bullet(i18n, lang, &item)));
+                    lines.push(present::sub_item(i18n, lang, &line));
                 }
             }
         }
@@ -472,7 +481,7 @@ impl Services {
             Message::text(
                 Cause::per_chat(format!("handover-record:{handover_id}")),
                 |lang, _| {
-                    let mut html = crate::tr!(
+                    let record = crate::tr!(
                         self.i18n,
                         lang,
                         "handover-record",
@@ -481,9 +490,8 @@ impl Services {
                         time = time.as_str(),
                         ambassador = ambassador_name.as_str()
                     );
-                    html.push_str("\n\n");
-                    html.push_str(&self.handover_lines(lang, &handover, &open));
-                    html
+                    let lines = self.handover_lines(lang, &handover, &open);
+                    present::paragraphs(&self.i18n, lang, [record, lines])
                 },
             ),
         )

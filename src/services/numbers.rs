@@ -213,24 +213,30 @@ impl Services {
         let kpi_line = |kpi: Kpi| -> String {
             let value = kpi
                 .of(&kpis)
-                .map_or_else(|| "—".to_string(), |v| kpi.format(v));
+                .map_or_else(|| crate::tr!(i18n, lang, "no-value"), |v| kpi.format(v));
             let target = summary.targets.and_then(|t| t.get(kpi));
+            let bound = |t: f64| {
+                Arg::Html(if kpi.lower_is_better() {
+                    crate::tr!(i18n, lang, "target-at-most", value = kpi.format(t))
+                } else {
+                    crate::tr!(i18n, lang, "target-at-least", value = kpi.format(t))
+                })
+            };
             let versus = match (target, kpi.of(&kpis)) {
                 (Some(t), Some(v)) => crate::tr!(
                     i18n,
                     lang,
                     "summary-target",
-                    bound =
-                        crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(t)),
-                    met = crate::present::yes_no(kpi.meets(v, t))
+                    target = bound(t),
+                    mark = if kpi.meets(v, t) {
+                        crate::tr!(i18n, lang, "target-met")
+                    } else {
+                        crate::tr!(i18n, lang, "target-missed")
+                    }
                 ),
-                (Some(t), None) => crate::tr!(
-                    i18n,
-                    lang,
-                    "summary-target-pending",
-                    bound =
-                        crate::present::bound(i18n, lang, kpi.lower_is_better(), &kpi.format(t))
-                ),
+                (Some(t), None) => {
+                    crate::tr!(i18n, lang, "summary-target-pending", target = bound(t))
+                }
                 (None, _) => String::new(),
             };
             crate::tr!(

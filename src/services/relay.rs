@@ -243,9 +243,15 @@ impl Services {
                     let unit = home_label(homes, unit_id);
                     let what = crate::tr!(self.i18n, lang, "relay-media-kind", kind = media.kind);
                     let text = if caption.is_empty() {
-                        what
+                        crate::i18n::escape_html(&what).into_owned()
                     } else {
-                        format!("{what} {caption}")
+                        crate::tr!(
+                            self.i18n,
+                            lang,
+                            "media-with-caption",
+                            what = &what,
+                            caption = caption.as_str()
+                        )
                     };
                     let caption_html = crate::tr!(
                         self.i18n,
@@ -253,7 +259,7 @@ impl Services {
                         "relay-from-buyer",
                         unit = unit,
                         buyer = first.name.as_str(),
-                        text = text
+                        text = crate::i18n::Arg::Html(text)
                     );
                     let buttons = self.reply_button(lang, unit_id);
                     match media.kind {

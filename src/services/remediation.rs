@@ -14,7 +14,7 @@ use crate::domain::remediation::{
 };
 use crate::i18n::Arg;
 use crate::present::Dates as _;
-use crate::present::Label;
+use crate::present::{self, Label};
 use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::assignment::Household;
@@ -718,8 +718,11 @@ impl Services {
                     html.push('\n');
                     html.push_str(&self.task_line(&mut tx, lang, defect).await?);
                 }
-                html.push_str("\n\n");
-                html.push_str(&self.ageing_line(lang, sweep.ageing));
+                let html = present::paragraphs(
+                    &self.i18n,
+                    lang,
+                    [html, self.ageing_line(lang, sweep.ageing)],
+                );
                 let key = format!("overdue:{chat}:{cause}");
                 enqueue(&mut tx, chat, &key, Content::text(html), now).await?;
                 queued = true;
@@ -745,10 +748,18 @@ impl Services {
         let bands = AgeBand::ALL
             .iter()
             .zip(counts)
-            .map(|(band, n)| format!("{} {n}", band.label()))
-            .collect::<Vec<_>>()
-            .join(" · ");
-        crate::tr!(self.i18n, lang, "ageing-bands", bands = bands)
+            .map(|(band, n)| {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "ageing-band",
+                    band = Arg::Html(present::age_band(&self.i18n, lang, *band)),
+                    count = n
+                )
+            })
+            .collect::<Vec<_>>();
+        let bands = present::parts(&self.i18n, lang, bands);
+        crate::tr!(self.i18n, lang, "ageing-bands", bands = Arg::Html(bands))
     }
 
     /// "#12 1-2-301 · Kitchen · Leakage · Urgent · due 2026-11-28 · Wang"
@@ -763,8 +774,8 @@ impl Services {
             Some(id) => tx.staff_by_id(id).await?.map(|s| s.name),
             None => None,
         };
-        let mut labels = vec![
-            crate::i18n::escape_html(&home).into_owned(),
+        let mut parts = vec![
+            crate::tr!(i18n, lang, "item-ref", id = defect.id, home = home),
             defect.room.label(i18n, lang),
             defect.category.label(i18n, lang),
             defect.severity.label(i18n, lang),
@@ -773,14 +784,8 @@ impl Services {
                 .map(|d| day(d, self.config.timezone))
                 .unwrap_or_default(),
         ];
-        if let Some(engineer) = engineer {
-            labels.push(crate::i18n::escape_html(&engineer).into_owned());
-        }
-        Ok(format!(
-            "#{} {}",
-            defect.id,
-            crate::present::parts(i18n, lang, labels)
-        ))
+        parts.extend(engineer.map(|e| crate::i18n::escape_html(&e).into_owned()));
+        Ok(present::parts(i18n, lang, parts))
     }
 
     /// The chats to tell about a household's defects: each linked buyer and the ambassador,
@@ -875,10 +880,12 @@ impl Services {
                 i18n,
                 lang,
                 "defect-detail-engineer",
-                name = match &defect.contractor {
-                    Some(c) => format!("{} / {c}", engineer.name),
-                    None => engineer.name.clone(),
-                }
+                name = Arg::Html(present::engineer(
+                    i18n,
+                    lang,
+                    &engineer.name,
+                    defect.contractor.as_deref()
+                ))
             ));
         }
         if defect.status.awaits_engineering()
@@ -995,16 +1002,24 @@ impl Services {
                 );
                 let mut buttons = Vec::new();
                 for ((defect, _), &n) in fixed.iter().zip(&numbers) {
-                    html.push('\n');
-                    html.push_str(&format!(
-                        "{n}. {} · {}",
-                        defect.room.label(i18n, lang),
-                        defect.category.label(i18n, lang)
-                    ));
+                    let mut line = present::parts(
+                        i18n,
+                        lang,
+                        [
+                            defect.room.label(i18n, lang),
+                            defect.category.label(i18n, lang),
+                        ],
+                    );
                     if !defect.note.is_empty() {
-                        html.push_str(" — ");
-                        html.push_str(&crate::i18n::escape_html(&defect.note));
+                        line = present::with_detail(
+                            i18n,
+                            lang,
+                            &line,
+                            &crate::i18n::escape_html(&defect.note),
+                        );
                     }
+                    html.push('\n');
+                    html.push_str(&present::numbered(i18n, lang, n, &line));
                     buttons.push(vec![
                         Button {
                             label: crate::tr!(i18n, lang, "button-fix-ok", n = n),
@@ -1016,13 +1031,8 @@ impl Services {
                         },
                     ]);
                 }
-                html.push_str("\n\n");
-                html.push_str(&crate::tr!(
-                    i18n,
-                    lang,
-                    "fixed-please-check-footer",
-                    days = days
-                ));
+                let footer = crate::tr!(i18n, lang, "fixed-please-check-footer", days = days);
+                let html = present::paragraphs(i18n, lang, [html, footer]);
                 Content::Text { html, buttons }
             },
         );

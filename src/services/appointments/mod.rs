@@ -8,7 +8,7 @@
 use crate::domain::appointment::AppointmentStatus;
 use crate::domain::people::{Lang, Tier};
 use crate::i18n::I18n;
-use crate::present::{Dates as _, Times as _};
+use crate::present::Dates as _;
 use crate::store::appointments::{Appointment, Slot, VisitCounts};
 use crate::store::assignment::Household;
 use chrono::{Datelike, Weekday};
@@ -113,10 +113,9 @@ pub fn slot_label(i18n: &I18n, lang: Lang, slot: &Slot, tz: Tz) -> String {
         Weekday::Sun => crate::tr!(i18n, lang, "weekday-sun"),
     };
     format!(
-        "{} ({weekday}) {}–{}",
+        "{} ({weekday}) {}",
         start.present_month_day(),
-        start.present_time(),
-        end.present_time()
+        crate::present::time_range(i18n, lang, &start, &end)
     )
 }
 
