@@ -1,14 +1,14 @@
 //! After the keys (seed step 9, 持之以恒): the follow-up cadence, the D+7 check, the
 //! satisfaction survey, the weekly digest of open defects, /stop, and warranty cover.
 
-use super::notices::enqueue;
+use super::tell::{Cause, Message};
 use super::{ServiceResult, Services};
 use crate::domain::aftercare::{
     FollowUpKind, FollowUpStatus, LOW_SCORE, first_anniversary, satisfaction,
 };
 use crate::domain::defect::Category;
 use crate::domain::message::{Button, Content};
-use crate::domain::people::{Actor, Buyer, Lang};
+use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
 use crate::present::Dates as _;
 use crate::present::Label;
 use crate::scheduler::Job;
@@ -157,34 +157,26 @@ impl Services {
             Some(staff) => tx.staff_by_id(staff).await?,
             None => None,
         };
-        let mut sent = false;
-        for buyer in tx.buyers_of_unit(follow_up.unit_id).await? {
-            let Some(chat) = buyer.telegram_id else {
-                continue;
-            };
-            if buyer.follow_ups_stopped {
-                continue;
-            }
-            let lang = self.recipient_lang(&mut tx, chat, buyer.language).await?;
-            let content = self.follow_up_content(
-                lang,
-                &follow_up,
-                &buyer,
-                &household,
-                ambassador.as_ref().map(|a| a.name.as_str()),
-                handed_over,
-                &open,
-            );
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("follow-up:{id}:{chat}"),
-                content,
-                now,
-            )
-            .await?;
-            sent = true;
-        }
+        let buyers = tx
+            .buyers_of_unit(follow_up.unit_id)
+            .await?
+            .into_iter()
+            .filter(|buyer| !buyer.follow_ups_stopped);
+        let message = Message::new(
+            Cause::per_chat(format!("follow-up:{id}")),
+            |lang, buyer: &Buyer| {
+                self.follow_up_content(
+                    lang,
+                    &follow_up,
+                    buyer,
+                    &household,
+                    ambassador.as_ref().map(|a| a.name.as_str()),
+                    handed_over,
+                    &open,
+                )
+            },
+        );
+        let sent = !self.tell(&mut tx, buyers, message).await?.is_empty();
         tx.finish_follow_up(id, sent, now).await?;
         tx.commit().await?;
         self.outbox_waker.wake();
@@ -379,7 +371,8 @@ impl Services {
             };
             let scores = tx.survey_scores().await?;
             let mean = satisfaction(&scores).unwrap_or(0.0);
-            for (chat, lang) in self.ambassador_and_supervisors(&mut tx, &household).await? {
+            let staff = self.ambassador_and_supervisors(&mut tx, &household).await?;
+            let alert = Message::new(Cause::per_chat(format!("survey-alert:{id}")), |lang, _| {
                 let html = crate::tr!(
                     self.i18n,
                     lang,
@@ -390,22 +383,15 @@ impl Services {
                     satisfaction = format!("{mean:.2}"),
                     answers = scores.len()
                 );
-                let content = Content::Text {
+                Content::Text {
                     html,
                     buttons: vec![vec![Button {
                         label: crate::tr!(self.i18n, lang, "button-reply"),
                         data: format!("1:rep:{}", household.unit.unit_id),
                     }]],
-                };
-                enqueue(
-                    &mut tx,
-                    chat,
-                    &format!("survey-alert:{id}:{chat}"),
-                    content,
-                    now,
-                )
-                .await?;
-            }
+                }
+            });
+            self.tell(&mut tx, staff, alert).await?;
         }
         tx.audit(
             now,
@@ -423,7 +409,6 @@ impl Services {
     /// The optional comment after a score; a low score's comment goes to the ambassador too.
     #[instrument(skip_all)]
     pub async fn survey_comment(&self, actor: &Actor, id: i64, text: &str) -> ServiceResult<bool> {
-        let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some(follow_up) = tx.follow_up(id).await? else {
             return Ok(false);
@@ -438,50 +423,42 @@ impl Services {
             && let Some(household) = tx.household(follow_up.unit_id).await?
             && let Some(staff) = household.staff_id
             && let Some(ambassador) = tx.staff_by_id(staff).await?
-            && let Some(chat) = ambassador.telegram_id
         {
-            let lang = self.staff_lang(&mut tx, &ambassador).await?;
-            let html = crate::tr!(
-                self.i18n,
-                lang,
-                "survey-comment-to-ambassador",
-                home = household.unit.short(),
-                buyer = buyer.name.as_str(),
-                text = text
+            let comment = Message::text(
+                Cause::per_chat(format!("survey-comment:{id}")),
+                |lang, _| {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "survey-comment-to-ambassador",
+                        home = household.unit.short(),
+                        buyer = buyer.name.as_str(),
+                        text = text
+                    )
+                },
             );
-            enqueue(
-                &mut tx,
-                chat,
-                &format!("survey-comment:{id}:{chat}"),
-                Content::text(html),
-                now,
-            )
-            .await?;
+            self.tell(&mut tx, [ambassador], comment).await?;
         }
         tx.commit().await?;
         self.outbox_waker.wake();
         Ok(true)
     }
 
-    /// The household's ambassador and every supervisor, once each, with their language.
+    /// The household's ambassador, then every supervisor (someone both is told once: a
+    /// message to them is keyed by their chat).
     pub(crate) async fn ambassador_and_supervisors(
         &self,
         tx: &mut Tx,
         household: &Household,
-    ) -> ServiceResult<Vec<(i64, Lang)>> {
-        let mut chats: Vec<(i64, Lang)> = Vec::new();
-        if let Some(staff) = household.staff_id
-            && let Some(ambassador) = tx.staff_by_id(staff).await?
-            && let Some(chat) = ambassador.telegram_id
+    ) -> ServiceResult<Vec<StaffMember>> {
+        let mut staff = Vec::new();
+        if let Some(id) = household.staff_id
+            && let Some(ambassador) = tx.staff_by_id(id).await?
         {
-            chats.push((chat, self.staff_lang(tx, &ambassador).await?));
+            staff.push(ambassador);
         }
-        for (chat, lang) in self.supervisor_chats(tx).await? {
-            if !chats.iter().any(|(c, _)| *c == chat) {
-                chats.push((chat, lang));
-            }
-        }
-        Ok(chats)
+        staff.extend(super::supervisors(tx).await?);
+        Ok(staff)
     }
 
     /// `/stop` (and `/resume`): non-essential messages off (on) for every home of this

@@ -62,22 +62,6 @@ pub(crate) async fn supervisors(
         .collect())
 }
 
-impl Services {
-    /// Every supervisor's chat (those linked to Telegram) with their language.
-    pub(crate) async fn supervisor_chats(
-        &self,
-        tx: &mut crate::store::Tx,
-    ) -> ServiceResult<Vec<(i64, crate::domain::people::Lang)>> {
-        let mut chats = Vec::new();
-        for supervisor in supervisors(tx).await? {
-            if let Some(chat) = supervisor.telegram_id {
-                chats.push((chat, self.staff_lang(tx, &supervisor).await?));
-            }
-        }
-        Ok(chats)
-    }
-}
-
 /// The Telegram update a use case answers: a person's message or button press, in their chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answering {

@@ -659,6 +659,9 @@ impl Services {
                 per_engineer.entry(engineer).or_default().push(defect);
             }
         }
+        // Not through `tell`: the recipients come from this sweep's query, and each item's line
+        // is read in the transaction in the reader's language (`task_line`), which a message's
+        // rendering cannot do.
         for (engineer_id, defects) in per_engineer {
             let Some(engineer) = tx.staff_by_id(engineer_id).await? else {
                 continue;
@@ -707,6 +710,8 @@ impl Services {
                     .collect::<String>()
             };
             let mut queued = false;
+            // Not through `tell`: each item's line is read in the transaction in the reader's
+            // language (`task_line`), which a message's rendering cannot do.
             for supervisor in &supervisors {
                 let Some(chat) = supervisor.telegram_id else {
                     continue;
@@ -939,6 +944,7 @@ impl Services {
             if Some(chat) == from_chat {
                 continue;
             }
+            // Not through `tell`: this edits a copy already sent, found per chat, under its key.
             let lang = self.recipient_lang(tx, chat, language).await?;
             let Some((key, shown)) = tx.fix_check_copy(chat, &about_this).await? else {
                 continue;
