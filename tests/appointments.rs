@@ -3,50 +3,134 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentMessage, User};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, reply_to,
-};
-use crate::support::text::{fixed, zh};
+use crate::support::people::reply_to;
+use crate::support::site::{Campaign, Site};
+use crate::support::steps::{button_data, button_of, press_button, press_on};
+use crate::support::text::{fixed, says, zh};
 use chrono::Duration;
+use handover_bot::bot::callback::{Callback, InspectAction};
 use handover_bot::clock::Clock as _;
+use handover_bot::i18n::Arg;
 
-/// Buyers `0..n` of `buyers_csv(n)`, linked, and a supervisor.
+/// Buyers `0..n` of `buyers_csv(n)`, linked, and a supervisor; no ambassador.
 async fn campaign(n: usize) -> (TestApp, User, Vec<User>) {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_buyers(&app, &buyers_csv(n)).await;
-    let mut buyers = Vec::new();
-    for i in 0..n {
-        let buyer = app.fake.user(20_000 + i as i64, &format!("B{i}"));
-        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
-        buyers.push(buyer);
-    }
+    let Campaign {
+        app,
+        supervisor,
+        buyers,
+        ..
+    } = Site::new()
+        .without_ambassador()
+        .homes(n)
+        .all_linked()
+        .started()
+        .await;
     (app, supervisor, buyers)
 }
 
-async fn add_slot(app: &TestApp, supervisor: &User, spec: &str) {
+/// The same, with a senior ambassador to whom `/assign` gave every household.
+async fn campaign_with_ambassador(n: usize) -> (TestApp, User, Vec<User>, User) {
+    let Campaign {
+        app,
+        supervisor,
+        buyers,
+        ambassador,
+        ..
+    } = Site::new()
+        .senior()
+        .capacity(20)
+        .homes(n)
+        .all_linked()
+        .assigned()
+        .await;
+    (app, supervisor, buyers, ambassador)
+}
+
+/// A key buyer (tier A+) and a buyer who is not.
+const KEY_AND_EASY: &str = "building,room,name,phone,tier\n1,101,Key Buyer,13900000001,A+\n1,102,Easy Buyer,13900000002,B\n";
+
+/// Adds a slot; its id.
+async fn add_slot(app: &TestApp, supervisor: &User, spec: &str) -> i64 {
+    let actor = app
+        .services()
+        .identify(supervisor.id, None)
+        .await
+        .unwrap()
+        .actor;
+    let ids = async || -> Vec<i64> {
+        let slots = app.services().upcoming_slots(&actor).await.unwrap();
+        slots.iter().map(|s| s.id).collect()
+    };
+    let before = ids().await;
     let answer = reply_to(app, supervisor, &format!("/slots add {spec}")).await;
     assert!(
         answer.plain_text.contains(&fixed("slot-added")),
         "{}",
         answer.plain_text
     );
+    let added: Vec<i64> = ids()
+        .await
+        .into_iter()
+        .filter(|id| !before.contains(id))
+        .collect();
+    assert_eq!(added.len(), 1, "{spec}: {added:?}");
+    added[0]
 }
 
 async fn invitation(app: &TestApp, buyer: &User) -> SentMessage {
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("诚邀您"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&fixed("invite-buyer")))
         .await
 }
 
-/// The callback data of the button whose label starts with `prefix`.
-fn button(message: &SentMessage, prefix: &str) -> String {
-    message
-        .inline_buttons()
-        .into_iter()
-        .find(|b| b.text.starts_with(prefix))
-        .and_then(|b| b.callback_data)
-        .unwrap_or_else(|| panic!("no button {prefix:?} in {:?}", message.button_labels()))
+/// A press on `message`'s button that books `slot`; the query's id.
+fn book(app: &TestApp, buyer: &User, message: &SentMessage, slot: i64) -> String {
+    press_on(
+        app,
+        buyer,
+        message,
+        |c| matches!(c, Callback::Book { slot: s, .. } if *s == slot),
+    )
+}
+
+/// The data of `message`'s button that books `slot`.
+fn booking(message: &SentMessage, slot: i64) -> String {
+    button_data(
+        message,
+        |c| matches!(c, Callback::Book { slot: s, .. } if *s == slot),
+    )
+}
+
+/// The appointment `message`'s booking buttons are for.
+fn appointment_of(message: &SentMessage) -> i64 {
+    match button_of(message, |c| matches!(c, Callback::Book { .. })) {
+        Callback::Book { appointment, .. } => appointment,
+        _ => unreachable!("a booking button"),
+    }
+}
+
+/// A press on `message`'s button that sends `button`; the query's id.
+fn press_button_on(
+    app: &TestApp,
+    person: &User,
+    message: &SentMessage,
+    button: Callback,
+) -> String {
+    press_on(app, person, message, |c| *c == button)
+}
+
+fn reschedule(app: &TestApp, buyer: &User, mine: &SentMessage) -> String {
+    press_on(app, buyer, mine, |c| matches!(c, Callback::Reschedule(_)))
+}
+
+fn cancel(app: &TestApp, buyer: &User, mine: &SentMessage) -> String {
+    press_on(app, buyer, mine, |c| {
+        matches!(c, Callback::CancelAppointment(_))
+    })
+}
+
+fn check_in(app: &TestApp, person: &User, message: &SentMessage) -> String {
+    press_on(app, person, message, |c| matches!(c, Callback::CheckIn(_)))
 }
 
 /// Sends /appointment and returns the bot's answer about it (other messages may arrive too).
@@ -81,6 +165,18 @@ fn sent_count(app: &TestApp, chat: i64, needle: &str) -> usize {
         .count()
 }
 
+/// The supervisor's visit rate line.
+fn visit_rate(rate: &str, visited: i64, invited: i64) -> String {
+    zh(
+        "site-visit-rate",
+        &[
+            ("rate", Arg::from(rate)),
+            ("visited", Arg::Number(visited)),
+            ("invited", Arg::Number(invited)),
+        ],
+    )
+}
+
 fn count(app: &TestApp, chat: i64, needle: &str) -> usize {
     app.fake
         .sent_messages(chat)
@@ -92,7 +188,7 @@ fn count(app: &TestApp, chat: i64, needle: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
     let (app, supervisor, buyers) = campaign(50).await;
-    add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 10").await;
+    let ten = add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 10").await;
     add_slot(&app, &supervisor, "2026-11-28 14:00-15:00 100").await;
     let sent = reply_to(&app, &supervisor, "/invite all").await;
     assert!(
@@ -110,10 +206,7 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
     let queries: Vec<String> = buyers
         .iter()
         .zip(&invitations)
-        .map(|(buyer, invite)| {
-            app.fake
-                .press_button(buyer, invite, &button(invite, "11-28 (周六) 10:00"))
-        })
+        .map(|(buyer, invite)| book(&app, buyer, invite, ten))
         .collect();
     let mut booked = 0;
     let mut full = 0;
@@ -122,7 +215,7 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
         if text.contains(&fixed("book-done-short")) {
             booked += 1;
         } else {
-            assert!(text.contains("刚刚约满"), "{text}");
+            assert!(text.contains(&zh("book-full", &[])), "{text}");
             full += 1;
         }
     }
@@ -145,11 +238,11 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
         let news = app
             .fake
             .wait_for_message(buyer.id, |m| {
-                m.plain_text.contains("已为您预约")
+                m.plain_text.contains(&fixed("book-confirmed"))
                     || m.plain_text.contains(&fixed("book-full-options"))
             })
             .await;
-        if news.plain_text.contains("已为您预约") {
+        if news.plain_text.contains(&fixed("book-confirmed")) {
             confirmed += 1;
         } else {
             let labels = news.button_labels();
@@ -172,17 +265,17 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     let (app, supervisor, buyers) = campaign(3).await;
     let [b0, b1, b2] = [&buyers[0], &buyers[1], &buyers[2]];
     // Now: Thu 2026-11-26 09:00 in Shanghai.
-    add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
-    add_slot(&app, &supervisor, "2026-11-29 10:00-11:00 5").await;
+    let saturday = add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
+    let sunday = add_slot(&app, &supervisor, "2026-11-29 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
     let i0 = invitation(&app, b0).await;
     let i1 = invitation(&app, b1).await;
     invitation(&app, b2).await;
-    app.fake.press_button(b0, &i0, &button(&i0, "11-28"));
-    app.fake.press_button(b1, &i1, &button(&i1, "11-28"));
+    book(&app, b0, &i0, saturday);
+    book(&app, b1, &i1, saturday);
     let confirmation = app
         .fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     assert!(
         confirmation.plain_text.contains("11-28 (周六) 10:00–11:00"),
@@ -206,12 +299,12 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         "{text}"
     );
     app.fake
-        .wait_for_message(b1.id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(b1.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
 
     // b1 moves to Sunday.
     let mine = my_appointment(&app, b1).await;
-    app.fake.press_button(b1, &mine, &button(&mine, "🔁"));
+    reschedule(&app, b1, &mine);
     let options = app
         .fake
         .wait_for_message(b1.id, |m| {
@@ -227,11 +320,11 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         "{:?}",
         options.button_labels()
     );
-    app.fake
-        .press_button(b1, &options, &button(&options, "11-29"));
+    book(&app, b1, &options, sunday);
     app.fake
         .wait_for_message(b1.id, |m| {
-            m.plain_text.contains("11-29 (周日) 10:00–11:00") && m.plain_text.contains("已为您预约")
+            m.plain_text.contains("11-29 (周日) 10:00–11:00")
+                && m.plain_text.contains(&fixed("book-confirmed"))
         })
         .await;
 
@@ -239,19 +332,19 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     app.advance(Duration::hours(25) + Duration::minutes(1));
     app.fake
         .wait_for_message(b0.id, |m| {
-            m.plain_text.contains("⏰") && m.plain_text.contains("11-28")
+            says(&m.plain_text, "reminder-before") && m.plain_text.contains("11-28")
         })
         .await;
     // Sat 08:01: b0's day-of welcome with "I'm here"; b0 checks in.
     app.advance(Duration::hours(22));
     let welcome = app
         .fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("reminder-day-of")))
         .await;
-    app.fake.press_button(b0, &welcome, &button(&welcome, "📍"));
+    check_in(&app, b0, &welcome);
     app.fake
         .wait_for_message(b0.id, |m| {
-            m.plain_text.contains(&fixed("checked-in-welcome"))
+            m.plain_text.contains(&zh("checked-in-welcome", &[]))
         })
         .await;
     // Sat 09:01: b2, still silent 48 h after the invitation, is nudged once; the team is told.
@@ -261,23 +354,25 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("invite-nudge")))
         .await;
     app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("尚未选择时间"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&fixed("staff-nudged"))
+        })
         .await;
     // b2 books Sunday from the nudge, then cancels: no reminders for them.
-    app.fake.press_button(b2, &nudge, &button(&nudge, "11-29"));
+    book(&app, b2, &nudge, sunday);
     app.fake
-        .wait_for_message(b2.id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     let mine = my_appointment(&app, b2).await;
-    app.fake.press_button(b2, &mine, &button(&mine, "✖️"));
+    cancel(&app, b2, &mine);
     app.fake
-        .wait_for_message(b2.id, |m| m.plain_text.contains(&fixed("book-cancelled")))
+        .wait_for_message(b2.id, |m| m.plain_text.contains(&zh("book-cancelled", &[])))
         .await;
     // Sat 10:31: b0 checked in, so no no-show. Sun 08:01: b1's day-of welcome.
     app.advance(Duration::minutes(90));
     app.advance(Duration::hours(21) + Duration::minutes(30));
     app.fake
-        .wait_for_message(b1.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .wait_for_message(b1.id, |m| m.plain_text.contains(&fixed("reminder-day-of")))
         .await;
     // Sun 10:31: b1 never came: a no-show, reported to the team.
     app.advance(Duration::hours(2) + Duration::minutes(30));
@@ -288,26 +383,40 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         .await;
     let site = reply_to(&app, &supervisor, "/today").await;
     assert!(
-        site.plain_text.contains("10:00：预约 1，已到 0，未到 1"),
+        site.plain_text.contains(&zh(
+            "site-hour",
+            &[
+                ("hour", Arg::from("10:00")),
+                ("booked", Arg::Number(1)),
+                ("arrived", Arg::Number(0)),
+                ("no_shows", Arg::Number(1)),
+            ]
+        )),
         "{}",
         site.plain_text
     );
     assert!(
-        site.plain_text
-            .contains("到访率：33.3%（到访 1 / 邀约 3 户）"),
+        site.plain_text.contains(&visit_rate("33.3%", 1, 3)),
         "{}",
         site.plain_text
     );
 
     // Each reminder came once, and none for the moved or cancelled bookings.
-    assert_eq!(count(&app, b0.id, "⏰"), 1);
-    assert_eq!(count(&app, b0.id, "今天就是您的验房日"), 1);
+    let reminders = |buyer: &User| {
+        app.fake
+            .sent_messages(buyer.id)
+            .iter()
+            .filter(|m| says(&m.plain_text, "reminder-before"))
+            .count()
+    };
+    assert_eq!(reminders(b0), 1);
+    assert_eq!(count(&app, b0.id, &fixed("reminder-day-of")), 1);
     assert_eq!(count(&app, b1.id, "11-28 (周六) 10:00–11:00，地点"), 0);
-    assert_eq!(count(&app, b1.id, "今天就是您的验房日"), 1);
-    assert_eq!(count(&app, b2.id, "⏰"), 0);
-    assert_eq!(count(&app, b2.id, "今天就是您的验房日"), 0);
+    assert_eq!(count(&app, b1.id, &fixed("reminder-day-of")), 1);
+    assert_eq!(reminders(b2), 0);
+    assert_eq!(count(&app, b2.id, &fixed("reminder-day-of")), 0);
     // (Counted as sent: the nudge now shows the booking made from it.)
-    assert_eq!(sent_count(&app, b2.id, "还没有选定时间"), 1);
+    assert_eq!(sent_count(&app, b2.id, &fixed("invite-nudge")), 1);
     app.stop().await;
 }
 
@@ -315,16 +424,14 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
 async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_project_are_refused()
 {
     let (app, supervisor, buyers) = campaign(2).await;
-    add_slot(&app, &supervisor, "2026-11-26 10:00-11:00 5").await;
-    add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
+    let today_slot = add_slot(&app, &supervisor, "2026-11-26 10:00-11:00 5").await;
+    let future_slot = add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
     let i0 = invitation(&app, &buyers[0]).await;
     let i1 = invitation(&app, &buyers[1]).await;
-    let theirs = button(&i1, "11-28");
-    let today = button(&i0, "11-26");
-    let future = button(&i0, "11-28");
-    let slot_of = |data: &str| data.rsplit(':').next().unwrap().to_string();
-    let appointment_of = |data: &str| data.split(':').nth(2).unwrap().to_string();
+    let (mine, theirs) = (appointment_of(&i0), appointment_of(&i1));
+    let today = booking(&i0, today_slot);
+    let future = booking(&i0, future_slot);
 
     // Another project's slot, written straight into the database.
     let other_slot = {
@@ -349,43 +456,40 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
     // The 10:00 slot today passes.
     app.advance(Duration::hours(2));
 
+    let forged = |appointment, slot| Callback::Book { appointment, slot }.encode();
     let attempts = [
-        (
-            format!("1:bk:{}:{}", appointment_of(&theirs), slot_of(&future)),
-            "这不是您的预约",
-        ),
-        (today.clone(), "已不可预约"),
-        (
-            format!("1:bk:{}:{other_slot}", appointment_of(&future)),
-            "已不可预约",
-        ),
+        (forged(theirs, future_slot), zh("book-not-yours", &[])),
+        (today.clone(), zh("book-not-available", &[])),
+        (forged(mine, other_slot), zh("book-not-available", &[])),
     ];
     for (data, expected) in attempts {
         let query = app.fake.press_crafted_button(&buyers[0], &i0, &data);
         let answer = app.fake.callback_answer(&query).await;
         let text = answer.as_str();
-        assert!(text.contains(expected), "{data}: {text}");
+        assert!(text.contains(&expected), "{data}: {text}");
     }
-    assert_eq!(count(&app, buyers[0].id, "已为您预约"), 0);
-    assert_eq!(count(&app, buyers[1].id, "已为您预约"), 0);
+    assert_eq!(count(&app, buyers[0].id, &fixed("book-confirmed")), 0);
+    assert_eq!(count(&app, buyers[1].id, &fixed("book-confirmed")), 0);
 
     // A double tap books once: one seat, one confirmation. (The second tap may reach the bot
     // after the first removed the buttons, as on a slow phone.)
-    app.fake.press_button(&buyers[0], &i0, &future);
+    book(&app, &buyers[0], &i0, future_slot);
     app.fake.press_crafted_button(&buyers[0], &i0, &future);
     app.fake
-        .wait_for_message(buyers[0].id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(buyers[0].id, |m| {
+            m.plain_text.contains(&fixed("book-confirmed"))
+        })
         .await;
     // Within the cutoff (12 h) before the booking, it can no longer be moved here.
     app.advance(Duration::hours(36));
-    let mine = my_appointment(&app, &buyers[0]).await;
-    let query = app
-        .fake
-        .press_button(&buyers[0], &mine, &button(&mine, "🔁"));
+    let mine_now = my_appointment(&app, &buyers[0]).await;
+    let query = reschedule(&app, &buyers[0], &mine_now);
     let answer = app.fake.callback_answer(&query).await;
     assert!(
-        answer.contains("已约在 11-28 (周六) 10:00–11:00")
-            && answer.contains(&fixed("book-too-late")),
+        answer.contains(&zh(
+            "book-too-late",
+            &[("when", Arg::from("11-28 (周六) 10:00–11:00"))]
+        )),
         "{answer}"
     );
     let supervisor_actor = app
@@ -400,44 +504,37 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
         .await
         .unwrap();
     // Only the booking made through a real button took a seat, once.
-    assert_eq!(count(&app, buyers[0].id, "已为您预约"), 1);
+    assert_eq!(count(&app, buyers[0].id, &fixed("book-confirmed")), 1);
     assert_eq!(slots.iter().map(|s| s.booked).sum::<i64>(), 1, "{slots:?}");
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_checks_in_their_own() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    crate::support::people::load_staff(
-        &app,
-        "name,phone,roles,seniority,capacity\nLi Lei,13700000001,ambassador,senior,10\n",
-    )
-    .await;
-    load_buyers(
-        &app,
-        "building,room,name,phone,tier\n1,101,Key Buyer,13900000001,A+\n1,102,Easy Buyer,13900000002,B\n",
-    )
-    .await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let key = app.fake.user(20_001, "K");
-    let easy = app.fake.user(20_002, "E");
-    link_by_contact(&app, &key, "+8613900000001").await;
-    link_by_contact(&app, &easy, "+8613900000002").await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
+    let Campaign {
+        app,
+        supervisor,
+        ambassador,
+        buyers,
+        ..
+    } = Site::new()
+        .senior()
+        .buyers_file(KEY_AND_EASY)
+        .all_linked()
+        .assigned()
         .await;
+    let [key, easy] = [&buyers[0], &buyers[1]];
+    let mut early = 0;
     for spec in [
         "2026-11-26 10:00-11:00 5",
         "2026-11-26 11:00-12:00 5",
         "2026-11-26 15:00-16:00 5",
         "2026-11-26 16:00-17:00 5",
     ] {
-        add_slot(&app, &supervisor, spec).await;
+        let slot = add_slot(&app, &supervisor, spec).await;
+        if early == 0 {
+            early = slot;
+        }
     }
     // The ambassador invites their own buyers.
     let sent = reply_to(&app, &ambassador, "/invite").await;
@@ -446,8 +543,8 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
         "{}",
         sent.plain_text
     );
-    let for_key = invitation(&app, &key).await;
-    let for_easy = invitation(&app, &easy).await;
+    let for_key = invitation(&app, key).await;
+    let for_easy = invitation(&app, easy).await;
     let times = |m: &SentMessage| {
         m.button_labels()
             .into_iter()
@@ -462,8 +559,7 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     );
     assert_eq!(times(&for_easy).len(), 4);
 
-    app.fake
-        .press_button(&easy, &for_easy, &button(&for_easy, "11-26 (周四) 10:00"));
+    book(&app, easy, &for_easy, early);
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains("Easy Buyer 预约了")
@@ -478,19 +574,18 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
         "{}",
         today.plain_text
     );
-    let query = app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-check-in", &[("home", "1-102".into())]),
+    let query = check_in(&app, &ambassador, &today);
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains(&zh("checked-in-short", &[]))
     );
-    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
     // From the day's list straight into the walk-through.
-    app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-inspect-home", &[("home", "1-102".into())]),
-    );
+    press_on(&app, &ambassador, &today, |c| {
+        matches!(c, Callback::StartInspection(_))
+    });
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains("1-102 验房：请选择房间")
@@ -508,8 +603,9 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_column() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
+    let Campaign {
+        app, supervisor, ..
+    } = Site::new().without_ambassador().started().await;
     let before = app.fake.sent_messages(supervisor.id).len();
     app.fake.send_document(
         &supervisor,
@@ -523,12 +619,14 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
     let refused = app.fake.wait_for_messages(supervisor.id, before + 1).await;
     let text = &refused[before].plain_text;
     assert!(
-        text.contains("第 3 行") && text.contains(&fixed("row-end-not-after-start")),
+        text.contains("第 3 行")
+            && text.contains("结束时间")
+            && text.contains("结束时间必须晚于开始时间"),
         "{text}"
     );
     let none = reply_to(&app, &supervisor, "/slots").await;
     assert!(
-        none.plain_text.contains(&fixed("slots-none")),
+        none.plain_text.contains("还没有将来的时段"),
         "{}",
         none.plain_text
     );
@@ -567,24 +665,6 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
     app.stop().await;
 }
 
-/// An ambassador, linked, to whom `/assign` gives every household.
-async fn assigned_ambassador(app: &TestApp, supervisor: &User) -> User {
-    crate::support::people::load_staff(
-        app,
-        "name,phone,roles,seniority,capacity\nLi Lei,13700000001,ambassador,senior,20\n",
-    )
-    .await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(app, &ambassador, "+8613700000001").await;
-    let plan = reply_to(app, supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(supervisor, &plan, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配"))
-        .await;
-    ambassador
-}
-
 /// The message as it is on the person's screen now (after edits).
 async fn on_screen(
     app: &TestApp,
@@ -599,40 +679,38 @@ async fn on_screen(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_buyer_cannot_book_an_early_slot_with_crafted_data() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_buyers(
-        &app,
-        "building,room,name,phone,tier\n1,101,Key Buyer,13900000001,A+\n1,102,Easy Buyer,13900000002,B\n",
-    )
-    .await;
-    let key = app.fake.user(20_001, "K");
-    let easy = app.fake.user(20_002, "E");
-    link_by_contact(&app, &key, "+8613900000001").await;
-    link_by_contact(&app, &easy, "+8613900000002").await;
-    for spec in [
-        "2026-11-27 10:00-11:00 5",
-        "2026-11-27 11:00-12:00 5",
-        "2026-11-27 15:00-16:00 5",
-        "2026-11-27 16:00-17:00 5",
-    ] {
-        add_slot(&app, &supervisor, spec).await;
-    }
+    let Campaign {
+        app,
+        supervisor,
+        buyers,
+        ..
+    } = Site::new()
+        .without_ambassador()
+        .buyers_file(KEY_AND_EASY)
+        .all_linked()
+        .started()
+        .await;
+    let [key, easy] = [&buyers[0], &buyers[1]];
+    let early_slot = add_slot(&app, &supervisor, "2026-11-27 10:00-11:00 5").await;
+    add_slot(&app, &supervisor, "2026-11-27 11:00-12:00 5").await;
+    let late_slot = add_slot(&app, &supervisor, "2026-11-27 15:00-16:00 5").await;
+    add_slot(&app, &supervisor, "2026-11-27 16:00-17:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
-    let for_key = invitation(&app, &key).await;
-    let for_easy = invitation(&app, &easy).await;
-    // The early slot's id, from the invitation of a buyer who is offered it.
-    let early = button(&for_easy, "11-27 (周五) 10:00");
-    let early_slot = early.rsplit(':').next().unwrap();
-    let late = button(&for_key, "11-27 (周五) 15:00");
-    let appointment = late.split(':').nth(2).unwrap();
-    let query =
-        app.fake
-            .press_crafted_button(&key, &for_key, &format!("1:bk:{appointment}:{early_slot}"));
+    let for_key = invitation(&app, key).await;
+    let for_easy = invitation(&app, easy).await;
+    // The early slot is offered to a buyer who is not a key buyer.
+    booking(&for_easy, early_slot);
+    let forged = Callback::Book {
+        appointment: appointment_of(&for_key),
+        slot: early_slot,
+    };
+    let query = app
+        .fake
+        .press_crafted_button(key, &for_key, &forged.encode());
     let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("不在为您安排的时段"), "{answer}");
+    assert!(answer.contains(&zh("book-not-offered", &[])), "{answer}");
     // Nothing changed: no booking, no seat taken; the offered times still book.
-    assert_eq!(count(&app, key.id, "已为您预约"), 0);
+    assert_eq!(count(&app, key.id, &fixed("book-confirmed")), 0);
     let supervisor_actor = app
         .services()
         .identify(supervisor.id, None)
@@ -645,10 +723,10 @@ async fn a_key_buyer_cannot_book_an_early_slot_with_crafted_data() {
         .await
         .unwrap();
     assert_eq!(slots.iter().map(|s| s.booked).sum::<i64>(), 0, "{slots:?}");
-    app.fake.press_button(&key, &for_key, &late);
+    book(&app, key, &for_key, late_slot);
     app.fake
         .wait_for_message(key.id, |m| {
-            m.plain_text.contains("已为您预约") && m.plain_text.contains("15:00")
+            m.plain_text.contains(&fixed("book-confirmed")) && m.plain_text.contains("15:00")
         })
         .await;
     app.stop().await;
@@ -657,51 +735,50 @@ async fn a_key_buyer_cannot_book_an_early_slot_with_crafted_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation_shows_the_booking()
 {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_buyers(
-        &app,
-        "building,room,name,phone,tier\n1,101,Wang Fang,13900000001,B\n1,101,Li Ming,13900000002,B\n",
-    )
-    .await;
-    let wang = app.fake.user(20_001, "W");
-    let li = app.fake.user(20_002, "L");
-    link_by_contact(&app, &wang, "+8613900000001").await;
-    link_by_contact(&app, &li, "+8613900000002").await;
-    add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
-    add_slot(&app, &supervisor, "2026-11-29 10:00-11:00 5").await;
+    let Campaign {
+        app,
+        supervisor,
+        buyers,
+        ..
+    } = Site::new()
+        .without_ambassador()
+        .buyers_file("building,room,name,phone,tier\n1,101,Wang Fang,13900000001,B\n1,101,Li Ming,13900000002,B\n")
+        .all_linked()
+        .started()
+        .await;
+    let [wang, li] = [&buyers[0], &buyers[1]];
+    let saturday = add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 5").await;
+    let sunday = add_slot(&app, &supervisor, "2026-11-29 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
-    let for_wang = invitation(&app, &wang).await;
-    let for_li = invitation(&app, &li).await;
-    app.fake
-        .press_button(&wang, &for_wang, &button(&for_wang, "11-28"));
+    let for_wang = invitation(&app, wang).await;
+    let for_li = invitation(&app, li).await;
+    book(&app, wang, &for_wang, saturday);
     // Li hears of the booking, and Li's invitation no longer offers seats.
     app.fake
         .wait_for_message(li.id, |m| {
-            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-28")
+            m.plain_text.contains(&fixed("book-confirmed")) && m.plain_text.contains("11-28")
         })
         .await;
     let replaced = on_screen(&app, &for_li, |m| !m.has_inline_keyboard()).await;
     assert!(
-        replaced.plain_text.contains(&fixed("options-now-booked"))
+        replaced.plain_text.contains("已约好")
             && replaced.plain_text.contains("11-28 (周六) 10:00"),
         "{}",
         replaced.plain_text
     );
     // Wang moves it; Li hears that too.
-    let mine = my_appointment(&app, &wang).await;
-    app.fake.press_button(&wang, &mine, &button(&mine, "🔁"));
+    let mine = my_appointment(&app, wang).await;
+    reschedule(&app, wang, &mine);
     let options = app
         .fake
         .wait_for_message(wang.id, |m| {
             m.plain_text.contains(&fixed("book-full-options"))
         })
         .await;
-    app.fake
-        .press_button(&wang, &options, &button(&options, "11-29"));
+    book(&app, wang, &options, sunday);
     app.fake
         .wait_for_message(li.id, |m| {
-            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-29")
+            m.plain_text.contains(&fixed("book-confirmed")) && m.plain_text.contains("11-29")
         })
         .await;
     // Li's copy of the fresh options went stale with the move.
@@ -713,8 +790,8 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
         .await;
     on_screen(&app, &li_options, |m| !m.has_inline_keyboard()).await;
     // And back to Saturday: each move is news again.
-    let mine = my_appointment(&app, &wang).await;
-    app.fake.press_button(&wang, &mine, &button(&mine, "🔁"));
+    let mine = my_appointment(&app, wang).await;
+    reschedule(&app, wang, &mine);
     let options = app
         .fake
         .wait_for_message(wang.id, |m| {
@@ -722,54 +799,61 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
                 && m.button_labels().iter().any(|l| l.starts_with("11-28"))
         })
         .await;
-    app.fake
-        .press_button(&wang, &options, &button(&options, "11-28"));
+    book(&app, wang, &options, saturday);
     crate::support::steps::until(&app, "the second Saturday confirmation", || {
         app.fake
             .sent_messages(li.id)
             .iter()
-            .filter(|m| m.plain_text.contains("已为您预约") && m.plain_text.contains("11-28"))
+            .filter(|m| {
+                m.plain_text.contains(&fixed("book-confirmed")) && m.plain_text.contains("11-28")
+            })
             .count()
             == 2
     })
     .await;
     // Wang cancels: Li is told, in words that say who did it.
-    let mine = my_appointment(&app, &wang).await;
-    app.fake.press_button(&wang, &mine, &button(&mine, "✖️"));
+    let mine = my_appointment(&app, wang).await;
+    cancel(&app, wang, &mine);
     app.fake
-        .wait_for_message(wang.id, |m| m.plain_text.contains(&fixed("book-cancelled")))
+        .wait_for_message(wang.id, |m| {
+            m.plain_text.contains(&zh("book-cancelled", &[]))
+        })
         .await;
     let news = app
         .fake
         .wait_for_message(li.id, |m| m.plain_text.contains("已取消 1-101"))
         .await;
     assert!(news.plain_text.contains("Wang Fang"), "{}", news.plain_text);
-    assert_eq!(count(&app, wang.id, "您的预约已取消"), 1);
+    assert_eq!(count(&app, wang.id, &zh("book-cancelled", &[])), 1);
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new_times_once() {
-    let (app, supervisor, buyers) = campaign(3).await;
+    let (app, supervisor, buyers, ambassador) = campaign_with_ambassador(3).await;
     let [b0, b1, b2] = [&buyers[0], &buyers[1], &buyers[2]];
-    let ambassador = assigned_ambassador(&app, &supervisor).await;
     // Now: Thu 2026-11-26 09:00 in Shanghai.
-    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
-    add_slot(&app, &supervisor, "2026-11-27 10:00-11:00 5").await;
+    let today_slot = add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    let friday = add_slot(&app, &supervisor, "2026-11-27 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
+    let mut b1_appointment = 0;
     for buyer in [b0, b1, b2] {
         let invite = invitation(&app, buyer).await;
+        if buyer.id == b1.id {
+            b1_appointment = appointment_of(&invite);
+        }
+        book(&app, buyer, &invite, today_slot);
         app.fake
-            .press_button(buyer, &invite, &button(&invite, "11-26"));
-        app.fake
-            .wait_for_message(buyer.id, |m| m.plain_text.contains("已为您预约"))
+            .wait_for_message(buyer.id, |m| {
+                m.plain_text.contains(&fixed("book-confirmed"))
+            })
             .await;
     }
     // 12:01: the day-of welcome. 14:31: nobody came; all three are no-shows.
     app.advance(Duration::hours(3) + Duration::minutes(1));
     let welcome = app
         .fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("reminder-day-of")))
         .await;
     app.advance(Duration::hours(2) + Duration::minutes(30));
     let reported = app
@@ -802,30 +886,30 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     );
     // 14:40: b0 arrives late and taps "I'm here": checked in, the ambassador is told.
     app.advance(Duration::minutes(9));
-    let query = app.fake.press_button(b0, &welcome, &button(&welcome, "📍"));
+    let query = check_in(&app, b0, &welcome);
     let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("已签到"), "{answer}");
+    assert!(answer.contains(&zh("checked-in-short", &[])), "{answer}");
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("Buyer 0") && m.plain_text.contains(&fixed("staff-arrived-late"))
+            m.plain_text.contains("Buyer 0") && m.plain_text.contains("迟到")
         })
         .await;
     // The offer of other times is gone from b0's screen.
     on_screen(&app, &offer0, |m| !m.has_inline_keyboard()).await;
     // The ambassador checks b1 in from /today.
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-check-in", &[("home", "2-1-102".into())]),
+    let query = press_button_on(&app, &ambassador, &today, Callback::CheckIn(b1_appointment));
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains(&zh("checked-in-short", &[]))
     );
-    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     // b2 really did not come, and books Friday from the offer.
-    app.fake
-        .press_button(b2, &offer2, &button(&offer2, "11-27"));
+    book(&app, b2, &offer2, friday);
     app.fake
         .wait_for_message(b2.id, |m| {
-            m.plain_text.contains("已为您预约") && m.plain_text.contains("11-27")
+            m.plain_text.contains(&fixed("book-confirmed")) && m.plain_text.contains("11-27")
         })
         .await;
     // The supervisors heard of both late arrivals (after the no-shows they were told of),
@@ -833,13 +917,13 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     for name in ["Buyer 0", "Buyer 1"] {
         app.fake
             .wait_for_message(supervisor.id, |m| {
-                m.plain_text.contains(name) && m.plain_text.contains(&fixed("staff-arrived-late"))
+                m.plain_text.contains(name) && m.plain_text.contains("迟到")
             })
             .await;
     }
     let site = reply_to(&app, &supervisor, "/today").await;
     assert!(
-        site.plain_text.contains("到访 2 / 邀约 3 户"),
+        site.plain_text.contains(&visit_rate("66.7%", 2, 3)),
         "{}",
         site.plain_text
     );
@@ -850,39 +934,38 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
         "{}",
         summary.plain_text
     );
-    assert_eq!(sent_count(&app, b0.id, "没有等到您"), 1);
-    assert_eq!(sent_count(&app, b2.id, "没有等到您"), 1);
+    assert_eq!(sent_count(&app, b0.id, &fixed("missed-options")), 1);
+    assert_eq!(sent_count(&app, b2.id, &fixed("missed-options")), 1);
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_its_day() {
-    let (app, supervisor, buyers) = campaign(1).await;
+    let (app, supervisor, buyers, ambassador) = campaign_with_ambassador(1).await;
     let b0 = &buyers[0];
-    let ambassador = assigned_ambassador(&app, &supervisor).await;
-    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    let slot = add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
     let invite = invitation(&app, b0).await;
+    book(&app, b0, &invite, slot);
     app.fake
-        .press_button(b0, &invite, &button(&invite, "11-26"));
-    app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     // 12:01: the welcome; 14:05 the ambassador checks the buyer in.
     app.advance(Duration::hours(3) + Duration::minutes(1));
     let welcome = app
         .fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("reminder-day-of")))
         .await;
-    let im_here = button(&welcome, "📍");
+    let im_here = button_data(&welcome, |c| matches!(c, Callback::CheckIn(_)));
     app.advance(Duration::hours(2) + Duration::minutes(4));
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-check-in", &[("home", "1-1-101".into())]),
+    let query = check_in(&app, &ambassador, &today);
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains(&zh("checked-in-short", &[]))
     );
-    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     // The button is replaced on the buyer's screen.
     let now = on_screen(&app, &welcome, |m| !m.has_inline_keyboard()).await;
     assert!(now.plain_text.contains("已签到"), "{}", now.plain_text);
@@ -906,7 +989,7 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     assert!(
         answer[before]
             .plain_text
-            .contains(&fixed("appointment-none")),
+            .contains(&zh("appointment-none", &[])),
         "{}",
         answer[before].plain_text
     );
@@ -919,46 +1002,39 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finishing_the_walk_through_completes_the_checked_in_visit() {
-    let (app, supervisor, buyers) = campaign(1).await;
+    let (app, supervisor, buyers, ambassador) = campaign_with_ambassador(1).await;
     let b0 = &buyers[0];
-    let ambassador = assigned_ambassador(&app, &supervisor).await;
-    add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
+    let slot = add_slot(&app, &supervisor, "2026-11-26 14:00-15:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
     let invite = invitation(&app, b0).await;
+    book(&app, b0, &invite, slot);
     app.fake
-        .press_button(b0, &invite, &button(&invite, "11-26"));
-    app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("已为您预约"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     app.fake
-        .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains(&fixed("staff-booking"))
-        })
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains("预约了"))
         .await;
     // 12:01 the welcome; 14:05: checked in, walked through, finished.
     app.advance(Duration::hours(3) + Duration::minutes(1));
     app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("今天就是您的验房日"))
+        .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("reminder-day-of")))
         .await;
     app.advance(Duration::hours(2) + Duration::minutes(4));
     let today = reply_to(&app, &ambassador, "/today").await;
-    let query = app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-check-in", &[("home", "1-1-101".into())]),
+    let query = check_in(&app, &ambassador, &today);
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains(&zh("checked-in-short", &[]))
     );
-    assert!(app.fake.callback_answer(&query).await.contains("已签到"));
     let today = reply_to(&app, &ambassador, "/today").await;
-    app.fake.press_button_with_text(
-        &ambassador,
-        &today,
-        &zh("button-inspect-home", &[("home", "1-1-101".into())]),
-    );
-    crate::support::steps::press(&app, &ambassador, "✅ 完成验房").await;
+    press_on(&app, &ambassador, &today, |c| {
+        matches!(c, Callback::StartInspection(_))
+    });
+    press_button(&app, &ambassador, Callback::Inspect(InspectAction::Finish)).await;
     app.fake
-        .wait_for_message(b0.id, |m| {
-            m.plain_text.contains(&fixed("inspection-list-empty"))
-        })
+        .wait_for_message(b0.id, |m| m.plain_text.contains("验房没有发现问题"))
         .await;
     // The visit is over: nothing left to move or cancel, and the day's list says so.
     let before = app.fake.sent_messages(b0.id).len();
@@ -967,7 +1043,7 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
     assert!(
         answer[before]
             .plain_text
-            .contains(&fixed("appointment-none")),
+            .contains(&zh("appointment-none", &[])),
         "{}",
         answer[before].plain_text
     );

@@ -4,26 +4,32 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::faults::settled;
 use crate::support::observe::{Db, db_changes, inbox_changes, inboxes};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
+use crate::support::people::{load_staff, reply_to};
+use crate::support::site::{Campaign, Site};
+use crate::support::steps::{
+    photo, press_button, press_where, record_leak, wait_fixed, wait_key, wait_text,
 };
-use crate::support::steps::{photo, press, record_leak, wait_text};
-use crate::support::text::{fixed, zh};
-use handover_bot::bot::callback::{Callback, InspectAction};
+use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
+use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::people::Lang;
+use handover_bot::i18n::Arg;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_nothing_changes() {
-    let app = TestApp::start().await;
-    load_buyers(&app, &buyers_csv(2)).await;
-    let buyer = app.fake.user(9101, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
+    let Campaign { app, buyer, .. } = Site::new()
+        .without_supervisor()
+        .without_ambassador()
+        .homes(2)
+        .linked(&[0])
+        .started()
+        .await;
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
 
     let refusal = reply_to(&app, &buyer, "/invite supervisor").await;
     assert!(
-        refusal.plain_text.contains(&fixed("forbidden")),
+        refusal.plain_text.contains("不对您的角色开放"),
         "{}",
         refusal.plain_text
     );
@@ -34,11 +40,7 @@ async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_not
 
     // The same in English after switching languages.
     app.fake.send_text(&buyer, "/language");
-    let choose = app
-        .fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("请选择"))
-        .await;
-    app.fake.press_button_with_text(&buyer, &choose, "English");
+    press_button(&app, &buyer, Callback::Language(Lang::En)).await;
     app.fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("speak English"))
         .await;
@@ -75,25 +77,15 @@ async fn unknown_commands_get_help_and_groups_are_told_to_write_privately() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_or_forged_buttons_are_answered_and_change_nothing() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_301).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(2)).await;
-    let ambassador = app.fake.user(9_302, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
     // Buyer 1 lives in 2-1-102: 1-1-101 and its defect are someone else's home to them.
-    let neighbour = app.fake.user(9_303, "B1");
-    link_by_contact(&app, &neighbour, &buyer_phone(1)).await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    let confirm = plan
-        .callback_data_for("✅ 确认分配")
-        .expect("the plan has a confirm button");
-    app.fake.press_button(&supervisor, &plan, &confirm);
-    wait_text(&app, &supervisor, "已分配 2 户").await;
+    let Campaign {
+        app,
+        ambassador,
+        buyer: neighbour,
+        ..
+    } = Site::new().homes(2).linked(&[1]).assigned().await;
+    // A well-formed payload, to spoil with trailing data below.
+    let confirm = Callback::AssignConfirm(1).encode();
     record_leak(&app, &ambassador).await;
     settled(&app).await;
 
@@ -195,7 +187,7 @@ async fn an_undecodable_conversation_state_resets_with_a_message() {
     app.fake.send_text(&person, "hello");
     let reset = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        reset.plain_text.contains(&fixed("dialogue-reset")),
+        reset.plain_text.contains("重新开始"),
         "{}",
         reset.plain_text
     );
@@ -209,22 +201,12 @@ async fn an_undecodable_conversation_state_resets_with_a_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_501).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity\nLi Lei,13700000001,ambassador,10\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(1)).await;
-    let li = app.fake.user(9_502, "Lei");
-    link_by_contact(&app, &li, "+8613700000001").await;
-    let buyer = app.fake.user(9_503, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
-    wait_text(&app, &supervisor, "已分配 1 户").await;
+    let Campaign {
+        app,
+        supervisor,
+        ambassador: li,
+        ..
+    } = Site::new().homes(1).linked(&[0]).assigned().await;
     load_staff(
         &app,
         "name,phone,roles,capacity\nHan Mei,13700000002,ambassador,10\n",
@@ -232,12 +214,18 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
     .await;
 
     reply_to(&app, &li, "/inspect 1-1-101").await;
-    press(&app, &li, "厨房").await;
-    press(&app, &li, "渗漏").await;
-    press(&app, &li, "紧急").await;
-    wait_text(&app, &li, "请拍照发送").await;
+    press_button(&app, &li, Callback::InspectRoom(Room::Kitchen)).await;
+    press_button(&app, &li, Callback::InspectCategory(Category::Leakage)).await;
+    press_button(&app, &li, Callback::InspectSeverity(Severity::Urgent)).await;
+    wait_fixed(&app, &li, "inspect-photos").await;
     app.fake.send_photo(&li, photo(1), None);
-    wait_text(&app, &li, "已收到 1 张照片").await;
+    wait_key(
+        &app,
+        &li,
+        "inspect-photo-received",
+        &[("count", Arg::Number(1))],
+    )
+    .await;
 
     // The household moves to Han Mei while Li Lei is still in the walk-through.
     reply_to(&app, &supervisor, "/reassign 1-1-101 Han Mei").await;
@@ -265,7 +253,10 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
     wait_text(&app, &li, "入户门钥匙几把").await;
     reply_to(&app, &supervisor, "/deactivate Li Lei").await;
     wait_text(&app, &supervisor, "已停用 Li Lei").await;
-    press(&app, &li, "2").await;
+    press_where(&app, &li, |c| {
+        matches!(c, Callback::Handover(HandoverStep::Keys(_, 2)))
+    })
+    .await;
     // The answer to the press (the notice of the deactivation says it too, without this).
     wait_text(&app, &li, "无法再进行操作").await;
     let mut tx = app.services().store.read().await.unwrap();

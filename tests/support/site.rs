@@ -5,25 +5,39 @@
 //! let Campaign { app, ambassador, engineer, buyer, .. } =
 //!     Site::new().engineer_for(1).homes(1).linked(&[0]).assigned().await;
 //! ```
+//!
+//! A test about what happens before the plan (or about the plan itself) stops at `started()`
+//! and calls `Campaign::assign` when it is ready.
+
+use std::collections::BTreeSet;
 
 use handover_bot::config::Config;
 
 use super::app::TestApp;
 use super::fake_telegram::User;
-use super::people::{buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers};
-use super::people::{load_staff, reply_to};
+use super::people::{buyers_csv, link_by_contact, load_buyers, load_staff, reply_to};
 use super::steps::{press_where, wait_text};
 use super::text::zh;
 use handover_bot::bot::callback::Callback;
 use handover_bot::i18n::Arg;
 
-/// Staff the fixture can put on file: (name on file, phone, first name in Telegram, user id).
-const ENGINEERS: [(&str, &str, &str, i64); 2] = [
+/// A member of staff the fixture can put on file: name on file, phone, first name in Telegram,
+/// user id.
+type Staff = (&'static str, &'static str, &'static str, i64);
+
+const ENGINEERS: [Staff; 2] = [
     ("Zhang Gong", "13700000002", "Zhang", 8_401),
     ("Zhao Gong", "13700000003", "Zhao", 8_402),
 ];
-const AMBASSADOR: (&str, &str, &str, i64) = ("Li Lei", "13700000001", "Lei", 8_301);
-const RECEPTION: (&str, &str, &str, i64) = ("Sun Jie", "13700000004", "Sun", 8_501);
+const SUPERVISOR: Staff = ("Wang Fang", "13800000001", "Fang", 9_001);
+const AMBASSADOR: Staff = ("Li Lei", "13700000001", "Lei", 8_301);
+const OTHER_AMBASSADOR: Staff = ("Han Mei", "13700000005", "Mei", 8_302);
+/// The backup ambassadors, regular and senior, five households each.
+const BACKUPS: [Staff; 2] = [
+    ("Backup A", "13700000006", "BA", 8_311),
+    ("Backup B", "13700000007", "BB", 8_312),
+];
+const RECEPTION: Staff = ("Sun Jie", "13700000004", "Sun", 8_501);
 
 /// The part of the supervisor's confirmation that says how many homes were assigned.
 fn assigned_text(homes: usize) -> String {
@@ -38,13 +52,55 @@ fn assigned_text(homes: usize) -> String {
     done.split('，').next().unwrap_or(&done).to_string()
 }
 
+/// The fields of one CSV line (quotes keep commas inside a field).
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            _ => out.last_mut().expect("one field at least").push(c),
+        }
+    }
+    out
+}
+
+/// A buyer file's rows as (home, phone): the home is its building, entrance and room.
+fn buyer_rows(csv: &str) -> Vec<(String, String)> {
+    let mut lines = csv.lines();
+    let header = fields(lines.next().expect("a header"));
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let phone = column("phone").expect("a phone column");
+    let home: Vec<usize> = ["building", "entrance", "room"]
+        .into_iter()
+        .filter_map(column)
+        .collect();
+    lines
+        .map(fields)
+        .map(|row| {
+            let at = home.iter().map(|&i| row[i].as_str()).collect::<Vec<_>>();
+            (at.join("-"), row[phone].clone())
+        })
+        .collect()
+}
+
 /// A change to the settings of the application under test.
 type Adjust = Box<dyn FnOnce(&mut Config)>;
 
-/// What the campaign holds; `assigned` builds it.
+/// What the campaign holds; `started` or `assigned` builds it.
 pub struct Site {
     homes: usize,
+    buyers_file: Option<String>,
     linked: Vec<usize>,
+    supervisor: bool,
+    ambassador: bool,
+    senior: bool,
+    capacity: u32,
+    other_ambassador: bool,
+    backups: bool,
+    /// More staff rows, on file and never in touch with the bot.
+    staff_file: Option<String>,
     /// (building led, whether they open the bot), in the order added.
     engineers: Vec<(u32, bool)>,
     reception: bool,
@@ -57,6 +113,10 @@ pub struct Campaign {
     pub app: TestApp,
     pub supervisor: User,
     pub ambassador: User,
+    /// The second ambassador (`other_ambassador`), Han Mei.
+    pub other_ambassador: User,
+    /// The backup ambassadors (`backups`): Backup A, regular, and Backup B, senior.
+    pub backups: [User; 2],
     /// The first engineer added (`engineer_for`).
     pub engineer: User,
     /// The second engineer added.
@@ -67,6 +127,8 @@ pub struct Campaign {
     pub buyers: Vec<User>,
     /// The first linked buyer.
     pub buyer: User,
+    /// How many homes the buyer file holds (what `assign` places).
+    pub homes: usize,
 }
 
 impl Default for Site {
@@ -76,11 +138,20 @@ impl Default for Site {
 }
 
 impl Site {
-    /// One ambassador (Li Lei, capacity 10) and no homes yet.
+    /// A supervisor (Wang Fang) and one ambassador (Li Lei, regular, capacity 10), both linked,
+    /// and no homes yet.
     pub fn new() -> Self {
         Site {
             homes: 0,
+            buyers_file: None,
             linked: Vec::new(),
+            supervisor: true,
+            ambassador: true,
+            senior: false,
+            capacity: 10,
+            other_ambassador: false,
+            backups: false,
+            staff_file: None,
             engineers: Vec::new(),
             reception: false,
             adjust: None,
@@ -93,9 +164,64 @@ impl Site {
         self
     }
 
-    /// The buyers of these homes (indices into `buyers_csv`) link through their contact.
+    /// The buyers of these homes (indices into `buyers_csv`, or into the rows of `buyers_file`)
+    /// link through their contact.
     pub fn linked(mut self, buyers: &[usize]) -> Self {
         self.linked = buyers.to_vec();
+        self
+    }
+
+    /// Every buyer of the file links through their contact.
+    pub fn all_linked(mut self) -> Self {
+        self.linked = (0..self.rows().len()).collect();
+        self
+    }
+
+    /// This buyer file instead of `buyers_csv`: its rows are what `linked` names.
+    pub fn buyers_file(mut self, csv: &str) -> Self {
+        self.buyers_file = Some(csv.to_string());
+        self
+    }
+
+    /// No supervisor on file.
+    pub fn without_supervisor(mut self) -> Self {
+        self.supervisor = false;
+        self
+    }
+
+    /// No ambassador on file: nobody to assign households to.
+    pub fn without_ambassador(mut self) -> Self {
+        self.ambassador = false;
+        self
+    }
+
+    /// The ambassador is senior (the plan gives them the sensitive buyers).
+    pub fn senior(mut self) -> Self {
+        self.senior = true;
+        self
+    }
+
+    /// How many households each ambassador takes.
+    pub fn capacity(mut self, households: u32) -> Self {
+        self.capacity = households;
+        self
+    }
+
+    /// A second ambassador, Han Mei, regular, linked, with the same capacity.
+    pub fn other_ambassador(mut self) -> Self {
+        self.other_ambassador = true;
+        self
+    }
+
+    /// Two backup ambassadors, linked.
+    pub fn backups(mut self) -> Self {
+        self.backups = true;
+        self
+    }
+
+    /// More staff, from a staff file (header included), on file but not linked.
+    pub fn staff_file(mut self, csv: &str) -> Self {
+        self.staff_file = Some(csv.to_string());
         self
     }
 
@@ -123,71 +249,152 @@ impl Site {
         self
     }
 
-    /// Starts the application, loads and links everyone, and confirms the supervisor's plan.
-    pub async fn assigned(self) -> Campaign {
-        let adjust = self.adjust;
+    fn buyers(&self) -> String {
+        self.buyers_file
+            .clone()
+            .unwrap_or_else(|| buyers_csv(self.homes))
+    }
+
+    fn rows(&self) -> Vec<(String, String)> {
+        buyer_rows(&self.buyers())
+    }
+
+    /// The staff file for everyone the site was asked for but the supervisor.
+    fn staff(&self) -> String {
+        let row = |(name, phone, ..): Staff, roles: &str, seniority: &str, capacity: &str| {
+            format!("{name},{phone},{roles},{seniority},{capacity},\n")
+        };
+        let mut staff = String::from("name,phone,roles,seniority,capacity,buildings\n");
+        let capacity = self.capacity.to_string();
+        if self.ambassador {
+            let seniority = if self.senior { "senior" } else { "regular" };
+            staff.push_str(&row(AMBASSADOR, "ambassador", seniority, &capacity));
+        }
+        if self.other_ambassador {
+            staff.push_str(&row(OTHER_AMBASSADOR, "ambassador", "regular", &capacity));
+        }
+        if self.backups {
+            staff.push_str(&row(BACKUPS[0], "backup_ambassador", "regular", "5"));
+            staff.push_str(&row(BACKUPS[1], "backup_ambassador", "senior", "5"));
+        }
+        for (i, (building, _)) in self.engineers.iter().enumerate() {
+            let (name, phone, ..) = ENGINEERS[i];
+            staff.push_str(&format!("{name},{phone},engineer,,,{building}\n"));
+        }
+        if self.reception {
+            staff.push_str(&row(RECEPTION, "complaints", "", ""));
+        }
+        staff
+    }
+
+    /// Starts the application and loads and links everyone; nothing assigned yet.
+    pub async fn started(mut self) -> Campaign {
+        let adjust = self.adjust.take();
         let app = TestApp::start_with(|config| {
             if let Some(adjust) = adjust {
                 adjust(config);
             }
         })
         .await;
-        let supervisor = linked_supervisor(&app, 9_001).await;
-        let mut staff = String::from("name,phone,roles,capacity,buildings\n");
-        staff.push_str(&format!(
-            "{},{},ambassador,10,\n",
-            AMBASSADOR.0, AMBASSADOR.1
-        ));
-        for (i, (building, _)) in self.engineers.iter().enumerate() {
-            let (name, phone, ..) = ENGINEERS[i];
-            staff.push_str(&format!("{name},{phone},engineer,,{building}\n"));
+        let person = |(_, _, first, id): Staff| app.fake.user(id, first);
+        let link = async |staff: Staff, person: &User| {
+            link_by_contact(&app, person, &format!("+86{}", staff.1)).await;
+        };
+        let supervisor = person(SUPERVISOR);
+        if self.supervisor {
+            let (name, phone, ..) = SUPERVISOR;
+            load_staff(
+                &app,
+                &format!("name,phone,roles\n{name},{phone},supervisor\n"),
+            )
+            .await;
+            link(SUPERVISOR, &supervisor).await;
         }
-        if self.reception {
-            staff.push_str(&format!("{},{},complaints,,\n", RECEPTION.0, RECEPTION.1));
+        let staff = self.staff();
+        if staff.lines().count() > 1 {
+            load_staff(&app, &staff).await;
         }
-        load_staff(&app, &staff).await;
-        load_buyers(&app, &buyers_csv(self.homes)).await;
+        if let Some(more) = &self.staff_file {
+            load_staff(&app, more).await;
+        }
+        let buyer_file = self.buyers();
+        let rows = buyer_rows(&buyer_file);
+        if !rows.is_empty() {
+            load_buyers(&app, &buyer_file).await;
+        }
 
-        let person = |(_, _, first, id): (&str, &str, &str, i64)| app.fake.user(id, first);
         let ambassador = person(AMBASSADOR);
-        link_by_contact(&app, &ambassador, &format!("+86{}", AMBASSADOR.1)).await;
+        if self.ambassador {
+            link(AMBASSADOR, &ambassador).await;
+        }
+        let other_ambassador = person(OTHER_AMBASSADOR);
+        if self.other_ambassador {
+            link(OTHER_AMBASSADOR, &other_ambassador).await;
+        }
+        let backups = BACKUPS.map(person);
+        if self.backups {
+            for (staff, backup) in BACKUPS.iter().zip(&backups) {
+                link(*staff, backup).await;
+            }
+        }
         let engineers: Vec<User> = ENGINEERS.iter().map(|e| person(*e)).collect();
         for (i, (_, linked)) in self.engineers.iter().enumerate() {
             if *linked {
-                link_by_contact(&app, &engineers[i], &format!("+86{}", ENGINEERS[i].1)).await;
+                link(ENGINEERS[i], &engineers[i]).await;
             }
         }
         let reception = person(RECEPTION);
         if self.reception {
-            link_by_contact(&app, &reception, &format!("+86{}", RECEPTION.1)).await;
+            link(RECEPTION, &reception).await;
         }
         let mut buyers = Vec::new();
         for &i in &self.linked {
             let buyer = app.fake.user(30_000 + i as i64, &format!("B{i}"));
-            link_by_contact(&app, &buyer, &buyer_phone(i)).await;
+            link_by_contact(&app, &buyer, &format!("+86{}", rows[i].1)).await;
             buyers.push(buyer);
         }
 
-        reply_to(&app, &supervisor, "/assign").await;
-        press_where(&app, &supervisor, |c| {
-            matches!(c, Callback::AssignConfirm(_))
-        })
-        .await;
-        wait_text(&app, &supervisor, &assigned_text(self.homes)).await;
         let buyer = buyers
             .first()
             .cloned()
             .unwrap_or_else(|| app.fake.user(30_000, "B0"));
         let [engineer, other_engineer] = <[User; 2]>::try_from(engineers).expect("two engineers");
+        let homes = rows
+            .iter()
+            .map(|(home, _)| home)
+            .collect::<BTreeSet<_>>()
+            .len();
         Campaign {
             app,
             supervisor,
             ambassador,
+            other_ambassador,
+            backups,
             engineer,
             other_engineer,
             reception,
             buyers,
             buyer,
+            homes,
         }
+    }
+
+    /// Starts the application, loads and links everyone, and confirms the supervisor's plan.
+    pub async fn assigned(self) -> Campaign {
+        let campaign = self.started().await;
+        campaign.assign().await;
+        campaign
+    }
+}
+
+impl Campaign {
+    /// The supervisor's `/assign`, confirmed: every home placed.
+    pub async fn assign(&self) {
+        reply_to(&self.app, &self.supervisor, "/assign").await;
+        press_where(&self.app, &self.supervisor, |c| {
+            matches!(c, Callback::AssignConfirm(_))
+        })
+        .await;
+        wait_text(&self.app, &self.supervisor, &assigned_text(self.homes)).await;
     }
 }

@@ -89,6 +89,33 @@ pub async fn press_where(app: &TestApp, person: &User, which: impl Fn(&Callback)
     app.fake.press_button(person, &message, &data);
 }
 
+/// The data of `message`'s button whose callback `which` accepts.
+pub fn button_data(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> String {
+    message
+        .inline_buttons()
+        .into_iter()
+        .filter_map(|b| b.callback_data)
+        .find(|data| Callback::decode(data).is_some_and(|c| which(&c)))
+        .unwrap_or_else(|| panic!("no such button in {:?}", message.button_labels()))
+}
+
+/// The callback of `message`'s button whose callback `which` accepts.
+pub fn button_of(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> Callback {
+    Callback::decode(&button_data(message, which)).expect("it decoded above")
+}
+
+/// A press on `message`'s button whose callback `which` accepts (the message as the person
+/// has it, however old); the query's id, for its answer.
+pub fn press_on(
+    app: &TestApp,
+    person: &User,
+    message: &SentMessage,
+    which: impl Fn(&Callback) -> bool,
+) -> String {
+    let data = button_data(message, which);
+    app.fake.press_button(person, message, &data)
+}
+
 /// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
 pub async fn record_leak(app: &TestApp, ambassador: &User) {
     reply_to(app, ambassador, "/inspect 1-1-101").await;

@@ -30,3 +30,18 @@ pub fn fixed(key: &str) -> String {
     }
     best
 }
+
+/// Whether `text` says `key`, whatever its arguments: every stretch of the key's Chinese text
+/// between placeholders is there, in order.
+pub fn says(text: &str, key: &str) -> bool {
+    let rendered = zh(key, &[]);
+    let mut rest = text;
+    for part in rendered.split(['{', '}']).filter(|p| !p.starts_with('$')) {
+        let part = part.trim();
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
