@@ -166,4 +166,59 @@ mod tests {
             Err(DialogueError::Undecodable)
         ));
     }
+
+    /// The walk-through's and the handover checklist's states, as stored, in each of their steps.
+    #[test]
+    fn stored_walkthrough_and_handover_states_keep_their_form() {
+        let draft = r#"{"room":"kitchen","category":"leakage","severity":"urgent","note":"drip","photos":["a","b"],"voice":"v"}"#;
+        let bare = r#"{"room":"bedroom","category":"plumbing","severity":"low","note":"","photos":[],"voice":null}"#;
+        let phases = [
+            r#"{"at":"room"}"#.to_string(),
+            r#"{"at":"category","room":"kitchen","keep":null}"#.to_string(),
+            format!(r#"{{"at":"category","room":"kitchen","keep":{draft}}}"#),
+            r#"{"at":"severity","room":"balcony","category":"electrical","keep":null}"#.to_string(),
+            format!(r#"{{"at":"photos","draft":{bare},"album":"g1"}}"#),
+            format!(r#"{{"at":"photos","draft":{bare},"album":null}}"#),
+            format!(r#"{{"at":"confirm","draft":{draft}}}"#),
+            r#"{"at":"saved","room":"exterior"}"#.to_string(),
+        ];
+        for phase in phases {
+            let stored = format!(
+                r#"{{"step":"inspecting","inspection":3,"unit":"1-2-301","phase":{phase}}}"#
+            );
+            let state = decode(Some(&stored)).unwrap().unwrap();
+            assert!(matches!(state, State::Inspecting { .. }), "{stored}");
+            assert_eq!(serde_json::to_string(&state).unwrap(), stored);
+        }
+        let handover_draft = r#"{"keys":[["mailbox",2]],"meters":[{"meter":"water","reading":"12.5","photo":"p"}],"meters_absent":["gas"],"documents":["usage_manual"]}"#;
+        let asks = [
+            r#"{"at":"keys","index":1}"#,
+            r#"{"at":"meter","index":0,"reading":null,"photo":null}"#,
+            r#"{"at":"meter","index":2,"reading":"7","photo":"p","queued":["q","r"]}"#,
+            r#"{"at":"documents"}"#,
+            r#"{"at":"review"}"#,
+        ];
+        for ask in asks {
+            let stored = format!(
+                r#"{{"step":"handing_over","unit":7,"label":"1-2-301","draft":{handover_draft},"ask":{ask}}}"#
+            );
+            let state = decode(Some(&stored)).unwrap().unwrap();
+            assert!(matches!(state, State::HandingOver { .. }), "{stored}");
+            assert_eq!(serde_json::to_string(&state).unwrap(), stored);
+        }
+        // Written by earlier versions without the fields that have defaults.
+        for (old, now) in [
+            (
+                r#"{"step":"inspecting","inspection":3,"unit":"u","phase":{"at":"category","room":"kitchen"}}"#,
+                r#"{"step":"inspecting","inspection":3,"unit":"u","phase":{"at":"category","room":"kitchen","keep":null}}"#,
+            ),
+            (
+                r#"{"step":"handing_over","unit":7,"label":"u","ask":{"at":"meter","index":0}}"#,
+                r#"{"step":"handing_over","unit":7,"label":"u","draft":{"keys":[],"meters":[],"meters_absent":[],"documents":[]},"ask":{"at":"meter","index":0,"reading":null,"photo":null}}"#,
+            ),
+        ] {
+            let state = decode(Some(old)).unwrap().unwrap();
+            assert_eq!(serde_json::to_string(&state).unwrap(), now);
+        }
+    }
 }
