@@ -801,6 +801,8 @@ impl Services {
                     .push(&change.household);
             }
         }
+        // Not through `tell`: a gain lists what the households asked unanswered, read in the
+        // transaction in the reader's language (`unanswered`), which rendering cannot do.
         for (gain, map) in [(true, &gained), (false, &lost)] {
             for (staff, households) in map.values() {
                 let Some(chat) = staff.telegram_id else {
@@ -1114,4 +1116,115 @@ async fn staff_by_id(tx: &mut Tx) -> ServiceResult<BTreeMap<i64, StaffMember>> {
         .into_iter()
         .map(|s| (s.id, s))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::Config;
+    use crate::services::import::{ImportOutcome, Importer};
+    use crate::store::Store;
+    use chrono::TimeZone as _;
+    use std::sync::Arc;
+
+    async fn services(dir: &tempfile::TempDir) -> Services {
+        let url = format!("sqlite://{}", dir.path().join("assignment.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let start = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        Services::new(
+            store,
+            Arc::new(ManualClock::new(start)),
+            Arc::new(Config::for_database(&url)),
+        )
+    }
+
+    async fn import(services: &Services, name: &str, csv: &str) {
+        let outcome = services
+            .import_file(Importer::Cli, name, csv.as_bytes(), None)
+            .await
+            .unwrap();
+        assert!(matches!(outcome, ImportOutcome::Done { .. }), "{outcome:?}");
+    }
+
+    /// The moves of one event told again (a replay) queue nothing new; another event with the
+    /// same moves in the same instant is told anew.
+    #[tokio::test]
+    async fn one_event_is_announced_once_and_another_in_the_same_instant_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let services = services(&dir).await;
+        import(
+            &services,
+            "staff.csv",
+            "name,phone,roles,seniority,capacity\n\
+             Wang Fang,13800000001,supervisor,,\n\
+             Li Lei,13700000001,ambassador,regular,10\n\
+             Han Mei,13700000002,ambassador,regular,10\n",
+        )
+        .await;
+        import(
+            &services,
+            "buyers.csv",
+            "building,entrance,room,name,phone,tier,mailing_address\n\
+             1,1,101,Buyer 0,13900000000,B,No. 0 Harbour Road\n",
+        )
+        .await;
+        for (chat, phone) in [
+            (9_001, "+8613800000001"),
+            (8_301, "+8613700000001"),
+            (8_302, "+8613700000002"),
+        ] {
+            services
+                .link_by_contact(chat, Some(chat), phone)
+                .await
+                .unwrap();
+        }
+        let now = services.clock.now();
+        let mut tx = services.store.begin().await.unwrap();
+        let staff = staff_by_id(&mut tx).await.unwrap();
+        let named = |name: &str| staff.values().find(|s| s.name == name).cloned().unwrap();
+        let household = tx
+            .project_households(&services.config.project)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        let changes = [Change {
+            household,
+            from: Some(named("Li Lei")),
+            to: named("Han Mei"),
+        }];
+        let before = tx.outbox_counts().await.unwrap().pending;
+        let event = tx
+            .audit(now, "test", "reassign", "unit:1", serde_json::json!({}))
+            .await
+            .unwrap();
+        let reason = Reason::Reassigned;
+        services
+            .announce(&mut tx, &changes, reason, None, event, now)
+            .await
+            .unwrap();
+        let told = tx.outbox_counts().await.unwrap().pending;
+        // The ambassador who gained, the one who lost, the supervisor's summary.
+        assert_eq!(told - before, 3);
+
+        services
+            .announce(&mut tx, &changes, reason, None, event, now)
+            .await
+            .unwrap();
+        assert_eq!(tx.outbox_counts().await.unwrap().pending, told);
+
+        let another = tx
+            .audit(now, "test", "reassign", "unit:1", serde_json::json!({}))
+            .await
+            .unwrap();
+        services
+            .announce(&mut tx, &changes, reason, None, another, now)
+            .await
+            .unwrap();
+        assert_eq!(tx.outbox_counts().await.unwrap().pending, told + 3);
+        tx.commit().await.unwrap();
+    }
 }

@@ -138,6 +138,7 @@ impl Services {
         };
         let home = household.unit.short();
         let tz = self.config.timezone;
+        // Not through `tell`: this edits messages already sent, each found per chat under its key.
         for (chat, key) in retired {
             let buyer = buyers.iter().find(|b| b.telegram_id == Some(chat));
             let lang = self
