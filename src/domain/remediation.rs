@@ -332,15 +332,6 @@ impl AgeBand {
     pub fn of(recorded: DateTime<Utc>, now: DateTime<Utc>) -> AgeBand {
         AgeBand::of_days((now - recorded).num_days())
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AgeBand::UpTo7 => "0–7",
-            AgeBand::UpTo14 => "8–14",
-            AgeBand::UpTo30 => "15–30",
-            AgeBand::Over30 => ">30",
-        }
-    }
 }
 
 /// How many defects fall in each band, in band order.
