@@ -355,29 +355,38 @@ fn parse_limited(
     default_region: phonenumber::country::Id,
     max_rows: usize,
 ) -> Result<Parsed, ImportError> {
+    // The result, and whether a row was taken as the header (then its error is about this
+    // file's columns or rows, not about a separator that cut the header apart).
     let assemble = |read: &dyn Fn(&mut rows::Assembler) -> Result<(), ImportError>| {
         let mut assembler =
             rows::Assembler::new(kind, default_region, max_rows, format == FileFormat::Csv);
-        read(&mut assembler)?;
-        assembler.finish()
+        let read = read(&mut assembler);
+        let found_header = assembler.found_header();
+        (found_header, read.and_then(|()| assembler.finish()))
     };
     match format {
-        FileFormat::Xlsx => assemble(&|sink| source::read_xlsx(bytes, sink)),
+        FileFormat::Xlsx => assemble(&|sink| source::read_xlsx(bytes, sink)).1,
         FileFormat::Csv => {
             // The likeliest separator first; a file that cannot be read under it is read again
             // with the others (a name full of commas in a tab-separated file outnumbers the
-            // header's tabs), and the first one's error stands when none reads.
-            let mut delimiters = source::delimiters_by_likelihood(bytes);
-            let first = delimiters.remove(0);
-            let parsed = assemble(&|sink| source::read_csv(bytes, first, sink));
-            if parsed.is_ok() {
-                return parsed;
-            }
-            delimiters
+            // header's tabs). When none reads, the error stands of the first separator under
+            // which a header was found, as a spreadsheet of the same table would report it;
+            // failing that, the likeliest one's.
+            let outcomes = source::delimiters_by_likelihood(bytes)
                 .into_iter()
-                .map(|other| assemble(&|sink| source::read_csv(bytes, other, sink)))
-                .find(|other| other.is_ok())
-                .unwrap_or(parsed)
+                .map(|delimiter| assemble(&|sink| source::read_csv(bytes, delimiter, sink)));
+            let mut reported: Option<(bool, Result<Parsed, ImportError>)> = None;
+            for (found_header, parsed) in outcomes {
+                if parsed.is_ok() {
+                    return parsed;
+                }
+                match reported {
+                    None => reported = Some((found_header, parsed)),
+                    Some((false, _)) if found_header => reported = Some((true, parsed)),
+                    Some(_) => {}
+                }
+            }
+            reported.map_or(Err(ImportError::Empty), |(_, parsed)| parsed)
         }
     }
 }

@@ -154,6 +154,11 @@ impl Assembler {
         }
     }
 
+    /// Whether a row has been taken as the header.
+    pub(super) fn found_header(&self) -> bool {
+        matches!(self.state, State::Body(_))
+    }
+
     pub(super) fn finish(self) -> Result<Parsed, ImportError> {
         let mut body = match self.state {
             State::SeekingHeader { first: None, .. } => return Err(ImportError::Empty),

@@ -476,6 +476,28 @@ fn a_title_row_with_another_separator_does_not_decide_the_separator() {
 }
 
 #[test]
+fn a_file_that_reads_under_no_separator_reports_the_error_of_the_one_that_found_its_header() {
+    // Cells of ";" outnumber the commas, so semicolon is tried first and cuts the header apart;
+    // under comma the header is found and the real problem is one missing column, the same
+    // error the spreadsheet of this table gives.
+    let header = ["TIER", "PHONE", "NAME", "RISK_FLAGS", "MAILING_ADDRESS", "LANGUAGE", ";", "ROOM"];
+    let table = [
+        vec!["交付名单"; 1],
+        vec!["交付名单"; 1],
+        header.to_vec(),
+        vec![";"; header.len()],
+    ];
+    let text: String = table.iter().map(|row| row.join(",") + "\n").collect();
+    let missing_building = Err(ImportError::MissingColumns {
+        kind: ImportKind::Buyers,
+        columns: vec!["building"],
+    });
+    assert_eq!(parse(text.as_bytes(), FileFormat::Csv, None, CN), missing_building);
+    let cells: Vec<Vec<XCell>> = table.iter().map(|row| row.iter().map(|c| s(c)).collect()).collect();
+    assert_eq!(parse(&xlsx(&cells), FileFormat::Xlsx, None, CN), missing_building);
+}
+
+#[test]
 fn staff_rows_parse_with_every_column() {
     let text = "\
 项目,姓名,手机号,角色,资历,负责户数,负责楼栋,语言
