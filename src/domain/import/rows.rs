@@ -21,6 +21,8 @@ pub(super) struct Assembler {
     max_rows: usize,
     /// CSV: every row under the header must have the header's number of fields.
     strict_width: bool,
+    /// A row was taken for the header (even one whose columns are then refused).
+    found_header: bool,
     state: State,
 }
 
@@ -79,6 +81,7 @@ impl Assembler {
             region,
             max_rows,
             strict_width,
+            found_header: false,
             state: State::SeekingHeader {
                 first: None,
                 seen: 0,
@@ -94,6 +97,7 @@ impl Assembler {
                     return Ok(());
                 }
                 if recognised(self.kind, &cells) >= 2 {
+                    self.found_header = true;
                     let map = HeaderMap::build(self.kind, &cells)?;
                     let known_columns = map.indexes().collect();
                     self.state = State::Body(Box::new(Body {
@@ -154,9 +158,9 @@ impl Assembler {
         }
     }
 
-    /// Whether a row has been taken as the header.
+    /// Whether a row has been taken for the header.
     pub(super) fn found_header(&self) -> bool {
-        matches!(self.state, State::Body(_))
+        self.found_header
     }
 
     pub(super) fn finish(self) -> Result<Parsed, ImportError> {
