@@ -197,7 +197,7 @@ settings! {
     }
     public_url {
         env: "HANDOVER_PUBLIC_URL",
-        help: "HTTPS address at which Telegram clients reach this bot's HTTP server; turns on the Mini App (signatures on the handover record, served under /app/); unset: every step by buttons",
+        help: "HTTPS address at which Telegram clients reach this bot's HTTP server; turns on the Mini App (signatures on the handover record, served under /app/); unset: no Mini App, every step by buttons",
     }
     signature {
         env: "HANDOVER_SIGNATURE",
