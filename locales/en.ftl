@@ -34,6 +34,7 @@ group-only = I work in private chats only. Please write to me directly: @{ $bot 
 
 help-unlinked = I help buyers and staff through the home handover. Send /start and share your phone number to begin.
 help-intro = Here is what you can do:
+help-mini-app = ✍️ The handover record is signed on a page that opens inside Telegram: the ambassador signs it before it goes to the buyer, and the buyer signs to receive the home.
 unknown-command = Sorry, I don't know the command { $command }. Here is what you can do:
     { $help }
 forbidden = Sorry, { $command } is not available for your role. Nothing was changed.
@@ -662,9 +663,42 @@ handover-meter-photos = 📷 Meter photos at handover ({ $count })
 handover-confirm-ask = 🏡 <b>{ $home }</b>: your ambassador { $ambassador } recorded the handover of your home. Please check:
 handover-confirm-how = If everything is right, tap “I have received my home”.
 handover-confirm-how-open = The { $count } open items stay on record and will be fixed after you move in; we keep you updated on each. If everything else is right, tap “I have received my home”.
+handover-confirm-how-sign = If everything is right, tap “✍️ Sign to receive my home” and sign.
+handover-confirm-how-open-sign = The { $count } open items stay on record and will be fixed after you move in; we keep you updated on each. If everything else is right, tap “✍️ Sign to receive my home” and sign.
 button-handover-received = ✅ I have received my home
 button-handover-issue = ❌ Something is not right
 handover-confirmed-short = Thank you! Your home is handed over.
+button-handover-sign-send = ✍️ Sign the record
+button-handover-sign-receive = ✍️ Sign to receive my home
+handover-saved-sign = 📝 The record of { $home } is saved. Please sign it: it goes to the buyer once you have.
+handover-sent-sign = 📨 The record of { $home } went to { $count } buyer(s). Please sign it too.
+handover-signed-sent = { $count ->
+    [0] ✍️ You signed the record of { $home }. No buyer of this home uses the bot yet: ask them to open the bot and send /myhome to sign it there.
+   *[other] ✍️ You signed the record of { $home }; it went to { $count } buyer(s) to sign. The home counts as handed over once a buyer signs.
+}
+handover-sign-needed = Please receive your home by signing the record: press "✍️ Sign to receive my home".
+sign-page-title = Handover record · { $home }
+sign-page-home = Home: { $home }
+sign-page-people = Buyers: { $buyers } · Ambassador: { $ambassador }
+sign-page-draw-here = Sign here with your finger
+sign-page-clear = Clear
+sign-page-undo = Undo
+sign-page-read = I have read the record above
+sign-page-sign-send = Sign and send
+sign-page-sign-receive = Sign: I have received my home
+sign-page-sending = Sending…
+sign-page-failed = The signature could not be sent. Please try again.
+sign-page-too-little = That is too short for a signature. Please sign your name.
+sign-page-signed = You have signed this record.
+sign-page-awaiting-ambassador = Your ambassador has not signed this record yet. You will get a message when it is ready to sign.
+sign-page-received = This home has already been received.
+sign-page-replaced = This record was replaced by a newer one. Please open the latest record in the chat.
+sign-page-unauthorized = This page could not confirm who you are. Please close it and open it again from the chat.
+sign-page-thanks-buyer = Thank you! You have signed, and your home is handed over. The record is in the chat.
+sign-page-thanks-ambassador = { $count ->
+    [0] Signed. No buyer of this home uses the bot yet.
+   *[other] Signed. The record went to { $count } buyer(s) to sign.
+}
 handover-already-confirmed = This home's handover was confirmed already.
 handover-replaced = Your ambassador has updated this handover record, so the old one no longer counts. Please check the latest record below:
 handover-replaced-none = Your ambassador has updated this handover record, so the old one no longer counts. The new record needs nothing more from you; if anything is unclear, just write here.

@@ -34,6 +34,7 @@ group-only = 我只在私聊中工作，请直接给我发消息：@{ $bot }
 
 help-unlinked = 我为业主和员工提供房屋交付服务。发送 /start 并分享手机号即可开始。
 help-intro = 您可以使用以下功能：
+help-mini-app = ✍️ 交房记录在 Telegram 内打开的页面上签字：交付大使先签字，再发给业主；业主签字即确认收房。
 unknown-command = 抱歉，我不认识命令 { $command }。您可以使用：
     { $help }
 forbidden = 抱歉，{ $command } 不对您的角色开放，没有做任何更改。
@@ -659,9 +660,42 @@ handover-meter-photos = 📷 交房时的表读数照片（{ $count } 张）
 handover-confirm-ask = 🏡 <b>{ $home }</b>：您的交付大使 { $ambassador } 已记录您房屋的交接情况，请核对：
 handover-confirm-how = 如无误，请点“我已收房”。
 handover-confirm-how-open = 以上 { $count } 项问题会保留记录，入住后继续整改，每项进展都会通知您。其他内容如无误，请点“我已收房”。
+handover-confirm-how-sign = 如无误，请点“✍️ 签字确认收房”并签字。
+handover-confirm-how-open-sign = 以上 { $count } 项问题会保留记录，入住后继续整改，每项进展都会通知您。其他内容如无误，请点“✍️ 签字确认收房”并签字。
 button-handover-received = ✅ 我已收房
 button-handover-issue = ❌ 有不对的地方
 handover-confirmed-short = 谢谢！您的房屋已完成交付。
+button-handover-sign-send = ✍️ 签署交房记录
+button-handover-sign-receive = ✍️ 签字确认收房
+handover-saved-sign = 📝 { $home } 的交房记录已保存。请您签字，签字后记录将发给业主。
+handover-sent-sign = 📨 { $home } 的交房记录已发给 { $count } 位业主。请您也签字。
+handover-signed-sent = { $count ->
+    [0] ✍️ 您已签署 { $home } 的交房记录。这一户的业主还没有使用本机器人：请业主打开机器人并发送 /myhome，在那里签字。
+   *[other] ✍️ 您已签署 { $home } 的交房记录，已发给 { $count } 位业主签字。业主签字后才算交付完成。
+}
+handover-sign-needed = 请在交房记录上签字确认收房：点击“✍️ 签字确认收房”。
+sign-page-title = 交房确认 · { $home }
+sign-page-home = 房屋：{ $home }
+sign-page-people = 业主：{ $buyers } · 交付大使：{ $ambassador }
+sign-page-draw-here = 请用手指在此签名
+sign-page-clear = 清除
+sign-page-undo = 撤销
+sign-page-read = 我已阅读以上交房记录
+sign-page-sign-send = 签字并发送
+sign-page-sign-receive = 签字确认收房
+sign-page-sending = 正在提交…
+sign-page-failed = 签名未能提交，请重试。
+sign-page-too-little = 签名太短，请签下您的姓名。
+sign-page-signed = 您已签署这份记录。
+sign-page-awaiting-ambassador = 交付大使尚未签署这份记录，可以签字时您会收到消息。
+sign-page-received = 这套房屋已确认收房。
+sign-page-replaced = 这份记录已被新的记录取代，请在聊天中打开最新的记录。
+sign-page-unauthorized = 无法确认您的身份。请关闭本页，从聊天中重新打开。
+sign-page-thanks-buyer = 谢谢！您已签字，房屋交付完成。交房记录已发到聊天中。
+sign-page-thanks-ambassador = { $count ->
+    [0] 已签署。这一户的业主还没有使用本机器人。
+   *[other] 已签署，记录已发给 { $count } 位业主签字。
+}
 handover-already-confirmed = 这一户的交房已确认过了。
 handover-replaced = 这份交房记录已由交付大使更新，旧的作废。请核对下面最新的记录：
 handover-replaced-none = 这份交房记录已由交付大使更新，旧的作废。新的记录不需要您再确认了；如有疑问，请直接在这里留言。

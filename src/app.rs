@@ -322,6 +322,15 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
     // handled first; others' are replayed once their lease runs out, for as long as it runs.
     let replay = crate::inbox::claim_unhandled(&journal, true).await;
     let (replayed, later) = tokio::sync::mpsc::unbounded_channel();
+    // The Mini App's pages, on the public HTTP server, with HANDOVER_PUBLIC_URL.
+    let mini_app = config.public_url.as_ref().map(|_| {
+        let token = config
+            .bot_token
+            .as_ref()
+            .map(|t| t.expose())
+            .unwrap_or_default();
+        crate::webapp::routes(services.clone(), token)
+    });
     let (dispatch, http_server) = match config.webhook_url.clone() {
         Some(url) => {
             let addr = config
@@ -354,6 +363,10 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 replayed.clone(),
                 stopped.clone(),
             );
+            let routes = match mini_app {
+                Some(pages) => routes.merge(pages),
+                None => routes,
+            };
             let listener = crate::inbox::KeptUpdates::new(later, stop, stopped.clone());
             // The server stops when the dispatcher stops the listener.
             let server = http::serve(addr, "HANDOVER_LISTEN_ADDR", routes, stopped).await?;
@@ -378,7 +391,17 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             let dispatch = tokio::spawn(async move {
                 dispatcher.dispatch_with_listener(listener, errors).await;
             });
-            (dispatch, None)
+            let server = match mini_app {
+                Some(pages) => {
+                    let addr = config
+                        .listen_addr
+                        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080)));
+                    let stopped = http::stopped(workers_stopped.clone());
+                    Some(http::serve(addr, "HANDOVER_LISTEN_ADDR", pages, stopped).await?)
+                }
+                None => None,
+            };
+            (dispatch, server)
         }
     };
     let replayer = tokio::spawn(crate::inbox::replay_stale(

@@ -17,3 +17,4 @@ pub mod scheduler;
 pub mod services;
 pub mod store;
 pub mod wake;
+pub mod webapp;

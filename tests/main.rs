@@ -16,6 +16,7 @@ mod instances;
 mod logs;
 mod media;
 mod migrate_data;
+mod miniapp;
 mod onboarding;
 mod outbox;
 mod remediation;

@@ -40,10 +40,9 @@ fn buttons(markup: Option<ReplyMarkup>) -> Vec<Vec<Button>> {
         .map(|row| {
             row.into_iter()
                 .filter_map(|button| match button.kind {
-                    InlineKeyboardButtonKind::CallbackData(data) => Some(Button {
-                        label: button.text,
-                        data,
-                    }),
+                    InlineKeyboardButtonKind::CallbackData(data) => {
+                        Some(Button::press(button.text, data))
+                    }
                     _ => None,
                 })
                 .collect()

@@ -364,6 +364,7 @@ pub async fn on_button(
             store(turn, &step.next).await?;
             super::take_press(turn, query).await?;
             match submitted {
+                Some(s) if s.sign_url.is_some() => ask_to_sign(turn, &s).await,
                 Some(s) if s.asked > 0 => {
                     turn.say(tr!(
                         i18n,
@@ -394,6 +395,45 @@ pub async fn on_button(
             apply(turn, None, step).await
         }
     }
+}
+
+/// The record is saved; the ambassador signs it in the Mini App (with signatures required, it
+/// goes to the buyers then).
+async fn ask_to_sign(
+    turn: &Turn,
+    submitted: &crate::services::handover::Submitted,
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some(url) = submitted
+        .sign_url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
+    else {
+        return Ok(());
+    };
+    let home = submitted.household.unit.short();
+    let text = if turn.ctx.services.signatures_required() {
+        tr!(i18n, lang, "handover-saved-sign", home = home)
+    } else {
+        tr!(
+            i18n,
+            lang,
+            "handover-sent-sign",
+            home = home,
+            count = submitted.asked
+        )
+    };
+    let button = teloxide::types::InlineKeyboardButton::web_app(
+        tr!(i18n, lang, "button-handover-sign-send"),
+        teloxide::types::WebAppInfo { url },
+    );
+    turn.say_with(
+        text,
+        Some(ReplyMarkup::InlineKeyboard(
+            teloxide::types::InlineKeyboardMarkup::new([[button]]),
+        )),
+    )
+    .await
 }
 
 /// Messages during the checklist: a typed key count, a meter's photo and reading. A photo is
@@ -445,6 +485,15 @@ pub async fn on_confirm(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::
         Confirmation::AlreadyConfirmed => "handover-already-confirmed",
         Confirmation::Replaced => return show_replacement(turn, query).await,
         Confirmation::Stale => "stale-button",
+        Confirmation::SignatureNeeded => {
+            answer_query(
+                turn,
+                query,
+                Some(i18n.text(lang, "handover-sign-needed", &[])),
+            )
+            .await?;
+            return Ok(());
+        }
     };
     answer_query(turn, query, Some(i18n.text(lang, key, &[]))).await?;
     if outcome == Confirmation::Stale {

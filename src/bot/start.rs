@@ -171,10 +171,17 @@ pub(super) async fn on_help(turn: &Turn) -> anyhow::Result<()> {
         Actor::Unknown => tr!(turn.i18n(), turn.lang(), "help-unlinked"),
         _ => tr!(turn.i18n(), turn.lang(), "help-intro"),
     };
+    // With the Mini App on, the handover record is signed on a page in the chat.
+    let signing = match &turn.person.actor {
+        Actor::Staff(_) | Actor::Buyer(_) if turn.ctx.services.config.public_url.is_some() => {
+            Some(tr!(turn.i18n(), turn.lang(), "help-mini-app"))
+        }
+        _ => None,
+    };
     turn.say(crate::present::paragraphs(
         turn.i18n(),
         turn.lang(),
-        [intro, help],
+        [Some(intro), Some(help), signing].into_iter().flatten(),
     ))
     .await
 }

@@ -9,7 +9,7 @@
 //! value, as before.
 
 use super::settings::{Settings, default};
-use super::{Config, ConfigError, LogFormat, Secret, bad};
+use super::{Config, ConfigError, LogFormat, Secret, SignatureRule, bad};
 use crate::domain::people::Lang;
 use chrono_tz::Tz;
 use figment::Figment;
@@ -191,6 +191,36 @@ impl Config {
                 Some(Secret::new(secret))
             }
         };
+        let public_url = match non_empty(settings.public_url) {
+            None => None,
+            Some(text) => Some(
+                url::Url::parse(&text)
+                    .ok()
+                    .filter(|u| u.scheme() == "https" && u.host().is_some())
+                    .ok_or_else(|| {
+                        bad(
+                            "HANDOVER_PUBLIC_URL",
+                            format!(
+                                "not an https URL (Telegram opens Mini App pages only over https): {text:?}"
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        let signature = match non_empty(settings.signature)
+            .unwrap_or_else(|| default::SIGNATURE.to_string())
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "required" => SignatureRule::Required,
+            "optional" => SignatureRule::Optional,
+            other => {
+                return Err(bad(
+                    "HANDOVER_SIGNATURE",
+                    format!("must be required or optional, not {other:?}"),
+                ));
+            }
+        };
         let listen_addr = match non_empty(settings.listen_addr) {
             Some(text) => Some(text.parse().map_err(|_| {
                 bad(
@@ -198,7 +228,7 @@ impl Config {
                     format!("not an address like 0.0.0.0:8080: {text:?}"),
                 )
             })?),
-            None if webhook_url.is_some() => Some(parse_default_addr(
+            None if webhook_url.is_some() || public_url.is_some() => Some(parse_default_addr(
                 WEBHOOK_LISTEN_ADDR,
                 "HANDOVER_LISTEN_ADDR",
             )?),
@@ -245,6 +275,15 @@ impl Config {
             webhook_url,
             webhook_secret,
             listen_addr,
+            public_url,
+            signature,
+            init_data_max_age: chrono::Duration::seconds(i64::from(parse_number(
+                settings.init_data_max_age_secs,
+                default::INIT_DATA_MAX_AGE_SECS,
+                "HANDOVER_INIT_DATA_MAX_AGE_SECS",
+                60,
+                86_400,
+            )?)),
             metrics_addr,
             instance_id,
             timezone,

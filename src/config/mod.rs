@@ -43,6 +43,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Whether a handover waits for the buyer's signature in the Mini App.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureRule {
+    /// The handover completes when the buyer signs; the confirmation button is not offered.
+    Required,
+    /// Signing is offered beside the confirmation button, which still completes it.
+    Optional,
+}
+
 /// The resolved, validated configuration. Its `Debug` output hides the token and any password
 /// in the database URL.
 #[derive(Clone)]
@@ -64,8 +73,13 @@ pub struct Config {
     /// Webhook mode when set; long polling otherwise.
     pub webhook_url: Option<url::Url>,
     pub webhook_secret: Option<Secret>,
-    /// Where the webhook's HTTP server listens (with a webhook only).
+    /// Where the public HTTP server listens (with a webhook or the Mini App).
     pub listen_addr: Option<std::net::SocketAddr>,
+    /// The Mini App: the public HTTPS base its pages are reached at (none: no Mini App), whether
+    /// the buyer's signature is required to complete a handover, and how old a page's login may be.
+    pub public_url: Option<url::Url>,
+    pub signature: SignatureRule,
+    pub init_data_max_age: chrono::Duration,
     /// Where /healthz and /metrics are served (none: not at all).
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// This instance's name, recorded with its claims (outbox rows, jobs, inbox updates, chats'
@@ -144,6 +158,9 @@ impl fmt::Debug for Config {
             .field("fix_deadlines", &self.fix_deadlines)
             .field("confirm_fix_within", &self.confirm_fix_within)
             .field("defect_sweep_cron", &self.defect_sweep_cron)
+            .field("public_url", &self.public_url)
+            .field("signature", &self.signature)
+            .field("init_data_max_age", &self.init_data_max_age)
             .field("defect_webhook_url", &self.defect_webhook_url)
             .field("defect_webhook_secret", &self.defect_webhook_secret)
             .field("checklist", &self.checklist)

@@ -192,8 +192,22 @@ settings! {
     }
     listen_addr {
         env: "HANDOVER_LISTEN_ADDR",
-        help: "Address of the webhook's public HTTP server",
-        shown: LISTEN_ADDR = "0.0.0.0:8080 with a webhook, none when polling",
+        help: "Address of the public HTTP server (the webhook and the Mini App pages)",
+        shown: LISTEN_ADDR = "0.0.0.0:8080 with a webhook or the Mini App, none otherwise",
+    }
+    public_url {
+        env: "HANDOVER_PUBLIC_URL",
+        help: "HTTPS address at which Telegram clients reach this bot's HTTP server; turns on the Mini App (signatures on the handover record, served under /app/); unset: no Mini App, every step by buttons",
+    }
+    signature {
+        env: "HANDOVER_SIGNATURE",
+        help: "With the Mini App: required (the handover completes when the buyer signs) or optional (the confirmation button still completes it)",
+        default: SIGNATURE = "required",
+    }
+    init_data_max_age_secs {
+        env: "HANDOVER_INIT_DATA_MAX_AGE_SECS",
+        help: "Seconds a Mini App page's Telegram login (initData) stays valid",
+        default: INIT_DATA_MAX_AGE_SECS = "3600",
     }
     metrics_addr {
         env: "HANDOVER_METRICS_ADDR",

@@ -3,12 +3,35 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One inline button that calls back into the bot.
+/// One inline button: it calls back into the bot, or opens a Mini App page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
-    /// Encoded with the callback codec; at most 64 bytes.
+    /// Encoded with the callback codec; at most 64 bytes. Empty on a page's button.
     pub data: String,
+    /// The https address of the Mini App page the button opens, instead of calling back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_app: Option<String>,
+}
+
+impl Button {
+    /// A button that calls back with `data`.
+    pub fn press(label: String, data: String) -> Button {
+        Button {
+            label,
+            data,
+            web_app: None,
+        }
+    }
+
+    /// A button that opens the Mini App page at `url`.
+    pub fn page(label: String, url: String) -> Button {
+        Button {
+            label,
+            data: String::new(),
+            web_app: Some(url),
+        }
+    }
 }
 
 /// A message ready to send: text is Telegram HTML with user text already escaped.
@@ -140,10 +163,7 @@ mod tests {
             .join("\n");
         let content = Content::Text {
             html: html.clone(),
-            buttons: vec![vec![Button {
-                label: "OK".into(),
-                data: "1:x".into(),
-            }]],
+            buttons: vec![vec![Button::press("OK".into(), "1:x".into())]],
         };
         let parts = content.into_parts();
         assert!(parts.len() >= 3);
@@ -185,10 +205,7 @@ mod tests {
         let content = Content::Photo {
             path: "ab/cdef.jpg".into(),
             caption_html: Some("<b>x</b>".into()),
-            buttons: vec![vec![Button {
-                label: "Reply".into(),
-                data: "1:rep:1".into(),
-            }]],
+            buttons: vec![vec![Button::press("Reply".into(), "1:rep:1".into())]],
         };
         let json = serde_json::to_string(&content).unwrap();
         assert_eq!(serde_json::from_str::<Content>(&json).unwrap(), content);

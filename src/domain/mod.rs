@@ -13,4 +13,5 @@ pub mod message;
 pub mod people;
 pub mod phone;
 pub mod remediation;
+pub mod signature;
 pub mod text;

@@ -197,7 +197,19 @@ fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     }
     Some(InlineKeyboardMarkup::new(buttons.iter().map(|row| {
         row.iter()
-            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+            .map(|b| {
+                match b
+                    .web_app
+                    .as_deref()
+                    .and_then(|url| url::Url::parse(url).ok())
+                {
+                    Some(url) => InlineKeyboardButton::web_app(
+                        b.label.clone(),
+                        teloxide::types::WebAppInfo { url },
+                    ),
+                    None => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
+                }
+            })
             .collect::<Vec<_>>()
     })))
 }

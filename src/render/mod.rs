@@ -3,7 +3,9 @@
 //! as given, so that handlers only decide whether to send it.
 //!
 //! [`card`] holds the font foundation (the configured or bundled CJK font, the palette) and
-//! the welcome-home card; [`chart`] draws `/chart` in the same font and palette.
+//! the welcome-home card; [`chart`] draws `/chart` in the same font and palette; [`signature`]
+//! draws a signature from its strokes.
 
 pub mod card;
 pub mod chart;
+pub mod signature;

@@ -492,10 +492,10 @@ impl Services {
                     name = &staff.name,
                     count = covered
                 );
-                let button = Button {
-                    label: crate::tr!(self.i18n, lang, "button-return", count = covered),
-                    data: format!("1:ret:{}", staff.id),
-                };
+                let button = Button::press(
+                    crate::tr!(self.i18n, lang, "button-return", count = covered),
+                    format!("1:ret:{}", staff.id),
+                );
                 Content::Text {
                     html,
                     buttons: vec![vec![button]],
@@ -831,13 +831,13 @@ impl Services {
                         buttons = units
                             .into_iter()
                             .map(|(unit_id, unit)| {
-                                vec![Button {
-                                    label: format!(
+                                vec![Button::press(
+                                    format!(
                                         "{} {unit}",
                                         crate::tr!(self.i18n, lang, "button-reply")
                                     ),
-                                    data: format!("1:rep:{unit_id}"),
-                                }]
+                                    format!("1:rep:{unit_id}"),
+                                )]
                             })
                             .collect();
                     }

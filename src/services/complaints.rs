@@ -54,10 +54,10 @@ impl Services {
     fn with_ack_button(&self, lang: Lang, html: String, id: i64) -> Content {
         Content::Text {
             html,
-            buttons: vec![vec![Button {
-                label: crate::tr!(self.i18n, lang, "button-complaint-ack"),
-                data: format!("1:ck:{id}"),
-            }]],
+            buttons: vec![vec![Button::press(
+                crate::tr!(self.i18n, lang, "button-complaint-ack"),
+                format!("1:ck:{id}"),
+            )]],
         }
     }
 

@@ -588,8 +588,7 @@ impl Services {
                 text = description,
                 photos = photos.len()
             );
-            let button =
-                |label: String, data: String| crate::domain::message::Button { label, data };
+            let button = crate::domain::message::Button::press;
             Content::Text {
                 html,
                 buttons: vec![vec![

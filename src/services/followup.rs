@@ -200,7 +200,7 @@ impl Services {
         let name = buyer.name.as_str();
         let ambassador = ambassador.unwrap_or("");
         let id = follow_up.id;
-        let button = |label: String, data: String| Button { label, data };
+        let button = Button::press;
         let (html, buttons) = match follow_up.kind {
             FollowUpKind::Thanks => (
                 crate::tr!(
@@ -385,10 +385,10 @@ impl Services {
                 );
                 Content::Text {
                     html,
-                    buttons: vec![vec![Button {
-                        label: crate::tr!(self.i18n, lang, "button-reply"),
-                        data: format!("1:rep:{}", household.unit.unit_id),
-                    }]],
+                    buttons: vec![vec![Button::press(
+                        crate::tr!(self.i18n, lang, "button-reply"),
+                        format!("1:rep:{}", household.unit.unit_id),
+                    )]],
                 }
             });
             self.tell(&mut tx, staff, alert).await?;

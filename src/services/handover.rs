@@ -39,8 +39,11 @@ pub enum Begin {
 pub struct Submitted {
     pub id: i64,
     pub household: Household,
-    /// How many of the home's buyers were asked to confirm (those linked to the bot).
+    /// How many of the home's buyers were asked to confirm (those linked to the bot); none yet
+    /// when they are asked once the ambassador has signed.
     pub asked: usize,
+    /// The Mini App page where the ambassador signs the record (with the Mini App on).
+    pub sign_url: Option<String>,
 }
 
 /// A welcome card drawn and stored for the buyer in `chat`.
@@ -60,6 +63,17 @@ pub enum Confirmation {
     Replaced,
     /// Not this buyer's home.
     Stale,
+    /// The home is received by signing the record in the Mini App, not by the button.
+    SignatureNeeded,
+}
+
+/// A buyer's signature drawn and stored in the media store, kept with their confirmation.
+pub(crate) struct DrawnSignature {
+    pub stored: crate::media::StoredFile,
+    pub len: i64,
+    /// The strokes as JSON.
+    pub strokes: String,
+    pub auth_date: DateTime<Utc>,
 }
 
 /// A checklist item as shown: a built-in one in the reader's language, any other as written.
@@ -203,10 +217,14 @@ impl Services {
         let Some(handover) = tx.handover(id).await? else {
             return Ok(None);
         };
-        let buyers = tx.buyers_of_unit(unit_id).await?;
-        let asked = self
-            .ask_to_confirm(&mut tx, &buyers, &handover, &household, me, &open)
-            .await?;
+        // With signatures required, the buyers get the record once the ambassador has signed it.
+        let asked = if self.signatures_required() {
+            0
+        } else {
+            let buyers = tx.buyers_of_unit(unit_id).await?;
+            self.ask_to_confirm(&mut tx, &buyers, &handover, &household, me, &open)
+                .await?
+        };
         tx.audit(
             now,
             &actor.audit_name(),
@@ -221,12 +239,13 @@ impl Services {
             id,
             household,
             asked,
+            sign_url: self.sign_url(id),
         }))
     }
 
     /// The meter photos, then the record with "I have received my home" / "something's wrong",
     /// to each of `buyers`; returns how many were asked.
-    async fn ask_to_confirm(
+    pub(super) async fn ask_to_confirm(
         &self,
         tx: &mut Tx,
         buyers: &[Buyer],
@@ -288,25 +307,44 @@ impl Services {
                     ambassador = ambassador
                 ),
                 self.handover_lines(lang, handover, open),
-                if open.is_empty() {
-                    crate::tr!(i18n, lang, "handover-confirm-how")
-                } else {
-                    crate::tr!(i18n, lang, "handover-confirm-how-open", count = open.len())
+                match (open.is_empty(), self.signatures_required()) {
+                    (true, false) => crate::tr!(i18n, lang, "handover-confirm-how"),
+                    (true, true) => crate::tr!(i18n, lang, "handover-confirm-how-sign"),
+                    (false, false) => {
+                        crate::tr!(i18n, lang, "handover-confirm-how-open", count = open.len())
+                    }
+                    (false, true) => crate::tr!(
+                        i18n,
+                        lang,
+                        "handover-confirm-how-open-sign",
+                        count = open.len()
+                    ),
                 },
             ],
         );
         Content::Text {
             html,
-            buttons: vec![
-                vec![Button {
-                    label: crate::tr!(i18n, lang, "button-handover-received"),
-                    data: format!("1:hc:{}", handover.id),
-                }],
-                vec![Button {
-                    label: crate::tr!(i18n, lang, "button-handover-issue"),
-                    data: format!("1:hi:{}", handover.id),
-                }],
-            ],
+            buttons: [
+                self.sign_url(handover.id).map(|url| {
+                    vec![Button::page(
+                        crate::tr!(i18n, lang, "button-handover-sign-receive"),
+                        url,
+                    )]
+                }),
+                (!self.signatures_required()).then(|| {
+                    vec![Button::press(
+                        crate::tr!(i18n, lang, "button-handover-received"),
+                        format!("1:hc:{}", handover.id),
+                    )]
+                }),
+                Some(vec![Button::press(
+                    crate::tr!(i18n, lang, "button-handover-issue"),
+                    format!("1:hi:{}", handover.id),
+                )]),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         }
     }
 
@@ -419,6 +457,32 @@ impl Services {
         actor: &Actor,
         handover_id: i64,
     ) -> ServiceResult<Confirmation> {
+        self.receive_home(actor, handover_id, None).await
+    }
+
+    /// The Mini App is on: records have a page where they are signed.
+    pub fn sign_url(&self, handover_id: i64) -> Option<String> {
+        let base = self.config.public_url.as_ref()?;
+        let mut url = base.join("app/sign").ok()?;
+        url.query_pairs_mut()
+            .append_pair("record", &handover_id.to_string());
+        Some(url.to_string())
+    }
+
+    /// The record is signed before it is received: the ambassador's signature before it goes
+    /// to the buyers, a buyer's to receive the home.
+    pub fn signatures_required(&self) -> bool {
+        self.config.public_url.is_some()
+            && self.config.signature == crate::config::SignatureRule::Required
+    }
+
+    /// The buyer receives their home, by the button or by signing (`signed`).
+    pub(super) async fn receive_home(
+        &self,
+        actor: &Actor,
+        handover_id: i64,
+        signed: Option<&DrawnSignature>,
+    ) -> ServiceResult<Confirmation> {
         let Actor::Buyer(homes) = actor else {
             return Ok(Confirmation::Stale);
         };
@@ -444,8 +508,32 @@ impl Services {
             HandoverStatus::Withdrawn => return Ok(Confirmation::Replaced),
             HandoverStatus::AwaitingBuyer => {}
         }
+        if signed.is_none() && self.signatures_required() {
+            return Ok(Confirmation::SignatureNeeded);
+        }
         if !tx.confirm_handover(handover_id, buyer.id, now).await? {
             return Ok(Confirmation::AlreadyConfirmed);
+        }
+        if let Some(signed) = signed {
+            tx.record_media(
+                &signed.stored.sha256,
+                None,
+                &signed.stored.path,
+                "image/png",
+                signed.len,
+                now,
+            )
+            .await?;
+            tx.insert_signature(crate::store::signatures::NewSignature {
+                handover_id,
+                signer: crate::domain::signature::Signer::Buyer,
+                signer_id: buyer.id,
+                sha256: &signed.stored.sha256,
+                strokes: &signed.strokes,
+                auth_date: signed.auth_date,
+                signed_at: now,
+            })
+            .await?;
         }
         let Some(household) = tx.household(handover.unit_id).await? else {
             return Ok(Confirmation::Stale);
@@ -548,7 +636,7 @@ impl Services {
             &actor.audit_name(),
             "handover.confirm",
             &format!("unit:{}", handover.unit_id),
-            serde_json::json!({"handover": handover_id, "buyer": buyer.id}),
+            serde_json::json!({"handover": handover_id, "buyer": buyer.id, "signed": signed.is_some()}),
         )
         .await?;
         tx.commit().await?;

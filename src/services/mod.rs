@@ -17,6 +17,7 @@ pub mod onboarding;
 pub mod people;
 pub mod relay;
 pub mod remediation;
+pub mod signatures;
 pub mod staff;
 pub mod tell;
 pub mod uploads;

@@ -139,10 +139,10 @@ impl Services {
 
     /// The Reply button under a buyer's message, for answering household `unit_id`.
     pub(crate) fn reply_button(&self, lang: Lang, unit_id: i64) -> Vec<Vec<Button>> {
-        vec![vec![Button {
-            label: crate::tr!(self.i18n, lang, "button-reply"),
-            data: format!("1:rep:{unit_id}"),
-        }]]
+        vec![vec![Button::press(
+            crate::tr!(self.i18n, lang, "button-reply"),
+            format!("1:rep:{unit_id}"),
+        )]]
     }
 
     pub(crate) async fn staff_lang(&self, tx: &mut Tx, staff: &StaffMember) -> ServiceResult<Lang> {

@@ -1027,14 +1027,14 @@ impl Services {
                     html.push('\n');
                     html.push_str(&present::numbered(i18n, lang, n, &line));
                     buttons.push(vec![
-                        Button {
-                            label: crate::tr!(i18n, lang, "button-fix-ok", n = n),
-                            data: format!("1:da:{}:{}", defect.id, Action::Verify.code()),
-                        },
-                        Button {
-                            label: crate::tr!(i18n, lang, "button-fix-bad", n = n),
-                            data: format!("1:da:{}:{}", defect.id, Action::Reopen.code()),
-                        },
+                        Button::press(
+                            crate::tr!(i18n, lang, "button-fix-ok", n = n),
+                            format!("1:da:{}:{}", defect.id, Action::Verify.code()),
+                        ),
+                        Button::press(
+                            crate::tr!(i18n, lang, "button-fix-bad", n = n),
+                            format!("1:da:{}:{}", defect.id, Action::Reopen.code()),
+                        ),
                     ]);
                 }
                 let footer = crate::tr!(i18n, lang, "fixed-please-check-footer", days = days);

@@ -19,6 +19,7 @@ pub mod queue;
 #[doc(hidden)]
 pub mod scale;
 mod sessions;
+pub mod signatures;
 #[doc(hidden)]
 pub mod testdb;
 #[cfg(test)]

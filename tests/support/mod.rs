@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod browser;
 pub use ::fake_telegram;
 pub mod faults;
 pub mod observe;

@@ -200,6 +200,8 @@ pub struct InlineButton {
     pub text: String,
     pub callback_data: Option<String>,
     pub url: Option<String>,
+    /// The Mini App page a `web_app` button opens.
+    pub web_app: Option<String>,
 }
 
 impl SentMessage {
@@ -221,6 +223,10 @@ impl SentMessage {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 url: b.get("url").and_then(Value::as_str).map(str::to_owned),
+                web_app: b
+                    .pointer("/web_app/url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             })
             .collect()
     }

@@ -126,7 +126,7 @@ pub(crate) fn validate_reply_markup(
                 ApiErr::bad("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
             })?;
             for button in row {
-                validate_inline_button(button)?;
+                validate_inline_button(button, private)?;
             }
         }
         return Ok(());
@@ -176,7 +176,7 @@ pub(crate) fn validate_reply_markup(
     Err(bad_markup())
 }
 
-fn validate_inline_button(button: &Value) -> Result<(), ApiErr> {
+fn validate_inline_button(button: &Value, private: bool) -> Result<(), ApiErr> {
     let obj = button.as_object().ok_or_else(|| {
         ApiErr::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     })?;
@@ -217,6 +217,20 @@ fn validate_inline_button(button: &Value) -> Result<(), ApiErr> {
         && !url.as_str().is_some_and(is_valid_button_url)
     {
         return Err(ApiErr::bad("BUTTON_URL_INVALID"));
+    }
+    if let Some(web_app) = obj.get("web_app") {
+        // Mini App buttons open only over https, and only in a private chat with the bot.
+        if !private {
+            return Err(ApiErr::bad("BUTTON_TYPE_INVALID"));
+        }
+        let https = web_app
+            .get("url")
+            .and_then(Value::as_str)
+            .and_then(|u| url::Url::parse(u).ok())
+            .is_some_and(|u| u.scheme() == "https" && u.host_str().is_some());
+        if !https {
+            return Err(ApiErr::bad("BUTTON_URL_INVALID"));
+        }
     }
     Ok(())
 }

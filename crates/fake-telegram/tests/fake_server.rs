@@ -425,6 +425,42 @@ async fn callback_data_is_1_to_64_bytes() {
 }
 
 #[tokio::test]
+async fn mini_app_buttons_open_https_pages_in_private_chats_only() {
+    let fake = unthrottled().await;
+    let bot = fake.bot();
+    let ann = started(&fake, 42, "Ann");
+    let page = |chat: i64, url: &str| {
+        bot.send_message(ChatId(chat), "sign")
+            .reply_markup(InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::web_app(
+                    "sign",
+                    teloxide::types::WebAppInfo {
+                        url: reqwest::Url::parse(url).unwrap(),
+                    },
+                ),
+            ]]))
+    };
+    page(42, "https://bot.example/app/sign?record=1")
+        .await
+        .expect("an https page in a private chat");
+    let sent = fake.sent_messages(42);
+    assert_eq!(
+        sent[0].inline_buttons()[0].web_app.as_deref(),
+        Some("https://bot.example/app/sign?record=1")
+    );
+    assert_eq!(
+        api_error(page(42, "http://bot.example/app/sign").await),
+        ApiError::ButtonUrlInvalid
+    );
+    fake.send_group_text(-100, &ann, "hello group");
+    assert_eq!(
+        unknown(page(-100, "https://bot.example/app/sign").await),
+        "Bad Request: BUTTON_TYPE_INVALID"
+    );
+    assert_eq!(fake.sent_messages(42).len(), 1);
+}
+
+#[tokio::test]
 async fn buttons_need_exactly_one_valid_action() {
     let fake = unthrottled().await;
     let bot = fake.bot();

@@ -502,7 +502,12 @@ fn a_file_that_reads_under_no_separator_reports_the_error_of_the_one_that_found_
         columns: vec!["building"],
     });
     assert_eq!(
-        parse(text.as_bytes(), FileFormat::Csv, Some(ImportKind::Buyers), CN),
+        parse(
+            text.as_bytes(),
+            FileFormat::Csv,
+            Some(ImportKind::Buyers),
+            CN
+        ),
         missing_building
     );
     let cells: Vec<Vec<XCell>> = table
@@ -510,7 +515,12 @@ fn a_file_that_reads_under_no_separator_reports_the_error_of_the_one_that_found_
         .map(|row| row.iter().map(|c| s(c)).collect())
         .collect();
     assert_eq!(
-        parse(&xlsx(&cells), FileFormat::Xlsx, Some(ImportKind::Buyers), CN),
+        parse(
+            &xlsx(&cells),
+            FileFormat::Xlsx,
+            Some(ImportKind::Buyers),
+            CN
+        ),
         missing_building
     );
 }

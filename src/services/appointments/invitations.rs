@@ -63,22 +63,22 @@ impl Services {
         let mut buttons: Vec<Vec<Button>> = options
             .iter()
             .map(|slot| {
-                vec![Button {
-                    label: crate::tr!(
+                vec![Button::press(
+                    crate::tr!(
                         i18n,
                         lang,
                         "slot-button",
                         when = slot_label(i18n, lang, slot, tz),
                         seats = slot.seats_left()
                     ),
-                    data: format!("1:bk:{}:{}", appointment.id, slot.id),
-                }]
+                    format!("1:bk:{}:{}", appointment.id, slot.id),
+                )]
             })
             .collect();
-        buttons.push(vec![Button {
-            label: crate::tr!(i18n, lang, "button-other-time"),
-            data: format!("1:lt:{}", appointment.id),
-        }]);
+        buttons.push(vec![Button::press(
+            crate::tr!(i18n, lang, "button-other-time"),
+            format!("1:lt:{}", appointment.id),
+        )]);
         Content::Text { html, buttons }
     }
 

@@ -54,10 +54,10 @@ impl Services {
                             &home,
                             ambassador.as_ref(),
                         ),
-                        buttons: vec![vec![Button {
-                            label: crate::tr!(i18n, lang, "button-im-here"),
-                            data: format!("1:ci:{}", appointment.id),
-                        }]],
+                        buttons: vec![vec![Button::press(
+                            crate::tr!(i18n, lang, "button-im-here"),
+                            format!("1:ci:{}", appointment.id),
+                        )]],
                     }
                 } else {
                     Content::text(crate::tr!(
