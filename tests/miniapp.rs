@@ -7,7 +7,7 @@ use crate::support::browser::{Browser, Telegram};
 use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
-use crate::support::steps::{photo, press_button, press_on, wait_fixed, wait_key};
+use crate::support::steps::{photo, press_button, press_on, until, wait_fixed, wait_key};
 use crate::support::text::{says, zh};
 use handover_bot::bot::callback::{Callback, HandoverStep};
 use handover_bot::clock::Clock as _;
@@ -356,6 +356,40 @@ async fn with_signatures_required_the_old_button_only_asks_for_a_signature() {
         zh("handover-sign-needed", &[])
     );
     assert_eq!(status_of(app).await, HandoverStatus::AwaitingBuyer);
+    // /myhome offers a record to sign only once the ambassador has signed it; signed through
+    // the page's API, it is there with the page's button.
+    assert!(
+        !app.fake
+            .sent_messages(buyer.id)
+            .iter()
+            .any(|m| says(&m.plain_text, "handover-confirm-ask")),
+        "the buyer saw the record before the ambassador signed it"
+    );
+    let local = app.running().http_addr.expect("the HTTP server runs");
+    let signature = format!("http://{local}/app/api/records/{id}/signature");
+    let drawing = r#"{"width":300,"height":150,"strokes":[[[10,10],[200,80],[290,20]]]}"#;
+    let theirs = login(app, ambassador, &token(app), chrono::Duration::minutes(1));
+    assert_eq!(api_status(&signature, &theirs, Some(drawing)).await, 200);
+    // Once from the ambassador's signature, once more for /myhome.
+    let records = || {
+        app.fake
+            .sent_messages(buyer.id)
+            .into_iter()
+            .filter(|m| {
+                says(&m.plain_text, "handover-confirm-ask")
+                    && m.inline_buttons().iter().any(|b| b.web_app.is_some())
+            })
+            .collect::<Vec<_>>()
+    };
+    until(app, "the record sent on signing", || records().len() == 1).await;
+    app.fake.send_text(buyer, "/myhome");
+    until(app, "the record again for /myhome", || records().len() == 2).await;
+    let record = records().pop().expect("two records");
+    assert!(
+        record
+            .button_labels()
+            .contains(&zh("button-handover-sign-receive", &[]))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -586,15 +586,8 @@ async fn say_pending(
 ) -> anyhow::Result<()> {
     for (_, content) in pending {
         if let crate::domain::message::Content::Text { html, buttons } = content {
-            let rows = buttons
-                .into_iter()
-                .map(|row| {
-                    row.into_iter()
-                        .filter_map(|b| Callback::decode(&b.data).map(|cb| (b.label, cb)))
-                        .collect()
-                })
-                .collect();
-            turn.say_with(html, keyboard(rows)).await?;
+            let markup = crate::notify::keyboard(&buttons).map(ReplyMarkup::InlineKeyboard);
+            turn.say_with(html, markup).await?;
         }
     }
     Ok(())

@@ -191,7 +191,8 @@ impl QueueWorker for Arc<Notifier> {
     }
 }
 
-fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+/// The inline keyboard of stored buttons: callbacks, and Mini App pages.
+pub(crate) fn keyboard(buttons: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     if buttons.is_empty() {
         return None;
     }

@@ -829,6 +829,16 @@ impl Services {
             if handover.status != HandoverStatus::AwaitingBuyer {
                 continue;
             }
+            // With signatures required, the buyers see a record once the ambassador signed it.
+            if self.signatures_required()
+                && !tx
+                    .signatures(handover.id)
+                    .await?
+                    .iter()
+                    .any(|s| s.signer == crate::domain::signature::Signer::Ambassador)
+            {
+                continue;
+            }
             let (Some(household), Some(ambassador)) = (
                 tx.household(home.unit.unit_id).await?,
                 tx.staff_by_id(handover.staff_id).await?,
