@@ -4,7 +4,7 @@
 use super::app::TestApp;
 use super::fake_telegram::{SentMessage, User};
 use super::people::reply_to;
-use super::text::{fixed, zh};
+use super::text::{fixed, says, zh};
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, InspectAction};
 use handover_bot::domain::defect::{Category, Room, Severity};
@@ -43,6 +43,22 @@ pub fn count(app: &TestApp, person: &User, needle: &str) -> usize {
         .iter()
         .filter(|m| m.plain_text.contains(needle))
         .count()
+}
+
+/// How many of the bot's messages to `person` say `key`, whatever its arguments.
+pub fn count_saying(app: &TestApp, person: &User, key: &str) -> usize {
+    app.fake
+        .sent_messages(person.id)
+        .iter()
+        .filter(|m| says(&m.plain_text, key))
+        .count()
+}
+
+/// Waits for a message to `person` saying `key`, whatever its arguments.
+pub async fn wait_saying(app: &TestApp, person: &User, key: &str) -> SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| says(&m.plain_text, key))
+        .await
 }
 
 /// The bot's newest message to `person` with a button labelled `label`, and a press on it.
@@ -89,13 +105,18 @@ pub async fn press_where(app: &TestApp, person: &User, which: impl Fn(&Callback)
     app.fake.press_button(person, &message, &data);
 }
 
-/// The data of `message`'s button whose callback `which` accepts.
-pub fn button_data(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> String {
+/// The data of `message`'s button whose callback `which` accepts, if it has one.
+pub fn button(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> Option<String> {
     message
         .inline_buttons()
         .into_iter()
         .filter_map(|b| b.callback_data)
         .find(|data| Callback::decode(data).is_some_and(|c| which(&c)))
+}
+
+/// The data of `message`'s button whose callback `which` accepts.
+pub fn button_data(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> String {
+    button(message, which)
         .unwrap_or_else(|| panic!("no such button in {:?}", message.button_labels()))
 }
 

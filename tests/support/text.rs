@@ -45,3 +45,11 @@ pub fn says(text: &str, key: &str) -> bool {
     }
     true
 }
+
+/// `key` in Chinese with `args`, up to its first placeholder not among them: how every message
+/// saying it with those values begins.
+pub fn head(key: &str, args: &[(&str, Arg)]) -> String {
+    let rendered = zh(key, args);
+    let end = rendered.find("{$").unwrap_or(rendered.len());
+    rendered[..end].trim_end().to_string()
+}
