@@ -105,6 +105,8 @@ pub struct Site {
     linked: Vec<usize>,
     supervisor: bool,
     ambassador: bool,
+    /// Whether the ambassador opens the bot.
+    ambassador_linked: bool,
     senior: bool,
     capacity: u32,
     other_ambassador: bool,
@@ -159,6 +161,7 @@ impl Site {
             linked: Vec::new(),
             supervisor: true,
             ambassador: true,
+            ambassador_linked: true,
             senior: false,
             capacity: 10,
             other_ambassador: false,
@@ -205,6 +208,12 @@ impl Site {
     /// No ambassador on file: nobody to assign households to.
     pub fn without_ambassador(mut self) -> Self {
         self.ambassador = false;
+        self
+    }
+
+    /// The ambassador is on file but has never opened the bot.
+    pub fn ambassador_on_file(mut self) -> Self {
+        self.ambassador_linked = false;
         self
     }
 
@@ -355,7 +364,7 @@ impl Site {
         }
 
         let ambassador = person(AMBASSADOR);
-        if self.ambassador {
+        if self.ambassador && self.ambassador_linked {
             link(AMBASSADOR, &ambassador).await;
         }
         let other_ambassador = person(OTHER_AMBASSADOR);
