@@ -1282,7 +1282,7 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
     // The engineer starts work on their own defect from its card.
     let before = harness.db.snapshot().await;
     harness.say(engineer, "/tasks").await;
-    step_on_card(app, engineer, defect_b, "🔨 开始整改").await;
+    step_on_card(app, engineer, defect_b, Action::Start).await;
     press(app, engineer, "✔ 确认").await;
     wait_text(app, engineer, &format!("#{defect_b} 现在的状态：整改中")).await;
     rows.push(

@@ -10,6 +10,7 @@ use crate::support::site::{Campaign, Site};
 use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
 use chrono::Duration;
 use handover_bot::config::Config;
+use handover_bot::domain::remediation::Action;
 
 /// One ambassador, building 1's engineer, and the linked buyer of 1-1-101, assigned.
 async fn site_with(adjust: impl FnOnce(&mut Config) + 'static) -> Campaign {
@@ -130,10 +131,10 @@ async fn an_album_of_fix_photos_or_meter_photos_gets_one_answer_after_its_last_p
     };
     wait_text(&app, &engineer, "新增 1 个待整改问题").await;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    step_on_card(&app, &engineer, id, Action::Start).await;
     press(&app, &engineer, "✔ 确认").await;
     wait_text(&app, &engineer, &format!("#{id} 现在的状态：整改中")).await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     wait_text(&app, &engineer, "整改后的照片").await;
     let acknowledged = send_album(&app, &engineer, &[71, 72, 73], "已收到 3 张照片").await;
     assert!(acknowledged.has_inline_keyboard());

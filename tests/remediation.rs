@@ -49,7 +49,7 @@ async fn history(app: &TestApp, id: i64) -> Vec<String> {
 
 /// The engineer starts work on defect `id` from its card, without a note.
 async fn start_work(app: &TestApp, engineer: &User, id: i64) {
-    step_on_card(app, engineer, id, "🔨 开始整改").await;
+    step_on_card(app, engineer, id, Action::Start).await;
     press(app, engineer, "✔ 确认").await;
     app.fake
         .wait_for_message(engineer.id, |m| {
@@ -101,7 +101,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
         "{}",
         tasks.plain_text
     );
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    step_on_card(&app, &engineer, id, Action::Start).await;
     // A note with the step, typed instead of pressing Confirm.
     wait_text(&app, &engineer, "可以发送一条说明").await;
     app.fake.send_text(&engineer, "明天上午带材料上门");
@@ -115,7 +115,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     wait_text(&app, &ambassador, "当前状态：整改中").await;
 
     // Fixed, with a photo: the buyer gets one message with both answers, then before/after.
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 21).await;
     let check = wait_text(&app, &buyer, "have been fixed").await;
     assert_eq!(
@@ -151,7 +151,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
 
     // Fixed again, confirmed by the buyer, closed by the ambassador.
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 22).await;
     app.fake
         .wait_for_message(buyer.id, |m| {
@@ -162,7 +162,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     wait_text(&app, &buyer, "Thank you for confirming").await;
     wait_text(&app, &ambassador, "当前状态：已复验").await;
     reply_to(&app, &ambassador, "/defects 1-1-101").await;
-    step_on_card(&app, &ambassador, id, "🔒 关闭").await;
+    step_on_card(&app, &ambassador, id, Action::Close).await;
     press(&app, &ambassador, "✔ 确认").await;
     wait_text(&app, &ambassador, "现在的状态：已关闭").await;
     wait_text(&app, &buyer, "Status now: closed").await;
@@ -296,7 +296,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
     // cannot close, and a stale "start" from before does nothing.
     start_work(&app, &engineer, id).await;
     let start_prompt = app.fake.last_message(engineer.id).unwrap();
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 5).await;
     let fixed_events = history(&app, id).await.len();
     for (person, message, data) in [
@@ -373,13 +373,13 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
     // On hold for 5 days (with a reason the buyer sees), then resumed: the deadline moves by 5.
     let due_before = defects(&app).await[0].due_at.unwrap();
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
+    step_on_card(&app, &engineer, id, Action::Hold).await;
     wait_text(&app, &engineer, "请输入原因").await;
     app.fake.send_text(&engineer, "等待厂家更换水槽");
     wait_text(&app, &buyer, "说明：等待厂家更换水槽").await;
     app.advance(Duration::days(5));
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "▶️ 恢复整改").await;
+    step_on_card(&app, &engineer, id, Action::Resume).await;
     press(&app, &engineer, "✔ 确认").await;
     wait_text(&app, &engineer, "现在的状态：整改中").await;
     assert_eq!(
@@ -391,7 +391,7 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
     let mut last_check = 0;
     for (round, seed) in [(1, 31u8), (2, 32)] {
         reply_to(&app, &engineer, "/tasks").await;
-        step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+        step_on_card(&app, &engineer, id, Action::Fix).await;
         send_fix_photo_and_finish(&app, &engineer, seed).await;
         let check = app
             .fake
@@ -431,7 +431,7 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, id).await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 9).await;
     let check = wait_text(&app, &buyer, "已整改完成，请您查验").await;
     app.restart().await;
@@ -755,7 +755,7 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     // A change made while it is up goes out too, after the others.
     app.restart().await;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
+    step_on_card(&app, &engineer, id, Action::Hold).await;
     app.fake.send_text(&engineer, "等材料");
     wait_text(&app, &engineer, "现在的状态：暂停整改").await;
     until(&app, "the fifth delivery", || {
@@ -815,7 +815,7 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, ids[1]).await;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, ids[1], "✅ 整改完成").await;
+    step_on_card(&app, &engineer, ids[1], Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 7).await;
     let mut copies = Vec::new();
     for person in [&buyer, &co_owner] {
@@ -943,7 +943,7 @@ async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, id).await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 9).await;
     let check = wait_text(&app, &buyer, "已整改完成").await;
     app.fake

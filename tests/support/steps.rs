@@ -6,8 +6,9 @@ use super::fake_telegram::{SentMessage, User};
 use super::people::reply_to;
 use super::text::{fixed, says, zh};
 use chrono::Duration;
-use handover_bot::bot::callback::{Callback, InspectAction};
+use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::remediation::Action;
 use handover_bot::i18n::Arg;
 
 pub fn photo(seed: u8) -> Vec<u8> {
@@ -164,7 +165,7 @@ pub async fn record_leak(app: &TestApp, ambassador: &User) {
 }
 
 /// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.
-pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
+pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: Action) {
     let open = Callback::DefectCard(id).encode();
     let card = app
         .fake
@@ -180,7 +181,45 @@ pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
     let before = app.fake.sent_messages(person.id).len();
     app.fake.press_button(person, &card, &open);
     app.fake.wait_for_messages(person.id, before + 1).await;
-    press(app, person, step).await;
+    press_button(app, person, Callback::DefectAction(id, step)).await;
+}
+
+/// The handover checklist's question of how many keys of `kind` (a key's locale key).
+pub fn keys_question(kind: &str) -> String {
+    zh("handover-ask-keys", &[("kind", zh(kind, &[]).into())])
+}
+
+/// The handover checklist's question for `meter` (a meter's locale key).
+pub fn meter_question(meter: &str) -> String {
+    zh("handover-ask-meter", &[("meter", zh(meter, &[]).into())])
+}
+
+/// The key kinds and meters of the configured checklist, in the order it asks them.
+pub const KEY_KINDS: [&str; 3] = ["key-entrance-door", "key-mailbox", "key-access-card"];
+pub const METERS: [&str; 3] = ["meter-water", "meter-electricity", "meter-gas"];
+
+/// The checklist's questions up to the documents, each with the button that answers it, for a
+/// home with `door_keys` door keys and nothing else: no other keys, no meters, no documents.
+pub fn bare_checklist(door_keys: u8) -> Vec<(String, Callback)> {
+    let mut steps = Vec::new();
+    for (i, kind) in (0u8..).zip(KEY_KINDS) {
+        let keys = if i == 0 { door_keys } else { 0 };
+        steps.push((
+            keys_question(kind),
+            Callback::Handover(HandoverStep::Keys(i, keys)),
+        ));
+    }
+    for (i, meter) in (0u8..).zip(METERS) {
+        steps.push((
+            meter_question(meter),
+            Callback::Handover(HandoverStep::NoMeter(i)),
+        ));
+    }
+    steps.push((
+        fixed("handover-ask-documents"),
+        Callback::Handover(HandoverStep::DocumentsDone),
+    ));
+    steps
 }
 
 /// Moves the clock a minute at a time (retries wait out their backoff, on the clock) until

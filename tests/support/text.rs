@@ -53,3 +53,18 @@ pub fn head(key: &str, args: &[(&str, Arg)]) -> String {
     let end = rendered.find("{$").unwrap_or(rendered.len());
     rendered[..end].trim_end().to_string()
 }
+
+/// `key` in Chinese with `args`, from the end of its last placeholder not among them: how every
+/// message saying it with those values ends.
+pub fn tail(key: &str, args: &[(&str, Arg)]) -> String {
+    let rendered = zh(key, args);
+    let start = rendered.rfind("{$").map_or(0, |at| {
+        at + rendered[at..].find('}').map_or(0, |end| end + 1)
+    });
+    rendered[start..].trim_start().to_string()
+}
+
+/// The parts of one line, as every message puts them together ("厨房 · 渗漏").
+pub fn parts(parts: &[&str]) -> String {
+    parts.join(&zh("part-separator", &[]))
+}
