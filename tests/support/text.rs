@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use handover_bot::domain::people::Lang;
 use handover_bot::i18n::{Arg, I18n, plain_text};
+use handover_bot::present::Label;
 
 fn i18n() -> &'static I18n {
     static LOCALES: OnceLock<I18n> = OnceLock::new();
@@ -67,4 +68,9 @@ pub fn tail(key: &str, args: &[(&str, Arg)]) -> String {
 /// The parts of one line, as every message puts them together ("厨房 · 渗漏").
 pub fn parts(parts: &[&str]) -> String {
     parts.join(&zh("part-separator", &[]))
+}
+
+/// A value's name in Chinese, as every message names it (a room, a category, a status…).
+pub fn label(value: &impl Label) -> String {
+    zh(value.label_key(), &[])
 }
