@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use handover_bot::domain::people::Lang;
+use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::i18n::{Arg, I18n, plain_text};
 use handover_bot::present::Label;
 
@@ -73,4 +74,17 @@ pub fn parts(parts: &[&str]) -> String {
 /// A value's name in Chinese, as every message names it (a room, a category, a status…).
 pub fn label(value: &impl Label) -> String {
     zh(value.label_key(), &[])
+}
+
+/// The answer to a step on defect `id`: its status now.
+pub fn step_done(id: i64, status: DefectStatus) -> String {
+    zh(
+        "step-done",
+        &[("id", Arg::Number(id)), ("status", label(&status).into())],
+    )
+}
+
+/// The end of a defect's update: the status it is in now.
+pub fn status_now(status: DefectStatus) -> String {
+    tail("defect-update", &[("status", label(&status).into())])
 }
