@@ -88,3 +88,34 @@ pub fn step_done(id: i64, status: DefectStatus) -> String {
 pub fn status_now(status: DefectStatus) -> String {
     tail("defect-update", &[("status", label(&status).into())])
 }
+
+/// The stretch of `key`'s Chinese text, with `args`, around the argument `name`: from the
+/// placeholder before it that is not among `args` to the one after ("，失败 1，已发送").
+pub fn stretch(key: &str, args: &[(&str, Arg)], name: &str) -> String {
+    const MARK: &str = "\u{1}";
+    let marked: Vec<(&str, Arg)> = args
+        .iter()
+        .map(|(n, arg)| (*n, if *n == name { MARK.into() } else { arg.clone() }))
+        .collect();
+    let rendered = zh(key, &marked);
+    let at = rendered.find(MARK).expect("the argument is in the text");
+    let start = rendered[..at]
+        .rfind("{$")
+        .map_or(0, |p| p + rendered[p..].find('}').map_or(0, |end| end + 1));
+    let end = rendered[at..].find("{$").map_or(rendered.len(), |p| at + p);
+    let value = args
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, arg)| zh_arg(arg))
+        .unwrap_or_default();
+    rendered[start..end].trim().replace(MARK, &value)
+}
+
+/// An argument as a message shows it.
+fn zh_arg(arg: &Arg) -> String {
+    match arg {
+        Arg::Text(text) => text.clone(),
+        Arg::Html(html) => plain_text(html),
+        Arg::Number(number) => number.to_string(),
+    }
+}
