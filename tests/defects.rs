@@ -6,8 +6,8 @@ use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
-    button, button_data, press_button, press_on, press_where, wait_fixed, wait_key, wait_saying,
-    wait_text,
+    button, button_data, describe_defect, describe_leak, press_button, press_on, press_where,
+    wait_fixed, wait_key, wait_saying, wait_text,
 };
 use crate::support::text::{fixed, head, label, parts, tail, zh};
 use handover_bot::bot::callback::{Callback, InspectAction};
@@ -304,15 +304,14 @@ async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    press_button(&app, &ambassador, Callback::InspectRoom(Room::LivingRoom)).await;
-    press_button(
+    describe_defect(
         &app,
         &ambassador,
-        Callback::InspectCategory(Category::Leakage),
+        Some(Room::LivingRoom),
+        Category::Leakage,
+        Severity::High,
     )
     .await;
-    press_button(&app, &ambassador, Callback::InspectSeverity(Severity::High)).await;
-    wait_fixed(&app, &ambassador, "inspect-photos").await;
     app.fake.send_photo(&ambassador, photo(1, 100), None);
     wait_text(&app, &ambassador, &photos_received(1)).await;
     app.fake.send_photo(&ambassador, photo(2, 100), None);
@@ -365,20 +364,7 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    press_button(&app, &ambassador, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectCategory(Category::Leakage),
-    )
-    .await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectSeverity(Severity::Urgent),
-    )
-    .await;
-    wait_fixed(&app, &ambassador, "inspect-photos").await;
+    describe_leak(&app, &ambassador).await;
     // A 25 MB file and a PDF where a photo belongs: refused politely, the flow goes on.
     app.fake.send_document(
         &ambassador,
@@ -762,15 +748,14 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
     let record = |room: Room, note: &'static str, seed: u8| {
         let (app, ambassador) = (&app, &ambassador);
         async move {
-            press_button(app, ambassador, Callback::InspectRoom(room)).await;
-            press_button(
+            describe_defect(
                 app,
                 ambassador,
-                Callback::InspectCategory(Category::Leakage),
+                Some(room),
+                Category::Leakage,
+                Severity::Normal,
             )
             .await;
-            press_button(app, ambassador, Callback::InspectSeverity(Severity::Normal)).await;
-            wait_fixed(app, ambassador, "inspect-photos").await;
             app.fake.send_photo(ambassador, photo(seed, 120), None);
             wait_text(app, ambassador, &photos_received(1)).await;
             app.fake.send_text(ambassador, note);

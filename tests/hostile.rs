@@ -2206,7 +2206,9 @@ async fn screen(
 async fn names_with_html_characters_in_every_imported_field_show_on_every_screen() {
     use crate::support::people::link_by_contact;
     use crate::support::site::{Campaign, Site};
-    use crate::support::steps::{button_data, photo, press_button, until, wait_saying};
+    use crate::support::steps::{
+        button_data, describe_leak, photo, press_button, until, wait_saying,
+    };
     let project = "P&<\"1\">";
     let (building, entrance, room) = ("A&B<栋>\"", "\"1\"&", "<101>&");
     let unit = format!("{building}-{entrance}-{room}");
@@ -2259,20 +2261,7 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
     screen(&app, &ambassador, "/customers", &unit).await;
     screen(&app, &ambassador, &format!("/customer {unit}"), buyer_name).await;
     screen(&app, &ambassador, &format!("/inspect {unit}"), &unit).await;
-    press_button(&app, &ambassador, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectCategory(Category::Leakage),
-    )
-    .await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectSeverity(Severity::Urgent),
-    )
-    .await;
-    shows(&app, &ambassador, 0, &fixed("inspect-photos")).await;
+    describe_leak(&app, &ambassador).await;
     app.fake.send_photo(&ambassador, photo(1), None);
     let received = zh("inspect-photo-received", &[("count", 1i64.into())]);
     shows(&app, &ambassador, 0, &received).await;

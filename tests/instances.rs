@@ -4,11 +4,9 @@
 use crate::support::app::{TestApp, TestDir, binary, test_dir};
 use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, SECRET_HEADER, TOKEN};
 use crate::support::people::{buyers_csv, link_by_contact, load_buyers, load_staff, reply_to};
-use crate::support::steps::{photo, press_button, wait_fixed};
-use handover_bot::bot::callback::Callback;
+use crate::support::steps::{describe_leak, photo};
 use handover_bot::clock::SystemClock;
 use handover_bot::config::Config;
-use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::message::Content;
 use handover_bot::services::Services;
 use std::collections::HashMap;
@@ -312,10 +310,7 @@ async fn albums_sent_to_three_instances_at_once_keep_every_photo() {
         async move {
             link_by_contact(app, person, &format!("+861380000{:04}", 100 + i)).await;
             reply_to(app, person, "/inspect 1-1-101").await;
-            press_button(app, person, Callback::InspectRoom(Room::Kitchen)).await;
-            press_button(app, person, Callback::InspectCategory(Category::Leakage)).await;
-            press_button(app, person, Callback::InspectSeverity(Severity::Urgent)).await;
-            wait_fixed(app, person, "inspect-photos").await;
+            describe_leak(app, person).await;
         }
     }))
     .await;

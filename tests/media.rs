@@ -8,14 +8,15 @@ use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
-    KEY_KINDS, METERS, count, count_saying, keys_question, meter_question, photo, press_button,
-    press_where, record_leak, step_on_card, until, wait_fixed, wait_key, wait_saying, wait_text,
+    KEY_KINDS, METERS, count, count_saying, describe_leak, keys_question, meter_question, photo,
+    press_button, press_where, record_leak, step_on_card, until, wait_fixed, wait_key, wait_saying,
+    wait_text,
 };
-use crate::support::text::{head, says, step_done, zh};
+use crate::support::text::{head, new_defects, says, step_done, zh};
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, FixStep, HandoverStep, InspectAction};
 use handover_bot::config::Config;
-use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::defect::Room;
 use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::i18n::Arg;
@@ -130,20 +131,7 @@ async fn an_album_is_acknowledged_once_after_its_last_photo_in_the_walk_through_
         ..
     } = site_with(|_| {}).await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    press_button(&app, &ambassador, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectCategory(Category::Leakage),
-    )
-    .await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::InspectSeverity(Severity::Urgent),
-    )
-    .await;
-    wait_fixed(&app, &ambassador, "inspect-photos").await;
+    describe_leak(&app, &ambassador).await;
     let updates = app
         .fake
         .send_album(&ambassador, vec![photo(61), photo(62), photo(63)]);
@@ -195,13 +183,7 @@ async fn an_album_of_fix_photos_or_meter_photos_gets_one_answer_after_its_last_p
         tx.commit().await.unwrap();
         defects[0].id
     };
-    wait_key(
-        &app,
-        &engineer,
-        "engineer-new-defects",
-        &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
-    )
-    .await;
+    wait_text(&app, &engineer, &new_defects("1-1-101", 1)).await;
     reply_to(&app, &engineer, "/tasks").await;
     step_on_card(&app, &engineer, id, Action::Start).await;
     press_button(&app, &engineer, Callback::StepConfirm(id)).await;

@@ -7,10 +7,12 @@ use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{link_by_contact, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
-    button, button_data, count, count_saying, photo, press_button, press_on, press_where,
-    record_leak, step_on_card, until, wait_fixed, wait_key, wait_saying, wait_text,
+    button, button_data, count, count_saying, describe_defect, photo, press_button, press_on,
+    press_where, record_leak, step_on_card, until, wait_fixed, wait_key, wait_saying, wait_text,
 };
-use crate::support::text::{fixed, head, label, parts, says, status_now, step_done, tail, zh};
+use crate::support::text::{
+    fixed, head, label, new_defects, parts, says, status_now, step_done, tail, zh,
+};
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, FixStep, InspectAction};
 use handover_bot::config::Config;
@@ -82,18 +84,7 @@ async fn record_item(
     category: Category,
     photo_seed: Option<u8>,
 ) {
-    if let Some(room) = room {
-        press_button(app, ambassador, Callback::InspectRoom(room)).await;
-    }
-    press_button(app, ambassador, Callback::InspectCategory(category)).await;
-    let last = app.fake.last_message(ambassador.id).unwrap().message_id;
-    press_button(app, ambassador, Callback::InspectSeverity(Severity::Normal)).await;
-    let prompt = app
-        .fake
-        .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains(&fixed("inspect-photos")) && m.message_id > last
-        })
-        .await;
+    let prompt = describe_defect(app, ambassador, room, category, Severity::Normal).await;
     if let Some(seed) = photo_seed {
         app.fake.send_photo(ambassador, photo(seed), None);
         let received = zh("inspect-photo-received", &[("count", 1i64.into())]);
@@ -109,6 +100,31 @@ async fn record_item(
         app,
         ambassador,
         &head("inspect-saved", &[("number", number.into())]),
+    )
+    .await;
+}
+
+/// Records a kitchen leak, then in another room a bedroom door, with a photo each if
+/// `photos`.
+async fn record_leak_and_door(app: &TestApp, ambassador: &User, photos: bool) {
+    let seed = |seed: u8| photos.then_some(seed);
+    record_item(
+        app,
+        ambassador,
+        1,
+        Some(Room::Kitchen),
+        Category::Leakage,
+        seed(40),
+    )
+    .await;
+    press_button(app, ambassador, Callback::Inspect(InspectAction::OtherRoom)).await;
+    record_item(
+        app,
+        ambassador,
+        2,
+        Some(Room::Bedroom),
+        Category::DoorsAndWindows,
+        seed(41),
     )
     .await;
 }
@@ -171,13 +187,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     record_leak(&app, &ambassador).await;
     let id = defects(&app).await[0].id;
     // Routed to the building's lead, who hears of it.
-    wait_key(
-        &app,
-        &engineer,
-        "engineer-new-defects",
-        &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
-    )
-    .await;
+    wait_text(&app, &engineer, &new_defects("1-1-101", 1)).await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Assigned);
     let list = wait_text(&app, &buyer, "recorded 1 item").await;
     assert!(
@@ -680,30 +690,7 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    record_item(
-        &app,
-        &ambassador,
-        1,
-        Some(Room::Kitchen),
-        Category::Leakage,
-        Some(40),
-    )
-    .await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::Inspect(InspectAction::OtherRoom),
-    )
-    .await;
-    record_item(
-        &app,
-        &ambassador,
-        2,
-        Some(Room::Bedroom),
-        Category::DoorsAndWindows,
-        Some(41),
-    )
-    .await;
+    record_leak_and_door(&app, &ambassador, true).await;
     press_button(&app, &ambassador, Callback::Inspect(InspectAction::Next)).await;
     record_item(
         &app,
@@ -985,30 +972,7 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
     wait_text(&app, &co_owner, "Li Lei").await;
     // Two items: a kitchen leak and a bedroom door.
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    record_item(
-        &app,
-        &ambassador,
-        1,
-        Some(Room::Kitchen),
-        Category::Leakage,
-        None,
-    )
-    .await;
-    press_button(
-        &app,
-        &ambassador,
-        Callback::Inspect(InspectAction::OtherRoom),
-    )
-    .await;
-    record_item(
-        &app,
-        &ambassador,
-        2,
-        Some(Room::Bedroom),
-        Category::DoorsAndWindows,
-        None,
-    )
-    .await;
+    record_leak_and_door(&app, &ambassador, false).await;
     finish_walk_through(&app, &ambassador, 2, 2).await;
     let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
     // The second item alone is fixed.

@@ -7,12 +7,11 @@ use crate::support::observe::{Db, db_changes, inbox_changes, inboxes};
 use crate::support::people::{load_staff, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
-    KEY_KINDS, keys_question, photo, press_button, press_where, record_leak, wait_fixed, wait_key,
-    wait_text,
+    KEY_KINDS, describe_leak, keys_question, photo, press_button, press_where, record_leak,
+    wait_fixed, wait_key, wait_text,
 };
 use crate::support::text::{fixed, head, zh};
 use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
-use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::people::Lang;
 use handover_bot::i18n::Arg;
 
@@ -222,10 +221,7 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
     .await;
 
     reply_to(&app, &li, "/inspect 1-1-101").await;
-    press_button(&app, &li, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(&app, &li, Callback::InspectCategory(Category::Leakage)).await;
-    press_button(&app, &li, Callback::InspectSeverity(Severity::Urgent)).await;
-    wait_fixed(&app, &li, "inspect-photos").await;
+    describe_leak(&app, &li).await;
     app.fake.send_photo(&li, photo(1), None);
     wait_key(
         &app,

@@ -138,18 +138,45 @@ pub fn press_on(
     app.fake.press_button(person, message, &data)
 }
 
+/// In a walk-through, chooses `room` (unless it stays the one open), `category` and `severity`;
+/// the question for photos that follows.
+pub async fn describe_defect(
+    app: &TestApp,
+    person: &User,
+    room: Option<Room>,
+    category: Category,
+    severity: Severity,
+) -> SentMessage {
+    if let Some(room) = room {
+        press_button(app, person, Callback::InspectRoom(room)).await;
+    }
+    press_button(app, person, Callback::InspectCategory(category)).await;
+    let last = app.fake.last_message(person.id).map_or(0, |m| m.message_id);
+    press_button(app, person, Callback::InspectSeverity(severity)).await;
+    let photos = fixed("inspect-photos");
+    app.fake
+        .wait_for_message(person.id, |m| {
+            m.message_id > last && m.plain_text.contains(&photos)
+        })
+        .await
+}
+
+/// In a walk-through, chooses an urgent leak in the kitchen; the question for photos.
+pub async fn describe_leak(app: &TestApp, person: &User) -> SentMessage {
+    describe_defect(
+        app,
+        person,
+        Some(Room::Kitchen),
+        Category::Leakage,
+        Severity::Urgent,
+    )
+    .await
+}
+
 /// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
 pub async fn record_leak(app: &TestApp, ambassador: &User) {
     reply_to(app, ambassador, "/inspect 1-1-101").await;
-    press_button(app, ambassador, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(
-        app,
-        ambassador,
-        Callback::InspectCategory(Category::Leakage),
-    )
-    .await;
-    press_button(app, ambassador, Callback::InspectSeverity(Severity::Urgent)).await;
-    wait_fixed(app, ambassador, "inspect-photos").await;
+    describe_leak(app, ambassador).await;
     app.fake.send_photo(ambassador, photo(1), None);
     wait_key(
         app,

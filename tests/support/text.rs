@@ -119,3 +119,11 @@ fn zh_arg(arg: &Arg) -> String {
         Arg::Number(number) => number.to_string(),
     }
 }
+
+/// The engineer's news of `count` defects to fix in `home`.
+pub fn new_defects(home: &str, count: i64) -> String {
+    zh(
+        "engineer-new-defects",
+        &[("home", home.into()), ("count", Arg::Number(count))],
+    )
+}
