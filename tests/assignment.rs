@@ -664,7 +664,7 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
             m.plain_text.contains(&fixed("reply-enter"))
         })
         .await;
-    app.fake.send_text(&supervisor, "好的，请发来新地址");
+    app.fake.send_text(supervisor, "好的，请发来新地址");
     app.fake
         .wait_for_message(supervisor.id, |m| {
             m.plain_text.contains(&fixed("reply-sent"))
