@@ -9,11 +9,19 @@ use crate::support::people::{
     buyer_phone, link_by_contact, linked_supervisor, load_buyers, reply_to,
 };
 use crate::support::site::{Campaign, Site};
-use crate::support::steps::{count, photo, press, record_leak, until, wait_text};
-use crate::support::text::{fixed, zh};
+use crate::support::steps::{
+    KEY_KINDS, METERS, bare_checklist, button_data, count, count_saying, keys_question,
+    meter_question, photo, press_button, press_on, press_where, record_leak, step_on_card, until,
+    wait_fixed, wait_key, wait_saying, wait_text,
+};
+use crate::support::text::{fixed, head, parts, says, tail, zh};
 use chrono::Duration;
-use handover_bot::bot::callback::{Callback, HandoverStep};
+use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
+use handover_bot::domain::aftercare::{Level, Topic};
+use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::people::Stage;
+use handover_bot::domain::remediation::Action;
+use handover_bot::i18n::Arg;
 use handover_bot::store::aftercare::HandoverStatus;
 
 /// Six homes in two buildings, one ambassador for all, building 1's engineer on file, a
@@ -40,18 +48,105 @@ async fn stage_of(app: &TestApp, unit: &str) -> Stage {
     stage
 }
 
+/// A handover record's line of keys: each kind (its locale key) with how many.
+fn keys_line(keys: &[(&str, i64)]) -> String {
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|(kind, count)| count_of(kind, *count))
+        .collect();
+    zh(
+        "handover-line-keys",
+        &[("keys", keys.join(&zh("list-separator", &[])).into())],
+    )
+}
+
+/// "入户门钥匙 × 2": a kind of key (its locale key) and how many.
+fn count_of(kind: &str, count: i64) -> String {
+    zh(
+        "count-of",
+        &[("what", zh(kind, &[]).into()), ("count", count.into())],
+    )
+}
+
+/// A handover record's line of a meter (its locale key) read.
+fn meter_line(meter: &str, reading: &str) -> String {
+    zh(
+        "handover-line-meter",
+        &[
+            ("meter", zh(meter, &[]).into()),
+            ("reading", reading.into()),
+        ],
+    )
+}
+
+/// A handover record's line of a meter (its locale key) the home does not have.
+fn no_meter_line(meter: &str) -> String {
+    zh(
+        "handover-line-meter-absent",
+        &[("meter", zh(meter, &[]).into())],
+    )
+}
+
+/// A handover record's line of the documents handed over.
+fn documents_line(documents: &str) -> String {
+    zh(
+        "handover-line-documents",
+        &[("documents", documents.into())],
+    )
+}
+
+/// The line of a record that keeps `count` open defects tracked.
+fn open_defects(count: i64) -> String {
+    zh("handover-line-defects", &[("count", count.into())])
+}
+
+/// The open leak as a record lists it: "厨房 · 渗漏 — 水槽下漏水".
+fn the_leak() -> String {
+    let line = parts(&[&zh("room-kitchen", &[]), &zh("category-leakage", &[])]);
+    zh(
+        "line-detail",
+        &[("line", line.into()), ("detail", "水槽下漏水".into())],
+    )
+}
+
+/// A handover record's review for the ambassador.
+fn review_of(home: &str) -> String {
+    head("handover-review", &[("home", home.into())])
+}
+
+/// The ticked or unticked quality guarantee on the documents question.
+fn guarantee(ticked: &str) -> String {
+    zh(
+        "checkbox",
+        &[
+            ("ticked", ticked.into()),
+            ("label", zh("document-quality-guarantee", &[]).into()),
+        ],
+    )
+}
+
+/// The buyer's confirmation of a record, and their "something is wrong".
+fn confirm(c: &Callback) -> bool {
+    matches!(c, Callback::HandoverConfirm(_))
+}
+fn issue(c: &Callback) -> bool {
+    matches!(c, Callback::HandoverIssue(_))
+}
+
 /// The ambassador's checklist for 1-1-101: keys by button and typed, the water meter as a
 /// photo with its reading as caption, electricity as photo then reading, no gas, one document.
 async fn record_handover(app: &TestApp, ambassador: &User) {
     let start = reply_to(app, ambassador, "/handover 1-1-101").await;
-    assert!(
-        start.plain_text.contains("办理 1-1-101"),
-        "{}",
-        start.plain_text
-    );
-    let door_keys = wait_text(app, ambassador, "入户门钥匙几把").await;
-    press(app, ambassador, "2").await;
-    wait_text(app, ambassador, "信箱钥匙几把").await;
+    let starting = head("handover-start", &[("home", "1-1-101".into())]);
+    assert!(start.plain_text.contains(&starting), "{}", start.plain_text);
+    let door_keys = wait_text(app, ambassador, &keys_question(KEY_KINDS[0])).await;
+    press_button(
+        app,
+        ambassador,
+        Callback::Handover(HandoverStep::Keys(0, 2)),
+    )
+    .await;
+    wait_text(app, ambassador, &keys_question(KEY_KINDS[1])).await;
     // A second tap on the door-key answer (a double tap, or a press Telegram delivers again
     // after a crash) is not taken as the answer to the mailbox question.
     let again = app.fake.press_crafted_button(
@@ -66,60 +161,78 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
             .contains(&fixed("stale-button")),
         "a press on the earlier question was accepted"
     );
-    press(app, ambassador, "1").await;
-    wait_text(app, ambassador, "门禁卡几把").await;
-    app.fake.send_text(ambassador, "three");
-    wait_text(app, ambassador, "0 到 99 之间的整数").await;
-    app.fake.send_text(ambassador, "3");
-    wait_text(app, ambassador, "水表：请发送表的照片").await;
-    app.fake.send_photo(ambassador, photo(41), Some("0123.4"));
-    wait_text(app, ambassador, "电表：请发送表的照片").await;
-    app.fake.send_text(ambassador, "我到了");
-    wait_text(app, ambassador, "这不是表读数").await;
-    app.fake.send_photo(ambassador, photo(42), None);
-    wait_text(app, ambassador, "请输入电表的读数").await;
-    app.fake.send_text(ambassador, "567 度");
-    wait_text(app, ambassador, "燃气表：请发送表的照片").await;
-    press(app, ambassador, "本户没有这块表").await;
-    let documents = wait_text(app, ambassador, "业主领取了哪些资料").await;
-    app.fake.press_button_with_text(
+    press_button(
+        app,
         ambassador,
-        &documents,
-        &zh(
-            "checkbox",
-            &[
-                ("ticked", "no".into()),
-                ("label", zh("document-quality-guarantee", &[]).into()),
-            ],
-        ),
-    );
+        Callback::Handover(HandoverStep::Keys(1, 1)),
+    )
+    .await;
+    wait_text(app, ambassador, &keys_question(KEY_KINDS[2])).await;
+    app.fake.send_text(ambassador, "three");
+    wait_key(
+        app,
+        ambassador,
+        "handover-keys-invalid",
+        &[("max", Arg::Number(99))],
+    )
+    .await;
+    app.fake.send_text(ambassador, "3");
+    wait_text(app, ambassador, &meter_question(METERS[0])).await;
+    app.fake.send_photo(ambassador, photo(41), Some("0123.4"));
+    wait_text(app, ambassador, &meter_question(METERS[1])).await;
+    app.fake.send_text(ambassador, "我到了");
+    wait_fixed(app, ambassador, "handover-reading-invalid").await;
+    app.fake.send_photo(ambassador, photo(42), None);
+    wait_key(
+        app,
+        ambassador,
+        "handover-ask-meter-reading",
+        &[("meter", zh(METERS[1], &[]).into())],
+    )
+    .await;
+    app.fake.send_text(ambassador, "567 度");
+    wait_text(app, ambassador, &meter_question(METERS[2])).await;
+    press_button(
+        app,
+        ambassador,
+        Callback::Handover(HandoverStep::NoMeter(2)),
+    )
+    .await;
+    let documents = wait_fixed(app, ambassador, "handover-ask-documents").await;
+    press_on(app, ambassador, &documents, |c| {
+        *c == Callback::Handover(HandoverStep::Document(0, true))
+    });
+    let ticked = guarantee("yes");
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.message_id == documents.message_id
-                && m.button_labels().iter().any(|l| l == "☑ 质量保证书")
+            m.message_id == documents.message_id && m.button_labels().contains(&ticked)
         })
         .await;
-    app.fake.press_button_with_text(
-        ambassador,
-        &documents,
-        &zh("button-handover-documents-done", &[]),
-    );
-    let review = wait_text(app, ambassador, "交房记录，请核对").await;
+    press_on(app, ambassador, &documents, |c| {
+        *c == Callback::Handover(HandoverStep::DocumentsDone)
+    });
+    let review = wait_text(app, ambassador, &review_of("1-1-101")).await;
     for line in [
-        "钥匙：入户门钥匙 × 2，信箱钥匙 × 1，门禁卡 × 3",
-        "水表：0123.4",
-        "电表：567",
-        "燃气表：本户没有",
-        "资料：质量保证书",
+        keys_line(&[(KEY_KINDS[0], 2), (KEY_KINDS[1], 1), (KEY_KINDS[2], 3)]),
+        meter_line(METERS[0], "0123.4"),
+        meter_line(METERS[1], "567"),
+        no_meter_line(METERS[2]),
+        documents_line(&zh("document-quality-guarantee", &[])),
     ] {
         assert!(
-            review.plain_text.contains(line),
+            review.plain_text.contains(&line),
             "{line} in {}",
             review.plain_text
         );
     }
-    press(app, ambassador, "📨 发给业主确认").await;
-    wait_text(app, ambassador, "交房记录已发给 1 位业主").await;
+    press_button(app, ambassador, Callback::Handover(HandoverStep::Submit)).await;
+    wait_key(
+        app,
+        ambassador,
+        "handover-sent",
+        &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
+    )
+    .await;
 }
 
 /// Records a leak, the handover, and the buyer's confirmation.
@@ -127,9 +240,9 @@ async fn hand_over(site: &Campaign) {
     let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
     record_leak(app, ambassador).await;
     record_handover(app, ambassador).await;
-    wait_text(app, buyer, "请核对").await;
-    press(app, buyer, "✅ 我已收房").await;
-    wait_text(app, buyer, "欢迎回家").await;
+    wait_saying(app, buyer, "handover-confirm-ask").await;
+    press_where(app, buyer, confirm).await;
+    wait_saying(app, buyer, "handover-welcome").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,27 +256,36 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     let album = app
         .fake
         .wait_for_message(buyer.id, |m| {
-            m.plain_text.contains("交房时的表读数照片（2 张）")
+            m.plain_text
+                .contains(&zh("handover-meter-photos", &[("count", 2i64.into())]))
         })
         .await;
     assert!(matches!(album.kind, SentKind::MediaGroupItem { .. }));
-    let ask = wait_text(app, buyer, "您的交付大使 Li Lei 已记录您房屋的交接情况").await;
+    let ask = wait_key(
+        app,
+        buyer,
+        "handover-confirm-ask",
+        &[("home", "1-1-101".into()), ("ambassador", "Li Lei".into())],
+    )
+    .await;
     assert!(
-        ask.plain_text.contains("以下 1 项问题保留跟踪"),
+        ask.plain_text.contains(&open_defects(1)),
         "{}",
         ask.plain_text
     );
-    assert!(
-        ask.plain_text.contains("厨房 · 渗漏 — 水槽下漏水"),
-        "{}",
-        ask.plain_text
+    assert!(ask.plain_text.contains(&the_leak()), "{}", ask.plain_text);
+    assert_eq!(
+        ask.button_labels(),
+        vec![
+            zh("button-handover-received", &[]),
+            zh("button-handover-issue", &[])
+        ]
     );
-    assert_eq!(ask.button_labels(), vec!["✅ 我已收房", "❌ 有不对的地方"]);
 
     // Recorded, but not handed over until the buyer says so.
     assert_ne!(stage_of(app, "1-1-101").await, Stage::HandedOver);
     app.fake.send_text(ambassador, "/handover 1-1-101");
-    wait_text(app, ambassador, "发送本记录将取代它").await;
+    wait_fixed(app, ambassador, "handover-replaces").await;
     reply_to(app, ambassador, "/cancel").await;
 
     // /myhome shows a record still waiting, with its buttons, in case the message scrolled away.
@@ -171,29 +293,44 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     let shown = app
         .fake
         .wait_for_message(buyer.id, |m| {
-            m.message_id > ask.message_id && m.plain_text.contains("请核对")
+            m.message_id > ask.message_id && says(&m.plain_text, "handover-confirm-ask")
         })
         .await;
     assert_eq!(shown.button_labels(), ask.button_labels());
 
     // Something is wrong first: the ambassador hears, nothing changes.
-    app.fake
-        .press_button_with_text(buyer, &ask, &zh("button-handover-issue", &[]));
-    wait_text(app, buyer, "哪里不对").await;
+    press_on(app, buyer, &ask, issue);
+    wait_fixed(app, buyer, "handover-issue-ask").await;
     app.fake.send_text(buyer, "信箱钥匙只有 <1> 把");
-    wait_text(app, buyer, "已转给您的交付大使").await;
-    wait_text(app, ambassador, "尚未确认收房：“信箱钥匙只有 <1> 把”").await;
+    wait_fixed(app, buyer, "handover-issue-sent").await;
+    wait_key(
+        app,
+        ambassador,
+        "handover-issue-to-ambassador",
+        &[
+            ("buyer", "Buyer 0".into()),
+            ("home", "1-1-101".into()),
+            ("text", "信箱钥匙只有 <1> 把".into()),
+        ],
+    )
+    .await;
     assert_ne!(stage_of(app, "1-1-101").await, Stage::HandedOver);
 
     // The buyer confirms: handed over, with who and when.
-    let query = app
-        .fake
-        .press_button_with_text(buyer, &ask, &zh("button-handover-received", &[]));
+    let query = press_on(app, buyer, &ask, confirm);
     assert_eq!(
         app.fake.callback_answer(&query).await,
-        "谢谢！您的房屋已完成交付。"
+        zh("handover-confirmed-short", &[])
     );
-    let welcome = wait_text(app, buyer, "Buyer 0，欢迎回家！1-1-101 正式属于您了").await;
+    let welcome = wait_text(
+        app,
+        buyer,
+        &head(
+            "handover-welcome",
+            &[("name", "Buyer 0".into()), ("home", "1-1-101".into())],
+        ),
+    )
+    .await;
     assert!(
         welcome.plain_text.contains("Li Lei"),
         "{}",
@@ -207,19 +344,24 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
         .await;
     assert!(card.plain_text.is_empty());
     for person in [buyer, ambassador] {
-        let record = wait_text(app, person, "交房记录 — 1-1-101").await;
+        let title = head("handover-record", &[("home", "1-1-101".into())]);
+        let record = wait_text(app, person, &title).await;
+        let by = head(
+            "handover-record",
+            &[("home", "1-1-101".into()), ("buyer", "Buyer 0".into())],
+        );
         assert!(
-            record.plain_text.contains("Buyer 0 于 2026-11-26 09:"),
+            record.plain_text.contains(&format!("{by} 2026-11-26 09:")),
             "{}",
             record.plain_text
         );
         assert!(
-            record.plain_text.contains("水表：0123.4"),
+            record.plain_text.contains(&meter_line(METERS[0], "0123.4")),
             "{}",
             record.plain_text
         );
         assert!(
-            record.plain_text.contains("1 项问题保留跟踪"),
+            record.plain_text.contains(&open_defects(1)),
             "{}",
             record.plain_text
         );
@@ -244,10 +386,11 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
     );
     assert_eq!(
         app.fake.callback_answer(&query).await,
-        "这一户的交房已确认过了。"
+        zh("handover-already-confirmed", &[])
     );
     app.fake.send_text(ambassador, "/handover 1-1-101");
-    wait_text(app, ambassador, "已完成交付：业主于").await;
+    let already = head("handover-already", &[("home", "1-1-101".into())]);
+    wait_text(app, ambassador, &already).await;
     // Another buyer cannot confirm a home that is not theirs.
     let other = &site.buyers[1];
     let theirs = app.fake.sent_messages(other.id).pop().unwrap();
@@ -256,8 +399,11 @@ async fn a_handover_with_meters_counts_only_once_the_buyer_confirms_and_both_kee
         &theirs,
         &Callback::HandoverConfirm(handover.id).encode(),
     );
-    assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
-    assert_eq!(count(app, buyer, "欢迎回家"), 1);
+    assert_eq!(
+        app.fake.callback_answer(&forged).await,
+        zh("stale-button", &[])
+    );
+    assert_eq!(count_saying(app, buyer, "handover-welcome"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,96 +412,80 @@ async fn a_buyer_who_links_after_the_handover_was_recorded_is_asked_on_linking()
     let (app, ambassador) = (&site.app, &site.ambassador);
     // 2-1-104 (buyer 3) has not opened the bot: the record waits.
     reply_to(app, ambassador, "/handover 2-1-104").await;
-    for kind in ["入户门钥匙", "信箱钥匙", "门禁卡"] {
-        wait_text(app, ambassador, &format!("{kind}几把")).await;
-        press(app, ambassador, "0").await;
+    for (question, answer) in bare_checklist(0) {
+        wait_text(app, ambassador, &question).await;
+        press_button(app, ambassador, answer).await;
     }
-    for meter in ["水表", "电表", "燃气表"] {
-        wait_text(app, ambassador, &format!("{meter}：请发送表的照片")).await;
-        press(app, ambassador, "本户没有这块表").await;
-    }
-    wait_text(app, ambassador, "业主领取了哪些资料").await;
-    press(app, ambassador, "✔ 完成").await;
-    press(app, ambassador, "📨 发给业主确认").await;
-    wait_text(app, ambassador, "还没有使用本机器人").await;
+    press_button(app, ambassador, Callback::Handover(HandoverStep::Submit)).await;
+    wait_key(
+        app,
+        ambassador,
+        "handover-sent-nobody",
+        &[("home", "2-1-104".into())],
+    )
+    .await;
     assert_ne!(stage_of(app, "2-1-104").await, Stage::HandedOver);
 
     let buyer = app.fake.user(30_003, "B3");
     link_by_contact(app, &buyer, &buyer_phone(3)).await;
-    let ask = wait_text(app, &buyer, "已记录您房屋的交接情况").await;
+    let ask = wait_saying(app, &buyer, "handover-confirm-ask").await;
     for line in [
-        "入户门钥匙 × 0",
-        "水表：本户没有",
-        "燃气表：本户没有",
-        "资料：无",
+        count_of(KEY_KINDS[0], 0),
+        no_meter_line(METERS[0]),
+        no_meter_line(METERS[2]),
+        documents_line(&zh("handover-none", &[])),
     ] {
         assert!(
-            ask.plain_text.contains(line),
+            ask.plain_text.contains(&line),
             "{line} in {}",
             ask.plain_text
         );
     }
-    app.fake
-        .press_button_with_text(&buyer, &ask, &zh("button-handover-received", &[]));
+    press_on(app, &buyer, &ask, confirm);
     // The introduction to their ambassador, queued on linking, goes out a moment later and
     // keeps its place before the welcome.
     app.advance(Duration::seconds(3));
-    wait_text(app, &buyer, "专属交付大使").await;
-    wait_text(app, &buyer, "欢迎回家").await;
+    wait_saying(app, &buyer, "buyer-intro").await;
+    wait_saying(app, &buyer, "handover-welcome").await;
     assert_eq!(stage_of(app, "2-1-104").await, Stage::HandedOver);
 }
 
 /// The checklist for `unit` with `door_keys` door keys and nothing else, sent to the buyers.
 /// Waits only for messages after the ones already in the ambassador's chat, so it can run
 /// twice for one home.
-async fn quick_checklist(app: &TestApp, ambassador: &User, unit: &str, door_keys: &str) {
-    let newer = |after: i64, needle: &'static str| {
+async fn quick_checklist(app: &TestApp, ambassador: &User, unit: &str, door_keys: u8) {
+    let newer = |after: i64, needle: String| {
         app.fake.wait_for_message(ambassador.id, move |m| {
-            m.message_id > after && m.plain_text.contains(needle)
+            m.message_id > after && m.plain_text.contains(&needle)
         })
     };
     let start = reply_to(app, ambassador, &format!("/handover {unit}")).await;
     let mut last = start.message_id;
-    for (needle, answer) in [
-        ("入户门钥匙几把", door_keys),
-        ("信箱钥匙几把", "0"),
-        ("门禁卡几把", "0"),
-        ("水表：请发送表的照片", "本户没有这块表"),
-        ("电表：请发送表的照片", "本户没有这块表"),
-        ("燃气表：请发送表的照片", "本户没有这块表"),
-        ("业主领取了哪些资料", "✔ 完成"),
-        ("交房记录，请核对", "📨 发给业主确认"),
-    ] {
+    let mut steps = bare_checklist(door_keys);
+    steps.push((review_of(unit), Callback::Handover(HandoverStep::Submit)));
+    for (needle, answer) in steps {
         let question = newer(last, needle).await;
         last = question.message_id;
-        app.fake
-            .press_button_with_text(ambassador, &question, answer);
+        press_on(app, ambassador, &question, |c| *c == answer);
     }
-    newer(last, "交房记录已发给").await;
+    newer(last, head("handover-sent", &[("home", unit.into())])).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_pressing_a_record_the_ambassador_redid_gets_the_new_one_to_confirm() {
     let site = site().await;
     let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[1]);
-    quick_checklist(app, ambassador, "2-1-102", "1").await;
-    let first = wait_text(app, buyer, "入户门钥匙 × 1").await;
+    quick_checklist(app, ambassador, "2-1-102", 1).await;
+    let first = wait_text(app, buyer, &count_of(KEY_KINDS[0], 1)).await;
     // The ambassador miscounted the keys and does the checklist again.
-    quick_checklist(app, ambassador, "2-1-102", "2").await;
-    let second = wait_text(app, buyer, "入户门钥匙 × 2").await;
+    quick_checklist(app, ambassador, "2-1-102", 2).await;
+    let second = wait_text(app, buyer, &count_of(KEY_KINDS[0], 2)).await;
 
     // The buyer answers the first record, still on their screen: it no longer counts, its
     // buttons go, and the record that does count comes again with its buttons. Either answer
     // on it, and a press from a screen that still shows it (another device), ends there.
-    let data_of = |label: &str| {
-        first
-            .inline_buttons()
-            .into_iter()
-            .find(|b| b.text == label)
-            .and_then(|b| b.callback_data)
-            .expect("the first record has both buttons")
-    };
-    let (issue_old, confirm_old) = (data_of("❌ 有不对的地方"), data_of("✅ 我已收房"));
+    let (issue_old, confirm_old) = (button_data(&first, issue), button_data(&first, confirm));
+    let replaced = fixed("handover-replaced");
     let mut again = None;
     for press_old in [issue_old, confirm_old] {
         let mark = app
@@ -368,17 +498,17 @@ async fn a_buyer_pressing_a_record_the_ambassador_redid_gets_the_new_one_to_conf
         let notice = app
             .fake
             .wait_for_message(buyer.id, |m| {
-                m.message_id > mark && m.plain_text.contains("旧的作废")
+                m.message_id > mark && m.plain_text.contains(&replaced)
             })
             .await;
         let record = app
             .fake
             .wait_for_message(buyer.id, |m| {
-                m.message_id > notice.message_id && m.plain_text.contains("请核对")
+                m.message_id > notice.message_id && says(&m.plain_text, "handover-confirm-ask")
             })
             .await;
         assert!(
-            record.plain_text.contains("入户门钥匙 × 2"),
+            record.plain_text.contains(&count_of(KEY_KINDS[0], 2)),
             "{}",
             record.plain_text
         );
@@ -390,15 +520,14 @@ async fn a_buyer_pressing_a_record_the_ambassador_redid_gets_the_new_one_to_conf
         );
         again = Some(record);
     }
-    assert_eq!(count(app, buyer, "旧的作废"), 2);
+    assert_eq!(count(app, buyer, &replaced), 2);
     assert_ne!(stage_of(app, "2-1-102").await, Stage::HandedOver);
     assert!(!second.inline_buttons().is_empty());
     let again = again.expect("two presses");
-    app.fake
-        .press_button_with_text(buyer, &again, &zh("button-handover-received", &[]));
-    wait_text(app, buyer, "欢迎回家").await;
+    press_on(app, buyer, &again, confirm);
+    wait_saying(app, buyer, "handover-welcome").await;
     assert_eq!(stage_of(app, "2-1-102").await, Stage::HandedOver);
-    assert_eq!(count(app, buyer, "欢迎回家"), 1);
+    assert_eq!(count_saying(app, buyer, "handover-welcome"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -412,38 +541,44 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     // D+1, 10:00 local: thanks.
     site.app.advance(Duration::hours(24));
     assert_eq!(
-        count(&site.app, &buyer, "感谢您入住"),
+        count_saying(&site.app, &buyer, "followup-thanks"),
         0,
         "not before 10:00"
     );
     site.app.advance(Duration::hours(2));
-    wait_text(&site.app, &buyer, "感谢您入住 1-1-101").await;
+    let thanks = head(
+        "followup-thanks",
+        &[("name", "Buyer 0".into()), ("home", "1-1-101".into())],
+    );
+    wait_text(&site.app, &buyer, &thanks).await;
 
     // A restart between D+1 and D+7: no duplicate, no gap.
     site.app.restart().await;
     site.app.advance(Duration::days(6));
     let app = &site.app;
     until(app, "the D+7 check", || {
-        count(app, &buyer, "一切都好吗") == 1
+        count_saying(app, &buyer, "followup-check") == 1
     })
     .await;
+    let digest = zh(
+        "followup-digest",
+        &[("home", "1-1-101".into()), ("count", 1i64.into())],
+    );
     until(app, "the weekly digest", || {
-        count(app, &buyer, "本周整改进度：还有 1 项") == 1
+        count(app, &buyer, &digest) == 1
     })
     .await;
-    assert_eq!(count(app, &buyer, "感谢您入住"), 1);
+    assert_eq!(count_saying(app, &buyer, "followup-thanks"), 1);
 
     // "Something's wrong" opens a report; accepted after handover, it is under warranty.
-    press(app, &buyer, "🔧 有问题，我要报修").await;
-    press(app, &buyer, "卫生间").await;
-    wait_text(app, &buyer, "请用文字描述问题").await;
-    app.fake.send_text(&buyer, "花洒漏水");
-    press(app, &buyer, "📨 提交").await;
-    wait_text(app, &buyer, "已提交").await;
-    press(app, &ambassador, "✅ 受理").await;
-    press(app, &ambassador, "给排水").await;
-    press(app, &ambassador, "一般").await;
-    let accepted = wait_text(app, &buyer, "在保修期内（至 2028-11-25）").await;
+    press_where(app, &buyer, |c| {
+        matches!(c, Callback::CheckAnswer(_, false))
+    })
+    .await;
+    report_shower_leak(app, &buyer).await;
+    accept_as_plumbing(app, &ambassador).await;
+    let covered = tail("warranty-covered", &[("until", "2028-11-25".into())]);
+    let accepted = wait_text(app, &buyer, &covered).await;
     assert!(
         accepted.plain_text.contains(&fixed("category-plumbing")),
         "{}",
@@ -452,28 +587,51 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
 
     // D+30: the survey. A score of 1 alerts the ambassador and the supervisor at once, once.
     app.advance(Duration::days(23));
-    until(app, "the survey", || {
-        count(app, &buyer, "您对 1-1-101 的交付满意吗") == 1
-    })
-    .await;
-    press(app, &buyer, "1 ⭐").await;
-    wait_text(app, &buyer, "感谢您的 1 ⭐ 评价").await;
+    let asked = zh(
+        "followup-survey",
+        &[("name", "Buyer 0".into()), ("home", "1-1-101".into())],
+    );
+    until(app, "the survey", || count(app, &buyer, &asked) == 1).await;
+    press_where(app, &buyer, |c| matches!(c, Callback::Survey(_, 1))).await;
+    wait_key(app, &buyer, "survey-thanks", &[("score", Arg::Number(1))]).await;
+    let low = head(
+        "survey-low-alert",
+        &[
+            ("buyer", "Buyer 0".into()),
+            ("home", "1-1-101".into()),
+            ("score", 1i64.into()),
+        ],
+    );
+    let satisfaction = tail(
+        "survey-low-alert",
+        &[("satisfaction", "1.00".into()), ("answers", 1i64.into())],
+    );
     for person in [&ambassador, &supervisor] {
-        let alert = wait_text(app, person, "满意度偏低：Buyer 0（1-1-101）打了 1 分").await;
+        let alert = wait_text(app, person, &low).await;
         assert!(
-            alert.plain_text.contains("当前满意度 1.00（1 份回答）"),
+            alert.plain_text.contains(&satisfaction),
             "{}",
             alert.plain_text
         );
     }
     app.fake.send_text(&buyer, "交房太慢");
-    wait_text(app, &buyer, "感谢您的反馈").await;
-    wait_text(app, &ambassador, "补充了满意度评价：“交房太慢”").await;
+    wait_fixed(app, &buyer, "survey-done").await;
+    wait_key(
+        app,
+        &ambassador,
+        "survey-comment-to-ambassador",
+        &[
+            ("buyer", "Buyer 0".into()),
+            ("home", "1-1-101".into()),
+            ("text", "交房太慢".into()),
+        ],
+    )
+    .await;
     let survey = app
         .fake
         .sent_messages(buyer.id)
         .into_iter()
-        .find(|m| m.plain_text.contains("您对 1-1-101 的交付满意吗"))
+        .find(|m| m.plain_text.contains(&asked))
         .unwrap();
     let again = app.fake.press_crafted_button(
         &buyer,
@@ -481,27 +639,35 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
         &Callback::Survey(survey_id(app).await, 2).encode(),
     );
     app.fake.callback_answer(&again).await;
-    assert_eq!(count(app, &ambassador, "满意度偏低"), 1);
-    assert_eq!(count(app, &supervisor, "满意度偏低"), 1);
+    assert_eq!(count_saying(app, &ambassador, "survey-low-alert"), 1);
+    assert_eq!(count_saying(app, &supervisor, "survey-low-alert"), 1);
     assert_eq!(app.services().satisfaction().await.unwrap(), (Some(1.0), 1));
 
     // /stop: no more follow-ups, but repair updates still come.
     app.fake.send_text(&buyer, "/stop");
-    wait_text(app, &buyer, "不再收到回访消息").await;
+    wait_fixed(app, &buyer, "stop-done").await;
     let limit = std::time::Duration::from_millis(300);
     app.services().outbox_waker.settle(limit).await;
-    let digests = count(app, &buyer, "本周整改进度");
+    let digests = count_saying(app, &buyer, "followup-digest");
     app.advance(Duration::days(320));
     let services = app.services();
     services.scheduler_waker.settle(limit).await;
     services.outbox_waker.settle(limit).await;
     assert_eq!(
-        count(app, &buyer, "天了，一切都好吗"),
+        count_saying(app, &buyer, "followup-checkin"),
         0,
         "no D+90/D+180 check-ins"
     );
-    assert_eq!(count(app, &buyer, "交付满一年"), 0, "no D+330 reminder");
-    assert_eq!(count(app, &buyer, "本周整改进度"), digests, "no digests");
+    assert_eq!(
+        count_saying(app, &buyer, "followup-year-end"),
+        0,
+        "no D+330 reminder"
+    );
+    assert_eq!(
+        count_saying(app, &buyer, "followup-digest"),
+        digests,
+        "no digests"
+    );
     let leak = {
         let mut tx = services.store.read().await.unwrap();
         let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
@@ -512,9 +678,13 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     let engineer = app.fake.user(8_401, "Zhang");
     link_by_contact(app, &engineer, "+8613700000002").await;
     reply_to(app, &engineer, "/tasks").await;
-    crate::support::steps::step_on_card(app, &engineer, leak, "🔨 开始整改").await;
-    press(app, &engineer, "✔ 确认").await;
-    wait_text(app, &buyer, "整改中").await;
+    step_on_card(app, &engineer, leak, Action::Start).await;
+    press_button(app, &engineer, Callback::StepConfirm(leak)).await;
+    let in_progress = tail(
+        "defect-update",
+        &[("status", zh("defect-status-in-progress", &[]).into())],
+    );
+    wait_text(app, &buyer, &in_progress).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,30 +697,55 @@ async fn a_report_made_on_the_last_day_of_cover_stays_under_warranty_when_review
     hand_over(&site).await;
     let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
     app.fake.send_text(buyer, "/stop");
-    wait_text(app, buyer, "不再收到回访消息").await;
+    wait_fixed(app, buyer, "stop-done").await;
     // The last day of cover, 15:00 local.
     app.advance(Duration::days(29) + Duration::hours(6));
     // The weekly digest of the open leak may arrive meanwhile: the answer is found by its words.
     app.fake.send_text(buyer, "/report");
-    wait_text(app, buyer, "哪个房间").await;
-    press(app, buyer, "卫生间").await;
-    wait_text(app, buyer, "请用文字描述问题").await;
-    app.fake.send_text(buyer, "花洒漏水");
-    press(app, buyer, "📨 提交").await;
-    wait_text(app, buyer, "已提交").await;
+    wait_fixed(app, buyer, "report-room").await;
+    report_shower_leak(app, buyer).await;
     // The ambassador reviews it three days later, after cover ended.
     app.advance(Duration::days(3));
-    press(app, ambassador, "✅ 受理").await;
-    press(app, ambassador, "给排水").await;
-    press(app, ambassador, "一般").await;
-    let accepted = wait_text(app, buyer, "已受理").await;
+    accept_as_plumbing(app, ambassador).await;
+    let accepted = wait_saying(app, buyer, "report-accepted").await;
+    let covered = zh(
+        "warranty-covered",
+        &[
+            ("reported", "2026-12-25".into()),
+            ("until", "2026-12-25".into()),
+        ],
+    );
     assert!(
-        accepted
-            .plain_text
-            .contains("您于 2026-12-25 报修，在保修期内（至 2026-12-25）"),
+        accepted.plain_text.contains(&covered),
         "{}",
         accepted.plain_text
     );
+}
+
+/// The buyer reports a shower leaking in the bathroom, without photos.
+async fn report_shower_leak(app: &TestApp, buyer: &User) {
+    press_button(app, buyer, Callback::InspectRoom(Room::Bathroom)).await;
+    let bathroom = zh("room-bathroom", &[]);
+    wait_key(app, buyer, "report-describe", &[("room", bathroom.into())]).await;
+    app.fake.send_text(buyer, "花洒漏水");
+    press_button(app, buyer, Callback::Inspect(InspectAction::Save)).await;
+    wait_fixed(app, buyer, "report-sent").await;
+}
+
+/// The ambassador accepts the buyer's report as a plumbing problem of normal severity.
+async fn accept_as_plumbing(app: &TestApp, ambassador: &User) {
+    press_where(app, ambassador, |c| matches!(c, Callback::ReviewAccept(_))).await;
+    press_where(app, ambassador, |c| {
+        matches!(c, Callback::ReviewKind(_, Category::Plumbing))
+    })
+    .await;
+    press_where(app, ambassador, |c| {
+        matches!(
+            c,
+            Callback::ReviewUrgency(_, Category::Plumbing, Severity::Normal)
+        )
+    })
+    .await;
 }
 
 /// The id of 1-1-101's survey.
@@ -574,22 +769,35 @@ async fn three_households_complaining_about_one_thing_in_one_building_raise_one_
         let buyer = buyer.clone();
         async move {
             let start = reply_to(app, &buyer, "/complain").await;
-            let after = |needle: &'static str| {
+            let after = |key: &'static str, args: &'static [(&'static str, Arg)]| {
                 let buyer = buyer.clone();
+                let needle = head(key, args);
                 async move {
                     app.fake
                         .wait_for_message(buyer.id, |m| {
-                            m.message_id > start.message_id && m.plain_text.contains(needle)
+                            m.message_id > start.message_id && m.plain_text.contains(&needle)
                         })
                         .await
                 }
             };
-            press(app, &buyer, "渗漏").await;
-            after("严重程度").await;
-            press(app, &buyer, "重要").await;
-            after("请用一条消息描述").await;
+            press_button(app, &buyer, Callback::ComplainTopic(Topic::Leakage)).await;
+            let level = zh(
+                "complain-level",
+                &[("topic", zh("topic-leakage", &[]).into())],
+            );
+            app.fake
+                .wait_for_message(buyer.id, |m| {
+                    m.message_id > start.message_id && m.plain_text.contains(&level)
+                })
+                .await;
+            press_button(app, &buyer, Callback::ComplainLevel(Level::Important)).await;
+            after("complain-describe", &[]).await;
             app.fake.send_text(&buyer, text);
-            after("已登记").await;
+            app.fake
+                .wait_for_message(buyer.id, |m| {
+                    m.message_id > start.message_id && says(&m.plain_text, "complain-filed")
+                })
+                .await;
         }
     };
     // Buyers 0, 2 and 4 live in building 1; buyer 1 in building 2.
@@ -598,65 +806,107 @@ async fn three_households_complaining_about_one_thing_in_one_building_raise_one_
     complain(&site.buyers[2], "外墙渗水").await;
     // One household complaining twice is still one household.
     complain(&site.buyers[0], "还是渗水").await;
-    assert_eq!(count(app, supervisor, "群诉风险"), 0);
-    let receipt = wait_text(app, reception, "投诉 #1 — 重要").await;
+    assert_eq!(count_saying(app, supervisor, "group-complaint-flag"), 0);
+    let important = zh("level-important", &[]);
+    let leakage = zh("topic-leakage", &[]);
+    let first = |more: &[(&str, Arg)]| {
+        let mut args = vec![("id", Arg::Number(1)), ("level", important.as_str().into())];
+        args.extend(more.iter().map(|(name, arg)| (*name, arg.clone())));
+        head("complaint-to-reception", &args)
+    };
+    let receipt = wait_text(app, reception, &first(&[])).await;
+    let who = first(&[
+        ("home", "1-1-101".into()),
+        ("buyer", "Buyer 0".into()),
+        ("topic", leakage.as_str().into()),
+    ]);
+    assert!(receipt.plain_text.contains(&who), "{}", receipt.plain_text);
+    let by = first(&[
+        ("home", "1-1-101".into()),
+        ("buyer", "Buyer 0".into()),
+        ("topic", leakage.as_str().into()),
+        ("text", "阳台渗水".into()),
+    ]);
     assert!(
-        receipt.plain_text.contains("1-1-101 · Buyer 0 · 渗漏"),
-        "{}",
-        receipt.plain_text
-    );
-    assert!(
-        receipt.plain_text.contains("请在 2026-11-27 09:"),
+        receipt.plain_text.contains(&format!("{by} 2026-11-27 09:")),
         "{}",
         receipt.plain_text
     );
 
     complain(&site.buyers[3], "楼道渗水").await;
-    let flag = wait_text(app, supervisor, "群诉风险").await;
-    assert!(
-        flag.plain_text
-            .contains("楼栋 1，7 天内有 3 户就“渗漏”投诉：1-1-101、1-1-103、1-1-105"),
-        "{}",
-        flag.plain_text
+    let flag = wait_saying(app, supervisor, "group-complaint-flag").await;
+    let homes = ["1-1-101", "1-1-103", "1-1-105"].join(&zh("name-separator", &[]));
+    let raised = zh(
+        "group-complaint-flag",
+        &[
+            ("building", "1".into()),
+            ("days", 7i64.into()),
+            ("count", 3i64.into()),
+            ("topic", leakage.as_str().into()),
+            ("homes", homes.into()),
+        ],
     );
+    assert!(flag.plain_text.contains(&raised), "{}", flag.plain_text);
     complain(&site.buyers[2], "又渗水了").await;
     let mut tx = app.services().store.read().await.unwrap();
     let flags = tx.group_flags().await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(flags.len(), 1, "{flags:?}");
-    assert_eq!(count(app, supervisor, "群诉风险"), 1);
+    assert_eq!(count_saying(app, supervisor, "group-complaint-flag"), 1);
 
     // Reception acknowledges #1 in time; the buyer hears who has it.
-    app.fake
-        .press_button_with_text(reception, &receipt, &zh("button-complaint-ack", &[]));
-    wait_text(app, &site.buyers[0], "已由 Sun Jie 受理").await;
-    wait_text(app, reception, "投诉 #1 已受理，并已通知业主").await;
+    press_on(app, reception, &receipt, |c| {
+        matches!(c, Callback::ComplaintAck(_))
+    });
+    wait_key(
+        app,
+        &site.buyers[0],
+        "complaint-acknowledged",
+        &[
+            ("id", Arg::Number(1)),
+            ("topic", leakage.as_str().into()),
+            ("name", "Sun Jie".into()),
+        ],
+    )
+    .await;
+    wait_key(
+        app,
+        reception,
+        "complaint-ack-done",
+        &[("id", Arg::Number(1))],
+    )
+    .await;
     let list = reply_to(app, reception, "/complaints").await;
     assert!(
-        list.plain_text.contains("待受理的投诉：5 条"),
+        list.plain_text
+            .contains(&zh("complaints-title", &[("count", 5i64.into())])),
         "{}",
         list.plain_text
     );
     // The rest escalate to the supervisor once the day is out, each once.
     app.advance(Duration::hours(25));
     until(app, "five escalations", || {
-        count(app, supervisor, "未在") == 5
+        count_saying(app, supervisor, "complaint-escalated") == 5
     })
     .await;
-    assert_eq!(count(app, supervisor, "投诉 #1 未在"), 0);
+    let first_escalated = head("complaint-escalated", &[("id", Arg::Number(1))]);
+    assert_eq!(count(app, supervisor, &first_escalated), 0);
     app.advance(Duration::days(2));
     let services = app.services();
     services
         .scheduler_waker
         .settle(std::time::Duration::from_millis(300))
         .await;
-    assert_eq!(count(app, supervisor, "未在"), 5);
+    assert_eq!(count_saying(app, supervisor, "complaint-escalated"), 5);
     // Buyers cannot acknowledge.
     let last = app.fake.sent_messages(site.buyers[1].id).pop().unwrap();
     let forged =
         app.fake
             .press_crafted_button(&site.buyers[1], &last, &Callback::ComplaintAck(2).encode());
-    assert_eq!(app.fake.callback_answer(&forged).await, "这个按钮已失效。");
+    assert_eq!(
+        app.fake.callback_answer(&forged).await,
+        zh("stale-button", &[])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -722,39 +972,30 @@ async fn the_ambassadors_review_lists_the_open_defects_the_buyer_will_be_asked_t
     record_leak(app, ambassador).await;
     let start = reply_to(app, ambassador, "/handover 1-1-101").await;
     let mut last = start.message_id;
-    for (needle, answer) in [
-        ("入户门钥匙几把", "1"),
-        ("信箱钥匙几把", "0"),
-        ("门禁卡几把", "0"),
-        ("水表：请发送表的照片", "本户没有这块表"),
-        ("电表：请发送表的照片", "本户没有这块表"),
-        ("燃气表：请发送表的照片", "本户没有这块表"),
-        ("业主领取了哪些资料", "✔ 完成"),
-    ] {
+    for (needle, answer) in bare_checklist(1) {
         let question = app
             .fake
             .wait_for_message(ambassador.id, |m| {
-                m.message_id > last && m.plain_text.contains(needle)
+                m.message_id > last && m.plain_text.contains(&needle)
             })
             .await;
         last = question.message_id;
-        app.fake
-            .press_button_with_text(ambassador, &question, answer);
+        press_on(app, ambassador, &question, |c| *c == answer);
     }
-    let review = wait_text(app, ambassador, "交房记录，请核对").await;
-    for line in ["以下 1 项问题保留跟踪", "厨房 · 渗漏 — 水槽下漏水"] {
+    let review = wait_text(app, ambassador, &review_of("1-1-101")).await;
+    for line in [open_defects(1), the_leak()] {
         assert!(
-            review.plain_text.contains(line),
+            review.plain_text.contains(&line),
             "{line} in {}",
             review.plain_text
         );
     }
-    press(app, ambassador, "📨 发给业主确认").await;
-    let ask = wait_text(app, buyer, "请核对").await;
+    press_button(app, ambassador, Callback::Handover(HandoverStep::Submit)).await;
+    let ask = wait_saying(app, buyer, "handover-confirm-ask").await;
     // What the ambassador checked is what the buyer is asked to accept.
     let defects = |text: &str| {
         text.lines()
-            .skip_while(|l| !l.contains("保留跟踪"))
+            .skip_while(|l| !l.contains(&fixed("handover-line-defects")))
             .take_while(|l| l.starts_with("  •") || l.contains(&fixed("handover-line-defects")))
             .map(str::to_string)
             .collect::<Vec<_>>()
@@ -845,7 +1086,9 @@ async fn text_and_answer(app: &TestApp, person: &User, text: &str, done: &str) {
     app.fake
         .wait_for_message(person.id, |m| {
             m.message_id > before
-                && (m.plain_text.contains(done) || m.plain_text.contains("出了点问题"))
+                && (m.plain_text.contains(done)
+                    || says(&m.plain_text, "error-generic")
+                    || says(&m.plain_text, "error-generic-short"))
         })
         .await;
 }
@@ -866,12 +1109,18 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
 
     // A complaint.
     reply_to(&site.app, &buyer, "/complain").await;
-    press(&site.app, &buyer, "渗漏").await;
-    wait_text(&site.app, &buyer, "严重程度").await;
-    press(&site.app, &buyer, "重要").await;
-    wait_text(&site.app, &buyer, "请用一条消息描述").await;
+    press_button(&site.app, &buyer, Callback::ComplainTopic(Topic::Leakage)).await;
+    wait_key(
+        &site.app,
+        &buyer,
+        "complain-level",
+        &[("topic", zh("topic-leakage", &[]).into())],
+    )
+    .await;
+    press_button(&site.app, &buyer, Callback::ComplainLevel(Level::Important)).await;
+    wait_fixed(&site.app, &buyer, "complain-describe").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        text_and_answer(app, &buyer, "阳台渗水，墙面发霉", "已登记").await
+        text_and_answer(app, &buyer, "阳台渗水，墙面发霉", &fixed("complain-filed")).await
     })
     .await;
     settled(&site.app).await;
@@ -883,7 +1132,8 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
 
     // A message to the ambassador.
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        text_and_answer(app, &buyer, "请问什么时候可以交房？", "已转达").await
+        let relayed = zh("relay-sent-ambassador", &[("name", "Li Lei".into())]);
+        text_and_answer(app, &buyer, "请问什么时候可以交房？", &relayed).await
     })
     .await;
     settled(&site.app).await;
@@ -894,12 +1144,13 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     }
 
     // The ambassador's reply.
-    site.app
-        .fake
-        .press_button_with_text(&ambassador, &relayed, &zh("button-reply", &[]));
-    wait_text(&site.app, &ambassador, "请输入给业主的回复").await;
+    press_on(&site.app, &ambassador, &relayed, |c| {
+        matches!(c, Callback::Reply(_))
+    });
+    wait_fixed(&site.app, &ambassador, "reply-enter").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        text_and_answer(app, &ambassador, "下周六上午可以交房", "已发送给").await
+        let sent = zh("reply-sent", &[("count", 1i64.into())]);
+        text_and_answer(app, &ambassador, "下周六上午可以交房", &sent).await
     })
     .await;
     settled(&site.app).await;
@@ -911,12 +1162,12 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
 
     // A note on the household's card.
     let card = reply_to(&site.app, &ambassador, "/customer 1-1-101").await;
-    site.app
-        .fake
-        .press_button_with_text(&ambassador, &card, &zh("button-add-note", &[]));
-    wait_text(&site.app, &ambassador, "请输入备注内容").await;
+    press_on(&site.app, &ambassador, &card, |c| {
+        matches!(c, Callback::Note(_))
+    });
+    wait_fixed(&site.app, &ambassador, "note-enter").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        text_and_answer(app, &ambassador, "业主周末才有空", "备注已保存").await
+        text_and_answer(app, &ambassador, "业主周末才有空", &zh("note-saved", &[])).await
     })
     .await;
     settled(&site.app).await;
@@ -928,67 +1179,54 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     // The handover record, sent to the buyer.
     let app = &site.app;
     reply_to(app, &ambassador, "/handover 1-1-101").await;
-    for (question, answer) in [
-        ("入户门钥匙几把", "1"),
-        ("信箱钥匙几把", "0"),
-        ("门禁卡几把", "0"),
-        ("水表：请发送表的照片", "本户没有这块表"),
-        ("电表：请发送表的照片", "本户没有这块表"),
-        ("燃气表：请发送表的照片", "本户没有这块表"),
-    ] {
-        wait_text(app, &ambassador, question).await;
-        press(app, &ambassador, answer).await;
+    let mut checklist = bare_checklist(1);
+    checklist.pop(); // the documents are answered below
+    for (question, answer) in checklist {
+        wait_text(app, &ambassador, &question).await;
+        press_button(app, &ambassador, answer).await;
     }
     // A document ticked, the tick handled a second time (a double tap, or Telegram delivering
     // it again after a crash): still ticked.
-    let documents = wait_text(app, &ambassador, "业主领取了哪些资料").await;
-    let tick = documents
-        .callback_data_for(&zh(
-            "checkbox",
-            &[
-                ("ticked", "no".into()),
-                ("label", zh("document-quality-guarantee", &[]).into()),
-            ],
-        ))
-        .unwrap();
+    let documents = wait_fixed(app, &ambassador, "handover-ask-documents").await;
+    let tick = button_data(&documents, |c| {
+        *c == Callback::Handover(HandoverStep::Document(0, true))
+    });
     for _ in 0..2 {
         let query = app
             .fake
             .press_crafted_button(&ambassador, documents.message_id, &tick);
         app.fake.callback_answer(&query).await;
     }
-    app.fake.press_button_with_text(
-        &ambassador,
-        &documents,
-        &zh("button-handover-documents-done", &[]),
-    );
-    let review = wait_text(app, &ambassador, "交房记录，请核对").await;
-    if !review.plain_text.contains("资料：质量保证书") {
+    press_on(app, &ambassador, &documents, |c| {
+        *c == Callback::Handover(HandoverStep::DocumentsDone)
+    });
+    let review = wait_text(app, &ambassador, &review_of("1-1-101")).await;
+    if !review
+        .plain_text
+        .contains(&documents_line(&zh("document-quality-guarantee", &[])))
+    {
         twice.push("document tick");
     }
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        let query = app.fake.press_button_with_text(
-            &ambassador,
-            &review,
-            &zh("button-handover-submit", &[]),
-        );
+        let query = press_on(app, &ambassador, &review, |c| {
+            *c == Callback::Handover(HandoverStep::Submit)
+        });
         app.fake.callback_answer(&query).await;
     })
     .await;
     settled(&site.app).await;
-    let ask = wait_text(&site.app, &buyer, "请核对").await;
+    let ask = wait_saying(&site.app, &buyer, "handover-confirm-ask").await;
     settled(&site.app).await;
-    if count(&site.app, &buyer, "请核对") != 1 {
+    if count_saying(&site.app, &buyer, "handover-confirm-ask") != 1 {
         twice.push("handover record");
     }
 
     // "Something is not right".
-    site.app
-        .fake
-        .press_button_with_text(&buyer, &ask, &zh("button-handover-issue", &[]));
-    wait_text(&site.app, &buyer, "哪里不对").await;
+    press_on(&site.app, &buyer, &ask, issue);
+    wait_fixed(&site.app, &buyer, "handover-issue-ask").await;
     crash_after_the_record(&mut site.app, async |app: &TestApp| {
-        text_and_answer(app, &buyer, "信箱钥匙少了一把", "已转给您的交付大使").await
+        let sent = fixed("handover-issue-sent");
+        text_and_answer(app, &buyer, "信箱钥匙少了一把", &sent).await
     })
     .await;
     settled(&site.app).await;

@@ -6,7 +6,7 @@ use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{button_data, button_of, press_button, press_on};
-use crate::support::text::{fixed, says, zh};
+use crate::support::text::{fixed, head, says, tail, zh};
 use chrono::Duration;
 use handover_bot::bot::callback::{Callback, InspectAction};
 use handover_bot::clock::Clock as _;
@@ -177,6 +177,40 @@ fn visit_rate(rate: &str, visited: i64, invited: i64) -> String {
     )
 }
 
+/// A slot as every message and button names it: "11-28 (周六) 10:00–11:00" (the day, its
+/// weekday's locale key, the hours).
+fn slot(day: &str, weekday: &str, start: &str, end: &str) -> String {
+    let hours = zh(
+        "time-range",
+        &[("start", start.into()), ("end", end.into())],
+    );
+    format!("{day} ({}) {hours}", zh(weekday, &[]))
+}
+
+/// The beginning of a slot's name: its day, weekday and starting time.
+fn slot_start(day: &str, weekday: &str, start: &str) -> String {
+    format!("{day} ({}) {start}", zh(weekday, &[]))
+}
+
+/// The answer to an invitation of `count` households.
+fn invited(count: i64) -> String {
+    head("invite-buyers-done", &[("invited", count.into())])
+}
+
+/// A line of the day's appointments in 1-`home`, for an inspection.
+fn today_line(time: &str, home: &str, names: &str, status: &str) -> String {
+    zh(
+        "today-line",
+        &[
+            ("time", time.into()),
+            ("home", home.into()),
+            ("names", names.into()),
+            ("kind", zh("kind-inspection", &[]).into()),
+            ("status", zh(status, &[]).into()),
+        ],
+    )
+}
+
 fn count(app: &TestApp, chat: i64, needle: &str) -> usize {
     app.fake
         .sent_messages(chat)
@@ -192,14 +226,24 @@ async fn fifty_buyers_pressing_the_last_ten_seats_make_exactly_ten_bookings() {
     add_slot(&app, &supervisor, "2026-11-28 14:00-15:00 100").await;
     let sent = reply_to(&app, &supervisor, "/invite all").await;
     assert!(
-        sent.plain_text.contains("已邀约 50 户"),
+        sent.plain_text.contains(&invited(50)),
         "{}",
         sent.plain_text
     );
     let mut invitations = Vec::new();
     for buyer in &buyers {
         let invite = invitation(&app, buyer).await;
-        assert!(invite.button_labels()[0].starts_with("11-28 (周六) 10:00–11:00 · 余 10"));
+        let seats = zh(
+            "slot-button",
+            &[
+                (
+                    "when",
+                    slot("11-28", "weekday-sat", "10:00", "11:00").into(),
+                ),
+                ("seats", 10i64.into()),
+            ],
+        );
+        assert!(invite.button_labels()[0].starts_with(&seats));
         invitations.push(invite);
     }
     // Everyone presses the 10:00 slot at once.
@@ -278,7 +322,9 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     assert!(
-        confirmation.plain_text.contains("11-28 (周六) 10:00–11:00"),
+        confirmation
+            .plain_text
+            .contains(&slot("11-28", "weekday-sat", "10:00", "11:00")),
         "{}",
         confirmation.plain_text
     );
@@ -316,14 +362,15 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
         options
             .button_labels()
             .iter()
-            .all(|l| !l.starts_with("11-28 (周六) 10:00")),
+            .all(|l| !l.starts_with(&slot_start("11-28", "weekday-sat", "10:00"))),
         "{:?}",
         options.button_labels()
     );
     book(&app, b1, &options, sunday);
     app.fake
         .wait_for_message(b1.id, |m| {
-            m.plain_text.contains("11-29 (周日) 10:00–11:00")
+            m.plain_text
+                .contains(&slot("11-29", "weekday-sun", "10:00", "11:00"))
                 && m.plain_text.contains(&fixed("book-confirmed"))
         })
         .await;
@@ -411,7 +458,14 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     };
     assert_eq!(reminders(b0), 1);
     assert_eq!(count(&app, b0.id, &fixed("reminder-day-of")), 1);
-    assert_eq!(count(&app, b1.id, "11-28 (周六) 10:00–11:00，地点"), 0);
+    let saturday = slot("11-28", "weekday-sat", "10:00", "11:00");
+    let reminded_of_saturday = app
+        .fake
+        .sent_messages(b1.id)
+        .iter()
+        .filter(|m| says(&m.plain_text, "reminder-before") && m.plain_text.contains(&saturday))
+        .count();
+    assert_eq!(reminded_of_saturday, 0);
     assert_eq!(count(&app, b1.id, &fixed("reminder-day-of")), 1);
     assert_eq!(reminders(b2), 0);
     assert_eq!(count(&app, b2.id, &fixed("reminder-day-of")), 0);
@@ -488,7 +542,10 @@ async fn crafted_bookings_for_someone_elses_appointment_a_past_slot_or_another_p
     assert!(
         answer.contains(&zh(
             "book-too-late",
-            &[("when", Arg::from("11-28 (周六) 10:00–11:00"))]
+            &[(
+                "when",
+                slot("11-28", "weekday-sat", "10:00", "11:00").into()
+            )]
         )),
         "{answer}"
     );
@@ -538,11 +595,7 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     }
     // The ambassador invites their own buyers.
     let sent = reply_to(&app, &ambassador, "/invite").await;
-    assert!(
-        sent.plain_text.contains("已邀约 2 户"),
-        "{}",
-        sent.plain_text
-    );
+    assert!(sent.plain_text.contains(&invited(2)), "{}", sent.plain_text);
     let for_key = invitation(&app, key).await;
     let for_easy = invitation(&app, easy).await;
     let times = |m: &SentMessage| {
@@ -562,15 +615,21 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     book(&app, easy, &for_easy, early);
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("Easy Buyer 预约了")
+            m.plain_text.contains(&head(
+                "staff-booking",
+                &[("home", "1-102".into()), ("names", "Easy Buyer".into())],
+            ))
         })
         .await;
     // The ambassador's day, and check-in by their button.
     let today = reply_to(&app, &ambassador, "/today").await;
     assert!(
-        today
-            .plain_text
-            .contains("10:00 1-102 Easy Buyer · 验房 · 待到访"),
+        today.plain_text.contains(&today_line(
+            "10:00",
+            "1-102",
+            "Easy Buyer",
+            "status-confirmed"
+        )),
         "{}",
         today.plain_text
     );
@@ -588,13 +647,17 @@ async fn key_buyers_are_offered_the_late_slots_and_an_ambassador_invites_and_che
     });
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("1-102 验房：请选择房间")
+            m.plain_text
+                .contains(&zh("inspect-room", &[("unit", "1-102".into())]))
         })
         .await;
     assert!(
-        today
-            .plain_text
-            .contains("10:00 1-102 Easy Buyer · 验房 · 已签到"),
+        today.plain_text.contains(&today_line(
+            "10:00",
+            "1-102",
+            "Easy Buyer",
+            "status-checked-in"
+        )),
         "{}",
         today.plain_text
     );
@@ -619,14 +682,19 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
     let refused = app.fake.wait_for_messages(supervisor.id, before + 1).await;
     let text = &refused[before].plain_text;
     assert!(
-        text.contains("第 3 行")
-            && text.contains("结束时间")
-            && text.contains("结束时间必须晚于开始时间"),
+        text.contains(&zh(
+            "row-error",
+            &[
+                ("line", 3i64.into()),
+                ("column", "结束时间".into()),
+                ("problem", zh("row-end-not-after-start", &[]).into()),
+            ],
+        )),
         "{text}"
     );
     let none = reply_to(&app, &supervisor, "/slots").await;
     assert!(
-        none.plain_text.contains("还没有将来的时段"),
+        none.plain_text.contains(&fixed("slots-none")),
         "{}",
         none.plain_text
     );
@@ -643,25 +711,45 @@ async fn a_supervisor_loads_slots_from_a_file_and_a_bad_row_names_its_line_and_c
     );
     let done = app.fake.wait_for_messages(supervisor.id, before + 1).await;
     assert!(
-        done[before]
-            .plain_text
-            .contains("时段表导入完成：共 2 行——新增 2"),
+        done[before].plain_text.contains(&head(
+            "import-done",
+            &[
+                ("kind", zh("import-kind-slots", &[]).into()),
+                ("total", 2i64.into()),
+                ("created", 2i64.into()),
+            ],
+        )),
         "{}",
         done[before].plain_text
     );
     let list = reply_to(&app, &supervisor, "/slots").await;
-    assert!(
-        list.plain_text
-            .contains("验房 12-01 (周二) 09:00–10:00：已约 0/10"),
-        "{}",
-        list.plain_text
-    );
-    assert!(
-        list.plain_text
-            .contains("交付 12-02 (周三) 14:00–15:30：已约 0/8"),
-        "{}",
-        list.plain_text
-    );
+    for (kind, when, capacity) in [
+        (
+            "kind-inspection",
+            slot("12-01", "weekday-tue", "09:00", "10:00"),
+            10i64,
+        ),
+        (
+            "kind-handover",
+            slot("12-02", "weekday-wed", "14:00", "15:30"),
+            8,
+        ),
+    ] {
+        let line = zh(
+            "slots-line",
+            &[
+                ("kind", zh(kind, &[]).into()),
+                ("when", when.into()),
+                ("booked", 0i64.into()),
+                ("capacity", capacity.into()),
+            ],
+        );
+        assert!(
+            list.plain_text.contains(&line),
+            "{line:?} in {}",
+            list.plain_text
+        );
+    }
     app.stop().await;
 }
 
@@ -761,8 +849,10 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
         .await;
     let replaced = on_screen(&app, &for_li, |m| !m.has_inline_keyboard()).await;
     assert!(
-        replaced.plain_text.contains("已约好")
-            && replaced.plain_text.contains("11-28 (周六) 10:00"),
+        says(&replaced.plain_text, "options-now-booked")
+            && replaced
+                .plain_text
+                .contains(&slot_start("11-28", "weekday-sat", "10:00")),
         "{}",
         replaced.plain_text
     );
@@ -821,7 +911,12 @@ async fn when_one_co_owner_books_or_cancels_the_other_hears_and_their_invitation
         .await;
     let news = app
         .fake
-        .wait_for_message(li.id, |m| m.plain_text.contains("已取消 1-101"))
+        .wait_for_message(li.id, |m| {
+            m.plain_text.contains(&head(
+                "book-cancelled-household",
+                &[("who", "Wang Fang".into()), ("home", "1-101".into())],
+            ))
+        })
         .await;
     assert!(news.plain_text.contains("Wang Fang"), "{}", news.plain_text);
     assert_eq!(count(&app, wang.id, &zh("book-cancelled", &[])), 1);
@@ -880,7 +975,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
         offer2
             .button_labels()
             .iter()
-            .any(|l| l.starts_with("11-27 (周五) 10:00")),
+            .any(|l| l.starts_with(&slot_start("11-27", "weekday-fri", "10:00"))),
         "{:?}",
         offer2.button_labels()
     );
@@ -891,7 +986,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     assert!(answer.contains(&zh("checked-in-short", &[])), "{answer}");
     app.fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("Buyer 0") && m.plain_text.contains("迟到")
+            m.plain_text.contains("Buyer 0") && says(&m.plain_text, "staff-arrived-late")
         })
         .await;
     // The offer of other times is gone from b0's screen.
@@ -917,7 +1012,7 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     for name in ["Buyer 0", "Buyer 1"] {
         app.fake
             .wait_for_message(supervisor.id, |m| {
-                m.plain_text.contains(name) && m.plain_text.contains("迟到")
+                m.plain_text.contains(name) && says(&m.plain_text, "staff-arrived-late")
             })
             .await;
     }
@@ -930,7 +1025,13 @@ async fn a_late_buyer_checks_in_past_the_grace_and_a_real_no_show_is_offered_new
     // And in the campaign's numbers.
     let summary = reply_to(&app, &supervisor, "/summary").await;
     assert!(
-        summary.plain_text.contains("到访率：66.7%"),
+        summary.plain_text.contains(&head(
+            "summary-kpi",
+            &[
+                ("name", zh("kpi-visit-rate", &[]).into()),
+                ("value", "66.7%".into()),
+            ],
+        )),
         "{}",
         summary.plain_text
     );
@@ -968,7 +1069,11 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     );
     // The button is replaced on the buyer's screen.
     let now = on_screen(&app, &welcome, |m| !m.has_inline_keyboard()).await;
-    assert!(now.plain_text.contains("已签到"), "{}", now.plain_text);
+    assert!(
+        now.plain_text.contains(&fixed("welcome-checked-in")),
+        "{}",
+        now.plain_text
+    );
     // While the visit runs, /appointment offers no rescheduling.
     let mine = my_appointment(&app, b0).await;
     assert!(
@@ -995,8 +1100,8 @@ async fn a_checked_in_visit_loses_its_im_here_button_and_closes_at_the_end_of_it
     );
     let query = app.fake.press_crafted_button(b0, &welcome, &im_here);
     let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("已完成"), "{answer}");
-    assert_eq!(count(&app, b0.id, "欢迎您"), 0);
+    assert!(says(&answer, "visit-completed"), "{answer}");
+    assert_eq!(count(&app, b0.id, &fixed("checked-in-welcome")), 0);
     app.stop().await;
 }
 
@@ -1012,7 +1117,7 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
         .wait_for_message(b0.id, |m| m.plain_text.contains(&fixed("book-confirmed")))
         .await;
     app.fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("预约了"))
+        .wait_for_message(ambassador.id, |m| says(&m.plain_text, "staff-booking"))
         .await;
     // 12:01 the welcome; 14:05: checked in, walked through, finished.
     app.advance(Duration::hours(3) + Duration::minutes(1));
@@ -1034,7 +1139,7 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
     });
     press_button(&app, &ambassador, Callback::Inspect(InspectAction::Finish)).await;
     app.fake
-        .wait_for_message(b0.id, |m| m.plain_text.contains("验房没有发现问题"))
+        .wait_for_message(b0.id, |m| says(&m.plain_text, "inspection-list-empty"))
         .await;
     // The visit is over: nothing left to move or cancel, and the day's list says so.
     let before = app.fake.sent_messages(b0.id).len();
@@ -1049,7 +1154,15 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
     );
     let today = reply_to(&app, &ambassador, "/today").await;
     assert!(
-        today.plain_text.contains("1-1-101 Buyer 0 · 验房 · 已完成"),
+        today.plain_text.contains(&tail(
+            "today-line",
+            &[
+                ("home", "1-1-101".into()),
+                ("names", "Buyer 0".into()),
+                ("kind", zh("kind-inspection", &[]).into()),
+                ("status", zh("status-completed", &[]).into()),
+            ],
+        )),
         "{}",
         today.plain_text
     );

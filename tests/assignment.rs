@@ -3,11 +3,13 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::User;
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
-use crate::support::text::{fixed, zh};
-use handover_bot::domain::people::Actor;
+use crate::support::people::{load_buyers, reply_matching, reply_to};
+use crate::support::site::{Campaign, Site};
+use crate::support::steps::{button_data, count_saying, press_on, wait_saying};
+use crate::support::text::{fixed, head, says, zh};
+use handover_bot::bot::callback::Callback;
+use handover_bot::domain::people::{Actor, Lang, Stage};
+use handover_bot::i18n::Arg;
 use handover_bot::services::assignment::{AssignmentPreview, Planner};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,18 +37,32 @@ async fn loads(
 
 fn preview_lists_every_line(text: &str, preview: &AssignmentPreview) {
     for line in preview.lines.iter().filter(|l| l.households > 0) {
-        let star = if line.senior { "⭐" } else { "" };
-        let expected = format!("{}{star}：+{} 户", line.name, line.households);
+        let star = if line.senior {
+            zh("assign-senior-mark", &[])
+        } else {
+            String::new()
+        };
+        let expected = head(
+            "assign-preview-line",
+            &[
+                ("name", Arg::from(line.name.as_str())),
+                ("senior", Arg::from(star)),
+                ("count", Arg::Number(line.households as i64)),
+            ],
+        );
         assert!(text.contains(&expected), "{expected:?} missing in\n{text}");
     }
+}
+
+/// The supervisor's Confirm on a plan.
+fn confirm(c: &Callback) -> bool {
+    matches!(c, Callback::AssignConfirm(_))
 }
 
 const CAPACITIES: [u32; 12] = [30, 28, 26, 34, 24, 22, 32, 20, 36, 25, 27, 21];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previewed() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
     let mut staff = String::from("name,phone,roles,seniority,capacity\n");
     for (i, capacity) in CAPACITIES.iter().enumerate() {
         let seniority = if i < 3 { "senior" } else { "regular" };
@@ -58,7 +74,6 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     }
     staff.push_str("Backup 1,13700009001,backup_ambassador,regular,30\n");
     staff.push_str("Backup 2,13700009002,backup_ambassador,senior,30\n");
-    load_staff(&app, &staff).await;
     let mut buyers = String::from("building,entrance,room,name,phone,tier,risk_flags\n");
     for i in 0..300 {
         // 20 A+ buyers (every 15th) and 15 flagged ones (every 20th, offset), spread over
@@ -71,10 +86,18 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
             101 + i % 30
         ));
     }
-    load_buyers(&app, &buyers).await;
+    let Campaign {
+        app, supervisor, ..
+    } = Site::new()
+        .without_ambassador()
+        .staff_file(&staff)
+        .buyers_file(&buyers)
+        .started()
+        .await;
     let sup_actor = actor_of(&app, supervisor.id).await;
 
     // The preview, then the data changes under it: Confirm refuses and shows a fresh plan.
+    // (The assign flow itself is under test: its steps are taken one by one.)
     let first = reply_to(&app, &supervisor, "/assign").await;
     let stale_preview = app
         .services()
@@ -89,8 +112,7 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     )
     .await;
     let before = app.fake.sent_messages(supervisor.id).len();
-    app.fake
-        .press_button_with_text(&supervisor, &first, &zh("button-assign-confirm", &[]));
+    press_on(&app, &supervisor, &first, confirm);
     let replies = app.fake.wait_for_messages(supervisor.id, before + 2).await;
     assert!(
         replies[before].plain_text.contains(&fixed("assign-stale")),
@@ -111,10 +133,13 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
         "nothing written yet"
     );
 
+    press_on(&app, &supervisor, fresh, confirm);
+    let done = zh(
+        "assign-done",
+        &[("count", Arg::Number(301)), ("unplaced", Arg::Number(0))],
+    );
     app.fake
-        .press_button_with_text(&supervisor, fresh, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 301 户"))
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&done))
         .await;
 
     // What Confirm wrote is what the preview showed.
@@ -176,44 +201,9 @@ async fn three_hundred_buyers_are_placed_by_capacity_tier_and_building_as_previe
     app.stop().await;
 }
 
-struct AwayCase {
-    app: TestApp,
-    supervisor: User,
-    ambassador: User,
-    backups: [User; 2],
-    buyers: Vec<User>,
-}
-
-async fn away_case() -> AwayCase {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,seniority,capacity\n\
-         Li Lei,13700000001,ambassador,regular,10\n\
-         Backup A,13700000002,backup_ambassador,regular,5\n\
-         Backup B,13700000003,backup_ambassador,senior,5\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(4)).await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let backups = [app.fake.user(8_302, "BA"), app.fake.user(8_303, "BB")];
-    link_by_contact(&app, &backups[0], "+8613700000002").await;
-    link_by_contact(&app, &backups[1], "+8613700000003").await;
-    let mut buyers = Vec::new();
-    for i in 0..4 {
-        let buyer = app.fake.user(8_201 + i as i64, &format!("B{i}"));
-        link_by_contact(&app, &buyer, &buyer_phone(i)).await;
-        buyers.push(buyer);
-    }
-    AwayCase {
-        app,
-        supervisor,
-        ambassador,
-        backups,
-        buyers,
-    }
+/// Li Lei with two backups (Backup A, regular, and Backup B, senior), four linked buyers.
+fn away_site() -> Site {
+    Site::new().backups().homes(4).all_linked()
 }
 
 /// Sends /customers and returns the list the bot answers with (notifications may arrive in
@@ -225,7 +215,7 @@ async fn customers(app: &TestApp, person: &User) -> String {
         let messages = app.fake.wait_for_messages(person.id, before + 1).await;
         if let Some(list) = messages[before..]
             .iter()
-            .find(|m| m.plain_text.contains("我的业主"))
+            .find(|m| says(&m.plain_text, "customers-title"))
         {
             return list.plain_text.clone();
         }
@@ -235,143 +225,176 @@ async fn customers(app: &TestApp, person: &User) -> String {
     }
 }
 
-fn count(app: &TestApp, chat: i64, needle: &str) -> usize {
-    app.fake
-        .sent_messages(chat)
-        .iter()
-        .filter(|m| m.plain_text.contains(needle))
-        .count()
+/// The list's headline for all of them: `count` of `total` households.
+fn all_of(count: i64, total: i64) -> String {
+    head(
+        "customers-title",
+        &[
+            ("filter", zh("stage-all", &[]).into()),
+            ("count", count.into()),
+            ("total", total.into()),
+        ],
+    )
+}
+
+/// The message telling staff of households they gained, up to the list.
+fn gained(count: i64, reason: &str) -> String {
+    head(
+        "staff-gained",
+        &[("count", count.into()), ("reason", zh(reason, &[]).into())],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_confirmation() {
-    let AwayCase {
+    let Campaign {
         app,
         supervisor,
         ambassador,
         backups,
         buyers,
-    } = away_case().await;
-    let preview = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
+        ..
+    } = away_site().assigned().await;
     for buyer in &buyers {
-        app.fake
-            .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
-            .await;
+        wait_saying(&app, buyer, "buyer-intro").await;
     }
+    let assigned = gained(4, "reason-assigned");
     app.fake
-        .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("新增 4 户由您负责")
-        })
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains(&assigned))
         .await;
 
     // The answer and the outbox's "handed on" list can arrive in either order.
+    let away_until = |until: &str| {
+        zh(
+            "away-done",
+            &[
+                ("name", "Li Lei".into()),
+                ("until", until.into()),
+                ("count", 4i64.into()),
+            ],
+        )
+    };
     app.fake.send_text(&ambassador, "/away 2026-12-05");
-    let answer = app
-        .fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("已请假"))
-        .await;
+    let answer = wait_saying(&app, &ambassador, "away-done").await;
     assert!(
-        answer.plain_text.contains("已请假（2026-12-05）"),
-        "{}",
-        answer.plain_text
-    );
-    assert!(
-        answer.plain_text.contains("4 户已转交应急大使"),
+        answer.plain_text.contains(&away_until("2026-12-05")),
         "{}",
         answer.plain_text
     );
     for buyer in &buyers {
-        app.fake
-            .wait_for_message(buyer.id, |m| m.plain_text.contains("请假期间"))
-            .await;
+        wait_saying(&app, buyer, "buyer-covered").await;
     }
+    let covering = gained(2, "reason-away");
     for backup in &backups {
         app.fake
-            .wait_for_message(backup.id, |m| m.plain_text.contains("新增 2 户由您负责"))
+            .wait_for_message(backup.id, |m| m.plain_text.contains(&covering))
             .await;
         let list = customers(&app, backup).await;
-        assert!(list.contains("2/2 户"), "{}", list);
+        assert!(list.contains(&all_of(2, 2)), "{}", list);
     }
+    let handed_on = head(
+        "staff-lost",
+        &[
+            ("count", 4i64.into()),
+            ("reason", zh("reason-away", &[]).into()),
+        ],
+    );
     app.fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("4 户已转交他人"))
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains(&handed_on))
         .await;
+    let moved = head(
+        "supervisor-moves",
+        &[
+            ("count", 4i64.into()),
+            ("reason", zh("reason-away", &[]).into()),
+        ],
+    );
     app.fake
-        .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("4 户已调整（请假代管）")
-        })
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&moved))
         .await;
+    let none = fixed("customers-none");
     let mine = customers(&app, &ambassador).await;
-    assert!(mine.contains("这里没有业主"), "{}", mine);
+    assert!(mine.contains(&none), "{}", mine);
 
     // Back at work: the households return only when a supervisor confirms.
     let back = reply_to(&app, &ambassador, "/back").await;
-    assert!(back.plain_text.contains("欢迎回来"), "{}", back.plain_text);
+    let welcome = zh(
+        "back-done",
+        &[("name", "Li Lei".into()), ("count", 4i64.into())],
+    );
+    assert!(back.plain_text.contains(&welcome), "{}", back.plain_text);
+    let is_back = head("back-ask-return", &[("name", "Li Lei".into())]);
     let ask = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("Li Lei 已回岗"))
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&is_back))
         .await;
     let still = customers(&app, &ambassador).await;
-    assert!(still.contains("这里没有业主"), "{}", still);
-    app.fake.press_button_with_text(
-        &supervisor,
-        &ask,
-        &zh("button-return", &[("count", 4i64.into())]),
+    assert!(still.contains(&none), "{}", still);
+    press_on(&app, &supervisor, &ask, |c| {
+        matches!(c, Callback::Return(_))
+    });
+    let returned = zh(
+        "return-done",
+        &[("count", 4i64.into()), ("name", "Li Lei".into())],
     );
     app.fake
-        .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("4 户已交还给 Li Lei")
-        })
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&returned))
         .await;
     for buyer in &buyers {
-        app.fake
-            .wait_for_message(buyer.id, |m| m.plain_text.contains("已回岗"))
-            .await;
+        wait_saying(&app, buyer, "buyer-returned").await;
     }
     let mine = customers(&app, &ambassador).await;
-    assert!(mine.contains("4/4 户"), "{}", mine);
+    assert!(mine.contains(&all_of(4, 4)), "{}", mine);
     for backup in &backups {
         let list = customers(&app, backup).await;
-        assert!(list.contains("这里没有业主"), "{}", list);
+        assert!(list.contains(&none), "{}", list);
     }
     // Each buyer heard of each move exactly once.
     for buyer in &buyers {
-        assert_eq!(count(&app, buyer.id, "专属交付大使"), 1);
-        assert_eq!(count(&app, buyer.id, "请假期间"), 1);
-        assert_eq!(count(&app, buyer.id, "已回岗"), 1);
+        assert_eq!(count_saying(&app, buyer, "buyer-intro"), 1);
+        assert_eq!(count_saying(&app, buyer, "buyer-covered"), 1);
+        assert_eq!(count_saying(&app, buyer, "buyer-returned"), 1);
     }
     // The end date passing later changes nothing more.
     app.advance(chrono::Duration::days(10));
     let mine = customers(&app, &ambassador).await;
-    assert!(mine.contains("4/4 户"), "{}", mine);
+    assert!(mine.contains(&all_of(4, 4)), "{}", mine);
 
     // An absence with an end date ends by itself, and the supervisors are asked again.
     // The notice of the households handed back may arrive first: wait for the answer itself.
-    let away = crate::support::people::reply_matching(&app, &ambassador, "/away 2026-12-08", |m| {
-        m.plain_text.contains("已请假")
+    let away = reply_matching(&app, &ambassador, "/away 2026-12-08", |m| {
+        says(&m.plain_text, "away-done")
     })
     .await;
     assert!(
-        away.plain_text.contains("已请假（2026-12-08）"),
+        away.plain_text.contains(&away_until("2026-12-08")),
         "{}",
         away.plain_text
     );
     app.advance(chrono::Duration::days(3));
     app.fake
         .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("Li Lei 已回岗") && m.message_id > ask.message_id
+            m.plain_text.contains(&is_back) && m.message_id > ask.message_id
         })
         .await;
     let overview = reply_to(&app, &supervisor, "/ambassadors").await;
-    assert!(
-        overview.plain_text.contains("Li Lei（交付大使）：0/10 户"),
-        "{}",
-        overview.plain_text
+    let line = zh(
+        "ambassadors-line",
+        &[
+            ("name", "Li Lei".into()),
+            ("senior", "".into()),
+            ("role", zh("role-ambassador", &[]).into()),
+            ("count", 0i64.into()),
+            ("capacity", 10i64.into()),
+            ("sensitive", 0i64.into()),
+            ("buildings", zh("no-value", &[]).into()),
+            ("covered", 4i64.into()),
+            ("status", zh("ambassador-at-work", &[]).into()),
+        ],
     );
     assert!(
-        overview.plain_text.contains("应急代管 4 户 —— 在岗"),
-        "{}",
+        overview.plain_text.contains(&line),
+        "{line:?} missing in\n{}",
         overview.plain_text
     );
     app.stop().await;
@@ -379,25 +402,20 @@ async fn an_away_ambassadors_buyers_move_to_backups_and_return_after_back_and_co
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_button() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity\n\
-         Amb A,13700000011,ambassador,1\n\
-         Amb B,13700000012,ambassador,1\n",
-    )
-    .await;
-    load_buyers(&app, &buyers_csv(2)).await;
-    let a = app.fake.user(8_401, "A");
-    let b = app.fake.user(8_402, "B");
-    link_by_contact(&app, &a, "+8613700000011").await;
-    link_by_contact(&app, &b, "+8613700000012").await;
-    let preview = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 2 户"))
+    // Li Lei (A) and Han Mei (B) take one household each; the buyer of 1-1-101 is linked.
+    let Campaign {
+        app,
+        supervisor,
+        ambassador: a,
+        other_ambassador: b,
+        buyer,
+        ..
+    } = Site::new()
+        .capacity(1)
+        .other_ambassador()
+        .homes(2)
+        .linked(&[0])
+        .assigned()
         .await;
     let a_actor = actor_of(&app, a.id).await;
     let b_actor = actor_of(&app, b.id).await;
@@ -410,23 +428,36 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     // The list pages and filters in place; the filter already shown changes nothing.
     let list = reply_to(&app, &a, "/customers").await;
     assert!(
-        list.plain_text.contains("全部：1/1 户"),
+        list.plain_text.contains(&all_of(1, 1)),
         "{}",
         list.plain_text
     );
-    app.fake.press_button_with_text(
-        &a,
-        &list,
-        &zh("button-chosen", &[("label", zh("stage-all", &[]).into())]),
-    );
-    app.fake
-        .press_button_with_text(&a, &list, &zh("stage-invited", &[]));
+    press_on(&app, &a, &list, |c| {
+        matches!(c, Callback::Customers { stage: None, .. })
+    });
+    press_on(&app, &a, &list, |c| {
+        matches!(
+            c,
+            Callback::Customers {
+                stage: Some(Stage::Invited),
+                ..
+            }
+        )
+    });
     app.fake
         .wait_for_request("editMessageText", |r| r.is_ok())
         .await;
     let edited = app.fake.message(a.id, list.message_id).unwrap();
+    let invited = head(
+        "customers-title",
+        &[
+            ("filter", zh("stage-invited", &[]).into()),
+            ("count", 0i64.into()),
+            ("total", 1i64.into()),
+        ],
+    );
     assert!(
-        edited.plain_text.contains("已邀约：0/1 户"),
+        edited.plain_text.contains(&invited),
         "{}",
         edited.plain_text
     );
@@ -454,14 +485,15 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     );
 
     // By a crafted button on a real message of theirs: refused in the callback answer.
+    let not_yours = fixed("household-not-yours-short");
     for data in [
-        format!("1:card:{}", theirs.unit.unit_id),
-        format!("1:note:{}", theirs.unit.unit_id),
+        Callback::Card(theirs.unit.unit_id).encode(),
+        Callback::Note(theirs.unit.unit_id).encode(),
     ] {
         let before = app.fake.sent_messages(a.id).len();
         let query = app.fake.press_crafted_button(&a, &card, &data);
         let answer = app.fake.callback_answer(&query).await;
-        assert!(answer.contains("不由您负责"), "{answer}");
+        assert!(answer.contains(&not_yours), "{answer}");
         assert_eq!(
             app.fake.sent_messages(a.id).len(),
             before,
@@ -472,37 +504,41 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
     let moved = reply_to(
         &app,
         &supervisor,
-        &format!("/reassign {} Amb B", mine.unit.short()),
+        &format!("/reassign {} Han Mei", mine.unit.short()),
     )
     .await;
+    let reassigned = zh(
+        "reassign-done",
+        &[
+            ("unit", mine.unit.short().into()),
+            ("name", "Han Mei".into()),
+        ],
+    );
     assert!(
-        moved.plain_text.contains("现由 Amb B 负责"),
+        moved.plain_text.contains(&reassigned),
         "{}",
         moved.plain_text
     );
+    let query = press_on(&app, &a, &card, |c| matches!(c, Callback::Note(_)));
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains(&not_yours), "{answer}");
+    // An ambassador's crafted "return" button is refused too.
     let query = app
         .fake
-        .press_button_with_text(&a, &card, &zh("button-add-note", &[]));
-    let answer = app.fake.callback_answer(&query).await;
-    assert!(answer.contains("不由您负责"));
-    // An ambassador's crafted "return" button is refused too.
-    let query = app.fake.press_crafted_button(&a, &card, "1:ret:1");
+        .press_crafted_button(&a, &card, &Callback::Return(1).encode());
     let answer = app.fake.callback_answer(&query).await;
     assert!(answer.contains("/back"));
 
     // A buyer has no ambassador commands at all.
-    let buyer = app.fake.user(8_501, "B0");
-    link_by_contact(&app, &buyer, &buyer_phone(0)).await;
     app.fake.send_text(&buyer, "/customers");
+    let refused = zh("forbidden", &[("command", "/customers".into())]);
     app.fake
-        .wait_for_message(buyer.id, |m| {
-            m.plain_text.contains("/customers 不对您的角色开放")
-        })
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&refused))
         .await;
     // Nothing of B's buyer reached A beyond what A typed: no phone, no card.
     let index: usize = secret_name.trim_start_matches("Buyer ").parse().unwrap();
     let secret_phone = format!("+861390000{index:04}");
-    let secret_card = format!("🏠 {}", theirs.unit.short());
+    let secret_card = zh("card-title", &[("unit", theirs.unit.short().into())]);
     assert!(
         app.fake.sent_messages(a.id).iter().all(|m| {
             !m.plain_text.contains(&secret_phone) && !m.plain_text.contains(&secret_card)
@@ -514,16 +550,17 @@ async fn an_ambassador_cannot_open_another_ambassadors_buyer_by_command_or_butto
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
-    let AwayCase {
+    let campaign = away_site().started().await;
+    let Campaign {
         app,
         supervisor,
         ambassador,
         backups,
-        buyers,
-    } = away_case().await;
-    let buyer = &buyers[0];
+        buyer,
+        ..
+    } = &campaign;
     // Before anyone is assigned, the supervisors read it.
-    let answer = reply_to(&app, buyer, "When can I see the flat? <soon> & thanks").await;
+    let answer = reply_to(app, buyer, "When can I see the flat? <soon> & thanks").await;
     assert!(
         answer.plain_text.contains(&fixed("relay-sent-team")),
         "{}",
@@ -536,15 +573,13 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
         })
         .await;
 
-    let preview = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
-        .await;
-    let answer = reply_to(&app, buyer, "门锁有问题").await;
+    campaign.assign().await;
+    wait_saying(app, buyer, "buyer-intro").await;
+    let answer = reply_to(app, buyer, "门锁有问题").await;
     assert!(
-        answer.plain_text.contains("已转达给您的交付大使 Li Lei"),
+        answer
+            .plain_text
+            .contains(&zh("relay-sent-ambassador", &[("name", "Li Lei".into())])),
         "{}",
         answer.plain_text
     );
@@ -557,27 +592,34 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
         "{}",
         relayed.plain_text
     );
-    app.fake
-        .press_button_with_text(&ambassador, &relayed, &zh("button-reply", &[]));
+    press_on(app, ambassador, &relayed, |c| {
+        matches!(c, Callback::Reply(_))
+    });
     app.fake
         .wait_for_message(ambassador.id, |m| {
             m.plain_text.contains(&fixed("reply-enter"))
         })
         .await;
-    let sent = reply_to(&app, &ambassador, "明天上午十点我带师傅上门").await;
+    let sent = reply_to(app, ambassador, "明天上午十点我带师傅上门").await;
     assert!(
-        sent.plain_text.contains("已发送给这户的 1 位业主"),
+        sent.plain_text
+            .contains(&zh("reply-sent", &[("count", 1i64.into())])),
         "{}",
         sent.plain_text
     );
+    let from_staff = zh(
+        "relay-from-staff",
+        &[
+            ("name", "Li Lei".into()),
+            ("text", "明天上午十点我带师傅上门".into()),
+        ],
+    );
     app.fake
-        .wait_for_message(buyer.id, |m| {
-            m.plain_text.contains("您的交付大使 Li Lei：") && m.plain_text.contains("明天上午十点")
-        })
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&from_staff))
         .await;
     // Someone else's household is not theirs to answer: a backup's crafted reply is refused.
     let own = app.fake.last_message(backups[0].id).unwrap();
-    let unit = relayed.callback_data_for("↩️ 回复").unwrap();
+    let unit = button_data(&relayed, |c| matches!(c, Callback::Reply(_)));
     let query = app.fake.press_crafted_button(&backups[0], &own, &unit);
     assert!(
         app.fake
@@ -585,19 +627,20 @@ async fn a_buyer_reaches_their_ambassador_through_the_bot_and_gets_the_reply() {
             .await
             .contains(&fixed("household-not-yours-short"))
     );
-    app.stop().await;
+    campaign.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_and_nobody_answered()
 {
-    let AwayCase {
+    let campaign = away_site().started().await;
+    let Campaign {
         app,
         supervisor,
         ambassador,
         buyers,
         ..
-    } = away_case().await;
+    } = &campaign;
     // Before anyone is assigned, two buyers write; the supervisors get both and answer one.
     app.fake
         .send_text(&buyers[0], "请问钥匙什么时候能拿到？<急>");
@@ -613,30 +656,26 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
             m.plain_text.contains("我想改一下邮寄地址")
         })
         .await;
-    app.fake
-        .press_button_with_text(&supervisor, &question, &zh("button-reply", &[]));
+    press_on(app, supervisor, &question, |c| {
+        matches!(c, Callback::Reply(_))
+    });
     app.fake
         .wait_for_message(supervisor.id, |m| {
             m.plain_text.contains(&fixed("reply-enter"))
         })
         .await;
-    app.fake.send_text(&supervisor, "好的，请发来新地址");
+    app.fake.send_text(supervisor, "好的，请发来新地址");
     app.fake
         .wait_for_message(supervisor.id, |m| {
             m.plain_text.contains(&fixed("reply-sent"))
         })
         .await;
 
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
-    let introduction = app
-        .fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("户由您负责"))
-        .await;
+    campaign.assign().await;
+    let introduction = wait_saying(app, ambassador, "staff-gained").await;
     let text = &introduction.plain_text;
     assert!(
-        text.contains("请问钥匙什么时候能拿到？<急>"),
+        says(text, "staff-gained-unanswered") && text.contains("请问钥匙什么时候能拿到？<急>"),
         "the unanswered question is missing:\n{text}"
     );
     assert!(text.contains("1-1-101 Buyer 0"), "{text}");
@@ -648,43 +687,32 @@ async fn a_new_ambassador_is_told_the_questions_their_households_asked_before_an
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn co_owners_names_are_listed_in_the_readers_language() {
-    let app = TestApp::start().await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_staff(
-        &app,
-        "name,phone,roles,seniority,capacity\nLi Lei,13700000001,ambassador,regular,10\n",
-    )
-    .await;
-    load_buyers(
-        &app,
-        "building,entrance,room,name,phone,tier,mailing_address\n\
-         1,1,101,Li,13900000001,B,\"No. 1 Harbour Road\"\n\
-         1,1,101,Wang,13900000002,B,\"No. 1 Harbour Road\"\n",
-    )
-    .await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let preview = reply_to(&app, &supervisor, "/assign").await;
+    let Campaign {
+        app, ambassador, ..
+    } = Site::new()
+        .buyers_file(
+            "building,entrance,room,name,phone,tier,mailing_address\n\
+             1,1,101,Li,13900000001,B,\"No. 1 Harbour Road\"\n\
+             1,1,101,Wang,13900000002,B,\"No. 1 Harbour Road\"\n",
+        )
+        .assigned()
+        .await;
+    let assigned = gained(1, "reason-assigned");
     app.fake
-        .press_button_with_text(&supervisor, &preview, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("新增 1 户由您负责")
-        })
+        .wait_for_message(ambassador.id, |m| m.plain_text.contains(&assigned))
         .await;
 
     // A zh-CN reader sees the names joined the Chinese way.
     let list = customers(&app, &ambassador).await;
-    assert!(list.contains("Li、Wang"), "{list}");
+    let names = format!("Li{}Wang", zh("name-separator", &[]));
+    assert!(list.contains(&names), "{list}");
 
     // The same ambassador in English sees an English list.
     app.fake.send_text(&ambassador, "/language");
-    let choose = app
-        .fake
-        .wait_for_message(ambassador.id, |m| m.plain_text.contains("请选择"))
-        .await;
-    app.fake
-        .press_button_with_text(&ambassador, &choose, "English");
+    let choose = wait_saying(&app, &ambassador, "language-choose").await;
+    press_on(&app, &ambassador, &choose, |c| {
+        *c == Callback::Language(Lang::En)
+    });
     app.fake
         .wait_for_message(ambassador.id, |m| m.plain_text.contains("speak English"))
         .await;

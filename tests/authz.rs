@@ -15,7 +15,8 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::observe::{Db, Inboxes, Snapshot, db_changes, inbox_changes, inboxes};
 use crate::support::people::{buyer_phone, buyers_csv, load_buyers, load_staff, reply_to};
-use crate::support::steps::{photo, press, step_on_card, wait_text};
+use crate::support::steps::{photo, press_button, step_on_card, wait_key, wait_text};
+use crate::support::text::step_done;
 use handover_bot::bot::callback::{Callback, FixStep, HandoverStep, InspectAction};
 use handover_bot::bot::commands::Command;
 use handover_bot::domain::aftercare::{HandoverDraft, Level, Topic};
@@ -24,6 +25,7 @@ use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::people::{Actor, Lang};
 use handover_bot::domain::remediation::Action;
+use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::services::appointments::{BookOutcome, InviteScope};
 use handover_bot::services::assignment::{Planner, ReassignOutcome};
 use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
@@ -1282,9 +1284,14 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
     // The engineer starts work on their own defect from its card.
     let before = harness.db.snapshot().await;
     harness.say(engineer, "/tasks").await;
-    step_on_card(app, engineer, defect_b, "🔨 开始整改").await;
-    press(app, engineer, "✔ 确认").await;
-    wait_text(app, engineer, &format!("#{defect_b} 现在的状态：整改中")).await;
+    step_on_card(app, engineer, defect_b, Action::Start).await;
+    press_button(app, engineer, Callback::StepConfirm(defect_b)).await;
+    wait_text(
+        app,
+        engineer,
+        &step_done(defect_b, DefectStatus::InProgress),
+    )
+    .await;
     rows.push(
         harness
             .control(Role::Engineer, "starts work on their own defect", &before)
@@ -1300,7 +1307,7 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
     );
     // Reception acknowledges the complaint from its message.
     let before = harness.db.snapshot().await;
-    let ack = format!("1:ck:{}", targets.complaint);
+    let ack = Callback::ComplaintAck(targets.complaint).encode();
     let message = app
         .fake
         .wait_for_message(reception.id, |m| {
@@ -1311,7 +1318,13 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
         .await;
     let query = app.fake.press_button(reception, &message, &ack);
     app.fake.callback_answer(&query).await;
-    wait_text(app, reception, "已受理，并已通知业主").await;
+    wait_key(
+        app,
+        reception,
+        "complaint-ack-done",
+        &[("id", targets.complaint.into())],
+    )
+    .await;
     rows.push(
         harness
             .control(Role::Complaints, "acknowledges the complaint", &before)

@@ -2,6 +2,7 @@
 
 use crate::support::app::binary;
 use crate::support::fake_telegram::{FakeTelegram, TOKEN};
+use crate::support::text::{fixed, head, says, zh};
 use std::process::Stdio;
 
 #[test]
@@ -67,7 +68,15 @@ fn cli_import_and_invite_work_on_a_fresh_database() {
         "{}",
         String::from_utf8_lossy(&import.stderr)
     );
-    assert!(String::from_utf8_lossy(&import.stdout).contains("新增 1"));
+    let imported = head(
+        "import-done",
+        &[
+            ("kind", zh("import-kind-staff", &[]).into()),
+            ("total", 1i64.into()),
+            ("created", 1i64.into()),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&import.stdout).contains(&imported));
     assert_no_progress_drawing(&import);
     assert!(
         dir.path().join("data/handover.db").exists(),
@@ -112,7 +121,7 @@ async fn pointed_at_the_fake_server_the_binary_serves() {
     fake.send_text(&person, "/start");
     let answer = fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        answer.plain_text.contains("分享我的手机号"),
+        says(&answer.plain_text, "start-share-phone"),
         "{}",
         answer.plain_text
     );
@@ -177,7 +186,15 @@ fn cli_assign_prints_the_plan_and_writes_it_only_with_its_code() {
     let plan = run(&["assign"]);
     let stdout = String::from_utf8_lossy(&plan.stdout);
     assert!(plan.status.success(), "{stdout}");
-    assert!(stdout.contains("李雷⭐：+2 户"), "{stdout}");
+    let line = head(
+        "assign-preview-line",
+        &[
+            ("name", "李雷".into()),
+            ("senior", zh("assign-senior-mark", &[]).into()),
+            ("count", 2i64.into()),
+        ],
+    );
+    assert!(stdout.contains(&line), "{stdout}");
     let code = stdout
         .split("--confirm ")
         .nth(1)
@@ -187,14 +204,17 @@ fn cli_assign_prints_the_plan_and_writes_it_only_with_its_code() {
 
     let wrong = run(&["assign", "--confirm", "0000000000000000"]);
     assert!(!wrong.status.success());
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("数据已有变化"));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains(&fixed("assign-stale")));
 
     let written = run(&["assign", "--confirm", &code]);
     let stdout = String::from_utf8_lossy(&written.stdout);
     assert!(written.status.success(), "{stdout}");
-    assert!(stdout.contains("已分配 2 户"), "{stdout}");
+    assert!(
+        stdout.contains(&head("assign-done", &[("count", 2i64.into())])),
+        "{stdout}"
+    );
     let again = run(&["assign"]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("所有业主都已有交付大使"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains(&fixed("assign-nothing")));
 }
 
 /// In a pipe (a script, a log file) long commands draw no progress bar or spinner: no

@@ -5,25 +5,89 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
-use crate::support::steps::{press, wait_text};
-use crate::support::text::{fixed, zh};
+use crate::support::steps::{
+    button, button_data, describe_defect, describe_leak, press_button, press_on, press_where,
+    wait_fixed, wait_key, wait_saying, wait_text,
+};
+use crate::support::text::{fixed, head, label, parts, tail, zh};
+use handover_bot::bot::callback::{Callback, InspectAction};
+use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::remediation::DefectStatus;
+use handover_bot::i18n::Arg;
 
 /// Two households, each with a linked buyer, both looked after by one ambassador.
 async fn site() -> Campaign {
     Site::new().homes(2).linked(&[0, 1]).assigned().await
 }
 
-/// The bot's newest message to `person` that carries a button labelled `label`.
-async fn with_button(app: &TestApp, person: &User, label: &str) -> SentMessage {
-    app.fake
-        .wait_for_message(person.id, |m| m.button_labels().iter().any(|l| l == label))
-        .await;
+/// The bot's newest message to `person` that carries the button `which`.
+async fn with_button(app: &TestApp, person: &User, which: Callback) -> SentMessage {
+    let has = |m: &SentMessage| button(m, |c| *c == which).is_some();
+    app.fake.wait_for_message(person.id, has).await;
     app.fake
         .sent_messages(person.id)
         .into_iter()
         .rev()
-        .find(|m| m.button_labels().iter().any(|l| l == label))
+        .find(has)
         .unwrap()
+}
+
+const SAVE: Callback = Callback::Inspect(InspectAction::Save);
+const FINISH: Callback = Callback::Inspect(InspectAction::Finish);
+
+/// The walk-through's confirmation of one defect, up to its photos.
+fn confirmation(room: Room, category: Category, severity: Severity, photos: i64) -> String {
+    head(
+        "inspect-confirm",
+        &[
+            ("room", label(&room).into()),
+            ("category", label(&category).into()),
+            ("severity", label(&severity).into()),
+            ("photos", photos.into()),
+        ],
+    )
+}
+
+/// The walk-through's answer to the `count`th photo.
+fn photos_received(count: i64) -> String {
+    zh("inspect-photo-received", &[("count", count.into())])
+}
+
+/// The `number`th defect of the walk-through saved.
+fn saved(number: i64) -> String {
+    head("inspect-saved", &[("number", number.into())])
+}
+
+/// The walk-through of 1-1-101 finished with `count` defects, sent to its one buyer.
+fn finished(count: i64) -> String {
+    zh(
+        "inspect-finished",
+        &[
+            ("unit", "1-1-101".into()),
+            ("count", count.into()),
+            ("buyers", 1i64.into()),
+        ],
+    )
+}
+
+/// The buyer of 1-1-101's list of the `count` defects recorded.
+fn buyers_list(count: i64) -> String {
+    zh(
+        "inspection-list-title",
+        &[
+            ("buyer", "Buyer 0".into()),
+            ("home", "1-1-101".into()),
+            ("count", count.into()),
+        ],
+    )
+}
+
+/// The title of 1-1-101's list of `count` defects.
+fn defects_title(count: i64) -> String {
+    zh(
+        "defects-title",
+        &[("unit", "1-1-101".into()), ("count", count.into())],
+    )
 }
 
 fn photo(seed: u8, len: usize) -> Vec<u8> {
@@ -61,39 +125,66 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
     let buyer = &buyers[0];
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
     // A long note on each makes the list longer than one Telegram message.
-    let note = |i: usize| format!("问题{i}：{}", "墙角有明显水渍，需要检查防水层。".repeat(60));
-    let items: [(&str, &str, &str, Vec<Vec<u8>>); 5] = [
+    // Each note begins with the word the ambassador types first ("问题 1", problem 1).
+    let problem = "问题";
+    let note = |i: usize| {
+        format!(
+            "{problem}{i}：{}",
+            "墙角有明显水渍，需要检查防水层。".repeat(60)
+        )
+    };
+    let items: [(Room, Category, Severity, Vec<Vec<u8>>); 5] = [
         (
-            "厨房",
-            "渗漏",
-            "紧急",
+            Room::Kitchen,
+            Category::Leakage,
+            Severity::Urgent,
             (1..=4).map(|s| photo(s, 300)).collect(),
         ),
-        ("厨房", "给排水", "高", vec![photo(5, 300)]),
         (
-            "卫生间",
-            "空鼓/开裂",
-            "一般",
+            Room::Kitchen,
+            Category::Plumbing,
+            Severity::High,
+            vec![photo(5, 300)],
+        ),
+        (
+            Room::Bathroom,
+            Category::HollowOrCrack,
+            Severity::Normal,
             vec![photo(6, 300), photo(7, 300)],
         ),
-        ("卧室", "门窗", "低", vec![photo(8, 300)]),
-        ("卧室", "墙面/涂料", "一般", vec![]),
+        (
+            Room::Bedroom,
+            Category::DoorsAndWindows,
+            Severity::Low,
+            vec![photo(8, 300)],
+        ),
+        (
+            Room::Bedroom,
+            Category::PaintAndWalls,
+            Severity::Normal,
+            vec![],
+        ),
     ];
-    let mut last_room = "";
+    let mut last_room = None;
     for (i, (room, category, severity, photos)) in items.iter().enumerate() {
         if i > 0 {
-            if *room == last_room {
-                press(&app, &ambassador, "➕ 同一房间下一条").await;
+            if Some(*room) == last_room {
+                press_button(&app, &ambassador, Callback::Inspect(InspectAction::Next)).await;
             } else {
-                press(&app, &ambassador, "🚪 换个房间").await;
+                press_button(
+                    &app,
+                    &ambassador,
+                    Callback::Inspect(InspectAction::OtherRoom),
+                )
+                .await;
             }
         }
-        if *room != last_room {
-            press(&app, &ambassador, room).await;
+        if Some(*room) != last_room {
+            press_button(&app, &ambassador, Callback::InspectRoom(*room)).await;
         }
-        press(&app, &ambassador, category).await;
-        press(&app, &ambassador, severity).await;
-        wait_text(&app, &ambassador, "请拍照发送").await;
+        press_button(&app, &ambassador, Callback::InspectCategory(*category)).await;
+        press_button(&app, &ambassador, Callback::InspectSeverity(*severity)).await;
+        wait_fixed(&app, &ambassador, "inspect-photos").await;
         if i == 0 {
             // Acknowledged once, a moment after the album's last photo, with the whole count.
             let updates = app.fake.send_album(&ambassador, photos.clone());
@@ -103,32 +194,31 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
                 app.fake
                     .sent_messages(ambassador.id)
                     .iter()
-                    .any(|m| m.plain_text.contains("已收到 4 张照片"))
+                    .any(|m| m.plain_text.contains(&photos_received(4)))
             })
             .await;
         } else {
             for (n, bytes) in photos.iter().enumerate() {
                 app.fake.send_photo(&ambassador, bytes.clone(), None);
-                wait_text(&app, &ambassador, &format!("已收到 {} 张照片", n + 1)).await;
+                wait_text(&app, &ambassador, &photos_received(n as i64 + 1)).await;
             }
         }
         let before = app.fake.sent_messages(ambassador.id).len();
         app.fake.send_text(&ambassador, &note(i + 1));
         app.fake.wait_for_messages(ambassador.id, before + 1).await;
-        let confirm = with_button(&app, &ambassador, "💾 保存").await;
+        let confirm = with_button(&app, &ambassador, SAVE).await;
+        let expected = confirmation(*room, *category, *severity, photos.len() as i64);
         assert!(
-            confirm
-                .plain_text
-                .contains(&format!("照片：{} 张", photos.len())),
+            confirm.plain_text.contains(&expected),
             "{}",
             confirm.plain_text
         );
-        press(&app, &ambassador, "💾 保存").await;
-        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
-        last_room = room;
+        press_button(&app, &ambassador, SAVE).await;
+        wait_text(&app, &ambassador, &saved(i as i64 + 1)).await;
+        last_room = Some(*room);
     }
-    press(&app, &ambassador, "✅ 完成验房").await;
-    wait_text(&app, &ambassador, "验房完成：共 5 条").await;
+    press_button(&app, &ambassador, FINISH).await;
+    wait_text(&app, &ambassador, &finished(5)).await;
 
     // The album's four photos arrived as four messages and were acknowledged once.
     let acknowledged = |needle: &str| {
@@ -138,19 +228,19 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
             .filter(|m| m.plain_text.contains(needle))
             .count()
     };
-    assert_eq!(acknowledged("已收到 4 张照片"), 1, "one for the album");
-    assert_eq!(acknowledged("已收到 1 张照片"), 3, "one per single photo");
+    assert_eq!(acknowledged(&photos_received(4)), 1, "one for the album");
+    assert_eq!(acknowledged(&photos_received(1)), 3, "one per single photo");
     // 8 photos, each stored once under its hash.
     assert_eq!(stored_files(&app), 8);
 
     // The buyer gets one numbered list (in two messages, as it is long) and the photos.
-    let title = wait_text(&app, buyer, "验房共记录 5 个问题").await;
-    wait_text(&app, buyer, "发送 /mydefects 可随时查看").await;
+    let title = wait_text(&app, buyer, &buyers_list(5)).await;
+    wait_fixed(&app, buyer, "inspection-list-footer").await;
     let list: Vec<SentMessage> = app
         .fake
         .sent_messages(buyer.id)
         .into_iter()
-        .filter(|m| m.message_id >= title.message_id && m.plain_text.contains("问题"))
+        .filter(|m| m.message_id >= title.message_id && m.plain_text.contains(problem))
         .collect();
     let all = list
         .iter()
@@ -163,8 +253,15 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
     assert!(list.iter().all(|m| m.plain_text.chars().count() <= 4096));
     // Then each defect's photos: albums for several, a photo for one, captioned with the number.
     let is_photo = |m: &SentMessage| m.kind != SentKind::Text && m.kind != SentKind::Document;
+    let caption = zh(
+        "numbered-item",
+        &[
+            ("number", 4i64.into()),
+            ("text", label(&Room::Bedroom).into()),
+        ],
+    );
     app.fake
-        .wait_for_message(buyer.id, |m| is_photo(m) && m.plain_text == "4. 卧室")
+        .wait_for_message(buyer.id, |m| is_photo(m) && m.plain_text == caption)
         .await;
     let photos = app
         .fake
@@ -186,11 +283,15 @@ async fn five_defects_in_three_rooms_with_an_album_reach_the_buyer_as_one_list()
     );
     let my = reply_to(&app, buyer, "/mydefects").await;
     assert!(
-        my.plain_text.contains("1-1-101 的问题（5 条）"),
+        my.plain_text.contains(&defects_title(5)),
         "{}",
         my.plain_text
     );
-    assert!(my.plain_text.contains("待整改"), "{}", my.plain_text);
+    assert!(
+        my.plain_text.contains(&label(&DefectStatus::Open)),
+        "{}",
+        my.plain_text
+    );
     app.stop().await;
 }
 
@@ -203,26 +304,31 @@ async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    press(&app, &ambassador, "客厅").await;
-    press(&app, &ambassador, "渗漏").await;
-    press(&app, &ambassador, "高").await;
-    wait_text(&app, &ambassador, "请拍照发送").await;
+    describe_defect(
+        &app,
+        &ambassador,
+        Some(Room::LivingRoom),
+        Category::Leakage,
+        Severity::High,
+    )
+    .await;
     app.fake.send_photo(&ambassador, photo(1, 100), None);
-    wait_text(&app, &ambassador, "已收到 1 张照片").await;
+    wait_text(&app, &ambassador, &photos_received(1)).await;
     app.fake.send_photo(&ambassador, photo(2, 100), None);
-    wait_text(&app, &ambassador, "已收到 2 张照片").await;
+    wait_text(&app, &ambassador, &photos_received(2)).await;
 
     app.restart().await;
 
     app.fake.send_text(&ambassador, "窗台下渗水");
-    let confirm = with_button(&app, &ambassador, "💾 保存").await;
+    let confirm = with_button(&app, &ambassador, SAVE).await;
     assert!(
         confirm.plain_text.contains(&fixed("room-living")),
         "{}",
         confirm.plain_text
     );
+    let two_photos = confirmation(Room::LivingRoom, Category::Leakage, Severity::High, 2);
     assert!(
-        confirm.plain_text.contains("照片：2 张"),
+        confirm.plain_text.contains(&two_photos),
         "{}",
         confirm.plain_text
     );
@@ -231,11 +337,18 @@ async fn a_restart_between_the_photos_and_the_note_loses_nothing() {
         "{}",
         confirm.plain_text
     );
-    press(&app, &ambassador, "💾 保存").await;
-    wait_text(&app, &ambassador, "第 1 条已保存").await;
+    press_button(&app, &ambassador, SAVE).await;
+    wait_text(&app, &ambassador, &saved(1)).await;
     let list = reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    let two = tail(
+        "with-aside",
+        &[(
+            "aside",
+            zh("count-photos", &[("count", 2i64.into())]).into(),
+        )],
+    );
     assert!(
-        list.plain_text.contains("渗漏") && list.plain_text.contains("(📷 2)"),
+        list.plain_text.contains(&label(&Category::Leakage)) && list.plain_text.contains(&two),
         "{}",
         list.plain_text
     );
@@ -251,10 +364,7 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    press(&app, &ambassador, "厨房").await;
-    press(&app, &ambassador, "渗漏").await;
-    press(&app, &ambassador, "紧急").await;
-    wait_text(&app, &ambassador, "请拍照发送").await;
+    describe_leak(&app, &ambassador).await;
     // A 25 MB file and a PDF where a photo belongs: refused politely, the flow goes on.
     app.fake.send_document(
         &ambassador,
@@ -263,7 +373,7 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
         vec![0u8; 25 * 1024 * 1024],
         None,
     );
-    wait_text(&app, &ambassador, "文件太大了").await;
+    wait_saying(&app, &ambassador, "photo-too-large").await;
     app.fake.send_document(
         &ambassador,
         "plan.pdf",
@@ -271,38 +381,49 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
         b"%PDF-1.4".to_vec(),
         None,
     );
-    wait_text(&app, &ambassador, "这里需要照片").await;
+    wait_fixed(&app, &ambassador, "photo-wrong-type").await;
     app.fake.send_photo(&ambassador, photo(9, 50), None);
-    wait_text(&app, &ambassador, "已收到 1 张照片").await;
+    wait_text(&app, &ambassador, &photos_received(1)).await;
     // A voice message is kept as an attachment; a text then gives the note.
     app.fake.send_voice(&ambassador, b"OggS voice".to_vec());
-    wait_text(&app, &ambassador, "语音已作为附件保存").await;
+    wait_fixed(&app, &ambassador, "inspect-voice-kept").await;
     app.fake.send_text(&ambassador, "水槽下漏水");
+    let with_note = tail("inspect-confirm", &[("note", "水槽下漏水".into())]);
     let confirm = app
         .fake
         .wait_for_message(ambassador.id, |m| {
-            m.plain_text.contains("说明：水槽下漏水") && m.has_inline_keyboard()
+            m.plain_text.contains(&with_note) && m.has_inline_keyboard()
         })
         .await;
+    let with_voice = head(
+        "inspect-confirm",
+        &[
+            ("room", label(&Room::Kitchen).into()),
+            ("category", label(&Category::Leakage).into()),
+            ("severity", label(&Severity::Urgent).into()),
+            ("photos", 1i64.into()),
+            ("voice", zh("voice-mark", &[]).into()),
+        ],
+    );
     assert!(
-        confirm.plain_text.contains("照片：1 张 🎙") && confirm.plain_text.contains("水槽下漏水"),
+        confirm.plain_text.contains(&with_voice) && confirm.plain_text.contains("水槽下漏水"),
         "{}",
         confirm.plain_text
     );
-    press(&app, &ambassador, "💾 保存").await;
-    press(&app, &ambassador, "✅ 完成验房").await;
-    wait_text(&app, &ambassador, "验房完成：共 1 条").await;
+    press_button(&app, &ambassador, SAVE).await;
+    press_button(&app, &ambassador, FINISH).await;
+    wait_text(&app, &ambassador, &finished(1)).await;
     assert_eq!(stored_files(&app), 2, "the photo and the voice message");
 
     // The owner sees it; the other buyer sees nothing of it, by command or by button.
     let owner = &buyers[0];
     let other = &buyers[1];
-    wait_text(&app, owner, "验房共记录 1 个问题").await;
+    wait_text(&app, owner, &buyers_list(1)).await;
     let before = app.fake.sent_messages(owner.id).len();
     app.fake.send_text(owner, "/mydefects");
     app.fake.wait_for_messages(owner.id, before + 1).await;
-    let mine = wait_text(&app, owner, "的问题（1 条）").await;
-    let card_data = mine.callback_data_for("#1 (1)").expect("a card button");
+    let mine = wait_text(&app, owner, &defects_title(1)).await;
+    let card_data = button_data(&mine, |c| *c == Callback::DefectCard(1));
     let theirs = reply_to(&app, other, "/mydefects").await;
     assert!(
         theirs.plain_text.contains(&fixed("mydefects-none")),
@@ -311,12 +432,19 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
     );
     let refused = reply_to(&app, other, "/defects 1-1-101").await;
     assert!(
-        refused.plain_text.contains("/defects 不对您的角色开放"),
+        refused
+            .plain_text
+            .contains(&zh("forbidden", &[("command", "/defects".into())])),
         "{}",
         refused.plain_text
     );
     let query = app.fake.press_crafted_button(other, &theirs, &card_data);
-    assert!(app.fake.callback_answer(&query).await.contains("无法查看"));
+    assert!(
+        app.fake
+            .callback_answer(&query)
+            .await
+            .contains(&fixed("defect-not-yours"))
+    );
     assert!(
         app.fake
             .sent_messages(other.id)
@@ -327,7 +455,7 @@ async fn buyers_see_only_their_own_defects_and_oversized_or_wrong_files_are_refu
     // The owner opens the card: details, history, the photo.
     let before = app.fake.sent_messages(owner.id).len();
     app.fake.press_button(owner, &mine, &card_data);
-    let card = wait_text(&app, owner, "整改期限").await;
+    let card = wait_saying(&app, owner, "defect-card").await;
     assert!(
         card.plain_text.contains("水槽下漏水"),
         "{}",
@@ -346,20 +474,32 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
         ..
     } = site().await;
     let buyer = &buyers[0];
-    let report = |room: &'static str, text: &'static str, photo_seed: Option<u8>| {
+    let report = |room: Room, text: &'static str, photo_seed: Option<u8>| {
         let app = &app;
         async move {
             app.fake.send_text(buyer, "/report");
-            press(app, buyer, room).await;
-            wait_text(app, buyer, "请用文字描述问题").await;
+            press_button(app, buyer, Callback::InspectRoom(room)).await;
+            wait_key(
+                app,
+                buyer,
+                "report-describe",
+                &[("room", label(&room).into())],
+            )
+            .await;
             app.fake.send_text(buyer, text);
-            with_button(app, buyer, "📨 提交").await;
+            with_button(app, buyer, SAVE).await;
             if let Some(seed) = photo_seed {
                 app.fake.send_photo(buyer, photo(seed, 80), None);
-                wait_text(app, buyer, "已收到 1 张照片").await;
+                wait_key(
+                    app,
+                    buyer,
+                    "report-photo-received",
+                    &[("count", Arg::Number(1))],
+                )
+                .await;
             }
-            press(app, buyer, "📨 提交").await;
-            wait_text(app, buyer, "已提交").await;
+            press_button(app, buyer, SAVE).await;
+            wait_fixed(app, buyer, "report-sent").await;
             app.fake
                 .wait_for_message(ambassador.id, |m| {
                     m.plain_text.contains(text) && m.has_inline_keyboard()
@@ -369,45 +509,92 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
     };
 
     // Accepted, with its kind and urgency.
-    let review = report("卫生间", "马桶漏水 <严重> & 急", Some(3)).await;
+    let review = report(Room::Bathroom, "马桶漏水 <严重> & 急", Some(3)).await;
     assert!(
         review.plain_text.contains("1-1-101 Buyer 0"),
         "{}",
         review.plain_text
     );
-    app.fake
-        .press_button_with_text(&ambassador, &review, &zh("button-review-accept", &[]));
-    press(&app, &ambassador, "渗漏").await;
-    press(&app, &ambassador, "紧急").await;
-    wait_text(&app, &ambassador, "已处理").await;
-    wait_text(&app, buyer, "已受理：渗漏，紧急").await;
+    press_on(&app, &ambassador, &review, |c| {
+        matches!(c, Callback::ReviewAccept(_))
+    });
+    press_where(&app, &ambassador, |c| {
+        matches!(c, Callback::ReviewKind(_, Category::Leakage))
+    })
+    .await;
+    press_where(&app, &ambassador, |c| {
+        matches!(
+            c,
+            Callback::ReviewUrgency(_, Category::Leakage, Severity::Urgent)
+        )
+    })
+    .await;
+    wait_fixed(&app, &ambassador, "review-done").await;
+    let bathroom = label(&Room::Bathroom);
+    wait_key(
+        &app,
+        buyer,
+        "report-accepted",
+        &[
+            ("home", "1-1-101".into()),
+            ("room", bathroom.as_str().into()),
+            ("category", label(&Category::Leakage).into()),
+            ("severity", label(&Severity::Urgent).into()),
+        ],
+    )
+    .await;
 
     // The same problem again: merged into the accepted one.
-    let review = report("卫生间", "还是马桶漏水", None).await;
-    app.fake
-        .press_button_with_text(&ambassador, &review, &zh("button-review-merge", &[]));
-    let choose = wait_text(&app, &ambassador, "与哪一条是同一个问题").await;
+    let review = report(Room::Bathroom, "还是马桶漏水", None).await;
+    press_on(&app, &ambassador, &review, |c| {
+        matches!(c, Callback::ReviewMerge(_))
+    });
+    let choose = wait_fixed(&app, &ambassador, "review-merge-into").await;
     app.fake.press_button(
         &ambassador,
         &choose,
         &choose.inline_buttons()[0].callback_data.clone().unwrap(),
     );
-    wait_text(&app, buyer, "“卫生间 · 渗漏”是同一个问题").await;
+    wait_key(
+        &app,
+        buyer,
+        "report-merged",
+        &[
+            ("home", "1-1-101".into()),
+            ("room", bathroom.as_str().into()),
+            (
+                "target",
+                parts(&[&bathroom, &label(&Category::Leakage)]).into(),
+            ),
+        ],
+    )
+    .await;
 
     // Not a defect: rejected with a reason the buyer reads.
-    let review = report("阳台", "邻居太吵", None).await;
-    app.fake
-        .press_button_with_text(&ambassador, &review, &zh("button-review-reject", &[]));
-    wait_text(&app, &ambassador, "请输入不予受理的原因").await;
+    let review = report(Room::Balcony, "邻居太吵", None).await;
+    press_on(&app, &ambassador, &review, |c| {
+        matches!(c, Callback::ReviewReject(_))
+    });
+    wait_fixed(&app, &ambassador, "review-reason").await;
     app.fake.send_text(&ambassador, "噪音不属于房屋质量问题");
-    wait_text(&app, &ambassador, "已处理").await;
-    wait_text(&app, buyer, "原因：噪音不属于房屋质量问题").await;
+    wait_fixed(&app, &ambassador, "review-done").await;
+    wait_key(
+        &app,
+        buyer,
+        "report-rejected",
+        &[
+            ("home", "1-1-101".into()),
+            ("room", label(&Room::Balcony).into()),
+            ("reason", "噪音不属于房屋质量问题".into()),
+        ],
+    )
+    .await;
 
     // A review button pressed twice does nothing more.
     let query = app.fake.press_crafted_button(
         &ambassador,
         &review,
-        &review.callback_data_for("✅ 受理").unwrap(),
+        &button_data(&review, |c| matches!(c, Callback::ReviewAccept(_))),
     );
     assert!(
         app.fake
@@ -417,20 +604,27 @@ async fn a_buyers_report_is_accepted_merged_or_rejected_by_their_ambassador_and_
     );
 
     let mine = reply_to(&app, buyer, "/mydefects").await;
-    assert!(mine.plain_text.contains("（3 条）"), "{}", mine.plain_text);
+    assert!(
+        mine.plain_text.contains(&defects_title(3)),
+        "{}",
+        mine.plain_text
+    );
     assert!(
         mine.plain_text.contains("马桶漏水 &lt;严重&gt; &amp; 急")
             || mine.plain_text.contains("马桶漏水 <严重> & 急"),
         "{}",
         mine.plain_text
     );
-    assert!(mine.plain_text.contains("不予处理"), "{}", mine.plain_text);
+    assert!(
+        mine.plain_text.contains(&label(&DefectStatus::Rejected)),
+        "{}",
+        mine.plain_text
+    );
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_defect_lists_page_in_place() {
-    use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
     let Campaign {
         app,
@@ -473,14 +667,15 @@ async fn long_defect_lists_page_in_place() {
         .unwrap()
         .unwrap();
     let buyer = &buyers[0];
-    wait_text(&app, buyer, "验房共记录 12 个问题").await;
+    wait_text(&app, buyer, &buyers_list(12)).await;
     let before = app.fake.sent_messages(buyer.id).len();
     app.fake.send_text(buyer, "/mydefects");
     app.fake.wait_for_messages(buyer.id, before + 1).await;
-    let list = wait_text(&app, buyer, "（12 条） (1/2)").await;
+    let list = wait_text(&app, buyer, &format!("{} (1/2)", defects_title(12))).await;
     assert!(list.plain_text.contains("墙面问题 09") && !list.plain_text.contains("墙面问题 10"));
-    app.fake
-        .press_button_with_text(buyer, &list, &zh("button-next", &[]));
+    press_on(&app, buyer, &list, |c| {
+        matches!(c, Callback::DefectPage(_, 1))
+    });
     app.fake
         .wait_for_request("editMessageText", |r| r.is_ok())
         .await;
@@ -492,7 +687,6 @@ async fn long_defect_lists_page_in_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
-    use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
     let Campaign {
         app,
@@ -536,7 +730,7 @@ async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
     assert_eq!(second.unwrap(), Some(2));
     let list = reply_to(&app, &ambassador, "/defects 1-1-101").await;
     assert!(
-        list.plain_text.contains("（2 条）") || list.plain_text.contains("2 条"),
+        list.plain_text.contains(&defects_title(2)),
         "{}",
         list.plain_text
     );
@@ -551,45 +745,57 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
         buyers,
         ..
     } = site().await;
-    let record = |room: &'static str, note: &'static str, seed: u8| {
+    let record = |room: Room, note: &'static str, seed: u8| {
         let (app, ambassador) = (&app, &ambassador);
         async move {
-            press(app, ambassador, room).await;
-            press(app, ambassador, "渗漏").await;
-            press(app, ambassador, "一般").await;
-            wait_text(app, ambassador, "请拍照发送").await;
+            describe_defect(
+                app,
+                ambassador,
+                Some(room),
+                Category::Leakage,
+                Severity::Normal,
+            )
+            .await;
             app.fake.send_photo(ambassador, photo(seed, 120), None);
-            wait_text(app, ambassador, "已收到 1 张照片").await;
+            wait_text(app, ambassador, &photos_received(1)).await;
             app.fake.send_text(ambassador, note);
-            press(app, ambassador, "💾 保存").await;
+            press_button(app, ambassador, SAVE).await;
         }
     };
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    record("厨房", "水槽下渗水", 3).await;
-    wait_text(&app, &ambassador, "第 1 条已保存").await;
+    record(Room::Kitchen, "水槽下渗水", 3).await;
+    wait_text(&app, &ambassador, &saved(1)).await;
     let cancelled = reply_to(&app, &ambassador, "/cancel").await;
     assert!(
-        cancelled.plain_text.contains("已取消"),
+        cancelled.plain_text.contains(&fixed("cancel-done")),
         "{}",
         cancelled.plain_text
     );
 
     app.fake.send_text(&ambassador, "/inspect 1-1-101");
-    let resumed = wait_text(&app, &ambassador, "上次未完成的验房").await;
+    let resumed = wait_saying(&app, &ambassador, "inspect-resumed").await;
+    let resuming = zh(
+        "inspect-resumed",
+        &[("unit", "1-1-101".into()), ("count", 1i64.into())],
+    );
     assert!(
-        resumed.plain_text.contains("1-1-101") && resumed.plain_text.contains("已保存 1 条"),
+        resumed.plain_text.contains(&resuming),
         "{}",
         resumed.plain_text
     );
-    record("卫生间", "地漏返水", 4).await;
-    wait_text(&app, &ambassador, "第 2 条已保存").await;
-    press(&app, &ambassador, "✅ 完成验房").await;
-    let done = wait_text(&app, &ambassador, "验房完成").await;
-    assert!(done.plain_text.contains("共 2 条"), "{}", done.plain_text);
-    // The buyer's list has both, the one saved before /cancel included.
-    let list = wait_text(&app, &buyers[0], "验房共记录").await;
+    record(Room::Bathroom, "地漏返水", 4).await;
+    wait_text(&app, &ambassador, &saved(2)).await;
+    press_button(&app, &ambassador, FINISH).await;
+    let done = wait_saying(&app, &ambassador, "inspect-finished").await;
     assert!(
-        list.plain_text.contains("2 个问题")
+        done.plain_text.contains(&finished(2)),
+        "{}",
+        done.plain_text
+    );
+    // The buyer's list has both, the one saved before /cancel included.
+    let list = wait_saying(&app, &buyers[0], "inspection-list-title").await;
+    assert!(
+        list.plain_text.contains(&buyers_list(2))
             && list.plain_text.contains("水槽下渗水")
             && list.plain_text.contains("地漏返水"),
         "{}",
@@ -600,7 +806,6 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
-    use handover_bot::domain::defect::{Category, Room, Severity};
     use handover_bot::domain::people::Actor;
     use handover_bot::services::defects::{Review, ReviewOutcome};
     let Campaign {
@@ -704,7 +909,9 @@ async fn a_long_message_full_of_ampersands_reaches_the_ambassador_whole() {
     let text = text.trim().to_string();
     let answer = reply_to(&app, &buyers[0], &text).await;
     assert!(
-        answer.plain_text.contains("已转达给您的交付大使 Li Lei"),
+        answer
+            .plain_text
+            .contains(&zh("relay-sent-ambassador", &[("name", "Li Lei".into())])),
         "{}",
         answer.plain_text
     );
@@ -731,14 +938,18 @@ async fn a_buyers_report_sent_again_after_a_crash_right_after_its_record_is_reco
     } = site().await;
     let buyer = &buyers[0];
     app.fake.send_text(buyer, "/report");
-    press(&app, buyer, "厨房").await;
-    wait_text(&app, buyer, "请用文字描述问题").await;
+    press_button(&app, buyer, Callback::InspectRoom(Room::Kitchen)).await;
+    wait_key(
+        &app,
+        buyer,
+        "report-describe",
+        &[("room", label(&Room::Kitchen).into())],
+    )
+    .await;
     app.fake.send_text(buyer, "橱柜门关不上");
-    let submit = with_button(&app, buyer, "📨 提交").await;
+    let submit = with_button(&app, buyer, SAVE).await;
     crash_after_the_record(&mut app, async |app: &TestApp| {
-        let query =
-            app.fake
-                .press_button_with_text(buyer, &submit, &zh("button-report-submit", &[]));
+        let query = press_on(app, buyer, &submit, |c| *c == SAVE);
         app.fake.callback_answer(&query).await;
     })
     .await;

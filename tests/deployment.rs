@@ -2,6 +2,7 @@
 
 use crate::support::app::{TestApp, binary, test_config, test_dir};
 use crate::support::fake_telegram::SECRET_HEADER;
+use crate::support::text::says;
 use std::net::SocketAddr;
 
 fn free_port() -> u16 {
@@ -30,7 +31,7 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics_only_on_th
     app.fake.send_text(&person, "/start");
     let answer = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        answer.plain_text.contains("分享我的手机号"),
+        says(&answer.plain_text, "start-share-phone"),
         "{}",
         answer.plain_text
     );
@@ -171,7 +172,7 @@ async fn health_turns_unhealthy_while_the_database_is_stopped_and_recovers() {
     app.fake.send_text(&person, "/start");
     let answer = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        answer.plain_text.contains("分享我的手机号"),
+        says(&answer.plain_text, "start-share-phone"),
         "{}",
         answer.plain_text
     );
@@ -239,7 +240,7 @@ async fn a_webhook_update_that_cannot_be_kept_is_refused_and_handled_when_telegr
     database.start();
     let answer = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        answer.plain_text.contains("分享我的手机号"),
+        says(&answer.plain_text, "start-share-phone"),
         "{}",
         answer.plain_text
     );

@@ -2204,36 +2204,24 @@ async fn screen(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_with_html_characters_in_every_imported_field_show_on_every_screen() {
-    use crate::support::people::{link_by_contact, linked_supervisor, load_buyers, load_staff};
-    use crate::support::steps::{photo, press, until};
+    use crate::support::people::link_by_contact;
+    use crate::support::site::{Campaign, Site};
+    use crate::support::steps::{
+        button_data, describe_leak, photo, press_button, until, wait_saying,
+    };
     let project = "P&<\"1\">";
-    let app = crate::support::app::TestApp::start_with(|config| {
-        config.project = project.to_string();
-    })
-    .await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
     let (building, entrance, room) = ("A&B<栋>\"", "\"1\"&", "<101>&");
     let unit = format!("{building}-{entrance}-{room}");
     let (buyer_name, address) = ("王&<芳>\"", "路 <1> & \"2\"");
     let (ambassador_name, engineer_name, reception_name) = ("李&<雷>\"", "张&<工>\"", "孙&<杰>\"");
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    load_staff(
-        &app,
-        &format!(
-            "name,phone,roles,capacity,buildings\n\
-             {},13700000001,ambassador,10,\n\
-             {},13700000002,engineer,,{}\n\
-             {},13700000004,complaints,,\n",
-            quote(ambassador_name),
-            quote(engineer_name),
-            quote(building),
-            quote(reception_name)
-        ),
-    )
-    .await;
-    load_buyers(
-        &app,
-        &format!(
+    let campaign = Site::new()
+        .renamed("Li Lei", ambassador_name)
+        .renamed("Zhang Gong", engineer_name)
+        .renamed("Sun Jie", reception_name)
+        .engineer_for(building)
+        .reception()
+        .buyers_file(&format!(
             "building,entrance,room,name,phone,tier,mailing_address\n\
              {},{},{},{},13900000000,B,{}\n",
             quote(building),
@@ -2241,21 +2229,22 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
             quote(room),
             quote(buyer_name),
             quote(address)
-        ),
-    )
-    .await;
-    let ambassador = app.fake.user(8_301, "Lei");
-    link_by_contact(&app, &ambassador, "+8613700000001").await;
-    let engineer = app.fake.user(8_401, "Zhang");
-    link_by_contact(&app, &engineer, "+8613700000002").await;
-    let reception = app.fake.user(8_501, "Sun");
-    link_by_contact(&app, &reception, "+8613700000004").await;
+        ))
+        .config(|config| config.project = project.to_string())
+        .started()
+        .await;
 
     // Supervisor: the plan names the building; the buyer and the ambassador are told.
-    let plan = screen(&app, &supervisor, "/assign", building).await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
-    shows(&app, &supervisor, 0, "已分配 1 户").await;
+    let plan = campaign.assign().await;
+    assert!(plan.plain_text.contains(building), "{}", plan.plain_text);
+    let Campaign {
+        app,
+        supervisor,
+        ambassador,
+        engineer,
+        reception,
+        ..
+    } = campaign;
     screen(&app, &supervisor, "/ambassadors", building).await;
     screen(&app, &supervisor, &format!("/customer {unit}"), address).await;
 
@@ -2272,27 +2261,29 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
     screen(&app, &ambassador, "/customers", &unit).await;
     screen(&app, &ambassador, &format!("/customer {unit}"), buyer_name).await;
     screen(&app, &ambassador, &format!("/inspect {unit}"), &unit).await;
-    press(&app, &ambassador, "厨房").await;
-    press(&app, &ambassador, "渗漏").await;
-    press(&app, &ambassador, "紧急").await;
-    shows(&app, &ambassador, 0, "请拍照发送").await;
+    describe_leak(&app, &ambassador).await;
     app.fake.send_photo(&ambassador, photo(1), None);
-    shows(&app, &ambassador, 0, "已收到 1 张照片").await;
+    let received = zh("inspect-photo-received", &[("count", 1i64.into())]);
+    shows(&app, &ambassador, 0, &received).await;
     app.fake.send_text(&ambassador, "水槽 <下> & 漏水");
-    press(&app, &ambassador, "💾 保存").await;
-    press(&app, &ambassador, "✅ 完成验房").await;
-    shows(&app, &ambassador, 0, "验房完成").await;
+    press_button(&app, &ambassador, Callback::Inspect(InspectAction::Save)).await;
+    press_button(&app, &ambassador, Callback::Inspect(InspectAction::Finish)).await;
+    let finished = zh(
+        "inspect-finished",
+        &[
+            ("unit", unit.as_str().into()),
+            ("count", 1i64.into()),
+            ("buyers", 1i64.into()),
+        ],
+    );
+    shows(&app, &ambassador, 0, &finished).await;
     shows(&app, &buyer, 0, "水槽 <下> & 漏水").await;
     screen(&app, &ambassador, &format!("/defects {unit}"), &unit).await;
 
     // Engineer: told of the new defect, /tasks, the card, /defects.
     shows(&app, &engineer, 0, &unit).await;
     let tasks = screen(&app, &engineer, "/tasks", &unit).await;
-    let card = tasks
-        .inline_buttons()
-        .iter()
-        .find_map(|b| b.callback_data.clone().filter(|d| d.starts_with("1:dc:")))
-        .expect("a card button");
+    let card = button_data(&tasks, |c| matches!(c, Callback::DefectCard(_)));
     let before = last_id(&app, &engineer);
     app.fake.press_button(&engineer, &tasks, &card);
     shows(&app, &engineer, before, &unit).await;
@@ -2300,12 +2291,12 @@ async fn names_with_html_characters_in_every_imported_field_show_on_every_screen
 
     // Buyer: /mydefects; a complaint reaches reception, who list it.
     screen(&app, &buyer, "/mydefects", &unit).await;
-    screen(&app, &buyer, "/complain", "您要投诉什么问题").await;
-    press(&app, &buyer, "渗漏").await;
-    press(&app, &buyer, "重要").await;
-    shows(&app, &buyer, 0, "请用一条消息描述").await;
+    screen(&app, &buyer, "/complain", &fixed("complain-topic")).await;
+    press_button(&app, &buyer, Callback::ComplainTopic(Topic::Leakage)).await;
+    press_button(&app, &buyer, Callback::ComplainLevel(Level::Important)).await;
+    shows(&app, &buyer, 0, &fixed("complain-describe")).await;
     app.fake.send_text(&buyer, "<渗水> & \"漏\"");
-    shows(&app, &buyer, 0, "已登记").await;
+    wait_saying(&app, &buyer, "complain-filed").await;
     shows(&app, &reception, 0, &unit).await;
     screen(&app, &reception, "/complaints", &unit).await;
     screen(&app, &supervisor, "/complaints", &unit).await;

@@ -4,9 +4,33 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff,
 };
-use crate::support::text::{fixed, zh};
+use crate::support::steps::press_on;
+use crate::support::text::{fixed, head, says, zh};
+use handover_bot::bot::callback::Callback;
 use handover_bot::domain::people::{Actor, Role};
+use handover_bot::i18n::Arg;
 use handover_bot::store::people::PeopleCounts;
+
+/// A buyer list imported: how it begins with `total` rows, the first `numbers` of which
+/// (created, updated, unchanged) are given.
+fn buyers_imported(total: i64, numbers: &[i64]) -> String {
+    let mut args = vec![
+        ("kind", Arg::from(zh("import-kind-buyers", &[]))),
+        ("total", total.into()),
+    ];
+    for (name, number) in ["created", "updated", "unchanged"].into_iter().zip(numbers) {
+        args.push((name, (*number).into()));
+    }
+    head("import-done", &args)
+}
+
+/// A file refused, and the problem of line `line`.
+fn rejected() -> String {
+    head("import-rejected", &[])
+}
+fn row_problem(line: i64) -> String {
+    head("row-error", &[("line", line.into())])
+}
 
 async fn counts(app: &TestApp) -> PeopleCounts {
     let mut tx = app.services().store.read().await.unwrap();
@@ -80,18 +104,13 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
     );
     let report = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("未导入"))
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&rejected()))
         .await;
-    assert!(
-        report.plain_text.contains("第 58 行"),
-        "{}",
-        report.plain_text
+    let phone = head(
+        "row-error",
+        &[("line", 58i64.into()), ("column", "phone".into())],
     );
-    assert!(
-        report.plain_text.contains("「phone」列"),
-        "{}",
-        report.plain_text
-    );
+    assert!(report.plain_text.contains(&phone), "{}", report.plain_text);
     assert_eq!(counts(&app).await.buyers, 0, "nothing imported");
 
     app.fake.send_document(
@@ -107,7 +126,11 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
             m.plain_text.contains(&fixed("import-done"))
         })
         .await;
-    assert!(done.plain_text.contains("新增 200"), "{}", done.plain_text);
+    assert!(
+        done.plain_text.contains(&buyers_imported(200, &[200])),
+        "{}",
+        done.plain_text
+    );
     assert_eq!(counts(&app).await.buyers, 200);
 
     let before = app.fake.sent_messages(supervisor.id).len();
@@ -125,7 +148,9 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
         .pop()
         .unwrap();
     assert!(
-        again.plain_text.contains("新增 0，更新 0，未变 200"),
+        again
+            .plain_text
+            .contains(&buyers_imported(200, &[0, 0, 200])),
         "{}",
         again.plain_text
     );
@@ -146,7 +171,8 @@ async fn a_bad_row_rejects_the_whole_file_and_the_fixed_file_imports_once() {
         .pop()
         .unwrap();
     assert!(
-        xlsx.plain_text.contains("新增 0，更新 0，未变 200"),
+        xlsx.plain_text
+            .contains(&buyers_imported(200, &[0, 0, 200])),
         "{}",
         xlsx.plain_text
     );
@@ -170,7 +196,11 @@ async fn an_xlsx_with_chinese_headers_imports_into_an_empty_campaign() {
             m.plain_text.contains(&fixed("import-done"))
         })
         .await;
-    assert!(done.plain_text.contains("新增 20"), "{}", done.plain_text);
+    assert!(
+        done.plain_text.contains(&buyers_imported(20, &[20])),
+        "{}",
+        done.plain_text
+    );
     let c = counts(&app).await;
     assert_eq!((c.buyers, c.units), (20, 20));
     app.stop().await;
@@ -210,10 +240,16 @@ async fn unsupported_and_oversized_files_are_refused_politely() {
     );
     let refused = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("解压后超过"))
+        .wait_for_message(supervisor.id, |m| {
+            says(&m.plain_text, "import-error-unpacks-too-large")
+        })
         .await;
+    let too_large = zh(
+        "import-error-unpacks-too-large",
+        &[("limit_mb", 256i64.into())],
+    );
     assert!(
-        refused.plain_text.contains("256 MB") && refused.plain_text.contains("未导入"),
+        refused.plain_text.contains(&too_large) && refused.plain_text.contains(&rejected()),
         "{}",
         refused.plain_text
     );
@@ -257,17 +293,17 @@ async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list()
         .fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
-    app.fake
-        .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
+    press_on(&app, &buyer, &question, |c| *c == Callback::AddressFix);
     app.fake
         .wait_for_message(buyer.id, |m| {
             m.plain_text.contains(&fixed("address-enter-new"))
         })
         .await;
+    let address = "上海市浦东新区海港路 8 号 1502 室";
+    app.fake.send_text(&buyer, address);
+    let saved = zh("address-saved", &[("address", address.into())]);
     app.fake
-        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
-    app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&saved))
         .await;
 
     // The supervisor re-imports the sales list to add a buyer: the file still has the old
@@ -292,7 +328,7 @@ async fn an_address_the_buyer_corrected_survives_a_re_import_of_the_sales_list()
         .await;
     assert!(
         done.plain_text
-            .contains("1 位业主自己确认过的邮寄地址已保留"),
+            .contains(&zh("import-kept-addresses", &[("count", 1i64.into())])),
         "{}",
         done.plain_text
     );
@@ -342,12 +378,12 @@ async fn only_an_admins_staff_file_may_grant_or_remove_admin() {
     );
     let refused = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("未导入"))
+        .wait_for_message(supervisor.id, |m| m.plain_text.contains(&rejected()))
         .await;
     assert!(
-        refused.plain_text.contains("第 2 行")
-            && refused.plain_text.contains("第 3 行")
-            && refused.plain_text.contains("只有管理员"),
+        refused.plain_text.contains(&row_problem(2))
+            && refused.plain_text.contains(&row_problem(3))
+            && refused.plain_text.contains(&zh("row-admin-only", &[])),
         "{}",
         refused.plain_text
     );
@@ -362,7 +398,7 @@ async fn only_an_admins_staff_file_may_grant_or_remove_admin() {
     );
     app.fake
         .wait_for_message(supervisor.id, |m| {
-            m.plain_text.contains("未导入") && m.plain_text.contains("第 2 行")
+            m.plain_text.contains(&rejected()) && m.plain_text.contains(&row_problem(2))
         })
         .await;
     assert_eq!(counts(&app).await, before, "nothing imported");

@@ -4,7 +4,7 @@
 use crate::support::app::{TestApp, TestDir, binary, test_dir};
 use crate::support::fake_telegram::{Config as FakeConfig, FakeTelegram, SECRET_HEADER, TOKEN};
 use crate::support::people::{buyers_csv, link_by_contact, load_buyers, load_staff, reply_to};
-use crate::support::steps::{photo, press, wait_text};
+use crate::support::steps::{describe_leak, photo};
 use handover_bot::clock::SystemClock;
 use handover_bot::config::Config;
 use handover_bot::domain::message::Content;
@@ -310,10 +310,7 @@ async fn albums_sent_to_three_instances_at_once_keep_every_photo() {
         async move {
             link_by_contact(app, person, &format!("+861380000{:04}", 100 + i)).await;
             reply_to(app, person, "/inspect 1-1-101").await;
-            press(app, person, "厨房").await;
-            press(app, person, "渗漏").await;
-            press(app, person, "紧急").await;
-            wait_text(app, person, "请拍照发送").await;
+            describe_leak(app, person).await;
         }
     }))
     .await;

@@ -14,7 +14,7 @@
 
 use crate::support::app::{DIGEST_OFF, binary};
 use crate::support::fake_telegram::{FakeTelegram, SentMessage, TOKEN, User};
-use crate::support::text::fixed;
+use crate::support::text::{fixed, head, says};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -468,7 +468,7 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
         fake.fail_next_in_chat("sendMessage", supervisor.id, 1, status);
         let sorry = say(&fake, &supervisor, "/help").await;
         assert!(
-            sorry.plain_text.contains("出了点问题"),
+            says(&sorry.plain_text, "error-generic"),
             "the {status} went to another send; requests: {:?}\n{}",
             fake.requests()
                 .iter()
@@ -490,7 +490,7 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
     fake.fail_next("getFile", 1, 401);
     let sorry = upload(&fake, &supervisor, &list(UPLOADED)).await;
     assert!(
-        sorry.plain_text.contains("出了点问题"),
+        says(&sorry.plain_text, "error-generic"),
         "{}",
         sorry.plain_text
     );
@@ -517,7 +517,9 @@ async fn the_token_and_phone_numbers_never_appear_in_the_logs() {
         None,
     );
     let rejected = fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("文件未导入"))
+        .wait_for_message(supervisor.id, |m| {
+            m.plain_text.contains(&head("import-rejected", &[]))
+        })
         .await;
     assert!(
         rejected.plain_text.contains(MALFORMED),

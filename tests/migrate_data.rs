@@ -1,13 +1,14 @@
 //! Moving an embedded deployment to PostgreSQL: `handover-bot migrate-data`.
 
-use crate::support::app::{TestApp, binary};
-use crate::support::people::{
-    buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
-};
-use crate::support::text::{fixed, zh};
+use crate::support::app::binary;
+use crate::support::people::{buyer_phone, buyers_csv, link_by_contact, load_buyers, reply_to};
+use crate::support::site::{Campaign, Site};
+use crate::support::steps::{press_on, wait_saying};
+use crate::support::text::{fixed, head, says, zh};
+use handover_bot::bot::callback::Callback;
 use handover_bot::clock::Clock as _;
 use handover_bot::domain::message::Content;
-use handover_bot::domain::people::Role;
+use handover_bot::domain::people::{Lang, Role};
 use handover_bot::services::staff::Issuer;
 use handover_bot::store::Store;
 use handover_bot::store::testdb::{TestDatabase, admin_url};
@@ -43,25 +44,21 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
 
     // A SQLite deployment in use: people, a buyer halfway through a conversation, an invite,
     // sent and scheduled messages, handled updates, the audit trail.
+    // The application starts on this SQLite file, the one migrate-data reads below.
     let url = sqlite_url.clone();
-    let mut app = TestApp::start_with(move |config| {
-        config.database_url = url;
-        config.group_complaints.households = 2;
-    })
-    .await;
-    let supervisor = linked_supervisor(&app, 9_001).await;
-    load_buyers(&app, &buyers_csv(3)).await;
-    load_staff(
-        &app,
-        "name,phone,roles,capacity,buildings\nLi Lei,13700000001,ambassador,10,\n\
-         Zhang Gong,13700000002,engineer,,\"1，2\"\n",
-    )
-    .await;
-    let plan = reply_to(&app, &supervisor, "/assign").await;
-    app.fake
-        .press_button_with_text(&supervisor, &plan, &zh("button-assign-confirm", &[]));
-    app.fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("已分配 3 户"))
+    let Campaign {
+        mut app,
+        supervisor,
+        ..
+    } = Site::new()
+        .homes(3)
+        .ambassador_on_file()
+        .engineer_on_file_for("1，2")
+        .config(move |config| {
+            config.database_url = url;
+            config.group_complaints.households = 2;
+        })
+        .assigned()
         .await;
     let supervisor_actor = app
         .services()
@@ -228,11 +225,12 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .await
             .unwrap();
         // Everything this sent the supervisor is out before the next command's answer.
-        for needle in ["交房记录", "投诉 #2", "群诉风险"] {
-            app.fake
-                .wait_for_message(supervisor.id, |m| m.plain_text.contains(needle))
-                .await;
-        }
+        wait_saying(&app, &supervisor, "handover-record").await;
+        let second = head("complaint-to-reception", &[("id", 2i64.into())]);
+        app.fake
+            .wait_for_message(supervisor.id, |m| m.plain_text.contains(&second))
+            .await;
+        wait_saying(&app, &supervisor, "group-complaint-flag").await;
     }
     // A buyer on Telegram before the invitation, so it reaches them (with its slot buttons).
     let buyer = app.fake.user(9_101, "B0");
@@ -244,10 +242,12 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .wait_for_message(buyer.id, |m| m.plain_text.contains(&fixed("relay-kept")))
         .await;
     let slot = reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
-    assert!(slot.plain_text.contains("已新增"), "{}", slot.plain_text);
+    assert!(says(&slot.plain_text, "slot-added"), "{}", slot.plain_text);
     let invited = reply_to(&app, &supervisor, "/invite all").await;
     assert!(
-        invited.plain_text.contains("已邀约 3 户"),
+        invited
+            .plain_text
+            .contains(&head("invite-buyers-done", &[("invited", 3i64.into())])),
         "{}",
         invited.plain_text
     );
@@ -255,8 +255,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .fake
         .wait_for_message(buyer.id, |m| m.plain_text.contains("Harbour Road"))
         .await;
-    app.fake
-        .press_button_with_text(&buyer, &question, &zh("button-address-fix", &[]));
+    press_on(&app, &buyer, &question, |c| *c == Callback::AddressFix);
     app.fake
         .wait_for_message(buyer.id, |m| {
             m.plain_text.contains(&fixed("address-enter-new"))
@@ -268,8 +267,9 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .fake
         .wait_for_message(visitor.id, |m| m.reply_markup.is_some())
         .await;
-    app.fake
-        .press_button_with_text(&visitor, &choose, "English");
+    press_on(&app, &visitor, &choose, |c| {
+        *c == Callback::Language(Lang::En)
+    });
     app.fake
         .wait_for_message(visitor.id, |m| m.plain_text.contains("speak English"))
         .await;
@@ -280,9 +280,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .unwrap();
     // The introduction to their ambassador follows the greeting by a moment.
     app.advance(chrono::Duration::seconds(3));
-    app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("专属交付大使"))
-        .await;
+    wait_saying(&app, &buyer, "buyer-intro").await;
     app.services()
         .queue_notification(buyer.id, "before-move", Content::text("hello"))
         .await
@@ -363,10 +361,11 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         reply_to(&app, &visitor, "/start").await.plain_text,
         visitor_start
     );
+    let address = "上海市浦东新区海港路 8 号 1502 室";
+    app.fake.send_text(&buyer, address);
+    let saved = zh("address-saved", &[("address", address.into())]);
     app.fake
-        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
-    app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&saved))
         .await;
     load_buyers(&app, &buyers_csv(5)).await;
     let people_after = reply_to(&app, &supervisor, "/people").await.plain_text;

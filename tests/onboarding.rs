@@ -4,7 +4,7 @@ use crate::support::app::TestApp;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers, load_staff, reply_to,
 };
-use crate::support::text::{fixed, zh};
+use crate::support::text::{fixed, head, says, zh};
 use handover_bot::domain::people::Actor;
 
 async fn actor_of(app: &TestApp, telegram_id: i64) -> Actor {
@@ -38,7 +38,7 @@ async fn a_buyer_who_shares_their_own_contact_is_linked_greeted_by_name_and_give
         .wait_for_message(buyer.id, |m| m.reply_markup.is_some())
         .await;
     assert!(
-        ask.plain_text.contains("分享我的手机号"),
+        says(&ask.plain_text, "start-share-phone"),
         "{}",
         ask.plain_text
     );
@@ -55,7 +55,9 @@ async fn a_buyer_who_shares_their_own_contact_is_linked_greeted_by_name_and_give
         .wait_for_message(buyer.id, |m| m.plain_text.contains("张伟"))
         .await;
     assert!(
-        greeting.plain_text.contains("您好"),
+        greeting
+            .plain_text
+            .contains(&head("greeting-buyer", &[("name", "张伟".into())])),
         "greeted in zh-CN: {}",
         greeting.plain_text
     );
@@ -124,7 +126,7 @@ async fn someone_elses_contact_is_refused_and_an_unknown_phone_changes_nothing()
         .pop()
         .unwrap();
     assert!(
-        no_match.plain_text.contains("没有找到"),
+        says(&no_match.plain_text, "contact-no-match"),
         "{}",
         no_match.plain_text
     );
@@ -165,7 +167,13 @@ async fn staff_link_through_a_one_time_invite_link_that_expires() {
     app.fake.send_text(&ambassador, &format!("/start {code}"));
     let greeting = app.fake.wait_for_message(ambassador.id, |_| true).await;
     assert!(
-        greeting.plain_text.contains("李雷") && greeting.plain_text.contains("交付大使"),
+        greeting.plain_text.contains(&head(
+            "greeting-staff",
+            &[
+                ("name", "李雷".into()),
+                ("roles", zh("role-ambassador", &[]).into())
+            ]
+        )),
         "{}",
         greeting.plain_text
     );
@@ -294,12 +302,15 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
     app.fake
         .send_photo(&buyer, vec![0xFF, 0xD8, 0xFF, 0xE0], None);
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("以文字形式"))
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains(&fixed("address-text-expected"))
+        })
         .await;
+    let address = "上海市浦东新区海港路 8 号 1502 室";
+    app.fake.send_text(&buyer, address);
+    let saved = zh("address-saved", &[("address", address.into())]);
     app.fake
-        .send_text(&buyer, "上海市浦东新区海港路 8 号 1502 室");
-    app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("新的邮寄地址已保存"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&saved))
         .await;
 
     match actor_of(&app, buyer.id).await {
@@ -319,7 +330,7 @@ async fn a_buyer_confirms_or_corrects_the_mailing_address_once() {
     assert!(
         messages[before..]
             .iter()
-            .all(|m| !m.plain_text.contains("是否仍然正确")),
+            .all(|m| !says(&m.plain_text, "address-ask")),
         "asked only once"
     );
     app.stop().await;
@@ -340,7 +351,13 @@ async fn staff_with_a_phone_on_file_link_by_contact_and_see_their_role_menu() {
         .wait_for_message(zhao.id, |m| m.plain_text.contains("赵敏"))
         .await;
     assert!(
-        greeting.plain_text.contains("交付大使"),
+        greeting.plain_text.contains(&head(
+            "greeting-staff",
+            &[
+                ("name", "赵敏".into()),
+                ("roles", zh("role-ambassador", &[]).into())
+            ]
+        )),
         "{}",
         greeting.plain_text
     );
@@ -361,7 +378,9 @@ async fn an_update_delivered_again_after_a_restart_is_not_handled_twice() {
     app.fake.redeliver(update);
     app.fake.send_text(&person, "/language");
     app.fake
-        .wait_for_message(person.id, |m| m.plain_text.contains("请选择"))
+        .wait_for_message(person.id, |m| {
+            m.plain_text.contains(&fixed("language-choose"))
+        })
         .await;
     let answers = app.fake.sent_messages(person.id);
     assert_eq!(
@@ -410,7 +429,12 @@ async fn staff_marked_left_or_deactivated_lose_access_and_their_phone_links_nobo
 
     // A supervisor deactivates Han Mei by command.
     let done = reply_to(&app, &supervisor, "/deactivate Han Mei").await;
-    assert!(done.plain_text.contains("已停用"), "{}", done.plain_text);
+    assert!(
+        done.plain_text
+            .contains(&zh("deactivate-done", &[("name", "Han Mei".into())])),
+        "{}",
+        done.plain_text
+    );
     // The answer to the command (the notice of the change says it too, without this).
     app.fake.send_text(&han, "/tasks");
     app.fake
@@ -426,7 +450,7 @@ async fn staff_marked_left_or_deactivated_lose_access_and_their_phone_links_nobo
     app.fake
         .share_contact(&newcomer, "+8613700000001", Some(newcomer.id), "New");
     app.fake
-        .wait_for_message(newcomer.id, |m| m.plain_text.contains("没有找到这个手机号"))
+        .wait_for_message(newcomer.id, |m| says(&m.plain_text, "contact-no-match"))
         .await;
     assert_eq!(actor_of(&app, newcomer.id).await, Actor::Unknown);
 
@@ -487,7 +511,7 @@ async fn a_buyers_corrected_phone_moves_the_home_and_the_old_account_is_told_and
     app.fake
         .share_contact(&recycled, &buyer_phone(0), Some(recycled.id), "Recycled");
     app.fake
-        .wait_for_message(recycled.id, |m| m.plain_text.contains("没有找到这个手机号"))
+        .wait_for_message(recycled.id, |m| says(&m.plain_text, "contact-no-match"))
         .await;
     let new = app.fake.user(8_604, "New");
     link_by_contact(&app, &new, "+8613911112222").await;

@@ -6,6 +6,7 @@ use crate::support::fake_telegram::FakeTelegram;
 use crate::support::people::{
     buyer_phone, buyers_csv, link_by_contact, linked_supervisor, load_buyers,
 };
+use crate::support::text::{fixed, says, stretch, tail, zh};
 use handover_bot::clock::ManualClock;
 use handover_bot::domain::message::Content;
 use std::collections::HashMap;
@@ -178,25 +179,32 @@ async fn a_buyer_who_blocked_the_bot_gets_one_attempt_and_is_flagged_unreachable
     app.fake.send_text(&supervisor, "/people");
     let people = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("无法送达"))
+        .wait_for_message(supervisor.id, |m| says(&m.plain_text, "people-counts"))
         .await;
     assert!(
-        people.plain_text.contains("无法送达：1"),
+        people
+            .plain_text
+            .contains(&tail("people-counts", &[("unreachable", 1i64.into())])),
         "{}",
         people.plain_text
     );
     app.fake.send_text(&supervisor, "/queue");
     let queue = app
         .fake
-        .wait_for_message(supervisor.id, |m| m.plain_text.contains("发送队列"))
+        .wait_for_message(supervisor.id, |m| says(&m.plain_text, "queue-report"))
         .await;
-    assert!(queue.plain_text.contains("失败 1"), "{}", queue.plain_text);
+    let failed = stretch(
+        "queue-report",
+        &[("outbox_failed", 1i64.into())],
+        "outbox_failed",
+    );
+    assert!(queue.plain_text.contains(&failed), "{}", queue.plain_text);
 
     // The buyer unblocks the bot and writes again; the operator requeues failed messages.
     app.fake.unblock_user(buyer.id);
     app.fake.send_text(&buyer, "/myhome");
     app.fake
-        .wait_for_message(buyer.id, |m| m.plain_text.contains("您的房屋"))
+        .wait_for_message(buyer.id, |m| m.plain_text.contains(&fixed("myhome-title")))
         .await;
     let retry = std::process::Command::new(env!("CARGO_BIN_EXE_handover-bot"))
         .args(["outbox", "retry-failed"])
@@ -610,7 +618,9 @@ async fn a_restarted_instance_sends_what_it_had_claimed_at_once_and_others_claim
 async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
     use crate::support::faults::{run_sql, settled, strings};
     use crate::support::people::reply_to;
-    use crate::support::steps::{press, record_leak, wait_text};
+    use crate::support::steps::{press_button, record_leak, wait_fixed, wait_key, wait_saying};
+    use handover_bot::bot::callback::Callback;
+    use handover_bot::domain::aftercare::{Level, Topic};
     let crate::support::site::Campaign {
         app,
         supervisor,
@@ -632,8 +642,8 @@ async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
     // Thu 09:00: a slot on Saturday; both invited; buyer 0 books, buyer 1 stays silent.
     reply_to(&app, &supervisor, "/slots add 2026-11-28 10:00-11:00 5").await;
     reply_to(&app, &supervisor, "/invite all").await;
-    let invitation = wait_text(&app, &buyers[0], "诚邀您").await;
-    wait_text(&app, &buyers[1], "诚邀您").await;
+    let invitation = wait_saying(&app, &buyers[0], "invite-buyer").await;
+    wait_saying(&app, &buyers[1], "invite-buyer").await;
     let book = invitation
         .inline_buttons()
         .into_iter()
@@ -641,15 +651,21 @@ async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
         .and_then(|b| b.callback_data)
         .unwrap();
     app.fake.press_button(&buyers[0], &invitation, &book);
-    wait_text(&app, &buyers[0], "已为您预约").await;
+    wait_saying(&app, &buyers[0], "book-confirmed").await;
     // A complaint nobody acknowledges, and an urgent leak nobody fixes.
     reply_to(&app, &buyers[0], "/complain").await;
-    press(&app, &buyers[0], "渗漏").await;
-    wait_text(&app, &buyers[0], "严重程度").await;
-    press(&app, &buyers[0], "重要").await;
-    wait_text(&app, &buyers[0], "请用一条消息描述").await;
+    press_button(&app, &buyers[0], Callback::ComplainTopic(Topic::Leakage)).await;
+    wait_key(
+        &app,
+        &buyers[0],
+        "complain-level",
+        &[("topic", zh("topic-leakage", &[]).into())],
+    )
+    .await;
+    press_button(&app, &buyers[0], Callback::ComplainLevel(Level::Important)).await;
+    wait_fixed(&app, &buyers[0], "complain-describe").await;
     app.fake.send_text(&buyers[0], "阳台渗水");
-    wait_text(&app, &buyers[0], "已登记").await;
+    wait_saying(&app, &buyers[0], "complain-filed").await;
     record_leak(&app, &ambassador).await;
     // Three days, an hour at a time: reminders, the no-show, the nudge, the complaint's
     // escalation, the sweeps, the digests, the housekeeping.

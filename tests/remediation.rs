@@ -6,13 +6,20 @@ use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, User};
 use crate::support::people::{link_by_contact, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
-use crate::support::steps::{count, photo, press, record_leak, step_on_card, until, wait_text};
-use crate::support::text::{fixed, zh};
+use crate::support::steps::{
+    button, button_data, count, count_saying, describe_defect, photo, press_button, press_on,
+    press_where, record_leak, step_on_card, until, wait_fixed, wait_key, wait_saying, wait_text,
+};
+use crate::support::text::{
+    fixed, head, label, new_defects, parts, says, status_now, step_done, tail, zh,
+};
 use chrono::Duration;
-use handover_bot::bot::callback::Callback;
+use handover_bot::bot::callback::{Callback, FixStep, InspectAction};
 use handover_bot::config::Config;
+use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
+use handover_bot::i18n::Arg;
 use handover_bot::store::defects::Defect;
 
 /// Building 1 has a lead engineer (and building 2 another, so building 1's defects are not
@@ -40,6 +47,104 @@ async fn defects(app: &TestApp) -> Vec<Defect> {
     defects
 }
 
+/// "1. 厨房 · 渗漏": item `number` of a list, in `room`, of `category`.
+fn item(number: i64, room: Room, category: Category) -> String {
+    zh(
+        "numbered-item",
+        &[
+            ("number", number.into()),
+            ("text", parts(&[&label(&room), &label(&category)]).into()),
+        ],
+    )
+}
+
+/// The buyer's buttons for item `n` of a fix to check.
+fn check_buttons(n: i64) -> Vec<String> {
+    vec![
+        zh("button-fix-ok", &[("n", n.into())]),
+        zh("button-fix-bad", &[("n", n.into())]),
+    ]
+}
+
+/// The buyer's answer on item `id` of a fix to check: fixed, or still a problem.
+fn verify(id: i64) -> Callback {
+    Callback::DefectAction(id, Action::Verify)
+}
+fn reopen(id: i64) -> Callback {
+    Callback::DefectAction(id, Action::Reopen)
+}
+
+/// The ambassador records one defect of normal severity in a walk-through, with a note and
+/// maybe a photo, after choosing `room` unless it is the room already open.
+async fn record_item(
+    app: &TestApp,
+    ambassador: &User,
+    number: i64,
+    room: Option<Room>,
+    category: Category,
+    photo_seed: Option<u8>,
+) {
+    let prompt = describe_defect(app, ambassador, room, category, Severity::Normal).await;
+    if let Some(seed) = photo_seed {
+        app.fake.send_photo(ambassador, photo(seed), None);
+        let received = zh("inspect-photo-received", &[("count", 1i64.into())]);
+        app.fake
+            .wait_for_message(ambassador.id, |m| {
+                m.plain_text.contains(&received) && m.message_id > prompt.message_id
+            })
+            .await;
+    }
+    app.fake.send_text(ambassador, &format!("第{number}处"));
+    press_button(app, ambassador, Callback::Inspect(InspectAction::Save)).await;
+    wait_text(
+        app,
+        ambassador,
+        &head("inspect-saved", &[("number", number.into())]),
+    )
+    .await;
+}
+
+/// Records a kitchen leak, then in another room a bedroom door, with a photo each if
+/// `photos`.
+async fn record_leak_and_door(app: &TestApp, ambassador: &User, photos: bool) {
+    let seed = |seed: u8| photos.then_some(seed);
+    record_item(
+        app,
+        ambassador,
+        1,
+        Some(Room::Kitchen),
+        Category::Leakage,
+        seed(40),
+    )
+    .await;
+    press_button(app, ambassador, Callback::Inspect(InspectAction::OtherRoom)).await;
+    record_item(
+        app,
+        ambassador,
+        2,
+        Some(Room::Bedroom),
+        Category::DoorsAndWindows,
+        seed(41),
+    )
+    .await;
+}
+
+/// Finishes 1-1-101's walk-through of `count` defects, sent to its `buyers`.
+async fn finish_walk_through(app: &TestApp, ambassador: &User, count: i64, buyers: i64) {
+    press_button(app, ambassador, Callback::Inspect(InspectAction::Finish)).await;
+    wait_key(
+        app,
+        ambassador,
+        "inspect-finished",
+        &[
+            ("unit", "1-1-101".into()),
+            ("count", count.into()),
+            ("buyers", buyers.into()),
+        ],
+    )
+    .await;
+}
+
 async fn history(app: &TestApp, id: i64) -> Vec<String> {
     let mut tx = app.services().store.read().await.unwrap();
     let events = tx.defect_events(id).await.unwrap();
@@ -49,27 +154,24 @@ async fn history(app: &TestApp, id: i64) -> Vec<String> {
 
 /// The engineer starts work on defect `id` from its card, without a note.
 async fn start_work(app: &TestApp, engineer: &User, id: i64) {
-    step_on_card(app, engineer, id, "🔨 开始整改").await;
-    press(app, engineer, "✔ 确认").await;
-    app.fake
-        .wait_for_message(engineer.id, |m| {
-            m.plain_text.contains(&format!("#{id} 现在的状态：整改中"))
-        })
-        .await;
+    step_on_card(app, engineer, id, Action::Start).await;
+    press_button(app, engineer, Callback::StepConfirm(id)).await;
+    wait_text(app, engineer, &step_done(id, DefectStatus::InProgress)).await;
 }
 
 async fn send_fix_photo_and_finish(app: &TestApp, engineer: &User, seed: u8) {
-    wait_text(app, engineer, "整改后的照片").await;
-    let before = count(app, engineer, "已收到 1 张照片");
+    wait_saying(app, engineer, "fix-ask-photos").await;
+    let received = zh("fix-photo-received", &[("count", 1i64.into())]);
+    let before = count(app, engineer, &received);
     app.fake.send_photo(engineer, photo(seed), None);
     app.fake
         .wait_for_message(engineer.id, |m| {
-            m.plain_text.contains("已收到 1 张照片") && m.has_inline_keyboard()
+            m.plain_text.contains(&received) && m.has_inline_keyboard()
         })
         .await;
-    assert_eq!(count(app, engineer, "已收到 1 张照片"), before + 1);
-    press(app, engineer, "✅ 完成，通知业主").await;
-    wait_text(app, engineer, "整改完成，已请业主查验").await;
+    assert_eq!(count(app, engineer, &received), before + 1);
+    press_button(app, engineer, Callback::Fix(FixStep::Done)).await;
+    wait_key(app, engineer, "fix-done", &[("count", Arg::Number(1))]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +187,7 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     record_leak(&app, &ambassador).await;
     let id = defects(&app).await[0].id;
     // Routed to the building's lead, who hears of it.
-    wait_text(&app, &engineer, "新增 1 个待整改问题").await;
+    wait_text(&app, &engineer, &new_defects("1-1-101", 1)).await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Assigned);
     let list = wait_text(&app, &buyer, "recorded 1 item").await;
     assert!(
@@ -101,21 +203,21 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
         "{}",
         tasks.plain_text
     );
-    step_on_card(&app, &engineer, id, "🔨 开始整改").await;
+    step_on_card(&app, &engineer, id, Action::Start).await;
     // A note with the step, typed instead of pressing Confirm.
-    wait_text(&app, &engineer, "可以发送一条说明").await;
+    wait_saying(&app, &engineer, "step-ask-note").await;
     app.fake.send_text(&engineer, "明天上午带材料上门");
-    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    wait_text(&app, &engineer, &step_done(id, DefectStatus::InProgress)).await;
     let update = wait_text(&app, &buyer, "Status now: being fixed").await;
     assert!(
         update.plain_text.contains("Note: 明天上午带材料上门"),
         "{}",
         update.plain_text
     );
-    wait_text(&app, &ambassador, "当前状态：整改中").await;
+    wait_text(&app, &ambassador, &status_now(DefectStatus::InProgress)).await;
 
     // Fixed, with a photo: the buyer gets one message with both answers, then before/after.
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 21).await;
     let check = wait_text(&app, &buyer, "have been fixed").await;
     assert_eq!(
@@ -135,36 +237,41 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     );
 
     // Still a problem, with the reason: reopened, and the engineer hears why.
-    app.fake
-        .press_button_with_text(&buyer, &check, "❌ Item 1 still a problem");
+    press_on(&app, &buyer, &check, |c| *c == reopen(id));
     wait_text(&app, &buyer, "what is still wrong").await;
     app.fake
         .send_text(&buyer, "Still dripping <under> the sink");
     wait_text(&app, &buyer, "We will fix it again soon").await;
-    wait_text(
+    wait_key(
         &app,
         &engineer,
-        "被退回重新整改：Still dripping <under> the sink",
+        "engineer-reopened",
+        &[
+            ("id", Arg::Number(id)),
+            ("home", "1-1-101".into()),
+            ("room", label(&Room::Kitchen).into()),
+            ("reason", "Still dripping <under> the sink".into()),
+        ],
     )
     .await;
-    wait_text(&app, &ambassador, "当前状态：重新整改").await;
+    wait_text(&app, &ambassador, &status_now(DefectStatus::Reopened)).await;
 
     // Fixed again, confirmed by the buyer, closed by the ambassador.
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 22).await;
     app.fake
         .wait_for_message(buyer.id, |m| {
             m.plain_text.contains("have been fixed") && m.message_id > check.message_id
         })
         .await;
-    press(&app, &buyer, "✅ Item 1 is fixed").await;
+    press_button(&app, &buyer, verify(id)).await;
     wait_text(&app, &buyer, "Thank you for confirming").await;
-    wait_text(&app, &ambassador, "当前状态：已复验").await;
+    wait_text(&app, &ambassador, &status_now(DefectStatus::Verified)).await;
     reply_to(&app, &ambassador, "/defects 1-1-101").await;
-    step_on_card(&app, &ambassador, id, "🔒 关闭").await;
-    press(&app, &ambassador, "✔ 确认").await;
-    wait_text(&app, &ambassador, "现在的状态：已关闭").await;
+    step_on_card(&app, &ambassador, id, Action::Close).await;
+    press_button(&app, &ambassador, Callback::StepConfirm(id)).await;
+    wait_text(&app, &ambassador, &step_done(id, DefectStatus::Closed)).await;
     wait_text(&app, &buyer, "Status now: closed").await;
 
     assert_eq!(
@@ -183,6 +290,17 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     );
     // The card's timeline names who did each step, with the notes.
     reply_to(&app, &ambassador, "/defects 1-1-101").await;
+    let closed = head(
+        "defect-card",
+        &[
+            ("unit", "1-1-101".into()),
+            ("id", Arg::Number(id)),
+            ("room", label(&Room::Kitchen).into()),
+            ("category", label(&Category::Leakage).into()),
+            ("severity", label(&Severity::Urgent).into()),
+            ("status", label(&DefectStatus::Closed).into()),
+        ],
+    );
     let card = {
         let list = app.fake.last_message(ambassador.id).unwrap();
         let before = app.fake.sent_messages(ambassador.id).len();
@@ -192,19 +310,41 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
         app.fake
             .wait_for_message(ambassador.id, |m| {
                 m.plain_text.contains(&fixed("defect-history-title"))
-                    && m.plain_text.contains("状态：已关闭")
+                    && m.plain_text.contains(&closed)
             })
             .await
     };
+    // A line of the history: the status and who moved it there, with the note if any.
+    let step = |status: DefectStatus, who: &str, note: Option<&str>| {
+        let line = tail(
+            "defect-history-line",
+            &[("status", label(&status).into()), ("who", who.into())],
+        );
+        match note {
+            Some(note) => zh(
+                "line-detail",
+                &[("line", line.into()), ("detail", note.into())],
+            ),
+            None => line,
+        }
+    };
     for expected in [
-        "整改中 · Zhang Gong — 明天上午带材料上门",
-        "重新整改 · Buyer 0 — Still dripping <under> the sink",
-        "已复验 · Buyer 0",
-        "已关闭 · Li Lei",
-        "已派单 · 系统",
+        step(
+            DefectStatus::InProgress,
+            "Zhang Gong",
+            Some("明天上午带材料上门"),
+        ),
+        step(
+            DefectStatus::Reopened,
+            "Buyer 0",
+            Some("Still dripping <under> the sink"),
+        ),
+        step(DefectStatus::Verified, "Buyer 0", None),
+        step(DefectStatus::Closed, "Li Lei", None),
+        step(DefectStatus::Assigned, &zh("actor-system", &[]), None),
     ] {
         assert!(
-            card.plain_text.contains(expected),
+            card.plain_text.contains(&expected),
             "{expected}: {}",
             card.plain_text
         );
@@ -228,7 +368,17 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
     } = site().await;
     record_leak(&app, &ambassador).await;
     let id = defects(&app).await[0].id;
-    let list = wait_text(&app, &buyer, "验房共记录 1 个问题").await;
+    let list = wait_key(
+        &app,
+        &buyer,
+        "inspection-list-title",
+        &[
+            ("buyer", "Buyer 0".into()),
+            ("home", "1-1-101".into()),
+            ("count", Arg::Number(1)),
+        ],
+    )
+    .await;
     let tasks = reply_to(&app, &engineer, "/tasks").await;
     let other = reply_to(&app, &other_engineer, "/tasks").await;
     assert!(
@@ -296,7 +446,7 @@ async fn steps_out_of_turn_or_by_the_wrong_person_change_nothing() {
     // cannot close, and a stale "start" from before does nothing.
     start_work(&app, &engineer, id).await;
     let start_prompt = app.fake.last_message(engineer.id).unwrap();
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 5).await;
     let fixed_events = history(&app, id).await.len();
     for (person, message, data) in [
@@ -345,16 +495,28 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
     let id = defects(&app).await[0].id;
     // 08:30 the next morning: the sweep catches up once and tells the engineer it is due today.
     app.advance(Duration::minutes(23 * 60 + 30));
-    let due_today = wait_text(&app, &engineer, "今天到期的整改任务（1 项）").await;
+    let due_today = wait_key(
+        &app,
+        &engineer,
+        "engineer-due-today",
+        &[("count", Arg::Number(1))],
+    )
+    .await;
     assert!(
         due_today.plain_text.contains(&format!("#{id} 1-1-101")),
         "{}",
         due_today.plain_text
     );
-    assert_eq!(count(&app, &supervisor, "已超过整改期限"), 0);
+    assert_eq!(count_saying(&app, &supervisor, "supervisor-overdue"), 0);
     // 10:30: past due, the supervisors hear once, with the ageing bands.
     app.advance(Duration::hours(2));
-    let overdue = wait_text(&app, &supervisor, "以下 1 个问题已超过整改期限").await;
+    let overdue = wait_key(
+        &app,
+        &supervisor,
+        "supervisor-overdue",
+        &[("count", Arg::Number(1))],
+    )
+    .await;
     assert!(
         overdue
             .plain_text
@@ -367,21 +529,27 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
         .scheduler_waker
         .settle(std::time::Duration::from_secs(5))
         .await;
-    assert_eq!(count(&app, &supervisor, "已超过整改期限"), 1);
-    assert_eq!(count(&app, &engineer, "今天到期"), 1);
+    assert_eq!(count_saying(&app, &supervisor, "supervisor-overdue"), 1);
+    assert_eq!(count_saying(&app, &engineer, "engineer-due-today"), 1);
 
     // On hold for 5 days (with a reason the buyer sees), then resumed: the deadline moves by 5.
     let due_before = defects(&app).await[0].due_at.unwrap();
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
-    wait_text(&app, &engineer, "请输入原因").await;
+    step_on_card(&app, &engineer, id, Action::Hold).await;
+    wait_saying(&app, &engineer, "step-ask-reason").await;
     app.fake.send_text(&engineer, "等待厂家更换水槽");
-    wait_text(&app, &buyer, "说明：等待厂家更换水槽").await;
+    wait_key(
+        &app,
+        &buyer,
+        "defect-detail-note",
+        &[("note", "等待厂家更换水槽".into())],
+    )
+    .await;
     app.advance(Duration::days(5));
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "▶️ 恢复整改").await;
-    press(&app, &engineer, "✔ 确认").await;
-    wait_text(&app, &engineer, "现在的状态：整改中").await;
+    step_on_card(&app, &engineer, id, Action::Resume).await;
+    press_button(&app, &engineer, Callback::StepConfirm(id)).await;
+    wait_text(&app, &engineer, &step_done(id, DefectStatus::InProgress)).await;
     assert_eq!(
         defects(&app).await[0].due_at.unwrap(),
         due_before + Duration::days(5)
@@ -391,30 +559,34 @@ async fn deadlines_remind_escalate_once_and_holds_stop_the_clock() {
     let mut last_check = 0;
     for (round, seed) in [(1, 31u8), (2, 32)] {
         reply_to(&app, &engineer, "/tasks").await;
-        step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+        step_on_card(&app, &engineer, id, Action::Fix).await;
         send_fix_photo_and_finish(&app, &engineer, seed).await;
         let check = app
             .fake
             .wait_for_message(buyer.id, |m| {
-                m.plain_text.contains("已整改完成") && m.message_id > last_check
+                says(&m.plain_text, "fixed-please-check") && m.message_id > last_check
             })
             .await;
         last_check = check.message_id;
-        app.fake.press_button_with_text(
-            &buyer,
-            &check,
-            &zh("button-fix-bad", &[("n", 1i64.into())]),
-        );
-        wait_text(&app, &buyer, "还有什么问题").await;
+        press_on(&app, &buyer, &check, |c| *c == reopen(id));
+        wait_fixed(&app, &buyer, "fix-ask-problem").await;
         app.fake.send_text(&buyer, &format!("第{round}次还是漏"));
-        wait_text(&app, &buyer, "我们会尽快重新整改").await;
+        wait_fixed(&app, &buyer, "fix-reopened-thanks").await;
     }
-    let often = wait_text(&app, &supervisor, "已被退回 2 次").await;
-    assert!(
-        often.plain_text.contains("第2次还是漏"),
-        "{}",
-        often.plain_text
-    );
+    wait_key(
+        &app,
+        &supervisor,
+        "supervisor-reopened-often",
+        &[
+            ("id", Arg::Number(id)),
+            ("home", "1-1-101".into()),
+            ("room", label(&Room::Kitchen).into()),
+            ("category", label(&Category::Leakage).into()),
+            ("count", Arg::Number(2)),
+            ("reason", "第2次还是漏".into()),
+        ],
+    )
+    .await;
     app.stop().await;
 }
 
@@ -431,9 +603,9 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, id).await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 9).await;
-    let check = wait_text(&app, &buyer, "已整改完成，请您查验").await;
+    let check = wait_saying(&app, &buyer, "fixed-please-check").await;
     app.restart().await;
     app.advance(Duration::days(2));
     app.services()
@@ -448,13 +620,19 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
     app.advance(Duration::days(1) + Duration::minutes(1));
     // After the restart the new sender's pacing starts afresh, so Telegram may ask it to
     // wait a second: the clock moves on while we wait.
+    let for_buyer = zh(
+        "fix-verified-for-buyer",
+        &[
+            ("home", "1-1-101".into()),
+            ("room", label(&Room::Kitchen).into()),
+            ("category", label(&Category::Leakage).into()),
+            ("days", Arg::Number(3)),
+            ("ambassador", "Li Lei".into()),
+        ],
+    );
     until(&app, "both told", || {
-        count(
-            &app,
-            &buyer,
-            "3 天内未收到您的回复，交付大使 Li Lei 已代为验收",
-        ) == 1
-            && count(&app, &ambassador, "已由您代为验收") == 1
+        count(&app, &buyer, &for_buyer) == 1
+            && count_saying(&app, &ambassador, "fix-verified-by-ambassador") == 1
     })
     .await;
     assert_eq!(defects(&app).await[0].status, DefectStatus::Verified);
@@ -465,13 +643,19 @@ async fn an_unanswered_fix_is_verified_by_the_ambassador_and_survives_a_restart(
         events.last().cloned().unwrap()
     };
     assert_eq!(last.actor, "staff:2", "recorded as the ambassador's step");
-    assert_eq!(last.note, "业主 3 天内未回复，代为验收");
+    assert_eq!(
+        last.note,
+        zh("fix-verified-note", &[("days", Arg::Number(3))])
+    );
     // The buyer's copy loses its buttons, saying who verified it.
     app.fake
         .wait_for_message(buyer.id, |m| {
             m.message_id == check.message_id
                 && m.inline_buttons().is_empty()
-                && m.plain_text.contains("Li Lei 已确认修好")
+                && m.plain_text.contains(&zh(
+                    "fix-answered-ok",
+                    &[("n", Arg::Number(1)), ("name", "Li Lei".into())],
+                ))
         })
         .await;
     // A late answer on the old message (a press crafted, or sent before the edit arrived)
@@ -506,91 +690,93 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
         ..
     } = site().await;
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    for (i, (room, category)) in [("厨房", "渗漏"), ("卧室", "门窗"), ("卧室", "墙面/涂料")]
-        .iter()
-        .enumerate()
-    {
-        if i == 1 {
-            press(&app, &ambassador, "🚪 换个房间").await;
-        } else if i == 2 {
-            press(&app, &ambassador, "➕ 同一房间下一条").await;
-        }
-        if i < 2 {
-            press(&app, &ambassador, room).await;
-        }
-        press(&app, &ambassador, category).await;
-        let last = app.fake.last_message(ambassador.id).unwrap().message_id;
-        press(&app, &ambassador, "一般").await;
-        let prompt = app
-            .fake
-            .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains(&fixed("inspect-photos")) && m.message_id > last
-            })
-            .await;
-        app.fake.send_photo(&ambassador, photo(40 + i as u8), None);
-        app.fake
-            .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains("已收到 1 张照片") && m.message_id > prompt.message_id
-            })
-            .await;
-        app.fake.send_text(&ambassador, &format!("第{}处", i + 1));
-        press(&app, &ambassador, "💾 保存").await;
-        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
-    }
-    press(&app, &ambassador, "✅ 完成验房").await;
-    wait_text(&app, &ambassador, "验房完成：共 3 条").await;
+    record_leak_and_door(&app, &ambassador, true).await;
+    press_button(&app, &ambassador, Callback::Inspect(InspectAction::Next)).await;
+    record_item(
+        &app,
+        &ambassador,
+        3,
+        None,
+        Category::PaintAndWalls,
+        Some(42),
+    )
+    .await;
+    finish_walk_through(&app, &ambassador, 3, 1).await;
     let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
     for id in &ids {
         reply_to(&app, &engineer, "/tasks").await;
         start_work(&app, &engineer, *id).await;
     }
-    let updates_before = count(&app, &buyer, "整改中");
+    let in_progress = status_now(DefectStatus::InProgress);
+    let updates_before = count(&app, &buyer, &in_progress);
     reply_to(&app, &engineer, "/tasks").await;
-    press(&app, &engineer, "✅ 1-1-101 批量完工（3 项）").await;
-    wait_text(&app, &engineer, "请选择已整改完成的问题").await;
+    // The offer names the home and counts the three in progress.
+    let several = zh(
+        "button-fix-several",
+        &[("home", "1-1-101".into()), ("count", Arg::Number(3))],
+    );
+    app.fake
+        .wait_for_message(engineer.id, |m| m.button_labels().contains(&several))
+        .await;
+    press_where(&app, &engineer, |c| matches!(c, Callback::FixUnit(_))).await;
+    wait_fixed(&app, &engineer, "fix-choose").await;
     // Leave the third for later. The press handled a second time (a double tap, or Telegram
     // delivering it again after a crash) leaves it out still.
     let choose = app.fake.last_message(engineer.id).unwrap();
-    let leave_out = choose
-        .inline_buttons()
-        .into_iter()
-        .find(|b| b.text.starts_with(&format!("☑ #{} ", ids[2])))
-        .and_then(|b| b.callback_data)
-        .expect("the third defect's button");
+    let leave_out = button_data(&choose, |c| *c == Callback::FixToggle(ids[2], false));
     for _ in 0..2 {
         let query = app
             .fake
             .press_crafted_button(&engineer, choose.message_id, &leave_out);
         app.fake.callback_answer(&query).await;
     }
-    press(&app, &engineer, "➡️ 下一步（2 项）").await;
+    // The button to go on counts the two left chosen.
+    let go = zh("button-fix-go", &[("count", Arg::Number(2))]);
+    app.fake
+        .wait_for_message(engineer.id, |m| {
+            m.message_id == choose.message_id && m.button_labels().contains(&go)
+        })
+        .await;
+    press_button(&app, &engineer, Callback::Fix(FixStep::Go)).await;
     for (i, id) in ids[..2].iter().enumerate() {
+        let ask = zh(
+            "fix-ask-photos",
+            &[
+                ("id", Arg::Number(*id)),
+                ("position", Arg::Number(i as i64 + 1)),
+                ("total", Arg::Number(2)),
+            ],
+        );
         app.fake
-            .wait_for_message(engineer.id, |m| {
-                m.plain_text
-                    .contains(&format!("#{id} 整改后的照片（第 {}/2 项）", i + 1))
-            })
+            .wait_for_message(engineer.id, |m| m.plain_text.contains(&ask))
             .await;
         app.fake.send_photo(&engineer, photo(60 + i as u8), None);
-        let label = if i == 0 {
-            "➡️ 下一项"
-        } else {
-            "✅ 完成，通知业主"
-        };
-        press(&app, &engineer, label).await;
+        let step = if i == 0 { FixStep::Next } else { FixStep::Done };
+        press_button(&app, &engineer, Callback::Fix(step)).await;
     }
-    wait_text(&app, &engineer, "已标记 2 项整改完成").await;
-    let check = wait_text(&app, &buyer, "以下 2 个问题已整改完成").await;
+    wait_key(&app, &engineer, "fix-done", &[("count", Arg::Number(2))]).await;
+    let check = wait_key(
+        &app,
+        &buyer,
+        "fixed-please-check",
+        &[("home", "1-1-101".into()), ("count", Arg::Number(2))],
+    )
+    .await;
     assert_eq!(
-        count(&app, &buyer, "已整改完成，请您查验"),
+        count_saying(&app, &buyer, "fixed-please-check"),
         1,
         "one combined message"
     );
     assert_eq!(check.button_labels().len(), 4);
     assert!(
-        check.plain_text.contains("1. 厨房 · 渗漏") && check.plain_text.contains("2. 卧室 · 门窗")
+        check
+            .plain_text
+            .contains(&item(1, Room::Kitchen, Category::Leakage))
+            && check
+                .plain_text
+                .contains(&item(2, Room::Bedroom, Category::DoorsAndWindows))
     );
-    assert_eq!(count(&app, &buyer, "整改中"), updates_before);
+    assert_eq!(count(&app, &buyer, &in_progress), updates_before);
     let statuses: Vec<DefectStatus> = defects(&app).await.iter().map(|d| d.status).collect();
     assert_eq!(
         statuses,
@@ -602,19 +788,14 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
     );
     // The buyer answers item by item on the one message: confirming the first leaves the
     // second's buttons in place.
-    app.fake
-        .press_button_with_text(&buyer, &check, &zh("button-fix-ok", &[("n", 1i64.into())]));
-    wait_text(&app, &buyer, "感谢您的确认").await;
+    press_on(&app, &buyer, &check, |c| *c == verify(ids[0]));
+    wait_fixed(&app, &buyer, "fix-thanks").await;
     let check = app.fake.message(buyer.id, check.message_id).unwrap();
-    assert_eq!(
-        check.button_labels(),
-        vec!["✅ 第 2 项已修好", "❌ 第 2 项仍有问题"]
-    );
-    app.fake
-        .press_button_with_text(&buyer, &check, &zh("button-fix-bad", &[("n", 2i64.into())]));
-    wait_text(&app, &buyer, "还有什么问题").await;
+    assert_eq!(check.button_labels(), check_buttons(2));
+    press_on(&app, &buyer, &check, |c| *c == reopen(ids[1]));
+    wait_fixed(&app, &buyer, "fix-ask-problem").await;
     app.fake.send_text(&buyer, "门还是关不严");
-    wait_text(&app, &buyer, "我们会尽快重新整改").await;
+    wait_fixed(&app, &buyer, "fix-reopened-thanks").await;
     let answered = app.fake.message(buyer.id, check.message_id).unwrap();
     assert!(answered.button_labels().is_empty());
     let statuses: Vec<DefectStatus> = defects(&app).await.iter().map(|d| d.status).collect();
@@ -755,9 +936,9 @@ async fn the_developer_system_gets_every_change_signed_and_in_order_despite_500s
     // A change made while it is up goes out too, after the others.
     app.restart().await;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, id, "⏸ 暂停").await;
+    step_on_card(&app, &engineer, id, Action::Hold).await;
     app.fake.send_text(&engineer, "等材料");
-    wait_text(&app, &engineer, "现在的状态：暂停整改").await;
+    wait_text(&app, &engineer, &step_done(id, DefectStatus::OnHold)).await;
     until(&app, "the fifth delivery", || {
         receiver.accepted().len() >= 5
     })
@@ -791,66 +972,46 @@ async fn co_owners_check_a_fix_under_its_own_number_and_one_answer_settles_both_
     wait_text(&app, &co_owner, "Li Lei").await;
     // Two items: a kitchen leak and a bedroom door.
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
-    for (i, (room, category)) in [("厨房", "渗漏"), ("卧室", "门窗")].iter().enumerate() {
-        if i == 1 {
-            press(&app, &ambassador, "🚪 换个房间").await;
-        }
-        press(&app, &ambassador, room).await;
-        press(&app, &ambassador, category).await;
-        let last = app.fake.last_message(ambassador.id).unwrap().message_id;
-        press(&app, &ambassador, "一般").await;
-        app.fake
-            .wait_for_message(ambassador.id, |m| {
-                m.plain_text.contains(&fixed("inspect-photos")) && m.message_id > last
-            })
-            .await;
-        app.fake.send_text(&ambassador, &format!("第{}处", i + 1));
-        press(&app, &ambassador, "💾 保存").await;
-        wait_text(&app, &ambassador, &format!("第 {} 条已保存", i + 1)).await;
-    }
-    press(&app, &ambassador, "✅ 完成验房").await;
-    wait_text(&app, &ambassador, "验房完成：共 2 条").await;
+    record_leak_and_door(&app, &ambassador, false).await;
+    finish_walk_through(&app, &ambassador, 2, 2).await;
     let ids: Vec<i64> = defects(&app).await.iter().map(|d| d.id).collect();
     // The second item alone is fixed.
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, ids[1]).await;
     reply_to(&app, &engineer, "/tasks").await;
-    step_on_card(&app, &engineer, ids[1], "✅ 整改完成").await;
+    step_on_card(&app, &engineer, ids[1], Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 7).await;
+    let door = item(2, Room::Bedroom, Category::DoorsAndWindows);
     let mut copies = Vec::new();
     for person in [&buyer, &co_owner] {
-        let check = wait_text(&app, person, "以下 1 个问题已整改完成").await;
-        assert!(
-            check.plain_text.contains("2. 卧室 · 门窗"),
-            "{}",
-            check.plain_text
-        );
-        assert_eq!(
-            check.button_labels(),
-            vec!["✅ 第 2 项已修好", "❌ 第 2 项仍有问题"]
-        );
+        let check = wait_key(
+            &app,
+            person,
+            "fixed-please-check",
+            &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
+        )
+        .await;
+        assert!(check.plain_text.contains(&door), "{}", check.plain_text);
+        assert_eq!(check.button_labels(), check_buttons(2));
         copies.push(check);
     }
     let list = crate::support::people::reply_matching(&app, &buyer, "/mydefects", |m| {
-        m.plain_text.contains("1-1-101 的问题")
+        m.plain_text
+            .contains(&head("defects-title", &[("unit", "1-1-101".into())]))
     })
     .await;
-    assert!(
-        list.plain_text.contains("2. 卧室 · 门窗"),
-        "{}",
-        list.plain_text
-    );
+    assert!(list.plain_text.contains(&door), "{}", list.plain_text);
     // The co-owner answers; the other copy loses its buttons and says who answered.
-    app.fake.press_button_with_text(
-        &co_owner,
-        &copies[1],
-        &zh("button-fix-ok", &[("n", 2i64.into())]),
+    press_on(&app, &co_owner, &copies[1], |c| *c == verify(ids[1]));
+    wait_fixed(&app, &co_owner, "fix-thanks").await;
+    let answered = zh(
+        "fix-answered-ok",
+        &[("n", Arg::Number(2)), ("name", "王芳".into())],
     );
-    wait_text(&app, &co_owner, "感谢您的确认").await;
     let first = app
         .fake
         .wait_for_message(buyer.id, |m| {
-            m.message_id == copies[0].message_id && m.plain_text.contains("王芳 已确认修好")
+            m.message_id == copies[0].message_id && m.plain_text.contains(&answered)
         })
         .await;
     assert!(
@@ -885,7 +1046,7 @@ async fn an_engineer_hears_of_each_defect_due_today_once_even_when_the_days_list
         app.fake
             .plain_texts(engineer.id)
             .iter()
-            .filter(|t| t.contains("今天到期") && t.contains(&format!("#{id} 1-1-101")))
+            .filter(|t| says(t, "engineer-due-today") && t.contains(&format!("#{id} 1-1-101")))
             .count()
     };
     // 08:30 the next morning: both are listed.
@@ -943,16 +1104,19 @@ async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it
     let id = defects(&app).await[0].id;
     reply_to(&app, &engineer, "/tasks").await;
     start_work(&app, &engineer, id).await;
-    step_on_card(&app, &engineer, id, "✅ 整改完成").await;
+    step_on_card(&app, &engineer, id, Action::Fix).await;
     send_fix_photo_and_finish(&app, &engineer, 9).await;
-    let check = wait_text(&app, &buyer, "已整改完成").await;
-    app.fake
-        .press_button_with_text(&buyer, &check, &zh("button-fix-bad", &[("n", 1i64.into())]));
-    wait_text(&app, &buyer, "还有什么问题").await;
+    let check = wait_saying(&app, &buyer, "fixed-please-check").await;
+    press_on(&app, &buyer, &check, |c| *c == reopen(id));
+    wait_fixed(&app, &buyer, "fix-ask-problem").await;
     // The database fails the step's write once; the buyer is told to try again, and does.
     refuse_writes(&app, &["defects"]).await;
     app.fake.send_text(&buyer, "水槽下还是漏水");
-    wait_text(&app, &buyer, "出了点问题").await;
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            says(&m.plain_text, "error-generic") || says(&m.plain_text, "error-generic-short")
+        })
+        .await;
     allow_writes(&app, &["defects"]).await;
     app.fake.send_text(&buyer, "水槽下还是漏水");
     settled(&app).await;
@@ -968,7 +1132,7 @@ async fn a_buyers_still_a_problem_that_failed_to_save_is_taken_when_they_send_it
         .into_iter()
         .filter(|m| {
             m.plain_text.contains("水槽下还是漏水")
-                && m.button_labels().iter().any(|l| l == "↩️ 回复")
+                && button(m, |c| matches!(c, Callback::Reply(_))).is_some()
         })
         .count();
     assert_eq!(

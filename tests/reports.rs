@@ -5,12 +5,13 @@ use crate::support::app::TestApp;
 use crate::support::people::{buyers_csv, linked_supervisor, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{record_leak, wait_text};
-use crate::support::text::fixed;
+use crate::support::text::{fixed, head, parts, zh};
 use chrono::Duration;
 use handover_bot::domain::aftercare::{FollowUpKind, HandoverDraft, Level, Topic};
 use handover_bot::domain::appointment::SlotKind;
 use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::people::Actor;
+use handover_bot::i18n::Arg;
 use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
 
 async fn unit(app: &TestApp, label: &str) -> i64 {
@@ -26,6 +27,64 @@ async fn buyers_of(app: &TestApp, label: &str) -> Actor {
     let buyers = tx.buyers_of_unit(unit).await.unwrap();
     tx.commit().await.unwrap();
     Actor::Buyer(buyers)
+}
+
+/// Line `index` of the summary with `args`, up to its first placeholder not among them.
+fn summary_line(index: usize, args: &[(&str, Arg)]) -> String {
+    let summary = zh("summary", args);
+    let line = summary.lines().nth(index).expect("a line of the summary");
+    line[..line.find("{$").unwrap_or(line.len())]
+        .trim_end()
+        .to_string()
+}
+
+/// A figure of the summary: the KPI (its locale key), its value, and how it stands against
+/// its target if one is given.
+fn kpi(name: &str, value: &str, versus: Option<String>) -> String {
+    let mut args = vec![
+        ("name", Arg::from(zh(name, &[]))),
+        ("value", Arg::from(value)),
+    ];
+    if let Some(versus) = versus {
+        args.push(("versus", versus.into()));
+    }
+    head("summary-kpi", &args)
+}
+
+/// "（目标 ≥ 90.0% ❌）": a target missed, at least (`at_least`) or at most `value`.
+fn missed(at_least: bool, value: &str) -> String {
+    let bound = if at_least {
+        "target-at-least"
+    } else {
+        "target-at-most"
+    };
+    zh(
+        "summary-target",
+        &[
+            ("target", zh(bound, &[("value", value.into())]).into()),
+            ("mark", zh("target-missed", &[]).into()),
+        ],
+    )
+}
+
+/// A line of the project's targets: the KPI (its locale key), its code, at least `value`.
+fn target_line(name: &str, code: &str, value: &str) -> String {
+    zh(
+        "targets-line",
+        &[
+            ("kpi", zh(name, &[]).into()),
+            ("code", code.into()),
+            (
+                "value",
+                zh("target-at-least", &[("value", value.into())]).into(),
+            ),
+        ],
+    )
+}
+
+/// The refusal of `command` to a role that lacks it.
+fn forbidden(command: &str) -> String {
+    zh("forbidden", &[("command", command.into())])
 }
 
 async fn actor(app: &TestApp, telegram_id: i64) -> Actor {
@@ -64,7 +123,12 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
     )
     .await;
     app.fake.send_text(&supervisor, "/invite all");
-    wait_text(&app, &supervisor, "已邀约 6 户").await;
+    wait_text(
+        &app,
+        &supervisor,
+        &head("invite-buyers-done", &[("invited", 6i64.into())]),
+    )
+    .await;
     for home in ["1-1-101", "1-1-103", "2-1-102"] {
         let unit = unit(&app, home).await;
         let mut tx = services.store.read().await.unwrap();
@@ -157,7 +221,7 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
         .unwrap();
     app.advance(Duration::days(31));
     crate::support::steps::until(&app, "the survey", || {
-        crate::support::steps::count(&app, &buyer, "满意吗") == 1
+        crate::support::steps::count_saying(&app, &buyer, "followup-survey") == 1
     })
     .await;
     let survey = {
@@ -179,11 +243,19 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
         .unwrap();
 
     // Targets, set in chat.
+    let saved = fixed("targets-saved");
+    let invalid = head(
+        "targets-invalid",
+        &[
+            ("value", "9".into()),
+            ("kpi", zh("kpi-satisfaction", &[]).into()),
+        ],
+    );
     for (command, answer) in [
-        ("/targets visit_rate 90%", "已保存"),
-        ("/targets 渗漏率 2", "已保存"),
-        ("/targets satisfaction 4.5", "已保存"),
-        ("/targets satisfaction 9", "不是有效的满意度目标"),
+        ("/targets visit_rate 90%", &saved),
+        ("/targets 渗漏率 2", &saved),
+        ("/targets satisfaction 4.5", &saved),
+        ("/targets satisfaction 9", &invalid),
     ] {
         app.fake.send_text(&supervisor, command);
         let reply = app
@@ -192,14 +264,17 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
             .await;
         assert!(reply.plain_text.contains(answer), "{}", reply.plain_text);
     }
+    let visit_target = target_line("kpi-visit-rate", "visit_rate", "90.0%");
     let targets = reply_to(&app, &supervisor, "/targets").await;
     assert!(
-        targets.plain_text.contains("到访率 (visit_rate)：≥ 90.0%"),
+        targets.plain_text.contains(&visit_target),
         "{}",
         targets.plain_text
     );
     assert!(
-        targets.plain_text.contains("满意度 (satisfaction)：≥ 4.50"),
+        targets
+            .plain_text
+            .contains(&target_line("kpi-satisfaction", "satisfaction", "4.50")),
         "{}",
         targets.plain_text
     );
@@ -209,49 +284,89 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
     // All 3 unresolved, all past due (1 and 7 days, a month ago) and all older than 30 days.
     // One survey of 4 → 4.00. One complaint, not acknowledged; no group flag.
     let summary = reply_to(&app, &supervisor, "/summary").await.plain_text;
+    let n = |value: i64| Arg::Number(value);
     for line in [
-        "房屋 6 户 · 业主 6 人 · 无法送达 0 人",
-        "已邀约 6 · 已确认 3 · 已到访 2",
-        "到访率：33.3%（目标 ≥ 90.0% ❌）",
-        "已交付 1 / 6",
-        "整体交付率：16.7%",
-        "已验房 2 户 · 缺陷 3 个",
-        "户均缺陷率：1.50",
-        "渗漏率：50.0%（目标 ≤ 2.0% ❌）",
-        "未完成整改 3 · 超期 3",
-        "满意度：4.00（目标 ≥ 4.50 ❌） · 1 份回答",
-        "投诉 1（待受理 1）· 群诉预警 0",
+        summary_line(
+            1,
+            &[("units", n(6)), ("buyers", n(6)), ("unreachable", n(0))],
+        ),
+        summary_line(
+            2,
+            &[("invited", n(6)), ("confirmed", n(3)), ("visited", n(2))],
+        ),
+        kpi("kpi-visit-rate", "33.3%", Some(missed(true, "90.0%"))),
+        summary_line(4, &[("handed", n(1)), ("units", n(6))]),
+        kpi("kpi-handover-rate", "16.7%", None),
+        summary_line(6, &[("inspected", n(2)), ("defects", n(3))]),
+        kpi("kpi-defects-per-household", "1.50", None),
+        kpi("kpi-leakage-rate", "50.0%", Some(missed(false, "2.0%"))),
+        summary_line(9, &[("open", n(3)), ("overdue", n(3))]),
+        summary_line(
+            11,
+            &[
+                (
+                    "satisfaction",
+                    kpi("kpi-satisfaction", "4.00", Some(missed(true, "4.50"))).into(),
+                ),
+                ("surveys", n(1)),
+            ],
+        ),
+        summary_line(
+            12,
+            &[("complaints", n(1)), ("waiting", n(1)), ("flags", n(0))],
+        ),
     ] {
-        assert!(summary.contains(line), "{line:?} in\n{summary}");
+        assert!(summary.contains(&line), "{line:?} in\n{summary}");
     }
     assert!(summary.contains(">30 3"), "{summary}");
 
     // Building 2 only: 3 homes, 3 invited, 1 confirmed, none visited, nothing inspected.
     let building = reply_to(&app, &supervisor, "/summary 2").await.plain_text;
     for line in [
-        "房屋 3 户",
-        "已邀约 3 · 已确认 1 · 已到访 0",
-        "到访率：0.0%",
-        "户均缺陷率：—",
-        "投诉 1（待受理 1）",
+        summary_line(1, &[("units", n(3))]),
+        summary_line(
+            2,
+            &[("invited", n(3)), ("confirmed", n(1)), ("visited", n(0))],
+        ),
+        kpi("kpi-visit-rate", "0.0%", None),
+        kpi("kpi-defects-per-household", &zh("no-value", &[]), None),
+        summary_line(12, &[("complaints", n(1)), ("waiting", n(1))]),
     ] {
-        assert!(building.contains(line), "{line:?} in\n{building}");
+        assert!(building.contains(&line), "{line:?} in\n{building}");
     }
     let unknown = reply_to(&app, &supervisor, "/summary 9号楼")
         .await
         .plain_text;
-    assert!(unknown.contains("既不是项目也不是楼栋"), "{unknown}");
+    assert!(
+        unknown.contains(&head("summary-unknown-scope", &[("query", "9号楼".into())])),
+        "{unknown}"
+    );
 
     // Overdue, by engineer and building.
     let overdue = reply_to(&app, &supervisor, "/overdue").await.plain_text;
-    assert!(overdue.contains("3 个问题已超期"), "{overdue}");
-    assert!(overdue.contains("Zhang Gong — 3"), "{overdue}");
-    assert!(overdue.contains("楼栋 1"), "{overdue}");
-    assert!(overdue.contains("1-1-101 · 厨房 · 渗漏"), "{overdue}");
+    for line in [
+        zh("overdue-title", &[("count", n(3))]),
+        zh(
+            "overdue-engineer",
+            &[("name", "Zhang Gong".into()), ("count", n(3))],
+        ),
+        zh("overdue-building", &[("building", "1".into())]),
+        parts(&[
+            "1-1-101",
+            &zh("room-kitchen", &[]),
+            &zh("category-leakage", &[]),
+        ]),
+    ] {
+        assert!(overdue.contains(&line), "{line:?} in\n{overdue}");
+    }
 
     // The chart: a PNG with the same figures in its caption.
     app.fake.send_text(&supervisor, "/chart");
-    let chart = wait_text(&app, &supervisor, "📈 已交付 1 / 计划 5 · 缺陷 3 个").await;
+    let caption = head(
+        "chart-caption",
+        &[("actual", n(1)), ("planned", n(5)), ("defects", n(3))],
+    );
+    let chart = wait_text(&app, &supervisor, &caption).await;
     let file = chart.file.expect("a photo");
     let decoder = png::Decoder::new(std::io::Cursor::new(file.bytes));
     let info = decoder.read_info().expect("a valid PNG").info().clone();
@@ -259,7 +374,12 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
 
     // The export: the same campaign, and the buyer sheet re-imports with zero changes.
     app.fake.send_text(&supervisor, "/export");
-    let export = wait_text(&app, &supervisor, "共 7 张表").await;
+    let export = wait_text(
+        &app,
+        &supervisor,
+        &head("export-caption", &[("tables", n(7))]),
+    )
+    .await;
     let workbook = export.file.expect("a document").bytes;
     let sheets = read_workbook(&workbook);
     let rows = |name: &str| sheets.iter().find(|(n, _)| n == name).unwrap().1.clone();
@@ -336,10 +456,9 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
     ] {
         app.fake.send_text(person, command);
         let name = command.split_whitespace().next().unwrap_or_default();
+        let refused = forbidden(name);
         app.fake
-            .wait_for_message(person.id, |m| {
-                m.plain_text.contains(&format!("{name} 不对您的角色开放"))
-            })
+            .wait_for_message(person.id, |m| m.plain_text.contains(&refused))
             .await;
     }
     // The CSV export's later files may still be arriving (one a second): wait for the answer.
@@ -347,10 +466,7 @@ async fn the_summary_agrees_with_kpis_worked_out_by_hand() {
         crate::support::people::reply_matching(&app, &supervisor, "/targets", |m| m.file.is_none())
             .await
             .plain_text;
-    assert!(
-        targets.contains("到访率 (visit_rate)：≥ 90.0%"),
-        "{targets}"
-    );
+    assert!(targets.contains(&visit_target), "{targets}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,14 +494,12 @@ async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group(
     app.services().outbox_waker.settle(limit).await;
     assert_eq!(digests(&app, supervisor.id), 0);
     app.advance(Duration::hours(1));
-    let first = wait_text(&app, &supervisor, "每日简报（2026-11-27）").await;
-    assert!(
-        first.plain_text.contains("房屋 4 户"),
-        "{}",
-        first.plain_text
-    );
+    let title = zh("digest-title", &[("date", "2026-11-27".into())]);
+    let first = wait_text(&app, &supervisor, &title).await;
+    let homes = summary_line(1, &[("units", Arg::Number(4))]);
+    assert!(first.plain_text.contains(&homes), "{}", first.plain_text);
     app.fake
-        .wait_for_message(group, |m| m.plain_text.contains("每日简报（2026-11-27）"))
+        .wait_for_message(group, |m| m.plain_text.contains(&title))
         .await;
 
     // A restart later that morning sends nothing again; the next morning sends one more.

@@ -7,10 +7,11 @@ use crate::support::observe::{Db, db_changes, inbox_changes, inboxes};
 use crate::support::people::{load_staff, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
-    photo, press_button, press_where, record_leak, wait_fixed, wait_key, wait_text,
+    KEY_KINDS, describe_leak, keys_question, photo, press_button, press_where, record_leak,
+    wait_fixed, wait_key, wait_text,
 };
+use crate::support::text::{fixed, head, zh};
 use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
-use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::people::Lang;
 use handover_bot::i18n::Arg;
 
@@ -29,7 +30,9 @@ async fn a_buyer_using_a_supervisor_command_is_refused_in_their_language_and_not
 
     let refusal = reply_to(&app, &buyer, "/invite supervisor").await;
     assert!(
-        refusal.plain_text.contains("不对您的角色开放"),
+        refusal
+            .plain_text
+            .contains(&zh("forbidden", &[("command", "/invite".into())])),
         "{}",
         refusal.plain_text
     );
@@ -71,7 +74,11 @@ async fn unknown_commands_get_help_and_groups_are_told_to_write_privately() {
 
     app.fake.send_group_text(-100_200, &stranger, "/start");
     let group = app.fake.wait_for_message(-100_200, |_| true).await;
-    assert!(group.plain_text.contains("私聊"), "{}", group.plain_text);
+    assert!(
+        group.plain_text.contains(&head("group-only", &[])),
+        "{}",
+        group.plain_text
+    );
     app.stop().await;
 }
 
@@ -187,7 +194,7 @@ async fn an_undecodable_conversation_state_resets_with_a_message() {
     app.fake.send_text(&person, "hello");
     let reset = app.fake.wait_for_message(person.id, |_| true).await;
     assert!(
-        reset.plain_text.contains("重新开始"),
+        reset.plain_text.contains(&fixed("dialogue-reset")),
         "{}",
         reset.plain_text
     );
@@ -214,10 +221,7 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
     .await;
 
     reply_to(&app, &li, "/inspect 1-1-101").await;
-    press_button(&app, &li, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(&app, &li, Callback::InspectCategory(Category::Leakage)).await;
-    press_button(&app, &li, Callback::InspectSeverity(Severity::Urgent)).await;
-    wait_fixed(&app, &li, "inspect-photos").await;
+    describe_leak(&app, &li).await;
     app.fake.send_photo(&li, photo(1), None);
     wait_key(
         &app,
@@ -229,10 +233,16 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
 
     // The household moves to Han Mei while Li Lei is still in the walk-through.
     reply_to(&app, &supervisor, "/reassign 1-1-101 Han Mei").await;
-    wait_text(&app, &supervisor, "现由 Han Mei 负责").await;
+    let reassigned = |name: &str| {
+        zh(
+            "reassign-done",
+            &[("unit", "1-1-101".into()), ("name", name.into())],
+        )
+    };
+    wait_text(&app, &supervisor, &reassigned("Han Mei")).await;
 
     app.fake.send_text(&li, "水槽下漏水");
-    wait_text(&app, &li, "不再由您负责").await;
+    wait_fixed(&app, &li, "flow-no-longer-yours").await;
     let mut tx = app.services().store.read().await.unwrap();
     assert_eq!(
         tx.dialogue(li.id).await.unwrap(),
@@ -248,17 +258,23 @@ async fn a_walk_through_ends_politely_when_the_ambassador_is_reassigned_mid_flow
 
     // Back with Li Lei, who starts the handover checklist and is deactivated half-way.
     reply_to(&app, &supervisor, "/reassign 1-1-101 Li Lei").await;
-    wait_text(&app, &supervisor, "现由 Li Lei 负责").await;
+    wait_text(&app, &supervisor, &reassigned("Li Lei")).await;
     reply_to(&app, &li, "/handover 1-1-101").await;
-    wait_text(&app, &li, "入户门钥匙几把").await;
+    wait_text(&app, &li, &keys_question(KEY_KINDS[0])).await;
     reply_to(&app, &supervisor, "/deactivate Li Lei").await;
-    wait_text(&app, &supervisor, "已停用 Li Lei").await;
+    wait_key(
+        &app,
+        &supervisor,
+        "deactivate-done",
+        &[("name", "Li Lei".into())],
+    )
+    .await;
     press_where(&app, &li, |c| {
         matches!(c, Callback::Handover(HandoverStep::Keys(_, 2)))
     })
     .await;
     // The answer to the press (the notice of the deactivation says it too, without this).
-    wait_text(&app, &li, "无法再进行操作").await;
+    wait_fixed(&app, &li, "access-ended").await;
     let mut tx = app.services().store.read().await.unwrap();
     assert_eq!(
         tx.dialogue(li.id).await.unwrap(),

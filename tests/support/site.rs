@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 use handover_bot::config::Config;
 
 use super::app::TestApp;
-use super::fake_telegram::User;
-use super::people::{buyers_csv, link_by_contact, load_buyers, load_staff, reply_to};
-use super::steps::{press_where, wait_text};
+use super::fake_telegram::{SentMessage, User};
+use super::people::{buyers_csv, link_by_contact, load_buyers, load_staff};
+use super::steps::{button, press_on, wait_text};
 use super::text::zh;
 use handover_bot::bot::callback::Callback;
 use handover_bot::i18n::Arg;
@@ -55,15 +55,25 @@ fn assigned_text(homes: usize) -> String {
 /// The fields of one CSV line (quotes keep commas inside a field).
 fn fields(line: &str) -> Vec<String> {
     let mut out = vec![String::new()];
-    let mut quoted = false;
-    for c in line.chars() {
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(String::new()),
+            '"' if in_quotes && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().expect("one field at least").push('"');
+            }
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => out.push(String::new()),
             _ => out.last_mut().expect("one field at least").push(c),
         }
     }
     out
+}
+
+/// A CSV field that reads back as `value`, whatever it holds.
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('"', "\"\""))
 }
 
 /// A buyer file's rows as (home, phone): the home is its building, entrance and room.
@@ -95,14 +105,18 @@ pub struct Site {
     linked: Vec<usize>,
     supervisor: bool,
     ambassador: bool,
+    /// Whether the ambassador opens the bot.
+    ambassador_linked: bool,
     senior: bool,
     capacity: u32,
     other_ambassador: bool,
     backups: bool,
     /// More staff rows, on file and never in touch with the bot.
     staff_file: Option<String>,
-    /// (building led, whether they open the bot), in the order added.
-    engineers: Vec<(u32, bool)>,
+    /// (buildings led, whether they open the bot), in the order added.
+    engineers: Vec<(String, bool)>,
+    /// Names on file other than the fixture's: (the fixture's name, the one on file).
+    renamed: Vec<(&'static str, String)>,
     reception: bool,
     adjust: Option<Adjust>,
 }
@@ -147,12 +161,14 @@ impl Site {
             linked: Vec::new(),
             supervisor: true,
             ambassador: true,
+            ambassador_linked: true,
             senior: false,
             capacity: 10,
             other_ambassador: false,
             backups: false,
             staff_file: None,
             engineers: Vec::new(),
+            renamed: Vec::new(),
             reception: false,
             adjust: None,
         }
@@ -195,6 +211,12 @@ impl Site {
         self
     }
 
+    /// The ambassador is on file but has never opened the bot.
+    pub fn ambassador_on_file(mut self) -> Self {
+        self.ambassador_linked = false;
+        self
+    }
+
     /// The ambassador is senior (the plan gives them the sensitive buyers).
     pub fn senior(mut self) -> Self {
         self.senior = true;
@@ -225,16 +247,32 @@ impl Site {
         self
     }
 
-    /// An engineer leading `building`, linked.
-    pub fn engineer_for(mut self, building: u32) -> Self {
-        self.engineers.push((building, true));
+    /// An engineer leading `building` (a building, or the file's list of several), linked.
+    pub fn engineer_for(mut self, building: impl ToString) -> Self {
+        self.engineers.push((building.to_string(), true));
         self
     }
 
     /// An engineer leading `building`, on file but who has never opened the bot.
-    pub fn engineer_on_file_for(mut self, building: u32) -> Self {
-        self.engineers.push((building, false));
+    pub fn engineer_on_file_for(mut self, building: impl ToString) -> Self {
+        self.engineers.push((building.to_string(), false));
         self
+    }
+
+    /// The member of staff the fixture calls `fixture_name` (such as "Li Lei") is on file as
+    /// `name`.
+    pub fn renamed(mut self, fixture_name: &'static str, name: &str) -> Self {
+        self.renamed.push((fixture_name, name.to_string()));
+        self
+    }
+
+    /// The name on file of the member of staff the fixture calls `fixture_name`.
+    fn name_of(&self, fixture_name: &str) -> String {
+        self.renamed
+            .iter()
+            .rev()
+            .find(|(from, _)| *from == fixture_name)
+            .map_or_else(|| fixture_name.to_string(), |(_, to)| to.clone())
     }
 
     /// A complaints receptionist, linked.
@@ -262,6 +300,7 @@ impl Site {
     /// The staff file for everyone the site was asked for but the supervisor.
     fn staff(&self) -> String {
         let row = |(name, phone, ..): Staff, roles: &str, seniority: &str, capacity: &str| {
+            let name = quoted(&self.name_of(name));
             format!("{name},{phone},{roles},{seniority},{capacity},\n")
         };
         let mut staff = String::from("name,phone,roles,seniority,capacity,buildings\n");
@@ -279,6 +318,7 @@ impl Site {
         }
         for (i, (building, _)) in self.engineers.iter().enumerate() {
             let (name, phone, ..) = ENGINEERS[i];
+            let (name, building) = (quoted(&self.name_of(name)), quoted(building));
             staff.push_str(&format!("{name},{phone},engineer,,,{building}\n"));
         }
         if self.reception {
@@ -324,7 +364,7 @@ impl Site {
         }
 
         let ambassador = person(AMBASSADOR);
-        if self.ambassador {
+        if self.ambassador && self.ambassador_linked {
             link(AMBASSADOR, &ambassador).await;
         }
         let other_ambassador = person(OTHER_AMBASSADOR);
@@ -388,13 +428,27 @@ impl Site {
 }
 
 impl Campaign {
-    /// The supervisor's `/assign`, confirmed: every home placed.
-    pub async fn assign(&self) {
-        reply_to(&self.app, &self.supervisor, "/assign").await;
-        press_where(&self.app, &self.supervisor, |c| {
-            matches!(c, Callback::AssignConfirm(_))
-        })
-        .await;
+    /// The supervisor's `/assign`, confirmed: every home placed. The plan the supervisor
+    /// confirmed.
+    pub async fn assign(&self) -> SentMessage {
+        let confirm = |c: &Callback| matches!(c, Callback::AssignConfirm(_));
+        let after = self
+            .app
+            .fake
+            .sent_messages(self.supervisor.id)
+            .last()
+            .map_or(0, |m| m.message_id);
+        self.app.fake.send_text(&self.supervisor, "/assign");
+        // Other news may reach the supervisor first: the plan is the message with its button.
+        let plan = self
+            .app
+            .fake
+            .wait_for_message(self.supervisor.id, |m| {
+                m.message_id > after && button(m, confirm).is_some()
+            })
+            .await;
+        press_on(&self.app, &self.supervisor, &plan, confirm);
         wait_text(&self.app, &self.supervisor, &assigned_text(self.homes)).await;
+        plan
     }
 }

@@ -4,10 +4,11 @@
 use super::app::TestApp;
 use super::fake_telegram::{SentMessage, User};
 use super::people::reply_to;
-use super::text::{fixed, zh};
+use super::text::{fixed, says, zh};
 use chrono::Duration;
-use handover_bot::bot::callback::{Callback, InspectAction};
+use handover_bot::bot::callback::{Callback, HandoverStep, InspectAction};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::remediation::Action;
 use handover_bot::i18n::Arg;
 
 pub fn photo(seed: u8) -> Vec<u8> {
@@ -43,6 +44,22 @@ pub fn count(app: &TestApp, person: &User, needle: &str) -> usize {
         .iter()
         .filter(|m| m.plain_text.contains(needle))
         .count()
+}
+
+/// How many of the bot's messages to `person` say `key`, whatever its arguments.
+pub fn count_saying(app: &TestApp, person: &User, key: &str) -> usize {
+    app.fake
+        .sent_messages(person.id)
+        .iter()
+        .filter(|m| says(&m.plain_text, key))
+        .count()
+}
+
+/// Waits for a message to `person` saying `key`, whatever its arguments.
+pub async fn wait_saying(app: &TestApp, person: &User, key: &str) -> SentMessage {
+    app.fake
+        .wait_for_message(person.id, |m| says(&m.plain_text, key))
+        .await
 }
 
 /// The bot's newest message to `person` with a button labelled `label`, and a press on it.
@@ -89,13 +106,18 @@ pub async fn press_where(app: &TestApp, person: &User, which: impl Fn(&Callback)
     app.fake.press_button(person, &message, &data);
 }
 
-/// The data of `message`'s button whose callback `which` accepts.
-pub fn button_data(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> String {
+/// The data of `message`'s button whose callback `which` accepts, if it has one.
+pub fn button(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> Option<String> {
     message
         .inline_buttons()
         .into_iter()
         .filter_map(|b| b.callback_data)
         .find(|data| Callback::decode(data).is_some_and(|c| which(&c)))
+}
+
+/// The data of `message`'s button whose callback `which` accepts.
+pub fn button_data(message: &SentMessage, which: impl Fn(&Callback) -> bool) -> String {
+    button(message, which)
         .unwrap_or_else(|| panic!("no such button in {:?}", message.button_labels()))
 }
 
@@ -116,18 +138,45 @@ pub fn press_on(
     app.fake.press_button(person, message, &data)
 }
 
+/// In a walk-through, chooses `room` (unless it stays the one open), `category` and `severity`;
+/// the question for photos that follows.
+pub async fn describe_defect(
+    app: &TestApp,
+    person: &User,
+    room: Option<Room>,
+    category: Category,
+    severity: Severity,
+) -> SentMessage {
+    if let Some(room) = room {
+        press_button(app, person, Callback::InspectRoom(room)).await;
+    }
+    press_button(app, person, Callback::InspectCategory(category)).await;
+    let last = app.fake.last_message(person.id).map_or(0, |m| m.message_id);
+    press_button(app, person, Callback::InspectSeverity(severity)).await;
+    let photos = fixed("inspect-photos");
+    app.fake
+        .wait_for_message(person.id, |m| {
+            m.message_id > last && m.plain_text.contains(&photos)
+        })
+        .await
+}
+
+/// In a walk-through, chooses an urgent leak in the kitchen; the question for photos.
+pub async fn describe_leak(app: &TestApp, person: &User) -> SentMessage {
+    describe_defect(
+        app,
+        person,
+        Some(Room::Kitchen),
+        Category::Leakage,
+        Severity::Urgent,
+    )
+    .await
+}
+
 /// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
 pub async fn record_leak(app: &TestApp, ambassador: &User) {
     reply_to(app, ambassador, "/inspect 1-1-101").await;
-    press_button(app, ambassador, Callback::InspectRoom(Room::Kitchen)).await;
-    press_button(
-        app,
-        ambassador,
-        Callback::InspectCategory(Category::Leakage),
-    )
-    .await;
-    press_button(app, ambassador, Callback::InspectSeverity(Severity::Urgent)).await;
-    wait_fixed(app, ambassador, "inspect-photos").await;
+    describe_leak(app, ambassador).await;
     app.fake.send_photo(ambassador, photo(1), None);
     wait_key(
         app,
@@ -143,7 +192,7 @@ pub async fn record_leak(app: &TestApp, ambassador: &User) {
 }
 
 /// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.
-pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
+pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: Action) {
     let open = Callback::DefectCard(id).encode();
     let card = app
         .fake
@@ -159,7 +208,45 @@ pub async fn step_on_card(app: &TestApp, person: &User, id: i64, step: &str) {
     let before = app.fake.sent_messages(person.id).len();
     app.fake.press_button(person, &card, &open);
     app.fake.wait_for_messages(person.id, before + 1).await;
-    press(app, person, step).await;
+    press_button(app, person, Callback::DefectAction(id, step)).await;
+}
+
+/// The handover checklist's question of how many keys of `kind` (a key's locale key).
+pub fn keys_question(kind: &str) -> String {
+    zh("handover-ask-keys", &[("kind", zh(kind, &[]).into())])
+}
+
+/// The handover checklist's question for `meter` (a meter's locale key).
+pub fn meter_question(meter: &str) -> String {
+    zh("handover-ask-meter", &[("meter", zh(meter, &[]).into())])
+}
+
+/// The key kinds and meters of the configured checklist, in the order it asks them.
+pub const KEY_KINDS: [&str; 3] = ["key-entrance-door", "key-mailbox", "key-access-card"];
+pub const METERS: [&str; 3] = ["meter-water", "meter-electricity", "meter-gas"];
+
+/// The checklist's questions up to the documents, each with the button that answers it, for a
+/// home with `door_keys` door keys and nothing else: no other keys, no meters, no documents.
+pub fn bare_checklist(door_keys: u8) -> Vec<(String, Callback)> {
+    let mut steps = Vec::new();
+    for (i, kind) in (0u8..).zip(KEY_KINDS) {
+        let keys = if i == 0 { door_keys } else { 0 };
+        steps.push((
+            keys_question(kind),
+            Callback::Handover(HandoverStep::Keys(i, keys)),
+        ));
+    }
+    for (i, meter) in (0u8..).zip(METERS) {
+        steps.push((
+            meter_question(meter),
+            Callback::Handover(HandoverStep::NoMeter(i)),
+        ));
+    }
+    steps.push((
+        fixed("handover-ask-documents"),
+        Callback::Handover(HandoverStep::DocumentsDone),
+    ));
+    steps
 }
 
 /// Moves the clock a minute at a time (retries wait out their backoff, on the clock) until

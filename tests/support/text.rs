@@ -4,7 +4,9 @@
 use std::sync::OnceLock;
 
 use handover_bot::domain::people::Lang;
+use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::i18n::{Arg, I18n, plain_text};
+use handover_bot::present::Label;
 
 fn i18n() -> &'static I18n {
     static LOCALES: OnceLock<I18n> = OnceLock::new();
@@ -44,4 +46,84 @@ pub fn says(text: &str, key: &str) -> bool {
         }
     }
     true
+}
+
+/// `key` in Chinese with `args`, up to its first placeholder not among them: how every message
+/// saying it with those values begins.
+pub fn head(key: &str, args: &[(&str, Arg)]) -> String {
+    let rendered = zh(key, args);
+    let end = rendered.find("{$").unwrap_or(rendered.len());
+    rendered[..end].trim_end().to_string()
+}
+
+/// `key` in Chinese with `args`, from the end of its last placeholder not among them: how every
+/// message saying it with those values ends.
+pub fn tail(key: &str, args: &[(&str, Arg)]) -> String {
+    let rendered = zh(key, args);
+    let start = rendered.rfind("{$").map_or(0, |at| {
+        at + rendered[at..].find('}').map_or(0, |end| end + 1)
+    });
+    rendered[start..].trim_start().to_string()
+}
+
+/// The parts of one line, as every message puts them together ("厨房 · 渗漏").
+pub fn parts(parts: &[&str]) -> String {
+    parts.join(&zh("part-separator", &[]))
+}
+
+/// A value's name in Chinese, as every message names it (a room, a category, a status…).
+pub fn label(value: &impl Label) -> String {
+    zh(value.label_key(), &[])
+}
+
+/// The answer to a step on defect `id`: its status now.
+pub fn step_done(id: i64, status: DefectStatus) -> String {
+    zh(
+        "step-done",
+        &[("id", Arg::Number(id)), ("status", label(&status).into())],
+    )
+}
+
+/// The end of a defect's update: the status it is in now.
+pub fn status_now(status: DefectStatus) -> String {
+    tail("defect-update", &[("status", label(&status).into())])
+}
+
+/// The stretch of `key`'s Chinese text, with `args`, around the argument `name`: from the
+/// placeholder before it that is not among `args` to the one after ("，失败 1，已发送").
+pub fn stretch(key: &str, args: &[(&str, Arg)], name: &str) -> String {
+    const MARK: &str = "\u{1}";
+    let marked: Vec<(&str, Arg)> = args
+        .iter()
+        .map(|(n, arg)| (*n, if *n == name { MARK.into() } else { arg.clone() }))
+        .collect();
+    let rendered = zh(key, &marked);
+    let at = rendered.find(MARK).expect("the argument is in the text");
+    let start = rendered[..at]
+        .rfind("{$")
+        .map_or(0, |p| p + rendered[p..].find('}').map_or(0, |end| end + 1));
+    let end = rendered[at..].find("{$").map_or(rendered.len(), |p| at + p);
+    let value = args
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, arg)| zh_arg(arg))
+        .unwrap_or_default();
+    rendered[start..end].trim().replace(MARK, &value)
+}
+
+/// An argument as a message shows it.
+fn zh_arg(arg: &Arg) -> String {
+    match arg {
+        Arg::Text(text) => text.clone(),
+        Arg::Html(html) => plain_text(html),
+        Arg::Number(number) => number.to_string(),
+    }
+}
+
+/// The engineer's news of `count` defects to fix in `home`.
+pub fn new_defects(home: &str, count: i64) -> String {
+    zh(
+        "engineer-new-defects",
+        &[("home", home.into()), ("count", Arg::Number(count))],
+    )
 }
