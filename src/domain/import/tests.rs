@@ -480,7 +480,16 @@ fn a_file_that_reads_under_no_separator_reports_the_error_of_the_one_that_found_
     // Cells of ";" outnumber the commas, so semicolon is tried first and cuts the header apart;
     // under comma the header is found and the real problem is one missing column, the same
     // error the spreadsheet of this table gives.
-    let header = ["TIER", "PHONE", "NAME", "RISK_FLAGS", "MAILING_ADDRESS", "LANGUAGE", ";", "ROOM"];
+    let header = [
+        "TIER",
+        "PHONE",
+        "NAME",
+        "RISK_FLAGS",
+        "MAILING_ADDRESS",
+        "LANGUAGE",
+        ";",
+        "ROOM",
+    ];
     let table = [
         vec!["交付名单"; 1],
         vec!["交付名单"; 1],
@@ -492,9 +501,18 @@ fn a_file_that_reads_under_no_separator_reports_the_error_of_the_one_that_found_
         kind: ImportKind::Buyers,
         columns: vec!["building"],
     });
-    assert_eq!(parse(text.as_bytes(), FileFormat::Csv, None, CN), missing_building);
-    let cells: Vec<Vec<XCell>> = table.iter().map(|row| row.iter().map(|c| s(c)).collect()).collect();
-    assert_eq!(parse(&xlsx(&cells), FileFormat::Xlsx, None, CN), missing_building);
+    assert_eq!(
+        parse(text.as_bytes(), FileFormat::Csv, None, CN),
+        missing_building
+    );
+    let cells: Vec<Vec<XCell>> = table
+        .iter()
+        .map(|row| row.iter().map(|c| s(c)).collect())
+        .collect();
+    assert_eq!(
+        parse(&xlsx(&cells), FileFormat::Xlsx, None, CN),
+        missing_building
+    );
 }
 
 #[test]
