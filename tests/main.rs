@@ -18,6 +18,7 @@ mod media;
 mod migrate_data;
 mod onboarding;
 mod outbox;
+mod pdf;
 mod remediation;
 mod reports;
 mod roles;

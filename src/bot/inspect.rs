@@ -7,9 +7,9 @@ use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::flow::walkthrough::{self, Ask, Button, WalkStep, Walkthrough};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next};
+use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
 use crate::present::Label;
-use crate::domain::people::Actor;
 use crate::services::ServiceError;
 use crate::services::defect_pdf::{DefectPdf, PdfScope};
 use crate::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection, defect_line};
@@ -652,7 +652,10 @@ fn pdf_argument(args: &str) -> (&str, bool) {
     }
 }
 
-async fn ambiguous(turn: &Turn, list: &[crate::store::assignment::Household]) -> anyhow::Result<()> {
+async fn ambiguous(
+    turn: &Turn,
+    list: &[crate::store::assignment::Household],
+) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let names = crate::present::list(i18n, lang, list.iter().map(|h| h.unit.short()));
     turn.say(tr!(i18n, lang, "household-ambiguous", list = names))

@@ -16,9 +16,7 @@ use crate::domain::remediation::DefectStatus;
 use crate::i18n::{I18n, plain_text};
 use crate::present::{self, Dates as _, Label, Times as _};
 use crate::render::card::FontSource;
-use crate::render::pdf::defect_report::{
-    self, DefectReport, HomeReport, ReportItem, ReportLabels,
-};
+use crate::render::pdf::defect_report::{self, DefectReport, HomeReport, ReportItem, ReportLabels};
 use crate::render::pdf::{PdfError, PdfFont, layout, photo};
 use crate::store::Tx;
 use crate::store::assignment::Household;
@@ -173,13 +171,13 @@ impl Services {
         let media = self.config.media_dir.clone();
         let bytes = tokio::task::spawn_blocking(move || {
             let font = PdfFont::load(&font)?;
-            let mut load = |path: &str| {
+            let read = |path: &str| {
                 std::fs::read(media.join(path))
                     .inspect_err(|error| tracing::warn!(%error, path, "a photo is missing"))
                     .ok()
-                    .and_then(|bytes| photo::prepare(&bytes))
             };
-            layout::render(&defect_report::document(report, &mut load), &font)
+            let photos = photo::prepare_all(&report.photo_paths(), &read);
+            layout::render(&defect_report::document(report, &photos), &font)
         })
         .await
         .map_err(|e| PdfError::Write(format!("the PDF task ended: {e}")))??;
@@ -438,9 +436,20 @@ fn report_words(
     DefectReport {
         title: t("pdf-title"),
         language: lang.code().to_string(),
-        footer: plain_text(&crate::tr!(i18n, lang, "pdf-footer", at = generated.as_str())),
+        footer: plain_text(&crate::tr!(
+            i18n,
+            lang,
+            "pdf-footer",
+            at = generated.as_str()
+        )),
         page_label: Box::new(move |page, count| {
-            plain_text(&crate::tr!(pages, lang, "pdf-page", page = page, pages = count))
+            plain_text(&crate::tr!(
+                pages,
+                lang,
+                "pdf-page",
+                page = page,
+                pages = count
+            ))
         }),
         cover,
         homes,

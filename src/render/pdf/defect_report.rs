@@ -64,21 +64,24 @@ pub struct ReportItem {
     pub more_photos: Option<String>,
 }
 
-/// The report as a document; `photo` loads a photo by its path (`None`: left out).
-pub fn document(
-    report: DefectReport,
-    photo: &mut dyn FnMut(&str) -> Option<Photo>,
-) -> Document {
-    let mut cache: HashMap<String, Option<Photo>> = HashMap::new();
-    let mut photos = |paths: &[String]| -> Vec<Photo> {
+impl DefectReport {
+    /// Every photo the report shows, to prepare before laying it out.
+    pub fn photo_paths(&self) -> Vec<&str> {
+        self.homes
+            .iter()
+            .flat_map(|h| &h.items)
+            .flat_map(|i| i.before.iter().chain(&i.after))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// The report as a document, with the photos prepared (a path not among them is left out).
+pub fn document(report: DefectReport, prepared: &HashMap<String, Photo>) -> Document {
+    let photos = |paths: &[String]| -> Vec<Photo> {
         paths
             .iter()
-            .filter_map(|path| {
-                cache
-                    .entry(path.clone())
-                    .or_insert_with(|| photo(path))
-                    .clone()
-            })
+            .filter_map(|path| prepared.get(path).cloned())
             .collect()
     };
     let labels = &report.labels;

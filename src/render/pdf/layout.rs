@@ -100,7 +100,10 @@ pub enum Block {
     /// A section heading with a rule under it.
     Heading(String),
     /// A shaded bar: text on the left, a short aside on the right (an item and its status).
-    Band { text: String, aside: String },
+    Band {
+        text: String,
+        aside: String,
+    },
     Paragraph(String),
     /// Small muted text.
     Note(String),
@@ -108,7 +111,10 @@ pub enum Block {
     Fields(Vec<(String, String)>),
     Table(Table),
     /// A caption and the photos under it, a few to a row.
-    Photos { caption: String, photos: Vec<Photo> },
+    Photos {
+        caption: String,
+        photos: Vec<Photo>,
+    },
     Gap(f32),
     PageBreak,
 }
@@ -557,12 +563,7 @@ impl<'a> Flow<'a> {
         let mut x = MARGIN_X;
         for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
             let color = if column == 0 { first } else { rest };
-            for (i, line) in cell
-                .iter()
-                .enumerate()
-                .skip(lines.start)
-                .take(lines.len())
-            {
+            for (i, line) in cell.iter().enumerate().skip(lines.start).take(lines.len()) {
                 let line_top = top + CELL_PAD_Y + (i - lines.start) as f32 * lh;
                 self.text(x + CELL_PAD_X, line_top, TABLE_SIZE, color, line.clone());
             }
@@ -576,7 +577,8 @@ impl<'a> Flow<'a> {
         }
         let caption_lines = self.measure.wrap(caption, TABLE_SIZE, CONTENT_WIDTH);
         let caption_height = caption_lines.len() as f32 * line_height(TABLE_SIZE) + 2.0;
-        let cell = (CONTENT_WIDTH - PHOTO_GAP * (PHOTOS_PER_ROW - 1) as f32) / PHOTOS_PER_ROW as f32;
+        let cell =
+            (CONTENT_WIDTH - PHOTO_GAP * (PHOTOS_PER_ROW - 1) as f32) / PHOTOS_PER_ROW as f32;
         for (n, row) in photos.chunks(PHOTOS_PER_ROW).enumerate() {
             let sizes: Vec<(f32, f32)> = row
                 .iter()
@@ -721,8 +723,7 @@ fn draw(
         surface.finish();
         page.finish();
     }
-    pdf.finish()
-        .map_err(|e| PdfError::Write(format!("{e:?}")))
+    pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
 }
 
 #[cfg(test)]
@@ -840,6 +841,10 @@ mod tests {
         };
         let pdf = render(&document, &font).expect("renders");
         assert!(pdf.starts_with(b"%PDF-"));
-        assert!(pdf.len() < 200_000, "the font is subset: {} bytes", pdf.len());
+        assert!(
+            pdf.len() < 200_000,
+            "the font is subset: {} bytes",
+            pdf.len()
+        );
     }
 }

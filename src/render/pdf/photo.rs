@@ -2,6 +2,7 @@
 //! and a report may hold a hundred of them, while printed a third of a page wide a few hundred
 //! pixels are all the paper shows.
 
+use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -53,6 +54,43 @@ pub fn prepare(bytes: &[u8]) -> Option<Photo> {
     })
 }
 
+/// Every photo of `paths` prepared, side by side on the machine's cores (decoding and scaling
+/// is most of the time a report takes); `read` gives a photo's bytes, `None` when missing.
+pub fn prepare_all(
+    paths: &[&str],
+    read: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+) -> HashMap<String, Photo> {
+    let mut unique: Vec<&str> = paths.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 4);
+    let per_thread = unique.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = unique
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|path| {
+                            let photo = read(path).and_then(|bytes| prepare(&bytes))?;
+                            Some((path.to_string(), photo))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A worker that panicked loses its photos, not the report.
+            .filter_map(|worker| worker.join().ok())
+            .flatten()
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +112,15 @@ mod tests {
         assert!(photo.jpeg.starts_with(&[0xFF, 0xD8]));
         let small = prepare(&png(300, 200)).expect("an image");
         assert_eq!((small.width, small.height), (300, 200));
+    }
+
+    #[test]
+    fn photos_are_prepared_once_each_and_missing_ones_left_out() {
+        let big = png(1600, 1200);
+        let read = |path: &str| (path != "missing").then(|| big.clone());
+        let photos = prepare_all(&["a", "b", "a", "missing"], &read);
+        assert_eq!(photos.len(), 2);
+        assert_eq!(photos["a"].width, MAX_SIDE);
     }
 
     #[test]
