@@ -101,6 +101,14 @@ const THREE: [(Room, Category, Severity, &str); 3] = [
     ),
 ];
 
+/// One item of another home, to tell the homes' reports apart.
+const BALCONY: [(Room, Category, Severity, &str); 1] = [(
+    Room::Balcony,
+    Category::Exterior,
+    Severity::Normal,
+    "栏杆松动",
+)];
+
 /// The id of the last message `person` got so far (0: none).
 fn last_id(app: &TestApp, person: &User) -> i64 {
     app.fake
@@ -271,20 +279,7 @@ async fn staff_get_a_homes_defect_report_as_a_pdf_in_chinese_and_in_english() {
         ..
     } = site().await;
     record(&app, &ambassador, "1-1-101", &THREE, 2, true).await;
-    record(
-        &app,
-        &ambassador,
-        "1-1-103",
-        &[(
-            Room::Balcony,
-            Category::Exterior,
-            Severity::Normal,
-            "栏杆松动",
-        )],
-        0,
-        true,
-    )
-    .await;
+    record(&app, &ambassador, "1-1-103", &BALCONY, 0, true).await;
     let buyer_name = {
         let mut tx = app.services().store.read().await.unwrap();
         let home = tx.find_households("1-1-101").await.unwrap().remove(0);
@@ -475,20 +470,7 @@ async fn a_buyer_presses_pdf_for_their_own_home_and_a_forged_press_for_another_g
         ..
     } = site().await;
     record(&app, &ambassador, "1-1-101", &THREE, 1, true).await;
-    record(
-        &app,
-        &ambassador,
-        "2-1-102",
-        &[(
-            Room::Balcony,
-            Category::Exterior,
-            Severity::Normal,
-            "栏杆松动",
-        )],
-        0,
-        true,
-    )
-    .await;
+    record(&app, &ambassador, "2-1-102", &BALCONY, 0, true).await;
     let (buyer, other) = (&buyers[0], &buyers[1]);
     wait_text(&app, buyer, "验房共记录 3 个问题").await;
     let before = app.fake.sent_messages(buyer.id).len();
