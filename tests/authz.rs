@@ -234,7 +234,9 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         C::Card(_) | C::Note(_) | C::Reply(_) | C::StartInspection(_) | C::StartHandover(_) => {
             supervisor("supervisors open any household")
         }
-        C::DefectCard(_) | C::DefectPage(..) => supervisor("supervisors see every defect"),
+        C::DefectCard(_) | C::DefectPage(..) | C::DefectPdf(_) => {
+            supervisor("supervisors see every defect")
+        }
         C::CheckIn(_) => supervisor("supervisors check any buyer in"),
         C::ReviewAccept(_)
         | C::ReviewKind(..)
@@ -356,6 +358,7 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::StartInspection(t.unit_a),
         C::DefectCard(t.assigned),
         C::DefectPage(t.unit_a, 0),
+        C::DefectPdf(t.unit_a),
         C::ReportHome(t.unit_a),
         // No relayed photo is anyone's here: whatever id it names is refused.
         C::ReportRelayed(t.unit_a),

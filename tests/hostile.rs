@@ -235,7 +235,7 @@ struct RawCallback {
     flag: bool,
 }
 
-const CALLBACK_VARIANTS: usize = 48;
+const CALLBACK_VARIANTS: usize = 49;
 const FIX_STEPS: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
 const INSPECT_ACTIONS: [InspectAction; 6] = [
     InspectAction::Save,
@@ -314,7 +314,8 @@ fn build_callback(r: &RawCallback) -> Callback {
         44 => Callback::ComplainTopic(pick(&Topic::ALL, p)),
         45 => Callback::ComplainLevel(pick(&Level::ALL, p)),
         46 => Callback::ComplaintAck(a),
-        _ => Callback::ReportRelayed(a),
+        47 => Callback::ReportRelayed(a),
+        _ => Callback::DefectPdf(a),
     }
 }
 
@@ -370,6 +371,7 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::ComplainLevel(_) => 45,
         Callback::ComplaintAck(_) => 46,
         Callback::ReportRelayed(_) => 47,
+        Callback::DefectPdf(_) => 48,
     }
 }
 
@@ -388,6 +390,7 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::StartInspection(a)
         | Callback::DefectCard(a)
         | Callback::DefectPage(a, _)
+        | Callback::DefectPdf(a)
         | Callback::ReportHome(a)
         | Callback::ReportRelayed(a)
         | Callback::ReviewAccept(a)

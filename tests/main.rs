@@ -19,6 +19,7 @@ mod migrate_data;
 mod miniapp;
 mod onboarding;
 mod outbox;
+mod pdf;
 mod remediation;
 mod reports;
 mod roles;

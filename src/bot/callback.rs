@@ -59,6 +59,8 @@ pub enum Callback {
     DefectCard(i64),
     /// A page of a household's defect list.
     DefectPage(i64, u32),
+    /// The defect report of a household as a PDF.
+    DefectPdf(i64),
     /// A buyer's report of a defect in this home (when they have several).
     ReportHome(i64),
     /// Report the photo a buyer sent outside any flow (relayed message `id`) as a problem.
@@ -230,6 +232,7 @@ impl Callback {
             Callback::ReportHome(unit) => format!("rp:{unit}"),
             Callback::ReportRelayed(id) => format!("rpm:{id}"),
             Callback::DefectPage(unit, page) => format!("dl:{unit}:{page}"),
+            Callback::DefectPdf(unit) => format!("dpdf:{unit}"),
             Callback::ReviewAccept(id) => format!("ra:{id}"),
             Callback::ReviewKind(id, c) => format!("rc:{id}:{}", c.code()),
             Callback::ReviewUrgency(id, c, s) => format!("rv:{id}:{}:{}", c.code(), s.code()),
@@ -329,6 +332,7 @@ impl Callback {
             ("rp", id) => Callback::ReportHome(number(id)?),
             ("rpm", id) => Callback::ReportRelayed(number(id)?),
             ("dl", id) => Callback::DefectPage(number(id)?, number(parts.next()?)?),
+            ("dpdf", id) => Callback::DefectPdf(number(id)?),
             ("ra", id) => Callback::ReviewAccept(number(id)?),
             ("rc", id) => {
                 Callback::ReviewKind(number(id)?, Category::from_code(code(parts.next()?)?)?)
@@ -431,6 +435,7 @@ mod tests {
             Callback::ReportHome(10),
             Callback::ReportRelayed(i64::MAX),
             Callback::DefectPage(17, 3),
+            Callback::DefectPdf(i64::MAX),
             Callback::ReviewAccept(11),
             Callback::ReviewKind(12, Category::Leakage),
             Callback::ReviewUrgency(13, Category::Other, Severity::Low),

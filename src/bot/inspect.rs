@@ -7,14 +7,16 @@ use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::flow::walkthrough::{self, Ask, Button, WalkStep, Walkthrough};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next};
+use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
 use crate::present::Label;
 use crate::services::ServiceError;
+use crate::services::defect_pdf::{DefectPdf, PdfScope};
 use crate::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection, defect_line};
 use crate::tr;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::ReplyMarkup;
+use teloxide::types::{InputFile, ReplyMarkup};
 
 /// A button per room, two to a row (a buyer's report asks the room with the same buttons).
 pub(super) fn room_rows(turn: &Turn) -> Vec<Vec<(String, Callback)>> {
@@ -574,6 +576,13 @@ fn defect_page(
         )]);
     }
     let unit = household.unit.unit_id;
+    // A buyer takes the report home as a PDF; staff ask for it with `/defects UNIT pdf`.
+    if matches!(turn.person.actor, Actor::Buyer(_)) && !defects.is_empty() {
+        rows.push(vec![(
+            tr!(i18n, lang, "button-defects-pdf"),
+            Callback::DefectPdf(unit),
+        )]);
+    }
     let mut nav = Vec::new();
     if page > 0 {
         nav.push((
@@ -598,11 +607,24 @@ fn defect_page(
     (text, markup)
 }
 
-/// `/defects <unit>`.
+/// `/defects <unit>`, or `/defects <unit or building> pdf` for the report as a PDF.
 pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
-    if args.trim().is_empty() {
+    let (args, pdf) = pdf_argument(args);
+    if args.is_empty() {
         return turn.say(tr!(i18n, lang, "defects-usage")).await;
+    }
+    if pdf {
+        let found = turn
+            .ctx
+            .services
+            .defect_pdf(&turn.person.actor, PdfScope::Query(args), lang)
+            .await?;
+        return match found {
+            Found::One(report) => send_pdf(turn, report).await,
+            Found::Choose(list) => ambiguous(turn, &list).await,
+            Found::NotFound => not_found(turn, args).await,
+        };
     }
     match turn
         .ctx
@@ -614,16 +636,78 @@ pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
             let (text, markup) = defect_page(turn, &household, &defects, 0);
             turn.say_with(text, markup).await
         }
-        Found::Choose(list) => {
-            let names = crate::present::list(i18n, lang, list.iter().map(|h| h.unit.short()));
-            turn.say(tr!(i18n, lang, "household-ambiguous", list = names))
-                .await
-        }
-        Found::NotFound => {
-            turn.say(tr!(i18n, lang, "household-not-yours", query = args.trim()))
-                .await
-        }
+        Found::Choose(list) => ambiguous(turn, &list).await,
+        Found::NotFound => not_found(turn, args).await,
     }
+}
+
+/// The query and whether its last word asks for a PDF ("3-1502 pdf"). A buyer's name may have
+/// spaces, so only a last word `pdf` is taken from it.
+fn pdf_argument(args: &str) -> (&str, bool) {
+    let args = args.trim();
+    match args.rsplit_once(char::is_whitespace) {
+        Some((query, last)) if last.eq_ignore_ascii_case("pdf") => (query.trim(), true),
+        _ if args.eq_ignore_ascii_case("pdf") => ("", true),
+        _ => (args, false),
+    }
+}
+
+async fn ambiguous(
+    turn: &Turn,
+    list: &[crate::store::assignment::Household],
+) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let names = crate::present::list(i18n, lang, list.iter().map(|h| h.unit.short()));
+    turn.say(tr!(i18n, lang, "household-ambiguous", list = names))
+        .await
+}
+
+async fn not_found(turn: &Turn, query: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    turn.say(tr!(i18n, lang, "household-not-yours", query = query))
+        .await
+}
+
+/// Sends a defect report as a document, the reply to whoever asked.
+async fn send_pdf(turn: &Turn, report: DefectPdf) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let caption = tr!(
+        i18n,
+        lang,
+        "pdf-caption",
+        scope = report.scope.as_str(),
+        count = report.items
+    );
+    let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
+    turn.bot
+        .send_document(
+            turn.chat,
+            InputFile::memory(report.bytes).file_name(report.file_name),
+        )
+        .caption(caption)
+        .parse_mode(teloxide::types::ParseMode::Html)
+        .await?;
+    Ok(())
+}
+
+/// The PDF button of a buyer's defect list: the report of that home, only for those who may
+/// open it (a forged press for another home gets the same notice as a stale card).
+pub async fn on_defect_pdf(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let found = turn
+        .ctx
+        .services
+        .defect_pdf(&turn.person.actor, PdfScope::Unit(unit), turn.lang())
+        .await?;
+    let Found::One(report) = found else {
+        return super::answer_query(
+            turn,
+            query,
+            Some(tr!(turn.i18n(), turn.lang(), "defect-not-yours")),
+        )
+        .await;
+    };
+    super::answer_query(turn, query, None).await?;
+    send_pdf(turn, report).await
 }
 
 /// `/mydefects`.

@@ -441,6 +441,7 @@ async fn on_press(
         Callback::ReportHome(unit) => report::on_home_button(turn, query, unit).await,
         Callback::ReportRelayed(id) => report::on_relayed_button(turn, query, id).await,
         Callback::DefectPage(unit, page) => inspect::on_defect_page(turn, query, unit, page).await,
+        Callback::DefectPdf(unit) => inspect::on_defect_pdf(turn, query, unit).await,
         Callback::ReviewAccept(_)
         | Callback::ReviewKind(..)
         | Callback::ReviewUrgency(..)

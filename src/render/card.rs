@@ -30,7 +30,7 @@ const MAX_FIELD_CHARS: usize = 240;
 
 /// WenQuanYi Micro Hei (Apache-2.0; see `assets/fonts/README.md`), compiled in so Chinese draws on
 /// any machine without a system font or fontconfig.
-static BUNDLED_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+pub(crate) static BUNDLED_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 /// The font cards (and charts) are drawn with.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -406,12 +406,10 @@ impl Services {
         let mut out = Vec::new();
         for home in homes {
             if let Some(household) = tx.household(home.unit.unit_id).await? {
-                let defects = tx
-                    .defects_of_unit(home.unit.unit_id, None)
-                    .await?
-                    .into_iter()
-                    .filter(|d| d.status != DefectStatus::Recorded)
-                    .collect();
+                let defects = super::defect_pdf::visible_defects(
+                    actor,
+                    tx.defects_of_unit(home.unit.unit_id, None).await?,
+                );
                 out.push((household, defects));
             }
         }
@@ -434,13 +432,8 @@ impl Services {
         if !authz::may_open(actor, household.home()) {
             return Ok(None);
         }
-        let buyer = matches!(actor, Actor::Buyer(_));
-        let defects = tx
-            .defects_of_unit(unit_id, None)
-            .await?
-            .into_iter()
-            .filter(|d| !(buyer && d.status == DefectStatus::Recorded))
-            .collect();
+        let defects =
+            super::defect_pdf::visible_defects(actor, tx.defects_of_unit(unit_id, None).await?);
         tx.commit().await?;
         Ok(Some((household, defects)))
     }
@@ -455,34 +448,16 @@ impl Services {
         };
         let standing = authz::standing(actor, defect.engineer_id, household.home());
         let buyers = tx.buyers_of_unit(defect.unit_id).await?;
-        let mut history = Vec::new();
-        for event in tx.defect_events(id).await? {
-            let who = match event.actor.split_once(':') {
-                Some(("staff", n)) => match n.parse::<i64>() {
-                    Ok(n) => tx.staff_by_id(n).await?.map(|s| s.name),
-                    Err(_) => None,
-                },
-                Some(("buyer", n)) => buyers
-                    .iter()
-                    .find(|b| b.id.to_string() == n)
-                    .map(|b| b.name.clone()),
-                _ => None,
-            };
-            history.push((event, who));
-        }
-        let engineer = match defect.engineer_id {
-            Some(e) => tx.staff_by_id(e).await?.map(|s| s.name),
-            None => None,
-        };
-        let after_photos = tx.latest_fix_photos(id).await?;
+        let mut staff = super::defect_pdf::StaffNames::default();
+        let facts = super::defect_pdf::defect_facts(&mut tx, defect, &buyers, &mut staff).await?;
         tx.commit().await?;
         Ok(Some(DefectCard {
-            actions: crate::domain::remediation::available(defect.status, standing),
-            defect,
-            history,
+            actions: crate::domain::remediation::available(facts.defect.status, standing),
+            defect: facts.defect,
+            history: facts.history,
             household,
-            engineer,
-            after_photos,
+            engineer: facts.engineer,
+            after_photos: facts.after_photos,
         }))
     }
 }

@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod assignment;
 pub mod complaints;
+pub mod defect_pdf;
 pub mod defects;
 pub mod export;
 pub mod followup;
@@ -34,6 +35,9 @@ pub enum ServiceError {
     Forbidden,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A document could not be made (the font, or the PDF writer).
+    #[error(transparent)]
+    Pdf(#[from] crate::render::pdf::PdfError),
 }
 
 impl From<sqlx::Error> for ServiceError {

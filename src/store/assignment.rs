@@ -216,6 +216,19 @@ impl Tx {
         households(records)
     }
 
+    /// Every household of the building of that name (in any project), by entrance and room.
+    pub async fn households_in_building(&mut self, building: &str) -> StoreResult<Vec<Household>> {
+        let records: Vec<HouseholdRecord> = with_conn!(self, |c| {
+            sqlx::query_as(&format!(
+                "{HOUSEHOLD_SELECT} WHERE bl.name = $1 ORDER BY p.code, u.entrance, u.room, u.id, b.id"
+            ))
+            .bind(building)
+            .fetch_all(c)
+            .await
+        })?;
+        households(records)
+    }
+
     /// Every staff member with how many households they look after and how many are covered.
     pub async fn staff_loads(&mut self) -> StoreResult<Vec<StaffLoad>> {
         #[derive(sqlx::FromRow)]

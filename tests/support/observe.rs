@@ -192,6 +192,24 @@ impl Db {
             .await[0]
     }
 
+    /// Waits until every queued notification was sent (or failed for good), so a snapshot
+    /// taken then is not moved by a send under way.
+    pub async fn wait_outbox_sent(&self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            let open = self
+                .ints(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE status IN ('pending', 'sending')",
+                )
+                .await;
+            if open.first() == Some(&0) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        false
+    }
+
     /// Waits until `count` more updates than `before` were handled: their handlers are done.
     /// The bot does not tell Telegram when a handler ends, so this reads the database.
     pub async fn wait_handled(&self, before: i64, count: usize) -> bool {

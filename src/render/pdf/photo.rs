@@ -1,0 +1,131 @@
+//! Photos for a PDF: scaled down and re-encoded as JPEG. A phone photo is several megabytes
+//! and a report may hold a hundred of them, while printed a third of a page wide a few hundred
+//! pixels are all the paper shows.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::sync::Arc;
+
+use image::{ImageReader, Limits};
+
+use super::layout::Photo;
+
+/// Longest side of a photo in a PDF, in pixels: about 300 dpi at the width it is printed.
+pub const MAX_SIDE: u32 = 800;
+/// JPEG quality of the re-encoded photos.
+const QUALITY: u8 = 70;
+/// No stored photo is this large (Telegram sends at most 2560 px); anything larger is not
+/// decoded, so a crafted file cannot take the memory of the process.
+const MAX_DECODED_SIDE: u32 = 12_000;
+
+/// The photo scaled to at most [`MAX_SIDE`] and encoded as JPEG, or `None` when the bytes are
+/// not an image this can read (the report then goes without it).
+pub fn prepare(bytes: &[u8]) -> Option<Photo> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DECODED_SIDE);
+    limits.max_image_height = Some(MAX_DECODED_SIDE);
+    reader.limits(limits);
+    let decoded = match reader.decode() {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            tracing::warn!(%error, "a photo could not be read; the PDF goes without it");
+            return None;
+        }
+    };
+    let scaled = if decoded.width().max(decoded.height()) > MAX_SIDE {
+        decoded.thumbnail(MAX_SIDE, MAX_SIDE)
+    } else {
+        decoded
+    };
+    let rgb = scaled.to_rgb8();
+    let mut jpeg = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, QUALITY);
+    if let Err(error) = rgb.write_with_encoder(encoder) {
+        tracing::warn!(%error, "a photo could not be encoded; the PDF goes without it");
+        return None;
+    }
+    Some(Photo {
+        jpeg: Arc::new(jpeg),
+        width: rgb.width(),
+        height: rgb.height(),
+    })
+}
+
+/// Every photo of `paths` prepared, side by side on the machine's cores (decoding and scaling
+/// is most of the time a report takes); `read` gives a photo's bytes, `None` when missing.
+pub fn prepare_all(
+    paths: &[&str],
+    read: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+) -> HashMap<String, Photo> {
+    let mut unique: Vec<&str> = paths.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 4);
+    let per_thread = unique.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = unique
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|path| {
+                            let photo = read(path).and_then(|bytes| prepare(&bytes))?;
+                            Some((path.to_string(), photo))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A worker that panicked loses its photos, not the report.
+            .filter_map(|worker| worker.join().ok())
+            .flatten()
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .expect("encodes");
+        out
+    }
+
+    #[test]
+    fn a_large_photo_is_scaled_to_the_longest_side_and_becomes_a_jpeg() {
+        let photo = prepare(&png(2000, 1000)).expect("an image");
+        assert_eq!((photo.width, photo.height), (MAX_SIDE, MAX_SIDE / 2));
+        assert!(photo.jpeg.starts_with(&[0xFF, 0xD8]));
+        let small = prepare(&png(300, 200)).expect("an image");
+        assert_eq!((small.width, small.height), (300, 200));
+    }
+
+    #[test]
+    fn photos_are_prepared_once_each_and_missing_ones_left_out() {
+        let big = png(1600, 1200);
+        let read = |path: &str| (path != "missing").then(|| big.clone());
+        let photos = prepare_all(&["a", "b", "a", "missing"], &read);
+        assert_eq!(photos.len(), 2);
+        assert_eq!(photos["a"].width, MAX_SIDE);
+    }
+
+    #[test]
+    fn what_is_not_an_image_is_left_out() {
+        assert!(prepare(b"%PDF-1.4 not a photo").is_none());
+        assert!(prepare(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).is_none());
+    }
+}
