@@ -8,6 +8,7 @@ use crate::domain::aftercare::{HandoverDraft, MeterReading};
 use crate::domain::authz;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Buyer, Lang, StaffMember};
+use crate::domain::signature::Signer;
 use crate::i18n::escape_html;
 use crate::present::{self, Label};
 use crate::present::{Dates as _, Times as _};
@@ -67,13 +68,47 @@ pub enum Confirmation {
     SignatureNeeded,
 }
 
-/// A buyer's signature drawn and stored in the media store, kept with their confirmation.
+/// A signature drawn and stored in the media store, to keep with what it signs.
 pub(crate) struct DrawnSignature {
     pub stored: crate::media::StoredFile,
     pub len: i64,
     /// The strokes as JSON.
     pub strokes: String,
     pub auth_date: DateTime<Utc>,
+}
+
+impl DrawnSignature {
+    /// Indexes the image and keeps the signature on record `handover_id`; false when the
+    /// record has this signer's signature already.
+    pub(crate) async fn keep(
+        &self,
+        tx: &mut Tx,
+        handover_id: i64,
+        signer: Signer,
+        signer_id: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        tx.record_media(
+            &self.stored.sha256,
+            None,
+            &self.stored.path,
+            "image/png",
+            self.len,
+            now,
+        )
+        .await?;
+        Ok(tx
+            .insert_signature(crate::store::signatures::NewSignature {
+                handover_id,
+                signer,
+                signer_id,
+                sha256: &self.stored.sha256,
+                strokes: &self.strokes,
+                auth_date: self.auth_date,
+                signed_at: now,
+            })
+            .await?)
+    }
 }
 
 /// A checklist item as shown: a built-in one in the reader's language, any other as written.
@@ -515,25 +550,9 @@ impl Services {
             return Ok(Confirmation::AlreadyConfirmed);
         }
         if let Some(signed) = signed {
-            tx.record_media(
-                &signed.stored.sha256,
-                None,
-                &signed.stored.path,
-                "image/png",
-                signed.len,
-                now,
-            )
-            .await?;
-            tx.insert_signature(crate::store::signatures::NewSignature {
-                handover_id,
-                signer: crate::domain::signature::Signer::Buyer,
-                signer_id: buyer.id,
-                sha256: &signed.stored.sha256,
-                strokes: &signed.strokes,
-                auth_date: signed.auth_date,
-                signed_at: now,
-            })
-            .await?;
+            signed
+                .keep(&mut tx, handover_id, Signer::Buyer, buyer.id, now)
+                .await?;
         }
         let Some(household) = tx.household(handover.unit_id).await? else {
             return Ok(Confirmation::Stale);

@@ -320,25 +320,8 @@ impl Services {
         let Some(household) = tx.household(unit_id).await? else {
             return Ok(None);
         };
-        tx.record_media(
-            &signed.stored.sha256,
-            None,
-            &signed.stored.path,
-            "image/png",
-            signed.len,
-            now,
-        )
-        .await?;
-        let first = tx
-            .insert_signature(crate::store::signatures::NewSignature {
-                handover_id,
-                signer: Signer::Ambassador,
-                signer_id: me.id,
-                sha256: &signed.stored.sha256,
-                strokes: &signed.strokes,
-                auth_date: signed.auth_date,
-                signed_at: now,
-            })
+        let first = signed
+            .keep(&mut tx, handover_id, Signer::Ambassador, me.id, now)
             .await?;
         let buyers = tx.buyers_of_unit(unit_id).await?;
         let asked = if first && self.signatures_required() {

@@ -55,12 +55,7 @@ pub fn validate(
         .ok_or(InitDataError::NoHash)?;
     let (_, hash) = fields.remove(hash_at);
     let hash = decode_hex(&hash).ok_or(InitDataError::BadHash)?;
-    fields.sort();
-    let check_string = fields
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let check_string = check_string(&mut fields);
     let secret = sign(b"WebAppData", bot_token.as_bytes());
     let mut mac = HmacSha256::new_from_slice(&secret).map_err(|_| InitDataError::BadHash)?;
     mac.update(check_string.as_bytes());
@@ -109,12 +104,7 @@ pub fn sign_init_data(bot_token: &str, user: &str, auth_date: DateTime<Utc>) -> 
         ),
         ("user".to_string(), user.to_string()),
     ];
-    fields.sort();
-    let check_string = fields
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let check_string = check_string(&mut fields);
     let secret = sign(b"WebAppData", bot_token.as_bytes());
     let hash = sign(&secret, check_string.as_bytes());
     let mut out = url::form_urlencoded::Serializer::new(String::new());
@@ -123,6 +113,16 @@ pub fn sign_init_data(bot_token: &str, user: &str, auth_date: DateTime<Utc>) -> 
     }
     out.append_pair("hash", &encode_hex(&hash));
     out.finish()
+}
+
+/// The fields but `hash`, sorted by name, as `name=value` lines (sorts `fields`).
+fn check_string(fields: &mut [(String, String)]) -> String {
+    fields.sort();
+    fields
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn sign(key: &[u8], message: &[u8]) -> Vec<u8> {
