@@ -155,7 +155,8 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .unwrap();
         assert!(fixed.is_ok(), "{fixed:?}");
     }
-    // A confirmed handover with a meter photo (handovers, meter_readings, follow_ups), and
+    // A confirmed handover with a meter photo and its recorder's signature (handovers,
+    // meter_readings, handover_signatures, follow_ups), and
     // complaints from two homes of building 1 that raise a group flag.
     {
         use handover_bot::domain::aftercare::{HandoverDraft, Level, MeterReading, Topic};
@@ -181,6 +182,31 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .await
             .unwrap()
             .expect("the supervisor may hand over");
+        // The one who recorded it signs it, as on the Mini App page (handover_signatures).
+        let signed = app
+            .services()
+            .sign_handover(
+                &handover_bot::services::signatures::PageLogin {
+                    telegram_id: supervisor.id,
+                    language_code: None,
+                    auth_date: app.clock.now(),
+                },
+                submitted.id,
+                handover_bot::domain::signature::Drawing {
+                    width: 300.0,
+                    height: 150.0,
+                    strokes: vec![vec![[10.0, 10.0], [200.0, 80.0], [290.0, 20.0]]],
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                signed,
+                Some(handover_bot::services::signatures::Signed::Kept { .. })
+            ),
+            "{signed:?}"
+        );
         let buyers_of = |unit: i64| {
             let services = app.services().clone();
             async move {
