@@ -536,6 +536,51 @@ pdf-nothing = Nothing recorded.
 pdf-footer = Generated { $at }
 pdf-page = Page { $page } of { $pages }
 pdf-caption = 📄 Defect report of { $scope } ({ $count } items)
+
+# The handover record as a PDF, and checking a printed one.
+record-title = Handover record
+record-number = Record No. { $number }
+record-number-replaces = Record No. { $number } (replaces record No. { $old })
+record-field-received-by = Received by
+record-field-received-at = Received at
+record-statement = { $buyer } received home { $home } with the keys, meter readings and documents listed below, and was told of the open defects below, which will be fixed by their deadlines.
+record-keys = Keys
+record-col-item = Item
+record-col-count = Count
+record-meters = Meter readings
+record-col-meter = Meter
+record-col-reading = Reading
+record-meter-absent = This home has none
+record-meter-photos = Attached: photos of the meters
+record-documents = Documents handed over
+record-open-defects = Defects still open at handover
+record-warranty = Warranty (from the day of handover)
+record-col-period = Period
+record-col-until = Until
+record-years = { $count ->
+    [one] 1 year
+   *[other] { $count } years
+}
+record-months = { $count ->
+    [one] 1 month
+   *[other] { $count } months
+}
+record-signatures = Signatures
+record-sign-ambassador = Ambassador
+record-sign-buyer = Buyer
+record-signed-at = Signed { $at }
+record-recorded-at = Recorded { $at } (no drawn signature)
+record-received-in-chat = Confirmed in Telegram { $at } (no drawn signature)
+record-footer = Handover record { $number } · SHA-256 { $hash }
+record-caption = 📄 Handover record of { $home } (record No. { $number }). Please keep it.
+button-record-pdf = 📄 Handover record
+record-not-yours = This handover record is not yours, or the home has not been handed over yet.
+verify-usage = To check a printed handover record, send /verify with the record number and the SHA-256 from its footer (at least the first 8 characters), e.g. <code>/verify 12 3fa2c9e1</code>
+verify-matches = ✅ Handover record { $number } matches the database: { $home }, received by { $buyer } at { $at }, ambassador { $ambassador }.
+verify-replaced = ⚠️ Note: record { $new } has replaced this record.
+verify-differs = ❌ Handover record { $number } does not match the database: the SHA-256 printed is not this record's. The record in the database is the valid one.
+verify-unknown = I found no handover record { $number } that you may see.
+cmd-verify = Check a printed handover record: /verify number SHA-256
 button-defects-pdf = 📄 PDF
 defect-not-yours = You cannot open this record.
 defect-card = 🏠 <b>{ $unit }</b> #{ $id } · { $room } · { $category } · { $severity }

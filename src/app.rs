@@ -177,6 +177,10 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             services.away_ended(staff_id).await?;
             JobOutcome::Done
         }
+        Job::RecordPdf { handover_id } => outcome(
+            services.send_record_pdf(handover_id).await?,
+            "no record of that number",
+        ),
     })
 }
 

@@ -83,6 +83,13 @@ enum Command {
         #[arg(long)]
         confirm: Option<String>,
     },
+    /// Check a handover record's PDF against the database: whether the record it names
+    /// exists with the data hash printed on it, and whether the file is one the bot issued.
+    /// Exits 0 only when it matches.
+    VerifyRecord {
+        /// The PDF to check.
+        file: PathBuf,
+    },
     /// Work on the outbox of notifications.
     Outbox {
         #[command(subcommand)]
@@ -209,6 +216,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Export { out, csv } => export(config, &out, csv).await,
         Command::Assign { confirm } => assign(config, confirm.as_deref()).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
+        Command::VerifyRecord { file } => verify_record(config, &file).await,
         Command::Outbox {
             action: OutboxAction::RetryFailed,
         } => {
@@ -408,6 +416,52 @@ async fn services(config: Config) -> anyhow::Result<Services> {
         Arc::new(SystemClock),
         Arc::new(config),
     ))
+}
+
+async fn verify_record(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use handover_bot::services::handover_record::Verdict;
+    let pdf = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let checked = services(config).await?.verify_record_file(&pdf).await?;
+    match checked.verdict {
+        Some(Verdict::Matches {
+            record,
+            hash,
+            replaced_by,
+        }) => {
+            println!(
+                "matches: handover record {} of home {} ({}), received by {} at {} UTC",
+                record.number,
+                record.unit,
+                record.project,
+                record.received_by,
+                record.received_at.format("%Y-%m-%d %H:%M")
+            );
+            println!("record data SHA-256: {hash}");
+            if checked.issued {
+                println!("the file is byte for byte the one the bot issued");
+            } else {
+                println!(
+                    "the file is not byte for byte one the bot issued (re-saved or made elsewhere): compare its pages with the record"
+                );
+            }
+            if let Some(new) = replaced_by {
+                println!("note: record {new} replaced this record");
+            }
+            Ok(())
+        }
+        Some(Verdict::Differs { number }) => anyhow::bail!(
+            "does not match: record {number} in the database has another SHA-256 than the file names"
+        ),
+        Some(Verdict::Unknown) => {
+            anyhow::bail!(
+                "does not match: the database has no handover record of the number the file names"
+            )
+        }
+        None => anyhow::bail!(
+            "{} is not a handover record made by this bot (it carries no record number and SHA-256)",
+            file.display()
+        ),
+    }
 }
 
 async fn export(config: Config, out: &std::path::Path, csv: bool) -> anyhow::Result<()> {

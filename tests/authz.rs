@@ -46,6 +46,8 @@ const REFUSALS: &[&str] = &[
     "household-not-yours",
     "household-not-yours-short",
     "defect-not-yours",
+    "record-not-yours",
+    "verify-unknown",
     "step-not-now",
     "step-not-yours",
     "review-not-yours",
@@ -98,6 +100,7 @@ impl Role {
                 "appointment",
                 "ambassador",
                 "address",
+                "verify",
                 "language",
                 "cancel",
                 "help",
@@ -114,6 +117,7 @@ impl Role {
                 "sharephone",
                 "away",
                 "back",
+                "verify",
                 "language",
                 "cancel",
                 "help",
@@ -145,6 +149,7 @@ impl Role {
                 "queue",
                 "deactivate",
                 "project",
+                "verify",
                 "language",
                 "cancel",
                 "help",
@@ -164,10 +169,13 @@ impl Role {
                 "/back Li Lei",
                 "/invite all",
                 "/invite supervisor Mallory",
+                "/verify 1 0123456789abcdef",
             ],
             Role::Engineer => &["/defects 1-1-101"],
             Role::Supervisor => &["/invite admin Mallory"],
-            Role::Buyer | Role::Complaints | Role::Stranger => &[],
+            // Record 1 is home A's, handed over.
+            Role::Buyer => &["/verify 1 0123456789abcdef"],
+            Role::Complaints | Role::Stranger => &[],
         }
     }
 }
@@ -202,6 +210,7 @@ fn command_text(command: &str) -> String {
     match command {
         "inspect" | "defects" | "customer" => format!("/{command} 1-1-101"),
         "handover" => "/handover 1-1-103".to_string(),
+        "verify" => "/verify 1 0123456789abcdef".to_string(),
         "away" => "/away Li Lei".to_string(),
         "back" => "/back Li Lei".to_string(),
         "sharephone" => "/sharephone on".to_string(),
@@ -237,6 +246,7 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         C::DefectCard(_) | C::DefectPage(..) | C::DefectPdf(_) => {
             supervisor("supervisors see every defect")
         }
+        C::RecordPdf(_) => supervisor("supervisors open every home's handover record"),
         C::CheckIn(_) => supervisor("supervisors check any buyer in"),
         C::ReviewAccept(_)
         | C::ReviewKind(..)
@@ -359,6 +369,8 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::DefectCard(t.assigned),
         C::DefectPage(t.unit_a, 0),
         C::DefectPdf(t.unit_a),
+        // A was handed over: its record is kept.
+        C::RecordPdf(t.unit_a),
         C::ReportHome(t.unit_a),
         // No relayed photo is anyone's here: whatever id it names is refused.
         C::ReportRelayed(t.unit_a),

@@ -235,7 +235,7 @@ struct RawCallback {
     flag: bool,
 }
 
-const CALLBACK_VARIANTS: usize = 49;
+const CALLBACK_VARIANTS: usize = 50;
 const FIX_STEPS: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
 const INSPECT_ACTIONS: [InspectAction; 6] = [
     InspectAction::Save,
@@ -315,7 +315,8 @@ fn build_callback(r: &RawCallback) -> Callback {
         45 => Callback::ComplainLevel(pick(&Level::ALL, p)),
         46 => Callback::ComplaintAck(a),
         47 => Callback::ReportRelayed(a),
-        _ => Callback::DefectPdf(a),
+        48 => Callback::DefectPdf(a),
+        _ => Callback::RecordPdf(a),
     }
 }
 
@@ -372,6 +373,7 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::ComplaintAck(_) => 46,
         Callback::ReportRelayed(_) => 47,
         Callback::DefectPdf(_) => 48,
+        Callback::RecordPdf(_) => 49,
     }
 }
 
@@ -391,6 +393,7 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::DefectCard(a)
         | Callback::DefectPage(a, _)
         | Callback::DefectPdf(a)
+        | Callback::RecordPdf(a)
         | Callback::ReportHome(a)
         | Callback::ReportRelayed(a)
         | Callback::ReviewAccept(a)

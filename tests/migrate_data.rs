@@ -156,7 +156,8 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         assert!(fixed.is_ok(), "{fixed:?}");
     }
     // A confirmed handover with a meter photo and its recorder's signature (handovers,
-    // meter_readings, handover_signatures, follow_ups), and
+    // meter_readings, handover_signatures, follow_ups, handover_records and the record's PDF in
+    // handover_record_files), and
     // complaints from two homes of building 1 that raise a group flag.
     {
         use handover_bot::domain::aftercare::{HandoverDraft, Level, MeterReading, Topic};
@@ -252,6 +253,16 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
             .unwrap();
         // Everything this sent the supervisor is out before the next command's answer.
         wait_saying(&app, &supervisor, "handover-record").await;
+        // The record's PDF (handover_records, handover_record_files).
+        app.fake
+            .wait_for_message(supervisor.id, |m| {
+                m.file.as_ref().is_some_and(|f| {
+                    f.file_name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("handover-record-"))
+                })
+            })
+            .await;
         let second = head("complaint-to-reception", &[("id", 2i64.into())]);
         app.fake
             .wait_for_message(supervisor.id, |m| m.plain_text.contains(&second))

@@ -6,18 +6,17 @@ use crate::support::app::TestApp;
 use crate::support::browser::{Browser, Telegram};
 use crate::support::fake_telegram::{SentMessage, User};
 use crate::support::people::reply_to;
-use crate::support::site::{Campaign, Site};
+use crate::support::site::{Campaign, PUBLIC_URL, Site};
 use crate::support::steps::{photo, press_button, press_on, until, wait_fixed, wait_key};
 use crate::support::text::{says, zh};
 use handover_bot::bot::callback::{Callback, HandoverStep};
 use handover_bot::clock::Clock as _;
 use handover_bot::config::SignatureRule;
-use handover_bot::domain::aftercare::{Checklist, parse_items};
 use handover_bot::i18n::Arg;
 use handover_bot::store::aftercare::HandoverStatus;
 use handover_bot::webapp::init_data::sign_init_data;
 
-const PUBLIC: &str = "https://handover.example/";
+const PUBLIC: &str = PUBLIC_URL;
 
 /// Two linked buyers (1-1-101 and 2-1-102), the Mini App on at `PUBLIC`, and a checklist of
 /// one key kind, one meter and one document.
@@ -25,16 +24,7 @@ async fn site(rule: SignatureRule) -> Campaign {
     Site::new()
         .homes(2)
         .linked(&[0, 1])
-        .config(move |c| {
-            c.public_url = Some(url::Url::parse(PUBLIC).unwrap());
-            c.listen_addr = Some("127.0.0.1:0".parse().unwrap());
-            c.signature = rule;
-            c.checklist = Checklist {
-                key_kinds: parse_items("entrance_door").unwrap(),
-                meters: parse_items("water").unwrap(),
-                documents: parse_items("quality_guarantee").unwrap(),
-            };
-        })
+        .mini_app(rule, "water")
         .assigned()
         .await
 }

@@ -559,3 +559,464 @@ async fn a_bad_pdf_argument_changes_nothing_and_is_answered_politely() {
     );
     app.stop().await;
 }
+
+// ----- the handover record ---------------------------------------------------------------
+
+/// The colour the server draws signatures in (`render::signature`): nothing else printed on a
+/// record is this dark blue.
+const SIGNATURE_INK: [u8; 3] = [20, 24, 40];
+
+/// Two linked buyers (1-1-101, 2-1-102), the Mini App on with signatures by `rule`, and a
+/// checklist of one key kind, two meters and one document.
+async fn signing_site(rule: handover_bot::config::SignatureRule) -> Campaign {
+    Site::new()
+        .homes(2)
+        .linked(&[0, 1])
+        .mini_app(rule, "water,electricity")
+        .assigned()
+        .await
+}
+
+/// The ambassador's checklist of 1-1-101 (2 keys, water 0123.4 and electricity 5678.9 with
+/// real photos, the quality guarantee), sent; the record's number.
+async fn send_checklist(app: &TestApp, ambassador: &User) -> i64 {
+    use crate::support::people::reply_to;
+    use handover_bot::bot::callback::HandoverStep;
+    let start = last_id(app, ambassador);
+    reply_to(app, ambassador, "/handover 1-1-101").await;
+    press_button(
+        app,
+        ambassador,
+        Callback::Handover(HandoverStep::Keys(0, 2)),
+    )
+    .await;
+    for (seed, meter, reading) in [
+        (1, "meter-water", "0123.4"),
+        (2, "meter-electricity", "5678.9"),
+    ] {
+        let meter = label(meter);
+        app.fake
+            .wait_for_message(ambassador.id, |m| {
+                m.message_id > start
+                    && crate::support::text::says(&m.plain_text, "handover-ask-meter")
+                    && m.plain_text.contains(&meter)
+            })
+            .await;
+        app.fake
+            .send_photo(ambassador, photo_jpeg(seed, 640, 480), Some(reading));
+    }
+    // Each step's buttons on this run's messages, not on an earlier run's.
+    for step in [
+        HandoverStep::Document(0, true),
+        HandoverStep::DocumentsDone,
+        HandoverStep::Submit,
+    ] {
+        let message = app
+            .fake
+            .wait_for_message(ambassador.id, |m| {
+                m.message_id > start
+                    && crate::support::steps::button(m, |c| *c == Callback::Handover(step))
+                        .is_some()
+            })
+            .await;
+        crate::support::steps::press_on(app, ambassador, &message, |c| {
+            *c == Callback::Handover(step)
+        });
+    }
+    app.fake
+        .wait_for_message(ambassador.id, |m| {
+            m.message_id > start
+                && ["handover-saved-sign", "handover-sent-sign", "handover-sent"]
+                    .iter()
+                    .any(|key| crate::support::text::says(&m.plain_text, key))
+        })
+        .await;
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households("1-1-101").await.unwrap()[0].unit.unit_id;
+    let id = tx
+        .current_handover(unit)
+        .await
+        .unwrap()
+        .expect("a record")
+        .id;
+    tx.commit().await.unwrap();
+    id
+}
+
+/// `person` signs record `id` on the Mini App page's API, as the page does; the status.
+async fn sign(app: &TestApp, person: &User, id: i64) -> u16 {
+    use handover_bot::clock::Clock as _;
+    let token = app.config.bot_token.as_ref().unwrap().expose().to_string();
+    let init_data = handover_bot::webapp::init_data::sign_init_data(
+        &token,
+        &serde_json::json!({"id": person.id, "first_name": person.first_name}).to_string(),
+        app.clock.now() - chrono::Duration::minutes(1),
+    );
+    let local = app.running().http_addr.expect("the HTTP server runs");
+    let drawing = r#"{"width":300,"height":150,"strokes":[[[10,100],[60,20],[110,120],[160,30],[210,110],[290,40]],[[20,130],[280,128]]]}"#;
+    reqwest::Client::new()
+        .post(format!("http://{local}/app/api/records/{id}/signature"))
+        .header("Authorization", format!("tma {init_data}"))
+        .body(drawing)
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+/// Pixels of the signature ink on pages rendered at 100 dpi, per page.
+fn signature_pixels(pdf: &Pdf) -> Vec<usize> {
+    let prefix = pdf.dir.path().join("sig");
+    poppler(
+        "pdftoppm",
+        &["-r", "100", "-png", pdf.file(), prefix.to_str().unwrap()],
+    );
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(pdf.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pages.sort();
+    let [r, g, b] = SIGNATURE_INK.map(i32::from);
+    let counts = pages
+        .iter()
+        .map(|page| {
+            image::open(page)
+                .unwrap()
+                .to_rgb8()
+                .pixels()
+                .filter(|p| {
+                    let [pr, pg, pb] = p.0.map(i32::from);
+                    (pr - r).abs() <= 10 && (pg - g).abs() <= 10 && (pb - b).abs() <= 10
+                })
+                .count()
+        })
+        .collect();
+    for page in pages {
+        std::fs::remove_file(page).unwrap();
+    }
+    counts
+}
+
+/// The kept record's SHA-256.
+async fn record_hash_of(app: &TestApp, id: i64) -> String {
+    let mut tx = app.services().store.read().await.unwrap();
+    let kept = tx.record(id).await.unwrap().expect("the record is kept");
+    tx.commit().await.unwrap();
+    kept.sha256
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_received_record_comes_signed_as_a_pdf_in_each_readers_language_and_checks_out() {
+    use crate::support::people::{link_by_contact, load_buyers, reply_to};
+    use crate::support::steps::{wait_fixed, wait_key};
+    let site = signing_site(handover_bot::config::SignatureRule::Required).await;
+    let (app, ambassador, buyer, neighbour) = (
+        &site.app,
+        &site.ambassador,
+        &site.buyers[0],
+        &site.buyers[1],
+    );
+    // A co-owner of 1-1-101 who reads English.
+    load_buyers(
+        app,
+        "building,entrance,room,name,phone\n1,1,101,Fang Wang,13900009999\n",
+    )
+    .await;
+    let co_owner = app.fake.user(30_101, "Fang");
+    link_by_contact(app, &co_owner, "+86 13900009999").await;
+    // The introduction to the ambassador follows the greeting by a moment.
+    app.advance(chrono::Duration::seconds(3));
+    wait_text(app, &co_owner, "Li Lei").await;
+    reply_to(app, &co_owner, "/language en").await;
+    // One defect stays open at handover.
+    record(app, ambassador, "1-1-101", &THREE[..1], 0, true).await;
+
+    let id = send_checklist(app, ambassador).await;
+    assert_eq!(sign(app, ambassador, id).await, 200);
+    wait_fixed(app, buyer, "handover-confirm-how-open-sign").await;
+    let before = last_id(app, buyer);
+    assert_eq!(sign(app, buyer, id).await, 200);
+
+    // Everyone concerned gets the record as a PDF, in their language.
+    let name = "handover-record-1-1-101.pdf";
+    let (message, zh_bytes) = document(app, buyer, name, before).await;
+    assert!(
+        message.plain_text.contains(&zh(
+            "record-caption",
+            &[("home", "1-1-101".into()), ("number", id.into())]
+        )),
+        "{}",
+        message.plain_text
+    );
+    let (_, en_bytes) = document(app, &co_owner, name, 0).await;
+    let (_, ambassadors) = document(app, ambassador, name, 0).await;
+    assert_eq!(ambassadors, zh_bytes, "the ambassador reads Chinese too");
+    let hash = record_hash_of(app, id).await;
+
+    // Compared without white space: pdftotext breaks lines and spaces its own way.
+    let flat = |text: &str| text.split_whitespace().collect::<String>();
+    let zh_pdf = Pdf::save(&zh_bytes);
+    let text = flat(&zh_pdf.text());
+    for needle in [
+        label("record-title"),
+        "Buyer 0".to_string(),
+        "Fang Wang".to_string(),
+        "1-1-101".to_string(),
+        "0123.4".to_string(),
+        "5678.9".to_string(),
+        label("meter-water"),
+        label("meter-electricity"),
+        label("document-quality-guarantee"),
+        label("key-entrance-door"),
+        "水槽下渗水".to_string(),
+        label("room-kitchen"),
+        zh("record-years", &[("count", 5.into())]),
+        zh("record-years", &[("count", 2.into())]),
+        hash.clone(),
+    ] {
+        assert!(
+            text.contains(&flat(&needle)),
+            "{needle:?} in the Chinese record:\n{text}"
+        );
+    }
+    let en_pdf = Pdf::save(&en_bytes);
+    let text = flat(&en_pdf.text());
+    for needle in [
+        "Handover record",
+        "Buyer 0",
+        "1-1-101",
+        "0123.4",
+        "5678.9",
+        "Water",
+        "Kitchen",
+        "5 years",
+        hash.as_str(),
+    ] {
+        assert!(
+            text.contains(&flat(needle)),
+            "{needle:?} in the English record:\n{text}"
+        );
+    }
+    for pdf in [&zh_pdf, &en_pdf] {
+        let fonts = pdf.fonts();
+        assert!(!fonts.is_empty());
+        for (font, embedded, subset) in &fonts {
+            assert!(*embedded && *subset, "{font} is embedded and subset");
+        }
+        // Page 1 is not blank and holds both signatures; the meter photos follow them.
+        let pages = pdf.render(1, pdf.pages());
+        assert!(pages[0].0 > 20_000, "page 1 has ink: {pages:?}");
+        let photos: usize = pages.iter().map(|p| p.1).sum();
+        assert!(photos > 1_000, "the meter photos print: {pages:?}");
+        let ink = signature_pixels(pdf);
+        assert!(ink[0] > 400, "both signatures print on page 1: {ink:?}");
+    }
+    // Kept for the README: page 1 of the Chinese record.
+    {
+        let prefix = zh_pdf.dir.path().join("readme");
+        poppler(
+            "pdftoppm",
+            &[
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-png",
+                zh_pdf.file(),
+                prefix.to_str().unwrap(),
+            ],
+        );
+        let page = std::fs::read_dir(zh_pdf.dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("readme"))
+            })
+            .expect("page 1 rendered");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pdf");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(page, dir.join("record-page-1.png")).unwrap();
+        std::fs::write(dir.join("record-zh.pdf"), &zh_bytes).unwrap();
+        std::fs::write(dir.join("record-en.pdf"), &en_bytes).unwrap();
+    }
+
+    // /myhome offers the same file again.
+    let home = crate::support::people::reply_matching(app, buyer, "/myhome", |m| {
+        m.button_labels().contains(&label("button-record-pdf"))
+    })
+    .await;
+    assert!(home.message_id > 0);
+    let after = last_id(app, buyer);
+    press_button(
+        app,
+        buyer,
+        Callback::RecordPdf(unit_of(app, "1-1-101").await),
+    )
+    .await;
+    let (_, again) = document(app, buyer, name, after).await;
+    assert_eq!(again, zh_bytes, "the record sent again is the same file");
+    // Another home's buyer forging the press gets nothing.
+    let theirs = app
+        .fake
+        .sent_messages(neighbour.id)
+        .pop()
+        .expect("a message");
+    let sent = app.fake.sent_messages(neighbour.id).len();
+    let forged = app.fake.press_crafted_button(
+        neighbour,
+        &theirs,
+        &Callback::RecordPdf(unit_of(app, "1-1-101").await).encode(),
+    );
+    assert_eq!(
+        app.fake.callback_answer(&forged).await,
+        label("record-not-yours")
+    );
+    assert_eq!(
+        app.fake.sent_messages(neighbour.id).len(),
+        sent,
+        "nothing sent"
+    );
+
+    // /verify with the number and the start of the hash printed on the page.
+    let short = &hash[..12];
+    reply_to(app, buyer, &format!("/verify {id} {short}")).await;
+    wait_key(
+        app,
+        buyer,
+        "verify-matches",
+        &[
+            ("number", id.into()),
+            ("home", "1-1-101".into()),
+            ("buyer", "Buyer 0".into()),
+            ("ambassador", "Li Lei".into()),
+            ("at", received_at(app, id).await.into()),
+        ],
+    )
+    .await;
+    reply_to(app, buyer, &format!("/verify {id} 0000000000ab")).await;
+    wait_key(app, buyer, "verify-differs", &[("number", id.into())]).await;
+    reply_to(app, neighbour, &format!("/verify {id} {short}")).await;
+    wait_key(app, neighbour, "verify-unknown", &[("number", id.into())]).await;
+    reply_to(app, buyer, "/verify 12").await;
+    wait_fixed(app, buyer, "verify-usage").await;
+
+    // The operator's command checks a file.
+    let check = |path: &str| {
+        crate::support::app::binary()
+            .args(["verify-record", path])
+            .env("HANDOVER_DATABASE_URL", app.database_url())
+            .env("HANDOVER_MEDIA_DIR", &app.config.media_dir)
+            .output()
+            .expect("the binary runs")
+    };
+    let output = check(zh_pdf.file());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("matches") && stdout.contains(&hash),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("byte for byte the one the bot issued"),
+        "{stdout}"
+    );
+    // A copy whose printed hash was changed does not match.
+    let forged = Pdf::save(
+        &String::from_utf8_lossy(&zh_bytes)
+            .replace(&hash, &"0".repeat(64))
+            .into_bytes(),
+    );
+    let output = check(forged.file());
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    site.app.stop().await;
+}
+
+/// When record `id` was received, as the bot writes times.
+async fn received_at(app: &TestApp, id: i64) -> String {
+    use handover_bot::present::Times as _;
+    let mut tx = app.services().store.read().await.unwrap();
+    let kept = tx.record(id).await.unwrap().expect("the record is kept");
+    tx.commit().await.unwrap();
+    handover_bot::domain::record::RecordData::from_json(&kept.data)
+        .unwrap()
+        .received_at
+        .with_timezone(&app.config.timezone)
+        .present_date_time()
+}
+
+async fn unit_of(app: &TestApp, home: &str) -> i64 {
+    let mut tx = app.services().store.read().await.unwrap();
+    let unit = tx.find_households(home).await.unwrap()[0].unit.unit_id;
+    tx.commit().await.unwrap();
+    unit
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redone_record_names_the_one_it_replaces_and_one_received_by_the_button_says_so() {
+    use crate::support::steps::{press_on, wait_fixed};
+    let site = signing_site(handover_bot::config::SignatureRule::Optional).await;
+    let (ambassador, buyer) = (&site.ambassador, &site.buyers[0]);
+    let app = &site.app;
+    let first = send_checklist(app, ambassador).await;
+    let ask = wait_fixed(app, buyer, "handover-confirm-how").await;
+    // The ambassador does the checklist again before the buyer answers.
+    let second = send_checklist(app, ambassador).await;
+    assert_ne!(first, second);
+    {
+        let mut tx = app.services().store.read().await.unwrap();
+        let redone = tx.handover(second).await.unwrap().expect("the new record");
+        tx.commit().await.unwrap();
+        assert_eq!(
+            redone.replaces,
+            Some(first),
+            "the new record names the old one"
+        );
+    }
+    // The old request is answered as replaced; the new one's button hands the home over.
+    let old = press_on(app, buyer, &ask, |c| *c == Callback::HandoverConfirm(first));
+    app.fake.callback_answer(&old).await;
+    let before = last_id(app, buyer);
+    let newer = app
+        .fake
+        .wait_for_message(buyer.id, |m| {
+            crate::support::steps::button(m, |c| *c == Callback::HandoverConfirm(second)).is_some()
+        })
+        .await;
+    press_on(app, buyer, &newer, |c| {
+        *c == Callback::HandoverConfirm(second)
+    });
+    let (_, bytes) = document(app, buyer, "handover-record-1-1-101.pdf", before).await;
+    let text = Pdf::save(&bytes).text();
+    assert!(
+        text.contains(&zh(
+            "record-number-replaces",
+            &[("number", second.into()), ("old", first.into())]
+        )),
+        "{text}"
+    );
+    let received = received_at(app, second).await;
+    assert!(
+        text.contains(&zh(
+            "record-received-in-chat",
+            &[("at", received.as_str().into())]
+        )),
+        "a record received by the button says so:\n{text}"
+    );
+    site.app.stop().await;
+}

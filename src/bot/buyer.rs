@@ -59,8 +59,34 @@ pub async fn on_my_home(turn: &Turn) -> anyhow::Result<()> {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    turn.say(format!("{}\n{lines}", tr!(i18n, lang, "myhome-title")))
-        .await
+    // The record of each home handed over, as a PDF, again.
+    let records = turn
+        .ctx
+        .services
+        .received_records(&turn.person.actor)
+        .await?;
+    let buttons: Vec<Vec<InlineKeyboardButton>> = records
+        .iter()
+        .map(|(unit, _)| {
+            let mut label = tr!(i18n, lang, "button-record-pdf");
+            if homes.len() > 1
+                && let Some(home) = homes.iter().find(|h| h.unit.unit_id == *unit)
+            {
+                label = format!("{label} {}", home.unit.short());
+            }
+            vec![InlineKeyboardButton::callback(
+                label,
+                Callback::RecordPdf(*unit).encode(),
+            )]
+        })
+        .collect();
+    let markup = (!buttons.is_empty())
+        .then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(buttons)));
+    turn.say_with(
+        format!("{}\n{lines}", tr!(i18n, lang, "myhome-title")),
+        markup,
+    )
+    .await
 }
 
 pub async fn on_address(turn: &Turn) -> anyhow::Result<()> {

@@ -61,6 +61,8 @@ pub enum Callback {
     DefectPage(i64, u32),
     /// The defect report of a household as a PDF.
     DefectPdf(i64),
+    /// The handover record of a handed-over home as a PDF.
+    RecordPdf(i64),
     /// A buyer's report of a defect in this home (when they have several).
     ReportHome(i64),
     /// Report the photo a buyer sent outside any flow (relayed message `id`) as a problem.
@@ -233,6 +235,7 @@ impl Callback {
             Callback::ReportRelayed(id) => format!("rpm:{id}"),
             Callback::DefectPage(unit, page) => format!("dl:{unit}:{page}"),
             Callback::DefectPdf(unit) => format!("dpdf:{unit}"),
+            Callback::RecordPdf(unit) => format!("rpdf:{unit}"),
             Callback::ReviewAccept(id) => format!("ra:{id}"),
             Callback::ReviewKind(id, c) => format!("rc:{id}:{}", c.code()),
             Callback::ReviewUrgency(id, c, s) => format!("rv:{id}:{}:{}", c.code(), s.code()),
@@ -333,6 +336,7 @@ impl Callback {
             ("rpm", id) => Callback::ReportRelayed(number(id)?),
             ("dl", id) => Callback::DefectPage(number(id)?, number(parts.next()?)?),
             ("dpdf", id) => Callback::DefectPdf(number(id)?),
+            ("rpdf", id) => Callback::RecordPdf(number(id)?),
             ("ra", id) => Callback::ReviewAccept(number(id)?),
             ("rc", id) => {
                 Callback::ReviewKind(number(id)?, Category::from_code(code(parts.next()?)?)?)
@@ -436,6 +440,7 @@ mod tests {
             Callback::ReportRelayed(i64::MAX),
             Callback::DefectPage(17, 3),
             Callback::DefectPdf(i64::MAX),
+            Callback::RecordPdf(i64::MAX),
             Callback::ReviewAccept(11),
             Callback::ReviewKind(12, Category::Leakage),
             Callback::ReviewUrgency(13, Category::Other, Severity::Low),

@@ -82,6 +82,8 @@ commands! {
     Export = "export",
     Deactivate = "deactivate",
     Project = "project",
+    /// Check a printed handover record against the database.
+    Verify = "verify",
 }
 
 impl Command {
@@ -106,6 +108,7 @@ impl Command {
                 Address,
                 Stop,
                 Resume,
+                Verify,
                 Language,
                 Cancel,
                 Help,
@@ -156,6 +159,9 @@ impl Command {
                 }
                 if supervises {
                     menu.extend([Queue, Deactivate, Project]);
+                }
+                if ambassador || supervises {
+                    menu.push(Verify);
                 }
                 menu.extend([Language, Cancel, Help]);
                 menu
@@ -320,6 +326,7 @@ mod tests {
                 "address",
                 "stop",
                 "resume",
+                "verify",
                 "language",
                 "cancel",
                 "help",
@@ -376,6 +383,9 @@ mod tests {
                 }
                 if staff.roles.can_supervise() {
                     commands.extend(["queue", "deactivate", "project"]);
+                }
+                if ambassador || staff.roles.can_supervise() {
+                    commands.push("verify");
                 }
                 commands.extend(["language", "cancel", "help"]);
                 commands

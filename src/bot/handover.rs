@@ -11,6 +11,7 @@ use crate::present::Times as _;
 use crate::services::ServiceError;
 use crate::services::defects::InspectTarget;
 use crate::services::handover::{Begin, Confirmation, item_name};
+use crate::services::handover_record::Verdict;
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
@@ -591,4 +592,85 @@ async fn say_pending(
         }
     }
     Ok(())
+}
+
+/// The "handover record" button of /myhome: the record's PDF, only for those who may open the
+/// home (a forged press for another home gets the same notice as a stale one).
+pub async fn on_record_pdf(turn: &Turn, query: &CallbackQuery, unit: i64) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some(pdf) = turn
+        .ctx
+        .services
+        .record_pdf(&turn.person.actor, unit, lang)
+        .await?
+    else {
+        return answer_query(turn, query, Some(tr!(i18n, lang, "record-not-yours"))).await;
+    };
+    answer_query(turn, query, None).await?;
+    let caption = tr!(
+        i18n,
+        lang,
+        "record-caption",
+        number = pdf.number,
+        home = pdf.unit.as_str()
+    );
+    let file = teloxide::types::InputFile::file(turn.ctx.services.config.media_dir.join(&pdf.path))
+        .file_name(pdf.file_name);
+    let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
+    turn.bot
+        .send_document(turn.chat, file)
+        .caption(caption)
+        .parse_mode(teloxide::types::ParseMode::Html)
+        .await?;
+    Ok(())
+}
+
+/// `/verify <number> <SHA-256>`: whether a printed handover record is the one in the database.
+pub async fn on_verify(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let Some(code) = crate::domain::record::RecordCode::parse(args) else {
+        return turn.say(tr!(i18n, lang, "verify-usage")).await;
+    };
+    let verdict = turn
+        .ctx
+        .services
+        .verify_record(Some(&turn.person.actor), &code)
+        .await?;
+    turn.say(verdict_text(turn, &verdict, code.number)).await
+}
+
+/// A verdict in the reader's words.
+fn verdict_text(turn: &Turn, verdict: &Verdict, number: i64) -> String {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match verdict {
+        Verdict::Matches {
+            record,
+            replaced_by,
+            ..
+        } => {
+            let at = record
+                .received_at
+                .with_timezone(&turn.ctx.services.config.timezone)
+                .present_date_time();
+            let matches = tr!(
+                i18n,
+                lang,
+                "verify-matches",
+                number = record.number,
+                home = record.unit.as_str(),
+                buyer = record.received_by.as_str(),
+                at = at,
+                ambassador = record.ambassador.as_str()
+            );
+            match replaced_by {
+                Some(new) => format!(
+                    "{matches}\n{}",
+                    tr!(i18n, lang, "verify-replaced", new = *new)
+                ),
+                None => matches,
+            }
+        }
+        Verdict::Differs { number } => tr!(i18n, lang, "verify-differs", number = *number),
+        Verdict::Unknown => tr!(i18n, lang, "verify-unknown", number = number),
+    }
 }

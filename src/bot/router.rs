@@ -241,6 +241,7 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Language => start::on_language(turn, args).await,
         Command::Cancel => start::on_cancel(turn).await,
         Command::Me => start::on_me(turn).await,
+        Command::Verify => handover::on_verify(turn, args).await,
         Command::MyHome => {
             buyer::on_my_home(turn).await?;
             handover::show_pending(turn, &turn.person.actor, turn.lang()).await
@@ -442,6 +443,7 @@ async fn on_press(
         Callback::ReportRelayed(id) => report::on_relayed_button(turn, query, id).await,
         Callback::DefectPage(unit, page) => inspect::on_defect_page(turn, query, unit, page).await,
         Callback::DefectPdf(unit) => inspect::on_defect_pdf(turn, query, unit).await,
+        Callback::RecordPdf(unit) => handover::on_record_pdf(turn, query, unit).await,
         Callback::ReviewAccept(_)
         | Callback::ReviewKind(..)
         | Callback::ReviewUrgency(..)

@@ -12,6 +12,7 @@ pub mod kpi;
 pub mod message;
 pub mod people;
 pub mod phone;
+pub mod record;
 pub mod remediation;
 pub mod signature;
 pub mod text;

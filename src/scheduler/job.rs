@@ -49,6 +49,8 @@ pub enum Job {
     },
     /// A staff member's absence ends.
     AwayEnds { staff_id: i64 },
+    /// Makes a received handover record's PDF and sends it to the home's buyers and ambassador.
+    RecordPdf { handover_id: i64 },
 }
 
 /// A stored job this build cannot read: an unknown kind or a payload without its fields.
@@ -180,6 +182,11 @@ mod tests {
                 Job::AwayEnds { staff_id: 8 },
                 "away_ends",
                 json!({"staff_id": 8}),
+            ),
+            (
+                Job::RecordPdf { handover_id: 4 },
+                "record_pdf",
+                json!({"handover_id": 4}),
             ),
         ];
         for (job, kind, payload) in cases {

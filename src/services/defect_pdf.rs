@@ -252,8 +252,23 @@ impl Services {
     }
 }
 
+/// "Page 3 of 12" in `lang`: the page numbers are known only once the pages are laid out, in
+/// the blocking task, so the label is a function of them.
+pub(crate) fn page_label(i18n: &std::sync::Arc<I18n>, lang: Lang) -> layout::PageLabel {
+    let i18n = std::sync::Arc::clone(i18n);
+    Box::new(move |page, count| {
+        plain_text(&crate::tr!(
+            i18n,
+            lang,
+            "pdf-page",
+            page = page,
+            pages = count
+        ))
+    })
+}
+
 /// A name a file may carry: letters and digits of any script, `-` and `_`.
-fn file_safe(name: &str) -> String {
+pub(crate) fn file_safe(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -431,8 +446,6 @@ fn report_words(
             (t("pdf-field-generated"), generated.clone()),
         ]
     });
-    // The page numbers are known only once the pages are laid out, in the blocking task.
-    let pages = std::sync::Arc::clone(i18n);
     DefectReport {
         title: t("pdf-title"),
         language: lang.code().to_string(),
@@ -442,15 +455,7 @@ fn report_words(
             "pdf-footer",
             at = generated.as_str()
         )),
-        page_label: Box::new(move |page, count| {
-            plain_text(&crate::tr!(
-                pages,
-                lang,
-                "pdf-page",
-                page = page,
-                pages = count
-            ))
-        }),
+        page_label: page_label(i18n, lang),
         cover,
         homes,
         labels,

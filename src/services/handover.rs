@@ -265,7 +265,7 @@ impl Services {
             &actor.audit_name(),
             "handover.submit",
             &format!("unit:{unit_id}"),
-            serde_json::json!({"handover": id, "open_defects": open_ids, "buyers_asked": asked}),
+            serde_json::json!({"handover": id, "replaces": handover.replaces, "open_defects": open_ids, "buyers_asked": asked}),
         )
         .await?;
         tx.commit().await?;
@@ -567,6 +567,16 @@ impl Services {
             }
             open
         };
+        self.keep_record(
+            &mut tx,
+            &handover,
+            &household,
+            buyer,
+            ambassador.as_ref(),
+            &open,
+            now,
+        )
+        .await?;
         self.schedule_follow_ups(&mut tx, handover.unit_id, now)
             .await?;
         let tz = self.config.timezone;

@@ -10,6 +10,7 @@ pub mod defects;
 pub mod export;
 pub mod followup;
 pub mod handover;
+pub mod handover_record;
 pub mod import;
 pub mod maintenance;
 pub mod notices;

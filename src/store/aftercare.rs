@@ -21,6 +21,8 @@ pub struct Handover {
     pub submitted_at: DateTime<Utc>,
     pub confirmed_by: Option<i64>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// The record this one replaced (withdrawn when this one was recorded).
+    pub replaces: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,7 @@ struct HandoverRecord {
     submitted_at: DateTime<Utc>,
     confirmed_by: Option<i64>,
     confirmed_at: Option<DateTime<Utc>>,
+    replaces: Option<i64>,
 }
 
 fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
@@ -194,14 +197,15 @@ impl Tx {
         meters_absent: &[String],
         now: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        with_conn!(self, |c| {
-            sqlx::query(
-                "UPDATE handovers SET status = 'withdrawn' WHERE unit_id = $1 AND status = 'awaiting_buyer'",
+        // The record still waiting for the buyer is withdrawn, and the new one names it.
+        let replaces: Option<i64> = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "UPDATE handovers SET status = 'withdrawn' WHERE unit_id = $1 AND status = 'awaiting_buyer' \
+                 RETURNING id",
             )
             .bind(unit_id)
-            .execute(c)
+            .fetch_optional(c)
             .await
-            .map(|r| r.rows_affected())
         })?;
         let (keys, documents, open, absent) = (
             to_json(&keys)?,
@@ -212,7 +216,7 @@ impl Tx {
         let id: i64 = with_conn!(self, |c| {
             sqlx::query_scalar(
                 "INSERT INTO handovers (unit_id, staff_id, keys, documents, open_defects, meters_absent, \
-                 status, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_buyer', $7) RETURNING id",
+                 status, submitted_at, replaces) VALUES ($1, $2, $3, $4, $5, $6, 'awaiting_buyer', $7, $8) RETURNING id",
             )
             .bind(unit_id)
             .bind(staff_id)
@@ -221,6 +225,7 @@ impl Tx {
             .bind(&open)
             .bind(&absent)
             .bind(now)
+            .bind(replaces)
             .fetch_one(c)
             .await
         })?;
@@ -248,7 +253,7 @@ impl Tx {
         let record: Option<HandoverRecord> = with_conn!(self, |c| {
             sqlx::query_as(
                 "SELECT id, unit_id, staff_id, keys, documents, meters_absent, open_defects, status, submitted_at, \
-                 confirmed_by, confirmed_at FROM handovers WHERE id = $1",
+                 confirmed_by, confirmed_at, replaces FROM handovers WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(c)
@@ -291,6 +296,7 @@ impl Tx {
             submitted_at: r.submitted_at,
             confirmed_by: r.confirmed_by,
             confirmed_at: r.confirmed_at,
+            replaces: r.replaces,
         }))
     }
 

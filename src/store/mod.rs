@@ -16,6 +16,7 @@ pub mod kpi;
 pub mod outbox;
 pub mod people;
 pub mod queue;
+pub mod records;
 #[doc(hidden)]
 pub mod scale;
 mod sessions;

@@ -98,6 +98,10 @@ fn buyer_rows(csv: &str) -> Vec<(String, String)> {
 /// A change to the settings of the application under test.
 type Adjust = Box<dyn FnOnce(&mut Config)>;
 
+/// The address Telegram clients would open the Mini App at (`Site::mini_app`); tests reach
+/// its pages on the application's own HTTP server.
+pub const PUBLIC_URL: &str = "https://handover.example/";
+
 /// What the campaign holds; `started` or `assigned` builds it.
 pub struct Site {
     homes: usize,
@@ -279,6 +283,23 @@ impl Site {
     pub fn reception(mut self) -> Self {
         self.reception = true;
         self
+    }
+
+    /// The Mini App on at [`PUBLIC_URL`] with signatures by `rule`, and a checklist of one key
+    /// kind (the entrance door), `meters` (`water,electricity`) and one document (the quality
+    /// guarantee).
+    pub fn mini_app(self, rule: handover_bot::config::SignatureRule, meters: &'static str) -> Self {
+        use handover_bot::domain::aftercare::{Checklist, parse_items};
+        self.config(move |c| {
+            c.public_url = Some(url::Url::parse(PUBLIC_URL).unwrap());
+            c.listen_addr = Some("127.0.0.1:0".parse().unwrap());
+            c.signature = rule;
+            c.checklist = Checklist {
+                key_kinds: parse_items("entrance_door").unwrap(),
+                meters: parse_items(meters).unwrap(),
+                documents: parse_items("quality_guarantee").unwrap(),
+            };
+        })
     }
 
     /// Settings of the application under test.

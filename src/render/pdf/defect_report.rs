@@ -149,6 +149,7 @@ pub fn document(report: DefectReport, prepared: &HashMap<String, Photo>) -> Docu
         language: report.language,
         footer: report.footer,
         page_label: report.page_label,
+        keywords: Vec::new(),
         blocks,
     }
 }

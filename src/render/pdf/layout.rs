@@ -36,6 +36,8 @@ const CELL_PAD_Y: f32 = 2.5;
 const PHOTOS_PER_ROW: usize = 3;
 const PHOTO_GAP: f32 = 8.0;
 const PHOTO_MAX_HEIGHT: f32 = 150.0;
+const SIGNATURE_HEIGHT: f32 = 76.0;
+const SIGNATURE_GAP: f32 = 24.0;
 
 const TITLE_SIZE: f32 = 18.0;
 const SUBTITLE_SIZE: f32 = 10.0;
@@ -59,12 +61,30 @@ const HEADER_FILL: Color = Color(240, 232, 222);
 const STRIPE: Color = Color(251, 248, 244);
 const RULE: Color = Color(214, 200, 186);
 
-/// A photo ready to embed: JPEG bytes and their size in pixels.
+/// A picture ready to embed: its encoded bytes and its size in pixels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Photo {
-    pub jpeg: Arc<Vec<u8>>,
+    pub bytes: Arc<Vec<u8>>,
+    pub encoding: Encoding,
     pub width: u32,
     pub height: u32,
+}
+
+/// How a [`Photo`]'s bytes are encoded: photos as JPEG, drawings (signatures, with their
+/// transparent background) as PNG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Jpeg,
+    Png,
+}
+
+/// A signature on a record: what it is, the drawing (none: signed without one), and who and
+/// when, under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureBox {
+    pub caption: String,
+    pub image: Option<Photo>,
+    pub lines: Vec<String>,
 }
 
 /// A table column: its header and its share of the width.
@@ -115,6 +135,8 @@ pub enum Block {
         caption: String,
         photos: Vec<Photo>,
     },
+    /// Signatures side by side, two to a row, each in a frame.
+    Signatures(Vec<SignatureBox>),
     Gap(f32),
     PageBreak,
 }
@@ -130,6 +152,8 @@ pub struct Document {
     /// Printed at the foot of every page, left; the page label goes right.
     pub footer: String,
     pub page_label: PageLabel,
+    /// Words a program may find the document by (the PDF's keywords).
+    pub keywords: Vec<String>,
     pub blocks: Vec<Block>,
 }
 
@@ -379,6 +403,7 @@ impl<'a> Flow<'a> {
             }
             Block::Table(table) => self.table(table, Look::Grid),
             Block::Photos { caption, photos } => self.photos(caption, photos),
+            Block::Signatures(boxes) => self.signatures(boxes),
             Block::Gap(height) => self.gap(*height),
             Block::PageBreak => {
                 if !self.at_top() {
@@ -612,6 +637,63 @@ impl<'a> Flow<'a> {
     }
 }
 
+impl Flow<'_> {
+    fn signatures(&mut self, boxes: &[SignatureBox]) {
+        let lh = line_height(TABLE_SIZE);
+        let width = (CONTENT_WIDTH - SIGNATURE_GAP) / 2.0;
+        for row in boxes.chunks(2) {
+            let wrapped: Vec<(Vec<String>, Vec<String>)> = row
+                .iter()
+                .map(|b| {
+                    let caption = self.measure.wrap(&b.caption, TABLE_SIZE, width);
+                    let lines = b
+                        .lines
+                        .iter()
+                        .flat_map(|l| self.measure.wrap(l, TABLE_SIZE, width))
+                        .collect();
+                    (caption, lines)
+                })
+                .collect();
+            let captions = wrapped.iter().map(|w| w.0.len()).max().unwrap_or(0) as f32;
+            let lines = wrapped.iter().map(|w| w.1.len()).max().unwrap_or(0) as f32;
+            self.need((captions + lines) * lh + SIGNATURE_HEIGHT + 8.0);
+            let top = self.y;
+            for (i, (signature, (caption, lines))) in row.iter().zip(wrapped).enumerate() {
+                let x = MARGIN_X + i as f32 * (width + SIGNATURE_GAP);
+                let mut y = top;
+                for line in caption {
+                    self.text(x, y, TABLE_SIZE, MUTED, line);
+                    y += lh;
+                }
+                let frame = y + 2.0;
+                self.rect(x, frame, width, SIGNATURE_HEIGHT, STRIPE);
+                self.rect(x, frame + SIGNATURE_HEIGHT - 0.8, width, 0.8, RULE);
+                if let Some(image) = &signature.image {
+                    let (w, h) = fit(
+                        image.width,
+                        image.height,
+                        width - 8.0,
+                        SIGNATURE_HEIGHT - 8.0,
+                    );
+                    self.push(Op::Image {
+                        x: x + (width - w) / 2.0,
+                        y: frame + (SIGNATURE_HEIGHT - h) / 2.0,
+                        w,
+                        h,
+                        photo: image.clone(),
+                    });
+                }
+                y = frame + SIGNATURE_HEIGHT + 4.0;
+                for line in lines {
+                    self.text(x, y, TABLE_SIZE, INK, line);
+                    y += lh;
+                }
+            }
+            self.y = top + (captions + lines) * lh + SIGNATURE_HEIGHT + 14.0;
+        }
+    }
+}
+
 fn row_lines(row: &[Vec<String>]) -> usize {
     row.iter().map(Vec::len).max().unwrap_or(0).max(1)
 }
@@ -642,7 +724,8 @@ fn draw(
     pdf.set_metadata(
         krilla::metadata::Metadata::new()
             .title(measure.printable(&document.title))
-            .language(document.language.clone()),
+            .language(document.language.clone())
+            .keywords(document.keywords.clone()),
     );
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| PdfError::Write("page size".into()))?;
@@ -681,9 +764,12 @@ fn draw(
                     }
                 }
                 Op::Image { x, y, w, h, photo } => {
-                    // A photo krilla cannot read is left out rather than failing the document.
-                    let image =
-                        krilla::image::Image::from_jpeg(krilla::Data::from(photo.jpeg), true);
+                    // A picture krilla cannot read is left out rather than failing the document.
+                    let data = krilla::Data::from(photo.bytes);
+                    let image = match photo.encoding {
+                        Encoding::Jpeg => krilla::image::Image::from_jpeg(data, true),
+                        Encoding::Png => krilla::image::Image::from_png(data, true),
+                    };
                     if let (Ok(image), Some(size)) = (image, Size::from_wh(w, h)) {
                         surface.push_transform(&Transform::from_translate(x, y));
                         surface.draw_image(image, size);
@@ -832,6 +918,7 @@ mod tests {
             language: "zh-CN".into(),
             footer: "生成于 2026-12-04 09:00".into(),
             page_label: Box::new(|n, m| format!("{n}/{m}")),
+            keywords: Vec::new(),
             blocks: vec![
                 Block::Title("验房记录".into()),
                 Block::Paragraph("厨房 · 渗漏".into()),

@@ -2,13 +2,14 @@
 //! a document uses). [`layout`] is the reusable part: a document is a flow of blocks (titles,
 //! bands, wrapped text, tables, rows of photos) that it breaks into A4 pages, repeating a
 //! table's header on the next page and never cutting a line, and stamps each page with
-//! "page N of M". [`defect_report`] lays out a household's defect report with it; a handover
-//! record would be one more module of blocks.
+//! "page N of M". [`defect_report`] lays out a household's defect report with it, and
+//! [`handover_record`] the record of a handover with its signatures.
 //!
 //! Like the rest of `render`, nothing here reads the store or the clock: the words come in the
 //! reader's language, photos through a loader the caller gives (see [`photo`]).
 
 pub mod defect_report;
+pub mod handover_record;
 pub mod layout;
 pub mod photo;
 

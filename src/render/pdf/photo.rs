@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use image::{ImageReader, Limits};
 
-use super::layout::Photo;
+use super::layout::{Encoding, Photo};
 
-/// Longest side of a photo in a PDF, in pixels: about 300 dpi at the width it is printed.
-pub const MAX_SIDE: u32 = 800;
+/// Longest side of a photo in a PDF, in pixels: 300 dpi at the width it is printed (a third of
+/// the A4 text width, 2.24 in); more pixels only make the file larger and slower to make.
+pub const MAX_SIDE: u32 = 672;
 /// JPEG quality of the re-encoded photos.
 const QUALITY: u8 = 70;
 /// No stored photo is this large (Telegram sends at most 2560 px); anything larger is not
@@ -48,9 +49,26 @@ pub fn prepare(bytes: &[u8]) -> Option<Photo> {
         return None;
     }
     Some(Photo {
-        jpeg: Arc::new(jpeg),
+        bytes: Arc::new(jpeg),
+        encoding: Encoding::Jpeg,
         width: rgb.width(),
         height: rgb.height(),
+    })
+}
+
+/// A drawing (a signature, as the server drew it) kept as the PNG it is, so its transparent
+/// background and sharp strokes print unchanged; `None` when the bytes are not a PNG.
+pub fn drawing(bytes: Vec<u8>) -> Option<Photo> {
+    let reader = ImageReader::with_format(Cursor::new(&bytes), image::ImageFormat::Png);
+    let (width, height) = reader.into_dimensions().ok()?;
+    if width.max(height) > MAX_DECODED_SIDE {
+        return None;
+    }
+    Some(Photo {
+        bytes: Arc::new(bytes),
+        encoding: Encoding::Png,
+        width,
+        height,
     })
 }
 
@@ -109,7 +127,7 @@ mod tests {
     fn a_large_photo_is_scaled_to_the_longest_side_and_becomes_a_jpeg() {
         let photo = prepare(&png(2000, 1000)).expect("an image");
         assert_eq!((photo.width, photo.height), (MAX_SIDE, MAX_SIDE / 2));
-        assert!(photo.jpeg.starts_with(&[0xFF, 0xD8]));
+        assert!(photo.bytes.starts_with(&[0xFF, 0xD8]));
         let small = prepare(&png(300, 200)).expect("an image");
         assert_eq!((small.width, small.height), (300, 200));
     }
@@ -121,6 +139,15 @@ mod tests {
         let photos = prepare_all(&["a", "b", "a", "missing"], &read);
         assert_eq!(photos.len(), 2);
         assert_eq!(photos["a"].width, MAX_SIDE);
+    }
+
+    #[test]
+    fn a_drawing_stays_the_png_it_is() {
+        let bytes = png(600, 250);
+        let drawing = drawing(bytes.clone()).expect("a PNG");
+        assert_eq!((drawing.width, drawing.height), (600, 250));
+        assert_eq!(*drawing.bytes, bytes);
+        assert!(super::drawing(b"not a png".to_vec()).is_none());
     }
 
     #[test]
