@@ -770,6 +770,7 @@ sign-page-signed = You have signed this record.
 sign-page-awaiting-ambassador = Your ambassador has not signed this record yet. You will get a message when it is ready to sign.
 sign-page-received = This home has already been received.
 sign-page-replaced = This record was replaced by a newer one. Please open the latest record in the chat.
+sign-page-offline = Cannot reach the server. Check the connection, then close this page and open it again from the chat.
 sign-page-unauthorized = This page could not confirm who you are. Please close it and open it again from the chat.
 sign-page-thanks-buyer = Thank you! You have signed, and your home is handed over. The record is in the chat.
 sign-page-thanks-ambassador = { $count ->

@@ -761,6 +761,7 @@ sign-page-signed = 您已签署这份记录。
 sign-page-awaiting-ambassador = 交付大使尚未签署这份记录，可以签字时您会收到消息。
 sign-page-received = 这套房屋已确认收房。
 sign-page-replaced = 这份记录已被新的记录取代，请在聊天中打开最新的记录。
+sign-page-offline = 无法连接服务器。请检查网络，然后关闭本页，从聊天中重新打开。
 sign-page-unauthorized = 无法确认您的身份。请关闭本页，从聊天中重新打开。
 sign-page-thanks-buyer = 谢谢！您已签字，房屋交付完成。交房记录已发到聊天中。
 sign-page-thanks-ambassador = { $count ->

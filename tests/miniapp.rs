@@ -404,3 +404,36 @@ async fn with_signatures_optional_the_record_goes_at_once_and_the_button_still_h
     assert_eq!(status_of(app).await, HandoverStatus::Confirmed);
     assert!(signatures(app).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_carries_the_words_it_shows_before_the_api_answers_in_the_clients_language() {
+    use handover_bot::domain::people::Lang;
+    use handover_bot::i18n::{escape_html, plain_text};
+    let site = site(SignatureRule::Required).await;
+    let app = &site.app;
+    let local = app.running().http_addr.expect("the HTTP server runs");
+    for (accept, lang) in [("en-US,en;q=0.9", Lang::En), ("zh-Hans", Lang::ZhCn)] {
+        let page = reqwest::Client::new()
+            .get(format!("http://{local}/app/sign?record=1"))
+            .header("Accept-Language", accept)
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("<html lang=\"{}\">", lang.code())),
+            "{page}"
+        );
+        for key in ["sign-page-offline", "sign-page-unauthorized"] {
+            let words = plain_text(&app.services().i18n.text(lang, key, &[]));
+            assert!(
+                page.contains(&*escape_html(&words)),
+                "{key} in {accept}: {page}"
+            );
+        }
+        assert!(!page.contains("{{"), "every placeholder filled: {page}");
+    }
+    site.app.stop().await;
+}

@@ -12,7 +12,7 @@ pub mod init_data;
 
 use crate::domain::people::Lang;
 use crate::domain::signature::Drawing;
-use crate::i18n::plain_text;
+use crate::i18n::{escape_html, plain_text};
 use crate::services::Services;
 use crate::services::signatures::PageLogin;
 use axum::Router;
@@ -53,7 +53,7 @@ pub fn routes(services: Services, bot_token: &str) -> Router {
         })
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -63,13 +63,22 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
                 HeaderValue::from_static("nosniff"),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
 
-async fn sign_page() -> Response {
-    let mut response = asset("text/html; charset=utf-8", SIGN_PAGE);
+/// The signing page, with the words it shows before it has heard from the API (when the API
+/// cannot be reached or gives no message) in the language the client asks for.
+async fn sign_page(State(app): State<WebApp>, headers: HeaderMap) -> Response {
+    let lang = request_lang(&app, &headers);
+    let text =
+        |key: &str| escape_html(&plain_text(&app.services.i18n.text(lang, key, &[]))).into_owned();
+    let page = SIGN_PAGE
+        .replace("{{lang}}", lang.code())
+        .replace("{{offline}}", &text("sign-page-offline"))
+        .replace("{{unauthorized}}", &text("sign-page-unauthorized"));
+    let mut response = asset("text/html; charset=utf-8", page);
     // Scripts only from here and Telegram's own, which connects the page to the client.
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -112,17 +121,22 @@ fn login(app: &WebApp, headers: &HeaderMap) -> Option<PageLogin> {
     }
 }
 
-/// 401, with what to do in the language the page asks for (`Accept-Language`: the page sends
-/// the Telegram app's language), else the project's.
-fn unauthorized(app: &WebApp, headers: &HeaderMap) -> Response {
-    let lang = headers
+/// The language a request asks for (`Accept-Language`), else the project's.
+fn request_lang(app: &WebApp, headers: &HeaderMap) -> Lang {
+    headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.split([',', ';'])
                 .find_map(|tag| Lang::from_telegram(tag.trim()))
         })
-        .unwrap_or(app.services.config.default_language);
+        .unwrap_or(app.services.config.default_language)
+}
+
+/// 401, with what to do in the language the page asks for (`Accept-Language`: the page sends
+/// the Telegram app's language), else the project's.
+fn unauthorized(app: &WebApp, headers: &HeaderMap) -> Response {
+    let lang = request_lang(app, headers);
     let message = plain_text(&app.services.i18n.text(lang, "sign-page-unauthorized", &[]));
     (
         StatusCode::UNAUTHORIZED,

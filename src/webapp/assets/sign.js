@@ -242,12 +242,12 @@ async function start() {
     const response = await api("", {});
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      say(data.message || "401", "error");
+      say(data.message || document.getElementById("page").dataset.unauthorized, "error");
       return;
     }
     show(data);
   } catch (e) {
-    say("⚠️", "error");
+    say(document.getElementById("page").dataset.offline, "error");
   }
 }
 
