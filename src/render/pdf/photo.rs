@@ -10,9 +10,11 @@ use image::{ImageReader, Limits};
 
 use super::layout::{Encoding, Photo};
 
-/// Longest side of a photo in a PDF, in pixels: 300 dpi at the width it is printed (a third of
-/// the A4 text width, 2.24 in); more pixels only make the file larger and slower to make.
-pub const MAX_SIDE: u32 = 672;
+/// Longest side of a photo in a PDF, in pixels: about 290 dpi at the width it is printed (a
+/// third of the A4 text width, 2.24 in), and half of the 1280 pixels of Telegram's largest
+/// photo size, which halves fast (see [`halve`]); more pixels only make the file larger and
+/// slower to make.
+pub const MAX_SIDE: u32 = 640;
 /// JPEG quality of the re-encoded photos.
 const QUALITY: u8 = 70;
 /// No stored photo is this large (Telegram sends at most 2560 px); anything larger is not
@@ -36,15 +38,31 @@ pub fn prepare(bytes: &[u8]) -> Option<Photo> {
             return None;
         }
     };
-    let scaled = if decoded.width().max(decoded.height()) > MAX_SIDE {
-        decoded.thumbnail(MAX_SIDE, MAX_SIDE)
-    } else {
-        decoded
-    };
-    let rgb = scaled.to_rgb8();
+    let mut rgb = decoded.to_rgb8();
+    while rgb.width().max(rgb.height()) >= 2 * MAX_SIDE {
+        rgb = halve(&rgb);
+    }
+    let (width, height) = (rgb.width(), rgb.height());
+    if width.max(height) > MAX_SIDE {
+        // The longest side to MAX_SIDE, the other in proportion (at least a pixel).
+        let scale = |side: u32| {
+            u32::try_from(u64::from(side) * u64::from(MAX_SIDE) / u64::from(width.max(height)))
+                .unwrap_or(MAX_SIDE)
+                .max(1)
+        };
+        rgb = image::imageops::thumbnail(&rgb, scale(width), scale(height));
+    }
     let mut jpeg = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, QUALITY);
-    if let Err(error) = rgb.write_with_encoder(encoder) {
+    let (Ok(width), Ok(height)) = (u16::try_from(rgb.width()), u16::try_from(rgb.height())) else {
+        return None;
+    };
+    let encoded = jpeg_encoder::Encoder::new(&mut jpeg, QUALITY).encode(
+        rgb.as_raw(),
+        width,
+        height,
+        jpeg_encoder::ColorType::Rgb,
+    );
+    if let Err(error) = encoded {
         tracing::warn!(%error, "a photo could not be encoded; the PDF goes without it");
         return None;
     }
@@ -54,6 +72,29 @@ pub fn prepare(bytes: &[u8]) -> Option<Photo> {
         width: rgb.width(),
         height: rgb.height(),
     })
+}
+
+/// The picture at half its size, each pixel the mean of the four it replaces: several times
+/// faster than a general resampling filter, and as good for an exact half (a 1280-pixel photo
+/// to 640).
+fn halve(picture: &image::RgbImage) -> image::RgbImage {
+    let (width, height) = (picture.width() / 2, picture.height() / 2);
+    let stride = picture.width() as usize * 3;
+    let raw = picture.as_raw();
+    let mut out = Vec::with_capacity(width as usize * height as usize * 3);
+    for y in 0..height as usize {
+        let top = &raw[2 * y * stride..][..stride];
+        let bottom = &raw[(2 * y + 1) * stride..][..stride];
+        for (a, b) in top.chunks_exact(6).zip(bottom.chunks_exact(6)) {
+            for i in 0..3 {
+                let sum =
+                    u16::from(a[i]) + u16::from(a[i + 3]) + u16::from(b[i]) + u16::from(b[i + 3]);
+                // The mean, rounded: four bytes' sum over four fits a byte.
+                out.push(u8::try_from((sum + 2) / 4).unwrap_or(u8::MAX));
+            }
+        }
+    }
+    image::RgbImage::from_raw(width, height, out).unwrap_or_else(|| picture.clone())
 }
 
 /// A drawing (a signature, as the server drew it) kept as the PNG it is, so its transparent
@@ -130,6 +171,21 @@ mod tests {
         assert!(photo.bytes.starts_with(&[0xFF, 0xD8]));
         let small = prepare(&png(300, 200)).expect("an image");
         assert_eq!((small.width, small.height), (300, 200));
+    }
+
+    #[test]
+    fn a_phone_sized_photo_is_halved_pixel_by_pixel_and_odd_sizes_still_fit() {
+        let photo = prepare(&png(1280, 960)).expect("an image");
+        assert_eq!((photo.width, photo.height), (640, 480));
+        let odd = prepare(&png(1601, 333)).expect("an image");
+        assert_eq!(odd.width, MAX_SIDE);
+        assert!(odd.height <= 134 && odd.height >= 132, "{}", odd.height);
+        let mut four = image::RgbImage::new(2, 2);
+        for (i, p) in four.pixels_mut().enumerate() {
+            *p = image::Rgb([10 * i as u8, 255, 0]);
+        }
+        // (0 + 10 + 20 + 30) / 4 = 15; (255 * 4) / 4 = 255.
+        assert_eq!(halve(&four).get_pixel(0, 0).0, [15, 255, 0]);
     }
 
     #[test]
