@@ -13,5 +13,6 @@ pub mod message;
 pub mod people;
 pub mod phone;
 pub mod remediation;
+pub mod risk;
 pub mod signature;
 pub mod text;
