@@ -12,6 +12,7 @@ pub mod kpi;
 pub mod message;
 pub mod people;
 pub mod phone;
+pub mod precontact;
 pub mod remediation;
 pub mod risk;
 pub mod signature;
