@@ -616,13 +616,7 @@ pub async fn on_record_pdf(turn: &Turn, query: &CallbackQuery, unit: i64) -> any
     );
     let file = teloxide::types::InputFile::file(turn.ctx.services.config.media_dir.join(&pdf.path))
         .file_name(pdf.file_name);
-    let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
-    turn.bot
-        .send_document(turn.chat, file)
-        .caption(caption)
-        .parse_mode(teloxide::types::ParseMode::Html)
-        .await?;
-    Ok(())
+    turn.send_file(file, caption).await
 }
 
 /// `/verify <number> <SHA-256>`: whether a printed handover record is the one in the database.

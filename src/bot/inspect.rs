@@ -678,16 +678,11 @@ async fn send_pdf(turn: &Turn, report: DefectPdf) -> anyhow::Result<()> {
         scope = report.scope.as_str(),
         count = report.items
     );
-    let _turn = turn.ctx.pacer.turn(turn.chat, 1).await;
-    turn.bot
-        .send_document(
-            turn.chat,
-            InputFile::memory(report.bytes).file_name(report.file_name),
-        )
-        .caption(caption)
-        .parse_mode(teloxide::types::ParseMode::Html)
-        .await?;
-    Ok(())
+    turn.send_file(
+        InputFile::memory(report.bytes).file_name(report.file_name),
+        caption,
+    )
+    .await
 }
 
 /// The PDF button of a buyer's defect list: the report of that home, only for those who may

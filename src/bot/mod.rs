@@ -107,6 +107,21 @@ impl Turn {
     pub async fn say_with(&self, html: String, markup: Option<ReplyMarkup>) -> anyhow::Result<()> {
         send_html(&self.ctx, &self.bot, self.chat, html, markup).await
     }
+
+    /// Sends a file (a PDF asked for) with an HTML caption, in this chat's turn.
+    pub async fn send_file(
+        &self,
+        file: teloxide::types::InputFile,
+        caption_html: String,
+    ) -> anyhow::Result<()> {
+        let _turn = self.ctx.pacer.turn(self.chat, 1).await;
+        self.bot
+            .send_document(self.chat, file)
+            .caption(caption_html)
+            .parse_mode(teloxide::types::ParseMode::Html)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Answers a button press, with a short notice if given (plain text, as Telegram shows it).

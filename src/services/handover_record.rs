@@ -237,7 +237,7 @@ impl Services {
         .await?;
         tx.audit(
             now,
-            "system",
+            super::SYSTEM,
             "handover.record_pdf",
             &format!("handover:{handover_id}"),
             serde_json::json!({"files": files.len()}),

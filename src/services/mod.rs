@@ -24,6 +24,9 @@ pub mod staff;
 pub mod tell;
 pub mod uploads;
 
+/// Who did it in the audit log, when the application did it itself (a job, a deadline).
+pub(crate) const SYSTEM: &str = "system";
+
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::store::{Store, StoreError};

@@ -22,9 +22,6 @@ use crate::store::defects::Defect;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-/// Who did it, when the application did it itself.
-const SYSTEM: &str = "system";
-
 /// What became of a requested step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -114,7 +111,7 @@ impl Services {
             defect.id,
             DefectStatus::Open,
             DefectStatus::Assigned,
-            SYSTEM,
+            super::SYSTEM,
             "",
             now,
         )
@@ -521,7 +518,7 @@ impl Services {
         };
         let who = ambassador
             .as_ref()
-            .map_or_else(|| SYSTEM.to_string(), |a| format!("staff:{}", a.id));
+            .map_or_else(|| super::SYSTEM.to_string(), |a| format!("staff:{}", a.id));
         let days = self.config.confirm_fix_within.num_days();
         let Some(verified) = tx
             .set_defect_status(
