@@ -962,3 +962,114 @@ checkbox = { $ticked ->
 } { $label }
 voice-mark = 🎙
 survey-score-button = { $score } ⭐
+
+## Before the campaign: the risk register, early calls, key dates
+import-kind-risks = risk register
+flag-discontent = unhappy on early call
+risk-category-contract-standard = contract standard vs site
+risk-category-drawings = contract drawings vs site
+risk-category-sales-promise = sales promise / brochure vs delivery
+risk-category-design-change = planning or design change
+risk-category-contact = address or contact problem
+risk-category-other = other
+risk-severity-low = low
+risk-severity-medium = medium
+risk-severity-high = high
+risk-status-open = open
+risk-status-response-ready = response ready
+risk-status-resolved = resolved
+risk-status-accepted = accepted
+row-bad-category = “{ $value }” is not a known risk category (contract standard, drawings, sales promise/brochure, planning/design change, address/contact, other)
+row-bad-severity = “{ $value }” is not a known severity (high, medium, low)
+row-bad-scope = the scope must be project, building, unit type or unit
+row-scope-building-missing = this scope needs a building
+row-scope-unit-type-missing = a unit-type scope needs the unit type
+row-scope-unit-missing = a unit scope needs the unit (room)
+row-unknown-staff = there is no staff member called “{ $value }” (import the staff list first, or write the phone number)
+attitude-calm = calm
+attitude-concerned = concerned
+attitude-dissatisfied = dissatisfied
+attitude-hostile = hostile
+key-date-risk-review-done = risk review done
+key-date-rehearsal = rehearsal
+key-date-open-day = open day
+key-date-first-inspection = first inspection
+key-date-handover-start = formal handover starts
+key-date-handover-end = formal handover ends
+cmd-risks = Risk register: /risks, /risks add, /risks open, /risks building, /risks number
+cmd-dates = Key dates: /dates, /dates first_inspection 2026-12-10
+risk-line = ⚠️ <b>#{ $id }</b> [{ $severity }] { $category } · { $scope }: { $difference }
+risk-details = 　Status: { $status } · Response: { $response } · Owner: { $owner }
+risk-no-response = (no response written yet)
+risk-scope-project = whole project
+risk-scope-building = building { $building }
+risk-scope-unit-type = unit type { $unit_type }
+risk-scope-unit = { $building }-{ $unit }
+risk-owner-told = 📋 This risk is yours: please write the planned response (what we say, what we do) before buyers find it:
+    { $line }
+risk-chase = ⏰ The first inspection ({ $first }) is close and this risk still has no response. Please write it soon:
+    { $line }
+button-risk-respond = ✍️ Write the response
+risk-response-enter = Please send the planned response to this risk (what we say, what we do):
+    { $line }
+risk-response-saved = ✅ The response to risk #{ $id } is saved.
+risks-import-help = Send an .xlsx or .csv file to import a risk register. Headers: 风险类别 (category), 范围 (scope), 楼栋 (building), 户型 (unit type), 房号 (unit), 差异描述 (what differs), 应对措施 (response), 责任人 (owner), 严重程度 (severity); category and what differs are required. The same project, scope and description imported again is updated, not duplicated.
+risk-not-found = There is no such risk. Send /risks to see the register.
+risks-none = No risk in the register fits. Add one with /risks add, or send a risk register file.
+risks-title = 📋 <b>Risk register ({ $filter })</b>: { $count }
+risks-filter-live = not closed
+risks-hint = One risk: /risks number · open only: /risks open · a building: /risks building · everything: /risks all
+button-risk-open = #{ $id }
+risk-households = Reaches { $count } households
+risk-history = <b>History</b>
+risk-event = • { $at } { $status } { $note }
+button-risk-status = → { $status }
+risk-status-set = ✅ Risk #{ $id } is now “{ $status }”.
+risk-status-not-allowed = That step is not allowed from here: write the response first, or choose “accepted”.
+risk-owner-unknown = There is no staff member called “{ $name }” (or there are several). Please write the full name or the phone number, or press “Later”.
+risk-saved = ✅ Risk #{ $id } is in the register. Send /risks to see it.
+button-later = Later
+button-nothing = Nothing
+button-done = ✅ Done
+risk-ask-category = New risk (1/6): choose the category.
+risk-ask-scope = New risk (2/6): what does it cover? Send “project”, a building (e.g. 3), “unit type A2”, or one home (e.g. 3-1502).
+risk-ask-difference = New risk (3/6): what differs? What do the contract, drawings, brochure or sales talk say, and what will buyers find?
+risk-ask-response = New risk (4/6): the planned response? (What we say, what we do; it can also come later.)
+risk-ask-owner = New risk (5/6): who owns it? Send the staff member's name or phone number.
+risk-ask-severity = New risk (6/6): how severe?
+risk-scope-invalid = I could not read that scope. Send “project”, a building (e.g. 3), “unit type A2”, or one home (e.g. 3-1502).
+text-invalid = Please write some text, at most { $max } characters.
+dates-title = 📅 <b>Key dates</b>
+dates-saved = ✅ Saved. <b>Key dates</b>
+dates-line = • { $date } (<code>{ $code }</code>): { $day }
+dates-usage = Set one with <code>/dates first_inspection 2026-12-10</code> (Chinese names work too, e.g. <code>/dates 首次验房 2026-12-10</code>); write <code>-</code> to clear it.
+countdown = ⏳ { $days } days to { $date } ({ $day })
+countdown-late-risks = • { $count } risks have no response yet
+countdown-late-calls = • { $count } key households not reached yet
+countdown-late-invitations = • { $count } households not invited yet
+summary-before-campaign = Risks: open { $open } · response ready { $ready } · closed { $closed } · households touched by an open risk { $households }
+    Early calls to key households: { $key } · reached { $reached } · due { $due } · overdue { $overdue }
+risk-warning = ⚠️ #{ $id } { $difference } → { $response }
+card-call = 📞 Early call (by { $due }): { $state }
+call-none = not called yet
+call-last-reached = reached { $at }, { $attitude }; next: { $next }
+call-last-unreached = not reached { $at }
+button-call-log = 📞 Log early call
+button-call-home = 📞 { $home }
+button-call-reached = ✅ Reached
+button-call-not-reached = ❌ Not reached
+call-ask-reached = Early call: did you reach the buyer?
+call-ask-attitude = The buyer's attitude?
+call-ask-risks = Which of these did the buyer raise? (Choose any, then press “Done”.)
+call-ask-concerns = The buyer's concerns (in their words)? Press “Nothing” if none.
+call-ask-next-step = The next step? Press “Nothing” if none.
+call-saved = ✅ Early call logged.
+call-saved-escalated = ✅ Early call logged. The buyer is unhappy: the household is flagged and the supervisors are told.
+precontact-escalated = 🚨 <b>Early call: { $unit } ({ $names }) is { $attitude }</b>
+    Ambassador: { $ambassador }
+    Concerns: { $concerns }
+    Risks raised: { $risks }
+    Next step: { $next }
+precontact-overdue = ⏰ The early call to key household { $unit } ({ $names }) is overdue (due by { $due }) and they are not reached yet. Ambassador: { $ambassador }
+today-calls-title = 📞 <b>Early calls owed to key households ({ $count })</b>
+today-call = • { $home } { $names } — by { $due }

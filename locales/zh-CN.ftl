@@ -953,3 +953,114 @@ checkbox = { $ticked ->
 } { $label }
 voice-mark = 🎙
 survey-score-button = { $score } ⭐
+
+## Before the campaign: the risk register, early calls, key dates
+import-kind-risks = 风险清单
+flag-discontent = 预沟通不满
+risk-category-contract-standard = 合同交付标准与现场不符
+risk-category-drawings = 合同图纸与现场不符
+risk-category-sales-promise = 销售承诺/楼书与交付不符
+risk-category-design-change = 规划/设计变更
+risk-category-contact = 地址/联系方式问题
+risk-category-other = 其他
+risk-severity-low = 低
+risk-severity-medium = 中
+risk-severity-high = 高
+risk-status-open = 未应对
+risk-status-response-ready = 应对已就绪
+risk-status-resolved = 已解决
+risk-status-accepted = 已接受
+row-bad-category = “{ $value }”不是已知的风险类别（合同标准、图纸、销售承诺/楼书、规划/设计变更、地址/联系方式、其他）
+row-bad-severity = “{ $value }”不是已知的严重程度（高、中、低）
+row-bad-scope = 范围只能是 项目、楼栋、户型 或 房号
+row-scope-building-missing = 这个范围需要填写楼栋
+row-scope-unit-type-missing = 范围为户型时需要填写户型
+row-scope-unit-missing = 范围为房号时需要填写房号
+row-unknown-staff = 没有名为“{ $value }”的员工（请先导入员工名单，或写手机号）
+attitude-calm = 平静
+attitude-concerned = 有顾虑
+attitude-dissatisfied = 不满
+attitude-hostile = 敌对
+key-date-risk-review-done = 风险盘点完成
+key-date-rehearsal = 演练
+key-date-open-day = 工地开放
+key-date-first-inspection = 首次验房
+key-date-handover-start = 正式交付开始
+key-date-handover-end = 正式交付结束
+cmd-risks = 风险清单：/risks、/risks add、/risks open、/risks 楼栋、/risks 编号
+cmd-dates = 关键节点：/dates、/dates first_inspection 2026-12-10
+risk-line = ⚠️ <b>#{ $id }</b> [{ $severity }] { $category } · { $scope }：{ $difference }
+risk-details = 　状态：{ $status } · 应对：{ $response } · 责任人：{ $owner }
+risk-no-response = （尚未填写应对措施）
+risk-scope-project = 全项目
+risk-scope-building = { $building } 楼栋
+risk-scope-unit-type = 户型 { $unit_type }
+risk-scope-unit = { $building }-{ $unit }
+risk-owner-told = 📋 这项风险由您负责，请在业主发现之前写好应对措施（我们怎么说、怎么做）：
+    { $line }
+risk-chase = ⏰ 首次验房（{ $first }）临近，这项风险仍没有应对措施，请尽快填写：
+    { $line }
+button-risk-respond = ✍️ 填写应对措施
+risk-response-enter = 请发送这项风险的应对措施（我们怎么说、怎么做）：
+    { $line }
+risk-response-saved = ✅ 风险 #{ $id } 的应对措施已保存。
+risks-import-help = 发送 .xlsx 或 .csv 文件即可导入风险清单。表头：风险类别、范围、楼栋、户型、房号、差异描述、应对措施、责任人、严重程度（必填：风险类别、差异描述）。同一项目、范围和差异描述再次导入会更新，不会重复。
+risk-not-found = 没有这项风险。发送 /risks 查看清单。
+risks-none = 风险清单中没有符合的项。添加：/risks add，或发送风险清单文件。
+risks-title = 📋 <b>风险清单（{ $filter }）</b> 共 { $count } 项
+risks-filter-live = 未关闭
+risks-hint = 查看一项：/risks 编号 · 只看未应对：/risks open · 某楼栋：/risks 楼栋 · 全部：/risks all
+button-risk-open = #{ $id }
+risk-households = 涉及 { $count } 户
+risk-history = <b>记录</b>
+risk-event = • { $at } { $status } { $note }
+button-risk-status = → { $status }
+risk-status-set = ✅ 风险 #{ $id } 现在是“{ $status }”。
+risk-status-not-allowed = 这一步不能直接走：先填写应对措施，或选择“已接受”。
+risk-owner-unknown = 没有名为“{ $name }”的员工（或有重名）。请写员工全名或手机号，或按“以后再说”。
+risk-saved = ✅ 风险 #{ $id } 已登记。发送 /risks 查看清单。
+button-later = 以后再说
+button-nothing = 无
+button-done = ✅ 完成
+risk-ask-category = 新风险（1/6）：请选择类别。
+risk-ask-scope = 新风险（2/6）：涉及范围？请发送“项目”、楼栋（如 3栋）、“户型 A2”，或一户（如 3-1502）。
+risk-ask-difference = 新风险（3/6）：请描述差异：合同、图纸、楼书或销售说法与实际交付有什么不同？
+risk-ask-response = 新风险（4/6）：计划的应对措施是什么？（我们怎么说、怎么做；也可以以后再填）
+risk-ask-owner = 新风险（5/6）：责任人是谁？请发送员工姓名或手机号。
+risk-ask-severity = 新风险（6/6）：严重程度？
+risk-scope-invalid = 没看懂这个范围。请发送“项目”、楼栋（如 3栋）、“户型 A2”，或一户（如 3-1502）。
+text-invalid = 请写一些内容，且不超过 { $max } 个字。
+dates-title = 📅 <b>关键节点</b>
+dates-saved = ✅ 已保存。<b>关键节点</b>
+dates-line = • { $date }（<code>{ $code }</code>）：{ $day }
+dates-usage = 设置：<code>/dates first_inspection 2026-12-10</code>（也可写中文名，如 <code>/dates 首次验房 2026-12-10</code>）；写 <code>-</code> 清除。
+countdown = ⏳ 距 { $date }（{ $day }）还有 { $days } 天
+countdown-late-risks = • { $count } 项风险还没有应对措施
+countdown-late-calls = • { $count } 户重点客户还没有联系上
+countdown-late-invitations = • { $count } 户还没有邀约
+summary-before-campaign = 风险：未应对 { $open } · 应对就绪 { $ready } · 已关闭 { $closed } · 涉及未应对风险 { $households } 户
+    重点客户预沟通：共 { $key } 户 · 已联系 { $reached } · 待联系 { $due } · 超期 { $overdue }
+risk-warning = ⚠️ #{ $id } { $difference } → { $response }
+card-call = 📞 预沟通（{ $due } 前）：{ $state }
+call-none = 尚未联系
+call-last-reached = { $at } 已联系，{ $attitude }；下一步：{ $next }
+call-last-unreached = { $at } 未联系上
+button-call-log = 📞 记录预沟通
+button-call-home = 📞 { $home }
+button-call-reached = ✅ 联系上了
+button-call-not-reached = ❌ 没联系上
+call-ask-reached = 预沟通：联系上业主了吗？
+call-ask-attitude = 业主的态度？
+call-ask-risks = 业主提到了下面哪几项？（可多选，选完按“完成”）
+call-ask-concerns = 业主的顾虑（原话即可）？没有请按“无”。
+call-ask-next-step = 下一步怎么做？没有请按“无”。
+call-saved = ✅ 预沟通已记录。
+call-saved-escalated = ✅ 预沟通已记录。业主不满：已标记该户并通知主管。
+precontact-escalated = 🚨 <b>预沟通：{ $unit }（{ $names }）态度{ $attitude }</b>
+    交付大使：{ $ambassador }
+    顾虑：{ $concerns }
+    提到的风险：{ $risks }
+    下一步：{ $next }
+precontact-overdue = ⏰ 重点客户 { $unit }（{ $names }）的预沟通已超期（应在 { $due } 前），仍未联系上。交付大使：{ $ambassador }
+today-calls-title = 📞 <b>待预沟通的重点客户（{ $count } 户）</b>
+today-call = • { $home } { $names } — { $due } 前

@@ -177,6 +177,10 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             services.away_ended(staff_id).await?;
             JobOutcome::Done
         }
+        Job::BeforeCampaignSweep {} => {
+            services.sweep_before_campaign().await?;
+            JobOutcome::Done
+        }
         Job::RecordPdf { handover_id } => outcome(
             services.send_record_pdf(handover_id).await?,
             "no record of that number",
@@ -283,6 +287,11 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 "defect-sweep",
                 config.defect_sweep_cron.clone(),
                 &Job::DefectSweep {},
+            ),
+            RecurringSchedule::of(
+                "before-campaign-sweep",
+                config.defect_sweep_cron.clone(),
+                &Job::BeforeCampaignSweep {},
             ),
         ],
         SchedulerOptions::from_config(&config),

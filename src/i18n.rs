@@ -220,6 +220,7 @@ mod tests {
         // Names of scheduled jobs and of a test's job kind.
         "daily-digest",
         "defect-sweep",
+        "before-campaign-sweep",
         "overdue-sweep",
         "nothing-handles-this",
         // A risk flag as stored.

@@ -117,6 +117,7 @@ enum KindArg {
     Buyers,
     Staff,
     Slots,
+    Risks,
 }
 
 fn main() -> ExitCode {
@@ -501,6 +502,7 @@ async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<
         KindArg::Buyers => ImportKind::Buyers,
         KindArg::Staff => ImportKind::Staff,
         KindArg::Slots => ImportKind::Slots,
+        KindArg::Risks => ImportKind::Risks,
     };
     let name = file
         .file_name()

@@ -425,6 +425,7 @@ impl Label for RiskFlag {
             RiskFlag::Ringleader => "flag-ringleader",
             RiskFlag::Media => "flag-media",
             RiskFlag::Government => "flag-government",
+            RiskFlag::Discontent => "flag-discontent",
         }
     }
 }
@@ -444,6 +445,82 @@ impl Label for ImportKind {
             ImportKind::Buyers => "import-kind-buyers",
             ImportKind::Staff => "import-kind-staff",
             ImportKind::Slots => "import-kind-slots",
+            ImportKind::Risks => "import-kind-risks",
+        }
+    }
+}
+
+impl Label for crate::domain::risk::RiskCategory {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::risk::RiskCategory;
+        match self {
+            RiskCategory::ContractStandard => "risk-category-contract-standard",
+            RiskCategory::Drawings => "risk-category-drawings",
+            RiskCategory::SalesPromise => "risk-category-sales-promise",
+            RiskCategory::DesignChange => "risk-category-design-change",
+            RiskCategory::Contact => "risk-category-contact",
+            RiskCategory::Other => "risk-category-other",
+        }
+    }
+}
+
+impl Label for crate::domain::risk::Severity {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::risk::Severity;
+        match self {
+            Severity::Low => "risk-severity-low",
+            Severity::Medium => "risk-severity-medium",
+            Severity::High => "risk-severity-high",
+        }
+    }
+}
+
+impl Label for crate::domain::risk::RiskStatus {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::risk::RiskStatus;
+        match self {
+            RiskStatus::Open => "risk-status-open",
+            RiskStatus::ResponseReady => "risk-status-response-ready",
+            RiskStatus::Resolved => "risk-status-resolved",
+            RiskStatus::Accepted => "risk-status-accepted",
+        }
+    }
+}
+
+impl Label for crate::domain::risk::ScopeError {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::risk::ScopeError;
+        match self {
+            ScopeError::UnknownScope => "row-bad-scope",
+            ScopeError::BuildingMissing => "row-scope-building-missing",
+            ScopeError::UnitTypeMissing => "row-scope-unit-type-missing",
+            ScopeError::UnitMissing => "row-scope-unit-missing",
+        }
+    }
+}
+
+impl Label for crate::domain::precontact::Attitude {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::precontact::Attitude;
+        match self {
+            Attitude::Calm => "attitude-calm",
+            Attitude::Concerned => "attitude-concerned",
+            Attitude::Dissatisfied => "attitude-dissatisfied",
+            Attitude::Hostile => "attitude-hostile",
+        }
+    }
+}
+
+impl Label for crate::domain::precontact::KeyDate {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::precontact::KeyDate;
+        match self {
+            KeyDate::RiskReviewDone => "key-date-risk-review-done",
+            KeyDate::Rehearsal => "key-date-rehearsal",
+            KeyDate::OpenDay => "key-date-open-day",
+            KeyDate::FirstInspection => "key-date-first-inspection",
+            KeyDate::HandoverStart => "key-date-handover-start",
+            KeyDate::HandoverEnd => "key-date-handover-end",
         }
     }
 }
@@ -486,8 +563,29 @@ mod tests {
                 .iter()
                 .map(Label::label_key),
         );
+        keys.extend(ImportKind::ALL.iter().map(Label::label_key));
         keys.extend(
-            [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots]
+            crate::domain::risk::RiskCategory::ALL
+                .iter()
+                .map(Label::label_key),
+        );
+        keys.extend(
+            crate::domain::risk::Severity::ALL
+                .iter()
+                .map(Label::label_key),
+        );
+        keys.extend(
+            crate::domain::risk::RiskStatus::ALL
+                .iter()
+                .map(Label::label_key),
+        );
+        keys.extend(
+            crate::domain::precontact::Attitude::ALL
+                .iter()
+                .map(Label::label_key),
+        );
+        keys.extend(
+            crate::domain::precontact::KeyDate::ALL
                 .iter()
                 .map(Label::label_key),
         );

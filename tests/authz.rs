@@ -24,8 +24,10 @@ use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
 use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::people::{Actor, Lang};
+use handover_bot::domain::precontact::Attitude;
 use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
+use handover_bot::domain::risk::{RiskCategory, RiskStatus, Severity as RiskSeverity};
 use handover_bot::services::appointments::{BookOutcome, InviteScope};
 use handover_bot::services::assignment::{Planner, ReassignOutcome};
 use handover_bot::services::defects::{DefectDraft, Found, InspectTarget, StartedInspection};
@@ -136,6 +138,8 @@ impl Role {
                 "reassign",
                 "ambassadors",
                 "summary",
+                "risks",
+                "dates",
                 "targets",
                 "overdue",
                 "chart",
@@ -268,6 +272,10 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         C::AssignTo(..) => supervisor("supervisors route any defect"),
         C::ComplaintAck(_) => matches!(role, Role::Supervisor | Role::Complaints)
             .then_some("reception acknowledges every complaint"),
+        C::RiskOpen(_) | C::RiskRespond(_) | C::RiskSetStatus(..) => {
+            supervisor("supervisors keep the whole risk register")
+        }
+        C::CallStart(_) => None,
         // The buyer's own objects, and steps of a flow the person is not in.
         C::Book { .. }
         | C::OtherTime(_)
@@ -292,7 +300,14 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         | C::SurveySkip(_)
         | C::ComplainHome(_)
         | C::ComplainTopic(_)
-        | C::ComplainLevel(_) => None,
+        | C::ComplainLevel(_)
+        | C::RiskCategory(_)
+        | C::RiskSeverity(_)
+        | C::RiskSkip
+        | C::CallReached(_)
+        | C::CallAttitude(_)
+        | C::CallRisk(..)
+        | C::CallDone => None,
     }
 }
 
@@ -401,6 +416,19 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::Fix(FixStep::Go),
         C::Fix(FixStep::Next),
         C::Fix(FixStep::Done),
+        // No risk is in the register: a forged number is refused all the same.
+        C::RiskOpen(1),
+        C::RiskRespond(1),
+        C::RiskSetStatus(1, RiskStatus::Accepted),
+        C::RiskCategory(RiskCategory::Other),
+        C::RiskSeverity(RiskSeverity::High),
+        C::RiskSkip,
+        // A is an A+ household: its early call is ambassador A's.
+        C::CallStart(t.unit_a),
+        C::CallReached(true),
+        C::CallAttitude(Attitude::Hostile),
+        C::CallRisk(1, true),
+        C::CallDone,
         C::StartHandover(t.unit_c),
         C::Handover(HandoverStep::Keys(0, 2)),
         C::Handover(HandoverStep::NoMeter(0)),

@@ -40,7 +40,9 @@ use handover_bot::domain::import::{
 use handover_bot::domain::kpi::Kpi;
 use handover_bot::domain::people::{Lang, RiskFlag, Role, Seniority, Stage, Tier};
 use handover_bot::domain::phone::{self, Phone};
+use handover_bot::domain::precontact::Attitude;
 use handover_bot::domain::remediation::{Action, DefectStatus, FixDeadlines};
+use handover_bot::domain::risk::{RiskCategory, RiskStatus, Severity as RiskSeverity};
 use handover_bot::domain::text::split_trailing_day;
 use phonenumber::country::Id as Region;
 use proptest::prelude::*;
@@ -235,7 +237,7 @@ struct RawCallback {
     flag: bool,
 }
 
-const CALLBACK_VARIANTS: usize = 50;
+const CALLBACK_VARIANTS: usize = 61;
 const FIX_STEPS: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
 const INSPECT_ACTIONS: [InspectAction; 6] = [
     InspectAction::Save,
@@ -316,7 +318,18 @@ fn build_callback(r: &RawCallback) -> Callback {
         46 => Callback::ComplaintAck(a),
         47 => Callback::ReportRelayed(a),
         48 => Callback::DefectPdf(a),
-        _ => Callback::RecordPdf(a),
+        49 => Callback::RecordPdf(a),
+        50 => Callback::RiskOpen(a),
+        51 => Callback::RiskRespond(a),
+        52 => Callback::RiskSetStatus(a, pick(&RiskStatus::ALL, p)),
+        53 => Callback::RiskCategory(pick(&RiskCategory::ALL, p)),
+        54 => Callback::RiskSeverity(pick(&RiskSeverity::ALL, p)),
+        55 => Callback::RiskSkip,
+        56 => Callback::CallStart(a),
+        57 => Callback::CallReached(r.flag),
+        58 => Callback::CallAttitude(pick(&Attitude::ALL, p)),
+        59 => Callback::CallRisk(a, r.flag),
+        _ => Callback::CallDone,
     }
 }
 
@@ -374,6 +387,17 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::ReportRelayed(_) => 47,
         Callback::DefectPdf(_) => 48,
         Callback::RecordPdf(_) => 49,
+        Callback::RiskOpen(_) => 50,
+        Callback::RiskRespond(_) => 51,
+        Callback::RiskSetStatus(..) => 52,
+        Callback::RiskCategory(_) => 53,
+        Callback::RiskSeverity(_) => 54,
+        Callback::RiskSkip => 55,
+        Callback::CallStart(_) => 56,
+        Callback::CallReached(_) => 57,
+        Callback::CallAttitude(_) => 58,
+        Callback::CallRisk(..) => 59,
+        Callback::CallDone => 60,
     }
 }
 
@@ -412,7 +436,12 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::CheckAnswer(a, _)
         | Callback::SurveySkip(a)
         | Callback::ComplainHome(a)
-        | Callback::ComplaintAck(a) => a >= 0,
+        | Callback::ComplaintAck(a)
+        | Callback::RiskOpen(a)
+        | Callback::RiskRespond(a)
+        | Callback::RiskSetStatus(a, _)
+        | Callback::CallStart(a)
+        | Callback::CallRisk(a, _) => a >= 0,
         Callback::Book {
             appointment: a,
             slot: b,
@@ -434,7 +463,13 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::Inspect(_)
         | Callback::Fix(_)
         | Callback::ComplainTopic(_)
-        | Callback::ComplainLevel(_) => true,
+        | Callback::ComplainLevel(_)
+        | Callback::RiskCategory(_)
+        | Callback::RiskSeverity(_)
+        | Callback::RiskSkip
+        | Callback::CallReached(_)
+        | Callback::CallAttitude(_)
+        | Callback::CallDone => true,
     }
 }
 
@@ -1359,6 +1394,12 @@ fn check_import(
                         for row in rows {
                             prop_assert!(row.end > row.start, "{:?}", row);
                             prop_assert!((1..=1000).contains(&row.capacity));
+                        }
+                        rows.iter().map(|r| r.line).collect()
+                    }
+                    Parsed::Risks(rows) => {
+                        for row in rows {
+                            prop_assert!(!row.difference.is_empty(), "{:?}", row);
                         }
                         rows.iter().map(|r| r.line).collect()
                     }

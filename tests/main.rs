@@ -6,6 +6,7 @@ mod aftercare;
 mod appointments;
 mod assignment;
 mod authz;
+mod before_campaign;
 mod cli;
 mod defects;
 mod deployment;

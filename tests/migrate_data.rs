@@ -358,6 +358,57 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         tx.take_chat_turn(9_999_999, "a-killed-instance", now, now)
             .await
             .unwrap();
+        // Before the campaign: a risk with its history, an early call to a home, a call told
+        // overdue, a key date.
+        use handover_bot::domain::precontact::{Attitude, KeyDate};
+        use handover_bot::domain::risk::{RiskCategory, RiskScope, RiskStatus, Severity};
+        let handover_bot::domain::people::Actor::Staff(me) = &supervisor_actor else {
+            panic!("the supervisor is staff");
+        };
+        let (project, _) = tx.projects().await.unwrap()[0].clone();
+        let risk = tx
+            .upsert_risk(
+                project,
+                &handover_bot::store::risks::RiskFields {
+                    scope: &RiskScope::UnitType {
+                        unit_type: "A2".into(),
+                    },
+                    category: RiskCategory::SalesPromise,
+                    difference: "brochure shows floor-to-ceiling windows",
+                    response: None,
+                    owner_staff_id: Some(me.id),
+                    severity: Severity::High,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        tx.add_risk_event(risk.id, "cli", RiskStatus::Open, "", now)
+            .await
+            .unwrap();
+        tx.add_precontact_call(
+            &handover_bot::store::precontact::NewCall {
+                unit_id: unit,
+                staff_id: me.id,
+                reached: true,
+                attitude: Some(Attitude::Concerned),
+                concerns: "windows",
+                risks: &[risk.id],
+                next_step: "visit on Friday",
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        tx.mark_precontact_overdue(unit, now).await.unwrap();
+        tx.set_key_date(
+            project,
+            KeyDate::FirstInspection,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28),
+            now,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     app.pause().await;

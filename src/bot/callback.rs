@@ -6,7 +6,9 @@ use crate::domain::aftercare::{Level, Topic};
 use crate::domain::defect::{Category, Room, Severity};
 use crate::domain::ids::{DefectId, StaffId};
 use crate::domain::people::{Lang, Stage};
+use crate::domain::precontact::Attitude;
 use crate::domain::remediation::Action;
+use crate::domain::risk::{RiskCategory, RiskStatus, Severity as RiskSeverity};
 
 /// Bumped whenever the meaning of an existing payload changes.
 const VERSION: &str = "1";
@@ -107,6 +109,24 @@ pub enum Callback {
     ComplainLevel(Level),
     /// Reception acknowledges complaint `id`.
     ComplaintAck(i64),
+    /// Open risk `id` of the register.
+    RiskOpen(i64),
+    /// Write the planned response of risk `id` (its owner or a supervisor).
+    RiskRespond(i64),
+    /// A supervisor moves risk `id` to a status.
+    RiskSetStatus(i64, RiskStatus),
+    /// Adding a risk: its category, its severity, "later" for the response or the owner.
+    RiskCategory(RiskCategory),
+    RiskSeverity(RiskSeverity),
+    RiskSkip,
+    /// Log an early call to key household `unit` (from its card).
+    CallStart(i64),
+    /// The call's own buttons: reached or not, the attitude, a risk the buyer raised (with the
+    /// state the press sets), done.
+    CallReached(bool),
+    CallAttitude(Attitude),
+    CallRisk(i64, bool),
+    CallDone,
 }
 
 /// Steps of the handover checklist.
@@ -248,6 +268,17 @@ impl Callback {
             Callback::ContractorSkip(id) => format!("cs:{id}"),
             Callback::FixUnit(unit) => format!("fu:{unit}"),
             Callback::FixToggle(id, on) => format!("ft:{id}:{}", yes_no(on)),
+            Callback::RiskOpen(id) => format!("rk:{id}"),
+            Callback::RiskRespond(id) => format!("rkr:{id}"),
+            Callback::RiskSetStatus(id, status) => format!("rks:{id}:{}", status.as_str()),
+            Callback::RiskCategory(c) => format!("rkc:{}", c.as_str()),
+            Callback::RiskSeverity(s) => format!("rkv:{}", s.as_str()),
+            Callback::RiskSkip => "rk:later".to_string(),
+            Callback::CallStart(unit) => format!("pc:{unit}"),
+            Callback::CallReached(yes) => format!("pcr:{}", yes_no(yes)),
+            Callback::CallAttitude(a) => format!("pca:{}", a.as_str()),
+            Callback::CallRisk(id, on) => format!("pck:{id}:{}", yes_no(on)),
+            Callback::CallDone => "pc:done".to_string(),
             Callback::Fix(step) => format!("fx:{}", step.as_str()),
             Callback::StartHandover(unit) => format!("hov:{unit}"),
             Callback::Handover(step) => match step {
@@ -382,6 +413,21 @@ impl Callback {
             ("ct", c) => Callback::ComplainTopic(Topic::from_code(code(c)?)?),
             ("cl", c) => Callback::ComplainLevel(Level::from_code(code(c)?)?),
             ("ck", id) => Callback::ComplaintAck(number(id)?),
+            ("rk", "later") => Callback::RiskSkip,
+            ("rk", id) => Callback::RiskOpen(number(id)?),
+            ("rkr", id) => Callback::RiskRespond(number(id)?),
+            ("rks", id) => Callback::RiskSetStatus(number(id)?, RiskStatus::parse(parts.next()?)?),
+            ("rkc", c) => {
+                Callback::RiskCategory(RiskCategory::ALL.into_iter().find(|x| x.as_str() == c)?)
+            }
+            ("rkv", s) => {
+                Callback::RiskSeverity(RiskSeverity::ALL.into_iter().find(|x| x.as_str() == s)?)
+            }
+            ("pc", "done") => Callback::CallDone,
+            ("pc", id) => Callback::CallStart(number(id)?),
+            ("pcr", yes) => Callback::CallReached(yes_or_no(yes)?),
+            ("pca", a) => Callback::CallAttitude(Attitude::parse(a)?),
+            ("pck", id) => Callback::CallRisk(number(id)?, yes_or_no(parts.next()?)?),
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -471,7 +517,20 @@ mod tests {
             Callback::SurveySkip(25),
             Callback::ComplainHome(26),
             Callback::ComplaintAck(i64::MAX),
+            Callback::RiskOpen(i64::MAX),
+            Callback::RiskRespond(3),
+            Callback::RiskSkip,
+            Callback::CallStart(i64::MAX),
+            Callback::CallReached(true),
+            Callback::CallReached(false),
+            Callback::CallRisk(i64::MAX, true),
+            Callback::CallRisk(4, false),
+            Callback::CallDone,
         ];
+        all.extend(RiskStatus::ALL.map(|s| Callback::RiskSetStatus(i64::MAX, s)));
+        all.extend(RiskCategory::ALL.map(Callback::RiskCategory));
+        all.extend(RiskSeverity::ALL.map(Callback::RiskSeverity));
+        all.extend(Attitude::ALL.map(Callback::CallAttitude));
         all.extend(Topic::ALL.map(Callback::ComplainTopic));
         all.extend(Level::ALL.map(Callback::ComplainLevel));
         all.extend(Action::ALL.map(|a| Callback::DefectAction(i64::MAX, a)));

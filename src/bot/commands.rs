@@ -84,6 +84,10 @@ commands! {
     Project = "project",
     /// Check a printed handover record against the database.
     Verify = "verify",
+    /// The risk register (细致盘点).
+    Risks = "risks",
+    /// The campaign's key dates (关键节点).
+    Dates = "dates",
 }
 
 impl Command {
@@ -134,6 +138,8 @@ impl Command {
                 if supervises {
                     menu.extend([
                         Summary,
+                        Risks,
+                        Dates,
                         Chart,
                         Overdue,
                         Export,
@@ -356,6 +362,8 @@ mod tests {
                 if staff.roles.can_supervise() {
                     commands.extend([
                         "summary",
+                        "risks",
+                        "dates",
                         "chart",
                         "overdue",
                         "export",

@@ -4,7 +4,9 @@
 use crate::clock::SharedClock;
 pub use crate::domain::flow::handover::HandoverAsk;
 pub use crate::domain::flow::walkthrough::InspectStep;
-use crate::domain::flow::{buyer_report, complaint, fix, handover, walkthrough};
+use crate::domain::flow::{
+    buyer_report, complaint, fix, handover, precontact_call, risk_entry, walkthrough,
+};
 use crate::domain::remediation::Action;
 use crate::store::{Store, StoreError};
 use futures::future::BoxFuture;
@@ -53,6 +55,12 @@ pub enum State {
     Complaining(complaint::Complaint),
     /// An ambassador's walk-through of a home: the step and the defect being recorded.
     Inspecting(walkthrough::Walkthrough),
+    /// A supervisor adding a risk to the register.
+    AddingRisk(risk_entry::RiskDraft),
+    /// A risk's owner (or a supervisor) writing its planned response.
+    AwaitingRiskResponse { risk: i64 },
+    /// An ambassador logging an early call to a key household.
+    Calling(precontact_call::CallLog),
 }
 
 /// A saved state as stored (JSON); none is no state.

@@ -261,12 +261,20 @@ async fn show_card(turn: &Turn, outcome: CardOutcome, query_text: &str) -> anyho
         }
         CardOutcome::Card(card) => {
             let tz = turn.ctx.services.config.timezone;
-            let text = render_card(turn.i18n(), turn.lang(), &card, tz);
+            let mut text = render_card(turn.i18n(), turn.lang(), &card, tz);
+            text.push_str(&super::before_campaign::card_lines(
+                turn,
+                &card.risks,
+                card.call.as_ref(),
+            ));
             let unit = card.household.unit.unit_id;
             let mut row = vec![InlineKeyboardButton::callback(
                 tr!(turn.i18n(), turn.lang(), "button-add-note"),
                 Callback::Note(unit).encode(),
             )];
+            if card.call.is_some() && turn.person.actor.is_ambassador() {
+                row.push(super::before_campaign::call_button(turn, unit));
+            }
             if crate::domain::authz::can_inspect(&turn.person.actor) {
                 row.push(InlineKeyboardButton::callback(
                     tr!(turn.i18n(), turn.lang(), "button-start-inspection"),

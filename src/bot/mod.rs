@@ -6,6 +6,7 @@ mod aftercare;
 mod album;
 mod appointments;
 mod assignment;
+mod before_campaign;
 mod buyer;
 pub mod callback;
 pub mod commands;

@@ -790,6 +790,7 @@ mod tests {
                 stage: Stage::Visited,
                 staff_id: None,
                 home_staff_id: None,
+                unit_type: None,
             },
             actions,
         }

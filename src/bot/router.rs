@@ -8,8 +8,9 @@ use super::commands::{self, Command, CommandText};
 use super::dialogue::State;
 use super::menu;
 use super::{
-    Ctx, TgBot, Turn, aftercare, answer_query, appointments, assignment, buyer, handover,
-    households, inspect, numbers, relay, remediation, report, start, supervisor, take_press,
+    Ctx, TgBot, Turn, aftercare, answer_query, appointments, assignment, before_campaign, buyer,
+    handover, households, inspect, numbers, relay, remediation, report, start, supervisor,
+    take_press,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::ServiceError;
@@ -193,6 +194,15 @@ async fn on_input(
         (state @ State::Complaining { .. }, Input::Text(text)) => {
             aftercare::on_complain_text(turn, state, text).await
         }
+        (State::AddingRisk(draft), Input::Text(text)) => {
+            before_campaign::on_risk_text(turn, draft, text).await
+        }
+        (State::AwaitingRiskResponse { risk }, Input::Text(text)) => {
+            before_campaign::on_risk_response_text(turn, risk, text).await
+        }
+        (State::Calling(log), Input::Text(text)) => {
+            before_campaign::on_call_text(turn, log, text).await
+        }
         (State::ChoosingFixes { .. }, _) => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
         (State::AwaitingAddress, _) => turn.say(tr!(i18n, lang, "address-text-expected")).await,
         (
@@ -203,7 +213,10 @@ async fn on_input(
             | State::AwaitingContractor { .. }
             | State::AwaitingHandoverIssue { .. }
             | State::AwaitingSurveyComment { .. }
-            | State::Complaining { .. },
+            | State::Complaining { .. }
+            | State::AddingRisk(_)
+            | State::AwaitingRiskResponse { .. }
+            | State::Calling(_),
             _,
         ) => turn.say(tr!(i18n, lang, "note-text-expected")).await,
         (State::Idle, Input::Media | Input::Other) => {
@@ -290,6 +303,8 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Customer => households::on_customer(turn, args).await,
         Command::SharePhone => relay::on_share_phone(turn, args).await,
         Command::Ambassador => relay::on_my_ambassador(turn).await,
+        Command::Risks => before_campaign::on_risks(turn, args).await,
+        Command::Dates => before_campaign::on_dates(turn, args).await,
     }
 }
 
@@ -352,6 +367,7 @@ fn refused_as(callback: &Callback) -> Option<Command> {
         Callback::Customers { .. } => Some(Command::Customers),
         Callback::Card(_) => Some(Command::Customer),
         Callback::Return(_) => Some(Command::Back),
+        Callback::RiskOpen(_) | Callback::RiskSetStatus(..) => Some(Command::Risks),
         _ => None,
     }
 }
@@ -477,5 +493,18 @@ async fn on_press(
             aftercare::on_complain_button(turn, query, state, callback).await
         }
         Callback::ComplaintAck(id) => aftercare::on_ack(turn, query, id).await,
+        Callback::RiskOpen(id) => before_campaign::on_risk_open(turn, query, id).await,
+        Callback::RiskRespond(id) => before_campaign::on_risk_respond(turn, query, id).await,
+        Callback::RiskSetStatus(id, status) => {
+            before_campaign::on_risk_status(turn, query, id, status).await
+        }
+        Callback::RiskCategory(_) | Callback::RiskSeverity(_) | Callback::RiskSkip => {
+            before_campaign::on_risk_button(turn, query, state, callback).await
+        }
+        Callback::CallStart(unit) => before_campaign::on_call_start(turn, query, unit).await,
+        Callback::CallReached(_)
+        | Callback::CallAttitude(_)
+        | Callback::CallRisk(..)
+        | Callback::CallDone => before_campaign::on_call_button(turn, query, state, callback).await,
     }
 }

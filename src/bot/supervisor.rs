@@ -175,6 +175,10 @@ fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
         RowProblem::BadSlotKind { value } => tr!(i18n, lang, "row-bad-slot-kind", value = value),
         RowProblem::BadStatus { value } => tr!(i18n, lang, "row-bad-status", value = value),
         RowProblem::AdminOnly => tr!(i18n, lang, "row-admin-only"),
+        RowProblem::BadCategory { value } => tr!(i18n, lang, "row-bad-category", value = value),
+        RowProblem::BadSeverity { value } => tr!(i18n, lang, "row-bad-severity", value = value),
+        RowProblem::BadScope(error) => error.label(i18n, lang),
+        RowProblem::UnknownStaff { value } => tr!(i18n, lang, "row-unknown-staff", value = value),
     };
     tr!(
         i18n,
@@ -195,7 +199,7 @@ pub async fn on_import_help(turn: &Turn) -> anyhow::Result<()> {
         "import-help",
         limit_mb = format_mb(turn.ctx.services.config.max_import_bytes)
     )];
-    for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
+    for kind in ImportKind::ALL {
         text.push(String::new());
         text.push(tr!(
             i18n,

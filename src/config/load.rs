@@ -380,6 +380,20 @@ impl Config {
                 1,
                 60,
             )?)),
+            risk_chase_days: parse_number(
+                settings.risk_chase_days,
+                default::RISK_CHASE_DAYS,
+                "HANDOVER_RISK_CHASE_DAYS",
+                0,
+                60,
+            )?,
+            precontact_days: parse_number(
+                settings.precontact_days,
+                default::PRECONTACT_DAYS,
+                "HANDOVER_PRECONTACT_DAYS",
+                0,
+                60,
+            )?,
             defect_sweep_cron: validate_cron(
                 settings.defect_sweep_cron,
                 default::DEFECT_SWEEP_CRON,

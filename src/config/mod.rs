@@ -104,6 +104,10 @@ pub struct Config {
     /// outbound webhook of defect changes.
     pub fix_deadlines: crate::domain::remediation::FixDeadlines,
     pub confirm_fix_within: chrono::Duration,
+    /// Days before the first inspection slot that a risk without a response is chased.
+    pub risk_chase_days: u32,
+    /// Days before the first inspection slot that a key household's early call is due.
+    pub precontact_days: u32,
     pub defect_sweep_cron: String,
     pub defect_webhook_url: Option<url::Url>,
     pub defect_webhook_secret: Option<Secret>,
@@ -157,6 +161,8 @@ impl fmt::Debug for Config {
             .field("meeting_point", &self.meeting_point)
             .field("fix_deadlines", &self.fix_deadlines)
             .field("confirm_fix_within", &self.confirm_fix_within)
+            .field("risk_chase_days", &self.risk_chase_days)
+            .field("precontact_days", &self.precontact_days)
             .field("defect_sweep_cron", &self.defect_sweep_cron)
             .field("public_url", &self.public_url)
             .field("signature", &self.signature)

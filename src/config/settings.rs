@@ -279,9 +279,19 @@ settings! {
         help: "Days a buyer has to check a fix before their ambassador verifies it on their behalf",
         default: CONFIRM_FIX_DAYS = "3",
     }
+    risk_chase_days {
+        env: "HANDOVER_RISK_CHASE_DAYS",
+        help: "Days before the first inspection slot that the owner of a risk still without a response is chased (once)",
+        default: RISK_CHASE_DAYS = "3",
+    }
+    precontact_days {
+        env: "HANDOVER_PRECONTACT_DAYS",
+        help: "Days before the first inspection slot that an A+ or flagged household's early call is due",
+        default: PRECONTACT_DAYS = "5",
+    }
     defect_sweep_cron {
         env: "HANDOVER_DEFECT_SWEEP_CRON",
-        help: "When the deadline sweep tells engineers of items due today and supervisors of items past due (cron with seconds, project time zone)",
+        help: "When the deadline sweeps run: engineers hear of items due today, supervisors of items past due, risk owners of missing responses, supervisors of early calls not made (cron with seconds, project time zone)",
         default: DEFECT_SWEEP_CRON = "0 0 8-20 * * *",
     }
     defect_webhook_url {

@@ -40,6 +40,8 @@ pub const MAX_PROJECT_LEN: usize = 100;
 pub const MAX_ADDRESS_LEN: usize = 500;
 /// Building, entrance (单元) and room numbers, also each building an engineer leads.
 pub const MAX_PLACE_LEN: usize = 50;
+/// A risk's description and its planned response.
+pub const MAX_TEXT_LEN: usize = 2000;
 pub const MIN_CAPACITY: u32 = 1;
 pub const MAX_CAPACITY: u32 = 10_000;
 
@@ -49,14 +51,24 @@ pub enum ImportKind {
     Staff,
     /// Inspection and handover time slots.
     Slots,
+    /// The risk register (风险清单).
+    Risks,
 }
 
 impl ImportKind {
+    pub const ALL: [ImportKind; 4] = [
+        ImportKind::Buyers,
+        ImportKind::Staff,
+        ImportKind::Slots,
+        ImportKind::Risks,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ImportKind::Buyers => "buyers",
             ImportKind::Staff => "staff",
             ImportKind::Slots => "slots",
+            ImportKind::Risks => "risks",
         }
     }
 }
@@ -106,6 +118,25 @@ pub struct BuyerRow {
     pub risk_flags: Vec<RiskFlag>,
     pub mailing_address: Option<String>,
     pub language: Option<Lang>,
+    /// 户型; `None` when the column is absent or the cell empty (a unit type on file is kept).
+    pub unit_type: Option<String>,
+}
+
+/// One risk of the register. The owner is a staff member's name (or phone), looked up when the
+/// file is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskRow {
+    pub line: usize,
+    pub project: Option<String>,
+    pub scope: crate::domain::risk::RiskScope,
+    pub category: crate::domain::risk::RiskCategory,
+    pub difference: String,
+    pub response: Option<String>,
+    pub owner: Option<String>,
+    /// The owner column's header as written, to name it in a row error.
+    pub owner_column: String,
+    /// [`Severity::Medium`](crate::domain::risk::Severity) when the column is absent or empty.
+    pub severity: crate::domain::risk::Severity,
 }
 
 /// One staff member.
@@ -145,6 +176,7 @@ pub enum Parsed {
     Buyers(Vec<BuyerRow>),
     Staff(Vec<StaffRow>),
     Slots(Vec<SlotRow>),
+    Risks(Vec<RiskRow>),
 }
 
 impl Parsed {
@@ -153,6 +185,7 @@ impl Parsed {
             Parsed::Buyers(_) => ImportKind::Buyers,
             Parsed::Staff(_) => ImportKind::Staff,
             Parsed::Slots(_) => ImportKind::Slots,
+            Parsed::Risks(_) => ImportKind::Risks,
         }
     }
 
@@ -161,6 +194,7 @@ impl Parsed {
             Parsed::Buyers(rows) => rows.len(),
             Parsed::Staff(rows) => rows.len(),
             Parsed::Slots(rows) => rows.len(),
+            Parsed::Risks(rows) => rows.len(),
         }
     }
 
@@ -258,6 +292,20 @@ pub enum RowProblem {
     },
     /// The row grants or removes the admin role, and the importer is not an admin.
     AdminOnly,
+    /// Not a risk category.
+    BadCategory {
+        value: String,
+    },
+    /// Not a severity (高/中/低, high/medium/low).
+    BadSeverity {
+        value: String,
+    },
+    /// The scope columns do not describe a part of the project (reported on 范围).
+    BadScope(crate::domain::risk::ScopeError),
+    /// No staff member of that name or phone (the risk's owner).
+    UnknownStaff {
+        value: String,
+    },
 }
 
 impl fmt::Display for RowProblem {
@@ -283,6 +331,10 @@ impl fmt::Display for RowProblem {
             RowProblem::BadSlotKind { value } => write!(f, "unknown slot kind: {value}"),
             RowProblem::BadStatus { value } => write!(f, "unknown status: {value}"),
             RowProblem::AdminOnly => f.write_str("only an admin may grant or remove admin"),
+            RowProblem::BadCategory { value } => write!(f, "unknown risk category: {value}"),
+            RowProblem::BadSeverity { value } => write!(f, "unknown severity: {value}"),
+            RowProblem::BadScope(error) => write!(f, "scope: {error:?}"),
+            RowProblem::UnknownStaff { value } => write!(f, "no staff member {value}"),
         }
     }
 }

@@ -69,14 +69,17 @@ pub enum RiskFlag {
     Media,
     /// government ties
     Government,
+    /// 不满: dissatisfied or hostile on an early call (raised by the bot, kept across imports)
+    Discontent,
 }
 
 impl RiskFlag {
-    pub const ALL: [RiskFlag; 4] = [
+    pub const ALL: [RiskFlag; 5] = [
         RiskFlag::GroupComplaint,
         RiskFlag::Ringleader,
         RiskFlag::Media,
         RiskFlag::Government,
+        RiskFlag::Discontent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +88,7 @@ impl RiskFlag {
             RiskFlag::Ringleader => "ringleader",
             RiskFlag::Media => "media",
             RiskFlag::Government => "government",
+            RiskFlag::Discontent => "discontent",
         }
     }
 }
@@ -100,6 +104,7 @@ impl FromStr for RiskFlag {
             "ringleader" | "挑头" | "带头" => Ok(RiskFlag::Ringleader),
             "media" | "媒体" => Ok(RiskFlag::Media),
             "government" | "gov" | "政府" => Ok(RiskFlag::Government),
+            "discontent" | "不满" => Ok(RiskFlag::Discontent),
             _ => Err(()),
         }
     }

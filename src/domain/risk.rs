@@ -174,7 +174,7 @@ impl RiskStatus {
 
 /// What part of the project a risk applies to. Building and unit names compare after trimming,
 /// unit types also without case (sales systems write both “A2” and “a2”).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum RiskScope {
     Project,
@@ -252,6 +252,48 @@ impl RiskScope {
             }
         }
     }
+}
+
+/// A scope as a supervisor types it in the dialogue: "项目" (or "全部", "project") for the whole
+/// project, "户型 A2" (or "unit type A2") for a unit type, "3栋 1502" / "3-1502" for one home,
+/// and anything else (a single word) for a building.
+pub fn scope_from_words(text: &str) -> Option<RiskScope> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 50 {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "项目" | "全项目" | "全部" | "project" | "all"
+    ) {
+        return Some(RiskScope::Project);
+    }
+    for prefix in ["户型", "unit type", "unit_type"] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            let start = text.len().checked_sub(rest.len())?;
+            let unit_type = text
+                .get(start..)?
+                .trim_start_matches([' ', ':', '：'])
+                .trim();
+            return (!unit_type.is_empty()).then(|| RiskScope::UnitType {
+                unit_type: unit_type.to_string(),
+            });
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (building, unit) = match words.as_slice() {
+        [one] => match one.split_once('-') {
+            Some((b, u)) if !b.is_empty() && !u.is_empty() => (b.to_string(), Some(u.to_string())),
+            _ => (one.to_string(), None),
+        },
+        [b, u] => (b.to_string(), Some(u.to_string())),
+        _ => return None,
+    };
+    Some(match unit {
+        Some(unit) => RiskScope::Unit { building, unit },
+        None => RiskScope::Building { building },
+    })
 }
 
 /// Why the scope columns of a row do not describe a scope; each has a locale key for the row error.
@@ -388,6 +430,46 @@ mod tests {
             unit: "102",
             unit_type: Some("A2")
         }));
+    }
+
+    #[test]
+    fn scopes_from_the_dialogue_words() {
+        assert_eq!(scope_from_words("项目"), Some(RiskScope::Project));
+        assert_eq!(
+            scope_from_words("户型 A2"),
+            Some(RiskScope::UnitType {
+                unit_type: "A2".into()
+            })
+        );
+        assert_eq!(
+            scope_from_words("Unit type b1"),
+            Some(RiskScope::UnitType {
+                unit_type: "b1".into()
+            })
+        );
+        assert_eq!(
+            scope_from_words("3栋"),
+            Some(RiskScope::Building {
+                building: "3栋".into()
+            })
+        );
+        assert_eq!(
+            scope_from_words("3-1502"),
+            Some(RiskScope::Unit {
+                building: "3".into(),
+                unit: "1502".into()
+            })
+        );
+        assert_eq!(
+            scope_from_words("3栋 1502"),
+            Some(RiskScope::Unit {
+                building: "3栋".into(),
+                unit: "1502".into()
+            })
+        );
+        assert_eq!(scope_from_words("  "), None);
+        assert_eq!(scope_from_words("户型"), None);
+        assert_eq!(scope_from_words("a b c"), None);
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub enum Job {
     AwayEnds { staff_id: i64 },
     /// Makes a received handover record's PDF and sends it to the home's buyers and ambassador.
     RecordPdf { handover_id: i64 },
+    /// Chases risk owners without a response and key households not called (recurring).
+    BeforeCampaignSweep {},
 }
 
 /// A stored job this build cannot read: an unknown kind or a payload without its fields.
@@ -138,6 +140,11 @@ mod tests {
                 json!({"defect_id": 4, "event_id": 9}),
             ),
             (Job::DefectSweep {}, "defect_sweep", json!({})),
+            (
+                Job::BeforeCampaignSweep {},
+                "before_campaign_sweep",
+                json!({}),
+            ),
             (
                 Job::Reminder {
                     appointment_id: 1,

@@ -93,6 +93,10 @@ pub struct HouseholdCard {
     pub buyers: Vec<crate::domain::people::Buyer>,
     pub ambassador: Option<String>,
     pub notes: Vec<Note>,
+    /// The register's live risks that reach the household.
+    pub risks: Vec<crate::store::risks::Risk>,
+    /// The early call a key household is owed (none for other households).
+    pub call: Option<crate::services::precontact::CallDue>,
 }
 
 const NOTES_ON_CARD: i64 = 5;
@@ -601,11 +605,15 @@ impl Services {
                     None => None,
                 };
                 let notes = tx.notes_of(household.unit.unit_id, NOTES_ON_CARD).await?;
+                let risks = self.risks_of_household(&mut tx, &household).await?;
+                let call = self.call_of_household(&mut tx, &household).await?;
                 CardOutcome::Card(Box::new(HouseholdCard {
                     household,
                     buyers,
                     ambassador,
                     notes,
+                    risks,
+                    call,
                 }))
             }
             _ => CardOutcome::Choose(mine),

@@ -165,6 +165,21 @@ impl Services {
                 }
                 ImportKind::Slots
             }
+            Parsed::Risks(rows) => {
+                let refused = self
+                    .import_risks(&mut tx, rows, &actor_name, &mut counts)
+                    .await?;
+                if !refused.is_empty() {
+                    return Ok(ImportOutcome::Rejected(ImportError::Rows {
+                        total_bad: refused.len(),
+                        errors: refused
+                            .into_iter()
+                            .take(import::MAX_REPORTED_ERRORS)
+                            .collect(),
+                    }));
+                }
+                ImportKind::Risks
+            }
         };
         tx.audit(
             now,

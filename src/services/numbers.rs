@@ -25,6 +25,9 @@ pub struct Summary {
     /// The project's targets (none for several projects together).
     pub targets: Option<Targets>,
     pub at: DateTime<Utc>,
+    /// Before the campaign: the risk register and the early calls of key households.
+    pub risks: super::risks::RiskCounts,
+    pub calls: super::precontact::CoverageCounts,
 }
 
 /// What `/summary ARGS` or `/targets ARGS` refers to.
@@ -196,12 +199,18 @@ impl Services {
             Some(id) => Some(tx.targets(id).await?),
             None => None,
         };
+        let risks = self.risk_counts(&mut tx, scope.project.as_deref()).await?;
+        let calls = self
+            .call_coverage(&mut tx, scope.project.as_deref())
+            .await?;
         tx.commit().await?;
         Ok(Scoped::Found(Summary {
             label,
             counts,
             targets,
             at: now,
+            risks,
+            calls,
         }))
     }
 
@@ -288,7 +297,25 @@ impl Services {
             ("waiting", c.complaints_waiting.into()),
             ("flags", c.group_flags.into()),
         ];
-        i18n.text(lang, "summary", &args)
+        let mut text = i18n.text(lang, "summary", &args);
+        let (r, k) = (&summary.risks, &summary.calls);
+        if r.open + r.response_ready + r.closed > 0 || k.key > 0 {
+            text.push('\n');
+            text.push_str(&crate::tr!(
+                i18n,
+                lang,
+                "summary-before-campaign",
+                open = r.open,
+                ready = r.response_ready,
+                closed = r.closed,
+                households = r.households_open,
+                key = k.key,
+                reached = k.reached,
+                due = k.due,
+                overdue = k.overdue
+            ));
+        }
+        text
     }
 
     /// The daily digest: the campaign's summary to every supervisor and, if configured, one
@@ -310,7 +337,17 @@ impl Services {
                 None => None,
             },
             at: now,
+            risks: self.risk_counts(&mut tx, scope.project.as_deref()).await?,
+            calls: self
+                .call_coverage(&mut tx, scope.project.as_deref())
+                .await?,
         };
+        let mut countdowns = std::collections::HashMap::new();
+        for lang in Lang::ALL {
+            if let Some(text) = self.countdown(&mut tx, lang, date).await? {
+                countdowns.insert(lang, text);
+            }
+        }
         let mut chats: Vec<Chat> = super::supervisors(&mut tx)
             .await?
             .iter()
@@ -325,11 +362,16 @@ impl Services {
         let digest = Message::text(
             Cause::per_chat(format!("daily-digest:{date}")),
             |lang, _| {
-                format!(
+                let mut text = format!(
                     "{}\n{}",
                     crate::tr!(self.i18n, lang, "digest-title", date = date.to_string()),
                     self.render_summary(lang, &summary)
-                )
+                );
+                if let Some(countdown) = countdowns.get(&lang) {
+                    text.push_str("\n\n");
+                    text.push_str(countdown);
+                }
+                text
             },
         );
         let told = self.tell(&mut tx, chats, digest).await?;

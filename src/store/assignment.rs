@@ -18,9 +18,20 @@ pub struct Household {
     /// The ambassador looking after it now, and whom it returns to while that is a backup.
     pub staff_id: Option<i64>,
     pub home_staff_id: Option<i64>,
+    /// 户型, when the buyer list gave one.
+    pub unit_type: Option<String>,
 }
 
 impl Household {
+    /// What a risk's scope looks at.
+    pub fn place(&self) -> crate::domain::risk::Place<'_> {
+        crate::domain::risk::Place {
+            building: &self.unit.building,
+            unit: &self.unit.room,
+            unit_type: self.unit_type.as_deref(),
+        }
+    }
+
     /// What the permission rules read of it.
     pub fn home(&self) -> crate::domain::authz::Home<'_> {
         crate::domain::authz::Home {
@@ -65,6 +76,7 @@ struct HouseholdRecord {
     home_staff_id: Option<i64>,
     inspection_status: Option<String>,
     handed_over: i64,
+    unit_type: Option<String>,
 }
 
 /// Where the household is: handed over once a buyer confirmed receiving it, otherwise from its
@@ -83,7 +95,7 @@ fn stage_of(inspection_status: Option<&str>, handed_over: bool) -> Stage {
 }
 
 const HOUSEHOLD_SELECT: &str = "SELECT u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room, \
-     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, \
+     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, u.unit_type, \
      (SELECT ap.status FROM appointments ap WHERE ap.unit_id = u.id AND ap.kind = 'inspection' \
       ORDER BY ap.id DESC LIMIT 1) AS inspection_status, \
      (SELECT COUNT(*) FROM handovers h WHERE h.unit_id = u.id AND h.status = 'confirmed') AS handed_over \
@@ -126,6 +138,7 @@ fn households(records: Vec<HouseholdRecord>) -> StoreResult<Vec<Household>> {
                 stage: stage_of(r.inspection_status.as_deref(), r.handed_over > 0),
                 staff_id: r.staff_id,
                 home_staff_id: r.home_staff_id,
+                unit_type: r.unit_type,
             }),
         }
     }

@@ -15,8 +15,10 @@ pub mod jobs;
 pub mod kpi;
 pub mod outbox;
 pub mod people;
+pub mod precontact;
 pub mod queue;
 pub mod records;
+pub mod risks;
 #[doc(hidden)]
 pub mod scale;
 mod sessions;

@@ -2,7 +2,9 @@
 
 use super::{StoreError, StoreResult, Tx, with_conn};
 use crate::domain::import::{BuyerRow, StaffRow};
-use crate::domain::people::{Buyer, Lang, Roles, Seniority, StaffMember, Tier, UnitLabel};
+use crate::domain::people::{
+    Buyer, Lang, RiskFlag, Roles, Seniority, StaffMember, Tier, UnitLabel,
+};
 use crate::domain::phone::Phone;
 use chrono::{DateTime, Utc};
 
@@ -295,7 +297,23 @@ impl Tx {
         let unit_id = self
             .ensure_unit(project_id, &row.building, &row.entrance, &row.room)
             .await?;
-        let flags = row
+        let unit_type_changed = match &row.unit_type {
+            Some(unit_type) => {
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "UPDATE units SET unit_type = $2 WHERE id = $1 \
+                         AND (unit_type IS NULL OR unit_type <> $2)",
+                    )
+                    .bind(unit_id)
+                    .bind(unit_type)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+                })? > 0
+            }
+            None => false,
+        };
+        let mut flags = row
             .risk_flags
             .iter()
             .map(|f| f.as_str())
@@ -375,6 +393,20 @@ impl Tx {
                 })
             }
             Some((id, name, tier, old_flags, address, old_language, confirmed_at)) => {
+                // A flag the bot raised after an early call is the campaign's knowledge, not the
+                // sales system's: a list sent again keeps it.
+                let raised = RiskFlag::Discontent.as_str();
+                if old_flags.split(',').any(|f| f == raised)
+                    && !flags.split(',').any(|f| f == raised)
+                {
+                    let mut all: Vec<RiskFlag> = flags
+                        .split(',')
+                        .filter_map(|f| f.parse().ok())
+                        .chain([RiskFlag::Discontent])
+                        .collect();
+                    all.sort();
+                    flags = all.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+                }
                 // An import without a language column keeps a language already on file.
                 let language = language.or(old_language.clone());
                 let kept_address = confirmed_at.is_some()
@@ -390,7 +422,7 @@ impl Tx {
                     && old_flags == flags
                     && address == new_address
                     && old_language == language;
-                if unchanged && !moved {
+                if unchanged && !moved && !unit_type_changed {
                     return Ok(BuyerUpsert {
                         outcome: UpsertOutcome::Unchanged,
                         kept_address,

@@ -9,6 +9,8 @@ pub mod buyer_report;
 pub mod complaint;
 pub mod fix;
 pub mod handover;
+pub mod precontact_call;
+pub mod risk_entry;
 pub mod walkthrough;
 
 /// Longest free text a flow keeps (a description, a complaint, a reason).

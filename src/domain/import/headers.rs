@@ -27,10 +27,19 @@ pub(super) enum Col {
     ProjectName,
     /// Whether a staff member is still with the campaign.
     Status,
+    /// 户型 (buyer lists and risk registers).
+    UnitType,
+    /// The risk register's columns.
+    Category,
+    Scope,
+    Difference,
+    Response,
+    Owner,
+    Severity,
 }
 
 impl Col {
-    pub(super) const COUNT: usize = 20;
+    pub(super) const COUNT: usize = 27;
 }
 
 pub(super) struct ColumnSpec {
@@ -74,6 +83,7 @@ const PHONE_COMMON: &[&str] = &[
     "电话号码",
 ];
 const LANGUAGE: &[&str] = &["lang", "语言", "首选语言"];
+const UNIT_TYPE: &[&str] = &["unit type", "户型", "户型编号", "房型"];
 
 pub(super) const BUYER_COLUMNS: &[ColumnSpec] = &[
     spec(Col::Project, "project", BUYER_PROJECT, false),
@@ -166,6 +176,7 @@ pub(super) const BUYER_COLUMNS: &[ColumnSpec] = &[
     ),
     spec(Col::Language, "language", LANGUAGE, false),
     spec(Col::ProjectName, "project_name", PROJECT_NAME, false),
+    spec(Col::UnitType, "unit_type", UNIT_TYPE, false),
 ];
 
 pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[
@@ -234,11 +245,61 @@ pub(super) const SLOT_COLUMNS: &[ColumnSpec] = &[
     ),
 ];
 
+pub(super) const RISK_COLUMNS: &[ColumnSpec] = &[
+    spec(Col::Project, "project", PROJECT, false),
+    spec(
+        Col::Category,
+        "category",
+        &["risk category", "风险类别", "类别", "风险分类"],
+        true,
+    ),
+    spec(
+        Col::Scope,
+        "scope",
+        &["范围", "影响范围", "适用范围"],
+        false,
+    ),
+    spec(
+        Col::Building,
+        "building",
+        &["bldg", "楼栋", "楼号", "栋"],
+        false,
+    ),
+    spec(Col::UnitType, "unit_type", UNIT_TYPE, false),
+    spec(Col::Room, "room", &["unit", "房号", "房间号"], false),
+    spec(
+        Col::Difference,
+        "difference",
+        &["description", "差异描述", "差异", "风险描述", "问题描述"],
+        true,
+    ),
+    spec(
+        Col::Response,
+        "response",
+        &[
+            "planned response",
+            "应对措施",
+            "应对方案",
+            "应对口径",
+            "措施",
+        ],
+        false,
+    ),
+    spec(Col::Owner, "owner", &["责任人", "负责人"], false),
+    spec(
+        Col::Severity,
+        "severity",
+        &["严重程度", "风险等级", "等级"],
+        false,
+    ),
+];
+
 pub(super) fn columns(kind: ImportKind) -> &'static [ColumnSpec] {
     match kind {
         ImportKind::Buyers => BUYER_COLUMNS,
         ImportKind::Staff => STAFF_COLUMNS,
         ImportKind::Slots => SLOT_COLUMNS,
+        ImportKind::Risks => RISK_COLUMNS,
     }
 }
 
@@ -248,6 +309,7 @@ fn detecting_column(kind: ImportKind) -> Col {
         ImportKind::Buyers => Col::Room,
         ImportKind::Staff => Col::Roles,
         ImportKind::Slots => Col::Start,
+        ImportKind::Risks => Col::Difference,
     }
 }
 
@@ -335,9 +397,7 @@ pub(super) fn recognised(kind: Option<ImportKind>, cells: &[Cell]) -> usize {
     };
     match kind {
         Some(k) => count(k),
-        None => count(ImportKind::Buyers)
-            .max(count(ImportKind::Staff))
-            .max(count(ImportKind::Slots)),
+        None => ImportKind::ALL.into_iter().map(count).max().unwrap_or(0),
     }
 }
 
@@ -372,10 +432,16 @@ impl HeaderMap {
         };
         let kind = match kind {
             Some(k) => k,
-            None => [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots]
-                .into_iter()
-                .find(|&k| has(k, detecting_column(k)))
-                .ok_or(ImportError::UnknownKind)?,
+            // A risk register has a room column too: it is known by its description column first.
+            None => [
+                ImportKind::Risks,
+                ImportKind::Buyers,
+                ImportKind::Staff,
+                ImportKind::Slots,
+            ]
+            .into_iter()
+            .find(|&k| has(k, detecting_column(k)))
+            .ok_or(ImportError::UnknownKind)?,
         };
         let mut slots: Vec<Option<(usize, String)>> = vec![None; Col::COUNT];
         for (index, text) in header_texts(cells) {

@@ -6,12 +6,13 @@ use std::str::FromStr;
 use super::headers::{Col, HeaderMap, recognised};
 use super::{
     BuyerRow, Cell, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_CAPACITY, MAX_NAME_LEN,
-    MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER, MIN_CAPACITY,
-    Parsed, RowError, RowProblem, SlotRow, StaffRow,
+    MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER, MAX_TEXT_LEN,
+    MIN_CAPACITY, Parsed, RiskRow, RowError, RowProblem, SlotRow, StaffRow,
 };
 use crate::domain::appointment::SlotKind;
 use crate::domain::people::{Lang, RiskFlag, Role, Roles, Seniority, Tier};
 use crate::domain::phone::Phone;
+use crate::domain::risk::{RiskCategory, RiskScope, Severity};
 use chrono::{NaiveDate, NaiveTime};
 
 /// Receives rows in file order (`push`), then gives the result (`finish`).
@@ -44,6 +45,7 @@ struct Body {
     buyers: Vec<BuyerRow>,
     staff: Vec<StaffRow>,
     slots: Vec<SlotRow>,
+    risks: Vec<RiskRow>,
     data_rows: usize,
     errors: Vec<RowError>,
     total_bad: usize,
@@ -66,6 +68,11 @@ enum Key {
         kind: SlotKind,
         date: NaiveDate,
         start: NaiveTime,
+    },
+    Risk {
+        project: Option<String>,
+        scope: RiskScope,
+        difference: String,
     },
 }
 
@@ -108,6 +115,7 @@ impl Assembler {
                         buyers: Vec::new(),
                         staff: Vec::new(),
                         slots: Vec::new(),
+                        risks: Vec::new(),
                         data_rows: 0,
                         errors: Vec::new(),
                         total_bad: 0,
@@ -194,6 +202,10 @@ impl Assembler {
                 body.slots.sort_by_key(|r| r.line);
                 Parsed::Slots(body.slots)
             }
+            ImportKind::Risks => {
+                body.risks.sort_by_key(|r| r.line);
+                Parsed::Risks(body.risks)
+            }
         })
     }
 }
@@ -230,6 +242,10 @@ impl Body {
                 let (key, row) = reader.slot();
                 (key, row.map(RowValue::Slot))
             }
+            ImportKind::Risks => {
+                let (key, row) = reader.risk();
+                (key, row.map(RowValue::Risk))
+            }
         };
         let mut problems = reader.problems;
         // Duplicates are found even among rows with other problems, as long as the key is known.
@@ -256,6 +272,7 @@ impl Body {
                 RowValue::Buyer(b) => self.buyers.push(b),
                 RowValue::Staff(s) => self.staff.push(s),
                 RowValue::Slot(s) => self.slots.push(s),
+                RowValue::Risk(r) => self.risks.push(r),
             }
         }
         problems.sort_by_key(|(index, _)| *index);
@@ -270,6 +287,7 @@ enum RowValue {
     Buyer(BuyerRow),
     Staff(StaffRow),
     Slot(SlotRow),
+    Risk(RiskRow),
 }
 
 /// Marks a cell whose problem has already been recorded.
@@ -439,6 +457,7 @@ impl<'a> CellReader<'a> {
         };
         let mailing_address = self.optional(Col::MailingAddress, MAX_ADDRESS_LEN);
         let language = self.language();
+        let unit_type = self.optional(Col::UnitType, MAX_PLACE_LEN);
 
         let project_name = project_name.ok();
         // A list with only a project name column names its projects by it.
@@ -463,8 +482,14 @@ impl<'a> CellReader<'a> {
             room: room.clone(),
             phone: phone.clone(),
         };
-        let (Ok(name), Ok(tier), Ok(mut risk_flags), Ok(mailing_address), Ok(language)) =
-            (name, tier, risk_flags, mailing_address, language)
+        let (
+            Ok(name),
+            Ok(tier),
+            Ok(mut risk_flags),
+            Ok(mailing_address),
+            Ok(language),
+            Ok(unit_type),
+        ) = (name, tier, risk_flags, mailing_address, language, unit_type)
         else {
             return (Some((key, Col::Phone)), None);
         };
@@ -483,8 +508,88 @@ impl<'a> CellReader<'a> {
             risk_flags,
             mailing_address,
             language,
+            unit_type,
         };
         (Some((key, Col::Phone)), Some(row))
+    }
+
+    /// One risk of the register, like [`Self::buyer`]; its key is project, scope and description.
+    fn risk(&mut self) -> (Option<(Key, Col)>, Option<RiskRow>) {
+        let project = self.optional(Col::Project, MAX_PROJECT_LEN);
+        let category = match self.required(Col::Category, MAX_PLACE_LEN) {
+            Ok(text) => match text.parse::<RiskCategory>() {
+                Ok(category) => Ok(category),
+                Err(()) => {
+                    self.problem(Col::Category, RowProblem::BadCategory { value: text });
+                    Err(Reported)
+                }
+            },
+            Err(Reported) => Err(Reported),
+        };
+        let scope_text = self.optional(Col::Scope, MAX_PLACE_LEN);
+        let building = self.optional(Col::Building, MAX_PLACE_LEN);
+        let unit_type = self.optional(Col::UnitType, MAX_PLACE_LEN);
+        let room = self.optional(Col::Room, MAX_PLACE_LEN);
+        let difference = self.required(Col::Difference, MAX_TEXT_LEN);
+        let response = self.optional(Col::Response, MAX_TEXT_LEN);
+        let owner = self.optional(Col::Owner, MAX_NAME_LEN);
+        let severity = self.parsed(
+            Col::Severity,
+            |t| t.parse::<Severity>().ok(),
+            |value| RowProblem::BadSeverity { value },
+        );
+        let scope = match (scope_text, building, unit_type, room) {
+            (Ok(scope), Ok(building), Ok(unit_type), Ok(room)) => {
+                let cell = |c: &Option<String>| c.clone().unwrap_or_default();
+                match RiskScope::from_columns(
+                    &cell(&scope),
+                    &cell(&building),
+                    &cell(&unit_type),
+                    &cell(&room),
+                ) {
+                    Ok(scope) => Ok(scope),
+                    Err(error) => {
+                        let col = if self.map.slot(Col::Scope).is_some() {
+                            Col::Scope
+                        } else {
+                            Col::Difference
+                        };
+                        self.problem(col, RowProblem::BadScope(error));
+                        Err(Reported)
+                    }
+                }
+            }
+            _ => Err(Reported),
+        };
+        let (Ok(project), Ok(scope), Ok(difference)) = (project, scope, difference) else {
+            return (None, None);
+        };
+        let key = Key::Risk {
+            project: project.clone(),
+            scope: scope.clone(),
+            difference: difference.clone(),
+        };
+        let (Ok(category), Ok(response), Ok(owner), Ok(severity)) =
+            (category, response, owner, severity)
+        else {
+            return (Some((key, Col::Difference)), None);
+        };
+        let row = RiskRow {
+            line: self.line,
+            project,
+            scope,
+            category,
+            difference,
+            response,
+            owner,
+            owner_column: self
+                .map
+                .slot(Col::Owner)
+                .map(|(_, header)| header.to_string())
+                .unwrap_or_default(),
+            severity: severity.unwrap_or(Severity::Medium),
+        };
+        (Some((key, Col::Difference)), Some(row))
     }
 
     /// Like [`Self::buyer`].

@@ -70,6 +70,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             risk_flags: vec![RiskFlag::GroupComplaint, RiskFlag::Ringleader],
             mailing_address: Some("北京市朝阳区1号".into()),
             language: Some(Lang::ZhCn),
+            unit_type: None,
         },
         BuyerRow {
             line: 3,
@@ -84,6 +85,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             risk_flags: vec![],
             mailing_address: None,
             language: None,
+            unit_type: None,
         },
         BuyerRow {
             line: 4,
@@ -98,6 +100,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             risk_flags: vec![RiskFlag::Media, RiskFlag::Government],
             mailing_address: None,
             language: Some(Lang::En),
+            unit_type: None,
         },
     ]
 }
@@ -665,7 +668,7 @@ fn file_formats_come_from_the_extension() {
 
 #[test]
 fn header_aliases_are_unambiguous_and_complete() {
-    for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
+    for kind in ImportKind::ALL {
         let aliases = header_aliases(kind);
         let mut seen = std::collections::HashMap::new();
         for (canonical, spellings, _) in &aliases {
@@ -686,6 +689,7 @@ fn header_aliases_are_unambiguous_and_complete() {
             ImportKind::Buyers => assert_eq!(required, ["building", "room", "name", "phone"]),
             ImportKind::Staff => assert_eq!(required, ["name", "roles"]),
             ImportKind::Slots => assert_eq!(required, ["date", "start", "end", "capacity"]),
+            ImportKind::Risks => assert_eq!(required, ["category", "difference"]),
         }
     }
 }
@@ -967,6 +971,7 @@ fn gen_buyer() -> impl Strategy<Value = GenBuyer> {
                     risk_flags,
                     mailing_address: (!address_trimmed.is_empty()).then_some(address_trimmed),
                     language,
+                    unit_type: None,
                 };
                 let cells = vec![
                     project.unwrap_or_default(),
@@ -1382,4 +1387,72 @@ fn bad_slot_rows_name_their_line_and_column() {
             (5, "start", &RowProblem::Duplicate { first_line: 4 }),
         ]
     );
+}
+
+#[test]
+fn a_risk_register_reads_with_its_chinese_headers() {
+    use crate::domain::risk::{RiskCategory, RiskScope, Severity};
+    let csv = "风险清单\n风险类别,范围,楼栋,户型,房号,差异描述,应对措施,责任人,严重程度\n\
+               销售承诺,户型,,A2,,楼书写落地窗，实为普通窗,解释规划变更,王经理,高\n\
+               合同图纸,,3栋,,,3栋车库入口位置调整,,,\n\
+               天气,,,,,下雨,,,\n\
+               其他,户型,,,,缺户型,,,极高\n";
+    let Err(ImportError::Rows { errors, .. }) = parse(
+        csv.as_bytes(),
+        FileFormat::Csv,
+        None,
+        phonenumber::country::Id::CN,
+    ) else {
+        panic!("bad rows are reported");
+    };
+    let problems: Vec<_> = errors.iter().map(|e| (e.line, e.reason.clone())).collect();
+    assert_eq!(
+        problems,
+        vec![
+            (
+                5,
+                RowProblem::BadCategory {
+                    value: "天气".into()
+                }
+            ),
+            (
+                6,
+                RowProblem::BadScope(crate::domain::risk::ScopeError::UnitTypeMissing)
+            ),
+            (
+                6,
+                RowProblem::BadSeverity {
+                    value: "极高".into()
+                }
+            ),
+        ]
+    );
+    let good: String = csv.lines().take(4).map(|l| format!("{l}\n")).collect();
+    let Ok(Parsed::Risks(rows)) = parse(
+        good.as_bytes(),
+        FileFormat::Csv,
+        None,
+        phonenumber::country::Id::CN,
+    ) else {
+        panic!("the register reads");
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].category, RiskCategory::SalesPromise);
+    assert_eq!(
+        rows[0].scope,
+        RiskScope::UnitType {
+            unit_type: "A2".into()
+        }
+    );
+    assert_eq!(rows[0].owner.as_deref(), Some("王经理"));
+    assert_eq!(rows[0].owner_column, "责任人");
+    assert_eq!(rows[0].severity, Severity::High);
+    assert_eq!(
+        rows[1].scope,
+        RiskScope::Building {
+            building: "3栋".into()
+        }
+    );
+    assert_eq!(rows[1].severity, Severity::Medium);
+    assert_eq!(rows[1].response, None);
 }

@@ -82,6 +82,8 @@ enum News<'a> {
 pub struct DayEntry {
     pub appointment: Appointment,
     pub household: Household,
+    /// The register's live risks that reach the household, to read before the visit.
+    pub risks: Vec<crate::store::risks::Risk>,
 }
 
 /// The site's day for a supervisor: per local hour (booked, arrived, no-shows).

@@ -31,14 +31,31 @@ impl Services {
         let mut out = Vec::new();
         for appointment in tx.appointments_between(from, to, Some(me.id)).await? {
             if let Some(household) = tx.household(appointment.unit_id).await? {
+                let risks = self.risks_of_household(&mut tx, &household).await?;
                 out.push(DayEntry {
                     appointment,
                     household,
+                    risks,
                 });
             }
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// The early calls an ambassador still owes to key households, earliest due first.
+    #[instrument(skip_all)]
+    pub async fn owed_calls(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(crate::store::assignment::Household, Option<DateTime<Utc>>)>> {
+        let Actor::Staff(me) = actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let mut tx = self.store.read().await?;
+        let owed = self.calls_owed(&mut tx, me.id).await?;
+        tx.commit().await?;
+        Ok(owed)
     }
 
     /// A supervisor's `/today`: the site by hour, and the visit rate so far.
