@@ -1073,3 +1073,4 @@ precontact-escalated = 🚨 <b>Early call: { $unit } ({ $names }) is { $attitude
 precontact-overdue = ⏰ The early call to key household { $unit } ({ $names }) is overdue (due by { $due }) and they are not reached yet. Ambassador: { $ambassador }
 today-calls-title = 📞 <b>Early calls owed to key households ({ $count })</b>
 today-call = • { $home } { $names } — by { $due }
+flow-use-buttons = Please use the buttons above to go on (send /cancel to stop).

@@ -1064,3 +1064,4 @@ precontact-escalated = 🚨 <b>预沟通：{ $unit }（{ $names }）态度{ $att
 precontact-overdue = ⏰ 重点客户 { $unit }（{ $names }）的预沟通已超期（应在 { $due } 前），仍未联系上。交付大使：{ $ambassador }
 today-calls-title = 📞 <b>待预沟通的重点客户（{ $count } 户）</b>
 today-call = • { $home } { $names } — { $due } 前
+flow-use-buttons = 请点击上面的按钮继续（发送 /cancel 退出）。

@@ -4,8 +4,9 @@
 //! supervisors; an unreached one goes to the supervisors once; the digest counts down.
 
 use crate::support::fake_telegram::SentMessage;
+use crate::support::people::reply_to;
 use crate::support::site::Site;
-use crate::support::steps::{press_button, wait_text};
+use crate::support::steps::{press_button, press_on, wait_text};
 use crate::support::text::fixed;
 use chrono::Duration;
 use handover_bot::bot::callback::Callback;
@@ -31,7 +32,12 @@ fn texts(messages: &[SentMessage], needle: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unit_type_risk_reaches_its_households_and_its_owner_is_chased_once() {
-    let c = Site::new().buyers_file(BUYERS).senior().assigned().await;
+    let c = Site::new()
+        .buyers_file(BUYERS)
+        .senior()
+        .linked(&[1, 2])
+        .assigned()
+        .await;
     let app = &c.app;
 
     // A register with a bad row is refused whole, in the supervisor's language.
@@ -45,7 +51,8 @@ async fn a_unit_type_risk_reaches_its_households_and_its_owner_is_chased_once() 
     );
     wait_text(app, &c.supervisor, "没有名为“Nobody”的员工").await;
 
-    for _ in 0..2 {
+    for created in [1, 0] {
+        let before = app.fake.sent_messages(c.supervisor.id).len();
         app.fake.send_document(
             &c.supervisor,
             "risks.csv",
@@ -53,7 +60,13 @@ async fn a_unit_type_risk_reaches_its_households_and_its_owner_is_chased_once() 
             REGISTER.as_bytes().to_vec(),
             None,
         );
-        wait_text(app, &c.supervisor, "风险清单导入完成").await;
+        let done = app
+            .fake
+            .wait_for_messages(c.supervisor.id, before + 1)
+            .await;
+        let done = body(&done[before]);
+        assert!(done.contains("风险清单导入完成"), "{done}");
+        assert!(done.contains(&format!("新增 {created}")), "{done}");
     }
     // Imported twice: one risk, its owner told once.
     let owner_told = wait_text(app, &c.ambassador, "这项风险由您负责").await;
@@ -75,14 +88,41 @@ async fn a_unit_type_risk_reaches_its_households_and_its_owner_is_chased_once() 
         );
     }
 
-    // An inspection slot three days ahead: the chase is due at once (3 days before), once.
-    let day = (app.clock.now() + Duration::days(3))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    // Today's inspection slot, booked by the B1 and the a2 homes' buyers: the ambassador's
+    // /today warns under the a2 visit only. It is the first slot, so the chase is due at once.
     app.fake
-        .send_text(&c.supervisor, &format!("/slots add {day} 09:00-18:00 10"));
+        .send_text(&c.supervisor, "/slots add 2026-11-26 14:00-15:00 10");
     wait_text(app, &c.supervisor, "已新增").await;
-    app.advance(Duration::hours(12));
+    app.fake.send_text(&c.supervisor, "/invite all");
+    for buyer in &c.buyers {
+        let invitation = wait_text(app, buyer, &fixed("invite-buyer")).await;
+        press_on(app, buyer, &invitation, |c| {
+            matches!(c, Callback::Book { .. })
+        });
+        wait_text(app, buyer, "14:00").await;
+    }
+    for booked in ["1-1-102 Buyer 1 预约了", "2-1-103 Buyer 2 预约了"] {
+        wait_text(app, &c.ambassador, booked).await;
+    }
+    let today = reply_to(app, &c.ambassador, "/today").await;
+    let lines: Vec<String> = body(&today).lines().map(str::to_string).collect();
+    let after = |home: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(home))
+            .unwrap_or_else(|| panic!("{home} in {lines:?}"));
+        lines.get(at + 1).cloned().unwrap_or_default()
+    };
+    assert!(
+        !after("1-1-102").contains("楼书写落地窗实为普通窗"),
+        "{lines:?}"
+    );
+    assert!(
+        after("2-1-103").contains("楼书写落地窗实为普通窗"),
+        "{lines:?}"
+    );
+    assert_eq!(texts(&[today], "楼书写落地窗实为普通窗"), 1);
+
     for _ in 0..2 {
         app.services()
             .sweep_before_campaign()
@@ -177,8 +217,17 @@ async fn a_hostile_early_call_flags_the_household_and_an_unreached_one_is_escala
     let card = wait_text(app, &c.ambassador, "预沟通不满").await;
     assert!(body(&card).contains("已联系"), "{}", body(&card));
     // Reached: no longer owed.
-    app.fake.send_text(&c.ambassador, "/today");
-    wait_text(app, &c.ambassador, &fixed("today-none")).await;
+    let today = reply_to(app, &c.ambassador, "/today").await;
+    assert!(
+        body(&today).contains(&fixed("today-none")),
+        "{}",
+        body(&today)
+    );
+    reply_to(app, &c.ambassador, "/me").await;
+    assert_eq!(
+        texts(&app.fake.sent_messages(c.ambassador.id), "待预沟通"),
+        1
+    );
 
     // Key dates: the digest counts down to the next one.
     app.fake.send_text(
@@ -197,4 +246,61 @@ async fn a_hostile_early_call_flags_the_household_and_an_unreached_one_is_escala
         body(&digest)
     );
     assert!(body(&digest).contains("还有 14 天"), "{}", body(&digest));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_adds_a_risk_in_a_dialogue_and_moves_it_through_the_register() {
+    use handover_bot::domain::risk::{RiskCategory, RiskStatus, Severity};
+    let c = Site::new().buyers_file(BUYERS).senior().assigned().await;
+    let app = &c.app;
+    let s = &c.supervisor;
+    app.fake.send_text(s, "/risks add");
+    wait_text(app, s, "新风险（1/6）").await;
+    // Words where a button is asked: asked again.
+    let again = reply_to(app, s, "销售").await;
+    assert!(body(&again).contains(&fixed("flow-use-buttons")));
+    press_button(app, s, Callback::RiskCategory(RiskCategory::Drawings)).await;
+    wait_text(app, s, "新风险（2/6）").await;
+    let again = reply_to(app, s, "a b c").await;
+    assert!(body(&again).contains("没看懂这个范围"));
+    reply_to(app, s, "1-102").await;
+    reply_to(app, s, "车位与图纸位置不同").await;
+    press_button(app, s, Callback::RiskSkip).await;
+    wait_text(app, s, "新风险（5/6）").await;
+    let unknown = reply_to(app, s, "Nobody").await;
+    assert!(
+        body(&unknown).contains("没有名为“Nobody”的员工"),
+        "{:#?}",
+        app.fake
+            .sent_messages(s.id)
+            .iter()
+            .map(body)
+            .collect::<Vec<_>>()
+    );
+    reply_to(app, s, "Li Lei").await;
+    press_button(app, s, Callback::RiskSeverity(Severity::Low)).await;
+    wait_text(app, s, "风险 #1 已登记").await;
+    wait_text(app, &c.ambassador, "车位与图纸位置不同").await;
+
+    // Only 1-1-102's card carries it.
+    for (home, warned) in [("1-1-101", false), ("1-1-102", true)] {
+        let card = reply_to(app, &c.ambassador, &format!("/customer {home}")).await;
+        assert_eq!(body(&card).contains("车位与图纸位置不同"), warned, "{home}");
+    }
+    let one = reply_to(app, s, "/risks 1").await;
+    assert!(body(&one).contains("涉及 1 户"), "{}", body(&one));
+    // Open → resolved skips the response: refused, nothing changes. Accepted is allowed.
+    press_button(app, s, Callback::RiskSetStatus(1, RiskStatus::Accepted)).await;
+    wait_text(app, s, "风险 #1 现在是“已接受”").await;
+    let live = reply_to(app, s, "/risks").await;
+    assert!(
+        body(&live).contains(&fixed("risks-none")),
+        "{}",
+        body(&live)
+    );
+    let card = reply_to(app, &c.ambassador, "/customer 1-1-102").await;
+    assert!(!body(&card).contains("车位与图纸位置不同"));
+    // The ambassador may not open the register.
+    let refused = reply_to(app, &c.ambassador, "/risks").await;
+    assert!(body(&refused).contains("/risks"), "{}", body(&refused));
 }

@@ -225,38 +225,6 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
     let services = &turn.ctx.services;
     if turn.person.actor.is_ambassador() {
         let entries = services.today_for_ambassador(&turn.person.actor).await?;
-        let calls = services.owed_calls(&turn.person.actor).await?;
-        if !calls.is_empty() {
-            let mut out = tr!(i18n, lang, "today-calls-title", count = calls.len());
-            let mut rows = Vec::new();
-            for (household, due) in calls.iter().take(20) {
-                out.push('\n');
-                out.push_str(&tr!(
-                    i18n,
-                    lang,
-                    "today-call",
-                    home = household.unit.short(),
-                    names = crate::present::list(i18n, lang, &household.names),
-                    due = due
-                        .map(|d| d.with_timezone(&tz).present_month_day_time())
-                        .unwrap_or_else(|| tr!(i18n, lang, "no-value"))
-                ));
-                rows.push(vec![InlineKeyboardButton::callback(
-                    tr!(
-                        i18n,
-                        lang,
-                        "button-call-home",
-                        home = household.unit.short()
-                    ),
-                    Callback::CallStart(household.unit.unit_id).encode(),
-                )]);
-            }
-            turn.say_with(
-                out,
-                Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))),
-            )
-            .await?;
-        }
         if entries.is_empty() {
             turn.say(tr!(i18n, lang, "today-none")).await?;
         } else {
@@ -327,6 +295,39 @@ pub async fn on_today(turn: &Turn) -> anyhow::Result<()> {
             let markup = (!rows.is_empty())
                 .then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)));
             turn.say_with(out, markup).await?;
+        }
+        // The early calls still owed to key households, after the day's visits.
+        let calls = services.owed_calls(&turn.person.actor).await?;
+        if !calls.is_empty() {
+            let mut out = tr!(i18n, lang, "today-calls-title", count = calls.len());
+            let mut rows = Vec::new();
+            for (household, due) in calls.iter().take(20) {
+                out.push('\n');
+                out.push_str(&tr!(
+                    i18n,
+                    lang,
+                    "today-call",
+                    home = household.unit.short(),
+                    names = crate::present::list(i18n, lang, &household.names),
+                    due = due
+                        .map(|d| d.with_timezone(&tz).present_month_day_time())
+                        .unwrap_or_else(|| tr!(i18n, lang, "no-value"))
+                ));
+                rows.push(vec![InlineKeyboardButton::callback(
+                    tr!(
+                        i18n,
+                        lang,
+                        "button-call-home",
+                        home = household.unit.short()
+                    ),
+                    Callback::CallStart(household.unit.unit_id).encode(),
+                )]);
+            }
+            turn.say_with(
+                out,
+                Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))),
+            )
+            .await?;
         }
     }
     if turn.person.actor.can_supervise() {

@@ -370,7 +370,7 @@ async fn apply_risk_step(
             ))
             .await
         }
-        Ask::UseButtons => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
+        Ask::UseButtons => turn.say(tr!(i18n, lang, "flow-use-buttons")).await,
         Ask::TextExpected | Ask::Stale => turn.say(tr!(i18n, lang, "note-text-expected")).await,
         Ask::Save { .. } => Ok(()),
     }
@@ -575,7 +575,7 @@ async fn apply_call_step(
             ))
             .await
         }
-        Ask::UseButtons => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
+        Ask::UseButtons => turn.say(tr!(i18n, lang, "flow-use-buttons")).await,
         Ask::TextExpected | Ask::Stale => turn.say(tr!(i18n, lang, "note-text-expected")).await,
         Ask::Save { .. } => Ok(()),
     }

@@ -163,8 +163,8 @@ impl Services {
             return Ok(None);
         }
         let staff = tx.all_staff().await?;
-        let owner = match draft.owner.clone().flatten() {
-            Some(name) => match find_owner(&staff, &name) {
+        let owner = match crate::domain::flow::risk_entry::given(&draft.owner) {
+            Some(name) => match find_owner(&staff, name) {
                 Some(owner) => Some(owner.id),
                 None => return Ok(None),
             },
@@ -175,7 +175,7 @@ impl Services {
             scope,
             category,
             difference,
-            response: draft.response.as_ref().and_then(|r| r.as_deref()),
+            response: crate::domain::flow::risk_entry::given(&draft.response),
             owner_staff_id: owner,
             severity,
         };

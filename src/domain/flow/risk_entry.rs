@@ -15,12 +15,13 @@ pub struct RiskDraft {
     pub scope: Option<RiskScope>,
     #[serde(default)]
     pub difference: Option<String>,
-    /// `Some(None)`: left for later.
+    /// `Some("")`: left for later (an empty text survives the stored JSON, a nested `None`
+    /// would not).
     #[serde(default)]
-    pub response: Option<Option<String>>,
-    /// The owner's name as typed and found (`Some(None)`: none yet).
+    pub response: Option<String>,
+    /// The owner's name as typed and found (`Some("")`: none yet).
     #[serde(default)]
-    pub owner: Option<Option<String>>,
+    pub owner: Option<String>,
 }
 
 /// The flow's buttons.
@@ -52,6 +53,11 @@ pub enum Ask {
     UseButtons,
     TextExpected,
     Stale,
+}
+
+/// The draft's response or owner as given, `None` when left for later.
+pub fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|t| !t.is_empty())
 }
 
 pub type RiskStep = Step<RiskDraft, Ask>;
@@ -96,14 +102,14 @@ pub fn next(draft: RiskDraft, input: Input<Button>) -> RiskStep {
         }
         (Ask::Response, Input::Button(Button::Skip)) => Step::go(
             RiskDraft {
-                response: Some(None),
+                response: Some(String::new()),
                 ..draft
             },
             Ask::Owner,
         ),
         (Ask::Owner, Input::Button(Button::Skip)) => Step::go(
             RiskDraft {
-                owner: Some(None),
+                owner: Some(String::new()),
                 ..draft
             },
             Ask::Severity,
@@ -136,7 +142,7 @@ pub fn next(draft: RiskDraft, input: Input<Button>) -> RiskStep {
         (Ask::Response, Input::Text(text)) => match valid_text(&text) {
             Some(text) => Step::go(
                 RiskDraft {
-                    response: Some(Some(text)),
+                    response: Some(text),
                     ..draft
                 },
                 Ask::Owner,
@@ -149,7 +155,7 @@ pub fn next(draft: RiskDraft, input: Input<Button>) -> RiskStep {
         (Ask::Owner, Input::Text(text)) => match valid_text(&text) {
             Some(name) => Step::go(
                 RiskDraft {
-                    owner: Some(Some(name)),
+                    owner: Some(name),
                     ..draft
                 },
                 Ask::Severity,
@@ -214,8 +220,8 @@ mod tests {
                 unit_type: "A2".into()
             })
         );
-        assert_eq!(draft.response, Some(Some("解释规划变更，赠送窗帘".into())));
-        assert_eq!(draft.owner, Some(Some("王经理".into())));
+        assert_eq!(draft.response.as_deref(), Some("解释规划变更，赠送窗帘"));
+        assert_eq!(draft.owner.as_deref(), Some("王经理"));
     }
 
     #[test]
@@ -229,12 +235,18 @@ mod tests {
         let step = next(draft, text("-"));
         assert_eq!(step.ask, Ask::Owner);
         let draft = go(step);
-        assert_eq!(draft.response, Some(None));
+        assert_eq!(draft.response.as_deref(), Some(""));
         assert!(!wants_owner(&draft, "-"));
         assert!(wants_owner(&draft, "王经理"));
         let step = next(draft, Input::Button(Button::Skip));
         assert_eq!(step.ask, Ask::Severity);
-        assert_eq!(go(step).owner, Some(None));
+        let draft = go(step);
+        assert_eq!(draft.owner.as_deref(), Some(""));
+        // What was left for later is still so once stored and read back.
+        let stored = serde_json::to_string(&draft).expect("stored");
+        let read: RiskDraft = serde_json::from_str(&stored).expect("read back");
+        assert_eq!(read, draft);
+        assert_eq!(asking(&read), Ask::Severity);
     }
 
     #[test]
