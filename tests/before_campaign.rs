@@ -287,8 +287,22 @@ async fn a_supervisor_adds_a_risk_in_a_dialogue_and_moves_it_through_the_registe
         let card = reply_to(app, &c.ambassador, &format!("/customer {home}")).await;
         assert_eq!(body(&card).contains("车位与图纸位置不同"), warned, "{home}");
     }
-    let one = reply_to(app, s, "/risks 1").await;
+    let one = reply_to(app, s, "/risks #1").await;
     assert!(body(&one).contains("涉及 1 户"), "{}", body(&one));
+    // A bare number names building 1, whose home 1-1-102 the risk reaches; building 2's list
+    // does not have it.
+    let building = reply_to(app, s, "/risks 1").await;
+    assert!(
+        body(&building).contains("风险清单（1）"),
+        "{}",
+        body(&building)
+    );
+    let other = reply_to(app, s, "/risks 2").await;
+    assert!(
+        body(&other).contains(&fixed("risks-none")),
+        "{}",
+        body(&other)
+    );
     // Open → resolved skips the response: refused, nothing changes. Accepted is allowed.
     press_button(app, s, Callback::RiskSetStatus(1, RiskStatus::Accepted)).await;
     wait_text(app, s, "风险 #1 现在是“已接受”").await;

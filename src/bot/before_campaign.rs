@@ -596,10 +596,6 @@ pub fn card_lines(
     }
     if let Some(call) = call {
         out.push('\n');
-        let due = call
-            .due
-            .map(|d| d.with_timezone(&tz).present_month_day_time())
-            .unwrap_or_else(|| tr!(i18n, lang, "no-value"));
         let state = match &call.last {
             Some(last) if last.reached => tr!(
                 i18n,
@@ -620,13 +616,17 @@ pub fn card_lines(
             ),
             None => tr!(i18n, lang, "call-none"),
         };
-        out.push_str(&tr!(
-            i18n,
-            lang,
-            "card-call",
-            due = due,
-            state = Arg::Html(state)
-        ));
+        // Before any inspection slot or date is set, the call has no due time yet.
+        out.push_str(&match call.due {
+            Some(due) => tr!(
+                i18n,
+                lang,
+                "card-call",
+                due = due.with_timezone(&tz).present_month_day_time(),
+                state = Arg::Html(state)
+            ),
+            None => tr!(i18n, lang, "card-call-undated", state = Arg::Html(state)),
+        });
     }
     out
 }

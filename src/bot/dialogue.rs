@@ -175,6 +175,19 @@ mod tests {
         ));
     }
 
+    /// The risk dialogue's and the early call's states, as stored, with what was left for later.
+    #[test]
+    fn stored_risk_and_call_states_keep_their_form() {
+        for stored in [
+            r#"{"step":"adding_risk","category":"drawings","scope":{"scope":"unit_type","unit_type":"A2"},"difference":"x","response":"","owner":null}"#,
+            r#"{"step":"awaiting_risk_response","risk":4}"#,
+            r#"{"step":"calling","unit":7,"offered":[3,5],"reached":true,"attitude":"hostile","risks":[5],"risks_done":true,"concerns":""}"#,
+        ] {
+            let state = decode(Some(stored)).unwrap().unwrap();
+            assert_eq!(serde_json::to_string(&state).unwrap(), stored);
+        }
+    }
+
     /// The walk-through's and the handover checklist's states, as stored, in each of their steps.
     #[test]
     fn stored_walkthrough_and_handover_states_keep_their_form() {

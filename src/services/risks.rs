@@ -78,7 +78,13 @@ impl Services {
         require_supervisor(actor)?;
         let filter = args.trim();
         let mut tx = self.store.read().await?;
-        if let Ok(id) = filter.trim_start_matches('#').parse::<i64>() {
+        // "#12" is a risk; a bare number is a building when one has that name (buildings are
+        // often numbered), else a risk.
+        let number = filter.trim_start_matches('#').parse::<i64>().ok();
+        let building_named = !filter.starts_with('#')
+            && number.is_some()
+            && !tx.households_in_building(filter).await?.is_empty();
+        if let Some(id) = number.filter(|_| !building_named) {
             let view = match tx.risk(id).await? {
                 Some(risk) => {
                     let events = tx.risk_events(id).await?;

@@ -49,7 +49,7 @@ impl Tx {
             )
             .bind(call.unit_id)
             .bind(call.staff_id)
-            .bind(i64::from(call.reached))
+            .bind(i32::from(call.reached))
             .bind(call.attitude.map(Attitude::as_str))
             .bind(call.concerns)
             .bind(&risks)
@@ -63,9 +63,10 @@ impl Tx {
 
     /// A household's calls, latest first.
     pub async fn precontact_calls(&mut self, unit_id: i64) -> StoreResult<Vec<Call>> {
+        // A flag is INTEGER in both databases: 32 bits on PostgreSQL.
         type Row = (
             String,
-            i64,
+            i32,
             Option<String>,
             String,
             String,
