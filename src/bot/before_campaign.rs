@@ -24,6 +24,45 @@ fn button(label: String, callback: Callback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, callback.encode())
 }
 
+/// A press of a flow's button: the step it takes, or `None` once a press that fits no step
+/// (`stale`, an old message's button) was answered as stale.
+async fn taken<S, A: PartialEq>(
+    turn: &Turn,
+    query: &CallbackQuery,
+    step: Step<S, A>,
+    stale: A,
+) -> anyhow::Result<Option<Step<S, A>>> {
+    if step.ask == stale {
+        let text = tr!(turn.i18n(), turn.lang(), "stale-button");
+        answer_query(turn, query, Some(text)).await?;
+        return Ok(None);
+    }
+    take_press(turn, query).await?;
+    Ok(Some(step))
+}
+
+/// What both dialogues say to input that does not fit the step.
+enum Hint {
+    InvalidText,
+    UseButtons,
+    TextExpected,
+}
+
+async fn say_hint(turn: &Turn, hint: Hint) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    turn.say(match hint {
+        Hint::InvalidText => tr!(
+            i18n,
+            lang,
+            "text-invalid",
+            max = crate::domain::flow::MAX_TEXT_CHARS
+        ),
+        Hint::UseButtons => tr!(i18n, lang, "flow-use-buttons"),
+        Hint::TextExpected => tr!(i18n, lang, "note-text-expected"),
+    })
+    .await
+}
+
 // ----- /risks ----------------------------------------------------------------------------------
 
 /// A risk's response and owner lines under its line.
@@ -224,14 +263,7 @@ pub async fn on_risk_respond(turn: &Turn, query: &CallbackQuery, id: i64) -> any
 pub async fn on_risk_response_text(turn: &Turn, risk: i64, text: &str) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let Some(response) = crate::domain::flow::valid_text(text) else {
-        return turn
-            .say(tr!(
-                i18n,
-                lang,
-                "text-invalid",
-                max = crate::domain::flow::MAX_TEXT_CHARS
-            ))
-            .await;
+        return say_hint(turn, Hint::InvalidText).await;
     };
     let saved = turn
         .answering()
@@ -264,11 +296,9 @@ pub async fn on_risk_button(
         (Some(button), State::AddingRisk(draft)) => risk_entry::next(draft, Input::Button(button)),
         _ => Step::stay(risk_entry::Ask::Stale),
     };
-    if step.ask == risk_entry::Ask::Stale {
-        let stale = tr!(turn.i18n(), turn.lang(), "stale-button");
-        return answer_query(turn, query, Some(stale)).await;
-    }
-    take_press(turn, query).await?;
+    let Some(step) = taken(turn, query, step, risk_entry::Ask::Stale).await? else {
+        return Ok(());
+    };
     apply_risk_step(turn, step).await
 }
 
@@ -361,17 +391,9 @@ async fn apply_risk_step(
                 .await
         }
         Ask::InvalidScope => turn.say(tr!(i18n, lang, "risk-scope-invalid")).await,
-        Ask::InvalidText => {
-            turn.say(tr!(
-                i18n,
-                lang,
-                "text-invalid",
-                max = crate::domain::flow::MAX_TEXT_CHARS
-            ))
-            .await
-        }
-        Ask::UseButtons => turn.say(tr!(i18n, lang, "flow-use-buttons")).await,
-        Ask::TextExpected | Ask::Stale => turn.say(tr!(i18n, lang, "note-text-expected")).await,
+        Ask::InvalidText => say_hint(turn, Hint::InvalidText).await,
+        Ask::UseButtons => say_hint(turn, Hint::UseButtons).await,
+        Ask::TextExpected | Ask::Stale => say_hint(turn, Hint::TextExpected).await,
         Ask::Save { .. } => Ok(()),
     }
 }
@@ -445,11 +467,9 @@ pub async fn on_call_button(
         (Some(button), State::Calling(log)) => precontact_call::next(log, Input::Button(button)),
         _ => Step::stay(precontact_call::Ask::Stale),
     };
-    if step.ask == precontact_call::Ask::Stale {
-        let stale = tr!(turn.i18n(), turn.lang(), "stale-button");
-        return answer_query(turn, query, Some(stale)).await;
-    }
-    take_press(turn, query).await?;
+    let Some(step) = taken(turn, query, step, precontact_call::Ask::Stale).await? else {
+        return Ok(());
+    };
     apply_call_step(turn, step).await
 }
 
@@ -566,17 +586,9 @@ async fn apply_call_step(
             )
             .await
         }
-        Ask::InvalidText => {
-            turn.say(tr!(
-                i18n,
-                lang,
-                "text-invalid",
-                max = crate::domain::flow::MAX_TEXT_CHARS
-            ))
-            .await
-        }
-        Ask::UseButtons => turn.say(tr!(i18n, lang, "flow-use-buttons")).await,
-        Ask::TextExpected | Ask::Stale => turn.say(tr!(i18n, lang, "note-text-expected")).await,
+        Ask::InvalidText => say_hint(turn, Hint::InvalidText).await,
+        Ask::UseButtons => say_hint(turn, Hint::UseButtons).await,
+        Ask::TextExpected | Ask::Stale => say_hint(turn, Hint::TextExpected).await,
         Ask::Save { .. } => Ok(()),
     }
 }
