@@ -61,6 +61,15 @@ pub(crate) fn text_key(text: &str) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Refuses anyone who does not supervise the campaign.
+pub(crate) fn require_supervisor(actor: &crate::domain::people::Actor) -> ServiceResult<()> {
+    if actor.can_supervise() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
 /// Everyone who supervises the campaign (escalations, digests, routing without a lead).
 pub(crate) async fn supervisors(
     tx: &mut crate::store::Tx,

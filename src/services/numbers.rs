@@ -3,7 +3,7 @@
 //! defect is another thing, in `defects`.)
 
 use super::tell::{Cause, Chat, Message};
-use super::{ServiceError, ServiceResult, Services};
+use super::{ServiceResult, Services};
 use crate::domain::kpi::{Counts, Kpi, Targets};
 use crate::domain::people::{Actor, Lang};
 use crate::i18n::Arg;
@@ -51,14 +51,6 @@ pub struct Overdue {
     pub defect: Defect,
     pub household: Household,
     pub engineer: Option<String>,
-}
-
-fn supervisor(actor: &Actor) -> ServiceResult<()> {
-    if actor.can_supervise() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
 }
 
 impl Services {
@@ -148,7 +140,7 @@ impl Services {
         code: Option<&str>,
         name: &str,
     ) -> ServiceResult<Option<(String, String)>> {
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let projects = tx.project_names().await?;
@@ -176,7 +168,7 @@ impl Services {
 
     /// Every project's code and display name, for `/project`.
     pub async fn project_list(&self, actor: &Actor) -> ServiceResult<Vec<(String, String)>> {
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let mut tx = self.store.read().await?;
         let projects = tx.project_names().await?;
         tx.commit().await?;
@@ -186,7 +178,7 @@ impl Services {
     /// `/summary [project|building]`: the campaign's counts and KPIs with the targets.
     #[instrument(skip_all)]
     pub async fn summary(&self, actor: &Actor, args: &str) -> ServiceResult<Scoped<Summary>> {
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let mut tx = self.store.read().await?;
         let Scoped::Found((scope, label, project)) = self.resolve_scope(&mut tx, args).await?
@@ -391,7 +383,7 @@ impl Services {
         args: &str,
     ) -> ServiceResult<Scoped<crate::render::chart::ChartData>> {
         use crate::domain::defect::Category;
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let tz = self.config.timezone;
         let mut tx = self.store.read().await?;
@@ -479,7 +471,7 @@ impl Services {
         project: Option<&str>,
         change: Option<TargetChange>,
     ) -> ServiceResult<Scoped<(String, Targets)>> {
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let projects = tx.projects().await?;
@@ -513,7 +505,7 @@ impl Services {
     /// `/overdue`: defects past their deadline, with home and engineer, oldest deadline first.
     #[instrument(skip_all)]
     pub async fn overdue(&self, actor: &Actor) -> ServiceResult<Vec<Overdue>> {
-        supervisor(actor)?;
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();

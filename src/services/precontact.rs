@@ -117,7 +117,7 @@ impl Services {
         tx: &mut Tx,
         household: &Household,
     ) -> ServiceResult<Option<CallDue>> {
-        if !precontact::is_key(household.tier, &household.flags) {
+        if !household.sensitive() {
             return Ok(None);
         }
         let due = self.call_due(tx, &household.unit.project).await?;
@@ -143,9 +143,7 @@ impl Services {
         let Some(household) = tx.household(unit).await? else {
             return Ok(None);
         };
-        if !crate::domain::authz::looks_after(me, household.home())
-            || !precontact::is_key(household.tier, &household.flags)
-        {
+        if !crate::domain::authz::looks_after(me, household.home()) || !household.sensitive() {
             return Ok(None);
         }
         let offered = self
@@ -274,7 +272,7 @@ impl Services {
         for code in projects {
             let due = self.call_due(tx, &code).await?;
             for h in tx.project_households(&code).await? {
-                if h.staff_id.is_none() || !precontact::is_key(h.tier, &h.flags) {
+                if h.staff_id.is_none() || !h.sensitive() {
                     continue;
                 }
                 counts.key += 1;
@@ -301,7 +299,7 @@ impl Services {
         let reached = tx.reached_units().await?;
         let mut out = Vec::new();
         for h in tx.households_of(staff_id).await? {
-            if !precontact::is_key(h.tier, &h.flags) || reached.contains(&h.unit.unit_id) {
+            if !h.sensitive() || reached.contains(&h.unit.unit_id) {
                 continue;
             }
             let due = self.call_due(tx, &h.unit.project).await?;
@@ -327,7 +325,7 @@ impl Services {
             }
             for h in tx.project_households(&code).await? {
                 if h.staff_id.is_some()
-                    && precontact::is_key(h.tier, &h.flags)
+                    && h.sensitive()
                     && !reached.contains(&h.unit.unit_id)
                     && tx.mark_precontact_overdue(h.unit.unit_id, now).await?
                 {
@@ -401,9 +399,7 @@ impl Services {
         actor: &Actor,
         args: &str,
     ) -> ServiceResult<DatesOutcome> {
-        if !actor.can_supervise() {
-            return Err(ServiceError::Forbidden);
-        }
+        super::require_supervisor(actor)?;
         let now = self.clock.now();
         let words: Vec<&str> = args.split_whitespace().collect();
         let mut tx = self.store.begin().await?;

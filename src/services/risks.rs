@@ -3,7 +3,7 @@
 //! the risks of a household before they meet its buyer.
 
 use super::tell::{Cause, Message};
-use super::{SYSTEM, ServiceError, ServiceResult, Services};
+use super::{SYSTEM, ServiceError, ServiceResult, Services, require_supervisor};
 use crate::domain::import::{RiskRow, RowError, RowProblem};
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, StaffMember};
@@ -50,13 +50,6 @@ pub enum StatusChange {
     /// Not a change the register allows from where the risk is (resolving without a response).
     NotAllowed,
     NotFound,
-}
-
-fn require_supervisor(actor: &Actor) -> ServiceResult<&StaffMember> {
-    match actor {
-        Actor::Staff(me) if actor.can_supervise() => Ok(me),
-        _ => Err(ServiceError::Forbidden),
-    }
 }
 
 /// The staff member a register names as owner: by exact name or phone; several of one name

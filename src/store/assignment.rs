@@ -40,8 +40,9 @@ impl Household {
         }
     }
 
+    /// A+ or flagged: only seniors look after it, and it owes an early call.
     pub fn sensitive(&self) -> bool {
-        self.tier == Tier::APlus || !self.flags.is_empty()
+        crate::domain::precontact::is_key(self.tier, &self.flags)
     }
 }
 

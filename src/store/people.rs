@@ -191,6 +191,17 @@ fn lang_code(lang: Option<Lang>) -> Option<&'static str> {
     lang.map(Lang::code)
 }
 
+/// A stored flag list with `flag` added, sorted; `None` when it has it already.
+pub(super) fn with_flag(flags: &str, flag: RiskFlag) -> Option<String> {
+    let mut all: Vec<RiskFlag> = flags.split(',').filter_map(|f| f.parse().ok()).collect();
+    if all.contains(&flag) {
+        return None;
+    }
+    all.push(flag);
+    all.sort();
+    Some(all.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","))
+}
+
 impl Tx {
     /// The project's id, creating the project on first use.
     pub async fn ensure_project(&mut self, code: &str, now: DateTime<Utc>) -> StoreResult<i64> {
@@ -395,17 +406,11 @@ impl Tx {
             Some((id, name, tier, old_flags, address, old_language, confirmed_at)) => {
                 // A flag the bot raised after an early call is the campaign's knowledge, not the
                 // sales system's: a list sent again keeps it.
-                let raised = RiskFlag::Discontent.as_str();
-                if old_flags.split(',').any(|f| f == raised)
-                    && !flags.split(',').any(|f| f == raised)
+                let raised = RiskFlag::Discontent;
+                if old_flags.split(',').any(|f| f == raised.as_str())
+                    && let Some(kept) = with_flag(&flags, raised)
                 {
-                    let mut all: Vec<RiskFlag> = flags
-                        .split(',')
-                        .filter_map(|f| f.parse().ok())
-                        .chain([RiskFlag::Discontent])
-                        .collect();
-                    all.sort();
-                    flags = all.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+                    flags = kept;
                 }
                 // An import without a language column keeps a language already on file.
                 let language = language.or(old_language.clone());

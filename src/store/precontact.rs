@@ -122,14 +122,9 @@ impl Tx {
                 .await
         })?;
         for (id, flags) in buyers {
-            let mut all: Vec<crate::domain::people::RiskFlag> =
-                flags.split(',').filter_map(|f| f.parse().ok()).collect();
-            if all.contains(&flag) {
+            let Some(text) = super::people::with_flag(&flags, flag) else {
                 continue;
-            }
-            all.push(flag);
-            all.sort();
-            let text = all.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+            };
             with_conn!(self, |c| {
                 sqlx::query("UPDATE buyers SET risk_flags = $2, updated_at = $3 WHERE id = $1")
                     .bind(id)
