@@ -1075,3 +1075,36 @@ today-calls-title = 📞 <b>Early calls owed to key households ({ $count })</b>
 today-call = • { $home } { $names } — by { $due }
 flow-use-buttons = Please use the buttons above to go on (send /cancel to stop).
 card-call-undated = 📞 Early call: { $state }
+
+## The rehearsal (演练)
+cmd-rehearsal = Rehearsal: /rehearsal start [households], /rehearsal report, /rehearsal end
+rehearsal-usage = Usage: /rehearsal start [number of households, 1–20] · /rehearsal report · /rehearsal end · /rehearsal leave (a volunteer stops playing a buyer)
+rehearsal-started = 🎭 <b>Rehearsal started</b>: { $count } practice households in building 演练, assigned to the ambassadors, with { $slots } visiting slots on { $day }. Nothing of it reaches a real buyer, the figures, the export or the developer's systems.
+    Send each staff volunteer one link. Whoever opens it plays that buyer — invitation, booking, check-in, walk-through, handover — until /rehearsal end:
+    { $homes }
+rehearsal-home-link = • { $home } { $buyer } (ambassador { $ambassador }): { $link }
+rehearsal-running = A rehearsal is running already ({ $project }). See /rehearsal report, or end it with /rehearsal end.
+rehearsal-no-ambassadors = There is no ambassador on the staff list who is not away, so nobody could run the practice households. Add ambassadors first.
+rehearsal-none = No rehearsal is running. Start one with /rehearsal start.
+rehearsal-joined = 🎭 You are now playing the buyer of { $home } in the rehearsal. Until it ends, the bot treats you as that buyer: your invitation follows. Send /rehearsal leave to stop playing.
+rehearsal-link-taken = Another staff member is already playing this household. Ask the supervisor for another link.
+rehearsal-link-staff-only = This link is for the staff rehearsal only. Nothing was changed.
+rehearsal-link-unknown = This rehearsal link is not valid (the rehearsal may have ended). Nothing was changed.
+rehearsal-left = You stopped playing in the rehearsal and are back to your staff account.
+rehearsal-not-playing = You are not playing a buyer in a rehearsal.
+rehearsal-nobody = nobody yet
+rehearsal-report = 🎭 <b>Rehearsal report ({ $project })</b>
+    Households: { $count } · volunteers joined { $joined } · booked { $booked } · checked in { $checked_in } · walked through { $walked_through } · handed over { $handed_over }
+    Median minutes: invitation → booking { $to_booking } · booking → check-in { $to_check_in } · check-in → walk-through done { $to_walked } · walk-through → keys confirmed { $to_handed_over }
+    Defects recorded: { $defects }
+    Where people got stuck: dialogues abandoned half-way { $stalled } · errors { $errors } · messages Telegram refused { $failed }
+    { $homes }
+rehearsal-report-home = • { $home } — played by { $player }, ambassador { $ambassador }: { $stage }, { $defects } defects
+rehearsal-stage-waiting = link not opened yet
+rehearsal-stage-joined = invited, not booked
+rehearsal-stage-booked = booked
+rehearsal-stage-checked-in = checked in
+rehearsal-stage-walked-through = walked through
+rehearsal-stage-handover-sent = handover waiting for the buyer
+rehearsal-stage-handed-over = handed over
+rehearsal-ended = The rehearsal is over: its { $count } households and everything done with them are removed, and the volunteers are back to their staff accounts.

@@ -1066,3 +1066,36 @@ today-calls-title = 📞 <b>待预沟通的重点客户（{ $count } 户）</b>
 today-call = • { $home } { $names } — { $due } 前
 flow-use-buttons = 请点击上面的按钮继续（发送 /cancel 退出）。
 card-call-undated = 📞 预沟通：{ $state }
+
+## 演练
+cmd-rehearsal = 演练：/rehearsal start [户数]、/rehearsal report、/rehearsal end
+rehearsal-usage = 用法：/rehearsal start [演练户数，1–20] · /rehearsal report · /rehearsal end · /rehearsal leave（志愿者不再扮演业主）
+rehearsal-started = 🎭 <b>演练已开始</b>：在“演练”楼栋生成 { $count } 户演练住户，已分给各位交付大使，{ $day } 共 { $slots } 个验房时段。演练的任何内容都不会发给真实业主，也不计入数据、导出和开发商系统。
+    请把下面的链接分别发给扮演业主的同事。谁打开链接，谁就扮演该户业主（邀约、预约、签到、验房、交付），直到 /rehearsal end：
+    { $homes }
+rehearsal-home-link = • { $home } { $buyer }（交付大使 { $ambassador }）：{ $link }
+rehearsal-running = 已有一场演练正在进行（{ $project }）。可发送 /rehearsal report 查看，或发送 /rehearsal end 结束。
+rehearsal-no-ambassadors = 员工名单中没有在岗的交付大使，无法接待演练住户。请先添加交付大使。
+rehearsal-none = 当前没有进行中的演练。发送 /rehearsal start 开始。
+rehearsal-joined = 🎭 您现在在演练中扮演 { $home } 的业主。演练结束前，机器人会把您当作这位业主：邀约马上就到。发送 /rehearsal leave 可退出扮演。
+rehearsal-link-taken = 已有其他同事在扮演这一户，请向主管另要一个链接。
+rehearsal-link-staff-only = 此链接仅用于员工演练，没有做任何更改。
+rehearsal-link-unknown = 此演练链接无效（演练可能已结束），没有做任何更改。
+rehearsal-left = 您已退出演练扮演，恢复为员工身份。
+rehearsal-not-playing = 您没有在演练中扮演业主。
+rehearsal-nobody = 暂无人
+rehearsal-report = 🎭 <b>演练报告（{ $project }）</b>
+    演练住户 { $count } 户 · 志愿者已加入 { $joined } · 已预约 { $booked } · 已签到 { $checked_in } · 已验房 { $walked_through } · 已交付 { $handed_over }
+    各环节用时中位数（分钟）：邀约 → 预约 { $to_booking } · 预约 → 签到 { $to_check_in } · 签到 → 验房完成 { $to_walked } · 验房 → 业主确认收房 { $to_handed_over }
+    记录问题：{ $defects } 项
+    卡住的地方：中途放弃的对话 { $stalled } · 出错 { $errors } · 发送失败的消息 { $failed }
+    { $homes }
+rehearsal-report-home = • { $home } — 扮演者 { $player }，交付大使 { $ambassador }：{ $stage }，问题 { $defects } 项
+rehearsal-stage-waiting = 链接尚未打开
+rehearsal-stage-joined = 已邀约，未预约
+rehearsal-stage-booked = 已预约
+rehearsal-stage-checked-in = 已签到
+rehearsal-stage-walked-through = 已验房
+rehearsal-stage-handover-sent = 交付待业主确认
+rehearsal-stage-handed-over = 已交付
+rehearsal-ended = 演练已结束：{ $count } 户演练住户及其全部记录已删除，志愿者已恢复员工身份。

@@ -118,7 +118,7 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             "acknowledged in time",
         ),
         Job::DailyDigest {} => {
-            services.daily_digest().await?;
+            crate::rehearsal::untracked(services.daily_digest()).await?;
             JobOutcome::Done
         }
         Job::FixCheck {
@@ -129,7 +129,7 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             "the buyer already answered",
         ),
         Job::DefectSweep {} => {
-            services.sweep_deadlines().await?;
+            crate::rehearsal::untracked(services.sweep_deadlines()).await?;
             JobOutcome::Done
         }
         Job::Reminder {
@@ -160,7 +160,7 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             outcome(services.nudge(appointment_id).await?, "already answered")
         }
         Job::Housekeeping {} => {
-            services.housekeeping().await?;
+            crate::rehearsal::untracked(services.housekeeping()).await?;
             JobOutcome::Done
         }
         Job::Notice {
@@ -174,11 +174,11 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             JobOutcome::Done
         }
         Job::AwayEnds { staff_id } => {
-            services.away_ended(staff_id).await?;
+            crate::rehearsal::untracked(services.away_ended(staff_id)).await?;
             JobOutcome::Done
         }
         Job::BeforeCampaignSweep {} => {
-            services.sweep_before_campaign().await?;
+            crate::rehearsal::untracked(services.sweep_before_campaign()).await?;
             JobOutcome::Done
         }
         Job::RecordPdf { handover_id } => outcome(

@@ -12,6 +12,7 @@ pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod present;
+pub mod rehearsal;
 pub mod render;
 pub mod scheduler;
 pub mod services;

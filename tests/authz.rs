@@ -140,6 +140,7 @@ impl Role {
                 "summary",
                 "risks",
                 "dates",
+                "rehearsal",
                 "targets",
                 "overdue",
                 "chart",
@@ -224,6 +225,7 @@ fn command_text(command: &str) -> String {
         "targets" => "/targets visit_rate 10%".to_string(),
         "deactivate" => "/deactivate Li Lei".to_string(),
         "project" => "/project name Mallory".to_string(),
+        "rehearsal" => "/rehearsal start".to_string(),
         other => format!("/{other}"),
     }
 }

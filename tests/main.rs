@@ -21,6 +21,7 @@ mod miniapp;
 mod onboarding;
 mod outbox;
 mod pdf;
+mod rehearsal;
 mod remediation;
 mod reports;
 mod roles;

@@ -409,6 +409,27 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         )
         .await
         .unwrap();
+        let rehearsal = tx
+            .start_rehearsal(
+                project,
+                "rehearsal-of-default",
+                "default (rehearsal)",
+                me.id,
+                now,
+            )
+            .await
+            .unwrap();
+        tx.add_rehearsal_home(
+            rehearsal,
+            "演练",
+            "101",
+            "演练买家1",
+            "reh_fixture",
+            me.id,
+            now,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     app.pause().await;

@@ -520,7 +520,7 @@ async fn the_daily_digest_goes_out_once_a_day_across_restarts_also_to_the_group(
 }
 
 /// Every sheet of a workbook as rows of cell texts.
-fn read_workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+pub(crate) fn read_workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
     use calamine::{Reader, Xlsx};
     let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let names = workbook.sheet_names().to_vec();

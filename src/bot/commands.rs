@@ -88,6 +88,8 @@ commands! {
     Risks = "risks",
     /// The campaign's key dates (关键节点).
     Dates = "dates",
+    /// The rehearsal (演练): staff play buyers of generated households.
+    Rehearsal = "rehearsal",
 }
 
 impl Command {
@@ -140,6 +142,7 @@ impl Command {
                         Summary,
                         Risks,
                         Dates,
+                        Rehearsal,
                         Chart,
                         Overdue,
                         Export,
@@ -364,6 +367,7 @@ mod tests {
                         "summary",
                         "risks",
                         "dates",
+                        "rehearsal",
                         "chart",
                         "overdue",
                         "export",

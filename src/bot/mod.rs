@@ -16,6 +16,7 @@ mod households;
 mod inspect;
 mod menu;
 mod numbers;
+mod rehearsal;
 mod relay;
 mod remediation;
 mod report;
@@ -252,6 +253,7 @@ pub async fn send_html(
     html: String,
     markup: Option<ReplyMarkup>,
 ) -> anyhow::Result<()> {
+    let html = crate::rehearsal::marked(html);
     let parts = crate::domain::text::split_lines(&html, crate::domain::text::MAX_MESSAGE_CHARS);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
@@ -374,7 +376,8 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
     let chat = msg.chat.is_private().then_some(msg.chat.id);
     let chat_id = msg.chat.id;
     let turn = take_turn(&ctx, chat_id).await;
-    let result = handle_message(bot, msg, i64::from(update.id.0), ctx.clone()).await;
+    let handling = handle_message(bot, msg, i64::from(update.id.0), ctx.clone());
+    let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat_id, turn).await;
     mark_handled(&ctx, &update, chat).await;
     ctx.metrics.update_handled("message", started.elapsed());
@@ -399,6 +402,7 @@ async fn handle_message(bot: TgBot, msg: Message, update_id: i64, ctx: Ctx) -> a
     }
     if let Err(error) = router::route_message(&turn, state, &msg, &from).await {
         tracing::error!(error = %error, "handling a message failed");
+        turn.ctx.services.note_rehearsal_error().await;
         turn.say(tr!(turn.i18n(), turn.lang(), "error-generic"))
             .await?;
     }
@@ -414,7 +418,8 @@ async fn on_callback(
     let started = std::time::Instant::now();
     let chat = press_chat(&query);
     let turn = take_turn(&ctx, chat).await;
-    let result = handle_callback(bot, query, i64::from(update.id.0), ctx.clone()).await;
+    let handling = handle_callback(bot, query, i64::from(update.id.0), ctx.clone());
+    let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat, turn).await;
     mark_handled(&ctx, &update, None).await;
     ctx.metrics
@@ -447,6 +452,7 @@ async fn handle_callback(
     }
     if let Err(error) = router::route_callback(&turn, state, &query).await {
         tracing::error!(error = %error, "handling a button failed");
+        turn.ctx.services.note_rehearsal_error().await;
         answer_query(
             &turn,
             &query,

@@ -9,8 +9,8 @@ use super::dialogue::State;
 use super::menu;
 use super::{
     Ctx, TgBot, Turn, aftercare, answer_query, appointments, assignment, before_campaign, buyer,
-    handover, households, inspect, numbers, relay, remediation, report, start, supervisor,
-    take_press,
+    handover, households, inspect, numbers, rehearsal, relay, remediation, report, start,
+    supervisor, take_press,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::ServiceError;
@@ -240,7 +240,9 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
             ))
             .await;
     };
-    if !command.allowed(actor) {
+    // A volunteer playing a rehearsal buyer keeps /rehearsal (to leave, or to end it).
+    let playing_rehearsal = command == Command::Rehearsal && turn.person.playing.is_some();
+    if !command.allowed(actor) && !playing_rehearsal {
         let text = if matches!(actor, Actor::Unknown) {
             tr!(turn.i18n(), turn.lang(), "not-linked")
         } else {
@@ -305,6 +307,7 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Ambassador => relay::on_my_ambassador(turn).await,
         Command::Risks => before_campaign::on_risks(turn, args).await,
         Command::Dates => before_campaign::on_dates(turn, args).await,
+        Command::Rehearsal => rehearsal::on_rehearsal(turn, args).await,
     }
 }
 

@@ -26,6 +26,9 @@ pub(super) fn share_phone_keyboard(turn: &Turn) -> ReplyMarkup {
 }
 
 pub(super) async fn on_start(turn: &Turn, payload: &str, from: &User) -> anyhow::Result<()> {
+    if crate::services::rehearsal::looks_like_link(payload) {
+        return super::rehearsal::on_link(turn, payload).await;
+    }
     if !payload.is_empty() {
         return on_invite_code(turn, payload, from).await;
     }

@@ -94,6 +94,61 @@ impl Content {
         }
     }
 
+    /// The stored files the message sends.
+    pub fn paths(&self) -> Vec<&str> {
+        match self {
+            Content::Photo { path, .. } | Content::Document { path, .. } => vec![path.as_str()],
+            Content::Album { paths, .. } => paths.iter().map(String::as_str).collect(),
+            Content::Text { .. } | Content::Edit { .. } => Vec::new(),
+        }
+    }
+
+    /// The same message with `line` above its text or caption (the rehearsal's mark); a photo
+    /// without a caption gets one.
+    pub fn headed(self, line: &str) -> Content {
+        let head = |html: String| format!("{line}\n{html}");
+        let head_caption =
+            |caption: Option<String>| Some(caption.map_or_else(|| line.to_string(), head));
+        match self {
+            Content::Text { html, buttons } => Content::Text {
+                html: head(html),
+                buttons,
+            },
+            Content::Photo {
+                path,
+                caption_html,
+                buttons,
+            } => Content::Photo {
+                path,
+                caption_html: head_caption(caption_html),
+                buttons,
+            },
+            Content::Album {
+                paths,
+                caption_html,
+            } => Content::Album {
+                paths,
+                caption_html: head_caption(caption_html),
+            },
+            Content::Document {
+                path,
+                file_name,
+                caption_html,
+                buttons,
+            } => Content::Document {
+                path,
+                file_name,
+                caption_html: head_caption(caption_html),
+                buttons,
+            },
+            Content::Edit { of, html, buttons } => Content::Edit {
+                of,
+                html: head(html),
+                buttons,
+            },
+        }
+    }
+
     pub fn text(html: impl Into<String>) -> Content {
         Content::Text {
             html: html.into(),

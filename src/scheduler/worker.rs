@@ -228,7 +228,8 @@ impl Scheduler {
                 job.max_attempts
             ))
         } else if let Some(handler) = self.handlers.get(&job.kind) {
-            match AssertUnwindSafe(handler.run(&job)).catch_unwind().await {
+            let run = crate::rehearsal::scope(job.rehearsal_id, handler.run(&job));
+            match AssertUnwindSafe(run).catch_unwind().await {
                 Ok(Ok(JobOutcome::Done)) => Verdict::Done,
                 Ok(Ok(JobOutcome::Dropped(reason))) => Verdict::Drop(reason),
                 Ok(Err(JobError::Retry(error))) => Verdict::Retry(error),

@@ -18,6 +18,7 @@ pub mod numbers;
 pub mod onboarding;
 pub mod people;
 pub mod precontact;
+pub mod rehearsal;
 pub mod relay;
 pub mod remediation;
 pub mod risks;

@@ -29,6 +29,9 @@ pub struct Person {
     /// The account's access ended (staff who left, a buyer whose phone was corrected) and it
     /// has not linked again: every message gets a polite notice and changes nothing.
     pub access_ended: bool,
+    /// The staff member behind a rehearsal buyer: while they play one, they are that buyer to
+    /// the bot, except for `/rehearsal` itself.
+    pub playing: Option<crate::domain::people::StaffMember>,
 }
 
 impl Services {
@@ -73,8 +76,19 @@ impl Services {
         telegram_id: i64,
         telegram_language: Option<&str>,
     ) -> ServiceResult<Person> {
+        let mut playing = None;
         let actor = match tx.staff_by_telegram(telegram_id).await? {
-            Some(staff) => Actor::Staff(staff),
+            Some(staff) => {
+                let roles = tx.rehearsal_roles(telegram_id).await?;
+                match roles.first() {
+                    Some((_, rehearsal)) => {
+                        crate::rehearsal::touch(*rehearsal);
+                        playing = Some(staff);
+                        Actor::Buyer(roles.into_iter().map(|(buyer, _)| buyer).collect())
+                    }
+                    None => Actor::Staff(staff),
+                }
+            }
             None => {
                 let homes = tx.buyers_by_telegram(telegram_id).await?;
                 if homes.is_empty() {
@@ -98,6 +112,7 @@ impl Services {
             actor,
             lang,
             access_ended,
+            playing,
         })
     }
 

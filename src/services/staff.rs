@@ -41,23 +41,35 @@ impl Invite {
     }
 }
 
-/// Deep-link payloads allow 64 characters of `A-Za-z0-9_-`; 20 alphanumerics carry ~119 bits.
 fn new_code() -> String {
+    deep_link_code(INVITE_PREFIX)
+}
+
+const INVITE_PREFIX: &str = "inv_";
+
+/// A code for a deep link, after `prefix`. Deep-link payloads allow 64 characters of
+/// `A-Za-z0-9_-`; 20 alphanumerics carry ~119 bits.
+pub(crate) fn deep_link_code(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
     let body: String = (0..20)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect();
-    format!("inv_{body}")
+    format!("{prefix}{body}")
 }
 
-/// True when `payload` could be an invite code (checked before touching the database).
-pub fn looks_like_code(payload: &str) -> bool {
+/// True when `payload` could be a code made with `prefix` (checked before touching the database).
+pub fn looks_like_deep_link_code(payload: &str, prefix: &str) -> bool {
     payload.len() <= 64
-        && payload.starts_with("inv_")
+        && payload.starts_with(prefix)
         && payload
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// True when `payload` could be an invite code.
+pub fn looks_like_code(payload: &str) -> bool {
+    looks_like_deep_link_code(payload, INVITE_PREFIX)
 }
 
 impl Services {

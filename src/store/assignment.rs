@@ -78,6 +78,8 @@ struct HouseholdRecord {
     inspection_status: Option<String>,
     handed_over: i64,
     unit_type: Option<String>,
+    /// The rehearsal project the household belongs to, for a rehearsal's generated one.
+    rehearsal: Option<i64>,
 }
 
 /// Where the household is: handed over once a buyer confirmed receiving it, otherwise from its
@@ -99,7 +101,8 @@ const HOUSEHOLD_SELECT: &str = "SELECT u.id AS unit_id, p.code AS project, bl.na
      b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, u.unit_type, \
      (SELECT ap.status FROM appointments ap WHERE ap.unit_id = u.id AND ap.kind = 'inspection' \
       ORDER BY ap.id DESC LIMIT 1) AS inspection_status, \
-     (SELECT COUNT(*) FROM handovers h WHERE h.unit_id = u.id AND h.status = 'confirmed') AS handed_over \
+     (SELECT COUNT(*) FROM handovers h WHERE h.unit_id = u.id AND h.status = 'confirmed') AS handed_over, \
+     CASE WHEN p.rehearsal_of IS NULL THEN NULL ELSE p.id END AS rehearsal \
      FROM units u JOIN buildings bl ON bl.id = u.building_id JOIN projects p ON p.id = bl.project_id \
      JOIN buyers b ON b.unit_id = u.id LEFT JOIN assignments a ON a.unit_id = u.id";
 
@@ -208,6 +211,10 @@ impl Tx {
                 .fetch_all(c)
                 .await
         })?;
+        // Whatever is done to a rehearsal's household is the rehearsal's (see crate::rehearsal).
+        if let Some(rehearsal) = records.first().and_then(|r| r.rehearsal) {
+            crate::rehearsal::touch(rehearsal);
+        }
         Ok(households(records)?.into_iter().next())
     }
 
@@ -227,6 +234,12 @@ impl Tx {
             .fetch_all(c)
             .await
         })?;
+        // A label or name that finds only a rehearsal's households is the rehearsal's.
+        if let Some(rehearsal) = records.first().and_then(|r| r.rehearsal)
+            && records.iter().all(|r| r.rehearsal == Some(rehearsal))
+        {
+            crate::rehearsal::touch(rehearsal);
+        }
         households(records)
     }
 
@@ -252,11 +265,14 @@ impl Tx {
             load: i64,
             covered: i64,
         }
+        // A rehearsal's households weigh nothing in the real campaign's balance.
+        const REAL: &str = "NOT EXISTS (SELECT 1 FROM units u JOIN buildings bl ON bl.id = u.building_id \
+             JOIN projects p ON p.id = bl.project_id WHERE u.id = a.unit_id AND p.rehearsal_of IS NOT NULL)";
         let rows: Vec<Row> = with_conn!(self, |c| {
             sqlx::query_as(&format!(
                 "SELECT {STAFF_COLUMNS}, \
-                 (SELECT COUNT(*) FROM assignments a WHERE a.staff_id = staff.id) AS load, \
-                 (SELECT COUNT(*) FROM assignments a WHERE a.home_staff_id = staff.id) AS covered \
+                 (SELECT COUNT(*) FROM assignments a WHERE a.staff_id = staff.id AND {REAL}) AS load, \
+                 (SELECT COUNT(*) FROM assignments a WHERE a.home_staff_id = staff.id AND {REAL}) AS covered \
                  FROM staff WHERE left_at IS NULL ORDER BY id"
             ))
             .fetch_all(c)

@@ -45,6 +45,18 @@ pub struct DefectEvent {
     pub note: String,
 }
 
+/// A defect (of table `defects`, unaliased) of the real campaign: a rehearsal's defects are
+/// never past due, escalated or counted.
+const NOT_REHEARSAL: &str = "NOT EXISTS (SELECT 1 FROM units u JOIN buildings bl ON bl.id = u.building_id \
+     JOIN projects p ON p.id = bl.project_id WHERE u.id = defects.unit_id AND p.rehearsal_of IS NOT NULL)";
+
+/// A new defect event's place in the outbound feed (defect id `$1`): a rehearsal's defects never
+/// reach the developer's systems, so theirs start as settled, never to be sent.
+const FEED_STATUS_OF_NEW_EVENT: &str = "CASE WHEN EXISTS (SELECT 1 FROM defects d \
+     JOIN units u ON u.id = d.unit_id JOIN buildings bl ON bl.id = u.building_id \
+     JOIN projects p ON p.id = bl.project_id WHERE d.id = $1 AND p.rehearsal_of IS NOT NULL) \
+     THEN 'sent' ELSE 'pending' END";
+
 /// A defect event claimed for delivery to the outbound webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedItem {
@@ -279,10 +291,10 @@ impl Tx {
             })?;
         }
         with_conn!(self, |c| {
-            sqlx::query(
-                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note) \
-                 VALUES ($1, $2, $3, NULL, $4, '')",
-            )
+            sqlx::query(&format!(
+                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note, feed_status) \
+                 VALUES ($1, $2, $3, NULL, $4, '', {FEED_STATUS_OF_NEW_EVENT})"
+            ))
             .bind(id)
             .bind(now)
             .bind(actor)
@@ -448,10 +460,10 @@ impl Tx {
             return Ok(None);
         }
         let event: i64 = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
+            sqlx::query_scalar(&format!(
+                "INSERT INTO defect_events (defect_id, at, actor, from_status, to_status, note, feed_status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, {FEED_STATUS_OF_NEW_EVENT}) RETURNING id"
+            ))
             .bind(id)
             .bind(now)
             .bind(actor)
@@ -638,7 +650,7 @@ impl Tx {
     pub async fn defects_due_by(&mut self, until: DateTime<Utc>) -> StoreResult<Vec<Defect>> {
         let sql = format!(
             "SELECT {DEFECT_COLUMNS} FROM defects WHERE status IN ('open', 'assigned', 'in_progress', 'reopened') \
-             AND due_at <= $1 ORDER BY due_at, id"
+             AND due_at <= $1 AND {NOT_REHEARSAL} ORDER BY due_at, id"
         );
         let records: Vec<DefectRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql).bind(until).fetch_all(c).await
@@ -649,10 +661,11 @@ impl Tx {
     /// When each unresolved defect was recorded (for the ageing bands).
     pub async fn unresolved_defect_ages(&mut self) -> StoreResult<Vec<DateTime<Utc>>> {
         let rows = with_conn!(self, |c| {
-            sqlx::query_scalar(
+            sqlx::query_scalar(&format!(
                 "SELECT created_at FROM defects \
-                 WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold', 'reopened', 'fixed')",
-            )
+                 WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold', 'reopened', 'fixed') \
+                 AND {NOT_REHEARSAL}"
+            ))
             .fetch_all(c)
             .await
         })?;

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 /// A unit's "3-1-502" label in SQL (building, entrance when there is one, room).
 const LABEL: &str = "CASE WHEN u.entrance = '' THEN bl.name || '-' || u.room \
      ELSE bl.name || '-' || u.entrance || '-' || u.room END";
+/// The unit of row `x`, in a real project (a rehearsal's rows are never exported).
 const UNIT_JOIN: &str = "JOIN units u ON u.id = x.unit_id JOIN buildings bl ON bl.id = u.building_id \
-     JOIN projects p ON p.id = bl.project_id";
+     JOIN projects p ON p.id = bl.project_id AND p.rehearsal_of IS NULL";
 
 /// Buyers in the import's own columns, so the sheet re-imports unchanged.
 pub type BuyerRow = (
@@ -104,10 +105,10 @@ impl Tx {
     }
 
     pub async fn export_defect_events(&mut self) -> StoreResult<Vec<EventRow>> {
-        self.rows(
+        self.rows(&format!(
             "SELECT defect_id, at, actor, from_status, to_status, note FROM defect_events \
-                 ORDER BY defect_id, id",
-        )
+                 WHERE defect_id IN (SELECT x.id FROM defects x {UNIT_JOIN}) ORDER BY defect_id, id"
+        ))
         .await
     }
 
@@ -120,10 +121,10 @@ impl Tx {
     }
 
     pub async fn export_meters(&mut self) -> StoreResult<Vec<MeterRow>> {
-        self.rows(
+        self.rows(&format!(
             "SELECT handover_id, meter, reading, sha256 FROM meter_readings \
-                 ORDER BY handover_id, position",
-        )
+                 WHERE handover_id IN (SELECT x.id FROM handovers x {UNIT_JOIN}) ORDER BY handover_id, position"
+        ))
         .await
     }
 

@@ -113,6 +113,8 @@ pub struct StoredJob {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The rehearsal whose work scheduled it (it runs as that rehearsal's work).
+    pub rehearsal_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -131,6 +133,7 @@ struct JobRecord {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
+    rehearsal_id: Option<i64>,
 }
 
 impl JobRecord {
@@ -153,12 +156,13 @@ impl JobRecord {
             created_at: self.created_at,
             updated_at: self.updated_at,
             finished_at: self.finished_at,
+            rehearsal_id: self.rehearsal_id,
         })
     }
 }
 
 const JOB_COLUMNS: &str = "id, kind, payload, run_at, status, attempts, max_attempts, locked_until, \
-     unique_key, expires_at, last_error, created_at, updated_at, finished_at";
+     unique_key, expires_at, last_error, created_at, updated_at, finished_at, rehearsal_id";
 
 /// Which jobs of a kind to cancel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,13 +221,13 @@ macro_rules! upsert_job_sql {
     ($statuses:literal) => {
         concat!(
             "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, unique_key, \
-             expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7) \
+             expires_at, created_at, updated_at, rehearsal_id) \
+             VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (unique_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
              run_at = excluded.run_at, status = 'pending', attempts = 0, \
              max_attempts = excluded.max_attempts, locked_until = NULL, \
              expires_at = excluded.expires_at, last_error = NULL, updated_at = excluded.updated_at, \
-             finished_at = NULL \
+             finished_at = NULL, rehearsal_id = excluded.rehearsal_id \
              WHERE jobs.status IN ",
             $statuses,
             " RETURNING id"
@@ -275,6 +279,7 @@ impl Tx {
                 .bind(&job.unique_key)
                 .bind(job.expires_at)
                 .bind(now)
+                .bind(crate::rehearsal::current())
                 .fetch_optional(c)
                 .await
         })?;

@@ -13,17 +13,21 @@ pub struct Scope {
 }
 
 /// The units in scope, as a subquery on `$1` (project code or NULL) and `$2` (building name or
-/// NULL).
+/// NULL). A rehearsal's units never count.
 const UNITS: &str = "SELECT u.id FROM units u JOIN buildings bl ON bl.id = u.building_id \
      JOIN projects p ON p.id = bl.project_id \
-     WHERE (CAST($1 AS TEXT) IS NULL OR p.code = $1) AND (CAST($2 AS TEXT) IS NULL OR bl.name = $2)";
+     WHERE (CAST($1 AS TEXT) IS NULL OR p.code = $1) AND (CAST($2 AS TEXT) IS NULL OR bl.name = $2) \
+     AND p.rehearsal_of IS NULL";
 
-/// The whole campaign: every defect is in scope (the parameters stay, both NULL).
-const EVERY_DEFECT: &str = "CAST($1 AS TEXT) IS NULL AND CAST($2 AS TEXT) IS NULL";
+/// The whole campaign while no rehearsal runs: every defect is in scope (the parameters stay,
+/// both NULL), without looking its building up. During a rehearsal the building decides.
+const EVERY_DEFECT: &str = "CAST($1 AS TEXT) IS NULL AND CAST($2 AS TEXT) IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM projects WHERE rehearsal_of IS NOT NULL)";
 
 /// The buildings in scope, the same way.
 const BUILDINGS: &str = "SELECT bl.id FROM buildings bl JOIN projects p ON p.id = bl.project_id \
-     WHERE (CAST($1 AS TEXT) IS NULL OR p.code = $1) AND (CAST($2 AS TEXT) IS NULL OR bl.name = $2)";
+     WHERE (CAST($1 AS TEXT) IS NULL OR p.code = $1) AND (CAST($2 AS TEXT) IS NULL OR bl.name = $2) \
+     AND p.rehearsal_of IS NULL";
 
 /// A defect (alias `d`) counts once recorded for good: not a walk-through draft, not a report
 /// waiting for review, not rejected, and not a report merged into another (closed without ever
@@ -72,12 +76,15 @@ impl Tx {
     ) -> StoreResult<Counts> {
         // Defect `d` in scope, phrased so each planner walks the date index and not every unit's
         // defects: SQLite looks the unit's building up per row; PostgreSQL semi-joins the units.
-        let defect_in_scope = if *scope == Scope::default() {
-            EVERY_DEFECT.to_string()
-        } else if self.is_postgres() {
+        let in_buildings = if self.is_postgres() {
             format!("d.unit_id IN (SELECT u.id FROM units u WHERE u.building_id IN ({BUILDINGS}))")
         } else {
             format!("(SELECT u.building_id FROM units u WHERE u.id = d.unit_id) IN ({BUILDINGS})")
+        };
+        let defect_in_scope = if *scope == Scope::default() {
+            format!("({EVERY_DEFECT} OR {in_buildings})")
+        } else {
+            in_buildings
         };
         let sums = TALLIED.map(|column| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
         let row = with_conn!(self, |c| {
@@ -189,7 +196,8 @@ impl Tx {
         let rows: Vec<(DateTime<Utc>, i64)> = with_conn!(self, |c| {
             sqlx::query_as(
                 "SELECT s.starts_at, CAST(s.capacity AS BIGINT) FROM slots s JOIN projects p ON p.id = s.project_id \
-                 WHERE s.kind = 'handover' AND (CAST($1 AS TEXT) IS NULL OR p.code = $1) ORDER BY s.starts_at",
+                 WHERE s.kind = 'handover' AND (CAST($1 AS TEXT) IS NULL OR p.code = $1) \
+                 AND p.rehearsal_of IS NULL ORDER BY s.starts_at",
             )
             .bind(scope.project.as_deref())
             .fetch_all(c)
@@ -217,7 +225,7 @@ impl Tx {
     /// Every project: id and code.
     pub async fn projects(&mut self) -> StoreResult<Vec<(i64, String)>> {
         let rows: Vec<(i64, String)> = with_conn!(self, |c| {
-            sqlx::query_as("SELECT id, code FROM projects ORDER BY id")
+            sqlx::query_as("SELECT id, code FROM projects WHERE rehearsal_of IS NULL ORDER BY id")
                 .fetch_all(c)
                 .await
         })?;
@@ -229,7 +237,7 @@ impl Tx {
         let rows: Vec<String> = with_conn!(self, |c| {
             sqlx::query_scalar(
                 "SELECT p.code FROM buildings bl JOIN projects p ON p.id = bl.project_id \
-                 WHERE bl.name = $1 ORDER BY p.id",
+                 WHERE bl.name = $1 AND p.rehearsal_of IS NULL ORDER BY p.id",
             )
             .bind(name)
             .fetch_all(c)

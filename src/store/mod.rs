@@ -18,6 +18,7 @@ pub mod people;
 pub mod precontact;
 pub mod queue;
 pub mod records;
+pub mod rehearsal;
 pub mod risks;
 #[doc(hidden)]
 pub mod scale;
@@ -290,13 +291,15 @@ impl Tx {
         let details = details.to_string();
         let id = with_conn!(self, |c| {
             sqlx::query_scalar(
-                "INSERT INTO audit_log (at, actor, action, object, details) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO audit_log (at, actor, action, object, details, rehearsal_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(at)
             .bind(actor)
             .bind(action)
             .bind(object)
             .bind(&details)
+            .bind(crate::rehearsal::current())
             .fetch_one(c)
             .await
         })?;

@@ -64,17 +64,22 @@ impl Tx {
         content: &Content,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let json =
-            serde_json::to_string(content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rehearsal = crate::rehearsal::current();
+        let json = match rehearsal {
+            Some(_) => serde_json::to_string(&content.clone().headed(crate::rehearsal::MARKER)),
+            None => serde_json::to_string(content),
+        }
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let affected = with_conn!(self, |c| {
             sqlx::query(
-                "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
+                "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at, rehearsal_id) \
+                 VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
             )
             .bind(chat_id)
             .bind(dedupe_key)
             .bind(&json)
             .bind(now)
+            .bind(rehearsal)
             .execute(c)
             .await
             .map(|done| done.rows_affected())

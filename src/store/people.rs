@@ -254,9 +254,11 @@ impl Tx {
     /// Every project as (id, code, display name).
     pub async fn project_names(&mut self) -> StoreResult<Vec<(i64, String, String)>> {
         let rows = with_conn!(self, |c| {
-            sqlx::query_as("SELECT id, code, name FROM projects ORDER BY id")
-                .fetch_all(c)
-                .await
+            sqlx::query_as(
+                "SELECT id, code, name FROM projects WHERE rehearsal_of IS NULL ORDER BY id",
+            )
+            .fetch_all(c)
+            .await
         })?;
         Ok(rows)
     }
@@ -902,10 +904,14 @@ impl Tx {
     }
 
     pub async fn people_counts(&mut self) -> StoreResult<PeopleCounts> {
+        const REAL_UNITS: &str = "SELECT u2.id FROM units u2 JOIN buildings bl ON bl.id = u2.building_id \
+             JOIN projects p ON p.id = bl.project_id WHERE p.rehearsal_of IS NULL";
         let (units, buyers, buyers_linked): (i64, i64, i64) = with_conn!(self, |c| {
-            sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM units), COUNT(*), COUNT(telegram_id) FROM buyers",
-            )
+            // A rehearsal's generated homes and buyers are nobody's.
+            sqlx::query_as(&format!(
+                "SELECT (SELECT COUNT(*) FROM units u WHERE u.id IN ({REAL_UNITS})), COUNT(*), \
+                 COUNT(telegram_id) FROM buyers WHERE unit_id IN ({REAL_UNITS})"
+            ))
             .fetch_one(c)
             .await
         })?;
@@ -915,10 +921,11 @@ impl Tx {
                 .await
         })?;
         let unreachable: i64 = with_conn!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT (SELECT COUNT(DISTINCT telegram_id) FROM buyers WHERE unreachable = 1) \
-                      + (SELECT COUNT(*) FROM staff WHERE unreachable = 1)",
-            )
+            sqlx::query_scalar(&format!(
+                "SELECT (SELECT COUNT(DISTINCT telegram_id) FROM buyers WHERE unreachable = 1 \
+                 AND unit_id IN ({REAL_UNITS})) \
+                      + (SELECT COUNT(*) FROM staff WHERE unreachable = 1)"
+            ))
             .fetch_one(c)
             .await
         })?;

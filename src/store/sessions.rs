@@ -23,12 +23,14 @@ impl Tx {
     ) -> StoreResult<()> {
         with_conn!(self, |c| {
             sqlx::query(
-                "INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                "INSERT INTO dialogues (chat_id, state, updated_at, rehearsal_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, \
+                 rehearsal_id = excluded.rehearsal_id",
             )
             .bind(chat_id)
             .bind(state)
             .bind(now)
+            .bind(crate::rehearsal::current())
             .execute(c)
             .await
             .map(|done| done.rows_affected())

@@ -47,10 +47,20 @@ pub fn routes(services: Services, bot_token: &str) -> Router {
             axum::routing::post(signature),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(own_unit_of_work))
         .with_state(WebApp {
             services,
             bot_token: Arc::from(bot_token),
         })
+}
+
+/// Each request is a unit of work of its own for [`crate::rehearsal`]: a record of a rehearsal's
+/// handover signed here is the rehearsal's.
+async fn own_unit_of_work(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    crate::rehearsal::scope(None, next.run(request)).await
 }
 
 fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {

@@ -69,7 +69,11 @@ impl Services {
         let Some(slot) = tx.slot(slot_id).await? else {
             return Ok(BookOutcome::NotAvailable);
         };
-        if slot.project != self.config.project
+        let project = tx
+            .household(appointment.unit_id)
+            .await?
+            .map(|h| h.unit.project);
+        if project.as_ref() != Some(&slot.project)
             || slot.kind != appointment.kind.as_str()
             || slot.starts_at <= now
         {

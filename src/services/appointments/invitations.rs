@@ -95,7 +95,7 @@ impl Services {
         // "Another time" offers other times: the one already booked is not among them.
         let current = appointment.slot.as_ref().map(|slot| slot.id);
         let options: Vec<Slot> = self
-            .options_for(tx, appointment.kind, household.sensitive())
+            .options_for(tx, appointment.kind, household)
             .await?
             .into_iter()
             .filter(|slot| Some(slot.id) != current)
@@ -120,6 +120,34 @@ impl Services {
                 .await?;
         }
         Ok(told.len())
+    }
+
+    /// Invites one household (its invitation to each linked buyer, the nudge if they stay
+    /// silent): how many buyers it went to, or `None` when it was invited already.
+    pub(crate) async fn invite_one(
+        &self,
+        tx: &mut Tx,
+        household: &Household,
+        kind: SlotKind,
+    ) -> ServiceResult<Option<usize>> {
+        let now = self.clock.now();
+        let Some(id) = tx
+            .invite_household(household.unit.unit_id, kind, now)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(appointment) = tx.appointment(id).await? else {
+            return Ok(None);
+        };
+        let told = self
+            .send_options(tx, &appointment, household, "invite", "invite")
+            .await?;
+        let nudge = Job::Nudge { appointment_id: id }
+            .at(now + self.config.nudge_after)
+            .unique_key(nudge_key(id));
+        tx.schedule_job(&nudge, now).await?;
+        Ok(Some(told))
     }
 
     /// `/invite all | building B | tier T` (supervisor) or `/invite` (an ambassador's own).
@@ -150,7 +178,13 @@ impl Services {
             return Ok(InviteOutcome::NoSlots);
         }
         let households: Vec<Household> = match &scope {
-            None => tx.households_of(me.id).await?,
+            // A rehearsal's households are invited by the rehearsal, as each volunteer joins.
+            None => tx
+                .households_of(me.id)
+                .await?
+                .into_iter()
+                .filter(|h| h.unit.project == self.config.project)
+                .collect(),
             Some(scope) => tx
                 .project_households(&self.config.project)
                 .await?
@@ -164,28 +198,15 @@ impl Services {
         };
         let mut report = InviteReport::default();
         for household in &households {
-            let Some(id) = tx
-                .invite_household(household.unit.unit_id, kind, now)
-                .await?
-            else {
-                report.already += 1;
-                continue;
-            };
-            report.invited += 1;
-            let Some(appointment) = tx.appointment(id).await? else {
-                continue;
-            };
-            if self
-                .send_options(&mut tx, &appointment, household, "invite", "invite")
-                .await?
-                == 0
-            {
-                report.not_on_telegram += 1;
+            match self.invite_one(&mut tx, household, kind).await? {
+                None => report.already += 1,
+                Some(told) => {
+                    report.invited += 1;
+                    if told == 0 {
+                        report.not_on_telegram += 1;
+                    }
+                }
             }
-            let nudge = Job::Nudge { appointment_id: id }
-                .at(now + self.config.nudge_after)
-                .unique_key(nudge_key(id));
-            tx.schedule_job(&nudge, now).await?;
         }
         tx.audit(
             now,

@@ -7,6 +7,7 @@ use crate::domain::appointment::{self, SlotKind, SlotSpec, SlotTime};
 use crate::domain::people::{Actor, Lang};
 use crate::store::Tx;
 use crate::store::appointments::Slot;
+use crate::store::assignment::Household;
 use chrono_tz::Tz;
 use tracing::instrument;
 
@@ -77,12 +78,15 @@ impl Services {
         &self,
         tx: &mut Tx,
         kind: SlotKind,
-        sensitive: bool,
+        household: &Household,
     ) -> ServiceResult<Vec<Slot>> {
         let now = self.clock.now();
         let (today, _) = self.today_bounds();
-        let all = tx.upcoming_slots(&self.config.project, kind, today).await?;
-        let late = if sensitive && self.config.key_buyers_late {
+        // The household's own project: a rehearsal's households book the rehearsal's slots.
+        let all = tx
+            .upcoming_slots(&household.unit.project, kind, today)
+            .await?;
+        let late = if household.sensitive() && self.config.key_buyers_late {
             Some(Self::late_of(&all, self.config.timezone))
         } else {
             None
@@ -127,7 +131,9 @@ impl Services {
         }
         let kind = slot.kind.parse().unwrap_or(SlotKind::Inspection);
         let (today, _) = self.today_bounds();
-        let all = tx.upcoming_slots(&self.config.project, kind, today).await?;
+        let all = tx
+            .upcoming_slots(&household.unit.project, kind, today)
+            .await?;
         Ok(Self::late_of(&all, self.config.timezone).contains(&slot.id))
     }
 }
