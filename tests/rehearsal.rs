@@ -235,6 +235,13 @@ async fn a_rehearsal_played_by_two_volunteers_reaches_no_buyer_moves_no_figure_a
     );
     let buyer_heard = app.fake.sent_messages(c.buyer.id).len();
 
+    // The household's own ambassador receives its buyer and does not play them.
+    let own = reply_to(app, ambassador, &format!("/start {}", codes[0])).await;
+    assert!(
+        says(&own.plain_text, "rehearsal-link-own"),
+        "{}",
+        own.plain_text
+    );
     join_and_book(app, volunteers[0], &codes[0], "演练-101").await;
     let taken = reply_to(app, volunteers[1], &format!("/start {}", codes[0])).await;
     assert!(

@@ -81,6 +81,7 @@ pub(super) async fn on_link(turn: &Turn, code: &str) -> anyhow::Result<()> {
             tr!(i18n, lang, "rehearsal-joined", home = home)
         }
         RehearsalJoin::Taken => tr!(i18n, lang, "rehearsal-link-taken"),
+        RehearsalJoin::OwnHousehold => tr!(i18n, lang, "rehearsal-link-own"),
         RehearsalJoin::NotStaff => tr!(i18n, lang, "rehearsal-link-staff-only"),
         RehearsalJoin::Unknown => tr!(i18n, lang, "rehearsal-link-unknown"),
     };

@@ -42,6 +42,8 @@ pub enum RehearsalJoin {
     Playing(String),
     /// Someone else plays it already.
     Taken,
+    /// The person is the household's ambassador: they receive its buyer, they do not play it.
+    OwnHousehold,
     /// Only staff play buyers.
     NotStaff,
     /// No such link (never, or the rehearsal has ended).
@@ -228,11 +230,13 @@ impl Services {
         if link.staff_id.is_some_and(|id| id != staff.id) {
             return Ok(RehearsalJoin::Taken);
         }
-        crate::rehearsal::touch(link.project_id);
-        tx.join_rehearsal(code, staff.id, telegram_id, now).await?;
         let Some(household) = tx.household(link.unit_id).await? else {
             return Ok(RehearsalJoin::Unknown);
         };
+        if household.staff_id == Some(staff.id) {
+            return Ok(RehearsalJoin::OwnHousehold);
+        }
+        tx.join_rehearsal(code, staff.id, telegram_id, now).await?;
         tx.audit(
             now,
             &format!("staff:{}", staff.id),

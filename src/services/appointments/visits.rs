@@ -72,11 +72,12 @@ impl Services {
         let by_buyer = Self::owns(actor, &appointment);
         let by_staff = match actor {
             Actor::Staff(me) => {
-                me.roles.can_supervise()
-                    || tx
-                        .household(appointment.unit_id)
-                        .await?
-                        .is_some_and(|h| h.staff_id == Some(me.id))
+                // Loaded whoever checks in: a rehearsal's visit is the rehearsal's work.
+                let theirs = tx
+                    .household(appointment.unit_id)
+                    .await?
+                    .is_some_and(|h| h.staff_id == Some(me.id));
+                theirs || me.roles.can_supervise()
             }
             _ => false,
         };
