@@ -1,6 +1,7 @@
 //! Pure rules of the campaign: no I/O here.
 
 pub mod aftercare;
+pub mod answer;
 pub mod appointment;
 pub mod assignment;
 pub mod authz;
