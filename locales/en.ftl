@@ -1109,3 +1109,4 @@ rehearsal-stage-handover-sent = handover waiting for the buyer
 rehearsal-stage-handed-over = handed over
 rehearsal-ended = The rehearsal is over: its { $count } households and everything done with them are removed, and the volunteers are back to their staff accounts.
 rehearsal-link-own = You are this household's ambassador in the rehearsal: you will receive its buyer, so give this link to a colleague to play them. Nothing was changed.
+rehearsal-nobody-link = nobody yet (link: { $link })

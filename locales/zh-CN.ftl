@@ -1100,3 +1100,4 @@ rehearsal-stage-handover-sent = 交付待业主确认
 rehearsal-stage-handed-over = 已交付
 rehearsal-ended = 演练已结束：{ $count } 户演练住户及其全部记录已删除，志愿者已恢复员工身份。
 rehearsal-link-own = 您是这一户演练住户的交付大使，负责接待业主，请把链接交给其他同事扮演业主。没有做任何更改。
+rehearsal-nobody-link = 暂无人（链接：{ $link }）

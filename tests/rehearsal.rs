@@ -226,6 +226,16 @@ async fn a_rehearsal_played_by_two_volunteers_reaches_no_buyer_moves_no_figure_a
         again.plain_text
     );
 
+    // Until a volunteer opens it, the report hands the household's link out again.
+    let waiting = reply_to(app, supervisor, "/rehearsal report").await;
+    for code in &codes {
+        assert!(
+            waiting.plain_text.contains(code.as_str()),
+            "{}",
+            waiting.plain_text
+        );
+    }
+
     // A buyer cannot open a rehearsal link; a volunteer's link is theirs alone.
     let refused = reply_to(app, &c.buyer, &format!("/start {}", codes[0])).await;
     assert!(

@@ -43,7 +43,7 @@ pub(super) async fn on_rehearsal(turn: &Turn, args: &str) -> anyhow::Result<()> 
             turn.say(started_text(turn, &started)).await
         }
         (Some("report"), None, _) => match turn.ctx.services.rehearsal_report(&actor).await? {
-            Some(report) => turn.say(report_text(turn, &report)).await,
+            Some(report) => turn.say(report_text(turn, &report, true)).await,
             None => turn.say(tr!(i18n, lang, "rehearsal-none")).await,
         },
         (Some("end"), None, _) => match turn.ctx.services.end_rehearsal(&actor).await? {
@@ -54,7 +54,7 @@ pub(super) async fn on_rehearsal(turn: &Turn, args: &str) -> anyhow::Result<()> 
                     "rehearsal-ended",
                     count = report.homes.len() as i64
                 );
-                turn.say(format!("{}\n\n{ended}", report_text(turn, &report)))
+                turn.say(format!("{}\n\n{ended}", report_text(turn, &report, false)))
                     .await
             }
             None => turn.say(tr!(i18n, lang, "rehearsal-none")).await,
@@ -106,7 +106,7 @@ fn started_text(turn: &Turn, started: &RehearsalStart) -> String {
                         home = home.as_str(),
                         buyer = buyer.as_str(),
                         ambassador = ambassador.as_str(),
-                        link = format!("https://t.me/{}?start={code}", turn.ctx.bot_username)
+                        link = link(turn, code)
                     )
                 })
                 .collect();
@@ -142,7 +142,14 @@ fn stage_key(home: &RehearsalHome) -> &'static str {
     }
 }
 
-fn report_text(turn: &Turn, report: &RehearsalReport) -> String {
+/// The deep link that lets a volunteer play a household.
+fn link(turn: &Turn, code: &str) -> String {
+    format!("https://t.me/{}?start={code}", turn.ctx.bot_username)
+}
+
+/// The report; `with_links` while the rehearsal runs, so a household nobody opened yet can be
+/// handed to another volunteer.
+fn report_text(turn: &Turn, report: &RehearsalReport, with_links: bool) -> String {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let homes = &report.homes;
     let reached =
@@ -159,10 +166,16 @@ fn report_text(turn: &Turn, report: &RehearsalReport) -> String {
                 lang,
                 "rehearsal-report-home",
                 home = format!("{}-{}", home.building, home.room),
-                player = home
-                    .player
-                    .clone()
-                    .unwrap_or_else(|| tr!(i18n, lang, "rehearsal-nobody")),
+                player = match (&home.player, with_links) {
+                    (Some(player), _) => player.clone(),
+                    (None, true) => tr!(
+                        i18n,
+                        lang,
+                        "rehearsal-nobody-link",
+                        link = link(turn, &home.link_code)
+                    ),
+                    (None, false) => tr!(i18n, lang, "rehearsal-nobody"),
+                },
                 ambassador = home.ambassador.clone().unwrap_or_default(),
                 stage = i18n.text(lang, stage_key(home), &[]),
                 defects = home.defects
