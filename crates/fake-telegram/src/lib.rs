@@ -35,6 +35,30 @@
 //! - **Callback query answers**: Telegram's wording ends with "query ID is invalid", which
 //!   teloxide 0.17 does not recognise (it expects "query id"), so it arrives as
 //!   `ApiError::Unknown(…)`, exactly as it would from the real server.
+//! - **Inline mode** (`inline_query`, `answerInlineQuery`, `choose_inline_result`): on by
+//!   default (`Config::inline_mode`, BotFather's /setinline; `getMe` reports it). With it off, a
+//!   person's inline query reaches nobody and shows nothing, but still returns an id. An inline
+//!   query can be answered once, within `Config::inline_query_ttl` (Telegram: 10 s), else 400
+//!   `Bad Request: query is too old and response timeout expired or query ID is invalid`.
+//!   `answerInlineQuery` refuses more than 50 results (`RESULTS_TOO_MUCH`), a result id that is
+//!   empty or over 64 bytes (`RESULT_ID_INVALID`), repeated ids (`RESULT_ID_DUPLICATE`), an article
+//!   without a title (`ARTICLE_TITLE_EMPTY`, Telegram's documented code), message text that is
+//!   empty after parsing (`message text is empty`) or over 4096 UTF-16 units
+//!   (`MESSAGE_TOO_LONG`, the code Telegram's servers answer for inline results rather than
+//!   sendMessage's "message is too long"), HTML as sendMessage does (`can't parse entities: …`),
+//!   buttons as elsewhere but inline keyboards only and no `web_app` (the message can land in any
+//!   chat), `next_offset` over 64 bytes (`NEXT_OFFSET_INVALID`) and a `button` whose
+//!   `start_parameter` breaks the deep-link rule (`START_PARAM_INVALID`). Only `article` results
+//!   with text content are accepted; other types, and malformed results or `button`s, answer 400
+//!   `can't parse …` in the fake's own wording. A negative `cache_time` counts as 0.
+//! - **Inline cache**: as on Telegram, an answer with `cache_time > 0` (default 300) is served
+//!   again, without an update to the bot, to whoever types the same query text within that many
+//!   seconds; with `is_personal` only to the same user. `inline_results_seen` shows what the
+//!   person's client got either way. Choosing a result posts the message in the named chat from
+//!   the person with `via_bot` (read it with `person_messages`); the bot gets it as a `message` update only in its own private
+//!   chat with that person, and a `chosen_inline_result` when `Config::inline_feedback` is on
+//!   (with `inline_message_id` only when the result has an inline keyboard). Not modelled: result
+//!   pagination (queries always carry `offset: ""`), a client's local cache, locations.
 //! - **Request log**: every request is recorded with its answer; a `getUpdates` long poll is
 //!   recorded when it arrives (status 0) and completed when answered, so a test can wait for the
 //!   poll that confirms an offset without waiting for that poll to end.
@@ -63,10 +87,12 @@
 //! One module per part of the contract: `transport` (the HTTP listener, URL scheme, tokens, fault
 //! injection), `request` (error answers and parameter decoding), `limits` (sizes, formats, rate
 //! limits), `updates` (`getUpdates`), `methods` (every other method), `state` (what Telegram
-//! remembers), `html` (entity checking), `webhook` (delivery to a set webhook) and `person` (the
-//! simulated people who write to the bot). This file is the surface tests use.
+//! remembers), `html` (entity checking), `webhook` (delivery to a set webhook), `person` (the
+//! simulated people who write to the bot) and `inline` (inline queries, their answers and
+//! Telegram's cache of them). This file is the surface tests use.
 
 mod html;
+mod inline;
 mod limits;
 mod methods;
 mod person;
@@ -87,6 +113,10 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 pub use html::{HtmlEntity, ParsedHtml, escape_html, parse_html, utf16_len};
+pub use inline::{
+    INLINE_CHAT_TYPES, InlineAnswer, InlineResult, MAX_INLINE_NEXT_OFFSET_BYTES,
+    MAX_INLINE_RESULT_ID_BYTES, MAX_INLINE_RESULTS,
+};
 pub use limits::{
     MAX_CALLBACK_ANSWER_LEN, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LEN, MAX_DOWNLOAD_BYTES,
     MAX_START_PAYLOAD_LEN, MAX_TEXT_LEN, MAX_UPLOAD_BYTES, MEDIA_GROUP_ITEMS, is_valid_button_url,
@@ -117,6 +147,14 @@ pub struct Config {
     pub wait_timeout: Duration,
     /// After this long an unanswered callback query can no longer be answered.
     pub callback_query_ttl: Duration,
+    /// BotFather's /setinline: whether people can type `@bot query` at all (default on).
+    pub inline_mode: bool,
+    /// BotFather's /setinlinefeedback: whether choosing an inline result sends the bot a
+    /// `chosen_inline_result` update. On by default so a bot relying on feedback can be
+    /// tested; Telegram's own default is off, which a test models by turning it off.
+    pub inline_feedback: bool,
+    /// After this long an inline query can no longer be answered (Telegram: 10 s).
+    pub inline_query_ttl: Duration,
     pub bot_id: i64,
     pub bot_username: String,
     pub bot_first_name: String,
@@ -136,6 +174,9 @@ impl Default for Config {
             rate_tolerance: Duration::from_millis(250),
             wait_timeout: Duration::from_secs(20),
             callback_query_ttl: Duration::from_secs(60),
+            inline_mode: true,
+            inline_feedback: true,
+            inline_query_ttl: Duration::from_secs(10),
             bot_id: BOT_ID,
             bot_username: BOT_USERNAME.to_owned(),
             bot_first_name: "Handover Test Bot".to_owned(),

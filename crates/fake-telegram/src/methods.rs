@@ -13,8 +13,8 @@ use super::request::{
     ApiErr, ApiResult, CHAT_ACTIONS, NOT_MODIFIED, Params, QUERY_TOO_OLD, SEND_METHODS, Upload,
 };
 use super::state::{State, StoredFile, unix_now};
-use super::webhook;
 use super::{CallbackAnswer, SentFile, SentKind, SentMessage};
+use super::{inline, webhook};
 
 // ---------------------------------------------------------------------------------------------
 // The other methods (synchronous, under the lock)
@@ -54,6 +54,7 @@ pub(crate) fn dispatch(st: &mut State, method: &str, p: &Params) -> ApiResult {
         "editMessageCaption" => edit_message_caption(st, p),
         "deleteMessage" => delete_message(st, p),
         "answerCallbackQuery" => answer_callback_query(st, p),
+        "answerInlineQuery" => inline::answer_inline_query(st, p),
         "getFile" => get_file(st, p),
         "sendChatAction" => {
             let _chat = resolve_chat(st, p)?;
@@ -86,7 +87,10 @@ fn resolve_chat(st: &State, p: &Params) -> Result<i64, ApiErr> {
 }
 
 /// Text or caption after `parse_mode`; `Err` for refused markup.
-fn parse_text(raw: &str, parse_mode: Option<&str>) -> Result<(String, Vec<Value>), ApiErr> {
+pub(crate) fn parse_text(
+    raw: &str,
+    parse_mode: Option<&str>,
+) -> Result<(String, Vec<Value>), ApiErr> {
     match parse_mode.map(str::to_ascii_lowercase).as_deref() {
         None | Some("") => Ok((raw.to_owned(), Vec::new())),
         Some("html") => parse_html(raw)

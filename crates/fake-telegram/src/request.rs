@@ -77,6 +77,7 @@ pub(crate) const METHODS: &[&str] = &[
     "editMessageReplyMarkup",
     "editMessageCaption",
     "answerCallbackQuery",
+    "answerInlineQuery",
     "sendPhoto",
     "sendMediaGroup",
     "sendDocument",
@@ -126,6 +127,7 @@ const BOOL_FIELDS: &[&str] = &[
     "allow_sending_without_reply",
     "disable_web_page_preview",
     "show_caption_above_media",
+    "is_personal",
 ];
 /// Fields that carry JSON-serialised objects in form encodings (teloxide does this for multipart).
 const JSON_FIELDS: &[&str] = &[
@@ -138,6 +140,8 @@ const JSON_FIELDS: &[&str] = &[
     "allowed_updates",
     "link_preview_options",
     "reply_parameters",
+    "results",
+    "button",
 ];
 
 pub(crate) struct Upload {

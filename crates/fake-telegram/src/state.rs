@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
+use super::inline::{CachedAnswer, InlineAnswer, PendingInline};
 use super::limits::RateLimiter;
 use super::person::User;
 use super::webhook::Webhook;
@@ -155,6 +156,9 @@ pub(crate) struct State {
     pub bot_username: String,
     pub bot_first_name: String,
     pub callback_query_ttl: Duration,
+    /// Whether BotFather's /setinline is on; `getMe` reports it.
+    pub inline_mode: bool,
+    pub inline_query_ttl: Duration,
     pub started_at: Instant,
     pub seq: u64,
     pub requests: Vec<RecordedRequest>,
@@ -191,6 +195,10 @@ pub(crate) struct State {
     pub queries: HashMap<String, PendingQuery>,
     pub query_counter: u64,
     pub answers: Vec<CallbackAnswer>,
+    pub inline_queries: HashMap<String, PendingInline>,
+    pub inline_answers: Vec<InlineAnswer>,
+    /// Answers Telegram serves again without asking the bot, oldest first.
+    pub inline_cache: Vec<CachedAnswer>,
     /// (scope key, language code) → commands.
     pub commands: BTreeMap<(String, String), Vec<(String, String)>>,
     pub faults: Faults,
@@ -214,6 +222,8 @@ impl State {
             bot_username: config.bot_username.clone(),
             bot_first_name: config.bot_first_name.clone(),
             callback_query_ttl: config.callback_query_ttl,
+            inline_mode: config.inline_mode,
+            inline_query_ttl: config.inline_query_ttl,
             started_at: Instant::now(),
             seq: 0,
             requests: Vec::new(),
@@ -238,6 +248,9 @@ impl State {
             queries: HashMap::new(),
             query_counter: 0,
             answers: Vec::new(),
+            inline_queries: HashMap::new(),
+            inline_answers: Vec::new(),
+            inline_cache: Vec::new(),
             commands: BTreeMap::new(),
             faults: Faults::default(),
             limiter: RateLimiter::new(
@@ -264,7 +277,7 @@ impl State {
         let mut me = self.bot_user_json();
         me["can_join_groups"] = json!(true);
         me["can_read_all_group_messages"] = json!(false);
-        me["supports_inline_queries"] = json!(false);
+        me["supports_inline_queries"] = json!(self.inline_mode);
         me["can_connect_to_business"] = json!(false);
         me["has_main_web_app"] = json!(false);
         me

@@ -9,10 +9,12 @@ use serde_json::{Value, json};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{
-    AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatAction, FileId,
-    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaDocument,
-    InputMediaPhoto, KeyboardButton, KeyboardMarkup, MessageEntityKind, MessageId, ParseMode,
-    Recipient, ReplyParameters, UpdateKind,
+    AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatAction, ChatType, FileId,
+    InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
+    InlineQueryResultArticle, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto,
+    InputMessageContent, InputMessageContentText, KeyboardButton, KeyboardMarkup,
+    LinkPreviewOptions, MessageEntityKind, MessageId, ParseMode, Recipient, ReplyParameters,
+    UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 use tokio::time::Instant;
@@ -1886,5 +1888,602 @@ async fn waits_panic_with_a_dump_when_nothing_happens() {
     assert!(
         text.contains("#1 person"),
         "the dump shows the chat: {text}"
+    );
+}
+
+// ----- inline mode -------------------------------------------------------------------------------
+
+fn article(id: &str, title: &str, text: &str) -> InlineQueryResultArticle {
+    InlineQueryResultArticle::new(
+        id,
+        title,
+        InputMessageContent::Text(InputMessageContentText::new(text)),
+    )
+}
+
+fn results(articles: impl IntoIterator<Item = InlineQueryResultArticle>) -> Vec<InlineQueryResult> {
+    articles
+        .into_iter()
+        .map(InlineQueryResult::Article)
+        .collect()
+}
+
+/// All queued updates, confirmed, so the next call sees only what happens after it.
+async fn drain(bot: &Bot) -> Vec<teloxide::types::Update> {
+    let updates = bot.get_updates().timeout(0).await.expect("getUpdates");
+    if let Some(last) = updates.last() {
+        bot.get_updates()
+            .offset(last.id.as_offset())
+            .timeout(0)
+            .await
+            .expect("confirm");
+    }
+    updates
+}
+
+#[tokio::test]
+async fn inline_queries_reach_the_bot_and_answers_are_recorded() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    assert!(bot.get_me().await.unwrap().supports_inline_queries);
+    let ann = fake.user(42, "Ann");
+    let id = fake.inline_query(&ann, "gate code", Some("sender"));
+    let update = only_update(&bot).await;
+    let UpdateKind::InlineQuery(query) = update.kind else {
+        panic!("expected an inline query, got {update:?}");
+    };
+    assert_eq!(query.id.0, id);
+    assert_eq!(query.from.id.0, 42);
+    assert_eq!(
+        (query.query.as_str(), query.offset.as_str()),
+        ("gate code", "")
+    );
+    assert_eq!(query.chat_type, Some(ChatType::Sender));
+    assert_eq!(fake.inline_results_seen(&id), None, "not answered yet");
+
+    let formatted = article("a1.1.en", "Gate code", "The code is <b>1234</b> &amp; #")
+        .description("The code is 1234")
+        .reply_markup(keyboard(&[("Useful", "useful:1")]))
+        .input_message_content(InputMessageContent::Text(
+            InputMessageContentText::new("The code is <b>1234</b> &amp; #")
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(LinkPreviewOptions {
+                    is_disabled: true,
+                    url: None,
+                    prefer_small_media: false,
+                    prefer_large_media: false,
+                    show_above_text: false,
+                }),
+        ));
+    bot.answer_inline_query(
+        InlineQueryId(id.clone()),
+        results([formatted, article("a2.1.en", "Parking", "Level -2")]),
+    )
+    .is_personal(true)
+    .cache_time(0)
+    .next_offset("")
+    .await
+    .expect("a valid answer");
+
+    let answer = fake.wait_for_inline_answer(&id).await;
+    assert_eq!(answer.from_user_id, 42);
+    assert_eq!(answer.query, "gate code");
+    assert_eq!((answer.cache_time, answer.is_personal), (0, true));
+    assert_eq!(answer.next_offset, "");
+    let first = &answer.results[0];
+    assert_eq!(first.id, "a1.1.en");
+    assert_eq!(first.title, "Gate code");
+    assert_eq!(first.description.as_deref(), Some("The code is 1234"));
+    assert_eq!(first.text, "The code is <b>1234</b> &amp; #");
+    assert_eq!(first.plain_text, "The code is 1234 & #");
+    assert_eq!(first.parse_mode.as_deref(), Some("HTML"));
+    assert_eq!(
+        first.entities,
+        [json!({"type": "bold", "offset": 12, "length": 4})]
+    );
+    assert!(first.reply_markup.is_some());
+    assert_eq!(answer.results[1].plain_text, "Level -2");
+    assert_eq!(fake.inline_results_seen(&id), Some(answer.results.clone()));
+    assert_eq!(fake.inline_answers(), [answer]);
+
+    let too_old =
+        "Bad Request: query is too old and response timeout expired or query ID is invalid";
+    assert_eq!(
+        unknown(
+            bot.answer_inline_query(InlineQueryId(id), results([]))
+                .await
+        ),
+        too_old,
+        "an inline query is answered once"
+    );
+    assert_eq!(
+        unknown(
+            bot.answer_inline_query(InlineQueryId("12345".into()), results([]))
+                .await
+        ),
+        too_old
+    );
+}
+
+#[tokio::test]
+async fn answer_inline_query_enforces_telegram_limits() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let ann = fake.user(42, "Ann");
+    let id = fake.inline_query(&ann, "q", None);
+    let answer = |results: Vec<InlineQueryResult>| {
+        bot.answer_inline_query(InlineQueryId(id.clone()), results)
+    };
+    let many = |n: usize| results((0..n).map(|i| article(&format!("r{i}"), "t", "x")));
+    // Refused answers leave the query open, so one query serves every check.
+    assert_eq!(
+        api_error(answer(many(51)).await),
+        ApiError::TooMuchInlineQueryResults
+    );
+    assert_eq!(
+        unknown(answer(results([article("", "t", "x")])).await),
+        "Bad Request: RESULT_ID_INVALID"
+    );
+    let id_of_bytes = |n: usize| "门".repeat(n / 3) + &"a".repeat(n % 3);
+    assert_eq!(
+        unknown(answer(results([article(&id_of_bytes(65), "t", "x")])).await),
+        "Bad Request: RESULT_ID_INVALID",
+        "64 bytes, not characters"
+    );
+    assert_eq!(
+        unknown(
+            answer(results([
+                article("same", "t", "x"),
+                article("same", "u", "y")
+            ]))
+            .await
+        ),
+        "Bad Request: RESULT_ID_DUPLICATE"
+    );
+    assert_eq!(
+        unknown(answer(results([article("r", " ", "x")])).await),
+        "Bad Request: ARTICLE_TITLE_EMPTY"
+    );
+    assert_eq!(
+        api_error(answer(results([article("r", "t", &"x".repeat(4097))])).await),
+        ApiError::EditedMessageIsTooLong,
+        "Telegram's MESSAGE_TOO_LONG"
+    );
+    let html = |text: &str| {
+        article("r", "t", text).input_message_content(InputMessageContent::Text(
+            InputMessageContentText::new(text).parse_mode(ParseMode::Html),
+        ))
+    };
+    assert!(
+        cant_parse(answer(results([html("a <b>b")])).await)
+            .starts_with("Bad Request: can't parse entities"),
+    );
+    assert_eq!(
+        api_error(answer(results([html("<b> </b>")])).await),
+        ApiError::MessageTextIsEmpty
+    );
+    let with_buttons = |markup: InlineKeyboardMarkup| article("r", "t", "x").reply_markup(markup);
+    assert_eq!(
+        api_error(answer(results([with_buttons(keyboard(&[("b", &"d".repeat(65))]))])).await),
+        ApiError::ButtonDataInvalid
+    );
+    let mini_app = InlineKeyboardMarkup::new([[InlineKeyboardButton::web_app(
+        "open",
+        teloxide::types::WebAppInfo {
+            url: reqwest::Url::parse("https://bot.example/app").unwrap(),
+        },
+    )]]);
+    assert_eq!(
+        unknown(answer(results([with_buttons(mini_app)])).await),
+        "Bad Request: BUTTON_TYPE_INVALID",
+        "the message can land in any chat"
+    );
+    assert_eq!(
+        unknown(answer(many(1)).next_offset("o".repeat(65)).await),
+        "Bad Request: NEXT_OFFSET_INVALID"
+    );
+    let (status, body) = raw(
+        &fake,
+        "answerInlineQuery",
+        json!({"inline_query_id": id, "results": [{"type": "photo", "id": "p", "photo_url": "https://x.example/a.jpg"}]}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bad Request: can't parse inline query result"),
+        "{body}"
+    );
+    let (status, body) = raw(
+        &fake,
+        "answerInlineQuery",
+        json!({"inline_query_id": id, "results": [{"type": "article", "id": "r", "input_message_content": {"message_text": "x"}}]}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (400, Some("Bad Request: ARTICLE_TITLE_EMPTY"))
+    );
+    assert!(fake.inline_answers().is_empty());
+    assert_eq!(fake.inline_results_seen(&id), None);
+
+    // The limits themselves are allowed: 50 results, 64-byte ids, 4096 units after parsing.
+    let mut edge = vec![
+        article(&id_of_bytes(64), "t", &"x".repeat(4096)),
+        html(&format!("<b>{}</b>", "x".repeat(4096))),
+    ];
+    edge.extend((2..50).map(|i| article(&format!("r{i}"), "t", "x")));
+    answer(results(edge)).await.expect("at the limits");
+    assert_eq!(fake.inline_answers()[0].results.len(), 50);
+}
+
+#[tokio::test]
+async fn results_may_arrive_as_a_json_string_in_a_form() {
+    let fake = FakeTelegram::start().await;
+    let ann = fake.user(42, "Ann");
+    let id = fake.inline_query(&ann, "q", Some("group"));
+    let results = json!([{
+        "type": "article", "id": "r1", "title": "T",
+        "input_message_content": {"message_text": "<i>hi</i>", "parse_mode": "HTML"}
+    }]);
+    let response = reqwest::Client::new()
+        .post(format!("{}/bot{TOKEN}/answerInlineQuery", fake.base_url()))
+        .form(&[
+            ("inline_query_id", id.as_str()),
+            ("results", &results.to_string()),
+            ("cache_time", "0"),
+            ("is_personal", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer = fake.wait_for_inline_answer(&id).await;
+    assert_eq!((answer.cache_time, answer.is_personal), (0, true));
+    assert_eq!(answer.results[0].plain_text, "hi");
+}
+
+#[tokio::test]
+async fn a_shared_cached_answer_is_served_to_anyone_without_an_update() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let staff = fake.user(42, "Staff");
+    let buyer = fake.user(43, "Buyer");
+    let asked = fake.inline_query(&staff, "gate code", Some("private"));
+    drain(&bot).await;
+    // The trap: no is_personal, default cache_time (300 s).
+    bot.answer_inline_query(
+        InlineQueryId(asked.clone()),
+        results([article("secret", "Gate code", "1234")]),
+    )
+    .await
+    .unwrap();
+
+    let overheard = fake.inline_query(&buyer, "gate code", Some("private"));
+    assert!(
+        drain(&bot).await.is_empty(),
+        "Telegram answers from its cache; the bot never hears of the query"
+    );
+    let seen = fake
+        .inline_results_seen(&overheard)
+        .expect("served at once");
+    assert_eq!(
+        seen[0].plain_text, "1234",
+        "the buyer sees the staff's answer"
+    );
+    assert_eq!(fake.inline_answers().len(), 1);
+    fake.choose_inline_result(&buyer, &overheard, "secret", -77);
+    let updates = drain(&bot).await;
+    assert!(
+        matches!(updates.as_slice(), [u] if matches!(&u.kind, UpdateKind::ChosenInlineResult(c) if c.from.id.0 == 43)),
+        "the choice is the bot's only sign of the leak: {updates:?}"
+    );
+
+    let other_text = fake.inline_query(&buyer, "gate", None);
+    assert_eq!(drain(&bot).await.len(), 1, "only the same text is cached");
+    assert_eq!(fake.inline_results_seen(&other_text), None);
+
+    // cache_time 0 caches nothing.
+    let fresh = fake.inline_query(&staff, "parking", None);
+    drain(&bot).await;
+    bot.answer_inline_query(InlineQueryId(fresh), results([article("p", "P", "-2")]))
+        .cache_time(0)
+        .await
+        .unwrap();
+    let again = fake.inline_query(&buyer, "parking", None);
+    assert_eq!(drain(&bot).await.len(), 1, "delivered to the bot");
+    assert_eq!(fake.inline_results_seen(&again), None);
+}
+
+#[tokio::test]
+async fn a_personal_answer_is_not_served_to_another_user() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let staff = fake.user(42, "Staff");
+    let buyer = fake.user(43, "Buyer");
+    let asked = fake.inline_query(&staff, "gate code", None);
+    drain(&bot).await;
+    bot.answer_inline_query(
+        InlineQueryId(asked),
+        results([article("secret", "Gate code", "1234")]),
+    )
+    .is_personal(true)
+    .await
+    .unwrap();
+
+    let buyer_asks = fake.inline_query(&buyer, "gate code", None);
+    let updates = drain(&bot).await;
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(matches!(&updates[0].kind, UpdateKind::InlineQuery(q) if q.from.id.0 == 43));
+    assert_eq!(fake.inline_results_seen(&buyer_asks), None);
+    bot.answer_inline_query(InlineQueryId(buyer_asks.clone()), results([]))
+        .is_personal(true)
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.inline_results_seen(&buyer_asks),
+        Some(vec![]),
+        "the buyer sees nothing"
+    );
+
+    let staff_again = fake.inline_query(&staff, "gate code", None);
+    assert!(
+        drain(&bot).await.is_empty(),
+        "the same user is served from the cache"
+    );
+    assert_eq!(
+        fake.inline_results_seen(&staff_again).unwrap()[0].id,
+        "secret"
+    );
+}
+
+#[tokio::test]
+async fn choosing_a_result_posts_it_via_the_bot_and_reports_the_choice() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let staff = fake.user(42, "Staff");
+    let buyer = started(&fake, 43, "Buyer");
+    fake.send_group_text(-1001, &buyer, "hello group");
+    drain(&bot).await;
+    let asked = fake.inline_query(&staff, "gate", Some("private"));
+    drain(&bot).await;
+    bot.answer_inline_query(
+        InlineQueryId(asked.clone()),
+        results([
+            article("plain", "Plain", "Gate code 1234"),
+            article("buttons", "With buttons", "x")
+                .input_message_content(InputMessageContent::Text(
+                    InputMessageContentText::new("Gate <b>1234</b>").parse_mode(ParseMode::Html),
+                ))
+                .reply_markup(keyboard(&[("Useful", "useful:1")])),
+        ]),
+    )
+    .is_personal(true)
+    .cache_time(0)
+    .await
+    .unwrap();
+
+    let refused = |f: &dyn Fn() -> i64| {
+        panic_text(catch_unwind(AssertUnwindSafe(f)).expect_err("must refuse"))
+    };
+    assert!(
+        refused(&|| fake.choose_inline_result(&staff, &asked, "nope", 43))
+            .contains("shows no result")
+    );
+    assert!(
+        refused(&|| fake.choose_inline_result(&buyer, &asked, "plain", 43))
+            .contains("typed by user 42")
+    );
+
+    // In a chat with the buyer (not the bot's chat with the staff member): the bot is no member.
+    let posted = fake.choose_inline_result(&staff, &asked, "buttons", 43);
+    let updates = drain(&bot).await;
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    let UpdateKind::ChosenInlineResult(chosen) = &updates[0].kind else {
+        panic!("expected a chosen inline result, got {updates:?}");
+    };
+    assert_eq!(chosen.result_id, "buttons");
+    assert_eq!(chosen.from.id.0, 42);
+    assert_eq!(chosen.query, "gate");
+    assert!(
+        chosen.inline_message_id.is_some(),
+        "the result has a keyboard"
+    );
+    let message = fake
+        .person_messages(43)
+        .into_iter()
+        .find(|m| m["message_id"] == json!(posted))
+        .expect("stored in the chat");
+    let message: Message = serde_json::from_value(message).expect("a Message");
+    assert_eq!(message.from.as_ref().map(|u| u.id.0), Some(42));
+    assert_eq!(
+        message.via_bot.as_ref().map(|b| b.id.0 as i64),
+        Some(BOT_ID)
+    );
+    assert_eq!(message.text(), Some("Gate 1234"));
+    assert_eq!(message.entities().unwrap()[0].kind, MessageEntityKind::Bold);
+    assert!(
+        refused(&|| fake.choose_inline_result(&staff, &asked, "plain", 43))
+            .contains("already chosen"),
+        "the result list closes after a choice"
+    );
+
+    // In the staff member's own chat with the bot, the bot sees the message too.
+    let again = fake.inline_query(&staff, "gate", Some("sender"));
+    drain(&bot).await;
+    bot.answer_inline_query(
+        InlineQueryId(again.clone()),
+        results([article("plain", "Plain", "Gate code 1234")]),
+    )
+    .cache_time(0)
+    .await
+    .unwrap();
+    fake.choose_inline_result(&staff, &again, "plain", 42);
+    let updates = drain(&bot).await;
+    assert_eq!(updates.len(), 2, "{updates:?}");
+    let UpdateKind::Message(message) = &updates[0].kind else {
+        panic!("expected the message first, got {updates:?}");
+    };
+    assert_eq!(message.text(), Some("Gate code 1234"));
+    assert_eq!(
+        message.via_bot.as_ref().map(|b| b.id.0 as i64),
+        Some(BOT_ID)
+    );
+    let UpdateKind::ChosenInlineResult(chosen) = &updates[1].kind else {
+        panic!("expected the choice, got {updates:?}");
+    };
+    assert_eq!(
+        chosen.inline_message_id, None,
+        "no keyboard, no inline message id"
+    );
+
+    // A group the bot is in gets the message, but the fake delivers it to the bot only in the
+    // bot's own chat with the person (a deliberate simplification).
+    let in_group = fake.inline_query(&staff, "gate", Some("group"));
+    drain(&bot).await;
+    bot.answer_inline_query(
+        InlineQueryId(in_group.clone()),
+        results([article("plain", "Plain", "Gate code 1234")]),
+    )
+    .cache_time(0)
+    .await
+    .unwrap();
+    fake.choose_inline_result(&staff, &in_group, "plain", -1001);
+    let updates = drain(&bot).await;
+    assert!(
+        matches!(updates.as_slice(), [u] if matches!(u.kind, UpdateKind::ChosenInlineResult(_))),
+        "{updates:?}"
+    );
+    assert_eq!(
+        fake.person_messages(-1001).last().unwrap()["via_bot"]["id"],
+        json!(BOT_ID)
+    );
+}
+
+#[tokio::test]
+async fn inline_mode_and_feedback_follow_the_botfather_settings() {
+    let fake = FakeTelegram::start_with(Config {
+        inline_mode: false,
+        ..Config::default()
+    })
+    .await;
+    let bot = fake.bot();
+    assert!(!bot.get_me().await.unwrap().supports_inline_queries);
+    let ann = fake.user(42, "Ann");
+    let id = fake.inline_query(&ann, "q", None);
+    assert!(!id.is_empty());
+    assert_eq!(fake.pending_updates(), 0);
+    assert_eq!(fake.inline_results_seen(&id), None);
+    assert!(
+        unknown(
+            bot.answer_inline_query(InlineQueryId(id), results([]))
+                .await
+        )
+        .contains("query is too old")
+    );
+
+    let fake = FakeTelegram::start_with(Config {
+        inline_feedback: false,
+        ..Config::default()
+    })
+    .await;
+    let bot = fake.bot();
+    let id = fake.inline_query(&ann, "q", None);
+    drain(&bot).await;
+    bot.answer_inline_query(InlineQueryId(id.clone()), results([article("r", "t", "x")]))
+        .await
+        .unwrap();
+    fake.choose_inline_result(&ann, &id, "r", -5);
+    assert_eq!(
+        fake.pending_updates(),
+        0,
+        "no chosen_inline_result without feedback"
+    );
+    assert_eq!(
+        fake.person_messages(-5).len(),
+        1,
+        "the message is posted all the same"
+    );
+}
+
+#[tokio::test]
+async fn inline_updates_respect_allowed_updates() {
+    let fake = FakeTelegram::start().await;
+    let bot = fake.bot();
+    let ann = fake.user(42, "Ann");
+    bot.get_updates()
+        .allowed_updates([AllowedUpdate::Message])
+        .timeout(0)
+        .await
+        .unwrap();
+    fake.inline_query(&ann, "q", None);
+    let text = fake.send_text(&ann, "hi");
+    let updates = bot.get_updates().timeout(0).await.unwrap();
+    assert_eq!(
+        updates.iter().map(|u| u.id.0 as i64).collect::<Vec<_>>(),
+        [text],
+        "the inline query is not delivered"
+    );
+
+    bot.get_updates()
+        .offset(text as i32 + 1)
+        .allowed_updates([
+            AllowedUpdate::InlineQuery,
+            AllowedUpdate::ChosenInlineResult,
+        ])
+        .timeout(0)
+        .await
+        .unwrap();
+    let id = fake.inline_query(&ann, "q", None);
+    assert!(matches!(
+        only_update(&bot).await.kind,
+        UpdateKind::InlineQuery(_)
+    ));
+    bot.answer_inline_query(InlineQueryId(id.clone()), results([article("r", "t", "x")]))
+        .cache_time(0)
+        .await
+        .unwrap();
+    fake.choose_inline_result(&ann, &id, "r", 42);
+    assert!(
+        matches!(
+            only_update(&bot).await.kind,
+            UpdateKind::ChosenInlineResult(_)
+        ),
+        "the message in the bot's chat is not allowed, the choice is"
+    );
+}
+
+#[tokio::test]
+async fn inline_queries_expire_after_the_configured_window() {
+    // Long enough for an immediate answer over loopback on a loaded CI machine.
+    let window = Duration::from_millis(200);
+    let fake = FakeTelegram::start_with(Config {
+        inline_query_ttl: window,
+        ..Config::default()
+    })
+    .await;
+    let bot = fake.bot();
+    let ann = fake.user(42, "Ann");
+    let quick = fake.inline_query(&ann, "quick", None);
+    let slow = fake.inline_query(&ann, "slow", None);
+    bot.answer_inline_query(InlineQueryId(quick), results([]))
+        .await
+        .expect("within the window");
+    // A short real wait: the fake measures on tokio's clock while real HTTP is in flight, which
+    // a paused clock would not let finish.
+    tokio::time::sleep(window + Duration::from_millis(50)).await;
+    assert_eq!(
+        unknown(
+            bot.answer_inline_query(InlineQueryId(slow.clone()), results([]))
+                .await
+        ),
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    );
+    assert_eq!(
+        fake.inline_results_seen(&slow),
+        None,
+        "the person saw nothing"
     );
 }
