@@ -1110,3 +1110,133 @@ rehearsal-stage-handed-over = handed over
 rehearsal-ended = The rehearsal is over: its { $count } households and everything done with them are removed, and the volunteers are back to their staff accounts.
 rehearsal-link-own = You are this household's ambassador in the rehearsal: you will receive its buyer, so give this link to a colleague to play them. Nothing was changed.
 rehearsal-nobody-link = nobody yet (link: { $link })
+
+## The answer library (统一说辞)
+cmd-answers = Answer library: /answers, /answers add, /answers #number
+cmd-answer = Find an approved answer: /answer parking
+cmd-ask = Ask a question: /ask when will I get the keys
+button-send-answer = 📤 Send this answer
+relay-suggested-answer = 💡 <b>Approved answer</b> ({ $question }):
+    { $text }
+answers-import-help = Send an .xlsx or .csv file to import answers. Headers: 问题 (question), 关键词 (keywords, separated by commas or 、), 标准答复 (the answer in Chinese), 英文答复 (in English), 适用范围 (scope: project, a building, “unit type A2”, one home), 买家可见 (buyers may get it from /ask: yes or no). Question and answer are required. A question imported again makes a new version of its answer when anything changed.
+answers-none = The answer library is empty. Add an answer with /answers add, or send an answers file (/answers import).
+answers-title = 📚 <b>Answer library</b>: { $count }
+answer-line = <b>#{ $id }</b> { $question } · v{ $version } · used { $uses } { $buyers }
+button-answer-open = #{ $id } { $question }
+answers-hint = One answer: /answers #number · add: /answers add · import: /answers import · 👁 = buyers may get it from /ask
+answer-not-found = That answer is not in the library (it may have been retired).
+answer-card = 📚 <b>Answer #{ $id }</b> (version { $version }, approved by { $approved_by }, { $approved_at }; used { $uses } times)
+    <b>Question:</b> { $question }
+    <b>Keywords:</b> { $keywords }
+    <b>中文:</b> { $text_zh }
+    <b>English:</b> { $text_en }
+    <b>For:</b> { $scope }
+    <b>Answers risks:</b> { $risks }
+    <b>Buyers:</b> { $buyers }
+answer-buyers-yes = may get it directly from /ask
+answer-buyers-no = only through their ambassador
+answer-retired = 🗄 Retired: it is kept with its history but no longer offered.
+button-answer-edit-question = ✏️ Question
+button-answer-edit-keywords = ✏️ Keywords
+button-answer-edit-zh = ✏️ 中文
+button-answer-edit-en = ✏️ English
+button-answer-edit-scope = ✏️ Scope
+button-answer-edit-risks = ✏️ Risks
+button-answer-show = 👁 Let buyers get it from /ask
+button-answer-hide = 🙈 Only through ambassadors
+button-answer-history = 📜 Versions
+button-answer-retire = 🗄 Retire
+button-answer-retire-sure = 🗄 Yes, retire it
+answer-retire-ask = Retire answer #{ $id }? It will no longer be offered; its versions and uses are kept.
+answer-retired-now = 🗄 Answer #{ $id } is retired.
+answer-history-title = 📜 <b>Answer #{ $id }</b>: { $count } versions, newest first
+answer-history-version = <b>v{ $version }</b> — { $approved_by }, { $approved_at }
+    { $question }
+    { $text }
+answer-shown = 👁 Buyers may now get answer #{ $id } directly from /ask.
+answer-hidden = 🙈 Answer #{ $id } now reaches buyers only through their ambassador.
+answer-ask-question = New answer (1/6): the buyers' question, as they would ask it (e.g. “Why are there fewer parking spaces than the brochure said?”).
+answer-ask-keywords = New answer (2/6): keywords and synonyms buyers use, separated by commas (e.g. 车位, 停车位, 车库) — or Skip.
+answer-ask-zh = New answer (3/6): the approved answer in Chinese.
+answer-ask-en = New answer (4/6): the approved answer in English — or Skip (English readers then get the Chinese).
+answer-ask-scope = New answer (5/6): which homes is it the answer for? Send “project”, a building (e.g. 3), “unit type A2”, or one home (e.g. 3-1502).
+answer-ask-buyers = New answer (6/6): may buyers get it directly when they /ask? (Otherwise it reaches them through their ambassador.)
+answer-ask-risks = Which items of the risk register does it answer? Send their numbers (e.g. 3, 5), or “-” for none.
+answer-current-value = Now: { $value }
+answer-risks-invalid = Please send risk numbers such as 3, 5 — or “-” for none.
+button-answer-whole-project = The whole project
+button-answer-buyers-yes = 👁 Yes
+button-answer-buyers-no = Only through ambassadors
+answer-saved = ✅ Answer #{ $id } is in the library. Staff find it with /answer or by typing @bot and a word in any chat.
+answer-edited = ✅ Answer #{ $id } is now version { $version }; the earlier versions are kept (📜 Versions).
+answer-usage = Send a word or a question after /answer, e.g. /answer parking.
+answer-nothing = No approved answer matches “{ $query }”. Ask a supervisor to add one (/answers add).
+answer-found-title = 📚 Approved answers for “{ $query }”:
+answer-found = <b>#{ $id } { $question }</b>
+    { $text }
+answer-inline-hint = In any chat, type @{ $bot } and a word to send an approved answer directly.
+answer-inline-other-language = { $question } ({ $language })
+ask-enter = Please type your question; I will look for the answer or pass it to your delivery ambassador.
+ask-answered = 📚 { $text }
+
+    If this does not answer your question, just write it here and your delivery ambassador will reply.
+
+## Expert consultation (专家会诊) and the decision group (应急决策小组)
+cmd-consult = Ask the experts: /consult legal question
+cmd-incidents = The decision group's incidents, open and closed
+cmd-setgroup = Register a group: send /setgroup decision in the group
+expert-field-sales = Sales
+expert-field-engineering = Engineering
+expert-field-design = Design
+expert-field-legal = Legal
+button-consult = 🧑‍🏫 Ask an expert
+button-consult-answer = ✍️ Answer
+button-consult-send = 📤 Send to the buyer
+button-consult-library = 📚 Add to the answer library
+consult-context = 🏠 { $home } · tier { $tier } · flags: { $flags } · open risks: { $risks }
+consult-to-expert = 🧑‍🏫 <b>Consultation #{ $id }</b> ({ $field }) from { $asker }:
+    { $question }
+consult-no-expert = 🧑‍🏫 <b>Consultation #{ $id }</b> ({ $field }) from { $asker } — nobody on the staff list answers for this field, so it comes to you:
+    { $question }
+consult-escalated = ⏰ <b>Consultation #{ $id }</b> ({ $field }) from { $asker } has had no expert's answer for { $hours } hours:
+    { $question }
+consult-answered = 🧑‍🏫 <b>{ $expert }</b> ({ $field }) answered consultation #{ $id }:
+    Q: { $question }
+    A: { $answer }
+consult-usage = Usage: /consult FIELD QUESTION, e.g. /consult legal Can the buyer refuse the keys because of the parking ratio? Fields: { $fields }. At most { $max } characters.
+consult-sent = ✅ Consultation #{ $id } went to { $count } { $field } experts. Their answer comes here; if nobody answers within { $hours } hours, the supervisors are told.
+consult-sent-supervisors = ✅ Nobody on the staff list answers for { $field }: consultation #{ $id } went to the supervisors. Their answer comes here.
+consult-which-field = Which experts should answer this buyer's message?
+consult-already-answered = This consultation has been answered already.
+consult-answer-enter = ✍️ Your answer to consultation #{ $id } ({ $question }). It goes to the colleague who asked, who may send it to the buyer:
+consult-answer-saved = ✅ Thank you: your answer to consultation #{ $id } went to the colleague who asked.
+consult-in-library = 📚 The answer is in the library as #{ $answer }. Add keywords and the English text with /answers #{ $answer }.
+setgroup-not-allowed = Only a supervisor can register this group. Nothing was changed.
+setgroup-usage = Send /setgroup decision in the group that is the emergency decision group.
+setgroup-decision-done = ✅ This group is now the emergency decision group: group complaints, major complaints, complaints from households flagged for media or government attention, defects long past due and days of many no-shows come here, each with “I take it”. No buyer's phone number is ever posted here.
+setgroup-in-group = Send /setgroup decision in the group itself (add @{ $bot } to the group first).
+incident-raised = 🚨 <b>Incident #{ $id }</b>
+    { $summary }
+button-incident-take = 🙋 I take it
+button-incident-close = ✅ Close
+incident-taken = 🙋 { $name } takes incident #{ $id }.
+incident-closed = ✅ Incident #{ $id } was closed by { $name }.
+incident-yours = Incident #{ $id } is yours.
+incident-taken-by = { $name } has incident #{ $id } already.
+incident-closed-short = This incident is closed.
+incidents-none = No incident so far.
+incidents-title = 🚨 <b>Incidents</b> (open first, then the last closed)
+incident-state-open = open, nobody has it
+incident-state-taken = { $name } has it
+incident-state-closed = closed
+incident-line = <b>#{ $id }</b> { $at } · { $state }
+    { $summary }
+incident-group-complaint = Group complaint: { $count } households of building { $building } complained about { $topic } within { $days } days ({ $homes }).
+incident-complaint = Complaint from { $home } ({ $topic }, { $level }; flags: { $flags }): { $text }
+incident-overdue = A defect { $days } days past due: { $defect }
+incident-no-shows = { $date }: { $missed } of { $visits } booked visits were missed without notice.
+import-kind-answers = answers file
+row-bad-expert-field = “{ $value }” is not a field of expertise (销售 sales, 工程 engineering, 设计 design, 法务 legal)
+row-bad-yes-no = “{ $value }” is neither yes nor no (是, 否)
+row-bad-answer-scope = “{ $value }” names no part of the project (write “project”, a building such as 3, “unit type A2”, or one home such as 3-1502)
+row-too-many-keywords = more than { $max } keywords

@@ -1101,3 +1101,133 @@ rehearsal-stage-handed-over = 已交付
 rehearsal-ended = 演练已结束：{ $count } 户演练住户及其全部记录已删除，志愿者已恢复员工身份。
 rehearsal-link-own = 您是这一户演练住户的交付大使，负责接待业主，请把链接交给其他同事扮演业主。没有做任何更改。
 rehearsal-nobody-link = 暂无人（链接：{ $link }）
+
+## 统一说辞（答复库）
+cmd-answers = 答复库：/answers、/answers add、/answers #编号
+cmd-answer = 查找标准答复：/answer 车位
+cmd-ask = 提问：/ask 什么时候交钥匙
+button-send-answer = 📤 发送此答复
+relay-suggested-answer = 💡 <b>标准答复</b>（{ $question }）：
+    { $text }
+answers-import-help = 发送 .xlsx 或 .csv 文件即可导入答复。表头：问题、关键词（用逗号或顿号分隔）、标准答复（中文）、英文答复、适用范围（项目、楼栋、“户型 A2”或一户）、买家可见（是/否，是否允许买家通过 /ask 直接获得）。问题和标准答复必填。同一问题再次导入时，如有改动则生成新版本。
+answers-none = 答复库还是空的。发送 /answers add 添加答复，或发送答复文件（/answers import）。
+answers-title = 📚 <b>答复库</b>：{ $count } 条
+answer-line = <b>#{ $id }</b> { $question } · 第{ $version }版 · 已用 { $uses } 次 { $buyers }
+button-answer-open = #{ $id } { $question }
+answers-hint = 查看一条：/answers #编号 · 添加：/answers add · 导入：/answers import · 👁 = 买家可通过 /ask 直接获得
+answer-not-found = 答复库中没有这条答复（可能已停用）。
+answer-card = 📚 <b>答复 #{ $id }</b>（第{ $version }版，{ $approved_by } 审定，{ $approved_at }；已用 { $uses } 次）
+    <b>问题：</b>{ $question }
+    <b>关键词：</b>{ $keywords }
+    <b>中文：</b>{ $text_zh }
+    <b>English：</b>{ $text_en }
+    <b>适用范围：</b>{ $scope }
+    <b>对应风险：</b>{ $risks }
+    <b>买家：</b>{ $buyers }
+answer-buyers-yes = 可通过 /ask 直接获得
+answer-buyers-no = 仅由交付大使转达
+answer-retired = 🗄 已停用：保留历史版本，不再提供。
+button-answer-edit-question = ✏️ 问题
+button-answer-edit-keywords = ✏️ 关键词
+button-answer-edit-zh = ✏️ 中文
+button-answer-edit-en = ✏️ English
+button-answer-edit-scope = ✏️ 范围
+button-answer-edit-risks = ✏️ 风险
+button-answer-show = 👁 允许买家通过 /ask 获得
+button-answer-hide = 🙈 仅由交付大使转达
+button-answer-history = 📜 历史版本
+button-answer-retire = 🗄 停用
+button-answer-retire-sure = 🗄 确认停用
+answer-retire-ask = 确定停用答复 #{ $id } 吗？停用后不再提供，历史版本和使用记录会保留。
+answer-retired-now = 🗄 答复 #{ $id } 已停用。
+answer-history-title = 📜 <b>答复 #{ $id }</b>：共 { $count } 个版本，最新在前
+answer-history-version = <b>第{ $version }版</b> — { $approved_by }，{ $approved_at }
+    { $question }
+    { $text }
+answer-shown = 👁 买家现在可以通过 /ask 直接获得答复 #{ $id }。
+answer-hidden = 🙈 答复 #{ $id } 现在仅由交付大使转达给买家。
+answer-ask-question = 新答复（1/6）：买家会怎么问？（例如“车位比楼书上说的少，为什么？”）
+answer-ask-keywords = 新答复（2/6）：买家常用的关键词和同义词，用逗号分隔（如：车位，停车位，车库）——或点“跳过”。
+answer-ask-zh = 新答复（3/6）：请输入中文标准答复。
+answer-ask-en = 新答复（4/6）：请输入英文答复——或点“跳过”（英文用户将收到中文答复）。
+answer-ask-scope = 新答复（5/6）：适用于哪些房屋？请发送“项目”、楼栋（如 3栋）、“户型 A2”，或一户（如 3-1502）。
+answer-ask-buyers = 新答复（6/6）：买家用 /ask 提问时可以直接获得这条答复吗？（否则由交付大使转达。）
+answer-ask-risks = 这条答复对应风险清单中的哪些条目？请发送编号（如 3, 5），没有请发送“-”。
+answer-current-value = 当前：{ $value }
+answer-risks-invalid = 请发送风险编号，如 3, 5；没有请发送“-”。
+button-answer-whole-project = 整个项目
+button-answer-buyers-yes = 👁 可以
+button-answer-buyers-no = 仅由交付大使转达
+answer-saved = ✅ 答复 #{ $id } 已加入答复库。员工可用 /answer 查找，或在任意聊天中输入 @机器人 加关键词直接发送。
+answer-edited = ✅ 答复 #{ $id } 已更新为第{ $version }版；旧版本已保留（📜 历史版本）。
+answer-usage = 请在 /answer 后面写关键词或问题，例如：/answer 车位。
+answer-nothing = 没有与“{ $query }”匹配的标准答复。请联系主管添加（/answers add）。
+answer-found-title = 📚 与“{ $query }”相关的标准答复：
+answer-found = <b>#{ $id } { $question }</b>
+    { $text }
+answer-inline-hint = 在任意聊天中输入 @{ $bot } 加关键词，即可直接发送标准答复。
+answer-inline-other-language = { $question }（{ $language }）
+ask-enter = 请输入您的问题，我会为您查找答复，或转给您的交付大使。
+ask-answered = 📚 { $text }
+
+    如果没有解答您的问题，请直接在这里留言，您的交付大使会回复您。
+
+## 专家会诊与应急决策小组
+cmd-consult = 专家会诊：/consult 法务 问题
+cmd-incidents = 应急决策小组的事件（未关闭和已关闭）
+cmd-setgroup = 登记群组：在群里发送 /setgroup decision
+expert-field-sales = 销售
+expert-field-engineering = 工程
+expert-field-design = 设计
+expert-field-legal = 法务
+button-consult = 🧑‍🏫 请教专家
+button-consult-answer = ✍️ 回答
+button-consult-send = 📤 发给业主
+button-consult-library = 📚 加入答复库
+consult-context = 🏠 { $home } · 等级 { $tier } · 标记：{ $flags } · 未关闭风险：{ $risks }
+consult-to-expert = 🧑‍🏫 <b>会诊 #{ $id }</b>（{ $field }），来自 { $asker }：
+    { $question }
+consult-no-expert = 🧑‍🏫 <b>会诊 #{ $id }</b>（{ $field }），来自 { $asker }——员工名单中没有该领域的专家，因此转给您：
+    { $question }
+consult-escalated = ⏰ <b>会诊 #{ $id }</b>（{ $field }，来自 { $asker }）已 { $hours } 小时无专家回答：
+    { $question }
+consult-answered = 🧑‍🏫 <b>{ $expert }</b>（{ $field }）回答了会诊 #{ $id }：
+    问：{ $question }
+    答：{ $answer }
+consult-usage = 用法：/consult 领域 问题，例如：/consult 法务 业主能否因车位配比拒收钥匙？领域：{ $fields }。不超过 { $max } 个字。
+consult-sent = ✅ 会诊 #{ $id } 已发给 { $count } 位{ $field }专家，回答会发到这里；如 { $hours } 小时内无人回答，将通知主管。
+consult-sent-supervisors = ✅ 员工名单中没有{ $field }专家：会诊 #{ $id } 已转给主管，回答会发到这里。
+consult-which-field = 请选择由哪个领域的专家回答这位业主的问题：
+consult-already-answered = 该会诊已有回答。
+consult-answer-enter = ✍️ 请输入您对会诊 #{ $id }（{ $question }）的回答。回答会发给提问的同事，由其决定是否转给业主：
+consult-answer-saved = ✅ 谢谢！您对会诊 #{ $id } 的回答已发给提问的同事。
+consult-in-library = 📚 已加入答复库，编号 #{ $answer }。可用 /answers #{ $answer } 补充关键词和英文答复。
+setgroup-not-allowed = 只有主管可以登记本群，没有做任何更改。
+setgroup-usage = 请在应急决策小组的群里发送 /setgroup decision。
+setgroup-decision-done = ✅ 本群已登记为应急决策小组：群诉、重大投诉、有媒体或政府关系标记的住户的投诉、严重超期的问题以及爽约较多的日子都会发到这里，每条都有“我来负责”按钮。本群不会收到任何业主电话。
+setgroup-in-group = 请在群里发送 /setgroup decision（先把 @{ $bot } 拉进群）。
+incident-raised = 🚨 <b>事件 #{ $id }</b>
+    { $summary }
+button-incident-take = 🙋 我来负责
+button-incident-close = ✅ 关闭
+incident-taken = 🙋 { $name } 负责事件 #{ $id }。
+incident-closed = ✅ 事件 #{ $id } 已由 { $name } 关闭。
+incident-yours = 事件 #{ $id } 由您负责。
+incident-taken-by = 事件 #{ $id } 已由 { $name } 负责。
+incident-closed-short = 该事件已关闭。
+incidents-none = 目前没有事件。
+incidents-title = 🚨 <b>事件</b>（未关闭在前，随后是最近关闭的）
+incident-state-open = 未关闭，无人负责
+incident-state-taken = { $name } 负责
+incident-state-closed = 已关闭
+incident-line = <b>#{ $id }</b> { $at } · { $state }
+    { $summary }
+incident-group-complaint = 群诉：{ $building } 栋有 { $count } 户在 { $days } 天内就“{ $topic }”投诉（{ $homes }）。
+incident-complaint = { $home } 的投诉（{ $topic }，{ $level }；标记：{ $flags }）：{ $text }
+incident-overdue = 一个问题已超期 { $days } 天：{ $defect }
+incident-no-shows = { $date }：{ $visits } 个预约中有 { $missed } 个未到且未通知。
+import-kind-answers = 答复文件
+row-bad-expert-field = “{ $value }”不是专家领域（销售、工程、设计、法务）
+row-bad-yes-no = “{ $value }”应为“是”或“否”
+row-bad-answer-scope = “{ $value }”不是项目中的范围（请写“项目”、楼栋如 3、“户型 A2”，或一户如 3-1502）
+row-too-many-keywords = 关键词超过 { $max } 个

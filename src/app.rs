@@ -177,6 +177,10 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             crate::rehearsal::untracked(services.away_ended(staff_id)).await?;
             JobOutcome::Done
         }
+        Job::ConsultEscalate { consultation_id } => outcome(
+            services.escalate_consultation(consultation_id).await?,
+            "answered in time",
+        ),
         Job::BeforeCampaignSweep {} => {
             crate::rehearsal::untracked(services.sweep_before_campaign()).await?;
             JobOutcome::Done

@@ -118,6 +118,7 @@ enum KindArg {
     Staff,
     Slots,
     Risks,
+    Answers,
 }
 
 fn main() -> ExitCode {
@@ -503,6 +504,7 @@ async fn import(config: Config, kind: KindArg, file: PathBuf) -> anyhow::Result<
         KindArg::Staff => ImportKind::Staff,
         KindArg::Slots => ImportKind::Slots,
         KindArg::Risks => ImportKind::Risks,
+        KindArg::Answers => ImportKind::Answers,
     };
     let name = file
         .file_name()

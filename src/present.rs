@@ -446,6 +446,7 @@ impl Label for ImportKind {
             ImportKind::Staff => "import-kind-staff",
             ImportKind::Slots => "import-kind-slots",
             ImportKind::Risks => "import-kind-risks",
+            ImportKind::Answers => "import-kind-answers",
         }
     }
 }
@@ -521,6 +522,18 @@ impl Label for crate::domain::precontact::KeyDate {
             KeyDate::FirstInspection => "key-date-first-inspection",
             KeyDate::HandoverStart => "key-date-handover-start",
             KeyDate::HandoverEnd => "key-date-handover-end",
+        }
+    }
+}
+
+impl Label for crate::domain::expert::ExpertField {
+    fn label_key(&self) -> &'static str {
+        use crate::domain::expert::ExpertField;
+        match self {
+            ExpertField::Sales => "expert-field-sales",
+            ExpertField::Engineering => "expert-field-engineering",
+            ExpertField::Design => "expert-field-design",
+            ExpertField::Legal => "expert-field-legal",
         }
     }
 }

@@ -22,6 +22,8 @@ use handover_bot::bot::commands::Command;
 use handover_bot::domain::aftercare::{HandoverDraft, Level, Topic};
 use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::expert::ExpertField;
+use handover_bot::domain::flow::answer_entry::{AnswerField, Button as AnswerEntryButton};
 use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::people::{Actor, Lang};
 use handover_bot::domain::precontact::Attitude;
@@ -96,6 +98,7 @@ impl Role {
                 "myhome",
                 "mydefects",
                 "report",
+                "ask",
                 "complain",
                 "stop",
                 "resume",
@@ -109,6 +112,8 @@ impl Role {
             ],
             Role::Ambassador => &[
                 "me",
+                "answer",
+                "consult",
                 "today",
                 "inspect",
                 "handover",
@@ -124,10 +129,25 @@ impl Role {
                 "cancel",
                 "help",
             ],
-            Role::Complaints => &["me", "complaints", "language", "cancel", "help"],
-            Role::Engineer => &["me", "tasks", "defects", "language", "cancel", "help"],
+            Role::Complaints => &[
+                "me",
+                "answer",
+                "consult",
+                "complaints",
+                "language",
+                "cancel",
+                "help",
+            ],
+            Role::Engineer => &[
+                "me", "answer", "consult", "tasks", "defects", "language", "cancel", "help",
+            ],
             Role::Supervisor => &[
                 "me",
+                "answer",
+                "consult",
+                "answers",
+                "incidents",
+                "setgroup",
                 "people",
                 "staff",
                 "import",
@@ -278,6 +298,22 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
             supervisor("supervisors keep the whole risk register")
         }
         C::CallStart(_) => None,
+        C::AnswerOpen(_)
+        | C::AnswerEdit(..)
+        | C::AnswerVisibility(..)
+        | C::AnswerHistory(_)
+        | C::AnswerRetire(..) => supervisor("supervisors keep the answer library"),
+        // Sending to a household is its own ambassador's (and a supervisor's).
+        C::AnswerSend { .. } => supervisor("supervisors write to any household"),
+        // Choosing a field changes nothing; the household is checked when the field is chosen.
+        C::ConsultAsk(_) => (!matches!(role, Role::Buyer | Role::Stranger))
+            .then_some("staff choose the experts' field; the household is checked on the choice"),
+        C::ConsultField(..) => supervisor("supervisors consult on any household's message"),
+        C::ConsultAnswer(_) | C::ConsultSend(_) => None,
+        C::ConsultToLibrary(_) => supervisor("supervisors keep the answer library"),
+        C::IncidentTake(_) | C::IncidentClose(_) => {
+            supervisor("supervisors take and close incidents anywhere")
+        }
         // The buyer's own objects, and steps of a flow the person is not in.
         C::Book { .. }
         | C::OtherTime(_)
@@ -309,7 +345,8 @@ fn permitted(role: Role, button: &Callback) -> Option<&'static str> {
         | C::CallReached(_)
         | C::CallAttitude(_)
         | C::CallRisk(..)
-        | C::CallDone => None,
+        | C::CallDone
+        | C::AnswerEntry(_) => None,
     }
 }
 
@@ -328,6 +365,8 @@ struct Targets {
     verified: i64,
     /// Buyer A's own report, waiting for ambassador A's review.
     reported: i64,
+    /// Buyer A's message to their ambassador, as kept (the audit entry).
+    message_a: i64,
     /// C's handover record, waiting for buyer C.
     handover_c: i64,
     /// A's follow-ups after the handover.
@@ -431,6 +470,28 @@ fn buttons(t: &Targets) -> Vec<Callback> {
         C::CallAttitude(Attitude::Hostile),
         C::CallRisk(1, true),
         C::CallDone,
+        // No answer is in the library: a forged number is refused all the same.
+        C::AnswerOpen(1),
+        C::AnswerEdit(1, AnswerField::TextZh),
+        C::AnswerVisibility(1, true),
+        C::AnswerHistory(1),
+        C::AnswerRetire(1, false),
+        C::AnswerRetire(1, true),
+        C::AnswerSend {
+            unit: t.unit_a,
+            answer: 1,
+        },
+        C::AnswerEntry(AnswerEntryButton::Skip),
+        C::AnswerEntry(AnswerEntryButton::WholeProject),
+        C::AnswerEntry(AnswerEntryButton::BuyersMaySee(true)),
+        // Buyer A's message (its audit entry) and a consultation and incident that do not exist.
+        C::ConsultAsk(t.message_a),
+        C::ConsultField(t.message_a, ExpertField::Legal),
+        C::ConsultAnswer(1),
+        C::ConsultSend(1),
+        C::ConsultToLibrary(1),
+        C::IncidentTake(1),
+        C::IncidentClose(1),
         C::StartHandover(t.unit_c),
         C::Handover(HandoverStep::Keys(0, 2)),
         C::Handover(HandoverStep::NoMeter(0)),
@@ -1112,6 +1173,14 @@ async fn campaign(app: &TestApp, db: &Db) -> ([Prober; 6], Targets, i64) {
         .expect("filed")
         .id;
 
+    // Buyer A writes to their ambassador: the kept message "ask an expert" points at.
+    services
+        .message_from_buyer(&buy_a, "车位为什么少了？")
+        .await
+        .expect("a message to the ambassador");
+    let message_a = db
+        .id("SELECT CAST(MAX(id) AS BIGINT) FROM audit_log WHERE action = 'buyer.message'")
+        .await;
     let staff_id = |name: &'static str| {
         let sql = format!("SELECT CAST(id AS BIGINT) FROM staff WHERE name = '{name}'");
         async move { db.id(&sql).await }
@@ -1136,6 +1205,7 @@ async fn campaign(app: &TestApp, db: &Db) -> ([Prober; 6], Targets, i64) {
         check,
         survey,
         complaint,
+        message_a,
         ambassador_a: staff_id("Li Lei").await,
         engineer_b: staff_id("Zhao Gong").await,
         fingerprint: u64::from_str_radix(&fingerprint, 16).expect("hex fingerprint"),
@@ -1202,6 +1272,27 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
         "button kinds not in the matrix: {missing:?}"
     );
 
+    // One approved answer in the library, for the inline queries below.
+    {
+        let services = harness.app.services();
+        let mut tx = services.store.begin().await.expect("a transaction");
+        let project = tx
+            .ensure_project(&services.config.project, chrono::Utc::now())
+            .await
+            .expect("the project");
+        let fields = handover_bot::store::answers::AnswerFields {
+            question: "车位为什么少了？".into(),
+            keywords: vec!["车位".into()],
+            text_zh: "车位配比符合规划。".into(),
+            text_en: None,
+            scope: handover_bot::domain::risk::RiskScope::Project,
+            risks: Vec::new(),
+        };
+        tx.add_answer(project, &fields, true, "staff:1", chrono::Utc::now())
+            .await
+            .expect("an answer");
+        tx.commit().await.expect("commit");
+    }
     let baseline_db = harness.db.snapshot().await;
     let baseline_inboxes = inboxes(&harness.app, 0);
     let mut rows = Vec::new();
@@ -1272,6 +1363,27 @@ async fn every_command_and_button_on_someone_elses_object_is_refused_and_changes
         for button in list {
             rows.push(harness.probe(prober, &Probe::Button(*button)).await);
         }
+    }
+    // Inline mode (`@bot 车位` in any chat): staff get the library's answer, nobody else gets
+    // anything, and asking changes nothing.
+    for prober in &probers {
+        let query = harness
+            .app
+            .fake
+            .inline_query(&prober.user, "车位", Some("private"));
+        let shown = harness.app.fake.wait_for_inline_answer(&query).await;
+        let staff = matches!(
+            prober.role,
+            Role::Ambassador | Role::Engineer | Role::Supervisor | Role::Complaints
+        );
+        assert_eq!(
+            !shown.results.is_empty(),
+            staff,
+            "the inline answer of the {}: {:?}",
+            prober.role.name(),
+            shown.results
+        );
+        assert!(shown.is_personal && shown.cache_time == 0);
     }
     rows.sort_by_key(|row| Role::ALL.iter().position(|r| *r == row.role));
 

@@ -32,6 +32,8 @@ use handover_bot::domain::aftercare::{
 };
 use handover_bot::domain::appointment::{SlotKind, parse_slot_spec};
 use handover_bot::domain::defect::{Category, Room, Severity};
+use handover_bot::domain::expert::ExpertField;
+use handover_bot::domain::flow::answer_entry::{AnswerField, Button as AnswerEntryButton};
 use handover_bot::domain::ids::{DefectId, StaffId};
 use handover_bot::domain::import::{
     self, FileFormat, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_NAME_LEN, MAX_PLACE_LEN,
@@ -237,7 +239,7 @@ struct RawCallback {
     flag: bool,
 }
 
-const CALLBACK_VARIANTS: usize = 61;
+const CALLBACK_VARIANTS: usize = 75;
 const FIX_STEPS: [FixStep; 3] = [FixStep::Go, FixStep::Next, FixStep::Done];
 const INSPECT_ACTIONS: [InspectAction; 6] = [
     InspectAction::Save,
@@ -329,7 +331,28 @@ fn build_callback(r: &RawCallback) -> Callback {
         57 => Callback::CallReached(r.flag),
         58 => Callback::CallAttitude(pick(&Attitude::ALL, p)),
         59 => Callback::CallRisk(a, r.flag),
-        _ => Callback::CallDone,
+        60 => Callback::CallDone,
+        61 => Callback::AnswerOpen(a),
+        62 => Callback::AnswerEdit(a, pick(&AnswerField::ALL, p)),
+        63 => Callback::AnswerVisibility(a, r.flag),
+        64 => Callback::AnswerHistory(a),
+        65 => Callback::AnswerRetire(a, r.flag),
+        66 => Callback::AnswerSend { unit: a, answer: b },
+        67 => Callback::ConsultAsk(a),
+        68 => Callback::ConsultField(a, pick(&ExpertField::ALL, p)),
+        69 => Callback::ConsultAnswer(a),
+        70 => Callback::ConsultSend(a),
+        71 => Callback::ConsultToLibrary(a),
+        72 => Callback::IncidentTake(a),
+        73 => Callback::IncidentClose(a),
+        _ => Callback::AnswerEntry(pick(
+            &[
+                AnswerEntryButton::Skip,
+                AnswerEntryButton::WholeProject,
+                AnswerEntryButton::BuyersMaySee(r.flag),
+            ],
+            p,
+        )),
     }
 }
 
@@ -398,6 +421,20 @@ fn callback_variant(callback: Callback) -> usize {
         Callback::CallAttitude(_) => 58,
         Callback::CallRisk(..) => 59,
         Callback::CallDone => 60,
+        Callback::AnswerOpen(_) => 61,
+        Callback::AnswerEdit(..) => 62,
+        Callback::AnswerVisibility(..) => 63,
+        Callback::AnswerHistory(_) => 64,
+        Callback::AnswerRetire(..) => 65,
+        Callback::AnswerSend { .. } => 66,
+        Callback::AnswerEntry(_) => 74,
+        Callback::ConsultAsk(_) => 67,
+        Callback::ConsultField(..) => 68,
+        Callback::ConsultAnswer(_) => 69,
+        Callback::ConsultSend(_) => 70,
+        Callback::ConsultToLibrary(_) => 71,
+        Callback::IncidentTake(_) => 72,
+        Callback::IncidentClose(_) => 73,
     }
 }
 
@@ -441,12 +478,25 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::RiskRespond(a)
         | Callback::RiskSetStatus(a, _)
         | Callback::CallStart(a)
-        | Callback::CallRisk(a, _) => a >= 0,
+        | Callback::CallRisk(a, _)
+        | Callback::AnswerOpen(a)
+        | Callback::AnswerEdit(a, _)
+        | Callback::AnswerVisibility(a, _)
+        | Callback::AnswerHistory(a)
+        | Callback::AnswerRetire(a, _)
+        | Callback::ConsultAsk(a)
+        | Callback::ConsultField(a, _)
+        | Callback::ConsultAnswer(a)
+        | Callback::ConsultSend(a)
+        | Callback::ConsultToLibrary(a)
+        | Callback::IncidentTake(a)
+        | Callback::IncidentClose(a) => a >= 0,
         Callback::Book {
             appointment: a,
             slot: b,
         }
         | Callback::ReviewMergeInto(a, b)
+        | Callback::AnswerSend { unit: a, answer: b }
         | Callback::AssignTo(DefectId(a), StaffId(b)) => a >= 0 && b >= 0,
         Callback::Survey(a, score) => a >= 0 && (1..=5).contains(&score),
         Callback::Handover(HandoverStep::Keys(_, n)) => n <= MAX_KEY_BUTTON,
@@ -469,7 +519,8 @@ fn callback_in_domain(callback: Callback) -> bool {
         | Callback::RiskSkip
         | Callback::CallReached(_)
         | Callback::CallAttitude(_)
-        | Callback::CallDone => true,
+        | Callback::CallDone
+        | Callback::AnswerEntry(_) => true,
     }
 }
 
@@ -1400,6 +1451,16 @@ fn check_import(
                     Parsed::Risks(rows) => {
                         for row in rows {
                             prop_assert!(!row.difference.is_empty(), "{:?}", row);
+                        }
+                        rows.iter().map(|r| r.line).collect()
+                    }
+                    Parsed::Answers(rows) => {
+                        for row in rows {
+                            prop_assert!(
+                                !row.question.is_empty() && !row.text_zh.is_empty(),
+                                "{:?}",
+                                row
+                            );
                         }
                         rows.iter().map(|r| r.line).collect()
                     }

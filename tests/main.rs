@@ -3,6 +3,7 @@
 mod support;
 
 mod aftercare;
+mod answers;
 mod appointments;
 mod assignment;
 mod authz;
@@ -11,6 +12,7 @@ mod cli;
 mod defects;
 mod deployment;
 mod docs;
+mod experts;
 mod hostile;
 mod import;
 mod instances;

@@ -430,6 +430,56 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         )
         .await
         .unwrap();
+        // The answer library, a consultation, the decision group and an incident.
+        let answer = tx
+            .add_answer(
+                project,
+                &handover_bot::store::answers::AnswerFields {
+                    question: "车位为什么少了？".into(),
+                    keywords: vec!["车位".into(), "停车位".into()],
+                    text_zh: "车位配比符合规划。".into(),
+                    text_en: Some("The parking ratio is as planned.".into()),
+                    scope: RiskScope::Project,
+                    risks: vec![risk.id],
+                },
+                true,
+                "staff:1",
+                now,
+            )
+            .await
+            .unwrap();
+        tx.record_answer_use(
+            "fixture",
+            answer,
+            1,
+            handover_bot::store::answers::AnswerUse::Inline,
+            now,
+        )
+        .await
+        .unwrap();
+        use handover_bot::domain::expert::{ExpertField, IncidentKind};
+        tx.set_expert_fields(me.id, &[ExpertField::Legal])
+            .await
+            .unwrap();
+        let consultation = tx
+            .insert_consultation(ExpertField::Legal, Some(unit), "可以拒收吗？", me.id, now)
+            .await
+            .unwrap();
+        tx.answer_consultation(consultation, "不可以。", me.id, now)
+            .await
+            .unwrap();
+        tx.set_chat_group("decision", -100_123, "决策组", me.id, now)
+            .await
+            .unwrap();
+        tx.open_incident(
+            IncidentKind::Complaint,
+            "complaint:fixture",
+            Some(unit),
+            &serde_json::json!({ "zh-CN": "投诉", "en": "complaint" }),
+            now,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     app.pause().await;

@@ -4,6 +4,8 @@
 
 use crate::domain::aftercare::{Level, Topic};
 use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::expert::ExpertField;
+use crate::domain::flow::answer_entry::{AnswerField, Button as AnswerEntryButton};
 use crate::domain::ids::{DefectId, StaffId};
 use crate::domain::people::{Lang, Stage};
 use crate::domain::precontact::Attitude;
@@ -127,6 +129,35 @@ pub enum Callback {
     CallAttitude(Attitude),
     CallRisk(i64, bool),
     CallDone,
+    /// Open answer `id` of the library.
+    AnswerOpen(i64),
+    /// Change one field of answer `id` (a new version).
+    AnswerEdit(i64, AnswerField),
+    /// Whether buyers' /ask may get answer `id` (the state the press sets).
+    AnswerVisibility(i64, bool),
+    /// The versions of answer `id`.
+    AnswerHistory(i64),
+    /// Retire answer `id`: asks first (false), then does it (true).
+    AnswerRetire(i64, bool),
+    /// Send approved answer `answer` to the buyers of household `unit`.
+    AnswerSend {
+        unit: i64,
+        answer: i64,
+    },
+    /// Adding an answer: skip a step, the whole project, whether buyers may see it.
+    AnswerEntry(AnswerEntryButton),
+    /// "Ask an expert" under the buyer's message kept as audit entry `id`, then its field.
+    ConsultAsk(i64),
+    ConsultField(i64, ExpertField),
+    /// An expert answers consultation `id`.
+    ConsultAnswer(i64),
+    /// The asker sends the expert's answer of consultation `id` to the buyers.
+    ConsultSend(i64),
+    /// A supervisor makes the expert's answer of consultation `id` a library answer.
+    ConsultToLibrary(i64),
+    /// "I take it" on incident `id` in the decision group, and closing it.
+    IncidentTake(i64),
+    IncidentClose(i64),
 }
 
 /// Steps of the handover checklist.
@@ -279,6 +310,24 @@ impl Callback {
             Callback::CallAttitude(a) => format!("pca:{}", a.as_str()),
             Callback::CallRisk(id, on) => format!("pck:{id}:{}", yes_no(on)),
             Callback::CallDone => "pc:done".to_string(),
+            Callback::AnswerOpen(id) => format!("an:{id}"),
+            Callback::AnswerEdit(id, field) => format!("ane:{id}:{}", field.code()),
+            Callback::AnswerVisibility(id, on) => format!("anv:{id}:{}", yes_no(on)),
+            Callback::AnswerHistory(id) => format!("anh:{id}"),
+            Callback::AnswerRetire(id, sure) => format!("anr:{id}:{}", yes_no(sure)),
+            Callback::AnswerSend { unit, answer } => format!("anssend:{unit}:{answer}"),
+            Callback::AnswerEntry(button) => match button {
+                AnswerEntryButton::Skip => "ana:skip".to_string(),
+                AnswerEntryButton::WholeProject => "ana:all".to_string(),
+                AnswerEntryButton::BuyersMaySee(on) => format!("ana:b:{}", yes_no(on)),
+            },
+            Callback::ConsultAsk(id) => format!("cq:{id}"),
+            Callback::ConsultField(id, field) => format!("cqf:{id}:{}", field.code()),
+            Callback::ConsultAnswer(id) => format!("cna:{id}"),
+            Callback::ConsultSend(id) => format!("cns:{id}"),
+            Callback::ConsultToLibrary(id) => format!("cnl:{id}"),
+            Callback::IncidentTake(id) => format!("int:{id}"),
+            Callback::IncidentClose(id) => format!("inc:{id}"),
             Callback::Fix(step) => format!("fx:{}", step.as_str()),
             Callback::StartHandover(unit) => format!("hov:{unit}"),
             Callback::Handover(step) => match step {
@@ -428,6 +477,31 @@ impl Callback {
             ("pcr", yes) => Callback::CallReached(yes_or_no(yes)?),
             ("pca", a) => Callback::CallAttitude(Attitude::parse(a)?),
             ("pck", id) => Callback::CallRisk(number(id)?, yes_or_no(parts.next()?)?),
+            ("an", id) => Callback::AnswerOpen(number(id)?),
+            ("ane", id) => {
+                Callback::AnswerEdit(number(id)?, AnswerField::from_code(code(parts.next()?)?)?)
+            }
+            ("anv", id) => Callback::AnswerVisibility(number(id)?, yes_or_no(parts.next()?)?),
+            ("anh", id) => Callback::AnswerHistory(number(id)?),
+            ("anr", id) => Callback::AnswerRetire(number(id)?, yes_or_no(parts.next()?)?),
+            ("anssend", unit) => Callback::AnswerSend {
+                unit: number(unit)?,
+                answer: number(parts.next()?)?,
+            },
+            ("ana", "skip") => Callback::AnswerEntry(AnswerEntryButton::Skip),
+            ("ana", "all") => Callback::AnswerEntry(AnswerEntryButton::WholeProject),
+            ("cq", id) => Callback::ConsultAsk(number(id)?),
+            ("cqf", id) => {
+                Callback::ConsultField(number(id)?, ExpertField::from_code(code(parts.next()?)?)?)
+            }
+            ("cna", id) => Callback::ConsultAnswer(number(id)?),
+            ("cns", id) => Callback::ConsultSend(number(id)?),
+            ("cnl", id) => Callback::ConsultToLibrary(number(id)?),
+            ("int", id) => Callback::IncidentTake(number(id)?),
+            ("inc", id) => Callback::IncidentClose(number(id)?),
+            ("ana", "b") => {
+                Callback::AnswerEntry(AnswerEntryButton::BuyersMaySee(yes_or_no(parts.next()?)?))
+            }
             _ => return None,
         };
         parts.next().is_none().then_some(callback)
@@ -518,6 +592,29 @@ mod tests {
             Callback::ComplainHome(26),
             Callback::ComplaintAck(i64::MAX),
             Callback::RiskOpen(i64::MAX),
+            Callback::AnswerOpen(i64::MAX),
+            Callback::AnswerEdit(i64::MAX, AnswerField::TextEn),
+            Callback::AnswerVisibility(1, true),
+            Callback::AnswerVisibility(i64::MAX, false),
+            Callback::AnswerHistory(2),
+            Callback::AnswerRetire(3, false),
+            Callback::AnswerRetire(i64::MAX, true),
+            Callback::AnswerSend {
+                unit: i64::MAX,
+                answer: i64::MAX,
+            },
+            Callback::AnswerEntry(AnswerEntryButton::Skip),
+            Callback::AnswerEntry(AnswerEntryButton::WholeProject),
+            Callback::AnswerEntry(AnswerEntryButton::BuyersMaySee(true)),
+            Callback::AnswerEntry(AnswerEntryButton::BuyersMaySee(false)),
+            Callback::ConsultAsk(i64::MAX),
+            Callback::ConsultField(1, ExpertField::Legal),
+            Callback::ConsultField(i64::MAX, ExpertField::Sales),
+            Callback::ConsultAnswer(2),
+            Callback::ConsultSend(3),
+            Callback::ConsultToLibrary(i64::MAX),
+            Callback::IncidentTake(4),
+            Callback::IncidentClose(i64::MAX),
             Callback::RiskRespond(3),
             Callback::RiskSkip,
             Callback::CallStart(i64::MAX),

@@ -90,6 +90,18 @@ commands! {
     Dates = "dates",
     /// The rehearsal (演练): staff play buyers of generated households.
     Rehearsal = "rehearsal",
+    /// The answer library (统一说辞), kept by supervisors.
+    Answers = "answers",
+    /// Find an approved answer.
+    Answer = "answer",
+    /// A buyer's question: answered from the library when it may be, else to the ambassador.
+    Ask = "ask",
+    /// Put a question to the experts of a field (专家会诊).
+    Consult = "consult",
+    /// The decision group's incidents (应急决策小组).
+    Incidents = "incidents",
+    /// Registers the group it is sent in (the decision group).
+    SetGroup = "setgroup",
 }
 
 impl Command {
@@ -109,6 +121,7 @@ impl Command {
                 Appointment,
                 MyDefects,
                 Report,
+                Ask,
                 Complain,
                 Ambassador,
                 Address,
@@ -124,7 +137,7 @@ impl Command {
                 let ambassador = roles.is_ambassador();
                 let supervises = roles.can_supervise();
                 let engineer = roles.has(Role::Engineer);
-                let mut menu = vec![Me];
+                let mut menu = vec![Me, Answer, Consult];
                 if ambassador || supervises {
                     menu.push(Today);
                 }
@@ -143,6 +156,9 @@ impl Command {
                         Risks,
                         Dates,
                         Rehearsal,
+                        Answers,
+                        Incidents,
+                        SetGroup,
                         Chart,
                         Overdue,
                         Export,
@@ -330,6 +346,7 @@ mod tests {
                 "appointment",
                 "mydefects",
                 "report",
+                "ask",
                 "complain",
                 "ambassador",
                 "address",
@@ -341,7 +358,7 @@ mod tests {
                 "help",
             ],
             Actor::Staff(staff) => {
-                let mut commands = vec!["me"];
+                let mut commands = vec!["me", "answer", "consult"];
                 let ambassador = staff.roles.is_ambassador();
                 if ambassador || staff.roles.can_supervise() {
                     commands.push("today");
@@ -368,6 +385,9 @@ mod tests {
                         "risks",
                         "dates",
                         "rehearsal",
+                        "answers",
+                        "incidents",
+                        "setgroup",
                         "chart",
                         "overdue",
                         "export",

@@ -5,7 +5,7 @@ use crate::clock::SharedClock;
 pub use crate::domain::flow::handover::HandoverAsk;
 pub use crate::domain::flow::walkthrough::InspectStep;
 use crate::domain::flow::{
-    buyer_report, complaint, fix, handover, precontact_call, risk_entry, walkthrough,
+    answer_entry, buyer_report, complaint, fix, handover, precontact_call, risk_entry, walkthrough,
 };
 use crate::domain::remediation::Action;
 use crate::store::{Store, StoreError};
@@ -61,6 +61,17 @@ pub enum State {
     AwaitingRiskResponse { risk: i64 },
     /// An ambassador logging an early call to a key household.
     Calling(precontact_call::CallLog),
+    /// A supervisor adding an answer to the library.
+    AddingAnswer(answer_entry::AnswerDraft),
+    /// A supervisor typing the new value of one field of answer `answer` (a new version).
+    EditingAnswer {
+        answer: i64,
+        field: answer_entry::AnswerField,
+    },
+    /// A buyer pressed /ask without a question: the next text is the question.
+    AwaitingQuestion,
+    /// An expert (or a supervisor) typing the answer to consultation `consultation`.
+    AnsweringConsultation { consultation: i64 },
 }
 
 /// A saved state as stored (JSON); none is no state.

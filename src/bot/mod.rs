@@ -4,6 +4,7 @@
 
 mod aftercare;
 mod album;
+mod answers;
 mod appointments;
 mod assignment;
 mod before_campaign;
@@ -11,6 +12,7 @@ mod buyer;
 pub mod callback;
 pub mod commands;
 pub mod dialogue;
+mod experts;
 mod handover;
 mod households;
 mod inspect;
@@ -67,6 +69,45 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_inline_query().endpoint(on_inline_query))
+        .branch(Update::filter_chosen_inline_result().endpoint(on_chosen_inline_result))
+}
+
+/// Someone typed `@bot words` in any chat: answered within Telegram's 10 seconds, never
+/// cached across people (see `answers::on_inline_query`).
+async fn on_inline_query(
+    bot: TgBot,
+    query: teloxide::types::InlineQuery,
+    update: Update,
+    ctx: Ctx,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let handling = answers::on_inline_query(&bot, &ctx, &query);
+    let result = crate::rehearsal::scope(None, handling).await;
+    if let Err(error) = &result {
+        tracing::warn!(%error, "answering an inline query failed");
+    }
+    mark_handled(&ctx, &update, None).await;
+    ctx.metrics
+        .update_handled("inline_query", started.elapsed());
+    Ok(())
+}
+
+/// A staff member sent one of the inline results (Telegram reports it when inline feedback is
+/// on): counted as a use of that answer.
+async fn on_chosen_inline_result(
+    chosen: teloxide::types::ChosenInlineResult,
+    update: Update,
+    ctx: Ctx,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let update_id = i64::from(update.id.0);
+    let handling = answers::on_chosen_inline_result(&ctx, &chosen, update_id);
+    let result = crate::rehearsal::scope(None, handling).await;
+    mark_handled(&ctx, &update, None).await;
+    ctx.metrics
+        .update_handled("chosen_inline_result", started.elapsed());
+    result
 }
 
 /// One person's conversation with the bot during one update: who they are and how to answer.

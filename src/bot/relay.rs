@@ -15,7 +15,7 @@ use teloxide::prelude::*;
 
 /// Longest message relayed in one piece (a Telegram message holds 4096 characters, and the
 /// relay adds a header).
-const MAX_RELAY_CHARS: usize = 3500;
+pub(crate) const MAX_RELAY_CHARS: usize = 3500;
 
 pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
     let text = text.trim();
@@ -34,6 +34,11 @@ pub async fn on_buyer_text(turn: &Turn, text: &str) -> anyhow::Result<()> {
         .answering()
         .message_from_buyer(&turn.person.actor, text)
         .await?;
+    say_relayed(turn, relayed).await
+}
+
+/// Tells the buyer who their message went to.
+pub(crate) async fn say_relayed(turn: &Turn, relayed: Relayed) -> anyhow::Result<()> {
     let answer = match relayed {
         Relayed::Ambassadors(names) => tr!(
             turn.i18n(),

@@ -8,9 +8,9 @@ use super::commands::{self, Command, CommandText};
 use super::dialogue::State;
 use super::menu;
 use super::{
-    Ctx, TgBot, Turn, aftercare, answer_query, appointments, assignment, before_campaign, buyer,
-    handover, households, inspect, numbers, rehearsal, relay, remediation, report, start,
-    supervisor, take_press,
+    Ctx, TgBot, Turn, aftercare, answer_query, answers, appointments, assignment, before_campaign,
+    buyer, experts, handover, households, inspect, numbers, rehearsal, relay, remediation, report,
+    start, supervisor, take_press,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::ServiceError;
@@ -21,11 +21,15 @@ use teloxide::types::{Document, User};
 
 pub async fn group_chat(bot: &TgBot, ctx: &Ctx, msg: &Message) -> anyhow::Result<()> {
     // Only commands get an answer, so the bot never chatters in a group's conversation.
-    let is_command = msg
+    let command = msg
         .text()
-        .and_then(|t| commands::parse(t, &ctx.bot_username))
-        .is_some();
-    if is_command {
+        .and_then(|t| commands::parse(t, &ctx.bot_username));
+    if let Some(typed) = &command
+        && Command::parse(&typed.name) == Some(Command::SetGroup)
+    {
+        return experts::on_setgroup_in_group(bot, ctx, msg, typed.args).await;
+    }
+    if command.is_some() {
         let lang = msg
             .from
             .as_ref()
@@ -203,6 +207,16 @@ async fn on_input(
         (State::Calling(log), Input::Text(text)) => {
             before_campaign::on_call_text(turn, log, text).await
         }
+        (State::AddingAnswer(draft), Input::Text(text)) => {
+            answers::on_entry_text(turn, draft, text).await
+        }
+        (State::EditingAnswer { answer, field }, Input::Text(text)) => {
+            answers::on_edit_text(turn, answer, field, text).await
+        }
+        (State::AwaitingQuestion, Input::Text(text)) => answers::on_question(turn, text).await,
+        (State::AnsweringConsultation { consultation }, Input::Text(text)) => {
+            experts::on_answer_text(turn, consultation, text).await
+        }
         (State::ChoosingFixes { .. }, _) => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
         (State::AwaitingAddress, _) => turn.say(tr!(i18n, lang, "address-text-expected")).await,
         (
@@ -216,7 +230,11 @@ async fn on_input(
             | State::Complaining { .. }
             | State::AddingRisk(_)
             | State::AwaitingRiskResponse { .. }
-            | State::Calling(_),
+            | State::Calling(_)
+            | State::AddingAnswer(_)
+            | State::EditingAnswer { .. }
+            | State::AwaitingQuestion
+            | State::AnsweringConsultation { .. },
             _,
         ) => turn.say(tr!(i18n, lang, "note-text-expected")).await,
         (State::Idle, Input::Media | Input::Other) => {
@@ -308,6 +326,12 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Risks => before_campaign::on_risks(turn, args).await,
         Command::Dates => before_campaign::on_dates(turn, args).await,
         Command::Rehearsal => rehearsal::on_rehearsal(turn, args).await,
+        Command::Answers => answers::on_answers(turn, args).await,
+        Command::Answer => answers::on_answer(turn, args).await,
+        Command::Ask => answers::on_ask(turn, args).await,
+        Command::Consult => experts::on_consult(turn, args).await,
+        Command::Incidents => experts::on_incidents(turn).await,
+        Command::SetGroup => experts::on_setgroup(turn).await,
     }
 }
 
@@ -371,6 +395,18 @@ fn refused_as(callback: &Callback) -> Option<Command> {
         Callback::Card(_) => Some(Command::Customer),
         Callback::Return(_) => Some(Command::Back),
         Callback::RiskOpen(_) | Callback::RiskSetStatus(..) => Some(Command::Risks),
+        Callback::AnswerOpen(_)
+        | Callback::AnswerEdit(..)
+        | Callback::AnswerVisibility(..)
+        | Callback::AnswerHistory(_)
+        | Callback::AnswerRetire(..) => Some(Command::Answers),
+        Callback::AnswerSend { .. } => Some(Command::Answer),
+        Callback::ConsultAsk(_)
+        | Callback::ConsultField(..)
+        | Callback::ConsultAnswer(_)
+        | Callback::ConsultSend(_) => Some(Command::Consult),
+        Callback::ConsultToLibrary(_) => Some(Command::Answers),
+        Callback::IncidentTake(_) | Callback::IncidentClose(_) => Some(Command::Incidents),
         _ => None,
     }
 }
@@ -509,5 +545,21 @@ async fn on_press(
         | Callback::CallAttitude(_)
         | Callback::CallRisk(..)
         | Callback::CallDone => before_campaign::on_call_button(turn, query, state, callback).await,
+        Callback::AnswerOpen(id) => answers::on_open(turn, query, id).await,
+        Callback::AnswerEdit(id, field) => answers::on_edit(turn, query, id, field).await,
+        Callback::AnswerVisibility(id, on) => answers::on_visibility(turn, query, id, on).await,
+        Callback::AnswerHistory(id) => answers::on_history(turn, query, id).await,
+        Callback::AnswerRetire(id, sure) => answers::on_retire(turn, query, id, sure).await,
+        Callback::AnswerSend { unit, answer } => answers::on_send(turn, query, unit, answer).await,
+        Callback::ConsultAsk(message) => experts::on_ask_button(turn, query, message).await,
+        Callback::ConsultField(message, field) => {
+            experts::on_field_button(turn, query, message, field).await
+        }
+        Callback::ConsultAnswer(id) => experts::on_answer_button(turn, query, id).await,
+        Callback::ConsultSend(id) => experts::on_send_button(turn, query, id).await,
+        Callback::ConsultToLibrary(id) => experts::on_library_button(turn, query, id).await,
+        Callback::IncidentTake(id) => experts::on_take_button(turn, query, id).await,
+        Callback::IncidentClose(id) => experts::on_close_button(turn, query, id).await,
+        Callback::AnswerEntry(button) => answers::on_entry_button(turn, query, state, button).await,
     }
 }

@@ -179,6 +179,16 @@ fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
         RowProblem::BadSeverity { value } => tr!(i18n, lang, "row-bad-severity", value = value),
         RowProblem::BadScope(error) => error.label(i18n, lang),
         RowProblem::UnknownStaff { value } => tr!(i18n, lang, "row-unknown-staff", value = value),
+        RowProblem::BadExpertField { value } => {
+            tr!(i18n, lang, "row-bad-expert-field", value = value)
+        }
+        RowProblem::BadYesNo { value } => tr!(i18n, lang, "row-bad-yes-no", value = value),
+        RowProblem::BadAnswerScope { value } => {
+            tr!(i18n, lang, "row-bad-answer-scope", value = value)
+        }
+        RowProblem::TooManyKeywords { max } => {
+            tr!(i18n, lang, "row-too-many-keywords", max = *max)
+        }
     };
     tr!(
         i18n,

@@ -455,6 +455,27 @@ impl Config {
                 1,
                 720,
             )?)),
+            consult_within: chrono::Duration::hours(i64::from(parse_number(
+                settings.consult_hours,
+                default::CONSULT_HOURS,
+                "HANDOVER_CONSULT_HOURS",
+                1,
+                720,
+            )?)),
+            incident_overdue_days: parse_number(
+                settings.incident_overdue_days,
+                default::INCIDENT_OVERDUE_DAYS,
+                "HANDOVER_INCIDENT_OVERDUE_DAYS",
+                1,
+                365,
+            )?,
+            incident_no_show_percent: parse_number(
+                settings.incident_no_show_percent,
+                default::INCIDENT_NO_SHOW_PERCENT,
+                "HANDOVER_INCIDENT_NO_SHOW_PERCENT",
+                1,
+                100,
+            )?,
             group_complaints: crate::domain::aftercare::GroupRule {
                 households: parse_number(
                     settings.group_complaint_households,

@@ -118,6 +118,12 @@ pub struct Config {
     pub complaint_ack: chrono::Duration,
     pub group_complaints: crate::domain::aftercare::GroupRule,
     pub warranty: crate::domain::aftercare::Warranty,
+    /// Expert consultation: how long experts have before the supervisors are told.
+    pub consult_within: chrono::Duration,
+    /// What the decision group is told of besides complaints: a defect past due for this many
+    /// days, a day whose no-shows reach this share of its visits.
+    pub incident_overdue_days: u32,
+    pub incident_no_show_percent: u32,
     pub font: Option<PathBuf>,
     /// Supervisors' daily digest: when, and an optional group chat that gets it too.
     pub daily_digest_cron: String,

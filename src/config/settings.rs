@@ -348,6 +348,21 @@ settings! {
         help: "Days within which those households' complaints count as one group complaint",
         default: GROUP_COMPLAINT_DAYS = "7",
     }
+    consult_hours {
+        env: "HANDOVER_CONSULT_HOURS",
+        help: "Hours the experts of a field have to answer a consultation before it goes to the supervisors",
+        default: CONSULT_HOURS = "4",
+    }
+    incident_overdue_days {
+        env: "HANDOVER_INCIDENT_OVERDUE_DAYS",
+        help: "Days past its due date after which a defect becomes an incident for the decision group",
+        default: INCIDENT_OVERDUE_DAYS = "3",
+    }
+    incident_no_show_percent {
+        env: "HANDOVER_INCIDENT_NO_SHOW_PERCENT",
+        help: "Share of a day's visits (at least 5) missed without notice that makes the day an incident for the decision group",
+        default: INCIDENT_NO_SHOW_PERCENT = "30",
+    }
     warranty {
         env: "HANDOVER_WARRANTY",
         help: "Warranty per defect category after handover (5y, 24m; * for the rest)",

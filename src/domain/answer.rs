@@ -157,6 +157,28 @@ impl Library {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
     }
+
+    /// The answer to offer for a message nobody asked the library about (a buyer's message to
+    /// their ambassador): the best match, only when it is a sure one — one of its keywords is
+    /// in the message whole, or the message carries at least half of what its question says.
+    /// Everyday messages ("好的谢谢", "明天下午到") find nothing.
+    pub fn sure_match(&self, message: &str) -> Option<i64> {
+        let (best, score) = self.rank(message).into_iter().next()?;
+        let answer = self.answers.iter().find(|a| a.id == best)?;
+        let normalized = normalize(message);
+        let keyword_found = answer
+            .keywords
+            .iter()
+            .any(|k| normalized.contains(k.as_str()));
+        let own: f64 = answer
+            .terms
+            .iter()
+            .map(|(term, weight)| {
+                weight * term_weight(term) * self.idf.get(term).copied().unwrap_or(0.0)
+            })
+            .sum();
+        (keyword_found || (own > 0.0 && score >= own / 2.0)).then_some(best)
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +244,36 @@ mod tests {
             println!("  missed: {miss}");
         }
         assert!(share >= 0.85, "{misses:#?}");
+    }
+
+    #[test]
+    fn only_sure_matches_are_offered_unasked() {
+        let (answers, questions) = evaluation();
+        let library = Library::new(&answers);
+        let offered_right = questions
+            .iter()
+            .filter(|(expected, q)| library.sure_match(q) == Some(*expected))
+            .count();
+        let offered_wrong = questions
+            .iter()
+            .filter(|(expected, q)| library.sure_match(q).is_some_and(|id| id != *expected))
+            .count();
+        println!(
+            "sure matches: {offered_right} right, {offered_wrong} wrong of {} questions",
+            questions.len()
+        );
+        assert!(offered_right * 10 >= questions.len() * 7, "{offered_right}");
+        assert!(offered_wrong * 20 <= questions.len(), "{offered_wrong}");
+        for everyday in [
+            "好的，谢谢",
+            "明天下午三点我到",
+            "收到",
+            "我到门口了",
+            "OK thanks",
+            "麻烦你了",
+        ] {
+            assert_eq!(library.sure_match(everyday), None, "{everyday}");
+        }
     }
 
     #[test]

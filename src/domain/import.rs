@@ -53,14 +53,17 @@ pub enum ImportKind {
     Slots,
     /// The risk register (风险清单).
     Risks,
+    /// The answer library (统一说辞).
+    Answers,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 4] = [
+    pub const ALL: [ImportKind; 5] = [
         ImportKind::Buyers,
         ImportKind::Staff,
         ImportKind::Slots,
         ImportKind::Risks,
+        ImportKind::Answers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl ImportKind {
             ImportKind::Staff => "staff",
             ImportKind::Slots => "slots",
             ImportKind::Risks => "risks",
+            ImportKind::Answers => "answers",
         }
     }
 }
@@ -157,6 +161,25 @@ pub struct StaffRow {
     pub language: Option<Lang>,
     /// The status column says the person has left (离职 / left): they are deactivated.
     pub left: bool,
+    /// The fields they answer for as an expert (专家领域); `None` when the file has no such
+    /// column (what is on file stays), empty when the cell is.
+    pub expert_fields: Option<Vec<crate::domain::expert::ExpertField>>,
+}
+
+/// One approved answer of the library. A question already in the library (compared as
+/// [`crate::domain::answer::normalize`] reads it) gets a new version when anything differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRow {
+    pub line: usize,
+    pub question: String,
+    pub keywords: Vec<String>,
+    pub text_zh: String,
+    pub text_en: Option<String>,
+    /// The whole project when the column is absent or the cell empty.
+    pub scope: crate::domain::risk::RiskScope,
+    /// `None` when the column is absent or the cell empty: a new answer is not for buyers'
+    /// `/ask`, one in the library keeps its setting.
+    pub buyers_may_see: Option<bool>,
 }
 
 /// One time slot, in the project's local time (the service places it in the time zone).
@@ -177,6 +200,7 @@ pub enum Parsed {
     Staff(Vec<StaffRow>),
     Slots(Vec<SlotRow>),
     Risks(Vec<RiskRow>),
+    Answers(Vec<AnswerRow>),
 }
 
 impl Parsed {
@@ -186,6 +210,7 @@ impl Parsed {
             Parsed::Staff(_) => ImportKind::Staff,
             Parsed::Slots(_) => ImportKind::Slots,
             Parsed::Risks(_) => ImportKind::Risks,
+            Parsed::Answers(_) => ImportKind::Answers,
         }
     }
 
@@ -195,6 +220,7 @@ impl Parsed {
             Parsed::Staff(rows) => rows.len(),
             Parsed::Slots(rows) => rows.len(),
             Parsed::Risks(rows) => rows.len(),
+            Parsed::Answers(rows) => rows.len(),
         }
     }
 
@@ -306,6 +332,22 @@ pub enum RowProblem {
     UnknownStaff {
         value: String,
     },
+    /// Not a field of expertise (销售, 工程, 设计, 法务).
+    BadExpertField {
+        value: String,
+    },
+    /// Not yes or no (是/否).
+    BadYesNo {
+        value: String,
+    },
+    /// The scope does not name a part of the project (the answers file's 适用范围).
+    BadAnswerScope {
+        value: String,
+    },
+    /// More keywords than an answer keeps.
+    TooManyKeywords {
+        max: usize,
+    },
 }
 
 impl fmt::Display for RowProblem {
@@ -335,6 +377,12 @@ impl fmt::Display for RowProblem {
             RowProblem::BadSeverity { value } => write!(f, "unknown severity: {value}"),
             RowProblem::BadScope(error) => write!(f, "scope: {error:?}"),
             RowProblem::UnknownStaff { value } => write!(f, "no staff member {value}"),
+            RowProblem::BadExpertField { value } => {
+                write!(f, "unknown field of expertise: {value}")
+            }
+            RowProblem::BadYesNo { value } => write!(f, "not yes or no: {value}"),
+            RowProblem::BadAnswerScope { value } => write!(f, "not a scope: {value}"),
+            RowProblem::TooManyKeywords { max } => write!(f, "more than {max} keywords"),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod appointment;
 pub mod assignment;
 pub mod authz;
 pub mod defect;
+pub mod expert;
 pub mod flow;
 pub mod ids;
 pub mod import;

@@ -53,6 +53,8 @@ pub enum Job {
     RecordPdf { handover_id: i64 },
     /// Chases risk owners without a response and key households not called (recurring).
     BeforeCampaignSweep {},
+    /// Tells the supervisors of a consultation the experts left unanswered.
+    ConsultEscalate { consultation_id: i64 },
 }
 
 /// A stored job this build cannot read: an unknown kind or a payload without its fields.

@@ -147,6 +147,8 @@ impl Services {
         )
         .await?;
         self.check_group_complaint(&mut tx, &complaint, now).await?;
+        self.check_serious_complaint(&mut tx, &complaint, &household, now)
+            .await?;
         tx.audit(
             now,
             &actor.audit_name(),
@@ -217,6 +219,73 @@ impl Services {
                     homes = crate::present::list(&self.i18n, lang, &labels)
                 )
             }),
+        )
+        .await?;
+        self.raise_incident(
+            tx,
+            crate::domain::expert::IncidentKind::GroupComplaint,
+            &format!("group-flag:{flag}"),
+            None,
+            |lang| {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "incident-group-complaint",
+                    building = building_name.as_str(),
+                    topic = complaint.topic.label(&self.i18n, lang),
+                    count = homes.len(),
+                    days = rule.within.num_days(),
+                    homes = crate::present::list(&self.i18n, lang, &labels)
+                )
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A major complaint, or one from a household flagged for media or government attention, is
+    /// an incident for the decision group.
+    async fn check_serious_complaint(
+        &self,
+        tx: &mut Tx,
+        complaint: &Complaint,
+        household: &crate::store::assignment::Household,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        use crate::domain::people::RiskFlag;
+        let flags: Vec<RiskFlag> = household
+            .flags
+            .iter()
+            .copied()
+            .filter(|f| matches!(f, RiskFlag::Media | RiskFlag::Government))
+            .collect();
+        if complaint.level != Level::Major && flags.is_empty() {
+            return Ok(());
+        }
+        self.raise_incident(
+            tx,
+            crate::domain::expert::IncidentKind::Complaint,
+            &format!("complaint:{}", complaint.id),
+            Some(complaint.unit_id),
+            |lang| {
+                let flags: Vec<String> = flags.iter().map(|f| f.label(&self.i18n, lang)).collect();
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "incident-complaint",
+                    home = household.unit.short(),
+                    topic = complaint.topic.label(&self.i18n, lang),
+                    level = complaint.level.label(&self.i18n, lang),
+                    flags = if flags.is_empty() {
+                        crate::tr!(self.i18n, lang, "no-value")
+                    } else {
+                        crate::present::list(&self.i18n, lang, &flags)
+                    },
+                    text = complaint.text.as_str()
+                )
+            },
+            now,
         )
         .await?;
         Ok(())

@@ -180,6 +180,11 @@ impl Services {
                 }
                 ImportKind::Risks
             }
+            Parsed::Answers(rows) => {
+                self.import_answers(&mut tx, rows, &actor_name, &mut counts)
+                    .await?;
+                ImportKind::Answers
+            }
         };
         tx.audit(
             now,

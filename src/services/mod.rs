@@ -2,11 +2,14 @@
 //! actor is and what they may touch, applies the domain rule, and writes in one transaction.
 //! The bot, the scheduler and the CLI all call these; none of them writes SQL.
 
+pub mod answers;
 pub mod appointments;
 pub mod assignment;
 pub mod complaints;
+pub mod decisions;
 pub mod defect_pdf;
 pub mod defects;
+pub mod experts;
 pub mod export;
 pub mod followup;
 pub mod handover;

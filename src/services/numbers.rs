@@ -318,7 +318,9 @@ impl Services {
         let now = self.clock.now();
         let date = now.with_timezone(&self.config.timezone).date_naive();
         let mut tx = self.store.begin().await?;
+        self.check_no_show_day(&mut tx, now).await?;
         let Scoped::Found((scope, label, project)) = self.resolve_scope(&mut tx, "").await? else {
+            tx.commit().await?;
             return Ok(0);
         };
         let summary = Summary {

@@ -39,15 +39,19 @@ impl Services {
         if !self.take_update(&mut tx).await? {
             return Ok(Relayed::Kept);
         }
-        tx.audit(
-            now,
-            &actor.audit_name(),
-            "buyer.message",
-            &format!("unit:{}", first.unit.unit_id),
-            serde_json::json!({ "text": text }),
-        )
-        .await?;
+        let kept = tx
+            .audit(
+                now,
+                &actor.audit_name(),
+                "buyer.message",
+                &format!("unit:{}", first.unit.unit_id),
+                serde_json::json!({ "text": text }),
+            )
+            .await?;
         let (recipients, relayed) = relay_recipients(&mut tx, homes, first.unit.unit_id).await?;
+        let suggestion = self
+            .suggested_answer(&mut tx, first.unit.unit_id, text)
+            .await?;
         let cause = self.update_cause("relay", || {
             Cause::per_chat("relay").then(format!(
                 ":{}:{}",
@@ -68,10 +72,29 @@ impl Services {
                         buyer = first.name.as_str(),
                         text = text
                     );
-                    Content::Text {
-                        html,
-                        buttons: self.reply_button(lang, unit_id),
-                    }
+                    let mut buttons = self.reply_button(lang, unit_id);
+                    buttons[0].push(Button::press(
+                        crate::tr!(self.i18n, lang, "button-consult"),
+                        format!("1:cq:{kept}"),
+                    ));
+                    let html = match &suggestion {
+                        Some(answer) => {
+                            buttons.push(vec![Button::press(
+                                crate::tr!(self.i18n, lang, "button-send-answer"),
+                                format!("1:anssend:{unit_id}:{}", answer.id),
+                            )]);
+                            let suggested = crate::tr!(
+                                self.i18n,
+                                lang,
+                                "relay-suggested-answer",
+                                question = answer.question.as_str(),
+                                text = answer.text(lang)
+                            );
+                            format!("{html}\n\n{suggested}")
+                        }
+                        None => html,
+                    };
+                    Content::Text { html, buttons }
                 }),
             )
             .await?;
@@ -93,7 +116,6 @@ impl Services {
         let Actor::Staff(me) = actor else {
             return Err(ServiceError::Forbidden);
         };
-        let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         if !self.take_update(&mut tx).await? {
             return Ok(None);
@@ -104,21 +126,48 @@ impl Services {
         if !(authz::looks_after(me, household.home())) {
             return Ok(None);
         }
-        tx.audit(
-            now,
-            &actor.audit_name(),
-            "staff.reply",
-            &format!("unit:{unit_id}"),
-            serde_json::json!({ "text": text }),
-        )
-        .await?;
         let cause = self.update_cause("reply", || {
             Cause::per_chat("reply").then(format!(":{unit_id}:{}", super::text_key(text)))
         });
-        let buyers = tx.buyers_of_unit(unit_id).await?;
         let sent = self
-            .tell(
+            .write_to_household(
                 &mut tx,
+                me,
+                unit_id,
+                cause,
+                serde_json::json!({ "text": text }),
+                |_| text.to_string(),
+            )
+            .await?;
+        tx.commit().await?;
+        self.outbox_waker.wake();
+        Ok(Some(sent))
+    }
+
+    /// Staff member `me` writes to the buyers of household `unit_id` (a reply, an approved
+    /// answer, an expert's answer): kept in the audit log with `details`, told to each buyer
+    /// in their language under `me`'s name. How many buyers it went to.
+    pub(crate) async fn write_to_household(
+        &self,
+        tx: &mut Tx,
+        me: &StaffMember,
+        unit_id: i64,
+        cause: Cause,
+        details: serde_json::Value,
+        text: impl Fn(Lang) -> String,
+    ) -> ServiceResult<usize> {
+        tx.audit(
+            self.clock.now(),
+            &format!("staff:{}", me.id),
+            "staff.reply",
+            &format!("unit:{unit_id}"),
+            details,
+        )
+        .await?;
+        let buyers = tx.buyers_of_unit(unit_id).await?;
+        let told = self
+            .tell(
+                tx,
                 buyers,
                 Message::text(cause, |lang, _| {
                     crate::tr!(
@@ -126,15 +175,12 @@ impl Services {
                         lang,
                         "relay-from-staff",
                         name = me.name.as_str(),
-                        text = text
+                        text = text(lang)
                     )
                 }),
             )
-            .await?
-            .len();
-        tx.commit().await?;
-        self.outbox_waker.wake();
-        Ok(Some(sent))
+            .await?;
+        Ok(told.len())
     }
 
     /// The Reply button under a buyer's message, for answering household `unit_id`.

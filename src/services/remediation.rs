@@ -684,6 +684,39 @@ impl Services {
                 sweep.reminded += defects.len();
             }
         }
+        // Long past due: an incident for the decision group, once per defect and due date.
+        let long_past = now - chrono::Duration::days(i64::from(self.config.incident_overdue_days));
+        for defect in due
+            .iter()
+            .filter(|d| d.due_at.is_some_and(|at| at <= long_past))
+        {
+            let Some(at) = defect.due_at else {
+                continue;
+            };
+            let mut lines = std::collections::HashMap::new();
+            for lang in Lang::ALL {
+                lines.insert(lang, self.task_line(&mut tx, lang, defect).await?);
+            }
+            let days = (now - at).num_days();
+            self.raise_incident(
+                &mut tx,
+                crate::domain::expert::IncidentKind::Overdue,
+                &format!("overdue:{}:{}", defect.id, at.timestamp()),
+                Some(defect.unit_id),
+                |lang| {
+                    crate::tr!(
+                        self.i18n,
+                        lang,
+                        "incident-overdue",
+                        days = days,
+                        defect =
+                            crate::i18n::Arg::Html(lines.get(&lang).cloned().unwrap_or_default())
+                    )
+                },
+                now,
+            )
+            .await?;
+        }
         // Past due and not yet escalated for this due date.
         let overdue: Vec<&Defect> = due
             .iter()

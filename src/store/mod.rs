@@ -7,8 +7,10 @@
 //! Where one statement cannot serve both, the store method branches on [`Tx::is_postgres`].
 
 pub mod aftercare;
+pub mod answers;
 pub mod appointments;
 pub mod assignment;
+pub mod consultations;
 pub mod defects;
 pub mod export;
 pub mod jobs;

@@ -499,11 +499,15 @@ impl Tx {
         let capacity = row.capacity.map(i64::from);
         let buildings = row.buildings.join(",");
         let language = lang_code(row.language).map(str::to_string);
+        let experts = row
+            .expert_fields
+            .as_deref()
+            .map(crate::domain::expert::ExpertField::list_text);
         let Some(old) = existing else {
             with_conn!(self, |c| {
                 sqlx::query(
-                    "INSERT INTO staff (project_id, name, phone, roles, seniority, capacity, buildings, language, created_at, updated_at, left_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+                    "INSERT INTO staff (project_id, name, phone, roles, seniority, capacity, buildings, language, created_at, updated_at, left_at, expert_fields) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
                 )
                 .bind(project_id)
                 .bind(&row.name)
@@ -515,6 +519,7 @@ impl Tx {
                 .bind(&language)
                 .bind(now)
                 .bind(row.left.then_some(now))
+                .bind(experts.clone().unwrap_or_default())
                 .execute(c)
                 .await
                 .map(|done| done.rows_affected())
@@ -525,6 +530,9 @@ impl Tx {
             });
         };
         let was_left = self.staff_left(old.id).await?;
+        let old_experts =
+            crate::domain::expert::ExpertField::list_text(&self.expert_fields(old.id).await?);
+        let experts = experts.unwrap_or_else(|| old_experts.clone());
         let language = language.or(old.language.map(|l| l.code().to_string()));
         let old_language = old.language.map(|l| l.code().to_string());
         let unchanged = old.name == row.name
@@ -533,7 +541,8 @@ impl Tx {
             && old.capacity.map(i64::from) == capacity
             && old.buildings.join(",") == buildings
             && old_language == language
-            && was_left == row.left;
+            && was_left == row.left
+            && old_experts == experts;
         if unchanged {
             return Ok(StaffUpsert {
                 outcome: UpsertOutcome::Unchanged,
@@ -543,7 +552,8 @@ impl Tx {
         with_conn!(self, |c| {
             sqlx::query(
                 "UPDATE staff SET name = $1, roles = $2, seniority = $3, capacity = $4, buildings = $5, \
-                 language = $6, project_id = COALESCE($7, project_id), updated_at = $8 WHERE id = $9",
+                 language = $6, project_id = COALESCE($7, project_id), updated_at = $8, expert_fields = $10 \
+                 WHERE id = $9",
             )
             .bind(&row.name)
             .bind(&roles)
@@ -554,6 +564,7 @@ impl Tx {
             .bind(project_id)
             .bind(now)
             .bind(old.id)
+            .bind(&experts)
             .execute(c)
             .await
             .map(|done| done.rows_affected())

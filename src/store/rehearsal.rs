@@ -60,6 +60,8 @@ const REMOVAL: &[&str] = &[
     "DELETE FROM handover_records WHERE handover_id IN ({HANDOVERS})",
     "DELETE FROM handover_signatures WHERE handover_id IN ({HANDOVERS})",
     "DELETE FROM meter_readings WHERE handover_id IN ({HANDOVERS})",
+    "DELETE FROM incidents WHERE unit_id IN ({UNITS})",
+    "DELETE FROM consultations WHERE unit_id IN ({UNITS})",
     "DELETE FROM complaints WHERE unit_id IN ({UNITS})",
     "DELETE FROM group_complaint_flags WHERE building_id IN ({BUILDINGS})",
     "DELETE FROM follow_ups WHERE unit_id IN ({UNITS})",
@@ -92,6 +94,8 @@ const REMOVAL: &[&str] = &[
     "DELETE FROM jobs WHERE rehearsal_id = $1",
     "DELETE FROM audit_log WHERE rehearsal_id = $1",
     "DELETE FROM dialogues WHERE rehearsal_id = $1",
+    "DELETE FROM answer_uses WHERE rehearsal_id = $1",
+    "DELETE FROM consultations WHERE rehearsal_id = $1",
     "DELETE FROM rehearsals WHERE project_id = $1",
     "DELETE FROM projects WHERE id = $1 AND rehearsal_of IS NOT NULL",
 ];

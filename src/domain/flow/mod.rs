@@ -5,6 +5,7 @@
 //! and then applies `next`, so a failure before the commit leaves the step open. Nothing here
 //! reads the clock, the database or Telegram.
 
+pub mod answer_entry;
 pub mod buyer_report;
 pub mod complaint;
 pub mod fix;

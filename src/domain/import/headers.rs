@@ -36,10 +36,18 @@ pub(super) enum Col {
     Response,
     Owner,
     Severity,
+    /// The answers file's columns.
+    Question,
+    Keywords,
+    AnswerZh,
+    AnswerEn,
+    BuyersMaySee,
+    /// A staff member's fields of expertise (专家领域).
+    ExpertFields,
 }
 
 impl Col {
-    pub(super) const COUNT: usize = 27;
+    pub(super) const COUNT: usize = 33;
 }
 
 pub(super) struct ColumnSpec {
@@ -214,6 +222,12 @@ pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[
         &["state", "状态", "在职状态", "员工状态"],
         false,
     ),
+    spec(
+        Col::ExpertFields,
+        "expert_fields",
+        &["expertise", "专家领域", "专家", "专业领域"],
+        false,
+    ),
 ];
 
 pub(super) const SLOT_COLUMNS: &[ColumnSpec] = &[
@@ -294,12 +308,54 @@ pub(super) const RISK_COLUMNS: &[ColumnSpec] = &[
     ),
 ];
 
+pub(super) const ANSWER_COLUMNS: &[ColumnSpec] = &[
+    spec(
+        Col::Question,
+        "question",
+        &["问题", "常见问题", "业主问题", "客户问题"],
+        true,
+    ),
+    spec(
+        Col::Keywords,
+        "keywords",
+        &["关键词", "关键字", "同义词"],
+        false,
+    ),
+    spec(
+        Col::AnswerZh,
+        "answer",
+        &[
+            "标准答复",
+            "答复",
+            "标准答案",
+            "中文答复",
+            "统一说辞",
+            "answer_zh",
+        ],
+        true,
+    ),
+    spec(
+        Col::AnswerEn,
+        "answer_en",
+        &["英文答复", "english answer", "英文"],
+        false,
+    ),
+    spec(Col::Scope, "scope", &["适用范围", "范围"], false),
+    spec(
+        Col::BuyersMaySee,
+        "buyers_may_see",
+        &["买家可见", "业主可见", "buyers"],
+        false,
+    ),
+];
+
 pub(super) fn columns(kind: ImportKind) -> &'static [ColumnSpec] {
     match kind {
         ImportKind::Buyers => BUYER_COLUMNS,
         ImportKind::Staff => STAFF_COLUMNS,
         ImportKind::Slots => SLOT_COLUMNS,
         ImportKind::Risks => RISK_COLUMNS,
+        ImportKind::Answers => ANSWER_COLUMNS,
     }
 }
 
@@ -310,6 +366,7 @@ fn detecting_column(kind: ImportKind) -> Col {
         ImportKind::Staff => Col::Roles,
         ImportKind::Slots => Col::Start,
         ImportKind::Risks => Col::Difference,
+        ImportKind::Answers => Col::AnswerZh,
     }
 }
 
@@ -432,8 +489,10 @@ impl HeaderMap {
         };
         let kind = match kind {
             Some(k) => k,
-            // A risk register has a room column too: it is known by its description column first.
+            // A risk register has a room column too: it is known by its description column first;
+            // an answers file, by its answer column, before both.
             None => [
+                ImportKind::Answers,
                 ImportKind::Risks,
                 ImportKind::Buyers,
                 ImportKind::Staff,

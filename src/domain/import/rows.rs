@@ -5,11 +5,12 @@ use std::str::FromStr;
 
 use super::headers::{Col, HeaderMap, recognised};
 use super::{
-    BuyerRow, Cell, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_CAPACITY, MAX_NAME_LEN,
-    MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER, MAX_TEXT_LEN,
-    MIN_CAPACITY, Parsed, RiskRow, RowError, RowProblem, SlotRow, StaffRow,
+    AnswerRow, BuyerRow, Cell, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_CAPACITY,
+    MAX_NAME_LEN, MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER,
+    MAX_TEXT_LEN, MIN_CAPACITY, Parsed, RiskRow, RowError, RowProblem, SlotRow, StaffRow,
 };
 use crate::domain::appointment::SlotKind;
+use crate::domain::expert::ExpertField;
 use crate::domain::people::{Lang, RiskFlag, Role, Roles, Seniority, Tier};
 use crate::domain::phone::Phone;
 use crate::domain::risk::{RiskCategory, RiskScope, Severity};
@@ -46,6 +47,7 @@ struct Body {
     staff: Vec<StaffRow>,
     slots: Vec<SlotRow>,
     risks: Vec<RiskRow>,
+    answers: Vec<AnswerRow>,
     data_rows: usize,
     errors: Vec<RowError>,
     total_bad: usize,
@@ -74,6 +76,8 @@ enum Key {
         scope: RiskScope,
         difference: String,
     },
+    /// An answer's question as matching reads it.
+    Answer(String),
 }
 
 impl Assembler {
@@ -116,6 +120,7 @@ impl Assembler {
                         staff: Vec::new(),
                         slots: Vec::new(),
                         risks: Vec::new(),
+                        answers: Vec::new(),
                         data_rows: 0,
                         errors: Vec::new(),
                         total_bad: 0,
@@ -206,6 +211,10 @@ impl Assembler {
                 body.risks.sort_by_key(|r| r.line);
                 Parsed::Risks(body.risks)
             }
+            ImportKind::Answers => {
+                body.answers.sort_by_key(|r| r.line);
+                Parsed::Answers(body.answers)
+            }
         })
     }
 }
@@ -246,6 +255,10 @@ impl Body {
                 let (key, row) = reader.risk();
                 (key, row.map(RowValue::Risk))
             }
+            ImportKind::Answers => {
+                let (key, row) = reader.answer();
+                (key, row.map(RowValue::Answer))
+            }
         };
         let mut problems = reader.problems;
         // Duplicates are found even among rows with other problems, as long as the key is known.
@@ -273,6 +286,7 @@ impl Body {
                 RowValue::Staff(s) => self.staff.push(s),
                 RowValue::Slot(s) => self.slots.push(s),
                 RowValue::Risk(r) => self.risks.push(r),
+                RowValue::Answer(a) => self.answers.push(a),
             }
         }
         problems.sort_by_key(|(index, _)| *index);
@@ -288,6 +302,7 @@ enum RowValue {
     Staff(StaffRow),
     Slot(SlotRow),
     Risk(RiskRow),
+    Answer(AnswerRow),
 }
 
 /// Marks a cell whose problem has already been recorded.
@@ -632,6 +647,20 @@ impl<'a> CellReader<'a> {
         let left = self.parsed(Col::Status, parse_left, |value| RowProblem::BadStatus {
             value,
         });
+        let expert_fields = if self.map.slot(Col::ExpertFields).is_some() {
+            self.list(Col::ExpertFields, |item| {
+                ExpertField::from_words(item).ok_or_else(|| RowProblem::BadExpertField {
+                    value: item.to_string(),
+                })
+            })
+            .map(|mut fields| {
+                fields.sort();
+                fields.dedup();
+                Some(fields)
+            })
+        } else {
+            Ok(None)
+        };
 
         let key = match (&phone, &name) {
             (Ok(Some(phone)), _) => Some((Key::StaffPhone(phone.clone()), Col::Phone)),
@@ -648,8 +677,18 @@ impl<'a> CellReader<'a> {
             Ok(buildings),
             Ok(language),
             Ok(left),
+            Ok(expert_fields),
         ) = (
-            project, name, phone, roles, seniority, capacity, buildings, language, left,
+            project,
+            name,
+            phone,
+            roles,
+            seniority,
+            capacity,
+            buildings,
+            language,
+            left,
+            expert_fields,
         )
         else {
             return (key, None);
@@ -671,6 +710,65 @@ impl<'a> CellReader<'a> {
             buildings: unique,
             language,
             left: left.unwrap_or(false),
+            expert_fields,
+        };
+        (key, Some(row))
+    }
+
+    /// Like [`Self::buyer`]; an answer is known by its question.
+    fn answer(&mut self) -> (Option<(Key, Col)>, Option<AnswerRow>) {
+        use crate::domain::flow::answer_entry::{
+            MAX_ANSWER_CHARS, MAX_KEYWORDS, MAX_QUESTION_CHARS, keywords_from_text,
+        };
+        let question = self.required(Col::Question, MAX_QUESTION_CHARS);
+        let keywords = match self.text(Col::Keywords) {
+            Ok(Some(text)) => {
+                let keywords = keywords_from_text(text);
+                if keywords.len() > MAX_KEYWORDS {
+                    self.problem(
+                        Col::Keywords,
+                        RowProblem::TooManyKeywords { max: MAX_KEYWORDS },
+                    );
+                    Err(Reported)
+                } else if keywords.iter().any(|k| k.chars().count() > MAX_PLACE_LEN) {
+                    self.problem(Col::Keywords, RowProblem::TooLong { max: MAX_PLACE_LEN });
+                    Err(Reported)
+                } else {
+                    Ok(keywords)
+                }
+            }
+            Ok(None) => Ok(Vec::new()),
+            Err(Reported) => Err(Reported),
+        };
+        let text_zh = self.required(Col::AnswerZh, MAX_ANSWER_CHARS);
+        let text_en = self.optional(Col::AnswerEn, MAX_ANSWER_CHARS);
+        let scope = self
+            .parsed(Col::Scope, crate::domain::risk::scope_from_words, |value| {
+                RowProblem::BadAnswerScope { value }
+            })
+            .map(|scope| scope.unwrap_or(RiskScope::Project));
+        let buyers_may_see = self.parsed(Col::BuyersMaySee, parse_yes_no, |value| {
+            RowProblem::BadYesNo { value }
+        });
+        let key = question.as_ref().ok().map(|q| {
+            (
+                Key::Answer(crate::domain::answer::normalize(q)),
+                Col::Question,
+            )
+        });
+        let (Ok(question), Ok(keywords), Ok(text_zh), Ok(text_en), Ok(scope), Ok(buyers_may_see)) =
+            (question, keywords, text_zh, text_en, scope, buyers_may_see)
+        else {
+            return (key, None);
+        };
+        let row = AnswerRow {
+            line: self.line,
+            question,
+            keywords,
+            text_zh,
+            text_en,
+            scope,
+            buyers_may_see,
         };
         (key, Some(row))
     }
@@ -812,6 +910,15 @@ fn parse_left(text: &str) -> Option<bool> {
         "离职" | "left" | "已离职" | "inactive" | "停用" | "deactivated" | "departed" => {
             Some(true)
         }
+        _ => None,
+    }
+}
+
+/// A yes/no cell, in either language or as a spreadsheet checkbox.
+fn parse_yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "是" | "可见" | "yes" | "y" | "true" | "1" | "√" | "✓" => Some(true),
+        "否" | "不可见" | "no" | "n" | "false" | "0" | "×" => Some(false),
         _ => None,
     }
 }

@@ -551,6 +551,7 @@ fn staff_rows_parse_with_every_column() {
                 capacity: Some(30),
                 buildings: vec![],
                 language: None,
+                expert_fields: None,
             },
             StaffRow {
                 line: 3,
@@ -563,6 +564,7 @@ fn staff_rows_parse_with_every_column() {
                 capacity: None,
                 buildings: vec!["1栋".into(), "2栋".into()],
                 language: Some(Lang::En),
+                expert_fields: None,
             },
             StaffRow {
                 line: 4,
@@ -575,6 +577,7 @@ fn staff_rows_parse_with_every_column() {
                 capacity: None,
                 buildings: vec![],
                 language: None,
+                expert_fields: None,
             },
         ]
     );
@@ -690,6 +693,7 @@ fn header_aliases_are_unambiguous_and_complete() {
             ImportKind::Staff => assert_eq!(required, ["name", "roles"]),
             ImportKind::Slots => assert_eq!(required, ["date", "start", "end", "capacity"]),
             ImportKind::Risks => assert_eq!(required, ["category", "difference"]),
+            ImportKind::Answers => assert_eq!(required, ["question", "answer"]),
         }
     }
 }
@@ -1198,6 +1202,7 @@ fn gen_staff() -> impl Strategy<Value = (Vec<String>, StaffRow)> {
                     capacity,
                     buildings: unique,
                     language: None,
+                    expert_fields: None,
                 };
                 let cells = vec![
                     name,
