@@ -366,6 +366,8 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
             // deletes it when it stops (teloxide's axum_to_router would).
             bot.set_webhook(url.clone())
                 .secret_token(secret.clone())
+                // Named every time: without it Telegram keeps whatever an earlier version set.
+                .allowed_updates(crate::bot::UPDATE_KINDS)
                 .await
                 .context("Telegram refused the webhook (HANDOVER_WEBHOOK_URL)")?;
             // Our own route: Telegram gets its 200 only once the update is kept.

@@ -27,6 +27,20 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics_only_on_th
     .await;
     let webhook = app.fake.webhook().expect("the app registered its webhook");
     assert_eq!(webhook.secret_token.as_deref(), Some("s3cret_for-tests"));
+    // Named whatever an earlier version set: inline queries and their choices arrive too.
+    assert_eq!(
+        webhook.allowed_updates,
+        Some(
+            [
+                "message",
+                "callback_query",
+                "inline_query",
+                "chosen_inline_result"
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
     let person = app.fake.user(50_001, "Ann");
     app.fake.send_text(&person, "/start");
     let answer = app.fake.wait_for_message(person.id, |_| true).await;

@@ -224,3 +224,53 @@ async fn a_group_complaint_becomes_one_incident_in_the_decision_group_and_someon
     assert!(body(&list).contains("Li Lei 负责"), "{}", body(&list));
     assert!(body(&list).contains("未关闭，无人负责"), "{}", body(&list));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_defect_long_past_due_is_an_incident_once() {
+    let c = Site::new()
+        .engineer_for(1)
+        .homes(1)
+        .linked(&[0])
+        .assigned()
+        .await;
+    let app = &c.app;
+    let group = -100_778;
+    app.fake
+        .send_group_text(group, &c.supervisor, "/setgroup decision");
+    app.fake
+        .wait_for_message(group, |m| m.plain_text.contains("本群已登记为应急决策小组"))
+        .await;
+    // An urgent leak, due the next morning: past due then, an incident three days later.
+    crate::support::steps::record_leak(app, &c.ambassador).await;
+    app.advance(Duration::hours(26));
+    wait_text(app, &c.supervisor, "超期").await;
+    let incidents = |app: &TestApp| {
+        app.fake
+            .sent_messages(group)
+            .iter()
+            .filter(|m| m.plain_text.contains("🚨"))
+            .count()
+    };
+    assert_eq!(incidents(app), 0);
+    app.advance(Duration::days(4));
+    let incident = app
+        .fake
+        .wait_for_message(group, |m| m.plain_text.contains("事件 #1"))
+        .await;
+    assert!(
+        incident.plain_text.contains("已超期"),
+        "{}",
+        incident.plain_text
+    );
+    assert!(
+        incident.plain_text.contains("1-1-101"),
+        "{}",
+        incident.plain_text
+    );
+    app.advance(Duration::days(2));
+    app.services()
+        .scheduler_waker
+        .settle(std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(incidents(app), 1);
+}

@@ -63,6 +63,14 @@ pub struct Ctx {
 
 pub type ChatDialogue = Dialogue<State, DbStorage>;
 
+/// The kinds of update the handler tree takes (Telegram sends no others).
+pub const UPDATE_KINDS: [teloxide::types::AllowedUpdate; 4] = [
+    teloxide::types::AllowedUpdate::Message,
+    teloxide::types::AllowedUpdate::CallbackQuery,
+    teloxide::types::AllowedUpdate::InlineQuery,
+    teloxide::types::AllowedUpdate::ChosenInlineResult,
+];
+
 /// The handler tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     // Updates handled before a restart are dropped on receipt (`inbox::Journaled`).
