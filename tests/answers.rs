@@ -331,3 +331,34 @@ async fn an_answers_file_imports_once_and_a_changed_answer_is_a_new_version() {
     let found = reply_to(app, &c.ambassador, "/answer 物业费").await;
     assert!(body(&found).contains("3.5 元"), "{}", body(&found));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_message_with_the_longest_answer_still_reaches_the_ambassador() {
+    let c = Site::new().homes(1).linked(&[0]).assigned().await;
+    let app = &c.app;
+    let long_answer = format!("车位说明：{}", "配比符合规划。".repeat(280));
+    let file = format!("问题,关键词,标准答复\n车位为什么少？,车位,{long_answer}\n");
+    let done = send_file(app, &c.supervisor, "answers.csv", file.into_bytes()).await;
+    assert!(done.contains("新增 1"), "{done}");
+    // As long as a buyer's message may be, about parking.
+    let message = format!("车位的问题：{}", "我想了解一下。".repeat(490));
+    app.fake.send_text(&c.buyer, &message);
+    wait_text(app, &c.buyer, "已转达给您的交付大使").await;
+    let relayed = wait_text(app, &c.ambassador, "车位的问题").await;
+    assert!(
+        relayed.plain_text.contains("标准答复"),
+        "{}",
+        relayed.plain_text
+    );
+    assert!(
+        relayed.plain_text.encode_utf16().count() <= 4096,
+        "{}",
+        relayed.plain_text.encode_utf16().count()
+    );
+    // The buyer gets the whole answer.
+    press_on(app, &c.ambassador, &relayed, |b| {
+        matches!(b, Callback::AnswerSend { .. })
+    });
+    let delivered = wait_text(app, &c.buyer, "车位说明").await;
+    assert!(delivered.plain_text.contains(&long_answer));
+}

@@ -30,11 +30,7 @@ fn button(label: String, callback: Callback) -> InlineKeyboardButton {
 const SNIPPET_CHARS: usize = 80;
 
 fn snippet(text: &str) -> String {
-    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
-    if text.chars().count() > SNIPPET_CHARS {
-        out.push('…');
-    }
-    out.replace('\n', " ")
+    crate::domain::text::clip(text, SNIPPET_CHARS).replace('\n', " ")
 }
 
 // ----- /answers ----------------------------------------------------------------------------------

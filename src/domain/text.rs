@@ -234,10 +234,28 @@ pub fn visible_len(html: &str) -> usize {
     tokens(html).iter().map(Token::len).sum()
 }
 
+/// `text` cut to at most `max` characters, with "…" where it was cut (plain text, before it
+/// is escaped), so a message built around it stays within Telegram's length.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(max.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_clipped_text_keeps_within_its_length() {
+        assert_eq!(clip("车位配比", 10), "车位配比");
+        assert_eq!(clip("车位配比", 3), "车位…");
+        assert_eq!(clip("车位配比", 3).chars().count(), 3);
+    }
 
     #[test]
     fn short_text_stays_whole() {

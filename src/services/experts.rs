@@ -10,12 +10,18 @@ use crate::domain::expert::ExpertField;
 use crate::domain::message::{Button, Content};
 use crate::domain::people::{Actor, Lang, StaffMember};
 use crate::domain::risk::RiskScope;
+use crate::domain::text::clip;
 use crate::present::Label as _;
 use crate::scheduler::Job;
 use crate::store::Tx;
 use crate::store::answers::AnswerFields;
 use crate::store::consultations::Consultation;
 use tracing::instrument;
+
+/// Most of the register's risks a consultation's context lists, and the longest question it
+/// shows: with the expert's answer, the message stays within Telegram's 4,096 characters.
+const MAX_RISKS_SHOWN: usize = 3;
+const MAX_QUESTION_SHOWN: usize = 2500;
 
 /// Where a consultation went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +65,8 @@ impl Services {
             .risks_of_household(tx, &household)
             .await?
             .iter()
-            .map(|r| format!("#{} {}", r.id, r.difference))
+            .take(MAX_RISKS_SHOWN)
+            .map(|r| format!("#{} {}", r.id, clip(&r.difference, 80)))
             .collect();
         let none = || crate::tr!(self.i18n, lang, "no-value");
         Ok(crate::tr!(
@@ -108,7 +115,10 @@ impl Services {
                 ("id", consultation.id.into()),
                 ("field", consultation.field.label(&self.i18n, lang).into()),
                 ("asker", asker.into()),
-                ("question", consultation.question.as_str().into()),
+                (
+                    "question",
+                    clip(&consultation.question, MAX_QUESTION_SHOWN).into(),
+                ),
                 ("hours", self.config.consult_within.num_hours().into()),
             ],
         );
@@ -374,7 +384,7 @@ impl Services {
                 id = id,
                 expert = me.name.as_str(),
                 field = consultation.field.label(&self.i18n, lang),
-                question = consultation.question.as_str(),
+                question = clip(&consultation.question, 300),
                 answer = text
             )
         };

@@ -83,12 +83,19 @@ impl Services {
                                 crate::tr!(self.i18n, lang, "button-send-answer"),
                                 format!("1:anssend:{unit_id}:{}", answer.id),
                             )]);
+                            // The buyer gets the whole answer; the copy shows what fits in
+                            // one message with the buyer's words.
+                            let room = crate::domain::text::MAX_MESSAGE_CHARS.saturating_sub(
+                                crate::domain::text::visible_len(&html)
+                                    + answer.question.chars().count()
+                                    + 100,
+                            );
                             let suggested = crate::tr!(
                                 self.i18n,
                                 lang,
                                 "relay-suggested-answer",
                                 question = answer.question.as_str(),
-                                text = answer.text(lang)
+                                text = crate::domain::text::clip(answer.text(lang), room)
                             );
                             format!("{html}\n\n{suggested}")
                         }
