@@ -43,9 +43,7 @@ pub struct RehearsalHome {
 /// What opening a rehearsal link finds.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RehearsalLink {
-    pub project_id: i64,
     pub unit_id: i64,
-    pub buyer_id: i64,
     /// The staff member who opened it already.
     pub staff_id: Option<i64>,
 }
@@ -298,9 +296,8 @@ impl Tx {
     pub async fn rehearsal_link(&mut self, code: &str) -> StoreResult<Option<RehearsalLink>> {
         let link = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT bl.project_id, b.unit_id, b.id AS buyer_id, l.staff_id FROM rehearsal_links l \
-                 JOIN buyers b ON b.id = l.buyer_id JOIN units u ON u.id = b.unit_id \
-                 JOIN buildings bl ON bl.id = u.building_id WHERE l.code = $1",
+                "SELECT b.unit_id, l.staff_id FROM rehearsal_links l \
+                 JOIN buyers b ON b.id = l.buyer_id WHERE l.code = $1",
             )
             .bind(code)
             .fetch_optional(c)
