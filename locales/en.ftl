@@ -1240,3 +1240,16 @@ row-bad-expert-field = “{ $value }” is not a field of expertise (销售 sale
 row-bad-yes-no = “{ $value }” is neither yes nor no (是, 否)
 row-bad-answer-scope = “{ $value }” names no part of the project (write “project”, a building such as 3, “unit type A2”, or one home such as 3-1502)
 row-too-many-keywords = more than { $max } keywords
+
+## Floor plans (户型图)
+cmd-plan = A unit type's floor plan: send the image with the caption /plan A2
+cmd-plans = The floor plans per unit type
+plan-usage = To add or replace a unit type's floor plan, send the plan as a PNG or JPEG image (as a file keeps it sharp) with the caption /plan A2 — the unit type as the buyer list's 户型 column names it.
+plan-saved = ✅ Floor plan of unit type { $unit_type } saved (version { $version }, { $width }×{ $height } pixels); { $homes } homes have this type.
+plan-pdf = A PDF cannot be used as a floor plan. Please export the plan page as a PNG or JPEG image and send that. Nothing was changed.
+plan-not-an-image = This file is not a PNG or JPEG image, so it cannot be a floor plan. Nothing was changed.
+plan-too-large = The plan is larger than { $limit_mb } MB. Please send a smaller image. Nothing was changed.
+plans-none = No floor plan yet, and no home has a unit type (the buyer list's 户型 column). { plan-usage }
+plans-title = 🗺 <b>Floor plans</b>
+plans-line = • { $unit_type }: version { $version }, { $width }×{ $height } · { $homes } homes
+plans-missing = • { $unit_type }: no plan yet · { $homes } homes

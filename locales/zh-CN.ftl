@@ -1231,3 +1231,16 @@ row-bad-expert-field = “{ $value }”不是专家领域（销售、工程、�
 row-bad-yes-no = “{ $value }”应为“是”或“否”
 row-bad-answer-scope = “{ $value }”不是项目中的范围（请写“项目”、楼栋如 3、“户型 A2”，或一户如 3-1502）
 row-too-many-keywords = 关键词超过 { $max } 个
+
+## 户型图
+cmd-plan = 户型图：发送图片并附说明 /plan A2
+cmd-plans = 各户型的户型图
+plan-usage = 添加或更换户型图：请把户型图以 PNG 或 JPEG 图片发送（以文件发送更清晰），并附说明 /plan A2——户型名称与业主名单“户型”列一致。
+plan-saved = ✅ 户型 { $unit_type } 的户型图已保存（第 { $version } 版，{ $width }×{ $height } 像素）；该户型共 { $homes } 户。
+plan-pdf = PDF 不能作为户型图。请把该页导出为 PNG 或 JPEG 图片后发送。没有做任何更改。
+plan-not-an-image = 该文件不是 PNG 或 JPEG 图片，不能作为户型图。没有做任何更改。
+plan-too-large = 户型图超过 { $limit_mb } MB，请发送较小的图片。没有做任何更改。
+plans-none = 还没有户型图，也没有房屋登记户型（业主名单的“户型”列）。{ plan-usage }
+plans-title = 🗺 <b>户型图</b>
+plans-line = • { $unit_type }：第 { $version } 版，{ $width }×{ $height } · { $homes } 户
+plans-missing = • { $unit_type }：尚无户型图 · { $homes } 户

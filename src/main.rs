@@ -90,6 +90,11 @@ enum Command {
         /// The PDF to check.
         file: PathBuf,
     },
+    /// Floor plans per unit type.
+    Plans {
+        #[command(subcommand)]
+        action: PlansAction,
+    },
     /// Work on the outbox of notifications.
     Outbox {
         #[command(subcommand)]
@@ -103,6 +108,16 @@ enum Command {
         /// The person's name (links an existing unlinked staff record of that name and role).
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlansAction {
+    /// Upload every PNG or JPEG in a folder as the plan of the unit type its name gives
+    /// (A2.png is unit type A2).
+    Import {
+        /// The folder to read.
+        dir: PathBuf,
     },
 }
 
@@ -219,6 +234,9 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Assign { confirm } => assign(config, confirm.as_deref()).await,
         Command::Invite { role, name } => invite(config, &role, name.as_deref()).await,
         Command::VerifyRecord { file } => verify_record(config, &file).await,
+        Command::Plans {
+            action: PlansAction::Import { dir },
+        } => import_plans(config, dir).await,
         Command::Outbox {
             action: OutboxAction::RetryFailed,
         } => {
@@ -492,6 +510,58 @@ async fn export(config: Config, out: &std::path::Path, csv: bool) -> anyhow::Res
         println!("{}: {} rows", table.name, table.rows.len());
     }
     println!("written to {}", out.display());
+    Ok(())
+}
+
+/// Every PNG or JPEG of `dir` as the plan of the unit type its file name gives. Files of
+/// other kinds are skipped with a word; a bad image stops nothing else but fails the run.
+async fn import_plans(config: Config, dir: PathBuf) -> anyhow::Result<()> {
+    use handover_bot::services::plans::PlanUpload;
+    let services = services(config).await?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file())
+        .collect();
+    entries.sort();
+    let mut refused = 0;
+    for path in entries {
+        let name = path.display().to_string();
+        let Some(unit_type) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
+        match services.upload_plan(None, &unit_type, &bytes).await? {
+            PlanUpload::Saved {
+                unit_type,
+                version,
+                width,
+                height,
+                homes,
+            } => println!(
+                "{name}: unit type {unit_type}, version {version}, {width}x{height}, {homes} homes"
+            ),
+            PlanUpload::Pdf => {
+                refused += 1;
+                println!("{name}: a PDF; export the page as PNG or JPEG");
+            }
+            PlanUpload::NotAnImage => {
+                refused += 1;
+                println!("{name}: not a PNG or JPEG image");
+            }
+            PlanUpload::TooLarge { limit } => {
+                refused += 1;
+                println!("{name}: larger than {limit} bytes");
+            }
+            PlanUpload::BadUnitType => {
+                refused += 1;
+                println!("{name}: the file name gives no unit type");
+            }
+        }
+    }
+    if refused > 0 {
+        anyhow::bail!("{refused} file(s) were not imported");
+    }
     Ok(())
 }
 

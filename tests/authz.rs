@@ -148,6 +148,8 @@ impl Role {
                 "answers",
                 "incidents",
                 "setgroup",
+                "plans",
+                "plan",
                 "people",
                 "staff",
                 "import",

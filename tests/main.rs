@@ -23,6 +23,7 @@ mod miniapp;
 mod onboarding;
 mod outbox;
 mod pdf;
+mod plans;
 mod rehearsal;
 mod remediation;
 mod reports;

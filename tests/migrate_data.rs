@@ -471,6 +471,9 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         tx.set_chat_group("decision", -100_123, "决策组", me.id, now)
             .await
             .unwrap();
+        tx.add_floor_plan(project, "A2", "0123abcd", 1200, 800, "cli", now)
+            .await
+            .unwrap();
         tx.open_incident(
             IncidentKind::Complaint,
             "complaint:fixture",

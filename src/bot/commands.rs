@@ -102,6 +102,10 @@ commands! {
     Incidents = "incidents",
     /// Registers the group it is sent in (the decision group).
     SetGroup = "setgroup",
+    /// A unit type's floor plan: the caption of the plan image (`/plan A2`).
+    Plan = "plan",
+    /// The floor plans per unit type.
+    Plans = "plans",
 }
 
 impl Command {
@@ -159,6 +163,8 @@ impl Command {
                         Answers,
                         Incidents,
                         SetGroup,
+                        Plans,
+                        Plan,
                         Chart,
                         Overdue,
                         Export,
@@ -388,6 +394,8 @@ mod tests {
                         "answers",
                         "incidents",
                         "setgroup",
+                        "plans",
+                        "plan",
                         "chart",
                         "overdue",
                         "export",

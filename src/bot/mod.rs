@@ -18,6 +18,7 @@ mod households;
 mod inspect;
 mod menu;
 mod numbers;
+mod plans;
 mod rehearsal;
 mod relay;
 mod remediation;

@@ -9,8 +9,8 @@ use super::dialogue::State;
 use super::menu;
 use super::{
     Ctx, TgBot, Turn, aftercare, answer_query, answers, appointments, assignment, before_campaign,
-    buyer, experts, handover, households, inspect, numbers, rehearsal, relay, remediation, report,
-    start, supervisor, take_press,
+    buyer, experts, handover, households, inspect, numbers, plans, rehearsal, relay, remediation,
+    report, start, supervisor, take_press,
 };
 use crate::domain::people::{Actor, Lang};
 use crate::services::ServiceError;
@@ -158,10 +158,15 @@ async fn on_input(
         return Ok(());
     }
     let is_buyer = matches!(turn.person.actor, Actor::Buyer(_));
+    // A file or photo captioned `/plan A2` is a floor plan, whatever the step.
+    let plan_type = plans::plan_caption(msg.caption(), &turn.ctx.bot_username);
     let (i18n, lang) = (turn.i18n(), turn.lang());
     match (state, input) {
         (_, Input::Contact { user, phone }) => start::on_contact(turn, user, phone).await,
         (_, Input::Command(typed)) => on_command(turn, &typed, from).await,
+        (_, Input::Media | Input::Document(_)) if plan_type.is_some() => {
+            plans::on_plan_file(turn, msg, plan_type.as_deref().unwrap_or_default()).await
+        }
         // The flows that take every kind of message.
         (state @ State::Reporting { .. }, _) => report::on_message(turn, msg, state).await,
         (state @ State::HandingOver { .. }, _) => handover::on_message(turn, msg, state).await,
@@ -332,6 +337,8 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Consult => experts::on_consult(turn, args).await,
         Command::Incidents => experts::on_incidents(turn).await,
         Command::SetGroup => experts::on_setgroup(turn).await,
+        Command::Plan => plans::on_plan(turn).await,
+        Command::Plans => plans::on_plans(turn).await,
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn on_document(turn: &Turn, document: &Document) -> anyhow::Result<()>
     turn.say(text).await
 }
 
-fn format_mb(bytes: u64) -> String {
+pub(crate) fn format_mb(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
 }
 

@@ -20,6 +20,7 @@ pub mod notices;
 pub mod numbers;
 pub mod onboarding;
 pub mod people;
+pub mod plans;
 pub mod precontact;
 pub mod rehearsal;
 pub mod relay;

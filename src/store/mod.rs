@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod kpi;
 pub mod outbox;
 pub mod people;
+pub mod plans;
 pub mod precontact;
 pub mod queue;
 pub mod records;

@@ -1,0 +1,115 @@
+//! Floor plans (户型图) per project and unit type.
+
+use super::{StoreResult, Tx, with_conn};
+use chrono::{DateTime, Utc};
+
+/// A unit type's plan as it is now (its newest version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloorPlan {
+    pub unit_type: String,
+    pub version: i64,
+    pub sha256: String,
+    pub width: i64,
+    pub height: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A unit type of a project's homes, with how many homes have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTypeCount {
+    pub unit_type: String,
+    pub homes: i64,
+}
+
+impl Tx {
+    /// A new version of `unit_type`'s plan in `project_id`; returns its number.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_floor_plan(
+        &mut self,
+        project_id: i64,
+        unit_type: &str,
+        sha256: &str,
+        width: i64,
+        height: i64,
+        uploaded_by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let version: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM floor_plans \
+                 WHERE project_id = $1 AND unit_type = $2",
+            )
+            .bind(project_id)
+            .bind(unit_type)
+            .fetch_one(c)
+            .await
+        })?;
+        with_conn!(self, |c| {
+            sqlx::query(
+                "INSERT INTO floor_plans (project_id, unit_type, version, sha256, width, height, \
+                 uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(project_id)
+            .bind(unit_type)
+            .bind(version)
+            .bind(sha256)
+            .bind(width)
+            .bind(height)
+            .bind(uploaded_by)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(version)
+    }
+
+    /// The newest plan of each unit type of `project_id`, by unit type.
+    pub async fn floor_plans(&mut self, project_id: i64) -> StoreResult<Vec<FloorPlan>> {
+        type Row = (String, i64, String, i64, i64, DateTime<Utc>);
+        let rows: Vec<Row> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
+                 FROM floor_plans p WHERE p.project_id = $1 AND p.version = \
+                 (SELECT MAX(q.version) FROM floor_plans q \
+                  WHERE q.project_id = p.project_id AND q.unit_type = p.unit_type) \
+                 ORDER BY p.unit_type",
+            )
+            .bind(project_id)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+                    unit_type,
+                    version,
+                    sha256,
+                    width,
+                    height,
+                    uploaded_at,
+                },
+            )
+            .collect())
+    }
+
+    /// The unit types of `project_id`'s homes (as the buyer list gave them), with their counts.
+    pub async fn unit_type_counts(&mut self, project_id: i64) -> StoreResult<Vec<UnitTypeCount>> {
+        let rows: Vec<(String, i64)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT u.unit_type, CAST(COUNT(*) AS BIGINT) FROM units u \
+                 JOIN buildings b ON b.id = u.building_id \
+                 WHERE b.project_id = $1 AND u.unit_type IS NOT NULL AND u.unit_type <> '' \
+                 GROUP BY u.unit_type ORDER BY u.unit_type",
+            )
+            .bind(project_id)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(unit_type, homes)| UnitTypeCount { unit_type, homes })
+            .collect())
+    }
+}
