@@ -117,7 +117,7 @@ import-rejected = ❌ The file was not imported; nothing was changed.
 import-too-large = Sorry, this file is too large. Files up to { $limit_mb } MB are accepted.
 import-unsupported-format = Sorry, I can only read .csv and .xlsx files. Please save the sheet in one of these formats and send it again.
 import-error-empty = The file has no data rows.
-import-error-unknown-kind = I could not tell whether this is a buyer list, a staff list or a slot list: a buyer list needs a room column (房号 / room), a staff list a role column (角色 / roles), a slot list a start column (开始时间 / start). Send /import to see the accepted headers.
+import-error-unknown-kind = I could not tell what kind of list this is: a buyer list needs a room column (房号 / room), a staff list a role column (角色 / roles), a slot list a start column (开始时间 / start), a risk register a description column (差异描述 / description), an answers file a question and an answer column (问题 / question, 标准答复 / answer). Send /import to see the accepted headers.
 import-error-missing-columns = The { $kind } lacks required columns: { $columns }.
 import-error-duplicate-column = The column { $column } appears twice.
 import-error-encoding = Line { $line } is not readable text. Please save the file as UTF-8 CSV or as .xlsx.
@@ -1111,6 +1111,13 @@ rehearsal-ended = The rehearsal is over: its { $count } households and everythin
 rehearsal-link-own = You are this household's ambassador in the rehearsal: you will receive its buyer, so give this link to a colleague to play them. Nothing was changed.
 rehearsal-nobody-link = nobody yet (link: { $link })
 
+## Importing answers
+import-kind-answers = answers file
+row-bad-yes-no = “{ $value }” is neither yes nor no: write 是/yes or 否/no, or leave it empty to keep the current setting
+row-bad-answer-scope = “{ $value }” names no part of the project: write “project”, a building such as 3, “unit type A2”, or one home such as 3-1502, or leave it empty for the whole project
+row-too-many-keywords = more than { $max } keywords; please keep the words buyers really use
+row-keyword-too-long = the keyword “{ $value }” is longer than { $max } characters; please shorten it or split it into several keywords
+
 ## The answer library (统一说辞)
 cmd-answers = Answer library: /answers, /answers add, /answers #number
 cmd-answer = Find an approved answer: /answer parking
@@ -1235,11 +1242,7 @@ incident-group-complaint = Group complaint: { $count } households of building { 
 incident-complaint = Complaint from { $home } ({ $topic }, { $level }; flags: { $flags }): { $text }
 incident-overdue = A defect { $days } days past due: { $defect }
 incident-no-shows = { $date }: { $missed } of { $visits } booked visits were missed without notice.
-import-kind-answers = answers file
 row-bad-expert-field = “{ $value }” is not a field of expertise (销售 sales, 工程 engineering, 设计 design, 法务 legal)
-row-bad-yes-no = “{ $value }” is neither yes nor no (是, 否)
-row-bad-answer-scope = “{ $value }” names no part of the project (write “project”, a building such as 3, “unit type A2”, or one home such as 3-1502)
-row-too-many-keywords = more than { $max } keywords
 
 ## Floor plans (户型图)
 cmd-plan = A unit type's floor plan: send the image with the caption /plan A2

@@ -117,7 +117,7 @@ import-rejected = ❌ 文件未导入，没有做任何更改。
 import-too-large = 抱歉，文件太大了。最大可接受 { $limit_mb } MB。
 import-unsupported-format = 抱歉，我只能读取 .csv 和 .xlsx 文件。请将表格另存为其中一种格式后再发送。
 import-error-empty = 文件中没有数据行。
-import-error-unknown-kind = 无法判断这是业主名单、员工名单还是时段表：业主名单需要「房号」列，员工名单需要「角色」列，时段表需要「开始时间」列。发送 /import 查看可识别的表头。
+import-error-unknown-kind = 无法判断这是哪一种名单：业主名单需要「房号」列，员工名单需要「角色」列，时段表需要「开始时间」列，风险清单需要「差异描述」列，答复文件需要「问题」和「标准答复」列。发送 /import 查看可识别的表头。
 import-error-missing-columns = { $kind }缺少必填列：{ $columns }。
 import-error-duplicate-column = 「{ $column }」列出现了两次。
 import-error-encoding = 第 { $line } 行无法识别为文字。请将文件另存为 UTF-8 编码的 CSV 或 .xlsx。
@@ -1102,6 +1102,13 @@ rehearsal-ended = 演练已结束：{ $count } 户演练住户及其全部记录
 rehearsal-link-own = 您是这一户演练住户的交付大使，负责接待业主，请把链接交给其他同事扮演业主。没有做任何更改。
 rehearsal-nobody-link = 暂无人（链接：{ $link }）
 
+## Importing answers
+import-kind-answers = 答复文件
+row-bad-yes-no = 无法识别“{ $value }”，请填写“是”或“否”；留空则保持原有设置
+row-bad-answer-scope = 无法识别适用范围“{ $value }”，请填写“项目”、楼栋（如 3）、“户型 A2”或一户（如 3-1502）；留空表示整个项目
+row-too-many-keywords = 关键词最多 { $max } 个，请保留业主常用的说法
+row-keyword-too-long = 关键词“{ $value }”超过 { $max } 个字，请改短或拆成几个关键词
+
 ## 统一说辞（答复库）
 cmd-answers = 答复库：/answers、/answers add、/answers #编号
 cmd-answer = 查找标准答复：/answer 车位
@@ -1226,11 +1233,7 @@ incident-group-complaint = 群诉：{ $building } 栋有 { $count } 户在 { $da
 incident-complaint = { $home } 的投诉（{ $topic }，{ $level }；标记：{ $flags }）：{ $text }
 incident-overdue = 一个问题已超期 { $days } 天：{ $defect }
 incident-no-shows = { $date }：{ $visits } 个预约中有 { $missed } 个未到且未通知。
-import-kind-answers = 答复文件
 row-bad-expert-field = “{ $value }”不是专家领域（销售、工程、设计、法务）
-row-bad-yes-no = “{ $value }”应为“是”或“否”
-row-bad-answer-scope = “{ $value }”不是项目中的范围（请写“项目”、楼栋如 3、“户型 A2”，或一户如 3-1502）
-row-too-many-keywords = 关键词超过 { $max } 个
 
 ## 户型图
 cmd-plan = 户型图：发送图片并附说明 /plan A2

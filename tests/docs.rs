@@ -6,7 +6,7 @@ use handover_bot::domain::import::{ImportKind, header_aliases};
 fn the_readme_lists_every_accepted_import_header() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for kind in [ImportKind::Buyers, ImportKind::Staff, ImportKind::Slots] {
+    for kind in ImportKind::ALL {
         for (canonical, spellings, _) in header_aliases(kind) {
             assert!(
                 readme.contains(&format!("`{canonical}`")),

@@ -4,6 +4,7 @@ mod support;
 
 mod aftercare;
 mod answers;
+mod answers_import;
 mod appointments;
 mod assignment;
 mod authz;

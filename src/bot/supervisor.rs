@@ -189,6 +189,15 @@ fn render_row_error(i18n: &I18n, lang: Lang, error: &RowError) -> String {
         RowProblem::TooManyKeywords { max } => {
             tr!(i18n, lang, "row-too-many-keywords", max = *max)
         }
+        RowProblem::KeywordTooLong { value, max } => {
+            tr!(
+                i18n,
+                lang,
+                "row-keyword-too-long",
+                value = value,
+                max = *max
+            )
+        }
     };
     tr!(
         i18n,

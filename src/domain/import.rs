@@ -42,6 +42,8 @@ pub const MAX_ADDRESS_LEN: usize = 500;
 pub const MAX_PLACE_LEN: usize = 50;
 /// A risk's description and its planned response.
 pub const MAX_TEXT_LEN: usize = 2000;
+/// One keyword of an answer (a word or a short phrase buyers use).
+pub const MAX_KEYWORD_LEN: usize = 50;
 pub const MIN_CAPACITY: u32 = 1;
 pub const MAX_CAPACITY: u32 = 10_000;
 
@@ -348,6 +350,11 @@ pub enum RowProblem {
     TooManyKeywords {
         max: usize,
     },
+    /// One keyword of the cell is longer than `max` characters (the cell as a whole may be).
+    KeywordTooLong {
+        value: String,
+        max: usize,
+    },
 }
 
 impl fmt::Display for RowProblem {
@@ -383,6 +390,9 @@ impl fmt::Display for RowProblem {
             RowProblem::BadYesNo { value } => write!(f, "not yes or no: {value}"),
             RowProblem::BadAnswerScope { value } => write!(f, "not a scope: {value}"),
             RowProblem::TooManyKeywords { max } => write!(f, "more than {max} keywords"),
+            RowProblem::KeywordTooLong { value, max } => {
+                write!(f, "keyword longer than {max} characters: {value}")
+            }
         }
     }
 }

@@ -501,8 +501,18 @@ impl Services {
                 .await?;
                 changed = true;
             }
-            if let Some(buyers_may_see) = row.buyers_may_see {
-                changed |= tx.set_answer_visibility(answer.id, buyers_may_see).await?;
+            if let Some(buyers_may_see) = row.buyers_may_see
+                && tx.set_answer_visibility(answer.id, buyers_may_see).await?
+            {
+                tx.audit(
+                    now,
+                    approved_by,
+                    "answer.visibility",
+                    &format!("answer:{}", answer.id),
+                    serde_json::json!({ "buyers_may_see": buyers_may_see, "line": row.line }),
+                )
+                .await?;
+                changed = true;
             }
             counts.add(if changed {
                 UpsertOutcome::Updated

@@ -359,16 +359,20 @@ pub(super) fn columns(kind: ImportKind) -> &'static [ColumnSpec] {
     }
 }
 
-/// The column whose presence identifies a file's kind when the caller does not say.
-fn detecting_column(kind: ImportKind) -> Col {
-    match kind {
-        ImportKind::Buyers => Col::Room,
-        ImportKind::Staff => Col::Roles,
-        ImportKind::Slots => Col::Start,
-        ImportKind::Risks => Col::Difference,
-        ImportKind::Answers => Col::AnswerZh,
-    }
-}
+/// How a file's kind is told when the caller does not say: the first entry whose columns are all
+/// there. Several kinds share headers (范围 is the scope of a risk and of an answer, a register
+/// may carry a room column or a 统一说辞 column of its own), so an answers file is known by its
+/// question and its answer together, before a risk register by its description; an answers file
+/// missing one of the two comes last, to be reported as such rather than as no list at all.
+const DETECTION: &[(ImportKind, &[Col])] = &[
+    (ImportKind::Answers, &[Col::Question, Col::AnswerZh]),
+    (ImportKind::Risks, &[Col::Difference]),
+    (ImportKind::Buyers, &[Col::Room]),
+    (ImportKind::Staff, &[Col::Roles]),
+    (ImportKind::Slots, &[Col::Start]),
+    (ImportKind::Answers, &[Col::AnswerZh]),
+    (ImportKind::Answers, &[Col::Question]),
+];
 
 /// See [`super::header_aliases`].
 pub fn header_aliases(kind: ImportKind) -> Vec<(&'static str, Vec<&'static str>, bool)> {
@@ -489,18 +493,11 @@ impl HeaderMap {
         };
         let kind = match kind {
             Some(k) => k,
-            // A risk register has a room column too: it is known by its description column first;
-            // an answers file, by its answer column, before both.
-            None => [
-                ImportKind::Answers,
-                ImportKind::Risks,
-                ImportKind::Buyers,
-                ImportKind::Staff,
-                ImportKind::Slots,
-            ]
-            .into_iter()
-            .find(|&k| has(k, detecting_column(k)))
-            .ok_or(ImportError::UnknownKind)?,
+            None => DETECTION
+                .iter()
+                .find(|(k, cols)| cols.iter().all(|&col| has(*k, col)))
+                .map(|(k, _)| *k)
+                .ok_or(ImportError::UnknownKind)?,
         };
         let mut slots: Vec<Option<(usize, String)>> = vec![None; Col::COUNT];
         for (index, text) in header_texts(cells) {

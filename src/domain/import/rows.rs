@@ -6,8 +6,9 @@ use std::str::FromStr;
 use super::headers::{Col, HeaderMap, recognised};
 use super::{
     AnswerRow, BuyerRow, Cell, ImportError, ImportKind, MAX_ADDRESS_LEN, MAX_CAPACITY,
-    MAX_NAME_LEN, MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS, MAX_ROWS_BEFORE_HEADER,
-    MAX_TEXT_LEN, MIN_CAPACITY, Parsed, RiskRow, RowError, RowProblem, SlotRow, StaffRow,
+    MAX_KEYWORD_LEN, MAX_NAME_LEN, MAX_PLACE_LEN, MAX_PROJECT_LEN, MAX_REPORTED_ERRORS,
+    MAX_ROWS_BEFORE_HEADER, MAX_TEXT_LEN, MIN_CAPACITY, Parsed, RiskRow, RowError, RowProblem,
+    SlotRow, StaffRow,
 };
 use crate::domain::appointment::SlotKind;
 use crate::domain::expert::ExpertField;
@@ -730,8 +731,17 @@ impl<'a> CellReader<'a> {
                         RowProblem::TooManyKeywords { max: MAX_KEYWORDS },
                     );
                     Err(Reported)
-                } else if keywords.iter().any(|k| k.chars().count() > MAX_PLACE_LEN) {
-                    self.problem(Col::Keywords, RowProblem::TooLong { max: MAX_PLACE_LEN });
+                } else if let Some(long) = keywords
+                    .iter()
+                    .find(|k| k.chars().count() > MAX_KEYWORD_LEN)
+                {
+                    self.problem(
+                        Col::Keywords,
+                        RowProblem::KeywordTooLong {
+                            value: long.clone(),
+                            max: MAX_KEYWORD_LEN,
+                        },
+                    );
                     Err(Reported)
                 } else {
                     Ok(keywords)

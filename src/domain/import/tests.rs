@@ -1461,3 +1461,343 @@ fn a_risk_register_reads_with_its_chinese_headers() {
     assert_eq!(rows[1].severity, Severity::Medium);
     assert_eq!(rows[1].response, None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Answers (统一说辞)
+
+const ANSWERS: &str = "\
+统一说辞 2026 年版
+问题,关键词,标准答复,英文答复,适用范围,买家可见
+车位配比为什么比宣传的少？,车位、停车位，车库,车位配比 1:1.2，与规划许可一致。,The parking ratio is 1:1.2.,,是
+3栋电梯什么时候开通？,电梯,12 月 10 日验收后开通。,,3栋,否
+A2 户型的窗户为什么变了？,窗户;落地窗,按规划变更执行。,,户型 A2,
+3-1502 的渗水修好了吗？,,已修复。,,3-1502,yes
+物业费怎么收？,物业费,每月 3.5 元/平方米。,,项目,0
+";
+
+fn answers(result: Result<Parsed, ImportError>) -> Vec<AnswerRow> {
+    match result {
+        Ok(Parsed::Answers(rows)) => rows,
+        other => panic!("expected answers, got {other:?}"),
+    }
+}
+
+fn expected_answers() -> Vec<AnswerRow> {
+    use crate::domain::risk::RiskScope;
+    let row = |line, question: &str, keywords: &[&str], text_zh: &str| AnswerRow {
+        line,
+        question: question.into(),
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        text_zh: text_zh.into(),
+        text_en: None,
+        scope: RiskScope::Project,
+        buyers_may_see: None,
+    };
+    vec![
+        AnswerRow {
+            text_en: Some("The parking ratio is 1:1.2.".into()),
+            buyers_may_see: Some(true),
+            ..row(
+                3,
+                "车位配比为什么比宣传的少？",
+                &["车位", "停车位", "车库"],
+                "车位配比 1:1.2，与规划许可一致。",
+            )
+        },
+        AnswerRow {
+            scope: RiskScope::Building {
+                building: "3栋".into(),
+            },
+            buyers_may_see: Some(false),
+            ..row(
+                4,
+                "3栋电梯什么时候开通？",
+                &["电梯"],
+                "12 月 10 日验收后开通。",
+            )
+        },
+        AnswerRow {
+            scope: RiskScope::UnitType {
+                unit_type: "A2".into(),
+            },
+            ..row(
+                5,
+                "A2 户型的窗户为什么变了？",
+                &["窗户", "落地窗"],
+                "按规划变更执行。",
+            )
+        },
+        AnswerRow {
+            scope: RiskScope::Unit {
+                building: "3".into(),
+                unit: "1502".into(),
+            },
+            buyers_may_see: Some(true),
+            ..row(6, "3-1502 的渗水修好了吗？", &[], "已修复。")
+        },
+        AnswerRow {
+            buyers_may_see: Some(false),
+            ..row(7, "物业费怎么收？", &["物业费"], "每月 3.5 元/平方米。")
+        },
+    ]
+}
+
+#[test]
+fn an_answers_file_reads_with_its_chinese_headers_under_a_title_row() {
+    assert_eq!(answers(csv(ANSWERS)), expected_answers());
+    assert_eq!(
+        answers(parse(
+            ANSWERS.as_bytes(),
+            FileFormat::Csv,
+            Some(ImportKind::Answers),
+            CN
+        )),
+        expected_answers()
+    );
+}
+
+#[test]
+fn an_answers_file_with_english_or_other_chinese_headers_gives_the_same_rows() {
+    for header in [
+        "Question,Keywords,Answer,Answer_EN,Scope,Buyers May See",
+        "常见问题*,关键字,标准答案（必填）,English Answer,范围,业主可见",
+        "question,同义词,answer_zh,英文答复,适用范围,买家可见",
+    ] {
+        let text: String = std::iter::once(header)
+            .chain(ANSWERS.lines().skip(2))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut expected = expected_answers();
+        for row in &mut expected {
+            row.line -= 1;
+        }
+        assert_eq!(answers(csv(&text)), expected, "{header}");
+    }
+}
+
+#[test]
+fn an_answers_file_only_needs_its_question_and_answer() {
+    let rows = answers(csv("问题,标准答复\n车位为什么少？,与规划一致。\n"));
+    assert_eq!(
+        rows,
+        vec![AnswerRow {
+            line: 2,
+            question: "车位为什么少？".into(),
+            keywords: vec![],
+            text_zh: "与规划一致。".into(),
+            text_en: None,
+            scope: crate::domain::risk::RiskScope::Project,
+            buyers_may_see: None,
+        }]
+    );
+    assert_eq!(
+        csv("问题,关键词\n车位为什么少？,车位\n"),
+        Err(ImportError::MissingColumns {
+            kind: ImportKind::Answers,
+            columns: vec!["answer"]
+        })
+    );
+    assert_eq!(
+        csv("标准答复,英文答复\n与规划一致。,As planned.\n"),
+        Err(ImportError::MissingColumns {
+            kind: ImportKind::Answers,
+            columns: vec!["question"]
+        })
+    );
+}
+
+#[test]
+fn an_answers_spreadsheet_reads_like_its_csv() {
+    let mut sheet: Vec<Vec<XCell>> = ANSWERS
+        .lines()
+        .map(|line| line.split(',').map(s).collect())
+        .collect();
+    // As a spreadsheet stores them: the building and the yes/no as numbers.
+    sheet[3][4] = XCell::N(3.0);
+    sheet[6][5] = XCell::N(0.0);
+    let mut expected = expected_answers();
+    expected[1].scope = crate::domain::risk::RiskScope::Building {
+        building: "3".into(),
+    };
+    assert_eq!(
+        answers(parse(&xlsx(&sheet), FileFormat::Xlsx, None, CN)),
+        expected
+    );
+}
+
+#[test]
+fn a_gbk_answers_file_from_chinese_excel_is_accepted() {
+    let (bytes, _, had_errors) = encoding_rs::GBK.encode(ANSWERS);
+    assert!(!had_errors);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    assert_eq!(
+        answers(parse(&bytes, FileFormat::Csv, None, CN)),
+        expected_answers()
+    );
+}
+
+#[test]
+fn bad_answer_rows_name_their_line_and_column() {
+    use crate::domain::flow::answer_entry::{MAX_ANSWER_CHARS, MAX_KEYWORDS, MAX_QUESTION_CHARS};
+    let many: Vec<String> = (0..=MAX_KEYWORDS).map(|i| format!("词{i}")).collect();
+    let long_keyword = "长".repeat(MAX_KEYWORD_LEN + 1);
+    let rows = [
+        // 2: fine.
+        "车位为什么少？,车位,与规划一致。,,,".to_string(),
+        // 3: no question, no answer.
+        ",车位,,,,".to_string(),
+        // 4: too long a question and answer.
+        format!(
+            "{},,{},,,",
+            "问".repeat(MAX_QUESTION_CHARS + 1),
+            "答".repeat(MAX_ANSWER_CHARS + 1)
+        ),
+        // 5: too long an English answer, a scope and a yes/no that say nothing.
+        format!(
+            "物业费？,,按面积收。,{},3 栋 1502,也许",
+            "a".repeat(MAX_ANSWER_CHARS + 1)
+        ),
+        // 6: too many keywords.
+        format!("电梯？,{},12 月开通。,,,", many.join("、")),
+        // 7: one keyword too long (the cell as a whole may be long).
+        format!("窗户？,窗户、{long_keyword},按规划。,,,"),
+        // 8: line 2's question again, in traditional characters and other punctuation.
+        "車位為什麼少?,,另一个答复。,,,".to_string(),
+        // 9: the scope is at most 50 characters.
+        format!("燃气？,,已通气。,,{},", "楼".repeat(51)),
+    ];
+    let text = format!(
+        "问题,关键词,标准答复,英文答复,适用范围,买家可见\n{}\n",
+        rows.join("\n")
+    );
+    let (errors, total_bad) = row_errors(csv(&text));
+    let scope_51 = "楼".repeat(51);
+    assert_eq!(
+        errors,
+        vec![
+            err(3, "问题", RowProblem::Missing),
+            err(3, "标准答复", RowProblem::Missing),
+            err(
+                4,
+                "问题",
+                RowProblem::TooLong {
+                    max: MAX_QUESTION_CHARS
+                }
+            ),
+            err(
+                4,
+                "标准答复",
+                RowProblem::TooLong {
+                    max: MAX_ANSWER_CHARS
+                }
+            ),
+            err(
+                5,
+                "英文答复",
+                RowProblem::TooLong {
+                    max: MAX_ANSWER_CHARS
+                }
+            ),
+            err(
+                5,
+                "适用范围",
+                RowProblem::BadAnswerScope {
+                    value: "3 栋 1502".into()
+                }
+            ),
+            err(
+                5,
+                "买家可见",
+                RowProblem::BadYesNo {
+                    value: "也许".into()
+                }
+            ),
+            err(
+                6,
+                "关键词",
+                RowProblem::TooManyKeywords { max: MAX_KEYWORDS }
+            ),
+            err(
+                7,
+                "关键词",
+                RowProblem::KeywordTooLong {
+                    value: long_keyword,
+                    max: MAX_KEYWORD_LEN
+                }
+            ),
+            err(8, "问题", RowProblem::Duplicate { first_line: 2 }),
+            err(
+                9,
+                "适用范围",
+                RowProblem::BadAnswerScope { value: scope_51 }
+            ),
+        ]
+    );
+    assert_eq!(total_bad, errors.len());
+}
+
+#[test]
+fn an_empty_answer_on_a_spreadsheet_row_is_reported_on_the_line_the_sheet_shows() {
+    let sheet = vec![
+        vec![s("统一说辞")],
+        vec![],
+        vec![s("问题"), s("标准答复"), s("买家可见")],
+        vec![s("车位为什么少？"), s("与规划一致。"), s("是")],
+        vec![s("物业费怎么收？"), s(""), s("否")],
+    ];
+    let (errors, _) = row_errors(parse(&xlsx(&sheet), FileFormat::Xlsx, None, CN));
+    assert_eq!(errors, vec![err(5, "标准答复", RowProblem::Missing)]);
+}
+
+#[test]
+fn answers_files_and_risk_registers_are_never_taken_for_each_other() {
+    // Both may have a 范围 column; a register may have a column of talking points (统一说辞,
+    // 答复) and a description written as 问题描述; an answers file may say 范围 for its scope.
+    for register in [
+        "风险类别,范围,户型,差异描述,应对措施\n销售承诺,户型,A2,落地窗变普通窗,解释\n",
+        "风险类别,范围,户型,问题描述,统一说辞\n销售承诺,户型,A2,落地窗变普通窗,解释\n",
+        "类别,适用范围,楼栋,差异,答复\n其他,楼栋,3,车库入口调整,已公示\n",
+    ] {
+        assert_eq!(
+            csv(register).map(|p| p.kind()),
+            Ok(ImportKind::Risks),
+            "{register}"
+        );
+    }
+    for answers_file in [
+        "问题,标准答复,范围\n车位为什么少？,与规划一致。,3\n",
+        "问题,关键词,答复,范围,买家可见\n车位为什么少？,车位,与规划一致。,项目,是\n",
+        "风险清单对应的问题,问题,统一说辞,范围\n,车位为什么少？,与规划一致。,项目\n",
+    ] {
+        assert_eq!(
+            csv(answers_file).map(|p| p.kind()),
+            Ok(ImportKind::Answers),
+            "{answers_file}"
+        );
+    }
+    // Told the kind, each file is read as that kind's columns.
+    assert_eq!(
+        parse(
+            "问题,标准答复,范围\n车位为什么少？,与规划一致。,3\n".as_bytes(),
+            FileFormat::Csv,
+            Some(ImportKind::Risks),
+            CN
+        ),
+        Err(ImportError::MissingColumns {
+            kind: ImportKind::Risks,
+            columns: vec!["category", "difference"]
+        })
+    );
+    assert_eq!(
+        parse(
+            "风险类别,范围,差异描述\n其他,项目,车库入口调整\n".as_bytes(),
+            FileFormat::Csv,
+            Some(ImportKind::Answers),
+            CN
+        ),
+        Err(ImportError::MissingColumns {
+            kind: ImportKind::Answers,
+            columns: vec!["question", "answer"]
+        })
+    );
+}
