@@ -4,7 +4,7 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
-use super::{Ctx, TgBot, Turn, answer_query, take_press};
+use super::{Ctx, TgBot, Turn, answer_query, button, keyboard, take_press};
 use crate::domain::flow::answer_entry::{self, AnswerField, Ask, FieldValue};
 use crate::domain::flow::{Input, Next, Step};
 use crate::domain::people::{Actor, Lang};
@@ -14,17 +14,9 @@ use crate::store::answers::Answer;
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChosenInlineResult, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery, InlineQueryResult,
-    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, ReplyMarkup,
+    ChosenInlineResult, InlineKeyboardMarkup, InlineQuery, InlineQueryResult,
+    InlineQueryResultArticle, InputMessageContent, InputMessageContentText,
 };
-
-fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> Option<ReplyMarkup> {
-    (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)))
-}
-
-fn button(label: String, callback: Callback) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(label, callback.encode())
-}
 
 /// At most this many characters of a text in a list or an inline result's description.
 const SNIPPET_CHARS: usize = 80;
@@ -126,7 +118,7 @@ async fn show_card(turn: &Turn, id: i64) -> anyhow::Result<()> {
             tr!(i18n, lang, "answer-buyers-no")
         },
         version = answer.version,
-        approved_by = approver(turn, &answer.approved_by).await?,
+        approved_by = answer.approved_by.as_str(),
         approved_at = answer
             .approved_at
             .with_timezone(&tz)
@@ -178,20 +170,6 @@ async fn show_card(turn: &Turn, id: i64) -> anyhow::Result<()> {
     turn.say_with(text, keyboard(rows)).await
 }
 
-/// Who approved a version, as the audit name `staff:ID` names them: their name when known.
-async fn approver(turn: &Turn, audit_name: &str) -> anyhow::Result<String> {
-    let Some(id) = audit_name
-        .strip_prefix("staff:")
-        .and_then(|id| id.parse::<i64>().ok())
-    else {
-        return Ok(audit_name.to_string());
-    };
-    let mut tx = turn.ctx.services.store.read().await?;
-    let staff = tx.staff_by_id(id).await?;
-    tx.commit().await?;
-    Ok(staff.map_or_else(|| audit_name.to_string(), |s| s.name))
-}
-
 pub async fn on_open(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::Result<()> {
     crate::services::require_supervisor(&turn.person.actor)?;
     answer_query(turn, query, None).await?;
@@ -221,7 +199,7 @@ pub async fn on_history(turn: &Turn, query: &CallbackQuery, id: i64) -> anyhow::
             lang,
             "answer-history-version",
             version = version.version,
-            approved_by = approver(turn, &version.approved_by).await?,
+            approved_by = version.approved_by.as_str(),
             approved_at = version
                 .approved_at
                 .with_timezone(&tz)

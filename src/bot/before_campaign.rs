@@ -3,7 +3,7 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
-use super::{Turn, answer_query, take_press};
+use super::{Turn, answer_query, button, keyboard, take_press};
 use crate::domain::flow::{Input, Next, Step, precontact_call, risk_entry};
 use crate::domain::precontact::Attitude;
 use crate::domain::risk::{RiskCategory, RiskStatus, Severity};
@@ -14,15 +14,7 @@ use crate::services::risks::{RiskView, StatusChange};
 use crate::store::risks::Risk;
 use crate::tr;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
-
-fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> Option<ReplyMarkup> {
-    (!rows.is_empty()).then(|| ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows)))
-}
-
-fn button(label: String, callback: Callback) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(label, callback.encode())
-}
+use teloxide::types::InlineKeyboardButton;
 
 /// A press of a flow's button: the step it takes, or `None` once a press that fits no step
 /// (`stale`, an old message's button) was answered as stale.

@@ -4,18 +4,14 @@
 
 use super::callback::Callback;
 use super::dialogue::State;
-use super::{Ctx, TgBot, Turn, answer_query, take_press};
+use super::{Ctx, TgBot, Turn, answer_query, button, keyboard, take_press};
 use crate::domain::expert::ExpertField;
 use crate::present::{Label as _, Times as _};
 use crate::services::decisions::Taken;
 use crate::services::experts::{ConsultAnswered, Consulted};
 use crate::tr;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup};
-
-fn button(label: String, callback: Callback) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(label, callback.encode())
-}
+use teloxide::types::InlineKeyboardButton;
 
 /// Longest question or expert answer kept (a Telegram message holds 4,096 characters, and the
 /// household's context is added).
@@ -97,11 +93,8 @@ pub async fn on_ask_button(turn: &Turn, query: &CallbackQuery, message: i64) -> 
                 .collect()
         })
         .collect();
-    turn.say_with(
-        tr!(i18n, lang, "consult-which-field"),
-        Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))),
-    )
-    .await
+    turn.say_with(tr!(i18n, lang, "consult-which-field"), keyboard(rows))
+        .await
 }
 
 pub async fn on_field_button(

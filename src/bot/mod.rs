@@ -281,6 +281,22 @@ pub(crate) async fn own_home_pressed(
     Ok(mine)
 }
 
+/// An inline keyboard of these rows; none when there are none.
+pub(crate) fn keyboard(
+    rows: Vec<Vec<teloxide::types::InlineKeyboardButton>>,
+) -> Option<ReplyMarkup> {
+    (!rows.is_empty())
+        .then(|| ReplyMarkup::InlineKeyboard(teloxide::types::InlineKeyboardMarkup::new(rows)))
+}
+
+/// A button that sends `callback`.
+pub(crate) fn button(
+    label: String,
+    callback: callback::Callback,
+) -> teloxide::types::InlineKeyboardButton {
+    teloxide::types::InlineKeyboardButton::callback(label, callback.encode())
+}
+
 /// An inline keyboard from rows of (label, button).
 pub(crate) fn inline_keyboard(rows: Vec<Vec<(String, callback::Callback)>>) -> Option<ReplyMarkup> {
     Some(ReplyMarkup::InlineKeyboard(

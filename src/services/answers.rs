@@ -44,6 +44,18 @@ pub enum Edited {
     Gone,
 }
 
+/// Who an audit name (`staff:ID`, `cli`) is: the staff member's name when it names one.
+async fn approver_name(tx: &mut Tx, audit_name: &str) -> ServiceResult<String> {
+    let Some(id) = audit_name
+        .strip_prefix("staff:")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return Ok(audit_name.to_string());
+    };
+    let staff = tx.staff_by_id(id).await?;
+    Ok(staff.map_or_else(|| audit_name.to_string(), |s| s.name))
+}
+
 fn library(answers: &[Answer]) -> Library {
     let searchable: Vec<Searchable> = answers
         .iter()
@@ -129,7 +141,8 @@ impl Services {
         Ok(answers)
     }
 
-    /// One answer with its history (supervisors).
+    /// One answer with its history (supervisors), each `approved_by` as the reader knows them:
+    /// the staff member's name (the store keeps the audit name `staff:ID`).
     pub async fn answer_card(
         &self,
         actor: &Actor,
@@ -137,10 +150,15 @@ impl Services {
     ) -> ServiceResult<Option<(Answer, Vec<AnswerVersion>)>> {
         require_supervisor(actor)?;
         let mut tx = self.store.read().await?;
-        let Some(answer) = tx.answer(id).await? else {
+        let Some(mut answer) = tx.answer(id).await? else {
             return Ok(None);
         };
-        let history = tx.answer_history(id).await?;
+        let mut history = tx.answer_history(id).await?;
+        answer.approved_by = approver_name(&mut tx, &answer.approved_by).await?;
+        for version in &mut history {
+            version.approved_by = approver_name(&mut tx, &version.approved_by).await?;
+        }
+        tx.commit().await?;
         Ok(Some((answer, history)))
     }
 
