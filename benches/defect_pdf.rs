@@ -97,6 +97,7 @@ fn report() -> DefectReport {
                 (s("房号"), s("3-1502")),
                 (s("业主"), s("王芳、李明")),
             ],
+            plan: None,
             items,
         }],
         labels: ReportLabels {

@@ -56,6 +56,29 @@ impl MediaStore {
         }
         Ok(StoredFile { sha256, path })
     }
+
+    /// Where a file drawn from stored ones is kept (`derived/ab/<hash of key>.ext`): named by
+    /// what it shows, so it is drawn once and found again by any instance.
+    pub fn derived_path(&self, key: &str, extension: &str) -> String {
+        let name = sha256_hex(key.as_bytes());
+        format!("derived/{}/{name}.{extension}", &name[..2])
+    }
+
+    /// Whether a file is kept at `path` (relative to the media directory).
+    pub fn has(&self, path: &str) -> bool {
+        self.dir.join(path).is_file()
+    }
+
+    /// Keeps `bytes` at `path` (relative to the media directory), written whole or not at all.
+    pub fn put_at(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let full = self.dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let temporary = full.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&temporary, bytes)?;
+        std::fs::rename(&temporary, &full)
+    }
 }
 
 /// The SHA-256 of `bytes` in lower-case hex, the name a file is stored under.

@@ -719,15 +719,20 @@ async fn a_save_handled_again_after_a_crash_records_the_defect_once() {
     // Telegram hands the same Save over again.
     let first = services.save_defect(&me.actor, inspection, &draft).await;
     let again = services.save_defect(&me.actor, inspection, &draft).await;
-    assert_eq!(first.unwrap(), Some(1));
-    assert_eq!(again.unwrap(), Some(1), "the repeat made a second defect");
+    let first = first.unwrap().expect("saved");
+    assert_eq!(first.0, 1);
+    assert_eq!(
+        again.unwrap(),
+        Some(first),
+        "the repeat made a second defect"
+    );
     // A second defect that differs only in its note is a defect of its own.
     let other = DefectDraft {
         note: "水槽下渗水，柜体发霉".to_string(),
         ..draft.clone()
     };
     let second = services.save_defect(&me.actor, inspection, &other).await;
-    assert_eq!(second.unwrap(), Some(2));
+    assert_eq!(second.unwrap().map(|(number, _)| number), Some(2));
     let list = reply_to(&app, &ambassador, "/defects 1-1-101").await;
     assert!(
         list.plain_text.contains(&defects_title(2)),

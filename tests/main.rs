@@ -24,6 +24,8 @@ mod miniapp;
 mod onboarding;
 mod outbox;
 mod pdf;
+mod plan_page;
+mod plan_pins;
 mod plans;
 mod rehearsal;
 mod remediation;

@@ -315,13 +315,13 @@ pub async fn on_button(
                 .services
                 .save_defect(&turn.person.actor, inspection, draft)
                 .await?;
-            let Some(number) = saved else {
+            let Some((number, id)) = saved else {
                 turn.dialogue.exit().await?;
                 return stale().await;
             };
             super::take_press(turn, query).await?;
             store(turn, &step.next).await?;
-            say_saved(turn, number, draft.room).await
+            say_saved(turn, number, id, draft.room).await
         }
         Ask::Finish => {
             let finished = turn
@@ -356,8 +356,9 @@ pub async fn on_button(
     }
 }
 
-/// "Defect N saved in this room", with the next defect, another room or finish.
-async fn say_saved(turn: &Turn, number: usize, room: Room) -> anyhow::Result<()> {
+/// "Defect N saved in this room", with the next defect, another room or finish, and where the
+/// home has a floor plan, a button that opens it to mark where the item is.
+async fn say_saved(turn: &Turn, number: usize, id: i64, room: Room) -> anyhow::Result<()> {
     let (i18n, lang) = (turn.i18n(), turn.lang());
     let rows = vec![
         vec![(
@@ -373,6 +374,11 @@ async fn say_saved(turn: &Turn, number: usize, room: Room) -> anyhow::Result<()>
             Callback::Inspect(InspectAction::Finish),
         )],
     ];
+    let markup = super::with_page_button(
+        keyboard(rows),
+        tr!(i18n, lang, "button-mark-on-plan"),
+        turn.ctx.services.pin_page(id).await?,
+    );
     turn.say_with(
         tr!(
             i18n,
@@ -381,7 +387,7 @@ async fn say_saved(turn: &Turn, number: usize, room: Room) -> anyhow::Result<()>
             number = number,
             room = room.label(i18n, lang)
         ),
-        keyboard(rows),
+        markup,
     )
     .await
 }
@@ -632,13 +638,43 @@ pub async fn on_defects(turn: &Turn, args: &str) -> anyhow::Result<()> {
         .household_defects(&turn.person.actor, args)
         .await?
     {
-        Found::One((household, defects)) => {
-            let (text, markup) = defect_page(turn, &household, &defects, 0);
-            turn.say_with(text, markup).await
-        }
+        Found::One((household, defects)) => say_defect_list(turn, &household, &defects).await,
         Found::Choose(list) => ambiguous(turn, &list).await,
         Found::NotFound => not_found(turn, args).await,
     }
+}
+
+/// A home's defect list: where its items have pins, first the plan with every numbered pin,
+/// and the list gets a button opening the plan page.
+async fn say_defect_list(
+    turn: &Turn,
+    household: &crate::store::assignment::Household,
+    defects: &[crate::store::defects::Defect],
+) -> anyhow::Result<()> {
+    let services = &turn.ctx.services;
+    let picture = services
+        .home_overview_picture(household, defects)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "no plan picture for a defect list");
+            None
+        });
+    if let Some(picture) = picture {
+        super::remediation::send_photos(turn, &[picture]).await?;
+    }
+    let (text, markup) = defect_page(turn, household, defects, 0);
+    let (home, all) = services
+        .plan_view_pages(&turn.person.actor, household)
+        .await?;
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    let unit_type = household.unit_type.clone().unwrap_or_default();
+    let markup = super::with_page_button(
+        markup,
+        tr!(i18n, lang, "button-type-plan-view", unit_type = unit_type),
+        all,
+    );
+    let markup = super::with_page_button(markup, tr!(i18n, lang, "button-plan-view"), home);
+    turn.say_with(text, markup).await
 }
 
 /// The query and whether its last word asks for a PDF ("3-1502 pdf"). A buyer's name may have
@@ -719,8 +755,7 @@ pub async fn on_my_defects(turn: &Turn) -> anyhow::Result<()> {
             .await?;
             continue;
         }
-        let (text, markup) = defect_page(turn, &household, &defects, 0);
-        turn.say_with(text, markup).await?;
+        say_defect_list(turn, &household, &defects).await?;
     }
     Ok(())
 }

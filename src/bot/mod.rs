@@ -310,6 +310,27 @@ pub(crate) fn inline_keyboard(rows: Vec<Vec<(String, callback::Callback)>>) -> O
     ))
 }
 
+/// `markup` with a first row opening the Mini App page at `url`, when there is one.
+pub(crate) fn with_page_button(
+    markup: Option<ReplyMarkup>,
+    label: String,
+    url: Option<String>,
+) -> Option<ReplyMarkup> {
+    let Some(url) = url.and_then(|url| url::Url::parse(&url).ok()) else {
+        return markup;
+    };
+    let button =
+        teloxide::types::InlineKeyboardButton::web_app(label, teloxide::types::WebAppInfo { url });
+    let mut rows = match markup {
+        Some(ReplyMarkup::InlineKeyboard(keyboard)) => keyboard.inline_keyboard,
+        _ => Vec::new(),
+    };
+    rows.insert(0, vec![button]);
+    Some(ReplyMarkup::InlineKeyboard(
+        teloxide::types::InlineKeyboardMarkup::new(rows),
+    ))
+}
+
 /// Sends HTML to a chat; a text too long for one message goes out in parts, the keyboard on the
 /// last. A 429 is waited out (the person is waiting for this answer) and counted.
 pub async fn send_html(

@@ -16,8 +16,35 @@ pub fn plan_caption(caption: Option<&str>, bot_username: &str) -> Option<String>
 }
 
 /// `/plan` typed without a file: how to send one.
-pub async fn on_plan(turn: &Turn) -> anyhow::Result<()> {
-    turn.say(tr!(turn.i18n(), turn.lang(), "plan-usage")).await
+pub async fn on_plan(turn: &Turn, args: &str) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    // `/plan 1-1-101 mirrored`: a home whose layout is its type's plan flipped (反户型).
+    let layout = args
+        .trim()
+        .rsplit_once(char::is_whitespace)
+        .and_then(|(home, word)| match word.to_lowercase().as_str() {
+            "mirrored" | "镜像" | "反" => Some((home.trim(), true)),
+            "normal" | "正常" | "正" => Some((home.trim(), false)),
+            _ => None,
+        });
+    let Some((home, mirrored)) = layout else {
+        return turn.say(tr!(i18n, lang, "plan-usage")).await;
+    };
+    if !turn.person.actor.can_supervise() {
+        let refusal = super::router::forbidden(turn, super::commands::Command::Plan);
+        return turn.say(refusal).await;
+    }
+    let set = turn
+        .ctx
+        .services
+        .set_home_mirrored(&turn.person.actor, home, mirrored)
+        .await?;
+    turn.say(match set {
+        Some((home, _)) if mirrored => tr!(i18n, lang, "plan-home-mirrored", home = home),
+        Some((home, _)) => tr!(i18n, lang, "plan-home-normal", home = home),
+        None => tr!(i18n, lang, "household-not-yours", query = home),
+    })
+    .await
 }
 
 /// The plan image of `unit_type` a message carries (a file or a photo).
@@ -36,7 +63,7 @@ pub async fn on_plan_file(turn: &Turn, msg: &Message, unit_type: &str) -> anyhow
         (None, None) => None,
     };
     let Some(file) = file else {
-        return on_plan(turn).await;
+        return on_plan(turn, "").await;
     };
     let limit = turn.ctx.services.config.max_import_bytes;
     if u64::from(file.size) > limit {

@@ -199,7 +199,21 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
         keyboard(rows)
     };
     turn.say_with(text, markup).await?;
-    send_photos(turn, &defect.photos).await?;
+    // Where it is on the plan comes first, then what it looks like.
+    let picture = turn
+        .ctx
+        .services
+        .defect_picture(defect)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, defect = defect.id, "no plan picture for a card");
+            None
+        });
+    let photos: Vec<String> = picture
+        .into_iter()
+        .chain(defect.photos.iter().cloned())
+        .collect();
+    send_photos(turn, &photos).await?;
     if !card.after_photos.is_empty() {
         turn.say(tr!(i18n, lang, "defect-after-photos")).await?;
         send_photos(turn, &card.after_photos).await?;
@@ -208,7 +222,7 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
 }
 
 /// Sends stored photos as albums of up to ten (a lone one as a photo).
-async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result<()> {
+pub(super) async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result<()> {
     let dir = turn.ctx.services.config.media_dir.clone();
     for chunk in paths.chunks(crate::domain::message::MAX_ALBUM) {
         let _turn = turn.ctx.pacer.turn(turn.chat, chunk.len()).await;
@@ -773,6 +787,7 @@ mod tests {
                 held_at: None,
                 reopen_count: 0,
                 escalated_due: None,
+                pin: None,
                 photos: Vec::new(),
                 voice: None,
             },
@@ -791,6 +806,7 @@ mod tests {
                 staff_id: None,
                 home_staff_id: None,
                 unit_type: None,
+                plan_mirrored: false,
             },
             actions,
         }

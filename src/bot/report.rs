@@ -138,7 +138,14 @@ async fn submit(turn: &Turn, query: Option<&CallbackQuery>, ask: Ask) -> anyhow:
         super::take_press(turn, query).await?;
     }
     match id {
-        Some(_) => turn.say(tr!(i18n, lang, "report-sent")).await,
+        Some(id) => {
+            let markup = super::with_page_button(
+                None,
+                tr!(i18n, lang, "button-mark-on-plan"),
+                turn.ctx.services.pin_page(id).await?,
+            );
+            turn.say_with(tr!(i18n, lang, "report-sent"), markup).await
+        }
         None => turn.say(tr!(i18n, lang, "stale-button")).await,
     }
 }

@@ -337,7 +337,7 @@ async fn on_command(turn: &Turn, typed: &CommandText<'_>, from: &User) -> anyhow
         Command::Consult => experts::on_consult(turn, args).await,
         Command::Incidents => experts::on_incidents(turn).await,
         Command::SetGroup => experts::on_setgroup(turn).await,
-        Command::Plan => plans::on_plan(turn).await,
+        Command::Plan => plans::on_plan(turn, args).await,
         Command::Plans => plans::on_plans(turn).await,
     }
 }

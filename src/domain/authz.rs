@@ -55,6 +55,16 @@ pub fn may_open(actor: &Actor, home: Home<'_>) -> bool {
     }
 }
 
+/// May see every pinned item of a unit type in `building` on its plan: supervisors, and the
+/// engineers who lead that building.
+pub fn may_see_type_plan(actor: &Actor, building: &str) -> bool {
+    match actor {
+        Actor::Staff(s) if can_supervise(&s.roles) => true,
+        Actor::Staff(s) => s.roles.has(Role::Engineer) && s.buildings.iter().any(|b| b == building),
+        _ => false,
+    }
+}
+
 /// May run the handover checklist of this home, or go on with a walk-through of it: a
 /// supervisor, or an ambassador who looks after it now.
 pub fn may_hand_over(actor: &Actor, home: Home<'_>) -> bool {

@@ -126,6 +126,8 @@ pub struct BuyerRow {
     pub language: Option<Lang>,
     /// 户型; `None` when the column is absent or the cell empty (a unit type on file is kept).
     pub unit_type: Option<String>,
+    /// 镜像: the home's layout is its type's plan flipped; `None` keeps what is on file.
+    pub mirrored: Option<bool>,
 }
 
 /// One risk of the register. The owner is a staff member's name (or phone), looked up when the

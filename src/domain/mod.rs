@@ -14,6 +14,7 @@ pub mod kpi;
 pub mod message;
 pub mod people;
 pub mod phone;
+pub mod plan;
 pub mod precontact;
 pub mod record;
 pub mod remediation;

@@ -11,4 +11,5 @@
 pub mod card;
 pub mod chart;
 pub mod pdf;
+pub mod plan;
 pub mod signature;

@@ -63,6 +63,8 @@ struct HomeFacts {
     project: String,
     ambassador: Option<String>,
     defects: Vec<DefectFacts>,
+    /// The home's plan with its items' numbered pins, when it has a plan and a pinned item.
+    plan_picture: Option<String>,
 }
 
 /// What one report covers.
@@ -176,7 +178,13 @@ impl Services {
                     .inspect_err(|error| tracing::warn!(%error, path, "a photo is missing"))
                     .ok()
             };
-            let photos = photo::prepare_all(&report.photo_paths(), &read);
+            let mut photos = photo::prepare_all(&report.photo_paths(), &read);
+            // Plans keep their sharp lines and pin colours: embedded as the PNG they are.
+            for (path, _) in report.homes.iter().filter_map(|h| h.plan.as_ref()) {
+                if let Some(plan) = read(path).and_then(photo::drawing) {
+                    photos.insert(path.clone(), plan);
+                }
+            }
             layout::render(&defect_report::document(report, &photos), &font)
         })
         .await
@@ -241,11 +249,23 @@ impl Services {
                 .filter(|name| !name.is_empty())
                 .cloned()
                 .unwrap_or_else(|| household.unit.project.clone());
+            let listed: Vec<Defect> = defects.iter().map(|f| f.defect.clone()).collect();
+            let plan_picture = match self.home_plan(tx, &household).await? {
+                Some(plan) if listed.iter().any(|d| d.pin.is_some()) => self
+                    .home_picture(tx, &plan, &listed, super::pins::REPORT_PLAN_SIDE)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::warn!(%error, "the report goes without its plan");
+                        None
+                    }),
+                _ => None,
+            };
             homes.push(HomeFacts {
                 household,
                 project,
                 ambassador,
                 defects,
+                plan_picture,
             });
         }
         Ok(Found::One(ReportFacts { building, homes }))
@@ -420,6 +440,21 @@ fn report_words(
             HomeReport {
                 heading: unit.short(),
                 fields,
+                plan: home.plan_picture.clone().map(|path| {
+                    (
+                        path,
+                        plain_text(&crate::tr!(
+                            i18n,
+                            lang,
+                            "pdf-plan-caption",
+                            count = home
+                                .defects
+                                .iter()
+                                .filter(|f| f.defect.pin.is_some())
+                                .count()
+                        )),
+                    )
+                }),
                 items,
             }
         })

@@ -190,14 +190,15 @@ impl Services {
             .filter(|i| i.finished_at.is_none() && authz::may_work_in_walkthrough(me, i.staff_id)))
     }
 
-    /// Saves one defect of an open walk-through; returns its number in this inspection.
+    /// Saves one defect of an open walk-through; returns its number in this inspection and its
+    /// id.
     #[instrument(skip_all)]
     pub async fn save_defect(
         &self,
         actor: &Actor,
         inspection: i64,
         draft: &DefectDraft,
-    ) -> ServiceResult<Option<usize>> {
+    ) -> ServiceResult<Option<(usize, i64)>> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some(open) = self.open_inspection(&mut tx, actor, inspection).await? else {
@@ -219,30 +220,32 @@ impl Services {
                     draft.voice.as_deref(),
                 )
                 .await?;
+        let mut saved = None;
         if !already_saved {
-            tx.insert_defect(
-                open.unit_id,
-                Some(inspection),
-                draft.room,
-                draft.category,
-                draft.severity,
-                &draft.note,
-                DefectStatus::Recorded,
-                self.config.fix_deadlines.due(draft.severity, now),
-                &draft.photos,
-                draft.voice.as_deref(),
-                &actor.audit_name(),
-                now,
-            )
-            .await?;
+            saved = Some(
+                tx.insert_defect(
+                    open.unit_id,
+                    Some(inspection),
+                    draft.room,
+                    draft.category,
+                    draft.severity,
+                    &draft.note,
+                    DefectStatus::Recorded,
+                    self.config.fix_deadlines.due(draft.severity, now),
+                    &draft.photos,
+                    draft.voice.as_deref(),
+                    &actor.audit_name(),
+                    now,
+                )
+                .await?,
+            );
         }
-        let count = tx
-            .defects_of_unit(open.unit_id, Some(inspection))
-            .await?
-            .len();
+        let recorded = tx.defects_of_unit(open.unit_id, Some(inspection)).await?;
         tx.commit().await?;
         self.feed_waker.wake();
-        Ok(Some(count))
+        // A repeat of the same Save is the latest item of the walk-through.
+        let id = saved.or(recorded.last().map(|d| d.id)).unwrap_or_default();
+        Ok(Some((recorded.len(), id)))
     }
 
     /// "Finish": the inspection's defects go to the buyers as one numbered list (photos as

@@ -20,6 +20,7 @@ pub mod notices;
 pub mod numbers;
 pub mod onboarding;
 pub mod people;
+pub mod pins;
 pub mod plans;
 pub mod precontact;
 pub mod rehearsal;
@@ -113,6 +114,10 @@ pub struct Services {
     /// The update being answered, set with [`Services::answering`]; see
     /// [`Services::take_update`].
     pub answering: Option<Answering>,
+    /// Floor plans decoded for drawing pins, shared by every copy of the services.
+    pub plan_pictures: Arc<crate::render::plan::PlanPictures>,
+    /// Plan pictures drawn (not found in the media store), for the tests and the benchmark.
+    pub plan_pictures_drawn: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Services {
@@ -128,6 +133,8 @@ impl Services {
             // The locales are compiled in and checked by unit tests; they cannot fail here.
             i18n: Arc::new(crate::i18n::I18n::load().expect("the embedded locales parse")),
             answering: None,
+            plan_pictures: Arc::default(),
+            plan_pictures_drawn: Arc::default(),
         }
     }
 

@@ -4,11 +4,9 @@
 
 use super::{ServiceResult, Services, require_supervisor};
 use crate::domain::people::Actor;
+use crate::domain::plan::unit_type_key;
 use crate::store::plans::{FloorPlan, UnitTypeCount};
 use tracing::instrument;
-
-/// Longest unit type name (as the buyer list's 户型 column allows).
-pub const MAX_UNIT_TYPE_CHARS: usize = 50;
 
 /// What an uploaded plan came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +35,6 @@ pub struct PlanList {
     pub plans: Vec<(FloorPlan, i64)>,
     /// Unit types of homes that have no plan yet.
     pub missing: Vec<UnitTypeCount>,
-}
-
-/// How a unit type is kept: trimmed, letters upper-case (the buyer list's "a2" is plan A2).
-pub fn unit_type_key(text: &str) -> Option<String> {
-    let key = text.trim().to_uppercase();
-    (!key.is_empty() && key.chars().count() <= MAX_UNIT_TYPE_CHARS).then_some(key)
 }
 
 impl Services {

@@ -51,6 +51,9 @@ pub struct Task {
     pub actions: Vec<Action>,
 }
 
+/// Telegram's limit on a photo's caption, in characters once the markup is gone.
+const MAX_CAPTION: usize = 1024;
+
 fn day(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     at.with_timezone(&tz).present_date()
 }
@@ -876,10 +879,39 @@ impl Services {
             None => None,
         };
         let others = self.others_of_household(tx, actor, household).await?;
-        let news = Message::text(
-            Cause::per_chat(format!("defect-event:{event}")),
-            |lang, _| self.update_text(lang, defect, household, engineer.as_ref(), note),
-        );
+        // With a pin, the news comes as the item's picture on the plan, the words its caption.
+        let picture = match (defect.pin, self.home_plan(tx, household).await?) {
+            (Some(_), Some(plan)) => {
+                let defects = tx.defects_of_unit(defect.unit_id, None).await?;
+                let number = defects
+                    .iter()
+                    .position(|d| d.id == defect.id)
+                    .map_or(0, |i| i + 1);
+                // A plan that cannot be drawn costs the picture, never the news.
+                match self.pin_picture(tx, &plan, defect, number).await {
+                    Ok(picture) => picture,
+                    Err(error) => {
+                        tracing::warn!(%error, defect = defect.id, "no plan picture for the news");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let cause = Cause::per_chat(format!("defect-event:{event}"));
+        let news = Message::new(cause, |lang, _| {
+            let html = self.update_text(lang, defect, household, engineer.as_ref(), note);
+            match &picture {
+                Some(path) if crate::i18n::plain_text(&html).chars().count() <= MAX_CAPTION => {
+                    Content::Photo {
+                        path: path.clone(),
+                        caption_html: Some(html),
+                        buttons: Vec::new(),
+                    }
+                }
+                _ => Content::text(html),
+            }
+        });
         self.tell(tx, others, news).await?;
         Ok(())
     }

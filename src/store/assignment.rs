@@ -20,6 +20,8 @@ pub struct Household {
     pub home_staff_id: Option<i64>,
     /// 户型, when the buyer list gave one.
     pub unit_type: Option<String>,
+    /// Its layout is its type's plan flipped left-right (镜像).
+    pub plan_mirrored: bool,
 }
 
 impl Household {
@@ -78,6 +80,7 @@ struct HouseholdRecord {
     inspection_status: Option<String>,
     handed_over: i64,
     unit_type: Option<String>,
+    plan_mirrored: bool,
     /// The rehearsal project the household belongs to, for a rehearsal's generated one.
     rehearsal: Option<i64>,
 }
@@ -98,7 +101,7 @@ fn stage_of(inspection_status: Option<&str>, handed_over: bool) -> Stage {
 }
 
 const HOUSEHOLD_SELECT: &str = "SELECT u.id AS unit_id, p.code AS project, bl.name AS building, u.entrance, u.room, \
-     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, u.unit_type, \
+     b.name, b.tier, b.risk_flags, a.staff_id, a.home_staff_id, u.unit_type, u.plan_mirrored, \
      (SELECT ap.status FROM appointments ap WHERE ap.unit_id = u.id AND ap.kind = 'inspection' \
       ORDER BY ap.id DESC LIMIT 1) AS inspection_status, \
      (SELECT COUNT(*) FROM handovers h WHERE h.unit_id = u.id AND h.status = 'confirmed') AS handed_over, \
@@ -143,6 +146,7 @@ fn households(records: Vec<HouseholdRecord>) -> StoreResult<Vec<Household>> {
                 staff_id: r.staff_id,
                 home_staff_id: r.home_staff_id,
                 unit_type: r.unit_type,
+                plan_mirrored: r.plan_mirrored,
             }),
         }
     }

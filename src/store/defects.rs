@@ -2,11 +2,12 @@
 
 use super::{StoreError, StoreResult, Tx, with_conn};
 use crate::domain::defect::{Category, Room, Severity};
+use crate::domain::plan::Pin;
 use crate::domain::remediation::DefectStatus;
 use chrono::{DateTime, Utc};
 
 /// A stored defect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Defect {
     pub id: i64,
     pub unit_id: i64,
@@ -27,6 +28,8 @@ pub struct Defect {
     pub reopen_count: i64,
     /// The due date supervisors were last told it was past.
     pub escalated_due: Option<DateTime<Utc>>,
+    /// Where it is on its home's floor plan, if someone placed it.
+    pub pin: Option<Pin>,
     /// Photo paths (relative to the media directory), in the order they were sent.
     pub photos: Vec<String>,
     /// A voice message kept with the note, if any.
@@ -81,10 +84,12 @@ struct DefectRecord {
     held_at: Option<DateTime<Utc>>,
     reopen_count: i64,
     escalated_due: Option<DateTime<Utc>>,
+    pin_x: Option<f64>,
+    pin_y: Option<f64>,
 }
 
 const DEFECT_COLUMNS: &str = "id, unit_id, inspection_id, room, category, severity, note, status, due_at, \
-     created_at, engineer_id, contractor, held_at, reopen_count, escalated_due";
+     created_at, engineer_id, contractor, held_at, reopen_count, escalated_due, pin_x, pin_y";
 
 #[derive(sqlx::FromRow)]
 struct EventRecord {
@@ -333,6 +338,7 @@ impl Tx {
             held_at: r.held_at,
             reopen_count: r.reopen_count,
             escalated_due: r.escalated_due,
+            pin: r.pin_x.zip(r.pin_y).and_then(|(x, y)| Pin::new(x, y)),
             photos: attachments
                 .iter()
                 .filter(|(_, kind)| kind == "photo")
@@ -747,6 +753,23 @@ impl Tx {
 
     /// The newest copy in `chat` of a "please check" message (as sent, or as last edited) that
     /// still has a button whose data starts with `data_prefix`: the sent message's dedupe key,
+    /// Puts `id`'s pin on its home's plan; whether it changed.
+    pub async fn set_defect_pin(&mut self, id: i64, pin: Pin) -> StoreResult<bool> {
+        let changed = with_conn!(self, |c| {
+            sqlx::query(
+                "UPDATE defects SET pin_x = $2, pin_y = $3 WHERE id = $1 \
+                 AND (pin_x IS NULL OR pin_y IS NULL OR pin_x <> $2 OR pin_y <> $3)",
+            )
+            .bind(id)
+            .bind(pin.x)
+            .bind(pin.y)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed > 0)
+    }
+
     /// and the content it shows.
     pub async fn fix_check_copy(
         &mut self,

@@ -326,6 +326,21 @@ impl Tx {
             }
             None => false,
         };
+        let mirrored_changed = match row.mirrored {
+            Some(mirrored) => {
+                with_conn!(self, |c| {
+                    sqlx::query(
+                        "UPDATE units SET plan_mirrored = $2 WHERE id = $1 AND plan_mirrored <> $2",
+                    )
+                    .bind(unit_id)
+                    .bind(mirrored)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+                })? > 0
+            }
+            None => false,
+        };
         let mut flags = row
             .risk_flags
             .iter()
@@ -429,7 +444,7 @@ impl Tx {
                     && old_flags == flags
                     && address == new_address
                     && old_language == language;
-                if unchanged && !moved && !unit_type_changed {
+                if unchanged && !moved && !unit_type_changed && !mirrored_changed {
                     return Ok(BuyerUpsert {
                         outcome: UpsertOutcome::Unchanged,
                         kept_address,

@@ -94,6 +94,53 @@ impl Tx {
             .collect())
     }
 
+    /// The newest plan of `unit_type` (as plans key it) for the home `unit_id`: its project's,
+    /// or for a rehearsal's home the rehearsed project's.
+    pub async fn floor_plan_of_unit(
+        &mut self,
+        unit_id: i64,
+        unit_type: &str,
+    ) -> StoreResult<Option<FloorPlan>> {
+        type Row = (String, i64, String, i64, i64, DateTime<Utc>);
+        let row: Option<Row> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
+                 FROM floor_plans p JOIN buildings b ON p.project_id = b.project_id \
+                    OR p.project_id = (SELECT pr.rehearsal_of FROM projects pr WHERE pr.id = b.project_id) \
+                 JOIN units u ON u.building_id = b.id \
+                 WHERE u.id = $1 AND p.unit_type = $2 \
+                 ORDER BY p.project_id = b.project_id DESC, p.version DESC LIMIT 1",
+            )
+            .bind(unit_id)
+            .bind(unit_type)
+            .fetch_optional(c)
+            .await
+        })?;
+        Ok(row.map(
+            |(unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+                unit_type,
+                version,
+                sha256,
+                width,
+                height,
+                uploaded_at,
+            },
+        ))
+    }
+
+    /// Marks the home `unit_id`'s layout as its type's plan flipped (or not); whether it changed.
+    pub async fn set_plan_mirrored(&mut self, unit_id: i64, mirrored: bool) -> StoreResult<bool> {
+        let changed = with_conn!(self, |c| {
+            sqlx::query("UPDATE units SET plan_mirrored = $2 WHERE id = $1 AND plan_mirrored <> $2")
+                .bind(unit_id)
+                .bind(mirrored)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(changed > 0)
+    }
+
     /// The unit types of `project_id`'s homes (as the buyer list gave them), with their counts.
     pub async fn unit_type_counts(&mut self, project_id: i64) -> StoreResult<Vec<UnitTypeCount>> {
         let rows: Vec<(String, i64)> = with_conn!(self, |c| {

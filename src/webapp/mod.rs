@@ -9,6 +9,7 @@
 //! changes nothing.
 
 pub mod init_data;
+mod plan;
 
 use crate::domain::people::Lang;
 use crate::domain::signature::Drawing;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 const SIGN_PAGE: &str = include_str!("assets/sign.html");
 const SIGN_SCRIPT: &str = include_str!("assets/sign.js");
 const STYLES: &str = include_str!("assets/app.css");
+const SHARED_SCRIPT: &str = include_str!("assets/app.js");
 
 /// A signature's strokes are small; anything much larger is not one.
 const MAX_BODY: usize = 512 * 1024;
@@ -41,6 +43,17 @@ pub fn routes(services: Services, bot_token: &str) -> Router {
         .route("/app/sign", get(sign_page))
         .route("/app/sign.js", get(sign_script))
         .route("/app/app.css", get(styles))
+        .route("/app/app.js", get(shared_script))
+        .route("/app/plan", get(plan::page))
+        .route("/app/plan.js", get(plan::script))
+        .route("/app/plan.css", get(plan::styles))
+        .route(
+            "/app/api/defects/{id}/pin",
+            get(plan::pin).post(plan::place),
+        )
+        .route("/app/api/units/{id}/plan-view", get(plan::home_view))
+        .route("/app/api/units/{id}/type-plan-view", get(plan::type_view))
+        .route("/app/api/units/{id}/plan-image", get(plan::image))
         .route("/app/api/records/{id}", get(record))
         .route(
             "/app/api/records/{id}/signature",
@@ -81,23 +94,33 @@ fn asset(content_type: &'static str, body: impl Into<axum::body::Body>) -> Respo
 /// The signing page, with the words it shows before it has heard from the API (when the API
 /// cannot be reached or gives no message) in the language the client asks for.
 async fn sign_page(State(app): State<WebApp>, headers: HeaderMap) -> Response {
-    let lang = request_lang(&app, &headers);
+    page(&app, &headers, SIGN_PAGE)
+}
+
+/// A page's HTML with the words it shows before the API answers, in the language the client
+/// asks for. Scripts only from here and Telegram's own, which connects the page to the client;
+/// pictures also from `blob:` addresses (fetched with the login, which an `<img>` cannot send).
+fn page(app: &WebApp, headers: &HeaderMap, template: &str) -> Response {
+    let lang = request_lang(app, headers);
     let text =
         |key: &str| escape_html(&plain_text(&app.services.i18n.text(lang, key, &[]))).into_owned();
-    let page = SIGN_PAGE
+    let page = template
         .replace("{{lang}}", lang.code())
         .replace("{{offline}}", &text("sign-page-offline"))
         .replace("{{unauthorized}}", &text("sign-page-unauthorized"));
     let mut response = asset("text/html; charset=utf-8", page);
-    // Scripts only from here and Telegram's own, which connects the page to the client.
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; script-src 'self' https://telegram.org; \
-             img-src 'self' data:; style-src 'self'; connect-src 'self'; frame-ancestors *",
+             img-src 'self' data: blob:; style-src 'self'; connect-src 'self'; frame-ancestors *",
         ),
     );
     response
+}
+
+async fn shared_script() -> Response {
+    asset("text/javascript; charset=utf-8", SHARED_SCRIPT)
 }
 
 async fn sign_script() -> Response {

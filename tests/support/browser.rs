@@ -6,13 +6,17 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use fantoccini::actions::{InputSource, PointerAction, TouchActions};
+use fantoccini::actions::{Actions, InputSource, PointerAction, TouchActions};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/lib/chromium/chromium";
 const DRIVER: &str = "chromedriver";
+
+/// A finger's move in a drag or a pinch: this many steps, each this long.
+const STEPS: u32 = 12;
+const STEP: std::time::Duration = std::time::Duration::from_millis(16);
 
 /// A Chrome DevTools command, sent through chromedriver.
 #[derive(Debug)]
@@ -136,6 +140,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                     "--lang=zh-CN",
+                    // After a two-finger gesture a page restored from this cache takes no touches.
+                    "--disable-features=BackForwardCache",
                 ],
                 "mobileEmulation": {
                     "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true},
@@ -319,6 +325,147 @@ impl Browser {
             .await
             .expect("the window is a phone again");
         widest.as_u64().is_some_and(|w| w <= u64::from(width))
+    }
+
+    /// The value of the JavaScript expression `script` in the page (a promise is awaited).
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(&format!("return (\n{script}\n);"), vec![])
+            .await
+            .unwrap_or_else(|e| panic!("the page evaluates {script}: {e}"))
+    }
+
+    /// Waits until the JavaScript expression `js_condition` is true in the page, checking it
+    /// once an animation frame (never by the clock); an exception counts as not yet. Gives up
+    /// after about 1,200 frames.
+    pub async fn wait_until(&self, js_condition: &str) {
+        let script = format!(
+            "return new Promise(resolve => {{ \
+               let frames = 0; \
+               const check = () => {{ \
+                 let ok = false; \
+                 try {{ ok = !!(\n{js_condition}\n); }} catch (e) {{ ok = false; }} \
+                 if (ok) resolve(true); \
+                 else if (++frames > 1200) resolve(false); \
+                 else requestAnimationFrame(check); \
+               }}; \
+               check(); \
+             }});"
+        );
+        let met = self
+            .client
+            .execute(&script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("the page checks {js_condition}: {e}"));
+        assert_eq!(met, Value::Bool(true), "never true: {js_condition}");
+    }
+
+    /// The box of the element with `id` on screen, in CSS pixels from the viewport's top-left
+    /// corner: (left, top, width, height), transforms included (`getBoundingClientRect`).
+    pub async fn rect_of(&self, id: &str) -> (f64, f64, f64, f64) {
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const r = document.getElementById({id:?}).getBoundingClientRect(); \
+                   return [r.left, r.top, r.width, r.height]; }})()"
+            ))
+            .await;
+        let n = |i: usize| {
+            rect[i]
+                .as_f64()
+                .unwrap_or_else(|| panic!("#{id} has a box: {rect}"))
+        };
+        (n(0), n(1), n(2), n(3))
+    }
+
+    /// A one-finger tap at (`x`, `y`) CSS pixels from the viewport's top-left corner. (A tap
+    /// sent through DevTools after touch strokes makes no click in headless Chromium: a page
+    /// must act on its pointer events, pointerdown and pointerup, to be driven by this.)
+    pub async fn tap_at(&self, x: f64, y: f64) {
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveTo {
+                duration: None,
+                x,
+                y,
+            })
+            .then(PointerAction::Down {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            });
+        self.perform(finger.into()).await;
+    }
+
+    /// One finger put down at `from`, moved in steps to `to` and lifted (CSS pixels from the
+    /// viewport's top-left corner).
+    pub async fn drag(&self, from: (f64, f64), to: (f64, f64)) {
+        let mut finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveTo {
+                duration: None,
+                x: from.0,
+                y: from.1,
+            })
+            .then(PointerAction::Down {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            });
+        for step in 1..=STEPS {
+            let t = f64::from(step) / f64::from(STEPS);
+            finger = finger.then(PointerAction::MoveTo {
+                duration: Some(STEP),
+                x: from.0 + (to.0 - from.0) * t,
+                y: from.1 + (to.1 - from.1) * t,
+            });
+        }
+        finger = finger.then(PointerAction::Up {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        });
+        self.perform(finger.into()).await;
+    }
+
+    /// Two fingers put down side by side `from_gap` CSS pixels apart around `centre` and moved
+    /// apart (or together) at once until they are `to_gap` apart, then lifted: a pinch. Both
+    /// fingers must stay inside the viewport (390 CSS pixels wide).
+    ///
+    /// After a pinch, headless Chromium takes no touch at all on the next page opened in the
+    /// same tab (the pinched page kept in its back-forward cache keeps the touch state): reload
+    /// first (`client.refresh()`), or open the next page in a new `Browser`.
+    pub async fn pinch(&self, centre: (f64, f64), from_gap: f64, to_gap: f64) {
+        let finger = |name: &str, side: f64| {
+            let mut finger = TouchActions::new(name.into())
+                .then(PointerAction::MoveTo {
+                    duration: None,
+                    x: centre.0 + side * from_gap / 2.0,
+                    y: centre.1,
+                })
+                .then(PointerAction::Down {
+                    button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+                });
+            for step in 1..=STEPS {
+                let gap = from_gap + (to_gap - from_gap) * f64::from(step) / f64::from(STEPS);
+                finger = finger.then(PointerAction::MoveTo {
+                    duration: Some(STEP),
+                    x: centre.0 + side * gap / 2.0,
+                    y: centre.1,
+                });
+            }
+            finger.then(PointerAction::Up {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            })
+        };
+        self.perform(Actions::from(finger("finger1", -1.0)).and(finger("finger2", 1.0)))
+            .await;
+    }
+
+    /// Performs `actions` and lifts every finger afterwards.
+    async fn perform(&self, actions: Actions) {
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("the fingers move");
+        self.client
+            .release_actions()
+            .await
+            .expect("the fingers are lifted");
     }
 
     /// A PNG of the page as shown.

@@ -44,10 +44,12 @@ pub(super) enum Col {
     BuyersMaySee,
     /// A staff member's fields of expertise (专家领域).
     ExpertFields,
+    /// Whether a home's layout is its type's plan flipped left-right (镜像, 反户型).
+    Mirrored,
 }
 
 impl Col {
-    pub(super) const COUNT: usize = 33;
+    pub(super) const COUNT: usize = 34;
 }
 
 pub(super) struct ColumnSpec {
@@ -185,6 +187,12 @@ pub(super) const BUYER_COLUMNS: &[ColumnSpec] = &[
     spec(Col::Language, "language", LANGUAGE, false),
     spec(Col::ProjectName, "project_name", PROJECT_NAME, false),
     spec(Col::UnitType, "unit_type", UNIT_TYPE, false),
+    spec(
+        Col::Mirrored,
+        "mirrored",
+        &["镜像", "镜像户型", "反户型", "正反", "正反户型"],
+        false,
+    ),
 ];
 
 pub(super) const STAFF_COLUMNS: &[ColumnSpec] = &[

@@ -474,6 +474,9 @@ impl<'a> CellReader<'a> {
         let mailing_address = self.optional(Col::MailingAddress, MAX_ADDRESS_LEN);
         let language = self.language();
         let unit_type = self.optional(Col::UnitType, MAX_PLACE_LEN);
+        let mirrored = self.parsed(Col::Mirrored, parse_mirrored, |value| {
+            RowProblem::BadYesNo { value }
+        });
 
         let project_name = project_name.ok();
         // A list with only a project name column names its projects by it.
@@ -505,7 +508,16 @@ impl<'a> CellReader<'a> {
             Ok(mailing_address),
             Ok(language),
             Ok(unit_type),
-        ) = (name, tier, risk_flags, mailing_address, language, unit_type)
+            Ok(mirrored),
+        ) = (
+            name,
+            tier,
+            risk_flags,
+            mailing_address,
+            language,
+            unit_type,
+            mirrored,
+        )
         else {
             return (Some((key, Col::Phone)), None);
         };
@@ -525,6 +537,7 @@ impl<'a> CellReader<'a> {
             mailing_address,
             language,
             unit_type,
+            mirrored,
         };
         (Some((key, Col::Phone)), Some(row))
     }
@@ -930,6 +943,15 @@ fn parse_yes_no(text: &str) -> Option<bool> {
         "是" | "可见" | "yes" | "y" | "true" | "1" | "√" | "✓" => Some(true),
         "否" | "不可见" | "no" | "n" | "false" | "0" | "×" => Some(false),
         _ => None,
+    }
+}
+
+/// A home's layout: 反 (or yes) is its type's plan flipped, 正 (or no) the plan as drawn.
+fn parse_mirrored(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "反" | "镜像" | "mirrored" => Some(true),
+        "正" | "normal" => Some(false),
+        other => parse_yes_no(other),
     }
 }
 

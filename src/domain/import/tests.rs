@@ -71,6 +71,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             mailing_address: Some("北京市朝阳区1号".into()),
             language: Some(Lang::ZhCn),
             unit_type: None,
+            mirrored: None,
         },
         BuyerRow {
             line: 3,
@@ -86,6 +87,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             mailing_address: None,
             language: None,
             unit_type: None,
+            mirrored: None,
         },
         BuyerRow {
             line: 4,
@@ -101,6 +103,7 @@ fn expected_buyers() -> Vec<BuyerRow> {
             mailing_address: None,
             language: Some(Lang::En),
             unit_type: None,
+            mirrored: None,
         },
     ]
 }
@@ -976,6 +979,7 @@ fn gen_buyer() -> impl Strategy<Value = GenBuyer> {
                     mailing_address: (!address_trimmed.is_empty()).then_some(address_trimmed),
                     language,
                     unit_type: None,
+                    mirrored: None,
                 };
                 let cells = vec![
                     project.unwrap_or_default(),

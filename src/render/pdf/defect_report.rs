@@ -42,6 +42,9 @@ pub struct HomeReport {
     pub heading: String,
     /// Project, building, unit, buyers, ambassador, date.
     pub fields: Vec<(String, String)>,
+    /// The home's floor plan with every item's numbered pin (a path for the loader), and its
+    /// caption.
+    pub plan: Option<(String, String)>,
     pub items: Vec<ReportItem>,
 }
 
@@ -76,6 +79,9 @@ impl DefectReport {
     }
 }
 
+/// How high a home's floor plan may be on its first page, in points (about half an A4 page).
+const PLAN_MAX_HEIGHT: f32 = 380.0;
+
 /// The report as a document, with the photos prepared (a path not among them is left out).
 pub fn document(report: DefectReport, prepared: &HashMap<String, Photo>) -> Document {
     let photos = |paths: &[String]| -> Vec<Photo> {
@@ -97,6 +103,15 @@ pub fn document(report: DefectReport, prepared: &HashMap<String, Photo>) -> Docu
             blocks.push(Block::PageBreak);
         }
         blocks.push(Block::Fields(home.fields.clone()));
+        if let Some((path, caption)) = &home.plan
+            && let Some(photo) = prepared.get(path)
+        {
+            blocks.push(Block::Picture {
+                photo: photo.clone(),
+                caption: caption.clone(),
+                max_height: PLAN_MAX_HEIGHT,
+            });
+        }
         blocks.push(Block::Heading(labels.summary.clone()));
         if home.items.is_empty() {
             blocks.push(Block::Paragraph(labels.nothing.clone()));

@@ -135,6 +135,13 @@ pub enum Block {
         caption: String,
         photos: Vec<Photo>,
     },
+    /// One picture as wide as the text (a floor plan), at most `max_height` points high,
+    /// centred, with a caption under it.
+    Picture {
+        photo: Photo,
+        caption: String,
+        max_height: f32,
+    },
     /// Signatures side by side, two to a row, each in a frame.
     Signatures(Vec<SignatureBox>),
     Gap(f32),
@@ -404,6 +411,11 @@ impl<'a> Flow<'a> {
             Block::Table(table) => self.table(table, Look::Grid),
             Block::Photos { caption, photos } => self.photos(caption, photos),
             Block::Signatures(boxes) => self.signatures(boxes),
+            Block::Picture {
+                photo,
+                caption,
+                max_height,
+            } => self.picture(photo, caption, *max_height),
             Block::Gap(height) => self.gap(*height),
             Block::PageBreak => {
                 if !self.at_top() {
@@ -638,6 +650,28 @@ impl<'a> Flow<'a> {
 }
 
 impl Flow<'_> {
+    fn picture(&mut self, photo: &Photo, caption: &str, max_height: f32) {
+        let caption_lines = self.measure.wrap(caption, TABLE_SIZE, CONTENT_WIDTH);
+        let caption_height = caption_lines.len() as f32 * line_height(TABLE_SIZE) + 4.0;
+        let (w, h) = fit(photo.width, photo.height, CONTENT_WIDTH, max_height);
+        self.need(h + caption_height);
+        let top = self.y;
+        self.push(Op::Image {
+            x: MARGIN_X + (CONTENT_WIDTH - w) / 2.0,
+            y: top,
+            w,
+            h,
+            photo: photo.clone(),
+        });
+        self.y = top + h + 4.0;
+        for line in caption_lines {
+            let top = self.y;
+            self.text(MARGIN_X, top, TABLE_SIZE, MUTED, line);
+            self.y += line_height(TABLE_SIZE);
+        }
+        self.y += 6.0;
+    }
+
     fn signatures(&mut self, boxes: &[SignatureBox]) {
         let lh = line_height(TABLE_SIZE);
         let width = (CONTENT_WIDTH - SIGNATURE_GAP) / 2.0;
