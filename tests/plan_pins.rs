@@ -611,6 +611,45 @@ async fn pins_placed_on_the_plan_show_on_cards_lists_and_the_report() {
             page.get_pixel(at.0, at.1)
         );
     }
+
+    // The buyer's news about an item comes as its picture on the plan, the news its caption,
+    // the pin in the item's new colour.
+    let supervisor_actor = app
+        .services()
+        .identify(supervisor.id, None)
+        .await
+        .unwrap()
+        .actor;
+    let last = app.fake.last_message(buyer.id).map_or(0, |m| m.message_id);
+    app.services()
+        .move_defect(
+            &supervisor_actor,
+            items[9].id,
+            handover_bot::domain::remediation::Action::Reject,
+            "属于正常施工痕迹",
+        )
+        .await
+        .unwrap();
+    let news = app
+        .fake
+        .wait_for_message(buyer.id, |m| m.message_id > last && m.file.is_some())
+        .await;
+    assert!(
+        news.plain_text.contains("属于正常施工痕迹"),
+        "{}",
+        news.plain_text
+    );
+    let picture = image::load_from_memory(&news.file.expect("a photo").bytes)
+        .unwrap()
+        .to_rgb8();
+    let pin = Pin::new(grid(9).0, grid(9).1).unwrap();
+    let (cx, cy) = pin_centre_in_card(&plan, false, pin);
+    let grey = status_colour(DefectStatus::Rejected);
+    assert!(
+        colour_near(&picture, (cx, cy + CARD_PIN_RADIUS * 3 / 4), grey, 8),
+        "{:?}",
+        picture.get_pixel(cx, cy + CARD_PIN_RADIUS * 3 / 4)
+    );
 }
 
 fn colour_near_pixel(pixel: [u8; 3], want: [u8; 3], tolerance: i32) -> bool {
