@@ -3,6 +3,10 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The workspace's other member (the fake Telegram server, a dev-dependency): cargo reads every
+# member's manifest, and its sources for their targets, even to build one binary. benches/ and
+# tests/ are not needed: a declared target's file is read only when that target is built.
+COPY crates ./crates
 COPY src ./src
 COPY migrations ./migrations
 COPY locales ./locales

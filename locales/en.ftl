@@ -497,6 +497,7 @@ inspect-finished = ✅ Inspection of { $unit } finished: { $count } items, sent 
 button-start-inspection = 🔍 Inspection
 photo-too-large = That file is too large (over { $limit_mb } MB); please send a compressed photo.
 photo-wrong-type = A photo (an image file) is needed here. Please send a photo, or type the note.
+upload-not-kept = Sorry, this photo or file could not be saved just now, so it was not recorded. Please send it again in a minute.
 upload-quota-reached = Sorry, you have reached today's limit for photos and files ({ $count } a day, { $limit_mb } MB in all), so this one was not saved. Please send more tomorrow; for anything urgent, just write a message.
 inspection-list-title = 🏠 Dear { $buyer }, the inspection of { $home } recorded { $count } item(s):
 inspection-list-empty = 🏠 Dear { $buyer }, the inspection of { $home } found no problems.

@@ -494,6 +494,7 @@ inspect-finished = ✅ { $unit } 验房完成：共 { $count } 条，已发送�
 button-start-inspection = 🔍 验房记录
 photo-too-large = 这个文件太大了（超过 { $limit_mb } MB），请发送压缩后的照片。
 photo-wrong-type = 这里需要照片（图片文件）。请发送照片，或输入文字说明。
+upload-not-kept = 抱歉，这张照片或文件暂时没能保存，因此没有记录。请过一分钟再发送一次。
 upload-quota-reached = 抱歉，您今天发送的照片和文件已达上限（每天 { $count } 个、共 { $limit_mb } MB），这一个没有保存。请明天再发；有急事可以直接文字留言。
 inspection-list-title = 🏠 尊敬的{ $buyer }，{ $home } 验房共记录 { $count } 个问题：
 inspection-list-empty = 🏠 尊敬的{ $buyer }，{ $home } 验房没有发现问题。

@@ -222,6 +222,15 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 
     let config = Arc::new(config);
     let services = Services::new(store.clone(), clock.clone(), config.clone());
+    // A bucket that does not exist or refuses the credentials stops the start here, not at
+    // the first photo.
+    services.media.check().await.with_context(|| {
+        format!(
+            "cannot use the media store {} (HANDOVER_MEDIA_URL, HANDOVER_S3_*, HANDOVER_MEDIA_DIR)",
+            services.media.describe()
+        )
+    })?;
+    tracing::info!(media = %services.media.describe(), "media store ready");
     let (stop_workers, workers_stopped) = watch::channel(false);
     let metrics = Arc::new(Metrics::new().context("cannot set up metrics")?);
     // What this instance's earlier run had claimed and could not finish (it was killed) is
@@ -241,7 +250,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         bot.clone(),
         services.outbox_waker.clone(),
         NotifierOptions {
-            media_dir: config.media_dir.clone(),
+            media: Some(services.media.clone()),
             lease: config.claim_lease,
             owner: Some(config.instance_id.clone()),
             ..NotifierOptions::default()

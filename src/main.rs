@@ -95,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         action: PlansAction,
     },
+    /// The media store of photos and documents.
+    Media {
+        #[command(subcommand)]
+        action: MediaAction,
+    },
     /// Work on the outbox of notifications.
     Outbox {
         #[command(subcommand)]
@@ -118,6 +123,18 @@ enum PlansAction {
     Import {
         /// The folder to read.
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum MediaAction {
+    /// Copy every file of the media directory (HANDOVER_MEDIA_DIR) into an S3 bucket, reached
+    /// with the HANDOVER_S3_* settings, and check each copy's SHA-256 read back from the
+    /// bucket. Files already there are not copied again: run it again to finish a copy cut short.
+    Migrate {
+        /// The bucket and prefix, e.g. s3://handover/media.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -237,6 +254,9 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Plans {
             action: PlansAction::Import { dir },
         } => import_plans(config, dir).await,
+        Command::Media {
+            action: MediaAction::Migrate { to },
+        } => migrate_media(config, &to).await,
         Command::Outbox {
             action: OutboxAction::RetryFailed,
         } => {
@@ -245,6 +265,58 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `media migrate --to s3://…`: the media directory into a bucket, every copy checked.
+async fn migrate_media(config: Config, to: &str) -> anyhow::Result<()> {
+    use handover_bot::media::{self, MediaStore};
+    let bucket = handover_bot::config::MediaBucket::parse(to, config.s3.clone())
+        .map_err(|why| anyhow::anyhow!("--to: {why}"))?;
+    anyhow::ensure!(
+        config.media_dir.is_dir(),
+        "there is no media directory at {} (HANDOVER_MEDIA_DIR)",
+        config.media_dir.display()
+    );
+    let from = MediaStore::directory(&config.media_dir);
+    // The copies' cache copies go to a folder of their own, removed after.
+    let cache = std::env::temp_dir().join(format!("handover-media-migrate-{}", std::process::id()));
+    let target = MediaStore::bucket(&bucket, &cache, config.media_retry_for);
+    target
+        .check()
+        .await
+        .with_context(|| format!("cannot use {} (HANDOVER_S3_*)", bucket.url()))?;
+    let bar = progress_bar(0);
+    let report = media::copy_all(&from, &target, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&cache);
+    let report = report.with_context(|| format!("cannot list {}", config.media_dir.display()))?;
+    let checked = report.copied + report.present;
+    println!(
+        "{checked} file(s) of {} in {}: {} copied, {} already there ({:.1} MB); each copy's SHA-256 read back matches",
+        config.media_dir.display(),
+        bucket.url(),
+        report.copied,
+        report.present,
+        report.bytes as f64 / 1_048_576.0
+    );
+    if !report.failed.is_empty() {
+        for (path, why) in &report.failed {
+            eprintln!("not copied: {path}: {why}");
+        }
+        anyhow::bail!(
+            "{} file(s) not copied; run the command again once the cause is fixed",
+            report.failed.len()
+        );
+    }
+    println!(
+        "set HANDOVER_MEDIA_URL={} (and the same HANDOVER_S3_* settings) on every instance to use it",
+        bucket.url()
+    );
+    Ok(())
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ mod logs;
 mod media;
 mod migrate_data;
 mod miniapp;
+mod object_storage;
 mod onboarding;
 mod outbox;
 mod pdf;

@@ -614,8 +614,8 @@ pub async fn on_record_pdf(turn: &Turn, query: &CallbackQuery, unit: i64) -> any
         number = pdf.number,
         home = pdf.unit.as_str()
     );
-    let file = teloxide::types::InputFile::file(turn.ctx.services.config.media_dir.join(&pdf.path))
-        .file_name(pdf.file_name);
+    let local = turn.ctx.services.media.local_file(&pdf.path).await?;
+    let file = teloxide::types::InputFile::file(local).file_name(pdf.file_name);
     turn.send_file(file, caption).await
 }
 

@@ -484,10 +484,21 @@ pub(super) async fn keep(
     } else {
         (attachment.mime, attachment.extension)
     };
-    let sha = services
+    match services
         .store_upload(sender, Some(attachment.unique_id), &bytes, mime, extension)
-        .await?;
-    Ok(Some(sha))
+        .await
+    {
+        Ok(sha) => Ok(Some(sha)),
+        // The store did not take it within its retries: nothing was recorded, and the person
+        // is asked to send it again rather than left believing it was kept.
+        Err(crate::services::ServiceError::Media(error)) => {
+            tracing::error!(%error, "a file someone sent could not be kept");
+            turn.say(tr!(turn.i18n(), turn.lang(), "upload-not-kept"))
+                .await?;
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Any message during a walk-through (commands are handled before). While photos are asked,

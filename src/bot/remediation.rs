@@ -223,17 +223,20 @@ async fn show_card(turn: &Turn, card: &DefectCard) -> anyhow::Result<()> {
 
 /// Sends stored photos as albums of up to ten (a lone one as a photo).
 pub(super) async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result<()> {
-    let dir = turn.ctx.services.config.media_dir.clone();
+    let media = &turn.ctx.services.media;
     for chunk in paths.chunks(crate::domain::message::MAX_ALBUM) {
+        // On this machine's disk first (fetched from the bucket, when the store is one).
+        let mut files = Vec::with_capacity(chunk.len());
+        for path in chunk {
+            files.push(media.local_file(path).await?);
+        }
         let _turn = turn.ctx.pacer.turn(turn.chat, chunk.len()).await;
-        if let [one] = chunk {
-            turn.bot
-                .send_photo(turn.chat, InputFile::file(dir.join(one)))
-                .await?;
+        if let [one] = files.as_slice() {
+            turn.bot.send_photo(turn.chat, InputFile::file(one)).await?;
         } else {
-            let media = chunk
-                .iter()
-                .map(|p| InputMedia::Photo(InputMediaPhoto::new(InputFile::file(dir.join(p)))))
+            let media = files
+                .into_iter()
+                .map(|file| InputMedia::Photo(InputMediaPhoto::new(InputFile::file(file))))
                 .collect::<Vec<_>>();
             turn.bot.send_media_group(turn.chat, media).await?;
         }

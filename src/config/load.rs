@@ -9,7 +9,7 @@
 //! value, as before.
 
 use super::settings::{Settings, default};
-use super::{Config, ConfigError, LogFormat, Secret, SignatureRule, bad};
+use super::{Config, ConfigError, LogFormat, MediaBucket, S3Access, Secret, SignatureRule, bad};
 use crate::domain::people::Lang;
 use chrono_tz::Tz;
 use figment::Figment;
@@ -68,6 +68,15 @@ fn read_toml(path: &Path) -> Result<toml::Table, ConfigError> {
             format!("{}: {}", path.display(), e.message()),
         )
     })
+}
+
+/// A yes/no setting (`true`/`false`, `yes`/`no`, `1`/`0`, `on`/`off`).
+fn parse_switch(value: Option<String>, default: &str, variable: &str) -> Result<bool, ConfigError> {
+    match non_empty(value).as_deref().unwrap_or(default) {
+        "true" | "yes" | "1" | "on" => Ok(true),
+        "false" | "no" | "0" | "off" => Ok(false),
+        other => Err(bad(variable, format!("{other:?} is not true or false"))),
+    }
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -138,6 +147,48 @@ impl Config {
         let media_dir = PathBuf::from(
             non_empty(settings.media_dir).unwrap_or_else(|| default::MEDIA_DIR.to_string()),
         );
+        let endpoint = match non_empty(settings.s3_endpoint) {
+            None => None,
+            Some(endpoint) => {
+                let parsed = url::Url::parse(&endpoint).map_err(|e| {
+                    bad(
+                        "HANDOVER_S3_ENDPOINT",
+                        format!("{endpoint:?} is no URL: {e}"),
+                    )
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(bad(
+                        "HANDOVER_S3_ENDPOINT",
+                        format!("{endpoint:?} is not http:// or https://"),
+                    ));
+                }
+                Some(endpoint.trim_end_matches('/').to_string())
+            }
+        };
+        let s3 = S3Access {
+            endpoint,
+            region: non_empty(settings.s3_region),
+            access_key_id: non_empty(settings.s3_access_key_id),
+            secret_access_key: non_empty(settings.s3_secret_access_key).map(Secret::new),
+            path_style: parse_switch(
+                settings.s3_path_style,
+                default::S3_PATH_STYLE,
+                "HANDOVER_S3_PATH_STYLE",
+            )?,
+        };
+        if s3.access_key_id.is_some() != s3.secret_access_key.is_some() {
+            return Err(bad(
+                "HANDOVER_S3_SECRET_ACCESS_KEY",
+                "set the S3 access key and its secret key together",
+            ));
+        }
+        let media_bucket = match non_empty(settings.media_url) {
+            None => None,
+            Some(url) => Some(
+                MediaBucket::parse(&url, s3.clone())
+                    .map_err(|why| bad("HANDOVER_MEDIA_URL", why))?,
+            ),
+        };
         let region_name =
             non_empty(settings.phone_region).unwrap_or_else(|| default::PHONE_REGION.to_string());
         let phone_region = crate::domain::phone::region(&region_name).ok_or_else(|| {
@@ -289,6 +340,9 @@ impl Config {
             timezone,
             default_language,
             media_dir,
+            media_bucket,
+            s3,
+            media_retry_for: Duration::from_secs(60),
             phone_region,
             project,
             invite_ttl: chrono::Duration::hours(invite_ttl_hours),
@@ -355,19 +409,11 @@ impl Config {
                 1,
                 1440,
             )?)),
-            key_buyers_late: match non_empty(settings.key_buyers_late)
-                .as_deref()
-                .unwrap_or(default::KEY_BUYERS_LATE)
-            {
-                "true" | "yes" | "1" | "on" => true,
-                "false" | "no" | "0" | "off" => false,
-                other => {
-                    return Err(bad(
-                        "HANDOVER_KEY_BUYERS_LATE",
-                        format!("{other:?} is not true or false"),
-                    ));
-                }
-            },
+            key_buyers_late: parse_switch(
+                settings.key_buyers_late,
+                default::KEY_BUYERS_LATE,
+                "HANDOVER_KEY_BUYERS_LATE",
+            )?,
             meeting_point: non_empty(settings.meeting_point),
             fix_deadlines: crate::domain::remediation::FixDeadlines::parse(
                 &non_empty(settings.fix_days).unwrap_or_else(|| default::FIX_DAYS.to_string()),

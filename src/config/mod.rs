@@ -27,6 +27,78 @@ pub enum LogFormat {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
+/// How to reach S3 (AWS or any S3-compatible server): the `HANDOVER_S3_*` settings.
+#[derive(Clone)]
+pub struct S3Access {
+    /// The server's address; none for AWS itself.
+    pub endpoint: Option<String>,
+    /// None: the usual AWS settings decide (`AWS_REGION`, else us-east-1).
+    pub region: Option<String>,
+    /// Both or neither; neither: the usual AWS credentials (environment, profile, role).
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    /// The bucket in the path (`https://host/bucket/key`) rather than the host name.
+    pub path_style: bool,
+}
+
+impl fmt::Debug for S3Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Access")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("path_style", &self.path_style)
+            .finish()
+    }
+}
+
+/// An S3 bucket and the prefix under which the media are kept, with how to reach it.
+#[derive(Clone, Debug)]
+pub struct MediaBucket {
+    pub bucket: String,
+    /// Without leading or trailing slashes; empty for the bucket's root.
+    pub prefix: String,
+    pub access: S3Access,
+}
+
+impl MediaBucket {
+    /// The bucket as `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+
+    /// Reads `s3://bucket[/prefix]`, reached with `access`.
+    pub fn parse(url: &str, access: S3Access) -> Result<MediaBucket, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is no URL: {e}"))?;
+        if parsed.scheme() != "s3" {
+            return Err(format!("{url:?} is not s3://bucket/prefix"));
+        }
+        let bucket = parsed.host_str().unwrap_or_default().to_string();
+        if bucket.is_empty() {
+            return Err(format!("{url:?} names no bucket (s3://bucket/prefix)"));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(format!(
+                "{url:?}: give the S3 settings as HANDOVER_S3_*, not in the URL"
+            ));
+        }
+        let prefix = parsed.path().trim_matches('/').to_string();
+        if prefix.split('/').any(|part| part == "." || part == "..") {
+            return Err(format!("{url:?}: the prefix may not hold . or .."));
+        }
+        Ok(MediaBucket {
+            bucket,
+            prefix,
+            access,
+        })
+    }
+}
+
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
@@ -63,6 +135,13 @@ pub struct Config {
     pub timezone: Tz,
     pub default_language: Lang,
     pub media_dir: PathBuf,
+    /// The bucket photos and documents are kept in (`media_dir` is then this instance's cache of
+    /// them); none: `media_dir` itself holds them.
+    pub media_bucket: Option<MediaBucket>,
+    /// How to reach S3, for the media bucket and for `media migrate --to`.
+    pub s3: S3Access,
+    /// How long a failing write to or read from the bucket is retried before it counts as failed.
+    pub media_retry_for: Duration,
     pub phone_region: phonenumber::country::Id,
     pub project: String,
     pub invite_ttl: chrono::Duration,
@@ -149,6 +228,7 @@ impl fmt::Debug for Config {
             .field("timezone", &self.timezone)
             .field("default_language", &self.default_language)
             .field("media_dir", &self.media_dir)
+            .field("media_bucket", &self.media_bucket)
             .field("phone_region", &self.phone_region)
             .field("project", &self.project)
             .field("invite_ttl", &self.invite_ttl)

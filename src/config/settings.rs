@@ -147,8 +147,38 @@ settings! {
     }
     media_dir {
         env: "HANDOVER_MEDIA_DIR",
-        help: "Where photos and documents are stored",
+        help: "Where photos and documents are stored; with a media URL, this instance's own cache of what it sends",
         default: MEDIA_DIR = "data/media",
+    }
+    media_url {
+        env: "HANDOVER_MEDIA_URL",
+        help: "Keeps photos and documents in an S3 bucket instead (s3://bucket/prefix), shared by instances on several hosts",
+        shown: MEDIA_URL = "none: the media directory",
+    }
+    s3_endpoint {
+        env: "HANDOVER_S3_ENDPOINT",
+        help: "The S3 server's address for an on-premise or non-AWS store (MinIO, Ceph, OSS, COS), e.g. http://minio:9000",
+        shown: S3_ENDPOINT = "AWS",
+    }
+    s3_region {
+        env: "HANDOVER_S3_REGION",
+        help: "The bucket's region",
+        shown: S3_REGION = "AWS_REGION, else us-east-1",
+    }
+    s3_access_key_id {
+        env: "HANDOVER_S3_ACCESS_KEY_ID",
+        help: "The S3 access key; unset, the usual AWS credentials apply (AWS_ACCESS_KEY_ID, a profile's role)",
+        shown: S3_ACCESS_KEY_ID = "from the environment",
+    }
+    s3_secret_access_key {
+        env: "HANDOVER_S3_SECRET_ACCESS_KEY",
+        secret: true,
+        help: "The S3 secret key that goes with the access key",
+    }
+    s3_path_style {
+        env: "HANDOVER_S3_PATH_STYLE",
+        help: "Addresses the bucket in the path (MinIO and most on-premise servers) rather than the host name (true or false)",
+        default: S3_PATH_STYLE = "true",
     }
     phone_region {
         env: "HANDOVER_PHONE_REGION",

@@ -42,7 +42,8 @@ pub struct NotifierOptions {
     /// Longest real-time nap when nothing is due, so a moved clock, or messages queued by another
     /// process (the CLI, another instance), are noticed soon.
     pub idle: Duration,
-    pub media_dir: std::path::PathBuf,
+    /// Where the photos and documents of messages are read from (none: such a message fails).
+    pub media: Option<crate::media::MediaStore>,
     /// This instance's id, recorded with each claim so a restart takes its own claims back
     /// at once (`HANDOVER_INSTANCE_ID`).
     pub owner: Option<String>,
@@ -59,7 +60,7 @@ impl Default for NotifierOptions {
             base_backoff: chrono::Duration::seconds(2),
             max_backoff: chrono::Duration::minutes(10),
             idle: Duration::from_secs(5),
-            media_dir: "data/media".into(),
+            media: None,
             owner: None,
         }
     }
@@ -318,6 +319,30 @@ impl Notifier {
         }
     }
 
+    /// The files a message carries, on this machine's disk. A file the store does not have is
+    /// a message that can never go out; a store that does not answer may answer later.
+    async fn local_files(&self, content: &Content) -> Result<Vec<std::path::PathBuf>, Attempt> {
+        let paths: Vec<&str> = match content {
+            Content::Photo { path, .. } | Content::Document { path, .. } => vec![path.as_str()],
+            Content::Album { paths, .. } => paths.iter().map(String::as_str).collect(),
+            Content::Text { .. } | Content::Edit { .. } => return Ok(Vec::new()),
+        };
+        let Some(media) = &self.options.media else {
+            return Err(Attempt::Rejected("this sender has no media store".into()));
+        };
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            match media.local_file(path).await {
+                Ok(file) => files.push(file),
+                Err(error) if error.is_missing() => {
+                    return Err(Attempt::Rejected(error.to_string()));
+                }
+                Err(error) => return Err(Attempt::Transient(error.to_string())),
+            }
+        }
+        Ok(files)
+    }
+
     async fn attempt(&self, row: &OutboxRow) -> Attempt {
         let chat = ChatId(row.chat_id);
         if let Content::Edit { of, html, buttons } = &row.content {
@@ -327,6 +352,12 @@ impl Notifier {
             Content::Album { paths, .. } => paths.len(),
             _ => 1,
         };
+        // Fetched before the chat's turn: from a bucket, a file may take a moment to arrive.
+        let files = match self.local_files(&row.content).await {
+            Ok(files) => files,
+            Err(attempt) => return attempt,
+        };
+        let file = |i: usize| InputFile::file(files.get(i).cloned().unwrap_or_default());
         // Held until Telegram answers: the pace counts from the answer (see `pace`).
         let _turn = self.pacer.turn(chat, items).await;
         let result = match &row.content {
@@ -341,13 +372,11 @@ impl Notifier {
                 request.await
             }
             Content::Photo {
-                path,
                 caption_html,
                 buttons,
+                ..
             } => {
-                let mut request = self
-                    .bot
-                    .send_photo(chat, InputFile::file(self.options.media_dir.join(path)));
+                let mut request = self.bot.send_photo(chat, file(0));
                 if let Some(caption) = caption_html {
                     request = request.caption(caption.clone()).parse_mode(ParseMode::Html);
                 }
@@ -360,13 +389,9 @@ impl Notifier {
                 paths,
                 caption_html,
             } => {
-                let media: Vec<InputMedia> = paths
-                    .iter()
-                    .enumerate()
-                    .map(|(i, path)| {
-                        let mut photo = InputMediaPhoto::new(InputFile::file(
-                            self.options.media_dir.join(path),
-                        ));
+                let media: Vec<InputMedia> = (0..paths.len())
+                    .map(|i| {
+                        let mut photo = InputMediaPhoto::new(file(i));
                         if i == 0
                             && let Some(caption) = caption_html
                         {
@@ -392,13 +417,12 @@ impl Notifier {
                 return Attempt::Rejected("an edit reached the send path".into());
             }
             Content::Document {
-                path,
                 file_name,
                 caption_html,
                 buttons,
+                ..
             } => {
-                let file =
-                    InputFile::file(self.options.media_dir.join(path)).file_name(file_name.clone());
+                let file = file(0).file_name(file_name.clone());
                 let mut request = self.bot.send_document(chat, file);
                 if let Some(caption) = caption_html {
                     request = request.caption(caption.clone()).parse_mode(ParseMode::Html);

@@ -76,6 +76,8 @@ impl From<crate::services::ServiceError> for JobError {
     fn from(e: crate::services::ServiceError) -> Self {
         match e {
             crate::services::ServiceError::Store(e) => JobError::retry(e),
+            // The bucket did not answer: later it may.
+            crate::services::ServiceError::Media(e) => JobError::retry(e),
             other => JobError::fail(other),
         }
     }

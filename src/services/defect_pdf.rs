@@ -170,11 +170,22 @@ impl Services {
             &facts,
         );
         let font = FontSource::choose(self.config.font.as_deref());
-        let media = self.config.media_dir.clone();
+        let files = self
+            .media
+            .local_files(
+                report.photo_paths().into_iter().chain(
+                    report
+                        .homes
+                        .iter()
+                        .filter_map(|h| h.plan.as_ref())
+                        .map(|p| p.0.as_str()),
+                ),
+            )
+            .await;
         let bytes = tokio::task::spawn_blocking(move || {
             let font = PdfFont::load(&font)?;
             let read = |path: &str| {
-                std::fs::read(media.join(path))
+                std::fs::read(files.get(path)?)
                     .inspect_err(|error| tracing::warn!(%error, path, "a photo is missing"))
                     .ok()
             };

@@ -718,7 +718,6 @@ impl Services {
         let name = buyer.name.clone();
         let date = now.with_timezone(&self.config.timezone).present_date();
         let font = crate::render::card::FontSource::choose(self.config.font.as_deref());
-        let media = crate::media::MediaStore::new(&self.config.media_dir);
         let drawn = tokio::task::spawn_blocking(move || {
             let card = crate::render::card::HandoverCard {
                 headline: &headline,
@@ -728,18 +727,18 @@ impl Services {
                 ambassador: &ambassador,
                 footer: &footer,
             };
-            crate::render::card::render_handover_card(&font, &card).map(|png| {
-                media
-                    .put(&png, "png")
-                    .map(|stored| (stored, png.len() as i64))
-            })
+            crate::render::card::render_handover_card(&font, &card)
         })
         .await
         .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing the welcome card: {e}")))?;
         match drawn {
-            Ok(Ok((stored, len))) => Ok(Some(DrawnCard { chat, stored, len })),
-            Ok(Err(e)) => {
-                Err(crate::store::StoreError::Corrupt(format!("media store: {e}")).into())
+            Ok(png) => {
+                let stored = self.media.put(&png, "png").await?;
+                Ok(Some(DrawnCard {
+                    chat,
+                    stored,
+                    len: png.len() as i64,
+                }))
             }
             Err(error) => {
                 tracing::warn!(%error, "the welcome card could not be drawn; left out");

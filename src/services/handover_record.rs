@@ -330,12 +330,20 @@ impl Services {
             &paths,
         );
         let font = FontSource::choose(self.config.font.as_deref());
-        let media = self.config.media_dir.clone();
-        let store = crate::media::MediaStore::new(&self.config.media_dir);
-        let (stored, len) = tokio::task::spawn_blocking(move || {
+        let files = self
+            .media
+            .local_files(
+                sheet
+                    .photo_paths()
+                    .into_iter()
+                    .chain(sheet.signature_paths()),
+            )
+            .await;
+        let bytes = tokio::task::spawn_blocking(move || {
             let font = PdfFont::load(&font)?;
             let read = |path: &str| {
-                std::fs::read(media.join(path))
+                let local = files.get(path)?;
+                std::fs::read(local)
                     .inspect_err(
                         |error| tracing::warn!(%error, path, "a record's image is missing"),
                     )
@@ -347,14 +355,12 @@ impl Services {
                     prepared.insert(path.to_string(), drawing);
                 }
             }
-            let bytes = layout::render(&handover_record::document(sheet, &prepared), &font)?;
-            let stored = store
-                .put(&bytes, "pdf")
-                .map_err(|e| PdfError::Write(format!("media store: {e}")))?;
-            Ok::<_, PdfError>((stored, bytes.len() as i64))
+            layout::render(&handover_record::document(sheet, &prepared), &font)
         })
         .await
         .map_err(|e| PdfError::Write(format!("the PDF task ended: {e}")))??;
+        let stored = self.media.put(&bytes, "pdf").await?;
+        let len = bytes.len() as i64;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.record_media(

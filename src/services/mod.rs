@@ -50,6 +50,9 @@ pub enum ServiceError {
     /// A document could not be made (the font, or the PDF writer).
     #[error(transparent)]
     Pdf(#[from] crate::render::pdf::PdfError),
+    /// The media store failed (the bucket did not answer within its retries, a full disk).
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
 }
 
 impl From<sqlx::Error> for ServiceError {
@@ -118,11 +121,14 @@ pub struct Services {
     pub plan_pictures: Arc<crate::render::plan::PlanPictures>,
     /// Plan pictures drawn (not found in the media store), for the tests and the benchmark.
     pub plan_pictures_drawn: Arc<std::sync::atomic::AtomicU64>,
+    /// Where photos and documents are kept: the media directory or a bucket.
+    pub media: crate::media::MediaStore,
 }
 
 impl Services {
     pub fn new(store: Store, clock: SharedClock, config: Arc<Config>) -> Self {
         Services {
+            media: crate::media::MediaStore::open(&config),
             store,
             clock,
             config,

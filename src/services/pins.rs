@@ -715,10 +715,7 @@ impl Services {
             ))
             .into());
         };
-        let full = self.config.media_dir.join(path);
-        tokio::fs::read(&full)
-            .await
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("media {sha256}: {e}")).into())
+        Ok(self.media.read(&path).await?)
     }
 
     /// The decoded plan, from memory when it was decoded before.
@@ -814,9 +811,8 @@ impl Services {
         + Send
         + 'static,
     ) -> ServiceResult<String> {
-        let media = crate::media::MediaStore::new(&self.config.media_dir);
-        let path = media.derived_path(key, "png");
-        if media.has(&path) {
+        let path = self.media.derived_path(key, "png");
+        if self.media.has(&path).await? {
             return Ok(path);
         }
         let picture = self.plan_picture(tx, plan_sha256).await?;
@@ -825,9 +821,7 @@ impl Services {
             .map_err(|e| crate::store::StoreError::Corrupt(format!("plan picture: {e}")))?
             .map_err(|e| crate::store::StoreError::Corrupt(format!("plan picture: {e}")))?;
         self.plan_pictures_drawn.fetch_add(1, Ordering::Relaxed);
-        media
-            .put_at(&path, &png)
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
+        self.media.put_at(&path, &png).await?;
         Ok(path)
     }
 

@@ -308,8 +308,7 @@ impl Services {
             .await?;
         tx.commit().await?;
         for file in files {
-            let path = self.config.media_dir.join(&file);
-            if let Err(error) = std::fs::remove_file(&path) {
+            if let Err(error) = self.media.delete(&file).await {
                 tracing::warn!(%error, file, "could not remove a rehearsal's stored file");
             }
         }

@@ -276,19 +276,15 @@ impl Services {
     ) -> ServiceResult<DrawnSignature> {
         let strokes = serde_json::to_string(&drawing.strokes)
             .map_err(|e| crate::store::StoreError::Corrupt(format!("strokes: {e}")))?;
-        let media = crate::media::MediaStore::new(&self.config.media_dir);
         let owned = drawing.clone();
-        let stored = tokio::task::spawn_blocking(move || {
-            let png = crate::render::signature::render(&owned).map_err(|e| e.to_string())?;
-            let stored = media.put(&png, "png").map_err(|e| e.to_string())?;
-            Ok::<_, String>((stored, png.len() as i64))
-        })
-        .await
-        .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing a signature: {e}")))?
-        .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing a signature: {e}")))?;
+        let png = tokio::task::spawn_blocking(move || crate::render::signature::render(&owned))
+            .await
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing a signature: {e}")))?
+            .map_err(|e| crate::store::StoreError::Corrupt(format!("drawing a signature: {e}")))?;
+        let stored = self.media.put(&png, "png").await?;
         Ok(DrawnSignature {
-            stored: stored.0,
-            len: stored.1,
+            stored,
+            len: png.len() as i64,
             strokes,
             auth_date,
         })

@@ -2,7 +2,6 @@
 //! is accepted in the media store.
 
 use super::{ServiceResult, Services};
-use crate::media::MediaStore;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
@@ -58,9 +57,8 @@ impl Services {
         mime: &str,
         extension: &str,
     ) -> ServiceResult<String> {
-        let stored = MediaStore::new(&self.config.media_dir)
-            .put(bytes, extension)
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("media store: {e}")))?;
+        // Stored before it is recorded: no record points at a file that is not there.
+        let stored = self.media.put(bytes, extension).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.record_media(

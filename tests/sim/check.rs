@@ -4,7 +4,7 @@
 use super::campaign::World;
 use super::{Report, Sim};
 use sqlx::Row;
-use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::any::AnyPoolOptions;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -71,13 +71,27 @@ pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
     let mut add = |name: &str, ok: bool, detail: String| {
         report.invariants.push((name.to_string(), ok, detail));
     };
-    let db = sim.dir.path().join("handover.db");
-    let pool = SqlitePoolOptions::new()
+    // SQLite for one instance, PostgreSQL for the load run: the same queries on either.
+    sqlx::any::install_default_drivers();
+    let url = &sim.host.config.database_url;
+    let url = if url.starts_with("sqlite") {
+        format!("{url}?mode=ro")
+    } else {
+        url.clone()
+    };
+    let pool = AnyPoolOptions::new()
         .max_connections(2)
-        .connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .connect(&url)
         .await
-        .expect("open the database read-only");
-    let media_dir = sim.host.config.media_dir.clone();
+        .expect("open the database");
+    // Every instance must be able to read every photo: through its own media store (from the
+    // shared directory, or fetched from the bucket into its own cache).
+    let stores: Vec<_> = sim
+        .host
+        .all_services()
+        .into_iter()
+        .map(|s| s.media.clone())
+        .collect();
     let log = std::mem::take(&mut *world.log.lock().unwrap());
 
     // Nothing the people could not finish.
@@ -146,8 +160,13 @@ pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
             }
             for r in &photos {
                 let path: String = r.get("path");
-                if !media_dir.join(&path).is_file() {
-                    photo_problems.push(format!("{}: file {path} missing", d.note));
+                for (i, store) in stores.iter().enumerate() {
+                    if let Err(error) = store.read(&path).await {
+                        photo_problems.push(format!(
+                            "{}: file {path} not readable by instance {i}: {error}",
+                            d.note
+                        ));
+                    }
                 }
             }
         }

@@ -3,6 +3,10 @@
 //! next await point (handlers in flight, the notifier between Telegram's answer and the row
 //! update, the scheduler mid-job); open SQLite transactions roll back as their connections
 //! drop. Nothing is flushed. A fresh instance then starts on the same database and media dir.
+//!
+//! With several instances ([`Host::start_many`], the load run), each has a configuration of its
+//! own (its webhook port, its media cache, its instance id); a kill takes them down one at a
+//! time, in turn, while the others go on.
 
 use handover_bot::app::{self, Running};
 use handover_bot::clock::ManualClock;
@@ -22,9 +26,11 @@ struct Instance {
 }
 
 pub struct Host {
+    /// The first instance's configuration (the database and media settings all share).
     pub config: Config,
+    configs: Vec<Config>,
     pub clock: ManualClock,
-    instance: Mutex<Option<Instance>>,
+    instances: Mutex<Vec<Option<Instance>>>,
     /// Counts starts; odd while … no: the value is the generation, `up` says whether it runs.
     generation: watch::Sender<(u64, bool)>,
     pub kills: AtomicU64,
@@ -35,37 +41,54 @@ pub struct Host {
 
 impl Host {
     pub async fn start(config: Config, clock: ManualClock) -> Arc<Host> {
+        Host::start_many(vec![config], clock).await
+    }
+
+    /// Several instances on one database, one configuration each.
+    pub async fn start_many(configs: Vec<Config>, clock: ManualClock) -> Arc<Host> {
         let host = Arc::new(Host {
-            config,
+            config: configs[0].clone(),
+            instances: Mutex::new(configs.iter().map(|_| None).collect()),
+            configs,
             clock,
-            instance: Mutex::new(None),
             generation: watch::Sender::new((0, false)),
             kills: AtomicU64::new(0),
             restart_micros: AtomicU64::new(0),
             busy: AtomicBool::new(false),
         });
-        host.boot().await;
+        for which in 0..host.configs.len() {
+            host.boot(which).await;
+        }
         host
     }
 
-    async fn boot(&self) {
+    /// How many instances run side by side.
+    pub fn count(&self) -> usize {
+        self.configs.len()
+    }
+
+    async fn boot(&self, which: usize) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim-app")
             .enable_all()
             .build()
             .expect("the application's runtime");
-        let config = self.config.clone();
+        let config = self.configs[which].clone();
         let clock = Arc::new(self.clock.clone());
         let running = runtime
             .spawn(async move { app::start(config, clock).await })
             .await
             .expect("start-up did not panic")
             .expect("the application starts");
-        *self.instance.lock().unwrap() = Some(Instance { runtime, running });
+        let all_up = {
+            let mut instances = self.instances.lock().unwrap();
+            instances[which] = Some(Instance { runtime, running });
+            instances.iter().all(Option::is_some)
+        };
         self.generation.send_modify(|(g, up)| {
             *g += 1;
-            *up = true;
+            *up = all_up;
         });
     }
 
@@ -76,7 +99,9 @@ impl Host {
             return;
         }
         let began = Instant::now();
-        let instance = self.instance.lock().unwrap().take();
+        // One after another: the first kill takes the first instance, the next the second…
+        let which = (self.kills.load(Ordering::SeqCst) as usize) % self.configs.len();
+        let instance = self.instances.lock().unwrap()[which].take();
         self.generation.send_modify(|(_, up)| *up = false);
         if let Some(Instance { runtime, running }) = instance {
             runtime.shutdown_background();
@@ -87,7 +112,7 @@ impl Host {
         if std::env::var_os("SIM_TRACE").is_some() {
             eprintln!("host: booting generation {}", self.generation() + 1);
         }
-        self.boot().await;
+        self.boot(which).await;
         if std::env::var_os("SIM_TRACE").is_some() {
             eprintln!("host: generation {} up", self.generation());
         }
@@ -101,9 +126,15 @@ impl Host {
 
     /// Graceful stop at the end.
     pub async fn stop(&self) {
-        let instance = self.instance.lock().unwrap().take();
+        let instances: Vec<Instance> = self
+            .instances
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter_map(Option::take)
+            .collect();
         self.generation.send_modify(|(_, up)| *up = false);
-        if let Some(Instance { runtime, running }) = instance {
+        for Instance { runtime, running } in instances {
             runtime
                 .spawn(async move { running.stop().await })
                 .await
@@ -130,13 +161,26 @@ impl Host {
         let _ = rx.wait_for(|(_, up)| *up).await;
     }
 
-    /// The running instance's services (a clone; do not keep it across a kill).
+    /// A running instance's services (a clone; do not keep it across a kill).
     pub fn services(&self) -> Option<Services> {
-        self.instance
+        self.instances
             .lock()
             .unwrap()
-            .as_ref()
+            .iter()
+            .flatten()
+            .next()
             .map(|i| i.running.services.clone())
+    }
+
+    /// Every running instance's services.
+    pub fn all_services(&self) -> Vec<Services> {
+        self.instances
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(|i| i.running.services.clone())
+            .collect()
     }
 
     /// Runs `f` with the services on the application's own runtime; retried after a kill.
@@ -149,8 +193,8 @@ impl Host {
         loop {
             self.wait_up().await;
             let spawned = {
-                let guard = self.instance.lock().unwrap();
-                guard.as_ref().map(|i| {
+                let guard = self.instances.lock().unwrap();
+                guard.iter().flatten().next().map(|i| {
                     let fut = f(i.running.services.clone());
                     i.runtime.spawn(fut)
                 })
@@ -170,16 +214,20 @@ impl Host {
     }
 
     pub fn wake(&self) {
-        if let Some(services) = self.services() {
+        for services in self.all_services() {
             services.outbox_waker.wake();
             services.scheduler_waker.wake();
             services.feed_waker.wake();
+            if self.configs.len() > 1 {
+                // Another instance's kept updates come due for replay when the clock moves.
+                services.inbox_waker.wake();
+            }
         }
     }
 
-    /// Wakes the scheduler and the notifier and waits (bounded) until both went idle.
+    /// Wakes the schedulers and the notifiers and waits (bounded) until they went idle.
     pub async fn settle(&self, limit: Duration) {
-        if let Some(services) = self.services() {
+        for services in self.all_services() {
             services.scheduler_waker.settle(limit).await;
             services.outbox_waker.settle(limit).await;
         }

@@ -7,6 +7,7 @@
 //! size; `cargo test --test main sim::` runs the CI-sized campaign.
 #![allow(dead_code)]
 
+pub mod balancer;
 pub mod campaign;
 pub mod check;
 pub mod host;
@@ -40,6 +41,13 @@ pub struct Options {
     pub verbose: bool,
     /// Lifts Telegram's 1 message/s per chat (bot and fake) so a small campaign runs in CI time.
     pub fast_chats: bool,
+    /// How many instances run side by side: one polls Telegram on SQLite (the default
+    /// deployment); several take webhooks through a round-robin, on the test database
+    /// (PostgreSQL with `TEST_DATABASE_URL`) and, with `bucket`, the media in S3.
+    pub instances: usize,
+    pub bucket: bool,
+    /// Kills one instance (in turn) this often in real time, instead of at random updates.
+    pub kill_every: Option<Duration>,
 }
 
 impl Options {
@@ -56,6 +64,9 @@ impl Options {
             concurrency: 24,
             verbose: false,
             fast_chats: true,
+            instances: 1,
+            bucket: false,
+            kill_every: None,
         }
     }
 
@@ -72,6 +83,21 @@ impl Options {
             concurrency: 64,
             verbose: false,
             fast_chats: false,
+            instances: 1,
+            bucket: false,
+            kill_every: None,
+        }
+    }
+
+    /// The load run: `instances` webhook instances behind a round-robin, on PostgreSQL (when
+    /// `TEST_DATABASE_URL` names it) and S3, one killed and restarted every `kill_every`.
+    pub fn deployment(buyers: usize, instances: usize, kill_every: Duration, seed: u64) -> Options {
+        Options {
+            kills: 0,
+            instances,
+            bucket: true,
+            kill_every: Some(kill_every),
+            ..Options::full(buyers, 0, seed)
         }
     }
 }
@@ -199,6 +225,9 @@ pub struct Report {
     pub wall: Duration,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Messages sent in the busiest second, by the fake's clock of requests.
+    pub peak_messages_per_sec: usize,
+    pub instances: usize,
     pub invariants: Vec<(String, bool, String)>,
     pub anomalies: Vec<String>,
     pub phases: Vec<(String, Duration)>,
@@ -226,6 +255,12 @@ impl Report {
             "latency (send → reply): p50 {:.0} ms, p99 {:.0} ms",
             self.p50_ms, self.p99_ms
         );
+        println!(
+            "messages:              {:.1}/s on average, {} in the busiest second (Telegram allows 30/s)",
+            self.messages_sent as f64 / self.wall.as_secs_f64().max(0.001),
+            self.peak_messages_per_sec
+        );
+        println!("instances:             {}", self.instances);
         for (phase, d) in &self.phases {
             println!("  phase {phase:<28} {:.1} s", d.as_secs_f64());
         }
@@ -240,6 +275,17 @@ impl Report {
             }
         }
     }
+}
+
+/// The most messages Telegram took in one second (of the fake's clock).
+fn busiest_second(fake: &FakeTelegram) -> usize {
+    let mut per_second: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for request in fake.requests() {
+        if request.status == 200 && request.method.starts_with("send") {
+            *per_second.entry(request.since_start.as_secs()).or_default() += 1;
+        }
+    }
+    per_second.into_values().max().unwrap_or(0)
 }
 
 /// Runs a whole simulated campaign and returns its report.
@@ -259,16 +305,60 @@ pub async fn run(opts: Options) -> Report {
     let dir = test_dir();
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
     let mut config = test_config(&fake, &dir);
-    // SQLite always: the simulator kills the process that owns the database file.
-    config.database_url = format!("sqlite://{}", dir.path().join("handover.db").display());
+    if opts.instances == 1 {
+        // SQLite: the simulator kills the process that owns the database file.
+        config.database_url = format!("sqlite://{}", dir.path().join("handover.db").display());
+    }
+    if opts.bucket {
+        crate::support::objects::use_bucket(&mut config);
+    }
     campaign::adjust_config(&mut config);
+    // Several instances share Telegram's 30 messages/s, which the fake then enforces: each
+    // keeps to its share.
+    let overall = if opts.instances > 1 { 30 } else { 0 };
+    if opts.instances > 1 {
+        config.messages_per_sec_overall = 30 / opts.instances as u32;
+    }
     if opts.fast_chats {
         config.messages_per_sec_chat = 30;
-        fake.set_limits(0, 0);
+        fake.set_limits(0, overall);
     } else {
-        fake.set_limits(1, 0);
+        fake.set_limits(1, overall);
     }
-    let host = Host::start(config, clock).await;
+    let (host, balancer) = if opts.instances == 1 {
+        (Host::start(config, clock).await, None)
+    } else {
+        let ports: Vec<std::net::SocketAddr> = (0..opts.instances)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("a free port")
+            })
+            .collect();
+        let balancer = balancer::Balancer::start(ports.clone()).await;
+        let secret = handover_bot::config::Secret::new("load-run-secret-of-every-instance");
+        let configs = ports
+            .iter()
+            .enumerate()
+            .map(|(i, address)| {
+                let mut one = config.clone();
+                one.webhook_url = Some(
+                    format!("http://{}/telegram", balancer.address)
+                        .parse()
+                        .expect("a URL"),
+                );
+                one.webhook_secret = Some(secret.clone());
+                one.listen_addr = Some(*address);
+                one.instance_id = format!("instance-{i}");
+                if opts.bucket {
+                    // Each its own cache: only the bucket is shared, as on separate hosts.
+                    one.media_dir = dir.path().join(format!("cache-of-instance-{i}"));
+                }
+                one
+            })
+            .collect();
+        (Host::start_many(configs, clock).await, Some(balancer))
+    };
     // Simulated time never runs slower than real time: what the application schedules a
     // few seconds ahead (a 429's retry_after, a backoff) comes due while people wait, as it
     // would in production. Phases still jump the clock ahead by hours and days.
@@ -323,8 +413,35 @@ pub async fn run(opts: Options) -> Report {
             }
         })
     };
-    let mut report = Report::default();
+    // The load run's kills: one instance in turn, on a timer of real time.
+    let killer = sim.opts.kill_every.map(|every| {
+        let host = sim.host.clone();
+        let verbose = sim.opts.verbose;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let began = Instant::now();
+                host.kill_and_restart(Duration::from_millis(500)).await;
+                if verbose {
+                    eprintln!(
+                        "kill {}: back after {:.1} s",
+                        host.kills.load(Ordering::SeqCst),
+                        began.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        })
+    });
+    let mut report = Report {
+        instances: sim.host.count(),
+        ..Report::default()
+    };
     let world = campaign::play(sim.clone(), &mut report).await;
+    if let Some(killer) = killer {
+        killer.abort();
+        // A kill under way finishes: every instance is up for the checks.
+        sim.host.wait_up().await;
+    }
     check::invariants(&sim, &world, &mut report).await;
     report.people = world.people();
     report.updates = sim.injected.load(Ordering::SeqCst);
@@ -346,10 +463,12 @@ pub async fn run(opts: Options) -> Report {
     };
     report.p50_ms = pct(0.50);
     report.p99_ms = pct(0.99);
+    report.peak_messages_per_sec = busiest_second(&sim.fake);
     report.anomalies = sim.anomalies();
     ticker.abort();
     watchdog.abort();
     sim.host.stop().await;
+    drop(balancer);
     report
 }
 

@@ -157,6 +157,10 @@ pub fn test_config(fake: &FakeTelegram, dir: &TestDir) -> Config {
     config.bot_token = Some(Secret::new(TOKEN));
     config.telegram_api_url = fake.api_url();
     config.media_dir = dir.path().join("media");
+    if super::objects::suite_on_s3() {
+        // The media in the test bucket; the directory is then this application's cache.
+        super::objects::use_bucket(&mut config);
+    }
     // A short long-poll keeps shutdowns quick.
     config.poll_timeout = Duration::from_secs(1);
     // Health and metrics on a port of their own, which tests running side by side cannot share.

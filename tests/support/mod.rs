@@ -5,6 +5,7 @@ pub mod app;
 pub mod browser;
 pub use ::fake_telegram;
 pub mod faults;
+pub mod objects;
 pub mod observe;
 pub mod people;
 pub mod site;

@@ -175,9 +175,15 @@ pub async fn describe_leak(app: &TestApp, person: &User) -> SentMessage {
 
 /// Records one urgent kitchen leak with a photo in 1-1-101 and finishes the walk-through.
 pub async fn record_leak(app: &TestApp, ambassador: &User) {
+    record_leak_with(app, ambassador, photo(1), true).await;
+}
+
+/// Records one urgent kitchen leak with `picture` in 1-1-101; with `finish` the walk-through
+/// is finished (and the buyer told).
+pub async fn record_leak_with(app: &TestApp, ambassador: &User, picture: Vec<u8>, finish: bool) {
     reply_to(app, ambassador, "/inspect 1-1-101").await;
     describe_leak(app, ambassador).await;
-    app.fake.send_photo(ambassador, photo(1), None);
+    app.fake.send_photo(ambassador, picture, None);
     wait_key(
         app,
         ambassador,
@@ -187,8 +193,10 @@ pub async fn record_leak(app: &TestApp, ambassador: &User) {
     .await;
     app.fake.send_text(ambassador, "水槽下漏水");
     press_button(app, ambassador, Callback::Inspect(InspectAction::Save)).await;
-    press_button(app, ambassador, Callback::Inspect(InspectAction::Finish)).await;
-    wait_fixed(app, ambassador, "inspect-finished").await;
+    if finish {
+        press_button(app, ambassador, Callback::Inspect(InspectAction::Finish)).await;
+        wait_fixed(app, ambassador, "inspect-finished").await;
+    }
 }
 
 /// Opens the defect's card from `/tasks` or `/defects` and presses `step` on it.

@@ -221,7 +221,9 @@ impl Services {
             },
         );
         self.tell(tx, &buyers, confirmed).await?;
-        // The calendar file, written per chat in its language, after the confirmation.
+        // The calendar file, written per chat in its language, after the confirmation; kept
+        // in the media store before the transaction that sends it commits.
+        let files = std::sync::Mutex::new(Vec::new());
         let calendar = Message::try_new(
             Cause::per_chat(format!("booked-ics:{}:{version}", appointment.id)),
             |lang, buyer: &&Buyer| -> ServiceResult<Content> {
@@ -254,13 +256,10 @@ impl Services {
                     "calendar/appointment-{}-{}-{}.ics",
                     appointment.id, slot.id, chat
                 );
-                let full = self.config.media_dir.join(&path);
-                if let Some(dir) = full.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
-                }
-                std::fs::write(&full, file)
-                    .map_err(|e| crate::store::StoreError::Corrupt(format!("media: {e}")))?;
+                files
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((path.clone(), file));
                 let document = Content::Document {
                     path,
                     file_name: format!(
@@ -274,6 +273,12 @@ impl Services {
             },
         );
         self.tell(tx, &buyers, calendar).await?;
+        let files = files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (path, file) in files {
+            self.media.put_at(&path, file.as_bytes()).await?;
+        }
         let staff_news = Message::text(
             Cause::once(format!("booked-staff:{}:{version}", appointment.id)),
             |lang, _| {
