@@ -320,9 +320,19 @@ impl MediaStore {
         Ok(tokio::fs::read(local).await?)
     }
 
+    /// The files at `paths` on this machine's disk, in their order, for a message that carries
+    /// them all; the first that cannot be had is the error.
+    pub async fn local_files(&self, paths: &[impl AsRef<str>]) -> MediaResult<Vec<PathBuf>> {
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            files.push(self.local_file(path.as_ref()).await?);
+        }
+        Ok(files)
+    }
+
     /// The files at `paths` on this machine's disk, fetched a few at a time; a file that cannot
     /// be had is left out (and logged), so a document shows what there is.
-    pub async fn local_files<'a>(
+    pub async fn available_local_files<'a>(
         &self,
         paths: impl IntoIterator<Item = &'a str>,
     ) -> HashMap<String, PathBuf> {

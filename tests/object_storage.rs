@@ -261,7 +261,7 @@ async fn a_bucket_that_does_not_answer_costs_a_retry_or_a_polite_word_never_a_re
         .assigned()
         .await;
     let bucket = app.config.media_bucket.clone().unwrap();
-    let (outside, _cache) = probe(&fresh_bucket_like(&bucket));
+    let (outside, _cache) = probe(&reached_directly(&bucket));
 
     reply_to(&app, &ambassador, "/inspect 1-1-101").await;
     describe_leak(&app, &ambassador).await;
@@ -312,7 +312,7 @@ async fn a_bucket_that_does_not_answer_costs_a_retry_or_a_polite_word_never_a_re
 }
 
 /// The same bucket and prefix, reached directly rather than through a gate.
-fn fresh_bucket_like(
+fn reached_directly(
     bucket: &handover_bot::config::MediaBucket,
 ) -> handover_bot::config::MediaBucket {
     handover_bot::config::MediaBucket {

@@ -226,10 +226,7 @@ pub(super) async fn send_photos(turn: &Turn, paths: &[String]) -> anyhow::Result
     let media = &turn.ctx.services.media;
     for chunk in paths.chunks(crate::domain::message::MAX_ALBUM) {
         // On this machine's disk first (fetched from the bucket, when the store is one).
-        let mut files = Vec::with_capacity(chunk.len());
-        for path in chunk {
-            files.push(media.local_file(path).await?);
-        }
+        let files = media.local_files(chunk).await?;
         let _turn = turn.ctx.pacer.turn(turn.chat, chunk.len()).await;
         if let [one] = files.as_slice() {
             turn.bot.send_photo(turn.chat, InputFile::file(one)).await?;

@@ -330,17 +330,13 @@ impl Notifier {
         let Some(media) = &self.options.media else {
             return Err(Attempt::Rejected("this sender has no media store".into()));
         };
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
-            match media.local_file(path).await {
-                Ok(file) => files.push(file),
-                Err(error) if error.is_missing() => {
-                    return Err(Attempt::Rejected(error.to_string()));
-                }
-                Err(error) => return Err(Attempt::Transient(error.to_string())),
+        media.local_files(&paths).await.map_err(|error| {
+            if error.is_missing() {
+                Attempt::Rejected(error.to_string())
+            } else {
+                Attempt::Transient(error.to_string())
             }
-        }
-        Ok(files)
+        })
     }
 
     async fn attempt(&self, row: &OutboxRow) -> Attempt {

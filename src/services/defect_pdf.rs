@@ -172,7 +172,7 @@ impl Services {
         let font = FontSource::choose(self.config.font.as_deref());
         let files = self
             .media
-            .local_files(
+            .available_local_files(
                 report.photo_paths().into_iter().chain(
                     report
                         .homes

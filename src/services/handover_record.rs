@@ -332,7 +332,7 @@ impl Services {
         let font = FontSource::choose(self.config.font.as_deref());
         let files = self
             .media
-            .local_files(
+            .available_local_files(
                 sheet
                     .photo_paths()
                     .into_iter()
