@@ -474,6 +474,12 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         tx.add_floor_plan(project, "A2", "0123abcd", 1200, 800, "cli", now)
             .await
             .unwrap();
+        let kitchen =
+            handover_bot::domain::plan::RoomArea::new(&[(0.1, 0.1), (0.4, 0.1), (0.4, 0.5)])
+                .unwrap();
+        tx.add_room_area(project, "A2", Room::Kitchen, &kitchen, "cli", now)
+            .await
+            .unwrap();
         // A pin and a mirrored home: the new columns carry a float and a flag across.
         let pinned = tx.defects_of_unit(unit, None).await.unwrap()[0].id;
         let pin = handover_bot::domain::plan::Pin::new(0.25, 0.625).unwrap();

@@ -147,5 +147,30 @@ pub async fn on_plans(turn: &Turn) -> anyhow::Result<()> {
     }
     text.push_str("\n\n");
     text.push_str(&tr!(i18n, lang, "plan-usage"));
-    turn.say(text).await
+    // With the Mini App on, each plan's rooms can be drawn on it (web_app buttons: private
+    // chats only, which every turn is).
+    let rows: Vec<Vec<teloxide::types::InlineKeyboardButton>> = list
+        .plans
+        .iter()
+        .filter_map(|(plan, _)| {
+            let url = turn.ctx.services.room_areas_url(&plan.unit_type)?;
+            let url = url::Url::parse(&url).ok()?;
+            let label = tr!(
+                i18n,
+                lang,
+                "button-room-areas",
+                unit_type = plan.unit_type.as_str()
+            );
+            Some(vec![teloxide::types::InlineKeyboardButton::web_app(
+                label,
+                teloxide::types::WebAppInfo { url },
+            )])
+        })
+        .collect();
+    let markup = (!rows.is_empty()).then(|| {
+        teloxide::types::ReplyMarkup::InlineKeyboard(teloxide::types::InlineKeyboardMarkup::new(
+            rows,
+        ))
+    });
+    turn.say_with(text, markup).await
 }

@@ -48,6 +48,90 @@ impl Pin {
     }
 }
 
+/// Most corners a room's area may have (a room is a handful; a traced curve stays bounded).
+pub const MAX_AREA_CORNERS: usize = 40;
+
+/// Smallest share of the plan a room's area may cover: less is a slip of the finger.
+const MIN_AREA_SHARE: f64 = 0.0005;
+
+/// Where a room is on a unit type's plan: a polygon of corners (each a [`Pin`]), in the plan's
+/// own orientation, drawn once per type by a supervisor. The page placing a pin highlights the
+/// areas of the item's room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoomArea {
+    corners: Vec<Pin>,
+}
+
+/// Why corners are not a room's area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaError {
+    /// Fewer than three corners, or more than [`MAX_AREA_CORNERS`].
+    CornerCount,
+    /// A corner off the plan or not a number.
+    OffPlan,
+    /// The corners enclose (almost) nothing.
+    TooSmall,
+}
+
+impl RoomArea {
+    /// The area with these corners (x, y as [`Pin::new`] takes them), in order around it.
+    pub fn new(corners: &[(f64, f64)]) -> Result<RoomArea, AreaError> {
+        if !(3..=MAX_AREA_CORNERS).contains(&corners.len()) {
+            return Err(AreaError::CornerCount);
+        }
+        let corners = corners
+            .iter()
+            .map(|&(x, y)| Pin::new(x, y))
+            .collect::<Option<Vec<Pin>>>()
+            .ok_or(AreaError::OffPlan)?;
+        let area = RoomArea { corners };
+        if area.share() < MIN_AREA_SHARE {
+            return Err(AreaError::TooSmall);
+        }
+        Ok(area)
+    }
+
+    pub fn corners(&self) -> &[Pin] {
+        &self.corners
+    }
+
+    /// How much of the plan it covers, 0 to 1 (the shoelace formula; either winding).
+    pub fn share(&self) -> f64 {
+        let n = self.corners.len();
+        let twice: f64 = (0..n)
+            .map(|i| {
+                let (a, b) = (self.corners[i], self.corners[(i + 1) % n]);
+                a.x * b.y - b.x * a.y
+            })
+            .sum();
+        twice.abs() / 2.0
+    }
+
+    /// The area as a home that shows the plan flipped when `mirrored` sees it (and, flipping
+    /// twice being no flip, the plan's own area of one drawn on such a home).
+    pub fn as_shown(&self, mirrored: bool) -> RoomArea {
+        RoomArea {
+            corners: self.corners.iter().map(|c| c.as_shown(mirrored)).collect(),
+        }
+    }
+
+    /// Whether `pin` is inside it (crossings of a ray to the right).
+    pub fn contains(&self, pin: Pin) -> bool {
+        let n = self.corners.len();
+        let mut inside = false;
+        for i in 0..n {
+            let (a, b) = (self.corners[i], self.corners[(i + n - 1) % n]);
+            if (a.y > pin.y) != (b.y > pin.y)
+                && pin.x < (b.x - a.x) * (pin.y - a.y) / (b.y - a.y) + a.x
+            {
+                inside = !inside;
+            }
+        }
+        inside
+    }
+}
+
 /// Longest unit type (in characters) a plan is kept under.
 pub const MAX_UNIT_TYPE_CHARS: usize = 50;
 
@@ -147,5 +231,74 @@ mod tests {
         assert_eq!(hex(Closed), "#2E9E4F");
         assert_eq!(hex(Rejected), "#8E8E93");
         assert_eq!(colour_hex([0, 10, 255]), "#000AFF");
+    }
+
+    #[test]
+    fn a_room_area_is_three_to_forty_corners_on_the_plan_enclosing_something() {
+        let kitchen = RoomArea::new(&[(0.1, 0.1), (0.4, 0.1), (0.4, 0.5), (0.1, 0.5)]).unwrap();
+        assert!((kitchen.share() - 0.12).abs() < 1e-9);
+        assert_eq!(
+            RoomArea::new(&[(0.1, 0.1), (0.4, 0.1)]),
+            Err(AreaError::CornerCount)
+        );
+        let many: Vec<(f64, f64)> = (0..41)
+            .map(|i| {
+                let a = i as f64 / 41.0 * std::f64::consts::TAU;
+                (0.5 + 0.3 * a.cos(), 0.5 + 0.3 * a.sin())
+            })
+            .collect();
+        assert_eq!(RoomArea::new(&many), Err(AreaError::CornerCount));
+        assert!(RoomArea::new(&many[..40]).is_ok());
+        assert_eq!(
+            RoomArea::new(&[(0.1, 0.1), (1.2, 0.1), (0.4, 0.5)]),
+            Err(AreaError::OffPlan)
+        );
+        assert_eq!(
+            RoomArea::new(&[(0.1, 0.1), (f64::NAN, 0.1), (0.4, 0.5)]),
+            Err(AreaError::OffPlan)
+        );
+        // Three corners in a line, or a sliver: nothing enclosed.
+        assert_eq!(
+            RoomArea::new(&[(0.1, 0.1), (0.2, 0.2), (0.3, 0.3)]),
+            Err(AreaError::TooSmall)
+        );
+        assert_eq!(
+            RoomArea::new(&[(0.1, 0.1), (0.12, 0.1), (0.12, 0.12)]),
+            Err(AreaError::TooSmall)
+        );
+    }
+
+    #[test]
+    fn a_room_area_knows_what_is_inside_and_flips_with_a_mirrored_home() {
+        // An L-shaped living room.
+        let living = RoomArea::new(&[
+            (0.1, 0.1),
+            (0.6, 0.1),
+            (0.6, 0.3),
+            (0.3, 0.3),
+            (0.3, 0.8),
+            (0.1, 0.8),
+        ])
+        .unwrap();
+        assert!(living.contains(Pin { x: 0.5, y: 0.2 }));
+        assert!(living.contains(Pin { x: 0.2, y: 0.7 }));
+        assert!(
+            !living.contains(Pin { x: 0.5, y: 0.6 }),
+            "the L's missing corner"
+        );
+        assert!(!living.contains(Pin { x: 0.9, y: 0.2 }));
+        let shown = living.as_shown(true);
+        assert!(shown.contains(Pin { x: 0.8, y: 0.7 }));
+        assert!(!shown.contains(Pin { x: 0.2, y: 0.7 }));
+        let back = shown.as_shown(true);
+        assert!(
+            back.corners()
+                .iter()
+                .zip(living.corners())
+                .all(|(a, b)| (a.x - b.x).abs() < 1e-12 && a.y == b.y),
+            "{back:?}"
+        );
+        assert_eq!(living.as_shown(false), living);
+        assert!((shown.share() - living.share()).abs() < 1e-12);
     }
 }

@@ -27,6 +27,7 @@ pub mod rehearsal;
 pub mod relay;
 pub mod remediation;
 pub mod risks;
+pub mod room_areas;
 pub mod signatures;
 pub mod staff;
 pub mod tell;

@@ -5,6 +5,7 @@
 //! A pin is stored in the plan's own orientation; a mirrored home (镜像) sees the plan flipped,
 //! and the page speaks in what it shows ([`Pin::as_shown`], [`Pin::from_shown`]).
 
+use super::room_areas::ShownArea;
 use super::signatures::PageLogin;
 use super::{ServiceResult, Services};
 use crate::domain::authz;
@@ -79,6 +80,8 @@ pub struct PinView {
     pub pin: Option<Pin>,
     /// Whether this reader may place or move it.
     pub editable: bool,
+    /// Where the item's room is on the plan, as the reader sees it (none drawn: empty).
+    pub areas: Vec<ShownArea>,
     pub texts: serde_json::Value,
 }
 
@@ -139,6 +142,17 @@ pub struct PlanBytes {
     pub mime: &'static str,
 }
 
+impl PlanBytes {
+    /// A kept plan's bytes (a PNG or a JPEG: uploads are checked) with their type.
+    pub fn of(bytes: Vec<u8>) -> PlanBytes {
+        let mime = match crate::media::sniff_image(&bytes) {
+            Some(("image/png", _)) => "image/png",
+            _ => "image/jpeg",
+        };
+        PlanBytes { bytes, mime }
+    }
+}
+
 /// The items of one home, each with its number in the home's list (the number /defects, the
 /// buyer's list and the report give it).
 fn numbered(defects: &[Defect]) -> impl Iterator<Item = (usize, &Defect)> {
@@ -186,7 +200,7 @@ impl Services {
         self.plan_page_url(&[("unit", unit_id.to_string())])
     }
 
-    fn plan_page_url(&self, query: &[(&str, String)]) -> Option<String> {
+    pub(super) fn plan_page_url(&self, query: &[(&str, String)]) -> Option<String> {
         let base = self.config.public_url.as_ref()?;
         let mut url = base.join("app/plan").ok()?;
         for (name, value) in query {
@@ -239,18 +253,21 @@ impl Services {
     }
 
     /// The person a page login speaks for, and their language; `None` when their access ended.
-    async fn page_person(&self, login: &PageLogin) -> ServiceResult<Option<(Actor, Lang)>> {
+    pub(super) async fn page_person(
+        &self,
+        login: &PageLogin,
+    ) -> ServiceResult<Option<(Actor, Lang)>> {
         let person = self
             .identify(login.telegram_id, login.language_code.as_deref())
             .await?;
         Ok((!person.access_ended).then_some((person.actor, person.lang)))
     }
 
-    fn page_text(&self, lang: Lang, key: &str, args: &[(&str, Arg)]) -> String {
+    pub(super) fn page_text(&self, lang: Lang, key: &str, args: &[(&str, Arg)]) -> String {
         plain_text(&self.i18n.text(lang, key, args))
     }
 
-    fn page_texts(&self, lang: Lang, keys: &[(&str, &str)]) -> serde_json::Value {
+    pub(super) fn page_texts(&self, lang: Lang, keys: &[(&str, &str)]) -> serde_json::Value {
         keys.iter()
             .map(|(name, key)| {
                 (
@@ -307,10 +324,33 @@ impl Services {
             return Ok(None);
         };
         let defects = tx.defects_of_unit(household.unit.unit_id, None).await?;
+        let areas = self.room_areas_of(&mut tx, &plan, defect.room).await?;
         tx.commit().await?;
         let number = number_of(&defects, defect.id);
         let i18n = &self.i18n;
         let home = household.unit.short();
+        let room_label = plain_text(&defect.room.label(i18n, lang));
+        let mut texts = self.page_texts(
+            lang,
+            &[
+                ("hint", "plan-page-hint"),
+                ("save", "plan-page-save"),
+                ("saving", "plan-page-saving"),
+                ("saved", "plan-page-saved"),
+                ("failed", "plan-page-failed"),
+                ("locked", "plan-page-locked"),
+                ("zoom_in", "plan-page-zoom-in"),
+                ("zoom_out", "plan-page-zoom-out"),
+                ("reset", "plan-page-reset"),
+            ],
+        );
+        texts["room_shaded"] = self
+            .page_text(
+                lang,
+                "plan-page-room-shaded",
+                &[("room", Arg::from(room_label.as_str()))],
+            )
+            .into();
         Ok(Some(PinView {
             mode: "place",
             lang: lang.code(),
@@ -340,20 +380,8 @@ impl Services {
             },
             pin: defect.pin.map(|pin| pin.as_shown(plan.mirrored)),
             editable: may_place_pin(&actor, &household, &defect),
-            texts: self.page_texts(
-                lang,
-                &[
-                    ("hint", "plan-page-hint"),
-                    ("save", "plan-page-save"),
-                    ("saving", "plan-page-saving"),
-                    ("saved", "plan-page-saved"),
-                    ("failed", "plan-page-failed"),
-                    ("locked", "plan-page-locked"),
-                    ("zoom_in", "plan-page-zoom-in"),
-                    ("zoom_out", "plan-page-zoom-out"),
-                    ("reset", "plan-page-reset"),
-                ],
-            ),
+            areas: self.shown_areas(lang, &areas, plan.mirrored),
+            texts,
         }))
     }
 
@@ -417,15 +445,30 @@ impl Services {
             )
             .await?;
         }
+        let areas = self.room_areas_of(&mut tx, &plan, defect.room).await?;
         tx.commit().await?;
+        // Kept wherever it was put (the person was there), but a pin outside the room drawn
+        // for the item is worth a second look.
+        let outside = !areas.is_empty() && !areas.iter().any(|a| a.area.contains(stored));
+        let message = match outside {
+            true => self.page_text(
+                lang,
+                "plan-page-saved-outside",
+                &[(
+                    "room",
+                    Arg::from(plain_text(&defect.room.label(&self.i18n, lang))),
+                )],
+            ),
+            false => self.page_text(lang, "plan-page-saved", &[]),
+        };
         Ok(PinPlaced::Kept {
-            message: self.page_text(lang, "plan-page-saved", &[]),
+            message,
             pin: stored.as_shown(plan.mirrored),
         })
     }
 
     /// The language a page's words are in before the person is known.
-    async fn login_lang(&self, login: &PageLogin) -> ServiceResult<Lang> {
+    pub(super) async fn login_lang(&self, login: &PageLogin) -> ServiceResult<Lang> {
         Ok(login
             .language_code
             .as_deref()
@@ -682,11 +725,7 @@ impl Services {
         };
         let bytes = self.read_media_file(&mut tx, &plan.plan.sha256).await?;
         tx.commit().await?;
-        let mime = match crate::media::sniff_image(&bytes) {
-            Some(("image/png", _)) => "image/png",
-            _ => "image/jpeg",
-        };
-        Ok(Some(PlanBytes { bytes, mime }))
+        Ok(Some(PlanBytes::of(bytes)))
     }
 
     /// Whether `actor` is the engineer a defect of `unit_id` is assigned to.
@@ -707,7 +746,11 @@ impl Services {
     }
 
     /// The bytes of a file in the media store, by its hash.
-    async fn read_media_file(&self, tx: &mut Tx, sha256: &str) -> ServiceResult<Vec<u8>> {
+    pub(super) async fn read_media_file(
+        &self,
+        tx: &mut Tx,
+        sha256: &str,
+    ) -> ServiceResult<Vec<u8>> {
         let path = tx.media_path(sha256).await?;
         let Some(path) = path else {
             return Err(crate::store::StoreError::Corrupt(format!(

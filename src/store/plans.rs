@@ -1,17 +1,29 @@
 //! Floor plans (户型图) per project and unit type.
 
-use super::{StoreResult, Tx, with_conn};
+use super::{StoreError, StoreResult, Tx, with_conn};
+use crate::domain::defect::Room;
+use crate::domain::plan::{Pin, RoomArea};
 use chrono::{DateTime, Utc};
 
 /// A unit type's plan as it is now (its newest version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FloorPlan {
+    /// The project it belongs to (for a rehearsal's home, the rehearsed project).
+    pub project_id: i64,
     pub unit_type: String,
     pub version: i64,
     pub sha256: String,
     pub width: i64,
     pub height: i64,
     pub uploaded_at: DateTime<Utc>,
+}
+
+/// A room's area on a unit type's plan, as kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRoomArea {
+    pub id: i64,
+    pub room: Room,
+    pub area: RoomArea,
 }
 
 /// A unit type of a project's homes, with how many homes have it.
@@ -66,10 +78,10 @@ impl Tx {
 
     /// The newest plan of each unit type of `project_id`, by unit type.
     pub async fn floor_plans(&mut self, project_id: i64) -> StoreResult<Vec<FloorPlan>> {
-        type Row = (String, i64, String, i64, i64, DateTime<Utc>);
+        type Row = (i64, String, i64, String, i64, i64, DateTime<Utc>);
         let rows: Vec<Row> = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
+                "SELECT p.project_id, p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
                  FROM floor_plans p WHERE p.project_id = $1 AND p.version = \
                  (SELECT MAX(q.version) FROM floor_plans q \
                   WHERE q.project_id = p.project_id AND q.unit_type = p.unit_type) \
@@ -82,7 +94,8 @@ impl Tx {
         Ok(rows
             .into_iter()
             .map(
-                |(unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+                |(project_id, unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+                    project_id,
                     unit_type,
                     version,
                     sha256,
@@ -101,10 +114,10 @@ impl Tx {
         unit_id: i64,
         unit_type: &str,
     ) -> StoreResult<Option<FloorPlan>> {
-        type Row = (String, i64, String, i64, i64, DateTime<Utc>);
+        type Row = (i64, String, i64, String, i64, i64, DateTime<Utc>);
         let row: Option<Row> = with_conn!(self, |c| {
             sqlx::query_as(
-                "SELECT p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
+                "SELECT p.project_id, p.unit_type, p.version, p.sha256, p.width, p.height, p.uploaded_at \
                  FROM floor_plans p JOIN buildings b ON p.project_id = b.project_id \
                     OR p.project_id = (SELECT pr.rehearsal_of FROM projects pr WHERE pr.id = b.project_id) \
                  JOIN units u ON u.building_id = b.id \
@@ -117,7 +130,8 @@ impl Tx {
             .await
         })?;
         Ok(row.map(
-            |(unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+            |(project_id, unit_type, version, sha256, width, height, uploaded_at)| FloorPlan {
+                project_id,
                 unit_type,
                 version,
                 sha256,
@@ -158,5 +172,86 @@ impl Tx {
             .into_iter()
             .map(|(unit_type, homes)| UnitTypeCount { unit_type, homes })
             .collect())
+    }
+
+    /// The room areas drawn on `unit_type`'s plan in `project_id`, oldest first.
+    pub async fn room_areas(
+        &mut self,
+        project_id: i64,
+        unit_type: &str,
+    ) -> StoreResult<Vec<StoredRoomArea>> {
+        let rows: Vec<(i64, String, String)> = with_conn!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, room, corners FROM plan_room_areas \
+                 WHERE project_id = $1 AND unit_type = $2 ORDER BY id",
+            )
+            .bind(project_id)
+            .bind(unit_type)
+            .fetch_all(c)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(id, room, corners)| {
+                let corrupt = |what: &str| StoreError::Corrupt(format!("room area {id}: {what}"));
+                let corners: Vec<Pin> =
+                    serde_json::from_str(&corners).map_err(|_| corrupt("corners"))?;
+                let corners: Vec<(f64, f64)> = corners.iter().map(|c| (c.x, c.y)).collect();
+                Ok(StoredRoomArea {
+                    id,
+                    room: room.parse().map_err(|_| corrupt("room"))?,
+                    area: RoomArea::new(&corners).map_err(|_| corrupt("corners"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// A new area of `room` on `unit_type`'s plan in `project_id`; its id.
+    pub async fn add_room_area(
+        &mut self,
+        project_id: i64,
+        unit_type: &str,
+        room: Room,
+        area: &RoomArea,
+        drawn_by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let corners = serde_json::to_string(area.corners())
+            .map_err(|e| StoreError::Corrupt(format!("room area: {e}")))?;
+        let id: i64 = with_conn!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO plan_room_areas (project_id, unit_type, room, corners, drawn_by, \
+                 drawn_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(project_id)
+            .bind(unit_type)
+            .bind(room.as_str())
+            .bind(&corners)
+            .bind(drawn_by)
+            .bind(now)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    /// Removes area `id` of `unit_type`'s plan in `project_id`; whether there was one.
+    pub async fn remove_room_area(
+        &mut self,
+        project_id: i64,
+        unit_type: &str,
+        id: i64,
+    ) -> StoreResult<bool> {
+        let removed = with_conn!(self, |c| {
+            sqlx::query(
+                "DELETE FROM plan_room_areas WHERE id = $1 AND project_id = $2 AND unit_type = $3",
+            )
+            .bind(id)
+            .bind(project_id)
+            .bind(unit_type)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(removed > 0)
     }
 }

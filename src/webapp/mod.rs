@@ -10,6 +10,7 @@
 
 pub mod init_data;
 mod plan;
+mod room_areas;
 
 use crate::domain::people::Lang;
 use crate::domain::signature::Drawing;
@@ -54,6 +55,15 @@ pub fn routes(services: Services, bot_token: &str) -> Router {
         .route("/app/api/units/{id}/plan-view", get(plan::home_view))
         .route("/app/api/units/{id}/type-plan-view", get(plan::type_view))
         .route("/app/api/units/{id}/plan-image", get(plan::image))
+        .route(
+            "/app/api/plans/{unit_type}/areas",
+            get(room_areas::view).post(room_areas::add),
+        )
+        .route(
+            "/app/api/plans/{unit_type}/areas/{id}",
+            axum::routing::delete(room_areas::remove),
+        )
+        .route("/app/api/plans/{unit_type}/image", get(room_areas::image))
         .route("/app/api/records/{id}", get(record))
         .route(
             "/app/api/records/{id}/signature",

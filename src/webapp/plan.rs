@@ -4,7 +4,7 @@
 
 use super::{WebApp, answer, asset, failed, login, request_lang, unauthorized};
 use crate::i18n::plain_text;
-use crate::services::pins::PinPlaced;
+use crate::services::pins::{PinPlaced, PlanBytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,7 @@ pub(super) async fn styles() -> Response {
 }
 
 /// 404 with what to tell the person, in the language the page asks for.
-fn not_found(app: &WebApp, headers: &HeaderMap, message: Option<String>) -> Response {
+pub(super) fn not_found(app: &WebApp, headers: &HeaderMap, message: Option<String>) -> Response {
     let message = message.unwrap_or_else(|| {
         let lang = request_lang(app, headers);
         plain_text(&app.services.i18n.text(lang, "plan-page-not-found", &[]))
@@ -138,24 +138,29 @@ pub(super) async fn image(
         return unauthorized(&app, &headers);
     };
     match app.services.plan_image_of(&login, id).await {
-        Ok(Some(plan)) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(plan.mime)),
-                // The page asks again with the plan's version in the address; a person's
-                // browser may keep it, nothing between may.
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, max-age=3600"),
-                ),
-                (
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ),
-            ],
-            plan.bytes,
-        )
-            .into_response(),
+        Ok(Some(plan)) => image_response(plan),
         Ok(None) => not_found(&app, &headers, None),
         Err(error) => failed(error),
     }
+}
+
+/// A plan image for the page.
+pub(super) fn image_response(plan: PlanBytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(plan.mime)),
+            // The page asks again with the plan's version in the address; a person's browser
+            // may keep it, nothing between may.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        plan.bytes,
+    )
+        .into_response()
 }

@@ -1,6 +1,7 @@
 // The plan page: an item's place on its home's floor plan (?defect=ID: tap to put the pin, then
-// save), or every item of a home as numbered pins (?unit=ID; ?unit=ID&all=1: every home of its
-// unit type in the building). Every word on it comes from the server in the reader's language;
+// save; the areas drawn for the item's room are shaded), every item of a home as numbered pins
+// (?unit=ID; ?unit=ID&all=1: every home of its unit type in the building), or a supervisor
+// drawing where each room is on a unit type's plan (?areas=A2: tap the corners, save). Every word on it comes from the server in the reader's language;
 // the login is the Telegram client's initData, sent with every request (the plan image too,
 // which is therefore fetched and shown through a blob: URL).
 //
@@ -262,6 +263,7 @@ function attachGestures() {
 function tapped(clientX, clientY) {
   if (!data) return;
   if (data.mode === "place") placeAt(clientX, clientY);
+  else if (data.mode === "areas") addCorner(clientX, clientY);
   else openNearest(clientX, clientY);
 }
 
@@ -349,6 +351,10 @@ function changed() {
 }
 
 function updateMainButton() {
+  if (data && data.mode === "areas") {
+    updateAreaButton();
+    return;
+  }
   if (!data || data.mode !== "place" || !data.editable || !place.pin) {
     tg.MainButton.hide();
     return;
@@ -385,6 +391,10 @@ function placeAt(clientX, clientY) {
 }
 
 async function save() {
+  if (data && data.mode === "areas") {
+    await saveArea();
+    return;
+  }
   if (!data || data.mode !== "place" || !data.editable || !changed() || place.sending) return;
   const sent = { x: place.pin.x, y: place.pin.y };
   place.sending = true;
@@ -432,8 +442,173 @@ function showPlace() {
     place.pin = { x: data.pin.x, y: data.pin.y };
     place.saved = { x: data.pin.x, y: data.pin.y };
   }
+  // Where the item's room is, when a supervisor drew it.
+  const areas = data.areas || [];
+  drawAreas(areas.map((area) => ({ area, classes: ["area", "highlight"] })), null);
+  $("room-shaded").hidden = areas.length === 0;
+  $("room-shaded-text").textContent = data.texts.room_shaded || "";
   drawDraft();
   updateMainButton();
+}
+
+// --- room areas ----------------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function pointsOf(corners) {
+  return corners.map((c) => round(c.x) + "," + round(c.y)).join(" ");
+}
+
+// Draws `shapes` ({ area, classes }) and, when drawing one (`draft`, an array), its corners so far.
+function drawAreas(shapes, draft) {
+  const svg = $("areas");
+  const polygons = shapes.map(({ area, classes }) => {
+    const polygon = document.createElementNS(SVG, "polygon");
+    polygon.setAttribute("points", pointsOf(area.corners || []));
+    polygon.setAttribute("class", classes.join(" "));
+    polygon.dataset.id = String(area.id);
+    polygon.dataset.room = area.room || "";
+    return polygon;
+  });
+  if (draft && draft.length) {
+    const shape = document.createElementNS(SVG, draft.length >= 3 ? "polygon" : "polyline");
+    shape.setAttribute("points", pointsOf(draft));
+    shape.setAttribute("class", "draft");
+    shape.id = "draft-area";
+    polygons.push(shape);
+  }
+  fill(svg, polygons);
+  if (!draft) return;
+  fill($("pins"), draft.map((c) => {
+    const corner = document.createElement("span");
+    corner.className = "corner";
+    corner.style.left = (c.x * 100) + "%";
+    corner.style.top = (c.y * 100) + "%";
+    return corner;
+  }));
+}
+
+const drawing = { corners: [], sending: false };
+
+function chosenRoom() {
+  return $("area-room").value;
+}
+
+function redrawAreas() {
+  const room = chosenRoom();
+  drawAreas((data.areas || []).map((area) => ({
+    area, classes: area.room === room ? ["area", "chosen"] : ["area"],
+  })), drawing.corners);
+  $("area-undo").disabled = drawing.corners.length === 0 || drawing.sending;
+  updateMainButton();
+}
+
+function updateAreaButton() {
+  if (drawing.corners.length < 3) {
+    tg.MainButton.hide();
+    return;
+  }
+  tg.MainButton.setText(data.texts.save);
+  tg.MainButton.show();
+  if (!drawing.sending && chosenRoom()) tg.MainButton.enable(); else tg.MainButton.disable();
+}
+
+function addCorner(clientX, clientY) {
+  if (drawing.sending) return;
+  const [x, y] = planPoint(clientX, clientY);
+  if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) return;
+  drawing.corners.push({ x: round(x), y: round(y) });
+  say("");
+  if (tg.HapticFeedback && tg.HapticFeedback.selectionChanged) tg.HapticFeedback.selectionChanged();
+  redrawAreas();
+}
+
+function areasPath() {
+  return "api/plans/" + encodeURIComponent(query.get("areas") || "") + "/areas";
+}
+
+// Sends a change of the areas; on success they are the list the server gives back.
+async function changeAreas(path, options) {
+  drawing.sending = true;
+  redrawAreas();
+  tg.MainButton.showProgress();
+  say(data.texts.saving);
+  let done = false;
+  try {
+    const response = await api(path, options);
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok && answer.outcome === "done") {
+      data.areas = answer.areas || [];
+      say(answer.message || "", "done");
+      if (tg.HapticFeedback) tg.HapticFeedback.notificationOccurred("success");
+      done = true;
+    } else {
+      say(answer.message || data.texts.failed, "error");
+    }
+  } catch (e) {
+    say(data.texts.failed, "error");
+  } finally {
+    drawing.sending = false;
+    tg.MainButton.hideProgress();
+  }
+  return done;
+}
+
+async function saveArea() {
+  if (drawing.sending || drawing.corners.length < 3) return;
+  const sent = drawing.corners.slice();
+  const done = await changeAreas(areasPath(), {
+    method: "POST",
+    body: JSON.stringify({ room: chosenRoom(), corners: sent }),
+  });
+  if (done) drawing.corners = drawing.corners.slice(sent.length);
+  showAreaList();
+  redrawAreas();
+}
+
+async function removeArea(id) {
+  if (drawing.sending) return;
+  await changeAreas(areasPath() + "/" + encodeURIComponent(id), { method: "DELETE" });
+  showAreaList();
+  redrawAreas();
+}
+
+function showAreaList() {
+  const list = $("area-list");
+  const areas = data.areas || [];
+  fill(list, areas.map((area) => {
+    const row = document.createElement("li");
+    row.dataset.id = String(area.id);
+    row.dataset.room = area.room;
+    const name = document.createElement("span");
+    name.textContent = area.room_label;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = data.texts.remove;
+    onPress(remove, () => removeArea(area.id));
+    row.appendChild(name);
+    row.appendChild(remove);
+    return row;
+  }));
+  list.hidden = areas.length === 0;
+  $("no-areas").hidden = areas.length > 0;
+  $("no-areas").textContent = data.texts.none || "";
+}
+
+function showAreas() {
+  $("hint").hidden = false;
+  $("hint").textContent = data.texts.hint || "";
+  $("area-tools").hidden = false;
+  $("area-room-label").textContent = data.texts.room || "";
+  const select = $("area-room");
+  const kept = select.value;
+  fill(select, (data.rooms || []).map((room) => option(room.code, room.label)));
+  if (kept) select.value = kept;
+  $("area-undo").textContent = data.texts.undo || "↶";
+  $("plan-frame").classList.add("placing");
+  $("plan-frame").setAttribute("aria-label", data.texts.hint || data.title);
+  showAreaList();
+  redrawAreas();
 }
 
 // --- every item of a home --------------------------------------------------------------------
@@ -627,6 +802,7 @@ function viewPath(above) {
 }
 
 function firstPath() {
+  if (query.get("areas")) return areasPath();
   if (query.get("defect")) return "api/defects/" + encodeURIComponent(query.get("defect")) + "/pin";
   if (query.get("unit")) return viewPath(false);
   return null;
@@ -639,7 +815,9 @@ function show(answer) {
   $("title").textContent = data.title || "";
   document.body.dataset.mode = data.mode;
   showPlan(data.plan);
-  if (data.mode === "place") showPlace(); else showView();
+  if (data.mode === "place") showPlace();
+  else if (data.mode === "areas") showAreas();
+  else showView();
 }
 
 async function start() {
@@ -657,6 +835,12 @@ async function start() {
   onPress($("show-above"), toggleAbove);
   $("filter-status").addEventListener("change", applyFilters);
   $("filter-kind").addEventListener("change", applyFilters);
+  $("area-room").addEventListener("change", () => { if (data) redrawAreas(); });
+  onPress($("area-undo"), () => {
+    if (drawing.sending || !drawing.corners.length) return;
+    drawing.corners.pop();
+    redrawAreas();
+  });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") closePanel(); });
   publish();
   const page = $("page");
