@@ -355,7 +355,7 @@ impl Notifier {
         };
         let file = |i: usize| InputFile::file(files.get(i).cloned().unwrap_or_default());
         // Held until Telegram answers: the pace counts from the answer (see `pace`).
-        let _turn = self.pacer.turn(chat, items).await;
+        let _turn = self.pacer.queued_turn(chat, items).await;
         let result = match &row.content {
             Content::Text { html, buttons } => {
                 let mut request = self
@@ -452,7 +452,7 @@ impl Notifier {
         let Ok(id) = i32::try_from(message_id) else {
             return Attempt::Sent(0);
         };
-        let _turn = self.pacer.turn(chat, 1).await;
+        let _turn = self.pacer.queued_turn(chat, 1).await;
         let mut request = self
             .bot
             .edit_message_text(chat, teloxide::types::MessageId(id), html.to_string())

@@ -11,8 +11,13 @@
 //! previous one was answered, which puts the arrivals at least that far apart however long
 //! either request travelled. Overall, sends are spread evenly over the second (and never more
 //! than the limit in any second) rather than let out in one burst that could arrive bunched.
+//!
+//! A reply has a person waiting for it; a queued message (the outbox) does not. While a reply
+//! waits for the overall limit, queued messages let it go first: otherwise a reply drew lots
+//! with every queued send of a busy moment and could wait out the whole queue.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use teloxide::types::ChatId;
@@ -54,6 +59,24 @@ pub struct Pacer {
     limits: PaceLimits,
     chats: Mutex<HashMap<i64, ChatSlot>>,
     overall: Mutex<Overall>,
+    /// Replies waiting for a place overall; queued messages give way to them.
+    replies_waiting: AtomicUsize,
+}
+
+/// Counts a reply as waiting for as long as it is held (a cancelled wait is uncounted too).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A send's turn: hold it until Telegram has answered the send, then drop it.
@@ -80,12 +103,23 @@ impl Pacer {
             limits,
             chats: Mutex::new(HashMap::new()),
             overall: Mutex::new(Overall::default()),
+            replies_waiting: AtomicUsize::new(0),
         }
     }
 
-    /// Waits until `items` messages (an album is several) may go to `chat`; the turn lasts
-    /// until the returned [`Turn`] is dropped, which should be when Telegram has answered.
+    /// A reply's turn: waits until `items` messages (an album is several) may go to `chat`;
+    /// the turn lasts until the returned [`Turn`] is dropped, which should be when Telegram
+    /// has answered.
     pub async fn turn(&self, chat: ChatId, items: usize) -> Turn {
+        self.take_turn(chat, items, true).await
+    }
+
+    /// A queued message's turn, as [`Pacer::turn`], giving way to replies.
+    pub async fn queued_turn(&self, chat: ChatId, items: usize) -> Turn {
+        self.take_turn(chat, items, false).await
+    }
+
+    async fn take_turn(&self, chat: ChatId, items: usize, reply: bool) -> Turn {
         let chat_guard = match self.chat_interval(chat) {
             Some(interval) => {
                 let slot = self.chat_slot(chat);
@@ -98,8 +132,18 @@ impl Pacer {
             None => None,
         };
         if self.limits.overall_per_sec > 0 {
-            while let Err(until) = self.take_overall(items, Instant::now()) {
-                tokio::time::sleep_until(until).await;
+            let _waiting = reply.then(|| Waiting::new(&self.replies_waiting));
+            loop {
+                let now = Instant::now();
+                let taken = if !reply && self.replies_waiting.load(Ordering::SeqCst) > 0 {
+                    Err(now + Duration::from_secs(1) / self.limits.overall_per_sec)
+                } else {
+                    self.take_overall(items, now)
+                };
+                match taken {
+                    Ok(()) => break,
+                    Err(until) => tokio::time::sleep_until(until).await,
+                }
             }
         }
         Turn { chat: chat_guard }
@@ -320,5 +364,45 @@ mod tests {
             send(&pacer, 5, 1, Duration::ZERO).await;
         }
         assert_eq!(began.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_goes_ahead_of_the_queued_messages() {
+        let pacer = Arc::new(pacer(0, 10));
+        let began = Instant::now();
+        // A busy moment: 50 queued messages to 50 chats, five seconds' worth at 10/s.
+        let mut queued = tokio::task::JoinSet::new();
+        for chat in 0..50 {
+            let pacer = pacer.clone();
+            queued.spawn(async move {
+                let turn = pacer.queued_turn(ChatId(chat), 1).await;
+                drop(turn);
+                began.elapsed()
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The person's reply is a task among the others, as a handler is.
+        let reply = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                let asked = Instant::now();
+                send(&pacer, 999, 1, Duration::ZERO).await;
+                asked.elapsed()
+            })
+        };
+        let waited = reply.await.unwrap();
+        assert!(
+            waited <= Duration::from_millis(200),
+            "the reply waited {waited:?} behind the queue"
+        );
+        let mut last = Duration::ZERO;
+        while let Some(left) = queued.join_next().await {
+            last = last.max(left.unwrap());
+        }
+        // The queue still went, at the pace, one place later for the reply.
+        assert!(
+            last >= Duration::from_millis(5_000) && last <= Duration::from_millis(5_200),
+            "{last:?}"
+        );
     }
 }

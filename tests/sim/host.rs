@@ -81,14 +81,14 @@ impl Host {
             .await
             .expect("start-up did not panic")
             .expect("the application starts");
-        let all_up = {
+        let up_now = {
             let mut instances = self.instances.lock().unwrap();
             instances[which] = Some(Instance { runtime, running });
-            instances.iter().all(Option::is_some)
+            instances.iter().any(Option::is_some)
         };
         self.generation.send_modify(|(g, up)| {
             *g += 1;
-            *up = all_up;
+            *up = up_now;
         });
     }
 
@@ -101,8 +101,13 @@ impl Host {
         let began = Instant::now();
         // One after another: the first kill takes the first instance, the next the second…
         let which = (self.kills.load(Ordering::SeqCst) as usize) % self.configs.len();
-        let instance = self.instances.lock().unwrap()[which].take();
-        self.generation.send_modify(|(_, up)| *up = false);
+        // With several instances the others keep serving behind the balancer: people go on.
+        let (instance, others_up) = {
+            let mut instances = self.instances.lock().unwrap();
+            let instance = instances[which].take();
+            (instance, instances.iter().any(Option::is_some))
+        };
+        self.generation.send_modify(|(_, up)| *up = others_up);
         if let Some(Instance { runtime, running }) = instance {
             runtime.shutdown_background();
             drop(running);
@@ -117,8 +122,12 @@ impl Host {
             eprintln!("host: generation {} up", self.generation());
         }
         // Time passes while a process restarts: whatever the dead instance had claimed becomes
-        // claimable again once its lease runs out.
-        self.advance(self.config.claim_lease + chrono::Duration::seconds(1));
+        // claimable again once its lease runs out. With several, the instance restarted under
+        // its own id takes its claims back at once, and moving the clock would expire the live
+        // instances' claims too.
+        if self.count() == 1 {
+            self.advance(self.config.claim_lease + chrono::Duration::seconds(1));
+        }
         self.restart_micros
             .fetch_add(began.elapsed().as_micros() as u64, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
