@@ -40,7 +40,6 @@ pub struct AreasView {
     pub mode: &'static str,
     pub lang: &'static str,
     pub title: String,
-    pub unit_type: String,
     pub plan: PlanImage,
     pub rooms: Vec<AreaRoom>,
     pub areas: Vec<ShownArea>,
@@ -155,7 +154,6 @@ impl Services {
                 "plan-areas-title",
                 &[("unit_type", Arg::from(plan.unit_type.as_str()))],
             ),
-            unit_type: plan.unit_type.clone(),
             plan: PlanImage {
                 image: format!(
                     "api/plans/{}/image?v={}",
@@ -221,10 +219,7 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let Some((actor, lang, plan)) = self.areas_plan(&mut tx, login, unit_type).await? else {
-            let lang = self.login_lang(login).await?;
-            return Ok(AreaChange::NotFound {
-                message: self.page_text(lang, "plan-page-not-found", &[]),
-            });
+            return self.area_not_found(login).await;
         };
         let refused = |key: &str| AreaChange::Refused {
             message: self.page_text(lang, key, &[]),
@@ -279,20 +274,15 @@ impl Services {
     ) -> ServiceResult<AreaChange> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let found = self.areas_plan(&mut tx, login, unit_type).await?;
-        let removed = match &found {
-            Some((_, _, plan)) => {
-                tx.remove_room_area(plan.project_id, &plan.unit_type, id)
-                    .await?
-            }
-            None => false,
+        let Some((actor, lang, plan)) = self.areas_plan(&mut tx, login, unit_type).await? else {
+            return self.area_not_found(login).await;
         };
-        let (Some((actor, lang, plan)), true) = (found, removed) else {
-            let lang = self.login_lang(login).await?;
-            return Ok(AreaChange::NotFound {
-                message: self.page_text(lang, "plan-page-not-found", &[]),
-            });
-        };
+        if !tx
+            .remove_room_area(plan.project_id, &plan.unit_type, id)
+            .await?
+        {
+            return self.area_not_found(login).await;
+        }
         tx.audit(
             now,
             &actor.audit_name(),
@@ -306,6 +296,14 @@ impl Services {
         Ok(AreaChange::Done {
             message: self.page_text(lang, "plan-areas-removed", &[]),
             areas: self.shown_areas(lang, &areas, false),
+        })
+    }
+
+    /// Nothing the person may draw on: the page's "not found", in the login's language.
+    async fn area_not_found(&self, login: &PageLogin) -> ServiceResult<AreaChange> {
+        let lang = self.login_lang(login).await?;
+        Ok(AreaChange::NotFound {
+            message: self.page_text(lang, "plan-page-not-found", &[]),
         })
     }
 }
