@@ -586,29 +586,28 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
         });
         tokio::join!(kill, asks);
     }
-    // Let everything due go out: at Telegram's 30/s a large campaign's last queue takes
-    // tens of seconds, so go on until the outbox is empty (or has stopped moving).
-    let mut unsent = usize::MAX;
-    let mut still = 0;
-    for round in 0..600 {
-        // Past the first minutes the clock only creeps, so no new day's messages join the queue.
-        let step = if round < 5 {
-            Days::minutes(1)
-        } else {
-            Days::seconds(5)
-        };
-        sim.host.advance(step);
+    // Let everything due go out.
+    for _ in 0..5 {
+        sim.host.advance(Days::minutes(1));
         sim.host.settle(Duration::from_millis(500)).await;
-        if round < 4 {
-            continue;
-        }
-        let left = unsent_outbox_rows(&sim.host.config.database_url).await;
-        still = if left < unsent { 0 } else { still + 1 };
-        unsent = left;
-        if unsent == 0 || still >= 20 {
+    }
+    // At Telegram's 30/s a large campaign's last queue takes tens of seconds more: go on until
+    // the outbox is empty or has stopped moving, the clock only creeping so that no new day's
+    // messages join the queue.
+    let db = super::check::read_database(&sim).await;
+    let mut unsent = super::check::unsent_outbox_rows(&db).await;
+    let mut rounds_unmoved = 0;
+    for _ in 0..600 {
+        if unsent == 0 || rounds_unmoved >= 20 {
             break;
         }
+        sim.host.advance(Days::seconds(5));
+        sim.host.settle(Duration::from_millis(500)).await;
+        let left = super::check::unsent_outbox_rows(&db).await;
+        rounds_unmoved = if left < unsent { 0 } else { rounds_unmoved + 1 };
+        unsent = left;
     }
+    db.close().await;
     done("final kills and flush", report);
     Arc::try_unwrap(world).unwrap_or_else(|_| panic!("the world is still shared"))
 }
@@ -1464,21 +1463,4 @@ impl Person {
 /// The count in a defect list's title, "UNIT 的问题（N 条）".
 pub fn count_in_title(text: &str) -> Option<usize> {
     label_number(text, "的问题（", "条）")
-}
-
-/// Outbox rows not yet sent or given up (pending, or being sent).
-async fn unsent_outbox_rows(database_url: &str) -> usize {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(database_url)
-        .await
-        .expect("open the database");
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
-            .fetch_one(&pool)
-            .await
-            .expect("count the outbox");
-    pool.close().await;
-    usize::try_from(n).unwrap_or(0)
 }

@@ -3,6 +3,7 @@
 
 use super::campaign::World;
 use super::{Report, Sim};
+use sqlx::AnyPool;
 use sqlx::Row;
 use sqlx::any::AnyPoolOptions;
 use std::collections::{BTreeMap, HashMap};
@@ -67,11 +68,9 @@ fn buyers_in(text: &str) -> Vec<String> {
     out
 }
 
-pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
-    let mut add = |name: &str, ok: bool, detail: String| {
-        report.invariants.push((name.to_string(), ok, detail));
-    };
-    // SQLite for one instance, PostgreSQL for the load run: the same queries on either.
+/// The application's database, opened to read (SQLite for one instance, PostgreSQL for the
+/// load run: the same queries on either).
+pub async fn read_database(sim: &Sim) -> AnyPool {
     sqlx::any::install_default_drivers();
     let url = &sim.host.config.database_url;
     let url = if url.starts_with("sqlite") {
@@ -79,11 +78,26 @@ pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
     } else {
         url.clone()
     };
-    let pool = AnyPoolOptions::new()
+    AnyPoolOptions::new()
         .max_connections(2)
         .connect(&url)
         .await
-        .expect("open the database");
+        .expect("open the database")
+}
+
+/// Outbox rows not yet sent or given up for good (pending, or being sent).
+pub async fn unsent_outbox_rows(pool: &AnyPool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        .fetch_one(pool)
+        .await
+        .expect("count the outbox")
+}
+
+pub async fn invariants(sim: &Sim, world: &World, report: &mut Report) {
+    let mut add = |name: &str, ok: bool, detail: String| {
+        report.invariants.push((name.to_string(), ok, detail));
+    };
+    let pool = read_database(sim).await;
     // Every instance must be able to read every photo: through its own media store (from the
     // shared directory, or fetched from the bucket into its own cache).
     let stores: Vec<_> = sim
