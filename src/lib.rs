@@ -1,5 +1,6 @@
 //! handover-bot: a Telegram bot that runs a property developer's home-handover campaign.
 
+pub mod answering;
 pub mod app;
 pub mod bot;
 pub mod clock;

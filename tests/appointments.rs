@@ -1168,3 +1168,81 @@ async fn finishing_the_walk_through_completes_the_checked_in_visit() {
     );
     app.stop().await;
 }
+
+/// The texts of the messages the bot sent, in the order Telegram took them, with their chats.
+fn sent_in_order(app: &TestApp) -> Vec<(i64, String)> {
+    app.fake
+        .requests_for("sendMessage")
+        .into_iter()
+        .filter(|r| r.status == 200)
+        .map(|r| {
+            let chat = r.params["chat_id"].as_i64().unwrap_or_default();
+            let text = r.params["text"].as_str().unwrap_or_default().to_string();
+            (chat, text)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_confirmation_goes_ahead_of_the_invitations_still_queued() {
+    let (mut app, supervisor, buyers) = campaign(30).await;
+    let slot = add_slot(&app, &supervisor, "2026-11-28 10:00-11:00 10").await;
+    // Three messages a second: thirty invitations take ten seconds to go out.
+    app.pause().await;
+    app.config.messages_per_sec_overall = 3;
+    app.resume().await;
+    let sent = reply_to(&app, &supervisor, "/invite all").await;
+    assert!(
+        sent.plain_text.contains(&invited(30)),
+        "{}",
+        sent.plain_text
+    );
+
+    // The first buyer invited books at once, while the other invitations wait their turn.
+    let is_invitation = |text: &str| text.contains(&fixed("invite-buyer"));
+    let first = app
+        .fake
+        .wait_for_request("sendMessage", |r| {
+            r.status == 200 && is_invitation(r.params["text"].as_str().unwrap_or_default())
+        })
+        .await;
+    let chat = first.params["chat_id"].as_i64().expect("a chat");
+    let buyer = buyers.iter().find(|b| b.id == chat).expect("a buyer's");
+    let invite = invitation(&app, buyer).await;
+    let pressed_after = sent_in_order(&app).len();
+    let query = book(&app, buyer, &invite, slot);
+    let answer = app.fake.callback_answer(&query).await;
+    assert!(answer.contains(&fixed("book-done-short")), "{answer}");
+    app.fake
+        .wait_for_message(buyer.id, |m| {
+            m.plain_text.contains(&fixed("book-confirmed"))
+        })
+        .await;
+    // Everyone else's invitation still goes out (the buyer who booked sees theirs changed).
+    for other in buyers.iter().filter(|b| b.id != buyer.id) {
+        invitation(&app, other).await;
+    }
+
+    let after_press = sent_in_order(&app).split_off(pressed_after);
+    let confirmation = after_press
+        .iter()
+        .position(|(to, text)| *to == chat && text.contains(&fixed("book-confirmed")))
+        .expect("the confirmation");
+    let invitations_before = after_press[..confirmation]
+        .iter()
+        .filter(|(_, text)| is_invitation(text))
+        .count();
+    let invitations_after = after_press[confirmation..]
+        .iter()
+        .filter(|(_, text)| is_invitation(text))
+        .count();
+    // The confirmation waits only for the press to be handled and for the chat's own pace
+    // (Telegram's one message a second per chat, counted from the invitation's edit).
+    assert!(
+        invitations_before <= 6,
+        "{invitations_before} invitations went out between the press and its confirmation, \
+         {invitations_after} after it"
+    );
+    assert!(invitations_after >= 20, "{invitations_after}");
+    app.stop().await;
+}

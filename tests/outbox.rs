@@ -9,6 +9,7 @@ use crate::support::people::{
 use crate::support::text::{fixed, says, stretch, tail, zh};
 use handover_bot::clock::ManualClock;
 use handover_bot::domain::message::Content;
+use handover_bot::store::queue::Claim;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -734,4 +735,96 @@ async fn every_scheduled_job_run_a_second_time_sends_nothing_more() {
     }
     assert!(more.is_empty(), "sent again: {more:#?}");
     app.stop().await;
+}
+
+/// Claims of `store`'s outbox at the test's time: (chat, text, row id) of each row claimed.
+async fn claimed(
+    store: &handover_bot::store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+    answers_only: bool,
+    limit: i64,
+) -> Vec<(i64, String, i64)> {
+    let lease = now + chrono::Duration::minutes(5);
+    let mut tx = store.begin().await.unwrap();
+    let claim = if answers_only {
+        Claim::AheadOnly
+    } else {
+        Claim::All
+    };
+    let rows = tx
+        .claim_outbox_as(claim, now, lease, limit, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows.into_iter()
+        .map(|row| match row.content {
+            Content::Text { html, .. } => (row.chat_id, html, row.id),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_and_after_their_own_earlier_messages()
+ {
+    let fake = FakeTelegram::start().await;
+    let dir = test_dir();
+    let config = test_config(&fake, &dir);
+    let store = handover_bot::app::open_store(&config).await.unwrap();
+    let clock = ManualClock::new(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 26, 1, 0, 0).unwrap(),
+    );
+    let now = handover_bot::clock::Clock::now(&clock);
+    let services = handover_bot::services::Services::new(
+        store.clone(),
+        Arc::new(clock),
+        Arc::new(config.clone()),
+    );
+    let queue = async |chat: i64, text: &str| {
+        services
+            .queue_notification(chat, &format!("test:{chat}:{text}"), Content::text(text))
+            .await
+            .unwrap();
+    };
+    // Invitations to five chats, queued by a job: nobody is waiting for them.
+    for chat in 1..=5 {
+        queue(chat, "invitation").await;
+    }
+    // Chat 9 pressed a button and chat 3 wrote (its invitation not sent yet); the handling of
+    // chat 9 also tells chat 10 something, which answers nobody.
+    handover_bot::answering::scope(9, async {
+        queue(9, "confirmation").await;
+        queue(10, "news").await;
+    })
+    .await;
+    handover_bot::answering::scope(3, queue(3, "answer")).await;
+
+    let chat_and_text = |rows: Vec<(i64, String, i64)>| -> Vec<(i64, String)> {
+        rows.into_iter()
+            .map(|(chat, text, _)| (chat, text))
+            .collect()
+    };
+    // The answer to chat 9 goes first, though queued last but one.
+    let first = chat_and_text(claimed(&store, now, false, 1).await);
+    assert_eq!(first, [(9, "confirmation".to_string())]);
+    // Chat 3's answer waits for chat 3's invitation: a chat's messages keep their order.
+    assert_eq!(claimed(&store, now, true, 10).await, []);
+    let bulk = claimed(&store, now, false, 10).await;
+    let mut chats: Vec<i64> = bulk.iter().map(|(chat, ..)| *chat).collect();
+    chats.sort();
+    assert_eq!(chats, [1, 2, 3, 4, 5, 10], "{bulk:?}");
+    let (_, _, invitation) = bulk
+        .iter()
+        .find(|(chat, text, _)| *chat == 3 && text == "invitation")
+        .expect("chat 3's invitation claimed");
+
+    // Once chat 3's invitation is out, its answer is claimable on its own.
+    let mut tx = store.begin().await.unwrap();
+    tx.outbox_sent(*invitation, 1, now).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        chat_and_text(claimed(&store, now, true, 10).await),
+        [(3, "answer".to_string())]
+    );
+    store.close().await;
 }

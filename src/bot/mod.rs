@@ -464,6 +464,7 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
     let chat_id = msg.chat.id;
     let turn = take_turn(&ctx, chat_id).await;
     let handling = handle_message(bot, msg, i64::from(update.id.0), ctx.clone());
+    let handling = crate::answering::scope(chat_id.0, handling);
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat_id, turn).await;
     mark_handled(&ctx, &update, chat).await;
@@ -506,6 +507,7 @@ async fn on_callback(
     let chat = press_chat(&query);
     let turn = take_turn(&ctx, chat).await;
     let handling = handle_callback(bot, query, i64::from(update.id.0), ctx.clone());
+    let handling = crate::answering::scope(chat.0, handling);
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat, turn).await;
     mark_handled(&ctx, &update, None).await;

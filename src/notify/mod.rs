@@ -7,7 +7,7 @@ use crate::bot::TgBot;
 use crate::clock::SharedClock;
 use crate::domain::message::{Button, Content};
 use crate::store::outbox::OutboxRow;
-use crate::store::queue::{OUTBOX, Queue};
+use crate::store::queue::{Claim, OUTBOX, Queue};
 use crate::store::{Store, StoreResult};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -65,6 +65,9 @@ impl Default for NotifierOptions {
         }
     }
 }
+
+/// Answers claimed at most at once while the sender is busy with a batch.
+const ANSWERS_PER_CLAIM: i64 = 16;
 
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,27 +272,24 @@ impl Notifier {
 
     /// Sends everything due, concurrently across chats, and returns how many rows it tried
     /// once nothing more is due. Claiming continues while sends are in flight, so the
-    /// pacer is never left waiting for the slowest send of a batch.
+    /// pacer is never left waiting for the slowest send of a batch. A message answering
+    /// someone (see [`crate::answering`]) is claimed the moment it is queued, however many
+    /// others are waiting for their turn, and goes ahead of them.
     pub async fn send_due(self: Arc<Self>) -> StoreResult<usize> {
         let mut sends = JoinSet::new();
         let mut tried = 0;
+        let mut answers_queued = false;
         loop {
             let room = self.options.batch - sends.len() as i64;
-            if room * 2 >= self.options.batch {
-                let now = self.clock.now();
-                let rows = {
-                    let mut tx = self.store.begin().await?;
-                    let rows = tx
-                        .claim_outbox_by(
-                            now,
-                            now + self.options.lease,
-                            room,
-                            self.options.owner.as_deref(),
-                        )
-                        .await?;
-                    tx.commit().await?;
-                    rows
-                };
+            // Answers come a few at a time, as people write and press; the cap stops a flood of
+            // them (a thousand presses in a minute) from filling the sender beyond its batch.
+            let claim = if room * 2 >= self.options.batch {
+                Some((Claim::All, room))
+            } else {
+                answers_queued.then_some((Claim::AheadOnly, room.max(ANSWERS_PER_CLAIM)))
+            };
+            if let Some((claim, limit)) = claim {
+                let rows = self.claim(claim, limit).await?;
                 tried += rows.len();
                 for row in rows {
                     let fresh = self
@@ -310,12 +310,40 @@ impl Notifier {
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .remove(&row.id);
+                        row.answering
                     });
                 }
             }
-            if sends.join_next().await.is_none() {
-                return Ok(tried);
+            tokio::select! {
+                finished = sends.join_next() => match finished {
+                    None => return Ok(tried),
+                    // An answer sent may have been holding up the same chat's next one.
+                    Some(answered) => answers_queued = answered.unwrap_or(false),
+                },
+                // Messages were queued meanwhile: an answer may be among them.
+                _ = self.waker.woken() => answers_queued = true,
             }
+        }
+    }
+
+    /// Claims up to `limit` due rows (see [`Claim`]).
+    async fn claim(&self, claim: Claim, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+        let now = self.clock.now();
+        let lease = now + self.options.lease;
+        let owner = self.options.owner.as_deref();
+        let mut tx = self.store.begin().await?;
+        let rows = tx.claim_outbox_as(claim, now, lease, limit, owner).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// A row's turn with Telegram: an answer's as a reply's, ahead of the queued messages.
+    async fn turn(&self, row: &OutboxRow, items: usize) -> pace::Turn {
+        let chat = ChatId(row.chat_id);
+        if row.answering {
+            self.pacer.turn(chat, items).await
+        } else {
+            self.pacer.queued_turn(chat, items).await
         }
     }
 
@@ -342,7 +370,7 @@ impl Notifier {
     async fn attempt(&self, row: &OutboxRow) -> Attempt {
         let chat = ChatId(row.chat_id);
         if let Content::Edit { of, html, buttons } = &row.content {
-            return self.edit(chat, of, html, buttons).await;
+            return self.edit(row, of, html, buttons).await;
         }
         let items = match &row.content {
             Content::Album { paths, .. } => paths.len(),
@@ -355,7 +383,7 @@ impl Notifier {
         };
         let file = |i: usize| InputFile::file(files.get(i).cloned().unwrap_or_default());
         // Held until Telegram answers: the pace counts from the answer (see `pace`).
-        let _turn = self.pacer.queued_turn(chat, items).await;
+        let _turn = self.turn(row, items).await;
         let result = match &row.content {
             Content::Text { html, buttons } => {
                 let mut request = self
@@ -437,7 +465,14 @@ impl Notifier {
 
     /// Edits the message sent for the row `of`. One that never went out, or that Telegram no
     /// longer has or lets us edit, needs no edit: the row is done (with id 0 for none).
-    async fn edit(&self, chat: ChatId, of: &str, html: &str, buttons: &[Vec<Button>]) -> Attempt {
+    async fn edit(
+        &self,
+        row: &OutboxRow,
+        of: &str,
+        html: &str,
+        buttons: &[Vec<Button>],
+    ) -> Attempt {
+        let chat = ChatId(row.chat_id);
         let original = async {
             let mut tx = self.store.read().await?;
             let status = tx.outbox_status(of).await?;
@@ -452,7 +487,7 @@ impl Notifier {
         let Ok(id) = i32::try_from(message_id) else {
             return Attempt::Sent(0);
         };
-        let _turn = self.pacer.queued_turn(chat, 1).await;
+        let _turn = self.turn(row, 1).await;
         let mut request = self
             .bot
             .edit_message_text(chat, teloxide::types::MessageId(id), html.to_string())

@@ -690,6 +690,7 @@ impl Tx {
         let sql = super::queue::DEFECT_FEED.claim_sql(
             self.is_postgres(),
             &format!("{EVENT_COLUMNS}, feed_attempts"),
+            super::queue::Claim::All,
         );
         #[derive(sqlx::FromRow)]
         struct Claimed {

@@ -7,6 +7,7 @@
 //! token: settling a job whose lease ran out and was claimed again by another worker changes
 //! nothing.
 
+use super::queue::Claim;
 use super::{StoreError, StoreResult, Tx, with_conn};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -370,7 +371,7 @@ impl Tx {
         limit: u32,
         owner: Option<&str>,
     ) -> StoreResult<Vec<StoredJob>> {
-        let sql = super::queue::JOBS.claim_sql(self.is_postgres(), JOB_COLUMNS);
+        let sql = super::queue::JOBS.claim_sql(self.is_postgres(), JOB_COLUMNS, Claim::All);
         let records: Vec<JobRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
                 .bind(now)

@@ -1,5 +1,6 @@
 //! The outbox table, and the record of updates already handled.
 
+use super::queue::Claim;
 use super::{StoreError, StoreResult, Tx, with_conn};
 use crate::domain::message::Content;
 use chrono::{DateTime, Utc};
@@ -34,6 +35,8 @@ pub struct OutboxRow {
     pub dedupe_key: String,
     pub content: Content,
     pub attempts: i64,
+    /// It answers what the chat's person just did (see [`crate::answering`]).
+    pub answering: bool,
 }
 
 /// Pending and failed messages, for /queue.
@@ -52,11 +55,13 @@ struct ClaimedRecord {
     dedupe_key: String,
     content: String,
     attempts: i64,
+    answering: i64,
 }
 
 impl Tx {
     /// Queues one message. A dedupe key already present means it was queued before: nothing
-    /// happens and `false` is returned.
+    /// happens and `false` is returned. A message to the person whose update is being handled
+    /// is marked as answering them, and goes ahead of the rest (see [`crate::answering`]).
     pub async fn enqueue_message(
         &mut self,
         chat_id: i64,
@@ -70,16 +75,18 @@ impl Tx {
             None => serde_json::to_string(content),
         }
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let answering = i64::from(crate::answering::answers(chat_id));
         let affected = with_conn!(self, |c| {
             sqlx::query(
-                "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at, rehearsal_id) \
-                 VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
+                "INSERT INTO outbox (chat_id, dedupe_key, content, next_attempt_at, created_at, rehearsal_id, answering) \
+                 VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
             )
             .bind(chat_id)
             .bind(dedupe_key)
             .bind(&json)
             .bind(now)
             .bind(rehearsal)
+            .bind(answering)
             .execute(c)
             .await
             .map(|done| done.rows_affected())
@@ -89,7 +96,7 @@ impl Tx {
 
     /// Claims due messages for sending: at most one per chat (the oldest still open, so each
     /// chat receives its messages in the order they were queued), including messages whose
-    /// sender crashed and whose lease ran out.
+    /// sender crashed and whose lease ran out; messages answering someone first.
     pub async fn claim_outbox(
         &mut self,
         now: DateTime<Utc>,
@@ -108,9 +115,25 @@ impl Tx {
         limit: i64,
         owner: Option<&str>,
     ) -> StoreResult<Vec<OutboxRow>> {
+        self.claim_outbox_as(Claim::All, now, lease_until, limit, owner)
+            .await
+    }
+
+    /// [`Tx::claim_outbox_by`], of the rows `claim` names: with [`Claim::AheadOnly`], messages
+    /// answering someone only, claimed the moment they are queued while the sender is still
+    /// busy with a batch of others.
+    pub async fn claim_outbox_as(
+        &mut self,
+        claim: Claim,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+        owner: Option<&str>,
+    ) -> StoreResult<Vec<OutboxRow>> {
         let sql = super::queue::OUTBOX.claim_sql(
             self.is_postgres(),
-            "id, chat_id, dedupe_key, content, attempts",
+            "id, chat_id, dedupe_key, content, attempts, answering",
+            claim,
         );
         let records: Vec<ClaimedRecord> = with_conn!(self, |c| {
             sqlx::query_as(&sql)
@@ -132,6 +155,7 @@ impl Tx {
                     dedupe_key: r.dedupe_key,
                     content,
                     attempts: r.attempts,
+                    answering: r.answering != 0,
                 })
             })
             .collect()

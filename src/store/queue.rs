@@ -56,7 +56,19 @@ pub struct Queue {
     pub owner: Option<&'static str>,
     /// A column set to the claim's time, where the table keeps one.
     pub touched: Option<&'static str>,
+    /// A column (0 or 1) marking rows that go ahead of the rest: claimed first, and on their
+    /// own by [`Claim::AheadOnly`]; `None` where all rows are alike.
+    pub ahead: Option<&'static str>,
     pub order: Order,
+}
+
+/// Which due rows a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Any, those marked ahead first.
+    All,
+    /// Only pending rows marked ahead (see [`Queue::ahead`]).
+    AheadOnly,
 }
 
 /// Telegram messages, one chat's in order.
@@ -71,6 +83,8 @@ pub const OUTBOX: Queue = Queue {
     error: "last_error",
     owner: Some("claimed_by"),
     touched: None,
+    // A message answering the person who just wrote or pressed (see `crate::answering`).
+    ahead: Some("answering"),
     order: Order::PerGroup {
         group: "chat_id",
         by: &["next_attempt_at", "id"],
@@ -89,6 +103,7 @@ pub const JOBS: Queue = Queue {
     error: "last_error",
     owner: Some("claimed_by"),
     touched: Some("updated_at"),
+    ahead: None,
     order: Order::DueFirst,
 };
 
@@ -104,6 +119,7 @@ pub const DEFECT_FEED: Queue = Queue {
     error: "feed_error",
     owner: None,
     touched: None,
+    ahead: None,
     order: Order::PerGroup {
         group: "defect_id",
         by: &["id"],
@@ -124,8 +140,9 @@ impl Queue {
     /// the table records an owner), returning `returning`. On PostgreSQL the rows picked are
     /// locked and rows another instance is claiming right now are skipped, so instances claim
     /// side by side without waiting on or double-claiming a row; in a per-group queue a row
-    /// whose predecessor is being claimed sees it still open and waits.
-    pub fn claim_sql(&self, postgres: bool, returning: &str) -> String {
+    /// whose predecessor is being claimed sees it still open and waits. Rows marked ahead come
+    /// first (only they with [`Claim::AheadOnly`]), still after their group's earlier rows.
+    pub fn claim_sql(&self, postgres: bool, returning: &str, claim: Claim) -> String {
         let Queue {
             table,
             status,
@@ -153,13 +170,25 @@ impl Queue {
                     ""
                 };
                 let due = self.due_at("o.");
-                let by: Vec<String> = by.iter().map(|c| format!("o.{c}")).collect();
+                let ahead = self.ahead.map(|c| format!("o.{c} DESC"));
+                let by: Vec<String> = ahead
+                    .into_iter()
+                    .chain(by.iter().map(|c| format!("o.{c}")))
+                    .collect();
                 let by = by.join(", ");
+                let open = match (claim, self.ahead) {
+                    (Claim::AheadOnly, Some(ahead)) => {
+                        format!("o.{status} = 'pending' AND o.{ahead} = 1 AND {due} <= $1")
+                    }
+                    _ => format!(
+                        "(o.{status} = 'pending' AND {due} <= $1) \
+                         OR (o.{status} = '{claimed}' AND o.{lease} <= $1)"
+                    ),
+                };
                 format!(
                     "{set} WHERE id IN ( \
                        SELECT o.id FROM {table} o \
-                       WHERE ((o.{status} = 'pending' AND {due} <= $1) \
-                              OR (o.{status} = '{claimed}' AND o.{lease} <= $1)) \
+                       WHERE ({open}) \
                          AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.{group} = o.{group} AND e.id < o.id \
                                          AND e.{status} IN ('pending', '{claimed}')) \
                        ORDER BY {by} LIMIT $3{lock}) \

@@ -1,0 +1,5 @@
+-- A message that answers what its chat's person just did (a booking's confirmation) is sent
+-- ahead of bulk messages queued before it (a thousand invitations); each chat's messages still
+-- go in the order they were queued.
+ALTER TABLE outbox ADD COLUMN answering INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_answering ON outbox (id) WHERE answering = 1 AND status = 'pending';
