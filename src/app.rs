@@ -250,6 +250,7 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
         bot.clone(),
         services.outbox_waker.clone(),
         NotifierOptions {
+            batch: NotifierOptions::batch_for(config.messages_per_sec_overall),
             media: Some(services.media.clone()),
             lease: config.claim_lease,
             owner: Some(config.instance_id.clone()),

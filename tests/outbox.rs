@@ -828,3 +828,81 @@ async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_a
     );
     store.close().await;
 }
+
+/// A sender of `store`'s outbox as instance `owner`, at most `per_sec` messages a second (0: no
+/// limit), claiming three rows at a time, its claims running out after a minute.
+fn sender(
+    fake: &FakeTelegram,
+    store: &handover_bot::store::Store,
+    clock: &ManualClock,
+    owner: &str,
+    per_sec: u32,
+) -> Arc<handover_bot::notify::Notifier> {
+    use handover_bot::notify::pace::{PaceLimits, Pacer};
+    use handover_bot::notify::{Notifier, NotifierOptions, Waker};
+    let pacer = Pacer::new(PaceLimits {
+        per_private_chat_per_sec: 1,
+        per_group_per_min: 20,
+        overall_per_sec: per_sec,
+    });
+    let options = NotifierOptions {
+        batch: 3,
+        lease: chrono::Duration::minutes(1),
+        owner: Some(owner.to_string()),
+        ..NotifierOptions::default()
+    };
+    let bot = teloxide::adaptors::CacheMe::new(fake.bot());
+    let notifier = Notifier::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        bot,
+        Waker::default(),
+        options,
+    );
+    Arc::new(notifier.with_pacer(Arc::new(pacer)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_claim_ran_out_while_it_waited_for_its_turn_is_sent_once_by_whoever_claimed_it_again()
+ {
+    let fake = FakeTelegram::start().await;
+    let chats = [71_001, 71_002, 71_003];
+    fake.known_users(chats.into_iter().map(|id| fake.user(id, "Ann")));
+    let dir = test_dir();
+    let config = test_config(&fake, &dir);
+    let store = handover_bot::app::open_store(&config).await.unwrap();
+    let clock = ManualClock::new(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 26, 1, 0, 0).unwrap(),
+    );
+    let services = handover_bot::services::Services::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        Arc::new(config.clone()),
+    );
+    for chat in chats {
+        services
+            .queue_notification(chat, &format!("test:{chat}"), Content::text("hello"))
+            .await
+            .unwrap();
+    }
+    // Instance A claims all three but may send one a second: the last waits two seconds (and
+    // with two of its three places taken it claims nothing more meanwhile).
+    let slow = tokio::spawn(sender(&fake, &store, &clock, "a", 1).send_due());
+    fake.wait_for_sent_total(1).await;
+    // Meanwhile A's claims run out (it stalled, say), and instance B claims what A had not
+    // sent and sends it at once.
+    clock.advance(chrono::Duration::minutes(2));
+    let sent_by_b = sender(&fake, &store, &clock, "b", 0)
+        .send_due()
+        .await
+        .unwrap();
+    assert_eq!(sent_by_b, 2);
+    slow.await.unwrap().unwrap();
+    for chat in chats {
+        let texts = fake.plain_texts(chat);
+        assert_eq!(texts, ["hello"], "chat {chat}");
+    }
+    let counts = services.outbox_counts(None).await.unwrap();
+    assert_eq!((counts.sent, counts.pending), (3, 0), "{counts:?}");
+    store.close().await;
+}

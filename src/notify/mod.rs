@@ -69,6 +69,19 @@ impl Default for NotifierOptions {
 /// Answers claimed at most at once while the sender is busy with a batch.
 const ANSWERS_PER_CLAIM: i64 = 16;
 
+impl NotifierOptions {
+    /// Rows claimed per round for a sender allowed `per_sec` messages a second overall (0: no
+    /// limit): about four seconds of sending. A claimed row waits for its turn in the pacer, and
+    /// one that waits out its lease is claimed again by another instance; rows that keep
+    /// coming in the meantime (answers) are not stuck behind more than a few seconds of others.
+    pub fn batch_for(per_sec: u32) -> i64 {
+        match per_sec {
+            0 => NotifierOptions::default().batch,
+            limited => (i64::from(limited) * 4).clamp(16, 256),
+        }
+    }
+}
+
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -79,6 +92,10 @@ pub enum Attempt {
     Rejected(String),
     /// Try again later.
     Transient(String),
+    /// The claim's lease ran out while the row waited for its turn: another sender may have
+    /// claimed it since, and sending it here too would send it twice. Left as it is, it is
+    /// claimed again (by whoever comes first) and sent once.
+    LeaseLost,
     /// Telegram asked us to wait this long.
     RetryAfter(Duration, String),
 }
@@ -181,7 +198,8 @@ pub struct Notifier {
     pacer: Arc<pace::Pacer>,
     /// Rows this notifier is sending right now. A send that outlives its lease (a slow upload)
     /// is claimable again; this instance must not send it a second time meanwhile.
-    in_flight: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// With when this instance's latest claim of each runs out (see [`Attempt::LeaseLost`]).
+    in_flight: std::sync::Mutex<std::collections::HashMap<i64, DateTime<Utc>>>,
 }
 
 #[async_trait::async_trait]
@@ -289,14 +307,17 @@ impl Notifier {
                 answers_queued.then_some((Claim::AheadOnly, room.max(ANSWERS_PER_CLAIM)))
             };
             if let Some((claim, limit)) = claim {
-                let rows = self.claim(claim, limit).await?;
+                let (rows, lease_until) = self.claim(claim, limit).await?;
                 tried += rows.len();
                 for row in rows {
                     let fresh = self
                         .in_flight
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .insert(row.id);
+                        .insert(row.id, lease_until)
+                        .is_none();
+                    // A row still in flight here was claimed again (its lease had run out):
+                    // the send in flight goes on under the new lease.
                     if !fresh {
                         continue;
                     }
@@ -326,25 +347,39 @@ impl Notifier {
         }
     }
 
-    /// Claims up to `limit` due rows (see [`Claim`]).
-    async fn claim(&self, claim: Claim, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    /// Claims up to `limit` due rows (see [`Claim`]); with when their lease runs out.
+    async fn claim(
+        &self,
+        claim: Claim,
+        limit: i64,
+    ) -> StoreResult<(Vec<OutboxRow>, DateTime<Utc>)> {
         let now = self.clock.now();
         let lease = now + self.options.lease;
         let owner = self.options.owner.as_deref();
         let mut tx = self.store.begin().await?;
         let rows = tx.claim_outbox_as(claim, now, lease, limit, owner).await?;
         tx.commit().await?;
-        Ok(rows)
+        Ok((rows, lease))
     }
 
     /// A row's turn with Telegram: an answer's as a reply's, ahead of the queued messages.
-    async fn turn(&self, row: &OutboxRow, items: usize) -> pace::Turn {
+    /// `None` when the claim's lease ran out while the row waited (see [`Attempt::LeaseLost`]).
+    async fn turn(&self, row: &OutboxRow, items: usize) -> Option<pace::Turn> {
         let chat = ChatId(row.chat_id);
-        if row.answering {
+        let turn = if row.answering {
             self.pacer.turn(chat, items).await
         } else {
             self.pacer.queued_turn(chat, items).await
-        }
+        };
+        let lease_until = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&row.id)
+            .copied();
+        lease_until
+            .is_some_and(|until| self.clock.now() < until)
+            .then_some(turn)
     }
 
     /// The files a message carries, on this machine's disk. A file the store does not have is
@@ -383,7 +418,9 @@ impl Notifier {
         };
         let file = |i: usize| InputFile::file(files.get(i).cloned().unwrap_or_default());
         // Held until Telegram answers: the pace counts from the answer (see `pace`).
-        let _turn = self.turn(row, items).await;
+        let Some(_turn) = self.turn(row, items).await else {
+            return Attempt::LeaseLost;
+        };
         let result = match &row.content {
             Content::Text { html, buttons } => {
                 let mut request = self
@@ -487,7 +524,9 @@ impl Notifier {
         let Ok(id) = i32::try_from(message_id) else {
             return Attempt::Sent(0);
         };
-        let _turn = self.turn(row, 1).await;
+        let Some(_turn) = self.turn(row, 1).await else {
+            return Attempt::LeaseLost;
+        };
         let mut request = self
             .bot
             .edit_message_text(chat, teloxide::types::MessageId(id), html.to_string())
@@ -510,6 +549,13 @@ impl Notifier {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         match &attempt {
+            Attempt::LeaseLost => {
+                tracing::debug!(
+                    row = row.id,
+                    "the claim ran out before its turn; left to be claimed again"
+                );
+                return Ok(());
+            }
             Attempt::Sent(message_id) => tx.outbox_sent(row.id, *message_id, now).await?,
             Attempt::Unreachable(error) => {
                 tracing::warn!(row = row.id, %error, "recipient unreachable; not retrying");

@@ -120,33 +120,45 @@ impl Pacer {
     }
 
     async fn take_turn(&self, chat: ChatId, items: usize, reply: bool) -> Turn {
-        let chat_guard = match self.chat_interval(chat) {
-            Some(interval) => {
-                let slot = self.chat_slot(chat);
-                let guard = slot.lock_owned().await;
-                if let Some(answered) = *guard {
-                    tokio::time::sleep_until(answered + interval).await;
-                }
-                Some(guard)
+        loop {
+            let chat_guard = self.chat_turn(chat).await;
+            if self.limits.overall_per_sec == 0 {
+                return Turn { chat: chat_guard };
             }
-            None => None,
-        };
-        if self.limits.overall_per_sec > 0 {
-            let _waiting = reply.then(|| Waiting::new(&self.replies_waiting));
-            loop {
-                let now = Instant::now();
-                let taken = if !reply && self.replies_waiting.load(Ordering::SeqCst) > 0 {
-                    Err(now + Duration::from_secs(1) / self.limits.overall_per_sec)
-                } else {
-                    self.take_overall(items, now)
-                };
-                match taken {
-                    Ok(()) => break,
-                    Err(until) => tokio::time::sleep_until(until).await,
+            if reply {
+                let _waiting = Waiting::new(&self.replies_waiting);
+                loop {
+                    match self.take_overall(items, Instant::now()) {
+                        Ok(()) => return Turn { chat: chat_guard },
+                        Err(until) => tokio::time::sleep_until(until).await,
+                    }
                 }
             }
+            let now = Instant::now();
+            let until = if self.replies_waiting.load(Ordering::SeqCst) > 0 {
+                now + Duration::from_secs(1) / self.limits.overall_per_sec
+            } else {
+                match self.take_overall(items, now) {
+                    Ok(()) => return Turn { chat: chat_guard },
+                    Err(until) => until,
+                }
+            };
+            // A queued message waiting for a place overall lets go of its chat meanwhile: held,
+            // a reply to the same chat would wait behind it, and it behind every other reply.
+            drop(chat_guard);
+            tokio::time::sleep_until(until).await;
         }
-        Turn { chat: chat_guard }
+    }
+
+    /// Waits for `chat`'s turn: its previous send answered at least one interval ago. The
+    /// guard keeps other sends to the chat waiting until it is dropped.
+    async fn chat_turn(&self, chat: ChatId) -> Option<OwnedMutexGuard<Option<Instant>>> {
+        let interval = self.chat_interval(chat)?;
+        let guard = self.chat_slot(chat).lock_owned().await;
+        if let Some(answered) = *guard {
+            tokio::time::sleep_until(answered + interval).await;
+        }
+        Some(guard)
     }
 
     /// The least time between a chat's answered send and its next one.
@@ -364,6 +376,41 @@ mod tests {
             send(&pacer, 5, 1, Duration::ZERO).await;
         }
         assert_eq!(began.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_message_waiting_for_its_place_does_not_hold_up_a_reply_to_its_chat() {
+        let pacer = Arc::new(pacer(1, 10));
+        let began = Instant::now();
+        // Three seconds of replies to other chats, and a queued message to chat 7 that gives
+        // way to them.
+        let mut storm = tokio::task::JoinSet::new();
+        for chat in 100..130 {
+            let pacer = pacer.clone();
+            storm.spawn(async move { send(&pacer, chat, 1, Duration::from_millis(50)).await });
+        }
+        let queued = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                let turn = pacer.queued_turn(ChatId(7), 1).await;
+                drop(turn);
+                began.elapsed()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Chat 7's person does something and is answered: in the storm, not after it.
+        let reply = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                send(&pacer, 7, 1, Duration::from_millis(50)).await;
+                began.elapsed()
+            })
+        };
+        let replied = reply.await.unwrap();
+        let queued = queued.await.unwrap();
+        storm.join_all().await;
+        assert!(replied <= Duration::from_millis(3_200), "{replied:?}");
+        assert!(replied < queued, "reply {replied:?}, queued {queued:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -462,8 +462,9 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
                 .or_default() += 1;
         }
         eprintln!(
-            "requests so far: {methods:?}; answers {}",
-            sim.fake.callback_answers().len()
+            "requests so far: {methods:?}; answers {}; flows stuck so far {}",
+            sim.fake.callback_answers().len(),
+            world.log.lock().unwrap().stuck.len()
         );
     }
 
