@@ -299,12 +299,13 @@ impl Notifier {
         let mut answers_queued = false;
         loop {
             let room = self.options.batch - sends.len() as i64;
-            // Answers come a few at a time, as people write and press; the cap stops a flood of
-            // them (a thousand presses in a minute) from filling the sender beyond its batch.
+            // Answers are claimed even when the batch is full, since none may wait behind it, but
+            // a few at a time: a flood of them (a thousand presses in a minute) is taken as the
+            // sender gets through it, not all at once under leases that would run out.
             let claim = if room * 2 >= self.options.batch {
                 Some((Claim::All, room))
             } else {
-                answers_queued.then_some((Claim::AheadOnly, room.max(ANSWERS_PER_CLAIM)))
+                answers_queued.then_some((Claim::AheadOnly, ANSWERS_PER_CLAIM))
             };
             if let Some((claim, limit)) = claim {
                 let (rows, lease_until) = self.claim(claim, limit).await?;
@@ -546,16 +547,17 @@ impl Notifier {
     }
 
     async fn record(&self, row: &OutboxRow, attempt: Attempt) -> StoreResult<()> {
+        if let Attempt::LeaseLost = attempt {
+            tracing::debug!(
+                row = row.id,
+                "the claim ran out before its turn; left to be claimed again"
+            );
+            return Ok(());
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         match &attempt {
-            Attempt::LeaseLost => {
-                tracing::debug!(
-                    row = row.id,
-                    "the claim ran out before its turn; left to be claimed again"
-                );
-                return Ok(());
-            }
+            Attempt::LeaseLost => {} // returned before the transaction
             Attempt::Sent(message_id) => tx.outbox_sent(row.id, *message_id, now).await?,
             Attempt::Unreachable(error) => {
                 tracing::warn!(row = row.id, %error, "recipient unreachable; not retrying");

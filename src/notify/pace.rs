@@ -14,10 +14,14 @@
 //!
 //! A reply has a person waiting for it; a queued message (the outbox) does not. While a reply
 //! waits for the overall limit, queued messages let it go first: otherwise a reply drew lots
-//! with every queued send of a busy moment and could wait out the whole queue.
+//! with every queued send of a busy moment and could wait out the whole queue. Replies waiting
+//! together go in the order they asked, so none is passed over by newer ones for as long as
+//! people keep pressing. And while both wait, queued messages still get a third of the places:
+//! when people's replies alone would fill the limit (a whole team at work), notifications
+//! (a repair done, tomorrow's welcome) keep going out instead of waiting for a quiet moment.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use teloxide::types::ChatId;
@@ -50,6 +54,8 @@ type ChatSlot = Arc<tokio::sync::Mutex<Option<Instant>>>;
 struct Overall {
     /// When each item sent in the last second left, oldest first.
     sent: VecDeque<Instant>,
+    /// The same, of the items queued messages sent.
+    queued_sent: VecDeque<Instant>,
     /// The earliest the next item may leave (even spreading).
     next: Option<Instant>,
 }
@@ -59,8 +65,54 @@ pub struct Pacer {
     limits: PaceLimits,
     chats: Mutex<HashMap<i64, ChatSlot>>,
     overall: Mutex<Overall>,
-    /// Replies waiting for a place overall; queued messages give way to them.
-    replies_waiting: AtomicUsize,
+    /// Replies waiting for a place overall, in the order they asked: only the first asks
+    /// for one. Queued messages give way to them.
+    replies: Mutex<VecDeque<u64>>,
+    /// Numbers the replies in line.
+    next_reply: AtomicU64,
+    /// Wakes the replies in line when the first has left it.
+    line_moved: tokio::sync::Notify,
+    /// Queued messages with their chat's turn, waiting for a place overall.
+    queued_waiting: AtomicUsize,
+}
+
+/// A reply's place in line for a place overall; leaving (a cancelled wait too) lets the next
+/// one ask.
+struct InLine<'a> {
+    pacer: &'a Pacer,
+    number: u64,
+}
+
+impl<'a> InLine<'a> {
+    fn join(pacer: &'a Pacer) -> InLine<'a> {
+        let number = pacer.next_reply.fetch_add(1, Ordering::SeqCst);
+        pacer.line().push_back(number);
+        InLine { pacer, number }
+    }
+
+    fn is_first(&self) -> bool {
+        self.pacer.line().front() == Some(&self.number)
+    }
+
+    /// Waits until this reply is the first in line.
+    async fn first(&self) {
+        loop {
+            let moved = self.pacer.line_moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            if self.is_first() {
+                return;
+            }
+            moved.await;
+        }
+    }
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.pacer.line().retain(|n| *n != self.number);
+        self.pacer.line_moved.notify_waiters();
+    }
 }
 
 /// Counts a reply as waiting for as long as it is held (a cancelled wait is uncounted too).
@@ -103,7 +155,10 @@ impl Pacer {
             limits,
             chats: Mutex::new(HashMap::new()),
             overall: Mutex::new(Overall::default()),
-            replies_waiting: AtomicUsize::new(0),
+            replies: Mutex::new(VecDeque::new()),
+            next_reply: AtomicU64::new(0),
+            line_moved: tokio::sync::Notify::new(),
+            queued_waiting: AtomicUsize::new(0),
         }
     }
 
@@ -120,25 +175,42 @@ impl Pacer {
     }
 
     async fn take_turn(&self, chat: ChatId, items: usize, reply: bool) -> Turn {
-        loop {
+        if reply {
             let chat_guard = self.chat_turn(chat).await;
             if self.limits.overall_per_sec == 0 {
                 return Turn { chat: chat_guard };
             }
-            if reply {
-                let _waiting = Waiting::new(&self.replies_waiting);
-                loop {
-                    match self.take_overall(items, Instant::now()) {
+            let place = InLine::join(self);
+            place.first().await;
+            loop {
+                let now = Instant::now();
+                let until = if self.queued_waiting.load(Ordering::SeqCst) > 0
+                    && self.queued_below_share(now)
+                {
+                    now + self.interval()
+                } else {
+                    match self.take_overall(items, now, false) {
                         Ok(()) => return Turn { chat: chat_guard },
-                        Err(until) => tokio::time::sleep_until(until).await,
+                        Err(until) => until,
                     }
-                }
+                };
+                tokio::time::sleep_until(until).await;
             }
+        }
+        let mut waiting = None;
+        loop {
+            // Counted as waiting only while it has had its chat's turn: only then can it go.
+            drop(waiting.take());
+            let chat_guard = self.chat_turn(chat).await;
+            if self.limits.overall_per_sec == 0 {
+                return Turn { chat: chat_guard };
+            }
+            waiting = Some(Waiting::new(&self.queued_waiting));
             let now = Instant::now();
-            let until = if self.replies_waiting.load(Ordering::SeqCst) > 0 {
-                now + Duration::from_secs(1) / self.limits.overall_per_sec
+            let until = if !self.line().is_empty() && !self.queued_below_share(now) {
+                now + self.interval()
             } else {
-                match self.take_overall(items, now) {
+                match self.take_overall(items, now, true) {
                     Ok(()) => return Turn { chat: chat_guard },
                     Err(until) => until,
                 }
@@ -148,6 +220,30 @@ impl Pacer {
             drop(chat_guard);
             tokio::time::sleep_until(until).await;
         }
+    }
+
+    fn line(&self) -> std::sync::MutexGuard<'_, VecDeque<u64>> {
+        self.replies.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The time one place overall takes.
+    fn interval(&self) -> Duration {
+        Duration::from_secs(1) / self.limits.overall_per_sec
+    }
+
+    /// Whether queued messages took fewer than their share (a third) of the last second's
+    /// places.
+    fn queued_below_share(&self, now: Instant) -> bool {
+        let share = (self.limits.overall_per_sec as usize / 3).max(1);
+        let mut overall = self.overall.lock().unwrap_or_else(|e| e.into_inner());
+        while overall
+            .queued_sent
+            .front()
+            .is_some_and(|t| *t + Duration::from_secs(1) <= now)
+        {
+            overall.queued_sent.pop_front();
+        }
+        overall.queued_sent.len() < share
     }
 
     /// Waits for `chat`'s turn: its previous send answered at least one interval ago. The
@@ -186,8 +282,9 @@ impl Pacer {
         chats.entry(chat.0).or_default().clone()
     }
 
-    /// Takes `items` places overall now, or says when to ask again.
-    fn take_overall(&self, items: usize, now: Instant) -> Result<(), Instant> {
+    /// Takes `items` places overall now (for a queued message if `queued`), or says when to
+    /// ask again.
+    fn take_overall(&self, items: usize, now: Instant, queued: bool) -> Result<(), Instant> {
         let limit = self.limits.overall_per_sec as usize;
         let window = Duration::from_secs(1);
         let mut overall = self.overall.lock().unwrap_or_else(|e| e.into_inner());
@@ -205,6 +302,9 @@ impl Pacer {
             return Err(overall.sent[overall.sent.len() + items - limit - 1] + window);
         }
         overall.sent.extend(std::iter::repeat_n(now, items));
+        if queued {
+            overall.queued_sent.extend(std::iter::repeat_n(now, items));
+        }
         // The next place is one interval on from this one's planned time, so a late wake-up
         // (the timer's millisecond) does not slow the pace; after a quiet spell it starts now.
         let interval = window / self.limits.overall_per_sec * items as u32;
@@ -382,13 +482,19 @@ mod tests {
     async fn a_queued_message_waiting_for_its_place_does_not_hold_up_a_reply_to_its_chat() {
         let pacer = Arc::new(pacer(1, 10));
         let began = Instant::now();
-        // Three seconds of replies to other chats, and a queued message to chat 7 that gives
-        // way to them.
+        // Three seconds of replies to other chats, forty queued messages to others ahead of a
+        // queued message to chat 7: it waits about twelve seconds for its place.
         let mut storm = tokio::task::JoinSet::new();
         for chat in 100..130 {
             let pacer = pacer.clone();
             storm.spawn(async move { send(&pacer, chat, 1, Duration::from_millis(50)).await });
         }
+        let mut ahead = tokio::task::JoinSet::new();
+        for chat in 200..240 {
+            let pacer = pacer.clone();
+            ahead.spawn(async move { drop(pacer.queued_turn(ChatId(chat), 1).await) });
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
         let queued = {
             let pacer = pacer.clone();
             tokio::spawn(async move {
@@ -409,7 +515,9 @@ mod tests {
         let replied = reply.await.unwrap();
         let queued = queued.await.unwrap();
         storm.join_all().await;
-        assert!(replied <= Duration::from_millis(3_200), "{replied:?}");
+        ahead.join_all().await;
+        // Thirty-one replies at two thirds of ten a second.
+        assert!(replied <= Duration::from_millis(5_000), "{replied:?}");
         assert!(replied < queued, "reply {replied:?}, queued {queued:?}");
     }
 
@@ -450,6 +558,83 @@ mod tests {
         assert!(
             last >= Duration::from_millis(5_000) && last <= Duration::from_millis(5_200),
             "{last:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_waiting_together_go_in_the_order_they_asked() {
+        let pacer = Arc::new(pacer(1, 10));
+        let began = Instant::now();
+        // A steady stream of replies, one every 50 ms to a chat of its own: twice what the
+        // limit lets through, so a line builds up.
+        let mut replies = tokio::task::JoinSet::new();
+        for i in 0..60u32 {
+            let pacer = pacer.clone();
+            replies.spawn(async move {
+                tokio::time::sleep(Duration::from_millis(50) * i).await;
+                let asked = began.elapsed();
+                send(&pacer, i64::from(i), 1, Duration::from_millis(30)).await;
+                (i, asked, began.elapsed())
+            });
+        }
+        let mut done = replies.join_all().await;
+        done.sort_by_key(|(i, _, _)| *i);
+        for pair in done.windows(2) {
+            assert!(
+                pair[0].2 <= pair[1].2,
+                "reply {} (asked at {:?}) went after reply {} (asked at {:?})",
+                pair[0].0,
+                pair[0].1,
+                pair[1].0,
+                pair[1].1
+            );
+        }
+        // The first in line waits no longer than those ahead of it take: at most six seconds
+        // for the last of sixty at ten a second.
+        let longest = done
+            .iter()
+            .map(|(_, asked, answered)| *answered - *asked)
+            .max();
+        assert!(longest <= Some(Duration::from_millis(3_100)), "{longest:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_messages_keep_a_third_of_the_places_while_replies_fill_the_rest() {
+        let pacer = Arc::new(pacer(1, 30));
+        let began = Instant::now();
+        // Ten seconds' worth of replies at the whole limit, all asking at once, and sixty
+        // queued messages to other chats.
+        let mut replies = tokio::task::JoinSet::new();
+        for chat in 0..300 {
+            let pacer = pacer.clone();
+            replies.spawn(async move {
+                send(&pacer, chat, 1, Duration::from_millis(30)).await;
+                began.elapsed()
+            });
+        }
+        let mut queued = tokio::task::JoinSet::new();
+        for chat in 1_000..1_060 {
+            let pacer = pacer.clone();
+            queued.spawn(async move {
+                let turn = pacer.queued_turn(ChatId(chat), 1).await;
+                let left = began.elapsed();
+                drop(turn);
+                left
+            });
+        }
+        let queued = queued.join_all().await;
+        let replies = replies.join_all().await;
+        // Ten a second of the thirty: the sixty within about six seconds.
+        let last_queued = queued.iter().max().copied().unwrap_or_default();
+        assert!(
+            last_queued <= Duration::from_millis(6_200),
+            "the last queued message went at {last_queued:?}"
+        );
+        // The replies had the rest, and the limit held: 360 sends in about twelve seconds.
+        let last_reply = replies.iter().max().copied().unwrap_or_default();
+        assert!(
+            last_reply >= Duration::from_secs(11) && last_reply <= Duration::from_millis(12_200),
+            "the last reply went at {last_reply:?}"
         );
     }
 }

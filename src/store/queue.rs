@@ -143,6 +143,11 @@ impl Queue {
     /// whose predecessor is being claimed sees it still open and waits. Rows marked ahead come
     /// first (only they with [`Claim::AheadOnly`]), still after their group's earlier rows.
     pub fn claim_sql(&self, postgres: bool, returning: &str, claim: Claim) -> String {
+        debug_assert!(
+            claim == Claim::All || self.ahead.is_some(),
+            "{}: only a queue that marks rows ahead can claim them alone",
+            self.table
+        );
         let Queue {
             table,
             status,
