@@ -163,18 +163,32 @@ fn local(day: i64, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
         + Days::minutes(i64::from(minute))
 }
 
-/// Moves the clock to `to` in steps of at most `step`, letting due jobs and messages go out.
+/// Moves the clock to `to` in steps of at most `step`. A step is hours of the campaign: what
+/// comes due goes out, and the outbox gets the time it would have in those hours before the
+/// next step (until it is empty or stops moving); otherwise a morning's welcomes would still be
+/// queued behind the evening's notifications when the buyers look for them.
 async fn advance_to(sim: &Sim, to: chrono::DateTime<chrono::Utc>, step: Days) {
     use handover_bot::clock::Clock as _;
+    let db = super::check::read_database(sim).await;
     loop {
         let now = sim.host.clock.now();
         if now >= to {
-            return;
+            break;
         }
         let by = (to - now).min(step);
         sim.host.advance(by);
         sim.host.settle(Duration::from_millis(500)).await;
+        let mut unsent = super::check::unsent_outbox_rows(&db).await;
+        let mut rounds_unmoved = 0;
+        while unsent > 0 && rounds_unmoved < 10 {
+            sim.host.settle(Duration::from_millis(500)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let left = super::check::unsent_outbox_rows(&db).await;
+            rounds_unmoved = if left < unsent { 0 } else { rounds_unmoved + 1 };
+            unsent = left;
+        }
     }
+    db.close().await;
 }
 
 fn label_number(text: &str, before: &str, after: &str) -> Option<usize> {
@@ -673,11 +687,14 @@ async fn reschedule(b: &mut Person, rng: &mut StdRng) -> Step<()> {
 
 /// The buyers of the slot at `hour` check in; their ambassadors walk through their homes.
 async fn visits(sim: &Arc<Sim>, world: &Arc<World>, day: i64, hour: u32, rng: &mut StdRng) {
-    // Who is coming: the buyers whose day-of welcome names this visit.
-    let when = local(day, hour, 0)
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .format("%H:%M")
-        .to_string();
+    // Who is coming: the buyers whose day-of welcome names this visit, today's (one left
+    // from a visit missed on an earlier day names the same hour).
+    let starts =
+        local(day, hour, 0).with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let (date, when) = (
+        starts.format("%m-%d").to_string(),
+        starts.format("%H:%M").to_string(),
+    );
     let seed: u64 = rng.r#gen();
     let arrivals: Vec<usize> = {
         let arrived = Arc::new(Mutex::new(Vec::new()));
@@ -687,7 +704,7 @@ async fn visits(sim: &Arc<Sim>, world: &Arc<World>, day: i64, hour: u32, rng: &m
             |i| {
                 let world = world.clone();
                 let arrived = arrived.clone();
-                let when = when.clone();
+                let (date, when) = (date.clone(), when.clone());
                 async move {
                     if world.inspected.lock().unwrap().contains(&i) {
                         return;
@@ -703,6 +720,7 @@ async fn visits(sim: &Arc<Sim>, world: &Arc<World>, day: i64, hour: u32, rng: &m
                         .rev()
                         .find(|m| {
                             m.plain_text.contains("今天就是您的验房日")
+                                && m.plain_text.contains(&date)
                                 && m.plain_text.contains(&when)
                                 && m.button_labels().iter().any(|l| l.starts_with("📍"))
                         })
