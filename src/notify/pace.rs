@@ -19,9 +19,11 @@
 //! people keep pressing. And while both wait, queued messages still get a third of the places:
 //! when people's replies alone would fill the limit (a whole team at work), notifications
 //! (a repair done, tomorrow's welcome) keep going out instead of waiting for a quiet moment.
+//! Except while the first reply in line is an album: it needs several places free at once,
+//! which queued messages taking their share each second could keep from ever happening.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use teloxide::types::ChatId;
@@ -74,6 +76,8 @@ pub struct Pacer {
     line_moved: tokio::sync::Notify,
     /// Queued messages with their chat's turn, waiting for a place overall.
     queued_waiting: AtomicUsize,
+    /// The first reply in line is an album that found too few places free.
+    album_waiting: AtomicBool,
 }
 
 /// A reply's place in line for a place overall; leaving (a cancelled wait too) lets the next
@@ -110,7 +114,12 @@ impl<'a> InLine<'a> {
 
 impl Drop for InLine<'_> {
     fn drop(&mut self) {
-        self.pacer.line().retain(|n| *n != self.number);
+        let mut line = self.pacer.line();
+        if line.front() == Some(&self.number) {
+            self.pacer.album_waiting.store(false, Ordering::SeqCst);
+        }
+        line.retain(|n| *n != self.number);
+        drop(line);
         self.pacer.line_moved.notify_waiters();
     }
 }
@@ -159,6 +168,7 @@ impl Pacer {
             next_reply: AtomicU64::new(0),
             line_moved: tokio::sync::Notify::new(),
             queued_waiting: AtomicUsize::new(0),
+            album_waiting: AtomicBool::new(false),
         }
     }
 
@@ -185,13 +195,18 @@ impl Pacer {
             loop {
                 let now = Instant::now();
                 let until = if self.queued_waiting.load(Ordering::SeqCst) > 0
-                    && self.queued_below_share(now)
+                    && self.queued_go_first(now)
                 {
                     now + self.interval()
                 } else {
                     match self.take_overall(items, now, false) {
                         Ok(()) => return Turn { chat: chat_guard },
-                        Err(until) => until,
+                        Err(until) => {
+                            if items > 1 {
+                                self.album_waiting.store(true, Ordering::SeqCst);
+                            }
+                            until
+                        }
                     }
                 };
                 tokio::time::sleep_until(until).await;
@@ -207,7 +222,8 @@ impl Pacer {
             }
             waiting = Some(Waiting::new(&self.queued_waiting));
             let now = Instant::now();
-            let until = if !self.line().is_empty() && !self.queued_below_share(now) {
+            let replies_waiting = !self.line().is_empty();
+            let until = if replies_waiting && !self.queued_go_first(now) {
                 now + self.interval()
             } else {
                 match self.take_overall(items, now, true) {
@@ -229,6 +245,14 @@ impl Pacer {
     /// The time one place overall takes.
     fn interval(&self) -> Duration {
         Duration::from_secs(1) / self.limits.overall_per_sec
+    }
+
+    /// Whether, with replies and queued messages both waiting, a queued message goes first:
+    /// when queued messages took fewer than their share of the last second's places, and the
+    /// first reply in line is not an album waiting for room. Both sides ask this one question,
+    /// so one of them always goes.
+    fn queued_go_first(&self, now: Instant) -> bool {
+        !self.album_waiting.load(Ordering::SeqCst) && self.queued_below_share(now)
     }
 
     /// Whether queued messages took fewer than their share (a third) of the last second's
@@ -635,6 +659,37 @@ mod tests {
         assert!(
             last_reply >= Duration::from_secs(11) && last_reply <= Duration::from_millis(12_200),
             "the last reply went at {last_reply:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_album_of_the_whole_limit_goes_while_queued_messages_keep_coming() {
+        let pacer = Arc::new(pacer(1, 10));
+        let began = Instant::now();
+        let mut queued = tokio::task::JoinSet::new();
+        for chat in 1_000..1_100 {
+            let pacer = pacer.clone();
+            queued.spawn(async move {
+                let turn = pacer.queued_turn(ChatId(chat), 1).await;
+                drop(turn);
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Ten photos need the whole second's places free at once.
+        let asked = Instant::now();
+        send(&pacer, 7, 10, Duration::ZERO).await;
+        let waited = asked.elapsed();
+        assert!(
+            waited <= Duration::from_millis(1_300),
+            "the album waited {waited:?}"
+        );
+        queued.join_all().await;
+        // The queued messages went on after it, within the limit: 110 places at 10 a second,
+        // and at most the second the album waited for the window to empty.
+        let all = began.elapsed();
+        assert!(
+            all <= Duration::from_millis(12_100),
+            "the queue took {all:?}"
         );
     }
 }
