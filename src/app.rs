@@ -167,10 +167,14 @@ async fn run_job(services: Services, job: Job) -> Result<JobOutcome, JobError> {
             chat_id,
             key,
             content,
+            answers,
         } => {
-            services
-                .deliver_scheduled_notification(chat_id, &key, content)
-                .await?;
+            let deliver = services.deliver_scheduled_notification(chat_id, &key, content);
+            if answers {
+                crate::answering::scope(chat_id, deliver).await?;
+            } else {
+                deliver.await?;
+            }
             JobOutcome::Done
         }
         Job::AwayEnds { staff_id } => {

@@ -17,6 +17,7 @@ use chrono::Duration;
 use handover_bot::bot::callback::{Callback, FixStep, HandoverStep, InspectAction};
 use handover_bot::config::Config;
 use handover_bot::domain::defect::Room;
+use handover_bot::domain::message::Content;
 use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::i18n::Arg;
@@ -403,4 +404,61 @@ async fn a_buyers_photo_voice_and_document_outside_a_flow_reach_their_ambassador
     assert_eq!(defects.len(), 1);
     assert_eq!(defects[0].note, "阳台墙上有裂缝 <大约 1 米>");
     assert_eq!(defects[0].photos.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_albums_answer_goes_ahead_of_notifications_queued_before_it() {
+    // Three messages a second overall, so ten notifications take more than three seconds.
+    let Campaign {
+        app,
+        ambassador,
+        buyers,
+        ..
+    } = Site::new()
+        .engineer_for(1)
+        .homes(10)
+        .linked(&(0..10).collect::<Vec<_>>())
+        .config(|c| c.messages_per_sec_overall = 3)
+        .assigned()
+        .await;
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    describe_leak(&app, &ambassador).await;
+    let updates = app.fake.send_album(&ambassador, vec![photo(81), photo(82)]);
+    handled(&app, &updates).await;
+    // While the album settles, a notification for each buyer is queued.
+    for (i, buyer) in buyers.iter().enumerate() {
+        app.services()
+            .queue_notification(
+                buyer.id,
+                &format!("test:news:{i}"),
+                Content::text("工程进度通知"),
+            )
+            .await
+            .unwrap();
+    }
+    settle(&app, &ambassador, &inspect_received(2)).await;
+    until(&app, "every buyer's notification", || {
+        buyers.iter().all(|b| count(&app, b, "工程进度通知") == 1)
+    })
+    .await;
+    // The ambassador is looking at the chat; the buyers' news waits for nobody.
+    let sent: Vec<String> = app
+        .fake
+        .requests_for("sendMessage")
+        .iter()
+        .filter(|r| r.status == 200)
+        .filter_map(|r| r.params["text"].as_str().map(str::to_string))
+        .collect();
+    let answer = sent
+        .iter()
+        .position(|text| text.contains(&inspect_received(2)))
+        .expect("the album's answer was sent");
+    let news_before = sent[..answer]
+        .iter()
+        .filter(|text| text.contains("工程进度通知"))
+        .count();
+    assert!(
+        news_before <= 3,
+        "{news_before} of the 10 notifications went before the album's answer"
+    );
 }

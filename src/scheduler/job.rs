@@ -46,6 +46,10 @@ pub enum Job {
         chat_id: i64,
         key: String,
         content: Content,
+        /// It answers the person in `chat_id`, who is waiting for it (an album's answer),
+        /// so it goes ahead of the queued messages.
+        #[serde(default)]
+        answers: bool,
     },
     /// A staff member's absence ends.
     AwayEnds { staff_id: i64 },
@@ -183,9 +187,10 @@ mod tests {
                     chat_id: 42,
                     key: "album:42:x".into(),
                     content: content.clone(),
+                    answers: true,
                 },
                 "notice",
-                json!({"chat_id": 42, "key": "album:42:x", "content": content}),
+                json!({"chat_id": 42, "key": "album:42:x", "content": content, "answers": true}),
             ),
             (
                 Job::AwayEnds { staff_id: 8 },

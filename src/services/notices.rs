@@ -68,6 +68,7 @@ impl Services {
             chat_id,
             key: key.to_string(),
             content,
+            answers: false,
         }
         .at(at)
         .unique_key(format!("notice:{key}"));
@@ -80,9 +81,10 @@ impl Services {
 
     /// The answer to a photo of an album: Telegram delivers an album as one message per photo,
     /// so the answer waits [`ALBUM_SETTLE`] on the clock after each photo and goes once, after
-    /// the last, as the last photo's handler rendered it (the whole count). A durable job, so a
-    /// restart in between neither loses nor repeats it. A photo that comes after the answer went
-    /// gets its own, keyed by its message.
+    /// the last, as the last photo's handler rendered it (the whole count). It goes ahead of
+    /// the queued messages, as any answer does. A durable job, so a restart in between neither
+    /// loses nor repeats it. A photo that comes after the answer went gets its own, keyed by its
+    /// message.
     #[instrument(skip_all)]
     pub async fn answer_after_album(
         &self,
@@ -99,6 +101,7 @@ impl Services {
                 chat_id,
                 key,
                 content: content.clone(),
+                answers: true,
             }
             .at(at)
             .unique_key(unique_key)
