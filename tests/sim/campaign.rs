@@ -178,17 +178,27 @@ async fn advance_to(sim: &Sim, to: chrono::DateTime<chrono::Utc>, step: Days) {
         let by = (to - now).min(step);
         sim.host.advance(by);
         sim.host.settle(Duration::from_millis(500)).await;
-        let mut unsent = super::check::unsent_outbox_rows(&db).await;
-        let mut rounds_unmoved = 0;
-        while unsent > 0 && rounds_unmoved < 10 {
-            sim.host.settle(Duration::from_millis(500)).await;
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let left = super::check::unsent_outbox_rows(&db).await;
-            rounds_unmoved = if left < unsent { 0 } else { rounds_unmoved + 1 };
-            unsent = left;
-        }
+        drain_outbox(sim, &db, Days::zero(), 10).await;
     }
     db.close().await;
+}
+
+/// Gives the outbox time until it is empty or has not gone down for `patience` rounds. Each
+/// round moves the clock by `clock_step` (zero leaves it) and lets the instances work half a
+/// second.
+async fn drain_outbox(sim: &Sim, db: &sqlx::AnyPool, clock_step: Days, patience: usize) {
+    let mut unsent = super::check::unsent_outbox_rows(db).await;
+    let mut rounds_unmoved = 0;
+    while unsent > 0 && rounds_unmoved < patience {
+        if clock_step > Days::zero() {
+            sim.host.advance(clock_step);
+        }
+        sim.host.settle(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let left = super::check::unsent_outbox_rows(db).await;
+        rounds_unmoved = if left < unsent { 0 } else { rounds_unmoved + 1 };
+        unsent = left;
+    }
 }
 
 fn label_number(text: &str, before: &str, after: &str) -> Option<usize> {
@@ -610,18 +620,7 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
     // the outbox is empty or has stopped moving, the clock only creeping so that no new day's
     // messages join the queue.
     let db = super::check::read_database(&sim).await;
-    let mut unsent = super::check::unsent_outbox_rows(&db).await;
-    let mut rounds_unmoved = 0;
-    for _ in 0..600 {
-        if unsent == 0 || rounds_unmoved >= 20 {
-            break;
-        }
-        sim.host.advance(Days::seconds(5));
-        sim.host.settle(Duration::from_millis(500)).await;
-        let left = super::check::unsent_outbox_rows(&db).await;
-        rounds_unmoved = if left < unsent { 0 } else { rounds_unmoved + 1 };
-        unsent = left;
-    }
+    drain_outbox(&sim, &db, Days::seconds(5), 20).await;
     db.close().await;
     done("final kills and flush", report);
     Arc::try_unwrap(world).unwrap_or_else(|_| panic!("the world is still shared"))
