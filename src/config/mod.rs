@@ -146,7 +146,8 @@ pub struct Config {
     pub project: String,
     pub invite_ttl: chrono::Duration,
     pub max_import_bytes: u64,
-    /// Uploads (count, bytes) one person may send per day in the project's time zone.
+    /// Uploads (count, bytes) one buyer (or stranger) may send per day in the project's time zone;
+    /// staff are not limited.
     pub uploads_per_day: u32,
     pub upload_bytes_per_day: u64,
     /// Webhook mode when set; long polling otherwise.

@@ -202,12 +202,12 @@ settings! {
     }
     uploads_per_day {
         env: "HANDOVER_UPLOADS_PER_DAY",
-        help: "Photos, voice notes and files one person may send the bot per day (project time zone)",
+        help: "Photos, voice notes and files one buyer may send the bot per day (project time zone); staff are not limited",
         default: UPLOADS_PER_DAY = "100",
     }
     upload_bytes_per_day {
         env: "HANDOVER_UPLOAD_BYTES_PER_DAY",
-        help: "Bytes of photos, voice notes and files one person may send per day",
+        help: "Bytes of photos, voice notes and files one buyer may send per day",
         default: UPLOAD_BYTES_PER_DAY = "209715200",
     }
     webhook_url {
