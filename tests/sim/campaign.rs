@@ -1027,8 +1027,11 @@ async fn fix_one(
             }
             finished = true;
             let r = async {
-                eng.press_on(&card, "✅ 整改完成", false, |m| {
-                    m.plain_text.contains("整改后的照片")
+                // The ask itself: a reopened defect's card ends with its last fix's photos
+                // ("最近一次整改后的照片"), which may still be arriving.
+                let ask = format!("请发送 #{id} 整改后的照片");
+                eng.press_on(&card, "✅ 整改完成", false, move |m| {
+                    m.plain_text.contains(&ask)
                 })
                 .await?;
                 eng.step(
