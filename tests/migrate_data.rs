@@ -355,7 +355,7 @@ async fn a_sqlite_deployment_moves_to_postgres_with_equal_counts_and_the_same_an
         .unwrap();
         // A chat's turn a killed instance held while handling an update there, long run out.
         let now = app.clock.now();
-        tx.take_chat_turn(9_999_999, "a-killed-instance", now, now)
+        tx.take_chat_turn(9_999_999, 1, "a-killed-instance", now, now)
             .await
             .unwrap();
         // Before the campaign: a risk with its history, an early call to a home, a call told

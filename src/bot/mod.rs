@@ -419,12 +419,13 @@ async fn mark_handled(ctx: &Ctx, update: &Update, chat: Option<ChatId>) {
     }
 }
 
-/// Waits for chat `chat`'s turn: one chat's updates are handled one at a time, across
-/// instances too (this instance's dispatcher already takes them one at a time), so a state read,
-/// changed and written back by one handler is not overwritten by another's (an album's photos
-/// arriving at several instances at once). A holder that died keeps it until its lease runs
-/// out; after waiting that long in real time the update is handled anyway.
-async fn take_turn(ctx: &Ctx, chat: ChatId) -> bool {
+/// Waits for chat `chat`'s turn to handle update `update_id`: one chat's updates are handled one
+/// at a time and in the order they were sent, across instances too (this instance's dispatcher
+/// already takes them so), so a state read, changed and written back by one handler is not
+/// overwritten by another's (an album's photos arriving at several instances at once), and a
+/// photo sent right after a button press is handled after it. A holder that died keeps it
+/// until its lease runs out; after waiting that long in real time the update is handled anyway.
+async fn take_turn(ctx: &Ctx, chat: ChatId, update_id: i64) -> bool {
     let limit = ctx
         .services
         .config
@@ -434,14 +435,16 @@ async fn take_turn(ctx: &Ctx, chat: ChatId) -> bool {
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(5);
     loop {
-        match ctx.services.take_chat_turn(chat.0).await {
+        match ctx.services.take_chat_turn(chat.0, update_id).await {
             Ok(true) => return true,
             Ok(false) if started.elapsed() < limit => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(std::time::Duration::from_millis(100));
             }
             Ok(false) => {
-                tracing::warn!("another instance held this chat's turn too long; handling anyway");
+                tracing::warn!(
+                    "another instance held this chat's turn, or an older update of it waited, too long; handling anyway"
+                );
                 return false;
             }
             Err(error) => {
@@ -462,8 +465,9 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
     let started = std::time::Instant::now();
     let chat = msg.chat.is_private().then_some(msg.chat.id);
     let chat_id = msg.chat.id;
-    let turn = take_turn(&ctx, chat_id).await;
-    let handling = handle_message(bot, msg, i64::from(update.id.0), ctx.clone());
+    let update_id = i64::from(update.id.0);
+    let turn = take_turn(&ctx, chat_id, update_id).await;
+    let handling = handle_message(bot, msg, update_id, ctx.clone());
     let handling = crate::answering::scope(chat_id.0, handling);
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat_id, turn).await;
@@ -505,8 +509,9 @@ async fn on_callback(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let chat = press_chat(&query);
-    let turn = take_turn(&ctx, chat).await;
-    let handling = handle_callback(bot, query, i64::from(update.id.0), ctx.clone());
+    let update_id = i64::from(update.id.0);
+    let turn = take_turn(&ctx, chat, update_id).await;
+    let handling = handle_callback(bot, query, update_id, ctx.clone());
     let handling = crate::answering::scope(chat.0, handling);
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat, turn).await;

@@ -276,9 +276,10 @@ impl Services {
         Ok(taken)
     }
 
-    /// Takes chat `chat_id`'s turn for this instance (one chat's updates are handled one at a
-    /// time across instances); false while another instance holds it.
-    pub async fn take_chat_turn(&self, chat_id: i64) -> ServiceResult<bool> {
+    /// Takes chat `chat_id`'s turn for this instance to handle update `update_id` (one chat's
+    /// updates are handled one at a time across instances, oldest first); false while another
+    /// instance holds it or an older update of the chat waits.
+    pub async fn take_chat_turn(&self, chat_id: i64, update_id: i64) -> ServiceResult<bool> {
         if !self.store.is_postgres() {
             // One process serves SQLite, and its dispatcher already takes a chat's updates
             // one at a time.
@@ -289,6 +290,7 @@ impl Services {
         let taken = tx
             .take_chat_turn(
                 chat_id,
+                update_id,
                 &self.config.instance_id,
                 now,
                 now + self.config.claim_lease,

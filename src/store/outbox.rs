@@ -491,28 +491,39 @@ impl Tx {
         Ok(taken)
     }
 
-    /// Takes chat `chat_id`'s turn for `holder` until `until`: true when it is free (nobody
-    /// holds it, or the holder's lease ran out) and now `holder`'s.
+    /// Takes chat `chat_id`'s turn for `holder` to handle update `update_id`, until `until`:
+    /// true when it is free (nobody holds it, or the holder's lease ran out) and no older update
+    /// of the chat received within the last lease (`until - now`) is still waiting in the inbox,
+    /// and now `holder`'s. So a chat's updates are handled in the order they were sent, even
+    /// when a button press and the photo sent right after it reach two instances at once.
     pub async fn take_chat_turn(
         &mut self,
         chat_id: i64,
+        update_id: i64,
         holder: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        let older_since = now - (until - now);
+        let sql = format!(
+            "INSERT INTO chat_turns (chat_id, holder, held_until) \
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM update_inbox \
+               WHERE update_id < $5 AND received_at > $6 AND {} = $1) \
+             ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until \
+             WHERE chat_turns.held_until <= $4",
+            inbox_chat(self.is_postgres())
+        );
         let affected = with_conn!(self, |c| {
-            sqlx::query(
-                "INSERT INTO chat_turns (chat_id, holder, held_until) VALUES ($1, $2, $3) \
-                 ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until \
-                 WHERE chat_turns.held_until <= $4",
-            )
-            .bind(chat_id)
-            .bind(holder)
-            .bind(until)
-            .bind(now)
-            .execute(c)
-            .await
-            .map(|done| done.rows_affected())
+            sqlx::query(&sql)
+                .bind(chat_id)
+                .bind(holder)
+                .bind(until)
+                .bind(now)
+                .bind(update_id)
+                .bind(older_since)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
         })?;
         Ok(affected == 1)
     }
@@ -597,5 +608,20 @@ impl Tx {
                 .map(|done| done.rows_affected())
         })?;
         Ok(affected)
+    }
+}
+
+/// The chat a kept update (`update_inbox.payload`, the update's JSON) belongs to, as the
+/// handlers take its turn: a message's chat, or the chat of the message a button was pressed
+/// on, or the presser's own.
+fn inbox_chat(postgres: bool) -> &'static str {
+    if postgres {
+        "COALESCE(payload::jsonb #>> '{message,chat,id}', \
+                  payload::jsonb #>> '{callback_query,message,chat,id}', \
+                  payload::jsonb #>> '{callback_query,from,id}')::bigint"
+    } else {
+        "COALESCE(json_extract(payload, '$.message.chat.id'), \
+                  json_extract(payload, '$.callback_query.message.chat.id'), \
+                  json_extract(payload, '$.callback_query.from.id'))"
     }
 }

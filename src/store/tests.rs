@@ -199,33 +199,79 @@ async fn kept_updates_and_chat_turns_are_claimed_with_a_lease_and_taken_back_by_
             Some(later + lease)
         );
 
-        assert!(tx.take_chat_turn(7, "me", now, now + lease).await.unwrap());
         assert!(
-            !tx.take_chat_turn(7, "other", now, now + lease)
+            tx.take_chat_turn(7, 100, "me", now, now + lease)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !tx.take_chat_turn(7, 100, "other", now, now + lease)
                 .await
                 .unwrap()
         );
         tx.give_chat_turn(7, "other").await.unwrap();
         assert!(
-            !tx.take_chat_turn(7, "other", now, now + lease)
+            !tx.take_chat_turn(7, 100, "other", now, now + lease)
                 .await
                 .unwrap()
         );
         tx.give_chat_turn(7, "me").await.unwrap();
         assert!(
-            tx.take_chat_turn(7, "other", now, now + lease)
+            tx.take_chat_turn(7, 100, "other", now, now + lease)
                 .await
                 .unwrap()
         );
         assert!(
-            tx.take_chat_turn(7, "me", later, later + lease)
+            tx.take_chat_turn(7, 100, "me", later, later + lease)
                 .await
                 .unwrap()
         );
         // Restarted, "me" takes its own claims back: the turn it held is free at once.
         assert!(tx.take_back_claims("me", false, later).await.unwrap() > 0);
         assert!(
-            tx.take_chat_turn(7, "other", later, later + lease)
+            tx.take_chat_turn(7, 100, "other", later, later + lease)
+                .await
+                .unwrap()
+        );
+
+        // Chat 8 pressed a button and sent a photo right after: the photo waits for the press,
+        // whichever instance asks first.
+        let press = r#"{"update_id":10,"callback_query":{"id":"q","from":{"id":8},"message":{"chat":{"id":8}},"data":"x"}}"#;
+        let photo = r#"{"update_id":11,"message":{"message_id":5,"chat":{"id":8},"photo":[]}}"#;
+        tx.put_in_inbox(&[(10, press), (11, photo)], later)
+            .await
+            .unwrap();
+        assert!(
+            !tx.take_chat_turn(8, 11, "other", later, later + lease)
+                .await
+                .unwrap(),
+            "the photo waits for the press"
+        );
+        assert!(
+            tx.take_chat_turn(8, 10, "me", later, later + lease)
+                .await
+                .unwrap()
+        );
+        tx.give_chat_turn(8, "me").await.unwrap();
+        tx.mark_updates_handled(&[10], later).await.unwrap();
+        assert!(
+            tx.take_chat_turn(8, 11, "other", later, later + lease)
+                .await
+                .unwrap(),
+            "the press handled, the photo goes"
+        );
+        // Another chat's older update holds nothing up, nor one kept more than a lease ago
+        // (its instance died: it is replayed in its own time).
+        tx.put_in_inbox(&[(20, press)], now - lease).await.unwrap();
+        assert!(
+            tx.take_chat_turn(9, 21, "me", later, later + lease)
+                .await
+                .unwrap()
+        );
+        tx.give_chat_turn(8, "other").await.unwrap();
+        tx.mark_updates_handled(&[11], later).await.unwrap();
+        assert!(
+            tx.take_chat_turn(8, 21, "me", later, later + lease)
                 .await
                 .unwrap()
         );
