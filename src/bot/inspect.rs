@@ -454,7 +454,7 @@ pub(super) async fn keep(
     }
     let sender = turn.person.telegram_id;
     if !services
-        .upload_allowed(&turn.person.actor, sender, u64::from(attachment.size))
+        .upload_allowed(&turn.person, u64::from(attachment.size))
         .await?
     {
         let config = &services.config;

@@ -1,30 +1,26 @@
 //! Photos, voice notes and files people send: the daily per-person quotas, and keeping what
 //! is accepted in the media store.
 
+use super::people::Person;
 use super::{ServiceResult, Services};
 use crate::domain::people::Actor;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 impl Services {
-    /// Whether `actor` (Telegram id `telegram_id`) may send one more upload of `bytes` bytes
-    /// today (the project's day): under both the count and the bytes of
-    /// `HANDOVER_UPLOADS_PER_DAY` and `HANDOVER_UPLOAD_BYTES_PER_DAY`. The quota guards the
-    /// store against buyers and strangers; staff photos are the campaign's work (in the load run
-    /// at 2,000 homes an engineer's busiest day came to 95), so staff are not counted against it.
+    /// Whether `person` may send one more upload of `bytes` bytes today (the project's day):
+    /// under both the count and the bytes of `HANDOVER_UPLOADS_PER_DAY` and
+    /// `HANDOVER_UPLOAD_BYTES_PER_DAY`. The quota guards the store against buyers and strangers;
+    /// staff photos are the campaign's work (in the load run at 2,000 homes an engineer's busiest
+    /// day came to 95), so staff are not counted against it.
     #[instrument(skip_all)]
-    pub async fn upload_allowed(
-        &self,
-        actor: &Actor,
-        telegram_id: i64,
-        bytes: u64,
-    ) -> ServiceResult<bool> {
-        if matches!(actor, Actor::Staff(_)) {
+    pub async fn upload_allowed(&self, person: &Person, bytes: u64) -> ServiceResult<bool> {
+        if matches!(person.actor, Actor::Staff(_)) {
             return Ok(true);
         }
         let since = self.start_of_today();
         let mut tx = self.store.read().await?;
-        let (count, used) = tx.uploads_since(telegram_id, since).await?;
+        let (count, used) = tx.uploads_since(person.telegram_id, since).await?;
         tx.commit().await?;
         let used = u64::try_from(used).unwrap_or(0);
         Ok(count < i64::from(self.config.uploads_per_day)
