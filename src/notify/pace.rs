@@ -21,6 +21,9 @@
 //! (a repair done, tomorrow's welcome) keep going out instead of waiting for a quiet moment.
 //! Except while the first reply in line is an album: it needs several places free at once,
 //! which queued messages taking their share each second could keep from ever happening.
+//! Queued messages too go in the order they asked, the oldest first: otherwise every place
+//! freed went to whichever waiting message woke first, and one could be passed over by newer
+//! ones for as long as the queue stayed full.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -76,6 +79,13 @@ pub struct Pacer {
     line_moved: tokio::sync::Notify,
     /// Queued messages with their chat's turn, waiting for a place overall.
     queued_waiting: AtomicUsize,
+    /// The queued messages that have had their chat's turn, by the order they asked: only the
+    /// first takes a place, so the oldest goes first rather than whichever wakes first.
+    queued_line: Mutex<std::collections::BTreeSet<u64>>,
+    /// Numbers the queued messages.
+    next_queued: AtomicU64,
+    /// Wakes the queued messages in line when the first has left it.
+    queued_moved: tokio::sync::Notify,
     /// The first reply in line is an album that found too few places free.
     album_waiting: AtomicBool,
 }
@@ -124,6 +134,31 @@ impl Drop for InLine<'_> {
     }
 }
 
+/// A queued message's place in line for a place overall; leaving (sent, or a cancelled wait)
+/// lets the next one ask.
+struct QueuedInLine<'a> {
+    pacer: &'a Pacer,
+    number: u64,
+}
+
+impl<'a> QueuedInLine<'a> {
+    fn join(pacer: &'a Pacer, number: u64) -> QueuedInLine<'a> {
+        pacer.queued_line().insert(number);
+        QueuedInLine { pacer, number }
+    }
+
+    fn is_first(&self) -> bool {
+        self.pacer.queued_line().first() == Some(&self.number)
+    }
+}
+
+impl Drop for QueuedInLine<'_> {
+    fn drop(&mut self) {
+        self.pacer.queued_line().remove(&self.number);
+        self.pacer.queued_moved.notify_waiters();
+    }
+}
+
 /// Counts a reply as waiting for as long as it is held (a cancelled wait is uncounted too).
 struct Waiting<'a>(&'a AtomicUsize);
 
@@ -168,6 +203,9 @@ impl Pacer {
             next_reply: AtomicU64::new(0),
             line_moved: tokio::sync::Notify::new(),
             queued_waiting: AtomicUsize::new(0),
+            queued_line: Mutex::new(std::collections::BTreeSet::new()),
+            next_queued: AtomicU64::new(0),
+            queued_moved: tokio::sync::Notify::new(),
             album_waiting: AtomicBool::new(false),
         }
     }
@@ -212,14 +250,28 @@ impl Pacer {
                 tokio::time::sleep_until(until).await;
             }
         }
+        let number = self.next_queued.fetch_add(1, Ordering::SeqCst);
+        let mut in_line = None;
         let mut waiting = None;
         loop {
-            // Counted as waiting only while it has had its chat's turn: only then can it go.
             drop(waiting.take());
             let chat_guard = self.chat_turn(chat).await;
             if self.limits.overall_per_sec == 0 {
                 return Turn { chat: chat_guard };
             }
+            // In line from its first chat's turn on, keeping its place while it waits.
+            let in_line = in_line.get_or_insert_with(|| QueuedInLine::join(self, number));
+            let moved = self.queued_moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            if !in_line.is_first() {
+                drop(chat_guard);
+                moved.await;
+                continue;
+            }
+            // Counted as waiting (replies give way to it) only while first in line with its
+            // chat's turn: only then can it go. Counting the rest would have a reply to the
+            // first one's chat give way while holding the chat it needs.
             waiting = Some(Waiting::new(&self.queued_waiting));
             let now = Instant::now();
             let replies_waiting = !self.line().is_empty();
@@ -240,6 +292,10 @@ impl Pacer {
 
     fn line(&self) -> std::sync::MutexGuard<'_, VecDeque<u64>> {
         self.replies.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn queued_line(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<u64>> {
+        self.queued_line.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The time one place overall takes.
@@ -620,6 +676,30 @@ mod tests {
             .map(|(_, asked, answered)| *answered - *asked)
             .max();
         assert!(longest <= Some(Duration::from_millis(3_100)), "{longest:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_messages_go_in_the_order_they_asked() {
+        let pacer = Arc::new(pacer(1, 10));
+        let began = Instant::now();
+        // Forty queued messages, one every 10 ms to a chat of its own: ten times what the limit
+        // lets through, so they wait together, each woken for the same free place.
+        let mut queued = tokio::task::JoinSet::new();
+        for i in 0..40u32 {
+            let pacer = pacer.clone();
+            queued.spawn(async move {
+                tokio::time::sleep(Duration::from_millis(10) * i).await;
+                let turn = pacer.queued_turn(ChatId(i64::from(i)), 1).await;
+                let left = began.elapsed();
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                drop(turn);
+                (i, left)
+            });
+        }
+        let mut done = queued.join_all().await;
+        done.sort_by_key(|(_, left)| *left);
+        let order: Vec<u32> = done.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, (0..40).collect::<Vec<_>>());
     }
 
     #[tokio::test(start_paused = true)]
