@@ -3,8 +3,11 @@
 //! restart, /stop, the survey's low-score alert, warranty cover, and complaints with their
 //! acknowledgement deadline and the group-complaint flag.
 
+use crate::support::ahead::{
+    assert_went_ahead, everyone_had_news, news_sent_when_queued, outbox_emptied, queue_news,
+};
 use crate::support::app::TestApp;
-use crate::support::fake_telegram::{SentKind, User};
+use crate::support::fake_telegram::{SentKind, SentMessage, User};
 use crate::support::people::{
     buyer_phone, link_by_contact, linked_supervisor, load_buyers, reply_to,
 };
@@ -233,6 +236,24 @@ async fn record_handover(app: &TestApp, ambassador: &User) {
         &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
     )
     .await;
+}
+
+/// The ambassador's checklist for 1-1-101 with one door key and nothing else, up to the
+/// review, each question answered once it is on screen; returns the review.
+async fn bare_checklist_of_101(app: &TestApp, ambassador: &User) -> SentMessage {
+    let start = reply_to(app, ambassador, "/handover 1-1-101").await;
+    let mut last = start.message_id;
+    for (needle, answer) in bare_checklist(1) {
+        let question = app
+            .fake
+            .wait_for_message(ambassador.id, |m| {
+                m.message_id > last && m.plain_text.contains(&needle)
+            })
+            .await;
+        last = question.message_id;
+        press_on(app, ambassador, &question, |c| *c == answer);
+    }
+    wait_text(app, ambassador, &review_of("1-1-101")).await
 }
 
 /// Records a leak, the handover, and the buyer's confirmation.
@@ -970,19 +991,7 @@ async fn the_ambassadors_review_lists_the_open_defects_the_buyer_will_be_asked_t
     let site = site().await;
     let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
     record_leak(app, ambassador).await;
-    let start = reply_to(app, ambassador, "/handover 1-1-101").await;
-    let mut last = start.message_id;
-    for (needle, answer) in bare_checklist(1) {
-        let question = app
-            .fake
-            .wait_for_message(ambassador.id, |m| {
-                m.message_id > last && m.plain_text.contains(&needle)
-            })
-            .await;
-        last = question.message_id;
-        press_on(app, ambassador, &question, |c| *c == answer);
-    }
-    let review = wait_text(app, ambassador, &review_of("1-1-101")).await;
+    let review = bare_checklist_of_101(app, ambassador).await;
     for line in [open_defects(1), the_leak()] {
         assert!(
             review.plain_text.contains(&line),
@@ -1238,4 +1247,31 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
 
     assert!(twice.is_empty(), "taken twice: {twice:?}");
     site.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_at_the_door_gets_the_record_to_confirm_ahead_of_queued_news() {
+    // Three messages a second overall, so news for nine buyers takes three seconds.
+    let site = Site::new()
+        .homes(10)
+        .linked(&(0..10).collect::<Vec<_>>())
+        .config(|c| c.messages_per_sec_overall = 3)
+        .assigned()
+        .await;
+    let (app, ambassador, buyer) = (&site.app, &site.ambassador, &site.buyers[0]);
+    bare_checklist_of_101(app, ambassador).await;
+    outbox_emptied(app).await;
+    // The other buyers' news is queued while the ambassador looks the record over.
+    let others = &site.buyers[1..];
+    queue_news(app, others).await;
+    press_button(app, ambassador, Callback::Handover(HandoverStep::Submit)).await;
+    let sent_when_queued = news_sent_when_queued(app, "handover:%", others.len()).await;
+    wait_saying(app, buyer, "handover-confirm-ask").await;
+    until(app, "the other buyers' news", || {
+        everyone_had_news(app, others)
+    })
+    .await;
+    // The buyer is standing beside the ambassador, waiting for it.
+    let ask = fixed("handover-confirm-ask");
+    assert_went_ahead(app, &ask, sent_when_queued, others.len());
 }

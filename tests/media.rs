@@ -3,9 +3,11 @@
 //! checked rather than the declared type, and a buyer's media outside a flow relayed to their
 //! ambassador like their text.
 
+use crate::support::ahead::{
+    assert_went_ahead, everyone_had_news, news_sent_when_queued, outbox_emptied, queue_news,
+};
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
-use crate::support::faults::strings;
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
@@ -18,7 +20,6 @@ use chrono::Duration;
 use handover_bot::bot::callback::{Callback, FixStep, HandoverStep, InspectAction};
 use handover_bot::config::Config;
 use handover_bot::domain::defect::Room;
-use handover_bot::domain::message::Content;
 use handover_bot::domain::remediation::Action;
 use handover_bot::domain::remediation::DefectStatus;
 use handover_bot::i18n::Arg;
@@ -427,89 +428,16 @@ async fn an_albums_answer_goes_ahead_of_notifications_queued_before_it() {
     describe_leak(&app, &ambassador).await;
     let updates = app.fake.send_album(&ambassador, vec![photo(81), photo(82)]);
     handled(&app, &updates).await;
-    // Everything queued so far has gone (a buyer's news would otherwise wait behind their
-    // earlier messages, and the answer would meet nothing to overtake).
-    let open = "SELECT dedupe_key FROM outbox WHERE status IN ('pending', 'sending')";
-    let mut waits = 0;
-    while !strings(&app, open).await.is_empty() {
-        waits += 1;
-        assert!(waits < 1500, "the outbox never emptied");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    // While the album settles, a notification for each buyer is queued.
-    for (i, buyer) in buyers.iter().enumerate() {
-        app.services()
-            .queue_notification(
-                buyer.id,
-                &format!("test:news:{i}"),
-                Content::text("工程进度通知"),
-            )
-            .await
-            .unwrap();
-    }
-    let news_sent = || {
-        app.fake
-            .requests_for("sendMessage")
-            .iter()
-            .filter(|r| r.status == 200)
-            .filter(|r| {
-                r.params["text"]
-                    .as_str()
-                    .is_some_and(|text| text.contains("工程进度通知"))
-            })
-            .count()
-    };
-    // How many had gone when the answer joined the queue (looked at just after, so never fewer):
-    // those cannot be overtaken, however slowly this machine queued the notifications.
+    outbox_emptied(&app).await;
+    // While the album settles, news for each buyer is queued.
+    queue_news(&app, &buyers).await;
     app.advance(Duration::seconds(5));
-    let mut sent_when_queued = None;
-    for _ in 0..2000 {
-        let sent = news_sent();
-        let answers = strings(
-            &app,
-            "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'album:%'",
-        );
-        if !answers.await.is_empty() {
-            sent_when_queued = Some(sent);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let sent_when_queued = sent_when_queued.expect("the album's answer was queued");
-    assert!(
-        sent_when_queued < 9,
-        "{sent_when_queued} notifications went before the album's answer was even queued"
-    );
+    let sent_when_queued = news_sent_when_queued(&app, "album:%", buyers.len()).await;
     wait_text(&app, &ambassador, &inspect_received(2)).await;
-    until(&app, "every buyer's notification", || {
-        buyers.iter().all(|b| count(&app, b, "工程进度通知") == 1)
+    until(&app, "every buyer's news", || {
+        everyone_had_news(&app, &buyers)
     })
     .await;
     // The ambassador is looking at the chat; the buyers' news waits for nobody.
-    let sent: Vec<String> = app
-        .fake
-        .requests_for("sendMessage")
-        .iter()
-        .filter(|r| r.status == 200)
-        .filter_map(|r| r.params["text"].as_str().map(str::to_string))
-        .collect();
-    let answer = sent
-        .iter()
-        .position(|text| text.contains(&inspect_received(2)))
-        .expect("the album's answer was sent");
-    let news_before = sent[..answer]
-        .iter()
-        .filter(|text| text.contains("工程进度通知"))
-        .count();
-    // Without going ahead it would wait behind all of them. It may meet some on their way:
-    // claimed before it (the sender takes seconds of them at a time), or given the place
-    // queued messages keep. Most of those still waiting when it was queued go after it.
-    let waiting_when_queued = buyers.len() - sent_when_queued;
-    let after_answer = buyers.len() - news_before;
-    assert!(
-        after_answer * 2 >= waiting_when_queued,
-        "{news_before} of the {} notifications went before the album's answer, \
-         {sent_when_queued} of them before it was queued",
-        buyers.len()
-    );
+    assert_went_ahead(&app, &inspect_received(2), sent_when_queued, buyers.len());
 }

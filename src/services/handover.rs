@@ -279,7 +279,8 @@ impl Services {
     }
 
     /// The meter photos, then the record with "I have received my home" / "something's wrong",
-    /// to each of `buyers`; returns how many were asked.
+    /// to each of `buyers`; returns how many were asked. The buyers are with their ambassador,
+    /// waiting for it, so it goes ahead of queued notifications.
     pub(super) async fn ask_to_confirm(
         &self,
         tx: &mut Tx,
@@ -303,7 +304,7 @@ impl Services {
                 ))
             },
         ) {
-            self.tell(tx, buyers, photos).await?;
+            self.tell(tx, buyers, photos.waited_for()).await?;
         }
         let asked = self
             .tell(
@@ -314,7 +315,8 @@ impl Services {
                     |lang, _| {
                         self.confirm_request(lang, handover, household, &ambassador.name, open)
                     },
-                ),
+                )
+                .waited_for(),
             )
             .await?;
         Ok(asked.len())
@@ -585,7 +587,8 @@ impl Services {
             .as_ref()
             .map(|a| a.name.clone())
             .unwrap_or_default();
-        // The record, to every linked buyer of the home and to the ambassador.
+        // The record, to every linked buyer of the home and to the ambassador, who is with the
+        // buyer waiting to see it confirmed.
         let co_owners = tx.buyers_of_unit(handover.unit_id).await?;
         let chats: Vec<Chat> = co_owners
             .iter()
@@ -610,7 +613,8 @@ impl Services {
                     let lines = self.handover_lines(lang, &handover, &open);
                     present::paragraphs(&self.i18n, lang, [record, lines])
                 },
-            ),
+            )
+            .waited_for(),
         )
         .await?;
         // The welcome, to the buyer who confirmed.

@@ -167,6 +167,8 @@ pub struct Message<F> {
     render: F,
     /// Sent no earlier than this (a message that must follow the direct reply); none: at once.
     not_before: Option<DateTime<Utc>>,
+    /// Someone is waiting for it now (see [`Message::waited_for`]).
+    waited_for: bool,
 }
 
 impl Message<()> {
@@ -179,6 +181,7 @@ impl Message<()> {
             cause,
             render: move |lang: Lang, to: &R| Ok(render(lang, to)),
             not_before: None,
+            waited_for: false,
         }
     }
 
@@ -191,6 +194,7 @@ impl Message<()> {
             cause,
             render: move |lang: Lang, to: &R| Ok(Content::text(render(lang, to))),
             not_before: None,
+            waited_for: false,
         }
     }
 
@@ -212,6 +216,7 @@ impl Message<()> {
                 })
             },
             not_before: None,
+            waited_for: false,
         })
     }
 }
@@ -227,6 +232,7 @@ impl<F> Message<F> {
             cause,
             render,
             not_before: None,
+            waited_for: false,
         }
     }
 
@@ -234,6 +240,17 @@ impl<F> Message<F> {
     pub fn not_before(self, at: DateTime<Utc>) -> Self {
         Message {
             not_before: Some(at),
+            ..self
+        }
+    }
+
+    /// For recipients waiting for it now, though it is not the answer to what they sent: a
+    /// buyer standing beside their ambassador at the handover, waiting for the record to
+    /// confirm. It goes ahead of queued notifications as an answer does (see
+    /// [`crate::answering`]), instead of behind an evening's repair news.
+    pub fn waited_for(self) -> Self {
+        Message {
+            waited_for: true,
             ..self
         }
     }
@@ -268,6 +285,7 @@ impl Services {
             cause,
             mut render,
             not_before,
+            waited_for,
         } = message;
         let now = not_before.map_or(self.clock.now(), |at| at.max(self.clock.now()));
         let mut told: Vec<Told> = Vec::new();
@@ -281,7 +299,12 @@ impl Services {
             }
             let lang = self.recipient_lang(tx, chat, recipient.language()).await?;
             let content = render(lang, &recipient)?;
-            let fresh = enqueue(tx, chat, &key, content, now).await?;
+            let queue = enqueue(tx, chat, &key, content, now);
+            let fresh = if waited_for {
+                crate::answering::scope(chat, queue).await?
+            } else {
+                queue.await?
+            };
             told.push(Told { chat, key, fresh });
         }
         Ok(told)

@@ -1,6 +1,7 @@
 //! Shared test harness: the strict fake Bot API server, the application under test, people.
 #![allow(dead_code)]
 
+pub mod ahead;
 pub mod app;
 pub mod browser;
 pub use ::fake_telegram;
