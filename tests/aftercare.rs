@@ -1,7 +1,8 @@
 //! Handover and after: the checklist with meters and photos, the buyer's confirmation (the only
-//! thing that hands a home over), the welcome, the follow-up cadence on the clock across a
-//! restart, /stop, the survey's low-score alert, warranty cover, and complaints with their
-//! acknowledgement deadline and the group-complaint flag.
+//! thing that hands a home over, asked ahead of queued news as the buyer is at the door), the
+//! welcome, the follow-up cadence on the clock across a restart, /stop, the survey's low-score
+//! alert, warranty cover, and complaints with their acknowledgement deadline and the
+//! group-complaint flag.
 
 use crate::support::ahead::{
     assert_went_ahead, everyone_had_news, news_sent_when_queued, outbox_emptied, queue_news,
