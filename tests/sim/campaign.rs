@@ -201,6 +201,42 @@ async fn drain_outbox(sim: &Sim, db: &sqlx::AnyPool, clock_step: Days, patience:
     }
 }
 
+/// Where a day's real time went: each part's seconds, the clock's steps (with their waits for
+/// the outbox) added up under one name.
+struct Laps {
+    at: Instant,
+    parts: Vec<(&'static str, Duration)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            at: Instant::now(),
+            parts: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, part: &'static str) {
+        let took = self.at.elapsed();
+        self.at = Instant::now();
+        match self.parts.iter_mut().find(|(name, _)| *name == part) {
+            Some((_, total)) => *total += took,
+            None => self.parts.push((part, took)),
+        }
+    }
+}
+
+impl std::fmt::Display for Laps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|(name, took)| format!("{name} {:.0} s", took.as_secs_f64()))
+            .collect();
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
 fn label_number(text: &str, before: &str, after: &str) -> Option<usize> {
     let start = text.find(before)? + before.len();
     let rest = &text[start..];
@@ -499,8 +535,10 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
     let mut pending_handover: BTreeSet<usize> = BTreeSet::new();
     let mut complaints_left: Vec<usize> = (0..households).filter(|_| rng.gen_bool(0.02)).collect();
     loop {
+        let mut laps = Laps::new();
         // 09:00 the morning digest; the nudges (48 h after the invitation) come on day 2.
         advance_to(&sim, local(day, 9, 30), Days::hours(6)).await;
+        laps.mark("clock");
         if !silent_left.is_empty() && day >= 2 {
             let nudged: Vec<usize> = silent_left.iter().copied().collect();
             silent_left.clear();
@@ -526,20 +564,31 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
                 }
             })
             .await;
+            laps.mark("nudged bookings");
         }
         if (2..=last_day).contains(&day) {
             for hour in [10, 14] {
                 advance_to(&sim, local(day, hour, 0), Days::hours(6)).await;
+                laps.mark("clock");
                 visits(&sim, &world, day, hour, &mut rng).await;
+                laps.mark(if hour == 10 {
+                    "morning visits"
+                } else {
+                    "afternoon visits"
+                });
             }
         }
         // 17:00 repairs, the buyers' checks, handovers of homes inspected the day before.
         advance_to(&sim, local(day, 17, 0), Days::hours(6)).await;
+        laps.mark("clock");
         repairs(&sim, &world, &mut rng).await;
+        laps.mark("repairs");
         fix_checks(&sim, &world, &mut rng).await;
+        laps.mark("fix checks");
         let ready: Vec<usize> = pending_handover.iter().copied().collect();
         pending_handover.clear();
         handovers(&sim, &world, ready, &mut rng).await;
+        laps.mark("handovers");
         let inspected_today: Vec<usize> = world
             .inspected
             .lock()
@@ -562,12 +611,14 @@ pub async fn play(sim: Arc<Sim>, report: &mut Report) -> World {
             .collect();
         complaints(&sim, &world, today).await;
         summary(&world, day).await;
+        laps.mark("complaints and summary");
         if opts.verbose {
             eprintln!(
-                "day {day}: {} kills, {} injected, {:.0} s",
+                "day {day}: {} kills, {} injected, {:.0} s ({})",
                 sim.kills(),
                 sim.injected.load(std::sync::atomic::Ordering::Relaxed),
-                sim.started.elapsed().as_secs_f64()
+                sim.started.elapsed().as_secs_f64(),
+                laps
             );
         }
         if day > last_day && pending_handover.is_empty() {
