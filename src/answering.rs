@@ -6,7 +6,9 @@
 //! messages ahead of the rest, each chat's still in order (see `store::queue::OUTBOX`). Which
 //! chat is being answered is known where the update comes in, and a message is queued deep
 //! inside a use case, so the chat is carried with the task, as the rehearsal mark is: each
-//! message and button press is handled in [`scope`], and the store asks [`answers`].
+//! message and button press is handled in [`scope`], and the store asks [`answers`]. A message
+//! someone is waiting for though it answers another person (the handover record for the buyer
+//! at the door, `services::tell::Message::waited_for`) is queued in its recipient's scope.
 
 use std::future::Future;
 

@@ -5,7 +5,7 @@
 //! group-complaint flag.
 
 use crate::support::ahead::{
-    assert_went_ahead, everyone_had_news, news_sent_when_queued, outbox_emptied, queue_news,
+    assert_went_ahead, everyone_had_news_once, news_sent_when_queued, outbox_emptied, queue_news,
 };
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
@@ -1269,7 +1269,7 @@ async fn the_buyer_at_the_door_gets_the_record_to_confirm_ahead_of_queued_news()
     let sent_when_queued = news_sent_when_queued(app, "handover:%", others.len()).await;
     wait_saying(app, buyer, "handover-confirm-ask").await;
     until(app, "the other buyers' news", || {
-        everyone_had_news(app, others)
+        everyone_had_news_once(app, others)
     })
     .await;
     // The buyer is standing beside the ambassador, waiting for it.

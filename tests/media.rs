@@ -4,7 +4,7 @@
 //! ambassador like their text.
 
 use crate::support::ahead::{
-    assert_went_ahead, everyone_had_news, news_sent_when_queued, outbox_emptied, queue_news,
+    assert_went_ahead, everyone_had_news_once, news_sent_when_queued, outbox_emptied, queue_news,
 };
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
@@ -435,7 +435,7 @@ async fn an_albums_answer_goes_ahead_of_notifications_queued_before_it() {
     let sent_when_queued = news_sent_when_queued(&app, "album:%", buyers.len()).await;
     wait_text(&app, &ambassador, &inspect_received(2)).await;
     until(&app, "every buyer's news", || {
-        everyone_had_news(&app, &buyers)
+        everyone_had_news_once(&app, &buyers)
     })
     .await;
     // The ambassador is looking at the chat; the buyers' news waits for nobody.

@@ -88,7 +88,7 @@ pub fn assert_went_ahead(app: &TestApp, needle: &str, sent_when_queued: usize, p
     );
 }
 
-/// Whether each of `people` has had their news.
-pub fn everyone_had_news(app: &TestApp, people: &[User]) -> bool {
-    people.iter().all(|p| count(app, p, NEWS) > 0)
+/// Whether each of `people` has had their news, once.
+pub fn everyone_had_news_once(app: &TestApp, people: &[User]) -> bool {
+    people.iter().all(|p| count(app, p, NEWS) == 1)
 }
