@@ -299,6 +299,9 @@ pub async fn run(opts: Options) -> Report {
     let fake = FakeTelegram::start_with(fake_telegram::Config {
         wait_timeout: Duration::from_secs(600),
         callback_query_ttl: Duration::from_secs(3600),
+        // Instances behind a balancer take Telegram's webhook as it is sent: many chats at
+        // once (one update of each at a time), not one update at a time.
+        webhook_parallel: opts.instances > 1,
         ..fake_telegram::Config::default()
     })
     .await;

@@ -68,8 +68,10 @@
 //! - **Webhook** (`setWebhook`): while one is set, `getUpdates` answers 409 and a background task
 //!   POSTs each queued update to the URL, one per request, in order, the next only after the
 //!   previous was answered 2xx (Telegram with `max_connections = 1`; a larger value is stored and
-//!   reported, not used). Failures (other statuses, refused connections, no answer within
-//!   `Config::webhook_timeout`) keep the update queued, set `last_error_*`, and retry after
+//!   reported). With `Config::webhook_parallel` up to `max_connections` go at once, as Telegram's
+//!   Bot API server sends them: each chat (else each sender) has its own queue, whose next update
+//!   goes only once the previous one was answered. Failures (other statuses, refused connections,
+//!   no answer within `Config::webhook_timeout`) keep the update queued, set `last_error_*`, and retry after
 //!   `webhook_retry_min`, doubling up to `webhook_retry_max`. Redirects are not followed and the
 //!   answer body is ignored. Plain `http://` is accepted for loopback hosts on any port (tests
 //!   run the bot on 127.0.0.1); elsewhere Telegram's HTTPS and port rules apply. Setting a webhook
@@ -77,7 +79,8 @@
 //!   Telegram's descriptions ("Webhook was set", "Webhook is already deleted", …). Not modelled:
 //!   Telegram's 1-second limit between `setWebhook` calls, DNS resolution (`WebhookInfo.ip_address`
 //!   is the fixed `ip_address`, or the host when it is an IP literal or `localhost`), and
-//!   concurrent deliveries. Deliveries pause while the fake is down (`go_down`).
+//!   per-update retry delays (after a failure all deliveries wait the backoff). Deliveries pause
+//!   while the fake is down (`go_down`).
 //!   `secret_token` follows the Bot API server: other characters than `A-Za-z0-9_-` answer
 //!   `Bad Request: secret token contains unallowed characters`, more than 256 answer
 //!   `Bad Request: secret token is too long`, and an empty one means no secret.
@@ -164,6 +167,10 @@ pub struct Config {
     pub webhook_retry_min: Duration,
     /// The longest wait between webhook delivery attempts.
     pub webhook_retry_max: Duration,
+    /// Delivers up to the webhook's `max_connections` updates at once, as Telegram does: one
+    /// chat's updates one at a time and in order, other chats' alongside. Off (the default),
+    /// one update at a time, so a test sees every update in the order it was sent.
+    pub webhook_parallel: bool,
 }
 
 impl Default for Config {
@@ -183,6 +190,7 @@ impl Default for Config {
             webhook_timeout: Duration::from_secs(10),
             webhook_retry_min: Duration::from_millis(200),
             webhook_retry_max: Duration::from_secs(2),
+            webhook_parallel: false,
         }
     }
 }

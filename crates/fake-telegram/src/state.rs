@@ -421,16 +421,21 @@ impl State {
     /// The updates a poll (or the webhook) would get now; updates of types not allowed are
     /// dropped, as Telegram never delivers them.
     pub fn deliverable(&mut self, limit: usize) -> Vec<Value> {
-        if let Some(allowed) = &self.allowed_updates {
-            let before = self.updates.len();
-            self.updates.retain(|u| allowed.iter().any(|a| a == u.kind));
-            self.dropped_updates += (before - self.updates.len()) as u64;
-        }
+        self.drop_not_allowed();
         self.updates
             .iter()
             .take(limit)
             .map(|u| u.json.clone())
             .collect()
+    }
+
+    /// Drops the queued updates of types the bot does not allow.
+    pub fn drop_not_allowed(&mut self) {
+        if let Some(allowed) = &self.allowed_updates {
+            let before = self.updates.len();
+            self.updates.retain(|u| allowed.iter().any(|a| a == u.kind));
+            self.dropped_updates += (before - self.updates.len()) as u64;
+        }
     }
 
     pub fn store_file(

@@ -1,16 +1,18 @@
 //! Webhook mode: `setWebhook`, `deleteWebhook`, `getWebhookInfo`, and the delivery task that
 //! POSTs queued updates to the bot's URL the way Telegram does.
 //!
-//! Delivery is strictly sequential: one update per request, and the next update is not sent
-//! before the previous one was answered with a 2xx (Telegram with `max_connections = 1`; a higher
-//! `max_connections` is stored and reported but does not make the fake deliver concurrently, so a
-//! bot under test always sees its updates in order). Anything else — another status, a refused
+//! By default delivery is strictly sequential: one update per request, and the next update is not
+//! sent before the previous one was answered with a 2xx (Telegram with `max_connections = 1`; a
+//! higher `max_connections` is stored and reported, so a bot under test sees its updates in the
+//! order they were sent). With `Config::webhook_parallel` it is Telegram's: up to
+//! `max_connections` at once, one chat's updates one at a time and in order. Anything else — another status, a refused
 //! connection, no answer within `Config::webhook_timeout` — keeps the update queued, is recorded as
 //! `last_error_*`, and is retried after a backoff that doubles from `Config::webhook_retry_min` up
 //! to `Config::webhook_retry_max`. Redirects are not followed (Telegram counts a 3xx as an error)
 //! and the answer's body is ignored (Telegram would run a method call found there; teloxide never
 //! answers with one).
 
+use std::collections::HashSet;
 use std::error::Error as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::Delivery;
@@ -362,32 +364,44 @@ fn wrong_response(status: u16) -> String {
     }
 }
 
-enum Next {
-    /// Nothing to deliver: wait for a change.
-    Idle,
-    /// The last attempt failed: wait until the backoff ends (or the webhook changes).
-    Backoff(Instant),
-    Deliver {
-        generation: u64,
-        target: Target,
-        update_id: i64,
-        body: Value,
-    },
-}
-
 struct Retry {
     generation: u64,
     at: Instant,
     backoff: Duration,
 }
 
-fn next(st: &mut State, down: bool, retry: &Option<Retry>) -> Next {
+/// One update on its way to the webhook.
+struct Sending {
+    generation: u64,
+    target: Target,
+    update_id: i64,
+    queue: i64,
+    body: Value,
+}
+
+/// What to do next: deliver these updates, or wait (until `Some` instant, for a backoff, or for
+/// a change).
+enum Next {
+    Deliver(Vec<Sending>),
+    Wait(Option<Instant>),
+}
+
+/// The updates to start delivering now, with `busy` the queues (chats) that have one in flight.
+/// Telegram's Bot API server keeps a queue per chat: a chat's next update goes only once the
+/// previous one was answered, while other chats' go alongside, up to `max_connections` at once.
+fn next(
+    st: &mut State,
+    down: bool,
+    retry: &Option<Retry>,
+    busy: &HashSet<i64>,
+    parallel: bool,
+) -> Next {
     if down {
         // Telegram is unreachable: it delivers nothing either.
-        return Next::Idle;
+        return Next::Wait(None);
     }
     let Some(webhook) = &st.webhook else {
-        return Next::Idle;
+        return Next::Wait(None);
     };
     let target = Target::from(webhook);
     let generation = st.webhook_generation;
@@ -395,17 +409,67 @@ fn next(st: &mut State, down: bool, retry: &Option<Retry>) -> Next {
         && r.generation == generation
         && Instant::now() < r.at
     {
-        return Next::Backoff(r.at);
+        return Next::Wait(Some(r.at));
     }
-    match st.deliverable(1).into_iter().next() {
-        Some(body) => Next::Deliver {
-            generation,
-            update_id: body["update_id"].as_i64().unwrap_or_default(),
-            target,
-            body,
-        },
-        None => Next::Idle,
+    let connections = if parallel {
+        webhook.max_connections.max(1) as usize
+    } else {
+        1
+    };
+    // One at a time unless parallel: `room` is then 0 or 1.
+    let room = connections.saturating_sub(busy.len());
+    if room == 0 {
+        return Next::Wait(None);
     }
+    st.drop_not_allowed();
+    let mut blocked = busy.clone();
+    let mut picked = Vec::new();
+    for update in &st.updates {
+        if picked.len() == room {
+            break;
+        }
+        let queue = queue_of(&update.json, update.id);
+        // Once blocked, a chat's later updates wait too: its order is kept.
+        if blocked.insert(queue) {
+            picked.push(Sending {
+                generation,
+                target: target.clone(),
+                update_id: update.id,
+                queue,
+                body: update.json.clone(),
+            });
+        }
+    }
+    if picked.is_empty() {
+        return Next::Wait(None);
+    }
+    Next::Deliver(picked)
+}
+
+/// The queue an update waits in: its chat, else the person it comes from, else its own.
+fn queue_of(update: &Value, update_id: i64) -> i64 {
+    let content = update
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| *k != "update_id").map(|(_, v)| v));
+    let id = |v: Option<&Value>| v.and_then(|v| v["id"].as_i64());
+    content
+        .and_then(|c| {
+            id(c.get("chat"))
+                .or_else(|| id(c.get("message").and_then(|m| m.get("chat"))))
+                .or_else(|| id(c.get("from")))
+                .or_else(|| id(c.get("user")))
+        })
+        // Negative ids are groups; keep the update's own queue apart from every chat's.
+        .unwrap_or(i64::MIN + update_id)
+}
+
+/// What one delivery came to.
+struct Delivered {
+    generation: u64,
+    url: String,
+    update_id: i64,
+    queue: i64,
+    outcome: Result<u16, String>,
 }
 
 /// The background task that delivers queued updates while a webhook is set.
@@ -414,6 +478,8 @@ pub(crate) fn spawn_delivery(shared: Arc<Shared>) -> JoinHandle<()> {
         let config = shared.config.clone();
         let mut retry: Option<Retry> = None;
         let mut cached: Option<(u64, reqwest::Client)> = None;
+        let mut in_flight: JoinSet<Delivered> = JoinSet::new();
+        let mut busy: HashSet<i64> = HashSet::new();
         loop {
             let notified = shared.changed.notified();
             tokio::pin!(notified);
@@ -421,39 +487,66 @@ pub(crate) fn spawn_delivery(shared: Arc<Shared>) -> JoinHandle<()> {
             let (step, dropped) = {
                 let mut st = shared.lock();
                 let before = st.dropped_updates;
-                let step = next(&mut st, shared.down.load(Ordering::SeqCst), &retry);
+                let step = next(
+                    &mut st,
+                    shared.down.load(Ordering::SeqCst),
+                    &retry,
+                    &busy,
+                    config.webhook_parallel,
+                );
                 (step, st.dropped_updates != before)
             };
             if dropped {
                 // Updates of types not allowed were discarded: waiters may be satisfied now.
                 shared.changed.notify_waiters();
             }
-            let (generation, target, update_id, body) = match step {
-                Next::Idle => {
-                    notified.await;
+            let done = match step {
+                Next::Deliver(sendings) => {
+                    for sending in sendings {
+                        let client = match &cached {
+                            Some((g, c)) if *g == sending.generation => c.clone(),
+                            _ => {
+                                let c = client(&sending.target, config.webhook_timeout);
+                                cached = Some((sending.generation, c.clone()));
+                                c
+                            }
+                        };
+                        busy.insert(sending.queue);
+                        in_flight.spawn(async move {
+                            let outcome = post(
+                                &client,
+                                &sending.target.url,
+                                &sending.body,
+                                sending.target.secret_token.as_deref(),
+                            )
+                            .await;
+                            Delivered {
+                                generation: sending.generation,
+                                url: sending.target.url,
+                                update_id: sending.update_id,
+                                queue: sending.queue,
+                                outcome,
+                            }
+                        });
+                    }
                     continue;
                 }
-                Next::Backoff(at) => {
-                    let _ = tokio::time::timeout_at(at, notified).await;
-                    continue;
-                }
-                Next::Deliver {
-                    generation,
-                    target,
-                    update_id,
-                    body,
-                } => (generation, target, update_id, body),
-            };
-            let client = match &cached {
-                Some((g, c)) if *g == generation => c.clone(),
-                _ => {
-                    let c = client(&target, config.webhook_timeout);
-                    cached = Some((generation, c.clone()));
-                    c
+                Next::Wait(until) => {
+                    let backoff = async {
+                        match until {
+                            Some(at) => tokio::time::sleep_until(at).await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        _ = notified => continue,
+                        _ = backoff => continue,
+                        Some(Ok(done)) = in_flight.join_next(), if !in_flight.is_empty() => done,
+                    }
                 }
             };
-            let outcome = post(&client, &target.url, &body, target.secret_token.as_deref()).await;
-            let (status, error) = match outcome {
+            busy.remove(&done.queue);
+            let (status, error) = match done.outcome {
                 Ok(s) if (200..300).contains(&s) => (Some(s), None),
                 Ok(s) => (Some(s), Some(wrong_response(s))),
                 Err(e) => (None, Some(e)),
@@ -461,18 +554,19 @@ pub(crate) fn spawn_delivery(shared: Arc<Shared>) -> JoinHandle<()> {
             {
                 let mut st = shared.lock();
                 st.deliveries.push(Delivery {
-                    update_id,
-                    url: target.url.clone(),
+                    update_id: done.update_id,
+                    url: done.url,
                     status,
                     error: error.clone(),
                     at: Instant::now(),
                 });
                 match &error {
                     None => {
-                        st.confirm_one(update_id);
+                        st.confirm_one(done.update_id);
                         retry = None;
                     }
                     Some(message) => {
+                        let generation = done.generation;
                         if st.webhook_generation == generation
                             && let Some(webhook) = st.webhook.as_mut()
                         {

@@ -1354,6 +1354,8 @@ struct HookRequest {
     secret: Option<String>,
     content_type: Option<String>,
     body: Value,
+    /// When it arrived.
+    at: tokio::time::Instant,
 }
 
 /// How the test's webhook server answers one request.
@@ -1408,6 +1410,7 @@ impl HookServer {
                         secret: header(SECRET_HEADER),
                         content_type: header("content-type"),
                         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                        at: tokio::time::Instant::now(),
                     };
                     let seen = {
                         let mut all = received.lock().unwrap();
@@ -1768,6 +1771,60 @@ async fn updates_are_posted_in_order_with_the_secret_and_a_500_is_retried() {
         fake.webhook().unwrap().last_error_message,
         info.last_error_message
     );
+}
+
+#[tokio::test]
+async fn in_parallel_each_chat_gets_one_update_at_a_time_and_other_chats_go_alongside() {
+    let fake = FakeTelegram::start_with(Config {
+        webhook_parallel: true,
+        ..Config::default()
+    })
+    .await;
+    let (ann, bob, cid) = (
+        fake.user(42, "Ann"),
+        fake.user(43, "Bob"),
+        fake.user(44, "Cid"),
+    );
+    let anns: Vec<i64> = (1..=3)
+        .map(|n| fake.send_text(&ann, &format!("Ann {n}")))
+        .collect();
+    let others = [fake.send_text(&bob, "Bob"), fake.send_text(&cid, "Cid")];
+    let hook = HookServer::start(|_, _| HookAnswer {
+        status: 200,
+        delay: Duration::from_millis(300),
+    })
+    .await;
+    let bot = fake.bot();
+    bot.set_webhook(hook.url.clone()).await.expect("setWebhook");
+    fake.wait_until_consumed().await;
+
+    let arrived = |id: i64| {
+        hook.received()
+            .iter()
+            .find(|r| r.body["update_id"].as_i64() == Some(id))
+            .map(|r| r.at)
+            .expect("delivered")
+    };
+    let answered = |id: i64| {
+        fake.webhook_deliveries()
+            .iter()
+            .find(|d| d.update_id == id)
+            .map(|d| d.at)
+            .expect("answered")
+    };
+    assert_eq!(hook.received().len(), 5, "each update once");
+    for pair in anns.windows(2) {
+        assert!(
+            arrived(pair[1]) >= answered(pair[0]),
+            "one chat's next update only after the previous one was answered"
+        );
+    }
+    for other in others {
+        assert!(
+            arrived(other) < answered(anns[0]),
+            "other chats' updates go alongside"
+        );
+    }
 }
 
 #[tokio::test]
