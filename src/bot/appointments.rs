@@ -527,13 +527,11 @@ pub async fn on_check_in(
                 tr!(turn.i18n(), turn.lang(), "checked-in-short"),
             )
             .await?;
+            // The buyer's welcome was queued with the check-in.
             if matches!(turn.person.actor, Actor::Buyer(_)) {
                 remove_buttons(turn, query).await?;
-                turn.say(tr!(turn.i18n(), turn.lang(), "checked-in-welcome"))
-                    .await
-            } else {
-                Ok(())
             }
+            Ok(())
         }
         BookOutcome::AlreadyIn(_) | BookOutcome::Over(..) => {
             answer(turn, query, refusal(turn, &outcome)).await?;

@@ -1,6 +1,7 @@
 //! The visit itself: check-in at the site (on time or late), no-shows when the slot is over,
 //! and closing the visit once the walk-through is saved.
 
+use super::super::tell::{Cause, Message};
 use super::super::{ServiceResult, Services};
 use super::{BookOutcome, News, Tell, confirmed_booking, job_prefix};
 use crate::domain::appointment::{AppointmentStatus, SlotKind};
@@ -174,6 +175,19 @@ impl Services {
             News::CheckedIn,
         )
         .await?;
+        if let (Actor::Buyer(buyers), true) = (actor, by_buyer) {
+            // Queued with the check-in itself (and, to the chat that pressed, ahead of queued
+            // news): an instance that dies right after the commit cannot take it along.
+            self.tell(
+                &mut tx,
+                buyers.iter().take(1),
+                Message::text(
+                    Cause::per_chat(format!("checked-in:{}:{}", appointment_id, slot.id)),
+                    |lang, _| crate::tr!(self.i18n, lang, "checked-in-welcome"),
+                ),
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.scheduler_waker.wake();
         self.outbox_waker.wake();
