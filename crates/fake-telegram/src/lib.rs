@@ -71,8 +71,8 @@
 //!   reported). With `Config::webhook_parallel` up to `max_connections` go at once, as Telegram's
 //!   Bot API server sends them: each chat (else each sender) has its own queue, whose next update
 //!   goes only once the previous one was answered. Failures (other statuses, refused connections,
-//!   no answer within `Config::webhook_timeout`) keep the update queued, set `last_error_*`, and retry after
-//!   `webhook_retry_min`, doubling up to `webhook_retry_max`. Redirects are not followed and the
+//!   no answer within `Config::webhook_timeout`) keep the update queued, set `last_error_*`, and
+//!   retry after `webhook_retry_min`, doubling up to `webhook_retry_max`. Redirects are not followed and the
 //!   answer body is ignored. Plain `http://` is accepted for loopback hosts on any port (tests
 //!   run the bot on 127.0.0.1); elsewhere Telegram's HTTPS and port rules apply. Setting a webhook
 //!   ends a held long poll with 409 `Conflict: terminated by setWebhook request`. Successes carry

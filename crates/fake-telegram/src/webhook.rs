@@ -5,10 +5,10 @@
 //! sent before the previous one was answered with a 2xx (Telegram with `max_connections = 1`; a
 //! higher `max_connections` is stored and reported, so a bot under test sees its updates in the
 //! order they were sent). With `Config::webhook_parallel` it is Telegram's: up to
-//! `max_connections` at once, one chat's updates one at a time and in order. Anything else — another status, a refused
-//! connection, no answer within `Config::webhook_timeout` — keeps the update queued, is recorded as
-//! `last_error_*`, and is retried after a backoff that doubles from `Config::webhook_retry_min` up
-//! to `Config::webhook_retry_max`. Redirects are not followed (Telegram counts a 3xx as an error)
+//! `max_connections` at once, one chat's updates one at a time and in order. Anything else —
+//! another status, a refused connection, no answer within `Config::webhook_timeout` — keeps the
+//! update queued, is recorded as `last_error_*`, and is retried after a backoff that doubles from
+//! `Config::webhook_retry_min` up to `Config::webhook_retry_max`. Redirects are not followed (Telegram counts a 3xx as an error)
 //! and the answer's body is ignored (Telegram would run a method call found there; teloxide never
 //! answers with one).
 

@@ -175,7 +175,7 @@ impl Services {
             News::CheckedIn,
         )
         .await?;
-        if let (Actor::Buyer(buyers), true) = (actor, by_buyer) {
+        if by_buyer && let Actor::Buyer(buyers) = actor {
             // Queued with the check-in itself (and, to the chat that pressed, ahead of queued
             // news): an instance that dies right after the commit cannot take it along.
             self.tell(
