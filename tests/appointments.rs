@@ -3,6 +3,7 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentMessage, User};
+use crate::support::faults::retried_after_the_failed_send;
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{button_data, button_of, press_button, press_on};
@@ -392,27 +393,8 @@ async fn reminders_follow_the_booking_a_silent_buyer_is_nudged_once_and_no_shows
     // check-in): the welcome was queued with the check-in, so it is sent again, not lost.
     app.fake.fail_next_in_chat("sendMessage", b0.id, 1, 500);
     check_in(&app, b0, &welcome);
-    app.fake
-        .wait_for_request("sendMessage", |r| {
-            r.status == 500 && r.params["chat_id"] == serde_json::json!(b0.id)
-        })
-        .await;
     let key = format!("checked-in:{}:{saturday}:{}", appointment_of(&i0), b0.id);
-    app.fake
-        .within("the failed send put back for a retry", async {
-            loop {
-                let mut tx = app.services().store.read().await.unwrap();
-                let status = tx.outbox_status(&key).await.unwrap();
-                tx.commit().await.unwrap();
-                // Tried once and waiting for its retry.
-                if matches!(status, Some((s, _, attempts)) if s == "pending" && attempts > 0) {
-                    break;
-                }
-                tokio::task::yield_now().await;
-            }
-        })
-        .await;
-    app.advance(Duration::seconds(5));
+    retried_after_the_failed_send(&app, b0.id, &key).await;
     app.fake
         .wait_for_message(b0.id, |m| {
             m.plain_text.contains(&zh("checked-in-welcome", &[]))

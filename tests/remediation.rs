@@ -4,6 +4,7 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, User};
+use crate::support::faults::retried_after_the_failed_send;
 use crate::support::people::{link_by_contact, load_buyers, reply_to};
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
@@ -788,7 +789,12 @@ async fn several_defects_of_one_home_are_marked_fixed_together_in_one_message() 
     );
     // The buyer answers item by item on the one message: confirming the first leaves the
     // second's buttons in place.
+    // Telegram fails the thanks the first time (a server error, or an instance dying right
+    // after the step): it was queued with the step, so it is sent again, not lost.
+    app.fake.fail_next_in_chat("sendMessage", buyer.id, 1, 500);
     press_on(&app, &buyer, &check, |c| *c == verify(ids[0]));
+    let thanks = format!("fix-answered:%:{}", buyer.id);
+    retried_after_the_failed_send(&app, buyer.id, &thanks).await;
     wait_fixed(&app, &buyer, "fix-thanks").await;
     let check = app.fake.message(buyer.id, check.message_id).unwrap();
     assert_eq!(check.button_labels(), check_buttons(2));

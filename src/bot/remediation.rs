@@ -313,7 +313,8 @@ pub async fn on_action_button(
             let step = services.move_defect(actor, id, action, "").await?;
             remove_item_buttons(turn, query, id).await?;
             match step {
-                Step::Done(_) => turn.say(tr!(i18n, lang, "fix-thanks")).await,
+                // The thanks was queued with the step.
+                Step::Done(_) => Ok(()),
                 other => report(turn, other).await,
             }
         }
@@ -438,9 +439,8 @@ pub async fn on_step_text(
         .await?;
     turn.dialogue.exit().await?;
     match (&step, action, &turn.person.actor) {
-        (Step::Done(_), Action::Reopen, Actor::Buyer(_)) => {
-            turn.say(tr!(i18n, lang, "fix-reopened-thanks")).await
-        }
+        // The thanks was queued with the step.
+        (Step::Done(_), Action::Reopen, Actor::Buyer(_)) => Ok(()),
         _ => report(turn, step).await,
     }
 }

@@ -315,6 +315,19 @@ impl Services {
             };
             self.settle_fix_copies(&mut tx, &moved, &household, answer, now)
                 .await?;
+            if let Actor::Buyer(homes) = actor {
+                // The buyer's thanks is queued with the step (and, to the chat that pressed,
+                // ahead of queued news): an instance that dies right after the commit cannot
+                // take it along, and a failed send is tried again.
+                let thanks = Message::text(
+                    Cause::per_chat(format!("fix-answered:{event}")),
+                    |lang, _| match action {
+                        Action::Verify => crate::tr!(self.i18n, lang, "fix-thanks"),
+                        _ => crate::tr!(self.i18n, lang, "fix-reopened-thanks"),
+                    },
+                );
+                self.tell(&mut tx, homes.iter(), thanks).await?;
+            }
         }
         tx.audit(
             now,

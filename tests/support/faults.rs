@@ -102,6 +102,40 @@ pub async fn crash_after_the_record(app: &mut TestApp, act: impl AsyncFnOnce(&Te
     app.resume().await;
 }
 
+/// Waits until Telegram has refused the first message to `chat` (see `fail_next_in_chat`) and
+/// the one outbox row whose key is `LIKE key_like` is back in the queue for a retry, then moves
+/// the clock past its backoff.
+pub async fn retried_after_the_failed_send(app: &TestApp, chat: i64, key_like: &str) {
+    app.fake
+        .wait_for_request("sendMessage", |r| {
+            r.status == 500 && r.params["chat_id"] == serde_json::json!(chat)
+        })
+        .await;
+    let keys = strings(
+        app,
+        &format!("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE '{key_like}'"),
+    )
+    .await;
+    let [key] = keys.as_slice() else {
+        panic!("one outbox row like {key_like}, found {keys:?}");
+    };
+    app.fake
+        .within("the failed send put back for a retry", async {
+            loop {
+                let mut tx = app.services().store.read().await.unwrap();
+                let status = tx.outbox_status(key).await.unwrap();
+                tx.commit().await.unwrap();
+                // Tried once and waiting for its retry.
+                if matches!(status, Some((s, _, attempts)) if s == "pending" && attempts > 0) {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+    app.advance(chrono::Duration::seconds(5));
+}
+
 /// Runs a raw statement on the test's database (test bookkeeping, such as running a finished
 /// job again).
 pub async fn run_sql(app: &TestApp, sql: &str) {
