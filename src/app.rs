@@ -400,9 +400,18 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
                 Some(pages) => routes.merge(pages),
                 None => routes,
             };
-            let listener = crate::inbox::KeptUpdates::new(later, stop, stopped.clone());
-            // The server stops when the dispatcher stops the listener.
-            let server = http::serve(addr, "HANDOVER_LISTEN_ADDR", routes, stopped).await?;
+            let listener = crate::inbox::KeptUpdates::new(later, stop, stopped);
+            // From the dispatcher's stop the route answers 503 (Telegram sends the update again,
+            // to another instance); the server itself stops with the workers. Not on the stop
+            // flag: its clones share one waker, which the listener's stream holds, so a second
+            // future waiting on it would never wake.
+            let server = http::serve(
+                addr,
+                "HANDOVER_LISTEN_ADDR",
+                routes,
+                http::stopped(workers_stopped.clone()),
+            )
+            .await?;
             let dispatch = tokio::spawn(async move {
                 dispatcher
                     .dispatch_with_listener(
@@ -466,13 +475,19 @@ pub async fn start(config: Config, clock: SharedClock) -> anyhow::Result<Running
 /// How long each part may take to stop before it is abandoned.
 const STOP_STEP: Duration = Duration::from_secs(15);
 
-/// Waits for a task to end, abandoning it (with a log line) if it takes longer than `STOP_STEP`.
-async fn finish(what: &str, task: &mut JoinHandle<()>) -> anyhow::Result<()> {
+/// Waits for a task to end, abandoning it (with a log line, and its name in `abandoned`) if it
+/// takes longer than `STOP_STEP`.
+async fn finish(
+    what: &'static str,
+    task: &mut JoinHandle<()>,
+    abandoned: &mut Vec<&'static str>,
+) -> anyhow::Result<()> {
     match tokio::time::timeout(STOP_STEP, &mut *task).await {
         Ok(result) => result.with_context(|| format!("{what} failed")),
         Err(_) => {
             tracing::error!(what, "did not stop in time; abandoning it");
             task.abort();
+            abandoned.push(what);
             Ok(())
         }
     }
@@ -525,7 +540,8 @@ impl Running {
     }
 
     /// Stops taking updates, lets handlers in flight finish, and closes the database. Each
-    /// step is bounded, so a stuck component cannot keep the process from exiting.
+    /// step is bounded, so a stuck component cannot keep the process from exiting; the parts
+    /// abandoned are named in the error returned at the end.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let shutdown = async {
             loop {
@@ -552,24 +568,32 @@ impl Running {
                 }
             }
         };
+        // The parts that had to be abandoned: the stop goes on (the database is still closed),
+        // and then reports them, so an operator sees an exit that was not clean.
+        let mut abandoned = Vec::new();
         if tokio::time::timeout(STOP_STEP, shutdown).await.is_err() {
             tracing::error!("the dispatcher did not stop in time");
         }
-        finish("the dispatcher", &mut self.dispatch).await?;
+        finish("the dispatcher", &mut self.dispatch, &mut abandoned).await?;
         // Updates stopped first, so nothing new is queued while the workers flush.
         let _ = self.stop_workers.send(true);
-        finish("the notifier", &mut self.notifier).await?;
+        finish("the notifier", &mut self.notifier, &mut abandoned).await?;
         if let Some(feed) = self.feed.as_mut() {
-            finish("the defect feed", feed).await?;
+            finish("the defect feed", feed, &mut abandoned).await?;
         }
-        finish("the scheduler", &mut self.scheduler).await?;
-        finish("the inbox replayer", &mut self.replayer).await?;
-        finish("the update journal", &mut self.journal_writer).await?;
+        finish("the scheduler", &mut self.scheduler, &mut abandoned).await?;
+        finish("the inbox replayer", &mut self.replayer, &mut abandoned).await?;
+        finish(
+            "the update journal",
+            &mut self.journal_writer,
+            &mut abandoned,
+        )
+        .await?;
         if let Some(server) = self.http_server.as_mut() {
-            finish("the HTTP server", server).await?;
+            finish("the HTTP server", server, &mut abandoned).await?;
         }
         if let Some(server) = self.metrics_server.as_mut() {
-            finish("the metrics server", server).await?;
+            finish("the metrics server", server, &mut abandoned).await?;
         }
         // Closing waits for connections in use to come back.
         if tokio::time::timeout(STOP_STEP, self.services.store.close())
@@ -577,6 +601,10 @@ impl Running {
             .is_err()
         {
             tracing::error!("the database did not close in time");
+            abandoned.push("the database");
+        }
+        if !abandoned.is_empty() {
+            anyhow::bail!("did not stop in time: {}", abandoned.join(", "));
         }
         Ok(())
     }

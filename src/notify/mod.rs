@@ -269,22 +269,34 @@ impl Notifier {
         self
     }
 
-    /// Sends until `shutdown` flips to true; then lets sends in flight finish.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Sends until `shutdown` flips to true; then flushes what is due, for at most 5 s.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
-        serve(
-            &this,
-            &this.clock,
-            &this.waker,
-            this.options.idle,
-            &mut shutdown,
-            "the notifier could not read the outbox",
-        )
-        .await;
-        // Flush what is already due, but never hold up a shutdown for long.
-        let flush = tokio::time::timeout(Duration::from_secs(5), this.clone().send_due()).await;
-        if flush.is_err() {
-            tracing::warn!("stopped before every due message went out; they stay queued");
+        let mut stopping = shutdown.clone();
+        let work = async {
+            let mut shutdown = shutdown;
+            serve(
+                &this,
+                &this.clock,
+                &this.waker,
+                this.options.idle,
+                &mut shutdown,
+                "the notifier could not read the outbox",
+            )
+            .await;
+            let _ = this.clone().send_due().await;
+        };
+        // A batch can hold a minute of one chat's messages waiting for their turn. Never hold up
+        // a shutdown for that: the sends still going are dropped with the batch, and their rows
+        // stay queued under this instance's claim (taken back at once when it starts again, by
+        // another instance once the lease runs out).
+        let cut = async {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        };
+        tokio::select! {
+            _ = work => {}
+            _ = cut => tracing::warn!("stopped before every due message went out; they stay queued"),
         }
     }
 
