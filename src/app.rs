@@ -540,9 +540,23 @@ impl Running {
     }
 
     /// Stops taking updates, lets handlers in flight finish, and closes the database. Each
-    /// step is bounded, so a stuck component cannot keep the process from exiting; the parts
-    /// abandoned are named in the error returned at the end.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    /// step is bounded, so a stuck component cannot keep the process from exiting; a part
+    /// abandoned is logged.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.stop_parts().await.map(|_| ())
+    }
+
+    /// [`Running::stop`], and an error naming the parts that had to be abandoned, if any.
+    pub async fn stop_cleanly(self) -> anyhow::Result<()> {
+        let abandoned = self.stop_parts().await?;
+        if !abandoned.is_empty() {
+            anyhow::bail!("did not stop in time: {}", abandoned.join(", "));
+        }
+        Ok(())
+    }
+
+    /// Stops every part; returns those that had to be abandoned.
+    async fn stop_parts(mut self) -> anyhow::Result<Vec<&'static str>> {
         let shutdown = async {
             loop {
                 match self.shutdown.shutdown() {
@@ -568,8 +582,7 @@ impl Running {
                 }
             }
         };
-        // The parts that had to be abandoned: the stop goes on (the database is still closed),
-        // and then reports them, so an operator sees an exit that was not clean.
+        // The parts that had to be abandoned: the stop goes on (the database is still closed).
         let mut abandoned = Vec::new();
         if tokio::time::timeout(STOP_STEP, shutdown).await.is_err() {
             tracing::error!("the dispatcher did not stop in time");
@@ -603,9 +616,6 @@ impl Running {
             tracing::error!("the database did not close in time");
             abandoned.push("the database");
         }
-        if !abandoned.is_empty() {
-            anyhow::bail!("did not stop in time: {}", abandoned.join(", "));
-        }
-        Ok(())
+        Ok(abandoned)
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::support::app::TestApp;
 use crate::support::fake_telegram::{SentKind, SentMessage, User};
+use crate::support::faults::retried_after_the_failed_send;
 use crate::support::people::reply_to;
 use crate::support::site::{Campaign, Site};
 use crate::support::steps::{
@@ -790,7 +791,12 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
     );
     record(Room::Bathroom, "地漏返水", 4).await;
     wait_text(&app, &ambassador, &saved(2)).await;
+    // Telegram fails the answer the first time (a server error, or an instance dying right
+    // after the finish): it was queued with the finish, so it is sent again, not lost.
+    app.fake
+        .fail_next_in_chat("sendMessage", ambassador.id, 1, 500);
     press_button(&app, &ambassador, FINISH).await;
+    retried_after_the_failed_send(&app, ambassador.id, "inspection-finished:%").await;
     let done = wait_saying(&app, &ambassador, "inspect-finished").await;
     assert!(
         done.plain_text.contains(&finished(2)),

@@ -125,7 +125,8 @@ async fn webhook_mode_checks_the_secret_and_serves_health_and_metrics_only_on_th
     ] {
         assert!(metrics.contains(name), "{name} missing:\n{metrics}");
     }
-    app.stop().await;
+    // The webhook's server stops with the rest, not abandoned after its 15 s.
+    app.stop_cleanly().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -332,17 +332,8 @@ pub async fn on_button(
             turn.dialogue.exit().await?;
             super::take_press(turn, query).await?;
             match finished {
-                Some(f) => {
-                    turn.say(tr!(
-                        turn.i18n(),
-                        turn.lang(),
-                        "inspect-finished",
-                        unit = f.unit,
-                        count = f.defects,
-                        buyers = f.buyers_told
-                    ))
-                    .await
-                }
+                // The answer was queued with the finish.
+                Some(_) => Ok(()),
                 None => {
                     turn.say(tr!(turn.i18n(), turn.lang(), "stale-button"))
                         .await

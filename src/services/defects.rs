@@ -369,6 +369,24 @@ impl Services {
             )
             .await?;
         }
+        if let Actor::Staff(ambassador) = actor {
+            // Queued with the finish (and, to the chat that pressed, ahead of queued news): an
+            // instance that dies right after the commit cannot take the answer along.
+            let finished = Message::text(
+                Cause::per_chat(format!("inspection-finished:{inspection}")),
+                |lang, _| {
+                    crate::tr!(
+                        i18n,
+                        lang,
+                        "inspect-finished",
+                        unit = unit.as_str(),
+                        count = defects.len(),
+                        buyers = buyers_told
+                    )
+                },
+            );
+            self.tell(&mut tx, [ambassador], finished).await?;
+        }
         tx.commit().await?;
         self.defects_changed();
         Ok(Some(Finished {

@@ -149,6 +149,16 @@ impl TestApp {
     pub async fn stop(mut self) {
         self.stop_running().await;
     }
+
+    /// Stops the application, expecting every part to stop in time (none abandoned).
+    pub async fn stop_cleanly(mut self) {
+        if let Some(running) = self.running.take() {
+            running
+                .stop_cleanly()
+                .await
+                .expect("every part stops in time");
+        }
+    }
 }
 
 /// The configuration a test application runs with: everything local and temporary.
