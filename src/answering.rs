@@ -14,6 +14,7 @@ use std::future::Future;
 
 tokio::task_local! {
     static CHAT: i64;
+    static UPDATE: i64;
 }
 
 /// Runs `work` as the handling of something the person in `chat` sent.
@@ -26,6 +27,17 @@ pub async fn scope<F: Future>(chat: i64, work: F) -> F::Output {
 pub fn answers(chat: i64) -> bool {
     CHAT.try_with(|answering| *answering == chat)
         .unwrap_or(false)
+}
+
+/// Runs `work` as the handling of update `update_id`: a conversation step stored meanwhile is
+/// marked as that update's (see `bot::Turn::step_taken_before`).
+pub async fn handling<F: Future>(update_id: i64, work: F) -> F::Output {
+    UPDATE.scope(update_id, work).await
+}
+
+/// The update being handled, if any.
+pub fn update() -> Option<i64> {
+    UPDATE.try_with(|update| *update).ok()
 }
 
 #[cfg(test)]

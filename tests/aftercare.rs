@@ -592,11 +592,21 @@ async fn the_follow_ups_keep_their_days_across_a_restart_and_stop_on_request() {
     .await;
     assert_eq!(count_saying(app, &buyer, "followup-thanks"), 1);
 
-    // "Something's wrong" opens a report; accepted after handover, it is under warranty.
-    press_where(app, &buyer, |c| {
-        matches!(c, Callback::CheckAnswer(_, false))
-    })
-    .await;
+    // "All good", its thanks refused by Telegram once: queued with the answer, it comes after
+    // the retry.
+    let check = wait_saying(app, &buyer, "followup-check").await;
+    let wrong = button_data(&check, |c| matches!(c, Callback::CheckAnswer(_, false)));
+    app.fake.fail_next_in_chat("sendMessage", buyer.id, 1, 500);
+    press_on(app, &buyer, &check, |c| {
+        matches!(c, Callback::CheckAnswer(_, true))
+    });
+    crate::support::faults::retried_after_the_failed_send(app, buyer.id, "check-answered:%").await;
+    wait_fixed(app, &buyer, "followup-good-thanks").await;
+
+    // "Something's wrong" after all (pressed where the buttons still show) opens a report;
+    // accepted after handover, it is under warranty.
+    app.fake
+        .press_crafted_button(&buyer, check.message_id, &wrong);
     report_shower_leak(app, &buyer).await;
     accept_as_plumbing(app, &ambassador).await;
     let covered = tail("warranty-covered", &[("until", "2028-11-25".into())]);
@@ -1232,6 +1242,9 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     if count_saying(&site.app, &buyer, "handover-confirm-ask") != 1 {
         twice.push("handover record");
     }
+    if count_saying(&site.app, &ambassador, "handover-sent") != 1 {
+        twice.push("the answer to the handover record");
+    }
 
     // "Something is not right".
     press_on(&site.app, &buyer, &ask, issue);
@@ -1249,6 +1262,63 @@ async fn a_step_handled_again_after_a_crash_right_after_its_record_is_taken_once
     }
 
     assert!(twice.is_empty(), "taken twice: {twice:?}");
+    site.app.stop().await;
+}
+
+/// A checklist step whose answer a crash lost (stored, but the instance went down before the
+/// next question went out): after the restart the update is handled again, finds its step
+/// taken, and asks the question the checklist is at, so the ambassador goes on where they
+/// were and nothing is counted twice. The record's answer, queued with the record, is sent
+/// again after a failed send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checklist_step_whose_answer_a_crash_lost_is_asked_again_after_the_restart() {
+    use crate::support::faults::{crash_after_the_step, retried_after_the_failed_send};
+    let mut site = site().await;
+    let ambassador = site.ambassador.clone();
+    let mut checklist = bare_checklist(2);
+    let (documents, documents_done) = checklist.pop().unwrap();
+    reply_to(&site.app, &ambassador, "/handover 1-1-101").await;
+    for (i, (question, answer)) in checklist.iter().enumerate() {
+        let asked = wait_text(&site.app, &ambassador, question).await;
+        if i == 0 {
+            crash_after_the_step(&mut site.app, ambassador.id, async |app: &TestApp| {
+                press_on(app, &ambassador, &asked, |c| c == answer);
+            })
+            .await;
+        } else {
+            press_on(&site.app, &ambassador, &asked, |c| c == answer);
+        }
+    }
+    let asked = wait_text(&site.app, &ambassador, &documents).await;
+    crash_after_the_step(&mut site.app, ambassador.id, async |app: &TestApp| {
+        press_on(app, &ambassador, &asked, |c| *c == documents_done);
+    })
+    .await;
+    let app = &site.app;
+    let review = wait_text(app, &ambassador, &review_of("1-1-101")).await;
+    assert!(
+        review.plain_text.contains(&keys_line(&[
+            (KEY_KINDS[0], 2),
+            (KEY_KINDS[1], 0),
+            (KEY_KINDS[2], 0)
+        ])),
+        "the door keys counted once: {}",
+        review.plain_text
+    );
+
+    app.fake
+        .fail_next_in_chat("sendMessage", ambassador.id, 1, 500);
+    press_on(app, &ambassador, &review, |c| {
+        *c == Callback::Handover(HandoverStep::Submit)
+    });
+    retried_after_the_failed_send(app, ambassador.id, "handover-submitted:%").await;
+    wait_key(
+        app,
+        &ambassador,
+        "handover-sent",
+        &[("home", "1-1-101".into()), ("count", Arg::Number(1))],
+    )
+    .await;
     site.app.stop().await;
 }
 

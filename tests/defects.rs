@@ -815,6 +815,66 @@ async fn inspecting_a_home_again_resumes_the_unfinished_walk_through() {
     app.stop().await;
 }
 
+/// Walk-through steps whose answer a crash lost (a photo kept, a defect saved, then the
+/// instance down before the answer went out): after the restart each update is handled again,
+/// finds its step taken and says again what the step said, so the ambassador goes on where
+/// they were; the photo and the defect are kept once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_through_step_whose_answer_a_crash_lost_is_said_again_after_the_restart() {
+    use crate::support::faults::crash_after_the_step;
+    let Campaign {
+        mut app,
+        ambassador,
+        buyers,
+        ..
+    } = site().await;
+    reply_to(&app, &ambassador, "/inspect 1-1-101").await;
+    describe_defect(
+        &app,
+        &ambassador,
+        Some(Room::Kitchen),
+        Category::Leakage,
+        Severity::Normal,
+    )
+    .await;
+    crash_after_the_step(&mut app, ambassador.id, async |app: &TestApp| {
+        app.fake.send_photo(&ambassador, photo(5, 120), None);
+    })
+    .await;
+    wait_text(&app, &ambassador, &photos_received(1)).await;
+    app.fake.send_text(&ambassador, "水槽下渗水");
+    let confirm = with_button(&app, &ambassador, SAVE).await;
+    crash_after_the_step(&mut app, ambassador.id, async |app: &TestApp| {
+        press_on(app, &ambassador, &confirm, |c| *c == SAVE);
+    })
+    .await;
+    wait_text(&app, &ambassador, &saved(1)).await;
+    press_button(&app, &ambassador, FINISH).await;
+    let done = wait_saying(&app, &ambassador, "inspect-finished").await;
+    assert!(
+        done.plain_text.contains(&finished(1)),
+        "{}",
+        done.plain_text
+    );
+    let list = wait_saying(&app, &buyers[0], "inspection-list-title").await;
+    assert!(
+        list.plain_text.contains(&buyers_list(1)),
+        "{}",
+        list.plain_text
+    );
+    let is_photo = |m: &SentMessage| m.kind != SentKind::Text && m.kind != SentKind::Document;
+    app.fake.wait_for_message(buyers[0].id, is_photo).await;
+    crate::support::faults::settled(&app).await;
+    let photos = app
+        .fake
+        .sent_messages(buyers[0].id)
+        .into_iter()
+        .filter(is_photo)
+        .count();
+    assert_eq!(photos, 1, "the one photo, once");
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_reviewers_accepting_one_report_at_once_leave_exactly_one_review() {
     use handover_bot::domain::people::Actor;

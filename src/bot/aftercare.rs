@@ -30,10 +30,8 @@ pub async fn on_check(
         .answer_check(&turn.person.actor, id, all_good)
         .await?
     {
-        CheckOutcome::Thanks => {
-            super::take_press(turn, query).await?;
-            turn.say(tr!(i18n, lang, "followup-good-thanks")).await
-        }
+        // The thanks was queued with the answer.
+        CheckOutcome::Thanks => super::take_press(turn, query).await,
         CheckOutcome::Report(unit) => {
             super::take_press(turn, query).await?;
             super::report::start(turn, unit).await

@@ -154,6 +154,13 @@ async fn apply(
     }
 }
 
+/// Asks again the question the checklist is at: the update that took the step is handled
+/// again, and its answer may never have gone out (see `Turn::step_taken_before`).
+pub async fn ask_again(turn: &Turn, state: &HandingOver) -> anyhow::Result<()> {
+    let (text, markup) = question(turn, state).await?;
+    turn.say_with(text, markup).await
+}
+
 /// A checklist question's position as its buttons carry it (a longer list than fits is
 /// capped, and its later questions' buttons then read as stale rather than wrong).
 fn question_number(index: usize) -> u8 {
@@ -365,26 +372,8 @@ pub async fn on_button(
             store(turn, &step.next).await?;
             super::take_press(turn, query).await?;
             match submitted {
-                Some(s) if s.sign_url.is_some() => ask_to_sign(turn, &s).await,
-                Some(s) if s.asked > 0 => {
-                    turn.say(tr!(
-                        i18n,
-                        lang,
-                        "handover-sent",
-                        home = s.household.unit.short(),
-                        count = s.asked
-                    ))
-                    .await
-                }
-                Some(s) => {
-                    turn.say(tr!(
-                        i18n,
-                        lang,
-                        "handover-sent-nobody",
-                        home = s.household.unit.short()
-                    ))
-                    .await
-                }
+                // The answer was queued with the record.
+                Some(_) => Ok(()),
                 None => {
                     turn.say(tr!(i18n, lang, "handover-not-possible", home = label))
                         .await
@@ -396,45 +385,6 @@ pub async fn on_button(
             apply(turn, None, step).await
         }
     }
-}
-
-/// The record is saved; the ambassador signs it in the Mini App (with signatures required, it
-/// goes to the buyers then).
-async fn ask_to_sign(
-    turn: &Turn,
-    submitted: &crate::services::handover::Submitted,
-) -> anyhow::Result<()> {
-    let (i18n, lang) = (turn.i18n(), turn.lang());
-    let Some(url) = submitted
-        .sign_url
-        .as_deref()
-        .and_then(|url| url::Url::parse(url).ok())
-    else {
-        return Ok(());
-    };
-    let home = submitted.household.unit.short();
-    let text = if turn.ctx.services.signatures_required() {
-        tr!(i18n, lang, "handover-saved-sign", home = home)
-    } else {
-        tr!(
-            i18n,
-            lang,
-            "handover-sent-sign",
-            home = home,
-            count = submitted.asked
-        )
-    };
-    let button = teloxide::types::InlineKeyboardButton::web_app(
-        tr!(i18n, lang, "button-handover-sign-send"),
-        teloxide::types::WebAppInfo { url },
-    );
-    turn.say_with(
-        text,
-        Some(ReplyMarkup::InlineKeyboard(
-            teloxide::types::InlineKeyboardMarkup::new([[button]]),
-        )),
-    )
-    .await
 }
 
 /// Messages during the checklist: a typed key count, a meter's photo and reading. A photo is

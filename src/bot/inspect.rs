@@ -5,7 +5,7 @@ use super::callback::{Callback, InspectAction};
 use super::dialogue::State;
 use super::{Turn, inline_keyboard as keyboard};
 use crate::domain::defect::{Category, Room, Severity};
-use crate::domain::flow::walkthrough::{self, Ask, Button, WalkStep, Walkthrough};
+use crate::domain::flow::walkthrough::{self, Ask, Button, InspectStep, WalkStep, Walkthrough};
 use crate::domain::flow::{Input, MAX_TEXT_CHARS as MAX_NOTE_CHARS, Next};
 use crate::domain::people::Actor;
 use crate::media::MAX_DOWNLOAD_BYTES;
@@ -179,6 +179,37 @@ async fn apply(
         Ask::ButtonsHint => turn.say(tr!(i18n, lang, "inspect-buttons-hint")).await,
         // Saving and finishing are records, carried out by `on_button` before the step applies.
         Ask::Save(_) | Ask::Finish | Ask::Stale => turn.say(tr!(i18n, lang, "stale-button")).await,
+    }
+}
+
+/// Asks again what the walk-through's step asks: the update that took the step is handled
+/// again, and its answer may never have gone out (see `Turn::step_taken_before`).
+pub async fn ask_again(turn: &Turn, walk: &Walkthrough) -> anyhow::Result<()> {
+    let (i18n, lang) = (turn.i18n(), turn.lang());
+    match &walk.phase {
+        InspectStep::Room => ask_room(turn, &walk.unit).await,
+        InspectStep::Category { room, .. } => ask_category(turn, *room).await,
+        InspectStep::Severity { .. } => ask_severity(turn).await,
+        InspectStep::Photos { draft, .. } if draft.photos.is_empty() => {
+            turn.say(tr!(i18n, lang, "inspect-photos")).await
+        }
+        InspectStep::Photos { draft, .. } => {
+            let count = draft.photos.len();
+            turn.say(tr!(i18n, lang, "inspect-photo-received", count = count))
+                .await
+        }
+        InspectStep::Confirm { draft } => ask_confirm(turn, draft).await,
+        InspectStep::Saved { room } => {
+            let latest = turn
+                .ctx
+                .services
+                .latest_saved_defect(&turn.person.actor, walk.inspection)
+                .await?;
+            match latest {
+                Some((number, id)) => say_saved(turn, number, id, *room).await,
+                None => ask_room(turn, &walk.unit).await,
+            }
+        }
     }
 }
 

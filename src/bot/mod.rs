@@ -130,6 +130,10 @@ pub struct Turn {
     pub telegram_language: Option<String>,
     /// The update being handled.
     pub update_id: i64,
+    /// This update was handled before up to storing its conversation step, and its answer may
+    /// never have gone out (the instance went down in between): the step is taken, and what
+    /// it asks is to be asked again.
+    pub step_taken_before: bool,
 }
 
 impl Turn {
@@ -385,6 +389,8 @@ async fn load_turn(
         .identify_in_chat(telegram_id, from.language_code.as_deref(), chat.0)
         .await?;
     let dialogue = ChatDialogue::new(ctx.dialogues.clone(), chat);
+    let step_taken_before = saved.as_ref().is_some_and(|(_, by)| *by == Some(update_id));
+    let saved = saved.map(|(state, _)| state);
     let (state, was_reset) = match dialogue::decode(saved.as_deref()) {
         Ok(state) => (state.unwrap_or_default(), false),
         Err(DialogueError::Undecodable) => {
@@ -401,6 +407,7 @@ async fn load_turn(
         dialogue,
         telegram_language: from.language_code.clone(),
         update_id,
+        step_taken_before,
     };
     if was_reset {
         turn.say(tr!(turn.i18n(), turn.lang(), "dialogue-reset"))
@@ -468,7 +475,8 @@ async fn on_message(bot: TgBot, msg: Message, update: Update, ctx: Ctx) -> anyho
     let update_id = i64::from(update.id.0);
     let turn = take_turn(&ctx, chat_id, update_id).await;
     let handling = handle_message(bot, msg, update_id, ctx.clone());
-    let handling = crate::answering::scope(chat_id.0, handling);
+    let handling =
+        crate::answering::scope(chat_id.0, crate::answering::handling(update_id, handling));
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat_id, turn).await;
     mark_handled(&ctx, &update, chat).await;
@@ -512,7 +520,7 @@ async fn on_callback(
     let update_id = i64::from(update.id.0);
     let turn = take_turn(&ctx, chat, update_id).await;
     let handling = handle_callback(bot, query, update_id, ctx.clone());
-    let handling = crate::answering::scope(chat.0, handling);
+    let handling = crate::answering::scope(chat.0, crate::answering::handling(update_id, handling));
     let result = crate::rehearsal::scope(None, handling).await;
     give_turn(&ctx, chat, turn).await;
     mark_handled(&ctx, &update, None).await;

@@ -667,6 +667,12 @@ pub async fn on_fix_step(
     apply_fix(turn, None, flow_step).await
 }
 
+/// Asks again what marking fixed is at: the update that took the step is handled again, and
+/// its answer may never have gone out (see `Turn::step_taken_before`).
+pub async fn ask_again(turn: &Turn, fixing: &fix::Fixing) -> anyhow::Result<()> {
+    apply_fix(turn, None, FlowStep::stay(fixing.asked())).await
+}
+
 /// Photos (and a note) while marking fixed.
 pub async fn on_fix_message(turn: &Turn, msg: &Message, state: State) -> anyhow::Result<()> {
     let State::Fixing(fixing) = state else {
@@ -702,10 +708,8 @@ async fn apply_fix(turn: &Turn, msg: Option<&Message>, step: fix::FixStep) -> an
             .await?;
         turn.dialogue.exit().await?;
         return match outcome {
-            Ok(fixed) => {
-                turn.say(tr!(i18n, lang, "fix-done", count = fixed.len()))
-                    .await
-            }
+            // The answer was queued with the record.
+            Ok(_) => Ok(()),
             Err((id, step)) => {
                 turn.say(tr!(i18n, lang, "fix-refused", id = id)).await?;
                 report(turn, step).await

@@ -133,6 +133,9 @@ pub async fn route_message(
     msg: &Message,
     from: &User,
 ) -> anyhow::Result<()> {
+    if turn.step_taken_before && asks_again(&state) {
+        return ask_again(turn, &state).await;
+    }
     let input = Input::decode(msg, &turn.ctx.bot_username);
     let refused_command = input.command();
     match on_input(turn, state, input, msg, from).await {
@@ -418,6 +421,26 @@ fn refused_as(callback: &Callback) -> Option<Command> {
     }
 }
 
+/// Whether a flow at `state` asks a question that can be asked again, when the update that
+/// took its step is handled again (see `Turn::step_taken_before`). Elsewhere the update is
+/// handled as it comes: its step is a record taken once, or a question of one word.
+fn asks_again(state: &State) -> bool {
+    matches!(
+        state,
+        State::HandingOver(_) | State::Inspecting(_) | State::Fixing(_)
+    )
+}
+
+/// The question `state` is at, asked again.
+async fn ask_again(turn: &Turn, state: &State) -> anyhow::Result<()> {
+    match state {
+        State::HandingOver(handing_over) => handover::ask_again(turn, handing_over).await,
+        State::Inspecting(walk) => inspect::ask_again(turn, walk).await,
+        State::Fixing(fixing) => remediation::ask_again(turn, fixing).await,
+        _ => Ok(()),
+    }
+}
+
 pub async fn route_callback(
     turn: &Turn,
     state: State,
@@ -447,6 +470,10 @@ pub async fn route_callback(
     if flow_step && !flow_still_allowed(turn, &state).await? {
         super::answer_query(turn, query, None).await?;
         return super::remove_buttons(turn, query).await;
+    }
+    if flow_step && turn.step_taken_before && asks_again(&state) {
+        take_press(turn, query).await?;
+        return ask_again(turn, &state).await;
     }
     match on_press(turn, state, query, callback).await {
         // A refused press is answered with a notice on the button.

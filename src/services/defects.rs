@@ -248,6 +248,23 @@ impl Services {
         Ok(Some((recorded.len(), id)))
     }
 
+    /// The walk-through's latest saved defect: its number in this inspection and its id (to say
+    /// again what its save said).
+    #[instrument(skip_all)]
+    pub async fn latest_saved_defect(
+        &self,
+        actor: &Actor,
+        inspection: i64,
+    ) -> ServiceResult<Option<(usize, i64)>> {
+        let mut tx = self.store.read().await?;
+        let Some(open) = self.open_inspection(&mut tx, actor, inspection).await? else {
+            return Ok(None);
+        };
+        let recorded = tx.defects_of_unit(open.unit_id, Some(inspection)).await?;
+        tx.commit().await?;
+        Ok(recorded.last().map(|defect| (recorded.len(), defect.id)))
+    }
+
     /// "Finish": the inspection's defects go to the buyers as one numbered list (photos as
     /// albums) and into engineering's queue.
     #[instrument(skip_all)]

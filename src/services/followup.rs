@@ -333,6 +333,15 @@ impl Services {
             return Ok(CheckOutcome::NotYours);
         }
         let first = tx.answer_follow_up(id, buyer.id, None, now).await?;
+        if all_good && first {
+            // The thanks is queued with the answer: an instance that dies right after the
+            // commit cannot take it along, and a failed send is tried again.
+            let thanks = Message::text(
+                Cause::per_chat(format!("check-answered:{id}")),
+                |lang, _| crate::tr!(self.i18n, lang, "followup-good-thanks"),
+            );
+            self.tell(&mut tx, std::iter::once(buyer), thanks).await?;
+        }
         tx.commit().await?;
         Ok(match (all_good, first) {
             // A report can always be started from the message; "all good" counts once.

@@ -260,6 +260,14 @@ impl Services {
             self.ask_to_confirm(&mut tx, &buyers, &handover, &household, me, &open)
                 .await?
         };
+        let sign_url = self.sign_url(id);
+        // The ambassador's answer is queued with the record: an instance that dies right after
+        // the commit cannot take it along (the press is taken, and is not handled again).
+        let answer = Message::new(
+            Cause::per_chat(format!("handover-submitted:{id}")),
+            |lang, _| self.submitted_answer(lang, &household, asked, sign_url.as_deref()),
+        );
+        self.tell(&mut tx, std::iter::once(me), answer).await?;
         tx.audit(
             now,
             &actor.audit_name(),
@@ -274,8 +282,46 @@ impl Services {
             id,
             household,
             asked,
-            sign_url: self.sign_url(id),
+            sign_url,
         }))
+    }
+
+    /// What the ambassador is told once the record is saved: how many buyers it went to, or,
+    /// with the Mini App on, the page where they sign it (the buyers then get it, where
+    /// signatures are required).
+    fn submitted_answer(
+        &self,
+        lang: Lang,
+        household: &Household,
+        asked: usize,
+        sign_url: Option<&str>,
+    ) -> Content {
+        let home = household.unit.short();
+        let Some(url) = sign_url else {
+            return Content::text(if asked > 0 {
+                crate::tr!(self.i18n, lang, "handover-sent", home = home, count = asked)
+            } else {
+                crate::tr!(self.i18n, lang, "handover-sent-nobody", home = home)
+            });
+        };
+        let html = if self.signatures_required() {
+            crate::tr!(self.i18n, lang, "handover-saved-sign", home = home)
+        } else {
+            crate::tr!(
+                self.i18n,
+                lang,
+                "handover-sent-sign",
+                home = home,
+                count = asked
+            )
+        };
+        Content::Text {
+            html,
+            buttons: vec![vec![Button::page(
+                crate::tr!(self.i18n, lang, "button-handover-sign-send"),
+                url.to_string(),
+            )]],
+        }
     }
 
     /// The meter photos, then the record with "I have received my home" / "something's wrong",

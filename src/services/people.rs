@@ -52,20 +52,20 @@ impl Services {
         Ok(person)
     }
 
-    /// [`Services::identify`], and the chat's saved dialogue state (JSON) read in the same
-    /// transaction: every update needs both, and one read transaction costs less than two.
+    /// [`Services::identify`], and the chat's saved dialogue state (JSON, with the update that
+    /// stored it) read in the same transaction: every update needs both, and one read transaction costs less than two.
     #[instrument(skip_all)]
     pub async fn identify_in_chat(
         &self,
         telegram_id: i64,
         telegram_language: Option<&str>,
         chat_id: i64,
-    ) -> ServiceResult<(Person, Option<String>)> {
+    ) -> ServiceResult<(Person, Option<crate::store::SavedStep>)> {
         let mut tx = self.store.read().await?;
         let person = self
             .identify_in(&mut tx, telegram_id, telegram_language)
             .await?;
-        let state = tx.dialogue(chat_id).await?;
+        let state = tx.dialogue_step(chat_id).await?;
         tx.commit().await?;
         Ok((person, state))
     }

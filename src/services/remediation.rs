@@ -496,6 +496,15 @@ impl Services {
         }
         self.announce_fixes(&mut tx, actor, &fixed, &household)
             .await?;
+        if let (Actor::Staff(me), Some((_, first))) = (actor, fixed.first()) {
+            // The engineer's answer is queued with the record: an instance that dies right
+            // after the commit cannot take it along, and a failed send is tried again.
+            let count = recorded.len() + fixed.len();
+            let done = Message::text(Cause::per_chat(format!("fix-done:{first}")), |lang, _| {
+                crate::tr!(self.i18n, lang, "fix-done", count = count)
+            });
+            self.tell(&mut tx, std::iter::once(me), done).await?;
+        }
         tx.audit(
             now,
             &actor.audit_name(),

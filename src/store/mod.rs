@@ -35,6 +35,7 @@ pub mod transfer;
 pub mod uploads;
 
 pub use people::{ImportCounts, UpsertOutcome};
+pub use sessions::SavedStep;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -3,16 +3,25 @@
 use super::{StoreResult, Tx, with_conn};
 use chrono::{DateTime, Utc};
 
+/// A chat's stored dialogue state (JSON) with the update whose handling stored it (none for a
+/// state stored outside an update's handling).
+pub type SavedStep = (String, Option<i64>);
+
 impl Tx {
     /// The serialised dialogue state of a chat, if any.
     pub async fn dialogue(&mut self, chat_id: i64) -> StoreResult<Option<String>> {
-        let state = with_conn!(self, |c| {
-            sqlx::query_scalar("SELECT state FROM dialogues WHERE chat_id = $1")
+        Ok(self.dialogue_step(chat_id).await?.map(|(state, _)| state))
+    }
+
+    /// The serialised dialogue state of a chat with the update that stored it.
+    pub async fn dialogue_step(&mut self, chat_id: i64) -> StoreResult<Option<SavedStep>> {
+        let step = with_conn!(self, |c| {
+            sqlx::query_as("SELECT state, update_id FROM dialogues WHERE chat_id = $1")
                 .bind(chat_id)
                 .fetch_optional(c)
                 .await
         })?;
-        Ok(state)
+        Ok(step)
     }
 
     pub async fn save_dialogue(
@@ -23,14 +32,16 @@ impl Tx {
     ) -> StoreResult<()> {
         with_conn!(self, |c| {
             sqlx::query(
-                "INSERT INTO dialogues (chat_id, state, updated_at, rehearsal_id) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO dialogues (chat_id, state, updated_at, rehearsal_id, update_id) \
+                 VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, \
-                 rehearsal_id = excluded.rehearsal_id",
+                 rehearsal_id = excluded.rehearsal_id, update_id = excluded.update_id",
             )
             .bind(chat_id)
             .bind(state)
             .bind(now)
             .bind(crate::rehearsal::current())
+            .bind(crate::answering::update())
             .execute(c)
             .await
             .map(|done| done.rows_affected())

@@ -102,23 +102,42 @@ pub async fn crash_after_the_record(app: &mut TestApp, act: impl AsyncFnOnce(&Te
     app.resume().await;
 }
 
-/// Waits until Telegram has refused the first message to `chat` (see `fail_next_in_chat`) and
-/// the one outbox row whose key is `LIKE key_like` is back in the queue for a retry, then moves
-/// the clock past its backoff.
+/// A crash right after a conversation step is stored, before its answer goes out: runs `act`
+/// (which sends one update) with Telegram refusing the next message to `chat` and the mark
+/// that the update was handled refused, waits for the refusal, then restarts the application,
+/// which handles the update again.
+pub async fn crash_after_the_step(app: &mut TestApp, chat: i64, act: impl AsyncFnOnce(&TestApp)) {
+    refuse_writes(app, &["processed_updates"]).await;
+    let before = last_request(app);
+    app.fake.fail_next_in_chat("sendMessage", chat, 1, 500);
+    act(&*app).await;
+    refused_send(app, chat, before).await;
+    // Stopped before the mark is allowed again: the handler still finishing its update cannot
+    // record it as handled after all.
+    app.pause().await;
+    allow_writes(app, &["processed_updates"]).await;
+    app.resume().await;
+}
+
+/// Waits until the one outbox row whose key is `LIKE key_like` (a message to `chat`) was
+/// refused by Telegram (see `fail_next_in_chat`) and is back in the queue for a retry, then
+/// moves the clock past its backoff.
 pub async fn retried_after_the_failed_send(app: &TestApp, chat: i64, key_like: &str) {
-    app.fake
-        .wait_for_request("sendMessage", |r| {
-            r.status == 500 && r.params["chat_id"] == serde_json::json!(chat)
+    let query = format!("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE '{key_like}'");
+    let key = app
+        .fake
+        .within("the message queued", async {
+            loop {
+                match strings(app, &query).await.as_slice() {
+                    [] => tokio::task::yield_now().await,
+                    [key] => break key.clone(),
+                    keys => panic!("one outbox row like {key_like}, found {keys:?}"),
+                }
+            }
         })
         .await;
-    let keys = strings(
-        app,
-        &format!("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE '{key_like}'"),
-    )
-    .await;
-    let [key] = keys.as_slice() else {
-        panic!("one outbox row like {key_like}, found {keys:?}");
-    };
+    assert!(key.ends_with(&format!(":{chat}")), "{key} is not to {chat}");
+    let key = &key;
     app.fake
         .within("the failed send put back for a retry", async {
             loop {
@@ -134,6 +153,20 @@ pub async fn retried_after_the_failed_send(app: &TestApp, chat: i64, key_like: &
         })
         .await;
     app.advance(chrono::Duration::seconds(5));
+}
+
+/// The number of the last request Telegram has seen.
+fn last_request(app: &TestApp) -> u64 {
+    app.fake.requests().last().map_or(0, |r| r.seq)
+}
+
+/// Waits for a message to `chat` that Telegram refused (a 500), after request number `after`.
+async fn refused_send(app: &TestApp, chat: i64, after: u64) {
+    app.fake
+        .wait_for_request("sendMessage", |r| {
+            r.seq > after && r.status == 500 && r.params["chat_id"] == serde_json::json!(chat)
+        })
+        .await;
 }
 
 /// Runs a raw statement on the test's database (test bookkeeping, such as running a finished

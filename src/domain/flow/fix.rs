@@ -32,6 +32,23 @@ impl Fixing {
         self.current < self.items.len()
     }
 
+    /// What the flow asks where it is: the current defect's photos, or, once it has some, how
+    /// many with the button to go on.
+    pub fn asked(&self) -> Ask {
+        match self.items.get(self.current) {
+            None => Ask::Nothing,
+            Some(item) if item.photos.is_empty() => Ask::Photos {
+                defect: item.defect,
+                position: self.current + 1,
+                total: self.items.len(),
+            },
+            Some(item) => Ask::PhotoReceived {
+                count: item.photos.len(),
+                button: self.button(),
+            },
+        }
+    }
+
     /// The button under the current defect: "next" while more follow, "done" on the last.
     fn button(&self) -> Button {
         if self.current + 1 < self.items.len() {
@@ -191,6 +208,37 @@ mod tests {
             current,
             album: None,
         }
+    }
+
+    /// Asked again, the flow says what it said last: the photos asked for, or how many are in
+    /// with the button that goes on.
+    #[test]
+    fn asked_again_the_flow_says_where_it_is() {
+        let items = vec![item(4, &["a", "b"]), item(9, &[])];
+        assert_eq!(
+            at(items.clone(), 0).asked(),
+            Ask::PhotoReceived {
+                count: 2,
+                button: Button::Next
+            }
+        );
+        assert_eq!(
+            at(items.clone(), 1).asked(),
+            Ask::Photos {
+                defect: 9,
+                position: 2,
+                total: 2
+            }
+        );
+        let last = vec![item(4, &["a"])];
+        assert_eq!(
+            at(last, 0).asked(),
+            Ask::PhotoReceived {
+                count: 1,
+                button: Button::Done
+            }
+        );
+        assert_eq!(at(items, 2).asked(), Ask::Nothing);
     }
 
     fn photo(sha: &str, album: Option<&str>) -> Input<Button> {
