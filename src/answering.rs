@@ -3,7 +3,7 @@
 //! A message queued for the person whose message or button press is being handled (a booking's
 //! confirmation) answers them: they are looking at the chat, waiting for it. A thousand
 //! invitations queued a minute earlier have nobody waiting. The outbox therefore sends answering
-//! messages ahead of the rest, each chat's still in order (see `store::queue::OUTBOX`). Which
+//! messages ahead of the rest, their own chat's older notices too (see `store::queue::OUTBOX`). Which
 //! chat is being answered is known where the update comes in, and a message is queued deep
 //! inside a use case, so the chat is carried with the task, as the rehearsal mark is: each
 //! message and button press is handled in [`scope`], and the store asks [`answers`]. A message

@@ -765,7 +765,7 @@ async fn claimed(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_and_after_their_own_earlier_messages()
+async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_and_of_their_own_chats_older_notices()
  {
     let fake = FakeTelegram::start().await;
     let dir = test_dir();
@@ -807,24 +807,62 @@ async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_a
     // The answer to chat 9 goes first, though queued last but one.
     let first = chat_and_text(claimed(&store, now, false, 1).await);
     assert_eq!(first, [(9, "confirmation".to_string())]);
-    // Chat 3's answer waits for chat 3's invitation: a chat's messages keep their order.
-    assert_eq!(claimed(&store, now, true, 10).await, []);
+    // Chat 3's answer goes ahead of chat 3's invitation: they are waiting for the answer.
+    let answers = claimed(&store, now, true, 10).await;
+    assert_eq!(chat_and_text(answers.clone()), [(3, "answer".to_string())]);
+    // While it is being sent, nothing else of chat 3's is: one message of a chat at a time.
     let bulk = claimed(&store, now, false, 10).await;
     let mut chats: Vec<i64> = bulk.iter().map(|(chat, ..)| *chat).collect();
     chats.sort();
-    assert_eq!(chats, [1, 2, 3, 4, 5, 10], "{bulk:?}");
-    let (_, _, invitation) = bulk
-        .iter()
-        .find(|(chat, text, _)| *chat == 3 && text == "invitation")
-        .expect("chat 3's invitation claimed");
-
-    // Once chat 3's invitation is out, its answer is claimable on its own.
+    assert_eq!(chats, [1, 2, 4, 5, 10], "{bulk:?}");
     let mut tx = store.begin().await.unwrap();
-    tx.outbox_sent(*invitation, 1, now).await.unwrap();
+    tx.outbox_sent(answers[0].2, 1, now).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        chat_and_text(claimed(&store, now, true, 10).await),
-        [(3, "answer".to_string())]
+        chat_and_text(claimed(&store, now, false, 10).await),
+        [(3, "invitation".to_string())]
+    );
+
+    // An edit answering chat 4 waits for chat 4's older messages: it may edit one of them.
+    let mut tx = store.begin().await.unwrap();
+    for (chat, _, id) in &bulk {
+        if *chat == 4 {
+            tx.outbox_sent(*id, 1, now).await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    queue(4, "reminder").await;
+    handover_bot::answering::scope(4, async {
+        services
+            .queue_notification(
+                4,
+                "test:4:edit",
+                Content::Edit {
+                    of: "test:4:reminder".into(),
+                    html: "edited".into(),
+                    buttons: Vec::new(),
+                },
+            )
+            .await
+            .unwrap();
+    })
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    let ahead = tx
+        .claim_outbox_as(
+            Claim::AheadOnly,
+            now,
+            now + chrono::Duration::minutes(1),
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        ahead.len(),
+        0,
+        "the edit passed the reminder it edits: {ahead:?}"
     );
     store.close().await;
 }

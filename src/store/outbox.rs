@@ -94,9 +94,10 @@ impl Tx {
         Ok(affected == 1)
     }
 
-    /// Claims due messages for sending: at most one per chat (the oldest still open, so each
-    /// chat receives its messages in the order they were queued), including messages whose
-    /// sender crashed and whose lease ran out; messages answering someone first.
+    /// Claims due messages for sending, each chat's in the order they were queued, including
+    /// messages whose sender crashed and whose lease ran out; messages answering someone first,
+    /// ahead of their own chat's older notices too (not an edit, which waits for what it
+    /// edits), never beside another of their chat's messages in flight.
     pub async fn claim_outbox(
         &mut self,
         now: DateTime<Utc>,

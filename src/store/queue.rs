@@ -59,6 +59,10 @@ pub struct Queue {
     /// A column (0 or 1) marking rows that go ahead of the rest: claimed first, and on their
     /// own by [`Claim::AheadOnly`]; `None` where all rows are alike.
     pub ahead: Option<&'static str>,
+    /// In a per-group queue with rows marked ahead: a condition on row `o` under which a row
+    /// marked ahead also passes its group's older rows that are not (pending ones: the group
+    /// still has one row in flight at a time). `None`: a group's rows go strictly in order.
+    pub ahead_passes: Option<&'static str>,
     pub order: Order,
 }
 
@@ -85,6 +89,9 @@ pub const OUTBOX: Queue = Queue {
     touched: None,
     // A message answering the person who just wrote or pressed (see `crate::answering`).
     ahead: Some("answering"),
+    // The person is waiting for it, not for the notices queued to their chat before it; an
+    // edit still waits for the message it edits.
+    ahead_passes: Some(r#"o.content NOT LIKE '{"kind":"edit"%'"#),
     order: Order::PerGroup {
         group: "chat_id",
         by: &["next_attempt_at", "id"],
@@ -104,6 +111,7 @@ pub const JOBS: Queue = Queue {
     owner: Some("claimed_by"),
     touched: Some("updated_at"),
     ahead: None,
+    ahead_passes: None,
     order: Order::DueFirst,
 };
 
@@ -120,6 +128,7 @@ pub const DEFECT_FEED: Queue = Queue {
     owner: None,
     touched: None,
     ahead: None,
+    ahead_passes: None,
     order: Order::PerGroup {
         group: "defect_id",
         by: &["id"],
@@ -190,12 +199,21 @@ impl Queue {
                          OR (o.{status} = '{claimed}' AND o.{lease} <= $1)"
                     ),
                 };
+                // What keeps a row waiting: an older open row of its group, or, where a row
+                // marked ahead may pass older rows, any row of its group in flight.
+                let waits_for = match (self.ahead, self.ahead_passes) {
+                    (Some(ahead), Some(passes)) => format!(
+                        "e.id <> o.id AND (e.{status} = '{claimed}' OR (e.id < o.id \
+                         AND NOT (o.{ahead} = 1 AND e.{ahead} = 0 AND {passes})))"
+                    ),
+                    _ => "e.id < o.id".to_string(),
+                };
                 format!(
                     "{set} WHERE id IN ( \
                        SELECT o.id FROM {table} o \
                        WHERE ({open}) \
-                         AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.{group} = o.{group} AND e.id < o.id \
-                                         AND e.{status} IN ('pending', '{claimed}')) \
+                         AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.{group} = o.{group} \
+                                         AND e.{status} IN ('pending', '{claimed}') AND {waits_for}) \
                        ORDER BY {by} LIMIT $3{lock}) \
                      RETURNING {returning}"
                 )
