@@ -864,6 +864,30 @@ async fn an_answer_to_the_person_who_just_pressed_is_claimed_ahead_of_the_bulk_a
         0,
         "the edit passed the reminder it edits: {ahead:?}"
     );
+
+    // Chat 6's notice and the answer that passed it, claimed together by a sender that then
+    // died: once the lease runs out both are claimable again, neither waiting for the other.
+    queue(6, "notice").await;
+    handover_bot::answering::scope(6, queue(6, "reply")).await;
+    let of_chat_6 = |rows: Vec<(i64, String, i64)>| -> Vec<String> {
+        let mut texts: Vec<String> = rows
+            .into_iter()
+            .filter(|(chat, ..)| *chat == 6)
+            .map(|(_, text, _)| text)
+            .collect();
+        texts.sort();
+        texts
+    };
+    assert_eq!(
+        of_chat_6(claimed(&store, now, false, 10).await),
+        ["notice", "reply"]
+    );
+    let later = now + chrono::Duration::minutes(6);
+    assert_eq!(
+        of_chat_6(claimed(&store, later, false, 10).await),
+        ["notice", "reply"],
+        "the dead sender's claims are taken again"
+    );
     store.close().await;
 }
 

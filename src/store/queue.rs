@@ -200,11 +200,13 @@ impl Queue {
                     ),
                 };
                 // What keeps a row waiting: an older open row of its group, or, where a row
-                // marked ahead may pass older rows, any row of its group in flight.
+                // marked ahead may pass older rows, any row of its group in flight. A claim
+                // whose lease ran out is not in flight (its sender died): it is open again, so
+                // two rows a dead sender had claimed together do not wait for each other.
                 let waits_for = match (self.ahead, self.ahead_passes) {
                     (Some(ahead), Some(passes)) => format!(
-                        "e.id <> o.id AND (e.{status} = '{claimed}' OR (e.id < o.id \
-                         AND NOT (o.{ahead} = 1 AND e.{ahead} = 0 AND {passes})))"
+                        "e.id <> o.id AND ((e.{status} = '{claimed}' AND e.{lease} > $1) \
+                         OR (e.id < o.id AND NOT (o.{ahead} = 1 AND e.{ahead} = 0 AND {passes})))"
                     ),
                     _ => "e.id < o.id".to_string(),
                 };
