@@ -35,16 +35,10 @@ pub enum Begin {
     Done(Household, DateTime<Utc>),
 }
 
-/// What the ambassador learns after sending the record.
-#[derive(Debug, Clone, PartialEq)]
+/// A handover record saved; what the ambassador is told about it is queued with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Submitted {
     pub id: i64,
-    pub household: Household,
-    /// How many of the home's buyers were asked to confirm (those linked to the bot); none yet
-    /// when they are asked once the ambassador has signed.
-    pub asked: usize,
-    /// The Mini App page where the ambassador signs the record (with the Mini App on).
-    pub sign_url: Option<String>,
 }
 
 /// A welcome card drawn and stored for the buyer in `chat`.
@@ -278,12 +272,7 @@ impl Services {
         .await?;
         tx.commit().await?;
         self.outbox_waker.wake();
-        Ok(Some(Submitted {
-            id,
-            household,
-            asked,
-            sign_url,
-        }))
+        Ok(Some(Submitted { id }))
     }
 
     /// What the ambassador is told once the record is saved: how many buyers it went to, or,
