@@ -53,7 +53,8 @@ impl Services {
     }
 
     /// [`Services::identify`], and the chat's saved dialogue state (JSON, with the update that
-    /// stored it) read in the same transaction: every update needs both, and one read transaction costs less than two.
+    /// stored it) read in the same transaction: every update needs both, and one read
+    /// transaction costs less than two.
     #[instrument(skip_all)]
     pub async fn identify_in_chat(
         &self,
