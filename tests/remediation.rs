@@ -207,7 +207,11 @@ async fn a_defect_lives_its_whole_life_and_the_buyer_hears_each_step_in_english(
     step_on_card(&app, &engineer, id, Action::Start).await;
     // A note with the step, typed instead of pressing Confirm.
     wait_saying(&app, &engineer, "step-ask-note").await;
+    // Telegram refuses the answer once: queued with the step, it comes after the retry.
+    app.fake
+        .fail_next_in_chat("sendMessage", engineer.id, 1, 500);
     app.fake.send_text(&engineer, "明天上午带材料上门");
+    retried_after_the_failed_send(&app, engineer.id, "step-done:%").await;
     wait_text(&app, &engineer, &step_done(id, DefectStatus::InProgress)).await;
     let update = wait_text(&app, &buyer, "Status now: being fixed").await;
     assert!(

@@ -411,7 +411,11 @@ pub async fn on_step_confirm(
                 .move_defect(&turn.person.actor, id, action, "")
                 .await?;
             turn.dialogue.exit().await?;
-            report(turn, step).await
+            match (&step, &turn.person.actor) {
+                // Staff's answer was queued with the step.
+                (Step::Done(_), Actor::Staff(_)) => Ok(()),
+                _ => report(turn, step).await,
+            }
         }
         _ => answer_query(turn, query, Some(tr!(i18n, lang, "stale-button"))).await,
     }
@@ -439,8 +443,10 @@ pub async fn on_step_text(
         .await?;
     turn.dialogue.exit().await?;
     match (&step, action, &turn.person.actor) {
-        // The thanks was queued with the step.
-        (Step::Done(_), Action::Reopen, Actor::Buyer(_)) => Ok(()),
+        // The thanks, or staff's answer, was queued with the step.
+        (Step::Done(_), Action::Reopen, Actor::Buyer(_)) | (Step::Done(_), _, Actor::Staff(_)) => {
+            Ok(())
+        }
         _ => report(turn, step).await,
     }
 }

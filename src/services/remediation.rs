@@ -329,6 +329,19 @@ impl Services {
                 self.tell(&mut tx, homes.iter(), thanks).await?;
             }
         }
+        if let Actor::Staff(me) = actor {
+            // Staff's answer is queued with the step too, for the same reasons.
+            let done = Message::text(Cause::per_chat(format!("step-done:{event}")), |lang, _| {
+                crate::tr!(
+                    self.i18n,
+                    lang,
+                    "step-done",
+                    id = moved.id,
+                    status = moved.status.label(&self.i18n, lang)
+                )
+            });
+            self.tell(&mut tx, std::iter::once(me), done).await?;
+        }
         tx.audit(
             now,
             &who,
